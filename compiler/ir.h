@@ -1,0 +1,209 @@
+/* ir.h - the lowered model: the one contract between compiler/ and runtime/.
+ *
+ * The front end (lang/ + compiler/) turns a .nlt file into an ir_program; everything
+ * downstream (data loading, training, tables, back ends, the experiment store) reads
+ * only this. The IR is flat and explicit: every default is filled in, every width is
+ * resolved, every path is resolved relative to the file that named it. Nothing here
+ * points back into the AST.
+ *
+ * Memory: an ir_program and everything it points to live in one arena owned by the
+ * compilation (see compiler/compiler.h); runtime code must not free IR pointers.
+ *
+ * Invariants (checked by ir_verify):
+ *   - layers[0].in_width == dataset.inputs; layers[i].in_width == layers[i-1].out_width;
+ *     the last layer's out_width == dataset.classes.
+ *   - layers[i].bits_in == bits_out of the layer (or input quantizer) feeding it.
+ *   - a support layer has in_width == out_width * fanin and connect == IR_CONNECT_CONTIGUOUS.
+ *   - 1 <= bits <= 8; fanin * bits_in <= 16 (table address width).
+ *   - the last layer's quantizer is IR_Q_IDENTITY (signed output codes).
+ */
+#ifndef NLTC_IR_H
+#define NLTC_IR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ---- Quantizers ------------------------------------------------------------------ */
+
+/* Kind of a uniform learned-scale quantizer (straight-through estimator in training). */
+typedef enum ir_quant_kind {
+    IR_Q_RELU,     /* unsigned: codes 0 .. 2^b-1, value = s*code (ReLU-style clip at 0) */
+    IR_Q_IDENTITY, /* signed: codes -2^(b-1) .. 2^(b-1)-1, value = s*code; 1 bit = {-s,+s} */
+    IR_Q_HARDTANH, /* input quantizer: batch norm, then signed clip like IR_Q_IDENTITY */
+} ir_quant_kind;
+
+/* ---- Datasets --------------------------------------------------------------------- */
+
+typedef enum ir_data_format {
+    IR_DATA_IDX, /* IDX images + IDX labels (MNIST); gzip detected from the magic bytes */
+    IR_DATA_CSV, /* delimited text; gzip detected from the magic bytes */
+} ir_data_format;
+
+typedef enum ir_norm {
+    IR_NORM_NONE,
+    IR_NORM_STANDARDIZE, /* per feature (x - mean) / std over the training split */
+    IR_NORM_MINMAX,      /* per feature (x - min) / (max - min) over the training split, 0..1 */
+} ir_norm;
+
+typedef enum ir_cat_encoding {
+    IR_CAT_ONEHOT,   /* one 0/1 input per distinct value seen in the training split */
+    IR_CAT_BINARIZE, /* the value's index in binary, ceil(log2(distinct)) inputs (LogicNets) */
+} ir_cat_encoding;
+
+/* How a column is chosen: by header name (name != NULL) or by 0-based index. */
+typedef struct ir_colref {
+    const char *name; /* header name, or NULL when index is used */
+    int index;        /* 0-based column index; -1 when name is used */
+} ir_colref;
+
+/* One file (or IDX pair) that provides samples. */
+typedef struct ir_source {
+    const char *path;        /* CSV file or IDX images file; resolved, never NULL */
+    const char *labels_path; /* IDX labels file; NULL for CSV */
+} ir_source;
+
+typedef struct ir_dataset {
+    const char *name;      /* dataset declaration name, e.g. "mnist" */
+    ir_data_format format; /* file format of every source */
+    /* Sources. train is always present. valid/test are present (path != NULL) when
+     * given as files; otherwise they are carved from train by the fractions below. */
+    ir_source train, valid, test;
+    double valid_fraction; /* fraction of train rows moved to validation (0 when a file) */
+    double test_fraction;  /* fraction of train rows moved to test (0 when a file) */
+    uint64_t split_seed;   /* seed of the deterministic shuffle used for carving splits */
+    /* CSV layout */
+    bool header;        /* first row is a header */
+    char delimiter;     /* ',' by default */
+    ir_colref label;    /* label column */
+    int n_drop;         /* columns ignored entirely */
+    ir_colref *drop;    /* [n_drop] */
+    int n_categorical;  /* categorical (string or integer code) columns */
+    ir_colref *categorical;
+    ir_cat_encoding cat_encoding;
+    /* LogicNets-style numeric binarization: when binarize_bits > 0, every numeric
+     * feature is min-max scaled over the training split and written as an unsigned
+     * binarize_bits-bit integer, one input per bit (MSB first). 0 = off. */
+    int binarize_bits;
+    bool log1p;   /* apply sign(x)*log1p(|x|) to numeric features before normalization */
+    double scale; /* multiply raw numeric features by this before everything (1 = off) */
+    ir_norm norm; /* normalization of numeric features, fitted on the training split */
+    /* Resolved shapes, declared in the model file and checked by the loader. */
+    int inputs;            /* model input width after encoding */
+    int classes;           /* number of classes */
+    int n_class_names;     /* 0, or == classes: label values in class order */
+    const char **class_names; /* label text for each class index (CSV string labels) */
+} ir_dataset;
+
+/* ---- Layers ----------------------------------------------------------------------- */
+
+typedef enum ir_connect {
+    IR_CONNECT_LEARNED,    /* two-stage: masks = top-F |skip weight| after the dense stage */
+    IR_CONNECT_RANDOM,     /* seeded random F distinct inputs per L-LUT */
+    IR_CONNECT_CONTIGUOUS, /* L-LUT j reads inputs j*F .. j*F+F-1 (tree support levels) */
+} ir_connect;
+
+/* One layer: out_width identical-shape L-LUTs, each its own weights and table. */
+typedef struct ir_layer {
+    const char *name;     /* "<tree>.<level>", e.g. "t1.0" (leaf level) */
+    int tree;             /* index of the tree this layer belongs to (0-based) */
+    int level;            /* level within the tree, 0 = leaves */
+    bool tree_root;       /* last level of its tree */
+    bool support;         /* reads contiguous groups of the previous layer (level > 0) */
+    int in_width;         /* code vector width of the previous layer (or the input) */
+    int out_width;        /* number of L-LUTs in this layer */
+    int fanin;            /* F: inputs per L-LUT */
+    int hidden;           /* N: hidden width of the sub-network (0 = no hidden MLP) */
+    int depth;            /* hidden layers in the sub-network (>= 1 when hidden > 0) */
+    bool lut_skip;        /* the L-LUT's linear skip path x -> w.x */
+    int bits_in;          /* bits per input code */
+    int bits_out;         /* bits per output code */
+    ir_quant_kind quant;  /* output quantizer */
+    ir_connect connect;   /* connectivity rule */
+    bool reg_after;       /* hardware: a pipeline register stage follows this layer */
+} ir_layer;
+
+/* ---- Training --------------------------------------------------------------------- */
+
+typedef enum ir_stage_kind {
+    IR_STAGE_DENSE,  /* stage 1: leaves read all inputs, hardware regulariser on */
+    IR_STAGE_SPARSE, /* stage 2: fresh sparse model over the masks */
+} ir_stage_kind;
+
+typedef enum ir_optimizer { IR_OPT_ADAM, IR_OPT_ADAMW } ir_optimizer;
+
+typedef enum ir_schedule {
+    IR_SCHED_CONSTANT,
+    IR_SCHED_COSINE, /* cosine annealing with warm restarts (SGDR): period t0, multiplier */
+} ir_schedule;
+
+typedef struct ir_stage {
+    ir_stage_kind kind;
+    int epochs;
+    int batch;
+    double lr;
+    ir_optimizer optimizer;
+    double beta1, beta2;  /* Adam betas */
+    double weight_decay;  /* decoupled for AdamW, L2 for Adam */
+    ir_schedule schedule;
+    int restart_epochs;   /* cosine: T0 in epochs (0 = the stage's epochs, no restart) */
+    double restart_mult;  /* cosine: T_mult (>= 1) */
+    double lr_min;        /* cosine: floor of the learning rate */
+    double wd, wd1;       /* hardware regulariser wd*sum(2^(wd1*||row||_1)-1); 0 = off */
+} ir_stage;
+
+typedef enum ir_select {
+    IR_SELECT_VALIDATION, /* keep the epoch with the best validation accuracy */
+    IR_SELECT_LAST,       /* keep the last epoch */
+} ir_select;
+
+typedef struct ir_train {
+    int n_stages;
+    ir_stage *stages; /* in order; a dense stage, when present, comes first */
+    uint64_t seed;
+    ir_select select;
+} ir_train;
+
+/* ---- Hardware --------------------------------------------------------------------- */
+
+typedef enum ir_pipeline {
+    IR_PIPE_NONE,       /* purely combinational; latency 0 cycles + output register */
+    IR_PIPE_EVERY_LAYER,
+    IR_PIPE_TREES,      /* a register after every tree root */
+    IR_PIPE_EVERY_K,    /* a register after every k-th layer (and the last) */
+} ir_pipeline;
+
+typedef enum ir_reset {
+    IR_RESET_SYNC_HIGH,
+    IR_RESET_SYNC_LOW,
+    IR_RESET_ASYNC_HIGH,
+    IR_RESET_ASYNC_LOW,
+} ir_reset;
+
+typedef struct ir_hardware {
+    int lut_inputs;       /* physical LUT size K (default 6) */
+    ir_pipeline pipeline;
+    int pipeline_k;       /* for IR_PIPE_EVERY_K */
+    int stages;           /* resulting register stages = number of layers with reg_after */
+    const char *clock;    /* clock port name, default "clk" */
+    const char *reset;    /* reset port name, default "rst" */
+    ir_reset reset_style;
+} ir_hardware;
+
+/* ---- The program ------------------------------------------------------------------ */
+
+typedef struct ir_program {
+    const char *model_name;  /* name of the model declaration */
+    const char *source_path; /* the model file as given on the command line */
+    int n_sources;           /* the model file and every imported module, resolved */
+    const char **sources;    /* [n_sources] resolved paths, importing file first */
+    ir_dataset dataset;
+    int input_bits;          /* bits of the input quantizer (IR_Q_HARDTANH) */
+    int n_layers;
+    ir_layer *layers;        /* [n_layers] in evaluation order */
+    bool tree_skip;          /* tree-level skip: non-root levels use IR_Q_IDENTITY */
+    int n_trees;
+    ir_train train;
+    ir_hardware hw;
+} ir_program;
+
+#endif /* NLTC_IR_H */

@@ -1,0 +1,122 @@
+/* rt.h - data contracts shared by the runtime passes and the driver.
+ *
+ * The passes of the flow after the front end exchange these structures:
+ *
+ *   ir_program --rt_data_load--> rt_dataset --train--> trained model (runtime/train)
+ *   trained model --enumerate--> rt_tables + rt_codes (reference codes of the test split)
+ *   rt_tables --> table files | Verilog RTL | C simulator ; verify compares against rt_codes
+ *   every pass fills its part of rt_report, written as OUT/report.json
+ *
+ * Sections: memory helpers, datasets, tables, reference codes, report.
+ * Each runtime sub-folder has its own header for its functions; this file holds only the
+ * types that cross sub-folder boundaries and the small helpers everybody needs.
+ */
+#ifndef NLTC_RT_H
+#define NLTC_RT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Memory --------------------------------------------------------------------- */
+
+/* Allocation that never returns NULL: on failure prints "nltc: out of memory" and exits 2. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* ---- Datasets ------------------------------------------------------------------- */
+
+/* One split: n samples, row-major features after encoding and normalization. */
+typedef struct rt_split {
+    int n;    /* number of samples */
+    float *x; /* [n * inputs] */
+    int *y;   /* [n] class index 0 .. classes-1 */
+} rt_split;
+
+typedef struct rt_dataset {
+    int inputs;  /* feature count after encoding (== ir_dataset.inputs) */
+    int classes; /* == ir_dataset.classes */
+    rt_split train, valid, test;
+} rt_dataset;
+
+void rt_dataset_free(rt_dataset *d);
+
+/* ---- Truth tables --------------------------------------------------------------- */
+
+/* One layer of enumerated L-LUTs.
+ * Address convention: the address of an L-LUT is the concatenation of its input codes,
+ * input slot j in bits [j*bits_in, (j+1)*bits_in): addr = sum_j code_j << (j*bits_in).
+ * Codes are unsigned as the hardware sees them; signed values are offset binary
+ * (code = q + 2^(bits-1)). */
+typedef struct rt_table_layer {
+    int n_lut;       /* number of L-LUTs (== ir_layer.out_width) */
+    int in_width;    /* width of the code vector this layer reads */
+    int fanin;       /* inputs per L-LUT */
+    int bits_in;     /* bits per input code */
+    int bits_out;    /* bits per output code */
+    bool out_signed; /* output codes are offset binary */
+    int *inputs;     /* [n_lut * fanin] index into the previous code vector, per slot */
+    uint16_t *codes; /* [n_lut << (fanin*bits_in)] output code per L-LUT per address */
+} rt_table_layer;
+
+typedef struct rt_tables {
+    int n_inputs;          /* width of the input code vector */
+    int input_bits;        /* bits per input code */
+    bool input_signed;     /* input codes are offset binary */
+    int n_layers;
+    rt_table_layer *layers; /* [n_layers] */
+} rt_tables;
+
+void rt_tables_free(rt_tables *t);
+
+/* ---- Reference codes --------------------------------------------------------------
+ * What the quantized model (the training code's own forward pass) produces on the test
+ * split, layer by layer. Every back end is verified against this. */
+typedef struct rt_codes {
+    int n_samples;
+    int n_inputs;           /* input code vector width */
+    int n_layers;
+    int *widths;            /* [n_layers] code vector width of each layer */
+    uint16_t *input;        /* [n_samples * n_inputs] input codes */
+    uint16_t **layer;       /* [n_layers][n_samples * widths[l]] output codes */
+    int *labels;            /* [n_samples] true class */
+} rt_codes;
+
+void rt_codes_free(rt_codes *c);
+
+/* ---- Report ------------------------------------------------------------------------
+ * Everything OUT/report.json says. Doubles that were not measured are NAN and are
+ * written as null; counts not known are -1. */
+typedef struct rt_report {
+    const char *model, *dataset;
+    uint64_t seed;
+    int n_train, n_valid, n_test;
+    struct {
+        double flt, quantized, table, csim, rtl; /* test split, fractions 0..1 */
+    } accuracy;
+    double validation_accuracy; /* of the selected checkpoint */
+    int best_epoch;             /* selected epoch of the last stage (1-based) */
+    long llut_count;
+    long long table_bits; /* sum over L-LUTs of 2^(F*b_in) * b_out */
+    struct {
+        double stage1, stage2, tabulate, emit, verify, synth;
+    } time_s;
+    double train_samples_per_s; /* last stage, training only */
+    struct {
+        int samples;
+        long mismatches;
+        int n_pipelines;
+        const char *pipelines_checked[8]; /* "none", "every_layer", "trees", "every_k" */
+    } verify;
+    struct {
+        long luts_estimate, luts_yosys, ffs, lut_levels;
+        int pipeline_stages, latency_cycles;
+    } hardware;
+} rt_report;
+
+/* Sets every field to "not measured". */
+void rt_report_init(rt_report *r);
+
+#endif /* NLTC_RT_H */

@@ -1,0 +1,11 @@
+#!/bin/sh
+# Install every Debian package nltc needs to build, test and run its full flow.
+# Usage: scripts/install-deps.sh   (as root, or with sudo available)
+set -e
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends \
+    build-essential cmake flex bison libopenblas-dev libgit2-dev verilator check \
+    yosys zlib1g-dev pkg-config git
