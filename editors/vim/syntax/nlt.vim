@@ -1,0 +1,58 @@
+" Vim syntax file for .nlt model files (nltc, NeuraLUT-Assemble models).
+" GENERATED from editors/templates/nlt.vim.in and lang/keywords.def by
+" editors/gen_keywords.cmake; edit those, not this file.
+" Install: see editors/README.md.
+
+if exists('b:current_syntax')
+  finish
+endif
+
+let s:cpo_save = &cpo
+set cpo&vim
+
+syn case match
+
+" Words take their meaning by context (lang/README.md): later matches win, so a value
+" word is overridden by a block kind before `{` and by a property name before `=`.
+syn match nltValue    "\<\(adam\|adamw\|async_high\|async_low\|binarize\|constant\|contiguous\|cosine\|csv\|dense\|every\|every_layer\|false\|hardtanh\|hw\|identity\|idx\|last\|learned\|linear\|minmax\|none\|onehot\|random\|relu\|sparse\|standardize\|sync_high\|sync_low\|tree\|trees\|true\|validation\)\>"
+syn match nltCall     "\<\h\w*\ze\s*("
+syn match nltBlock    "\<\(dataset\|hardware\|input\|lut\|model\|output\|stage\|train\|tree\)\>\ze\(\s\+\h\w*\)\=\s*\(\<extends\>\|{\)"
+syn match nltBlockName "\(\<\(dataset\|hardware\|input\|lut\|model\|output\|stage\|train\|tree\)\s\+\)\@<=\(extends\>\)\@!\h\w*\ze\s*\(\<extends\>\|{\)"
+syn match nltProp     "\<\(batch\|binarize\|bits\|categorical\|class_names\|classes\|clock\|connect\|dataset\|delimiter\|depth\|drop\|encoding\|epochs\|fanin\|format\|hardware\|header\|hidden\|inputs\|label\|leaves\|levels\|log1p\|lr\|lut_inputs\|neurons\|norm\|optimizer\|pipeline\|quant\|regularize\|reset\|reset_style\|scale\|schedule\|seed\|select\|skip\|split_seed\|test\|train\|valid\)\>\ze\s*="
+syn match nltArg      "\<\(beta1\|beta2\|lr_min\|mult\|restart\|wd\|wd1\|weight_decay\)\>\ze\s*="
+syn keyword nltImport import
+syn match nltExtends  "\<extends\>"
+syn match nltBase     "\(\<extends\s\+\)\@<=\h\w*"
+
+syn match nltNumber   "\(\w\|\.\)\@<!-\=\d\+\(\.\d\+\)\=\([eE][+-]\=\d\+\)\=\(\w\|\.\)\@!" nextgroup=nltUnit skipwhite
+syn match nltUnit     "%\|\<\(bits\|epochs\)\>" contained
+
+syn region nltString  start=+"+ skip=+\\\\\|\\"+ end=+"\|$+ contains=nltEscape oneline
+syn match nltEscape   +\\[\\"nt]+ contained
+
+syn match nltOperator "->\|="
+syn keyword nltTodo   contained TODO FIXME XXX NOTE
+syn region nltComment start="//" end="$" contains=nltTodo,@Spell
+syn region nltComment start="/\*" end="\*/" contains=nltTodo,@Spell
+
+hi def link nltImport    Include
+hi def link nltExtends   Keyword
+hi def link nltBlock     Structure
+hi def link nltBlockName Identifier
+hi def link nltBase      Type
+hi def link nltProp      Identifier
+hi def link nltArg       Special
+hi def link nltValue     Constant
+hi def link nltCall      Function
+hi def link nltNumber    Number
+hi def link nltUnit      Type
+hi def link nltString    String
+hi def link nltEscape    SpecialChar
+hi def link nltOperator  Operator
+hi def link nltComment   Comment
+hi def link nltTodo      Todo
+
+let b:current_syntax = 'nlt'
+
+let &cpo = s:cpo_save
+unlet s:cpo_save
