@@ -1,0 +1,40 @@
+/* fmt.h - the .nlt formatter behind `nltc fmt`: prints a file in one canonical layout.
+ *
+ * Layout: 4-space indentation by block depth; `key = value`, `a, b` and `a -> b` with
+ * single spaces; a block is written on one line (`lut leaf { fanin = 6; hidden = 64 }`)
+ * when its source has `{` and `}` on one line and it fits in 100 columns,
+ * else one item per line; properties that share a source line stay joined with "; "
+ * while they fit; a list or chain too long for the line is wrapped; at most one blank
+ * line is kept between items, none after `{` or before `}`. Comments are kept: own-line
+ * comments before the item they precede, same-line comments after theirs; an item with
+ * a comment inside its value is copied as written. Numbers and strings keep their
+ * spelling.
+ *
+ * Every result is verified before it is returned: the output must parse to the same
+ * syntax tree (hence the same IR) with the same comments, and formatting it again must
+ * change nothing.
+ */
+#ifndef NLTC_FMT_H
+#define NLTC_FMT_H
+
+#include "lang.h"
+
+/* Result of formatting one source. */
+typedef enum fmt_status {
+    FMT_OK,           /* *out holds the formatted text */
+    FMT_SYNTAX_ERROR, /* the source does not parse; diagnostics went to d */
+    FMT_INTERNAL,     /* verification failed (a formatter bug); message went to d->out */
+} fmt_status;
+
+/* Formats src (parsed with lang_parse). On FMT_OK *out is a NUL-terminated string in
+ * arena a. */
+fmt_status fmt_source(nltc_arena *a, const src_file *src, diag_ctx *d, char **out);
+
+/* `nltc fmt [--write | --check] FILE...`; argv[0] is the subcommand name. Without an
+ * option prints the formatted FILE (one file) to stdout; --write (-w) rewrites each
+ * changed FILE in place atomically; --check lists the files that are not formatted.
+ * Returns the exit code: 0 ok, 1 syntax errors or (--check) unformatted files, 2 usage,
+ * I/O or internal errors. */
+int fmt_cmd(int argc, char **argv);
+
+#endif /* NLTC_FMT_H */
