@@ -22,9 +22,10 @@ golden)
         exp=${in%.nlt}.fmt
         n=$((n + 1))
         [ -f "$exp" ] || { bad "$exp missing"; continue; }
-        if ! out=$("$fmt" fmt "$in"); then bad "$in: nltc fmt failed"; continue; fi
-        printf '%s\n' "$out" | diff -u "$exp" - >/dev/null ||
-            { bad "$in: output differs from $exp"; printf '%s\n' "$out" | diff -u "$exp" -; }
+        out=$(mktemp)
+        if ! "$fmt" fmt "$in" >"$out"; then bad "$in: nltc fmt failed"; rm -f "$out"; continue; fi
+        cmp -s "$exp" "$out" || { bad "$in: output differs from $exp"; diff -u "$exp" "$out"; }
+        rm -f "$out"
         "$fmt" fmt --check "$exp" >/dev/null || bad "$exp: not a fixed point of nltc fmt"
     done
     [ $n -ge 1 ] || bad "no golden inputs in $dir"
