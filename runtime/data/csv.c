@@ -1,0 +1,393 @@
+/* csv.c - the delimited-text loader: a tokenizer (RFC 4180 quoting, LF/CRLF/CR line ends,
+ * a UTF-8 byte-order mark, any one-character delimiter) that works in place on the file
+ * buffer, the column layout (label / dropped / categorical / numeric) resolved from the
+ * dataset's column references, and the row reader that turns cells into raw values.
+ *
+ * Positions in messages: row = 1-based line of the file (the line a record starts on),
+ * col = 1-based field number. Leading and trailing blanks of a field are ignored (unless
+ * the blank is the delimiter); whitespace-only lines at the end of a file are ignored,
+ * anywhere else they are an error. */
+#include "data.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* One field of the current record: NUL-terminated text inside the file buffer. */
+typedef struct csv_field {
+    char *s;    /* text, unquoted and unescaped */
+    size_t len; /* length */
+} csv_field;
+
+/* Tokenizer state over one file buffer. */
+typedef struct csv_reader {
+    const char *path; /* file, for messages */
+    char *p;          /* next unread character */
+    char *end;        /* end of the data (end[0] is a spare NUL) */
+    char delim;       /* field delimiter */
+    long line;        /* line of *p (1-based) */
+    long rec_line;    /* line the current record starts on */
+    csv_field *f;     /* [nf] fields of the current record */
+    int nf;           /* fields in the current record */
+    int cap;          /* allocated fields */
+} csv_reader;
+
+static int csv_blank(const csv_reader *r, char c) {
+    return (c == ' ' || c == '\t') && c != r->delim;
+}
+
+/* 1 when [p, end) holds only blanks and line ends. */
+static int csv_rest_blank(const char *p, const char *end) {
+    for (; p < end; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') return 0;
+    return 1;
+}
+
+static void csv_push(csv_reader *r, char *s, size_t len) {
+    if (r->nf == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 64;
+        r->f = xrealloc(r->f, (size_t)r->cap * sizeof *r->f);
+    }
+    r->f[r->nf].s = s;
+    r->f[r->nf].len = len;
+    r->nf++;
+}
+
+/* Reads the next record into r->f. Returns 1, 0 at the end of the data, -1 on an error
+ * (printed). */
+static int csv_next(csv_reader *r, FILE *err) {
+    r->nf = 0;
+    char *p = r->p, *end = r->end;
+    char *q = p;
+    while (q < end && csv_blank(r, *q))
+        q++;
+    if (q == end || ((*q == '\n' || *q == '\r') && csv_rest_blank(q, end))) {
+        r->p = end;
+        return 0;
+    }
+    if (*q == '\n' || *q == '\r') {
+        data_error(err, r->path, r->line, 1, "blank line in the middle of the data");
+        return -1;
+    }
+    r->rec_line = r->line;
+    for (;;) {
+        while (p < end && csv_blank(r, *p))
+            p++;
+        char *s, *e;
+        if (p < end && *p == '"') {
+            long qline = r->line;
+            s = e = p++;
+            for (;;) {
+                if (p == end) {
+                    data_error(err, r->path, qline, r->nf + 1, "unterminated quoted field");
+                    return -1;
+                }
+                if (*p == '"') {
+                    if (p + 1 < end && p[1] == '"') {
+                        *e++ = '"';
+                        p += 2;
+                        continue;
+                    }
+                    p++;
+                    break;
+                }
+                if (*p == '\n') r->line++;
+                *e++ = *p++;
+            }
+            while (p < end && csv_blank(r, *p))
+                p++;
+            if (p < end && *p != r->delim && *p != '\n' && *p != '\r') {
+                char qb[200];
+                data_error(err, r->path, r->line, r->nf + 1,
+                           "unexpected %s after the closing quote of a field",
+                           data_quote(p, 1, qb));
+                return -1;
+            }
+        } else {
+            s = p;
+            while (p < end && *p != r->delim && *p != '\n' && *p != '\r')
+                p++;
+            e = p;
+            while (e > s && csv_blank(r, e[-1]))
+                e--;
+        }
+        char c = p < end ? *p : 0; /* the terminator, saved before e may overwrite it */
+        *e = 0;
+        csv_push(r, s, (size_t)(e - s));
+        if (p == end) break;
+        p++;
+        if (c == r->delim) continue;
+        if (c == '\r' && p < end && *p == '\n') p++;
+        r->line++;
+        break;
+    }
+    r->p = p;
+    return 1;
+}
+
+/* "'sbytes'" with a header, else "12" (the 1-based field number). */
+static const char *csv_colname(const data_layout *lay, int c, char *buf) {
+    if (lay->names) {
+        const char *s = lay->names[c];
+        return data_quote(s, strlen(s), buf);
+    }
+    sprintf(buf, "%d", c + 1);
+    return buf;
+}
+
+/* Resolves a column reference against the training file's layout. */
+static int csv_resolve(const char *path, const data_layout *lay, const ir_colref *ref,
+                       const char *what, int *col, FILE *err) {
+    char qb[200];
+    if (ref->name) {
+        const char *nq = data_quote(ref->name, strlen(ref->name), qb);
+        if (!lay->names) {
+            data_error(err, path, 0, 0,
+                       "the %s column is given by name (%s) but the dataset has no header", what,
+                       nq);
+            return 1;
+        }
+        int found = -1;
+        for (int c = 0; c < lay->n_cols; c++) {
+            if (strcmp(lay->names[c], ref->name) != 0) continue;
+            if (found >= 0) {
+                data_error(err, path, 0, 0,
+                           "%s column name %s is ambiguous: header columns %d and %d", what, nq,
+                           found + 1, c + 1);
+                return 1;
+            }
+            found = c;
+        }
+        if (found < 0) {
+            char list[256];
+            size_t o = 0;
+            for (int c = 0; c < lay->n_cols && o < 200; c++)
+                o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", c ? ", " : "",
+                                      lay->names[c]);
+            if (o >= 200) strcpy(list + 200, ", ...");
+            data_error(err, path, 0, 0, "%s column %s is not in the header (columns: %s)", what, nq,
+                       list);
+            return 1;
+        }
+        *col = found;
+        return 0;
+    }
+    if (ref->index < 0 || ref->index >= lay->n_cols) {
+        data_error(err, path, 0, 0,
+                   "%s column index %d is out of range: the file has %d columns (indexes 0..%d)",
+                   what, ref->index, lay->n_cols, lay->n_cols - 1);
+        return 1;
+    }
+    *col = ref->index;
+    return 0;
+}
+
+/* Gives column col the role `role`, unless an earlier reference claimed it already. */
+static int csv_claim(const char *path, data_layout *lay, int col, data_role role, const char *what,
+                     FILE *err) {
+    static const char *const names[] = {"numeric", "categorical", "label", "dropped"};
+    char qb[200];
+    if (lay->role[col] == role) {
+        data_error(err, path, 0, 0, "column %s is listed twice as %s", csv_colname(lay, col, qb),
+                   what);
+        return 1;
+    }
+    if (lay->role[col] != DATA_ROLE_NUMERIC) {
+        data_error(err, path, 0, 0, "column %s is both %s and %s", csv_colname(lay, col, qb),
+                   lay->role[col] == DATA_ROLE_LABEL ? "the label" : names[lay->role[col]], what);
+        return 1;
+    }
+    lay->role[col] = role;
+    return 0;
+}
+
+/* Builds the layout from the training file's first record (header names or not). */
+static int csv_layout(const ir_dataset *ds, const char *path, const csv_reader *r, data_layout *lay,
+                      FILE *err) {
+    lay->n_cols = r->nf;
+    if (ds->header) {
+        lay->names = xmalloc((size_t)r->nf * sizeof *lay->names);
+        for (int c = 0; c < r->nf; c++)
+            lay->names[c] = xstrdup(r->f[c].s);
+    }
+    lay->role = xcalloc((size_t)r->nf, sizeof *lay->role);
+    lay->slot = xcalloc((size_t)r->nf, sizeof *lay->slot);
+    int col;
+    if (csv_resolve(path, lay, &ds->label, "label", &col, err) ||
+        csv_claim(path, lay, col, DATA_ROLE_LABEL, "the label", err))
+        return 1;
+    lay->label_col = col;
+    for (int i = 0; i < ds->n_drop; i++)
+        if (csv_resolve(path, lay, &ds->drop[i], "dropped", &col, err) ||
+            csv_claim(path, lay, col, DATA_ROLE_DROP, "dropped", err))
+            return 1;
+    for (int i = 0; i < ds->n_categorical; i++)
+        if (csv_resolve(path, lay, &ds->categorical[i], "categorical", &col, err) ||
+            csv_claim(path, lay, col, DATA_ROLE_CATEGORICAL, "categorical", err))
+            return 1;
+    lay->num_col = xmalloc((size_t)r->nf * sizeof *lay->num_col);
+    lay->cat_col = xmalloc((size_t)r->nf * sizeof *lay->cat_col);
+    for (int c = 0; c < r->nf; c++) {
+        if (lay->role[c] == DATA_ROLE_NUMERIC) {
+            lay->slot[c] = lay->n_num;
+            lay->num_col[lay->n_num++] = c;
+        } else if (lay->role[c] == DATA_ROLE_CATEGORICAL) {
+            lay->slot[c] = lay->n_cat;
+            lay->cat_col[lay->n_cat++] = c;
+        }
+    }
+    lay->cats = xcalloc((size_t)(lay->n_cat ? lay->n_cat : 1), sizeof *lay->cats);
+    return 0;
+}
+
+/* A validation/test file's header must name the same columns as the training file's. */
+static int csv_same_header(const char *path, const csv_reader *r, const data_layout *lay,
+                           FILE *err) {
+    if (r->nf != lay->n_cols) {
+        data_error(err, path, r->rec_line, 1,
+                   "header has %d columns but the training file's header has %d", r->nf,
+                   lay->n_cols);
+        return 1;
+    }
+    for (int c = 0; c < r->nf; c++) {
+        if (strcmp(r->f[c].s, lay->names[c]) != 0) {
+            char a[200], b[200];
+            data_error(err, path, r->rec_line, c + 1,
+                       "header column %d is %s but the training file has %s", c + 1,
+                       data_quote(r->f[c].s, r->f[c].len, a),
+                       data_quote(lay->names[c], strlen(lay->names[c]), b));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Stores the current record as row `row` of src. */
+static int csv_row(const csv_reader *r, data_layout *lay, data_src *src, int which, int row,
+                   FILE *err) {
+    char qb[200], cb[200];
+    if (r->nf != lay->n_cols) {
+        data_error(err, r->path, r->rec_line, (r->nf < lay->n_cols ? r->nf : lay->n_cols) + 1,
+                   "ragged row: %d fields, expected %d as in %s", r->nf, lay->n_cols,
+                   lay->names ? "the header"
+                   : which    ? "the training file"
+                              : "the first row");
+        return 1;
+    }
+    src->line[row] = r->rec_line;
+    for (int c = 0; c < r->nf; c++) {
+        const csv_field *f = &r->f[c];
+        switch (lay->role[c]) {
+        case DATA_ROLE_NUMERIC: {
+            double *v = &src->num[(size_t)row * (size_t)lay->n_num + (size_t)lay->slot[c]];
+            int rc = data_parse_number(f->s, f->len, v);
+            if (rc == 0) break;
+            if (f->len == 0)
+                data_error(err, r->path, r->rec_line, c + 1, "empty cell in numeric column %s",
+                           csv_colname(lay, c, cb));
+            else
+                data_error(err, r->path, r->rec_line, c + 1,
+                           rc == 1 ? "non-numeric cell %s in column %s"
+                                   : "number %s is out of range in column %s",
+                           data_quote(f->s, f->len, qb), csv_colname(lay, c, cb));
+            return 1;
+        }
+        case DATA_ROLE_CATEGORICAL: {
+            int k = lay->slot[c];
+            src->cat[(size_t)row * (size_t)lay->n_cat + (size_t)k] =
+                data_dict_intern(&lay->cats[k], f->s, f->len, which, r->rec_line, c + 1);
+            break;
+        }
+        case DATA_ROLE_LABEL:
+            if (f->len == 0) {
+                data_error(err, r->path, r->rec_line, c + 1, "empty label in column %s",
+                           csv_colname(lay, c, cb));
+                return 1;
+            }
+            src->label[row] =
+                data_dict_intern(&lay->labels, f->s, f->len, which, r->rec_line, c + 1);
+            break;
+        case DATA_ROLE_DROP:
+            break;
+        }
+    }
+    return 0;
+}
+
+int data_csv_load(const ir_dataset *ds, const char *path, int which, int first, data_layout *lay,
+                  data_src *src, FILE *err) {
+    memset(src, 0, sizeof *src);
+    src->path = path;
+    data_buf b;
+    if (data_read_file(path, &b, err)) return 1;
+    char *p = (char *)b.p, *end = p + b.n;
+    if (b.n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
+    csv_reader r = {.path = path, .p = p, .end = end, .delim = ds->delimiter, .line = 1};
+    int rc = 1, got;
+    if (memchr(p, 0, (size_t)(end - p) < 4096 ? (size_t)(end - p) : 4096)) {
+        data_error(err, path, 0, 0, "binary file: expected delimited text");
+        goto done;
+    }
+    if (csv_rest_blank(p, end)) {
+        data_error(err, path, 0, 0, "empty file");
+        goto done;
+    }
+    if ((got = csv_next(&r, err)) < 0) goto done;
+    if (first && csv_layout(ds, path, &r, lay, err)) goto done;
+    if (ds->header) {
+        if (!first && csv_same_header(path, &r, lay, err)) goto done;
+        if ((got = csv_next(&r, err)) < 0) goto done;
+        if (got == 0) {
+            data_error(err, path, 0, 0, "no data rows after the header");
+            goto done;
+        }
+    }
+    /* Rows are about the lines left; grow when CR-only line ends make that too few. */
+    size_t cap = 2, nn = (size_t)(lay->n_num ? lay->n_num : 1);
+    size_t nc = (size_t)(lay->n_cat ? lay->n_cat : 1);
+    for (const char *q = r.p; (q = memchr(q, '\n', (size_t)(end - q))); q++)
+        cap++;
+    for (; got == 1; got = csv_next(&r, err)) {
+        if (src->n == (1 << 30)) {
+            data_error(err, path, 0, 0, "too many rows (more than 2^30)");
+            goto done;
+        }
+        if (!src->label || (size_t)src->n == cap) {
+            cap = src->label ? cap * 2 : cap;
+            src->num = xrealloc(src->num, cap * nn * sizeof *src->num);
+            src->cat = xrealloc(src->cat, cap * nc * sizeof *src->cat);
+            src->label = xrealloc(src->label, cap * sizeof *src->label);
+            src->line = xrealloc(src->line, cap * sizeof *src->line);
+        }
+        if (csv_row(&r, lay, src, which, src->n, err)) goto done;
+        src->n++;
+    }
+    rc = got < 0;
+done:
+    free(r.f);
+    free(b.p);
+    return rc;
+}
+
+void data_layout_free(data_layout *lay) {
+    for (int c = 0; lay->names && c < lay->n_cols; c++)
+        free(lay->names[c]);
+    free(lay->names);
+    free(lay->role);
+    free(lay->slot);
+    free(lay->num_col);
+    free(lay->cat_col);
+    data_dict_free(&lay->labels);
+    for (int k = 0; lay->cats && k < lay->n_cat; k++)
+        data_dict_free(&lay->cats[k]);
+    free(lay->cats);
+    memset(lay, 0, sizeof *lay);
+}
+
+void data_src_free(data_src *src) {
+    free(src->num);
+    free(src->cat);
+    free(src->label);
+    free(src->line);
+    free(src->buf.p);
+    memset(src, 0, sizeof *src);
+}
