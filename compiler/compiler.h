@@ -1,0 +1,200 @@
+/* compiler.h - the nltc front end: compile a .nlt model to an ir_program.
+ *
+ * Public section: what the driver (main.c), the flow, the fuzzer and the benchmark use.
+ * Internal section: the types shared by the front-end passes, in pipeline order:
+ *   load.c   read the model file and its imports (search path, cycles)
+ *   blocks.c global names, `extends` and block merging into effective blocks
+ *   values.c the property schema: keys, types, units, ranges, value words
+ *   lower.c  semantic checks and lowering of the model to the IR
+ *   verify.c the IR verifier; print.c the IR printer
+ *   compile.c the pipeline, written out in one function
+ */
+#ifndef NLTC_COMPILER_H
+#define NLTC_COMPILER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ir.h"
+#include "lang.h"
+
+/* ---- Public API ------------------------------------------------------------------- */
+
+/* Options of one compilation. Zero-initialised options are valid: stdlib from
+ * $NLTC_STDLIB or the built-in directory, no extra search path, diagnostics to stderr. */
+typedef struct nltc_compile_opts {
+    const char *const *include_dirs; /* -I DIR, searched in order after the importing dir */
+    int n_include_dirs;              /* entries of include_dirs */
+    const char *stdlib_dir;          /* `std/` modules; NULL: $NLTC_STDLIB, else built in */
+    bool no_env;                     /* ignore NLTC_PATH and NLTC_STDLIB (fuzzer, tests) */
+    const char *data_dir;            /* --data-dir: every data file is read from here */
+    bool seed_set;                   /* --seed given: seed replaces the model's seed */
+    uint64_t seed;                   /* the --seed value */
+    FILE *diag;                      /* diagnostics; NULL = stderr */
+    bool quiet;                      /* drop all diagnostics (counts are still kept) */
+} nltc_compile_opts;
+
+/* What a compilation reported. */
+typedef struct nltc_status {
+    int errors;    /* errors in the model (exit code 1) */
+    int warnings;  /* warnings */
+    bool io_error; /* the model file itself could not be read (exit code 2) */
+} nltc_status;
+
+/* Compiles the model file at path. Returns the verified IR, allocated in a, or NULL when
+ * there were errors (st says which kind). st may be NULL. */
+ir_program *nltc_compile(const char *path, const nltc_compile_opts *o, nltc_arena *a,
+                         nltc_status *st);
+
+/* Same, for a model held in memory; name is used in diagnostics, and relative imports and
+ * data paths resolve against the directory part of name ("." if none). */
+ir_program *nltc_compile_buffer(const char *name, const char *text, size_t len,
+                                const nltc_compile_opts *o, nltc_arena *a, nltc_status *st);
+
+/* Reads a whole file into the arena (NUL-terminated). NULL with errno set on failure. */
+src_file *nltc_read_source(nltc_arena *a, const char *path);
+
+/* Prints the IR as stable text (the --emit=ir format, used by golden tests). */
+void ir_print(FILE *f, const ir_program *p);
+
+/* Checks the invariants listed in ir.h; prints one line per violation to err (if not
+ * NULL). Returns the number of violations. */
+int ir_verify(const ir_program *p, FILE *err);
+
+/* Names of the IR enums as printed ("relu", "learned", "trees", ...). */
+const char *ir_quant_name(ir_quant_kind k);
+const char *ir_connect_name(ir_connect c);
+const char *ir_pipeline_name(ir_pipeline p);
+
+/* ---- Internal: modules (load.c) ----------------------------------------------------- */
+
+/* One loaded source file and its place in the import graph. */
+typedef struct fe_module {
+    src_file *src;              /* the text */
+    ast_file *ast;              /* its syntax tree */
+    const char *dir;            /* directory part of src->path ("." if none) */
+    const char *key;            /* identity for "loaded once" and cycles (real path) */
+    struct fe_module *importer; /* the module that imported it first; NULL for the model */
+    src_range import_at;        /* the import string in importer */
+    bool loading;               /* its imports are being loaded (cycle detection) */
+} fe_module;
+
+/* One top-level declaration. */
+typedef struct fe_decl {
+    const char *name;     /* declared name */
+    kw_id kind;           /* KW_LUT, KW_DATASET, KW_MODEL, KW_TRAIN, KW_HARDWARE */
+    const ast_item *item; /* the block */
+    int state;            /* extends resolution: 0 idle, 1 in progress (a cycle if reached) */
+    const void *lowered;  /* lower.c's cached result for this declaration (a lut's shape) */
+} fe_decl;
+
+/* An effective block: a block with its `extends` chain and merges applied. */
+typedef struct eblock eblock;
+
+/* One entry of an effective block: a property or a nested effective block. */
+typedef struct eb_entry {
+    const ast_item *item;  /* the property or nested block as written */
+    const ast_item *owner; /* the block whose body holds item (duplicate detection) */
+    eblock *sub;           /* nested block, NULL for a property */
+} eb_entry;
+
+struct eblock {
+    kw_id kind;           /* block kind */
+    const char *name;     /* name (the declaration's for referenced blocks), or NULL */
+    const ast_item *decl; /* the most derived block as written (for locations) */
+    int n, cap;           /* entries in use, allocated */
+    eb_entry *v;          /* [n] entries in order */
+};
+
+/* The state of one compilation. */
+typedef struct fe_ctx {
+    nltc_arena *a;              /* everything lives here */
+    const nltc_compile_opts *o; /* options */
+    diag_ctx d;                 /* diagnostics */
+    ptr_vec modules;            /* fe_module*, the model file first, in load order */
+    ptr_vec import_stack;       /* fe_module* being loaded (for cycle messages) */
+    int n_decls, cap_decls;     /* the global name table (open addressing) */
+    fe_decl *decls;             /* [cap_decls] */
+    ptr_vec extends_stack;      /* fe_decl* whose extends are being resolved */
+    int lut_inputs;             /* physical LUT size, for the table-cost warning */
+} fe_ctx;
+
+/* Loads path (or the given text) and every module it imports into fe->modules. Returns
+ * false if the model file itself could not be read. */
+bool fe_load(fe_ctx *fe, const char *path, const char *text, size_t len);
+/* The module whose source is f. */
+fe_module *fe_module_of(fe_ctx *fe, const src_file *f);
+/* Reports an error at `at` followed by the import chain of its file. */
+void fe_error(fe_ctx *fe, src_range at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void fe_warning(fe_ctx *fe, src_range at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Joins a directory and a relative path ("." and absolute paths handled). */
+const char *fe_join(nltc_arena *a, const char *dir, const char *rel);
+
+/* ---- Internal: names and effective blocks (blocks.c) --------------------------------- */
+
+/* Enters every top-level declaration of every module into the name table. */
+void fe_declare(fe_ctx *fe);
+/* The declaration named w, which must be of kind `kind` (reports otherwise). */
+fe_decl *fe_lookup(fe_ctx *fe, const ast_word *w, kw_id kind);
+/* The effective block of a declaration or nested block. NULL after errors. */
+eblock *eb_of_decl(fe_ctx *fe, fe_decl *d);
+/* Edit distance of two words (for "did you mean"), capped at 3. */
+int fe_distance(const char *a, const char *b);
+/* The main model: the only model of the model file. */
+fe_decl *fe_main_model(fe_ctx *fe);
+
+/* ---- Internal: properties (values.c) --------------------------------------------------- */
+
+/* Value types of properties and arguments. */
+typedef enum sv_type {
+    SV_INT,      /* integer, optional unit */
+    SV_REAL,     /* integer or real */
+    SV_FRACTION, /* real in [0, 1), or percent */
+    SV_BOOL,     /* true | false */
+    SV_STRING,   /* string */
+    SV_WORD,     /* one of a list of value words */
+    SV_ANY,      /* checked by the lowering code (lists, chains, calls, names) */
+} sv_type;
+
+/* Checks every property of b against the schema of its kind (unknown keys, duplicates,
+ * types, units, ranges); returns false after errors. */
+bool sv_check_block(fe_ctx *fe, const eblock *b);
+/* The property `key` of b, or NULL. */
+const ast_item *sv_prop(const eblock *b, kw_id key);
+/* The nested blocks of b of kind `kind`, in order, into out (returns the count). */
+int sv_blocks(const eblock *b, kw_id kind, eblock **out, int max);
+/* Typed getters: if b has a valid `key`, store it and return true; else leave *out.
+ * Types and ranges come from the schema (already checked by sv_check_block). */
+bool sv_int(const eblock *b, kw_id key, int64_t *out);
+bool sv_real(const eblock *b, kw_id key, double *out);
+bool sv_bool(const eblock *b, kw_id key, bool *out);
+bool sv_string(const eblock *b, kw_id key, const char **out);
+bool sv_word(const eblock *b, kw_id key, kw_id *out);
+/* Checks a value against a type, unit and range (for list elements and call args). */
+bool sv_check_value(fe_ctx *fe, const ast_value *v, sv_type t, kw_id unit, double lo, double hi,
+                    const kw_id *words, const char *what);
+/* The numeric value of a checked number (percent applied). */
+double sv_number(const ast_value *v);
+/* Checks a call's named arguments against (name, type, lo, hi); positional arguments are
+ * refused unless positional is true. */
+typedef struct sv_arg_spec {
+    kw_id name;   /* argument name */
+    sv_type type; /* SV_INT, SV_REAL or SV_FRACTION */
+    kw_id unit;   /* accepted unit word, KW_IDENT if none */
+    double lo, hi;
+} sv_arg_spec;
+bool sv_check_args(fe_ctx *fe, const ast_value *call, const sv_arg_spec *spec, int n_spec);
+/* The value of argument `name` of a checked call, or NULL. */
+const ast_value *sv_arg(const ast_value *call, kw_id name);
+
+/* ---- Internal: lowering (lower.c) -------------------------------------------------------- */
+
+/* Checks the main model and lowers it; NULL after errors. */
+ir_program *fe_lower(fe_ctx *fe, fe_decl *model);
+
+/* Physical LUTs of one output bit of a k-input table on K-input LUTs (mux tree). */
+long fe_lut_cost(int k, int K);
+
+#endif /* NLTC_COMPILER_H */

@@ -1,0 +1,156 @@
+/* print.c - the IR as stable text (`nltc --emit=ir`, OUT/model.ir, golden tests).
+ *
+ * One fact per line, "key value", sections indented; numbers printed with %.15g so
+ * values read back as written; strings quoted with \" and \\ escaped. The order of lines
+ * follows ir.h and never depends on memory addresses. */
+#include "compiler.h"
+
+static const char *const pr_quant[] = {"relu", "identity", "hardtanh"};
+static const char *const pr_connect[] = {"learned", "random", "contiguous"};
+static const char *const pr_pipeline[] = {"none", "every_layer", "trees", "every_k"};
+static const char *const pr_reset[] = {"sync_high", "sync_low", "async_high", "async_low"};
+static const char *const pr_norm[] = {"none", "standardize", "minmax"};
+
+#define PR_NAME(table, i)                                                                          \
+    ((unsigned)(i) < sizeof table / sizeof *table ? table[(unsigned)(i)] : "?")
+
+const char *ir_quant_name(ir_quant_kind k) {
+    return PR_NAME(pr_quant, k);
+}
+
+const char *ir_connect_name(ir_connect c) {
+    return PR_NAME(pr_connect, c);
+}
+
+const char *ir_pipeline_name(ir_pipeline p) {
+    return PR_NAME(pr_pipeline, p);
+}
+
+static void pr_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fputc('\\', f);
+        if (*s == '\n')
+            fputs("\\n", f);
+        else if (*s == '\t')
+            fputs("\\t", f);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void pr_col(FILE *f, ir_colref c) {
+    if (c.name)
+        pr_string(f, c.name);
+    else
+        fprintf(f, "%d", c.index);
+}
+
+static void pr_cols(FILE *f, const char *key, const ir_colref *c, int n) {
+    fprintf(f, "  %s [", key);
+    for (int i = 0; i < n; i++) {
+        if (i) fputs(", ", f);
+        pr_col(f, c[i]);
+    }
+    fputs("]\n", f);
+}
+
+static void pr_split(FILE *f, const char *key, const ir_source *s, double fraction) {
+    fprintf(f, "  %s ", key);
+    if (!s->path) {
+        fprintf(f, "fraction %.15g\n", fraction);
+        return;
+    }
+    pr_string(f, s->path);
+    if (s->labels_path) {
+        fputs(" labels ", f);
+        pr_string(f, s->labels_path);
+    }
+    fputc('\n', f);
+}
+
+static void pr_dataset(FILE *f, const ir_dataset *d) {
+    fprintf(f, "dataset %s\n", d->name);
+    fprintf(f, "  format %s\n", d->format == IR_DATA_IDX ? "idx" : "csv");
+    pr_split(f, "train", &d->train, 0);
+    pr_split(f, "valid", &d->valid, d->valid_fraction);
+    pr_split(f, "test", &d->test, d->test_fraction);
+    fprintf(f, "  split_seed %llu\n", (unsigned long long)d->split_seed);
+    if (d->format == IR_DATA_CSV) {
+        fprintf(f, "  header %s\n", d->header ? "true" : "false");
+        fprintf(f, "  delimiter ");
+        pr_string(f, (char[]){d->delimiter, 0});
+        fputs("\n  label ", f);
+        pr_col(f, d->label);
+        fputc('\n', f);
+        pr_cols(f, "drop", d->drop, d->n_drop);
+        pr_cols(f, "categorical", d->categorical, d->n_categorical);
+        fprintf(f, "  encoding %s\n", d->cat_encoding == IR_CAT_BINARIZE ? "binarize" : "onehot");
+    }
+    fprintf(f, "  binarize %d\n", d->binarize_bits);
+    fprintf(f, "  log1p %s\n", d->log1p ? "true" : "false");
+    fprintf(f, "  scale %.15g\n", d->scale);
+    fprintf(f, "  norm %s\n", PR_NAME(pr_norm, d->norm));
+    fprintf(f, "  inputs %d\n", d->inputs);
+    fprintf(f, "  classes %d\n", d->classes);
+    if (d->n_class_names) {
+        fputs("  class_names [", f);
+        for (int i = 0; i < d->n_class_names; i++) {
+            if (i) fputs(", ", f);
+            pr_string(f, d->class_names[i]);
+        }
+        fputs("]\n", f);
+    }
+}
+
+static void pr_layer(FILE *f, const ir_layer *l) {
+    fprintf(f,
+            "layer %s tree %d level %d%s%s in %d out %d fanin %d hidden %d depth %d skip %s "
+            "bits %d->%d quant %s connect %s%s\n",
+            l->name, l->tree, l->level, l->support ? " support" : "", l->tree_root ? " root" : "",
+            l->in_width, l->out_width, l->fanin, l->hidden, l->depth,
+            l->lut_skip ? "linear" : "none", l->bits_in, l->bits_out, ir_quant_name(l->quant),
+            ir_connect_name(l->connect), l->reg_after ? " reg" : "");
+}
+
+static void pr_stage(FILE *f, const ir_stage *s) {
+    fprintf(f, "  stage %s\n", s->kind == IR_STAGE_DENSE ? "dense" : "sparse");
+    fprintf(f, "    epochs %d batch %d lr %.15g\n", s->epochs, s->batch, s->lr);
+    fprintf(f, "    optimizer %s beta1 %.15g beta2 %.15g weight_decay %.15g\n",
+            s->optimizer == IR_OPT_ADAM ? "adam" : "adamw", s->beta1, s->beta2, s->weight_decay);
+    if (s->schedule == IR_SCHED_COSINE)
+        fprintf(f, "    schedule cosine restart %d mult %.15g lr_min %.15g\n", s->restart_epochs,
+                s->restart_mult, s->lr_min);
+    else
+        fputs("    schedule constant\n", f);
+    fprintf(f, "    regularize wd %.15g wd1 %.15g\n", s->wd, s->wd1);
+}
+
+void ir_print(FILE *f, const ir_program *p) {
+    fprintf(f, "model %s\n", p->model_name);
+    for (int i = 0; i < p->n_sources; i++) {
+        fputs("source ", f);
+        pr_string(f, p->sources[i]);
+        fputc('\n', f);
+    }
+    pr_dataset(f, &p->dataset);
+    fprintf(f, "input bits %d quant hardtanh\n", p->input_bits);
+    fprintf(f, "tree_skip %s\n", p->tree_skip ? "true" : "false");
+    fprintf(f, "trees %d layers %d\n", p->n_trees, p->n_layers);
+    for (int i = 0; i < p->n_layers; i++)
+        pr_layer(f, &p->layers[i]);
+    fprintf(f, "train seed %llu select %s\n", (unsigned long long)p->train.seed,
+            p->train.select == IR_SELECT_LAST ? "last" : "validation");
+    for (int i = 0; i < p->train.n_stages; i++)
+        pr_stage(f, &p->train.stages[i]);
+    const ir_hardware *h = &p->hw;
+    fprintf(f, "hardware lut_inputs %d pipeline %s", h->lut_inputs, ir_pipeline_name(h->pipeline));
+    if (h->pipeline == IR_PIPE_EVERY_K) fprintf(f, " k %d", h->pipeline_k);
+    fprintf(f, " stages %d\n", h->stages);
+    fputs("  clock ", f);
+    pr_string(f, h->clock);
+    fputs(" reset ", f);
+    pr_string(f, h->reset);
+    fprintf(f, " reset_style %s\n", PR_NAME(pr_reset, h->reset_style));
+}

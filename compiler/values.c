@@ -1,0 +1,340 @@
+/* values.c - the property schema of every block kind, and value checking.
+ *
+ * The schema says which properties a block accepts, with each one's type, unit and
+ * range. sv_check_block checks a whole effective block against it; the lowering then
+ * reads values through the typed getters without re-checking. Properties of type SV_ANY
+ * (lists, chains, calls, column references) are checked where they are lowered. */
+#include "compiler.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Value words of the word-typed properties, each list ending with KW_IDENT. */
+static const kw_id sv_w_skip[] = {KW_LINEAR, KW_NONE, KW_IDENT};
+static const kw_id sv_w_format[] = {KW_CSV, KW_IDX, KW_IDENT};
+static const kw_id sv_w_encoding[] = {KW_ONEHOT, KW_BINARIZE, KW_IDENT};
+static const kw_id sv_w_norm[] = {KW_STANDARDIZE, KW_MINMAX, KW_NONE, KW_IDENT};
+static const kw_id sv_w_connect[] = {KW_LEARNED, KW_RANDOM, KW_CONTIGUOUS, KW_IDENT};
+static const kw_id sv_w_tree_skip[] = {KW_TREE, KW_NONE, KW_IDENT};
+static const kw_id sv_w_hardtanh[] = {KW_HARDTANH, KW_IDENT};
+static const kw_id sv_w_identity[] = {KW_IDENTITY, KW_IDENT};
+static const kw_id sv_w_select[] = {KW_VALIDATION, KW_LAST, KW_IDENT};
+static const kw_id sv_w_reset[] = {KW_SYNC_HIGH, KW_SYNC_LOW, KW_ASYNC_HIGH, KW_ASYNC_LOW,
+                                   KW_IDENT};
+
+#define SV_MAX_WIDTH 16777216.0
+#define SV_MAX_SEED  9007199254740992.0 /* 2^53: exact in a double */
+
+/* One property of one block kind. */
+static const struct sv_spec {
+    kw_id block;        /* block kind */
+    kw_id key;          /* property name */
+    sv_type type;       /* value type */
+    kw_id unit;         /* unit word accepted after the number, KW_IDENT if none */
+    double lo, hi;      /* inclusive range of numbers (lo excluded when lo_open) */
+    bool lo_open;       /* the range excludes lo */
+    const kw_id *words; /* SV_WORD: the accepted words */
+} sv_schema[] = {
+    {KW_LUT, KW_FANIN, SV_INT, KW_IDENT, 1, 16, false, NULL},
+    {KW_LUT, KW_HIDDEN, SV_INT, KW_IDENT, 0, 4096, false, NULL},
+    {KW_LUT, KW_DEPTH, SV_INT, KW_IDENT, 1, 8, false, NULL},
+    {KW_LUT, KW_SKIP, SV_WORD, KW_IDENT, 0, 0, false, sv_w_skip},
+
+    {KW_DATASET, KW_FORMAT, SV_WORD, KW_IDENT, 0, 0, false, sv_w_format},
+    {KW_DATASET, KW_TRAIN, SV_ANY, KW_IDENT, 0, 0, false, NULL},
+    {KW_DATASET, KW_VALID, SV_ANY, KW_IDENT, 0, 0, false, NULL},
+    {KW_DATASET, KW_TEST, SV_ANY, KW_IDENT, 0, 0, false, NULL},
+    {KW_DATASET, KW_SPLIT_SEED, SV_INT, KW_IDENT, 0, SV_MAX_SEED, false, NULL},
+    {KW_DATASET, KW_HEADER, SV_BOOL, KW_IDENT, 0, 0, false, NULL},
+    {KW_DATASET, KW_DELIMITER, SV_STRING, KW_IDENT, 0, 0, false, NULL},
+    {KW_DATASET, KW_LABEL, SV_ANY, KW_IDENT, 0, 0, false, NULL},
+    {KW_DATASET, KW_DROP, SV_ANY, KW_IDENT, 0, 0, false, NULL},
+    {KW_DATASET, KW_CATEGORICAL, SV_ANY, KW_IDENT, 0, 0, false, NULL},
+    {KW_DATASET, KW_ENCODING, SV_WORD, KW_IDENT, 0, 0, false, sv_w_encoding},
+    {KW_DATASET, KW_BINARIZE, SV_INT, KW_BITS, 0, 16, false, NULL},
+    {KW_DATASET, KW_LOG1P, SV_BOOL, KW_IDENT, 0, 0, false, NULL},
+    {KW_DATASET, KW_SCALE, SV_REAL, KW_IDENT, 0, 1e30, true, NULL},
+    {KW_DATASET, KW_NORM, SV_WORD, KW_IDENT, 0, 0, false, sv_w_norm},
+    {KW_DATASET, KW_INPUTS, SV_INT, KW_IDENT, 1, SV_MAX_WIDTH, false, NULL},
+    {KW_DATASET, KW_CLASSES, SV_INT, KW_IDENT, 2, 65536, false, NULL},
+    {KW_DATASET, KW_CLASS_NAMES, SV_ANY, KW_IDENT, 0, 0, false, NULL},
+
+    {KW_MODEL, KW_BITS, SV_INT, KW_BITS, 1, 8, false, NULL},
+    {KW_MODEL, KW_CONNECT, SV_WORD, KW_IDENT, 0, 0, false, sv_w_connect},
+    {KW_MODEL, KW_SKIP, SV_WORD, KW_IDENT, 0, 0, false, sv_w_tree_skip},
+    {KW_INPUT, KW_BITS, SV_INT, KW_BITS, 1, 8, false, NULL},
+    {KW_INPUT, KW_QUANT, SV_WORD, KW_IDENT, 0, 0, false, sv_w_hardtanh},
+    {KW_OUTPUT, KW_BITS, SV_INT, KW_BITS, 1, 8, false, NULL},
+    {KW_OUTPUT, KW_QUANT, SV_WORD, KW_IDENT, 0, 0, false, sv_w_identity},
+
+    {KW_TREE, KW_LEVELS, SV_ANY, KW_IDENT, 0, 0, false, NULL},
+    {KW_TREE, KW_NEURONS, SV_INT, KW_IDENT, 1, SV_MAX_WIDTH, false, NULL},
+    {KW_TREE, KW_LEAVES, SV_INT, KW_IDENT, 1, SV_MAX_WIDTH, false, NULL},
+    {KW_TREE, KW_BITS, SV_ANY, KW_IDENT, 0, 0, false, NULL},
+    {KW_TREE, KW_QUANT, SV_ANY, KW_IDENT, 0, 0, false, NULL},
+    {KW_TREE, KW_CONNECT, SV_WORD, KW_IDENT, 0, 0, false, sv_w_connect},
+
+    {KW_TRAIN, KW_SEED, SV_INT, KW_IDENT, 0, SV_MAX_SEED, false, NULL},
+    {KW_TRAIN, KW_SELECT, SV_WORD, KW_IDENT, 0, 0, false, sv_w_select},
+#define SV_STAGE_PROPS(block)                                                                      \
+    {block, KW_EPOCHS, SV_INT, KW_EPOCHS, 1, 1000000, false, NULL},                                \
+        {block, KW_BATCH, SV_INT, KW_IDENT, 1, 1048576, false, NULL},                              \
+        {block, KW_LR, SV_REAL, KW_IDENT, 0, 10, true, NULL},                                      \
+        {block, KW_OPTIMIZER, SV_ANY, KW_IDENT, 0, 0, false, NULL},                                \
+        {block, KW_SCHEDULE, SV_ANY, KW_IDENT, 0, 0, false, NULL}, {                               \
+        block, KW_REGULARIZE, SV_ANY, KW_IDENT, 0, 0, false, NULL                                  \
+    }
+    SV_STAGE_PROPS(KW_TRAIN),
+    SV_STAGE_PROPS(KW_STAGE),
+
+    {KW_HARDWARE, KW_LUT_INPUTS, SV_INT, KW_IDENT, 2, 12, false, NULL},
+    {KW_HARDWARE, KW_PIPELINE, SV_ANY, KW_IDENT, 0, 0, false, NULL},
+    {KW_HARDWARE, KW_CLOCK, SV_STRING, KW_IDENT, 0, 0, false, NULL},
+    {KW_HARDWARE, KW_RESET, SV_STRING, KW_IDENT, 0, 0, false, NULL},
+    {KW_HARDWARE, KW_RESET_STYLE, SV_WORD, KW_IDENT, 0, 0, false, sv_w_reset},
+};
+
+#define SV_N_SCHEMA ((int)(sizeof sv_schema / sizeof *sv_schema))
+
+static const struct sv_spec *sv_spec_of(kw_id block, kw_id key) {
+    for (int i = 0; i < SV_N_SCHEMA; i++)
+        if (sv_schema[i].block == block && sv_schema[i].key == key) return &sv_schema[i];
+    return NULL;
+}
+
+/* "a, b or c" of a KW_IDENT-terminated word list. */
+static const char *sv_word_list(nltc_arena *a, const kw_id *w) {
+    int n = 0;
+    while (w[n] != KW_IDENT)
+        n++;
+    const char *s = "";
+    for (int i = 0; i < n; i++)
+        s = nltc_arena_printf(a, "%s%s%s", s,
+                              i == 0       ? ""
+                              : i == n - 1 ? " or "
+                                           : ", ",
+                              kw_text(w[i]));
+    return s;
+}
+
+double sv_number(const ast_value *v) {
+    return v->u.num.unit.percent ? v->u.num.r / 100.0 : v->u.num.r;
+}
+
+static bool sv_check_unit(fe_ctx *fe, const ast_value *v, sv_type t, kw_id unit, const char *what) {
+    const ast_unit *u = &v->u.num.unit;
+    if (!u->present) return true;
+    if (u->percent && t == SV_FRACTION) return true;
+    if (!u->percent && unit != KW_IDENT && u->word.kw == unit) return true;
+    const char *given = u->percent ? "%" : u->word.text;
+    src_range at = u->word.at;
+    if (unit != KW_IDENT)
+        fe_error(fe, at, "'%s' is not a unit of %s (expected %s)", given, what, kw_text(unit));
+    else if (t == SV_FRACTION)
+        fe_error(fe, at, "'%s' is not a unit of %s (expected '%%' or none)", given, what);
+    else if (!u->percent && !(kw_roles(u->word.kw) & KWR_UNIT))
+        fe_error(fe, at, "unknown unit '%s' after %s (a ';' or line end missing?)", given, what);
+    else
+        fe_error(fe, at, "%s takes no unit, found '%s'", what, given);
+    return false;
+}
+
+bool sv_check_value(fe_ctx *fe, const ast_value *v, sv_type t, kw_id unit, double lo, double hi,
+                    const kw_id *words, const char *what) {
+    switch (t) {
+    case SV_INT:
+    case SV_REAL:
+    case SV_FRACTION: {
+        if (v->kind != AV_INT && (v->kind != AV_REAL || t == SV_INT)) {
+            fe_error(fe, v->at, "%s expected for %s, found %s",
+                     t == SV_INT ? "an integer" : "a number", what, ast_value_desc(v));
+            return false;
+        }
+        if (!sv_check_unit(fe, v, t, unit, what)) return false;
+        double x = sv_number(v);
+        if (t == SV_FRACTION) lo = 0, hi = 1;
+        if (x < lo || x > hi || (t == SV_FRACTION && x >= 1)) {
+            if (t == SV_FRACTION)
+                fe_error(fe, v->at, "%s must be a fraction in [0, 1) or a percentage, found %g",
+                         what, x);
+            else
+                fe_error(fe, v->at, "%s must be between %g and %g, found %g", what, lo, hi, x);
+            return false;
+        }
+        return true;
+    }
+    case SV_BOOL:
+        if (v->kind == AV_WORD && (v->u.word.kw == KW_TRUE || v->u.word.kw == KW_FALSE))
+            return true;
+        fe_error(fe, v->at, "true or false expected for %s, found %s", what,
+                 v->kind == AV_WORD ? nltc_arena_printf(fe->a, "'%s'", v->u.word.text)
+                                    : ast_value_desc(v));
+        return false;
+    case SV_STRING:
+        if (v->kind == AV_STRING) return true;
+        fe_error(fe, v->at, "a string expected for %s, found %s", what, ast_value_desc(v));
+        return false;
+    case SV_WORD:
+        if (v->kind == AV_WORD)
+            for (int i = 0; words[i] != KW_IDENT; i++)
+                if (words[i] == v->u.word.kw) return true;
+        if (v->kind == AV_WORD)
+            fe_error(fe, v->at, "unknown value '%s' for %s (expected %s)", v->u.word.text, what,
+                     sv_word_list(fe->a, words));
+        else
+            fe_error(fe, v->at, "%s expected for %s, found %s", sv_word_list(fe->a, words), what,
+                     ast_value_desc(v));
+        return false;
+    case SV_ANY:
+        return true;
+    }
+    return false;
+}
+
+/* "fanin, hidden, ... or skip": the keys a block kind accepts; *near: the closest to word
+ * (at most two edits away), or NULL. */
+static const char *sv_keys_of(fe_ctx *fe, kw_id block, const char *word, const char **near) {
+    const char *s = "";
+    int n = 0, total = 0, best = 3;
+    for (int i = 0; i < SV_N_SCHEMA; i++)
+        total += sv_schema[i].block == block;
+    *near = NULL;
+    for (int i = 0; i < SV_N_SCHEMA; i++) {
+        if (sv_schema[i].block != block) continue;
+        const char *k = kw_text(sv_schema[i].key);
+        n++;
+        s = nltc_arena_printf(fe->a, "%s%s%s", s, n == 1 ? "" : n == total ? " or " : ", ", k);
+        int d = fe_distance(word, k);
+        if (d < best) best = d, *near = k;
+    }
+    return s;
+}
+
+bool sv_check_block(fe_ctx *fe, const eblock *b) {
+    bool ok = true;
+    for (int i = 0; i < b->n; i++) {
+        if (b->v[i].sub) continue;
+        const ast_item *p = b->v[i].item;
+        const ast_word *key = &p->u.prop.key;
+        const struct sv_spec *s = sv_spec_of(b->kind, key->kw);
+        if (!s) {
+            const char *near, *keys = sv_keys_of(fe, b->kind, key->text, &near);
+            if (near)
+                fe_error(fe, key->at, "unknown property '%s' in '%s' (did you mean '%s'?)",
+                         key->text, kw_text(b->kind), near);
+            else
+                fe_error(fe, key->at, "unknown property '%s' in '%s' (expected %s)", key->text,
+                         kw_text(b->kind), keys);
+            ok = false;
+            continue;
+        }
+        const char *what = nltc_arena_printf(fe->a, "'%s'", key->text);
+        const ast_value *v = p->u.prop.value;
+        if (!sv_check_value(fe, v, s->type, s->unit, s->lo, s->hi, s->words, what)) {
+            ok = false;
+        } else if (s->lo_open && sv_number(v) <= s->lo) {
+            fe_error(fe, v->at, "%s must be greater than %g, found %g", what, s->lo, sv_number(v));
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+const ast_item *sv_prop(const eblock *b, kw_id key) {
+    for (int i = 0; b && i < b->n; i++)
+        if (!b->v[i].sub && b->v[i].item->u.prop.key.kw == key) return b->v[i].item;
+    return NULL;
+}
+
+int sv_blocks(const eblock *b, kw_id kind, eblock **out, int max) {
+    int n = 0;
+    for (int i = 0; b && i < b->n; i++)
+        if (b->v[i].sub && b->v[i].sub->kind == kind) {
+            if (n < max) out[n] = b->v[i].sub;
+            n++;
+        }
+    return n;
+}
+
+bool sv_int(const eblock *b, kw_id key, int64_t *out) {
+    const ast_item *p = sv_prop(b, key);
+    if (!p || p->u.prop.value->kind != AV_INT) return false;
+    *out = p->u.prop.value->u.num.i;
+    return true;
+}
+
+bool sv_real(const eblock *b, kw_id key, double *out) {
+    const ast_item *p = sv_prop(b, key);
+    if (!p || (p->u.prop.value->kind != AV_INT && p->u.prop.value->kind != AV_REAL)) return false;
+    *out = sv_number(p->u.prop.value);
+    return true;
+}
+
+bool sv_bool(const eblock *b, kw_id key, bool *out) {
+    const ast_item *p = sv_prop(b, key);
+    if (!p || p->u.prop.value->kind != AV_WORD) return false;
+    *out = p->u.prop.value->u.word.kw == KW_TRUE;
+    return true;
+}
+
+bool sv_string(const eblock *b, kw_id key, const char **out) {
+    const ast_item *p = sv_prop(b, key);
+    if (!p || p->u.prop.value->kind != AV_STRING) return false;
+    *out = p->u.prop.value->u.str;
+    return true;
+}
+
+bool sv_word(const eblock *b, kw_id key, kw_id *out) {
+    const ast_item *p = sv_prop(b, key);
+    if (!p || p->u.prop.value->kind != AV_WORD) return false;
+    *out = p->u.prop.value->u.word.kw;
+    return true;
+}
+
+const ast_value *sv_arg(const ast_value *call, kw_id name) {
+    for (int i = 0; i < call->u.call.n; i++)
+        if (call->u.call.args[i].name.text && call->u.call.args[i].name.kw == name)
+            return call->u.call.args[i].value;
+    return NULL;
+}
+
+bool sv_check_args(fe_ctx *fe, const ast_value *call, const sv_arg_spec *spec, int n_spec) {
+    bool ok = true;
+    const char *fn = call->u.call.fn.text;
+    for (int i = 0; i < call->u.call.n; i++) {
+        const ast_arg *g = &call->u.call.args[i];
+        if (!g->name.text) {
+            fe_error(fe, g->value->at, "%s() takes named arguments only: name = value", fn);
+            ok = false;
+            continue;
+        }
+        bool dup = false;
+        for (int j = 0; j < i; j++)
+            dup |= call->u.call.args[j].name.text && call->u.call.args[j].name.kw == g->name.kw &&
+                   strcmp(call->u.call.args[j].name.text, g->name.text) == 0;
+        if (dup) {
+            fe_error(fe, g->name.at, "argument '%s' is given twice", g->name.text);
+            ok = false;
+            continue;
+        }
+        const sv_arg_spec *s = NULL;
+        for (int k = 0; k < n_spec && !s; k++)
+            if (spec[k].name == g->name.kw) s = &spec[k];
+        if (!s) {
+            const char *names = "";
+            for (int k = 0; k < n_spec; k++)
+                names = nltc_arena_printf(fe->a, "%s%s%s", names,
+                                          k == 0            ? ""
+                                          : k == n_spec - 1 ? " or "
+                                                            : ", ",
+                                          kw_text(spec[k].name));
+            fe_error(fe, g->name.at, "unknown argument '%s' of %s() (expected %s)", g->name.text,
+                     fn, names);
+            ok = false;
+            continue;
+        }
+        const char *what = nltc_arena_printf(fe->a, "argument '%s' of %s()", g->name.text, fn);
+        ok &= sv_check_value(fe, g->value, s->type, s->unit, s->lo, s->hi, NULL, what);
+    }
+    return ok;
+}
