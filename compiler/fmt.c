@@ -557,28 +557,33 @@ static bool fmt_same_file(const ast_file *a, const ast_file *b) {
     return true;
 }
 
-/* Formats an already parsed file into a malloc'd string. */
-static char *fmt_print(const ast_file *f) {
+/* Formats an already parsed file into a malloc'd string of *len bytes (comments may
+ * hold NUL bytes). */
+static char *fmt_print(const ast_file *f, size_t *len) {
     fmt_state st = {.src = f->src, .ast = f};
     fmt_lines(&st);
     fmt_items(&st, f->items, f->n, 0, 0, (uint32_t)f->src->len);
     free(st.line_starts);
     if (!st.out.s) fmt_put(&st.out, "", 0);
+    *len = st.out.n;
     return st.out.s;
 }
 
-fmt_status fmt_source(nltc_arena *a, const src_file *src, diag_ctx *d, char **out) {
+fmt_status fmt_source(nltc_arena *a, const src_file *src, diag_ctx *d, char **out,
+                      size_t *out_len) {
     *out = NULL;
+    *out_len = 0;
     int errors = d->errors;
     ast_file *f = lang_parse(a, src, d);
     if (d->errors > errors) return FMT_SYNTAX_ERROR;
-    char *text = fmt_print(f);
+    size_t len;
+    char *text = fmt_print(f, &len);
 
     /* Verify: the output parses to the same tree and comments, and is a fixed point. */
     src_file *again = nltc_arena_alloc(a, sizeof *again);
     again->path = nltc_arena_printf(a, "%s (formatted)", src->path);
-    again->len = strlen(text);
-    again->text = nltc_arena_strndup(a, text, again->len);
+    again->len = len;
+    again->text = nltc_arena_strndup(a, text, len);
     again->library = src->library;
     free(text);
     diag_ctx quiet = {.out = d->out};
@@ -589,8 +594,10 @@ fmt_status fmt_source(nltc_arena *a, const src_file *src, diag_ctx *d, char **ou
     else if (!fmt_same_file(f, g))
         problem = "the formatted text parses to a different model";
     else {
-        char *twice = fmt_print(g);
-        if (strcmp(twice, again->text) != 0) problem = "formatting is not idempotent";
+        size_t len2;
+        char *twice = fmt_print(g, &len2);
+        if (len2 != len || memcmp(twice, again->text, len) != 0)
+            problem = "formatting is not idempotent";
         free(twice);
     }
     if (problem) {
@@ -599,6 +606,7 @@ fmt_status fmt_source(nltc_arena *a, const src_file *src, diag_ctx *d, char **ou
         return FMT_INTERNAL;
     }
     *out = (char *)again->text;
+    *out_len = len;
     return FMT_OK;
 }
 
@@ -632,7 +640,7 @@ static src_file *fmt_read(nltc_arena *a, const char *path) {
 }
 
 /* Replaces path with text atomically: temporary file beside it, same mode, rename. */
-static bool fmt_write(const char *path, const char *text) {
+static bool fmt_write(const char *path, const char *text, size_t len) {
     size_t n = strlen(path);
     char *tmp = malloc(n + 16);
     if (!tmp) return false;
@@ -647,7 +655,7 @@ static bool fmt_write(const char *path, const char *text) {
     }
     struct stat sb;
     if (stat(path, &sb) == 0) fchmod(fd, sb.st_mode & 07777);
-    size_t len = strlen(text), done = 0;
+    size_t done = 0;
     while (done < len) {
         ssize_t w = write(fd, text + done, len - done);
         if (w < 0 && errno == EINTR) continue;
@@ -707,20 +715,20 @@ int fmt_cmd(int argc, char **argv) {
         }
         diag_ctx d = {.out = stderr};
         char *text;
-        fmt_status s = fmt_source(a, src, &d, &text);
+        size_t len;
+        fmt_status s = fmt_source(a, src, &d, &text, &len);
+        bool same = s == FMT_OK && len == src->len && memcmp(text, src->text, len) == 0;
         if (s != FMT_OK) {
             if (rc < (s == FMT_INTERNAL ? 2 : 1)) rc = s == FMT_INTERNAL ? 2 : 1;
         } else if (check) {
-            if (strcmp(text, src->text) != 0 || strlen(text) != src->len) {
+            if (!same) {
                 printf("%s\n", src->path);
                 if (rc == 0) rc = 1;
             }
         } else if (write) {
-            if ((strcmp(text, src->text) != 0 || strlen(text) != src->len) &&
-                !fmt_write(src->path, text))
-                rc = 2;
+            if (!same && !fmt_write(src->path, text, len)) rc = 2;
         } else {
-            fputs(text, stdout);
+            fwrite(text, 1, len, stdout);
             if (fflush(stdout) != 0) rc = 2;
         }
         nltc_arena_free(a);

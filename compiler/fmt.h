@@ -26,9 +26,9 @@ typedef enum fmt_status {
     FMT_INTERNAL,     /* verification failed (a formatter bug); message went to d->out */
 } fmt_status;
 
-/* Formats src (parsed with lang_parse). On FMT_OK *out is a NUL-terminated string in
- * arena a. */
-fmt_status fmt_source(nltc_arena *a, const src_file *src, diag_ctx *d, char **out);
+/* Formats src (parsed with lang_parse). On FMT_OK *out is the text, *out_len bytes in
+ * arena a plus a terminating NUL (a comment may hold NUL bytes of its own). */
+fmt_status fmt_source(nltc_arena *a, const src_file *src, diag_ctx *d, char **out, size_t *out_len);
 
 /* `nltc fmt [--write | --check] FILE...`; argv[0] is the subcommand name. Without an
  * option prints the formatted FILE (one file) to stdout; --write (-w) rewrites each

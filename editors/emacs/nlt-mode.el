@@ -82,16 +82,15 @@
   "Font-lock rules of `nlt-mode'; earlier rules win.")
 
 (defun nlt--continuation-p ()
-  "Non-nil when the line before point ends in `=', `,' or `->' outside brackets."
+  "Non-nil when the code before this line ends in `=' or `->' outside ( and [."
   (save-excursion
     (beginning-of-line)
-    (and (zerop (forward-line -1))
-         (progn
-           (end-of-line)
-           (forward-comment (- (point)))
-           (and (looking-back "\\(?:=\\|->\\)" (line-beginning-position))
-                (let ((open (nth 1 (syntax-ppss))))
-                  (or (null open) (eq (char-after open) ?{))))))))
+    ;; Back over white space and comments to the last token before the line.
+    (forward-comment (- (point)))
+    (and (not (bobp))
+         (looking-back "\\(?:=\\|->\\)" (max (point-min) (- (point) 2)))
+         (let ((open (nth 1 (syntax-ppss))))
+           (or (null open) (eq (char-after open) ?{))))))
 
 (defun nlt-indent-line ()
   "Indent the current line by its bracket depth, 4 spaces a level."

@@ -1,6 +1,7 @@
 #!/bin/sh
 # run_emacs_test.sh - runs emacs_test.el in batch mode: font-lock on every .nlt file under
-# the given paths, and re-indentation (must change nothing) on those under INDENT_PATHs.
+# the given paths, and re-indentation (must change nothing) on those under INDENT_PATHs
+# (a PATH may also name one file, whatever its suffix).
 # usage: run_emacs_test.sh EDITORS_EMACS_DIR KEYWORDS_DEF INDENT_PATH... -- PATH...
 # Exit 77 = skipped (no emacs).
 set -u
@@ -15,7 +16,7 @@ indent="" plain=""
 mode=indent
 for p in "$@"; do
     if [ "$p" = "--" ]; then mode=plain; continue; fi
-    for f in $(find "$p" -name '*.nlt' -type f 2>/dev/null | sort); do
+    for f in $(if [ -f "$p" ]; then echo "$p"; else find "$p" -name '*.nlt' -type f 2>/dev/null | sort; fi); do
         if [ $mode = indent ]; then indent="$indent +$f"; else plain="$plain $f"; fi
     done
 done
