@@ -1,0 +1,385 @@
+/* hwcost.c - hardware cost: the analytic LUT-K estimate of every table (Shannon
+ * decomposition), and synthesis of the RTL with Yosys (lean flow, abc -lut K) whose mapped
+ * netlist is read back to count LUTs and flip-flops and to find the deepest path, in LUT
+ * levels, of every pipeline stage. No timing model exists here, so no nanoseconds. */
+#include "backend.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Analytic estimate ------------------------------------------------------------ */
+
+long be_lut_cost(int addr_bits, int k) {
+    if (addr_bits <= k) return 1;
+    long best = -1;
+    for (int m = 1; m + (1 << m) <= k && m < addr_bits; m++) {
+        long c = (1L << m) * be_lut_cost(addr_bits - m, k) + 1;
+        if (best < 0 || c < best) best = c;
+    }
+    if (best < 0) /* K < 3: a 2:1 mux itself takes three 2-input LUTs */
+        best = 2 * be_lut_cost(addr_bits - 1, k) + 3;
+    return best;
+}
+
+const char *be_lut_cost_formula(void) {
+    return "per output bit of a table with A address bits: C(A) = 1 if A <= K, else the "
+           "cheapest Shannon expansion on m variables, min over m + 2^m <= K of "
+           "2^m * C(A-m) + 1 (the 2^m cofactors joined by one 2^m:1 mux LUT); for K = 6, "
+           "C(A) = (2^(A-4) - (-1)^A) / 3 (LogicNets)";
+}
+
+void be_hw_init(be_hw *h) {
+    memset(h, 0, sizeof *h);
+    h->luts_estimate = h->luts_support = -1;
+    h->pipeline_stages = h->latency_cycles = -1;
+    h->luts_yosys = h->ffs = h->lut_levels = -1;
+    h->synth_s = NAN;
+}
+
+void be_hw_free(be_hw *h) {
+    free(h->layer_luts);
+    free(h->stage_depth);
+    be_hw_init(h);
+}
+
+/* Support size of output bit k of an L-LUT; *wire set when the bit is one address bit. */
+static int bit_support(const uint16_t *rows, int a, int k, bool *wire) {
+    int n = 0, var = -1;
+    for (int v = 0; v < a; v++)
+        for (unsigned r = 0; r < 1u << a; r++)
+            if (!(r >> v & 1u) && ((rows[r] ^ rows[r | 1u << v]) >> k & 1u)) {
+                n++;
+                var = v;
+                break;
+            }
+    *wire = false;
+    if (n == 1) {
+        *wire = true;
+        for (unsigned r = 0; r < 1u << a && *wire; r++)
+            *wire = (unsigned)(rows[r] >> k & 1u) == (r >> var & 1u);
+    }
+    return n;
+}
+
+void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h) {
+    int k = p->lut_inputs > 0 ? p->lut_inputs : 6;
+    free(h->layer_luts);
+    h->n_layers = t->n_layers;
+    h->layer_luts = xcalloc((size_t)t->n_layers, sizeof *h->layer_luts);
+    h->luts_estimate = h->luts_support = 0;
+    for (int l = 0; l < t->n_layers; l++) {
+        const rt_table_layer *L = &t->layers[l];
+        int a = be_addr_bits(L);
+        h->layer_luts[l] = (long)L->n_lut * L->bits_out * be_lut_cost(a, k);
+        h->luts_estimate += h->layer_luts[l];
+        for (int j = 0; j < L->n_lut; j++)
+            for (int b = 0; b < L->bits_out; b++) {
+                bool wire;
+                int s = bit_support(L->codes + ((size_t)j << a), a, b, &wire);
+                if (s > 0 && !wire) h->luts_support += be_lut_cost(s, k);
+            }
+    }
+    h->pipeline_stages = h->latency_cycles = be_plan_stages(p);
+}
+
+/* ---- Reading the mapped netlist (BLIF) ---------------------------------------------- */
+
+/* A driver of a net in the mapped netlist. */
+typedef enum { DRV_NONE, DRV_INPUT, DRV_CONST, DRV_LUT, DRV_BUF, DRV_FF } drv_kind;
+
+typedef struct net {
+    char *name;    /* net name */
+    drv_kind kind; /* what drives it */
+    int n_in;      /* inputs of the LUT/buffer driving it */
+    int *in;       /* [n_in] their net indices */
+    int depth;     /* LUT levels from a register or input, -1 unknown, -2 in progress */
+} net;
+
+typedef struct netlist {
+    int n, cap;       /* nets */
+    net *nets;        /* [n] */
+    int *slot;        /* open hash: name -> net index, -1 empty */
+    size_t hcap;      /* hash capacity (power of two) */
+    long luts, ffs;   /* LUT and flip-flop counts */
+    int n_ff;         /* flip-flops recorded */
+    int *ff_d, *ff_q; /* [n_ff] their D and Q nets */
+    int n_out;        /* primary outputs */
+    int *outs;        /* [n_out] */
+} netlist;
+
+static int net_get(netlist *nl, const char *name) {
+    if ((size_t)nl->n * 2 >= nl->hcap) {
+        size_t cap = nl->hcap ? nl->hcap * 2 : 1024;
+        int *slot = xmalloc(sizeof *slot * cap);
+        for (size_t i = 0; i < cap; i++)
+            slot[i] = -1;
+        for (int i = 0; i < nl->n; i++) {
+            size_t h = be_fnv1a(BE_FNV_INIT, nl->nets[i].name, strlen(nl->nets[i].name));
+            while (slot[h & (cap - 1)] >= 0)
+                h++;
+            slot[h & (cap - 1)] = i;
+        }
+        free(nl->slot);
+        nl->slot = slot;
+        nl->hcap = cap;
+    }
+    size_t h = be_fnv1a(BE_FNV_INIT, name, strlen(name));
+    for (;; h++) {
+        int i = nl->slot[h & (nl->hcap - 1)];
+        if (i < 0) break;
+        if (strcmp(nl->nets[i].name, name) == 0) return i;
+    }
+    if (nl->n == nl->cap) {
+        nl->cap = nl->cap ? 2 * nl->cap : 1024;
+        nl->nets = xrealloc(nl->nets, sizeof *nl->nets * (size_t)nl->cap);
+    }
+    net *x = &nl->nets[nl->n];
+    memset(x, 0, sizeof *x);
+    x->name = xstrdup(name);
+    x->depth = -1;
+    nl->slot[h & (nl->hcap - 1)] = nl->n;
+    return nl->n++;
+}
+
+static void netlist_free(netlist *nl) {
+    for (int i = 0; i < nl->n; i++) {
+        free(nl->nets[i].name);
+        free(nl->nets[i].in);
+    }
+    free(nl->nets);
+    free(nl->slot);
+    free(nl->ff_d);
+    free(nl->ff_q);
+    free(nl->outs);
+}
+
+/* Splits a line into whitespace-separated words in place. */
+static int split(char *s, char **w, int max) {
+    int n = 0;
+    while (*s) {
+        while (isspace((unsigned char)*s))
+            s++;
+        if (!*s) break;
+        if (n < max) w[n] = s;
+        n++;
+        while (*s && !isspace((unsigned char)*s))
+            s++;
+        if (*s) *s++ = '\0';
+    }
+    return n;
+}
+
+static void add_ff(netlist *nl, int d, int q) {
+    nl->ff_d = xrealloc(nl->ff_d, sizeof *nl->ff_d * (size_t)(nl->n_ff + 1));
+    nl->ff_q = xrealloc(nl->ff_q, sizeof *nl->ff_q * (size_t)(nl->n_ff + 1));
+    nl->ff_d[nl->n_ff] = d;
+    nl->ff_q[nl->n_ff] = q;
+    nl->n_ff++;
+    nl->ffs++;
+    nl->nets[q].kind = DRV_FF;
+    nl->nets[q].depth = 0;
+}
+
+/* Reads the BLIF Yosys wrote after mapping. */
+static int read_blif(const char *path, netlist *nl, be_err *e) {
+    size_t len;
+    char *text = (char *)be_read_file(path, &len, e);
+    if (!text) return -1;
+    text = xrealloc(text, len + 1);
+    text[len] = '\0';
+    /* Joins continued lines ("\" at the end). */
+    for (size_t i = 0; i + 1 < len; i++)
+        if (text[i] == '\\' && (text[i + 1] == '\n' || text[i + 1] == '\r'))
+            text[i] = ' ', text[i + 1] = ' ';
+    enum { MAXW = 4096 };
+    char **w = xmalloc(sizeof *w * MAXW);
+    int cur = -1; /* net driven by the .names being read */
+    bool models = false;
+    int lineno = 0;
+    for (char *line = text, *next; line && *line; line = next) {
+        lineno++;
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        char *hash = strchr(line, '#');
+        if (hash) *hash = '\0';
+        int n = split(line, w, MAXW);
+        if (n == 0) continue;
+        if (n > MAXW) {
+            free(w);
+            free(text);
+            return be_errf(e, "%s:%d: line with more than %d names", path, lineno, MAXW);
+        }
+        if (w[0][0] != '.') {
+            /* a cover row of the current .names: "1 1" keeps it a buffer */
+            if (cur >= 0 && nl->nets[cur].kind == DRV_BUF &&
+                !(n == 2 && strcmp(w[0], "1") == 0 && strcmp(w[1], "1") == 0)) {
+                nl->nets[cur].kind = DRV_LUT;
+                nl->luts++;
+            }
+            continue;
+        }
+        cur = -1;
+        if (strcmp(w[0], ".model") == 0) {
+            if (models) break; /* only the top model: the design was flattened */
+            models = true;
+        } else if (strcmp(w[0], ".inputs") == 0) {
+            for (int i = 1; i < n; i++) {
+                int x = net_get(nl, w[i]);
+                nl->nets[x].kind = DRV_INPUT;
+                nl->nets[x].depth = 0;
+            }
+        } else if (strcmp(w[0], ".outputs") == 0) {
+            nl->outs = xrealloc(nl->outs, sizeof *nl->outs * (size_t)(nl->n_out + n));
+            for (int i = 1; i < n; i++)
+                nl->outs[nl->n_out++] = net_get(nl, w[i]);
+        } else if (strcmp(w[0], ".names") == 0) {
+            int out = net_get(nl, w[n - 1]);
+            net *x = &nl->nets[out];
+            free(x->in);
+            x->n_in = n - 2;
+            x->in = xmalloc(sizeof *x->in * (size_t)(n > 2 ? n - 2 : 1));
+            for (int i = 1; i < n - 1; i++) {
+                int src = net_get(nl, w[i]); /* may move nl->nets */
+                nl->nets[out].in[i - 1] = src;
+            }
+            x = &nl->nets[out];
+            if (x->n_in == 0) {
+                x->kind = DRV_CONST;
+                x->depth = 0;
+            } else if (x->n_in == 1) {
+                x->kind = DRV_BUF; /* until a cover row says otherwise */
+                cur = out;
+            } else {
+                x->kind = DRV_LUT;
+                nl->luts++;
+            }
+        } else if (strcmp(w[0], ".latch") == 0 && n >= 3) {
+            int d = net_get(nl, w[1]);
+            add_ff(nl, d, net_get(nl, w[2]));
+        } else if (strcmp(w[0], ".subckt") == 0 && n >= 2 &&
+                   (strstr(w[1], "DFF") || strstr(w[1], "DLATCH"))) {
+            int d = -1, q = -1;
+            for (int i = 2; i < n; i++) {
+                if (strncmp(w[i], "D=", 2) == 0)
+                    d = net_get(nl, w[i] + 2);
+                else if (strncmp(w[i], "Q=", 2) == 0)
+                    q = net_get(nl, w[i] + 2);
+            }
+            if (d >= 0 && q >= 0) add_ff(nl, d, q);
+        } else if (strcmp(w[0], ".subckt") == 0) {
+            be_errf(e, "%s:%d: unexpected cell %s after LUT mapping", path, lineno,
+                    n >= 2 ? w[1] : "?");
+            free(w);
+            free(text);
+            return -1;
+        }
+    }
+    free(w);
+    free(text);
+    return 0;
+}
+
+/* LUT levels from the nearest register or input to net i. */
+static int net_depth(netlist *nl, int i) {
+    net *x = &nl->nets[i];
+    if (x->depth >= 0) return x->depth;
+    if (x->depth == -2 || x->kind == DRV_NONE || x->kind == DRV_INPUT || x->kind == DRV_CONST ||
+        x->kind == DRV_FF)
+        return x->depth = 0; /* undriven, or a loop (none in this RTL) */
+    x->depth = -2;
+    int d = 0;
+    for (int k = 0; k < nl->nets[i].n_in; k++) {
+        int s = net_depth(nl, nl->nets[i].in[k]);
+        if (s > d) d = s;
+    }
+    x = &nl->nets[i];
+    x->depth = d + (x->kind == DRV_LUT);
+    return x->depth;
+}
+
+/* Layer index of a pipeline register from its name "r<k>[i]" or "v<k>", or -1. */
+static int reg_layer(const char *name) {
+    if (name[0] == '\\') name++;
+    if ((name[0] != 'r' && name[0] != 'v') || !isdigit((unsigned char)name[1])) return -1;
+    char *end;
+    long k = strtol(name + 1, &end, 10);
+    return *end == '\0' || *end == '[' ? (int)k : -1;
+}
+
+int be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, be_err *e) {
+    h->synthesized = false;
+    const char *env = getenv("NLTC_YOSYS");
+    char *yosys = be_which(env && *env ? env : "yosys");
+    if (!yosys) {
+        snprintf(h->synth_note, sizeof h->synth_note, "yosys not installed: synthesis skipped");
+        return 0;
+    }
+    if (be_mkdirs(work_dir, e)) {
+        free(yosys);
+        return -1;
+    }
+    int k = p->lut_inputs > 0 ? p->lut_inputs : 6;
+    char *script = be_join(work_dir, "synth.ys"), *blif = be_join(work_dir, "mapped.blif");
+    char *log = be_join(work_dir, "yosys.log");
+    FILE *f = fopen(script, "w");
+    if (!f) {
+        be_errf(e, "%s: cannot create", script);
+        free(yosys), free(script), free(blif), free(log);
+        return -1;
+    }
+    /* The lean flow of TOOLCHAIN.md; memory_map turns the case ROMs into logic. */
+    fprintf(f,
+            "read_verilog \"%s\"\nhierarchy -top %s\nproc\nflatten\nmemory_map\ntechmap\n"
+            "abc -fast -lut %d\nopt_clean\nstat\nwrite_blif \"%s\"\n",
+            rtl, p->ident, k, blif);
+    fclose(f);
+    snprintf(h->synth_note, sizeof h->synth_note,
+             "yosys: hierarchy; proc; flatten; memory_map; techmap; abc -fast -lut %d; "
+             "opt_clean",
+             k);
+    remove(log);
+    remove(blif);
+    char *argv[] = {yosys, "-q", "-s", script, NULL};
+    double t0 = be_now();
+    int st = be_spawn(argv, NULL, log, log);
+    h->synth_s = be_now() - t0;
+    int rc = 0;
+    netlist nl = {0};
+    if (st != 0)
+        rc = be_errf(e, "yosys failed (exit %d) on %s; see %s", st, rtl, log);
+    else if (read_blif(blif, &nl, e))
+        rc = -1;
+    if (rc == 0) {
+        int stages = be_plan_stages(p);
+        bool tail = p->n_layers > 0 && !p->layers[p->n_layers - 1].reg_after;
+        int *stage_of = xmalloc(sizeof *stage_of * (size_t)(p->n_layers + 1));
+        for (int l = 0, s = 0; l < p->n_layers; l++)
+            stage_of[l] = p->layers[l].reg_after ? s++ : -1;
+        free(h->stage_depth);
+        h->n_stage_depth = stages + tail;
+        h->stage_depth = xcalloc((size_t)h->n_stage_depth + 1, sizeof *h->stage_depth);
+        long maxd = 0;
+        for (int i = 0; i < nl.n_ff; i++) {
+            int d = net_depth(&nl, nl.ff_d[i]);
+            int l = reg_layer(nl.nets[nl.ff_q[i]].name);
+            if (l >= 0 && l < p->n_layers && stage_of[l] >= 0 && d > h->stage_depth[stage_of[l]])
+                h->stage_depth[stage_of[l]] = d;
+            if (d > maxd) maxd = d;
+        }
+        for (int i = 0; i < nl.n_out; i++) {
+            int d = net_depth(&nl, nl.outs[i]);
+            if (tail && d > h->stage_depth[stages]) h->stage_depth[stages] = d;
+            if (d > maxd) maxd = d;
+        }
+        free(stage_of);
+        h->luts_yosys = nl.luts;
+        h->ffs = nl.ffs;
+        h->lut_levels = maxd;
+        h->synthesized = true;
+    }
+    netlist_free(&nl);
+    free(yosys), free(script), free(blif), free(log);
+    return rc;
+}

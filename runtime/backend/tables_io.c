@@ -1,0 +1,557 @@
+/* tables_io.c - the table files (OUT/tables/manifest.txt + layerN.bin) and the reference
+ * codes file (OUT/vectors/test.codes): writers, checking readers and consistency checks.
+ * The formats are documented in README.md of this folder. */
+#include "backend.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TAB_MAGIC  "NLTCLUT1"
+#define COD_MAGIC  "NLTCCOD1"
+#define TAB_HEADER 32 /* magic + 6 x u32 */
+
+/* ---- Little-endian byte buffers --------------------------------------------------- */
+
+static void put_u32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16),
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get_u32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static size_t packed_bytes(size_t count, int bits) {
+    return (count * (size_t)bits + 7) / 8;
+}
+
+/* Writes a whole buffer atomically. */
+static int write_atomic(const char *path, const void *data, size_t n, be_err *e) {
+    be_afile a;
+    if (be_afile_open(&a, path, e)) return -1;
+    fwrite(data, 1, n, a.f);
+    return be_afile_close(&a, e);
+}
+
+/* ---- Consistency ------------------------------------------------------------------ */
+
+int be_tables_check(const rt_tables *t, be_err *e) {
+    if (t->n_inputs < 1 || t->input_bits < 1 || t->input_bits > 16)
+        return be_errf(e, "tables: bad input shape (%d codes of %d bits)", t->n_inputs,
+                       t->input_bits);
+    if (t->n_layers < 1) return be_errf(e, "tables: no layers");
+    int width = t->n_inputs, bits = t->input_bits;
+    for (int l = 0; l < t->n_layers; l++) {
+        const rt_table_layer *L = &t->layers[l];
+        if (L->in_width != width)
+            return be_errf(e, "tables: layer %d reads %d codes but the previous layer has %d", l,
+                           L->in_width, width);
+        if (L->bits_in != bits)
+            return be_errf(e, "tables: layer %d reads %d-bit codes but gets %d-bit codes", l,
+                           L->bits_in, bits);
+        if (L->n_lut < 1 || L->fanin < 1 || L->bits_out < 1 || L->bits_out > 16)
+            return be_errf(e,
+                           "tables: layer %d has a bad shape (%d L-LUTs, fan-in %d, %d "
+                           "output bits)",
+                           l, L->n_lut, L->fanin, L->bits_out);
+        int a = be_addr_bits(L);
+        if (a > 20) return be_errf(e, "tables: layer %d has a %d-bit address (at most 20)", l, a);
+        for (long i = 0; i < (long)L->n_lut * L->fanin; i++)
+            if (L->inputs[i] < 0 || L->inputs[i] >= width)
+                return be_errf(e, "tables: layer %d L-LUT %ld slot %ld reads code %d of %d", l,
+                               i / L->fanin, i % L->fanin, L->inputs[i], width);
+        size_t rows = (size_t)L->n_lut << a;
+        for (size_t r = 0; r < rows; r++)
+            if (L->codes[r] >> L->bits_out)
+                return be_errf(e, "tables: layer %d L-LUT %zu row %zu holds %u, above %d bits", l,
+                               r >> a, r & (((size_t)1 << a) - 1), L->codes[r], L->bits_out);
+        width = L->n_lut;
+        bits = L->bits_out;
+    }
+    return 0;
+}
+
+int be_codes_check(const rt_tables *t, const rt_codes *c, be_err *e) {
+    if (c->n_inputs != t->n_inputs)
+        return be_errf(e, "codes: %d input codes per sample, the tables read %d", c->n_inputs,
+                       t->n_inputs);
+    if (c->n_layers != t->n_layers)
+        return be_errf(e, "codes: %d layers, the tables have %d", c->n_layers, t->n_layers);
+    for (long i = 0; i < (long)c->n_samples * c->n_inputs; i++)
+        if (c->input[i] >> t->input_bits)
+            return be_errf(e, "codes: sample %ld input %ld is %u, above %d bits", i / c->n_inputs,
+                           i % c->n_inputs, c->input[i], t->input_bits);
+    for (int l = 0; l < c->n_layers; l++) {
+        const rt_table_layer *L = &t->layers[l];
+        if (c->widths[l] != L->n_lut)
+            return be_errf(e, "codes: layer %d has %d codes per sample, the tables %d", l,
+                           c->widths[l], L->n_lut);
+        for (long i = 0; i < (long)c->n_samples * c->widths[l]; i++)
+            if (c->layer[l][i] >> L->bits_out)
+                return be_errf(e, "codes: sample %ld layer %d code %ld is %u, above %d bits",
+                               i / c->widths[l], l, i % c->widths[l], c->layer[l][i], L->bits_out);
+    }
+    return 0;
+}
+
+/* ---- Tables: writer --------------------------------------------------------------- */
+
+static const char *const reset_names[] = {"sync_high", "sync_low", "async_high", "async_low"};
+
+/* Names go into a whitespace-separated manifest. */
+static int check_word(const char *what, const char *s, be_err *e) {
+    if (!*s) return be_errf(e, "tables: empty %s name", what);
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == '#')
+            return be_errf(e, "tables: %s name \"%s\" contains a space or '#'", what, s);
+    return 0;
+}
+
+/* One layer file in memory; returns its bytes. */
+static uint8_t *layer_image(const rt_table_layer *L, size_t *len) {
+    int a = be_addr_bits(L);
+    size_t nw = (size_t)L->n_lut * (size_t)L->fanin;
+    size_t rows = (size_t)L->n_lut << a;
+    size_t n = TAB_HEADER + 4 * nw + packed_bytes(rows, L->bits_out);
+    uint8_t *b = xcalloc(n, 1);
+    memcpy(b, TAB_MAGIC, 8);
+    put_u32(b + 8, (uint32_t)L->n_lut);
+    put_u32(b + 12, (uint32_t)L->in_width);
+    put_u32(b + 16, (uint32_t)L->fanin);
+    put_u32(b + 20, (uint32_t)L->bits_in);
+    put_u32(b + 24, (uint32_t)L->bits_out);
+    put_u32(b + 28, L->out_signed ? 1u : 0u);
+    for (size_t i = 0; i < nw; i++)
+        put_u32(b + TAB_HEADER + 4 * i, (uint32_t)L->inputs[i]);
+    uint8_t *codes = b + TAB_HEADER + 4 * nw;
+    for (size_t r = 0; r < rows; r++)
+        be_bits_put(codes, r * (size_t)L->bits_out, L->codes[r], L->bits_out);
+    *len = n;
+    return b;
+}
+
+int be_tables_write(const rt_tables *t, const be_plan *p, const char *dir, be_err *e) {
+    if (be_tables_check(t, e)) return -1;
+    if (p->n_layers != t->n_layers)
+        return be_errf(e, "tables: the plan has %d layers, the tables %d", p->n_layers,
+                       t->n_layers);
+    if (check_word("model", p->model, e) || check_word("clock", p->clock, e) ||
+        check_word("reset", p->reset, e))
+        return -1;
+    for (int l = 0; l < p->n_layers; l++)
+        if (check_word("layer", p->layers[l].name, e)) return -1;
+    if (be_mkdirs(dir, e)) return -1;
+    uint64_t *sums = xmalloc(sizeof *sums * (size_t)t->n_layers);
+    size_t *sizes = xmalloc(sizeof *sizes * (size_t)t->n_layers);
+    int rc = 0;
+    for (int l = 0; l < t->n_layers && rc == 0; l++) {
+        size_t n;
+        uint8_t *img = layer_image(&t->layers[l], &n);
+        sums[l] = be_fnv1a(BE_FNV_INIT, img, n);
+        sizes[l] = n;
+        char name[32];
+        snprintf(name, sizeof name, "layer%d.bin", l);
+        char *path = be_join(dir, name);
+        rc = write_atomic(path, img, n, e);
+        free(path);
+        free(img);
+    }
+    if (rc == 0) {
+        /* The manifest goes last: a reader never sees it before its layer files. */
+        char *path = be_join(dir, "manifest.txt");
+        be_afile a;
+        rc = be_afile_open(&a, path, e);
+        if (rc == 0) {
+            FILE *f = a.f;
+            fprintf(f, "# nltc truth tables (format: runtime/backend/README.md)\n");
+            fprintf(f, "nltc-tables 1\n");
+            fprintf(f, "model %s\n", p->model);
+            fprintf(f, "inputs %d %d %d\n", t->n_inputs, t->input_bits, t->input_signed);
+            fprintf(f, "lut_inputs %d\n", p->lut_inputs);
+            fprintf(f, "pipeline %s %d\n", be_pipeline_name(p->pipeline), p->pipeline_k);
+            fprintf(f, "clock %s\n", p->clock);
+            fprintf(f, "reset %s %s\n", p->reset, reset_names[p->reset_style]);
+            fprintf(f, "layers %d\n", t->n_layers);
+            fprintf(f, "# layer index name tree level root n_lut in_width fanin bits_in "
+                       "bits_out signed reg_after file bytes fnv1a64\n");
+            for (int l = 0; l < t->n_layers; l++) {
+                const rt_table_layer *L = &t->layers[l];
+                const be_layer_plan *q = &p->layers[l];
+                fprintf(
+                    f, "layer %d %s %d %d %d %d %d %d %d %d %d %d layer%d.bin %zu %016" PRIx64 "\n",
+                    l, q->name, q->tree, q->level, q->tree_root, L->n_lut, L->in_width, L->fanin,
+                    L->bits_in, L->bits_out, L->out_signed, q->reg_after, l, sizes[l], sums[l]);
+            }
+            fprintf(f, "end\n");
+            rc = be_afile_close(&a, e);
+        }
+        free(path);
+    }
+    free(sums);
+    free(sizes);
+    return rc;
+}
+
+/* ---- Tables: reader --------------------------------------------------------------- */
+
+/* The manifest being parsed: file name and line for messages. */
+typedef struct manifest {
+    const char *path; /* manifest file */
+    int line;         /* current line (1-based) */
+    FILE *f;          /* open file */
+    char buf[1024];   /* current line's text */
+} manifest;
+
+/* Next line that is not blank or a comment; 0 at end of file. */
+static int next_line(manifest *m) {
+    while (fgets(m->buf, sizeof m->buf, m->f)) {
+        m->line++;
+        m->buf[strcspn(m->buf, "\r\n")] = '\0';
+        const char *s = m->buf;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (*s && *s != '#') return 1;
+    }
+    return 0;
+}
+
+/* Expects a line "key ..." and returns the text after the key. */
+static const char *expect_key(manifest *m, const char *key, be_err *e) {
+    if (!next_line(m)) {
+        be_errf(e, "%s:%d: unexpected end of file, expected '%s'", m->path, m->line + 1, key);
+        return NULL;
+    }
+    size_t k = strlen(key);
+    if (strncmp(m->buf, key, k) != 0 || (m->buf[k] != ' ' && m->buf[k] != '\0')) {
+        be_errf(e, "%s:%d: expected '%s', found \"%.60s\"", m->path, m->line, key, m->buf);
+        return NULL;
+    }
+    return m->buf + k;
+}
+
+static int parse_reset(const char *s, ir_reset *r) {
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, reset_names[i]) == 0) {
+            *r = (ir_reset)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* Reads layer file l into L, checking it against the manifest's line. */
+static int read_layer(const char *dir, const char *file, size_t want_len, uint64_t want_sum,
+                      rt_table_layer *L, be_err *e) {
+    char *path = be_join(dir, file);
+    size_t n;
+    uint8_t *b = be_read_file(path, &n, e);
+    int rc = 0;
+    if (!b) {
+        free(path);
+        return -1;
+    }
+    if (n != want_len)
+        rc = be_errf(e, "%s: %zu bytes, the manifest says %zu (truncated or replaced)", path, n,
+                     want_len);
+    else if (be_fnv1a(BE_FNV_INIT, b, n) != want_sum)
+        rc = be_errf(e, "%s: checksum differs from the manifest (file corrupted)", path);
+    else if (n < TAB_HEADER || memcmp(b, TAB_MAGIC, 8) != 0)
+        rc =
+            be_errf(e, "%s: offset 0: not an nltc table file (magic %s expected)", path, TAB_MAGIC);
+    else {
+        static const char *const field[] = {"n_lut",   "in_width", "fanin",
+                                            "bits_in", "bits_out", "signed"};
+        uint32_t want[6] = {(uint32_t)L->n_lut,   (uint32_t)L->in_width, (uint32_t)L->fanin,
+                            (uint32_t)L->bits_in, (uint32_t)L->bits_out, L->out_signed ? 1u : 0u};
+        for (int i = 0; i < 6 && rc == 0; i++)
+            if (get_u32(b + 8 + 4 * i) != want[i])
+                rc = be_errf(e, "%s: offset %d: %s is %u, the manifest says %u", path, 8 + 4 * i,
+                             field[i], get_u32(b + 8 + 4 * i), want[i]);
+    }
+    if (rc == 0) {
+        int a = be_addr_bits(L);
+        size_t nw = (size_t)L->n_lut * (size_t)L->fanin;
+        size_t rows = (size_t)L->n_lut << a;
+        if (n != TAB_HEADER + 4 * nw + packed_bytes(rows, L->bits_out))
+            rc = be_errf(e, "%s: %zu bytes, the shape needs %zu", path, n,
+                         TAB_HEADER + 4 * nw + packed_bytes(rows, L->bits_out));
+        else {
+            L->inputs = xmalloc(sizeof *L->inputs * nw);
+            L->codes = xmalloc(sizeof *L->codes * rows);
+            for (size_t i = 0; i < nw && rc == 0; i++) {
+                uint32_t v = get_u32(b + TAB_HEADER + 4 * i);
+                if (v >= (uint32_t)L->in_width)
+                    rc = be_errf(e, "%s: offset %zu: L-LUT %zu slot %zu reads code %u of %d", path,
+                                 TAB_HEADER + 4 * i, i / (size_t)L->fanin, i % (size_t)L->fanin, v,
+                                 L->in_width);
+                L->inputs[i] = (int)v;
+            }
+            const uint8_t *codes = b + TAB_HEADER + 4 * nw;
+            for (size_t r = 0; r < rows; r++)
+                L->codes[r] = (uint16_t)be_bits_get(codes, r * (size_t)L->bits_out, L->bits_out);
+        }
+    }
+    free(b);
+    free(path);
+    return rc;
+}
+
+int be_tables_read(const char *dir, rt_tables *t, be_plan *p, be_err *e) {
+    memset(t, 0, sizeof *t);
+    memset(p, 0, sizeof *p);
+    manifest m = {.path = NULL, .line = 0};
+    char *mpath = be_join(dir, "manifest.txt");
+    m.path = mpath;
+    m.f = fopen(mpath, "r");
+    if (!m.f) {
+        be_errf(e, "%s: cannot open: %s", mpath, strerror(errno));
+        free(mpath);
+        return -1;
+    }
+    int rc = -1;
+    const char *s;
+    char w1[256], w2[256];
+    int ver, k, sgn;
+    if (!(s = expect_key(&m, "nltc-tables", e))) goto done;
+    if (sscanf(s, "%d", &ver) != 1 || ver != 1) {
+        be_errf(e, "%s:%d: format version 1 expected", m.path, m.line);
+        goto done;
+    }
+    if (!(s = expect_key(&m, "model", e))) goto done;
+    if (sscanf(s, " %255s", w1) != 1) {
+        be_errf(e, "%s:%d: model name expected", m.path, m.line);
+        goto done;
+    }
+    /* The plan is filled as the manifest is read; layers once their count is known. */
+    p->model = xstrdup(w1);
+    if (!(s = expect_key(&m, "inputs", e))) goto done;
+    if (sscanf(s, "%d %d %d", &t->n_inputs, &t->input_bits, &sgn) != 3 || t->n_inputs < 1 ||
+        t->input_bits < 1 || t->input_bits > 16 || (sgn != 0 && sgn != 1)) {
+        be_errf(e, "%s:%d: 'inputs COUNT BITS SIGNED' expected (bits 1..16, signed 0|1)", m.path,
+                m.line);
+        goto done;
+    }
+    t->input_signed = sgn;
+    if (!(s = expect_key(&m, "lut_inputs", e))) goto done;
+    if (sscanf(s, "%d", &p->lut_inputs) != 1 || p->lut_inputs < 2 || p->lut_inputs > 12) {
+        be_errf(e, "%s:%d: LUT size 2..12 expected", m.path, m.line);
+        goto done;
+    }
+    if (!(s = expect_key(&m, "pipeline", e))) goto done;
+    if (sscanf(s, " %255s %d", w1, &k) != 2 || be_pipeline_parse(w1, &p->pipeline, &k) || k < 0) {
+        be_errf(e, "%s:%d: 'pipeline none|every_layer|trees|every_k K' expected", m.path, m.line);
+        goto done;
+    }
+    p->pipeline_k = k;
+    if (!(s = expect_key(&m, "clock", e))) goto done;
+    if (sscanf(s, " %255s", w1) != 1) {
+        be_errf(e, "%s:%d: clock port name expected", m.path, m.line);
+        goto done;
+    }
+    p->clock = xstrdup(w1);
+    if (!(s = expect_key(&m, "reset", e))) goto done;
+    if (sscanf(s, " %255s %255s", w1, w2) != 2 || parse_reset(w2, &p->reset_style)) {
+        be_errf(e, "%s:%d: 'reset NAME sync_high|sync_low|async_high|async_low' expected", m.path,
+                m.line);
+        goto done;
+    }
+    p->reset = xstrdup(w1);
+    if (!(s = expect_key(&m, "layers", e))) goto done;
+    int nl;
+    if (sscanf(s, "%d", &nl) != 1 || nl < 1 || nl > 100000) {
+        be_errf(e, "%s:%d: layer count expected", m.path, m.line);
+        goto done;
+    }
+    t->n_layers = p->n_layers = nl;
+    t->layers = xcalloc((size_t)nl, sizeof *t->layers);
+    p->layers = xcalloc((size_t)nl, sizeof *p->layers);
+    for (int l = 0; l < nl; l++) {
+        if (!(s = expect_key(&m, "layer", e))) goto done;
+        rt_table_layer *L = &t->layers[l];
+        be_layer_plan *q = &p->layers[l];
+        int idx, root, osg, reg, used = 0;
+        size_t bytes;
+        char sum[32];
+        int got = sscanf(s, "%d %255s %d %d %d %d %d %d %d %d %d %d %255s %zu %31s%n", &idx, w1,
+                         &q->tree, &q->level, &root, &L->n_lut, &L->in_width, &L->fanin,
+                         &L->bits_in, &L->bits_out, &osg, &reg, w2, &bytes, sum, &used);
+        if (got != 15 || s[used] != '\0') {
+            be_errf(e,
+                    "%s:%d: layer line needs 15 fields (index name tree level root n_lut "
+                    "in_width fanin bits_in bits_out signed reg_after file bytes fnv1a64)",
+                    m.path, m.line);
+            goto done;
+        }
+        q->name = xstrdup(w1);
+        if (idx != l) {
+            be_errf(e, "%s:%d: layer %d expected, found %d", m.path, m.line, l, idx);
+            goto done;
+        }
+        if (L->n_lut < 1 || L->in_width < 1 || L->fanin < 1 || L->bits_in < 1 || L->bits_in > 16 ||
+            L->bits_out < 1 || L->bits_out > 16 || L->fanin * L->bits_in > 20 ||
+            (root | osg | reg) & ~1) {
+            be_errf(e, "%s:%d: layer %d has a bad shape or flag", m.path, m.line, l);
+            goto done;
+        }
+        if (strchr(w2, '/') || strcmp(w2, "..") == 0) {
+            be_errf(e, "%s:%d: layer file must be a plain name in the folder", m.path, m.line);
+            goto done;
+        }
+        char *end;
+        uint64_t want_sum = strtoull(sum, &end, 16);
+        if (*end || strlen(sum) != 16) {
+            be_errf(e, "%s:%d: 16 hex digits of checksum expected", m.path, m.line);
+            goto done;
+        }
+        q->tree_root = root;
+        q->reg_after = reg;
+        L->out_signed = osg;
+        if (read_layer(dir, w2, bytes, want_sum, L, e)) goto done;
+    }
+    if (!expect_key(&m, "end", e)) goto done;
+    if (next_line(&m)) {
+        be_errf(e, "%s:%d: text after 'end'", m.path, m.line);
+        goto done;
+    }
+    if (be_tables_check(t, e)) goto done;
+    p->ident = be_ident(p->model); /* derived, never stored: one rule for all */
+    rc = 0;
+done:
+    fclose(m.f);
+    free(mpath);
+    if (rc) {
+        rt_tables_free(t);
+        be_plan_free(p);
+    }
+    return rc;
+}
+
+/* ---- Reference codes -------------------------------------------------------------- */
+
+/* Bits needed to store every value of an array. */
+static int max_bits(const uint16_t *v, size_t n) {
+    unsigned m = 0;
+    for (size_t i = 0; i < n; i++)
+        m |= v[i];
+    return be_bits_for(m);
+}
+
+int be_codes_write(const rt_codes *c, const char *path, be_err *e) {
+    int nl = c->n_layers;
+    size_t ns = (size_t)c->n_samples;
+    int *bits = xmalloc(sizeof *bits * (size_t)(nl + 1));
+    bits[0] = max_bits(c->input, ns * (size_t)c->n_inputs);
+    size_t n = 8 + 16 + 8 * (size_t)nl + packed_bytes(ns * (size_t)c->n_inputs, bits[0]);
+    for (int l = 0; l < nl; l++) {
+        bits[l + 1] = max_bits(c->layer[l], ns * (size_t)c->widths[l]);
+        n += packed_bytes(ns * (size_t)c->widths[l], bits[l + 1]);
+    }
+    n += 4 * ns + 8;
+    uint8_t *b = xcalloc(n, 1), *p = b;
+    memcpy(p, COD_MAGIC, 8);
+    put_u32(p + 8, (uint32_t)c->n_samples);
+    put_u32(p + 12, (uint32_t)c->n_inputs);
+    put_u32(p + 16, (uint32_t)nl);
+    put_u32(p + 20, (uint32_t)bits[0]);
+    p += 24;
+    for (int l = 0; l < nl; l++, p += 8) {
+        put_u32(p, (uint32_t)c->widths[l]);
+        put_u32(p + 4, (uint32_t)bits[l + 1]);
+    }
+    size_t cnt = ns * (size_t)c->n_inputs;
+    for (size_t i = 0; i < cnt; i++)
+        be_bits_put(p, i * (size_t)bits[0], c->input[i], bits[0]);
+    p += packed_bytes(cnt, bits[0]);
+    for (int l = 0; l < nl; l++) {
+        cnt = ns * (size_t)c->widths[l];
+        for (size_t i = 0; i < cnt; i++)
+            be_bits_put(p, i * (size_t)bits[l + 1], c->layer[l][i], bits[l + 1]);
+        p += packed_bytes(cnt, bits[l + 1]);
+    }
+    for (size_t i = 0; i < ns; i++, p += 4)
+        put_u32(p, (uint32_t)c->labels[i]);
+    uint64_t h = be_fnv1a(BE_FNV_INIT, b, (size_t)(p - b));
+    put_u32(p, (uint32_t)h);
+    put_u32(p + 4, (uint32_t)(h >> 32));
+    int rc = write_atomic(path, b, n, e);
+    free(b);
+    free(bits);
+    return rc;
+}
+
+int be_codes_read(const char *path, rt_codes *c, be_err *e) {
+    memset(c, 0, sizeof *c);
+    size_t n;
+    uint8_t *b = be_read_file(path, &n, e);
+    if (!b) return -1;
+    int rc = -1;
+    if (n < 32 || memcmp(b, COD_MAGIC, 8) != 0) {
+        be_errf(e, "%s: offset 0: not an nltc codes file (magic %s expected)", path, COD_MAGIC);
+        goto done;
+    }
+    uint64_t h = (uint64_t)get_u32(b + n - 8) | (uint64_t)get_u32(b + n - 4) << 32;
+    if (be_fnv1a(BE_FNV_INIT, b, n - 8) != h) {
+        be_errf(e, "%s: checksum mismatch (file truncated or corrupted)", path);
+        goto done;
+    }
+    uint32_t ns = get_u32(b + 8), ni = get_u32(b + 12), nl = get_u32(b + 16);
+    uint32_t ib = get_u32(b + 20);
+    if (ns > (1u << 26) || ni < 1 || ni > (1u << 24) || nl < 1 || nl > 100000 || ib < 1 ||
+        ib > 16) {
+        be_errf(e, "%s: offset 8: bad header (samples %u, inputs %u, layers %u, bits %u)", path, ns,
+                ni, nl, ib);
+        goto done;
+    }
+    if (n < 24 + 8 * (size_t)nl + 8) {
+        be_errf(e, "%s: %zu bytes, too short for %u layers", path, n, nl);
+        goto done;
+    }
+    c->n_samples = (int)ns;
+    c->n_inputs = (int)ni;
+    c->n_layers = (int)nl;
+    c->widths = xcalloc(nl, sizeof *c->widths);
+    c->layer = xcalloc(nl, sizeof *c->layer);
+    int *bits = xmalloc(sizeof *bits * (nl + 1));
+    bits[0] = (int)ib;
+    size_t need = 24 + 8 * (size_t)nl + packed_bytes((size_t)ns * ni, (int)ib) + 4 * (size_t)ns + 8;
+    for (uint32_t l = 0; l < nl; l++) {
+        uint32_t w = get_u32(b + 24 + 8 * l), lb = get_u32(b + 28 + 8 * l);
+        if (w < 1 || w > (1u << 24) || lb < 1 || lb > 16) {
+            be_errf(e, "%s: offset %u: layer %u has width %u and %u bits", path, 24 + 8 * l, l, w,
+                    lb);
+            free(bits);
+            goto done;
+        }
+        c->widths[l] = (int)w;
+        bits[l + 1] = (int)lb;
+        need += packed_bytes((size_t)ns * w, (int)lb);
+    }
+    if (n != need) {
+        be_errf(e, "%s: %zu bytes, the header needs %zu", path, n, need);
+        free(bits);
+        goto done;
+    }
+    const uint8_t *p = b + 24 + 8 * (size_t)nl;
+    size_t cnt = (size_t)ns * ni;
+    c->input = xmalloc(sizeof *c->input * (cnt ? cnt : 1));
+    for (size_t i = 0; i < cnt; i++)
+        c->input[i] = (uint16_t)be_bits_get(p, i * (size_t)ib, (int)ib);
+    p += packed_bytes(cnt, (int)ib);
+    for (uint32_t l = 0; l < nl; l++) {
+        cnt = (size_t)ns * (size_t)c->widths[l];
+        c->layer[l] = xmalloc(sizeof **c->layer * (cnt ? cnt : 1));
+        for (size_t i = 0; i < cnt; i++)
+            c->layer[l][i] = (uint16_t)be_bits_get(p, i * (size_t)bits[l + 1], bits[l + 1]);
+        p += packed_bytes(cnt, bits[l + 1]);
+    }
+    free(bits);
+    c->labels = xmalloc(sizeof *c->labels * (ns ? ns : 1));
+    for (uint32_t i = 0; i < ns; i++, p += 4)
+        c->labels[i] = (int)get_u32(p);
+    rc = 0;
+done:
+    free(b);
+    if (rc) rt_codes_free(c);
+    return rc;
+}

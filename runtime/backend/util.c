@@ -1,0 +1,244 @@
+/* util.c - small helpers of the back ends: error text, atomic files, folders, running
+ * external tools (cc, verilator, yosys), checksums and bit packing. */
+#include "backend.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int be_errf(be_err *e, const char *fmt, ...) {
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+int be_afile_open(be_afile *a, const char *path, be_err *e) {
+    size_t n = strlen(path) + 32;
+    a->path = xstrdup(path);
+    a->tmp = xmalloc(n);
+    snprintf(a->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    a->f = fopen(a->tmp, "wb");
+    if (!a->f) {
+        be_errf(e, "%s: cannot create: %s", a->tmp, strerror(errno));
+        free(a->path);
+        free(a->tmp);
+        a->path = a->tmp = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int be_afile_close(be_afile *a, be_err *e) {
+    int bad = ferror(a->f);
+    if (fclose(a->f) != 0) bad = 1;
+    a->f = NULL;
+    int rc = 0;
+    if (bad) {
+        rc = be_errf(e, "%s: write failed: %s", a->tmp, strerror(errno));
+        remove(a->tmp);
+    } else if (rename(a->tmp, a->path) != 0) {
+        rc = be_errf(e, "%s: cannot rename to %s: %s", a->tmp, a->path, strerror(errno));
+        remove(a->tmp);
+    }
+    free(a->path);
+    free(a->tmp);
+    a->path = a->tmp = NULL;
+    return rc;
+}
+
+void be_afile_abort(be_afile *a) {
+    if (a->f) fclose(a->f);
+    if (a->tmp) remove(a->tmp);
+    free(a->path);
+    free(a->tmp);
+    memset(a, 0, sizeof *a);
+}
+
+int be_mkdirs(const char *path, be_err *e) {
+    char *p = xstrdup(path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            be_errf(e, "%s: cannot create folder: %s", p, strerror(errno));
+            free(p);
+            return -1;
+        }
+        *s = '/';
+    }
+    int rc = 0;
+    if (mkdir(p, 0777) != 0 && errno != EEXIST)
+        rc = be_errf(e, "%s: cannot create folder: %s", p, strerror(errno));
+    free(p);
+    return rc;
+}
+
+void be_rmtree(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) != 0) return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (d) {
+            struct dirent *de;
+            while ((de = readdir(d)) != NULL) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+                char *sub = be_join(path, de->d_name);
+                be_rmtree(sub);
+                free(sub);
+            }
+            closedir(d);
+        }
+        rmdir(path);
+    } else
+        unlink(path);
+}
+
+char *be_join(const char *dir, const char *name) {
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *s = xmalloc(n);
+    snprintf(s, n, "%s/%s", dir, name);
+    return s;
+}
+
+char *be_which(const char *name) {
+    if (strchr(name, '/')) return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+    const char *path = getenv("PATH");
+    if (!path) path = "/usr/local/bin:/usr/bin:/bin";
+    char *copy = xstrdup(path), *save = NULL;
+    for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        char *full = be_join(*d ? d : ".", name);
+        if (access(full, X_OK) == 0) {
+            free(copy);
+            return full;
+        }
+        free(full);
+    }
+    free(copy);
+    return NULL;
+}
+
+/* Opens path for appending onto fd; 0 on success. */
+static int redirect(const char *path, int fd) {
+    int f = open(path, O_WRONLY | O_CREAT | O_APPEND, 0666);
+    if (f < 0) return -1;
+    dup2(f, fd);
+    close(f);
+    return 0;
+}
+
+int be_spawn(char *const argv[], const char *cwd, const char *out, const char *err) {
+    /* Fork + exec rather than posix_spawn: the child has to chdir. */
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        if (cwd && chdir(cwd) != 0) _exit(127);
+        if (out && redirect(out, 1) != 0) _exit(127);
+        if (err && out && strcmp(err, out) == 0)
+            dup2(1, 2);
+        else if (err && redirect(err, 2) != 0)
+            _exit(127);
+        int nul = open("/dev/null", O_RDONLY);
+        if (nul >= 0) {
+            dup2(nul, 0);
+            close(nul);
+        }
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+double be_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+uint64_t be_fnv1a(uint64_t h, const void *data, size_t n) {
+    const uint8_t *p = data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+uint8_t *be_read_file(const char *path, size_t *len, be_err *e) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        be_errf(e, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = xmalloc(cap);
+    for (;;) {
+        if (n == cap) buf = xrealloc(buf, cap *= 2);
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        be_errf(e, "%s: read error", path);
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+int be_bits_for(unsigned v) {
+    int b = 1;
+    while (b < 32 && (v >> b) != 0)
+        b++;
+    return b;
+}
+
+void be_bits_put(uint8_t *buf, size_t pos, unsigned v, int w) {
+    for (int i = 0; i < w; i++, pos++)
+        if ((v >> i) & 1u) buf[pos >> 3] |= (uint8_t)(1u << (pos & 7));
+}
+
+unsigned be_bits_get(const uint8_t *buf, size_t pos, int w) {
+    unsigned v = 0;
+    for (int i = 0; i < w; i++, pos++)
+        v |= (unsigned)((buf[pos >> 3] >> (pos & 7)) & 1u) << i;
+    return v;
+}
+
+int be_addr_bits(const rt_table_layer *L) {
+    return L->fanin * L->bits_in;
+}
+
+int be_log_find(const char *log, const char *prefix, char *buf, size_t n) {
+    FILE *f = fopen(log, "r");
+    if (!f) return -1;
+    char line[4096];
+    int found = -1;
+    size_t plen = strlen(prefix);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, prefix, plen) == 0) {
+            line[strcspn(line, "\r\n")] = '\0';
+            snprintf(buf, n, "%s", line);
+            found = 0;
+        }
+    }
+    fclose(f);
+    return found;
+}

@@ -1,0 +1,456 @@
+/* verilog.c - the Verilog-2001 back end: one top module per model (clock, reset,
+ * in_valid/in_data, out_valid/out_data), one case-ROM module per distinct truth table,
+ * layers as plain wiring, pipeline registers after the layers the plan marks, a valid bit
+ * that follows them; plus a self-checking test bench and its vector file.
+ *
+ * Style chosen for the tools (TOOLCHAIN.md): case statements (fast in Yosys, no constant
+ * shifts or indexed constants), one file for the whole design, identical tables shared
+ * as one module. */
+#include "backend.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Distinct tables -------------------------------------------------------------- */
+
+/* The set of distinct tables: table (layer, lut) -> module number. */
+typedef struct tabset {
+    int n;          /* distinct tables */
+    int *rep_layer; /* [n] layer of the first L-LUT with this table */
+    int *rep_lut;   /* [n] that L-LUT */
+    int **module;   /* [n_layers][n_lut] module number of every L-LUT */
+} tabset;
+
+static const uint16_t *lut_rows(const rt_table_layer *L, int j) {
+    return L->codes + ((size_t)j << be_addr_bits(L));
+}
+
+static bool same_table(const rt_tables *t, int la, int ja, int lb, int jb) {
+    const rt_table_layer *A = &t->layers[la], *B = &t->layers[lb];
+    if (be_addr_bits(A) != be_addr_bits(B) || A->bits_out != B->bits_out) return false;
+    return memcmp(lut_rows(A, ja), lut_rows(B, jb), sizeof(uint16_t) << be_addr_bits(A)) == 0;
+}
+
+static void tabset_build(const rt_tables *t, tabset *ts) {
+    long total = 0;
+    for (int l = 0; l < t->n_layers; l++)
+        total += t->layers[l].n_lut;
+    size_t cap = 16;
+    while (cap < (size_t)total * 2)
+        cap *= 2;
+    int *slot = xmalloc(sizeof *slot * cap);
+    for (size_t i = 0; i < cap; i++)
+        slot[i] = -1;
+    ts->n = 0;
+    ts->rep_layer = xmalloc(sizeof *ts->rep_layer * (size_t)total);
+    ts->rep_lut = xmalloc(sizeof *ts->rep_lut * (size_t)total);
+    ts->module = xmalloc(sizeof *ts->module * (size_t)t->n_layers);
+    for (int l = 0; l < t->n_layers; l++) {
+        const rt_table_layer *L = &t->layers[l];
+        ts->module[l] = xmalloc(sizeof **ts->module * (size_t)L->n_lut);
+        int a = be_addr_bits(L);
+        for (int j = 0; j < L->n_lut; j++) {
+            uint64_t h = be_fnv1a(BE_FNV_INIT, lut_rows(L, j), sizeof(uint16_t) << a);
+            h = be_fnv1a(h, &a, sizeof a);
+            h = be_fnv1a(h, &L->bits_out, sizeof L->bits_out);
+            size_t i = (size_t)h & (cap - 1);
+            while (slot[i] >= 0 &&
+                   !same_table(t, ts->rep_layer[slot[i]], ts->rep_lut[slot[i]], l, j))
+                i = (i + 1) & (cap - 1);
+            if (slot[i] < 0) {
+                slot[i] = ts->n;
+                ts->rep_layer[ts->n] = l;
+                ts->rep_lut[ts->n] = j;
+                ts->n++;
+            }
+            ts->module[l][j] = slot[i];
+        }
+    }
+    free(slot);
+}
+
+static void tabset_free(const rt_tables *t, tabset *ts) {
+    for (int l = 0; l < t->n_layers; l++)
+        free(ts->module[l]);
+    free(ts->module);
+    free(ts->rep_layer);
+    free(ts->rep_lut);
+}
+
+/* ---- ROM modules ------------------------------------------------------------------ */
+
+/* Emits the case-ROM module of one table: rows grouped by value, the most frequent value
+ * as the default, so a sparse table is a short list. */
+static void emit_rom(FILE *f, const char *name, const uint16_t *rows, int a, int bo) {
+    size_t nrows = (size_t)1 << a;
+    unsigned nval = 1u << bo;
+    size_t *count = xcalloc(nval, sizeof *count);
+    for (size_t r = 0; r < nrows; r++)
+        count[rows[r]]++;
+    unsigned dflt = 0;
+    for (unsigned v = 1; v < nval; v++)
+        if (count[v] > count[dflt]) dflt = v;
+    fprintf(f, "module %s (\n", name);
+    if (count[dflt] == nrows) {
+        fprintf(f,
+                "    // verilator lint_off UNUSED\n"
+                "    input  wire [%d:0] a, // a constant table reads no input\n"
+                "    // verilator lint_on UNUSED\n"
+                "    output wire [%d:0] o\n);\n"
+                "    assign o = %d'd%u;\nendmodule\n\n",
+                a - 1, bo - 1, bo, dflt);
+        free(count);
+        return;
+    }
+    fprintf(f, "    input  wire [%d:0] a,\n    output reg  [%d:0] o\n);\n", a - 1, bo - 1);
+    fprintf(f, "    always @(*) begin\n        case (a)\n");
+    for (unsigned v = 0; v < nval; v++) {
+        if (v == dflt || count[v] == 0) continue;
+        int col = fprintf(f, "            ");
+        bool first = true;
+        for (size_t r = 0; r < nrows; r++) {
+            if (rows[r] != v) continue;
+            char item[32];
+            int len = snprintf(item, sizeof item, "%s%d'd%zu", first ? "" : ", ", a, r);
+            if (!first && col + len > 96) {
+                fputs(",\n            ", f);
+                col = 12;
+                len = snprintf(item, sizeof item, "%d'd%zu", a, r);
+            }
+            fputs(item, f);
+            col += len;
+            first = false;
+        }
+        fprintf(f, ": o = %d'd%u;\n", bo, v);
+    }
+    fprintf(f, "            default: o = %d'd%u;\n        endcase\n    end\nendmodule\n\n", bo,
+            dflt);
+    free(count);
+}
+
+/* ---- Top module ------------------------------------------------------------------- */
+
+/* Names of the vector layer l reads: in_data, or l<k> / r<k> of the layer before. */
+static void source_name(const be_plan *p, int l, char *buf, size_t n) {
+    if (l == 0)
+        snprintf(buf, n, "in_data");
+    else
+        snprintf(buf, n, "%c%d", p->layers[l - 1].reg_after ? 'r' : 'l', l - 1);
+}
+
+/* Marks which codes of layer l's source vector some L-LUT reads. */
+static bool *codes_read(const rt_tables *t, int l) {
+    const rt_table_layer *L = &t->layers[l];
+    bool *used = xcalloc((size_t)L->in_width, sizeof *used);
+    for (long i = 0; i < (long)L->n_lut * L->fanin; i++)
+        used[L->inputs[i]] = true;
+    return used;
+}
+
+static bool all_read(const rt_tables *t, int l) {
+    if (l >= t->n_layers) return true;
+    bool *used = codes_read(t, l), all = true;
+    for (int i = 0; i < t->layers[l].in_width; i++)
+        all &= used[i];
+    free(used);
+    return all;
+}
+
+static const char *lint_off = "    // verilator lint_off UNUSED\n";
+static const char *lint_on = "    // verilator lint_on UNUSED\n";
+
+/* The always block of a valid bit with the plan's reset style. */
+static void emit_valid_reg(FILE *f, const be_plan *p, const char *q, const char *d) {
+    const char *r = p->reset;
+    switch (p->reset_style) {
+    case IR_RESET_SYNC_HIGH:
+        fprintf(f, "    always @(posedge %s) begin\n        if (%s) %s <= 1'b0;\n", p->clock, r, q);
+        break;
+    case IR_RESET_SYNC_LOW:
+        fprintf(f, "    always @(posedge %s) begin\n        if (!%s) %s <= 1'b0;\n", p->clock, r,
+                q);
+        break;
+    case IR_RESET_ASYNC_HIGH:
+        fprintf(f, "    always @(posedge %s or posedge %s) begin\n        if (%s) %s <= 1'b0;\n",
+                p->clock, r, r, q);
+        break;
+    case IR_RESET_ASYNC_LOW:
+        fprintf(f, "    always @(posedge %s or negedge %s) begin\n        if (!%s) %s <= 1'b0;\n",
+                p->clock, r, r, q);
+        break;
+    }
+    fprintf(f, "        else %s <= %s;\n    end\n", q, d);
+}
+
+static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset *ts) {
+    const rt_table_layer *last = &t->layers[t->n_layers - 1];
+    int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
+    int stages = be_plan_stages(p);
+    fprintf(f, "// Top module. in_data: %d codes x %d bits, code i at [i*%d +: %d]%s.\n",
+            t->n_inputs, t->input_bits, t->input_bits, t->input_bits,
+            t->input_signed ? " (offset binary)" : "");
+    fprintf(f, "// out_data: %d class codes x %d bits, code i at [i*%d +: %d]%s.\n", last->n_lut,
+            last->bits_out, last->bits_out, last->bits_out,
+            last->out_signed ? " (offset binary: larger code = larger score)" : "");
+    fprintf(f,
+            "// Pipeline %s: %d register stage%s, latency %d cycle%s; out_valid follows "
+            "in_valid.\n",
+            be_pipeline_name(p->pipeline), stages, stages == 1 ? "" : "s", stages,
+            stages == 1 ? "" : "s");
+    fprintf(f, "module %s (\n", p->ident);
+    /* With no register stage the clock and reset are ports that nothing reads. */
+    if (stages == 0) fputs(lint_off, f);
+    fprintf(f, "    input  wire %s,\n    input  wire %s,\n", p->clock, p->reset);
+    if (stages == 0) fputs(lint_on, f);
+    fprintf(f, "    input  wire in_valid,\n");
+    bool in_all = all_read(t, 0);
+    if (!in_all) fputs(lint_off, f);
+    fprintf(f, "    input  wire [%d:0] in_data,%s\n", iw - 1,
+            in_all ? "" : " // some input codes are read by no L-LUT");
+    if (!in_all) fputs(lint_on, f);
+    fprintf(f, "    output wire out_valid,\n    output wire [%d:0] out_data\n);\n", ow - 1);
+    char valid[32] = "in_valid";
+    for (int l = 0; l < t->n_layers; l++) {
+        const rt_table_layer *L = &t->layers[l];
+        const be_layer_plan *q = &p->layers[l];
+        int w = L->n_lut * L->bits_out, bi = L->bits_in, bo = L->bits_out;
+        char src[32];
+        source_name(p, l, src, sizeof src);
+        fprintf(f, "\n    // layer %d (%s): %d L-LUTs, fan-in %d, %d -> %d bits\n", l, q->name,
+                L->n_lut, L->fanin, bi, bo);
+        bool next_all = all_read(t, l + 1);
+        bool l_partial = !next_all && !q->reg_after;
+        if (l_partial) fputs(lint_off, f);
+        fprintf(f, "    wire [%d:0] l%d;%s\n", w - 1, l,
+                l_partial ? " // some codes are read by no L-LUT of the next layer" : "");
+        if (l_partial) fputs(lint_on, f);
+        for (int j = 0; j < L->n_lut; j++) {
+            fprintf(f, "    %s_t%d u%d_%d (.a({", p->ident, ts->module[l][j], l, j);
+            for (int s = L->fanin - 1; s >= 0; s--) {
+                int i = L->inputs[(size_t)j * (size_t)L->fanin + (size_t)s];
+                if (bi == 1)
+                    fprintf(f, "%s[%d]%s", src, i, s ? ", " : "");
+                else
+                    fprintf(f, "%s[%d:%d]%s", src, i * bi + bi - 1, i * bi, s ? ", " : "");
+            }
+            if (bo == 1)
+                fprintf(f, "}), .o(l%d[%d]));\n", l, j);
+            else
+                fprintf(f, "}), .o(l%d[%d:%d]));\n", l, j * bo + bo - 1, j * bo);
+        }
+        if (q->reg_after) {
+            fprintf(f, "\n    // register stage after layer %d\n", l);
+            bool r_partial = !next_all;
+            if (r_partial) fputs(lint_off, f);
+            fprintf(f, "    reg  [%d:0] r%d;%s\n", w - 1, l,
+                    r_partial ? " // some codes are read by no L-LUT of the next layer" : "");
+            if (r_partial) fputs(lint_on, f);
+            fprintf(f, "    reg         v%d;\n", l);
+            fprintf(f, "    always @(posedge %s) r%d <= l%d;\n", p->clock, l, l);
+            char qv[32];
+            snprintf(qv, sizeof qv, "v%d", l);
+            emit_valid_reg(f, p, qv, valid);
+            snprintf(valid, sizeof valid, "v%d", l);
+        }
+    }
+    char src[32];
+    source_name(p, t->n_layers, src, sizeof src);
+    fprintf(f, "\n    assign out_valid = %s;\n    assign out_data = %s;\nendmodule\n", valid, src);
+}
+
+static int write_rtl(const rt_tables *t, const be_plan *p, const char *path, be_err *e) {
+    be_afile a;
+    if (be_afile_open(&a, path, e)) return -1;
+    tabset ts;
+    tabset_build(t, &ts);
+    long total = 0;
+    for (int l = 0; l < t->n_layers; l++)
+        total += t->layers[l].n_lut;
+    FILE *f = a.f;
+    fprintf(f,
+            "// %s.v - generated by nltc from model \"%s\": %ld L-LUTs in %d layers, %d "
+            "distinct tables.\n",
+            p->ident, p->model, total, t->n_layers, ts.n);
+    fprintf(f, "// Verilog-2001. Each distinct truth table is one case-ROM module (address = "
+               "the L-LUT's input\n// codes concatenated, slot 0 in the low bits); layers "
+               "are plain wiring.\n");
+    fprintf(f, "`timescale 1ns / 1ps\n\n");
+    /* The top goes first: Verilator's DECLFILENAME wants the file named after it. */
+    emit_top(f, t, p, &ts);
+    fprintf(f, "\n// Truth tables: one case ROM per distinct table, all in this file on "
+               "purpose (one file\n// keeps Verilator and Yosys fast), hence no "
+               "file-name match.\n// verilator lint_off DECLFILENAME\n\n");
+    for (int m = 0; m < ts.n; m++) {
+        const rt_table_layer *L = &t->layers[ts.rep_layer[m]];
+        char name[160];
+        snprintf(name, sizeof name, "%s_t%d", p->ident, m);
+        emit_rom(f, name, lut_rows(L, ts.rep_lut[m]), be_addr_bits(L), L->bits_out);
+    }
+    tabset_free(t, &ts);
+    return be_afile_close(&a, e);
+}
+
+/* ---- Test bench and vectors -------------------------------------------------------- */
+
+/* Hex of a bit vector (LSB-first bytes), most significant digit first. */
+static void put_hex(FILE *f, const uint8_t *bits, int nbits) {
+    static const char hex[] = "0123456789abcdef";
+    for (int d = (nbits + 3) / 4 - 1; d >= 0; d--) {
+        unsigned v = (bits[d / 2] >> ((d & 1) * 4)) & 15u;
+        fputc(hex[v], f);
+    }
+    fputc('\n', f);
+}
+
+int be_write_vectors(const rt_tables *t, const rt_codes *c, const char *path, be_err *e) {
+    const rt_table_layer *last = &t->layers[t->n_layers - 1];
+    int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
+    size_t nbytes = (size_t)(iw + ow + 7) / 8 + 1;
+    uint8_t *buf = xmalloc(nbytes);
+    be_afile a;
+    if (be_afile_open(&a, path, e)) {
+        free(buf);
+        return -1;
+    }
+    const uint16_t *out = c->layer[c->n_layers - 1];
+    for (int s = 0; s < c->n_samples; s++) {
+        memset(buf, 0, nbytes);
+        for (int i = 0; i < t->n_inputs; i++)
+            be_bits_put(buf, (size_t)i * (size_t)t->input_bits,
+                        c->input[(size_t)s * (size_t)t->n_inputs + (size_t)i], t->input_bits);
+        for (int j = 0; j < last->n_lut; j++)
+            be_bits_put(buf, (size_t)iw + (size_t)j * (size_t)last->bits_out,
+                        out[(size_t)s * (size_t)last->n_lut + (size_t)j], last->bits_out);
+        put_hex(a.f, buf, iw + ow);
+    }
+    free(buf);
+    return be_afile_close(&a, e);
+}
+
+static int write_tb(const rt_tables *t, const be_plan *p, int n, const char *path, be_err *e) {
+    const rt_table_layer *last = &t->layers[t->n_layers - 1];
+    int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
+    int lat = be_plan_stages(p);
+    bool low = p->reset_style == IR_RESET_SYNC_LOW || p->reset_style == IR_RESET_ASYNC_LOW;
+    be_afile a;
+    if (be_afile_open(&a, path, e)) return -1;
+    FILE *f = a.f;
+    fprintf(f,
+            "// %s_tb.v - self-checking test bench of %s, generated by nltc.\n"
+            "// Streams every vector of vectors.hex (one line per sample: hex of {expected "
+            "out_data, in_data})\n"
+            "// with a bubble every 11th cycle, checks each output bit for bit and its cycle "
+            "(latency %d),\n"
+            "// writes the outputs to +out=FILE, and on a mismatch holds the first failing "
+            "sample until every\n"
+            "// stage holds it and writes every layer's codes to +layers=FILE (one hex line "
+            "per layer).\n"
+            "// Run: verilator --binary --top-module %s_tb %s.v %s_tb.v && obj_dir/V%s_tb "
+            "+vectors=vectors.hex\n",
+            p->ident, p->ident, lat, p->ident, p->ident, p->ident, p->ident);
+    fprintf(f, "`timescale 1ns / 1ps\n\nmodule %s_tb;\n", p->ident);
+    fprintf(f,
+            "    localparam integer N = %d;\n    localparam integer IW = %d;\n"
+            "    localparam integer OW = %d;\n    localparam integer LAT = %d;\n",
+            n, iw, ow, lat);
+    fprintf(f, "    reg clk;\n    reg rst;\n    reg in_valid;\n    reg [IW-1:0] in_data;\n"
+               "    wire out_valid;\n    wire [OW-1:0] out_data;\n"
+               "    reg [IW+OW-1:0] vec [0:N-1];\n    integer in_cycle [0:N-1];\n"
+               "    reg [IW+OW-1:0] w;\n    reg [8*1024-1:0] vfile, ofile, lfile;\n"
+               "    integer fo, fl, nin, nout, cycle, mism, lat_err, first, meas;\n\n");
+    fprintf(f,
+            "    %s dut (.%s(clk), .%s(rst), .in_valid(in_valid), .in_data(in_data),\n"
+            "        .out_valid(out_valid), .out_data(out_data));\n\n",
+            p->ident, p->clock, p->reset);
+    fprintf(f, "    initial clk = 1'b0;\n    always #5 clk <= ~clk;\n\n");
+    fprintf(f,
+            "    initial begin\n"
+            "        if (!$value$plusargs(\"vectors=%%s\", vfile)) vfile = \"vectors.hex\";\n"
+            "        if (!$value$plusargs(\"out=%%s\", ofile)) ofile = \"rtl_out.hex\";\n"
+            "        if (!$value$plusargs(\"layers=%%s\", lfile)) lfile = \"rtl_layers.hex\";\n"
+            "        $readmemh(vfile, vec);\n"
+            "        fo = $fopen(ofile, \"w\");\n"
+            "        nin = 0; nout = 0; cycle = 0; mism = 0; lat_err = 0; first = -1; "
+            "meas = -1;\n"
+            "        rst = 1'b%d; in_valid = 1'b0; in_data = {IW{1'b0}};\n"
+            "        repeat (4) @(negedge clk);\n"
+            "        #1;\n"
+            "        if (LAT > 0 && out_valid) lat_err = lat_err + 1;\n"
+            "        rst = 1'b%d;\n",
+            low ? 0 : 1, low ? 1 : 0);
+    fprintf(f, "        while (nout < N && cycle < 2 * N + LAT + 64) begin\n"
+               "            @(negedge clk);\n"
+               "            cycle = cycle + 1;\n"
+               "            if (nin < N && (cycle %% 11) != 5) begin\n"
+               "                w = vec[nin];\n"
+               "                in_data = w[IW-1:0];\n"
+               "                in_valid = 1'b1;\n"
+               "                in_cycle[nin] = cycle;\n"
+               "                nin = nin + 1;\n"
+               "            end else in_valid = 1'b0;\n"
+               "            #1;\n"
+               "            if (out_valid) begin\n"
+               "                if (nout >= nin) lat_err = lat_err + 1;\n"
+               "                else begin\n"
+               "                    w = vec[nout];\n"
+               "                    if (out_data !== w[IW+OW-1:IW]) begin\n"
+               "                        mism = mism + 1;\n"
+               "                        if (first < 0) first = nout;\n"
+               "                    end\n"
+               "                    if (nout == 0) meas = cycle - in_cycle[0];\n"
+               "                    if (cycle != in_cycle[nout] + LAT) lat_err = lat_err + 1;\n"
+               "                    $fwrite(fo, \"%%h\\n\", out_data);\n"
+               "                    nout = nout + 1;\n"
+               "                end\n"
+               "            end\n"
+               "        end\n"
+               "        if (nout < N) lat_err = lat_err + (N - nout);\n"
+               "        in_valid = 1'b0;\n"
+               "        repeat (LAT + 2) begin\n"
+               "            @(negedge clk);\n"
+               "            #1;\n"
+               "            if (out_valid) lat_err = lat_err + 1;\n"
+               "        end\n"
+               "        if (first >= 0) begin\n"
+               "            w = vec[first];\n"
+               "            in_data = w[IW-1:0];\n"
+               "            in_valid = 1'b1;\n"
+               "            repeat (LAT + 1) @(negedge clk);\n"
+               "            #1;\n"
+               "            fl = $fopen(lfile, \"w\");\n");
+    for (int l = 0; l < t->n_layers; l++)
+        fprintf(f, "            $fwrite(fl, \"%%h\\n\", dut.l%d);\n", l);
+    fprintf(f, "            $fclose(fl);\n"
+               "        end\n"
+               "        $fclose(fo);\n"
+               "        $display(\"NLTC-TB samples=%%0d outputs=%%0d mismatches=%%0d "
+               "latency_errors=%%0d first=%%0d latency=%%0d\",\n"
+               "                 N, nout, mism, lat_err, first, meas);\n"
+               "        $finish;\n"
+               "    end\nendmodule\n");
+    return be_afile_close(&a, e);
+}
+
+int be_emit_verilog(const be_input *in, const char *dir, be_err *e) {
+    const rt_tables *t = in->tables;
+    const be_plan *p = in->plan;
+    if (be_tables_check(t, e) || be_mkdirs(dir, e)) return -1;
+    if (p->n_layers != t->n_layers)
+        return be_errf(e, "verilog: the plan has %d layers, the tables %d", p->n_layers,
+                       t->n_layers);
+    char name[256];
+    snprintf(name, sizeof name, "%s.v", p->ident);
+    char *path = be_join(dir, name);
+    int rc = write_rtl(t, p, path, e);
+    free(path);
+    if (rc || !in->codes || in->codes->n_samples == 0) return rc;
+    snprintf(name, sizeof name, "%s_tb.v", p->ident);
+    path = be_join(dir, name);
+    rc = write_tb(t, p, in->codes->n_samples, path, e);
+    free(path);
+    if (rc) return rc;
+    path = be_join(dir, "vectors.hex");
+    rc = be_write_vectors(t, in->codes, path, e);
+    free(path);
+    return rc;
+}
