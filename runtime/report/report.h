@@ -1,0 +1,182 @@
+/* report.h - the run report: report.json (writer and reader), report.md and report.html
+ * with SVG plots, and the small JSON and SVG helpers the experiment store reuses.
+ *
+ * Sections:
+ *   JSON values     - a small DOM reader (json_parse) and writing helpers (json_put_*)
+ *   report.json     - rt_report <-> the report.json contract of issues 3 and 4
+ *   training curve  - OUT/train/curve.csv reader
+ *   plots           - self-contained SVG line and bar charts
+ *   documents       - OUT/report.md, OUT/report.html and OUT/plots/NAME.svg
+ *   files           - atomic file writing (temporary file + rename)
+ *
+ * The flow calls report_write_docs, then report_json_write (report.json is written last).
+ * Every function that can fail prints one located message to `err` (never NULL, except
+ * for json_parse and report_json_parse, where NULL means silent) and returns non-zero;
+ * nothing here exits or aborts on bad input.
+ */
+#ifndef NLTC_REPORT_H
+#define NLTC_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "ir.h"
+#include "rt.h"
+
+/* ---- JSON values -------------------------------------------------------------------- */
+
+typedef enum json_kind {
+    JSON_NULL,
+    JSON_BOOL,
+    JSON_NUMBER,
+    JSON_STRING,
+    JSON_ARRAY,
+    JSON_OBJECT,
+} json_kind;
+
+/* One parsed JSON value; a tree owned by its root (free with json_free). */
+typedef struct json_value {
+    json_kind kind;           /* which of the fields below is meaningful */
+    bool boolean;             /* JSON_BOOL: the value */
+    double number;            /* JSON_NUMBER: the value as a double */
+    char *text;               /* JSON_STRING: decoded UTF-8; JSON_NUMBER: the literal as written */
+    int n;                    /* JSON_ARRAY / JSON_OBJECT: number of elements / members */
+    char **keys;              /* JSON_OBJECT: [n] member names, in document order */
+    struct json_value *items; /* JSON_ARRAY / JSON_OBJECT: [n] elements / member values */
+} json_value;
+
+/* Parses text[0..len) (RFC 8259, nesting at most 64 deep). On error prints
+ * "name:line:col: error: ..." to err and returns 1; on success *out is a new tree. */
+int json_parse(const char *text, size_t len, const char *name, json_value **out, FILE *err);
+void json_free(json_value *v);
+/* Member `key` of an object (NULL if v is not an object or has no such member). */
+const json_value *json_member(const json_value *v, const char *key);
+/* Follows a dotted path of member names, e.g. "accuracy.float"; NULL when absent. */
+const json_value *json_path(const json_value *v, const char *dotted);
+/* Writes s as a JSON string literal with quotes (NULL writes null). */
+void json_put_string(FILE *f, const char *s);
+/* Writes v in the shortest form that reads back to the same double; NaN/inf write null. */
+void json_put_number(FILE *f, double v);
+
+/* ---- report.json --------------------------------------------------------------------- */
+
+/* Writes the report as JSON to f (the exact keys of the contract, plus "best_epoch").
+ * NaN doubles and -1 counts are written as null. */
+void report_json_print(FILE *f, const rt_report *r);
+/* Writes path atomically. Returns 0, or 2 on an I/O error (message on err). */
+int report_json_write(const rt_report *r, const char *path, FILE *err);
+
+/* A report read back from JSON: r's strings point into root. */
+typedef struct report_doc {
+    rt_report r;      /* the decoded report; fields absent from the file stay "not measured" */
+    json_value *root; /* the whole parsed document, including keys rt_report has no field for */
+} report_doc;
+
+/* Decodes report.json text. Unknown keys are kept in doc->root and otherwise ignored;
+ * a known key with the wrong type is an error naming the key. Returns 0 or 1. */
+int report_json_parse(const char *text, size_t len, const char *name, report_doc *doc, FILE *err);
+/* Reads and decodes a report.json file. Returns 0, 1 (bad content) or 2 (cannot read). */
+int report_json_read(const char *path, report_doc *doc, FILE *err);
+void report_doc_free(report_doc *doc);
+
+/* ---- Training curve ------------------------------------------------------------------ */
+
+/* One row of OUT/train/curve.csv. Empty, "nan" and "null" cells read as NaN. */
+typedef struct report_curve_row {
+    char stage[32];       /* stage column as written, e.g. "dense" or "sparse" */
+    int epoch;            /* 1-based epoch within the stage */
+    double loss;          /* mean training loss of the epoch */
+    double train_acc;     /* training accuracy, fraction 0..1 */
+    double valid_acc;     /* validation accuracy, fraction 0..1 */
+    double lr;            /* learning rate at the end of the epoch */
+    double seconds;       /* wall time of the epoch */
+    double samples_per_s; /* training throughput of the epoch */
+} report_curve_row;
+
+typedef struct report_curve {
+    int n;                  /* number of rows */
+    report_curve_row *rows; /* [n] in file order */
+} report_curve;
+
+/* Parses curve.csv text (header: stage,epoch,loss,train_acc,valid_acc,lr,seconds,
+ * samples_per_s; columns found by name, extra columns ignored). Errors name
+ * "name:row:column". Returns 0 or 1. */
+int report_curve_parse(const char *text, size_t len, const char *name, report_curve *c, FILE *err);
+/* Reads a curve file. Returns 0, 1 (bad content), or -1 when the file does not exist
+ * (no message: a run that did not train has no curve). */
+int report_curve_read(const char *path, report_curve *c, FILE *err);
+void report_curve_free(report_curve *c);
+/* Fills x with a running epoch number across stages (stage 2 continues after stage 1). */
+void report_curve_epochs(const report_curve *c, double *x);
+
+/* ---- Plots --------------------------------------------------------------------------- */
+
+/* One polyline of a line plot; NaN y values leave a gap. */
+typedef struct report_series {
+    const char *name; /* legend text */
+    int n;            /* number of points */
+    const double *x;  /* [n] */
+    const double *y;  /* [n] */
+    bool dashed;      /* draw dashed (to tell apart series that may overlap) */
+} report_series;
+
+typedef struct report_line_plot {
+    const char *title, *xlabel, *ylabel; /* chart title and axis labels */
+    bool percent;                        /* y values are fractions, labelled as percent */
+    int n_series;                        /* number of series */
+    const report_series *series;         /* [n_series] */
+} report_line_plot;
+
+typedef struct report_bar_plot {
+    const char *title, *xlabel, *ylabel; /* chart title and axis labels */
+    int n;                               /* number of bars */
+    const char *const *labels;           /* [n] bar labels */
+    const double *values;                /* [n] bar heights (>= 0) */
+} report_bar_plot;
+
+/* Write one standalone <svg> element (usable inline in HTML or as an .svg file). */
+void report_svg_lines(FILE *f, const report_line_plot *p);
+void report_svg_bars(FILE *f, const report_bar_plot *p);
+
+/* ---- Documents ----------------------------------------------------------------------- */
+
+/* What report_write_docs needs. */
+typedef struct report_input {
+    const rt_report *r;     /* the run's numbers */
+    const ir_program *ir;   /* the model (layers, table sizes); NULL omits the model section */
+    const char *out_dir;    /* OUT: curve read from OUT/train/curve.csv, documents written here */
+    const long *layer_luts; /* [ir->n_layers] LUT cost per layer from the back end, or NULL:
+                               then the analytic estimate report_lut_cost is used */
+} report_input;
+
+/* Writes OUT/report.md, OUT/report.html (self-contained, inline SVG) and the plots as
+ * OUT/plots/{loss,valid_acc,luts}.svg (which report.md links). A malformed curve.csv is
+ * reported on err and its plots are replaced by a note; the documents are still written
+ * and 1 is returned. Returns 0, 1, or 2 on an I/O error. */
+int report_write_docs(const report_input *in, FILE *err);
+
+/* Analytic LUT cost of a table with addr_bits address bits and out_bits output bits on
+ * K-input physical LUTs: out_bits when addr_bits <= K, otherwise the Shannon decomposition
+ * formula out_bits * (2^(m-4) - (-1)^m) / 3 with m = addr_bits - K + 6 (for K = 6 this is
+ * the formula of the LogicNets/PolyLUT papers: 7 bits -> 3 LUT6, 8 -> 5, 12 -> 85). */
+long report_lut_cost(int addr_bits, int out_bits, int k);
+
+/* Escapes s for HTML text and attribute values. */
+void report_html_escape(FILE *f, const char *s);
+/* The shared stylesheet of nltc's HTML pages (a <style> element). */
+void report_html_style(FILE *f);
+
+/* ---- Files --------------------------------------------------------------------------- */
+
+/* Writes path atomically: write(f, ctx) fills "path.tmp.PID", which is then renamed over
+ * path (or removed when anything failed). Returns 0, or 2 with a message on err. */
+int report_file_write(const char *path, void (*write)(FILE *f, const void *ctx), const void *ctx,
+                      FILE *err);
+/* What write(f, ctx) prints, as a new string (exits like xmalloc when out of memory). */
+char *report_string(void (*write)(FILE *f, const void *ctx), const void *ctx);
+/* Reads a whole file into a NUL-terminated buffer (length in *len). NULL with errno set
+ * when it cannot be read. */
+char *report_file_slurp(const char *path, size_t *len);
+
+#endif /* NLTC_REPORT_H */

@@ -1,0 +1,260 @@
+/* report_json.c - OUT/report.json: the writer and the reader of rt_report.
+ *
+ * The keys are the contract of issues 3 and 4 (plus "best_epoch"); "not measured" (NaN
+ * doubles, -1 counts) is written as null and read back as such. The reader is lenient about
+ * absent keys (older or partial reports) and strict about types. One table of fields drives
+ * both directions, so the writer and the reader cannot disagree on a key. */
+#include "report.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How a field is stored in rt_report. */
+typedef enum rj_type {
+    RJ_STR,     /* const char * */
+    RJ_U64,     /* uint64_t, never null */
+    RJ_INT,     /* int, -1 = null */
+    RJ_LONG,    /* long, -1 = null */
+    RJ_LLONG,   /* long long, -1 = null */
+    RJ_DOUBLE,  /* double, NaN = null */
+    RJ_STRLIST, /* verify.pipelines_checked */
+} rj_type;
+
+/* One report.json key: its dotted path and where its value lives in rt_report. */
+typedef struct rj_field {
+    const char *path; /* "accuracy.float"; the first component opens an object */
+    rj_type type;     /* storage type */
+    size_t offset;    /* offsetof(rt_report, ...) */
+} rj_field;
+
+#define RJ(path, type, member)                                                                     \
+    { path, type, offsetof(rt_report, member) }
+static const rj_field rj_fields[] = {
+    RJ("model", RJ_STR, model),
+    RJ("dataset", RJ_STR, dataset),
+    RJ("seed", RJ_U64, seed),
+    RJ("splits.train", RJ_INT, n_train),
+    RJ("splits.validation", RJ_INT, n_valid),
+    RJ("splits.test", RJ_INT, n_test),
+    RJ("accuracy.float", RJ_DOUBLE, accuracy.flt),
+    RJ("accuracy.quantized", RJ_DOUBLE, accuracy.quantized),
+    RJ("accuracy.table", RJ_DOUBLE, accuracy.table),
+    RJ("accuracy.csim", RJ_DOUBLE, accuracy.csim),
+    RJ("accuracy.rtl", RJ_DOUBLE, accuracy.rtl),
+    RJ("validation_accuracy", RJ_DOUBLE, validation_accuracy),
+    RJ("best_epoch", RJ_INT, best_epoch),
+    RJ("llut_count", RJ_LONG, llut_count),
+    RJ("table_bits", RJ_LLONG, table_bits),
+    RJ("time_s.stage1", RJ_DOUBLE, time_s.stage1),
+    RJ("time_s.stage2", RJ_DOUBLE, time_s.stage2),
+    RJ("time_s.tabulate", RJ_DOUBLE, time_s.tabulate),
+    RJ("time_s.emit", RJ_DOUBLE, time_s.emit),
+    RJ("time_s.verify", RJ_DOUBLE, time_s.verify),
+    RJ("time_s.synth", RJ_DOUBLE, time_s.synth),
+    RJ("train_samples_per_s", RJ_DOUBLE, train_samples_per_s),
+    RJ("verify.samples", RJ_INT, verify.samples),
+    RJ("verify.mismatches", RJ_LONG, verify.mismatches),
+    RJ("verify.pipelines_checked", RJ_STRLIST, verify),
+    RJ("hardware.luts_estimate", RJ_LONG, hardware.luts_estimate),
+    RJ("hardware.luts_yosys", RJ_LONG, hardware.luts_yosys),
+    RJ("hardware.ffs", RJ_LONG, hardware.ffs),
+    RJ("hardware.lut_levels", RJ_LONG, hardware.lut_levels),
+    RJ("hardware.pipeline_stages", RJ_INT, hardware.pipeline_stages),
+    RJ("hardware.latency_cycles", RJ_INT, hardware.latency_cycles),
+};
+#undef RJ
+enum { RJ_N = sizeof rj_fields / sizeof rj_fields[0] };
+
+static void rj_put_count(FILE *f, long long v) {
+    if (v < 0)
+        fputs("null", f);
+    else
+        fprintf(f, "%lld", v);
+}
+
+static void rj_put_value(FILE *f, const rt_report *r, const rj_field *fd) {
+    const char *base = (const char *)r + fd->offset;
+    switch (fd->type) {
+    case RJ_STR:
+        json_put_string(f, *(const char *const *)base);
+        break;
+    case RJ_U64:
+        fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)base);
+        break;
+    case RJ_INT:
+        rj_put_count(f, *(const int *)base);
+        break;
+    case RJ_LONG:
+        rj_put_count(f, *(const long *)base);
+        break;
+    case RJ_LLONG:
+        rj_put_count(f, *(const long long *)base);
+        break;
+    case RJ_DOUBLE:
+        json_put_number(f, *(const double *)base);
+        break;
+    case RJ_STRLIST:
+        fputc('[', f);
+        for (int i = 0; i < r->verify.n_pipelines && i < 8; i++) {
+            fputs(i ? ", " : "", f);
+            json_put_string(f, r->verify.pipelines_checked[i]);
+        }
+        fputc(']', f);
+        break;
+    }
+}
+
+void report_json_print(FILE *f, const rt_report *r) {
+    char open[64] = ""; /* the object currently open, e.g. "accuracy" */
+    fputs("{\n", f);
+    for (int i = 0; i < RJ_N; i++) {
+        const rj_field *fd = &rj_fields[i];
+        const char *dot = strchr(fd->path, '.');
+        size_t glen = dot ? (size_t)(dot - fd->path) : 0;
+        bool same = dot && strlen(open) == glen && strncmp(open, fd->path, glen) == 0;
+        if (open[0] && !same) {
+            fputs("}", f);
+            open[0] = '\0';
+        }
+        if (i) fputs(same ? ", " : ",\n", f);
+        if (dot && !same) {
+            memcpy(open, fd->path, glen);
+            open[glen] = '\0';
+            fprintf(f, "  \"%s\": {", open);
+        } else if (!dot) {
+            fputs("  ", f);
+        }
+        json_put_string(f, dot ? dot + 1 : fd->path);
+        fputs(": ", f);
+        rj_put_value(f, r, fd);
+    }
+    fputs(open[0] ? "}\n}\n" : "\n}\n", f);
+}
+
+static void rj_print(FILE *f, const void *r) {
+    report_json_print(f, r);
+}
+
+int report_json_write(const rt_report *r, const char *path, FILE *err) {
+    return report_file_write(path, rj_print, r, err);
+}
+
+/* Reads an integer field: null -> -1; otherwise an integral number within [0, max]. */
+static bool rj_get_count(const json_value *v, long long max, long long *out) {
+    if (v->kind == JSON_NULL) {
+        *out = -1;
+        return true;
+    }
+    if (v->kind != JSON_NUMBER || strpbrk(v->text, ".eE") || v->text[0] == '-') return false;
+    errno = 0;
+    long long x = strtoll(v->text, NULL, 10);
+    if (errno || x > max) return false;
+    *out = x;
+    return true;
+}
+
+static bool rj_get_value(rt_report *r, const rj_field *fd, const json_value *v) {
+    char *base = (char *)r + fd->offset;
+    long long n = 0;
+    switch (fd->type) {
+    case RJ_STR:
+        if (v->kind != JSON_STRING && v->kind != JSON_NULL) return false;
+        *(const char **)base = v->kind == JSON_STRING ? v->text : NULL;
+        return true;
+    case RJ_U64: {
+        if (v->kind != JSON_NUMBER || strpbrk(v->text, ".eE-")) return false;
+        errno = 0;
+        unsigned long long x = strtoull(v->text, NULL, 10);
+        if (errno) return false;
+        *(uint64_t *)base = x;
+        return true;
+    }
+    case RJ_INT:
+        if (!rj_get_count(v, INT32_MAX, &n)) return false;
+        *(int *)base = (int)n;
+        return true;
+    case RJ_LONG:
+        if (!rj_get_count(v, LONG_MAX, &n)) return false;
+        *(long *)base = (long)n;
+        return true;
+    case RJ_LLONG:
+        if (!rj_get_count(v, LLONG_MAX, &n)) return false;
+        *(long long *)base = n;
+        return true;
+    case RJ_DOUBLE:
+        if (v->kind != JSON_NUMBER && v->kind != JSON_NULL) return false;
+        *(double *)base = v->kind == JSON_NUMBER ? v->number : NAN;
+        return true;
+    case RJ_STRLIST:
+        if (v->kind != JSON_ARRAY || v->n > 8) return false;
+        for (int i = 0; i < v->n; i++) {
+            if (v->items[i].kind != JSON_STRING) return false;
+            r->verify.pipelines_checked[i] = v->items[i].text;
+        }
+        r->verify.n_pipelines = v->n;
+        return true;
+    }
+    return false;
+}
+
+static const char *rj_expected(rj_type t) {
+    switch (t) {
+    case RJ_STR:
+        return "a string or null";
+    case RJ_U64:
+        return "a non-negative integer";
+    case RJ_DOUBLE:
+        return "a number or null";
+    case RJ_STRLIST:
+        return "an array of at most 8 strings";
+    default:
+        return "a non-negative integer or null";
+    }
+}
+
+int report_json_parse(const char *text, size_t len, const char *name, report_doc *doc, FILE *err) {
+    memset(doc, 0, sizeof *doc);
+    rt_report_init(&doc->r);
+    if (json_parse(text, len, name, &doc->root, err)) return 1;
+    if (doc->root->kind != JSON_OBJECT) {
+        if (err) fprintf(err, "%s: error: report.json must hold a JSON object\n", name);
+        report_doc_free(doc);
+        return 1;
+    }
+    for (int i = 0; i < RJ_N; i++) {
+        const json_value *v = json_path(doc->root, rj_fields[i].path);
+        if (!v) continue;
+        if (!rj_get_value(&doc->r, &rj_fields[i], v)) {
+            if (err)
+                fprintf(err, "%s: error: key \"%s\": expected %s\n", name, rj_fields[i].path,
+                        rj_expected(rj_fields[i].type));
+            report_doc_free(doc);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int report_json_read(const char *path, report_doc *doc, FILE *err) {
+    size_t len = 0;
+    char *text = report_file_slurp(path, &len);
+    if (!text) {
+        if (err) fprintf(err, "%s: error: cannot read: %s\n", path, strerror(errno));
+        memset(doc, 0, sizeof *doc);
+        rt_report_init(&doc->r);
+        return 2;
+    }
+    int rc = report_json_parse(text, len, path, doc, err);
+    free(text);
+    return rc;
+}
+
+void report_doc_free(report_doc *doc) {
+    json_free(doc->root);
+    memset(doc, 0, sizeof *doc);
+    rt_report_init(&doc->r);
+}

@@ -1,0 +1,515 @@
+/* record.c - store_record: one finished run becomes one commit on its model's branch.
+ *
+ * Order of writes, which is what makes a killed run harmless: every blob and tree, then the
+ * commit object (all unreachable until the end), then the branch by compare-and-swap, then
+ * HEAD. Writers hold the store lock throughout; a lost compare-and-swap (someone moved the
+ * branch without the lock, e.g. plain git) re-parents the commit and tries again. */
+#include "store.h"
+
+#include "report.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- An in-memory tree, written bottom-up with treebuilders ------------------------------ */
+
+typedef struct tnode {
+    char *name;          /* entry name (NULL for the root) */
+    bool dir;            /* a folder (kids) or a file (oid, mode) */
+    git_oid oid;         /* blob id of a file */
+    git_filemode_t mode; /* GIT_FILEMODE_BLOB or GIT_FILEMODE_BLOB_EXECUTABLE */
+    struct tnode *kids;  /* [n] entries of a folder */
+    int n, cap;          /* used / allocated entries */
+} tnode;
+
+static tnode *tnode_child(tnode *t, const char *name, size_t len, bool dir) {
+    for (int i = 0; i < t->n; i++)
+        if (strlen(t->kids[i].name) == len && memcmp(t->kids[i].name, name, len) == 0)
+            return t->kids[i].dir == dir ? &t->kids[i] : NULL;
+    if (t->n == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 8;
+        t->kids = xrealloc(t->kids, (size_t)t->cap * sizeof *t->kids);
+    }
+    tnode *k = &t->kids[t->n++];
+    memset(k, 0, sizeof *k);
+    k->name = memcpy(xmalloc(len + 1), name, len);
+    k->name[len] = '\0';
+    k->dir = dir;
+    return k;
+}
+
+/* Adds a file at a slash-separated path; false if the path is taken by a folder. */
+static bool tnode_put(tnode *root, const char *path, const git_oid *oid, git_filemode_t mode) {
+    tnode *t = root;
+    for (;;) {
+        const char *slash = strchr(path, '/');
+        if (!slash) break;
+        t = tnode_child(t, path, (size_t)(slash - path), true);
+        if (!t) return false;
+        path = slash + 1;
+    }
+    tnode *f = tnode_child(t, path, strlen(path), false);
+    if (!f) return false;
+    git_oid_cpy(&f->oid, oid);
+    f->mode = mode;
+    return true;
+}
+
+static bool tnode_has(const tnode *t, const char *path) {
+    for (;;) {
+        const char *slash = strchr(path, '/');
+        size_t len = slash ? (size_t)(slash - path) : strlen(path);
+        const tnode *next = NULL;
+        for (int i = 0; i < t->n && !next; i++)
+            if (strlen(t->kids[i].name) == len && memcmp(t->kids[i].name, path, len) == 0)
+                next = &t->kids[i];
+        if (!next || !slash) return next != NULL;
+        t = next;
+        path = slash + 1;
+    }
+}
+
+static int tnode_write(git_repository *repo, const tnode *t, git_oid *out) {
+    git_treebuilder *b = NULL;
+    if (git_treebuilder_new(&b, repo, NULL)) return -1;
+    int rc = 0;
+    for (int i = 0; i < t->n && rc == 0; i++) {
+        const tnode *k = &t->kids[i];
+        git_oid id;
+        if (k->dir) {
+            rc = tnode_write(repo, k, &id);
+            if (rc == 0) rc = git_treebuilder_insert(NULL, b, k->name, &id, GIT_FILEMODE_TREE);
+        } else {
+            rc = git_treebuilder_insert(NULL, b, k->name, &k->oid, k->mode);
+        }
+    }
+    if (rc == 0) rc = git_treebuilder_write(out, b);
+    git_treebuilder_free(b);
+    return rc;
+}
+
+static void tnode_free(tnode *t) {
+    for (int i = 0; i < t->n; i++)
+        tnode_free(&t->kids[i]);
+    free(t->kids);
+    free(t->name);
+}
+
+/* ---- Blobs ----------------------------------------------------------------------------- */
+
+/* One recording in progress. */
+typedef struct recorder {
+    store s;                    /* the open store */
+    const store_record_args *a; /* what to record */
+    FILE *err;                  /* messages */
+    tnode root;                 /* the run's tree */
+    git_odb *odb;               /* the object database */
+} recorder;
+
+/* Streams a file into a blob (no filters: checkout gives back the same bytes). */
+static int rec_blob_file(recorder *r, const char *path, git_oid *oid) {
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0) {
+        fprintf(r->err, "nltc: cannot record %s: %s\n", path, strerror(errno));
+        if (f) fclose(f);
+        return 2;
+    }
+    git_odb_stream *ws = NULL;
+    if (git_odb_open_wstream(&ws, r->odb, (git_object_size_t)st.st_size, GIT_OBJECT_BLOB)) {
+        fclose(f);
+        return store_git_error(&r->s, "cannot write a blob", r->err);
+    }
+    char buf[1 << 16];
+    size_t got;
+    off_t total = 0;
+    int rc = 0;
+    while (rc == 0 && (got = fread(buf, 1, sizeof buf, f)) > 0) {
+        total += (off_t)got;
+        if (total > st.st_size || git_odb_stream_write(ws, buf, got)) rc = 1;
+    }
+    if (ferror(f) || total != st.st_size) {
+        fprintf(r->err, "nltc: cannot record %s: %s\n", path,
+                ferror(f) ? strerror(errno) : "the file changed while it was being recorded");
+        rc = 2;
+    } else if (rc || git_odb_stream_finalize_write(oid, ws)) {
+        rc = store_git_error(&r->s, "cannot write a blob", r->err);
+    }
+    git_odb_stream_free(ws);
+    fclose(f);
+    return rc;
+}
+
+static int rec_put_file(recorder *r, const char *fs_path, const char *tree_path, bool exec) {
+    git_oid id;
+    int rc = rec_blob_file(r, fs_path, &id);
+    if (rc) return rc;
+    if (!tnode_put(&r->root, tree_path, &id,
+                   exec ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB)) {
+        fprintf(r->err, "nltc: cannot record %s: %s is already taken in the run\n", fs_path,
+                tree_path);
+        return 2;
+    }
+    return 0;
+}
+
+static int rec_put_text(recorder *r, const char *text, size_t len, const char *tree_path) {
+    git_oid id;
+    if (git_blob_create_from_buffer(&id, r->s.repo, text, len))
+        return store_git_error(&r->s, "cannot write a blob", r->err);
+    tnode_put(&r->root, tree_path, &id, GIT_FILEMODE_BLOB);
+    return 0;
+}
+
+/* Temporary and build files that are not part of a run. */
+static bool rec_skip(const char *name) {
+    return name[0] == '.' || strcmp(name, "obj_dir") == 0 || strstr(name, ".tmp") != NULL;
+}
+
+static char *rec_join(const char *a, const char *b) {
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = xmalloc(n);
+    snprintf(p, n, "%s/%s", a, b);
+    return p;
+}
+
+/* Records every regular file under fs_dir as tree_dir/... (missing fs_dir: nothing). */
+static int rec_put_dir(recorder *r, const char *fs_dir, const char *tree_dir) {
+    DIR *d = opendir(fs_dir);
+    if (!d) {
+        if (errno == ENOENT || errno == ENOTDIR) return 0;
+        fprintf(r->err, "nltc: cannot record %s: %s\n", fs_dir, strerror(errno));
+        return 2;
+    }
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d))) {
+        if (rec_skip(e->d_name)) continue;
+        char *fs = rec_join(fs_dir, e->d_name), *tp = rec_join(tree_dir, e->d_name);
+        struct stat st;
+        if (lstat(fs, &st) == 0) {
+            if (S_ISDIR(st.st_mode))
+                rc = rec_put_dir(r, fs, tp);
+            else if (S_ISREG(st.st_mode))
+                rc = rec_put_file(r, fs, tp, (st.st_mode & S_IXUSR) != 0);
+        }
+        free(fs);
+        free(tp);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* ---- The run's sources and metadata ----------------------------------------------------- */
+
+static const char *rec_base(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Tree path of source i: the model file is src/BASENAME; a module below the model's folder
+ * keeps its relative path; any other module goes to src/ext/BASENAME (made unique). */
+static char *rec_source_path(const tnode *root, const char *model, const char *src, int i) {
+    size_t dlen = (size_t)(rec_base(model) - model);
+    const char *rel = i == 0                                   ? rec_base(src)
+                      : dlen && strncmp(src, model, dlen) == 0 ? src + dlen
+                                                               : NULL;
+    char *p = rel ? rec_join("src", rel) : rec_join("src/ext", rec_base(src));
+    for (int k = 2; tnode_has(root, p); k++) {
+        free(p);
+        size_t n = strlen(src) + 32;
+        p = xmalloc(n);
+        snprintf(p, n, "src/ext/%d/%s", k, rec_base(src));
+    }
+    return p;
+}
+
+/* Writes the command line as a shell would need it typed. */
+static void rec_put_command(FILE *f, const void *ctx) {
+    const store_record_args *ra = ctx;
+    int argc = ra->argc;
+    char *const *argv = ra->argv;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        bool plain = *a != '\0';
+        for (const char *c = a; *c; c++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%",
+                        *c))
+                plain = false;
+        fputs(i ? " " : "", f);
+        if (plain) {
+            fputs(a, f);
+            continue;
+        }
+        fputc('\'', f);
+        for (const char *c = a; *c; c++)
+            if (*c == '\'')
+                fputs("'\\''", f);
+            else
+                fputc(*c, f);
+        fputc('\'', f);
+    }
+}
+
+static int rec_sources(recorder *r, char ***paths_out) {
+    const store_record_args *a = r->a;
+    int n = a->n_sources > 0 ? a->n_sources : 1;
+    const char *model = a->n_sources > 0 ? a->sources[0] : a->model_path;
+    char **paths = xcalloc((size_t)n, sizeof *paths);
+    *paths_out = paths;
+    for (int i = 0; i < n; i++) {
+        const char *src = a->n_sources > 0 ? a->sources[i] : a->model_path;
+        paths[i] = rec_source_path(&r->root, model, src, i);
+        int rc = rec_put_file(r, src, paths[i], false);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* What run.json and the commit message are made of. */
+typedef struct rec_facts {
+    const store_record_args *a; /* the run */
+    const rt_report *r;         /* its report */
+    char **paths;               /* [sources] tree paths of the sources */
+    const char *command;        /* the command line as text */
+} rec_facts;
+
+static void rec_put_run_json(FILE *f, const void *ctx) {
+    const rec_facts *x = ctx;
+    const store_record_args *a = x->a;
+    char **paths = x->paths;
+    const char *command = x->command;
+    int n = a->n_sources > 0 ? a->n_sources : 1;
+    fputs("{\n  \"nltc_store\": 1,\n  \"model\": ", f);
+    json_put_string(f, a->model_name);
+    fputs(",\n  \"model_file\": ", f);
+    json_put_string(f, paths[0]);
+    fprintf(f, ",\n  \"seed\": %llu,\n  \"version\": ", (unsigned long long)a->seed);
+    json_put_string(f, a->version ? a->version : "unknown");
+    fputs(",\n  \"command\": ", f);
+    json_put_string(f, command);
+    fputs(",\n  \"argv\": [", f);
+    for (int i = 0; i < a->argc; i++) {
+        fputs(i ? ", " : "", f);
+        json_put_string(f, a->argv[i]);
+    }
+    fputs("],\n  \"out_dir\": ", f);
+    json_put_string(f, a->out_dir);
+    fputs(",\n  \"sources\": [", f);
+    for (int i = 0; i < n; i++) {
+        fputs(i ? ",\n    " : "\n    ", f);
+        fputs("{\"path\": ", f);
+        json_put_string(f, paths[i]);
+        fputs(", \"from\": ", f);
+        json_put_string(f, a->n_sources > 0 ? a->sources[i] : a->model_path);
+        fputc('}', f);
+    }
+    fputs("\n  ]\n}\n", f);
+}
+
+static void rec_pct(FILE *f, const char *name, double v, bool first) {
+    fprintf(f, "%s%s ", first ? "" : ", ", name);
+    if (isfinite(v))
+        fprintf(f, "%.2f%%", v * 100);
+    else
+        fputs("n/a", f);
+}
+
+static void rec_put_message(FILE *f, const void *ctx) {
+    const rec_facts *x = ctx;
+    const store_record_args *a = x->a;
+    const rt_report *r = x->r;
+    const char *model_file = x->paths[0], *command = x->command;
+    double acc = isfinite(r->accuracy.quantized) ? r->accuracy.quantized : r->accuracy.flt;
+    long luts = r->hardware.luts_yosys >= 0 ? r->hardware.luts_yosys : r->hardware.luts_estimate;
+    fprintf(f, "%s: test ", a->model_name);
+    if (isfinite(acc))
+        fprintf(f, "%.2f%%", acc * 100);
+    else
+        fputs("n/a", f);
+    fprintf(f, " on %s, ", r->dataset ? r->dataset : "?");
+    if (luts >= 0)
+        fprintf(f, "%ld LUTs", luts);
+    else
+        fputs("LUTs n/a", f);
+    fprintf(f, "\n\nmodel:    %s (%s)\ndataset:  %s\nseed:     %llu\naccuracy: ", a->model_name,
+            model_file, r->dataset ? r->dataset : "?", (unsigned long long)a->seed);
+    rec_pct(f, "float", r->accuracy.flt, true);
+    rec_pct(f, "quantized", r->accuracy.quantized, false);
+    rec_pct(f, "table", r->accuracy.table, false);
+    rec_pct(f, "csim", r->accuracy.csim, false);
+    rec_pct(f, "rtl", r->accuracy.rtl, false);
+    fprintf(f, "\nLUTs:     %ld (Yosys), %ld (estimate); %ld L-LUTs\ncommand:  %s\nnltc:     %s\n",
+            r->hardware.luts_yosys, r->hardware.luts_estimate, r->llut_count, command,
+            a->version ? a->version : "unknown");
+}
+
+/* ---- The commit ------------------------------------------------------------------------ */
+
+static int rec_commit(recorder *r, const char *refname, const char *message, git_oid *out) {
+    git_oid tree_id;
+    if (tnode_write(r->s.repo, &r->root, &tree_id))
+        return store_git_error(&r->s, "cannot write the run's tree", r->err);
+    git_tree *tree = NULL;
+    git_signature *sig = NULL;
+    if (git_tree_lookup(&tree, r->s.repo, &tree_id) ||
+        (r->a->time ? git_signature_new(&sig, "nltc", "nltc@localhost", r->a->time, 0)
+                    : git_signature_now(&sig, "nltc", "nltc@localhost"))) {
+        git_tree_free(tree);
+        return store_git_error(&r->s, "cannot prepare the commit", r->err);
+    }
+    int rc = 2, attempt;
+    struct timespec pause = {0, 50 * 1000 * 1000};
+    for (attempt = 0; attempt < 20; attempt++) {
+        git_reference *tip = NULL, *updated = NULL;
+        git_commit *parent = NULL;
+        int got = git_reference_lookup(&tip, r->s.repo, refname);
+        if (got != 0 && got != GIT_ENOTFOUND) {
+            rc = store_git_error(&r->s, "cannot read the model's branch", r->err);
+            break;
+        }
+        if (got == 0 && git_commit_lookup(&parent, r->s.repo, git_reference_target(tip))) {
+            git_reference_free(tip);
+            rc = store_git_error(&r->s, "corrupt repository, the model's last run is unreadable",
+                                 r->err);
+            break;
+        }
+        const git_commit *parents[1] = {parent};
+        int c = git_commit_create(out, r->s.repo, NULL, sig, sig, NULL, message, tree,
+                                  parent ? 1 : 0, parents);
+        int u = c ? c
+                : parent
+                    ? git_reference_create_matching(&updated, r->s.repo, refname, out, 1,
+                                                    git_commit_id(parent), "nltc: record")
+                    : git_reference_create(&updated, r->s.repo, refname, out, 0, "nltc: record");
+        git_reference_free(updated);
+        git_commit_free(parent);
+        git_reference_free(tip);
+        if (u == 0) {
+            rc = 0;
+            break;
+        }
+        if (c || (u != GIT_EMODIFIED && u != GIT_EEXISTS && u != GIT_ELOCKED)) {
+            rc = store_git_error(&r->s, "cannot record the run", r->err);
+            break;
+        }
+        nanosleep(&pause, NULL); /* the branch moved under us: re-parent and retry */
+    }
+    if (attempt == 20)
+        fprintf(r->err, "nltc: store %s: the branch %s kept changing; run not recorded\n", r->s.dir,
+                refname);
+    git_signature_free(sig);
+    git_tree_free(tree);
+    return rc;
+}
+
+/* ---- store_record ------------------------------------------------------------------------- */
+
+static const char *const rec_out_files[] = {"report.json", "report.md", "report.html", NULL};
+static const char *const rec_out_dirs[] = {"plots", "train", "tables", "vectors",
+                                           "rtl",   "csim",  NULL};
+
+static int rec_build(recorder *r, char **paths_holder[], char **command) {
+    const store_record_args *a = r->a;
+    int rc = rec_sources(r, paths_holder);
+    if (rc) return rc;
+    if (a->ir_text) {
+        rc = rec_put_text(r, a->ir_text, strlen(a->ir_text), "model.ir");
+    } else {
+        char *p = a->ir_path ? xstrdup(a->ir_path) : rec_join(a->out_dir, "model.ir");
+        if (a->ir_path || access(p, F_OK) == 0) rc = rec_put_file(r, p, "model.ir", false);
+        free(p);
+    }
+    for (int i = 0; rc == 0 && rec_out_files[i]; i++) {
+        char *p = rec_join(a->out_dir, rec_out_files[i]);
+        if (i == 0 || access(p, F_OK) == 0) rc = rec_put_file(r, p, rec_out_files[i], false);
+        free(p);
+    }
+    for (int i = 0; rc == 0 && rec_out_dirs[i]; i++) {
+        char *p = rec_join(a->out_dir, rec_out_dirs[i]);
+        rc = rec_put_dir(r, p, rec_out_dirs[i]);
+        free(p);
+    }
+    if (rc) return rc;
+    *command = report_string(rec_put_command, a);
+    rec_facts facts = {a, NULL, *paths_holder, *command};
+    char *meta = report_string(rec_put_run_json, &facts);
+    rc = rec_put_text(r, meta, strlen(meta), "run.json");
+    free(meta);
+    return rc;
+}
+
+int store_record(const store_record_args *a, FILE *err) {
+    if (!a->model_name || !a->out_dir || (!a->model_path && a->n_sources <= 0)) {
+        fprintf(err, "nltc: store_record: model name, model file and output folder are needed\n");
+        return 1;
+    }
+    char refname[1024], stale_ref[1100];
+    int valid = 0;
+    snprintf(refname, sizeof refname, "refs/heads/%s", a->model_name);
+    git_libgit2_init();
+    if (git_reference_name_is_valid(&valid, refname) || !valid || strchr(a->model_name, '~') ||
+        strchr(a->model_name, '^')) {
+        fprintf(err, "nltc: cannot record: model name '%s' cannot name a git branch\n",
+                a->model_name);
+        git_libgit2_shutdown();
+        return 1;
+    }
+    char *report_path = rec_join(a->out_dir, "report.json");
+    report_doc doc;
+    int rc = report_json_read(report_path, &doc, err);
+    free(report_path);
+    if (rc) {
+        fprintf(err, "nltc: run not recorded: the output folder has no valid report.json\n");
+        git_libgit2_shutdown();
+        return 1;
+    }
+    recorder r;
+    memset(&r, 0, sizeof r);
+    r.a = a;
+    r.err = err;
+    char *dir = store_default_dir(a->store_dir, a->n_sources > 0 ? a->sources[0] : a->model_path);
+    char **paths = NULL, *command = NULL, *message = NULL;
+    snprintf(stale_ref, sizeof stale_ref, "%s.lock", refname);
+    const char *const stale[] = {stale_ref, "HEAD.lock", "packed-refs.lock", NULL};
+    rc = store_open(&r.s, dir, true, a->model_name, err);
+    if (rc == 0) rc = store_lock(&r.s, stale, err);
+    if (rc == 0 && git_repository_odb(&r.odb, r.s.repo))
+        rc = store_git_error(&r.s, "cannot open the object database", err);
+    if (rc == 0) rc = rec_build(&r, &paths, &command);
+    git_oid id;
+    if (rc == 0) {
+        rec_facts facts = {a, &doc.r, paths, command};
+        message = report_string(rec_put_message, &facts);
+        rc = rec_commit(&r, refname, message, &id);
+    }
+    if (rc == 0) {
+        git_reference *head = NULL;
+        if (git_reference_symbolic_create(&head, r.s.repo, "HEAD", refname, 1, NULL))
+            store_git_error(&r.s, "warning: run recorded, but HEAD was not updated", err);
+        git_reference_free(head);
+        char hex[GIT_OID_HEXSZ + 1];
+        git_oid_tostr(hex, sizeof hex, &id);
+        if (a->log)
+            fprintf(a->log, "nltc: recorded run %.7s as %s~0 in %s\n", hex, a->model_name, r.s.dir);
+    }
+    int n = a->n_sources > 0 ? a->n_sources : 1;
+    for (int i = 0; paths && i < n; i++)
+        free(paths[i]);
+    free(paths);
+    free(command);
+    free(message);
+    git_odb_free(r.odb);
+    tnode_free(&r.root);
+    store_close(&r.s);
+    free(dir);
+    report_doc_free(&doc);
+    git_libgit2_shutdown();
+    return rc;
+}

@@ -1,0 +1,571 @@
+/* test_report.c - Check tests of runtime/report: report.json round trip and contract keys,
+ * the JSON reader's located errors, curve.csv parsing, the LUT cost formula, and the
+ * content of report.md / report.html / plots written from the fixture of fixture.c. */
+#include "fixture.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+/* Captures what a function writes to a FILE. */
+typedef struct capture {
+    char *buf;  /* text written so far (after capture_end) */
+    size_t len; /* its length */
+    FILE *f;    /* the stream to write to */
+} capture;
+
+static void capture_begin(capture *c) {
+    c->buf = NULL;
+    c->len = 0;
+    c->f = open_memstream(&c->buf, &c->len);
+    ck_assert_ptr_nonnull(c->f);
+}
+
+static char *capture_end(capture *c) {
+    fclose(c->f);
+    return c->buf;
+}
+
+static char *tmpdir(void) {
+    const char *base = getenv("NLTC_TEST_TMP");
+    char *t = malloc(4096);
+    snprintf(t, 4096, "%s/report-XXXXXX", base && *base ? base : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(t));
+    return t;
+}
+
+static char *slurp(const char *dir, const char *name) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    size_t len;
+    char *s = report_file_slurp(path, &len);
+    ck_assert_msg(s != NULL, "cannot read %s", path);
+    return s;
+}
+
+static int count(const char *hay, const char *needle) {
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void write_file(const char *dir, const char *name, const char *text) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* ---- report.json ---------------------------------------------------------------------------- */
+
+START_TEST(json_round_trip) {
+    rt_report r;
+    fixture_report(&r);
+    capture c;
+    capture_begin(&c);
+    report_json_print(c.f, &r);
+    char *text = capture_end(&c);
+    report_doc doc;
+    ck_assert_int_eq(report_json_parse(text, strlen(text), "r.json", &doc, stderr), 0);
+    const rt_report *b = &doc.r;
+    ck_assert_str_eq(b->model, "digits_fixture");
+    ck_assert_str_eq(b->dataset, "digits");
+    ck_assert_uint_eq(b->seed, 7);
+    ck_assert_int_eq(b->n_train, 2873);
+    ck_assert_int_eq(b->n_valid, 500);
+    ck_assert_int_eq(b->n_test, 1797);
+    ck_assert(b->accuracy.flt == r.accuracy.flt);
+    ck_assert(b->accuracy.quantized == r.accuracy.quantized);
+    ck_assert(b->accuracy.table == r.accuracy.table);
+    ck_assert(b->accuracy.csim == r.accuracy.csim);
+    ck_assert(b->accuracy.rtl == r.accuracy.rtl);
+    ck_assert(b->validation_accuracy == r.validation_accuracy);
+    ck_assert_int_eq(b->best_epoch, 27);
+    ck_assert_int_eq(b->llut_count, 230);
+    ck_assert_int_eq(b->table_bits, 192000);
+    ck_assert(b->time_s.stage1 == 1.25 && b->time_s.stage2 == 14.5);
+    ck_assert(b->time_s.tabulate == 0.012 && b->time_s.emit == 0.08);
+    ck_assert(b->time_s.verify == 3.4 && b->time_s.synth == 9.75);
+    ck_assert(b->train_samples_per_s == 51234.5);
+    ck_assert_int_eq(b->verify.samples, 1797);
+    ck_assert_int_eq(b->verify.mismatches, 0);
+    ck_assert_int_eq(b->verify.n_pipelines, 2);
+    ck_assert_str_eq(b->verify.pipelines_checked[1], "trees");
+    ck_assert_int_eq(b->hardware.luts_estimate, 3800);
+    ck_assert_int_eq(b->hardware.luts_yosys, 3391);
+    ck_assert_int_eq(b->hardware.ffs, 120);
+    ck_assert_int_eq(b->hardware.lut_levels, 6);
+    ck_assert_int_eq(b->hardware.pipeline_stages, 2);
+    ck_assert_int_eq(b->hardware.latency_cycles, 2);
+    /* Printing what was read gives the same text. */
+    capture_begin(&c);
+    report_json_print(c.f, b);
+    char *again = capture_end(&c);
+    ck_assert_str_eq(again, text);
+    free(again);
+    report_doc_free(&doc);
+    free(text);
+}
+END_TEST
+
+START_TEST(json_not_measured_is_null) {
+    rt_report r;
+    rt_report_init(&r);
+    r.seed = 18446744073709551615ULL; /* a full 64-bit seed survives */
+    capture c;
+    capture_begin(&c);
+    report_json_print(c.f, &r);
+    char *text = capture_end(&c);
+    ck_assert_ptr_nonnull(strstr(text, "\"model\": null"));
+    ck_assert_ptr_nonnull(strstr(text, "\"seed\": 18446744073709551615"));
+    ck_assert_ptr_nonnull(strstr(text, "\"rtl\": null"));
+    ck_assert_ptr_nonnull(strstr(text, "\"luts_yosys\": null"));
+    ck_assert_ptr_nonnull(strstr(text, "\"pipelines_checked\": []"));
+    ck_assert_ptr_null(strstr(text, "-1"));
+    ck_assert_ptr_null(strstr(text, "nan"));
+    report_doc doc;
+    ck_assert_int_eq(report_json_parse(text, strlen(text), "r.json", &doc, stderr), 0);
+    ck_assert(isnan(doc.r.accuracy.rtl) && isnan(doc.r.time_s.synth));
+    ck_assert_int_eq(doc.r.hardware.luts_yosys, -1);
+    ck_assert_int_eq(doc.r.verify.mismatches, -1);
+    ck_assert_int_eq(doc.r.n_test, -1);
+    ck_assert_uint_eq(doc.r.seed, 18446744073709551615ULL);
+    report_doc_free(&doc);
+    free(text);
+}
+END_TEST
+
+/* Every key of the issue 3 and issue 4 contracts is present, with the right JSON type. */
+START_TEST(json_contract_keys) {
+    static const char *const keys[] = {"model",
+                                       "dataset",
+                                       "seed",
+                                       "splits.train",
+                                       "splits.validation",
+                                       "splits.test",
+                                       "accuracy.float",
+                                       "accuracy.quantized",
+                                       "accuracy.table",
+                                       "accuracy.csim",
+                                       "accuracy.rtl",
+                                       "validation_accuracy",
+                                       "llut_count",
+                                       "table_bits",
+                                       "time_s.stage1",
+                                       "time_s.stage2",
+                                       "time_s.tabulate",
+                                       "time_s.emit",
+                                       "time_s.verify",
+                                       "time_s.synth",
+                                       "train_samples_per_s",
+                                       "verify.samples",
+                                       "verify.mismatches",
+                                       "verify.pipelines_checked",
+                                       "hardware.luts_estimate",
+                                       "hardware.luts_yosys",
+                                       "hardware.ffs",
+                                       "hardware.lut_levels",
+                                       "hardware.pipeline_stages",
+                                       "hardware.latency_cycles"};
+    rt_report r;
+    fixture_report(&r);
+    capture c;
+    capture_begin(&c);
+    report_json_print(c.f, &r);
+    char *text = capture_end(&c);
+    json_value *root;
+    ck_assert_int_eq(json_parse(text, strlen(text), "r.json", &root, stderr), 0);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const json_value *v = json_path(root, keys[i]);
+        ck_assert_msg(v != NULL, "key %s missing", keys[i]);
+        json_kind want = i < 2                                              ? JSON_STRING
+                         : strcmp(keys[i], "verify.pipelines_checked") == 0 ? JSON_ARRAY
+                                                                            : JSON_NUMBER;
+        ck_assert_msg(v->kind == want, "key %s has the wrong type", keys[i]);
+    }
+    ck_assert_str_eq(json_path(root, "accuracy.quantized")->text, "0.9642");
+    json_free(root);
+    free(text);
+}
+END_TEST
+
+/* Parses text expecting failure; returns the message. */
+static char *parse_error(const char *text) {
+    capture c;
+    capture_begin(&c);
+    json_value *v = (json_value *)1;
+    int rc = json_parse(text, strlen(text), "bad.json", &v, c.f);
+    char *msg = capture_end(&c);
+    ck_assert_int_eq(rc, 1);
+    ck_assert_ptr_null(v);
+    return msg;
+}
+
+START_TEST(json_errors_are_located) {
+    static const struct {
+        const char *text, *msg;
+    } cases[] = {
+        {"{\"a\": }", "bad.json:1:7: error: expected a value\n"},
+        {"{\"a\": 1,\n \"b\" 2}", "bad.json:2:6: error: expected ':' after member name\n"},
+        {"[1, 2", "bad.json:1:6: error: expected ',' or ']' (to close '[' opened at byte 1)\n"},
+        {"{\"a\": \"abc", "bad.json:1:7: error: unterminated string\n"},
+        {"{\"a\": 01}", "bad.json:1:8: error: expected ',' or '}' (to close '{' opened at byte "
+                        "1)\n"},
+        {"{\"a\": 1.}", "bad.json:1:9: error: expected digits after '.'\n"},
+        {"{\"a\": \"\\q\"}", "bad.json:1:8: error: unknown escape '\\q'\n"},
+        {"{\"a\": \"\\ud800\"}", "bad.json:1:8: error: unpaired UTF-16 surrogate in \\u escape\n"},
+        {"{} x", "bad.json:1:4: error: unexpected text after the JSON value\n"},
+        {"", "bad.json:1:1: error: unexpected end of input, expected a value\n"},
+        {"nul", "bad.json:1:1: error: expected a value\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *msg = parse_error(cases[i].text);
+        ck_assert_str_eq(msg, cases[i].msg);
+        free(msg);
+    }
+    char deep[400];
+    memset(deep, '[', 200);
+    deep[200] = '\0';
+    char *msg = parse_error(deep);
+    ck_assert_ptr_nonnull(strstr(msg, "nesting deeper than 64 levels"));
+    free(msg);
+}
+END_TEST
+
+START_TEST(json_strings_and_numbers) {
+    const char *text = "{\"s\": \"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" \\n\", \"n\": -1.5e3}";
+    json_value *v;
+    ck_assert_int_eq(json_parse(text, strlen(text), "s.json", &v, stderr), 0);
+    ck_assert_str_eq(json_member(v, "s")->text, "caf\xc3\xa9 \xf0\x9f\x98\x80 \"q\" \n");
+    ck_assert(json_member(v, "n")->number == -1500);
+    capture c;
+    capture_begin(&c);
+    json_put_string(c.f, json_member(v, "s")->text);
+    fputc(' ', c.f);
+    json_put_number(c.f, 0.1);
+    fputc(' ', c.f);
+    json_put_number(c.f, 1.0 / 3);
+    fputc(' ', c.f);
+    json_put_number(c.f, NAN);
+    fputc(' ', c.f);
+    json_put_number(c.f, INFINITY);
+    fputc(' ', c.f);
+    json_put_string(c.f, "\x01");
+    char *out = capture_end(&c);
+    ck_assert_str_eq(out, "\"caf\xc3\xa9 \xf0\x9f\x98\x80 \\\"q\\\" \\n\" 0.1 "
+                          "0.3333333333333333 null null \"\\u0001\"");
+    free(out);
+    json_free(v);
+}
+END_TEST
+
+START_TEST(json_type_errors_name_the_key) {
+    static const struct {
+        const char *text, *msg;
+    } cases[] = {
+        {"{\"accuracy\": {\"float\": \"high\"}}",
+         "r.json: error: key \"accuracy.float\": expected a number or null\n"},
+        {"{\"seed\": -1}", "r.json: error: key \"seed\": expected a non-negative integer\n"},
+        {"{\"llut_count\": 1.5}",
+         "r.json: error: key \"llut_count\": expected a non-negative integer or null\n"},
+        {"{\"verify\": {\"pipelines_checked\": [1]}}",
+         "r.json: error: key \"verify.pipelines_checked\": expected an array of at most 8 "
+         "strings\n"},
+        {"[1]", "r.json: error: report.json must hold a JSON object\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        capture c;
+        capture_begin(&c);
+        report_doc doc;
+        int rc = report_json_parse(cases[i].text, strlen(cases[i].text), "r.json", &doc, c.f);
+        char *msg = capture_end(&c);
+        ck_assert_int_eq(rc, 1);
+        ck_assert_str_eq(msg, cases[i].msg);
+        ck_assert_ptr_null(doc.root);
+        free(msg);
+    }
+    /* Absent keys read as not measured; unknown keys are kept. */
+    const char *partial = "{\"model\": \"m\", \"extra\": {\"x\": 1}}";
+    report_doc doc;
+    ck_assert_int_eq(report_json_parse(partial, strlen(partial), "r.json", &doc, stderr), 0);
+    ck_assert_str_eq(doc.r.model, "m");
+    ck_assert(isnan(doc.r.accuracy.flt));
+    ck_assert(json_path(doc.root, "extra.x")->number == 1);
+    report_doc_free(&doc);
+}
+END_TEST
+
+START_TEST(json_write_is_atomic) {
+    char *dir = tmpdir();
+    char path[4096];
+    rt_report r;
+    fixture_report(&r);
+    snprintf(path, sizeof path, "%s/report.json", dir);
+    ck_assert_int_eq(report_json_write(&r, path, stderr), 0);
+    report_doc doc;
+    ck_assert_int_eq(report_json_read(path, &doc, stderr), 0);
+    ck_assert_int_eq(doc.r.hardware.luts_yosys, 3391);
+    report_doc_free(&doc);
+    snprintf(path, sizeof path, "%s/missing/report.json", dir);
+    capture c;
+    capture_begin(&c);
+    ck_assert_int_eq(report_json_write(&r, path, c.f), 2);
+    char *msg = capture_end(&c);
+    ck_assert_ptr_nonnull(strstr(msg, "missing/report.json.tmp."));
+    ck_assert_ptr_nonnull(strstr(msg, "cannot write"));
+    free(msg);
+    capture_begin(&c);
+    ck_assert_int_eq(report_json_read(path, &doc, c.f), 2);
+    free(capture_end(&c));
+    free(dir);
+}
+END_TEST
+
+/* ---- curve.csv ------------------------------------------------------------------------------- */
+
+START_TEST(curve_parses_by_column_name) {
+    const char *text = "epoch,stage,loss,train_acc,valid_acc,lr,seconds,samples_per_s,extra\n"
+                       "1,dense,2.5,0.5,0.4,0.002,1.5,1000,x\n"
+                       "2,dense,2.0,0.6,,0.002,1.5,1100,x\n"
+                       "\n"
+                       "1,sparse,1.0,0.8,nan,0.001,2.0,3000,x\r\n";
+    report_curve c;
+    ck_assert_int_eq(report_curve_parse(text, strlen(text), "c.csv", &c, stderr), 0);
+    ck_assert_int_eq(c.n, 3);
+    ck_assert_str_eq(c.rows[0].stage, "dense");
+    ck_assert_int_eq(c.rows[1].epoch, 2);
+    ck_assert(c.rows[1].loss == 2.0 && isnan(c.rows[1].valid_acc));
+    ck_assert(isnan(c.rows[2].valid_acc) && c.rows[2].samples_per_s == 3000);
+    double x[3];
+    report_curve_epochs(&c, x);
+    ck_assert(x[0] == 1 && x[1] == 2 && x[2] == 3);
+    report_curve_free(&c);
+}
+END_TEST
+
+START_TEST(curve_errors_are_located) {
+    static const struct {
+        const char *text, *msg;
+    } cases[] = {
+        {"stage,epoch,loss,train_acc,valid_acc,lr,seconds,samples_per_s\n"
+         "dense,1,0.5,0.5,0.5,0.1,1,1\ndense,2,abc,0.5,0.5,0.1,1,1\n",
+         "c.csv:3:3: error: loss must be a number, got \"abc\"\n"},
+        {"stage,epoch,loss,train_acc,valid_acc,lr,seconds,samples_per_s\ndense,1,0.5\n",
+         "c.csv:2: error: 3 cells, the header has 8\n"},
+        {"stage,epoch,loss,valid_acc,lr,seconds,samples_per_s\n",
+         "c.csv:1: error: header has no column \"train_acc\"\n"},
+        {"stage,epoch,loss,train_acc,valid_acc,lr,seconds,samples_per_s\n"
+         "dense,1.5,0.5,0.5,0.5,0.1,1,1\n",
+         "c.csv:2:2: error: epoch must be a non-negative integer, got \"1.5\"\n"},
+        {"", "c.csv: error: empty file, expected a header line\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        capture cap;
+        capture_begin(&cap);
+        report_curve c;
+        int rc = report_curve_parse(cases[i].text, strlen(cases[i].text), "c.csv", &c, cap.f);
+        char *msg = capture_end(&cap);
+        ck_assert_int_eq(rc, 1);
+        ck_assert_str_eq(msg, cases[i].msg);
+        ck_assert_int_eq(c.n, 0);
+        free(msg);
+    }
+}
+END_TEST
+
+/* ---- LUT cost -------------------------------------------------------------------------------- */
+
+START_TEST(lut_cost_formula) {
+    ck_assert_int_eq(report_lut_cost(6, 1, 6), 1);
+    ck_assert_int_eq(report_lut_cost(4, 2, 6), 2);
+    ck_assert_int_eq(report_lut_cost(6, 6, 6), 6);
+    ck_assert_int_eq(report_lut_cost(7, 1, 6), 3);
+    ck_assert_int_eq(report_lut_cost(8, 1, 6), 5);
+    ck_assert_int_eq(report_lut_cost(12, 1, 6), 85); /* Yosys abc -lut 6 gives 85 too */
+    ck_assert_int_eq(report_lut_cost(12, 4, 6), 340);
+    ck_assert_int_eq(report_lut_cost(5, 1, 4), 3); /* K = 4: one bit over, like 7 on K = 6 */
+}
+END_TEST
+
+/* ---- Documents ------------------------------------------------------------------------------- */
+
+START_TEST(docs_content) {
+    char *dir = tmpdir();
+    ck_assert_int_eq(fixture_curve(dir), 0);
+    rt_report r;
+    fixture_report(&r);
+    report_input in = {&r, fixture_ir(), dir, NULL};
+    ck_assert_int_eq(report_write_docs(&in, stderr), 0);
+    char *md = slurp(dir, "report.md"), *html = slurp(dir, "report.html");
+    /* Accuracy at every stage, hardware cost, times. */
+    ck_assert_ptr_nonnull(strstr(md, "# nltc report: digits_fixture\n"));
+    ck_assert_ptr_nonnull(strstr(md, "| float model | 97.11% | +0.69 pp |"));
+    ck_assert_ptr_nonnull(strstr(md, "| quantized model | 96.42% |  |"));
+    ck_assert_ptr_nonnull(strstr(md, "| RTL (Verilator) | 96.42% | +0.00 pp |"));
+    ck_assert_ptr_nonnull(strstr(md, "validation accuracy 97.40% (epoch 27)"));
+    ck_assert_ptr_nonnull(strstr(md, "| LUTs, Yosys | 3,391 |"));
+    ck_assert_ptr_nonnull(strstr(md, "| latency (cycles) | 2 |"));
+    ck_assert_ptr_nonnull(strstr(md, "| pipelines checked in RTL | none, trees |"));
+    ck_assert_ptr_nonnull(strstr(md, "| tabulate | 12 ms |"));
+    ck_assert_ptr_nonnull(strstr(md, "| total | 29.0 s |"));
+    ck_assert_ptr_nonnull(strstr(md, "51,235 samples/s"));
+    /* Per-layer L-LUT counts and table sizes from the IR. */
+    ck_assert_ptr_nonnull(strstr(md, "| t1.0 | 64 | 120 | 3 | 2->2 | identity | learned | 6 | 64 "
+                                     "| 15,360 | 240 |  |"));
+    ck_assert_ptr_nonnull(strstr(md, "| t2.1 | 60 | 10 | 6 | 2->4 | identity | contiguous | 12 | "
+                                     "4,096 | 163,840 | 3,400 | yes |"));
+    ck_assert_ptr_nonnull(strstr(md, "| total |  | 230 |  |  |  |  |  |  | 192,000 | 3,840 |  |"));
+    ck_assert_ptr_nonnull(strstr(md, "| sparse | 30 | 64 | 0.002 | AdamW | cosine (restart 10, "
+                                     "x2, min 1e-05) |  |"));
+    /* Training summary from curve.csv. */
+    ck_assert_ptr_nonnull(strstr(md, "| dense | 5 | 0.3475 | 88.00% | 5 | 11,300 |"));
+    ck_assert_ptr_nonnull(strstr(md, "| sparse | 30 | 0.1405 | 97.40% | 27 | 50,775 |"));
+    /* Plots: linked from the Markdown, inline in the HTML, nothing external. */
+    ck_assert_ptr_nonnull(strstr(md, "![training loss per epoch](plots/loss.svg)"));
+    ck_assert_ptr_nonnull(strstr(md, "![validation accuracy per epoch](plots/valid_acc.svg)"));
+    ck_assert_ptr_nonnull(strstr(md, "![LUTs per layer](plots/luts.svg)"));
+    ck_assert_int_eq(count(html, "<svg "), 3);
+    ck_assert_int_eq(count(html, "<script"), 0);
+    ck_assert_int_eq(count(html, "src="), 0);
+    ck_assert_int_eq(count(html, "href="), 0);
+    ck_assert_ptr_nonnull(strstr(html, "<td class=\"n\">3,400</td>"));
+    ck_assert_ptr_nonnull(strstr(html, "<div class=\"v\">96.42%</div>"));
+    char *loss = slurp(dir, "plots/loss.svg"), *vacc = slurp(dir, "plots/valid_acc.svg");
+    char *luts = slurp(dir, "plots/luts.svg");
+    ck_assert_ptr_nonnull(strstr(html, loss)); /* the same SVG inline and as a file */
+    /* One polyline per stage with a point per epoch (5 + 30 markers). */
+    ck_assert_int_eq(count(loss, "<path "), 2);
+    ck_assert_int_eq(count(loss, "<circle "), 35);
+    ck_assert_ptr_nonnull(strstr(loss, ">dense</text>"));
+    ck_assert_ptr_nonnull(strstr(loss, ">sparse</text>"));
+    ck_assert_ptr_nonnull(strstr(vacc, ">100%</text>"));
+    ck_assert_ptr_nonnull(strstr(vacc, ">50%</text>"));
+    /* Bars: one per layer, labelled with the layer's LUTs. */
+    ck_assert_int_eq(count(luts, "<rect x="), 4 + 1); /* + the plot frame */
+    ck_assert_ptr_nonnull(strstr(luts, ">3400</text>"));
+    ck_assert_ptr_nonnull(strstr(luts, ">t2.1</text>"));
+    /* Same inputs, same documents (no clock in the output). */
+    ck_assert_int_eq(report_write_docs(&in, stderr), 0);
+    char *md2 = slurp(dir, "report.md");
+    ck_assert_str_eq(md, md2);
+    free(md2);
+    free(loss);
+    free(vacc);
+    free(luts);
+    free(md);
+    free(html);
+    free(dir);
+}
+END_TEST
+
+START_TEST(docs_back_end_layer_luts) {
+    char *dir = tmpdir();
+    rt_report r;
+    fixture_report(&r);
+    const long per_layer[4] = {111, 22, 33, 4444};
+    report_input in = {&r, fixture_ir(), dir, per_layer};
+    ck_assert_int_eq(report_write_docs(&in, stderr), 0);
+    char *md = slurp(dir, "report.md"), *luts = slurp(dir, "plots/luts.svg");
+    ck_assert_ptr_nonnull(strstr(md, "| 163,840 | 4,444 | yes |"));
+    ck_assert_ptr_nonnull(strstr(md, "| 192,000 | 4,610 |  |"));
+    ck_assert_ptr_nonnull(strstr(md, "the back end's figures"));
+    ck_assert_ptr_nonnull(strstr(luts, ">4444</text>"));
+    /* No curve.csv: a note instead of the training plots. */
+    ck_assert_ptr_nonnull(strstr(md, "No training curve: "));
+    ck_assert_ptr_null(strstr(md, "plots/loss.svg"));
+    free(md);
+    free(luts);
+    free(dir);
+}
+END_TEST
+
+START_TEST(docs_bad_curve_and_no_ir) {
+    char *dir = tmpdir();
+    char sub[4200];
+    snprintf(sub, sizeof sub, "%s/train", dir);
+    ck_assert_int_eq(fixture_mkdirs(sub), 0);
+    write_file(dir, "train/curve.csv",
+               "stage,epoch,loss,train_acc,valid_acc,lr,seconds,samples_per_s\n"
+               "dense,1,0.5,0.5,0.5,0.1,1,1\ndense,2,0.4,oops,0.5,0.1,1,1\n");
+    rt_report r;
+    rt_report_init(&r);
+    r.model = "m";
+    report_input in = {&r, NULL, dir, NULL};
+    capture c;
+    capture_begin(&c);
+    ck_assert_int_eq(report_write_docs(&in, c.f), 1);
+    char *msg = capture_end(&c);
+    ck_assert_ptr_nonnull(strstr(msg, "train/curve.csv:3:4: error: train_acc must be a number"));
+    free(msg);
+    char *md = slurp(dir, "report.md");
+    ck_assert_ptr_nonnull(strstr(md, "could not be read"));
+    ck_assert_ptr_null(strstr(md, "## Model"));
+    ck_assert_ptr_null(strstr(md, "LUTs per layer"));
+    ck_assert_ptr_nonnull(strstr(md, "| RTL (Verilator) | not run |  |"));
+    ck_assert_ptr_nonnull(strstr(md, "| LUTs, Yosys | n/a |"));
+    free(md);
+    free(dir);
+}
+END_TEST
+
+START_TEST(svg_empty_and_escaped) {
+    report_series s = {"a<b", 2, (double[]){1, 2}, (double[]){NAN, NAN}, false};
+    report_line_plot p = {"T & U", "x", "y", false, 1, &s};
+    capture c;
+    capture_begin(&c);
+    report_svg_lines(c.f, &p);
+    char *svg = capture_end(&c);
+    ck_assert_ptr_nonnull(strstr(svg, ">no data</text>"));
+    ck_assert_ptr_nonnull(strstr(svg, "T &amp; U"));
+    ck_assert_ptr_null(strstr(svg, "T & U"));
+    free(svg);
+    report_bar_plot b = {"B", "x", "y", 0, NULL, NULL};
+    capture_begin(&c);
+    report_svg_bars(c.f, &b);
+    svg = capture_end(&c);
+    ck_assert_ptr_nonnull(strstr(svg, ">no data</text>"));
+    free(svg);
+}
+END_TEST
+
+static Suite *report_suite(void) {
+    Suite *s = suite_create("report");
+    TCase *t = tcase_create("json");
+    tcase_add_test(t, json_round_trip);
+    tcase_add_test(t, json_not_measured_is_null);
+    tcase_add_test(t, json_contract_keys);
+    tcase_add_test(t, json_errors_are_located);
+    tcase_add_test(t, json_strings_and_numbers);
+    tcase_add_test(t, json_type_errors_name_the_key);
+    tcase_add_test(t, json_write_is_atomic);
+    suite_add_tcase(s, t);
+    t = tcase_create("curve");
+    tcase_add_test(t, curve_parses_by_column_name);
+    tcase_add_test(t, curve_errors_are_located);
+    tcase_add_test(t, lut_cost_formula);
+    suite_add_tcase(s, t);
+    t = tcase_create("docs");
+    tcase_set_timeout(t, 30);
+    tcase_add_test(t, docs_content);
+    tcase_add_test(t, docs_back_end_layer_luts);
+    tcase_add_test(t, docs_bad_curve_and_no_ir);
+    tcase_add_test(t, svg_empty_and_escaped);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void) {
+    SRunner *sr = srunner_create(report_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
