@@ -10,6 +10,8 @@
  */
 #include "fmt.h"
 
+#include "compiler.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -612,38 +614,17 @@ fmt_status fmt_source(nltc_arena *a, const src_file *src, diag_ctx *d, char **ou
 
 /* ---- command ------------------------------------------------------------------------- */
 
-/* Reads a whole file into the arena; NULL (and a message) on failure. */
-static src_file *fmt_read(nltc_arena *a, const char *path) {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        fprintf(stderr, "nltc: cannot open %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    fmt_buf b = {0};
-    char chunk[65536];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0)
-        fmt_put(&b, chunk, got);
-    bool bad = ferror(fp);
-    fclose(fp);
-    if (bad || b.n > UINT32_MAX / 2) {
-        fprintf(stderr, "nltc: cannot read %s%s\n", path, bad ? "" : ": file too large");
-        free(b.s);
-        return NULL;
-    }
-    src_file *s = nltc_arena_alloc(a, sizeof *s);
-    s->path = nltc_arena_strdup(a, path);
-    s->len = b.n;
-    s->text = nltc_arena_strndup(a, b.s ? b.s : "", b.n);
-    free(b.s);
-    return s;
-}
-
-/* Replaces path with text atomically: temporary file beside it, same mode, rename. */
-static bool fmt_write(const char *path, const char *text, size_t len) {
+/* Replaces path with text atomically: temporary file beside it, same mode, rename. A
+ * symbolic link is followed, so the file it names is replaced, not the link. */
+static bool fmt_write(const char *link, const char *text, size_t len) {
+    char *real = realpath(link, NULL);
+    const char *path = real ? real : link;
     size_t n = strlen(path);
     char *tmp = malloc(n + 16);
-    if (!tmp) return false;
+    if (!tmp) {
+        free(real);
+        return false;
+    }
     memcpy(tmp, path, n);
     memcpy(tmp + n, ".fmt-XXXXXX", 12);
     int fd = mkstemp(tmp);
@@ -651,6 +632,7 @@ static bool fmt_write(const char *path, const char *text, size_t len) {
         fprintf(stderr, "nltc: cannot create a temporary file beside %s: %s\n", path,
                 strerror(errno));
         free(tmp);
+        free(real);
         return false;
     }
     struct stat sb;
@@ -670,6 +652,7 @@ static bool fmt_write(const char *path, const char *text, size_t len) {
         unlink(tmp);
     }
     free(tmp);
+    free(real);
     return ok;
 }
 
@@ -707,8 +690,9 @@ int fmt_cmd(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (argv[i][0] == '-' && argv[i][1] != '\0') continue;
         nltc_arena *a = nltc_arena_new();
-        src_file *src = fmt_read(a, argv[i]);
+        src_file *src = nltc_read_source(a, argv[i]);
         if (!src) {
+            fprintf(stderr, "nltc: cannot read '%s': %s\n", argv[i], strerror(errno));
             nltc_arena_free(a);
             rc = 2;
             continue;

@@ -2,8 +2,8 @@
 # run_fmt_tests.sh - formatter tests, one mode per CTest test:
 #   golden    FMT DIR           every DIR/NAME.nlt formats to DIR/NAME.fmt, and NAME.fmt
 #                               formats to itself
-#   write     FMT DIR WORK      --write rewrites copies of DIR/*.nlt to NAME.fmt (mode kept),
-#                               --check fails before and passes after
+#   write     FMT DIR WORK      --write rewrites copies of DIR/*.nlt to NAME.fmt (mode kept,
+#                               links followed), --check fails before and passes after
 #   errors    FMT WORK          syntax errors exit 1 with file:line:col, usage/IO exit 2,
 #                               the file is left alone
 #   formatted FMT DIR...        every .nlt under DIR... is already formatted
@@ -52,7 +52,13 @@ write)
     done
     "$fmt" fmt --check "$@" || bad "--check after --write did not pass"
     ls "$work" | grep -q 'fmt-' && bad "temporary files left in $work"
-    echo "--write on $# files"
+    # Through a symbolic link: the file it names is rewritten, the link stays.
+    mkdir "$work/link" && cp "$dir/basic.nlt" "$work/link/real.nlt" &&
+        ln -s real.nlt "$work/link/via.nlt"
+    "$fmt" fmt --write "$work/link/via.nlt" || bad "--write through a link failed"
+    [ -L "$work/link/via.nlt" ] || bad "--write replaced the symbolic link"
+    cmp -s "$work/link/real.nlt" "$dir/basic.fmt" || bad "--write did not rewrite the link's target"
+    echo "--write on $# files and through a link"
     ;;
 errors)
     work=$1
