@@ -7,14 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
-static FILE *file_open(const char *path, char *tmp, FILE *err) {
+FILE *report_file_open(const char *path, char *tmp, FILE *err) {
     sprintf(tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (!f && err) fprintf(err, "%s: error: cannot write: %s\n", tmp, strerror(errno));
     return f;
 }
 
-static int file_commit(FILE *f, const char *tmp, const char *path, FILE *err) {
+int report_file_commit(FILE *f, const char *tmp, const char *path, FILE *err) {
     bool bad = ferror(f) != 0;
     int saved = bad ? EIO : 0;
     if (fclose(f) != 0 && !bad) {
@@ -36,11 +36,11 @@ static int file_commit(FILE *f, const char *tmp, const char *path, FILE *err) {
 int report_file_write(const char *path, void (*write)(FILE *f, const void *ctx), const void *ctx,
                       FILE *err) {
     char *tmp = xmalloc(strlen(path) + 32);
-    FILE *f = file_open(path, tmp, err);
+    FILE *f = report_file_open(path, tmp, err);
     int rc = 2;
     if (f) {
         write(f, ctx);
-        rc = file_commit(f, tmp, path, err);
+        rc = report_file_commit(f, tmp, path, err);
     }
     free(tmp);
     return rc;
