@@ -3,7 +3,8 @@
 " usage: vim -N -u NONE -i NONE -es -S vim_test.vim -- (reads g:nlt_* set by --cmd):
 "   g:nlt_rtp       the editors/vim folder
 "   g:nlt_keywords  lang/keywords.def
-"   g:nlt_files     list of .nlt files
+"   g:nlt_files     list of .nlt files (highlighting)
+"   g:nlt_indent    list of files in `nltc fmt` layout (re-indenting must change nothing)
 "   g:nlt_out       file receiving the report
 " Quits with exit code 0 when every check holds, 1 otherwise.
 let s:fail = []
@@ -82,7 +83,7 @@ for s:line in readfile(g:nlt_keywords)
 endfor
 
 execute 'set runtimepath^=' . fnameescape(g:nlt_rtp)
-filetype plugin on
+filetype plugin indent on
 syntax on
 
 " Every keyword in each of its roles, in a synthetic buffer.
@@ -129,9 +130,30 @@ for s:f in g:nlt_files
   bwipeout!
 endfor
 
+" Files in `nltc fmt` layout: re-indenting the whole buffer (indent/nlt.vim) changes
+" nothing.
+for s:f in g:nlt_indent
+  execute 'edit ' . fnameescape(s:f)
+  if &filetype !=# 'nlt'
+    setfiletype nlt
+  endif
+  let s:before = getline(1, '$')
+  silent normal! gg=G
+  let s:after = getline(1, '$')
+  let s:checked += 1
+  for s:i in range(len(s:before))
+    if s:before[s:i] !=# s:after[s:i]
+      call add(s:fail, printf('%s:%d: re-indenting changes "%s" to "%s"', s:f, s:i + 1,
+            \ s:before[s:i], s:after[s:i]))
+      break
+    endif
+  endfor
+  bwipeout!
+endfor
+
 if !empty(v:errmsg)
   call add(s:fail, 'vim error: ' . v:errmsg)
 endif
-call writefile(s:fail + [printf('%d files, %d checks, %d failures', len(g:nlt_files),
-      \ s:checked, len(s:fail))], g:nlt_out)
+call writefile(s:fail + [printf('%d files, %d re-indented, %d checks, %d failures',
+      \ len(g:nlt_files), len(g:nlt_indent), s:checked, len(s:fail))], g:nlt_out)
 execute empty(s:fail) ? 'qall!' : 'cquit!'
