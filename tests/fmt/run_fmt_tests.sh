@@ -7,8 +7,6 @@
 #   errors    FMT WORK          syntax errors exit 1 with file:line:col, usage/IO exit 2,
 #                               the file is left alone
 #   formatted FMT DIR...        every .nlt under DIR... is already formatted
-#   same-ir   FMT NLTC WORK DIR...  every .nlt under DIR... that compiles gives the same
-#                               --emit=ir output after formatting (copied beside itself)
 set -u
 mode=$1 fmt=$2
 shift 2
@@ -92,29 +90,6 @@ formatted)
         }
     done
     echo "$n files checked"
-    ;;
-same-ir)
-    nltc=$1 work=$2
-    shift 2
-    rm -rf "$work" && mkdir -p "$work"
-    n=0
-    for f in $(find "$@" -name '*.nlt' -type f 2>/dev/null | sort); do
-        "$nltc" --emit=ir "$f" >"$work/a.ir" 2>/dev/null || continue
-        copy=$(dirname "$f")/.fmt-same-ir-$$.nlt
-        "$fmt" fmt "$f" >"$copy" || { bad "$f: fmt failed"; rm -f "$copy"; continue; }
-        "$nltc" --emit=ir "$copy" >"$work/b.ir" 2>"$work/b.err"
-        rc=$?
-        rm -f "$copy"
-        n=$((n + 1))
-        [ $rc -eq 0 ] || { bad "$f: formatted copy does not compile"; cat "$work/b.err"; continue; }
-        # The IR names the model file; compare the rest.
-        sed "s#$copy#FILE#g; s#$f#FILE#g" "$work/a.ir" >"$work/a2.ir"
-        sed "s#$copy#FILE#g; s#$f#FILE#g" "$work/b.ir" >"$work/b2.ir"
-        diff -u "$work/a2.ir" "$work/b2.ir" >/dev/null ||
-            { bad "$f: IR differs after formatting"; diff -u "$work/a2.ir" "$work/b2.ir" | head -20; }
-    done
-    echo "$n models compared"
-    [ $n -ge 1 ] || { echo "SKIP: no model compiles yet"; exit 77; }
     ;;
 *)
     echo "unknown mode $mode"
