@@ -6,6 +6,8 @@
  * so the same run gives the same documents. */
 #include "report.h"
 
+#include "backend.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -195,14 +197,6 @@ static void pool_clear(fmt_pool *p) {
 
 /* ---- Model facts from the IR ------------------------------------------------------------- */
 
-long report_lut_cost(int addr_bits, int out_bits, int k) {
-    if (k < 1) k = 6;
-    if (addr_bits <= k) return out_bits;
-    int m = addr_bits - k + 6;
-    double per_bit = (ldexp(1, m - 4) - ((m & 1) ? -1 : 1)) / 3;
-    return (long)llround(per_bit) * out_bits;
-}
-
 static const char *quant_name(ir_quant_kind q) {
     return q == IR_Q_RELU ? "relu" : q == IR_Q_IDENTITY ? "identity" : "hardtanh";
 }
@@ -231,10 +225,11 @@ static void layer_luts(const report_input *in, double *out) {
     const ir_program *ir = in->ir;
     for (int l = 0; l < ir->n_layers; l++) {
         const ir_layer *L = &ir->layers[l];
-        out[l] = in->layer_luts ? (double)in->layer_luts[l]
-                                : (double)L->out_width *
-                                      (double)report_lut_cost(L->fanin * L->bits_in, L->bits_out,
-                                                              ir->hw.lut_inputs);
+        out[l] = in->layer_luts
+                     ? (double)in->layer_luts[l]
+                     : (double)L->out_width * L->bits_out *
+                           (double)be_lut_cost(L->fanin * L->bits_in,
+                                               ir->hw.lut_inputs > 0 ? ir->hw.lut_inputs : 6);
     }
 }
 
@@ -297,10 +292,8 @@ static void build_model(doc *d, const report_input *in, const double *luts, fmt_
     doc_para(d,
              "Each L-LUT is a table of 2^(fan-in x bits in) rows of bits-out bits. LUTs per "
              "layer are %s. Physical LUT size K = %d; pipelining: %s (%d register stages).",
-             in->layer_luts ? "the back end's figures"
-                            : "the analytic estimate (1 LUT per output bit up to K address "
-                              "bits, Shannon decomposition above)",
-             ir->hw.lut_inputs, pipeline_name(&ir->hw, pipe, sizeof pipe), ir->hw.stages);
+             in->layer_luts ? "the back end's figures" : "the analytic estimate", ir->hw.lut_inputs,
+             pipeline_name(&ir->hw, pipe, sizeof pipe), ir->hw.stages);
     doc_block *s = doc_table(d, "training stage\t>epochs\t>batch\t>learning rate\toptimizer\t"
                                 "schedule\tregulariser");
     for (int i = 0; i < ir->train.n_stages; i++) {
@@ -333,6 +326,7 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
     doc_row(t, "logic depth (LUT levels)\t%s", CNT(r->hardware.lut_levels));
     doc_row(t, "pipeline stages\t%s", CNT(r->hardware.pipeline_stages));
     doc_row(t, "latency (cycles)\t%s", CNT(r->hardware.latency_cycles));
+    doc_para(d, "Analytic estimate, %s.", be_lut_cost_formula());
     doc_para(d, "There is no timing model here, so no nanoseconds or Fmax are claimed: "
                 "latency is in clock cycles and the critical path in LUT levels.");
     doc_heading(d, "Verification");

@@ -146,8 +146,8 @@ typedef struct report_input {
     const rt_report *r;     /* the run's numbers */
     const ir_program *ir;   /* the model (layers, table sizes); NULL omits the model section */
     const char *out_dir;    /* OUT: curve read from OUT/train/curve.csv, documents written here */
-    const long *layer_luts; /* [ir->n_layers] LUT cost per layer from the back end, or NULL:
-                               then the analytic estimate report_lut_cost is used */
+    const long *layer_luts; /* [ir->n_layers] LUT cost per layer from the back end
+                               (be_hw.layer_luts), or NULL: computed with be_lut_cost */
 } report_input;
 
 /* Writes OUT/report.md, OUT/report.html (self-contained, inline SVG) and the plots as
@@ -155,12 +155,6 @@ typedef struct report_input {
  * reported on err and its plots are replaced by a note; the documents are still written
  * and 1 is returned. Returns 0, 1, or 2 on an I/O error. */
 int report_write_docs(const report_input *in, FILE *err);
-
-/* Analytic LUT cost of a table with addr_bits address bits and out_bits output bits on
- * K-input physical LUTs: out_bits when addr_bits <= K, otherwise the Shannon decomposition
- * formula out_bits * (2^(m-4) - (-1)^m) / 3 with m = addr_bits - K + 6 (for K = 6 this is
- * the formula of the LogicNets/PolyLUT papers: 7 bits -> 3 LUT6, 8 -> 5, 12 -> 85). */
-long report_lut_cost(int addr_bits, int out_bits, int k);
 
 /* Escapes s for HTML text and attribute values. */
 void report_html_escape(FILE *f, const char *s);
