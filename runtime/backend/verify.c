@@ -95,26 +95,30 @@ static int read_hex_lines(const char *path, int n, int width, int w, uint16_t *o
     return got;
 }
 
-/* Finds the first layer whose codes (one hex line per layer in path) differ from the
- * reference codes of sample s; -1 if none differ or the file is unreadable. */
-static int first_bad_layer(const char *path, const rt_tables *t, const rt_codes *c, int s) {
+/* Locates the first layer whose codes (one hex line per layer in path) differ from the
+ * reference codes of sample m->sample, and the first differing code there; m is left as it
+ * is when the file is unreadable or agrees. */
+static void locate_layer(const char *path, const rt_tables *t, const rt_codes *c, be_mismatch *m) {
     FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    int found = -1;
+    if (!f) return;
     size_t cap = 1 << 20;
     char *line = xmalloc(cap);
-    for (int l = 0; l < t->n_layers && found < 0; l++) {
+    bool found = false;
+    for (int l = 0; l < t->n_layers && !found; l++) {
         if (!fgets(line, (int)cap, f)) break;
         int w = t->layers[l].n_lut;
+        const uint16_t *want = c->layer[l] + (size_t)m->sample * (size_t)w;
         uint16_t *codes = xmalloc(sizeof *codes * (size_t)w);
-        if (hex_to_codes(line, w, t->layers[l].bits_out, codes) != 0 ||
-            memcmp(codes, c->layer[l] + (size_t)s * (size_t)w, sizeof *codes * (size_t)w) != 0)
-            found = l;
+        if (hex_to_codes(line, w, t->layers[l].bits_out, codes) == 0)
+            for (int i = 0; i < w && !found; i++)
+                if (codes[i] != want[i]) {
+                    m->layer = l, m->index = i, m->got = codes[i], m->want = want[i];
+                    found = true;
+                }
         free(codes);
     }
     free(line);
     fclose(f);
-    return found;
 }
 
 /* ---- Verification -------------------------------------------------------------------- */
@@ -195,10 +199,7 @@ static void run_csim(const rt_tables *t, const be_plan *p, const rt_codes *c, co
         snprintf(idx, sizeof idx, "%d", k->m.sample);
         char *l_argv[] = {exe, "-l", idx, (char *)vectors, NULL};
         remove(layers);
-        if (be_spawn(l_argv, NULL, layers, err) == 0) {
-            int l = first_bad_layer(layers, t, c, k->m.sample);
-            if (l >= 0) k->m.layer = l;
-        }
+        if (be_spawn(l_argv, NULL, layers, err) == 0) locate_layer(layers, t, c, &k->m);
     }
     free(got);
 done:
@@ -294,10 +295,7 @@ static void run_rtl(const rt_tables *t, const be_plan *q, bool own, const rt_cod
     k->accuracy = be_accuracy(got, n, w, c->labels);
     k->latency = meas;
     k->latency_errors = lat_err + (meas != be_plan_stages(q));
-    if (k->m.sample >= 0 && first == k->m.sample) {
-        int l = first_bad_layer(layers, t, c, first);
-        if (l >= 0) k->m.layer = l;
-    }
+    if (k->m.sample >= 0 && first == k->m.sample) locate_layer(layers, t, c, &k->m);
     snprintf(k->note, sizeof k->note, "verilator --binary on %s; latency %d cycles", rtl, meas);
 done:
     (void)e;

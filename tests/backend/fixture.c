@@ -32,6 +32,20 @@ fx_shape fx_tiny(void) {
     return s;
 }
 
+fx_shape fx_trees(void) {
+    fx_shape s = {.n_inputs = 16, .input_bits = 1, .n_layers = 5};
+    static const int w[] = {12, 6, 3, 4, 2}, f[] = {3, 2, 2, 3, 2}, b[] = {2, 2, 1, 2, 3};
+    static const bool sup[] = {false, true, true, false, true};
+    for (int l = 0; l < 5; l++) {
+        s.width[l] = w[l];
+        s.fanin[l] = f[l];
+        s.bits[l] = b[l];
+        s.support[l] = sup[l];
+        s.is_signed[l] = l == 1 || l == 4;
+    }
+    return s;
+}
+
 uint64_t fx_rand(uint64_t *state) {
     uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;

@@ -26,8 +26,11 @@ typedef struct fx_shape {
 
 /* The paper's MNIST configuration: 784-2160-360-2160-360-60-10, F=6, 1-bit, 6-bit out. */
 fx_shape fx_mnist(void);
-/* A small model of the given kind (for RTL runs): 3 layers, mixed bits. */
+/* A small model (3 layers, mixed bits, some inputs unread). */
 fx_shape fx_tiny(void);
+/* A small model of two trees (5 layers: leaf, support, support, leaf, support) so that
+ * every pipelining strategy gives a different register placement. */
+fx_shape fx_trees(void);
 
 /* Deterministic pseudo-random numbers (splitmix64). */
 uint64_t fx_rand(uint64_t *state);

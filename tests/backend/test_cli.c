@@ -1,0 +1,135 @@
+/* test_cli.c - `nltc verify OUT` (be_cmd_verify) exit codes and messages, and the flow
+ * step be_flow filling the report. The RTL step is left out here (test_rtl.c runs it). */
+#include "fixture.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Writes every back end of the tiny model into a fresh OUT; returns OUT. */
+static char *make_out(rt_tables *t, rt_codes *c, be_plan *p) {
+    fx_shape s = fx_tiny();
+    fx_random_tables(&s, 81, t);
+    fx_random_codes(t, 90, 82, c);
+    fx_plan(&s, t, "cli", IR_PIPE_TREES, 0, p);
+    char *dir = fx_tmpdir("cli");
+    be_input in = {t, p, c};
+    be_err e = {{0}};
+    ck_assert_msg(be_emit_all(&in, dir, &e) == 0, "%s", e.msg);
+    return dir;
+}
+
+static int verify(const char *a, const char *b, const char *c) {
+    char *argv[5] = {"verify", (char *)a, (char *)b, (char *)c, NULL};
+    int argc = 1 + (a != NULL) + (b != NULL) + (c != NULL);
+    return be_cmd_verify(argc, argv);
+}
+
+START_TEST(test_verify_command) {
+    rt_tables t;
+    rt_codes c;
+    be_plan p;
+    char *out = make_out(&t, &c, &p);
+    ck_assert_int_eq(verify(out, "--no-rtl", "--quiet"), 0);
+    ck_assert_int_eq(verify(out, "--bogus", NULL), 1);
+    ck_assert_int_eq(verify(NULL, NULL, NULL), 1);
+    ck_assert_int_eq(verify(out, "--pipelines", "sometimes"), 1);
+    ck_assert_int_eq(verify("/nonexistent/out", NULL, NULL), 2);
+    /* reference codes that disagree with the tables: a mismatch, exit 3 */
+    c.layer[2][5] ^= 1;
+    char *codes = be_join(out, "vectors/test.codes");
+    be_err e = {{0}};
+    ck_assert_msg(be_codes_write(&c, codes, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(verify(out, "--no-rtl", "--quiet"), 3);
+    /* a damaged table file: an I/O error, exit 2 */
+    char *layer = be_join(out, "tables/layer0.bin");
+    FILE *f = fopen(layer, "r+b");
+    fseek(f, 40, SEEK_SET);
+    fputc(0xff, f);
+    fclose(f);
+    ck_assert_int_eq(verify(out, "--no-rtl", NULL), 2);
+    free(layer);
+    free(codes);
+    be_rmtree(out);
+    free(out);
+    be_plan_free(&p);
+    rt_tables_free(&t);
+    rt_codes_free(&c);
+}
+END_TEST
+
+START_TEST(test_flow_fills_report) {
+    rt_tables t;
+    rt_codes c;
+    fx_shape s = fx_tiny();
+    fx_random_tables(&s, 91, &t);
+    fx_random_codes(&t, 64, 92, &c);
+    ir_layer layers[3];
+    memset(layers, 0, sizeof layers);
+    static const char *names[3] = {"t1.0", "t2.0", "t3.0"};
+    for (int l = 0; l < 3; l++) {
+        layers[l].name = names[l];
+        layers[l].tree = l;
+        layers[l].tree_root = true;
+        layers[l].reg_after = l != 1;
+    }
+    ir_program ir = {.model_name = "flow", .n_layers = 3, .layers = layers};
+    ir.hw = (ir_hardware){.lut_inputs = 6,
+                          .pipeline = IR_PIPE_EVERY_K,
+                          .pipeline_k = 1,
+                          .stages = 2,
+                          .clock = "clk",
+                          .reset = "rst"};
+    char *out = fx_tmpdir("flow");
+    rt_report r;
+    rt_report_init(&r);
+    be_flow_opts o = {.rtl = false, .synth = true, .quiet = true};
+    ck_assert_int_eq(be_flow(&ir, &t, &c, out, &o, &r), 0);
+    ck_assert_int_eq(r.verify.samples, 64);
+    ck_assert_int_eq(r.verify.mismatches, 0);
+    ck_assert_int_eq(r.verify.n_pipelines, 0); /* the RTL step was not asked for */
+    ck_assert(isnan(r.accuracy.rtl));
+    ck_assert(!isnan(r.accuracy.table));
+    ck_assert(r.accuracy.csim == r.accuracy.table);
+    ck_assert_int_eq(r.hardware.pipeline_stages, 2);
+    ck_assert_int_eq(r.hardware.latency_cycles, 2);
+    ck_assert_int_eq(r.hardware.luts_estimate, 8 * 2 + 4 * 1 + 3 * 3);
+    ck_assert(!isnan(r.time_s.emit) && !isnan(r.time_s.verify));
+    char *yosys = be_which("yosys");
+    if (yosys) {
+        ck_assert_int_gt(r.hardware.luts_yosys, 0);
+        ck_assert_int_gt(r.hardware.ffs, 0);
+        ck_assert_int_ge(r.hardware.lut_levels, 1);
+        ck_assert(!isnan(r.time_s.synth));
+    } else
+        ck_assert_int_eq(r.hardware.luts_yosys, -1);
+    free(yosys);
+    /* what the flow wrote reads back */
+    rt_tables u;
+    be_plan p;
+    be_err e = {{0}};
+    char *tables = be_join(out, "tables");
+    ck_assert_msg(be_tables_read(tables, &u, &p, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(be_plan_stages(&p), 2);
+    ck_assert(!p.layers[1].reg_after);
+    free(tables);
+    rt_tables_free(&u);
+    be_plan_free(&p);
+    be_rmtree(out);
+    free(out);
+    rt_tables_free(&t);
+    rt_codes_free(&c);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("backend command and flow");
+    TCase *tc = tcase_create("cli");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_verify_command);
+    tcase_add_test(tc, test_flow_fills_report);
+    suite_add_tcase(s, tc);
+    return fx_run_suite(s);
+}
