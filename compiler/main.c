@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "compiler.h"
 #include "flow.h"
 #include "fmt.h"
+#include "store.h"
 
 #ifndef NLTC_VERSION
 #define NLTC_VERSION "0.0.0"
@@ -27,6 +29,12 @@ typedef struct nltc_command {
 } nltc_command;
 
 static const nltc_command nltc_commands[] = {
+    {"runs", store_cmd_runs, "list recorded runs: nltc runs [--model M] [--store DIR]"},
+    {"show", store_cmd_show, "show a run's report: nltc show RUN [--json]"},
+    {"diff", store_cmd_diff, "compare two runs: nltc diff A B [--html FILE]"},
+    {"checkout", store_cmd_checkout, "restore a run's artifacts: nltc checkout RUN -o DIR"},
+    {"tag", store_cmd_tag, "name a run: nltc tag RUN NAME"},
+    {"verify", be_cmd_verify, "re-verify an output folder: nltc verify OUT [--no-rtl]"},
     {"fmt", fmt_cmd, "format .nlt files: nltc fmt [--write | --check] FILE..."},
     {NULL, NULL, NULL} /* end of table */
 };
