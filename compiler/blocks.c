@@ -93,7 +93,8 @@ static void blk_no_nested_imports(fe_ctx *fe, const ast_item *b) {
 }
 
 void fe_declare(fe_ctx *fe) {
-    for (int m = 0; m < fe->modules.n; m++) {
+    /* Imported files first (load order reversed), so a clash is reported in the importer. */
+    for (int m = fe->modules.n - 1; m >= 0; m--) {
         const ast_file *f = ((fe_module *)fe->modules.v[m])->ast;
         for (int i = 0; i < f->n; i++) {
             const ast_item *it = f->items[i];
@@ -183,6 +184,17 @@ fe_decl *fe_lookup(fe_ctx *fe, const ast_word *w, kw_id kind) {
     return NULL;
 }
 
+/* True if a model of the model file other than d names d as its base. */
+static bool blk_is_base_in_main(const fe_module *main, const fe_decl *d) {
+    for (int i = 0; i < main->ast->n; i++) {
+        const ast_item *it = main->ast->items[i];
+        if (it != d->item && it->kind == AI_BLOCK && it->u.block.kind.kw == KW_MODEL &&
+            it->u.block.base.text && strcmp(it->u.block.base.text, d->name) == 0)
+            return true;
+    }
+    return false;
+}
+
 fe_decl *fe_main_model(fe_ctx *fe) {
     const fe_module *main = fe->modules.v[0];
     fe_decl *found = NULL;
@@ -191,12 +203,13 @@ fe_decl *fe_main_model(fe_ctx *fe) {
         if (it->kind != AI_BLOCK || it->u.block.kind.kw != KW_MODEL || !it->u.block.name.text)
             continue;
         fe_decl *d = blk_slot(fe, KW_MODEL, it->u.block.name.text);
-        if (d->item != it) continue;
+        if (d->item != it || blk_is_base_in_main(main, d)) continue;
         if (found) {
             fe_error(fe, it->u.block.name.at,
-                     "a model file declares one model; '%s' is a second one",
-                     it->u.block.name.text);
-            diag_note(&fe->d, found->item->u.block.name.at, "the first model is '%s'", found->name);
+                     "a model file compiles one model, but '%s' and '%s' are both candidates "
+                     "(neither extends the other)",
+                     found->name, d->name);
+            diag_note(&fe->d, found->item->u.block.name.at, "'%s' is declared here", found->name);
             return NULL;
         }
         found = d;
@@ -247,7 +260,18 @@ static eb_entry *eb_find(eblock *e, bool prop, kw_id kind, const char *name) {
 
 static eblock *eb_from(fe_ctx *fe, const ast_item *b);
 
-/* The effective block of declaration d, guarding against extends cycles. */
+/* A deep copy of e (callers overlay their own items on it). */
+static eblock *eb_clone(fe_ctx *fe, const eblock *e) {
+    eblock *c = eb_new(fe, e->kind, e->name, e->decl);
+    c->n = c->cap = e->n;
+    c->v = nltc_arena_alloc(fe->a, (size_t)e->n * sizeof *c->v);
+    for (int i = 0; i < e->n; i++) {
+        c->v[i] = e->v[i];
+        if (e->v[i].sub) c->v[i].sub = eb_clone(fe, e->v[i].sub);
+    }
+    return c;
+}
+
 eblock *eb_of_decl(fe_ctx *fe, fe_decl *d) {
     if (d->state == 1) {
         const char *chain = "";
@@ -262,12 +286,14 @@ eblock *eb_of_decl(fe_ctx *fe, fe_decl *d) {
                  d->name);
         return NULL;
     }
-    d->state = 1;
-    ptr_vec_push(fe->a, &fe->extends_stack, d);
-    eblock *e = eb_from(fe, d->item);
-    fe->extends_stack.n--;
-    d->state = 0;
-    return e;
+    if (d->state == 0) {
+        d->state = 1;
+        ptr_vec_push(fe->a, &fe->extends_stack, d);
+        d->eb = eb_from(fe, d->item);
+        fe->extends_stack.n--;
+        d->state = 2;
+    }
+    return d->eb ? eb_clone(fe, d->eb) : NULL;
 }
 
 static void eb_overlay(fe_ctx *fe, eblock *e, const ast_item *b);

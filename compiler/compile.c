@@ -1,6 +1,7 @@
 /* compile.c - the front-end pipeline, written out in one function:
- * load (read + parse every module) -> declare (global names) -> find the model ->
- * lower (schema checks, semantic checks, IR) -> verify the IR.
+ * load (read + parse every module) -> declare (global names) -> check every property
+ * against the schema -> check every declaration (extends, references, nesting, L-LUTs)
+ * -> find the model -> lower (semantic checks, IR) -> verify the IR.
  * Each phase runs only if the ones before it reported no error. */
 #include "compiler.h"
 
@@ -13,6 +14,10 @@ static ir_program *cc_run(const char *path, const char *text, size_t len,
     fe_decl *model = NULL;
     bool read = fe_load(&fe, path, text, len);
     if (read && !fe.d.errors) fe_declare(&fe);
+    bool declared = read && !fe.d.errors;
+    for (int i = 0; declared && i < fe.modules.n; i++)
+        sv_check_file(&fe, ((fe_module *)fe.modules.v[i])->ast);
+    if (read && !fe.d.errors) fe_check_decls(&fe);
     if (read && !fe.d.errors) model = fe_main_model(&fe);
     if (model && !fe.d.errors) p = fe_lower(&fe, model);
     if (p && ir_verify(p, fe.d.out) > 0) {

@@ -5,7 +5,7 @@
  *   load.c   read the model file and its imports (search path, cycles)
  *   blocks.c global names, `extends` and block merging into effective blocks
  *   values.c the property schema: keys, types, units, ranges, value words
- *   lower.c  semantic checks and lowering of the model to the IR
+ *   lower.c  declaration checks, semantic checks and lowering of the model to the IR
  *   verify.c the IR verifier; print.c the IR printer
  *   compile.c the pipeline, written out in one function
  */
@@ -80,17 +80,19 @@ typedef struct fe_module {
     bool loading;               /* its imports are being loaded (cycle detection) */
 } fe_module;
 
+/* An effective block: a block with its `extends` chain and merges applied. */
+typedef struct eblock eblock;
+
 /* One top-level declaration. */
 typedef struct fe_decl {
     const char *name;     /* declared name */
     kw_id kind;           /* KW_LUT, KW_DATASET, KW_MODEL, KW_TRAIN, KW_HARDWARE */
     const ast_item *item; /* the block */
-    int state;            /* extends resolution: 0 idle, 1 in progress (a cycle if reached) */
+    int state;            /* effective block: 0 not built, 1 being built (a cycle if reached),
+                             2 built (eb holds it, NULL after errors) */
+    eblock *eb;           /* the effective block, built once; users get copies */
     const void *lowered;  /* lower.c's cached result for this declaration (a lut's shape) */
 } fe_decl;
-
-/* An effective block: a block with its `extends` chain and merges applied. */
-typedef struct eblock eblock;
 
 /* One entry of an effective block: a property or a nested effective block. */
 typedef struct eb_entry {
@@ -138,7 +140,8 @@ const char *fe_join(nltc_arena *a, const char *dir, const char *rel);
 void fe_declare(fe_ctx *fe);
 /* The declaration named w, which must be of kind `kind` (reports otherwise). */
 fe_decl *fe_lookup(fe_ctx *fe, const ast_word *w, kw_id kind);
-/* The effective block of a declaration or nested block. NULL after errors. */
+/* A copy of the effective block of a declaration (built once, so its errors are reported
+ * once). NULL after errors. */
 eblock *eb_of_decl(fe_ctx *fe, fe_decl *d);
 /* Edit distance of two words (for "did you mean"), capped at 3. */
 int fe_distance(const char *a, const char *b);
@@ -158,9 +161,9 @@ typedef enum sv_type {
     SV_ANY,      /* checked by the lowering code (lists, chains, calls, names) */
 } sv_type;
 
-/* Checks every property of b against the schema of its kind (unknown keys, duplicates,
- * types, units, ranges); returns false after errors. */
-bool sv_check_block(fe_ctx *fe, const eblock *b);
+/* Checks every property of every block of f against the schema of the block's kind
+ * (unknown keys, types, units, ranges). */
+void sv_check_file(fe_ctx *fe, const ast_file *f);
 /* The property `key` of b, or NULL. */
 const ast_item *sv_prop(const eblock *b, kw_id key);
 /* The nested blocks of b of kind `kind`, in order, into out (returns the count). */
@@ -191,6 +194,9 @@ const ast_value *sv_arg(const ast_value *call, kw_id name);
 
 /* ---- Internal: lowering (lower.c) -------------------------------------------------------- */
 
+/* Builds the effective block of every declaration of every module and checks L-LUT
+ * shapes, whether the declarations are used or not (extends, references, nesting). */
+void fe_check_decls(fe_ctx *fe);
 /* Checks the main model and lowers it; NULL after errors. */
 ir_program *fe_lower(fe_ctx *fe, fe_decl *model);
 

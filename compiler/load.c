@@ -155,7 +155,7 @@ static const char *load_resolve(fe_ctx *fe, const fe_module *from, const ast_ite
         }
         s += n + (s[n] == ':');
     }
-    fe_error(fe, at, "cannot find module '%s' (searched %s%s%s)", p, from->dir,
+    fe_error(fe, at, "cannot find module '%s' (looked in '%s'%s%s)", p, from->dir,
              fe->o->n_include_dirs ? ", the -I directories" : "",
              env && env[0] ? " and NLTC_PATH" : "");
     return NULL;

@@ -131,8 +131,13 @@ static bool lw_colref(fe_ctx *fe, const ast_value *v, bool header, ir_colref *ou
         *out = (ir_colref){NULL, (int)v->u.num.i};
         return true;
     }
-    fe_error(fe, v->at, "a column name (string) or 0-based column index expected in %s, found %s",
-             what, ast_value_desc(v));
+    if (v->kind == AV_INT && v->u.num.i < 0)
+        fe_error(fe, v->at, "column index %lld in %s is negative (indices start at 0)",
+                 (long long)v->u.num.i, what);
+    else
+        fe_error(fe, v->at,
+                 "a column name (string) or 0-based column index expected in %s, found %s", what,
+                 ast_value_desc(v));
     return false;
 }
 
@@ -282,7 +287,7 @@ static const lw_lut *lw_lut_of(fe_ctx *fe, fe_decl *d) {
     lw_lut *l = nltc_arena_alloc(fe->a, sizeof *l);
     d->lowered = l;
     eblock *e = eb_of_decl(fe, d);
-    if (!e || !sv_check_block(fe, e)) return l;
+    if (!e) return l;
     int64_t v;
     kw_id skip = KW_LINEAR;
     l->ok = true;
@@ -654,18 +659,23 @@ static void lw_regularize(fe_ctx *fe, const ast_value *v, ir_stage *s) {
     if ((a = sv_arg(v, KW_WD1))) s->wd1 = sv_number(a);
 }
 
+/* Stage properties a block sets (bits of the return value of lw_stage_props). */
+enum { LW_SET_EPOCHS = 1, LW_SET_REGULARIZE = 2 };
+
 /* Applies the stage properties of block b (train or stage) to s; *sched: where the
- * schedule was set (for the restart check). */
-static void lw_stage_props(fe_ctx *fe, const eblock *b, ir_stage *s, const ast_value **sched) {
+ * schedule was set (for the restart check). Returns the LW_SET_* bits of what b set. */
+static int lw_stage_props(fe_ctx *fe, const eblock *b, ir_stage *s, const ast_value **sched) {
     int64_t v;
     const ast_value *x;
-    if (!b) return;
-    if (sv_int(b, KW_EPOCHS, &v)) s->epochs = (int)v;
+    int set = 0;
+    if (!b) return 0;
+    if (sv_int(b, KW_EPOCHS, &v)) s->epochs = (int)v, set |= LW_SET_EPOCHS;
     if (sv_int(b, KW_BATCH, &v)) s->batch = (int)v;
     sv_real(b, KW_LR, &s->lr);
     if ((x = lw_value(b, KW_OPTIMIZER))) lw_optimizer(fe, x, s);
     if ((x = lw_value(b, KW_SCHEDULE))) lw_schedule(fe, x, s), *sched = x;
-    if ((x = lw_value(b, KW_REGULARIZE))) lw_regularize(fe, x, s);
+    if ((x = lw_value(b, KW_REGULARIZE))) lw_regularize(fe, x, s), set |= LW_SET_REGULARIZE;
+    return set;
 }
 
 static void lw_train(fe_ctx *fe, const eblock *t, src_range model_at, const ir_program *p,
@@ -695,30 +705,31 @@ static void lw_train(fe_ctx *fe, const eblock *t, src_range model_at, const ir_p
         fe_error(fe, lw_at(t),
                  "learned connectivity needs a dense stage (add: stage dense { "
                  "epochs = 25 })");
+    /* The train block's stage properties, read once, are the defaults of every stage. */
+    ir_stage common = {.batch = 32,
+                       .lr = 0.002,
+                       .optimizer = IR_OPT_ADAMW,
+                       .beta1 = 0.5,
+                       .beta2 = 0.999,
+                       .schedule = IR_SCHED_COSINE,
+                       .restart_mult = 1};
+    const ast_value *common_sched = NULL;
+    int common_set = lw_stage_props(fe, t, &common, &common_sched);
     bool dense = given[0] || (learned && n == 0);
     tr->n_stages = dense ? 2 : 1;
     tr->stages = nltc_arena_alloc(fe->a, (size_t)tr->n_stages * sizeof *tr->stages);
     for (int i = 0; i < tr->n_stages; i++) {
         ir_stage *s = &tr->stages[i];
         bool is_dense = dense && i == 0;
-        *s = (ir_stage){.kind = is_dense ? IR_STAGE_DENSE : IR_STAGE_SPARSE,
-                        .epochs = is_dense ? 25 : 100,
-                        .batch = 32,
-                        .lr = 0.002,
-                        .optimizer = IR_OPT_ADAMW,
-                        .beta1 = 0.5,
-                        .beta2 = 0.999,
-                        .schedule = IR_SCHED_COSINE,
-                        .restart_mult = 1,
-                        .wd = is_dense ? 1e-4 : 0,
-                        .wd1 = is_dense ? 0.05 : 0};
-        const ast_value *sched = NULL;
-        lw_stage_props(fe, t, s, &sched);
+        *s = common;
+        s->kind = is_dense ? IR_STAGE_DENSE : IR_STAGE_SPARSE;
+        if (!(common_set & LW_SET_EPOCHS)) s->epochs = is_dense ? 25 : 100;
+        if (!(common_set & LW_SET_REGULARIZE) && is_dense) s->wd = 1e-4, s->wd1 = 0.05;
+        const ast_value *sched = common_sched;
         lw_stage_props(fe, given[!is_dense], s, &sched);
         if (s->schedule == IR_SCHED_COSINE && s->restart_epochs > s->epochs)
             fe_error(fe, sched->at,
-                     "cosine restart period of %d epochs exceeds the %s stage's "
-                     "%d epochs",
+                     "cosine restart period of %d epochs exceeds the %s stage's %d epochs",
                      s->restart_epochs, is_dense ? "dense" : "sparse", s->epochs);
     }
     const ir_dataset *ds = &p->dataset;
@@ -806,18 +817,22 @@ static void lw_pipeline(ir_program *p) {
 /* ---- The model ---------------------------------------------------------------------------------
  */
 
-/* Schema-checks b and every block nested in it. */
-static bool lw_check_all(fe_ctx *fe, const eblock *b) {
-    bool ok = sv_check_block(fe, b);
-    for (int i = 0; i < b->n; i++)
-        if (b->v[i].sub) ok &= lw_check_all(fe, b->v[i].sub);
-    return ok;
+void fe_check_decls(fe_ctx *fe) {
+    for (int i = 0; i < fe->cap_decls; i++) {
+        fe_decl *d = &fe->decls[i];
+        if (!d->name) continue;
+        if (d->kind == KW_LUT) {
+            lw_lut_of(fe, d);
+            continue;
+        }
+        eb_of_decl(fe, d);
+    }
 }
 
 ir_program *fe_lower(fe_ctx *fe, fe_decl *model) {
     int before = fe->d.errors;
     eblock *m = eb_of_decl(fe, model);
-    if (!m || !lw_check_all(fe, m) || fe->d.errors > before) return NULL;
+    if (!m || fe->d.errors > before) return NULL;
     ir_program *p = nltc_arena_alloc(fe->a, sizeof *p);
     const fe_module *main = fe->modules.v[0];
     p->model_name = m->name;

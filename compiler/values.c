@@ -1,9 +1,9 @@
 /* values.c - the property schema of every block kind, and value checking.
  *
  * The schema says which properties a block accepts, with each one's type, unit and
- * range. sv_check_block checks a whole effective block against it; the lowering then
- * reads values through the typed getters without re-checking. Properties of type SV_ANY
- * (lists, chains, calls, column references) are checked where they are lowered. */
+ * range. sv_check_file checks every property of a file against it, once; the lowering
+ * then reads values of effective blocks through the typed getters without re-checking. Properties
+ * of type SV_ANY (lists, chains, calls, column references) are checked where they are lowered. */
 #include "compiler.h"
 
 #include <math.h>
@@ -155,10 +155,11 @@ bool sv_check_value(fe_ctx *fe, const ast_value *v, sv_type t, kw_id unit, doubl
         if (t == SV_FRACTION) lo = 0, hi = 1;
         if (x < lo || x > hi || (t == SV_FRACTION && x >= 1)) {
             if (t == SV_FRACTION)
-                fe_error(fe, v->at, "%s must be a fraction in [0, 1) or a percentage, found %g",
+                fe_error(fe, v->at, "%s must be a fraction in [0, 1) or a percentage, found %.15g",
                          what, x);
             else
-                fe_error(fe, v->at, "%s must be between %g and %g, found %g", what, lo, hi, x);
+                fe_error(fe, v->at, "%s must be between %.15g and %.15g, found %.15g", what, lo, hi,
+                         x);
             return false;
         }
         return true;
@@ -210,34 +211,52 @@ static const char *sv_keys_of(fe_ctx *fe, kw_id block, const char *word, const c
     return s;
 }
 
-bool sv_check_block(fe_ctx *fe, const eblock *b) {
-    bool ok = true;
-    for (int i = 0; i < b->n; i++) {
-        if (b->v[i].sub) continue;
-        const ast_item *p = b->v[i].item;
-        const ast_word *key = &p->u.prop.key;
-        const struct sv_spec *s = sv_spec_of(b->kind, key->kw);
-        if (!s) {
-            const char *near, *keys = sv_keys_of(fe, b->kind, key->text, &near);
-            if (near)
-                fe_error(fe, key->at, "unknown property '%s' in '%s' (did you mean '%s'?)",
-                         key->text, kw_text(b->kind), near);
-            else
-                fe_error(fe, key->at, "unknown property '%s' in '%s' (expected %s)", key->text,
-                         kw_text(b->kind), keys);
-            ok = false;
-            continue;
-        }
-        const char *what = nltc_arena_printf(fe->a, "'%s'", key->text);
-        const ast_value *v = p->u.prop.value;
-        if (!sv_check_value(fe, v, s->type, s->unit, s->lo, s->hi, s->words, what)) {
-            ok = false;
-        } else if (s->lo_open && sv_number(v) <= s->lo) {
-            fe_error(fe, v->at, "%s must be greater than %g, found %g", what, s->lo, sv_number(v));
-            ok = false;
+/* Checks one property of a block of kind `block` against the schema. */
+static void sv_check_prop(fe_ctx *fe, kw_id block, const ast_item *p) {
+    const ast_word *key = &p->u.prop.key;
+    const struct sv_spec *s = sv_spec_of(block, key->kw);
+    if (!s) {
+        const char *near, *keys = sv_keys_of(fe, block, key->text, &near);
+        if (near)
+            fe_error(fe, key->at, "unknown property '%s' in '%s' (did you mean '%s'?)", key->text,
+                     kw_text(block), near);
+        else
+            fe_error(fe, key->at, "unknown property '%s' in '%s' (expected %s)", key->text,
+                     kw_text(block), keys);
+        return;
+    }
+    const char *what = nltc_arena_printf(fe->a, "'%s'", key->text);
+    const ast_value *v = p->u.prop.value;
+    if (sv_check_value(fe, v, s->type, s->unit, s->lo, s->hi, s->words, what) && s->lo_open &&
+        sv_number(v) <= s->lo)
+        fe_error(fe, v->at, "%s must be greater than %.15g, found %.15g", what, s->lo,
+                 sv_number(v));
+}
+
+/* Checks the properties of block b and of the blocks nested in it. Blocks of a kind with
+ * no schema are left to blocks.c, which reports them. */
+static void sv_check_ast_block(fe_ctx *fe, const ast_item *b) {
+    kw_id kind = b->u.block.kind.kw;
+    bool known = false;
+    for (int i = 0; i < SV_N_SCHEMA && !known; i++)
+        known = sv_schema[i].block == kind;
+    if (!known) return;
+    for (int i = 0; i < b->u.block.n; i++) {
+        const ast_item *it = b->u.block.items[i];
+        if (it->kind == AI_BLOCK) {
+            sv_check_ast_block(fe, it);
+        } else if (it->kind == AI_PROP) {
+            kw_id key = it->u.prop.key.kw;
+            bool reference =
+                kind == KW_MODEL && (key == KW_DATASET || key == KW_TRAIN || key == KW_HARDWARE);
+            if (!reference) sv_check_prop(fe, kind, it);
         }
     }
-    return ok;
+}
+
+void sv_check_file(fe_ctx *fe, const ast_file *f) {
+    for (int i = 0; i < f->n; i++)
+        if (f->items[i]->kind == AI_BLOCK) sv_check_ast_block(fe, f->items[i]);
 }
 
 const ast_item *sv_prop(const eblock *b, kw_id key) {

@@ -88,7 +88,7 @@ static void parse_close(lang_parser *P);
 %token ARROW "'->'"
 
 %type <vec> items body values vlist args alist
-%type <item> item block prop
+%type <item> line_item block prop
 %type <value> value atom
 %type <vec> links
 %type <word> opt_name opt_base
@@ -107,20 +107,21 @@ file: body                          { P->items = $1; }
     ;
 
 body: items                         { $$ = $1; }
-    | items item                    { $$ = $1; ptr_vec_push(P->arena, &$$, $2); }
+    | items line_item               { $$ = $1; ptr_vec_push(P->arena, &$$, $2); }
     | items error                   { $$ = $1; }
     ;
 
+/* A block ends with its '}', so it needs no separator after it; other items do. */
 items: %empty                       { $$ = (ptr_vec){0}; }
      | items ';'                    { $$ = $1; }
-     | items item ';'               { $$ = $1; ptr_vec_push(P->arena, &$$, $2); }
+     | items line_item ';'          { $$ = $1; ptr_vec_push(P->arena, &$$, $2); }
+     | items block                  { $$ = $1; ptr_vec_push(P->arena, &$$, $2); }
      | items error ';'              { $$ = $1; yyerrok; }
      ;
 
-item: IMPORT STRING                 { $$ = ast_import(P->arena, @1, $2, @2); }
-    | block
-    | prop
-    ;
+line_item: IMPORT STRING            { $$ = ast_import(P->arena, @1, $2, @2); }
+         | prop
+         ;
 
 block: block_open body '}'          { $$ = ast_block(P->arena, $1->kind, $1->name, $1->base, &$2, @3); parse_close(P); }
      ;
