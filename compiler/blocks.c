@@ -139,6 +139,12 @@ void fe_declare(fe_ctx *fe) {
     }
 }
 
+fe_decl *fe_decl_of(fe_ctx *fe, const ast_item *it) {
+    if (it->kind != AI_BLOCK || !it->u.block.name.text || !fe->cap_decls) return NULL;
+    fe_decl *d = blk_slot(fe, it->u.block.kind.kw, it->u.block.name.text);
+    return d->item == it ? d : NULL;
+}
+
 int fe_distance(const char *a, const char *b) {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 30 || lb > 30) return 3;

@@ -138,6 +138,9 @@ const char *fe_join(nltc_arena *a, const char *dir, const char *rel);
 
 /* Enters every top-level declaration of every module into the name table. */
 void fe_declare(fe_ctx *fe);
+/* The declaration that top-level item it declared, or NULL (not a declaration, or a
+ * redefinition). */
+fe_decl *fe_decl_of(fe_ctx *fe, const ast_item *it);
 /* The declaration named w, which must be of kind `kind` (reports otherwise). */
 fe_decl *fe_lookup(fe_ctx *fe, const ast_word *w, kw_id kind);
 /* A copy of the effective block of a declaration (built once, so its errors are reported

@@ -818,14 +818,16 @@ static void lw_pipeline(ir_program *p) {
  */
 
 void fe_check_decls(fe_ctx *fe) {
-    for (int i = 0; i < fe->cap_decls; i++) {
-        fe_decl *d = &fe->decls[i];
-        if (!d->name) continue;
-        if (d->kind == KW_LUT) {
-            lw_lut_of(fe, d);
-            continue;
+    /* In source order, imported files first (as fe_declare), so messages come in order. */
+    for (int m = fe->modules.n - 1; m >= 0; m--) {
+        const ast_file *f = ((fe_module *)fe->modules.v[m])->ast;
+        for (int i = 0; i < f->n; i++) {
+            fe_decl *d = fe_decl_of(fe, f->items[i]);
+            if (d && d->kind == KW_LUT)
+                lw_lut_of(fe, d);
+            else if (d)
+                eb_of_decl(fe, d);
         }
-        eb_of_decl(fe, d);
     }
 }
 
