@@ -1,0 +1,494 @@
+/* files.c - what training keeps on disk under OUT/train/: the checkpoint (resume), the
+ * selected model (model.bin, read back by `nltc verify`), the masks (masks.txt) and the
+ * training curve (curve.csv). Formats are described in train.h, section 2.
+ *
+ * Every file is built in memory and written atomically (path.tmp, then rename), so a crash
+ * or a SIGINT never leaves a half-written file behind. Binary files end with an FNV-1a
+ * checksum of everything before it; a damaged file is refused with its name.
+ */
+#include "train.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CKPT_MAGIC  "NLTCCKP1"
+#define MODEL_MAGIC "NLTCMDL1"
+
+/* ---- Byte buffers --------------------------------------------------------------------- */
+
+/* A growable output buffer. */
+typedef struct obuf {
+    unsigned char *p; /* bytes */
+    size_t n, cap;    /* used, allocated */
+} obuf;
+
+static void put(obuf *b, const void *v, size_t n) {
+    if (b->n + n > b->cap) {
+        size_t c = b->cap ? b->cap : 4096;
+        while (c < b->n + n)
+            c *= 2;
+        b->p = xrealloc(b->p, c);
+        b->cap = c;
+    }
+    memcpy(b->p + b->n, v, n);
+    b->n += n;
+}
+
+static void put_i32(obuf *b, int v) {
+    int32_t x = v;
+    put(b, &x, sizeof x);
+}
+
+static void put_i64(obuf *b, long long v) {
+    int64_t x = v;
+    put(b, &x, sizeof x);
+}
+
+static void put_u64(obuf *b, uint64_t v) {
+    put(b, &v, sizeof v);
+}
+
+static void put_f64(obuf *b, double v) {
+    put(b, &v, sizeof v);
+}
+
+static void put_floats(obuf *b, const float *v, size_t n) {
+    put_u64(b, n);
+    put(b, v, n * sizeof(float));
+}
+
+static uint64_t fnv1a(const unsigned char *p, size_t n) {
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* A bounds-checked input cursor. */
+typedef struct ibuf {
+    const unsigned char *p; /* bytes */
+    size_t n, pos;          /* size, read position */
+    bool bad;               /* a read ran past the end */
+} ibuf;
+
+static void get(ibuf *b, void *v, size_t n) {
+    if (b->bad || n > b->n - b->pos) {
+        b->bad = true;
+        memset(v, 0, n);
+        return;
+    }
+    memcpy(v, b->p + b->pos, n);
+    b->pos += n;
+}
+
+static int get_i32(ibuf *b) {
+    int32_t x;
+    get(b, &x, sizeof x);
+    return x;
+}
+
+static long long get_i64(ibuf *b) {
+    int64_t x;
+    get(b, &x, sizeof x);
+    return x;
+}
+
+static uint64_t get_u64(ibuf *b) {
+    uint64_t x;
+    get(b, &x, sizeof x);
+    return x;
+}
+
+static double get_f64(ibuf *b) {
+    double x;
+    get(b, &x, sizeof x);
+    return x;
+}
+
+/* Reads exactly n floats into v (the stored count must be n). */
+static void get_floats(ibuf *b, float *v, size_t n) {
+    if (get_u64(b) != n) {
+        b->bad = true;
+        return;
+    }
+    get(b, v, n * sizeof(float));
+}
+
+/* ---- Files ---------------------------------------------------------------------------- */
+
+int tr_write_atomic(const char *path, const void *data, size_t n) {
+    size_t len = strlen(path);
+    char *tmp = xmalloc(len + 5);
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, ".tmp", 5);
+    FILE *f = fopen(tmp, "wb");
+    int rc = -1;
+    if (f) {
+        size_t w = n ? fwrite(data, 1, n, f) : 0;
+        int e = ferror(f);
+        if (fclose(f) == 0 && w == n && !e && rename(tmp, path) == 0)
+            rc = 0;
+        else {
+            int keep = errno;
+            remove(tmp);
+            errno = keep ? keep : EIO;
+        }
+    }
+    free(tmp);
+    return rc;
+}
+
+/* Reads a whole file; NULL on error (errno set). */
+static unsigned char *read_all(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, len = 0;
+    unsigned char *p = xmalloc(cap);
+    for (;;) {
+        if (len == cap) {
+            cap *= 2;
+            p = xrealloc(p, cap);
+        }
+        size_t r = fread(p + len, 1, cap - len, f);
+        len += r;
+        if (r == 0) break;
+    }
+    bool err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(p);
+        errno = EIO;
+        return NULL;
+    }
+    *n = len;
+    return p;
+}
+
+/* Checks the magic and the trailing checksum; returns the cursor over the body. */
+static bool open_container(const unsigned char *p, size_t n, const char *magic, ibuf *b) {
+    if (n < 16 || memcmp(p, magic, 8) != 0) return false;
+    uint64_t sum;
+    memcpy(&sum, p + n - 8, 8);
+    if (fnv1a(p, n - 8) != sum) return false;
+    b->p = p;
+    b->n = n - 8;
+    b->pos = 8;
+    b->bad = false;
+    return true;
+}
+
+static int finish_container(obuf *b, const char *path) {
+    put_u64(b, fnv1a(b->p, b->n));
+    int rc = tr_write_atomic(path, b->p, b->n);
+    free(b->p);
+    return rc;
+}
+
+/* The input tables of every non-dense layer (the model is rebuilt from them). */
+static void put_masks(obuf *b, const tr_model *m) {
+    put_i32(b, m->n_layers);
+    for (int l = 0; l < m->n_layers; l++) {
+        const tr_layer *L = &m->layers[l];
+        bool has = L->idx && L->connect != IR_CONNECT_CONTIGUOUS;
+        put_i32(b, has ? (int)L->connect + 1 : 0); /* 0: none, else how the mask was made */
+        if (has) {
+            put_i32(b, L->out * L->sh.F);
+            put(b, L->idx, (size_t)L->out * L->sh.F * sizeof(int));
+        }
+    }
+}
+
+/* Reads masks stored by put_masks, checking their shapes and index ranges against ir;
+ * how[l] receives how each mask was made (kept as the layer's connect). */
+static int **get_masks(ibuf *b, const ir_program *ir, ir_connect *how) {
+    if (get_i32(b) != ir->n_layers) {
+        b->bad = true;
+        return NULL;
+    }
+    int **masks = xcalloc((size_t)ir->n_layers, sizeof(int *));
+    for (int l = 0; l < ir->n_layers && !b->bad; l++) {
+        int kind = get_i32(b);
+        how[l] = ir->layers[l].connect;
+        if (kind == 0) continue;
+        if (kind != IR_CONNECT_LEARNED + 1 && kind != IR_CONNECT_RANDOM + 1) {
+            b->bad = true;
+            break;
+        }
+        how[l] = (ir_connect)(kind - 1);
+        int cnt = get_i32(b);
+        const ir_layer *il = &ir->layers[l];
+        if (cnt != il->out_width * il->fanin) {
+            b->bad = true;
+            break;
+        }
+        masks[l] = xmalloc((size_t)cnt * sizeof(int));
+        get(b, masks[l], (size_t)cnt * sizeof(int));
+        for (int k = 0; k < cnt && !b->bad; k++)
+            if (masks[l][k] < 0 || masks[l][k] >= il->in_width) b->bad = true;
+    }
+    return masks;
+}
+
+static void free_masks(int **masks, int n) {
+    if (!masks) return;
+    for (int l = 0; l < n; l++)
+        free(masks[l]);
+    free(masks);
+}
+
+/* ---- Checkpoint ----------------------------------------------------------------------- */
+
+void tr_run_free(tr_run *r) {
+    free(r->best_param);
+    free(r->best_state);
+    free(r->curve);
+    memset(r, 0, sizeof *r);
+}
+
+int tr_ckpt_save(const char *path, const tr_run *r, const tr_model *m, uint64_t fp) {
+    obuf b = {0};
+    put(&b, CKPT_MAGIC, 8);
+    put_u64(&b, fp);
+    put_i32(&b, m->dense);
+    put_i32(&b, r->stage);
+    put_i32(&b, r->epoch);
+    put_i32(&b, r->batch);
+    put_f64(&b, r->ep_loss);
+    put_i64(&b, r->ep_correct);
+    put_i64(&b, r->ep_seen);
+    put_f64(&b, r->ep_train_s);
+    put_f64(&b, r->elapsed);
+    put_f64(&b, r->stage_s[0]);
+    put_f64(&b, r->stage_s[1]);
+    put_f64(&b, r->sparse_train_s);
+    put_i64(&b, r->sparse_samples);
+    put_i32(&b, r->sparse_epochs);
+    put_f64(&b, r->best_valid);
+    put_i32(&b, r->best_epoch);
+    put_i32(&b, r->n_curve);
+    for (int i = 0; i < r->n_curve; i++) {
+        const tr_curve_row *c = &r->curve[i];
+        put_i32(&b, c->dense);
+        put_i32(&b, c->epoch);
+        put_f64(&b, c->loss);
+        put_f64(&b, c->train_acc);
+        put_f64(&b, c->valid_acc);
+        put_f64(&b, c->lr);
+        put_f64(&b, c->seconds);
+        put_f64(&b, c->sps);
+    }
+    put_masks(&b, m);
+    put_u64(&b, m->adam_t);
+    put_floats(&b, m->param, m->n_param);
+    put_floats(&b, m->adam_m, m->n_param);
+    put_floats(&b, m->adam_v, m->n_param);
+    put_floats(&b, m->state, m->n_state);
+    put_i32(&b, r->best_param != NULL);
+    if (r->best_param) {
+        put_floats(&b, r->best_param, m->n_param);
+        put_floats(&b, r->best_state, m->n_state);
+    }
+    return finish_container(&b, path);
+}
+
+int tr_ckpt_load(const char *path, const ir_program *ir, uint64_t fp, int rows_max, int threads,
+                 FILE *err, tr_run *r, tr_model **out) {
+    size_t n;
+    unsigned char *p = read_all(path, &n);
+    if (!p) {
+        fprintf(err, "%s: cannot read the checkpoint: %s\n", path, strerror(errno));
+        return TR_ERR_IO;
+    }
+    ibuf b;
+    if (!open_container(p, n, CKPT_MAGIC, &b)) {
+        fprintf(err, "%s: not an nltc checkpoint, or damaged (bad magic or checksum)\n", path);
+        free(p);
+        return TR_ERR_IO;
+    }
+    if (get_u64(&b) != fp) {
+        fprintf(err,
+                "%s: the checkpoint belongs to another model, seed, batch size or dataset; "
+                "run without --resume to start over\n",
+                path);
+        free(p);
+        return TR_ERR_MODEL;
+    }
+    memset(r, 0, sizeof *r);
+    bool dense = get_i32(&b);
+    r->stage = get_i32(&b);
+    r->epoch = get_i32(&b);
+    r->batch = get_i32(&b);
+    r->ep_loss = get_f64(&b);
+    r->ep_correct = (long)get_i64(&b);
+    r->ep_seen = (long)get_i64(&b);
+    r->ep_train_s = get_f64(&b);
+    r->elapsed = get_f64(&b);
+    r->stage_s[0] = get_f64(&b);
+    r->stage_s[1] = get_f64(&b);
+    r->sparse_train_s = get_f64(&b);
+    r->sparse_samples = (long)get_i64(&b);
+    r->sparse_epochs = get_i32(&b);
+    r->best_valid = get_f64(&b);
+    r->best_epoch = get_i32(&b);
+    r->n_curve = get_i32(&b);
+    if (r->n_curve < 0 || (size_t)r->n_curve > n / 16 || r->stage < 0 ||
+        r->stage >= ir->train.n_stages)
+        b.bad = true;
+    else {
+        r->curve = xcalloc((size_t)r->n_curve + 1, sizeof(tr_curve_row));
+        for (int i = 0; i < r->n_curve; i++) {
+            tr_curve_row *c = &r->curve[i];
+            c->dense = get_i32(&b);
+            c->epoch = get_i32(&b);
+            c->loss = get_f64(&b);
+            c->train_acc = get_f64(&b);
+            c->valid_acc = get_f64(&b);
+            c->lr = get_f64(&b);
+            c->seconds = get_f64(&b);
+            c->sps = get_f64(&b);
+        }
+    }
+    ir_connect *how = xcalloc((size_t)ir->n_layers, sizeof(ir_connect));
+    int **masks = b.bad ? NULL : get_masks(&b, ir, how);
+    tr_model *m = NULL;
+    if (!b.bad) {
+        m = tr_model_new(ir, dense, masks, ir->train.seed, rows_max, threads);
+        for (int l = 0; l < m->n_layers; l++)
+            if (masks[l]) m->layers[l].connect = how[l];
+        m->adam_t = get_u64(&b);
+        get_floats(&b, m->param, m->n_param);
+        get_floats(&b, m->adam_m, m->n_param);
+        get_floats(&b, m->adam_v, m->n_param);
+        get_floats(&b, m->state, m->n_state);
+        if (get_i32(&b)) {
+            r->best_param = xmalloc(m->n_param * sizeof(float));
+            r->best_state = xmalloc(m->n_state * sizeof(float));
+            get_floats(&b, r->best_param, m->n_param);
+            get_floats(&b, r->best_state, m->n_state);
+        }
+        if (b.pos != b.n) b.bad = true;
+    }
+    free_masks(masks, ir->n_layers);
+    free(how);
+    free(p);
+    if (b.bad) {
+        fprintf(err, "%s: the checkpoint does not match the model (truncated or other shapes)\n",
+                path);
+        tr_model_free(m);
+        tr_run_free(r);
+        return TR_ERR_MODEL;
+    }
+    *out = m;
+    return TR_OK;
+}
+
+/* ---- The selected model --------------------------------------------------------------- */
+
+int tr_model_save(const char *path, const tr_model *m, const float *param, const float *state) {
+    obuf b = {0};
+    put(&b, MODEL_MAGIC, 8);
+    put_u64(&b, m->fingerprint);
+    put_masks(&b, m);
+    put_floats(&b, param, m->n_param);
+    put_floats(&b, state, m->n_state);
+    return finish_container(&b, path);
+}
+
+int tr_model_load(const ir_program *ir, const char *out_dir, int threads, FILE *err,
+                  tr_model **out) {
+    size_t plen = strlen(out_dir) + 32, n;
+    char *path = xmalloc(plen);
+    snprintf(path, plen, "%s/train/model.bin", out_dir);
+    unsigned char *p = read_all(path, &n);
+    if (!p) {
+        fprintf(err, "%s: cannot read the trained model: %s\n", path, strerror(errno));
+        free(path);
+        return TR_ERR_IO;
+    }
+    ibuf b;
+    int rc = TR_OK;
+    tr_model *m = NULL;
+    if (!open_container(p, n, MODEL_MAGIC, &b)) {
+        fprintf(err, "%s: not an nltc model file, or damaged (bad magic or checksum)\n", path);
+        rc = TR_ERR_IO;
+    } else if (get_u64(&b) != tr_ir_fingerprint(ir)) {
+        fprintf(err, "%s: the trained model has another architecture than this model file\n", path);
+        rc = TR_ERR_MODEL;
+    } else {
+        ir_connect *how = xcalloc((size_t)ir->n_layers, sizeof(ir_connect));
+        int **masks = get_masks(&b, ir, how);
+        if (!b.bad) {
+            m = tr_model_new(ir, false, masks, ir->train.seed, 256, threads);
+            for (int l = 0; l < m->n_layers; l++)
+                if (masks[l]) m->layers[l].connect = how[l];
+            get_floats(&b, m->param, m->n_param);
+            get_floats(&b, m->state, m->n_state);
+            if (b.pos != b.n) b.bad = true;
+        }
+        free_masks(masks, ir->n_layers);
+        free(how);
+        if (b.bad) {
+            fprintf(err, "%s: the trained model does not match the model file's shapes\n", path);
+            tr_model_free(m);
+            m = NULL;
+            rc = TR_ERR_MODEL;
+        }
+    }
+    free(p);
+    free(path);
+    *out = m;
+    return rc;
+}
+
+/* ---- Text files ----------------------------------------------------------------------- */
+
+/* printf into a growable buffer */
+static void putf(obuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(obuf *b, const char *fmt, ...) {
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (k > 0) put(b, tmp, (size_t)k < sizeof tmp ? (size_t)k : sizeof tmp - 1);
+}
+
+int tr_write_masks(const tr_model *m, const char *path, FILE *err) {
+    obuf b = {0};
+    putf(&b, "# nltc masks v1\n");
+    for (int l = 0; l < m->n_layers; l++) {
+        const tr_layer *L = &m->layers[l];
+        if (!L->idx || L->connect == IR_CONNECT_CONTIGUOUS) continue;
+        putf(&b, "layer %d %s in %d out %d fanin %d %s\n", l, L->name, L->in, L->out, L->sh.F,
+             L->connect == IR_CONNECT_LEARNED ? "learned" : "random");
+        for (int o = 0; o < L->out; o++) {
+            for (int f = 0; f < L->sh.F; f++)
+                putf(&b, f ? " %d" : "%d", L->idx[(size_t)o * L->sh.F + f]);
+            putf(&b, "\n");
+        }
+    }
+    int rc = tr_write_atomic(path, b.p, b.n);
+    if (rc != 0) fprintf(err, "%s: cannot write the masks: %s\n", path, strerror(errno));
+    free(b.p);
+    return rc;
+}
+
+int tr_write_curve(const char *path, const tr_run *r) {
+    obuf b = {0};
+    putf(&b, "stage,epoch,loss,train_acc,valid_acc,lr,seconds,samples_per_s\n");
+    for (int i = 0; i < r->n_curve; i++) {
+        const tr_curve_row *c = &r->curve[i];
+        putf(&b, "%s,%d,%.6f,%.6f,", c->dense ? "dense" : "sparse", c->epoch, c->loss,
+             c->train_acc);
+        if (!isnan(c->valid_acc)) putf(&b, "%.6f", c->valid_acc);
+        putf(&b, ",%.8g,%.3f,%.1f\n", c->lr, c->seconds, c->sps);
+    }
+    int rc = tr_write_atomic(path, b.p, b.n);
+    free(b.p);
+    return rc;
+}

@@ -1,0 +1,357 @@
+/* kernels.c - the layer math of training: quantizers with their straight-through
+ * estimators, fully connected rows, the per-L-LUT sub-network, batch norm, the hardware
+ * regulariser and the cross-entropy loss, each as a forward/backward pair over flat float
+ * arrays.
+ *
+ * Speed: the sparse stage runs thousands of tiny MLPs (F=6 inputs, N=64 hidden), so the
+ * loops are written for the auto-vectorizer: the innermost loop runs over 16 contiguous
+ * hidden units with independent accumulators (no reassociation needed, so the results are
+ * the same with or without vectors), row loops stay outside. Reductions over a vector (dot
+ * products) use 16 partial sums and a fixed tree, so their order is fixed by the source.
+ * Every function computes each row independently of the others, so a row gives the same
+ * bits whatever batch it is part of: this is what makes truth tables equal to the model.
+ */
+#include "train.h"
+
+#include <math.h>
+#include <string.h>
+
+#define LANES 16 /* partial sums / vector block width */
+
+/* ---- Quantizers ----------------------------------------------------------------- */
+
+tr_qspec tr_qspec_make(ir_quant_kind kind, int bits) {
+    tr_qspec q;
+    q.bits = bits;
+    q.is_signed = kind != IR_Q_RELU;
+    q.binary = q.is_signed && bits == 1;
+    if (q.binary) {
+        q.qmin = -1;
+        q.qmax = 1;
+    } else if (q.is_signed) {
+        q.qmin = -(1 << (bits - 1));
+        q.qmax = (1 << (bits - 1)) - 1;
+    } else {
+        q.qmin = 0;
+        q.qmax = (1 << bits) - 1;
+    }
+    return q;
+}
+
+/* ---- Fully connected rows ------------------------------------------------------- */
+
+/* Multiply-add, one rounding with FMA hardware, two without. The choice is fixed per build,
+ * and every path (training, evaluation, tables) uses the same expression. */
+#if defined(__FMA__)
+#define MADD(a, b, c) fmaf((a), (b), (c))
+#else
+#define MADD(a, b, c) ((a) * (b) + (c))
+#endif
+
+/* The dot product of train.h: 16 partial sums (element n goes to sum n%16, in order), then a
+ * fixed tree. */
+static inline float dot16(const float *restrict a, const float *restrict b, int n) {
+    float acc[LANES] = {0};
+    int n0 = 0;
+    for (; n0 + LANES <= n; n0 += LANES)
+        for (int j = 0; j < LANES; j++)
+            acc[j] = MADD(a[n0 + j], b[n0 + j], acc[j]);
+    for (int j = 0; n0 + j < n; j++)
+        acc[j] = MADD(a[n0 + j], b[n0 + j], acc[j]);
+    for (int w = LANES / 2; w > 0; w /= 2)
+        for (int j = 0; j < w; j++)
+            acc[j] += acc[j + w];
+    return acc[0];
+}
+
+float tr_dot(const float *a, const float *b, int n) {
+    return dot16(a, b, n);
+}
+
+/* Hidden units [n0, n0+W) of one row: bias, then k = 0..K-1 in order. The same expression
+ * for every block width, so every path computes the same bits. */
+#define FC_BLOCK(W)                                                                                \
+    for (; n0 + (W) <= N; n0 += (W)) {                                                             \
+        float acc[W];                                                                              \
+        for (int j = 0; j < (W); j++)                                                              \
+            acc[j] = bias[n0 + j];                                                                 \
+        for (int k = 0; k < K; k++) {                                                              \
+            float xk = xr[k];                                                                      \
+            const float *restrict wk = w + (size_t)k * N + n0;                                     \
+            for (int j = 0; j < (W); j++)                                                          \
+                acc[j] = MADD(xk, wk[j], acc[j]);                                                  \
+        }                                                                                          \
+        for (int j = 0; j < (W); j++)                                                              \
+            yr[n0 + j] = relu ? (acc[j] > 0.0f ? acc[j] : 0.0f) : acc[j];                          \
+    }
+
+void tr_fc_forward(const float *restrict x, int ldx, int R, int K, const float *restrict w,
+                   const float *restrict bias, int N, float *restrict y, int ldy, bool relu) {
+    for (int r = 0; r < R; r++) {
+        const float *restrict xr = x + (size_t)r * ldx;
+        float *restrict yr = y + (size_t)r * ldy;
+        int n0 = 0;
+        FC_BLOCK(4 * LANES)
+        FC_BLOCK(LANES)
+        FC_BLOCK(1)
+    }
+}
+#undef FC_BLOCK
+
+void tr_fc_backward(const float *restrict x, int ldx, int R, int K, const float *restrict w, int N,
+                    const float *restrict dy, int ldy, float *restrict dw, float *restrict db,
+                    float *restrict dx, int lddx) {
+    /* db[n] = sum_r dy[r][n]; dw[k][n] = sum_r x[r][k]*dy[r][n], rows in order */
+    for (int n = 0; n < N; n++)
+        db[n] = 0.0f;
+    for (size_t i = 0; i < (size_t)K * N; i++)
+        dw[i] = 0.0f;
+    for (int r = 0; r < R; r++) {
+        const float *restrict dr = dy + (size_t)r * ldy;
+        for (int n = 0; n < N; n++)
+            db[n] += dr[n];
+        for (int k = 0; k < K; k++) {
+            float xk = x[(size_t)r * ldx + k];
+            float *restrict dwk = dw + (size_t)k * N;
+            for (int n = 0; n < N; n++)
+                dwk[n] = MADD(xk, dr[n], dwk[n]);
+        }
+    }
+    /* dx[r][k] = w[k] . dy[r] */
+    if (dx)
+        for (int r = 0; r < R; r++) {
+            const float *restrict dr = dy + (size_t)r * ldy;
+            for (int k = 0; k < K; k++)
+                dx[(size_t)r * lddx + k] = dot16(w + (size_t)k * N, dr, N);
+        }
+}
+
+/* ---- The L-LUT sub-network ------------------------------------------------------ *
+ *
+ * Sub-networks with one hidden layer (the paper's) take the vector fast path of simd.c;
+ * deeper ones are composed from tr_fc_forward/backward here.
+ */
+
+size_t tr_subnet_scratch(const tr_shape *sh, int R) {
+    /* deep sub-networks: x in rows, the hidden activations of every hidden layer, two
+     * gradient buffers and the input gradients in rows */
+    if (sh->N == 0 || sh->depth == 1) return 0;
+    return (size_t)R * (size_t)sh->N * (size_t)(sh->depth + 2) + 2 * (size_t)R * sh->F;
+}
+
+/* The skip path and bias alone (no hidden layer): y = (sum_k x[k]*ws[k]) + b. */
+static void skip_only(const tr_shape *sh, const tr_lut *p, const float *restrict x, int ldx, int R,
+                      float *restrict y) {
+    float b = p->b[0];
+    for (int r = 0; r < R; r++) {
+        float s = 0.0f;
+        if (sh->skip)
+            for (int k = 0; k < sh->F; k++)
+                s += x[(size_t)k * ldx + r] * p->ws[k];
+        y[r] = s + b;
+    }
+}
+
+void tr_subnet_forward(const tr_shape *sh, const tr_lut *p, const float *restrict x, int ldx, int R,
+                       float *restrict y, float *restrict scratch) {
+    int F = sh->F, N = sh->N;
+    if (N == 0) {
+        skip_only(sh, p, x, ldx, R, y);
+        return;
+    }
+    if (sh->depth == 1) {
+        tr_sub1_forward(sh, p, x, ldx, R, y);
+        return;
+    }
+    float *xr = scratch, *h = xr + (size_t)R * F;
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < F; k++)
+            xr[(size_t)r * F + k] = x[(size_t)k * ldx + r];
+    tr_fc_forward(xr, F, R, F, p->w1, p->b1, N, h, N, true);
+    for (int d = 1; d < sh->depth; d++) {
+        float *hn = h + (size_t)R * N;
+        tr_fc_forward(h, N, R, N, p->wh + (size_t)(d - 1) * N * N, p->bh + (size_t)(d - 1) * N, N,
+                      hn, N, true);
+        h = hn;
+    }
+    for (int r = 0; r < R; r++) {
+        float v = dot16(h + (size_t)r * N, p->w2, N);
+        if (sh->skip) v += dot16(xr + (size_t)r * F, p->ws, F);
+        y[r] = v + p->b[0];
+    }
+}
+
+void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *restrict x, int ldx,
+                        int R, const float *restrict dy, const tr_lut *g, float *restrict dx,
+                        int lddx, float *restrict scratch) {
+    int F = sh->F, N = sh->N, depth = sh->depth;
+    const float *restrict ws = p->ws;
+    if (N > 0 && depth == 1) {
+        tr_sub1_backward(sh, p, x, ldx, R, dy, g, dx, lddx);
+        return;
+    }
+    /* output bias and skip */
+    float db = 0.0f;
+    for (int r = 0; r < R; r++)
+        db += dy[r];
+    g->b[0] = db;
+    if (sh->skip) {
+        float *restrict gws = g->ws;
+        for (int k = 0; k < F; k++) {
+            const float *restrict xk = x + (size_t)k * ldx;
+            float a = 0.0f;
+            for (int r = 0; r < R; r++)
+                a = MADD(dy[r], xk[r], a);
+            gws[k] = a;
+        }
+    }
+    if (N == 0) {
+        if (dx)
+            for (int k = 0; k < F; k++)
+                for (int r = 0; r < R; r++)
+                    dx[(size_t)k * lddx + r] = sh->skip ? dy[r] * ws[k] : 0.0f;
+        return;
+    }
+    /* deep sub-networks: rows layout, recompute the hidden activations, layer by layer */
+    float *xr = scratch, *hs = xr + (size_t)R * F; /* depth blocks of [R][N] */
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < F; k++)
+            xr[(size_t)r * F + k] = x[(size_t)k * ldx + r];
+    tr_fc_forward(xr, F, R, F, p->w1, p->b1, N, hs, N, true);
+    for (int d = 1; d < depth; d++)
+        tr_fc_forward(hs + (size_t)(d - 1) * R * N, N, R, N, p->wh + (size_t)(d - 1) * N * N,
+                      p->bh + (size_t)(d - 1) * N, N, hs + (size_t)d * R * N, N, true);
+    float *dh = hs + (size_t)depth * R * N;
+    float *dh2 = dh + (size_t)R * N;
+    float *dxs = dh2 + (size_t)R * N;
+    const float *restrict hl = hs + (size_t)(depth - 1) * R * N;
+    const float *restrict w2 = p->w2;
+    float *restrict gw2 = g->w2;
+    for (int n = 0; n < N; n++)
+        gw2[n] = 0.0f;
+    for (int r = 0; r < R; r++) {
+        const float *restrict hr = hl + (size_t)r * N;
+        float *restrict dr = dh + (size_t)r * N;
+        float d = dy[r];
+        for (int n = 0; n < N; n++) {
+            gw2[n] = MADD(d, hr[n], gw2[n]);
+            dr[n] = hr[n] > 0.0f ? d * w2[n] : 0.0f;
+        }
+    }
+    for (int d = depth - 1; d >= 1; d--) {
+        const float *restrict hin = hs + (size_t)(d - 1) * R * N;
+        tr_fc_backward(hin, N, R, N, p->wh + (size_t)(d - 1) * N * N, N, dh, N,
+                       g->wh + (size_t)(d - 1) * N * N, g->bh + (size_t)(d - 1) * N, dh2, N);
+        for (size_t i = 0; i < (size_t)R * N; i++)
+            dh2[i] = hin[i] > 0.0f ? dh2[i] : 0.0f;
+        float *t = dh;
+        dh = dh2;
+        dh2 = t;
+    }
+    tr_fc_backward(xr, F, R, F, p->w1, N, dh, N, g->w1, g->b1, dx ? dxs : NULL, F);
+    if (dx)
+        for (int k = 0; k < F; k++)
+            for (int r = 0; r < R; r++)
+                dx[(size_t)k * lddx + r] =
+                    sh->skip ? MADD(dy[r], ws[k], dxs[(size_t)r * F + k]) : dxs[(size_t)r * F + k];
+}
+
+/* ---- Batch norm ------------------------------------------------------------------ */
+
+void tr_bn_forward(const float *y, int R, float gamma, float beta, float *xhat, float *z,
+                   float *mean, float *var, float *istd) {
+    float s = 0.0f;
+    for (int r = 0; r < R; r++)
+        s += y[r];
+    float mu = s / (float)R;
+    float v = 0.0f;
+    for (int r = 0; r < R; r++) {
+        float d = y[r] - mu;
+        v += d * d;
+    }
+    v /= (float)R;
+    float is = 1.0f / sqrtf(v + TR_BN_EPS);
+    for (int r = 0; r < R; r++) {
+        xhat[r] = (y[r] - mu) * is;
+        z[r] = gamma * xhat[r] + beta;
+    }
+    *mean = mu;
+    *var = v;
+    *istd = is;
+}
+
+void tr_bn_backward(const float *xhat, const float *dz, int R, float gamma, float istd, float *dy,
+                    float *dgamma, float *dbeta) {
+    float sd = 0.0f, sdx = 0.0f;
+    for (int r = 0; r < R; r++) {
+        sd += dz[r];
+        sdx += dz[r] * xhat[r];
+    }
+    *dgamma = sdx;
+    *dbeta = sd;
+    /* dxhat = gamma*dz; dy = istd/R * (R*dxhat - sum dxhat - xhat * sum(dxhat*xhat)) */
+    float k = gamma * istd / (float)R;
+    for (int r = 0; r < R; r++)
+        dy[r] = k * ((float)R * dz[r] - sd - xhat[r] * sdx);
+}
+
+/* ---- Regulariser and loss ------------------------------------------------------- */
+
+double tr_reg_forward(const float *w, int rows, int cols, double wd, double wd1) {
+    double total = 0.0;
+    for (int i = 0; i < rows; i++) {
+        double l1 = 0.0;
+        for (int j = 0; j < cols; j++)
+            l1 += fabs((double)w[(size_t)i * cols + j]);
+        total += exp2(wd1 * l1) - 1.0;
+    }
+    return wd * total;
+}
+
+void tr_reg_backward(const float *w, int rows, int cols, double wd, double wd1, float *dw) {
+    for (int i = 0; i < rows; i++) {
+        const float *wr = w + (size_t)i * cols;
+        double l1 = 0.0;
+        for (int j = 0; j < cols; j++)
+            l1 += fabs((double)wr[j]);
+        float k = (float)(wd * wd1 * M_LN2 * exp2(wd1 * l1));
+        float *dr = dw + (size_t)i * cols;
+        for (int j = 0; j < cols; j++)
+            dr[j] += wr[j] > 0.0f ? k : (wr[j] < 0.0f ? -k : 0.0f);
+    }
+}
+
+int tr_argmax_f(const float *v, int n) {
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (v[i] > v[best]) best = i;
+    return best;
+}
+
+int tr_argmax_u16(const uint16_t *v, int n) {
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (v[i] > v[best]) best = i;
+    return best;
+}
+
+double tr_ce(const float *logits, const int *y, int R, int C, float *dlogits, int *correct) {
+    double loss = 0.0;
+    int ok = 0;
+    for (int r = 0; r < R; r++) {
+        const float *l = logits + (size_t)r * C;
+        int am = tr_argmax_f(l, C);
+        ok += am == y[r];
+        double mx = l[am], se = 0.0;
+        for (int c = 0; c < C; c++)
+            se += exp((double)l[c] - mx);
+        loss += log(se) + mx - (double)l[y[r]];
+        if (dlogits)
+            for (int c = 0; c < C; c++) {
+                double p = exp((double)l[c] - mx) / se;
+                dlogits[(size_t)r * C + c] = (float)((p - (c == y[r])) / R);
+            }
+    }
+    if (correct) *correct = ok;
+    return loss / R;
+}

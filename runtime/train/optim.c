@@ -1,0 +1,83 @@
+/* optim.c - Adam / AdamW over the model's parameter block, and the learning-rate schedules
+ * (constant; cosine annealing with warm restarts, SGDR).
+ *
+ * Weight decay applies to the weights only (the first n_decay parameters: fc, skip and
+ * dense weights), never to biases, batch-norm affines or quantizer scales. Adam adds it to
+ * the gradient (L2); AdamW shrinks the weight first (decoupled), as PyTorch does.
+ */
+#include "train.h"
+
+#include <math.h>
+
+#define ADAM_EPS 1e-8f
+
+void tr_adam_begin(tr_adam *a, tr_model *m, const ir_stage *st, double lr) {
+    m->adam_t++;
+    a->lr = (float)lr;
+    a->b1 = (float)st->beta1;
+    a->b2 = (float)st->beta2;
+    a->c1 = (float)(1.0 - pow(st->beta1, (double)m->adam_t));
+    a->c2 = (float)(1.0 - pow(st->beta2, (double)m->adam_t));
+    a->wd = (float)st->weight_decay;
+    a->decoupled = st->optimizer == IR_OPT_ADAMW;
+}
+
+void tr_adam_apply(const tr_adam *a, tr_model *m, size_t i0, size_t n, bool decay) {
+    float *restrict p = m->param + i0, *restrict g = m->grad + i0;
+    float *restrict mm = m->adam_m + i0, *restrict vv = m->adam_v + i0;
+    float b1 = a->b1, b2 = a->b2, lr = a->lr;
+    /* lr * (m/c1) / (sqrt(v/c2) + eps), with the bias corrections folded into constants */
+    float step = lr / a->c1, rc2 = 1.0f / sqrtf(a->c2);
+    float wd = decay ? a->wd : 0.0f;
+    float l2 = a->decoupled ? 0.0f : wd, shrink = a->decoupled ? 1.0f - lr * wd : 1.0f;
+    for (size_t i = 0; i < n; i++) {
+        float gi = g[i] + l2 * p[i];
+        mm[i] = b1 * mm[i] + (1.0f - b1) * gi;
+        vv[i] = b2 * vv[i] + (1.0f - b2) * gi * gi;
+        p[i] = p[i] * shrink - step * mm[i] / (sqrtf(vv[i]) * rc2 + ADAM_EPS);
+    }
+}
+
+/* What the whole-block Adam job needs. */
+typedef struct adam_ctx {
+    tr_model *m;      /* the model */
+    const tr_adam *a; /* the step */
+} adam_ctx;
+
+static void adam_job(void *vc, int tid, int nt) {
+    adam_ctx *c = vc;
+    tr_model *m = c->m;
+    int lo, hi;
+    /* shares in units of 64 floats so no two threads touch one cache line */
+    int blocks = (int)((m->n_param + 63) / 64);
+    tr_share(blocks, tid, nt, &lo, &hi);
+    size_t i0 = (size_t)lo * 64, i1 = (size_t)hi * 64;
+    if (i1 > m->n_param) i1 = m->n_param;
+    /* the weights [0, n_decay) with weight decay, then the rest without */
+    size_t mid = m->n_decay < i0 ? i0 : (m->n_decay > i1 ? i1 : m->n_decay);
+    tr_adam_apply(c->a, m, i0, mid - i0, true);
+    tr_adam_apply(c->a, m, mid, i1 - mid, false);
+}
+
+void tr_adam_step(tr_model *m, const ir_stage *st, double lr) {
+    tr_adam a;
+    tr_adam_begin(&a, m, st, lr);
+    adam_ctx c = {m, &a};
+    tr_pool_run(m->pool, adam_job, &c);
+}
+
+double tr_lr_at(const ir_stage *st, double e) {
+    if (st->schedule != IR_SCHED_COSINE) return st->lr;
+    double t0 = st->restart_epochs > 0 ? st->restart_epochs : (st->epochs > 0 ? st->epochs : 1);
+    double mult = st->restart_mult >= 1.0 ? st->restart_mult : 1.0;
+    double tcur, ti;
+    if (mult == 1.0) {
+        ti = t0;
+        tcur = fmod(e, t0);
+    } else {
+        double n = floor(log(e / t0 * (mult - 1.0) + 1.0) / log(mult));
+        ti = t0 * pow(mult, n);
+        tcur = e - t0 * (pow(mult, n) - 1.0) / (mult - 1.0);
+    }
+    return st->lr_min + (st->lr - st->lr_min) * 0.5 * (1.0 + cos(M_PI * tcur / ti));
+}

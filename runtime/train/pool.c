@@ -1,0 +1,198 @@
+/* pool.c - the fixed worker-thread pool and the seeded random generator of training.
+ *
+ * The pool runs one function on every thread and waits for all of them; the caller's
+ * thread is worker 0. Work is split by tr_share into fixed contiguous shares, so which
+ * thread computes what never depends on timing. Waiting threads spin briefly (a layer's
+ * work takes tens of microseconds, and waking a sleeping thread costs about as much), then
+ * sleep on a condition variable, so an idle pool costs nothing on a shared machine.
+ *
+ * The generator is xoshiro256** seeded through splitmix64 from (seed, purpose, a, b), so
+ * every use (initial weights, masks, each epoch's shuffle) has its own reproducible stream
+ * and a resumed run draws exactly what an uninterrupted one would.
+ */
+#include "train.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#define SPIN_ROUNDS 20000 /* polls of the job counter before sleeping */
+
+struct tr_pool {
+    int n;                  /* threads including the caller */
+    pthread_t *tids;        /* [n-1] workers */
+    pthread_mutex_t mu;     /* guards the sleeping side */
+    pthread_cond_t cv_job;  /* a new job (or shutdown) was posted */
+    pthread_cond_t cv_done; /* the last worker finished */
+    atomic_uint gen;        /* job generation, bumped for every job */
+    atomic_int pending;     /* workers still running the current job */
+    atomic_bool stop;       /* shut down */
+    tr_pool_fn fn;          /* the current job */
+    void *ctx;              /* its argument */
+    int sleepers;           /* workers waiting on cv_job (under mu) */
+    bool caller_sleeping;   /* the caller waits on cv_done (under mu) */
+};
+
+typedef struct pool_arg {
+    tr_pool *p; /* the pool */
+    int tid;    /* worker index (1..n-1) */
+} pool_arg;
+
+static void *pool_main(void *arg) {
+    pool_arg *a = arg;
+    tr_pool *p = a->p;
+    int tid = a->tid;
+    free(a);
+    unsigned seen = 0;
+    for (;;) {
+        unsigned g;
+        int spins = 0;
+        while ((g = atomic_load_explicit(&p->gen, memory_order_acquire)) == seen &&
+               !atomic_load(&p->stop) && spins < SPIN_ROUNDS)
+            spins++;
+        if (g == seen && !atomic_load(&p->stop)) {
+            pthread_mutex_lock(&p->mu);
+            p->sleepers++;
+            while ((g = atomic_load(&p->gen)) == seen && !atomic_load(&p->stop))
+                pthread_cond_wait(&p->cv_job, &p->mu);
+            p->sleepers--;
+            pthread_mutex_unlock(&p->mu);
+        }
+        if (atomic_load(&p->stop)) return NULL;
+        seen = g;
+        p->fn(p->ctx, tid, p->n);
+        if (atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel) == 1) {
+            pthread_mutex_lock(&p->mu);
+            if (p->caller_sleeping) pthread_cond_signal(&p->cv_done);
+            pthread_mutex_unlock(&p->mu);
+        }
+    }
+}
+
+tr_pool *tr_pool_new(int threads) {
+    tr_pool *p = xcalloc(1, sizeof *p);
+    p->n = threads < 1 ? 1 : threads;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv_job, NULL);
+    pthread_cond_init(&p->cv_done, NULL);
+    atomic_init(&p->gen, 0u);
+    atomic_init(&p->pending, 0);
+    atomic_init(&p->stop, false);
+    p->tids = xcalloc((size_t)p->n, sizeof *p->tids);
+    for (int i = 1; i < p->n; i++) {
+        pool_arg *a = xmalloc(sizeof *a);
+        a->p = p;
+        a->tid = i;
+        if (pthread_create(&p->tids[i - 1], NULL, pool_main, a) != 0) {
+            free(a);
+            p->n = i; /* run with the threads we got */
+            break;
+        }
+    }
+    return p;
+}
+
+void tr_pool_free(tr_pool *p) {
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    atomic_store(&p->stop, true);
+    pthread_cond_broadcast(&p->cv_job);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 1; i < p->n; i++)
+        pthread_join(p->tids[i - 1], NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv_job);
+    pthread_cond_destroy(&p->cv_done);
+    free(p->tids);
+    free(p);
+}
+
+int tr_pool_threads(const tr_pool *p) {
+    return p->n;
+}
+
+void tr_pool_run(tr_pool *p, tr_pool_fn fn, void *ctx) {
+    if (p->n == 1) {
+        fn(ctx, 0, 1);
+        return;
+    }
+    p->fn = fn;
+    p->ctx = ctx;
+    atomic_store(&p->pending, p->n - 1);
+    pthread_mutex_lock(&p->mu);
+    atomic_fetch_add_explicit(&p->gen, 1u, memory_order_release);
+    if (p->sleepers > 0) pthread_cond_broadcast(&p->cv_job);
+    pthread_mutex_unlock(&p->mu);
+    fn(ctx, 0, p->n);
+    int spins = 0;
+    while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0 && spins < SPIN_ROUNDS)
+        spins++;
+    if (atomic_load(&p->pending) > 0) {
+        pthread_mutex_lock(&p->mu);
+        p->caller_sleeping = true;
+        while (atomic_load(&p->pending) > 0)
+            pthread_cond_wait(&p->cv_done, &p->mu);
+        p->caller_sleeping = false;
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+void tr_share(int n, int tid, int nt, int *lo, int *hi) {
+    *lo = (int)((long long)n * tid / nt);
+    *hi = (int)((long long)n * (tid + 1) / nt);
+}
+
+/* ---- Generator ------------------------------------------------------------------ */
+
+static uint64_t splitmix64(uint64_t *x) {
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+void tr_rng_seed(tr_rng *r, uint64_t seed, uint64_t purpose, uint64_t a, uint64_t b) {
+    uint64_t x = seed;
+    x = splitmix64(&x) ^ purpose;
+    x = splitmix64(&x) ^ a;
+    x = splitmix64(&x) ^ b;
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&x);
+}
+
+static uint64_t rotl(uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
+
+uint64_t tr_rng_next(tr_rng *r) {
+    uint64_t *s = r->s;
+    uint64_t out = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return out;
+}
+
+uint32_t tr_rng_below(tr_rng *r, uint32_t n) {
+    /* Lemire's multiply-shift with rejection: unbiased */
+    uint64_t m = (uint64_t)(uint32_t)(tr_rng_next(r) >> 32) * n;
+    uint32_t lo = (uint32_t)m;
+    if (lo < n) {
+        uint32_t t = (uint32_t)(-n) % n;
+        while (lo < t) {
+            m = (uint64_t)(uint32_t)(tr_rng_next(r) >> 32) * n;
+            lo = (uint32_t)m;
+        }
+    }
+    return (uint32_t)(m >> 32);
+}
+
+float tr_rng_sym(tr_rng *r) {
+    /* 24 random bits -> [0,1) exactly representable, then [-1,1) */
+    float u = (float)(tr_rng_next(r) >> 40) * (1.0f / 16777216.0f);
+    return 2.0f * u - 1.0f;
+}

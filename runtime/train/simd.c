@@ -1,0 +1,268 @@
+/* simd.c - the fast path of the L-LUT sub-network: one hidden layer, y = fc2(relu(fc1(x)))
+ * + skip.x + b, forward and backward, written with GCC/Clang generic vectors (16 floats).
+ *
+ * Why vectors here: the sparse stage runs thousands of tiny MLPs (F=6, N=64) per batch and
+ * its speed decides the training time. The auto-vectorizer did not keep these loop nests'
+ * accumulators in registers; generic vectors say it directly and stay portable (the
+ * compiler maps a 16-float vector to one AVX-512 register, two AVX2 or four SSE/NEON ones;
+ * no intrinsics, no target-specific code).
+ *
+ * Arithmetic: this file is compiled with -ffp-contract=fast, so on FMA hardware every
+ * a + x*w below is one fused multiply-add (half the instructions). The forward pass is the
+ * only code that computes an L-LUT's output, for training, evaluation and tables alike, and
+ * it processes rows in padded blocks of 16 through the same instructions: a row's result
+ * never depends on which batch, block or lane it was computed in. Per row and hidden unit:
+ *     h[n] = relu(b1[n] + x[0]*w1[0][n] + ... + x[F-1]*w1[F-1][n])    (k in order)
+ *     y = ((E + O) + S) + b    E, O: sums of h[n]*w2[n] over even / odd n, in order;
+ *                              S: sum of x[k]*ws[k], k in order (0 without skip)
+ *
+ * Layouts: the forward and the input-gradient pass run with rows in the vector lanes
+ * (x is feature-major, x[f*ldx + r], rows padded to a multiple of 16), so the sums over
+ * hidden units need no horizontal additions; the weight-gradient pass runs with hidden
+ * units in the lanes (sums over rows). The backward recomputes the hidden layer in both
+ * layouts rather than storing it: an L-LUT's work then stays in L1.
+ *
+ * The fan-in F is a compile-time constant in the instantiations for F = 1..8, so the
+ * per-input vectors stay in registers; other F use the same code with a run-time F.
+ */
+#include "train.h"
+
+#include <string.h>
+
+typedef float v16 __attribute__((vector_size(64)));
+typedef int32_t vi16 __attribute__((vector_size(64)));
+
+#define VL     16 /* floats per vector */
+#define FMAX   16 /* largest fan-in (F * bits_in <= 16) */
+#define INLINE static inline __attribute__((always_inline))
+/* Loops over the fan-in are unrolled completely when F is a constant, so the per-input
+ * vector arrays become registers. */
+#define UNROLL_F _Pragma("GCC unroll 16")
+
+INLINE v16 vld(const float *p) {
+    v16 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+INLINE void vst(float *p, v16 v) {
+    memcpy(p, &v, sizeof v);
+}
+
+/* n <= VL floats, the other lanes zero */
+INLINE v16 vldn(const float *p, int n) {
+    v16 v = {0};
+    memcpy(&v, p, (size_t)n * sizeof(float));
+    return v;
+}
+
+INLINE void vstn(float *p, v16 v, int n) {
+    memcpy(p, &v, (size_t)n * sizeof(float));
+}
+
+INLINE v16 vsplat(float x) {
+    return (v16){0} + x;
+}
+
+/* v where a > 0, else 0 (the ReLU and its mask) */
+INLINE v16 vpos(v16 a, v16 v) {
+    vi16 m = a > (v16){0};
+    return (v16)((vi16)v & m);
+}
+
+/* ---- Forward ------------------------------------------------------------------------ */
+
+INLINE void fwd(const int F, int N, const float *restrict xt, int ldx, int Rp,
+                const float *restrict w1, const float *restrict b1, const float *restrict w2,
+                const float *restrict ws, bool skip, float b, float *restrict y) {
+    for (int r0 = 0; r0 < Rp; r0 += VL) {
+        v16 xk[FMAX];
+        memset(xk, 0, sizeof xk); /* entries >= F: never read, zeroed for the compiler */
+        UNROLL_F
+        for (int k = 0; k < F; k++)
+            xk[k] = vld(xt + (size_t)k * ldx + r0);
+        v16 e = {0}, o = {0};
+        int n = 0;
+        for (; n + 2 <= N; n += 2) {
+            v16 a0 = vsplat(b1[n]), a1 = vsplat(b1[n + 1]);
+            UNROLL_F
+            for (int k = 0; k < F; k++) {
+                a0 = a0 + xk[k] * w1[(size_t)k * N + n];
+                a1 = a1 + xk[k] * w1[(size_t)k * N + n + 1];
+            }
+            e = e + vpos(a0, a0) * w2[n];
+            o = o + vpos(a1, a1) * w2[n + 1];
+        }
+        if (n < N) {
+            v16 a0 = vsplat(b1[n]);
+            UNROLL_F
+            for (int k = 0; k < F; k++)
+                a0 = a0 + xk[k] * w1[(size_t)k * N + n];
+            e = e + vpos(a0, a0) * w2[n];
+        }
+        v16 s = {0};
+        if (skip) UNROLL_F
+        for (int k = 0; k < F; k++)
+            s = s + xk[k] * ws[k];
+        vst(y + r0, ((e + o) + s) + b);
+    }
+}
+
+/* ---- Backward: weight gradients (hidden units in the lanes) ------------------------- */
+
+INLINE void bwd_w(const int F, int N, const float *restrict xt, int ldx, int R,
+                  const float *restrict w1, const float *restrict b1, const float *restrict w2,
+                  const float *restrict dy, float *restrict gw1, float *restrict gb1,
+                  float *restrict gw2) {
+    for (int n0 = 0; n0 < N; n0 += VL) {
+        int W = N - n0 < VL ? N - n0 : VL;
+        bool full = W == VL;
+        v16 wk[FMAX], gk[FMAX];
+        memset(wk, 0, sizeof wk);
+        memset(gk, 0, sizeof gk);
+        UNROLL_F
+        for (int k = 0; k < F; k++) {
+            wk[k] = full ? vld(w1 + (size_t)k * N + n0) : vldn(w1 + (size_t)k * N + n0, W);
+            gk[k] = (v16){0};
+        }
+        v16 bb = full ? vld(b1 + n0) : vldn(b1 + n0, W);
+        v16 ww2 = full ? vld(w2 + n0) : vldn(w2 + n0, W);
+        v16 gb = {0}, g2 = {0};
+        for (int r = 0; r < R; r++) {
+            float d = dy[r];
+            v16 a = bb;
+            UNROLL_F
+            for (int k = 0; k < F; k++)
+                a = a + xt[(size_t)k * ldx + r] * wk[k];
+            g2 = g2 + vpos(a, a) * d;
+            v16 dh = vpos(a, ww2 * d);
+            gb = gb + dh;
+            UNROLL_F
+            for (int k = 0; k < F; k++)
+                gk[k] = gk[k] + xt[(size_t)k * ldx + r] * dh;
+        }
+        if (full) {
+            vst(gb1 + n0, gb);
+            vst(gw2 + n0, g2);
+            UNROLL_F
+            for (int k = 0; k < F; k++)
+                vst(gw1 + (size_t)k * N + n0, gk[k]);
+        } else {
+            vstn(gb1 + n0, gb, W);
+            vstn(gw2 + n0, g2, W);
+            for (int k = 0; k < F; k++)
+                vstn(gw1 + (size_t)k * N + n0, gk[k], W);
+        }
+    }
+}
+
+/* ---- Backward: input, skip and bias gradients (rows in the lanes) ------------------ */
+
+INLINE void bwd_x(const int F, int N, const float *restrict xt, int ldx, int Rp,
+                  const float *restrict w1, const float *restrict b1, const float *restrict w2,
+                  const float *restrict ws, bool skip, const float *restrict dyp,
+                  float *restrict dx, int lddx, float *restrict gws, float *restrict gb) {
+    v16 sk[FMAX], sb = {0};
+    memset(sk, 0, sizeof sk);
+    for (int r0 = 0; r0 < Rp; r0 += VL) {
+        v16 xk[FMAX], gk[FMAX];
+        memset(xk, 0, sizeof xk);
+        memset(gk, 0, sizeof gk);
+        UNROLL_F
+        for (int k = 0; k < F; k++)
+            xk[k] = vld(xt + (size_t)k * ldx + r0);
+        v16 dyv = vld(dyp + r0);
+        sb = sb + dyv;
+        if (skip) {
+            UNROLL_F
+            for (int k = 0; k < F; k++)
+                sk[k] = sk[k] + dyv * xk[k];
+        }
+        if (!dx) continue;
+        for (int n = 0; n < N; n++) {
+            v16 a = vsplat(b1[n]);
+            UNROLL_F
+            for (int k = 0; k < F; k++)
+                a = a + xk[k] * w1[(size_t)k * N + n];
+            v16 dh = vpos(a, dyv * w2[n]);
+            UNROLL_F
+            for (int k = 0; k < F; k++)
+                gk[k] = gk[k] + dh * w1[(size_t)k * N + n];
+        }
+        if (skip) {
+            UNROLL_F
+            for (int k = 0; k < F; k++)
+                gk[k] = gk[k] + dyv * ws[k];
+        }
+        UNROLL_F
+        for (int k = 0; k < F; k++)
+            vst(dx + (size_t)k * lddx + r0, gk[k]);
+    }
+    /* lanes summed in order 0..15 */
+    float t[VL];
+    vst(t, sb);
+    float acc = 0.0f;
+    for (int j = 0; j < VL; j++)
+        acc += t[j];
+    *gb = acc;
+    if (skip)
+        for (int k = 0; k < F; k++) {
+            vst(t, sk[k]);
+            acc = 0.0f;
+            for (int j = 0; j < VL; j++)
+                acc += t[j];
+            gws[k] = acc;
+        }
+}
+
+/* ---- Entry points ------------------------------------------------------------------- */
+
+/* Calls KERNEL(F, ...) with F a constant for 1..8. */
+#define F_DISPATCH(F, KERNEL, ...)                                                                 \
+    switch (F) {                                                                                   \
+    case 1:                                                                                        \
+        KERNEL(1, __VA_ARGS__);                                                                    \
+        break;                                                                                     \
+    case 2:                                                                                        \
+        KERNEL(2, __VA_ARGS__);                                                                    \
+        break;                                                                                     \
+    case 3:                                                                                        \
+        KERNEL(3, __VA_ARGS__);                                                                    \
+        break;                                                                                     \
+    case 4:                                                                                        \
+        KERNEL(4, __VA_ARGS__);                                                                    \
+        break;                                                                                     \
+    case 5:                                                                                        \
+        KERNEL(5, __VA_ARGS__);                                                                    \
+        break;                                                                                     \
+    case 6:                                                                                        \
+        KERNEL(6, __VA_ARGS__);                                                                    \
+        break;                                                                                     \
+    case 7:                                                                                        \
+        KERNEL(7, __VA_ARGS__);                                                                    \
+        break;                                                                                     \
+    case 8:                                                                                        \
+        KERNEL(8, __VA_ARGS__);                                                                    \
+        break;                                                                                     \
+    default:                                                                                       \
+        KERNEL(F, __VA_ARGS__);                                                                    \
+        break;                                                                                     \
+    }
+
+int tr_pad_rows(int R) {
+    return (R + VL - 1) / VL * VL;
+}
+
+void tr_sub1_forward(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
+                     float *y) {
+    int F = sh->F, N = sh->N, Rp = tr_pad_rows(R);
+    F_DISPATCH(F, fwd, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, p->b[0], y);
+}
+
+void tr_sub1_backward(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
+                      const float *dy, const tr_lut *g, float *dx, int lddx) {
+    int F = sh->F, N = sh->N, Rp = tr_pad_rows(R);
+    F_DISPATCH(F, bwd_w, N, xt, ldx, R, p->w1, p->b1, p->w2, dy, g->w1, g->b1, g->w2);
+    F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, dy, dx, lddx, g->ws,
+               g->b);
+}

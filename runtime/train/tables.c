@@ -1,0 +1,125 @@
+/* tables.c - truth tables and reference codes of a trained model.
+ *
+ * tr_tabulate enumerates every L-LUT over all 2^(F*b_in) input codes. The input values of
+ * an address are the previous quantizer's levels, (float)q*s, exactly the values the
+ * quantized forward pass feeds that L-LUT; the rows then go through tr_subnet_forward and
+ * tr_lut_codes, the functions the evaluation pass (model.c) calls for that L-LUT. Each row
+ * is computed independently of the others, so a table entry is
+ * bit for bit what the model computes for that input, and table lookup equals the quantized
+ * model sample for sample. All L-LUTs of a layer share one matrix of input rows; the
+ * L-LUTs are split over the model's threads.
+ *
+ * tr_codes runs a split through the evaluation pass and keeps every layer's codes: the
+ * reference every back end is verified against.
+ */
+#include "train.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* What one tabulation job works on. */
+typedef struct tab_ctx {
+    tr_model *m;       /* the model */
+    int l;             /* layer */
+    const float *rows; /* [F][Tp] input values of every address, feature-major */
+    int T, Tp;         /* addresses, padded to the vector block */
+    uint16_t *codes;   /* [n_lut][T] output */
+} tab_ctx;
+
+static void tab_job(void *vc, int tid, int nt) {
+    tab_ctx *c = vc;
+    tr_model *m = c->m;
+    const tr_layer *L = &m->layers[c->l];
+    int lo, hi, chunk = m->ld;
+    float *y = m->scratch[tid], *val = y + chunk, *sub = val + chunk;
+    tr_share(L->out, tid, nt, &lo, &hi);
+    for (int o = lo; o < hi; o++) {
+        tr_lut p = tr_layer_lut(L, m->param, o);
+        uint16_t *out = c->codes + (size_t)o * c->T;
+        for (int a0 = 0; a0 < c->T; a0 += chunk) {
+            int R = c->T - a0 < chunk ? c->T - a0 : chunk;
+            tr_subnet_forward(&L->sh, &p, c->rows + a0, c->Tp, R, y, sub);
+            tr_lut_codes(m, c->l, o, y, R, val, out + a0);
+        }
+    }
+}
+
+int tr_tabulate(const tr_model *cm, rt_tables *t) {
+    tr_model *m = (tr_model *)cm; /* const for callers: only the workspace changes */
+    if (m->dense) return -1;
+    memset(t, 0, sizeof *t);
+    t->n_inputs = m->inputs;
+    t->input_bits = m->in_q.bits;
+    t->input_signed = m->in_q.is_signed;
+    t->n_layers = m->n_layers;
+    t->layers = xcalloc((size_t)m->n_layers, sizeof(rt_table_layer));
+    const tr_qspec *pq = &m->in_q;
+    float ps = tr_q_scale(m->param[m->o_in_scale]);
+    for (int l = 0; l < m->n_layers; l++) {
+        const tr_layer *L = &m->layers[l];
+        rt_table_layer *TL = &t->layers[l];
+        int F = L->sh.F, b = L->bits_in, T = 1 << (F * b);
+        /* padded so the last chunk's vector block stays inside */
+        int Tp = tr_pad_rows(T) + m->ld;
+        TL->n_lut = L->out;
+        TL->in_width = L->in;
+        TL->fanin = F;
+        TL->bits_in = b;
+        TL->bits_out = L->q.bits;
+        TL->out_signed = L->q.is_signed;
+        TL->inputs = xmalloc((size_t)L->out * F * sizeof(int));
+        memcpy(TL->inputs, L->idx, (size_t)L->out * F * sizeof(int));
+        TL->codes = xmalloc((size_t)L->out * T * sizeof(uint16_t));
+        /* the value of every input code, then every address's F values, feature-major */
+        float level[256];
+        for (int c = 0; c < (1 << b); c++)
+            level[c] = tr_q_value(tr_q_level(pq, (uint16_t)c), ps);
+        float *rows = xcalloc((size_t)F * Tp, sizeof(float));
+        for (int j = 0; j < F; j++)
+            for (int a = 0; a < T; a++)
+                rows[(size_t)j * Tp + a] = level[(a >> (j * b)) & ((1 << b) - 1)];
+        tab_ctx c = {m, l, rows, T, Tp, TL->codes};
+        tr_pool_run(m->pool, tab_job, &c);
+        free(rows);
+        pq = &L->q;
+        ps = tr_q_scale(m->param[L->o_scale]);
+    }
+    return 0;
+}
+
+int tr_codes(const tr_model *cm, const rt_split *s, rt_codes *c) {
+    tr_model *m = (tr_model *)cm; /* const for callers: only the workspace changes */
+    if (m->dense) return -1;
+    memset(c, 0, sizeof *c);
+    size_t n = (size_t)s->n, W = (size_t)m->inputs;
+    c->n_samples = s->n;
+    c->n_inputs = m->inputs;
+    c->n_layers = m->n_layers;
+    c->widths = xmalloc((size_t)m->n_layers * sizeof(int));
+    c->input = xmalloc(n * W * sizeof(uint16_t));
+    c->layer = xcalloc((size_t)m->n_layers, sizeof(uint16_t *));
+    c->labels = xmalloc(n * sizeof(int));
+    for (int l = 0; l < m->n_layers; l++) {
+        c->widths[l] = m->layers[l].out;
+        c->layer[l] = xmalloc(n * (size_t)m->layers[l].out * sizeof(uint16_t));
+    }
+    for (int i0 = 0; i0 < s->n; i0 += m->rows_max) {
+        int R = s->n - i0 < m->rows_max ? s->n - i0 : m->rows_max;
+        tr_model_load_rows(m, s, NULL, i0, R);
+        tr_model_forward_eval(m, R);
+        size_t ld = (size_t)m->ld;
+        for (int r = 0; r < R; r++)
+            for (size_t j = 0; j < W; j++)
+                c->input[(size_t)(i0 + r) * W + j] = m->in_codes[j * ld + (size_t)r];
+        for (int l = 0; l < m->n_layers; l++) {
+            size_t O = (size_t)m->layers[l].out;
+            const uint16_t *src = m->layers[l].codes;
+            uint16_t *dst = c->layer[l] + (size_t)i0 * O;
+            for (int r = 0; r < R; r++)
+                for (size_t o = 0; o < O; o++)
+                    dst[(size_t)r * O + o] = src[o * ld + (size_t)r];
+        }
+    }
+    memcpy(c->labels, s->y, n * sizeof(int));
+    return 0;
+}

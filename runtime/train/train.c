@@ -1,0 +1,523 @@
+/* train.c - run control of training: checks the IR against the data, runs the stages
+ * (dense, masks, sparse) epoch by epoch with progress lines, per-epoch checkpoints, resume,
+ * a clean stop on SIGINT, selection on the validation split, and the final measurement on
+ * the test split that fills the report.
+ */
+#include "train.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* Set by the SIGINT handler, read between batches. */
+static volatile sig_atomic_t g_sigint;
+
+static void on_sigint(int sig) {
+    (void)sig;
+    g_sigint = 1;
+}
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+void train_opts_init(train_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->threads = 2;
+}
+
+long tr_llut_count(const ir_program *ir) {
+    long n = 0;
+    for (int l = 0; l < ir->n_layers; l++)
+        n += ir->layers[l].out_width;
+    return n;
+}
+
+long long tr_table_bits(const ir_program *ir) {
+    long long n = 0;
+    for (int l = 0; l < ir->n_layers; l++) {
+        const ir_layer *L = &ir->layers[l];
+        n += (long long)L->out_width * (1LL << (L->fanin * L->bits_in)) * L->bits_out;
+    }
+    return n;
+}
+
+/* ---- Checks ------------------------------------------------------------------------- */
+
+/* The IR and the data must fit together; every problem is named. Returns the error count. */
+static int check_model(const ir_program *ir, const rt_dataset *d, FILE *log) {
+    int errs = 0;
+#define BAD(...)                                                                                   \
+    do {                                                                                           \
+        fprintf(log, "nltc: train: " __VA_ARGS__);                                                 \
+        fputc('\n', log);                                                                          \
+        errs++;                                                                                    \
+    } while (0)
+    if (ir->n_layers < 1) BAD("the model has no layers");
+    if (d->inputs != ir->dataset.inputs)
+        BAD("the data has %d inputs, the model expects %d", d->inputs, ir->dataset.inputs);
+    if (d->classes != ir->dataset.classes)
+        BAD("the data has %d classes, the model expects %d", d->classes, ir->dataset.classes);
+    if (ir->input_bits < 1 || ir->input_bits > 8) BAD("input bits %d outside 1..8", ir->input_bits);
+    int prev_w = ir->dataset.inputs, prev_b = ir->input_bits;
+    for (int l = 0; l < ir->n_layers; l++) {
+        const ir_layer *L = &ir->layers[l];
+        const char *nm = L->name ? L->name : "?";
+        if (L->in_width != prev_w)
+            BAD("layer %s reads %d values but the previous layer gives %d", nm, L->in_width,
+                prev_w);
+        if (L->bits_in != prev_b)
+            BAD("layer %s reads %d-bit codes but the previous layer gives %d bits", nm, L->bits_in,
+                prev_b);
+        if (L->out_width < 1 || L->fanin < 1)
+            BAD("layer %s needs at least one L-LUT and one input each", nm);
+        if (L->bits_out < 1 || L->bits_out > 8)
+            BAD("layer %s: output bits %d outside 1..8", nm, L->bits_out);
+        if (L->fanin * L->bits_in > 16)
+            BAD("layer %s: table address %d bits is over 16", nm, L->fanin * L->bits_in);
+        if (L->connect != IR_CONNECT_CONTIGUOUS && L->fanin > L->in_width)
+            BAD("layer %s: fan-in %d is more than its %d inputs", nm, L->fanin, L->in_width);
+        if (L->support && L->in_width != L->out_width * L->fanin)
+            BAD("support layer %s needs in_width == out_width * fanin (%d vs %d*%d)", nm,
+                L->in_width, L->out_width, L->fanin);
+        if (L->hidden < 0 || (L->hidden > 0 && L->depth < 1))
+            BAD("layer %s: hidden width %d with depth %d", nm, L->hidden, L->depth);
+        if (L->hidden == 0 && !L->lut_skip)
+            BAD("layer %s: an L-LUT with neither hidden layer nor skip is a constant", nm);
+        if (L->quant == IR_Q_HARDTANH)
+            BAD("layer %s: the hard-tanh quantizer is for the input only", nm);
+        prev_w = L->out_width;
+        prev_b = L->bits_out;
+    }
+    if (ir->n_layers > 0 && prev_w != ir->dataset.classes)
+        BAD("the last layer gives %d values for %d classes", prev_w, ir->dataset.classes);
+    int sparse = 0;
+    for (int s = 0; s < ir->train.n_stages; s++) {
+        const ir_stage *st = &ir->train.stages[s];
+        if (st->kind == IR_STAGE_DENSE && s > 0)
+            BAD("the dense stage must come first (it is stage %d)", s + 1);
+        sparse += st->kind == IR_STAGE_SPARSE;
+        if (st->batch < 2)
+            BAD("stage %d: batch %d (batch norm needs at least 2)", s + 1, st->batch);
+        if (st->epochs < 0) BAD("stage %d: negative epoch count", s + 1);
+        if (!(st->lr > 0)) BAD("stage %d: the learning rate must be positive", s + 1);
+    }
+    if (sparse == 0) BAD("training needs a sparse stage");
+    if (d->train.n < 2) BAD("the training split has %d samples", d->train.n);
+    const rt_split *sp[3] = {&d->train, &d->valid, &d->test};
+    const char *spn[3] = {"training", "validation", "test"};
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < sp[k]->n; i++)
+            if (sp[k]->y[i] < 0 || sp[k]->y[i] >= d->classes) {
+                BAD("%s sample %d has label %d outside 0..%d", spn[k], i, sp[k]->y[i],
+                    d->classes - 1);
+                break;
+            }
+#undef BAD
+    return errs;
+}
+
+/* The run fingerprint: the architecture plus what makes a resume meaningful. */
+static uint64_t run_fingerprint(const ir_program *ir, const rt_dataset *d) {
+    uint64_t h = tr_ir_fingerprint(ir);
+    uint64_t v[5] = {ir->train.seed, (uint64_t)ir->train.n_stages, (uint64_t)d->train.n,
+                     (uint64_t)d->valid.n, (uint64_t)d->test.n};
+    for (int i = 0; i < 5; i++)
+        h = (h ^ v[i]) * 1099511628211ULL;
+    for (int s = 0; s < ir->train.n_stages; s++)
+        h = (h ^ ((uint64_t)ir->train.stages[s].kind << 32 ^ (uint64_t)ir->train.stages[s].batch)) *
+            1099511628211ULL;
+    return h;
+}
+
+/* ---- Evaluation --------------------------------------------------------------------- */
+
+void tr_evaluate(const tr_model *cm, const rt_split *s, double *flt, double *quantized) {
+    tr_model *m = (tr_model *)cm; /* const for callers: only the workspace changes */
+    const tr_layer *last = &m->layers[m->n_layers - 1];
+    long okf = 0, okq = 0;
+    for (int i0 = 0; i0 < s->n; i0 += m->rows_max) {
+        int R = s->n - i0 < m->rows_max ? s->n - i0 : m->rows_max;
+        tr_model_load_rows(m, s, NULL, i0, R);
+        tr_model_forward_eval(m, R);
+        for (int r = 0; r < R; r++) {
+            int bf = 0, bq = 0; /* first maximum over classes (column r of [C][ld]) */
+            for (int c = 1; c < last->out; c++) {
+                size_t at = (size_t)c * m->ld + r;
+                if (last->zlast[at] > last->zlast[(size_t)bf * m->ld + r]) bf = c;
+                if (last->codes[at] > last->codes[(size_t)bq * m->ld + r]) bq = c;
+            }
+            okf += bf == m->y[r];
+            okq += bq == m->y[r];
+        }
+    }
+    if (flt) *flt = s->n ? (double)okf / s->n : NAN;
+    if (quantized) *quantized = s->n ? (double)okq / s->n : NAN;
+}
+
+/* ---- Files and progress ------------------------------------------------------------- */
+
+/* Paths under OUT/train (NULL members when there is no output folder). */
+typedef struct run_paths {
+    char *dir, *ckpt, *model, *masks, *curve; /* OUT/train and its files */
+} run_paths;
+
+static char *join(const char *a, const char *b) {
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = xmalloc(n);
+    snprintf(p, n, "%s/%s", a, b);
+    return p;
+}
+
+static int make_dir(const char *p, FILE *log) {
+    if (mkdir(p, 0777) == 0 || errno == EEXIST) return 0;
+    fprintf(log, "nltc: train: cannot create folder %s: %s\n", p, strerror(errno));
+    return -1;
+}
+
+static int paths_init(run_paths *p, const char *out, FILE *log) {
+    memset(p, 0, sizeof *p);
+    if (!out) return 0;
+    if (make_dir(out, log) != 0) return -1;
+    p->dir = join(out, "train");
+    if (make_dir(p->dir, log) != 0) return -1;
+    p->ckpt = join(p->dir, "checkpoint.bin");
+    p->model = join(p->dir, "model.bin");
+    p->masks = join(p->dir, "masks.txt");
+    p->curve = join(p->dir, "curve.csv");
+    return 0;
+}
+
+static void paths_free(run_paths *p) {
+    free(p->dir);
+    free(p->ckpt);
+    free(p->model);
+    free(p->masks);
+    free(p->curve);
+}
+
+static void fmt_time(char *buf, size_t n, double s) {
+    if (!(s >= 0) || s > 1e8)
+        snprintf(buf, n, "?");
+    else if (s >= 3600)
+        snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+    else if (s >= 60)
+        snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+    else
+        snprintf(buf, n, "%.1fs", s);
+}
+
+/* Everything one training session works with. */
+typedef struct session {
+    const ir_program *ir;
+    const rt_dataset *d;
+    const train_opts *o;
+    FILE *log;       /* progress and errors */
+    run_paths paths; /* output files */
+    uint64_t fp;     /* run fingerprint */
+    tr_run run;      /* progress */
+    tr_model *m;     /* the model in flight */
+    int rows_max;    /* workspace rows */
+    double mark;     /* wall time of the last elapsed-time update */
+} session;
+
+/* Adds the wall time since the last mark to the run's clocks. */
+static void tick(session *S, bool dense) {
+    double t = now_s(), dt = t - S->mark;
+    S->mark = t;
+    S->run.elapsed += dt;
+    S->run.stage_s[dense ? 0 : 1] += dt;
+}
+
+static int save_checkpoint(session *S) {
+    if (!S->paths.ckpt) return 0;
+    if (tr_ckpt_save(S->paths.ckpt, &S->run, S->m, S->fp) != 0 ||
+        tr_write_curve(S->paths.curve, &S->run) != 0) {
+        fprintf(S->log, "nltc: train: cannot write %s: %s\n", S->paths.dir, strerror(errno));
+        return TR_ERR_IO;
+    }
+    return 0;
+}
+
+/* ---- Stages ------------------------------------------------------------------------- */
+
+/* A fresh optimizer for a new stage. */
+static void reset_optimizer(tr_model *m) {
+    memset(m->adam_m, 0, m->n_param * sizeof(float));
+    memset(m->adam_v, 0, m->n_param * sizeof(float));
+    m->adam_t = 0;
+}
+
+/* Runs the remaining epochs of the current stage. */
+static int run_stage(session *S) {
+    const ir_program *ir = S->ir;
+    const ir_stage *st = &ir->train.stages[S->run.stage];
+    const rt_split *tr = &S->d->train, *va = &S->d->valid;
+    tr_model *m = S->m;
+    tr_run *run = &S->run;
+    bool dense = st->kind == IR_STAGE_DENSE;
+    int B = st->batch, n = tr->n;
+    int nb = n / B + (n % B >= 2 ? 1 : 0);
+    if (S->o->max_batches > 0 && nb > S->o->max_batches) nb = S->o->max_batches;
+    double wd = dense ? st->wd : 0.0, wd1 = dense ? st->wd1 : 0.0;
+    int *perm = xmalloc((size_t)n * sizeof(int));
+    int rc = TR_OK;
+    double stage_t0 = now_s();
+    int stage_ep0 = run->epoch;
+    while (run->epoch < st->epochs) {
+        int e = run->epoch;
+        tr_rng rng;
+        tr_rng_seed(&rng, ir->train.seed, 0x73687566ULL /* "shuf" */, (uint64_t)run->stage,
+                    (uint64_t)e);
+        for (int i = 0; i < n; i++)
+            perm[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            int j = (int)tr_rng_below(&rng, (uint32_t)i + 1);
+            int t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        double lr = tr_lr_at(st, e);
+        for (int b = run->batch; b < nb; b++) {
+            if (g_sigint) {
+                tick(S, dense);
+                rc = save_checkpoint(S);
+                if (rc == TR_OK) {
+                    fprintf(S->log,
+                            "nltc: train: interrupted at %s epoch %d batch %d/%d; checkpoint "
+                            "saved, run again with --resume to continue\n",
+                            dense ? "dense" : "sparse", e + 1, b, nb);
+                    rc = TR_INTERRUPTED;
+                }
+                goto done;
+            }
+            int R = n - b * B < B ? n - b * B : B;
+            tr_model_load_rows(m, tr, perm, b * B, R);
+            lr = tr_lr_at(st, e + (double)b / nb);
+            double t0 = now_s();
+            int correct;
+            double loss = tr_model_forward_train(m, R, &correct);
+            tr_model_step(m, R, st, lr, wd, wd1);
+            run->ep_train_s += now_s() - t0;
+            run->ep_loss += loss * R;
+            run->ep_correct += correct;
+            run->ep_seen += R;
+            run->batch = b + 1;
+        }
+        /* end of epoch: validation, selection, curve, progress, checkpoint */
+        double vq = NAN;
+        if (va->n > 0) tr_evaluate(m, va, NULL, &vq);
+        double sps = run->ep_seen / (run->ep_train_s > 0 ? run->ep_train_s : 1e-9);
+        if (!dense) {
+            run->sparse_epochs++;
+            run->sparse_train_s += run->ep_train_s;
+            run->sparse_samples += run->ep_seen;
+            bool by_valid = ir->train.select == IR_SELECT_VALIDATION && va->n > 0;
+            if (by_valid && vq > run->best_valid) {
+                run->best_valid = vq;
+                run->best_epoch = run->sparse_epochs;
+                if (!run->best_param) {
+                    run->best_param = xmalloc(m->n_param * sizeof(float));
+                    run->best_state = xmalloc(m->n_state * sizeof(float));
+                }
+                memcpy(run->best_param, m->param, m->n_param * sizeof(float));
+                memcpy(run->best_state, m->state, m->n_state * sizeof(float));
+            }
+        }
+        tick(S, dense);
+        run->curve = xrealloc(run->curve, (size_t)(run->n_curve + 1) * sizeof(tr_curve_row));
+        tr_curve_row *row = &run->curve[run->n_curve++];
+        row->dense = dense;
+        row->epoch = e + 1;
+        row->loss = run->ep_seen ? run->ep_loss / run->ep_seen : NAN;
+        row->train_acc = run->ep_seen ? (double)run->ep_correct / run->ep_seen : NAN;
+        row->valid_acc = vq;
+        row->lr = lr;
+        row->seconds = run->elapsed;
+        row->sps = sps;
+        if (!S->o->quiet) {
+            double per = (now_s() - stage_t0) / (e + 1 - stage_ep0);
+            char eta[32], vbuf[32];
+            fmt_time(eta, sizeof eta, per * (st->epochs - e - 1));
+            if (isnan(vq))
+                snprintf(vbuf, sizeof vbuf, "-");
+            else
+                snprintf(vbuf, sizeof vbuf, "%.2f%%", 100 * vq);
+            fprintf(S->log,
+                    "train: %s epoch %d/%d  loss %.4f  train %.2f%%  valid %s  lr %.3g  "
+                    "%.0f samples/s  stage ETA %s\n",
+                    dense ? "dense" : "sparse", e + 1, st->epochs, row->loss, 100 * row->train_acc,
+                    vbuf, lr, sps, eta);
+            fflush(S->log);
+        }
+        run->epoch = e + 1;
+        run->batch = 0;
+        run->ep_loss = 0;
+        run->ep_correct = run->ep_seen = 0;
+        run->ep_train_s = 0;
+        rc = save_checkpoint(S);
+        if (rc != TR_OK) goto done;
+    }
+done:
+    free(perm);
+    return rc;
+}
+
+/* Builds the model of the stage about to start (the dense one, or the sparse one over the
+ * masks), with fresh parameters. */
+static void start_model(session *S, bool dense, int **masks) {
+    const ir_program *ir = S->ir;
+    S->m = tr_model_new(ir, dense, masks, ir->train.seed, S->rows_max, S->o->threads);
+    tr_model_init_params(S->m, ir->train.seed, dense ? 0 : 1);
+}
+
+/* The measurement at the end: selected model, test accuracy, model file, report. */
+static int finish(session *S, rt_report *rep, tr_model **out) {
+    tr_model *m = S->m;
+    tr_run *run = &S->run;
+    if (run->best_param) {
+        memcpy(m->param, run->best_param, m->n_param * sizeof(float));
+        memcpy(m->state, run->best_state, m->n_state * sizeof(float));
+    }
+    if (S->paths.model) {
+        if (tr_model_save(S->paths.model, m, m->param, m->state) != 0 ||
+            tr_write_masks(m, S->paths.masks, S->log) != 0) {
+            fprintf(S->log, "nltc: train: cannot write %s: %s\n", S->paths.model, strerror(errno));
+            return TR_ERR_IO;
+        }
+    }
+    double vq = NAN, tf = NAN, tq = NAN;
+    if (S->d->valid.n > 0) tr_evaluate(m, &S->d->valid, NULL, &vq);
+    if (S->d->test.n > 0) tr_evaluate(m, &S->d->test, &tf, &tq);
+    rep->validation_accuracy = vq;
+    rep->accuracy.flt = tf;
+    rep->accuracy.quantized = tq;
+    rep->best_epoch = run->best_param ? run->best_epoch : run->sparse_epochs;
+    rep->time_s.stage1 = run->stage_s[0];
+    rep->time_s.stage2 = run->stage_s[1];
+    rep->train_samples_per_s =
+        run->sparse_train_s > 0 ? run->sparse_samples / run->sparse_train_s : NAN;
+    if (!S->o->quiet) {
+        fprintf(S->log,
+                "train: selected sparse epoch %d (valid %.2f%%); test: quantized %.2f%%, "
+                "float output %.2f%%; %.1f s\n",
+                rep->best_epoch, 100 * vq, 100 * tq, 100 * tf, run->elapsed);
+        fflush(S->log);
+    }
+    if (out) {
+        *out = m;
+        S->m = NULL;
+    }
+    return TR_OK;
+}
+
+int train_run(const ir_program *ir, const rt_dataset *d, const train_opts *opts, rt_report *rep,
+              tr_model **out) {
+    train_opts defaults;
+    train_opts_init(&defaults);
+    if (!opts) opts = &defaults;
+    session S;
+    memset(&S, 0, sizeof S);
+    S.ir = ir;
+    S.d = d;
+    S.o = opts;
+    S.log = opts->progress ? opts->progress : stderr;
+    if (out) *out = NULL;
+    if (check_model(ir, d, S.log) > 0) return TR_ERR_MODEL;
+    if (paths_init(&S.paths, opts->out_dir, S.log) != 0) {
+        paths_free(&S.paths);
+        return TR_ERR_IO;
+    }
+    S.fp = run_fingerprint(ir, d);
+    S.rows_max = 256;
+    for (int s = 0; s < ir->train.n_stages; s++)
+        if (ir->train.stages[s].batch > S.rows_max) S.rows_max = ir->train.stages[s].batch;
+    /* one BLAS thread per worker: the dense stage splits its sgemms over our own threads */
+    openblas_set_num_threads(1);
+
+    rep->model = ir->model_name;
+    rep->dataset = ir->dataset.name;
+    rep->seed = ir->train.seed;
+    rep->n_train = d->train.n;
+    rep->n_valid = d->valid.n;
+    rep->n_test = d->test.n;
+    rep->llut_count = tr_llut_count(ir);
+    rep->table_bits = tr_table_bits(ir);
+
+    int rc = TR_OK;
+    S.run.best_valid = -1.0;
+    struct stat sb;
+    if (opts->resume && S.paths.ckpt && stat(S.paths.ckpt, &sb) == 0) {
+        rc = tr_ckpt_load(S.paths.ckpt, ir, S.fp, S.rows_max, opts->threads, S.log, &S.run, &S.m);
+        if (rc != TR_OK) {
+            paths_free(&S.paths);
+            return rc;
+        }
+        if (!opts->quiet)
+            fprintf(S.log, "train: resuming at stage %d epoch %d batch %d\n", S.run.stage + 1,
+                    S.run.epoch + 1, S.run.batch);
+    } else if (opts->resume && !opts->quiet && S.paths.ckpt) {
+        fprintf(S.log, "train: no checkpoint in %s; starting from the beginning\n", S.paths.dir);
+    }
+
+    struct sigaction sa, old;
+    if (!opts->no_signal) {
+        g_sigint = 0;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_sigint;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, &old);
+    }
+    S.mark = now_s();
+    bool have_dense = ir->train.stages[0].kind == IR_STAGE_DENSE;
+    bool learned = false;
+    for (int l = 0; l < ir->n_layers; l++)
+        learned |= ir->layers[l].connect == IR_CONNECT_LEARNED;
+    if (learned && !have_dense && !opts->quiet && !S.m)
+        fprintf(S.log, "train: note: connect = learned without a dense stage; using random "
+                       "masks\n");
+
+    while (rc == TR_OK && S.run.stage < ir->train.n_stages) {
+        const ir_stage *st = &ir->train.stages[S.run.stage];
+        bool dense = st->kind == IR_STAGE_DENSE;
+        if (!S.m) start_model(&S, dense, NULL);
+        rc = run_stage(&S);
+        if (rc != TR_OK) break;
+        /* the stage is complete: the last one stays current (a resume with more epochs
+         * continues it), any other hands over to the next */
+        if (S.run.stage == ir->train.n_stages - 1) break;
+        int **masks = NULL;
+        if (dense) {
+            masks = tr_model_masks_from_dense(S.m);
+            tr_model_free(S.m);
+            S.m = NULL;
+        }
+        S.run.stage++;
+        S.run.epoch = S.run.batch = 0;
+        if (!S.m)
+            start_model(&S, false, masks);
+        else
+            reset_optimizer(S.m);
+        if (S.paths.masks && masks && tr_write_masks(S.m, S.paths.masks, S.log) != 0)
+            rc = TR_ERR_IO;
+        if (masks) {
+            for (int l = 0; l < ir->n_layers; l++)
+                free(masks[l]);
+            free(masks);
+        }
+        if (rc == TR_OK && S.m) rc = save_checkpoint(&S);
+    }
+    if (!opts->no_signal) sigaction(SIGINT, &old, NULL);
+    if (rc == TR_OK) rc = finish(&S, rep, out);
+    tr_model_free(S.m);
+    tr_run_free(&S.run);
+    paths_free(&S.paths);
+    return rc;
+}

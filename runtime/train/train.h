@@ -1,0 +1,485 @@
+/* train.h - training, truth-table enumeration and reference codes of NeuraLUT-Assemble models.
+ *
+ * The training runtime reads an ir_program (compiler/ir.h) and an rt_dataset (runtime/rt.h)
+ * and produces a trained quantized model (tr_model). From it come the truth tables
+ * (rt_tables) and the reference codes of a split (rt_codes), both through the one quantized
+ * forward pass that training itself uses: no back end re-implements the arithmetic.
+ *
+ * Sections:
+ *   1. Public API (what the driver and the back ends call).
+ *   2. Files written under OUT/train/ (formats).
+ *   3. Kernels (the layer math as plain *_forward / *_backward functions over flat float
+ *      arrays; exposed for the gradient-check tests and the benchmarks).
+ *   4. Model, pool, optimizer and file internals shared by the files of this folder.
+ *
+ * The method, in brief (see shared/docs/METHOD.md):
+ *   input:   batch norm (affine, per feature), then the IR_Q_HARDTANH signed quantizer.
+ *   L-LUT:   y = fc2(relu(fc_depth(...relu(fc1(x))))) + skip.x + b, then batch norm (one
+ *            channel per L-LUT), then the layer's quantizer (IR_Q_RELU unsigned or
+ *            IR_Q_IDENTITY signed); the dequantized value s*q feeds the next layer.
+ *   loss:    cross-entropy on the dequantized outputs of the last layer.
+ *   stage 1: the "dense" stage. Every IR_CONNECT_LEARNED layer becomes a dense linear layer
+ *            (the L-LUT's skip path over all inputs, one sgemm per layer; no hidden MLP),
+ *            trained with CE + wd*sum_rows(2^(wd1*||row||_1) - 1) over its rows. The mask of
+ *            each L-LUT is then its top-F inputs by |weight|. This is the "skip path alone"
+ *            formulation of the learned grouping: the masks are read from the skip weights,
+ *            as in the public code, at the cost of one sgemm per layer instead of a dense
+ *            fc1 over all inputs (108M weights per MNIST layer).
+ *   stage 2: a fresh sparse model over the masks (the first sparse stage creates it; further
+ *            sparse stages continue training it). The checkpoint with the best validation
+ *            accuracy (ir_train.select) is kept; test accuracy is measured only at the end.
+ *
+ * Quantizer conventions (the peer's, after Brevitas/NeuraLUT): one learned scale per layer,
+ * s = max(|raw|, 1e-4); unsigned q = rint(clamp(z/s, 0, 2^b-1)); signed b>=2
+ * q = rint(clamp(z/s, -2^(b-1), 2^(b-1)-1)); signed 1 bit q = (z/s >= 0) ? +1 : -1. The value
+ * is (float)q*s. The rounding is round-half-to-even. The straight-through estimator passes
+ * the gradient where z/s lies inside the clamp range (|z/s| <= 1 for 1-bit signed); the scale
+ * gets the LSQ-style gradient q - [inside]*z/s. Initial scales: max value / max(qmax, 1) with
+ * max value 1.0 (input), 1.33 (last layer), 1.61 (other layers). Codes as the hardware sees
+ * them: unsigned q; signed q + 2^(b-1) (offset binary); 1-bit signed (q+1)/2.
+ *
+ * Determinism: every random choice (initial weights, random masks, the shuffle of each
+ * epoch) comes from a seeded splitmix64/xoshiro generator keyed by (seed, purpose, stage,
+ * epoch), never rand(). The sparse stage splits L-LUTs over threads and reduces every
+ * cross-L-LUT sum per L-LUT first and then in index order, so its results do not even depend
+ * on the thread count. The dense stage calls OpenBLAS (one BLAS thread per worker, fixed
+ * partition), so it is bit-identical for a fixed thread count on a fixed machine.
+ */
+#ifndef NLTC_TRAIN_H
+#define NLTC_TRAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ir.h"
+#include "rt.h"
+
+/* ==== 1. Public API ============================================================== */
+
+/* How train_run runs (the model and the data come from the IR and the dataset). */
+typedef struct train_opts {
+    const char *out_dir; /* OUT: checkpoints, masks, curve go to OUT/train/; NULL: no files */
+    bool resume;         /* continue from OUT/train/checkpoint.bin when it exists */
+    int threads;         /* worker threads (0 = 2) */
+    FILE *progress;      /* per-epoch progress lines (NULL = stderr) */
+    bool quiet;          /* no progress lines at all */
+    int max_batches;     /* benchmarks: cap on batches per epoch (0 = every batch) */
+    bool no_signal;      /* do not install the SIGINT handler (tests, embedding) */
+} train_opts;
+
+/* A trained quantized model (opaque outside this folder). */
+typedef struct tr_model tr_model;
+
+/* Return codes of train_run and tr_model_load. */
+enum {
+    TR_OK = 0,           /* finished */
+    TR_ERR_MODEL = 1,    /* the IR or the data do not fit together (message printed) */
+    TR_ERR_IO = 2,       /* a file under OUT/train could not be written or read */
+    TR_INTERRUPTED = 130 /* SIGINT: the checkpoint was saved; run again with resume */
+};
+
+/* Sets the defaults: no output folder, 2 threads, progress to stderr. */
+void train_opts_init(train_opts *o);
+
+/* Trains the model of `ir` on `d`: the dense stage (if the IR has one), the masks, the
+ * sparse stage(s), selection on the validation split, then the test accuracy of the selected
+ * model. Fills rep (seed, splits, accuracy.flt/quantized, validation_accuracy, best_epoch,
+ * llut_count, table_bits, time_s.stage1/stage2, train_samples_per_s). On TR_OK and when out
+ * is not NULL, *out receives the selected model (free with tr_model_free). Errors go to the
+ * progress stream. */
+int train_run(const ir_program *ir, const rt_dataset *d, const train_opts *o, rt_report *rep,
+              tr_model **out);
+
+/* Loads the selected model that train_run left in OUT/train/model.bin (for `nltc verify`).
+ * The file must have been written for the same model architecture. threads: as in
+ * train_opts. Errors (naming the file) go to err. */
+int tr_model_load(const ir_program *ir, const char *out_dir, int threads, FILE *err,
+                  tr_model **out);
+
+void tr_model_free(tr_model *m);
+
+/* Enumerates every L-LUT over all 2^(F*b_in) input codes through the quantized forward
+ * pass (the same kernels training uses), multithreaded, into t (address convention of
+ * rt.h; inputs filled from the masks / contiguous wiring). Returns 0. */
+int tr_tabulate(const tr_model *m, rt_tables *t);
+
+/* Runs split s through the quantized model: the input codes and every layer's output codes
+ * (and the labels) into c. Returns 0. */
+int tr_codes(const tr_model *m, const rt_split *s, rt_codes *c);
+
+/* Accuracy of the model on split s (fractions 0..1): *quantized is the argmax of the output
+ * codes (ties: lowest class index); *flt is the argmax of the last layer's values before its
+ * output quantizer (the hidden layers stay quantized, as the model was trained). Either
+ * pointer may be NULL. */
+void tr_evaluate(const tr_model *m, const rt_split *s, double *flt, double *quantized);
+
+/* Number of L-LUTs and the sum of their table sizes in bits (2^(F*b_in) * b_out each). */
+long tr_llut_count(const ir_program *ir);
+long long tr_table_bits(const ir_program *ir);
+
+/* ==== 2. Files under OUT/train/ ===================================================
+ *
+ * checkpoint.bin  the whole training state (written atomically after every epoch and on
+ *                 SIGINT): stage, epoch, batch position, parameters, batch-norm running
+ *                 statistics, Adam moments, the best model so far, the masks, the curve.
+ *                 Binary, host byte order, closed by an FNV-1a checksum; it names the model
+ *                 fingerprint so a resume with another model is refused.
+ * model.bin       the selected sparse model (parameters, running statistics, masks), same
+ *                 container, written at the end of training.
+ * masks.txt       the input masks, text:
+ *                     # nltc masks v1
+ *                     layer <index> <name> in <in_width> out <out_width> fanin <F> <how>
+ *                     <F input indices of L-LUT 0, ascending, space separated>
+ *                     ... one line per L-LUT ...
+ *                 for every layer that is not contiguous; <how> is learned or random.
+ * curve.csv       stage,epoch,loss,train_acc,valid_acc,lr,seconds,samples_per_s
+ *                 one row per epoch; seconds = wall time since the start of training
+ *                 (including evaluation); accuracies are fractions; valid_acc is the
+ *                 quantized model's validation accuracy (empty when there is no
+ *                 validation split).
+ */
+
+/* ==== 3. Kernels ================================================================== */
+
+/* A uniform quantizer's shape (the scale is a parameter). */
+typedef struct tr_qspec {
+    int bits;       /* 1..8 */
+    bool is_signed; /* signed (IR_Q_IDENTITY / IR_Q_HARDTANH) or unsigned (IR_Q_RELU) */
+    bool binary;    /* signed 1 bit: values {-s, +s} */
+    int qmin, qmax; /* integer range of q */
+} tr_qspec;
+
+tr_qspec tr_qspec_make(ir_quant_kind kind, int bits);
+
+#define TR_BN_EPS      1e-5f /* batch-norm epsilon */
+#define TR_BN_MOMENTUM 0.1f  /* running-statistics momentum (PyTorch's convention) */
+
+/* The quantizer's element functions are inline: the per-L-LUT loops over a batch vectorize
+ * through them. Every caller is compiled without FP contraction (see CMakeLists.txt), so each
+ * copy computes the same bits. */
+
+/* Effective scale from the raw parameter: max(|raw|, 1e-4). */
+static inline float tr_q_scale(float raw) {
+    float a = raw < 0.0f ? -raw : raw;
+    return a > 1e-4f ? a : 1e-4f;
+}
+
+/* The integer level q of a pre-quantizer value z (round half to even; NaN -> qmin). */
+static inline int tr_q_int(const tr_qspec *q, float z, float s) {
+    float t = z / s;
+    if (q->binary) return t >= 0.0f ? 1 : -1;
+    float lo = (float)q->qmin, hi = (float)q->qmax;
+    t = t >= lo ? t : lo;
+    t = t <= hi ? t : hi;
+    return (int)__builtin_rintf(t);
+}
+
+/* Dequantized value of level q: (float)q * s. */
+static inline float tr_q_value(int q, float s) {
+    return (float)q * s;
+}
+
+/* Hardware code of level q (offset binary when signed), and back. */
+static inline uint16_t tr_q_code(const tr_qspec *q, int level) {
+    return (uint16_t)(q->binary ? (level > 0) : level - q->qmin);
+}
+
+static inline int tr_q_level(const tr_qspec *q, uint16_t code) {
+    return q->binary ? (code ? 1 : -1) : (int)code + q->qmin;
+}
+
+/* Straight-through backward for one element: dv = dL/d(value); returns dL/dz and adds
+ * dL/ds (the effective scale) to *ds: the level q minus z/s where the gradient passes. */
+static inline float tr_q_backward(const tr_qspec *q, float z, float s, float dv, float *ds) {
+    float t = z / s;
+    bool inside =
+        q->binary ? (t >= -1.0f && t <= 1.0f) : (t >= (float)q->qmin && t <= (float)q->qmax);
+    *ds += dv * ((float)tr_q_int(q, z, s) - (inside ? t : 0.0f));
+    return inside ? dv : 0.0f;
+}
+
+/* dL/d(raw scale) from dL/ds. */
+static inline float tr_q_scale_grad(float raw, float ds) {
+    if (raw <= 1e-4f && raw >= -1e-4f) return 0.0f;
+    return raw > 0 ? ds : -ds;
+}
+
+/* Fully connected rows: y[r][n] = bias[n] + sum_k x[r][k]*w[k][n] (w is [K][N]), then
+ * ReLU when relu. x has row stride ldx, y row stride ldy. */
+void tr_fc_forward(const float *x, int ldx, int R, int K, const float *w, const float *bias, int N,
+                   float *y, int ldy, bool relu);
+/* Backward of the fc with dy (already masked by the ReLU): dw = x^T dy and db = sum_r dy
+ * (both overwritten), dx = dy w^T (overwritten; skipped when dx is NULL). */
+void tr_fc_backward(const float *x, int ldx, int R, int K, const float *w, int N, const float *dy,
+                    int ldy, float *dw, float *db, float *dx, int lddx);
+/* Dot product in a fixed order (16 partial sums, then a fixed tree). */
+float tr_dot(const float *a, const float *b, int n);
+
+/* One L-LUT's sub-network parameters (pointers into a parameter or gradient block). */
+typedef struct tr_lut {
+    float *w1; /* [F][N] fc1 */
+    float *b1; /* [N] */
+    float *wh; /* [depth-1][N][N] deeper hidden layers */
+    float *bh; /* [depth-1][N] */
+    float *w2; /* [N] fc2 */
+    float *ws; /* [F] linear skip */
+    float *b;  /* [1] output bias */
+} tr_lut;
+
+/* Shape of the L-LUTs of one layer. */
+typedef struct tr_shape {
+    int F;     /* inputs */
+    int N;     /* hidden width (0: no MLP) */
+    int depth; /* hidden layers (>= 1 when N > 0) */
+    bool skip; /* linear skip path */
+} tr_shape;
+
+/* Scratch floats tr_subnet_forward/backward need for R rows. */
+size_t tr_subnet_scratch(const tr_shape *sh, int R);
+/* R rounded up to the vector block (16): how many rows the kernels touch. */
+int tr_pad_rows(int R);
+/* y[r] = sub-network(row r) for R rows. x is feature-major: input f of row r is
+ * x[f*ldx + r]; rows R .. tr_pad_rows(R)-1 must be readable (their results are ignored) and
+ * y needs room for tr_pad_rows(R) values. */
+void tr_subnet_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                       float *y, float *scratch);
+/* Gradients of sum_r dy[r]*y[r]: parameter gradients into g (overwritten), input gradients
+ * feature-major into dx[f*lddx + r] (overwritten for r < R; up to tr_pad_rows(R) rows may be
+ * written; NULL: skipped). dy: tr_pad_rows(R) values, zero beyond R. Recomputes the hidden
+ * layer. */
+void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                        const float *dy, const tr_lut *g, float *dx, int lddx, float *scratch);
+/* The one-hidden-layer fast path (simd.c) behind them. */
+void tr_sub1_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R, float *y);
+void tr_sub1_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                      const float *dy, const tr_lut *g, float *dx, int lddx);
+
+/* Batch norm over R values of one channel, training mode: xhat = (y-mean)*istd,
+ * z = gamma*xhat + beta, with the biased variance var; returns mean, var and
+ * istd = 1/sqrt(var+eps). */
+void tr_bn_forward(const float *y, int R, float gamma, float beta, float *xhat, float *z,
+                   float *mean, float *var, float *istd);
+/* Backward of tr_bn_forward: dy from dz (both [R]); dgamma, dbeta overwritten. */
+void tr_bn_backward(const float *xhat, const float *dz, int R, float gamma, float istd, float *dy,
+                    float *dgamma, float *dbeta);
+/* Evaluation mode, one value: gamma*((y-rmean)*(1/sqrt(rvar+eps))) + beta. */
+static inline float tr_bn_eval(float y, float gamma, float beta, float rmean, float rvar) {
+    float is = 1.0f / __builtin_sqrtf(rvar + TR_BN_EPS);
+    return gamma * ((y - rmean) * is) + beta;
+}
+
+/* The hardware regulariser over `rows` rows of `cols` weights:
+ * returns wd * sum_rows (2^(wd1*||row||_1) - 1); the backward adds its gradient to dw. */
+double tr_reg_forward(const float *w, int rows, int cols, double wd, double wd1);
+void tr_reg_backward(const float *w, int rows, int cols, double wd, double wd1, float *dw);
+
+/* Mean softmax cross-entropy of R rows of C logits against labels y; dlogits (may be NULL)
+ * receives d(mean loss)/d(logits). *correct (may be NULL) counts argmax == label. */
+double tr_ce(const float *logits, const int *y, int R, int C, float *dlogits, int *correct);
+
+/* First index of the largest of n values. */
+int tr_argmax_f(const float *v, int n);
+int tr_argmax_u16(const uint16_t *v, int n);
+
+/* ==== 4. Internals shared by the files of runtime/train ========================== */
+
+/* Seeded generator (xoshiro256**, seeded by splitmix64). */
+typedef struct tr_rng {
+    uint64_t s[4]; /* state */
+} tr_rng;
+/* Seeds from (seed, purpose, a, b): independent streams per use. */
+void tr_rng_seed(tr_rng *r, uint64_t seed, uint64_t purpose, uint64_t a, uint64_t b);
+uint64_t tr_rng_next(tr_rng *r);
+/* Uniform in [0, n). */
+uint32_t tr_rng_below(tr_rng *r, uint32_t n);
+/* Uniform float in [-1, 1). */
+float tr_rng_sym(tr_rng *r);
+
+/* A fixed pool of threads: tr_pool_run calls fn(ctx, tid, n) on every thread (the caller
+ * is tid 0) and returns when all have finished. */
+typedef struct tr_pool tr_pool;
+typedef void (*tr_pool_fn)(void *ctx, int tid, int n);
+tr_pool *tr_pool_new(int threads);
+void tr_pool_free(tr_pool *p);
+int tr_pool_threads(const tr_pool *p);
+void tr_pool_run(tr_pool *p, tr_pool_fn fn, void *ctx);
+/* The half-open share [*lo, *hi) of n items for thread tid of nt (fixed partition). */
+void tr_share(int n, int tid, int nt, int *lo, int *hi);
+
+/* One layer of the model. Batch buffers are feature-major: value j of row r is at
+ * [j*ld + r] (ld = the model's leading dimension), so an L-LUT's inputs and outputs over a
+ * batch are contiguous rows the vector kernels read directly. */
+typedef struct tr_layer {
+    char name[64];      /* ir_layer.name */
+    int in, out;        /* input width, L-LUT count */
+    tr_shape sh;        /* L-LUT shape */
+    tr_qspec q;         /* output quantizer */
+    int bits_in;        /* bits of the codes it reads */
+    ir_connect connect; /* how its inputs were chosen */
+    bool dense;         /* stage-1 dense linear layer (reads every input) */
+    bool direct;        /* contiguous with in == out*F: L-LUT o reads inputs o*F .. o*F+F-1 */
+    int *idx;           /* [out*F] input index per slot (NULL when dense) */
+    int *rd_off;        /* [in+1] CSR: readers of each input (masked layers) */
+    int *rd_slot;       /* [out*F] reader slots o*F+f, grouped by input, ascending */
+    /* parameter offsets into the model's blocks (floats) */
+    size_t o_w1, o_b1, o_wh, o_bh, o_w2, o_ws, o_b, o_gamma, o_beta, o_scale, o_wd;
+    size_t o_rmean, o_rvar; /* offsets into the state block */
+    /* batch buffers, [out][ld] unless noted */
+    float *val;      /* dequantized outputs */
+    float *xhat;     /* normalized pre-activations (training) */
+    float *zlast;    /* pre-quantizer values (evaluation; last layer only) */
+    float *ypre;     /* dense layers: pre-norm outputs, then their gradients */
+    float *dval;     /* gradient w.r.t. val */
+    float *dxg;      /* [out*F][ld] masked layers: input gradients per L-LUT slot */
+    float *istd;     /* [out] batch-norm inverse std of the batch (training) */
+    float *ds_part;  /* [out] per-L-LUT scale-gradient partial sums */
+    uint16_t *codes; /* output codes (evaluation) */
+} tr_layer;
+
+struct tr_model {
+    int n_layers;                             /* layers */
+    tr_layer *layers;                         /* [n_layers] */
+    int inputs;                               /* input width */
+    int classes;                              /* output width */
+    tr_qspec in_q;                            /* input quantizer */
+    bool dense;                               /* a stage-1 model (dense learned layers) */
+    size_t o_in_gamma, o_in_beta, o_in_scale; /* input parameters (offsets) */
+    size_t o_in_rmean, o_in_rvar;             /* input running statistics (state offsets) */
+    float *param;                             /* [n_param] all parameters */
+    float *grad;                              /* [n_param] their gradients */
+    float *adam_m;                            /* [n_param] Adam first moments */
+    float *adam_v;                            /* [n_param] Adam second moments */
+    size_t n_param;                           /* parameter count */
+    size_t n_decay;       /* params [0, n_decay) are weights (weight decay applies) */
+    float *state;         /* [n_state] batch-norm running statistics */
+    size_t n_state;       /* state count */
+    uint64_t adam_t;      /* Adam steps taken */
+    int rows_max;         /* most rows of one batch */
+    int ld;               /* leading dimension of batch buffers: rows_max padded to 16 */
+    float *x_in;          /* [inputs][ld] raw input batch */
+    float *in_xhat;       /* [inputs][ld] input batch-norm xhat (training) */
+    float *in_val;        /* [inputs][ld] input quantizer values */
+    float *in_dval;       /* [inputs][ld] gradient w.r.t. in_val */
+    uint16_t *in_codes;   /* [inputs][ld] input codes (evaluation) */
+    float *in_istd;       /* [inputs] */
+    float *in_ds_part;    /* [inputs] */
+    float *logits;        /* [rows_max][classes] the last layer's values, row-major (loss) */
+    float *dlogits;       /* [rows_max][classes] their gradient */
+    int *y;               /* [rows_max] labels of the batch */
+    int threads;          /* thread count */
+    tr_pool *pool;        /* worker threads */
+    float **scratch;      /* [threads] per-thread scratch */
+    size_t scratch_n;     /* floats per thread scratch */
+    uint64_t fingerprint; /* architecture fingerprint (files) */
+};
+
+/* Builds a model for ir: dense (stage 1: learned layers dense) or sparse (masks[l] gives the
+ * input index table of each learned layer; NULL entries / a NULL array: random masks
+ * seeded by seed). rows_max: the largest batch it will run. */
+tr_model *tr_model_new(const ir_program *ir, bool dense, int *const *masks, uint64_t seed,
+                       int rows_max, int threads);
+/* Initial parameter values from the seeded generator (stage: 0 dense, 1 sparse). */
+void tr_model_init_params(tr_model *m, uint64_t seed, int stage);
+/* The parameter (or gradient, with base = grad) slices of L-LUT o of a sparse layer. */
+tr_lut tr_layer_lut(const tr_layer *L, float *base, int o);
+/* Copies rows [i0, i0+R) of split s (through perm when not NULL) into the batch. */
+void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R);
+/* Training forward of rows [0,R) of m->x_in; returns the mean loss; counts correct. */
+double tr_model_forward_train(tr_model *m, int R, int *correct);
+/* Backward after tr_model_forward_train; wd/wd1 > 0 add the regulariser (dense layers). */
+void tr_model_backward(tr_model *m, int R, double wd, double wd1);
+/* The evaluation-mode batch norm and quantizer of L-LUT o of layer l (exactly what the
+ * evaluation pass applies) over sub-network outputs y[0..R): values and codes. */
+void tr_lut_codes(tr_model *m, int l, int o, const float *y, int R, float *val,
+                  uint16_t *codes);
+/* Layer l's sub-networks alone, without batch norm and quantizer (sparse layers; for the
+ * gradient tests of the wiring): y[o*ld + r] from input values in[i*ld + r]; the backward
+ * sets the layer's sub-network parameter gradients and din[i*ld + r] from dy. */
+void tr_layer_subnet_forward(tr_model *m, int l, const float *in, int R, float *y);
+void tr_layer_subnet_backward(tr_model *m, int l, const float *in, int R, const float *dy,
+                              float *din);
+/* Regulariser value of the dense layers. */
+double tr_model_reg(const tr_model *m, double wd, double wd1);
+/* Evaluation forward of rows [0,R) of m->x_in (running statistics): fills values and, when
+ * the code arrays are set, codes; the last layer's pre-quantizer values go to zlast. */
+void tr_model_forward_eval(tr_model *m, int R);
+/* Top-F inputs per L-LUT by |weight| of every dense layer: masks[l] (malloc'd, ascending
+ * per L-LUT) for dense layers, NULL otherwise. */
+int **tr_model_masks_from_dense(const tr_model *m);
+/* Architecture fingerprint of an IR (FNV-1a over the shapes, bits and quantizers). */
+uint64_t tr_ir_fingerprint(const ir_program *ir);
+
+/* One Adam/AdamW step's constants. */
+typedef struct tr_adam {
+    float lr;       /* learning rate */
+    float b1, b2;   /* betas */
+    float c1, c2;   /* bias corrections 1-b1^t, 1-b2^t */
+    float wd;       /* weight decay */
+    bool decoupled; /* AdamW: decay the weight itself, not the gradient */
+} tr_adam;
+/* Counts the step (m->adam_t) and fills a. */
+void tr_adam_begin(tr_adam *a, tr_model *m, const ir_stage *st, double lr);
+/* Updates parameters [i0, i0+n) from their gradients; decay: weight decay applies. */
+void tr_adam_apply(const tr_adam *a, tr_model *m, size_t i0, size_t n, bool decay);
+/* A whole step over the parameter block (after tr_model_backward). */
+void tr_adam_step(tr_model *m, const ir_stage *st, double lr);
+/* Backward and Adam step in one pass: each L-LUT's parameters are updated right after its
+ * gradients are computed, while they are in cache; the results equal tr_model_backward
+ * followed by tr_adam_step. */
+void tr_model_step(tr_model *m, int R, const ir_stage *st, double lr, double wd, double wd1);
+/* Learning rate of a stage at fractional epoch e (0-based) under its schedule. */
+double tr_lr_at(const ir_stage *st, double e);
+
+/* One row of curve.csv. */
+typedef struct tr_curve_row {
+    bool dense;       /* stage kind */
+    int epoch;        /* 1-based within the stage */
+    double loss;      /* mean training loss of the epoch */
+    double train_acc; /* training accuracy (training-mode forward) */
+    double valid_acc; /* validation accuracy of the quantized model (NAN: none) */
+    double lr;        /* learning rate at the end of the epoch */
+    double seconds;   /* wall seconds since the start of training */
+    double sps;       /* training samples per second of the epoch */
+} tr_curve_row;
+
+/* The progress of a training run: everything a resume needs besides the model. */
+typedef struct tr_run {
+    int stage;             /* index of the current stage (the last one once finished) */
+    int epoch;             /* epochs completed in that stage */
+    int batch;             /* batches completed in the current epoch */
+    double ep_loss;        /* current epoch: sum of loss * rows so far */
+    long ep_correct;       /* current epoch: correct training predictions so far */
+    long ep_seen;          /* current epoch: samples so far */
+    double ep_train_s;     /* current epoch: training seconds so far */
+    double elapsed;        /* wall seconds of training so far, over all sessions */
+    double stage_s[2];     /* wall seconds in dense [0] and sparse [1] stages */
+    double sparse_train_s; /* training-only seconds of sparse epochs */
+    long sparse_samples;   /* samples trained in sparse epochs */
+    int sparse_epochs;     /* sparse epochs completed (over all sparse stages) */
+    double best_valid;     /* best validation accuracy so far (-1: none) */
+    int best_epoch;        /* its sparse epoch (1-based, counted over sparse stages) */
+    float *best_param;     /* [n_param] parameters of the best epoch, or NULL */
+    float *best_state;     /* [n_state] running statistics of the best epoch, or NULL */
+    int n_curve;           /* rows of the curve */
+    tr_curve_row *curve;   /* [n_curve] */
+} tr_run;
+
+void tr_run_free(tr_run *r);
+/* Checkpoint of run + model (see section 2). fp: the run fingerprint. */
+int tr_ckpt_save(const char *path, const tr_run *r, const tr_model *m, uint64_t fp);
+/* Loads a checkpoint: rebuilds the model it holds. Errors name the file. */
+int tr_ckpt_load(const char *path, const ir_program *ir, uint64_t fp, int rows_max, int threads,
+                 FILE *err, tr_run *r, tr_model **m);
+/* model.bin: masks, parameters and running statistics (param/state: the blocks to save). */
+int tr_model_save(const char *path, const tr_model *m, const float *param, const float *state);
+/* curve.csv from the run's rows. */
+int tr_write_curve(const char *path, const tr_run *r);
+
+/* Writes path atomically: data to path.tmp, then rename. Returns 0 or -1 (errno set). */
+int tr_write_atomic(const char *path, const void *data, size_t n);
+/* Writes masks.txt for the layers of m that are not contiguous. */
+int tr_write_masks(const tr_model *m, const char *path, FILE *err);
+
+#endif /* NLTC_TRAIN_H */

@@ -1,0 +1,531 @@
+/* test_kernels.c - gradient checks of the training kernels against finite differences.
+ *
+ * Every check perturbs one input or parameter at a time by +-h, takes the central
+ * difference of a scalar loss L = sum(dy * y) (dy random, fixed) computed in double, and
+ * compares it with the kernel's analytic gradient: |analytic - numeric| <= rel * max(|a|,|n|)
+ * + abs. ReLU networks are piecewise linear, so their differences are exact unless a step
+ * crosses a kink; the ReLU tests place every pre-activation away from its kink (see
+ * away_from_kinks), and a coordinate whose one-sided differences disagree is still counted
+ * as a kink and skipped (at most 20% may be). Tolerances are stated per test.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "train.h"
+
+/* ---- Helpers ------------------------------------------------------------------------ */
+
+static uint64_t rng_state = 12345;
+
+static float urand(void) {
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (float)((rng_state >> 40) & 0xffffff) / 16777216.0f * 2.0f - 1.0f;
+}
+
+static void fill(float *p, size_t n, float scale) {
+    for (size_t i = 0; i < n; i++)
+        p[i] = urand() * scale;
+}
+
+/* A loss L(v) of one coordinate's value, the rest fixed. */
+typedef double (*loss_fn)(void *ctx);
+
+/* Checks analytic gradients g[0..n) of the loss with respect to v[0..n) (v is perturbed
+ * in place and restored). Returns the number of coordinates skipped at kinks. */
+static int fd_check(loss_fn f, void *ctx, float *v, const float *g, int n, float h, double rel,
+                    double abs_tol, const char *what) {
+    /* smooth functions (large steps) have one-sided slopes that differ by about h*f'' */
+    double kink = h >= 1e-2f ? 1e-3 : 1e-1;
+    int skipped = 0;
+    for (int i = 0; i < n; i++) {
+        float keep = v[i];
+        double f0 = f(ctx);
+        v[i] = keep + h;
+        double p1 = f(ctx);
+        v[i] = keep - h;
+        double m1 = f(ctx);
+        v[i] = keep;
+        double n1 = (p1 - m1) / (2.0 * h);
+        /* one-sided slopes differ by the slope change of a kink inside the step */
+        if (fabs((p1 - f0) - (f0 - m1)) / h > kink * (1.0 + fabs(n1))) {
+            skipped++;
+            continue;
+        }
+        double a = g[i];
+        double tol = rel * fmax(fabs(a), fabs(n1)) + abs_tol;
+        ck_assert_msg(fabs(a - n1) <= tol, "%s[%d]: analytic %.7g, numeric %.7g (tol %.3g)", what,
+                      i, a, n1, tol);
+    }
+    ck_assert_msg(skipped * 5 <= n, "%s: %d of %d coordinates at kinks", what, skipped, n);
+    return skipped;
+}
+
+/* Biases of magnitude 1..2 (random sign) and small weights keep every ReLU pre-activation
+ * at least 0.4 away from its kink for inputs in [-1,1]: the differences are then exact,
+ * with about half the units active and half inactive. */
+static void away_from_kinks(float *w, size_t nw, float *b, size_t nb, float wscale) {
+    fill(w, nw, wscale);
+    for (size_t i = 0; i < nb; i++) {
+        float u = urand();
+        b[i] = (u < 0 ? -1.0f : 1.0f) * (1.0f + fabsf(urand()));
+    }
+}
+
+/* ---- Fully connected rows and ReLU -------------------------------------------------- */
+
+/* A layer of fc rows: x [R][K], w [K][N], b [N]; L = sum dy * fc(x) */
+typedef struct fc_case {
+    int R, K, N;
+    bool relu;
+    float *x, *w, *b, *y, *dy;
+} fc_case;
+
+static double fc_loss(void *vc) {
+    fc_case *c = vc;
+    tr_fc_forward(c->x, c->K, c->R, c->K, c->w, c->b, c->N, c->y, c->N, c->relu);
+    double s = 0;
+    for (int i = 0; i < c->R * c->N; i++)
+        s += (double)c->dy[i] * c->y[i];
+    return s;
+}
+
+static void fc_check(bool relu) {
+    fc_case c = {5, 7, 37, relu, NULL, NULL, NULL, NULL, NULL};
+    c.x = malloc(sizeof(float) * c.R * c.K);
+    c.w = malloc(sizeof(float) * c.K * c.N);
+    c.b = malloc(sizeof(float) * c.N);
+    c.y = malloc(sizeof(float) * c.R * c.N);
+    c.dy = malloc(sizeof(float) * c.R * c.N);
+    fill(c.x, (size_t)c.R * c.K, 1);
+    away_from_kinks(c.w, (size_t)c.K * c.N, c.b, (size_t)c.N, 0.08f);
+    fill(c.dy, (size_t)c.R * c.N, 1);
+    float *dw = malloc(sizeof(float) * c.K * c.N), *db = malloc(sizeof(float) * c.N);
+    float *dx = malloc(sizeof(float) * c.R * c.K), *dyr = malloc(sizeof(float) * c.R * c.N);
+    /* the backward takes dy already masked by the ReLU */
+    tr_fc_forward(c.x, c.K, c.R, c.K, c.w, c.b, c.N, c.y, c.N, relu);
+    for (int i = 0; i < c.R * c.N; i++)
+        dyr[i] = (!relu || c.y[i] > 0) ? c.dy[i] : 0.0f;
+    tr_fc_backward(c.x, c.K, c.R, c.K, c.w, c.N, dyr, c.N, dw, db, dx, c.K);
+    /* piecewise linear and away from kinks: exact differences up to float rounding of y;
+     * step 5e-2, tolerance 1e-3 relative + 3e-4 */
+    fd_check(fc_loss, &c, c.w, dw, c.K * c.N, 5e-2f, 1e-3, 3e-4, "fc dw");
+    fd_check(fc_loss, &c, c.b, db, c.N, 5e-2f, 1e-3, 3e-4, "fc db");
+    fd_check(fc_loss, &c, c.x, dx, c.R * c.K, 5e-2f, 1e-3, 3e-4, "fc dx");
+    free(c.x), free(c.w), free(c.b), free(c.y), free(c.dy), free(dw), free(db), free(dx), free(dyr);
+}
+
+START_TEST(test_fc_grad) {
+    fc_check(false);
+}
+END_TEST
+
+START_TEST(test_relu_grad) {
+    fc_check(true);
+}
+END_TEST
+
+/* ---- The sub-network (fc1, ReLU, fc2, skip) ----------------------------------------- */
+
+typedef struct sub_case {
+    tr_shape sh;
+    int R, ld;
+    float *param, *grad; /* one block: w1 b1 wh bh w2 ws b */
+    size_t n;
+    tr_lut p, g;
+    float *x, *y, *dy, *dx, *scratch;
+} sub_case;
+
+static tr_lut slice(float *base, const tr_shape *sh) {
+    size_t F = (size_t)sh->F, N = (size_t)sh->N;
+    size_t D = sh->depth > 1 ? (size_t)sh->depth - 1 : 0;
+    tr_lut p;
+    p.w1 = base;
+    p.b1 = p.w1 + F * N;
+    p.wh = p.b1 + N;
+    p.bh = p.wh + D * N * N;
+    p.w2 = p.bh + D * N;
+    p.ws = p.w2 + N;
+    p.b = p.ws + F;
+    return p;
+}
+
+static double sub_loss(void *vc) {
+    sub_case *c = vc;
+    tr_subnet_forward(&c->sh, &c->p, c->x, c->ld, c->R, c->y, c->scratch);
+    double s = 0;
+    for (int r = 0; r < c->R; r++)
+        s += (double)c->dy[r] * c->y[r];
+    return s;
+}
+
+static void sub_check(int F, int N, int depth, bool skip, int R) {
+    sub_case c;
+    memset(&c, 0, sizeof c);
+    c.sh.F = F;
+    c.sh.N = N;
+    c.sh.depth = depth;
+    c.sh.skip = skip;
+    c.R = R;
+    c.ld = tr_pad_rows(R);
+    size_t D = depth > 1 ? (size_t)depth - 1 : 0;
+    c.n = (size_t)F * N + N + D * N * N + D * N + N + F + 1;
+    c.param = malloc(sizeof(float) * c.n);
+    c.grad = malloc(sizeof(float) * c.n);
+    fill(c.param, c.n, 0.5f);
+    c.p = slice(c.param, &c.sh);
+    away_from_kinks(c.p.w1, (size_t)F * N, c.p.b1, (size_t)N, 0.6f / (float)F);
+    away_from_kinks(c.p.wh, D * N * N, c.p.bh, D * N, 0.5f / (float)(N > 0 ? N : 1));
+    c.g = slice(c.grad, &c.sh);
+    c.x = calloc((size_t)F * c.ld, sizeof(float));
+    for (int k = 0; k < F; k++)
+        fill(c.x + (size_t)k * c.ld, (size_t)R, 1);
+    c.y = malloc(sizeof(float) * c.ld);
+    c.dy = calloc((size_t)c.ld, sizeof(float));
+    fill(c.dy, (size_t)R, 1);
+    c.dx = malloc(sizeof(float) * F * c.ld);
+    c.scratch = malloc(sizeof(float) * (tr_subnet_scratch(&c.sh, R) + 1));
+    tr_subnet_backward(&c.sh, &c.p, c.x, c.ld, R, c.dy, &c.g, c.dx, c.ld, c.scratch);
+    char what[64];
+    snprintf(what, sizeof what, "subnet F=%d N=%d depth=%d params", F, N, depth);
+    fd_check(sub_loss, &c, c.param, c.grad, (int)c.n - (skip ? 0 : F + 1), 5e-2f, 1e-3, 3e-4, what);
+    if (!skip) /* the skip weights are unused: their gradient is whatever; bias still */
+        fd_check(sub_loss, &c, c.p.b, c.g.b, 1, 5e-2f, 1e-3, 3e-4, what);
+    for (int k = 0; k < F; k++) {
+        snprintf(what, sizeof what, "subnet F=%d N=%d dx[%d]", F, N, k);
+        fd_check(sub_loss, &c, c.x + (size_t)k * c.ld, c.dx + (size_t)k * c.ld, R, 1e-2f, 1e-3,
+                 1e-4, what);
+    }
+    free(c.param), free(c.grad), free(c.x), free(c.y), free(c.dy), free(c.dx), free(c.scratch);
+}
+
+START_TEST(test_subnet_grad) {
+    sub_check(6, 64, 1, true, 20); /* the paper's L-LUT (vector fast path) */
+    sub_check(3, 21, 1, true, 7);  /* odd widths: partial vectors */
+    sub_check(11, 16, 1, true, 5); /* fan-in beyond the specialised cases */
+    sub_check(4, 12, 2, true, 6);  /* a deeper sub-network (generic path) */
+}
+END_TEST
+
+START_TEST(test_skip_grad) {
+    sub_check(5, 0, 0, true, 9);   /* the linear skip alone */
+    sub_check(5, 16, 1, false, 9); /* no skip: the MLP alone */
+}
+END_TEST
+
+/* Rows are independent: a row's output does not depend on the batch around it (the
+ * property that makes truth tables equal to the model). */
+START_TEST(test_subnet_rows_independent) {
+    tr_shape sh = {6, 64, 1, true};
+    size_t n = 6 * 64 + 64 + 64 + 6 + 1;
+    float *param = malloc(sizeof(float) * n);
+    fill(param, n, 0.5f);
+    tr_lut p = slice(param, &sh);
+    int R = 37, ld = tr_pad_rows(R);
+    float *x = calloc((size_t)6 * ld, sizeof(float)), *y = malloc(sizeof(float) * ld);
+    fill(x, (size_t)6 * ld, 1);
+    tr_subnet_forward(&sh, &p, x, ld, R, y, NULL);
+    for (int r = 0; r < R; r++) {
+        float one[6 * 16] = {0}, y1[16];
+        for (int k = 0; k < 6; k++)
+            one[k * 16] = x[(size_t)k * ld + r];
+        tr_subnet_forward(&sh, &p, one, 16, 1, y1, NULL);
+        ck_assert_msg(memcmp(&y1[0], &y[r], sizeof(float)) == 0, "row %d differs alone", r);
+    }
+    free(param), free(x), free(y);
+}
+END_TEST
+
+/* ---- Batch norm --------------------------------------------------------------------- */
+
+typedef struct bn_case {
+    int R;
+    float *y, gamma, beta, *xhat, *z, *dz;
+} bn_case;
+
+static double bn_loss(void *vc) {
+    bn_case *c = vc;
+    float mean, var, istd;
+    tr_bn_forward(c->y, c->R, c->gamma, c->beta, c->xhat, c->z, &mean, &var, &istd);
+    double s = 0;
+    for (int r = 0; r < c->R; r++)
+        s += (double)c->dz[r] * c->z[r];
+    return s;
+}
+
+START_TEST(test_bn_grad) {
+    bn_case c = {16, NULL, 1.3f, -0.2f, NULL, NULL, NULL};
+    c.y = malloc(sizeof(float) * c.R);
+    c.xhat = malloc(sizeof(float) * c.R);
+    c.z = malloc(sizeof(float) * c.R);
+    c.dz = malloc(sizeof(float) * c.R);
+    fill(c.y, (size_t)c.R, 2);
+    fill(c.dz, (size_t)c.R, 1);
+    float mean, var, istd, dg, db, *dy = malloc(sizeof(float) * c.R);
+    tr_bn_forward(c.y, c.R, c.gamma, c.beta, c.xhat, c.z, &mean, &var, &istd);
+    ck_assert_float_eq_tol(var * istd * istd, 1.0f, 1e-4f);
+    tr_bn_backward(c.xhat, c.dz, c.R, c.gamma, istd, dy, &dg, &db);
+    /* smooth: step 1e-3, tolerance 2e-3 relative + 2e-4 (float rounding of the sums) */
+    fd_check(bn_loss, &c, c.y, dy, c.R, 1e-3f, 2e-3, 2e-4, "bn dy");
+    fd_check(bn_loss, &c, &c.gamma, &dg, 1, 1e-3f, 2e-3, 2e-4, "bn dgamma");
+    fd_check(bn_loss, &c, &c.beta, &db, 1, 1e-3f, 2e-3, 2e-4, "bn dbeta");
+    free(c.y), free(c.xhat), free(c.z), free(c.dz), free(dy);
+}
+END_TEST
+
+/* ---- Quantizers through their straight-through estimators --------------------------- *
+ * The STE treats the rounding as the identity: around a point (z0, s0) the quantizer's
+ * value behaves like g(z, s) = s * (clamp(z/s) + c) with the rounding offset
+ * c = q0 - clamp(z0/s0) frozen (hard-tanh clamp to [-1,1] for 1-bit signed). Its exact
+ * derivatives are what tr_q_backward must return. */
+
+typedef struct q_case {
+    tr_qspec q;
+    float z, raw, c; /* point, raw scale, frozen rounding offset */
+} q_case;
+
+static double q_clamped(const q_case *c, double t) {
+    double lo = c->q.binary ? -1.0 : c->q.qmin, hi = c->q.binary ? 1.0 : c->q.qmax;
+    return t < lo ? lo : (t > hi ? hi : t);
+}
+
+static double q_loss(void *vc) {
+    q_case *c = vc;
+    double s = tr_q_scale(c->raw);
+    return s * (q_clamped(c, c->z / s) + c->c);
+}
+
+static void q_check(ir_quant_kind kind, int bits) {
+    tr_qspec q = tr_qspec_make(kind, bits);
+    for (int i = 0; i < 200; i++) {
+        q_case c = {q, urand() * 3.0f * (float)(q.qmax > 1 ? q.qmax : 1), 0.0f, 0.0f};
+        c.raw = (0.4f + urand() * 0.3f) * (i % 2 ? 1.0f : -1.0f); /* negative raw too */
+        float s = tr_q_scale(c.raw);
+        double t = c.z / s;
+        /* stay clear of the clamp corners, where the surrogate itself has a kink */
+        double lo = q.binary ? -1.0 : q.qmin, hi = q.binary ? 1.0 : q.qmax;
+        if (fabs(t - lo) < 0.05 || fabs(t - hi) < 0.05) continue;
+        int level = tr_q_int(&q, c.z, s);
+        c.c = (float)(level - q_clamped(&c, t));
+        /* the forward value is s*q, and equals the surrogate at the point */
+        ck_assert_float_eq_tol((float)q_loss(&c), tr_q_value(level, s), 1e-5f);
+        ck_assert_int_ge(level, q.qmin);
+        ck_assert_int_le(level, q.qmax);
+        float ds = 0.0f;
+        float dz = tr_q_backward(&q, c.z, s, 1.0f, &ds);
+        float draw = tr_q_scale_grad(c.raw, ds);
+        /* piecewise linear surrogate: tolerance 1e-3 relative + 1e-4 */
+        fd_check(q_loss, &c, &c.z, &dz, 1, 1e-3f, 1e-3, 1e-4, "quant dz");
+        fd_check(q_loss, &c, &c.raw, &draw, 1, 1e-3f, 1e-3, 1e-4, "quant dscale");
+    }
+}
+
+START_TEST(test_quant_relu_grad) {
+    q_check(IR_Q_RELU, 1);
+    q_check(IR_Q_RELU, 3);
+}
+END_TEST
+
+START_TEST(test_quant_identity_grad) {
+    q_check(IR_Q_IDENTITY, 1); /* binary +-s */
+    q_check(IR_Q_IDENTITY, 4);
+    q_check(IR_Q_IDENTITY, 8);
+}
+END_TEST
+
+START_TEST(test_quant_hardtanh_grad) {
+    q_check(IR_Q_HARDTANH, 1);
+    q_check(IR_Q_HARDTANH, 2);
+}
+END_TEST
+
+/* Codes are what the hardware sees: unsigned q; signed offset binary; 1-bit signed 0/1. */
+START_TEST(test_quant_codes) {
+    tr_qspec u = tr_qspec_make(IR_Q_RELU, 2), sg = tr_qspec_make(IR_Q_IDENTITY, 3),
+             b = tr_qspec_make(IR_Q_HARDTANH, 1);
+    ck_assert_int_eq(tr_q_int(&u, -5.0f, 1.0f), 0);
+    ck_assert_int_eq(tr_q_int(&u, 2.5f, 1.0f), 2); /* half to even */
+    ck_assert_int_eq(tr_q_int(&u, 9.0f, 1.0f), 3);
+    ck_assert_int_eq(tr_q_int(&sg, -9.0f, 0.5f), -4);
+    ck_assert_int_eq(tr_q_code(&sg, -4), 0);
+    ck_assert_int_eq(tr_q_code(&sg, 3), 7);
+    ck_assert_int_eq(tr_q_level(&sg, 5), 1);
+    ck_assert_int_eq(tr_q_int(&b, -0.001f, 1.0f), -1);
+    ck_assert_int_eq(tr_q_int(&b, 0.0f, 1.0f), 1);
+    ck_assert_int_eq(tr_q_code(&b, -1), 0);
+    ck_assert_int_eq(tr_q_level(&b, 1), 1);
+    ck_assert_int_eq(tr_q_int(&u, NAN, 1.0f), 0);
+    for (int c = 0; c < 8; c++)
+        ck_assert_int_eq(tr_q_code(&sg, tr_q_level(&sg, (uint16_t)c)), c);
+}
+END_TEST
+
+/* ---- Regulariser and loss ----------------------------------------------------------- */
+
+typedef struct reg_case {
+    float *w;
+    int rows, cols;
+    double wd, wd1;
+} reg_case;
+
+static double reg_loss(void *vc) {
+    reg_case *c = vc;
+    return tr_reg_forward(c->w, c->rows, c->cols, c->wd, c->wd1);
+}
+
+START_TEST(test_reg_grad) {
+    reg_case c = {NULL, 4, 30, 8e-2, 0.3};
+    c.w = malloc(sizeof(float) * 120);
+    fill(c.w, 120, 1);
+    for (int i = 0; i < 120; i++) /* away from the kink of |w| at 0 */
+        if (fabsf(c.w[i]) < 0.05f) c.w[i] = 0.1f;
+    float *g = calloc(120, sizeof(float));
+    tr_reg_backward(c.w, c.rows, c.cols, c.wd, c.wd1, g);
+    /* value: wd * sum_rows (2^(wd1*||row||_1) - 1) */
+    double want = 0;
+    for (int i = 0; i < 4; i++) {
+        double l1 = 0;
+        for (int j = 0; j < 30; j++)
+            l1 += fabs(c.w[i * 30 + j]);
+        want += pow(2.0, 0.3 * l1) - 1;
+    }
+    ck_assert_double_eq_tol(reg_loss(&c), 8e-2 * want, 1e-9);
+    /* smooth: step 1e-3, tolerance 1e-3 relative + 1e-6 */
+    fd_check(reg_loss, &c, c.w, g, 120, 1e-3f, 1e-3, 1e-6, "regulariser");
+    free(c.w), free(g);
+}
+END_TEST
+
+typedef struct ce_case {
+    float *l;
+    int *y;
+} ce_case;
+
+static double ce_loss(void *vc) {
+    ce_case *c = vc;
+    return tr_ce(c->l, c->y, 3, 5, NULL, NULL);
+}
+
+START_TEST(test_ce_grad) {
+    float l[15], g[15];
+    int y[3] = {0, 4, 2}, ok;
+    fill(l, 15, 3);
+    ce_case c = {l, y};
+    tr_ce(l, y, 3, 5, g, &ok);
+    ck_assert_int_ge(ok, 0);
+    fd_check(ce_loss, &c, l, g, 15, 1e-3f, 2e-3, 1e-5, "cross-entropy");
+}
+END_TEST
+
+/* ---- Wiring: a support level and a masked level, through the model's own routing ---- */
+
+typedef struct wire_case {
+    tr_model *m;
+    int l, R;
+    float *in, *y, *dy;
+} wire_case;
+
+static double wire_loss(void *vc) {
+    wire_case *c = vc;
+    tr_layer_subnet_forward(c->m, c->l, c->in, c->R, c->y);
+    const tr_layer *L = &c->m->layers[c->l];
+    double s = 0;
+    for (int o = 0; o < L->out; o++)
+        for (int r = 0; r < c->R; r++)
+            s += (double)c->dy[(size_t)o * c->m->ld + r] * c->y[(size_t)o * c->m->ld + r];
+    return s;
+}
+
+static void wire_check(int l) {
+    fx_net n;
+    memset(&n, 0, sizeof n);
+    n.n_layers = 3;
+    int w[] = {10, 12, 4, 2};
+    int sup[] = {0, 1, 0};
+    memcpy(n.widths, w, sizeof w);
+    memcpy(n.support, sup, sizeof sup);
+    n.bits_in = n.bits_hidden = n.bits_support = 2;
+    n.bits_out = 4;
+    n.fanin_in = 4;
+    n.fanin_hidden = 3;
+    n.fanin_support = 3;
+    n.hidden = 8;
+    n.depth = 1;
+    n.lut_skip = true;
+    n.tree_skip = true;
+    n.connect = IR_CONNECT_RANDOM;
+    ir_stage st = fx_stage(IR_STAGE_SPARSE, 1, 8, 1e-3);
+    ir_program *ir = fx_program(&n, &st, 1, 3);
+    tr_model *m = tr_model_new(ir, false, NULL, 3, 8, 2);
+    tr_model_init_params(m, 3, 1);
+    const tr_layer *L = &m->layers[l];
+    wire_case c = {m, l, 6, NULL, NULL, NULL};
+    size_t ld = (size_t)m->ld;
+    c.in = calloc((size_t)L->in * ld, sizeof(float));
+    c.y = calloc((size_t)L->out * ld, sizeof(float));
+    c.dy = calloc((size_t)L->out * ld, sizeof(float));
+    float *din = calloc((size_t)L->in * ld, sizeof(float));
+    for (int i = 0; i < L->in; i++)
+        fill(c.in + i * ld, (size_t)c.R, 1);
+    for (int o = 0; o < L->out; o++) {
+        tr_lut q = tr_layer_lut(L, m->param, o);
+        away_from_kinks(q.w1, (size_t)L->sh.F * L->sh.N, q.b1, (size_t)L->sh.N,
+                        0.6f / (float)L->sh.F);
+    }
+    for (int o = 0; o < L->out; o++)
+        fill(c.dy + o * ld, (size_t)c.R, 1);
+    tr_layer_subnet_backward(m, l, c.in, c.R, c.dy, din);
+    /* the layer's input gradients, input by input, row by row */
+    for (int i = 0; i < L->in; i++)
+        fd_check(wire_loss, &c, c.in + i * ld, din + i * ld, c.R, 5e-2f, 1e-3, 3e-4,
+                 L->direct ? "support level din" : "masked level din");
+    /* and the parameter gradients of one L-LUT */
+    tr_lut p = tr_layer_lut(L, m->param, 1), g = tr_layer_lut(L, m->grad, 1);
+    fd_check(wire_loss, &c, p.w1, g.w1, L->sh.F * L->sh.N, 5e-2f, 1e-3, 3e-4, "layer w1");
+    fd_check(wire_loss, &c, p.ws, g.ws, L->sh.F, 5e-2f, 1e-3, 3e-4, "layer ws");
+    free(c.in), free(c.y), free(c.dy), free(din);
+    tr_model_free(m);
+    fx_program_free(ir);
+}
+
+START_TEST(test_support_level_grad) {
+    wire_check(1); /* 12 -> 4, F=3: L-LUT j reads 3j..3j+2 */
+}
+END_TEST
+
+START_TEST(test_masked_level_grad) {
+    wire_check(0); /* 10 -> 12, F=4 random masks: inputs read 0..n times */
+}
+END_TEST
+
+static Suite *kernels_suite(void) {
+    Suite *s = suite_create("train_kernels");
+    TCase *tc = tcase_create("grad");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_fc_grad);
+    tcase_add_test(tc, test_relu_grad);
+    tcase_add_test(tc, test_subnet_grad);
+    tcase_add_test(tc, test_skip_grad);
+    tcase_add_test(tc, test_subnet_rows_independent);
+    tcase_add_test(tc, test_bn_grad);
+    tcase_add_test(tc, test_quant_relu_grad);
+    tcase_add_test(tc, test_quant_identity_grad);
+    tcase_add_test(tc, test_quant_hardtanh_grad);
+    tcase_add_test(tc, test_quant_codes);
+    tcase_add_test(tc, test_reg_grad);
+    tcase_add_test(tc, test_ce_grad);
+    tcase_add_test(tc, test_support_level_grad);
+    tcase_add_test(tc, test_masked_level_grad);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) {
+    SRunner *sr = srunner_create(kernels_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,531 @@
+/* test_train.c - training end to end on small synthetic tasks: an XOR-like task reaches
+ * 100%, the dense stage finds the informative inputs, runs are deterministic, the truth
+ * tables equal the quantized model sample for sample, a run stopped by SIGINT resumes to
+ * exactly the same result, and the files under OUT/train are right.
+ */
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "train.h"
+
+/* ---- Helpers ------------------------------------------------------------------------ */
+
+/* XOR of the signs of inputs 0 and 1 among `inputs`; n train, n/4 validation and test. */
+static void parity_data(rt_dataset *d, int inputs, int n, uint64_t seed) {
+    memset(d, 0, sizeof *d);
+    d->inputs = inputs;
+    d->classes = 2;
+    fx_parity_split(&d->train, n, inputs, 2, seed);
+    fx_parity_split(&d->valid, n / 4, inputs, 2, seed + 1);
+    fx_parity_split(&d->test, n / 4, inputs, 2, seed + 2);
+}
+
+/* inputs -> w1 (leaves, fan-in f1) -> classes (one tree level of fan-in w1/classes) */
+static fx_net two_level(int inputs, int w1, int f1, int classes, int N, ir_connect connect) {
+    fx_net n;
+    memset(&n, 0, sizeof n);
+    n.n_layers = 2;
+    n.widths[0] = inputs;
+    n.widths[1] = w1;
+    n.widths[2] = classes;
+    n.support[1] = 1;
+    n.bits_in = 1;
+    n.bits_hidden = n.bits_support = 2;
+    n.bits_out = 4;
+    n.fanin_in = n.fanin_hidden = f1;
+    n.fanin_support = w1 / classes;
+    n.hidden = N;
+    n.depth = 1;
+    n.lut_skip = true;
+    n.tree_skip = true;
+    n.connect = connect;
+    return n;
+}
+
+/* A four-layer model with masked and support levels, 2-bit inputs and 3-bit codes. */
+static ir_program *small_program(int sparse_epochs, int dense_epochs, uint64_t seed) {
+    fx_net n;
+    memset(&n, 0, sizeof n);
+    n.n_layers = 4;
+    int w[] = {12, 24, 8, 8, 2};
+    int sup[] = {0, 1, 0, 1};
+    memcpy(n.widths, w, sizeof w);
+    memcpy(n.support, sup, sizeof sup);
+    n.bits_in = 2;
+    n.bits_hidden = 2;
+    n.bits_support = 3;
+    n.bits_out = 4;
+    n.fanin_in = 4;
+    n.fanin_hidden = 3;
+    n.fanin_support = 3; /* 24 -> 8 */
+    n.hidden = 16;
+    n.depth = 1;
+    n.lut_skip = true;
+    n.tree_skip = true;
+    n.connect = IR_CONNECT_LEARNED;
+    ir_stage st[2] = {fx_stage(IR_STAGE_DENSE, dense_epochs, 16, 3e-3),
+                      fx_stage(IR_STAGE_SPARSE, sparse_epochs, 16, 3e-3)};
+    st[0].wd = 1e-3;
+    st[0].wd1 = 0.05;
+    /* layer 3 reads 8 values in groups of 4 */
+    ir_program *ir =
+        dense_epochs > 0 ? fx_program(&n, st, 2, seed) : fx_program(&n, st + 1, 1, seed);
+    ir->layers[3].fanin = 4;
+    ir->layers[3].in_width = 8;
+    return ir;
+}
+
+static train_opts quiet_opts(int threads) {
+    train_opts o;
+    train_opts_init(&o);
+    o.threads = threads;
+    o.quiet = true;
+    o.no_signal = true;
+    return o;
+}
+
+static char *temp_dir(void) {
+    char *p = strdup("/tmp/nltc_train_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(p));
+    return p;
+}
+
+static void remove_dir(const char *dir) {
+    const char *files[] = {"checkpoint.bin", "model.bin", "masks.txt", "curve.csv",
+                           "checkpoint.bin.tmp"};
+    char path[512];
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(path, sizeof path, "%s/train/%s", dir, files[i]);
+        remove(path);
+    }
+    snprintf(path, sizeof path, "%s/train", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+
+static bool same_params(const tr_model *a, const tr_model *b) {
+    return a->n_param == b->n_param && a->n_state == b->n_state &&
+           memcmp(a->param, b->param, a->n_param * sizeof(float)) == 0 &&
+           memcmp(a->state, b->state, a->n_state * sizeof(float)) == 0;
+}
+
+static bool same_tables(const rt_tables *a, const rt_tables *b) {
+    if (a->n_layers != b->n_layers) return false;
+    for (int l = 0; l < a->n_layers; l++) {
+        const rt_table_layer *x = &a->layers[l], *y = &b->layers[l];
+        size_t n = (size_t)x->n_lut << (x->fanin * x->bits_in);
+        if (x->n_lut != y->n_lut || memcmp(x->codes, y->codes, n * sizeof(uint16_t)) != 0 ||
+            memcmp(x->inputs, y->inputs, (size_t)x->n_lut * x->fanin * sizeof(int)) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* ---- Learning ----------------------------------------------------------------------- */
+
+START_TEST(test_xor_reaches_100) {
+    rt_dataset d;
+    parity_data(&d, 4, 1024, 7);
+    fx_net n = two_level(4, 4, 4, 2, 16, IR_CONNECT_RANDOM); /* F = 4 of 4 inputs */
+    ir_stage st = fx_stage(IR_STAGE_SPARSE, 30, 32, 1e-2);
+    ir_program *ir = fx_program(&n, &st, 1, 1);
+    train_opts o = quiet_opts(2);
+    rt_report rep;
+    rt_report_init(&rep);
+    tr_model *m = NULL;
+    ck_assert_int_eq(train_run(ir, &d, &o, &rep, &m), TR_OK);
+    ck_assert_double_eq(rep.accuracy.quantized, 1.0);
+    ck_assert_double_eq(rep.validation_accuracy, 1.0);
+    ck_assert_int_eq(rep.n_train, 1024);
+    ck_assert_int_eq(rep.llut_count, 6);
+    ck_assert_int_eq(rep.table_bits, 4 * 16 * 2 + 2 * 16 * 4);
+    ck_assert(rep.best_epoch >= 1 && rep.best_epoch <= 30);
+    tr_model_free(m);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+/* label = [x3 + x7 > 0] among 16 inputs: the dense stage must pick inputs 3 and 7 */
+START_TEST(test_dense_stage_finds_inputs) {
+    rt_dataset d;
+    memset(&d, 0, sizeof d);
+    d.inputs = 16;
+    d.classes = 2;
+    rt_split *sp[3] = {&d.train, &d.valid, &d.test};
+    int sizes[3] = {1024, 256, 256};
+    for (int k = 0; k < 3; k++) {
+        fx_random_split(sp[k], sizes[k], 16, 2, 30 + k);
+        for (int i = 0; i < sizes[k]; i++)
+            sp[k]->y[i] = sp[k]->x[i * 16 + 3] + sp[k]->x[i * 16 + 7] > 0;
+    }
+    fx_net n = two_level(16, 8, 2, 2, 16, IR_CONNECT_LEARNED);
+    n.bits_in = 2;
+    ir_stage st[2] = {fx_stage(IR_STAGE_DENSE, 8, 32, 1e-2),
+                      fx_stage(IR_STAGE_SPARSE, 10, 32, 1e-2)};
+    st[0].wd = 1e-3;
+    st[0].wd1 = 0.1;
+    ir_program *ir = fx_program(&n, st, 2, 5);
+    train_opts o = quiet_opts(2);
+    rt_report rep;
+    rt_report_init(&rep);
+    tr_model *m = NULL;
+    ck_assert_int_eq(train_run(ir, &d, &o, &rep, &m), TR_OK);
+    const tr_layer *L = &m->layers[0];
+    ck_assert_int_eq(L->connect, IR_CONNECT_LEARNED);
+    /* random masks of 2 of 16 inputs: 1.9 of 8 L-LUTs read input 3 or 7, 0.07 read both;
+     * (L-LUTs the next level ignores get no signal and keep arbitrary masks) */
+    int one = 0, both = 0;
+    for (int j = 0; j < L->out; j++) {
+        int a = L->idx[2 * j], b = L->idx[2 * j + 1];
+        one += a == 3 || a == 7 || b == 3 || b == 7;
+        both += a == 3 && b == 7;
+    }
+    ck_assert_int_ge(one, 5);
+    ck_assert_int_ge(both, 3);
+    ck_assert(rep.accuracy.quantized >= 0.9);
+    ck_assert(rep.time_s.stage1 > 0 && rep.time_s.stage2 > 0);
+    tr_model_free(m);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+/* ---- Determinism -------------------------------------------------------------------- */
+
+static tr_model *train_small(const ir_program *ir, const rt_dataset *d, int threads) {
+    train_opts o = quiet_opts(threads);
+    rt_report rep;
+    rt_report_init(&rep);
+    tr_model *m = NULL;
+    ck_assert_int_eq(train_run(ir, d, &o, &rep, &m), TR_OK);
+    return m;
+}
+
+START_TEST(test_deterministic) {
+    rt_dataset d;
+    parity_data(&d, 12, 512, 11);
+    ir_program *ir = small_program(3, 2, 9);
+    tr_model *a = train_small(ir, &d, 2), *b = train_small(ir, &d, 2);
+    ck_assert(same_params(a, b));
+    rt_tables ta, tb;
+    tr_tabulate(a, &ta);
+    tr_tabulate(b, &tb);
+    ck_assert(same_tables(&ta, &tb));
+    rt_tables_free(&ta);
+    rt_tables_free(&tb);
+    tr_model_free(a);
+    tr_model_free(b);
+    /* the sparse stage does not depend on the thread count either */
+    ir_program *ir2 = small_program(3, 0, 9);
+    a = train_small(ir2, &d, 1);
+    b = train_small(ir2, &d, 3);
+    ck_assert(same_params(a, b));
+    tr_model_free(a);
+    tr_model_free(b);
+    /* another seed gives another model */
+    ir2->train.seed = 10;
+    b = train_small(ir2, &d, 1);
+    a = train_small(ir, &d, 1);
+    ck_assert(!same_params(a, b));
+    tr_model_free(a);
+    tr_model_free(b);
+    fx_program_free(ir);
+    fx_program_free(ir2);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+/* The fused backward + Adam step computes exactly what the two separate passes do. */
+START_TEST(test_fused_step) {
+    rt_dataset d;
+    parity_data(&d, 12, 64, 3);
+    ir_program *ir = small_program(1, 0, 4);
+    const ir_stage *st = &ir->train.stages[0];
+    tr_model *a = tr_model_new(ir, false, NULL, 4, 16, 2),
+             *b = tr_model_new(ir, false, NULL, 4, 16, 2);
+    tr_model_init_params(a, 4, 1);
+    tr_model_init_params(b, 4, 1);
+    for (int step = 0; step < 3; step++) {
+        int ca, cb;
+        tr_model_load_rows(a, &d.train, NULL, 16 * step, 16);
+        tr_model_load_rows(b, &d.train, NULL, 16 * step, 16);
+        double la = tr_model_forward_train(a, 16, &ca), lb = tr_model_forward_train(b, 16, &cb);
+        ck_assert_double_eq(la, lb);
+        tr_model_step(a, 16, st, 1e-2, 0, 0);
+        tr_model_backward(b, 16, 0, 0);
+        tr_adam_step(b, st, 1e-2);
+        ck_assert(same_params(a, b));
+    }
+    tr_model_free(a);
+    tr_model_free(b);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+/* ---- Tables == quantized model ------------------------------------------------------ */
+
+/* Looks up every layer from the previous codes through the tables; counts mismatches. */
+static long lookup_mismatches(const rt_tables *t, const rt_codes *c) {
+    long bad = 0;
+    for (int s = 0; s < c->n_samples; s++) {
+        const uint16_t *prev = c->input + (size_t)s * c->n_inputs;
+        for (int l = 0; l < t->n_layers; l++) {
+            const rt_table_layer *L = &t->layers[l];
+            const uint16_t *want = c->layer[l] + (size_t)s * L->n_lut;
+            for (int o = 0; o < L->n_lut; o++) {
+                unsigned addr = 0;
+                for (int j = 0; j < L->fanin; j++)
+                    addr |= (unsigned)prev[L->inputs[o * L->fanin + j]] << (j * L->bits_in);
+                bad += L->codes[((size_t)o << (L->fanin * L->bits_in)) + addr] != want[o];
+            }
+            prev = want;
+        }
+    }
+    return bad;
+}
+
+START_TEST(test_tables_equal_model) {
+    rt_dataset d;
+    parity_data(&d, 12, 512, 21);
+    ir_program *ir = small_program(4, 2, 2);
+    tr_model *m = train_small(ir, &d, 2);
+    rt_tables t;
+    ck_assert_int_eq(tr_tabulate(m, &t), 0);
+    ck_assert_int_eq(t.n_layers, 4);
+    ck_assert_int_eq(t.input_bits, 2);
+    ck_assert(t.input_signed);
+    ck_assert(t.layers[0].out_signed);  /* a tree level below the root: signed identity */
+    ck_assert(!t.layers[1].out_signed); /* a tree root: ReLU */
+    rt_codes c;
+    ck_assert_int_eq(tr_codes(m, &d.test, &c), 0);
+    ck_assert_int_eq(c.n_samples, d.test.n);
+    ck_assert_int_eq(lookup_mismatches(&t, &c), 0);
+    /* accuracy by table lookup == the quantized model's */
+    double q;
+    tr_evaluate(m, &d.test, NULL, &q);
+    long ok = 0;
+    for (int s = 0; s < c.n_samples; s++)
+        ok += tr_argmax_u16(c.layer[3] + (size_t)s * 2, 2) == c.labels[s];
+    ck_assert_double_eq(q, (double)ok / c.n_samples);
+    /* every code fits its width */
+    for (int l = 0; l < 4; l++)
+        for (size_t i = 0;
+             i < ((size_t)t.layers[l].n_lut << (t.layers[l].fanin * t.layers[l].bits_in)); i++)
+            ck_assert_int_lt(t.layers[l].codes[i], 1 << t.layers[l].bits_out);
+    rt_codes_free(&c);
+    rt_tables_free(&t);
+    tr_model_free(m);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+/* ---- Run control: files, resume, SIGINT --------------------------------------------- */
+
+static int count_lines(const char *path, char *first, size_t n) {
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+    char buf[4096];
+    int lines = 0;
+    while (fgets(buf, sizeof buf, f)) {
+        if (lines == 0 && first) {
+            size_t k = strlen(buf) < n - 1 ? strlen(buf) : n - 1;
+            memcpy(first, buf, k);
+            first[k] = 0;
+        }
+        lines++;
+    }
+    fclose(f);
+    return lines;
+}
+
+START_TEST(test_output_files) {
+    rt_dataset d;
+    parity_data(&d, 12, 256, 5);
+    ir_program *ir = small_program(3, 2, 6);
+    char *dir = temp_dir();
+    train_opts o = quiet_opts(2);
+    o.out_dir = dir;
+    rt_report rep;
+    rt_report_init(&rep);
+    tr_model *m = NULL;
+    ck_assert_int_eq(train_run(ir, &d, &o, &rep, &m), TR_OK);
+    char path[512], first[256];
+    snprintf(path, sizeof path, "%s/train/curve.csv", dir);
+    ck_assert_int_eq(count_lines(path, first, sizeof first), 1 + 2 + 3);
+    ck_assert_str_eq(first, "stage,epoch,loss,train_acc,valid_acc,lr,seconds,samples_per_s\n");
+    snprintf(path, sizeof path, "%s/train/masks.txt", dir);
+    /* header, then per masked layer (0 and 2): one line + one per L-LUT */
+    ck_assert_int_eq(count_lines(path, first, sizeof first), 1 + (1 + 24) + (1 + 8));
+    ck_assert_str_eq(first, "# nltc masks v1\n");
+    /* the saved model gives the same tables */
+    tr_model *back = NULL;
+    ck_assert_int_eq(tr_model_load(ir, dir, 2, stderr, &back), TR_OK);
+    ck_assert(same_params(m, back));
+    rt_tables ta, tb;
+    tr_tabulate(m, &ta);
+    tr_tabulate(back, &tb);
+    ck_assert(same_tables(&ta, &tb));
+    rt_tables_free(&ta);
+    rt_tables_free(&tb);
+    tr_model_free(back);
+    /* another architecture is refused, naming the file */
+    ir->layers[0].hidden = 8;
+    char msg[512] = {0};
+    FILE *err = fmemopen(msg, sizeof msg - 1, "w");
+    ck_assert_int_eq(tr_model_load(ir, dir, 2, err, &back), TR_ERR_MODEL);
+    fclose(err);
+    ck_assert_ptr_nonnull(strstr(msg, "model.bin"));
+    ck_assert_ptr_nonnull(strstr(msg, "another architecture"));
+    tr_model_free(m);
+    remove_dir(dir);
+    free(dir);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+START_TEST(test_resume_extends) {
+    rt_dataset d;
+    parity_data(&d, 12, 256, 8);
+    ir_program *ir = small_program(2, 2, 3);
+    char *dir = temp_dir();
+    train_opts o = quiet_opts(2);
+    o.out_dir = dir;
+    rt_report rep;
+    rt_report_init(&rep);
+    ck_assert_int_eq(train_run(ir, &d, &o, &rep, NULL), TR_OK);
+    /* the same run with more sparse epochs, resumed, equals a straight run */
+    ir->train.stages[1].epochs = 4;
+    o.resume = true;
+    tr_model *a = NULL, *b = NULL;
+    ck_assert_int_eq(train_run(ir, &d, &o, &rep, &a), TR_OK);
+    ck_assert_int_eq(rep.n_train, 256);
+    b = train_small(ir, &d, 2);
+    ck_assert(same_params(a, b));
+    tr_model_free(a);
+    tr_model_free(b);
+    /* a damaged checkpoint is refused, naming the file */
+    char path[512], msg[512] = {0};
+    snprintf(path, sizeof path, "%s/train/checkpoint.bin", dir);
+    FILE *f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 100, SEEK_SET);
+    fputc(0x5a, f);
+    fclose(f);
+    FILE *err = fmemopen(msg, sizeof msg - 1, "w");
+    o.progress = err;
+    ck_assert_int_eq(train_run(ir, &d, &o, &rep, NULL), TR_ERR_IO);
+    fclose(err);
+    ck_assert_ptr_nonnull(strstr(msg, "checkpoint.bin"));
+    ck_assert_ptr_nonnull(strstr(msg, "damaged"));
+    remove_dir(dir);
+    free(dir);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+static void ignore_sigint(int sig) {
+    (void)sig;
+}
+
+static void *interrupter(void *arg) {
+    struct timespec t = {0, *(long *)arg};
+    nanosleep(&t, NULL);
+    raise(SIGINT);
+    return NULL;
+}
+
+START_TEST(test_sigint_resume_identical) {
+    rt_dataset d;
+    parity_data(&d, 12, 4096, 9);
+    ir_program *ir = small_program(3, 1, 12);
+    tr_model *want = train_small(ir, &d, 2);
+    /* stop each stage of the run somewhere (wherever the signal lands), resume until done */
+    signal(SIGINT, ignore_sigint);
+    char *dir = temp_dir();
+    train_opts o = quiet_opts(2);
+    o.out_dir = dir;
+    o.no_signal = false;
+    int rc, stops = 0;
+    tr_model *got = NULL;
+    long delay = 150 * 1000000L;
+    do {
+        pthread_t th;
+        pthread_create(&th, NULL, interrupter, &delay);
+        rt_report rep;
+        rt_report_init(&rep);
+        rc = train_run(ir, &d, &o, &rep, &got);
+        pthread_join(th, NULL);
+        o.resume = true;
+        stops += rc == TR_INTERRUPTED;
+        ck_assert(rc == TR_OK || rc == TR_INTERRUPTED);
+    } while (rc == TR_INTERRUPTED && stops < 50);
+    ck_assert_int_eq(rc, TR_OK);
+    ck_assert(same_params(want, got));
+    signal(SIGINT, SIG_DFL);
+    tr_model_free(want);
+    tr_model_free(got);
+    remove_dir(dir);
+    free(dir);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+START_TEST(test_bad_model) {
+    rt_dataset d;
+    parity_data(&d, 12, 64, 1);
+    ir_program *ir = small_program(1, 0, 1);
+    ir->dataset.classes = 3;
+    ir->layers[1].in_width = 23;
+    char msg[1024] = {0};
+    FILE *err = fmemopen(msg, sizeof msg - 1, "w");
+    train_opts o = quiet_opts(1);
+    o.progress = err;
+    rt_report rep;
+    rt_report_init(&rep);
+    ck_assert_int_eq(train_run(ir, &d, &o, &rep, NULL), TR_ERR_MODEL);
+    fclose(err);
+    ck_assert_ptr_nonnull(strstr(msg, "the data has 2 classes, the model expects 3"));
+    ck_assert_ptr_nonnull(
+        strstr(msg, "layer t1.1 reads 23 values but the previous layer gives 24"));
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+static Suite *train_suite(void) {
+    Suite *s = suite_create("train");
+    TCase *tc = tcase_create("train");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_xor_reaches_100);
+    tcase_add_test(tc, test_dense_stage_finds_inputs);
+    tcase_add_test(tc, test_deterministic);
+    tcase_add_test(tc, test_fused_step);
+    tcase_add_test(tc, test_tables_equal_model);
+    tcase_add_test(tc, test_output_files);
+    tcase_add_test(tc, test_resume_extends);
+    tcase_add_test(tc, test_sigint_resume_identical);
+    tcase_add_test(tc, test_bad_model);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) {
+    SRunner *sr = srunner_create(train_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
