@@ -299,10 +299,12 @@ static void build_model(doc *d, const report_input *in, const double *luts, fmt_
     for (int i = 0; i < ir->train.n_stages; i++) {
         const ir_stage *st = &ir->train.stages[i];
         const char *sched =
-            st->schedule == IR_SCHED_CONSTANT
-                ? "constant"
-                : pool_keep(&pool, doc_fmt("cosine (restart %d, x%g, min %g)", st->restart_epochs,
-                                           st->restart_mult, st->lr_min));
+            st->schedule == IR_SCHED_CONSTANT ? "constant"
+            : st->restart_epochs <= 0
+                ? pool_keep(&pool, doc_fmt("cosine to %g, no restarts", st->lr_min))
+                : pool_keep(&pool, doc_fmt("cosine to %g, restart every %d "
+                                           "epochs (x%g)",
+                                           st->lr_min, st->restart_epochs, st->restart_mult));
         const char *reg =
             st->wd > 0 ? pool_keep(&pool, doc_fmt("hw (wd %g, wd1 %g)", st->wd, st->wd1)) : "";
         doc_row(s, "%s\t%d\t%d\t%g\t%s\t%s\t%s", st->kind == IR_STAGE_DENSE ? "dense" : "sparse",

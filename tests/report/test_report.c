@@ -410,8 +410,8 @@ START_TEST(docs_content) {
     ck_assert_ptr_nonnull(strstr(md, "| t2.1 | 60 | 10 | 6 | 2->4 | identity | contiguous | 12 | "
                                      "4,096 | 163,840 | 3,400 | yes |"));
     ck_assert_ptr_nonnull(strstr(md, "| total |  | 230 |  |  |  |  |  |  | 192,000 | 3,840 |  |"));
-    ck_assert_ptr_nonnull(strstr(md, "| sparse | 30 | 64 | 0.002 | AdamW | cosine (restart 10, "
-                                     "x2, min 1e-05) |  |"));
+    ck_assert_ptr_nonnull(strstr(md, "| sparse | 30 | 64 | 0.002 | AdamW | cosine to 1e-05, "
+                                     "restart every 10 epochs (x2) |  |"));
     /* Training summary from curve.csv. */
     ck_assert_ptr_nonnull(strstr(md, "| dense | 5 | 0.3475 | 88.00% | 5 | 11,300 |"));
     ck_assert_ptr_nonnull(strstr(md, "| sparse | 30 | 0.1405 | 97.40% | 27 | 50,775 |"));
