@@ -40,9 +40,10 @@ static const ast_value *const *lw_elems(const ast_value *const *vp, int *n) {
     return vp;
 }
 
-/* Physical K-input LUTs for one output bit of a k-input table: 2^(k-K) LUTs for the
- * table slices, then a tree of multiplexers, each a K-input LUT with s select bits and
- * 2^s data inputs (s + 2^s <= K). A 12-input table on LUT6 costs 64 + 16 + 4 + 1 = 85. */
+/* Physical K-input LUTs for one output bit of a k-input table (K >= 3): 2^(k-K) LUTs for
+ * the table slices, then a tree of multiplexers, each a K-input LUT with s select bits
+ * and 2^s data inputs (s + 2^s <= K). A 12-input table on LUT6 costs 64 + 16 + 4 + 1 = 85,
+ * the same figure as the back end's estimate (be_lut_cost). */
 long fe_lut_cost(int k, int K) {
     if (k <= K) return 1;
     int s = 1;

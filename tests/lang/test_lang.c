@@ -794,7 +794,8 @@ START_TEST(check_lut_cost) {
     ck_assert_int_eq(fe_lut_cost(8, 6), 5);
     ck_assert_int_eq(fe_lut_cost(12, 6), 85);
     ck_assert_int_eq(fe_lut_cost(5, 4), 3);
-    ck_assert_int_eq(fe_lut_cost(16, 2), 16384 + 16383); /* 2:1 muxes on LUT2s */
+    ck_assert_int_eq(fe_lut_cost(6, 3), 15); /* 2:1 muxes on LUT3s */
+    ck_assert_int_eq(fe_lut_cost(10, 7), 11);
 }
 END_TEST
 
@@ -958,7 +959,7 @@ START_TEST(check_hardware) {
     expect_error(MODEL("hardware { clock = \"a b\" }"), 1,
                  "clock port name \"a b\" is not a Verilog identifier");
     expect_error(MODEL("hardware { reset = \"clk\" }"), 1, "both named \"clk\"");
-    expect_error(MODEL("hardware { lut_inputs = 1 }"), 1, "'lut_inputs' must be between 2 and 12");
+    expect_error(MODEL("hardware { lut_inputs = 1 }"), 1, "'lut_inputs' must be between 3 and 12");
     result r =
         compile(MODEL("hardware { clock = \"ck\"; reset = \"rst_n\"; reset_style = async_low }"));
     ir_program *p = expect_ok(&r);
