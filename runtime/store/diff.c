@@ -75,6 +75,8 @@ static void metric_value(char *buf, size_t n, const char *key, const json_value 
             snprintf(buf, n, "%.2f%%", v->number * 100);
         else if (strncmp(key, "time_s.", 7) == 0)
             snprintf(buf, n, "%.3g s", v->number);
+        else if (strpbrk(v->text, ".eE"))
+            snprintf(buf, n, "%.6g", v->number);
         else
             snprintf(buf, n, "%s", v->text);
     } else if (v->kind == JSON_STRING) {
@@ -98,7 +100,8 @@ static void metric_delta(char *buf, size_t n, const metric_row *r, int *dir) {
     char va[256], vb[256];
     metric_value(va, sizeof va, r->key, r->a);
     metric_value(vb, sizeof vb, r->key, r->b);
-    if (r->a && r->b && r->a->kind == JSON_NUMBER && r->b->kind == JSON_NUMBER) {
+    if (r->a && r->b && r->a->kind == JSON_NUMBER && r->b->kind == JSON_NUMBER &&
+        strcmp(r->key, "seed") != 0) {
         double d = r->b->number - r->a->number;
         int sense = metric_sense(r->key);
         *dir = d == 0 ? 0 : (d > 0 ? 1 : -1) * sense;
@@ -106,7 +109,7 @@ static void metric_delta(char *buf, size_t n, const metric_row *r, int *dir) {
             snprintf(buf, n, "%s", "");
         else if (metric_is_pct(r->key))
             snprintf(buf, n, "%+.2f pp", d * 100);
-        else if (r->a->number != 0)
+        else if (r->a->number != 0 && sense != 0)
             snprintf(buf, n, "%+.4g (%+.1f%%)", d, d / fabs(r->a->number) * 100);
         else
             snprintf(buf, n, "%+.4g", d);
