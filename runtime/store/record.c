@@ -213,19 +213,29 @@ static const char *rec_base(const char *path) {
     return slash ? slash + 1 : path;
 }
 
+/* The last two components of a path ("datasets/digits.nlt"), or the whole of a shorter one. */
+static const char *rec_tail2(const char *path) {
+    const char *base = rec_base(path);
+    const char *p = base > path ? base - 1 : path;
+    while (p > path && p[-1] != '/')
+        p--;
+    return base > path ? p : base;
+}
+
 /* Tree path of source i: the model file is src/BASENAME; a module below the model's folder
- * keeps its relative path; any other module goes to src/ext/BASENAME (made unique). */
+ * keeps its relative path; any other module (the standard library, -I folders) goes to
+ * src/ext/ with its last folder kept, e.g. src/ext/datasets/digits.nlt (made unique). */
 static char *rec_source_path(const tnode *root, const char *model, const char *src, int i) {
     size_t dlen = (size_t)(rec_base(model) - model);
     const char *rel = i == 0                                   ? rec_base(src)
                       : dlen && strncmp(src, model, dlen) == 0 ? src + dlen
                                                                : NULL;
-    char *p = rel ? rec_join("src", rel) : rec_join("src/ext", rec_base(src));
+    char *p = rel ? rec_join("src", rel) : rec_join("src/ext", rec_tail2(src));
     for (int k = 2; tnode_has(root, p); k++) {
         free(p);
         size_t n = strlen(src) + 32;
         p = xmalloc(n);
-        snprintf(p, n, "src/ext/%d/%s", k, rec_base(src));
+        snprintf(p, n, "src/ext/%d/%s", k, rec_tail2(src));
     }
     return p;
 }
