@@ -89,8 +89,9 @@ int be_codes_check(const rt_tables *t, const rt_codes *c, be_err *e);
 
 /* ---- Table lookup ----------------------------------------------------------------- */
 
-/* Runs n samples through the tables: in is [n * n_inputs] input codes; layers[l] receives
- * [n * n_lut(l)] output codes of layer l (caller-allocated). Single-threaded. */
+/* Runs n samples through the tables: in is [n * n_inputs] input codes (taken modulo
+ * 2^input_bits); layers[l] receives [n * n_lut(l)] output codes of layer l
+ * (caller-allocated). Single-threaded. */
 void be_lookup(const rt_tables *t, int n, const uint16_t *in, uint16_t **layers);
 /* Runs ref->input through the tables into a fresh rt_codes (labels copied). */
 void be_lookup_codes(const rt_tables *t, const rt_codes *ref, rt_codes *out);
@@ -178,6 +179,7 @@ typedef struct be_hw {
     int *stage_depth;     /* [n] deepest path of each combinational stage (owned): stage s
                            * ends in register stage s+1, the last may end at the outputs */
     double synth_s;       /* wall time of synthesis */
+    double synth_cpu_s;   /* CPU time of the Yosys process */
 } be_hw;
 
 void be_hw_init(be_hw *h);
@@ -287,6 +289,8 @@ char *be_which(const char *name);
 int be_spawn(char *const argv[], const char *cwd, const char *out, const char *err);
 /* Monotonic seconds. */
 double be_now(void);
+/* CPU seconds (user + system) of every waited-for child process so far. */
+double be_children_cpu(void);
 /* 64-bit FNV-1a over bytes, continuing from h (start with BE_FNV_INIT). */
 #define BE_FNV_INIT 0xcbf29ce484222325ULL
 uint64_t be_fnv1a(uint64_t h, const void *data, size_t n);

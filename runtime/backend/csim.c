@@ -331,7 +331,8 @@ static void emit_header(FILE *f, const rt_tables *t, const be_plan *p, bool slic
             "%s_layer_width[%s_LAYERS];\n\n",
             id, ID);
     fprintf(f,
-            "/* One sample: in[%s_INPUTS] -> out[%s_OUTPUTS]. One table read per L-LUT. */\n"
+            "/* One sample: in[%s_INPUTS] -> out[%s_OUTPUTS]. One table read per L-LUT. "
+            "Input codes are\n * taken modulo 2^INPUT_BITS in every function. */\n"
             "void %s_infer(const uint16_t *in, uint16_t *out);\n\n",
             ID, ID, id);
     fprintf(f,
@@ -413,12 +414,13 @@ static void emit_plain(FILE *f, const rt_tables *t, const be_plan *p) {
             "*dst) {\n"
             "    const %s *w = L->wire;\n"
             "    const %s *tab = L->table;\n"
+            "    const unsigned mask = (1u << L->bits_in) - 1; /* input codes modulo 2^bits */\n"
             "    int j, k;\n"
             "    for (j = 0; j < L->n_lut; j++, w += L->fanin, tab += (size_t)1 << "
             "L->addr_bits) {\n"
             "        uint32_t a = 0;\n"
             "        for (k = 0; k < L->fanin; k++)\n"
-            "            a |= (uint32_t)src[w[k]] << (k * L->bits_in);\n"
+            "            a |= (uint32_t)(src[w[k]] & mask) << (k * L->bits_in);\n"
             "        dst[j] = tab[a];\n"
             "    }\n}\n\n",
             wire_t, tab_t);
@@ -483,6 +485,71 @@ static long emit_sliced(FILE *f, const rt_tables *t, const be_plan *p) {
     }
     const rt_table_layer *last = &t->layers[t->n_layers - 1];
     const char *result = t->n_layers % 2 ? "b" : "a";
+    /* Input codes to planes. For 1-bit codes on a little-endian machine: one 64-bit load
+     * takes 4 inputs of a sample (one per 16-bit lane); 16 samples ORed at shifts 0..15
+     * leave in lane k the 16 sample bits of input i+k. Otherwise bit by bit. */
+    if (t->input_bits == 1)
+        fprintf(f,
+                "/* 4 one-bit input codes of sample s (16-bit lanes), moved to bit s of each "
+                "lane. */\n"
+                "static uint64_t load4(const uint16_t *p) {\n"
+                "    uint64_t v;\n"
+                "    memcpy(&v, p, sizeof v);\n"
+                "    return v & 0x0001000100010001u;\n"
+                "}\n"
+                "#define LANES(p, s) (load4((p) + (s) * %s_INPUTS) << (s))\n\n",
+                ID);
+    fprintf(f,
+            "/* Input codes of m <= 64 samples to planes a[code * bits + bit]. */\n"
+            "static void to_planes(size_t m, const uint16_t *in, uint64_t *a) {\n"
+            "    size_t s;\n"
+            "    int i, k;\n"
+            "    memset(a, 0, sizeof *a * %s_INPUTS * %s_INPUT_BITS);\n",
+            ID, ID);
+    if (t->input_bits == 1)
+        fprintf(
+            f,
+            "    {\n"
+            "        static const uint16_t probe[4] = {1, 0, 0, 0};\n"
+            "        uint64_t v, w;\n"
+            "        size_t s0;\n"
+            "        memcpy(&v, probe, sizeof v);\n"
+            "        if (v == 1) { /* little endian: 16 samples x 4 inputs per step */\n"
+            "            for (s0 = 0; s0 + 16 <= m; s0 += 16) {\n"
+            "                const uint16_t *x = in + s0 * %s_INPUTS;\n"
+            "                for (i = 0; i + 4 <= %s_INPUTS; i += 4) {\n"
+            "                    w = LANES(x + i, 0) | LANES(x + i, 1) | LANES(x + i, 2) |\n"
+            "                        LANES(x + i, 3) | LANES(x + i, 4) | LANES(x + i, 5) |\n"
+            "                        LANES(x + i, 6) | LANES(x + i, 7) | LANES(x + i, 8) |\n"
+            "                        LANES(x + i, 9) | LANES(x + i, 10) | LANES(x + i, 11) |\n"
+            "                        LANES(x + i, 12) | LANES(x + i, 13) | LANES(x + i, 14) |\n"
+            "                        LANES(x + i, 15);\n"
+            "                    for (k = 0; k < 4; k++)\n"
+            "                        a[i + k] |= (w >> (16 * k) & 0xffffu) << s0;\n"
+            "                }\n"
+            "                for (; i < %s_INPUTS; i++)\n"
+            "                    for (s = 0; s < 16; s++)\n"
+            "                        a[i] |= (uint64_t)(x[s * %s_INPUTS + i] & 1u) << (s0 + s);\n"
+            "            }\n"
+            "            for (s = s0; s < m; s++)\n"
+            "                for (i = 0; i < %s_INPUTS; i++)\n"
+            "                    a[i] |= (uint64_t)(in[s * %s_INPUTS + i] & 1u) << s;\n"
+            "            return;\n"
+            "        }\n"
+            "    }\n"
+            "    for (s = 0; s < m; s++)\n"
+            "        for (i = 0; i < %s_INPUTS; i++)\n"
+            "            a[i] |= (uint64_t)(in[s * %s_INPUTS + i] & 1u) << s;\n"
+            "    (void)k;\n}\n\n",
+            ID, ID, ID, ID, ID, ID, ID, ID);
+    else
+        fprintf(f,
+                "    for (s = 0; s < m; s++)\n"
+                "        for (i = 0; i < %s_INPUTS; i++)\n"
+                "            for (k = 0; k < %d; k++)\n"
+                "                a[i * %d + k] |= (uint64_t)(in[s * %s_INPUTS + i] >> k & 1u) "
+                "<< s;\n}\n\n",
+                ID, t->input_bits, t->input_bits, ID);
     fprintf(f,
             "/* Up to 64 samples: in[m * INPUTS] -> out[m * OUTPUTS]. Planes ping-pong "
             "between a and b. */\n"
@@ -490,22 +557,8 @@ static long emit_sliced(FILE *f, const rt_tables *t, const be_plan *p) {
             "    uint64_t a[%ld], b[%ld];\n"
             "    size_t s;\n"
             "    int i, k;\n"
-            "    memset(a, 0, sizeof a);\n"
-            "    for (s = 0; s < m; s++) {\n"
-            "        const uint16_t *x = in + s * %s_INPUTS;\n",
-            max_planes, max_planes, ID);
-    if (t->input_bits == 1)
-        fprintf(f,
-                "        for (i = 0; i < %s_INPUTS; i++)\n"
-                "            a[i] |= (uint64_t)(x[i] & 1u) << s;\n",
-                ID);
-    else
-        fprintf(f,
-                "        for (i = 0; i < %s_INPUTS; i++)\n"
-                "            for (k = 0; k < %d; k++)\n"
-                "                a[i * %d + k] |= (uint64_t)(x[i] >> k & 1u) << s;\n",
-                ID, t->input_bits, t->input_bits);
-    fprintf(f, "    }\n%s", calls.s);
+            "    to_planes(m, in, a);\n%s",
+            max_planes, max_planes, calls.s);
     fprintf(f,
             "    for (s = 0; s < m; s++)\n"
             "        for (i = 0; i < %s_OUTPUTS; i++) {\n"
@@ -513,8 +566,7 @@ static long emit_sliced(FILE *f, const rt_tables *t, const be_plan *p) {
             "            for (k = 0; k < %d; k++)\n"
             "                v |= (unsigned)(%s[i * %d + k] >> s & 1u) << k;\n"
             "            out[s * %s_OUTPUTS + i] = (uint16_t)v;\n"
-            "        }\n"
-            "    (void)k;\n}\n\n",
+            "        }\n}\n\n",
             ID, last->bits_out, result, last->bits_out, ID);
     free(calls.s);
     fprintf(f,
@@ -540,9 +592,10 @@ static int write_c(const rt_tables *t, const be_plan *p, const char *path, be_er
             "#include \"%s.h\"\n\n#include <string.h>\n\n",
             p->ident, p->model, total_codes(t), t->n_layers, p->ident, p->ident, p->ident);
     emit_plain(f, t, p);
-    if (sliced)
-        emit_sliced(f, t, p);
-    else
+    if (sliced) {
+        long ops = emit_sliced(f, t, p);
+        fprintf(f, "\n/* bit-sliced: %ld word operations per 64 samples in the L-LUTs */\n", ops);
+    } else
         fprintf(f,
                 "/* Tables wider than %d address bits: the batch runs the plain path. */\n"
                 "void %s_infer_batch(size_t n, const uint16_t *in, uint16_t *out) {\n"

@@ -35,7 +35,7 @@ void be_hw_init(be_hw *h) {
     h->luts_estimate = h->luts_support = -1;
     h->pipeline_stages = h->latency_cycles = -1;
     h->luts_yosys = h->ffs = h->lut_levels = -1;
-    h->synth_s = NAN;
+    h->synth_s = h->synth_cpu_s = NAN;
 }
 
 void be_hw_free(be_hw *h) {
@@ -342,9 +342,10 @@ int be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, 
     remove(log);
     remove(blif);
     char *argv[] = {yosys, "-q", "-s", script, NULL};
-    double t0 = be_now();
+    double t0 = be_now(), c0 = be_children_cpu();
     int st = be_spawn(argv, NULL, log, log);
     h->synth_s = be_now() - t0;
+    h->synth_cpu_s = be_children_cpu() - c0;
     int rc = 0;
     netlist nl = {0};
     if (st != 0)

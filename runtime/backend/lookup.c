@@ -10,6 +10,7 @@
 /* One layer over n samples: src [n * in_width] -> dst [n * n_lut]. */
 static void lookup_layer(const rt_table_layer *L, int n, const uint16_t *src, uint16_t *dst) {
     const int F = L->fanin, b = L->bits_in, a = be_addr_bits(L);
+    const unsigned mask = (1u << b) - 1; /* out-of-range codes never index outside */
     for (int s = 0; s < n; s++) {
         const uint16_t *x = src + (size_t)s * (size_t)L->in_width;
         uint16_t *y = dst + (size_t)s * (size_t)L->n_lut;
@@ -17,7 +18,7 @@ static void lookup_layer(const rt_table_layer *L, int n, const uint16_t *src, ui
         for (int j = 0; j < L->n_lut; j++, w += F) {
             uint32_t addr = 0;
             for (int f = 0; f < F; f++)
-                addr |= (uint32_t)x[w[f]] << (f * b);
+                addr |= (uint32_t)(x[w[f]] & mask) << (f * b);
             y[j] = L->codes[((size_t)j << a) | addr];
         }
     }

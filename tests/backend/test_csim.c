@@ -100,6 +100,14 @@ START_TEST(test_tiny_sliced) {
 }
 END_TEST
 
+START_TEST(test_odd_inputs_sliced) {
+    /* 1-bit inputs not a multiple of 4 (the 4-inputs-per-load transposition has a tail) */
+    fx_shape s = fx_tiny();
+    s.n_inputs = 13;
+    run_shape(&s, 77, 25, true);
+}
+END_TEST
+
 START_TEST(test_multibit_sliced) {
     /* 2-bit inputs, fan-in 3 (6 address bits), 4-bit codes, fan-in 2 (8 address bits) */
     fx_shape s = {.n_inputs = 20, .input_bits = 2, .input_signed = true, .n_layers = 3};
@@ -178,6 +186,7 @@ int main(void) {
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_hand);
     tcase_add_test(tc, test_tiny_sliced);
+    tcase_add_test(tc, test_odd_inputs_sliced);
     tcase_add_test(tc, test_multibit_sliced);
     tcase_add_test(tc, test_wide_plain);
     tcase_add_test(tc, test_mismatch_located);

@@ -94,6 +94,7 @@ START_TEST(test_codes_round_trip) {
     ck_assert_int_eq(be_compare_codes(&c, &d, &m), 0);
     ck_assert_int_eq(m.sample, -1);
     ck_assert_int_eq(be_codes_check(&t, &d, &e), 0);
+    rt_codes_free(&d);
     /* One flipped byte in the middle is caught by the checksum. */
     size_t n;
     uint8_t *b = be_read_file(path, &n, &e);
