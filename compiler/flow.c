@@ -150,7 +150,7 @@ int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
     tr_codes(model, &data.test, &codes);
 
     /* 4-6. Table files, RTL, C simulator; verification; hardware cost. */
-    be_flow_opts bopts = {.rtl = true, .synth = true, .quiet = o->quiet};
+    be_flow_opts bopts = {.rtl = o->rtl, .synth = o->synth, .quiet = o->quiet};
     rc = be_flow(ir, &tables, &codes, o->out_dir, &bopts, &rep);
     if (rc == 2) goto done;
 

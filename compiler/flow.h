@@ -20,6 +20,8 @@ typedef struct nltc_flow_opts {
     int threads;           /* --threads N: worker threads (0 = default: 2) */
     bool record;           /* record the run in the experiment store (--no-record clears) */
     const char *store_dir; /* --store DIR (NULL: $NLTC_STORE, else .nltc/ beside the model) */
+    bool rtl;              /* verify the RTL with Verilator when installed (--no-rtl clears) */
+    bool synth;            /* synthesize with Yosys when installed (--no-synth clears) */
     bool quiet;            /* --quiet: no per-epoch progress */
     int argc;              /* the command line, recorded with the run */
     char **argv;

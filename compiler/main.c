@@ -55,6 +55,8 @@ static void main_usage(FILE *f) {
           "  --threads N     worker threads (default 2)\n"
           "  --store DIR     experiment store (default $NLTC_STORE, else .nltc/ beside the model)\n"
           "  --no-record     do not record the run in the experiment store\n"
+          "  --no-rtl        skip the Verilator run of the RTL during verification\n"
+          "  --no-synth      skip Yosys synthesis (the analytic LUT estimate remains)\n"
           "  --quiet         no progress output\n"
           "  --help, -h      show this help\n"
           "  --version       show the version\n",
@@ -110,7 +112,7 @@ int main(int argc, char **argv) {
     enum { MODE_RUN, MODE_CHECK, MODE_EMIT } mode = MODE_RUN;
     const char *file = NULL, *val = NULL;
     nltc_compile_opts co = {0};
-    nltc_flow_opts fo = {.record = true, .argc = argc, .argv = argv};
+    nltc_flow_opts fo = {.record = true, .rtl = true, .synth = true, .argc = argc, .argv = argv};
     const char *includes[64];
     co.include_dirs = includes;
 
@@ -163,6 +165,10 @@ int main(int argc, char **argv) {
             fo.resume = true;
         } else if (strcmp(a, "--no-record") == 0) {
             fo.record = false;
+        } else if (strcmp(a, "--no-rtl") == 0) {
+            fo.rtl = false;
+        } else if (strcmp(a, "--no-synth") == 0) {
+            fo.synth = false;
         } else if (strcmp(a, "--quiet") == 0) {
             fo.quiet = true;
         } else if (a[0] == '-' && a[1]) {

@@ -1,0 +1,50 @@
+/* report_check.c - asserts what a finished run's OUT/report.json must say, for the
+ * end-to-end tests: every representation agrees with the quantized model, the test
+ * accuracy clears a floor, the hardware figures are present and consistent.
+ * Usage: report_check OUT/report.json MIN_ACCURACY
+ * Prints one line per failed check; exit 0 when all hold, 1 otherwise, 2 on bad input. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "report.h"
+
+static int failures;
+
+static void check(int ok, const char *what, double got) {
+    if (!ok) {
+        printf("report_check: FAILED: %s (got %g)\n", what, got);
+        failures++;
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: report_check REPORT.json MIN_ACCURACY\n");
+        return 2;
+    }
+    report_doc doc;
+    if (report_json_read(argv[1], &doc, stderr)) return 2;
+    const rt_report *r = &doc.r;
+    double floor = atof(argv[2]);
+    check(r->accuracy.quantized >= floor, "quantized test accuracy >= floor",
+          r->accuracy.quantized);
+    check(r->accuracy.table == r->accuracy.quantized, "table accuracy == quantized",
+          r->accuracy.table);
+    check(r->accuracy.csim == r->accuracy.quantized, "C simulator accuracy == quantized",
+          r->accuracy.csim);
+    check(isnan(r->accuracy.rtl) || r->accuracy.rtl == r->accuracy.quantized,
+          "RTL accuracy == quantized (or not run)", r->accuracy.rtl);
+    check(r->verify.mismatches == 0, "verify mismatches == 0", (double)r->verify.mismatches);
+    check(r->verify.samples == r->n_test, "every test sample verified", r->verify.samples);
+    check(r->n_train > 0 && r->n_valid > 0 && r->n_test > 0, "three non-empty splits", r->n_valid);
+    check(r->hardware.luts_estimate > 0, "analytic LUT estimate present",
+          (double)r->hardware.luts_estimate);
+    check(r->hardware.latency_cycles == r->hardware.pipeline_stages,
+          "latency cycles == pipeline stages", r->hardware.latency_cycles);
+    check(r->llut_count > 0 && r->table_bits > 0, "L-LUT count and table bits",
+          (double)r->llut_count);
+    report_doc_free(&doc);
+    if (!failures) printf("report_check: %s: all checks hold\n", argv[1]);
+    return failures ? 1 : 0;
+}
