@@ -72,12 +72,12 @@ typedef struct ir_dataset {
     double test_fraction;  /* fraction of train rows moved to test (0 when a file) */
     uint64_t split_seed;   /* seed of the deterministic shuffle used for carving splits */
     /* CSV layout */
-    bool header;        /* first row is a header */
-    char delimiter;     /* ',' by default */
-    ir_colref label;    /* label column */
-    int n_drop;         /* columns ignored entirely */
-    ir_colref *drop;    /* [n_drop] */
-    int n_categorical;  /* categorical (string or integer code) columns */
+    bool header;       /* first row is a header */
+    char delimiter;    /* ',' by default */
+    ir_colref label;   /* label column */
+    int n_drop;        /* columns ignored entirely */
+    ir_colref *drop;   /* [n_drop] */
+    int n_categorical; /* categorical (string or integer code) columns */
     ir_colref *categorical;
     ir_cat_encoding cat_encoding;
     /* LogicNets-style numeric binarization: when binarize_bits > 0, every numeric
@@ -88,9 +88,9 @@ typedef struct ir_dataset {
     double scale; /* multiply raw numeric features by this before everything (1 = off) */
     ir_norm norm; /* normalization of numeric features, fitted on the training split */
     /* Resolved shapes, declared in the model file and checked by the loader. */
-    int inputs;            /* model input width after encoding */
-    int classes;           /* number of classes */
-    int n_class_names;     /* 0, or == classes: label values in class order */
+    int inputs;               /* model input width after encoding */
+    int classes;              /* number of classes */
+    int n_class_names;        /* 0, or == classes: label values in class order */
     const char **class_names; /* label text for each class index (CSV string labels) */
 } ir_dataset;
 
@@ -104,22 +104,22 @@ typedef enum ir_connect {
 
 /* One layer: out_width identical-shape L-LUTs, each its own weights and table. */
 typedef struct ir_layer {
-    const char *name;     /* "<tree>.<level>", e.g. "t1.0" (leaf level) */
-    int tree;             /* index of the tree this layer belongs to (0-based) */
-    int level;            /* level within the tree, 0 = leaves */
-    bool tree_root;       /* last level of its tree */
-    bool support;         /* reads contiguous groups of the previous layer (level > 0) */
-    int in_width;         /* code vector width of the previous layer (or the input) */
-    int out_width;        /* number of L-LUTs in this layer */
-    int fanin;            /* F: inputs per L-LUT */
-    int hidden;           /* N: hidden width of the sub-network (0 = no hidden MLP) */
-    int depth;            /* hidden layers in the sub-network (>= 1 when hidden > 0) */
-    bool lut_skip;        /* the L-LUT's linear skip path x -> w.x */
-    int bits_in;          /* bits per input code */
-    int bits_out;         /* bits per output code */
-    ir_quant_kind quant;  /* output quantizer */
-    ir_connect connect;   /* connectivity rule */
-    bool reg_after;       /* hardware: a pipeline register stage follows this layer */
+    const char *name;    /* "<tree>.<level>", e.g. "t1.0" (leaf level) */
+    int tree;            /* index of the tree this layer belongs to (0-based) */
+    int level;           /* level within the tree, 0 = leaves */
+    bool tree_root;      /* last level of its tree */
+    bool support;        /* reads contiguous groups of the previous layer (level > 0) */
+    int in_width;        /* code vector width of the previous layer (or the input) */
+    int out_width;       /* number of L-LUTs in this layer */
+    int fanin;           /* F: inputs per L-LUT */
+    int hidden;          /* N: hidden width of the sub-network (0 = no hidden MLP) */
+    int depth;           /* hidden layers in the sub-network (>= 1 when hidden > 0) */
+    bool lut_skip;       /* the L-LUT's linear skip path x -> w.x */
+    int bits_in;         /* bits per input code */
+    int bits_out;        /* bits per output code */
+    ir_quant_kind quant; /* output quantizer */
+    ir_connect connect;  /* connectivity rule */
+    bool reg_after;      /* hardware: a pipeline register stage follows this layer */
 } ir_layer;
 
 /* ---- Training --------------------------------------------------------------------- */
@@ -142,13 +142,13 @@ typedef struct ir_stage {
     int batch;
     double lr;
     ir_optimizer optimizer;
-    double beta1, beta2;  /* Adam betas */
-    double weight_decay;  /* decoupled for AdamW, L2 for Adam */
+    double beta1, beta2; /* Adam betas */
+    double weight_decay; /* decoupled for AdamW, L2 for Adam */
     ir_schedule schedule;
-    int restart_epochs;   /* cosine: T0 in epochs (0 = the stage's epochs, no restart) */
-    double restart_mult;  /* cosine: T_mult (>= 1) */
-    double lr_min;        /* cosine: floor of the learning rate */
-    double wd, wd1;       /* hardware regulariser wd*sum(2^(wd1*||row||_1)-1); 0 = off */
+    int restart_epochs;  /* cosine: T0 in epochs (0 = the stage's epochs, no restart) */
+    double restart_mult; /* cosine: T_mult (>= 1) */
+    double lr_min;       /* cosine: floor of the learning rate */
+    double wd, wd1;      /* hardware regulariser wd*sum(2^(wd1*||row||_1)-1); 0 = off */
 } ir_stage;
 
 typedef enum ir_select {
@@ -166,10 +166,10 @@ typedef struct ir_train {
 /* ---- Hardware --------------------------------------------------------------------- */
 
 typedef enum ir_pipeline {
-    IR_PIPE_NONE,       /* purely combinational; latency 0 cycles + output register */
+    IR_PIPE_NONE, /* purely combinational; latency 0 cycles + output register */
     IR_PIPE_EVERY_LAYER,
-    IR_PIPE_TREES,      /* a register after every tree root */
-    IR_PIPE_EVERY_K,    /* a register after every k-th layer (and the last) */
+    IR_PIPE_TREES,   /* a register after every tree root */
+    IR_PIPE_EVERY_K, /* a register after every k-th layer (and the last) */
 } ir_pipeline;
 
 typedef enum ir_reset {
@@ -180,12 +180,12 @@ typedef enum ir_reset {
 } ir_reset;
 
 typedef struct ir_hardware {
-    int lut_inputs;       /* physical LUT size K (default 6) */
+    int lut_inputs; /* physical LUT size K (default 6) */
     ir_pipeline pipeline;
-    int pipeline_k;       /* for IR_PIPE_EVERY_K */
-    int stages;           /* resulting register stages = number of layers with reg_after */
-    const char *clock;    /* clock port name, default "clk" */
-    const char *reset;    /* reset port name, default "rst" */
+    int pipeline_k;    /* for IR_PIPE_EVERY_K */
+    int stages;        /* resulting register stages = number of layers with reg_after */
+    const char *clock; /* clock port name, default "clk" */
+    const char *reset; /* reset port name, default "rst" */
     ir_reset reset_style;
 } ir_hardware;
 
@@ -197,10 +197,10 @@ typedef struct ir_program {
     int n_sources;           /* the model file and every imported module, resolved */
     const char **sources;    /* [n_sources] resolved paths, importing file first */
     ir_dataset dataset;
-    int input_bits;          /* bits of the input quantizer (IR_Q_HARDTANH) */
+    int input_bits; /* bits of the input quantizer (IR_Q_HARDTANH) */
     int n_layers;
-    ir_layer *layers;        /* [n_layers] in evaluation order */
-    bool tree_skip;          /* tree-level skip: non-root levels use IR_Q_IDENTITY */
+    ir_layer *layers; /* [n_layers] in evaluation order */
+    bool tree_skip;   /* tree-level skip: non-root levels use IR_Q_IDENTITY */
     int n_trees;
     ir_train train;
     ir_hardware hw;

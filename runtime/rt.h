@@ -62,9 +62,9 @@ typedef struct rt_table_layer {
 } rt_table_layer;
 
 typedef struct rt_tables {
-    int n_inputs;          /* width of the input code vector */
-    int input_bits;        /* bits per input code */
-    bool input_signed;     /* input codes are offset binary */
+    int n_inputs;      /* width of the input code vector */
+    int input_bits;    /* bits per input code */
+    bool input_signed; /* input codes are offset binary */
     int n_layers;
     rt_table_layer *layers; /* [n_layers] */
 } rt_tables;
@@ -76,12 +76,12 @@ void rt_tables_free(rt_tables *t);
  * split, layer by layer. Every back end is verified against this. */
 typedef struct rt_codes {
     int n_samples;
-    int n_inputs;           /* input code vector width */
+    int n_inputs; /* input code vector width */
     int n_layers;
-    int *widths;            /* [n_layers] code vector width of each layer */
-    uint16_t *input;        /* [n_samples * n_inputs] input codes */
-    uint16_t **layer;       /* [n_layers][n_samples * widths[l]] output codes */
-    int *labels;            /* [n_samples] true class */
+    int *widths;      /* [n_layers] code vector width of each layer */
+    uint16_t *input;  /* [n_samples * n_inputs] input codes */
+    uint16_t **layer; /* [n_layers][n_samples * widths[l]] output codes */
+    int *labels;      /* [n_samples] true class */
 } rt_codes;
 
 void rt_codes_free(rt_codes *c);
