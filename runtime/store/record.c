@@ -267,16 +267,54 @@ static void rec_put_command(FILE *f, const void *ctx) {
     }
 }
 
+store_sources *store_sources_capture(int n, const char *const *paths, FILE *err) {
+    store_sources *s = xcalloc(1, sizeof *s);
+    s->text = xcalloc((size_t)(n > 0 ? n : 1), sizeof *s->text);
+    s->len = xcalloc((size_t)(n > 0 ? n : 1), sizeof *s->len);
+    for (; s->n < n; s->n++) {
+        s->text[s->n] = report_file_slurp(paths[s->n], &s->len[s->n]);
+        if (!s->text[s->n]) {
+            fprintf(err, "nltc: cannot read %s: %s\n", paths[s->n], strerror(errno));
+            store_sources_free(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+void store_sources_free(store_sources *s) {
+    if (!s) return;
+    for (int i = 0; i < s->n; i++)
+        free(s->text[i]);
+    free(s->text);
+    free(s->len);
+    free(s);
+}
+
+/* Records a captured source; notes when the file on disk no longer holds that text. */
+static int rec_put_captured(recorder *r, const char *src, const char *tree_path, int i) {
+    const store_sources *c = r->a->captured;
+    size_t len = 0;
+    char *now = report_file_slurp(src, &len);
+    if (!now || len != c->len[i] || memcmp(now, c->text[i], len) != 0)
+        fprintf(r->err, "nltc: note: %s changed during the run; recording the text compiled\n",
+                src);
+    free(now);
+    return rec_put_text(r, c->text[i], c->len[i], tree_path);
+}
+
 static int rec_sources(recorder *r, char ***paths_out) {
     const store_record_args *a = r->a;
     int n = a->n_sources > 0 ? a->n_sources : 1;
     const char *model = a->n_sources > 0 ? a->sources[0] : a->model_path;
     char **paths = xcalloc((size_t)n, sizeof *paths);
     *paths_out = paths;
+    bool captured = a->captured && a->n_sources > 0 && a->captured->n == a->n_sources;
     for (int i = 0; i < n; i++) {
         const char *src = a->n_sources > 0 ? a->sources[i] : a->model_path;
         paths[i] = rec_source_path(&r->root, model, src, i);
-        int rc = rec_put_file(r, src, paths[i], false);
+        int rc = captured ? rec_put_captured(r, src, paths[i], i)
+                          : rec_put_file(r, src, paths[i], false);
         if (rc) return rc;
     }
     return 0;

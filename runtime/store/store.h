@@ -30,6 +30,19 @@
 
 /* ---- Public API ------------------------------------------------------------------------ */
 
+/* The model's source files as they were when compiled (store_sources_capture). */
+typedef struct store_sources {
+    int n;       /* number of files */
+    char **text; /* [n] contents */
+    size_t *len; /* [n] byte counts */
+} store_sources;
+
+/* Reads the files now. Call it right after compiling, before training, so that the run
+ * records the text that was compiled even when a file is edited during the run. Returns
+ * NULL (message on err) when a file cannot be read. */
+store_sources *store_sources_capture(int n, const char *const *paths, FILE *err);
+void store_sources_free(store_sources *s);
+
 /* Everything store_record needs about one finished run. */
 typedef struct store_record_args {
     const char *store_dir;      /* --store DIR; NULL: $NLTC_STORE, else .nltc beside model_path */
@@ -37,14 +50,16 @@ typedef struct store_record_args {
     const char *model_path;     /* the model file as given (used when n_sources == 0) */
     int n_sources;              /* ir_program.n_sources */
     const char *const *sources; /* ir_program.sources: resolved, the model file first */
-    const char *ir_text;        /* the IR dump text, or NULL: read ir_path */
-    const char *ir_path;        /* the IR dump file, or NULL: OUT/model.ir (when it exists) */
-    uint64_t seed;              /* ir_program.train.seed */
-    int argc;                   /* the command line, recorded as given */
-    char *const *argv;          /* [argc] */
-    const char *version;        /* nltc version string */
-    const char *out_dir;        /* OUT: report.json is required, the rest is taken if present */
-    int64_t time;               /* commit time in seconds since 1970 (UTC); 0 = now */
+    const store_sources *captured; /* [n_sources] texts from store_sources_capture, or NULL:
+                                      the files are read when recording */
+    const char *ir_text;           /* the IR dump text, or NULL: read ir_path */
+    const char *ir_path;           /* the IR dump file, or NULL: OUT/model.ir (when it exists) */
+    uint64_t seed;                 /* ir_program.train.seed */
+    int argc;                      /* the command line, recorded as given */
+    char *const *argv;             /* [argc] */
+    const char *version;           /* nltc version string */
+    const char *out_dir;           /* OUT: report.json is required, the rest is taken if present */
+    int64_t time;                  /* commit time in seconds since 1970 (UTC); 0 = now */
     FILE *log; /* receives "nltc: recorded run ID as MODEL~0 in DIR"; NULL: quiet */
 } store_record_args;
 

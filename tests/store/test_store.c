@@ -50,17 +50,33 @@ static void make_run(const char *root, const char *bits, double acc) {
     ck_assert_int_eq(report_json_write(&r, p, stderr), 0);
 }
 
-/* Records root's run into store; returns store_record's result. */
-static int record(const char *root, const char *store_dir, const char *model, long long t) {
+/* Records root's run into store (sources read now, or the captured texts); returns
+ * store_record's result. */
+static int record_captured(const char *root, const char *store_dir, const char *model, long long t,
+                           const store_sources *captured) {
     char src0[4096], src1[4096], out[4096];
     snprintf(src0, sizeof src0, "%s/m/tiny.nlt", root);
     snprintf(src1, sizeof src1, "%s/m/lib/b.nlt", root);
     snprintf(out, sizeof out, "%s/out", root);
     const char *sources[] = {src0, src1};
     char *argv[] = {"nltc", "tiny.nlt", "-o", "out"};
-    store_record_args a = {store_dir, model, src0, 2,       sources, NULL, NULL,
-                           5,         4,     argv, "0.1.0", out,     t,    NULL};
+    store_record_args a = {.store_dir = store_dir,
+                           .model_name = model,
+                           .model_path = src0,
+                           .n_sources = 2,
+                           .sources = sources,
+                           .captured = captured,
+                           .seed = 5,
+                           .argc = 4,
+                           .argv = argv,
+                           .version = "0.1.0",
+                           .out_dir = out,
+                           .time = t};
     return store_record(&a, stderr);
+}
+
+static int record(const char *root, const char *store_dir, const char *model, long long t) {
+    return record_captured(root, store_dir, model, t, NULL);
 }
 
 START_TEST(default_store_folder) {
@@ -236,6 +252,42 @@ START_TEST(record_refuses_bad_arguments) {
 }
 END_TEST
 
+/* A model file edited during the run: the text that was compiled is recorded. */
+START_TEST(record_captured_sources) {
+    char *root = tmpdir();
+    make_run(root, "1", 0.9);
+    char st[4200], m[4200], src0[4200], src1[4200];
+    snprintf(st, sizeof st, "%s/st", root);
+    snprintf(m, sizeof m, "%s/m", root);
+    snprintf(src0, sizeof src0, "%s/m/tiny.nlt", root);
+    snprintf(src1, sizeof src1, "%s/m/lib/b.nlt", root);
+    const char *paths[] = {src0, src1};
+    store_sources *cap = store_sources_capture(2, paths, stderr);
+    ck_assert_ptr_nonnull(cap);
+    put(m, "tiny.nlt", "model tiny { bits = 8 } // edited while training\n");
+    ck_assert_int_eq(record_captured(root, st, "tiny", 1700000000, cap), 0);
+    store_sources_free(cap);
+    git_libgit2_init();
+    store s;
+    git_commit *c;
+    ck_assert_int_eq(store_open(&s, st, false, NULL, stderr), 0);
+    ck_assert_int_eq(store_resolve(&s, "tiny", &c, stderr), 0);
+    size_t len;
+    char *t = store_read_file(&s, c, "src/tiny.nlt", &len);
+    ck_assert_ptr_nonnull(strstr(t, "bits = 1 }"));
+    ck_assert_ptr_null(strstr(t, "edited"));
+    free(t);
+    git_commit_free(c);
+    store_close(&s);
+    git_libgit2_shutdown();
+    const char *missing[] = {"/nonexistent/x.nlt"};
+    FILE *null = fopen("/dev/null", "w");
+    ck_assert_ptr_null(store_sources_capture(1, missing, null));
+    fclose(null);
+    free(root);
+}
+END_TEST
+
 static Suite *store_suite(void) {
     Suite *s = suite_create("store");
     TCase *t = tcase_create("store");
@@ -245,6 +297,7 @@ static Suite *store_suite(void) {
     tcase_add_test(t, record_is_deterministic);
     tcase_add_test(t, run_names_resolve);
     tcase_add_test(t, record_refuses_bad_arguments);
+    tcase_add_test(t, record_captured_sources);
     suite_add_tcase(s, t);
     return s;
 }
