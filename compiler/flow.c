@@ -93,6 +93,7 @@ int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
     rt_codes codes = {0};
     tr_model *model = NULL;
     char *ir_text = NULL;
+    store_sources *sources = NULL;
     rt_report rep;
     rt_report_init(&rep);
     rep.model = ir->model_name;
@@ -116,6 +117,11 @@ int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
         goto done;
     }
     if (!o->quiet) flow_summary(stdout, ir);
+    /* The model text as compiled: the store must not see later edits of the files. */
+    if (o->record && !(sources = store_sources_capture(ir->n_sources, ir->sources, stderr))) {
+        rc = 2;
+        goto done;
+    }
 
     /* 1. Data. */
     if (data_load(&ir->dataset, &data, stderr)) {
@@ -184,6 +190,7 @@ int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
             .model_path = ir->source_path,
             .n_sources = ir->n_sources,
             .sources = ir->sources,
+            .captured = sources,
             .ir_text = ir_text,
             .seed = ir->train.seed,
             .argc = o->argc,
@@ -198,6 +205,7 @@ int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
 done:
     free(report_path);
     free(ir_text);
+    store_sources_free(sources);
     tr_model_free(model);
     rt_codes_free(&codes);
     rt_tables_free(&tables);
