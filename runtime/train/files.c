@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CKPT_MAGIC  "NLTCCKP1"
+#define CKPT_MAGIC  "NLTCCKP2"
 #define MODEL_MAGIC "NLTCMDL1"
 
 /* ---- Byte buffers --------------------------------------------------------------------- */
@@ -269,6 +269,7 @@ int tr_ckpt_save(const char *path, const tr_run *r, const tr_model *m, uint64_t 
     put_i64(&b, r->sparse_samples);
     put_i32(&b, r->sparse_epochs);
     put_f64(&b, r->best_valid);
+    put_f64(&b, r->best_loss);
     put_i32(&b, r->best_epoch);
     put_i32(&b, r->n_curve);
     for (int i = 0; i < r->n_curve; i++) {
@@ -334,6 +335,7 @@ int tr_ckpt_load(const char *path, const ir_program *ir, uint64_t fp, int rows_m
     r->sparse_samples = (long)get_i64(&b);
     r->sparse_epochs = get_i32(&b);
     r->best_valid = get_f64(&b);
+    r->best_loss = get_f64(&b);
     r->best_epoch = get_i32(&b);
     r->n_curve = get_i32(&b);
     if (r->n_curve < 0 || (size_t)r->n_curve > n / 16 || r->stage < 0 ||

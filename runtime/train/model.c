@@ -497,8 +497,7 @@ static chan in_chan(tr_model *m, int i) {
     return c;
 }
 
-void tr_lut_codes(tr_model *m, int l, int o, const float *y, int R, float *val,
-                  uint16_t *codes) {
+void tr_lut_codes(tr_model *m, int l, int o, const float *y, int R, float *val, uint16_t *codes) {
     chan c = lut_chan(m, &m->layers[l], o);
     c.val = val;
     c.codes = codes;

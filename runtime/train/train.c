@@ -139,27 +139,37 @@ static uint64_t run_fingerprint(const ir_program *ir, const rt_dataset *d) {
 
 /* ---- Evaluation --------------------------------------------------------------------- */
 
-void tr_evaluate(const tr_model *cm, const rt_split *s, double *flt, double *quantized) {
-    tr_model *m = (tr_model *)cm; /* const for callers: only the workspace changes */
+/* Accuracies (float output, quantized codes) and the mean cross-entropy of the quantized
+ * outputs on split s; any pointer may be NULL. */
+static void evaluate(tr_model *m, const rt_split *s, double *flt, double *quantized, double *loss) {
     const tr_layer *last = &m->layers[m->n_layers - 1];
+    int C = last->out;
     long okf = 0, okq = 0;
+    double ce = 0.0;
     for (int i0 = 0; i0 < s->n; i0 += m->rows_max) {
         int R = s->n - i0 < m->rows_max ? s->n - i0 : m->rows_max;
         tr_model_load_rows(m, s, NULL, i0, R);
         tr_model_forward_eval(m, R);
         for (int r = 0; r < R; r++) {
             int bf = 0, bq = 0; /* first maximum over classes (column r of [C][ld]) */
-            for (int c = 1; c < last->out; c++) {
+            for (int c = 0; c < C; c++) {
                 size_t at = (size_t)c * m->ld + r;
                 if (last->zlast[at] > last->zlast[(size_t)bf * m->ld + r]) bf = c;
                 if (last->codes[at] > last->codes[(size_t)bq * m->ld + r]) bq = c;
+                m->logits[c] = last->val[at];
             }
             okf += bf == m->y[r];
             okq += bq == m->y[r];
+            ce += tr_ce(m->logits, &m->y[r], 1, C, NULL, NULL);
         }
     }
     if (flt) *flt = s->n ? (double)okf / s->n : NAN;
     if (quantized) *quantized = s->n ? (double)okq / s->n : NAN;
+    if (loss) *loss = s->n ? ce / s->n : NAN;
+}
+
+void tr_evaluate(const tr_model *cm, const rt_split *s, double *flt, double *quantized) {
+    evaluate((tr_model *)cm, s, flt, quantized, NULL); /* only the workspace changes */
 }
 
 /* ---- Files and progress ------------------------------------------------------------- */
@@ -312,16 +322,20 @@ static int run_stage(session *S) {
             run->batch = b + 1;
         }
         /* end of epoch: validation, selection, curve, progress, checkpoint */
-        double vq = NAN;
-        if (va->n > 0) tr_evaluate(m, va, NULL, &vq);
+        double vq = NAN, vloss = NAN;
+        if (va->n > 0) evaluate(m, va, NULL, &vq, &vloss);
         double sps = run->ep_seen / (run->ep_train_s > 0 ? run->ep_train_s : 1e-9);
         if (!dense) {
             run->sparse_epochs++;
             run->sparse_train_s += run->ep_train_s;
             run->sparse_samples += run->ep_seen;
             bool by_valid = ir->train.select == IR_SELECT_VALIDATION && va->n > 0;
-            if (by_valid && vq > run->best_valid) {
+            /* best validation accuracy; among equals (frequent on small splits) the
+             * lowest validation loss */
+            if (by_valid &&
+                (vq > run->best_valid || (vq == run->best_valid && vloss < run->best_loss))) {
                 run->best_valid = vq;
+                run->best_loss = vloss;
                 run->best_epoch = run->sparse_epochs;
                 if (!run->best_param) {
                     run->best_param = xmalloc(m->n_param * sizeof(float));
@@ -453,6 +467,7 @@ int train_run(const ir_program *ir, const rt_dataset *d, const train_opts *opts,
 
     int rc = TR_OK;
     S.run.best_valid = -1.0;
+    S.run.best_loss = INFINITY;
     struct stat sb;
     if (opts->resume && S.paths.ckpt && stat(S.paths.ckpt, &sb) == 0) {
         rc = tr_ckpt_load(S.paths.ckpt, ir, S.fp, S.rows_max, opts->threads, S.log, &S.run, &S.m);

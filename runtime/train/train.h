@@ -112,7 +112,8 @@ int tr_codes(const tr_model *m, const rt_split *s, rt_codes *c);
 /* Accuracy of the model on split s (fractions 0..1): *quantized is the argmax of the output
  * codes (ties: lowest class index); *flt is the argmax of the last layer's values before its
  * output quantizer (the hidden layers stay quantized, as the model was trained). Either
- * pointer may be NULL. */
+ * pointer may be NULL. Selection during training uses the quantized validation accuracy,
+ * ties broken by the lower cross-entropy of the quantized outputs. */
 void tr_evaluate(const tr_model *m, const rt_split *s, double *flt, double *quantized);
 
 /* Number of L-LUTs and the sum of their table sizes in bits (2^(F*b_in) * b_out each). */
@@ -392,8 +393,7 @@ double tr_model_forward_train(tr_model *m, int R, int *correct);
 void tr_model_backward(tr_model *m, int R, double wd, double wd1);
 /* The evaluation-mode batch norm and quantizer of L-LUT o of layer l (exactly what the
  * evaluation pass applies) over sub-network outputs y[0..R): values and codes. */
-void tr_lut_codes(tr_model *m, int l, int o, const float *y, int R, float *val,
-                  uint16_t *codes);
+void tr_lut_codes(tr_model *m, int l, int o, const float *y, int R, float *val, uint16_t *codes);
 /* Layer l's sub-networks alone, without batch norm and quantizer (sparse layers; for the
  * gradient tests of the wiring): y[o*ld + r] from input values in[i*ld + r]; the backward
  * sets the layer's sub-network parameter gradients and din[i*ld + r] from dy. */
@@ -459,6 +459,7 @@ typedef struct tr_run {
     long sparse_samples;   /* samples trained in sparse epochs */
     int sparse_epochs;     /* sparse epochs completed (over all sparse stages) */
     double best_valid;     /* best validation accuracy so far (-1: none) */
+    double best_loss;      /* validation loss of that epoch (ties are broken by it) */
     int best_epoch;        /* its sparse epoch (1-based, counted over sparse stages) */
     float *best_param;     /* [n_param] parameters of the best epoch, or NULL */
     float *best_state;     /* [n_state] running statistics of the best epoch, or NULL */

@@ -1,0 +1,131 @@
+/* train_model.c - training alone, from a .nlt model file: compile, load the data, train
+ * (with checkpoints, resume and SIGINT like the full flow), tabulate, and print a one-line
+ * summary. For tuning configurations, long background runs and the mask-quality study,
+ * where the back ends (RTL, synthesis) would only cost time.
+ *
+ *   train_model FILE.nlt [-o OUT] [--data-dir DIR] [--threads N] [--resume] [--seed N]
+ *               [--dense-epochs N] [--sparse-epochs N] [--random-masks] [--max-batches N]
+ *               [--quiet]
+ *
+ * --random-masks drops the dense stage and makes every learned layer random (the baseline
+ * of the mask study); the epoch overrides replace the model file's stage epochs.
+ * Summary: train_model: MODEL seed S: test quantized Q% float F% | valid V% (epoch E) |
+ *          stage1 A s, stage2 B s, R samples/s | tables T ms, L L-LUTs
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "compiler.h"
+#include "data.h"
+#include "train.h"
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int usage(void) {
+    fprintf(stderr, "usage: train_model FILE.nlt [-o OUT] [--data-dir DIR] [--threads N] "
+                    "[--resume] [--seed N]\n"
+                    "       [--dense-epochs N] [--sparse-epochs N] [--random-masks] "
+                    "[--max-batches N] [--quiet]\n");
+    return 2;
+}
+
+/* Parses a non-negative integer option value; -1 when it is not one. */
+static long number(const char *s) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    return (*s && !*end && v >= 0) ? v : -1;
+}
+
+int main(int argc, char **argv) {
+    const char *file = NULL;
+    nltc_compile_opts co = {0};
+    train_opts o;
+    train_opts_init(&o);
+    long dense_epochs = -1, sparse_epochs = -1;
+    bool random_masks = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has = i + 1 < argc;
+        if (!strcmp(a, "-o") && has)
+            o.out_dir = argv[++i];
+        else if (!strcmp(a, "--data-dir") && has)
+            co.data_dir = argv[++i];
+        else if (!strcmp(a, "--threads") && has && number(argv[i + 1]) > 0)
+            o.threads = (int)number(argv[++i]);
+        else if (!strcmp(a, "--seed") && has && number(argv[i + 1]) >= 0) {
+            co.seed_set = true;
+            co.seed = (uint64_t)number(argv[++i]);
+        } else if (!strcmp(a, "--dense-epochs") && has && number(argv[i + 1]) >= 0)
+            dense_epochs = number(argv[++i]);
+        else if (!strcmp(a, "--sparse-epochs") && has && number(argv[i + 1]) >= 0)
+            sparse_epochs = number(argv[++i]);
+        else if (!strcmp(a, "--max-batches") && has && number(argv[i + 1]) >= 0)
+            o.max_batches = (int)number(argv[++i]);
+        else if (!strcmp(a, "--resume"))
+            o.resume = true;
+        else if (!strcmp(a, "--random-masks"))
+            random_masks = true;
+        else if (!strcmp(a, "--quiet"))
+            o.quiet = true;
+        else if (a[0] != '-' && !file)
+            file = a;
+        else
+            return usage();
+    }
+    if (!file) return usage();
+    nltc_arena *arena = nltc_arena_new();
+    nltc_status st;
+    ir_program *ir = nltc_compile(file, &co, arena, &st);
+    if (!ir) {
+        nltc_arena_free(arena);
+        return st.io_error ? 2 : 1;
+    }
+    /* overrides */
+    ir_train *t = &ir->train;
+    if (random_masks) {
+        for (int l = 0; l < ir->n_layers; l++)
+            if (ir->layers[l].connect == IR_CONNECT_LEARNED)
+                ir->layers[l].connect = IR_CONNECT_RANDOM;
+        if (t->n_stages > 1 && t->stages[0].kind == IR_STAGE_DENSE) {
+            t->stages++;
+            t->n_stages--;
+        }
+    }
+    for (int s = 0; s < t->n_stages; s++) {
+        long e = t->stages[s].kind == IR_STAGE_DENSE ? dense_epochs : sparse_epochs;
+        if (e >= 0) t->stages[s].epochs = (int)e;
+    }
+    rt_dataset d;
+    if (data_load(&ir->dataset, &d, stderr)) {
+        nltc_arena_free(arena);
+        return 1;
+    }
+    rt_report rep;
+    rt_report_init(&rep);
+    tr_model *m = NULL;
+    int rc = train_run(ir, &d, &o, &rep, &m);
+    if (rc == TR_OK) {
+        rt_tables tab;
+        double t0 = now_s();
+        tr_tabulate(m, &tab);
+        double tab_ms = 1e3 * (now_s() - t0);
+        printf("train_model: %s seed %llu%s: test quantized %.2f%% float %.2f%% | valid %.2f%% "
+               "(epoch %d) | stage1 %.1f s, stage2 %.1f s, %.0f samples/s | tables %.1f ms, "
+               "%ld L-LUTs\n",
+               ir->model_name, (unsigned long long)t->seed, random_masks ? " random masks" : "",
+               100 * rep.accuracy.quantized, 100 * rep.accuracy.flt, 100 * rep.validation_accuracy,
+               rep.best_epoch, rep.time_s.stage1 == rep.time_s.stage1 ? rep.time_s.stage1 : 0.0,
+               rep.time_s.stage2, rep.train_samples_per_s, tab_ms, rep.llut_count);
+        rt_tables_free(&tab);
+    }
+    tr_model_free(m);
+    rt_dataset_free(&d);
+    nltc_arena_free(arena);
+    return rc;
+}
