@@ -147,6 +147,9 @@ int be_emit_vectors(const be_input *in, const char *dir, be_err *e);
 int be_emit_verilog(const be_input *in, const char *dir, be_err *e);
 /* dir/<ident>.h, dir/<ident>.c, dir/main.c: standalone, libc only. */
 int be_emit_csim(const be_input *in, const char *dir, be_err *e);
+/* The Verilog file alone (top + table ROMs), and the test bench alone for n vectors. */
+int be_write_rtl(const rt_tables *t, const be_plan *p, const char *path, be_err *e);
+int be_write_testbench(const rt_tables *t, const be_plan *p, int n, const char *path, be_err *e);
 /* The test-bench vector file: one line per sample, the hex of {expected out_data,
  * in_data}; in_data = input code i at bits [i*b, (i+1)*b), out_data likewise. */
 int be_write_vectors(const rt_tables *t, const rt_codes *c, const char *path, be_err *e);

@@ -222,36 +222,26 @@ static void run_rtl(const rt_tables *t, const be_plan *q, bool own, const rt_cod
     char sub[64], name[256];
     snprintf(sub, sizeof sub, "rtl_%s%d", pname, q->pipeline_k);
     char *dir = be_join(work, sub);
-    char *rtl_dir = own ? be_join(out_dir, "rtl") : xstrdup(dir);
+    /* The model's own pipelining runs the RTL the flow shipped in OUT/rtl; any other is
+     * emitted here. The test bench always comes fresh from the reference codes. */
     snprintf(name, sizeof name, "%s.v", q->ident);
-    char *rtl = be_join(rtl_dir, name);
+    char *shipped = be_join(out_dir, "rtl"), *rtl = be_join(own ? shipped : dir, name);
     snprintf(name, sizeof name, "%s_tb.v", q->ident);
-    char *tb = be_join(rtl_dir, name);
+    char *tb = be_join(dir, name);
     char *obj = be_join(dir, "obj"), *log = be_join(dir, "verilator.log");
     char *simlog = be_join(dir, "sim.log"), *out = be_join(dir, "rtl_out.hex");
     char *layers = be_join(dir, "rtl_layers.hex"), *exe = be_join(obj, "sim");
     char top[200];
     snprintf(top, sizeof top, "%s_tb", q->ident);
     uint16_t *got = NULL;
-    be_mkdirs(dir, NULL);
-    if (!own || access(tb, R_OK) != 0 || access(rtl, R_OK) != 0) {
-        /* another pipelining (or no shipped test bench): emit into the work folder */
-        free(rtl_dir);
-        rtl_dir = xstrdup(dir);
-        free(rtl);
-        free(tb);
-        snprintf(name, sizeof name, "%s.v", q->ident);
-        rtl = be_join(dir, name);
-        snprintf(name, sizeof name, "%s_tb.v", q->ident);
-        tb = be_join(dir, name);
-        be_input in = {t, q, c};
-        be_err e2;
-        if (be_emit_verilog(&in, dir, &e2)) {
-            snprintf(k->note, sizeof k->note, "%.200s", e2.msg);
-            k->ran = true;
-            k->m.samples = c->n_samples;
-            goto done;
-        }
+    be_err e2 = {{0}};
+    if (be_mkdirs(dir, &e2) ||
+        (own && access(rtl, R_OK) != 0 && be_errf(&e2, "%s: missing", rtl)) ||
+        (!own && be_write_rtl(t, q, rtl, &e2)) || be_write_testbench(t, q, c->n_samples, tb, &e2)) {
+        snprintf(k->note, sizeof k->note, "%.200s", e2.msg);
+        k->ran = true;
+        k->m.samples = c->n_samples;
+        goto done;
     }
     progress(o, "building the RTL with Verilator (pipeline %s)", pname);
     char *v_argv[] = {verilator, "--binary", "-j", "2", "--top-module", top, "-Mdir", obj, "-o",
@@ -301,7 +291,7 @@ done:
     (void)e;
     k->seconds = be_now() - t0;
     free(got);
-    free(verilator), free(dir), free(rtl_dir), free(rtl), free(tb), free(obj), free(log);
+    free(verilator), free(dir), free(shipped), free(rtl), free(tb), free(obj), free(log);
     free(simlog), free(out), free(layers), free(exe);
 }
 

@@ -258,7 +258,7 @@ static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset
     fprintf(f, "\n    assign out_valid = %s;\n    assign out_data = %s;\nendmodule\n", valid, src);
 }
 
-static int write_rtl(const rt_tables *t, const be_plan *p, const char *path, be_err *e) {
+int be_write_rtl(const rt_tables *t, const be_plan *p, const char *path, be_err *e) {
     be_afile a;
     if (be_afile_open(&a, path, e)) return -1;
     tabset ts;
@@ -327,7 +327,7 @@ int be_write_vectors(const rt_tables *t, const rt_codes *c, const char *path, be
     return be_afile_close(&a, e);
 }
 
-static int write_tb(const rt_tables *t, const be_plan *p, int n, const char *path, be_err *e) {
+int be_write_testbench(const rt_tables *t, const be_plan *p, int n, const char *path, be_err *e) {
     const rt_table_layer *last = &t->layers[t->n_layers - 1];
     int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
     int lat = be_plan_stages(p);
@@ -441,12 +441,12 @@ int be_emit_verilog(const be_input *in, const char *dir, be_err *e) {
     char name[256];
     snprintf(name, sizeof name, "%s.v", p->ident);
     char *path = be_join(dir, name);
-    int rc = write_rtl(t, p, path, e);
+    int rc = be_write_rtl(t, p, path, e);
     free(path);
     if (rc || !in->codes || in->codes->n_samples == 0) return rc;
     snprintf(name, sizeof name, "%s_tb.v", p->ident);
     path = be_join(dir, name);
-    rc = write_tb(t, p, in->codes->n_samples, path, e);
+    rc = be_write_testbench(t, p, in->codes->n_samples, path, e);
     free(path);
     if (rc) return rc;
     path = be_join(dir, "vectors.hex");

@@ -124,12 +124,56 @@ START_TEST(test_flow_fills_report) {
 }
 END_TEST
 
+START_TEST(test_missing_tools_are_skipped) {
+    rt_tables t;
+    rt_codes c;
+    be_plan p;
+    char *out = make_out(&t, &c, &p);
+    setenv("NLTC_VERILATOR", "/nonexistent/verilator", 1);
+    setenv("CC", "/nonexistent/cc", 1);
+    setenv("NLTC_YOSYS", "/nonexistent/yosys", 1);
+    be_verify_opts o;
+    be_verify_opts_default(&o);
+    o.quiet = true;
+    be_verify_result r;
+    be_err e = {{0}};
+    ck_assert_msg(be_verify(&t, &p, &c, out, &o, &r, &e) == 0, "%s", e.msg);
+    ck_assert(r.table.ran);
+    ck_assert(!r.csim.ran);
+    ck_assert_ptr_nonnull(strstr(r.csim.note, "no C compiler"));
+    ck_assert(isnan(r.csim.accuracy));
+    ck_assert_int_eq(r.n_rtl, 1);
+    ck_assert(!r.rtl[0].ran);
+    ck_assert_str_eq(r.rtl[0].note, "verilator not installed: RTL step skipped");
+    ck_assert(isnan(r.rtl[0].accuracy));
+    ck_assert_int_eq(r.mismatches, 0);
+    be_hw h;
+    be_hw_init(&h);
+    char *rtl = be_join(out, "rtl/cli.v");
+    ck_assert_int_eq(be_synth(rtl, &p, out, &h, &e), 0);
+    ck_assert(!h.synthesized);
+    ck_assert_str_eq(h.synth_note, "yosys not installed: synthesis skipped");
+    ck_assert_int_eq(h.luts_yosys, -1);
+    unsetenv("NLTC_VERILATOR");
+    unsetenv("CC");
+    unsetenv("NLTC_YOSYS");
+    free(rtl);
+    be_hw_free(&h);
+    be_rmtree(out);
+    free(out);
+    be_plan_free(&p);
+    rt_tables_free(&t);
+    rt_codes_free(&c);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("backend command and flow");
     TCase *tc = tcase_create("cli");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_verify_command);
     tcase_add_test(tc, test_flow_fills_report);
+    tcase_add_test(tc, test_missing_tools_are_skipped);
     suite_add_tcase(s, tc);
     return fx_run_suite(s);
 }
