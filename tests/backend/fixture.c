@@ -190,6 +190,14 @@ void fx_hand_codes(rt_codes *c) {
     }
 }
 
+void fx_release(char *dir, rt_tables *t, rt_codes *c, be_plan *p) {
+    if (dir) be_rmtree(dir);
+    free(dir);
+    if (t) rt_tables_free(t);
+    if (c) rt_codes_free(c);
+    if (p) be_plan_free(p);
+}
+
 char *fx_tmpdir(const char *tag) {
     const char *base = getenv("TMPDIR");
     if (!base || !*base) base = "/tmp";

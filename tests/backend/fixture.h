@@ -56,6 +56,9 @@ int fx_run_suite(struct Suite *s);
 /* Exit code CTest reads as "skipped" (SKIP_RETURN_CODE). */
 #define FX_SKIP 77
 
+/* Removes dir (a scratch folder) and frees it and whichever of t, c, p is not NULL. */
+void fx_release(char *dir, rt_tables *t, rt_codes *c, be_plan *p);
+
 /* Creates a fresh scratch folder under $TMPDIR (or /tmp); malloc'd path. */
 char *fx_tmpdir(const char *tag);
 

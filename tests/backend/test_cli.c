@@ -52,11 +52,7 @@ START_TEST(test_verify_command) {
     ck_assert_int_eq(verify(out, "--no-rtl", NULL), 2);
     free(layer);
     free(codes);
-    be_rmtree(out);
-    free(out);
-    be_plan_free(&p);
-    rt_tables_free(&t);
-    rt_codes_free(&c);
+    fx_release(out, &t, &c, &p);
 }
 END_TEST
 
@@ -117,10 +113,7 @@ START_TEST(test_flow_fills_report) {
     free(tables);
     rt_tables_free(&u);
     be_plan_free(&p);
-    be_rmtree(out);
-    free(out);
-    rt_tables_free(&t);
-    rt_codes_free(&c);
+    fx_release(out, &t, &c, NULL);
 }
 END_TEST
 
@@ -159,11 +152,7 @@ START_TEST(test_missing_tools_are_skipped) {
     unsetenv("NLTC_YOSYS");
     free(rtl);
     be_hw_free(&h);
-    be_rmtree(out);
-    free(out);
-    be_plan_free(&p);
-    rt_tables_free(&t);
-    rt_codes_free(&c);
+    fx_release(out, &t, &c, &p);
 }
 END_TEST
 

@@ -72,10 +72,7 @@ static void run_shape(const fx_shape *s, int n, uint64_t seed, bool sliced) {
     ck_assert_ptr_nonnull(h);
     ck_assert_ptr_nonnull(strstr(h, sliced ? "#define SHAPE_SLICED 1" : "#define SHAPE_SLICED 0"));
     free(h);
-    be_rmtree(dir);
-    free(dir);
-    rt_tables_free(&t);
-    rt_codes_free(&c);
+    fx_release(dir, &t, &c, NULL);
 }
 
 START_TEST(test_hand) {
@@ -87,10 +84,7 @@ START_TEST(test_hand) {
     char *dir = emit_and_verify(&t, &c, "hand", &r);
     ck_assert_int_eq(r.csim.m.samples, 0);
     single_path_ok(dir, 16);
-    be_rmtree(dir);
-    free(dir);
-    rt_tables_free(&t);
-    rt_codes_free(&c);
+    fx_release(dir, &t, &c, NULL);
 }
 END_TEST
 
@@ -166,11 +160,8 @@ START_TEST(test_mismatch_located) {
         ck_assert_int_eq(r.csim.m.layer, 1);
     }
     ck_assert_int_gt(r.mismatches, 0);
-    be_rmtree(dir);
-    free(dir);
-    rt_codes_free(&got);
-    rt_tables_free(&t);
     rt_codes_free(&c);
+    fx_release(dir, &t, &got, NULL);
 }
 END_TEST
 

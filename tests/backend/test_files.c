@@ -65,12 +65,9 @@ START_TEST(test_tables_round_trip) {
         ck_assert_int_eq(q.layers[l].tree_root, p.layers[l].tree_root);
     }
     ck_assert_int_eq(be_plan_stages(&q), 2); /* after layer 2 and the last */
-    be_rmtree(dir);
-    free(dir);
-    rt_tables_free(&t);
     rt_tables_free(&u);
-    be_plan_free(&p);
     be_plan_free(&q);
+    fx_release(dir, &t, NULL, &p);
 }
 END_TEST
 
@@ -218,10 +215,7 @@ START_TEST(test_bad_layer_file) {
     expect_read_error(dir, "layer1.bin: cannot open");
     free(b);
     free(path);
-    be_rmtree(dir);
-    free(dir);
-    rt_tables_free(&t);
-    be_plan_free(&p);
+    fx_release(dir, &t, NULL, &p);
 }
 END_TEST
 
@@ -249,10 +243,7 @@ START_TEST(test_tables_check) {
     char *dir = fx_tmpdir("check");
     ck_assert_int_ne(be_tables_write(&t, &p, dir, &e), 0);
     ck_assert_ptr_nonnull(strstr(e.msg, "contains a space"));
-    be_rmtree(dir);
-    free(dir);
-    be_plan_free(&p);
-    rt_tables_free(&t);
+    fx_release(dir, &t, NULL, &p);
 }
 END_TEST
 

@@ -49,10 +49,7 @@ static void lint_shape(const fx_shape *s, const char *model, uint64_t seed) {
             if (r == 0) lint(dir, p.ident, true);
             be_plan_free(&p);
         }
-    be_rmtree(dir);
-    free(dir);
-    rt_tables_free(&t);
-    rt_codes_free(&c);
+    fx_release(dir, &t, &c, NULL);
 }
 
 START_TEST(test_lint_tiny) {
@@ -83,11 +80,7 @@ START_TEST(test_lint_hand_and_constant) {
     ck_assert_msg(be_emit_verilog(&in, dir, &e) == 0, "%s", e.msg);
     lint(dir, "hand", false);
     lint(dir, "hand", true);
-    be_rmtree(dir);
-    free(dir);
-    be_plan_free(&p);
-    rt_tables_free(&t);
-    rt_codes_free(&c);
+    fx_release(dir, &t, &c, &p);
 }
 END_TEST
 

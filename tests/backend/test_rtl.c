@@ -118,11 +118,7 @@ int main(int argc, char **argv) {
                "table lookup failure at sample %d layer %d", r.table.m.sample, r.table.m.layer);
         EXPECT(r.rtl[0].latency_errors == 0, "%ld timing errors", r.rtl[0].latency_errors);
     }
-    be_rmtree(dir);
-    free(dir);
-    be_plan_free(&p);
-    rt_tables_free(&t);
-    rt_codes_free(&c);
+    fx_release(dir, &t, &c, &p);
     printf("test_be_rtl %s: %s\n", argv[1], failures ? "FAILED" : "passed");
     return failures ? 1 : 0;
 }

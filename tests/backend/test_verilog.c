@@ -52,11 +52,7 @@ START_TEST(test_golden_hand) {
     golden(dir, "hand.v", "hand.v");
     golden(dir, "hand_tb.v", "hand_tb.v");
     golden(dir, "vectors.hex", "hand_vectors.hex");
-    be_rmtree(dir);
-    free(dir);
-    be_plan_free(&p);
-    rt_tables_free(&t);
-    rt_codes_free(&c);
+    fx_release(dir, &t, &c, &p);
 }
 END_TEST
 
@@ -108,10 +104,7 @@ START_TEST(test_shared_and_constant_tables) {
     ck_assert_ptr_nonnull(strstr(v, "assign out_valid = v1;"));
     free(v);
     free(path);
-    be_rmtree(dir);
-    free(dir);
-    be_plan_free(&p);
-    rt_tables_free(&t);
+    fx_release(dir, &t, NULL, &p);
 }
 END_TEST
 

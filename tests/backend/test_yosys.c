@@ -78,9 +78,7 @@ static void synth_case(const rt_tables *t, ir_pipeline pipe, ir_reset reset, lon
            (int)reset, h.luts_yosys, h.ffs, h.lut_levels, h.synth_s);
     be_hw_free(&h);
     free(rtl);
-    be_rmtree(dir);
-    free(dir);
-    be_plan_free(&p);
+    fx_release(dir, NULL, NULL, &p);
 }
 
 int main(void) {
