@@ -8,6 +8,7 @@
  * as one module. */
 #include "backend.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -431,10 +432,42 @@ int be_write_testbench(const rt_tables *t, const be_plan *p, int n, const char *
     return be_afile_close(&a, e);
 }
 
+/* A port name from the plan must be a Verilog identifier that is neither a keyword nor a
+ * name the generated design uses itself. */
+static int check_port_name(const char *what, const char *s, be_err *e) {
+    static const char *const taken[] = {
+        "in_valid", "in_data", "out_valid", "out_data", "module",  "endmodule", "input",
+        "output",   "wire",    "reg",       "always",   "assign",  "begin",     "end",
+        "if",       "else",    "case",      "endcase",  "default", "posedge",   "negedge",
+        "or",       "and",     "not",       "initial",  "integer"};
+    bool ok = (isalpha((unsigned char)s[0]) || s[0] == '_');
+    for (const char *c = s; *c && ok; c++)
+        ok = isalnum((unsigned char)*c) || *c == '_';
+    for (size_t i = 0; ok && i < sizeof taken / sizeof taken[0]; i++)
+        ok = strcmp(s, taken[i]) != 0;
+    /* l<k>, r<k>, v<k>: layer, register and valid vectors */
+    if (ok && strchr("lrv", s[0]) && s[1]) {
+        const char *c = s + 1;
+        while (isdigit((unsigned char)*c))
+            c++;
+        ok = *c != '\0';
+    }
+    return ok ? 0
+              : be_errf(e,
+                        "verilog: %s port name \"%s\" is not a Verilog identifier free for "
+                        "use (keywords, in_*/out_* and l/r/v + digits are taken)",
+                        what, s);
+}
+
 int be_emit_verilog(const be_input *in, const char *dir, be_err *e) {
     const rt_tables *t = in->tables;
     const be_plan *p = in->plan;
-    if (be_tables_check(t, e) || be_mkdirs(dir, e)) return -1;
+    if (be_tables_check(t, e) || check_port_name("clock", p->clock, e) ||
+        check_port_name("reset", p->reset, e))
+        return -1;
+    if (strcmp(p->clock, p->reset) == 0)
+        return be_errf(e, "verilog: clock and reset are both named \"%s\"", p->clock);
+    if (be_mkdirs(dir, e)) return -1;
     if (p->n_layers != t->n_layers)
         return be_errf(e, "verilog: the plan has %d layers, the tables %d", p->n_layers,
                        t->n_layers);

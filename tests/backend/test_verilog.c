@@ -108,12 +108,39 @@ START_TEST(test_shared_and_constant_tables) {
 }
 END_TEST
 
+START_TEST(test_bad_port_names) {
+    rt_tables t;
+    be_plan p;
+    fx_hand_tables(&t);
+    be_plan_default(&t, "hand", IR_PIPE_TREES, 0, &p);
+    char *dir = fx_tmpdir("ports");
+    be_input in = {&t, &p, NULL};
+    be_err e = {{0}};
+    static const char *const bad[] = {"in_data", "r0", "v12", "2clk", "posedge", "a-b"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        free(p.clock);
+        p.clock = xstrdup(bad[i]);
+        ck_assert_int_ne(be_emit_verilog(&in, dir, &e), 0);
+        ck_assert_ptr_nonnull(strstr(e.msg, "clock port name"));
+    }
+    free(p.clock);
+    p.clock = xstrdup("rst");
+    ck_assert_int_ne(be_emit_verilog(&in, dir, &e), 0);
+    ck_assert_str_eq(e.msg, "verilog: clock and reset are both named \"rst\"");
+    free(p.clock);
+    p.clock = xstrdup("r0x"); /* not a generated name */
+    ck_assert_msg(be_emit_verilog(&in, dir, &e) == 0, "%s", e.msg);
+    fx_release(dir, &t, NULL, &p);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("backend verilog");
     TCase *tc = tcase_create("verilog");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_golden_hand);
     tcase_add_test(tc, test_shared_and_constant_tables);
+    tcase_add_test(tc, test_bad_port_names);
     suite_add_tcase(s, tc);
     return fx_run_suite(s);
 }
