@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "data.h"
@@ -79,6 +80,25 @@ static double peer_samples_per_s(int batches) {
     return sps;
 }
 
+/* (wall s, own CPU s, busy CPU s of the whole host): how much of the machine this process
+ * had while it ran (the cores are shared; timings are only as good as that). */
+static void cpu_snapshot(double v[3]) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    v[0] = (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    v[1] = (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+    v[2] = 0;
+    FILE *f = fopen("/proc/stat", "r");
+    unsigned long long x[8] = {0};
+    if (f) {
+        if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &x[0], &x[1], &x[2], &x[3],
+                   &x[4], &x[5], &x[6], &x[7]) == 8)
+            v[2] = (double)(x[0] + x[1] + x[2] + x[5] + x[6] + x[7]) / (double)sysconf(_SC_CLK_TCK);
+        fclose(f);
+    }
+}
+
 static double loadavg(void) {
     double l = -1;
     FILE *f = fopen("/proc/loadavg", "r");
@@ -122,9 +142,13 @@ int main(int argc, char **argv) {
     o.max_batches = batches;
     rt_report rep;
     rt_report_init(&rep);
-    double load0 = loadavg();
+    double load0 = loadavg(), c0[3], c1[3];
+    cpu_snapshot(c0);
     int rc = train_run(ir, &d, &o, &rep, NULL);
+    cpu_snapshot(c1);
     if (rc != TR_OK) return 1;
+    double wall = c1[0] - c0[0], own = (c1[1] - c0[1]) / wall;
+    double others = ((c1[2] - c0[2]) - (c1[1] - c0[1])) / wall;
     double mine = rep.train_samples_per_s;
     double theirs = peer ? peer_samples_per_s(100) : 0;
     printf("bench_speed: MNIST paper config, stage 2, batch 32, %d threads, %s, %d batches: "
@@ -135,7 +159,8 @@ int main(int argc, char **argv) {
                mine / theirs);
     else
         printf(" | PyTorch peer not run%s", peer ? " (no /usr/bin/python3 with torch)" : "");
-    printf(" | load average %.2f -> %.2f\n", load0, loadavg());
+    printf(" | own CPU %.2f cores, other processes %.2f cores, load average %.2f -> %.2f\n", own,
+           others < 0 ? 0 : others, load0, loadavg());
     fx_program_free(ir);
     rt_dataset_free(&d);
     return 0;

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CKPT_MAGIC  "NLTCCKP2"
-#define MODEL_MAGIC "NLTCMDL1"
+#define CKPT_MAGIC  "NLTCCKP3"
+#define MODEL_MAGIC "NLTCMDL2"
 
 /* ---- Byte buffers --------------------------------------------------------------------- */
 

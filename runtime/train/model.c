@@ -148,7 +148,8 @@ tr_model *tr_model_new(const ir_program *ir, bool dense, int *const *masks, uint
         }
     }
 
-    /* parameter block: weights with decay first */
+    /* parameter block: per layer, the L-LUT records (sparse) or the dense arrays; then
+     * the quantizer scales and the input's parameters */
     size_t n = 0;
     for (int l = 0; l < m->n_layers; l++) {
         tr_layer *L = &m->layers[l];
@@ -157,37 +158,37 @@ tr_model *tr_model_new(const ir_program *ir, bool dense, int *const *masks, uint
         if (L->dense) {
             L->o_wd = n;
             n += O * (size_t)L->in;
+            L->o_b = n;
+            n += O;
+            L->o_gamma = n;
+            n += O;
+            L->o_beta = n;
+            n += O;
             continue;
         }
-        L->o_w1 = n;
-        n += O * F * N;
-        L->o_wh = n;
-        n += O * D * N * N;
-        L->o_w2 = n;
-        n += O * N;
-        L->o_ws = n;
-        n += L->sh.skip ? O * F : 0;
+        /* one record per L-LUT: weights (decayed) then biases and norm, 16-float aligned */
+        size_t r = F * N;
+        L->r_wh = r;
+        r += D * N * N;
+        L->r_w2 = r;
+        r += N;
+        L->r_ws = r;
+        r += L->sh.skip ? F : 0;
+        L->n_dec = r;
+        L->r_b1 = r;
+        r += N;
+        L->r_bh = r;
+        r += D * N;
+        L->r_b = r++;
+        L->r_gamma = r++;
+        L->r_beta = r++;
+        L->n_rec = r;
+        L->stride = (r + 15) / 16 * 16;
+        L->o_lut = n;
+        n += O * L->stride;
     }
-    m->n_decay = n;
-    for (int l = 0; l < m->n_layers; l++) {
-        tr_layer *L = &m->layers[l];
-        size_t O = (size_t)L->out, N = (size_t)L->sh.N;
-        size_t D = L->sh.depth > 1 ? (size_t)L->sh.depth - 1 : 0;
-        if (!L->dense) {
-            L->o_b1 = n;
-            n += O * N;
-            L->o_bh = n;
-            n += O * D * N;
-        }
-        L->o_b = n;
-        n += O;
-        L->o_gamma = n;
-        n += O;
-        L->o_beta = n;
-        n += O;
-        L->o_scale = n;
-        n += 1;
-    }
+    for (int l = 0; l < m->n_layers; l++)
+        m->layers[l].o_scale = n++;
     m->o_in_gamma = n;
     n += (size_t)m->inputs;
     m->o_in_beta = n;
@@ -307,25 +308,28 @@ void tr_model_init_params(tr_model *m, uint64_t seed, int stage) {
     tr_rng r;
     tr_rng_seed(&r, seed, 0x696e6974ULL /* "init" */, (uint64_t)stage, 0);
     float *P = m->param;
+    memset(P, 0, m->n_param * sizeof(float));
     for (int l = 0; l < m->n_layers; l++) {
         tr_layer *L = &m->layers[l];
-        size_t O = (size_t)L->out, F = (size_t)L->sh.F, N = (size_t)L->sh.N;
+        size_t F = (size_t)L->sh.F, N = (size_t)L->sh.N;
         size_t D = L->sh.depth > 1 ? (size_t)L->sh.depth - 1 : 0;
-        int fan_in = L->dense ? L->in : L->sh.F;
         if (L->dense) {
-            fill_uniform(P + L->o_wd, O * (size_t)L->in, L->in, &r);
-        } else {
-            fill_uniform(P + L->o_w1, O * F * N, (int)F, &r);
-            fill_uniform(P + L->o_b1, O * N, (int)F, &r);
-            fill_uniform(P + L->o_wh, O * D * N * N, (int)N, &r);
-            fill_uniform(P + L->o_bh, O * D * N, (int)N, &r);
-            fill_uniform(P + L->o_w2, O * N, (int)N, &r);
-            if (L->sh.skip) fill_uniform(P + L->o_ws, O * F, (int)F, &r);
+            fill_uniform(P + L->o_wd, (size_t)L->out * L->in, L->in, &r);
+            fill_uniform(P + L->o_b, (size_t)L->out, L->in, &r);
         }
-        fill_uniform(P + L->o_b, O, fan_in, &r);
-        for (size_t o = 0; o < O; o++) {
-            P[L->o_gamma + o] = 1.0f;
-            P[L->o_beta + o] = 0.0f;
+        for (int o = 0; o < L->out; o++) {
+            if (!L->dense) {
+                tr_lut p = tr_layer_lut(L, P, o);
+                fill_uniform(p.w1, F * N, (int)F, &r);
+                fill_uniform(p.b1, N, (int)F, &r);
+                fill_uniform(p.wh, D * N * N, (int)N, &r);
+                fill_uniform(p.bh, D * N, (int)N, &r);
+                fill_uniform(p.w2, N, (int)N, &r);
+                if (L->sh.skip) fill_uniform(p.ws, F, (int)F, &r);
+                fill_uniform(p.b, 1, (int)F, &r);
+            }
+            P[tr_gamma_off(L, o)] = 1.0f;
+            P[tr_beta_off(L, o)] = 0.0f;
             m->state[L->o_rmean + o] = 0.0f;
             m->state[L->o_rvar + o] = 1.0f;
         }
@@ -346,17 +350,18 @@ void tr_model_init_params(tr_model *m, uint64_t seed, int stage) {
 }
 
 tr_lut tr_layer_lut(const tr_layer *L, float *base, int o) {
-    size_t F = (size_t)L->sh.F, N = (size_t)L->sh.N;
-    size_t D = L->sh.depth > 1 ? (size_t)L->sh.depth - 1 : 0;
-    tr_lut p;
-    p.w1 = base + L->o_w1 + (size_t)o * F * N;
-    p.b1 = base + L->o_b1 + (size_t)o * N;
-    p.wh = base + L->o_wh + (size_t)o * D * N * N;
-    p.bh = base + L->o_bh + (size_t)o * D * N;
-    p.w2 = base + L->o_w2 + (size_t)o * N;
-    p.ws = base + L->o_ws + (size_t)o * F;
-    p.b = base + L->o_b + o;
+    float *rec = base + L->o_lut + (size_t)o * L->stride;
+    tr_lut p = {rec,           rec + L->r_b1, rec + L->r_wh, rec + L->r_bh,
+                rec + L->r_w2, rec + L->r_ws, rec + L->r_b};
     return p;
+}
+
+size_t tr_gamma_off(const tr_layer *L, int o) {
+    return L->dense ? L->o_gamma + (size_t)o : L->o_lut + (size_t)o * L->stride + L->r_gamma;
+}
+
+size_t tr_beta_off(const tr_layer *L, int o) {
+    return L->dense ? L->o_beta + (size_t)o : L->o_lut + (size_t)o * L->stride + L->r_beta;
 }
 
 /* ---- Layer passes ------------------------------------------------------------------- */
@@ -376,19 +381,12 @@ typedef struct pass_ctx {
     float *raw_din;      /* [in][ld] input gradients (backward) */
 } pass_ctx;
 
-/* The Adam update of L-LUT o's own parameters (sparse layers). */
+/* The Adam update of L-LUT o's own parameters (sparse layers): its record, the weights
+ * with weight decay, then the biases and norm without. */
 static void lut_adam(const tr_adam *a, tr_model *m, const tr_layer *L, int o) {
-    size_t F = (size_t)L->sh.F, N = (size_t)L->sh.N;
-    size_t D = L->sh.depth > 1 ? (size_t)L->sh.depth - 1 : 0, u = (size_t)o;
-    tr_adam_apply(a, m, L->o_w1 + u * F * N, F * N, true);
-    tr_adam_apply(a, m, L->o_wh + u * D * N * N, D * N * N, true);
-    tr_adam_apply(a, m, L->o_w2 + u * N, N, true);
-    if (L->sh.skip) tr_adam_apply(a, m, L->o_ws + u * F, F, true);
-    tr_adam_apply(a, m, L->o_b1 + u * N, N, false);
-    tr_adam_apply(a, m, L->o_bh + u * D * N, D * N, false);
-    tr_adam_apply(a, m, L->o_b + u, 1, false);
-    tr_adam_apply(a, m, L->o_gamma + u, 1, false);
-    tr_adam_apply(a, m, L->o_beta + u, 1, false);
+    size_t rec = L->o_lut + (size_t)o * L->stride;
+    tr_adam_apply(a, m, rec, L->n_dec, true);
+    tr_adam_apply(a, m, rec + L->n_dec, L->n_rec - L->n_dec, false);
 }
 
 static const float *layer_input(const tr_model *m, int l) {
@@ -468,8 +466,8 @@ static chan lut_chan(tr_model *m, tr_layer *L, int o) {
     size_t row = (size_t)o * m->ld;
     chan c = {&L->q,
               tr_q_scale(m->param[L->o_scale]),
-              m->param[L->o_gamma + o],
-              m->param[L->o_beta + o],
+              m->param[tr_gamma_off(L, o)],
+              m->param[tr_beta_off(L, o)],
               m->state + L->o_rmean + o,
               m->state + L->o_rvar + o,
               L->istd + o,
@@ -553,7 +551,7 @@ static void fwd_job(void *vc, int tid, int nt) {
 static void lut_unfinish(tr_model *m, tr_layer *L, int o, int R, float *dz, float *dy) {
     chan c = lut_chan(m, L, o);
     L->ds_part[o] = chan_backward(&c, L->dval + (size_t)o * m->ld, R, dz, dy,
-                                  &m->grad[L->o_gamma + o], &m->grad[L->o_beta + o]);
+                                  &m->grad[tr_gamma_off(L, o)], &m->grad[tr_beta_off(L, o)]);
     for (int r = R; r < tr_pad_rows(R); r++)
         dy[r] = 0.0f;
 }
@@ -722,32 +720,49 @@ void tr_model_backward(tr_model *m, int R, double wd, double wd1) {
     backward(m, R, wd, wd1, NULL);
 }
 
-/* The parameters the fused step leaves: dense layers, scales, the input's. */
-static void rest_adam_job(void *vc, int tid, int nt) {
-    pass_ctx *c = vc;
+/* Adam over the parameters the fused step leaves (dense layers, the scales, the input's),
+ * and with all set over the sparse L-LUTs' records too (the unfused whole step). */
+typedef struct adam_pass {
+    tr_model *m;      /* the model */
+    const tr_adam *a; /* the step */
+    bool all;         /* also the sparse layers' L-LUT records */
+} adam_pass;
+
+static void adam_job(void *vc, int tid, int nt) {
+    adam_pass *c = vc;
     tr_model *m = c->m;
     int lo, hi;
     for (int l = 0; l < m->n_layers; l++) {
         const tr_layer *L = &m->layers[l];
+        tr_share(L->out, tid, nt, &lo, &hi);
         if (L->dense) {
-            tr_share(L->out, tid, nt, &lo, &hi);
             tr_adam_apply(c->a, m, L->o_wd + (size_t)lo * L->in, (size_t)(hi - lo) * L->in, true);
-            if (tid == 0) /* bias, gamma, beta and scale are contiguous */
-                tr_adam_apply(c->a, m, L->o_b, 3 * (size_t)L->out + 1, false);
-        } else if (tid == 0) {
-            tr_adam_apply(c->a, m, L->o_scale, 1, false);
+            if (tid == 0) /* bias, gamma and beta are contiguous */
+                tr_adam_apply(c->a, m, L->o_b, 3 * (size_t)L->out, false);
+        } else if (c->all) {
+            for (int o = lo; o < hi; o++)
+                lut_adam(c->a, m, L, o);
         }
     }
-    if (tid == nt - 1) /* gamma, beta and scale of the input are contiguous */
-        tr_adam_apply(c->a, m, m->o_in_gamma, 2 * (size_t)m->inputs + 1, false);
+    if (tid == nt - 1) { /* the scales, then the input's gamma, beta and scale: contiguous */
+        size_t s0 = m->layers[0].o_scale;
+        tr_adam_apply(c->a, m, s0, m->n_param - s0, false);
+    }
+}
+
+void tr_adam_step(tr_model *m, const ir_stage *st, double lr) {
+    tr_adam a;
+    tr_adam_begin(&a, m, st, lr);
+    adam_pass c = {m, &a, true};
+    tr_pool_run(m->pool, adam_job, &c);
 }
 
 void tr_model_step(tr_model *m, int R, const ir_stage *st, double lr, double wd, double wd1) {
     tr_adam a;
     tr_adam_begin(&a, m, st, lr);
     backward(m, R, wd, wd1, &a);
-    pass_ctx c = {m, 0, R, true, wd, wd1, &a, NULL, NULL, NULL, NULL};
-    tr_pool_run(m->pool, rest_adam_job, &c);
+    adam_pass c = {m, &a, false};
+    tr_pool_run(m->pool, adam_job, &c);
 }
 
 void tr_layer_subnet_forward(tr_model *m, int l, const float *in, int R, float *y) {

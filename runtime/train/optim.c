@@ -1,9 +1,9 @@
 /* optim.c - Adam / AdamW over the model's parameter block, and the learning-rate schedules
  * (constant; cosine annealing with warm restarts, SGDR).
  *
- * Weight decay applies to the weights only (the first n_decay parameters: fc, skip and
- * dense weights), never to biases, batch-norm affines or quantizer scales. Adam adds it to
- * the gradient (L2); AdamW shrinks the weight first (decoupled), as PyTorch does.
+ * Weight decay applies to the weights only (fc, skip and dense weights; the callers in
+ * model.c know the layout), never to biases, batch-norm affines or quantizer scales. Adam
+ * adds it to the gradient (L2); AdamW shrinks the weight first (decoupled), as PyTorch does.
  */
 #include "train.h"
 
@@ -36,34 +36,6 @@ void tr_adam_apply(const tr_adam *a, tr_model *m, size_t i0, size_t n, bool deca
         vv[i] = b2 * vv[i] + (1.0f - b2) * gi * gi;
         p[i] = p[i] * shrink - step * mm[i] / (sqrtf(vv[i]) * rc2 + ADAM_EPS);
     }
-}
-
-/* What the whole-block Adam job needs. */
-typedef struct adam_ctx {
-    tr_model *m;      /* the model */
-    const tr_adam *a; /* the step */
-} adam_ctx;
-
-static void adam_job(void *vc, int tid, int nt) {
-    adam_ctx *c = vc;
-    tr_model *m = c->m;
-    int lo, hi;
-    /* shares in units of 64 floats so no two threads touch one cache line */
-    int blocks = (int)((m->n_param + 63) / 64);
-    tr_share(blocks, tid, nt, &lo, &hi);
-    size_t i0 = (size_t)lo * 64, i1 = (size_t)hi * 64;
-    if (i1 > m->n_param) i1 = m->n_param;
-    /* the weights [0, n_decay) with weight decay, then the rest without */
-    size_t mid = m->n_decay < i0 ? i0 : (m->n_decay > i1 ? i1 : m->n_decay);
-    tr_adam_apply(c->a, m, i0, mid - i0, true);
-    tr_adam_apply(c->a, m, mid, i1 - mid, false);
-}
-
-void tr_adam_step(tr_model *m, const ir_stage *st, double lr) {
-    tr_adam a;
-    tr_adam_begin(&a, m, st, lr);
-    adam_ctx c = {m, &a};
-    tr_pool_run(m->pool, adam_job, &c);
 }
 
 double tr_lr_at(const ir_stage *st, double e) {

@@ -38,6 +38,10 @@ typedef int32_t vi16 __attribute__((vector_size(64)));
 /* Loops over the fan-in are unrolled completely when F is a constant, so the per-input
  * vector arrays become registers. */
 #define UNROLL_F _Pragma("GCC unroll 16")
+/* With a run-time F (the generic instantiation) the unrolled loops make GCC believe entries
+ * of the per-input arrays beyond F may be read uninitialized; they never are (every read is
+ * guarded by k < F), and zeroing them would cost a kilobyte of stores per block. */
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 INLINE v16 vld(const float *p) {
     v16 v;
@@ -77,7 +81,6 @@ INLINE void fwd(const int F, int N, const float *restrict xt, int ldx, int Rp,
                 const float *restrict ws, bool skip, float b, float *restrict y) {
     for (int r0 = 0; r0 < Rp; r0 += VL) {
         v16 xk[FMAX];
-        memset(xk, 0, sizeof xk); /* entries >= F: never read, zeroed for the compiler */
         UNROLL_F
         for (int k = 0; k < F; k++)
             xk[k] = vld(xt + (size_t)k * ldx + r0);
@@ -118,8 +121,6 @@ INLINE void bwd_w(const int F, int N, const float *restrict xt, int ldx, int R,
         int W = N - n0 < VL ? N - n0 : VL;
         bool full = W == VL;
         v16 wk[FMAX], gk[FMAX];
-        memset(wk, 0, sizeof wk);
-        memset(gk, 0, sizeof gk);
         UNROLL_F
         for (int k = 0; k < F; k++) {
             wk[k] = full ? vld(w1 + (size_t)k * N + n0) : vldn(w1 + (size_t)k * N + n0, W);
@@ -163,14 +164,16 @@ INLINE void bwd_x(const int F, int N, const float *restrict xt, int ldx, int Rp,
                   const float *restrict ws, bool skip, const float *restrict dyp,
                   float *restrict dx, int lddx, float *restrict gws, float *restrict gb) {
     v16 sk[FMAX], sb = {0};
-    memset(sk, 0, sizeof sk);
+    UNROLL_F
+    for (int k = 0; k < F; k++)
+        sk[k] = (v16){0};
     for (int r0 = 0; r0 < Rp; r0 += VL) {
         v16 xk[FMAX], gk[FMAX];
-        memset(xk, 0, sizeof xk);
-        memset(gk, 0, sizeof gk);
         UNROLL_F
-        for (int k = 0; k < F; k++)
+        for (int k = 0; k < F; k++) {
             xk[k] = vld(xt + (size_t)k * ldx + r0);
+            gk[k] = (v16){0};
+        }
         v16 dyv = vld(dyp + r0);
         sb = sb + dyv;
         if (skip) {

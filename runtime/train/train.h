@@ -324,8 +324,14 @@ typedef struct tr_layer {
     int *idx;           /* [out*F] input index per slot (NULL when dense) */
     int *rd_off;        /* [in+1] CSR: readers of each input (masked layers) */
     int *rd_slot;       /* [out*F] reader slots o*F+f, grouped by input, ascending */
-    /* parameter offsets into the model's blocks (floats) */
-    size_t o_w1, o_b1, o_wh, o_bh, o_w2, o_ws, o_b, o_gamma, o_beta, o_scale, o_wd;
+    /* parameter offsets into the model's blocks (floats). Sparse layers: one record of
+     * `stride` floats per L-LUT from o_lut: w1 at 0, then wh, w2, ws (the n_dec weights
+     * weight decay applies to), then b1, bh, b, gamma, beta (n_rec floats used). Dense
+     * layers: arrays wd [out][in], b, gamma, beta. */
+    size_t o_lut, stride, n_dec, n_rec;
+    size_t r_wh, r_w2, r_ws, r_b1, r_bh, r_b, r_gamma, r_beta;
+    size_t o_wd, o_b, o_gamma, o_beta;
+    size_t o_scale;         /* the layer's quantizer scale */
     size_t o_rmean, o_rvar; /* offsets into the state block */
     /* batch buffers, [out][ld] unless noted */
     float *val;      /* dequantized outputs */
@@ -353,11 +359,10 @@ struct tr_model {
     float *adam_m;                            /* [n_param] Adam first moments */
     float *adam_v;                            /* [n_param] Adam second moments */
     size_t n_param;                           /* parameter count */
-    size_t n_decay;       /* params [0, n_decay) are weights (weight decay applies) */
-    float *state;         /* [n_state] batch-norm running statistics */
-    size_t n_state;       /* state count */
-    uint64_t adam_t;      /* Adam steps taken */
-    int rows_max;         /* most rows of one batch */
+    float *state;                             /* [n_state] batch-norm running statistics */
+    size_t n_state;                           /* state count */
+    uint64_t adam_t;                          /* Adam steps taken */
+    int rows_max;                             /* most rows of one batch */
     int ld;               /* leading dimension of batch buffers: rows_max padded to 16 */
     float *x_in;          /* [inputs][ld] raw input batch */
     float *in_xhat;       /* [inputs][ld] input batch-norm xhat (training) */
@@ -385,6 +390,9 @@ tr_model *tr_model_new(const ir_program *ir, bool dense, int *const *masks, uint
 void tr_model_init_params(tr_model *m, uint64_t seed, int stage);
 /* The parameter (or gradient, with base = grad) slices of L-LUT o of a sparse layer. */
 tr_lut tr_layer_lut(const tr_layer *L, float *base, int o);
+/* Offsets of the batch-norm gamma and beta of L-LUT o (any layer). */
+size_t tr_gamma_off(const tr_layer *L, int o);
+size_t tr_beta_off(const tr_layer *L, int o);
 /* Copies rows [i0, i0+R) of split s (through perm when not NULL) into the batch. */
 void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R);
 /* Training forward of rows [0,R) of m->x_in; returns the mean loss; counts correct. */
