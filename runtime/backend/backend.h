@@ -205,6 +205,7 @@ typedef struct be_check {
     double accuracy;     /* of its output codes against the labels, NAN if not run */
     int latency;         /* RTL: measured latency in cycles, -1 otherwise */
     long latency_errors; /* RTL: outputs seen at the wrong cycle or without a sample */
+    long lint_warnings;  /* RTL: Verilator -Wall warnings while building, -1 if not built */
     double seconds;      /* wall time of the step */
 } be_check;
 

@@ -121,6 +121,19 @@ static void locate_layer(const char *path, const rt_tables *t, const rt_codes *c
     fclose(f);
 }
 
+/* Lines of a log file that start with prefix; -1 if it cannot be read. */
+static long count_lines(const char *path, const char *prefix) {
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    char line[4096];
+    long n = 0;
+    size_t len = strlen(prefix);
+    while (fgets(line, sizeof line, f))
+        n += strncmp(line, prefix, len) == 0;
+    fclose(f);
+    return n;
+}
+
 /* ---- Verification -------------------------------------------------------------------- */
 
 void be_verify_opts_default(be_verify_opts *o) {
@@ -131,6 +144,7 @@ void be_verify_opts_default(be_verify_opts *o) {
 
 static void check_init(be_check *k) {
     memset(k, 0, sizeof *k);
+    k->lint_warnings = -1;
     k->m.sample = k->m.layer = k->m.index = -1;
     k->accuracy = NAN;
     k->latency = -1;
@@ -244,10 +258,13 @@ static void run_rtl(const rt_tables *t, const be_plan *q, bool own, const rt_cod
         goto done;
     }
     progress(o, "building the RTL with Verilator (pipeline %s)", pname);
-    char *v_argv[] = {verilator, "--binary", "-j", "2", "--top-module", top, "-Mdir", obj, "-o",
-                      "sim",     rtl,        tb,   NULL};
+    /* -Wall without -Werror: the build lints the RTL too, and the warnings are counted. */
+    char *v_argv[] = {verilator, "--binary",     "-Wall", "-Wno-fatal", "-j",
+                      "2",       "--top-module", top,     "-Mdir",      obj,
+                      "-o",      "sim",          rtl,     tb,           NULL};
     int st = be_spawn(v_argv, NULL, log, log);
     k->ran = true;
+    k->lint_warnings = count_lines(log, "%Warning");
     if (st != 0) {
         snprintf(k->note, sizeof k->note, "verilator failed (exit %d); see %s", st, log);
         k->m.samples = c->n_samples;
@@ -392,6 +409,7 @@ static void print_check(FILE *f, const char *what, const be_check *k, int sample
     if (!isnan(k->accuracy)) fprintf(f, ", accuracy %.4f", k->accuracy);
     if (k->latency >= 0)
         fprintf(f, ", latency %d cycles (%ld timing errors)", k->latency, k->latency_errors);
+    if (k->lint_warnings >= 0) fprintf(f, ", verilator -Wall: %ld warnings", k->lint_warnings);
     if (!isnan(k->seconds)) fprintf(f, ", %.1f s", k->seconds);
     fputc('\n', f);
     if (k->m.sample >= 0) {

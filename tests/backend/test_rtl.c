@@ -104,6 +104,7 @@ int main(int argc, char **argv) {
         EXPECT(r.rtl[0].latency == stages, "latency %d, expected %d", r.rtl[0].latency, stages);
         EXPECT(r.rtl[0].latency_errors == 0, "%ld timing errors", r.rtl[0].latency_errors);
         EXPECT(r.rtl[0].accuracy == r.csim.accuracy, "accuracy differs from the C simulator");
+        EXPECT(r.rtl[0].lint_warnings == 0, "%ld Verilator -Wall warnings", r.rtl[0].lint_warnings);
     } else {
         /* the RTL and the C simulator agree with each other, not with the reference */
         EXPECT(r.rtl[0].m.samples == r.csim.m.samples && r.rtl[0].m.samples > 0,
