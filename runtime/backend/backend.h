@@ -190,9 +190,10 @@ void be_hw_free(be_hw *h);
 /* Analytic part: fills luts_estimate, luts_support, layer_luts, stages, latency. */
 void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h);
 /* Synthesizes the Verilog file rtl (top module p->ident) with Yosys in work_dir using
- * `hierarchy; proc; flatten; memory_map; opt; techmap; abc -lut K; opt_clean` and reads
- * the mapped netlist back to count LUTs and flip-flops and the depth per stage. When
- * Yosys is not installed, returns 0 with h->synthesized false and synth_note saying so. */
+ * `hierarchy; proc; flatten; memory_map; techmap; abc -fast -lut K; opt_clean` ($NLTC_YOSYS
+ * or yosys) and reads the mapped netlist (BLIF) back to count LUTs and flip-flops and the
+ * depth per stage. When Yosys is not installed, returns 0 with h->synthesized false and
+ * synth_note saying so. */
 int be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, be_err *e);
 
 /* ---- Verification ----------------------------------------------------------------- */
@@ -277,8 +278,6 @@ typedef struct be_afile {
 int be_afile_open(be_afile *a, const char *path, be_err *e);
 /* Flushes, closes and renames; on a write error removes the temporary and fails. */
 int be_afile_close(be_afile *a, be_err *e);
-/* Closes and removes the temporary (after an error). */
-void be_afile_abort(be_afile *a);
 /* mkdir -p. */
 int be_mkdirs(const char *path, be_err *e);
 /* Removes a folder tree. */

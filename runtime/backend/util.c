@@ -58,14 +58,6 @@ int be_afile_close(be_afile *a, be_err *e) {
     return rc;
 }
 
-void be_afile_abort(be_afile *a) {
-    if (a->f) fclose(a->f);
-    if (a->tmp) remove(a->tmp);
-    free(a->path);
-    free(a->tmp);
-    memset(a, 0, sizeof *a);
-}
-
 int be_mkdirs(const char *path, be_err *e) {
     char *p = xstrdup(path);
     for (char *s = p + 1; *s; s++) {
