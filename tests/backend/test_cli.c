@@ -82,6 +82,9 @@ START_TEST(test_flow_fills_report) {
     rt_report r;
     rt_report_init(&r);
     be_flow_opts o = {.rtl = false, .synth = true, .quiet = true};
+    /* an output folder that cannot be created: an I/O error, exit code 2 */
+    ck_assert_int_eq(be_flow(&ir, &t, &c, "/dev/null/out", &o, &r), 2);
+    ck_assert_int_eq(r.verify.samples, -1);
     ck_assert_int_eq(be_flow(&ir, &t, &c, out, &o, &r), 0);
     ck_assert_int_eq(r.verify.samples, 64);
     ck_assert_int_eq(r.verify.mismatches, 0);
