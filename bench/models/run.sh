@@ -110,7 +110,7 @@ run() {
 }
 
 failed=0
-echo "nltc model benchmark: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown commit), outputs in $scratch"
+echo "nltc model benchmark: source tree at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "an unknown commit"), binary $nltc, outputs in $scratch"
 for what in "$@"; do
     case $what in
     digits | all) run digits digits digits.csv.gz ;;
