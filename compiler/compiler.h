@@ -203,7 +203,4 @@ void fe_check_decls(fe_ctx *fe);
 /* Checks the main model and lowers it; NULL after errors. */
 ir_program *fe_lower(fe_ctx *fe, fe_decl *model);
 
-/* Physical LUTs of one output bit of a k-input table on K-input LUTs (mux tree). */
-long fe_lut_cost(int k, int K);
-
 #endif /* NLTC_COMPILER_H */

@@ -6,6 +6,7 @@
  * connectivity, and the pipeline registers from the hardware plan. Sections: helpers,
  * dataset, L-LUTs, trees, training, hardware, the model. */
 #include "compiler.h"
+#include "rt.h"
 
 #include <string.h>
 
@@ -38,26 +39,6 @@ static const ast_value *const *lw_elems(const ast_value *const *vp, int *n) {
     }
     *n = 1;
     return vp;
-}
-
-/* Physical K-input LUTs for one output bit of a k-input table (K >= 3): 2^(k-K) LUTs for
- * the table slices, then a tree of multiplexers, each a K-input LUT with s select bits
- * and 2^s data inputs (s + 2^s <= K). A 12-input table on LUT6 costs 64 + 16 + 4 + 1 = 85,
- * the same figure as the back end's estimate (be_lut_cost). */
-long fe_lut_cost(int k, int K) {
-    if (k <= K) return 1;
-    int s = 1;
-    while (s + 1 + (1 << (s + 1)) <= K)
-        s++;
-    int left = k - K;
-    long n = 1L << left, total = n;
-    while (left > 0) {
-        int use = left < s ? left : s;
-        n >>= use;
-        total += n;
-        left -= use;
-    }
-    return total;
 }
 
 /* ---- Dataset ------------------------------------------------------------------------ */
@@ -459,7 +440,7 @@ static void lw_address(fe_ctx *fe, const ir_layer *l, src_range at) {
                  "table address of %d bits (fan-in %d x %d-bit inputs) exceeds the 16-bit limit",
                  addr, l->fanin, l->bits_in);
     } else if (addr > K) {
-        long per_bit = fe_lut_cost(addr, K);
+        long per_bit = rt_lut_cost(addr, K);
         fe_warning(fe, at,
                    "table address of %d bits (fan-in %d x %d-bit inputs) exceeds lut_inputs = "
                    "%d: about %ld LUT%d per output bit instead of 1, %ld for layer %s (%d L-LUTs "

@@ -1,5 +1,5 @@
-/* rt.c - the memory helpers and the constructors/destructors of the shared runtime types
- * declared in rt.h. */
+/* rt.c - the small helpers every folder shares (memory, LUT cost) and the
+ * constructors/destructors of the shared runtime types declared in rt.h. */
 #include "rt.h"
 
 #include <math.h>
@@ -30,6 +30,25 @@ void *xrealloc(void *p, size_t n) {
 char *xstrdup(const char *s) {
     size_t n = strlen(s) + 1;
     return memcpy(xmalloc(n), s, n);
+}
+
+long rt_lut_cost(int addr_bits, int k) {
+    if (addr_bits <= k) return 1;
+    long best = -1;
+    for (int m = 1; m + (1 << m) <= k && m < addr_bits; m++) {
+        long c = (1L << m) * rt_lut_cost(addr_bits - m, k) + 1;
+        if (best < 0 || c < best) best = c;
+    }
+    if (best < 0) /* K < 3: a 2:1 mux itself takes three 2-input LUTs */
+        best = 2 * rt_lut_cost(addr_bits - 1, k) + 3;
+    return best;
+}
+
+const char *rt_lut_cost_formula(void) {
+    return "per output bit of a table with A address bits: C(A) = 1 if A <= K, else the "
+           "cheapest Shannon expansion on m variables, min over m + 2^m <= K of "
+           "2^m * C(A-m) + 1 (the 2^m cofactors joined by one 2^m:1 mux LUT); for K = 6, "
+           "C(A) = (2^(A-4) - (-1)^A) / 3 (LogicNets)";
 }
 
 static void split_free(rt_split *s) {

@@ -7,7 +7,8 @@
  *   rt_tables --> table files | Verilog RTL | C simulator ; verify compares against rt_codes
  *   every pass fills its part of rt_report, written as OUT/report.json
  *
- * Sections: memory helpers, datasets, tables, reference codes, report.
+ * Sections: memory helpers, files and folders, clock and hashing, LUT cost, datasets,
+ * tables, reference codes, report.
  * Each runtime sub-folder has its own header for its functions; this file holds only the
  * types that cross sub-folder boundaries and the small helpers everybody needs.
  */
@@ -25,6 +26,17 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+
+/* ---- LUT cost ------------------------------------------------------------------- */
+
+/* LUT-K count of one output bit of an A-address-bit table by Shannon decomposition:
+ * 1 if A <= K, else min over m with m + 2^m <= K of 2^m * C(A-m) + 1 (expand m variables,
+ * join the 2^m cofactors with one 2^m:1 mux LUT); for K < 3, 2*C(A-1) + 3. For K = 6 this is
+ * (2^(A-4) - (-1)^A) / 3, the LogicNets formula. The front end's warning, the back end's
+ * estimate and the report all use it. */
+long rt_lut_cost(int addr_bits, int k);
+/* The formula as one line of text, for reports. */
+const char *rt_lut_cost_formula(void);
 
 /* ---- Datasets ------------------------------------------------------------------- */
 

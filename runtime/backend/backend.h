@@ -156,13 +156,7 @@ int be_write_vectors(const rt_tables *t, const rt_codes *c, const char *path, be
 
 /* ---- Hardware cost ---------------------------------------------------------------- */
 
-/* LUT-K count of one output bit of an A-address-bit table by Shannon decomposition:
- * 1 if A <= K, else min over m with m + 2^m <= K of 2^m * C(A-m) + 1 (expand m variables,
- * join the 2^m cofactors with one 2^m:1 mux LUT); for K < 3, 2*C(A-1) + 3. For K = 6 this is
- * (2^(A-4) - (-1)^A) / 3, the LogicNets formula. */
-long be_lut_cost(int addr_bits, int k);
-/* The formula as one line of text, for reports. */
-const char *be_lut_cost_formula(void);
+/* The analytic per-table LUT cost is rt_lut_cost (rt.h). */
 
 /* What hardware cost is known. -1 / NAN where not measured. */
 typedef struct be_hw {

@@ -9,26 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- Analytic estimate ------------------------------------------------------------ */
-
-long be_lut_cost(int addr_bits, int k) {
-    if (addr_bits <= k) return 1;
-    long best = -1;
-    for (int m = 1; m + (1 << m) <= k && m < addr_bits; m++) {
-        long c = (1L << m) * be_lut_cost(addr_bits - m, k) + 1;
-        if (best < 0 || c < best) best = c;
-    }
-    if (best < 0) /* K < 3: a 2:1 mux itself takes three 2-input LUTs */
-        best = 2 * be_lut_cost(addr_bits - 1, k) + 3;
-    return best;
-}
-
-const char *be_lut_cost_formula(void) {
-    return "per output bit of a table with A address bits: C(A) = 1 if A <= K, else the "
-           "cheapest Shannon expansion on m variables, min over m + 2^m <= K of "
-           "2^m * C(A-m) + 1 (the 2^m cofactors joined by one 2^m:1 mux LUT); for K = 6, "
-           "C(A) = (2^(A-4) - (-1)^A) / 3 (LogicNets)";
-}
+/* ---- Analytic estimate (per table: rt_lut_cost) ------------------------------------ */
 
 void be_hw_init(be_hw *h) {
     memset(h, 0, sizeof *h);
@@ -72,13 +53,13 @@ void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h) {
     for (int l = 0; l < t->n_layers; l++) {
         const rt_table_layer *L = &t->layers[l];
         int a = be_addr_bits(L);
-        h->layer_luts[l] = (long)L->n_lut * L->bits_out * be_lut_cost(a, k);
+        h->layer_luts[l] = (long)L->n_lut * L->bits_out * rt_lut_cost(a, k);
         h->luts_estimate += h->layer_luts[l];
         for (int j = 0; j < L->n_lut; j++)
             for (int b = 0; b < L->bits_out; b++) {
                 bool wire;
                 int s = bit_support(L->codes + ((size_t)j << a), a, b, &wire);
-                if (s > 0 && !wire) h->luts_support += be_lut_cost(s, k);
+                if (s > 0 && !wire) h->luts_support += rt_lut_cost(s, k);
             }
     }
     h->pipeline_stages = h->latency_cycles = be_plan_stages(p);

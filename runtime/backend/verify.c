@@ -440,7 +440,7 @@ static void print_hw(FILE *f, const be_hw *h) {
     fprintf(f, "hardware: analytic LUT estimate %ld (%ld over each bit's true support); ",
             h->luts_estimate, h->luts_support);
     fprintf(f, "%d pipeline stages, latency %d cycles\n", h->pipeline_stages, h->latency_cycles);
-    fprintf(f, "  estimate: %s\n", be_lut_cost_formula());
+    fprintf(f, "  estimate: %s\n", rt_lut_cost_formula());
     if (!h->synthesized) {
         fprintf(f, "  synthesis: %s\n", h->synth_note);
         return;

@@ -6,8 +6,6 @@
  * so the same run gives the same documents. */
 #include "report.h"
 
-#include "backend.h"
-
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -228,7 +226,7 @@ static void layer_luts(const report_input *in, double *out) {
         out[l] = in->layer_luts
                      ? (double)in->layer_luts[l]
                      : (double)L->out_width * L->bits_out *
-                           (double)be_lut_cost(L->fanin * L->bits_in,
+                           (double)rt_lut_cost(L->fanin * L->bits_in,
                                                ir->hw.lut_inputs > 0 ? ir->hw.lut_inputs : 6);
     }
 }
@@ -328,7 +326,7 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
     doc_row(t, "logic depth (LUT levels)\t%s", CNT(r->hardware.lut_levels));
     doc_row(t, "pipeline stages\t%s", CNT(r->hardware.pipeline_stages));
     doc_row(t, "latency (cycles)\t%s", CNT(r->hardware.latency_cycles));
-    doc_para(d, "Analytic estimate, %s.", be_lut_cost_formula());
+    doc_para(d, "Analytic estimate, %s.", rt_lut_cost_formula());
     doc_para(d, "There is no timing model here, so no nanoseconds or Fmax are claimed: "
                 "latency is in clock cycles and the critical path in LUT levels.");
     doc_heading(d, "Verification");

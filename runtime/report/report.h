@@ -147,7 +147,7 @@ typedef struct report_input {
     const ir_program *ir;   /* the model (layers, table sizes); NULL omits the model section */
     const char *out_dir;    /* OUT: curve read from OUT/train/curve.csv, documents written here */
     const long *layer_luts; /* [ir->n_layers] LUT cost per layer from the back end
-                               (be_hw.layer_luts), or NULL: computed with be_lut_cost */
+                               (be_hw.layer_luts), or NULL: computed with rt_lut_cost */
 } report_input;
 
 /* Writes OUT/report.md, OUT/report.html (self-contained, inline SVG) and the plots as

@@ -105,17 +105,17 @@ END_TEST
 START_TEST(test_lut_cost) {
     /* K = 6: one LUT up to 6 inputs, then LogicNets' (2^(A-4) - (-1)^A) / 3 */
     for (int a = 1; a <= 6; a++)
-        ck_assert_int_eq(be_lut_cost(a, 6), 1);
-    ck_assert_int_eq(be_lut_cost(7, 6), 3);
-    ck_assert_int_eq(be_lut_cost(8, 6), 5);
-    ck_assert_int_eq(be_lut_cost(12, 6), 85);
+        ck_assert_int_eq(rt_lut_cost(a, 6), 1);
+    ck_assert_int_eq(rt_lut_cost(7, 6), 3);
+    ck_assert_int_eq(rt_lut_cost(8, 6), 5);
+    ck_assert_int_eq(rt_lut_cost(12, 6), 85);
     for (int a = 6; a <= 20; a++)
-        ck_assert_int_eq(be_lut_cost(a, 6), ((1L << (a - 4)) - (a % 2 ? -1 : 1)) / 3);
+        ck_assert_int_eq(rt_lut_cost(a, 6), ((1L << (a - 4)) - (a % 2 ? -1 : 1)) / 3);
     /* K = 4: only 2:1 muxes fit (m + 2^m <= 4): C(A) = 2 C(A-1) + 1 */
-    ck_assert_int_eq(be_lut_cost(5, 4), 3);
-    ck_assert_int_eq(be_lut_cost(6, 4), 7);
+    ck_assert_int_eq(rt_lut_cost(5, 4), 3);
+    ck_assert_int_eq(rt_lut_cost(6, 4), 7);
     /* K = 2: a mux is three 2-input LUTs */
-    ck_assert_int_eq(be_lut_cost(3, 2), 5);
+    ck_assert_int_eq(rt_lut_cost(3, 2), 5);
 }
 END_TEST
 

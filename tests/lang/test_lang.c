@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "compiler.h"
+#include "rt.h"
 
 /* ---- Helpers ------------------------------------------------------------------------ */
 
@@ -788,14 +789,14 @@ START_TEST(check_table_address) {
 END_TEST
 
 START_TEST(check_lut_cost) {
-    ck_assert_int_eq(fe_lut_cost(4, 6), 1);
-    ck_assert_int_eq(fe_lut_cost(6, 6), 1);
-    ck_assert_int_eq(fe_lut_cost(7, 6), 3);
-    ck_assert_int_eq(fe_lut_cost(8, 6), 5);
-    ck_assert_int_eq(fe_lut_cost(12, 6), 85);
-    ck_assert_int_eq(fe_lut_cost(5, 4), 3);
-    ck_assert_int_eq(fe_lut_cost(6, 3), 15); /* 2:1 muxes on LUT3s */
-    ck_assert_int_eq(fe_lut_cost(10, 7), 11);
+    ck_assert_int_eq(rt_lut_cost(4, 6), 1);
+    ck_assert_int_eq(rt_lut_cost(6, 6), 1);
+    ck_assert_int_eq(rt_lut_cost(7, 6), 3);
+    ck_assert_int_eq(rt_lut_cost(8, 6), 5);
+    ck_assert_int_eq(rt_lut_cost(12, 6), 85);
+    ck_assert_int_eq(rt_lut_cost(5, 4), 3);
+    ck_assert_int_eq(rt_lut_cost(6, 3), 15); /* 2:1 muxes on LUT3s */
+    ck_assert_int_eq(rt_lut_cost(10, 7), 11);
 }
 END_TEST
 
