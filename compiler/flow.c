@@ -52,6 +52,11 @@ static double flow_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* report_file_write's callback for a string. */
+static void flow_put_text(FILE *f, const void *text) {
+    fputs(text, f);
+}
+
 /* Writes the IR dump to OUT/model.ir (atomically) and returns it as a malloc'd string. */
 static char *flow_write_ir(const ir_program *ir, const char *out_dir) {
     char *text = NULL;
@@ -64,10 +69,7 @@ static char *flow_write_ir(const ir_program *ir, const char *out_dir) {
         return NULL;
     }
     char *path = be_join(out_dir, "model.ir");
-    char tmp[4096];
-    FILE *f = report_file_open(path, tmp, stderr);
-    int rc = f ? (fwrite(text, 1, len, f) == len ? 0 : 2) : 2;
-    if (f) rc |= report_file_commit(f, tmp, path, stderr);
+    int rc = report_file_write(path, flow_put_text, text, stderr);
     free(path);
     if (rc) {
         free(text);

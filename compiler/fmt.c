@@ -11,6 +11,7 @@
 #include "fmt.h"
 
 #include "compiler.h"
+#include "rt.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -619,39 +620,19 @@ fmt_status fmt_source(nltc_arena *a, const src_file *src, diag_ctx *d, char **ou
 static bool fmt_write(const char *link, const char *text, size_t len) {
     char *real = realpath(link, NULL);
     const char *path = real ? real : link;
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    if (!tmp) {
-        free(real);
-        return false;
-    }
-    memcpy(tmp, path, n);
-    memcpy(tmp + n, ".fmt-XXXXXX", 12);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        fprintf(stderr, "nltc: cannot create a temporary file beside %s: %s\n", path,
-                strerror(errno));
-        free(tmp);
-        free(real);
-        return false;
-    }
-    struct stat sb;
-    if (stat(path, &sb) == 0) fchmod(fd, sb.st_mode & 07777);
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, text + done, len - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) break;
-        done += (size_t)w;
-    }
-    bool ok = done == len;
-    if (close(fd) != 0) ok = false;
-    if (ok && rename(tmp, path) != 0) ok = false;
+    rt_afile a;
+    bool ok = rt_afile_open(&a, path) == 0;
     if (!ok) {
-        fprintf(stderr, "nltc: cannot write %s: %s\n", path, strerror(errno));
-        unlink(tmp);
+        fprintf(stderr, "nltc: cannot create a temporary file beside %s: %s\n", path,
+                strerror(a.err));
+    } else {
+        struct stat sb;
+        if (stat(path, &sb) == 0) fchmod(fileno(a.f), sb.st_mode & 07777);
+        fwrite(text, 1, len, a.f);
+        ok = rt_afile_commit(&a) == 0;
+        if (!ok) fprintf(stderr, "nltc: cannot write %s: %s\n", path, strerror(a.err));
     }
-    free(tmp);
+    rt_afile_free(&a);
     free(real);
     return ok;
 }

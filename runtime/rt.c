@@ -1,11 +1,13 @@
-/* rt.c - the small helpers every folder shares (memory, LUT cost) and the
+/* rt.c - the small helpers every folder shares (memory, files, LUT cost) and the
  * constructors/destructors of the shared runtime types declared in rt.h. */
 #include "rt.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void *oom(void) {
     fputs("nltc: out of memory\n", stderr);
@@ -30,6 +32,53 @@ void *xrealloc(void *p, size_t n) {
 char *xstrdup(const char *s) {
     size_t n = strlen(s) + 1;
     return memcpy(xmalloc(n), s, n);
+}
+
+int rt_afile_open(rt_afile *a, const char *path) {
+    size_t n = strlen(path) + 32;
+    a->path = xstrdup(path);
+    a->tmp = xmalloc(n);
+    snprintf(a->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    a->f = fopen(a->tmp, "wb");
+    a->err = a->f ? 0 : errno;
+    return a->f ? 0 : RT_AFILE_CREATE;
+}
+
+int rt_afile_commit(rt_afile *a) {
+    int step = 0;
+    a->err = ferror(a->f) ? EIO : 0;
+    if (fclose(a->f) != 0 && !a->err) a->err = errno;
+    a->f = NULL;
+    if (a->err)
+        step = RT_AFILE_WRITE;
+    else if (rename(a->tmp, a->path) != 0) {
+        a->err = errno;
+        step = RT_AFILE_RENAME;
+    }
+    if (step) remove(a->tmp);
+    return step;
+}
+
+void rt_afile_free(rt_afile *a) {
+    if (a->f) {
+        fclose(a->f);
+        remove(a->tmp);
+    }
+    free(a->path);
+    free(a->tmp);
+    memset(a, 0, sizeof *a);
+}
+
+int rt_write_file(const char *path, const void *data, size_t n) {
+    rt_afile a;
+    int rc = rt_afile_open(&a, path);
+    if (!rc) {
+        if (n) fwrite(data, 1, n, a.f);
+        rc = rt_afile_commit(&a);
+    }
+    int err = rc ? a.err : 0;
+    rt_afile_free(&a);
+    return err;
 }
 
 long rt_lut_cost(int addr_bits, int k) {

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ---- Memory --------------------------------------------------------------------- */
 
@@ -26,6 +27,34 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+
+/* ---- Files and folders ----------------------------------------------------------
+ * Every artifact is written atomically: to a temporary name beside it, then renamed. These
+ * helpers print nothing; they return an errno value (or a step) and each caller words its
+ * own message. */
+
+/* A file being written atomically: "path.tmp.PID", renamed onto path by rt_afile_commit. */
+typedef struct rt_afile {
+    FILE *f;    /* the temporary file; NULL when it could not be created or once closed */
+    char *path; /* final path (owned) */
+    char *tmp;  /* temporary path (owned) */
+    int err;    /* errno value of the failure rt_afile_open/commit reported */
+} rt_afile;
+
+/* What went wrong in rt_afile_open/rt_afile_commit (0 = nothing). */
+enum { RT_AFILE_CREATE = 1, RT_AFILE_WRITE, RT_AFILE_RENAME };
+
+/* Creates the temporary file of path. 0, or RT_AFILE_CREATE with a->err set. Whatever it
+ * returns, call rt_afile_free once the caller's messages no longer need a->tmp/a->path. */
+int rt_afile_open(rt_afile *a, const char *path);
+/* Closes the temporary file and renames it onto the final path. 0, or RT_AFILE_WRITE (a
+ * write or the close failed; a->err is EIO for an earlier write error) or RT_AFILE_RENAME,
+ * with a->err set and the temporary file removed. */
+int rt_afile_commit(rt_afile *a);
+/* Removes the temporary file if it is still open (an abandoned write) and frees the names. */
+void rt_afile_free(rt_afile *a);
+/* Writes n bytes to path atomically. 0, or an errno value. */
+int rt_write_file(const char *path, const void *data, size_t n);
 
 /* ---- LUT cost ------------------------------------------------------------------- */
 

@@ -263,15 +263,10 @@ int be_errf(be_err *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-/* A file being written atomically: path.tmp.PID, renamed onto path by be_afile_close. */
-typedef struct be_afile {
-    FILE *f;    /* the temporary file */
-    char *path; /* final path (owned) */
-    char *tmp;  /* temporary path (owned) */
-} be_afile;
-int be_afile_open(be_afile *a, const char *path, be_err *e);
-/* Flushes, closes and renames; on a write error removes the temporary and fails. */
-int be_afile_close(be_afile *a, be_err *e);
+/* rt_afile_open/rt_afile_commit (rt.h) with the back end's messages in e; the file is
+ * released either way. */
+int be_afile_open(rt_afile *a, const char *path, be_err *e);
+int be_afile_close(rt_afile *a, be_err *e);
 /* mkdir -p. */
 int be_mkdirs(const char *path, be_err *e);
 /* Removes a folder tree. */

@@ -584,7 +584,7 @@ static long emit_sliced(FILE *f, const rt_tables *t, const be_plan *p) {
 }
 
 static int write_c(const rt_tables *t, const be_plan *p, const char *path, be_err *e) {
-    be_afile a;
+    rt_afile a;
     if (be_afile_open(&a, path, e)) return -1;
     FILE *f = a.f;
     bool sliced = can_slice(t);
@@ -614,7 +614,7 @@ static int write_main(const rt_tables *t, const be_plan *p, const char *path, be
     const char *id = p->ident;
     char ID[160];
     upper(ID, id, sizeof ID);
-    be_afile a;
+    rt_afile a;
     if (be_afile_open(&a, path, e)) return -1;
     FILE *f = a.f;
     fprintf(f,
@@ -820,7 +820,7 @@ int be_emit_csim(const be_input *in, const char *dir, be_err *e) {
     char name[256];
     snprintf(name, sizeof name, "%s.h", p->ident);
     char *path = be_join(dir, name);
-    be_afile a;
+    rt_afile a;
     int rc = be_afile_open(&a, path, e);
     free(path);
     if (rc) return rc;

@@ -29,7 +29,7 @@ static size_t packed_bytes(size_t count, int bits) {
 
 /* Writes a whole buffer atomically. */
 static int write_atomic(const char *path, const void *data, size_t n, be_err *e) {
-    be_afile a;
+    rt_afile a;
     if (be_afile_open(&a, path, e)) return -1;
     fwrite(data, 1, n, a.f);
     return be_afile_close(&a, e);
@@ -161,7 +161,7 @@ int be_tables_write(const rt_tables *t, const be_plan *p, const char *dir, be_er
     if (rc == 0) {
         /* The manifest goes last: a reader never sees it before its layer files. */
         char *path = be_join(dir, "manifest.txt");
-        be_afile a;
+        rt_afile a;
         rc = be_afile_open(&a, path, e);
         if (rc == 0) {
             FILE *f = a.f;

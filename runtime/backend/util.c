@@ -24,37 +24,20 @@ int be_errf(be_err *e, const char *fmt, ...) {
     return -1;
 }
 
-int be_afile_open(be_afile *a, const char *path, be_err *e) {
-    size_t n = strlen(path) + 32;
-    a->path = xstrdup(path);
-    a->tmp = xmalloc(n);
-    snprintf(a->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    a->f = fopen(a->tmp, "wb");
-    if (!a->f) {
-        be_errf(e, "%s: cannot create: %s", a->tmp, strerror(errno));
-        free(a->path);
-        free(a->tmp);
-        a->path = a->tmp = NULL;
-        return -1;
-    }
-    return 0;
+int be_afile_open(rt_afile *a, const char *path, be_err *e) {
+    if (rt_afile_open(a, path) == 0) return 0;
+    be_errf(e, "%s: cannot create: %s", a->tmp, strerror(a->err));
+    rt_afile_free(a);
+    return -1;
 }
 
-int be_afile_close(be_afile *a, be_err *e) {
-    int bad = ferror(a->f);
-    if (fclose(a->f) != 0) bad = 1;
-    a->f = NULL;
-    int rc = 0;
-    if (bad) {
-        rc = be_errf(e, "%s: write failed: %s", a->tmp, strerror(errno));
-        remove(a->tmp);
-    } else if (rename(a->tmp, a->path) != 0) {
-        rc = be_errf(e, "%s: cannot rename to %s: %s", a->tmp, a->path, strerror(errno));
-        remove(a->tmp);
-    }
-    free(a->path);
-    free(a->tmp);
-    a->path = a->tmp = NULL;
+int be_afile_close(rt_afile *a, be_err *e) {
+    int step = rt_afile_commit(a), rc = 0;
+    if (step == RT_AFILE_WRITE)
+        rc = be_errf(e, "%s: write failed: %s", a->tmp, strerror(a->err));
+    else if (step == RT_AFILE_RENAME)
+        rc = be_errf(e, "%s: cannot rename to %s: %s", a->tmp, a->path, strerror(a->err));
+    rt_afile_free(a);
     return rc;
 }
 

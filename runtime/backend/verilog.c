@@ -260,7 +260,7 @@ static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset
 }
 
 int be_write_rtl(const rt_tables *t, const be_plan *p, const char *path, be_err *e) {
-    be_afile a;
+    rt_afile a;
     if (be_afile_open(&a, path, e)) return -1;
     tabset ts;
     tabset_build(t, &ts);
@@ -308,7 +308,7 @@ int be_write_vectors(const rt_tables *t, const rt_codes *c, const char *path, be
     int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
     size_t nbytes = (size_t)(iw + ow + 7) / 8 + 1;
     uint8_t *buf = xmalloc(nbytes);
-    be_afile a;
+    rt_afile a;
     if (be_afile_open(&a, path, e)) {
         free(buf);
         return -1;
@@ -333,7 +333,7 @@ int be_write_testbench(const rt_tables *t, const be_plan *p, int n, const char *
     int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
     int lat = be_plan_stages(p);
     bool low = p->reset_style == IR_RESET_SYNC_LOW || p->reset_style == IR_RESET_ASYNC_LOW;
-    be_afile a;
+    rt_afile a;
     if (be_afile_open(&a, path, e)) return -1;
     FILE *f = a.f;
     fprintf(f,

@@ -5,44 +5,22 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-FILE *report_file_open(const char *path, char *tmp, FILE *err) {
-    sprintf(tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f && err) fprintf(err, "%s: error: cannot write: %s\n", tmp, strerror(errno));
-    return f;
-}
-
-int report_file_commit(FILE *f, const char *tmp, const char *path, FILE *err) {
-    bool bad = ferror(f) != 0;
-    int saved = bad ? EIO : 0;
-    if (fclose(f) != 0 && !bad) {
-        bad = true;
-        saved = errno;
-    }
-    if (!bad && rename(tmp, path) != 0) {
-        bad = true;
-        saved = errno;
-    }
-    if (bad) {
-        if (err) fprintf(err, "%s: error: cannot write: %s\n", path, strerror(saved));
-        remove(tmp);
-        return 2;
-    }
-    return 0;
-}
 
 int report_file_write(const char *path, void (*write)(FILE *f, const void *ctx), const void *ctx,
                       FILE *err) {
-    char *tmp = xmalloc(strlen(path) + 32);
-    FILE *f = report_file_open(path, tmp, err);
-    int rc = 2;
-    if (f) {
-        write(f, ctx);
-        rc = report_file_commit(f, tmp, path, err);
+    rt_afile a;
+    int rc = 0;
+    if (rt_afile_open(&a, path)) {
+        if (err) fprintf(err, "%s: error: cannot write: %s\n", a.tmp, strerror(a.err));
+        rc = 2;
+    } else {
+        write(a.f, ctx);
+        if (rt_afile_commit(&a)) {
+            if (err) fprintf(err, "%s: error: cannot write: %s\n", path, strerror(a.err));
+            rc = 2;
+        }
     }
-    free(tmp);
+    rt_afile_free(&a);
     return rc;
 }
 

@@ -163,12 +163,8 @@ void report_html_style(FILE *f);
 
 /* ---- Files --------------------------------------------------------------------------- */
 
-/* Atomic file writing: report_file_open opens "path.tmp.PID" (the temporary name goes to
- * tmp, which must hold strlen(path) + 32 bytes); report_file_commit closes it and renames
- * it over path, or removes it and returns 2 (message on err) when anything failed. */
-FILE *report_file_open(const char *path, char *tmp, FILE *err);
-int report_file_commit(FILE *f, const char *tmp, const char *path, FILE *err);
-/* The same in one call: write(f, ctx) fills the temporary file. Returns 0 or 2. */
+/* Writes path atomically (rt_afile): write(f, ctx) fills the temporary file. Returns 0, or
+ * 2 with "FILE: error: cannot write: REASON" on err (NULL = silent). */
 int report_file_write(const char *path, void (*write)(FILE *f, const void *ctx), const void *ctx,
                       FILE *err);
 /* What write(f, ctx) prints, as a new string (exits like xmalloc when out of memory). */

@@ -49,7 +49,7 @@ write)
         [ "$(stat -c %a "$f")" = 640 ] || bad "--write changed the mode of $f"
     done
     "$fmt" fmt --check "$@" || bad "--check after --write did not pass"
-    ls "$work" | grep -q 'fmt-' && bad "temporary files left in $work"
+    ls "$work" | grep -q '\.tmp\.' && bad "temporary files left in $work"
     # Through a symbolic link: the file it names is rewritten, the link stays.
     mkdir "$work/link" && cp "$dir/basic.nlt" "$work/link/real.nlt" &&
         ln -s real.nlt "$work/link/via.nlt"
