@@ -68,7 +68,7 @@ static char *flow_write_ir(const ir_program *ir, const char *out_dir) {
         free(text);
         return NULL;
     }
-    char *path = be_join(out_dir, "model.ir");
+    char *path = rt_path_join(out_dir, "model.ir");
     int rc = report_file_write(path, flow_put_text, text, stderr);
     free(path);
     if (rc) {
@@ -107,7 +107,7 @@ int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
         fprintf(stderr, "nltc: error: %s\n", e.msg);
         return 2;
     }
-    char *report_path = be_join(o->out_dir, "report.json");
+    char *report_path = rt_path_join(o->out_dir, "report.json");
     if (remove(report_path) != 0 && errno != ENOENT) {
         fprintf(stderr, "nltc: error: cannot remove %s: %s\n", report_path, strerror(errno));
         rc = 2;

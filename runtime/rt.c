@@ -2,11 +2,13 @@
  * constructors/destructors of the shared runtime types declared in rt.h. */
 #include "rt.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void *oom(void) {
@@ -79,6 +81,76 @@ int rt_write_file(const char *path, const void *data, size_t n) {
     int err = rc ? a.err : 0;
     rt_afile_free(&a);
     return err;
+}
+
+void *rt_read_file(const char *path, size_t *len, bool *opened) {
+    FILE *f = fopen(path, "rb");
+    if (opened) *opened = f != NULL;
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = xmalloc(cap);
+    for (;;) {
+        if (cap - n < 2) buf = xrealloc(buf, cap *= 2);
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) break;
+    }
+    int bad = ferror(f), saved = errno;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        errno = saved ? saved : EIO;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+char *rt_path_join(const char *dir, const char *name) {
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *s = xmalloc(n);
+    snprintf(s, n, "%s/%s", dir, name);
+    return s;
+}
+
+int rt_mkdirs(const char *path, int *failed_len) {
+    char *p = xstrdup(path);
+    int err = 0;
+    for (char *s = p + (p[0] != '\0');; s++) {
+        char c = *s;
+        if (c != '/' && c != '\0') continue;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            err = errno;
+            if (failed_len) *failed_len = (int)(s - p);
+            break;
+        }
+        *s = c;
+        if (!c) break;
+    }
+    free(p);
+    return err;
+}
+
+void rt_rmtree(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) != 0) return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (d) {
+            struct dirent *de;
+            while ((de = readdir(d)) != NULL) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+                char *sub = rt_path_join(path, de->d_name);
+                rt_rmtree(sub);
+                free(sub);
+            }
+            closedir(d);
+        }
+        rmdir(path);
+    } else
+        unlink(path);
 }
 
 long rt_lut_cost(int addr_bits, int k) {

@@ -55,6 +55,17 @@ int rt_afile_commit(rt_afile *a);
 void rt_afile_free(rt_afile *a);
 /* Writes n bytes to path atomically. 0, or an errno value. */
 int rt_write_file(const char *path, const void *data, size_t n);
+/* Reads a whole file into a malloc'd buffer with a NUL after the last byte (length in
+ * *len). NULL with errno set when it cannot be read; *opened (if not NULL) then says
+ * whether the file was opened and a read failed (errno EIO when the read left none). */
+void *rt_read_file(const char *path, size_t *len, bool *opened);
+/* dir + "/" + name, malloc'd. */
+char *rt_path_join(const char *dir, const char *name);
+/* mkdir -p: creates path and its missing parents. 0, or an errno value with *failed_len (if
+ * not NULL) set to the length of the prefix of path that could not be created. */
+int rt_mkdirs(const char *path, int *failed_len);
+/* Removes a file or a folder tree (symbolic links are removed, not followed); quiet. */
+void rt_rmtree(const char *path);
 
 /* ---- LUT cost ------------------------------------------------------------------- */
 

@@ -26,7 +26,8 @@ typedef struct bench_model {
 static void load(const char *out, bench_model *m) {
     be_err e = {{0}};
     if (out) {
-        char *tables = be_join(out, "tables"), *codes = be_join(out, "vectors/test.codes");
+        char *tables = rt_path_join(out, "tables"),
+             *codes = rt_path_join(out, "vectors/test.codes");
         if (be_tables_read(tables, &m->t, &m->p, &e) || be_codes_read(codes, &m->c, &e)) {
             fprintf(stderr, "bench_backend: %s\n", e.msg);
             exit(2);
@@ -120,7 +121,7 @@ static int bench_csim(bench_model *m) {
         fprintf(stderr, "bench_backend: the driver failed, see %s\n", log);
         return 2;
     }
-    be_rmtree(dir);
+    rt_rmtree(dir);
     free(dir);
     printf("bench_backend csim: %s: bit-sliced batch %.0f inferences/s, plain table-read "
            "path %.0f/s (ratio %.1fx), library be_lookup %.0f/s (one core, CPU time); emit %.2f "
@@ -141,7 +142,7 @@ static int bench_synth(bench_model *m) {
     double emit_s = be_now() - t0;
     char name[300];
     snprintf(name, sizeof name, "%s.v", m->p.ident);
-    char *rtl = be_join(dir, name);
+    char *rtl = rt_path_join(dir, name);
     be_hw h;
     be_hw_init(&h);
     be_hw_estimate(&m->t, &m->p, &h);
@@ -165,7 +166,7 @@ static int bench_synth(bench_model *m) {
            h.ffs, h.lut_levels, stages, h.latency_cycles, emit_s, h.synth_s, h.synth_cpu_s);
     be_hw_free(&h);
     free(rtl);
-    be_rmtree(dir);
+    rt_rmtree(dir);
     free(dir);
     return 0;
 }
@@ -208,7 +209,7 @@ static int bench_verify(bench_model *m, const char *pipelines) {
            "%.1f s (table lookup %.2f s, C sim %.1f s%s)\n",
            m->what, r.samples, r.mismatches, emit_s, verify_s, r.table.seconds, r.csim.seconds,
            rtl);
-    be_rmtree(dir);
+    rt_rmtree(dir);
     free(dir);
     return r.mismatches ? 3 : 0;
 }

@@ -267,12 +267,8 @@ int be_errf(be_err *e, const char *fmt, ...)
  * released either way. */
 int be_afile_open(rt_afile *a, const char *path, be_err *e);
 int be_afile_close(rt_afile *a, be_err *e);
-/* mkdir -p. */
+/* rt_mkdirs with the back end's message in e. */
 int be_mkdirs(const char *path, be_err *e);
-/* Removes a folder tree. */
-void be_rmtree(const char *path);
-/* dir + "/" + name, malloc'd. */
-char *be_join(const char *dir, const char *name);
 /* Full path of an executable found on $PATH, malloc'd, or NULL. */
 char *be_which(const char *name);
 /* Runs argv (argv[0] searched on $PATH) in cwd (NULL = current) with stdout appended to
@@ -286,7 +282,7 @@ double be_children_cpu(void);
 /* 64-bit FNV-1a over bytes, continuing from h (start with BE_FNV_INIT). */
 #define BE_FNV_INIT 0xcbf29ce484222325ULL
 uint64_t be_fnv1a(uint64_t h, const void *data, size_t n);
-/* Reads a whole file; returns NULL (and e) on failure. */
+/* rt_read_file with the back end's message in e on failure. */
 uint8_t *be_read_file(const char *path, size_t *len, be_err *e);
 /* Bits an unsigned value needs (at least 1). */
 int be_bits_for(unsigned v);

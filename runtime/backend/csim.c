@@ -819,7 +819,7 @@ int be_emit_csim(const be_input *in, const char *dir, be_err *e) {
     if (be_tables_check(t, e) || be_mkdirs(dir, e)) return -1;
     char name[256];
     snprintf(name, sizeof name, "%s.h", p->ident);
-    char *path = be_join(dir, name);
+    char *path = rt_path_join(dir, name);
     rt_afile a;
     int rc = be_afile_open(&a, path, e);
     free(path);
@@ -827,11 +827,11 @@ int be_emit_csim(const be_input *in, const char *dir, be_err *e) {
     emit_header(a.f, t, p, can_slice(t));
     if (be_afile_close(&a, e)) return -1;
     snprintf(name, sizeof name, "%s.c", p->ident);
-    path = be_join(dir, name);
+    path = rt_path_join(dir, name);
     rc = write_c(t, p, path, e);
     free(path);
     if (rc) return rc;
-    path = be_join(dir, "main.c");
+    path = rt_path_join(dir, "main.c");
     rc = write_main(t, p, path, e);
     free(path);
     return rc;

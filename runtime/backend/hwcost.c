@@ -302,8 +302,9 @@ int be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, 
         return -1;
     }
     int k = p->lut_inputs > 0 ? p->lut_inputs : 6;
-    char *script = be_join(work_dir, "synth.ys"), *blif = be_join(work_dir, "mapped.blif");
-    char *log = be_join(work_dir, "yosys.log");
+    char *script = rt_path_join(work_dir, "synth.ys"),
+         *blif = rt_path_join(work_dir, "mapped.blif");
+    char *log = rt_path_join(work_dir, "yosys.log");
     FILE *f = fopen(script, "w");
     if (!f) {
         be_errf(e, "%s: cannot create", script);

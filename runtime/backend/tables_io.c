@@ -153,14 +153,14 @@ int be_tables_write(const rt_tables *t, const be_plan *p, const char *dir, be_er
         sizes[l] = n;
         char name[32];
         snprintf(name, sizeof name, "layer%d.bin", l);
-        char *path = be_join(dir, name);
+        char *path = rt_path_join(dir, name);
         rc = write_atomic(path, img, n, e);
         free(path);
         free(img);
     }
     if (rc == 0) {
         /* The manifest goes last: a reader never sees it before its layer files. */
-        char *path = be_join(dir, "manifest.txt");
+        char *path = rt_path_join(dir, "manifest.txt");
         rt_afile a;
         rc = be_afile_open(&a, path, e);
         if (rc == 0) {
@@ -243,7 +243,7 @@ static int parse_reset(const char *s, ir_reset *r) {
 /* Reads layer file l into L, checking it against the manifest's line. */
 static int read_layer(const char *dir, const char *file, size_t want_len, uint64_t want_sum,
                       rt_table_layer *L, be_err *e) {
-    char *path = be_join(dir, file);
+    char *path = rt_path_join(dir, file);
     size_t n;
     uint8_t *b = be_read_file(path, &n, e);
     int rc = 0;
@@ -301,7 +301,7 @@ int be_tables_read(const char *dir, rt_tables *t, be_plan *p, be_err *e) {
     memset(t, 0, sizeof *t);
     memset(p, 0, sizeof *p);
     manifest m = {.path = NULL, .line = 0};
-    char *mpath = be_join(dir, "manifest.txt");
+    char *mpath = rt_path_join(dir, "manifest.txt");
     m.path = mpath;
     m.f = fopen(mpath, "r");
     if (!m.f) {

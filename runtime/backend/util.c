@@ -42,49 +42,8 @@ int be_afile_close(rt_afile *a, be_err *e) {
 }
 
 int be_mkdirs(const char *path, be_err *e) {
-    char *p = xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            be_errf(e, "%s: cannot create folder: %s", p, strerror(errno));
-            free(p);
-            return -1;
-        }
-        *s = '/';
-    }
-    int rc = 0;
-    if (mkdir(p, 0777) != 0 && errno != EEXIST)
-        rc = be_errf(e, "%s: cannot create folder: %s", p, strerror(errno));
-    free(p);
-    return rc;
-}
-
-void be_rmtree(const char *path) {
-    struct stat st;
-    if (lstat(path, &st) != 0) return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *de;
-            while ((de = readdir(d)) != NULL) {
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-                char *sub = be_join(path, de->d_name);
-                be_rmtree(sub);
-                free(sub);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else
-        unlink(path);
-}
-
-char *be_join(const char *dir, const char *name) {
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *s = xmalloc(n);
-    snprintf(s, n, "%s/%s", dir, name);
-    return s;
+    int at = 0, err = rt_mkdirs(path, &at);
+    return err ? be_errf(e, "%.*s: cannot create folder: %s", at, path, strerror(err)) : 0;
 }
 
 char *be_which(const char *name) {
@@ -93,7 +52,7 @@ char *be_which(const char *name) {
     if (!path) path = "/usr/local/bin:/usr/bin:/bin";
     char *copy = xstrdup(path), *save = NULL;
     for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-        char *full = be_join(*d ? d : ".", name);
+        char *full = rt_path_join(*d ? d : ".", name);
         if (access(full, X_OK) == 0) {
             free(copy);
             return full;
@@ -162,27 +121,12 @@ uint64_t be_fnv1a(uint64_t h, const void *data, size_t n) {
 }
 
 uint8_t *be_read_file(const char *path, size_t *len, be_err *e) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        be_errf(e, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = xmalloc(cap);
-    for (;;) {
-        if (n == cap) buf = xrealloc(buf, cap *= 2);
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
+    bool opened;
+    uint8_t *buf = rt_read_file(path, len, &opened);
+    if (!buf && opened)
         be_errf(e, "%s: read error", path);
-        free(buf);
-        return NULL;
-    }
-    *len = n;
+    else if (!buf)
+        be_errf(e, "%s: cannot open: %s", path, strerror(errno));
     return buf;
 }
 

@@ -19,7 +19,7 @@ int be_emit_tables(const be_input *in, const char *dir, be_err *e) {
 int be_emit_vectors(const be_input *in, const char *dir, be_err *e) {
     if (!in->codes) return 0;
     if (be_codes_check(in->tables, in->codes, e) || be_mkdirs(dir, e)) return -1;
-    char *path = be_join(dir, "test.codes");
+    char *path = rt_path_join(dir, "test.codes");
     int rc = be_codes_write(in->codes, path, e);
     free(path);
     return rc;
@@ -35,7 +35,7 @@ const int be_n_backends = (int)(sizeof be_backends / sizeof be_backends[0]);
 
 int be_emit_all(const be_input *in, const char *out_dir, be_err *e) {
     for (int i = 0; i < be_n_backends; i++) {
-        char *dir = be_join(out_dir, be_backends[i].subdir);
+        char *dir = rt_path_join(out_dir, be_backends[i].subdir);
         int rc = be_backends[i].emit(in, dir, e);
         free(dir);
         if (rc) return rc;
@@ -176,12 +176,12 @@ static void run_csim(const rt_tables *t, const be_plan *p, const rt_codes *c, co
     }
     double t0 = be_now();
     char name[256];
-    char *csim = be_join(out_dir, "csim");
+    char *csim = rt_path_join(out_dir, "csim");
     snprintf(name, sizeof name, "%s.c", p->ident);
-    char *src = be_join(csim, name), *main_c = be_join(csim, "main.c");
-    char *exe = be_join(work, "csim"), *log = be_join(work, "cc.log");
-    char *out = be_join(work, "csim_out.hex"), *err = be_join(work, "csim.log");
-    char *layers = be_join(work, "csim_layers.hex");
+    char *src = rt_path_join(csim, name), *main_c = rt_path_join(csim, "main.c");
+    char *exe = rt_path_join(work, "csim"), *log = rt_path_join(work, "cc.log");
+    char *out = rt_path_join(work, "csim_out.hex"), *err = rt_path_join(work, "csim.log");
+    char *layers = rt_path_join(work, "csim_layers.hex");
     progress(o, "compiling the C simulator (%s)", cc);
     char *cc_argv[] = {cc, "-std=c99", "-O2", "-o", exe, main_c, src, NULL};
     int st = be_spawn(cc_argv, NULL, log, log);
@@ -235,16 +235,16 @@ static void run_rtl(const rt_tables *t, const be_plan *q, bool own, const rt_cod
     const char *pname = be_pipeline_name(q->pipeline);
     char sub[64], name[256];
     snprintf(sub, sizeof sub, "rtl_%s%d", pname, q->pipeline_k);
-    char *dir = be_join(work, sub);
+    char *dir = rt_path_join(work, sub);
     /* The model's own pipelining runs the RTL the flow shipped in OUT/rtl; any other is
      * emitted here. The test bench always comes fresh from the reference codes. */
     snprintf(name, sizeof name, "%s.v", q->ident);
-    char *shipped = be_join(out_dir, "rtl"), *rtl = be_join(own ? shipped : dir, name);
+    char *shipped = rt_path_join(out_dir, "rtl"), *rtl = rt_path_join(own ? shipped : dir, name);
     snprintf(name, sizeof name, "%s_tb.v", q->ident);
-    char *tb = be_join(dir, name);
-    char *obj = be_join(dir, "obj"), *log = be_join(dir, "verilator.log");
-    char *simlog = be_join(dir, "sim.log"), *out = be_join(dir, "rtl_out.hex");
-    char *layers = be_join(dir, "rtl_layers.hex"), *exe = be_join(obj, "sim");
+    char *tb = rt_path_join(dir, name);
+    char *obj = rt_path_join(dir, "obj"), *log = rt_path_join(dir, "verilator.log");
+    char *simlog = rt_path_join(dir, "sim.log"), *out = rt_path_join(dir, "rtl_out.hex");
+    char *layers = rt_path_join(dir, "rtl_layers.hex"), *exe = rt_path_join(obj, "sim");
     char top[200];
     snprintf(top, sizeof top, "%s_tb", q->ident);
     uint16_t *got = NULL;
@@ -328,7 +328,7 @@ static int run_tools(const rt_tables *t, const be_plan *p, const rt_codes *c, co
         return -1;
     }
     /* The vectors come from the reference codes, never from a file that could be stale. */
-    char *vectors = be_join(work, "vectors.hex");
+    char *vectors = rt_path_join(work, "vectors.hex");
     if (be_write_vectors(t, c, vectors, e)) {
         free(vectors);
         free(work);
@@ -358,7 +358,7 @@ static int run_tools(const rt_tables *t, const be_plan *p, const rt_codes *c, co
         }
     }
     free(vectors);
-    if (!o->keep_work && !o->work_dir) be_rmtree(work);
+    if (!o->keep_work && !o->work_dir) rt_rmtree(work);
     free(work);
     return 0;
 }
@@ -504,7 +504,7 @@ int be_flow(const ir_program *ir, const rt_tables *t, const rt_codes *c, const c
     if (o->synth) {
         char name[256];
         snprintf(name, sizeof name, "rtl/%s.v", p.ident);
-        char *rtl = be_join(out_dir, name);
+        char *rtl = rt_path_join(out_dir, name);
         const char *base = getenv("TMPDIR");
         char work[512];
         snprintf(work, sizeof work, "%s/nltc-synth-XXXXXX", base && *base ? base : "/tmp");
@@ -524,7 +524,7 @@ int be_flow(const ir_program *ir, const rt_tables *t, const rt_codes *c, const c
             r->hardware.ffs = hw.ffs;
             r->hardware.lut_levels = hw.lut_levels;
         }
-        be_rmtree(work);
+        rt_rmtree(work);
         free(rtl);
     }
     if (!o->quiet) print_hw(stderr, &hw);
@@ -614,7 +614,7 @@ int be_cmd_verify(int argc, char **argv) {
     rt_tables t;
     be_plan p;
     rt_codes c;
-    char *tdir = be_join(out, "tables"), *cpath = be_join(out, "vectors/test.codes");
+    char *tdir = rt_path_join(out, "tables"), *cpath = rt_path_join(out, "vectors/test.codes");
     int rc = 0;
     if (be_tables_read(tdir, &t, &p, &e)) {
         fprintf(stderr, "nltc verify: %s\n", e.msg);
@@ -643,7 +643,7 @@ int be_cmd_verify(int argc, char **argv) {
     if (synth && rc != 2) {
         char name[256];
         snprintf(name, sizeof name, "rtl/%s.v", p.ident);
-        char *rtl = be_join(out, name);
+        char *rtl = rt_path_join(out, name);
         char work[512];
         const char *base = getenv("TMPDIR");
         snprintf(work, sizeof work, "%s/nltc-synth-XXXXXX", base && *base ? base : "/tmp");
@@ -651,7 +651,7 @@ int be_cmd_verify(int argc, char **argv) {
             fprintf(stderr, "nltc verify: %s\n", e.msg[0] ? e.msg : "cannot create a folder");
             rc = 2;
         }
-        be_rmtree(work);
+        rt_rmtree(work);
         free(rtl);
     } else
         snprintf(hw.synth_note, sizeof hw.synth_note, "not requested (--synth)");

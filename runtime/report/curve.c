@@ -134,7 +134,7 @@ int report_curve_parse(const char *text, size_t len, const char *name, report_cu
 
 int report_curve_read(const char *path, report_curve *c, FILE *err) {
     size_t len = 0;
-    char *text = report_file_slurp(path, &len);
+    char *text = rt_read_file(path, &len, NULL);
     if (!text) {
         memset(c, 0, sizeof *c);
         if (errno == ENOENT) return -1;

@@ -658,10 +658,6 @@ static void render_html(FILE *f, const doc *d) {
 
 /* ---- Writing ------------------------------------------------------------------------------ */
 
-static char *path_join(const char *dir, const char *name) {
-    return doc_fmt("%s/%s", dir, name);
-}
-
 /* report_file_write callbacks. */
 static void put_md(FILE *f, const void *d) {
     render_md(f, d);
@@ -677,7 +673,7 @@ static void put_text(FILE *f, const void *text) {
 
 int report_write_docs(const report_input *in, FILE *err) {
     report_curve curve = {0, NULL};
-    char *curve_path = path_join(in->out_dir, "train/curve.csv");
+    char *curve_path = rt_path_join(in->out_dir, "train/curve.csv");
     int crc = report_curve_read(curve_path, &curve, err);
     char *note = NULL;
     if (crc < 0)
@@ -688,19 +684,19 @@ int report_write_docs(const report_input *in, FILE *err) {
     doc d = {0};
     build_doc(&d, in, &curve, note);
     int rc = crc > 0 ? 1 : 0;
-    char *plots = path_join(in->out_dir, "plots");
+    char *plots = rt_path_join(in->out_dir, "plots");
     if (mkdir(plots, 0777) != 0 && errno != EEXIST) {
         fprintf(err, "%s: error: cannot create folder: %s\n", plots, strerror(errno));
         rc = 2;
     }
     for (int i = 0; i < d.n && rc != 2; i++)
         for (int k = 0; k < d.b[i].n_figs && rc != 2; k++) {
-            char *path = path_join(in->out_dir, d.b[i].figs[k].file);
+            char *path = rt_path_join(in->out_dir, d.b[i].figs[k].file);
             if (report_file_write(path, put_text, d.b[i].figs[k].svg, err)) rc = 2;
             free(path);
         }
-    char *md = path_join(in->out_dir, "report.md");
-    char *html = path_join(in->out_dir, "report.html");
+    char *md = rt_path_join(in->out_dir, "report.md");
+    char *html = rt_path_join(in->out_dir, "report.html");
     if (rc != 2 &&
         (report_file_write(md, put_md, &d, err) || report_file_write(html, put_html, &d, err)))
         rc = 2;

@@ -169,8 +169,5 @@ int report_file_write(const char *path, void (*write)(FILE *f, const void *ctx),
                       FILE *err);
 /* What write(f, ctx) prints, as a new string (exits like xmalloc when out of memory). */
 char *report_string(void (*write)(FILE *f, const void *ctx), const void *ctx);
-/* Reads a whole file into a NUL-terminated buffer (length in *len). NULL with errno set
- * when it cannot be read. */
-char *report_file_slurp(const char *path, size_t *len);
 
 #endif /* NLTC_REPORT_H */

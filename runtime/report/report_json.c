@@ -241,7 +241,7 @@ int report_json_parse(const char *text, size_t len, const char *name, report_doc
 
 int report_json_read(const char *path, report_doc *doc, FILE *err) {
     size_t len = 0;
-    char *text = report_file_slurp(path, &len);
+    char *text = rt_read_file(path, &len, NULL);
     if (!text) {
         if (err) fprintf(err, "%s: error: cannot read: %s\n", path, strerror(errno));
         memset(doc, 0, sizeof *doc);

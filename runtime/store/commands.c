@@ -342,21 +342,11 @@ static int checkout_prepare(const char *dir, bool force) {
     struct stat st;
     if (stat(dir, &st) != 0) {
         /* Create it with its parents. */
-        char *p = xstrdup(dir);
-        for (char *c = p + 1;; c++) {
-            char ch = *c;
-            if (ch == '/' || ch == '\0') {
-                *c = '\0';
-                if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-                    fprintf(stderr, "nltc checkout: cannot create %s: %s\n", p, strerror(errno));
-                    free(p);
-                    return 2;
-                }
-                *c = ch;
-            }
-            if (!ch) break;
+        int at = 0, err = rt_mkdirs(dir, &at);
+        if (err) {
+            fprintf(stderr, "nltc checkout: cannot create %.*s: %s\n", at, dir, strerror(err));
+            return 2;
         }
-        free(p);
         return 0;
     }
     if (!S_ISDIR(st.st_mode)) {

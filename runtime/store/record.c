@@ -172,13 +172,6 @@ static bool rec_skip(const char *name) {
     return name[0] == '.' || strcmp(name, "obj_dir") == 0 || strstr(name, ".tmp") != NULL;
 }
 
-static char *rec_join(const char *a, const char *b) {
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = xmalloc(n);
-    snprintf(p, n, "%s/%s", a, b);
-    return p;
-}
-
 /* Records every regular file under fs_dir as tree_dir/... (missing fs_dir: nothing). */
 static int rec_put_dir(recorder *r, const char *fs_dir, const char *tree_dir) {
     DIR *d = opendir(fs_dir);
@@ -191,7 +184,7 @@ static int rec_put_dir(recorder *r, const char *fs_dir, const char *tree_dir) {
     struct dirent *e;
     while (rc == 0 && (e = readdir(d))) {
         if (rec_skip(e->d_name)) continue;
-        char *fs = rec_join(fs_dir, e->d_name), *tp = rec_join(tree_dir, e->d_name);
+        char *fs = rt_path_join(fs_dir, e->d_name), *tp = rt_path_join(tree_dir, e->d_name);
         struct stat st;
         if (lstat(fs, &st) == 0) {
             if (S_ISDIR(st.st_mode))
@@ -230,7 +223,7 @@ static char *rec_source_path(const tnode *root, const char *model, const char *s
     const char *rel = i == 0                                   ? rec_base(src)
                       : dlen && strncmp(src, model, dlen) == 0 ? src + dlen
                                                                : NULL;
-    char *p = rel ? rec_join("src", rel) : rec_join("src/ext", rec_tail2(src));
+    char *p = rel ? rt_path_join("src", rel) : rt_path_join("src/ext", rec_tail2(src));
     for (int k = 2; tnode_has(root, p); k++) {
         free(p);
         size_t n = strlen(src) + 32;
@@ -272,7 +265,7 @@ store_sources *store_sources_capture(int n, const char *const *paths, FILE *err)
     s->text = xcalloc((size_t)(n > 0 ? n : 1), sizeof *s->text);
     s->len = xcalloc((size_t)(n > 0 ? n : 1), sizeof *s->len);
     for (; s->n < n; s->n++) {
-        s->text[s->n] = report_file_slurp(paths[s->n], &s->len[s->n]);
+        s->text[s->n] = rt_read_file(paths[s->n], &s->len[s->n], NULL);
         if (!s->text[s->n]) {
             fprintf(err, "nltc: cannot read %s: %s\n", paths[s->n], strerror(errno));
             store_sources_free(s);
@@ -295,7 +288,7 @@ void store_sources_free(store_sources *s) {
 static int rec_put_captured(recorder *r, const char *src, const char *tree_path, int i) {
     const store_sources *c = r->a->captured;
     size_t len = 0;
-    char *now = report_file_slurp(src, &len);
+    char *now = rt_read_file(src, &len, NULL);
     if (!now || len != c->len[i] || memcmp(now, c->text[i], len) != 0)
         fprintf(r->err, "nltc: note: %s changed during the run; recording the text compiled\n",
                 src);
@@ -470,17 +463,17 @@ static int rec_build(recorder *r, char **paths_holder[], char **command) {
     if (a->ir_text) {
         rc = rec_put_text(r, a->ir_text, strlen(a->ir_text), "model.ir");
     } else {
-        char *p = a->ir_path ? xstrdup(a->ir_path) : rec_join(a->out_dir, "model.ir");
+        char *p = a->ir_path ? xstrdup(a->ir_path) : rt_path_join(a->out_dir, "model.ir");
         if (a->ir_path || access(p, F_OK) == 0) rc = rec_put_file(r, p, "model.ir", false);
         free(p);
     }
     for (int i = 0; rc == 0 && rec_out_files[i]; i++) {
-        char *p = rec_join(a->out_dir, rec_out_files[i]);
+        char *p = rt_path_join(a->out_dir, rec_out_files[i]);
         if (i == 0 || access(p, F_OK) == 0) rc = rec_put_file(r, p, rec_out_files[i], false);
         free(p);
     }
     for (int i = 0; rc == 0 && rec_out_dirs[i]; i++) {
-        char *p = rec_join(a->out_dir, rec_out_dirs[i]);
+        char *p = rt_path_join(a->out_dir, rec_out_dirs[i]);
         rc = rec_put_dir(r, p, rec_out_dirs[i]);
         free(p);
     }
@@ -509,7 +502,7 @@ int store_record(const store_record_args *a, FILE *err) {
         git_libgit2_shutdown();
         return 1;
     }
-    char *report_path = rec_join(a->out_dir, "report.json");
+    char *report_path = rt_path_join(a->out_dir, "report.json");
     report_doc doc;
     int rc = report_json_read(report_path, &doc, err);
     free(report_path);

@@ -23,34 +23,6 @@ int store_git_error(const store *s, const char *what, FILE *err) {
     return 2;
 }
 
-static char *store_path(const char *dir, const char *name) {
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = xmalloc(n);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
-void store_rmtree(const char *path) {
-    struct stat st;
-    if (lstat(path, &st) != 0) return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d))) {
-                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-                char *sub = store_path(path, e->d_name);
-                store_rmtree(sub);
-                free(sub);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
 /* 1 if dir exists and is an empty folder, 0 if missing, -1 otherwise (file or non-empty). */
 static int store_dir_state(const char *dir) {
     struct stat st;
@@ -74,7 +46,7 @@ static int store_create(const char *dir, const char *init_branch, FILE *err) {
     const char *slash = strrchr(dir, '/');
     int plen = slash ? (int)(slash - dir) + 1 : 0;
     snprintf(tmp, n, "%.*s.%s.init-%ld", plen, dir, slash ? slash + 1 : dir, (long)getpid());
-    store_rmtree(tmp);
+    rt_rmtree(tmp);
     git_repository *repo = NULL;
     git_repository_init_options o;
     git_repository_init_options_init(&o, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
@@ -97,7 +69,7 @@ static int store_create(const char *dir, const char *init_branch, FILE *err) {
         fprintf(err, "nltc: store %s: cannot create: %s\n", dir, strerror(errno));
         rc = 2;
     }
-    store_rmtree(tmp); /* gone after a successful rename; our copy when we lost the race */
+    rt_rmtree(tmp); /* gone after a successful rename; our copy when we lost the race */
     free(tmp);
     return rc;
 }
@@ -119,7 +91,7 @@ int store_open(store *s, const char *dir, bool create, const char *init_branch, 
     }
     if (state >= 0 && store_create(dir, init_branch, err)) return 2;
     if (git_repository_open_ext(&s->repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0) {
-        char *head = store_path(dir, "HEAD"), *objects = store_path(dir, "objects");
+        char *head = rt_path_join(dir, "HEAD"), *objects = rt_path_join(dir, "objects");
         struct stat st;
         bool gitlike = stat(head, &st) == 0 || stat(objects, &st) == 0;
         free(head);
@@ -161,7 +133,7 @@ void store_close(store *s) {
 }
 
 int store_lock(store *s, const char *const *stale, FILE *err) {
-    char *path = store_path(s->dir, "nltc.lock");
+    char *path = rt_path_join(s->dir, "nltc.lock");
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0) {
         fprintf(err, "nltc: store %s: cannot open %s: %s\n", s->dir, path, strerror(errno));
@@ -194,13 +166,13 @@ int store_lock(store *s, const char *const *stale, FILE *err) {
     free(path);
     s->lock_fd = fd;
     /* Partial loose objects of a killed writer (libgit2 names them tmp_object_git2_*). */
-    char *objects = store_path(s->dir, "objects");
+    char *objects = rt_path_join(s->dir, "objects");
     DIR *d = opendir(objects);
     struct dirent *e;
     int removed = 0;
     while (d && (e = readdir(d))) {
         if (strncmp(e->d_name, "tmp_object_git2_", 16) != 0) continue;
-        char *p = store_path(objects, e->d_name);
+        char *p = rt_path_join(objects, e->d_name);
         removed += unlink(p) == 0;
         free(p);
     }
@@ -210,7 +182,7 @@ int store_lock(store *s, const char *const *stale, FILE *err) {
         fprintf(err, "nltc: store %s: removed %d partial object file(s) of a killed writer\n",
                 s->dir, removed);
     for (int i = 0; stale && stale[i]; i++) {
-        char *p = store_path(s->dir, stale[i]);
+        char *p = rt_path_join(s->dir, stale[i]);
         if (unlink(p) == 0)
             fprintf(err, "nltc: store %s: removed %s, left behind by a killed writer\n", s->dir,
                     stale[i]);

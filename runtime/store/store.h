@@ -124,8 +124,6 @@ char *store_read_file(store *s, const git_commit *c, const char *path, size_t *l
 void store_run_name(store *s, const git_commit *c, char *buf, size_t n);
 /* The tags pointing at commit id, comma-separated, into buf (empty when none). */
 void store_run_tags(store *s, const git_oid *id, char *buf, size_t n);
-/* Removes a folder tree (best effort). */
-void store_rmtree(const char *path);
 
 /* Options of the subcommands (each accepts a subset). */
 typedef struct store_cmd_opts {

@@ -191,7 +191,7 @@ void fx_hand_codes(rt_codes *c) {
 }
 
 void fx_release(char *dir, rt_tables *t, rt_codes *c, be_plan *p) {
-    if (dir) be_rmtree(dir);
+    if (dir) rt_rmtree(dir);
     free(dir);
     if (t) rt_tables_free(t);
     if (c) rt_codes_free(c);

@@ -39,12 +39,12 @@ START_TEST(test_verify_command) {
     ck_assert_int_eq(verify("/nonexistent/out", NULL, NULL), 2);
     /* reference codes that disagree with the tables: a mismatch, exit 3 */
     c.layer[2][5] ^= 1;
-    char *codes = be_join(out, "vectors/test.codes");
+    char *codes = rt_path_join(out, "vectors/test.codes");
     be_err e = {{0}};
     ck_assert_msg(be_codes_write(&c, codes, &e) == 0, "%s", e.msg);
     ck_assert_int_eq(verify(out, "--no-rtl", "--quiet"), 3);
     /* a damaged table file: an I/O error, exit 2 */
-    char *layer = be_join(out, "tables/layer0.bin");
+    char *layer = rt_path_join(out, "tables/layer0.bin");
     FILE *f = fopen(layer, "r+b");
     fseek(f, 40, SEEK_SET);
     fputc(0xff, f);
@@ -109,7 +109,7 @@ START_TEST(test_flow_fills_report) {
     rt_tables u;
     be_plan p;
     be_err e = {{0}};
-    char *tables = be_join(out, "tables");
+    char *tables = rt_path_join(out, "tables");
     ck_assert_msg(be_tables_read(tables, &u, &p, &e) == 0, "%s", e.msg);
     ck_assert_int_eq(be_plan_stages(&p), 2);
     ck_assert(!p.layers[1].reg_after);
@@ -145,7 +145,7 @@ START_TEST(test_missing_tools_are_skipped) {
     ck_assert_int_eq(r.mismatches, 0);
     be_hw h;
     be_hw_init(&h);
-    char *rtl = be_join(out, "rtl/cli.v");
+    char *rtl = rt_path_join(out, "rtl/cli.v");
     ck_assert_int_eq(be_synth(rtl, &p, out, &h, &e), 0);
     ck_assert(!h.synthesized);
     ck_assert_str_eq(h.synth_note, "yosys not installed: synthesis skipped");

@@ -79,7 +79,7 @@ START_TEST(test_codes_round_trip) {
     fx_random_tables(&s, 4, &t);
     fx_random_codes(&t, 37, 5, &c);
     char *dir = fx_tmpdir("codes");
-    char *path = be_join(dir, "test.codes");
+    char *path = rt_path_join(dir, "test.codes");
     ck_assert_msg(be_codes_write(&c, path, &e) == 0, "%s", e.msg);
     ck_assert_msg(be_codes_read(path, &d, &e) == 0, "%s", e.msg);
     ck_assert_int_eq(d.n_samples, 37);
@@ -108,7 +108,7 @@ START_TEST(test_codes_round_trip) {
     ck_assert_int_ne(be_codes_read(path, &d, &e), 0);
     ck_assert_ptr_nonnull(strstr(e.msg, "test.codes"));
     free(b);
-    be_rmtree(dir);
+    rt_rmtree(dir);
     free(dir);
     free(path);
     rt_codes_free(&c);
@@ -130,7 +130,7 @@ static char *tiny_dir(rt_tables *t, be_plan *p) {
 
 /* Replaces line `line` (1-based) of the manifest with text. */
 static void edit_manifest(const char *dir, int line, const char *text) {
-    char *path = be_join(dir, "manifest.txt");
+    char *path = rt_path_join(dir, "manifest.txt");
     be_err e;
     size_t n;
     char *s = (char *)be_read_file(path, &n, &e);
@@ -184,7 +184,7 @@ START_TEST(test_bad_manifest) {
     be_tables_write(&t, &p, dir, &e);
     edit_manifest(dir, 2, "nltc-tables 2");
     expect_read_error(dir, "manifest.txt:2: format version 1 expected");
-    be_rmtree(dir);
+    rt_rmtree(dir);
     expect_read_error(dir, "manifest.txt: cannot open");
     free(dir);
     rt_tables_free(&t);
@@ -196,7 +196,7 @@ START_TEST(test_bad_layer_file) {
     rt_tables t;
     be_plan p;
     char *dir = tiny_dir(&t, &p);
-    char *path = be_join(dir, "layer1.bin");
+    char *path = rt_path_join(dir, "layer1.bin");
     be_err e;
     size_t n;
     uint8_t *b = be_read_file(path, &n, &e);

@@ -20,7 +20,8 @@ static char *slurp(const char *path) {
 
 /* Compares dir/name with the golden copy (or rewrites it when asked). */
 static void golden(const char *dir, const char *name, const char *golden_name) {
-    char *got_path = be_join(dir, name), *want_path = be_join(NLTC_BE_GOLDEN_DIR, golden_name);
+    char *got_path = rt_path_join(dir, name),
+         *want_path = rt_path_join(NLTC_BE_GOLDEN_DIR, golden_name);
     char *got = slurp(got_path);
     const char *upd = getenv("NLTC_UPDATE_GOLDEN");
     if (upd && *upd == '1') {
@@ -81,7 +82,7 @@ START_TEST(test_shared_and_constant_tables) {
     be_input in = {&t, &p, NULL};
     be_err e = {{0}};
     ck_assert_msg(be_emit_verilog(&in, dir, &e) == 0, "%s", e.msg);
-    char *path = be_join(dir, "shared.v");
+    char *path = rt_path_join(dir, "shared.v");
     char *v = slurp(path);
     /* 2 layer-0 tables + at most 2 layer-1 tables; no test bench without codes */
     ck_assert_int_le(count(v, "\nmodule shared_t"), 4);
@@ -90,7 +91,7 @@ START_TEST(test_shared_and_constant_tables) {
     /* no register stage: clock and reset are unread ports, marked for lint */
     ck_assert_ptr_nonnull(strstr(v, "    // verilator lint_off UNUSED\n    input  wire clk,"));
     ck_assert_ptr_nonnull(strstr(v, "assign out_valid = in_valid;"));
-    char *tb = be_join(dir, "shared_tb.v");
+    char *tb = rt_path_join(dir, "shared_tb.v");
     FILE *f = fopen(tb, "r");
     ck_assert_ptr_null(f);
     free(tb);

@@ -57,7 +57,7 @@ static void synth_case(const rt_tables *t, ir_pipeline pipe, ir_reset reset, lon
         fprintf(stderr, "test_be_yosys: %s\n", e.msg);
         exit(1);
     }
-    char *rtl = be_join(dir, "handcount.v");
+    char *rtl = rt_path_join(dir, "handcount.v");
     be_hw h;
     be_hw_init(&h);
     if (be_synth(rtl, &p, dir, &h, &e) || !h.synthesized) {

@@ -43,7 +43,7 @@ static char *slurp(const char *dir, const char *name) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     size_t len;
-    char *s = report_file_slurp(path, &len);
+    char *s = rt_read_file(path, &len, NULL);
     ck_assert_msg(s != NULL, "cannot read %s", path);
     return s;
 }
