@@ -46,12 +46,6 @@ static void flow_summary(FILE *f, const ir_program *ir) {
             ir->hw.stages);
 }
 
-static double flow_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* report_file_write's callback for a string. */
 static void flow_put_text(FILE *f, const void *text) {
     fputs(text, f);
@@ -152,9 +146,9 @@ int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
     if (rc != TR_OK) goto done;
 
     /* 3. Truth tables and the reference codes of the test split, from the same forward. */
-    double t0 = flow_now();
+    double t0 = rt_now();
     tr_tabulate(model, &tables);
-    rep.time_s.tabulate = flow_now() - t0;
+    rep.time_s.tabulate = rt_now() - t0;
     tr_codes(model, &data.test, &codes);
 
     /* 4-6. Table files, RTL, C simulator; verification; hardware cost. */

@@ -1,5 +1,5 @@
-/* rt.c - the small helpers every folder shares (memory, files, LUT cost) and the
- * constructors/destructors of the shared runtime types declared in rt.h. */
+/* rt.c - the small helpers every folder shares (memory, files and folders, clock, hashing,
+ * LUT cost) and the constructors/destructors of the shared runtime types declared in rt.h. */
 #include "rt.h"
 
 #include <dirent.h>
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static void *oom(void) {
@@ -151,6 +152,21 @@ void rt_rmtree(const char *path) {
         rmdir(path);
     } else
         unlink(path);
+}
+
+double rt_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+uint64_t rt_fnv1a(uint64_t h, const void *data, size_t n) {
+    const uint8_t *p = data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
 }
 
 long rt_lut_cost(int addr_bits, int k) {

@@ -67,6 +67,14 @@ int rt_mkdirs(const char *path, int *failed_len);
 /* Removes a file or a folder tree (symbolic links are removed, not followed); quiet. */
 void rt_rmtree(const char *path);
 
+/* ---- Clock and hashing ---------------------------------------------------------- */
+
+/* Monotonic seconds (for durations only). */
+double rt_now(void);
+/* 64-bit FNV-1a over n bytes, continuing from h (start with RT_FNV_INIT). */
+#define RT_FNV_INIT 0xcbf29ce484222325ULL
+uint64_t rt_fnv1a(uint64_t h, const void *data, size_t n);
+
 /* ---- LUT cost ------------------------------------------------------------------- */
 
 /* LUT-K count of one output bit of an A-address-bit table by Shannon decomposition:

@@ -82,12 +82,12 @@ static int bench_csim(bench_model *m) {
     char *dir = fx_tmpdir("bench-csim");
     be_input in = {&m->t, &m->p, NULL};
     be_err e = {{0}};
-    t0 = be_now();
+    t0 = rt_now();
     if (be_emit_csim(&in, dir, &e)) {
         fprintf(stderr, "bench_backend: %s\n", e.msg);
         return 2;
     }
-    double emit_s = be_now() - t0;
+    double emit_s = rt_now() - t0;
     char src[512], exe[512], log[512], out[512], hdr[600], pre[300], up[300];
     snprintf(src, sizeof src, "%s/%s.c", dir, m->p.ident);
     snprintf(exe, sizeof exe, "%s/drv", dir);
@@ -107,12 +107,12 @@ static int bench_csim(bench_model *m) {
                        pre,  upd,        inc,   NLTC_BE_BENCH_DIR "/csim_driver.c",
                        src,  "-o",       exe,   NULL};
     fprintf(stderr, "bench_backend: compiling the C simulator (%s)\n", src);
-    t0 = be_now();
+    t0 = rt_now();
     if (be_spawn(cc_argv, NULL, log, log) != 0) {
         fprintf(stderr, "bench_backend: cc failed, see %s\n", log);
         return 2;
     }
-    double cc_s = be_now() - t0;
+    double cc_s = rt_now() - t0;
     char *run_argv[] = {exe, "8192", "2", NULL};
     double batch = 0, plain = 0;
     char line[256];
@@ -134,12 +134,12 @@ static int bench_synth(bench_model *m) {
     char *dir = fx_tmpdir("bench-synth");
     be_input in = {&m->t, &m->p, NULL};
     be_err e = {{0}};
-    double t0 = be_now();
+    double t0 = rt_now();
     if (be_emit_verilog(&in, dir, &e)) {
         fprintf(stderr, "bench_backend: %s\n", e.msg);
         return 2;
     }
-    double emit_s = be_now() - t0;
+    double emit_s = rt_now() - t0;
     char name[300];
     snprintf(name, sizeof name, "%s.v", m->p.ident);
     char *rtl = rt_path_join(dir, name);
@@ -175,12 +175,12 @@ static int bench_verify(bench_model *m, const char *pipelines) {
     char *dir = fx_tmpdir("bench-verify");
     be_input in = {&m->t, &m->p, &m->c};
     be_err e = {{0}};
-    double t0 = be_now();
+    double t0 = rt_now();
     if (be_emit_all(&in, dir, &e)) {
         fprintf(stderr, "bench_backend: %s\n", e.msg);
         return 2;
     }
-    double emit_s = be_now() - t0;
+    double emit_s = rt_now() - t0;
     be_verify_opts o;
     be_verify_opts_default(&o);
     if (pipelines) {
@@ -194,12 +194,12 @@ static int bench_verify(bench_model *m, const char *pipelines) {
         free(copy);
     }
     be_verify_result r;
-    t0 = be_now();
+    t0 = rt_now();
     if (be_verify(&m->t, &m->p, &m->c, dir, &o, &r, &e)) {
         fprintf(stderr, "bench_backend: %s\n", e.msg);
         return 2;
     }
-    double verify_s = be_now() - t0;
+    double verify_s = rt_now() - t0;
     be_verify_print(stderr, &r);
     char rtl[512] = "";
     for (int i = 0, k = 0; i < r.n_rtl; i++)

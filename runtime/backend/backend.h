@@ -275,13 +275,8 @@ char *be_which(const char *name);
  * out and stderr to err (NULL = inherited; the same path = one file); returns the exit
  * status, or -1 if it could not start or was killed by a signal. */
 int be_spawn(char *const argv[], const char *cwd, const char *out, const char *err);
-/* Monotonic seconds. */
-double be_now(void);
 /* CPU seconds (user + system) of every waited-for child process so far. */
 double be_children_cpu(void);
-/* 64-bit FNV-1a over bytes, continuing from h (start with BE_FNV_INIT). */
-#define BE_FNV_INIT 0xcbf29ce484222325ULL
-uint64_t be_fnv1a(uint64_t h, const void *data, size_t n);
 /* rt_read_file with the back end's message in e on failure. */
 uint8_t *be_read_file(const char *path, size_t *len, be_err *e);
 /* Bits an unsigned value needs (at least 1). */

@@ -97,7 +97,7 @@ static int net_get(netlist *nl, const char *name) {
         for (size_t i = 0; i < cap; i++)
             slot[i] = -1;
         for (int i = 0; i < nl->n; i++) {
-            size_t h = be_fnv1a(BE_FNV_INIT, nl->nets[i].name, strlen(nl->nets[i].name));
+            size_t h = rt_fnv1a(RT_FNV_INIT, nl->nets[i].name, strlen(nl->nets[i].name));
             while (slot[h & (cap - 1)] >= 0)
                 h++;
             slot[h & (cap - 1)] = i;
@@ -106,7 +106,7 @@ static int net_get(netlist *nl, const char *name) {
         nl->slot = slot;
         nl->hcap = cap;
     }
-    size_t h = be_fnv1a(BE_FNV_INIT, name, strlen(name));
+    size_t h = rt_fnv1a(RT_FNV_INIT, name, strlen(name));
     for (;; h++) {
         int i = nl->slot[h & (nl->hcap - 1)];
         if (i < 0) break;
@@ -324,9 +324,9 @@ int be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, 
     remove(log);
     remove(blif);
     char *argv[] = {yosys, "-q", "-s", script, NULL};
-    double t0 = be_now(), c0 = be_children_cpu();
+    double t0 = rt_now(), c0 = be_children_cpu();
     int st = be_spawn(argv, NULL, log, log);
-    h->synth_s = be_now() - t0;
+    h->synth_s = rt_now() - t0;
     h->synth_cpu_s = be_children_cpu() - c0;
     int rc = 0;
     netlist nl = {0};

@@ -149,7 +149,7 @@ int be_tables_write(const rt_tables *t, const be_plan *p, const char *dir, be_er
     for (int l = 0; l < t->n_layers && rc == 0; l++) {
         size_t n;
         uint8_t *img = layer_image(&t->layers[l], &n);
-        sums[l] = be_fnv1a(BE_FNV_INIT, img, n);
+        sums[l] = rt_fnv1a(RT_FNV_INIT, img, n);
         sizes[l] = n;
         char name[32];
         snprintf(name, sizeof name, "layer%d.bin", l);
@@ -254,7 +254,7 @@ static int read_layer(const char *dir, const char *file, size_t want_len, uint64
     if (n != want_len)
         rc = be_errf(e, "%s: %zu bytes, the manifest says %zu (truncated or replaced)", path, n,
                      want_len);
-    else if (be_fnv1a(BE_FNV_INIT, b, n) != want_sum)
+    else if (rt_fnv1a(RT_FNV_INIT, b, n) != want_sum)
         rc = be_errf(e, "%s: checksum differs from the manifest (file corrupted)", path);
     else if (n < TAB_HEADER || memcmp(b, TAB_MAGIC, 8) != 0)
         rc =
@@ -471,7 +471,7 @@ int be_codes_write(const rt_codes *c, const char *path, be_err *e) {
     }
     for (size_t i = 0; i < ns; i++, p += 4)
         put_u32(p, (uint32_t)c->labels[i]);
-    uint64_t h = be_fnv1a(BE_FNV_INIT, b, (size_t)(p - b));
+    uint64_t h = rt_fnv1a(RT_FNV_INIT, b, (size_t)(p - b));
     put_u32(p, (uint32_t)h);
     put_u32(p + 4, (uint32_t)(h >> 32));
     int rc = write_atomic(path, b, n, e);
@@ -491,7 +491,7 @@ int be_codes_read(const char *path, rt_codes *c, be_err *e) {
         goto done;
     }
     uint64_t h = (uint64_t)get_u32(b + n - 8) | (uint64_t)get_u32(b + n - 4) << 32;
-    if (be_fnv1a(BE_FNV_INIT, b, n - 8) != h) {
+    if (rt_fnv1a(RT_FNV_INIT, b, n - 8) != h) {
         be_errf(e, "%s: checksum mismatch (file truncated or corrupted)", path);
         goto done;
     }

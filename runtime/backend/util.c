@@ -98,26 +98,11 @@ int be_spawn(char *const argv[], const char *cwd, const char *out, const char *e
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-double be_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 double be_children_cpu(void) {
     struct rusage ru;
     if (getrusage(RUSAGE_CHILDREN, &ru) != 0) return 0;
     return (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
            1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
-uint64_t be_fnv1a(uint64_t h, const void *data, size_t n) {
-    const uint8_t *p = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
 }
 
 uint8_t *be_read_file(const char *path, size_t *len, be_err *e) {

@@ -174,7 +174,7 @@ static void run_csim(const rt_tables *t, const be_plan *p, const rt_codes *c, co
                  "step skipped");
         return;
     }
-    double t0 = be_now();
+    double t0 = rt_now();
     char name[256];
     char *csim = rt_path_join(out_dir, "csim");
     snprintf(name, sizeof name, "%s.c", p->ident);
@@ -217,7 +217,7 @@ static void run_csim(const rt_tables *t, const be_plan *p, const rt_codes *c, co
     }
     free(got);
 done:
-    k->seconds = be_now() - t0;
+    k->seconds = rt_now() - t0;
     free(cc), free(csim), free(src), free(main_c), free(exe), free(log), free(out), free(err);
     free(layers);
 }
@@ -231,7 +231,7 @@ static void run_rtl(const rt_tables *t, const be_plan *q, bool own, const rt_cod
         snprintf(k->note, sizeof k->note, "verilator not installed: RTL step skipped");
         return;
     }
-    double t0 = be_now();
+    double t0 = rt_now();
     const char *pname = be_pipeline_name(q->pipeline);
     char sub[64], name[256];
     snprintf(sub, sizeof sub, "rtl_%s%d", pname, q->pipeline_k);
@@ -306,7 +306,7 @@ static void run_rtl(const rt_tables *t, const be_plan *q, bool own, const rt_cod
     snprintf(k->note, sizeof k->note, "verilator --binary on %s; latency %d cycles", rtl, meas);
 done:
     (void)e;
-    k->seconds = be_now() - t0;
+    k->seconds = rt_now() - t0;
     free(got);
     free(verilator), free(dir), free(shipped), free(rtl), free(tb), free(obj), free(log);
     free(simlog), free(out), free(layers), free(exe);
@@ -377,14 +377,14 @@ int be_verify(const rt_tables *t, const be_plan *p, const rt_codes *c, const cha
     r->accuracy_ref = be_accuracy(c->layer[last], c->n_samples, c->widths[last], c->labels);
 
     /* table lookup */
-    double t0 = be_now();
+    double t0 = rt_now();
     rt_codes got;
     be_lookup_codes(t, c, &got);
     r->table.ran = true;
     be_compare_codes(c, &got, &r->table.m);
     r->table.accuracy = be_accuracy(got.layer[last], got.n_samples, got.widths[last], got.labels);
     rt_codes_free(&got);
-    r->table.seconds = be_now() - t0;
+    r->table.seconds = rt_now() - t0;
     snprintf(r->table.note, sizeof r->table.note, "every layer compared");
 
     if (o->csim || o->rtl) {
@@ -463,13 +463,13 @@ int be_flow(const ir_program *ir, const rt_tables *t, const rt_codes *c, const c
     be_err e = {{0}};
     int rc = 0;
     be_input in = {t, &p, c};
-    double t0 = be_now();
+    double t0 = rt_now();
     if (be_emit_all(&in, out_dir, &e)) {
         fprintf(stderr, "nltc: %s\n", e.msg);
         be_plan_free(&p);
         return 2;
     }
-    r->time_s.emit = be_now() - t0;
+    r->time_s.emit = rt_now() - t0;
 
     be_hw hw;
     be_hw_init(&hw);
@@ -483,13 +483,13 @@ int be_flow(const ir_program *ir, const rt_tables *t, const rt_codes *c, const c
     vo.rtl = o->rtl;
     vo.quiet = o->quiet;
     be_verify_result vr;
-    t0 = be_now();
+    t0 = rt_now();
     if (be_verify(t, &p, c, out_dir, &vo, &vr, &e)) {
         fprintf(stderr, "nltc: %s\n", e.msg);
         rc = 2;
         goto out;
     }
-    r->time_s.verify = be_now() - t0;
+    r->time_s.verify = rt_now() - t0;
     if (!o->quiet) be_verify_print(stderr, &vr);
     r->accuracy.table = vr.table.accuracy;
     r->accuracy.csim = vr.csim.ran ? vr.csim.accuracy : NAN;

@@ -51,9 +51,9 @@ static void tabset_build(const rt_tables *t, tabset *ts) {
         ts->module[l] = xmalloc(sizeof **ts->module * (size_t)L->n_lut);
         int a = be_addr_bits(L);
         for (int j = 0; j < L->n_lut; j++) {
-            uint64_t h = be_fnv1a(BE_FNV_INIT, lut_rows(L, j), sizeof(uint16_t) << a);
-            h = be_fnv1a(h, &a, sizeof a);
-            h = be_fnv1a(h, &L->bits_out, sizeof L->bits_out);
+            uint64_t h = rt_fnv1a(RT_FNV_INIT, lut_rows(L, j), sizeof(uint16_t) << a);
+            h = rt_fnv1a(h, &a, sizeof a);
+            h = rt_fnv1a(h, &L->bits_out, sizeof L->bits_out);
             size_t i = (size_t)h & (cap - 1);
             while (slot[i] >= 0 &&
                    !same_table(t, ts->rep_layer[slot[i]], ts->rep_lut[slot[i]], l, j))
