@@ -46,24 +46,16 @@ static void flow_summary(FILE *f, const ir_program *ir) {
             ir->hw.stages);
 }
 
-/* report_file_write's callback for a string. */
-static void flow_put_text(FILE *f, const void *text) {
-    fputs(text, f);
+/* report_string/report_file_write callback: the IR dump. */
+static void flow_put_ir(FILE *f, const void *ir) {
+    ir_print(f, ir);
 }
 
 /* Writes the IR dump to OUT/model.ir (atomically) and returns it as a malloc'd string. */
 static char *flow_write_ir(const ir_program *ir, const char *out_dir) {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    if (!m) return NULL;
-    ir_print(m, ir);
-    if (fclose(m) != 0) {
-        free(text);
-        return NULL;
-    }
+    char *text = report_string(flow_put_ir, ir);
     char *path = rt_path_join(out_dir, "model.ir");
-    int rc = report_file_write(path, flow_put_text, text, stderr);
+    int rc = report_file_write(path, flow_put_ir, ir, stderr);
     free(path);
     if (rc) {
         free(text);

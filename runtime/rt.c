@@ -37,6 +37,24 @@ char *xstrdup(const char *s) {
     return memcpy(xmalloc(n), s, n);
 }
 
+char *rt_vstrfmt(const char *fmt, va_list ap) {
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    char *s = xmalloc((size_t)n + 1);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+char *rt_strfmt(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = rt_vstrfmt(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
 int rt_afile_open(rt_afile *a, const char *path) {
     size_t n = strlen(path) + 32;
     a->path = xstrdup(path);
@@ -81,7 +99,8 @@ int rt_write_file(const char *path, const void *data, size_t n) {
     }
     int err = rc ? a.err : 0;
     rt_afile_free(&a);
-    return err;
+    if (err) errno = err;
+    return err ? -1 : 0;
 }
 
 void *rt_read_file(const char *path, size_t *len, bool *opened) {

@@ -15,6 +15,7 @@
 #ifndef NLTC_RT_H
 #define NLTC_RT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,13 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* printf into a new string (malloc'd, never NULL, like xmalloc). */
+char *rt_strfmt(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+char *rt_vstrfmt(const char *fmt, va_list ap);
 
 /* ---- Files and folders ----------------------------------------------------------
  * Every artifact is written atomically: to a temporary name beside it, then renamed. These
@@ -53,7 +61,7 @@ int rt_afile_open(rt_afile *a, const char *path);
 int rt_afile_commit(rt_afile *a);
 /* Removes the temporary file if it is still open (an abandoned write) and frees the names. */
 void rt_afile_free(rt_afile *a);
-/* Writes n bytes to path atomically. 0, or an errno value. */
+/* Writes n bytes to path atomically. Returns 0, or -1 with errno set. */
 int rt_write_file(const char *path, const void *data, size_t n);
 /* Reads a whole file into a malloc'd buffer with a NUL after the last byte (length in
  * *len). NULL with errno set when it cannot be read; *opened (if not NULL) then says

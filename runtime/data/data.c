@@ -543,26 +543,12 @@ int data_describe(const ir_dataset *ds, const rt_dataset *d, char *buf, size_t s
     return snprintf(buf, size, "%s", tmp);
 }
 
-static char *name_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *name_printf(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *s = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 /* Name of numeric feature k: header name, "column N", "pixel[r,c]" or "x[i,j,...]". */
 static char *numeric_name(const data_ctx *c, int k) {
     const data_layout *l = &c->lay;
     if (l->n_cols)
         return l->names ? xstrdup(l->names[l->num_col[k]])
-                        : name_printf("column %d", l->num_col[k] + 1);
+                        : rt_strfmt("column %d", l->num_col[k] + 1);
     char b[128];
     size_t o = 0;
     int idx[8], r = k;
@@ -591,7 +577,7 @@ static void fill_info(const data_ctx *c, const rt_dataset *d, data_info *info) {
         if (c->plan[p].cat) {
             const data_layout *l = &c->lay;
             base = l->names ? xstrdup(l->names[l->cat_col[k]])
-                            : name_printf("column %d", l->cat_col[k] + 1);
+                            : rt_strfmt("column %d", l->cat_col[k] + 1);
         } else {
             base = numeric_name(c, k);
         }
@@ -601,9 +587,9 @@ static void fill_info(const data_ctx *c, const rt_dataset *d, data_info *info) {
                 const data_dict *dict = &c->lay.cats[k];
                 for (int i = 0; i < dict->n; i++)
                     if (dict->e[i].code == b)
-                        info->input_names[o] = name_printf("%s=%s", base, dict->e[i].s);
+                        info->input_names[o] = rt_strfmt("%s=%s", base, dict->e[i].s);
             } else if (c->plan[p].cat || ds->binarize_bits) {
-                info->input_names[o] = name_printf("%s.bit%d", base, w - 1 - b);
+                info->input_names[o] = rt_strfmt("%s.bit%d", base, w - 1 - b);
             } else {
                 info->input_names[o] = xstrdup(base);
                 info->shift[o] = c->shift[k];
@@ -618,7 +604,7 @@ static void fill_info(const data_ctx *c, const rt_dataset *d, data_info *info) {
         if (ds->n_class_names) info->class_names[k] = xstrdup(ds->class_names[k]);
         for (int i = 0; !info->class_names[k] && i < c->lay.labels.n; i++)
             if (c->lay.labels.e[i].code == k) info->class_names[k] = xstrdup(c->lay.labels.e[i].s);
-        if (!info->class_names[k]) info->class_names[k] = name_printf("%d", k);
+        if (!info->class_names[k]) info->class_names[k] = rt_strfmt("%d", k);
     }
     info->encoding = xstrdup(c->encoding);
     int n = data_describe(ds, d, NULL, 0);

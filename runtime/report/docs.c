@@ -49,24 +49,6 @@ typedef struct doc {
     doc_block *b;
 } doc;
 
-static char *doc_vfmt(const char *fmt, va_list ap) {
-    va_list copy;
-    va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
-    va_end(copy);
-    char *s = xmalloc((size_t)n + 1);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    return s;
-}
-
-static char *doc_fmt(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = doc_vfmt(fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 static doc_block *doc_add(doc *d, doc_kind kind) {
     if (d->n == d->cap) {
         d->cap = d->cap ? 2 * d->cap : 32;
@@ -85,7 +67,7 @@ static void doc_heading(doc *d, const char *text) {
 static void doc_para(doc *d, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    doc_add(d, DOC_PARA)->text = doc_vfmt(fmt, ap);
+    doc_add(d, DOC_PARA)->text = rt_vstrfmt(fmt, ap);
     va_end(ap);
 }
 
@@ -93,7 +75,7 @@ static void doc_para(doc *d, const char *fmt, ...) {
 static void doc_row(doc_block *b, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    char *line = doc_vfmt(fmt, ap);
+    char *line = rt_vstrfmt(fmt, ap);
     va_end(ap);
     b->cells = xrealloc(b->cells, (size_t)(b->rows + 1) * (size_t)b->cols * sizeof *b->cells);
     char *c = line;
@@ -146,7 +128,7 @@ static void doc_free(doc *d) {
 
 /* Each returns a new string; "n/a" for values that were not measured. */
 static char *fmt_pct(double v) {
-    return isfinite(v) ? doc_fmt("%.2f%%", v * 100) : xstrdup("n/a");
+    return isfinite(v) ? rt_strfmt("%.2f%%", v * 100) : xstrdup("n/a");
 }
 
 static char *fmt_count(long long v) {
@@ -163,10 +145,11 @@ static char *fmt_count(long long v) {
 
 static char *fmt_secs(double s) {
     if (!isfinite(s)) return xstrdup("n/a");
-    if (s >= 3600) return doc_fmt("%.0f s (%dh %02dm)", s, (int)(s / 3600), (int)fmod(s / 60, 60));
-    if (s >= 120) return doc_fmt("%.1f s (%.1f min)", s, s / 60);
-    if (s < 1) return doc_fmt("%.3g ms", s * 1000);
-    return doc_fmt(s < 10 ? "%.2f s" : "%.1f s", s);
+    if (s >= 3600)
+        return rt_strfmt("%.0f s (%dh %02dm)", s, (int)(s / 3600), (int)fmod(s / 60, 60));
+    if (s >= 120) return rt_strfmt("%.1f s (%.1f min)", s, s / 60);
+    if (s < 1) return rt_strfmt("%.3g ms", s * 1000);
+    return rt_strfmt(s < 10 ? "%.2f s" : "%.1f s", s);
 }
 
 /* Formatted strings kept alive until the document is built, so that they can be passed
@@ -244,11 +227,11 @@ static void build_accuracy(doc *d, const rt_report *r, fmt_pool *p) {
     for (int i = 0; i < 5; i++) {
         const char *delta = "";
         if (i != 1 && isfinite(acc[i]) && isfinite(r->accuracy.quantized))
-            delta = pool_keep(&pool, doc_fmt("%+.2f pp", (acc[i] - r->accuracy.quantized) * 100));
+            delta = pool_keep(&pool, rt_strfmt("%+.2f pp", (acc[i] - r->accuracy.quantized) * 100));
         doc_row(t, "%s\t%s\t%s", names[i], i == 4 && !isfinite(acc[i]) ? "not run" : PCT(acc[i]),
                 delta);
     }
-    char *epoch = r->best_epoch > 0 ? doc_fmt(" (epoch %d)", r->best_epoch) : xstrdup("");
+    char *epoch = r->best_epoch > 0 ? rt_strfmt(" (epoch %d)", r->best_epoch) : xstrdup("");
     doc_para(d,
              "Test accuracy is measured once, at the end, on the test split (%s samples). The "
              "checkpoint was selected on the validation split (%s samples): validation "
@@ -299,12 +282,12 @@ static void build_model(doc *d, const report_input *in, const double *luts, fmt_
         const char *sched =
             st->schedule == IR_SCHED_CONSTANT ? "constant"
             : st->restart_epochs <= 0
-                ? pool_keep(&pool, doc_fmt("cosine to %g, no restarts", st->lr_min))
-                : pool_keep(&pool, doc_fmt("cosine to %g, restart every %d "
-                                           "epochs (x%g)",
-                                           st->lr_min, st->restart_epochs, st->restart_mult));
+                ? pool_keep(&pool, rt_strfmt("cosine to %g, no restarts", st->lr_min))
+                : pool_keep(&pool, rt_strfmt("cosine to %g, restart every %d "
+                                             "epochs (x%g)",
+                                             st->lr_min, st->restart_epochs, st->restart_mult));
         const char *reg =
-            st->wd > 0 ? pool_keep(&pool, doc_fmt("hw (wd %g, wd1 %g)", st->wd, st->wd1)) : "";
+            st->wd > 0 ? pool_keep(&pool, rt_strfmt("hw (wd %g, wd1 %g)", st->wd, st->wd1)) : "";
         doc_row(s, "%s\t%d\t%d\t%g\t%s\t%s\t%s", st->kind == IR_STAGE_DENSE ? "dense" : "sparse",
                 st->epochs, st->batch, st->lr, st->optimizer == IR_OPT_ADAM ? "Adam" : "AdamW",
                 sched, reg);
@@ -425,10 +408,11 @@ static void build_training(doc *d, const report_curve *c, const char *curve_note
             vs[ns] = (report_series){c->rows[i].stage, j - i, x + i, vacc + i, false};
             ns++;
         }
-        doc_row(
-            t, "%s\t%d\t%s\t%s\t%s\t%s", c->rows[i].stage, j - i,
-            pool_keep(&pool, isfinite(loss[j - 1]) ? doc_fmt("%.4f", loss[j - 1]) : xstrdup("n/a")),
-            PCT(best), best_ep > 0 ? CNT(best_ep) : "n/a", nsps ? CNT(llround(sps / nsps)) : "n/a");
+        doc_row(t, "%s\t%d\t%s\t%s\t%s\t%s", c->rows[i].stage, j - i,
+                pool_keep(&pool,
+                          isfinite(loss[j - 1]) ? rt_strfmt("%.4f", loss[j - 1]) : xstrdup("n/a")),
+                PCT(best), best_ep > 0 ? CNT(best_ep) : "n/a",
+                nsps ? CNT(llround(sps / nsps)) : "n/a");
         i = j;
     }
     doc_block *f = doc_add(d, DOC_FIGURES);
@@ -457,9 +441,9 @@ static void build_doc(doc *d, const report_input *in, const report_curve *c,
     const rt_report *r = in->r;
     fmt_pool pool = {NULL, 0};
     const char *model = r->model ? r->model : in->ir ? in->ir->model_name : "model";
-    d->title = doc_fmt("nltc report: %s", model);
-    d->sub = doc_fmt("dataset %s, seed %llu", r->dataset ? r->dataset : "n/a",
-                     (unsigned long long)r->seed);
+    d->title = rt_strfmt("nltc report: %s", model);
+    d->sub = rt_strfmt("dataset %s, seed %llu", r->dataset ? r->dataset : "n/a",
+                       (unsigned long long)r->seed);
     double *luts = NULL;
     if (in->ir) {
         luts = xmalloc(sizeof(double) * (size_t)(in->ir->n_layers + 1));
@@ -474,7 +458,7 @@ static void build_doc(doc *d, const report_input *in, const report_curve *c,
     doc_row(k, "L-LUTs\t%s", CNT(r->llut_count));
     doc_row(k, "latency\t%s",
             r->hardware.latency_cycles >= 0
-                ? pool_keep(&pool, doc_fmt("%d cycles", r->hardware.latency_cycles))
+                ? pool_keep(&pool, rt_strfmt("%d cycles", r->hardware.latency_cycles))
                 : "n/a");
     doc_row(k, "verify mismatches\t%s", CNT(r->verify.mismatches));
     build_accuracy(d, r, &pool);
@@ -677,10 +661,10 @@ int report_write_docs(const report_input *in, FILE *err) {
     int crc = report_curve_read(curve_path, &curve, err);
     char *note = NULL;
     if (crc < 0)
-        note = doc_fmt("No training curve: %s does not exist.", curve_path);
+        note = rt_strfmt("No training curve: %s does not exist.", curve_path);
     else if (crc > 0)
         note =
-            doc_fmt("The training curve %s could not be read (see the error above).", curve_path);
+            rt_strfmt("The training curve %s could not be read (see the error above).", curve_path);
     doc d = {0};
     build_doc(&d, in, &curve, note);
     int rc = crc > 0 ? 1 : 0;
