@@ -67,7 +67,7 @@ int rt_afile_open(rt_afile *a, const char *path) {
 
 int rt_afile_commit(rt_afile *a) {
     int step = 0;
-    a->err = ferror(a->f) ? EIO : 0;
+    a->err = ferror(a->f) ? (errno ? errno : EIO) : 0; /* the failed write's errno */
     if (fclose(a->f) != 0 && !a->err) a->err = errno;
     a->f = NULL;
     if (a->err)

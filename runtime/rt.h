@@ -56,8 +56,8 @@ enum { RT_AFILE_CREATE = 1, RT_AFILE_WRITE, RT_AFILE_RENAME };
  * returns, call rt_afile_free once the caller's messages no longer need a->tmp/a->path. */
 int rt_afile_open(rt_afile *a, const char *path);
 /* Closes the temporary file and renames it onto the final path. 0, or RT_AFILE_WRITE (a
- * write or the close failed; a->err is EIO for an earlier write error) or RT_AFILE_RENAME,
- * with a->err set and the temporary file removed. */
+ * write or the close failed; for an earlier write error a->err is the errno it left, or
+ * EIO) or RT_AFILE_RENAME, with a->err set and the temporary file removed. */
 int rt_afile_commit(rt_afile *a);
 /* Removes the temporary file if it is still open (an abandoned write) and frees the names. */
 void rt_afile_free(rt_afile *a);
