@@ -297,27 +297,35 @@ void tr_bn_backward(const float *xhat, const float *dz, int R, float gamma, floa
 
 /* ---- Regulariser and loss ------------------------------------------------------- */
 
+/* ||row||_1 with 16 partial sums in double (element j to sum j%16), then in order. */
+static double row_l1(const float *restrict w, int n) {
+    double acc[LANES] = {0};
+    int j0 = 0;
+    for (; j0 + LANES <= n; j0 += LANES)
+        for (int j = 0; j < LANES; j++)
+            acc[j] += fabs((double)w[j0 + j]);
+    for (int j = 0; j0 + j < n; j++)
+        acc[j] += fabs((double)w[j0 + j]);
+    double s = 0.0;
+    for (int j = 0; j < LANES; j++)
+        s += acc[j];
+    return s;
+}
+
 double tr_reg_forward(const float *w, int rows, int cols, double wd, double wd1) {
     double total = 0.0;
-    for (int i = 0; i < rows; i++) {
-        double l1 = 0.0;
-        for (int j = 0; j < cols; j++)
-            l1 += fabs((double)w[(size_t)i * cols + j]);
-        total += exp2(wd1 * l1) - 1.0;
-    }
+    for (int i = 0; i < rows; i++)
+        total += exp2(wd1 * row_l1(w + (size_t)i * cols, cols)) - 1.0;
     return wd * total;
 }
 
 void tr_reg_backward(const float *w, int rows, int cols, double wd, double wd1, float *dw) {
     for (int i = 0; i < rows; i++) {
-        const float *wr = w + (size_t)i * cols;
-        double l1 = 0.0;
-        for (int j = 0; j < cols; j++)
-            l1 += fabs((double)wr[j]);
-        float k = (float)(wd * wd1 * M_LN2 * exp2(wd1 * l1));
-        float *dr = dw + (size_t)i * cols;
-        for (int j = 0; j < cols; j++)
-            dr[j] += wr[j] > 0.0f ? k : (wr[j] < 0.0f ? -k : 0.0f);
+        const float *restrict wr = w + (size_t)i * cols;
+        float k = (float)(wd * wd1 * M_LN2 * exp2(wd1 * row_l1(wr, cols)));
+        float *restrict dr = dw + (size_t)i * cols;
+        for (int j = 0; j < cols; j++) /* k * sign(w), 0 at 0 */
+            dr[j] += k * (float)((wr[j] > 0.0f) - (wr[j] < 0.0f));
     }
 }
 
