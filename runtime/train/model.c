@@ -248,7 +248,7 @@ tr_model *tr_model_new(const ir_program *ir, bool dense, int *const *masks, uint
     m->dlogits = xcalloc(ld * (size_t)m->classes, sizeof(float));
     m->y = xcalloc(ld, sizeof(int));
 
-    m->pool = tr_pool_new(threads);
+    m->pool = tr_pool_new(threads > 0 ? threads : 2); /* 0: the default, 2 */
     m->threads = tr_pool_threads(m->pool);
     m->scratch_n = scratch + 64;
     m->scratch = xcalloc((size_t)m->threads, sizeof(float *));

@@ -226,16 +226,16 @@ static void fmt_time(char *buf, size_t n, double s) {
 
 /* Everything one training session works with. */
 typedef struct session {
-    const ir_program *ir;
-    const rt_dataset *d;
-    const train_opts *o;
-    FILE *log;       /* progress and errors */
-    run_paths paths; /* output files */
-    uint64_t fp;     /* run fingerprint */
-    tr_run run;      /* progress */
-    tr_model *m;     /* the model in flight */
-    int rows_max;    /* workspace rows */
-    double mark;     /* wall time of the last elapsed-time update */
+    const ir_program *ir; /* the model */
+    const rt_dataset *d;  /* the data */
+    const train_opts *o;  /* how to run */
+    FILE *log;            /* progress and errors */
+    run_paths paths;      /* output files */
+    uint64_t fp;          /* run fingerprint */
+    tr_run run;           /* progress */
+    tr_model *m;          /* the model in flight */
+    int rows_max;         /* workspace rows */
+    double mark;          /* wall time of the last elapsed-time update */
 } session;
 
 /* Adds the wall time since the last mark to the run's clocks. */

@@ -62,7 +62,7 @@
 typedef struct train_opts {
     const char *out_dir; /* OUT: checkpoints, masks, curve go to OUT/train/; NULL: no files */
     bool resume;         /* continue from OUT/train/checkpoint.bin when it exists */
-    int threads;         /* worker threads (0 = 2) */
+    int threads;         /* worker threads (0 = the default, 2) */
     FILE *progress;      /* per-epoch progress lines (NULL = stderr) */
     bool quiet;          /* no progress lines at all */
     int max_batches;     /* benchmarks: cap on batches per epoch (0 = every batch) */
@@ -328,11 +328,11 @@ typedef struct tr_layer {
      * `stride` floats per L-LUT from o_lut: w1 at 0, then wh, w2, ws (the n_dec weights
      * weight decay applies to), then b1, bh, b, gamma, beta (n_rec floats used). Dense
      * layers: arrays wd [out][in], b, gamma, beta. */
-    size_t o_lut, stride, n_dec, n_rec;
-    size_t r_wh, r_w2, r_ws, r_b1, r_bh, r_b, r_gamma, r_beta;
-    size_t o_wd, o_b, o_gamma, o_beta;
-    size_t o_scale;         /* the layer's quantizer scale */
-    size_t o_rmean, o_rvar; /* offsets into the state block */
+    size_t o_lut, stride, n_dec, n_rec; /* records: start, floats each, decayed, used */
+    size_t r_wh, r_w2, r_ws, r_b1, r_bh, r_b, r_gamma, r_beta; /* offsets in a record */
+    size_t o_wd, o_b, o_gamma, o_beta;                         /* dense layers: the arrays */
+    size_t o_scale;                                            /* the layer's quantizer scale */
+    size_t o_rmean, o_rvar;                                    /* offsets into the state block */
     /* batch buffers, [out][ld] unless noted */
     float *val;      /* dequantized outputs */
     float *xhat;     /* normalized pre-activations (training) */
@@ -383,7 +383,7 @@ struct tr_model {
 
 /* Builds a model for ir: dense (stage 1: learned layers dense) or sparse (masks[l] gives the
  * input index table of each learned layer; NULL entries / a NULL array: random masks
- * seeded by seed). rows_max: the largest batch it will run. */
+ * seeded by seed). rows_max: the largest batch it will run; threads: 0 means 2. */
 tr_model *tr_model_new(const ir_program *ir, bool dense, int *const *masks, uint64_t seed,
                        int rows_max, int threads);
 /* Initial parameter values from the seeded generator (stage: 0 dense, 1 sparse). */

@@ -78,9 +78,9 @@ static void away_from_kinks(float *w, size_t nw, float *b, size_t nb, float wsca
 
 /* A layer of fc rows: x [R][K], w [K][N], b [N]; L = sum dy * fc(x) */
 typedef struct fc_case {
-    int R, K, N;
-    bool relu;
-    float *x, *w, *b, *y, *dy;
+    int R, K, N;               /* rows, inputs, outputs */
+    bool relu;                 /* with the ReLU */
+    float *x, *w, *b, *y, *dy; /* inputs, weights, biases, outputs, loss weights */
 } fc_case;
 
 static double fc_loss(void *vc) {
@@ -130,12 +130,12 @@ END_TEST
 /* ---- The sub-network (fc1, ReLU, fc2, skip) ----------------------------------------- */
 
 typedef struct sub_case {
-    tr_shape sh;
-    int R, ld;
-    float *param, *grad; /* one block: w1 b1 wh bh w2 ws b */
-    size_t n;
-    tr_lut p, g;
-    float *x, *y, *dy, *dx, *scratch;
+    tr_shape sh;                      /* the sub-network */
+    int R, ld;                        /* rows, row stride of x and dx */
+    float *param, *grad;              /* one block: w1 b1 wh bh w2 ws b */
+    size_t n;                         /* floats in the block */
+    tr_lut p, g;                      /* its slices */
+    float *x, *y, *dy, *dx, *scratch; /* inputs, outputs, loss weights, input grads */
 } sub_case;
 
 static tr_lut slice(float *base, const tr_shape *sh) {
@@ -161,6 +161,9 @@ static double sub_loss(void *vc) {
     return s;
 }
 
+/* Checks one sub-network shape: every parameter and input against finite differences.
+ * Piecewise linear and away from kinks: step 5e-2, tolerance 1e-3 relative + 3e-4 (the
+ * float rounding of y). */
 static void sub_check(int F, int N, int depth, bool skip, int R) {
     sub_case c;
     memset(&c, 0, sizeof c);
@@ -241,8 +244,8 @@ END_TEST
 /* ---- Batch norm --------------------------------------------------------------------- */
 
 typedef struct bn_case {
-    int R;
-    float *y, gamma, beta, *xhat, *z, *dz;
+    int R;                                 /* rows */
+    float *y, gamma, beta, *xhat, *z, *dz; /* inputs, affine, outputs, loss weights */
 } bn_case;
 
 static double bn_loss(void *vc) {
@@ -282,7 +285,7 @@ END_TEST
  * derivatives are what tr_q_backward must return. */
 
 typedef struct q_case {
-    tr_qspec q;
+    tr_qspec q;      /* the quantizer */
     float z, raw, c; /* point, raw scale, frozen rounding offset */
 } q_case;
 
@@ -365,9 +368,9 @@ END_TEST
 /* ---- Regulariser and loss ----------------------------------------------------------- */
 
 typedef struct reg_case {
-    float *w;
-    int rows, cols;
-    double wd, wd1;
+    float *w;       /* weights */
+    int rows, cols; /* shape */
+    double wd, wd1; /* regulariser constants */
 } reg_case;
 
 static double reg_loss(void *vc) {
@@ -399,8 +402,8 @@ START_TEST(test_reg_grad) {
 END_TEST
 
 typedef struct ce_case {
-    float *l;
-    int *y;
+    float *l; /* logits [3][5] */
+    int *y;   /* labels */
 } ce_case;
 
 static double ce_loss(void *vc) {
@@ -422,9 +425,9 @@ END_TEST
 /* ---- Wiring: a support level and a masked level, through the model's own routing ---- */
 
 typedef struct wire_case {
-    tr_model *m;
-    int l, R;
-    float *in, *y, *dy;
+    tr_model *m;        /* the model */
+    int l, R;           /* layer, rows */
+    float *in, *y, *dy; /* layer inputs, sub-network outputs, loss weights */
 } wire_case;
 
 static double wire_loss(void *vc) {
@@ -438,6 +441,9 @@ static double wire_loss(void *vc) {
     return s;
 }
 
+/* Checks layer l of a small model through the model's own routing (contiguous tree level or
+ * masked level with its reader reduction): input and parameter gradients, same tolerance
+ * as the sub-network check. */
 static void wire_check(int l) {
     fx_net n;
     memset(&n, 0, sizeof n);

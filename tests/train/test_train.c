@@ -213,7 +213,8 @@ START_TEST(test_deterministic) {
     rt_dataset d;
     parity_data(&d, 12, 512, 11);
     ir_program *ir = small_program(3, 2, 9);
-    tr_model *a = train_small(ir, &d, 2), *b = train_small(ir, &d, 2);
+    tr_model *a = train_small(ir, &d, 2), *b = train_small(ir, &d, 0); /* 0: the default, 2 */
+    ck_assert_int_eq(b->threads, 2);
     ck_assert(same_params(a, b));
     rt_tables ta, tb;
     tr_tabulate(a, &ta);
