@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_train.h"
 #include "compiler.h"
 #include "data.h"
 #include "train.h"
@@ -31,20 +32,7 @@ static ir_program *compile(const char *file, nltc_compile_opts *co, nltc_arena *
     nltc_status st;
     ir_program *ir = nltc_compile(file, co, a, &st);
     if (!ir) return NULL;
-    ir_train *t = &ir->train;
-    if (random) {
-        for (int l = 0; l < ir->n_layers; l++)
-            if (ir->layers[l].connect == IR_CONNECT_LEARNED)
-                ir->layers[l].connect = IR_CONNECT_RANDOM;
-        if (t->n_stages > 1 && t->stages[0].kind == IR_STAGE_DENSE) {
-            t->stages++;
-            t->n_stages--;
-        }
-    }
-    for (int s = 0; s < t->n_stages; s++) {
-        int e = t->stages[s].kind == IR_STAGE_DENSE ? dense_epochs : sparse_epochs;
-        if (e >= 0) t->stages[s].epochs = e;
-    }
+    bt_override(ir, random, dense_epochs, sparse_epochs);
     return ir;
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_train.h"
 #include "compiler.h"
 #include "data.h"
 #include "train.h"
@@ -86,21 +87,7 @@ int main(int argc, char **argv) {
         nltc_arena_free(arena);
         return st.io_error ? 2 : 1;
     }
-    /* overrides */
-    ir_train *t = &ir->train;
-    if (random_masks) {
-        for (int l = 0; l < ir->n_layers; l++)
-            if (ir->layers[l].connect == IR_CONNECT_LEARNED)
-                ir->layers[l].connect = IR_CONNECT_RANDOM;
-        if (t->n_stages > 1 && t->stages[0].kind == IR_STAGE_DENSE) {
-            t->stages++;
-            t->n_stages--;
-        }
-    }
-    for (int s = 0; s < t->n_stages; s++) {
-        long e = t->stages[s].kind == IR_STAGE_DENSE ? dense_epochs : sparse_epochs;
-        if (e >= 0) t->stages[s].epochs = (int)e;
-    }
+    bt_override(ir, random_masks, dense_epochs, sparse_epochs);
     rt_dataset d;
     if (data_load(&ir->dataset, &d, stderr)) {
         nltc_arena_free(arena);
@@ -118,10 +105,11 @@ int main(int argc, char **argv) {
         printf("train_model: %s seed %llu%s: test quantized %.2f%% float %.2f%% | valid %.2f%% "
                "(epoch %d) | stage1 %.1f s, stage2 %.1f s, %.0f samples/s | tables %.1f ms, "
                "%ld L-LUTs\n",
-               ir->model_name, (unsigned long long)t->seed, random_masks ? " random masks" : "",
-               100 * rep.accuracy.quantized, 100 * rep.accuracy.flt, 100 * rep.validation_accuracy,
-               rep.best_epoch, rep.time_s.stage1 == rep.time_s.stage1 ? rep.time_s.stage1 : 0.0,
-               rep.time_s.stage2, rep.train_samples_per_s, tab_ms, rep.llut_count);
+               ir->model_name, (unsigned long long)ir->train.seed,
+               random_masks ? " random masks" : "", 100 * rep.accuracy.quantized,
+               100 * rep.accuracy.flt, 100 * rep.validation_accuracy, rep.best_epoch,
+               rep.time_s.stage1 == rep.time_s.stage1 ? rep.time_s.stage1 : 0.0, rep.time_s.stage2,
+               rep.train_samples_per_s, tab_ms, rep.llut_count);
         rt_tables_free(&tab);
     }
     tr_model_free(m);
