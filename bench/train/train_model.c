@@ -4,11 +4,12 @@
  * where the back ends (RTL, synthesis) would only cost time.
  *
  *   train_model FILE.nlt [-o OUT] [--data-dir DIR] [--threads N] [--resume] [--seed N]
- *               [--dense-epochs N] [--sparse-epochs N] [--random-masks] [--max-batches N]
- *               [--quiet]
+ *               [--dense-epochs N] [--sparse-epochs N] [--random-masks] [--masks FILE]
+ *               [--max-batches N] [--quiet]
  *
  * --random-masks drops the dense stage and makes every learned layer random (the baseline
- * of the mask study); the epoch overrides replace the model file's stage epochs.
+ * of the mask study); --masks FILE trains over the masks of a masks.txt file instead of a
+ * dense stage; the epoch overrides replace the model file's stage epochs.
  * Summary: train_model: MODEL seed S: test quantized Q% float F% | valid V% (epoch E) |
  *          stage1 A s, stage2 B s, R samples/s | tables T ms, L L-LUTs
  */
@@ -32,7 +33,7 @@ static int usage(void) {
     fprintf(stderr, "usage: train_model FILE.nlt [-o OUT] [--data-dir DIR] [--threads N] "
                     "[--resume] [--seed N]\n"
                     "       [--dense-epochs N] [--sparse-epochs N] [--random-masks] "
-                    "[--max-batches N] [--quiet]\n");
+                    "[--masks FILE] [--max-batches N] [--quiet]\n");
     return 2;
 }
 
@@ -50,6 +51,7 @@ int main(int argc, char **argv) {
     train_opts_init(&o);
     long dense_epochs = -1, sparse_epochs = -1;
     bool random_masks = false;
+    const char *masks_path = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has = i + 1 < argc;
@@ -72,6 +74,8 @@ int main(int argc, char **argv) {
             o.resume = true;
         else if (!strcmp(a, "--random-masks"))
             random_masks = true;
+        else if (!strcmp(a, "--masks") && has)
+            masks_path = argv[++i];
         else if (!strcmp(a, "--quiet"))
             o.quiet = true;
         else if (a[0] != '-' && !file)
@@ -88,6 +92,15 @@ int main(int argc, char **argv) {
         return st.io_error ? 2 : 1;
     }
     bt_override(ir, random_masks, dense_epochs, sparse_epochs);
+    int **masks = NULL;
+    if (masks_path) {
+        int mrc = tr_read_masks(masks_path, ir, &masks, stderr);
+        if (mrc != TR_OK) {
+            nltc_arena_free(arena);
+            return mrc;
+        }
+        o.masks = masks;
+    }
     rt_dataset d;
     if (data_load(&ir->dataset, &d, stderr)) {
         nltc_arena_free(arena);
@@ -114,6 +127,9 @@ int main(int argc, char **argv) {
     }
     tr_model_free(m);
     rt_dataset_free(&d);
+    for (int l = 0; masks && l < ir->n_layers; l++)
+        free(masks[l]);
+    free(masks);
     nltc_arena_free(arena);
     return rc;
 }

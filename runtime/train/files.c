@@ -494,3 +494,91 @@ int tr_write_curve(const char *path, const tr_run *r) {
     free(b.p);
     return rc;
 }
+
+/* ---- Reading masks.txt ---------------------------------------------------------------- */
+
+/* Next line of text [*pos, end) into a NUL-terminated copy in buf; false at the end. */
+static bool next_line(const char *p, size_t n, size_t *pos, char *buf, size_t cap) {
+    if (*pos >= n) return false;
+    size_t k = 0;
+    while (*pos < n && p[*pos] != '\n') {
+        if (k + 1 < cap) buf[k++] = p[*pos];
+        (*pos)++;
+    }
+    (*pos)++;
+    buf[k] = 0;
+    if (k > 0 && buf[k - 1] == '\r') buf[k - 1] = 0;
+    return true;
+}
+
+int tr_read_masks(const char *path, const ir_program *ir, int ***out, FILE *err) {
+    size_t n, pos = 0;
+    unsigned char *p = read_all(path, &n);
+    *out = NULL;
+    if (!p) {
+        fprintf(err, "%s: cannot read the masks: %s\n", path, strerror(errno));
+        return TR_ERR_IO;
+    }
+    int **masks = xcalloc((size_t)ir->n_layers, sizeof(int *));
+    char line[8192];
+    long ln = 0;
+    int rc = TR_OK;
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        fprintf(err, "%s:%ld: error: ", path, ln);                                                 \
+        fprintf(err, __VA_ARGS__);                                                                 \
+        fputc('\n', err);                                                                          \
+        rc = TR_ERR_MODEL;                                                                         \
+        goto done;                                                                                 \
+    } while (0)
+    ln = 1;
+    if (!next_line((const char *)p, n, &pos, line, sizeof line) ||
+        strcmp(line, "# nltc masks v1") != 0)
+        FAIL("expected the header '# nltc masks v1'");
+    while (next_line((const char *)p, n, &pos, line, sizeof line)) {
+        ln++;
+        if (line[0] == '#' || line[0] == 0) continue;
+        int l, in, outw, fanin, used = 0;
+        char name[64], how[16];
+        if (sscanf(line, "layer %d %63s in %d out %d fanin %d %15s%n", &l, name, &in, &outw, &fanin,
+                   how, &used) != 6 ||
+            line[used] != 0)
+            FAIL("expected 'layer INDEX NAME in N out N fanin F learned|random'");
+        if (l < 0 || l >= ir->n_layers)
+            FAIL("layer %d: the model has layers 0..%d", l, ir->n_layers - 1);
+        const ir_layer *L = &ir->layers[l];
+        if (L->connect == IR_CONNECT_CONTIGUOUS)
+            FAIL("layer %d (%s) is wired contiguously; it takes no mask", l, L->name);
+        if (in != L->in_width || outw != L->out_width || fanin != L->fanin)
+            FAIL("layer %d (%s) has in %d out %d fanin %d, the file says in %d out %d fanin %d", l,
+                 L->name, L->in_width, L->out_width, L->fanin, in, outw, fanin);
+        if (masks[l]) FAIL("layer %d appears twice", l);
+        masks[l] = xmalloc((size_t)outw * fanin * sizeof(int));
+        for (int o = 0; o < outw; o++) {
+            ln++;
+            if (!next_line((const char *)p, n, &pos, line, sizeof line))
+                FAIL("the file ends inside layer %d (%d of %d L-LUTs)", l, o, outw);
+            const char *c = line;
+            for (int f = 0; f < fanin; f++) {
+                char *end;
+                long v = strtol(c, &end, 10);
+                if (end == c) FAIL("L-LUT %d: expected %d input indices", o, fanin);
+                if (v < 0 || v >= in) FAIL("L-LUT %d: input %ld outside 0..%d", o, v, in - 1);
+                masks[l][o * fanin + f] = (int)v;
+                c = end;
+            }
+            while (*c == ' ' || *c == '\t')
+                c++;
+            if (*c) FAIL("L-LUT %d: more than %d input indices", o, fanin);
+        }
+    }
+#undef FAIL
+done:
+    free(p);
+    if (rc != TR_OK) {
+        free_masks(masks, ir->n_layers);
+        return rc;
+    }
+    *out = masks;
+    return TR_OK;
+}

@@ -386,7 +386,7 @@ done:
 
 /* Builds the model of the stage about to start (the dense one, or the sparse one over the
  * masks), with fresh parameters. */
-static void start_model(session *S, bool dense, int **masks) {
+static void start_model(session *S, bool dense, int *const *masks) {
     const ir_program *ir = S->ir;
     S->m = tr_model_new(ir, dense, masks, ir->train.seed, S->rows_max, S->o->threads);
     tr_model_init_params(S->m, ir->train.seed, dense ? 0 : 1);
@@ -495,14 +495,18 @@ int train_run(const ir_program *ir, const rt_dataset *d, const train_opts *opts,
     bool learned = false;
     for (int l = 0; l < ir->n_layers; l++)
         learned |= ir->layers[l].connect == IR_CONNECT_LEARNED;
-    if (learned && !have_dense && !opts->quiet && !S.m)
+    if (learned && !have_dense && !opts->masks && !opts->quiet && !S.m)
         fprintf(S.log, "train: note: connect = learned without a dense stage; using random "
                        "masks\n");
 
     while (rc == TR_OK && S.run.stage < ir->train.n_stages) {
         const ir_stage *st = &ir->train.stages[S.run.stage];
         bool dense = st->kind == IR_STAGE_DENSE;
-        if (!S.m) start_model(&S, dense, NULL);
+        if (dense && opts->masks && !S.m) { /* the masks are given: no dense stage */
+            S.run.stage++;
+            continue;
+        }
+        if (!S.m) start_model(&S, dense, dense ? NULL : opts->masks);
         rc = run_stage(&S);
         if (rc != TR_OK) break;
         /* the stage is complete: the last one stays current (a resume with more epochs

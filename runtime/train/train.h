@@ -67,6 +67,9 @@ typedef struct train_opts {
     bool quiet;          /* no progress lines at all */
     int max_batches;     /* benchmarks: cap on batches per epoch (0 = every batch) */
     bool no_signal;      /* do not install the SIGINT handler (tests, embedding) */
+    int *const *masks;   /* fixed input masks per layer (e.g. from tr_read_masks): NULL, or
+                            [n_layers] with NULL entries for layers wired as the IR says;
+                            with masks the dense stage is skipped */
 } train_opts;
 
 /* A trained quantized model (opaque outside this folder). */
@@ -99,6 +102,11 @@ int tr_model_load(const ir_program *ir, const char *out_dir, int threads, FILE *
                   tr_model **out);
 
 void tr_model_free(tr_model *m);
+
+/* Reads a masks.txt file (format in section 2) for the model ir: *out receives [n_layers]
+ * index tables (malloc'd; NULL for layers the file does not name; free each, then the
+ * array). Errors name path:line and return TR_ERR_MODEL (TR_ERR_IO when unreadable). */
+int tr_read_masks(const char *path, const ir_program *ir, int ***out, FILE *err);
 
 /* Enumerates every L-LUT over all 2^(F*b_in) input codes through the quantized forward
  * pass (the same kernels training uses), multithreaded, into t (address convention of

@@ -368,6 +368,24 @@ START_TEST(test_output_files) {
     /* header, then per masked layer (0 and 2): one line + one per L-LUT */
     ck_assert_int_eq(count_lines(path, first, sizeof first), 1 + (1 + 24) + (1 + 8));
     ck_assert_str_eq(first, "# nltc masks v1\n");
+    /* masks.txt reads back, and training over it uses exactly those masks */
+    int **masks = NULL;
+    ck_assert_int_eq(tr_read_masks(path, ir, &masks, stderr), TR_OK);
+    ck_assert_ptr_null(masks[1]);
+    ck_assert_ptr_null(masks[3]);
+    for (int l = 0; l < 4; l += 2)
+        ck_assert_mem_eq(masks[l], m->layers[l].idx,
+                         (size_t)m->layers[l].out * m->layers[l].sh.F * sizeof(int));
+    train_opts o2 = quiet_opts(2);
+    o2.masks = masks;
+    tr_model *fixed = NULL;
+    ck_assert_int_eq(train_run(ir, &d, &o2, &rep, &fixed), TR_OK);
+    ck_assert_mem_eq(fixed->layers[0].idx, masks[0], 24 * 4 * sizeof(int));
+    ck_assert(rep.time_s.stage1 == 0.0); /* no dense stage */
+    tr_model_free(fixed);
+    for (int l = 0; l < 4; l++)
+        free(masks[l]);
+    free(masks);
     /* the saved model gives the same tables */
     tr_model *back = NULL;
     ck_assert_int_eq(tr_model_load(ir, dir, 2, stderr, &back), TR_OK);
@@ -392,6 +410,56 @@ START_TEST(test_output_files) {
     free(dir);
     fx_program_free(ir);
     rt_dataset_free(&d);
+}
+END_TEST
+
+/* Writes text to a file in dir and reads it as masks; returns the error message. */
+static int masks_error(const char *dir, const ir_program *ir, const char *text, char *msg,
+                       size_t cap) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/m.txt", dir);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    memset(msg, 0, cap);
+    FILE *err = fmemopen(msg, cap - 1, "w");
+    int **masks = NULL;
+    int rc = tr_read_masks(path, ir, &masks, err);
+    fclose(err);
+    remove(path);
+    ck_assert_ptr_null(masks);
+    return rc;
+}
+
+START_TEST(test_bad_masks) {
+    ir_program *ir = small_program(1, 0, 1);
+    char *dir = temp_dir(), msg[512];
+    ck_assert_int_eq(masks_error(dir, ir, "layer 0 x in 12 out 24 fanin 4 learned\n", msg, 512),
+                     TR_ERR_MODEL);
+    ck_assert_ptr_nonnull(strstr(msg, "m.txt:1: error: expected the header"));
+    ck_assert_int_eq(
+        masks_error(dir, ir, "# nltc masks v1\nlayer 1 x in 24 out 8 fanin 3 learned\n", msg, 512),
+        TR_ERR_MODEL);
+    ck_assert_ptr_nonnull(strstr(msg, "m.txt:2: error: layer 1 (t1.1) is wired contiguously"));
+    ck_assert_int_eq(
+        masks_error(dir, ir, "# nltc masks v1\nlayer 0 x in 12 out 24 fanin 3 learned\n", msg, 512),
+        TR_ERR_MODEL);
+    ck_assert_ptr_nonnull(
+        strstr(msg, "has in 12 out 24 fanin 4, the file says in 12 out 24 fanin 3"));
+    ck_assert_int_eq(masks_error(dir, ir,
+                                 "# nltc masks v1\nlayer 2 x in 8 out 8 fanin 3 random\n0 1 2\n"
+                                 "0 1 8\n",
+                                 msg, 512),
+                     TR_ERR_MODEL);
+    ck_assert_ptr_nonnull(strstr(msg, "m.txt:4: error: L-LUT 1: input 8 outside 0..7"));
+    ck_assert_int_eq(masks_error(dir, ir,
+                                 "# nltc masks v1\nlayer 2 x in 8 out 8 fanin 3 random\n0 1 2\n",
+                                 msg, 512),
+                     TR_ERR_MODEL);
+    ck_assert_ptr_nonnull(strstr(msg, "m.txt:4: error: the file ends inside layer 2 (1 of 8"));
+    rmdir(dir);
+    free(dir);
+    fx_program_free(ir);
 }
 END_TEST
 
@@ -517,6 +585,7 @@ static Suite *train_suite(void) {
     tcase_add_test(tc, test_tables_equal_model);
     tcase_add_test(tc, test_output_files);
     tcase_add_test(tc, test_resume_extends);
+    tcase_add_test(tc, test_bad_masks);
     tcase_add_test(tc, test_sigint_resume_identical);
     tcase_add_test(tc, test_bad_model);
     suite_add_tcase(s, tc);
