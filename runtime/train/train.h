@@ -110,11 +110,12 @@ int tr_read_masks(const char *path, const ir_program *ir, int ***out, FILE *err)
 
 /* Enumerates every L-LUT over all 2^(F*b_in) input codes through the quantized forward
  * pass (the same kernels training uses), multithreaded, into t (address convention of
- * rt.h; inputs filled from the masks / contiguous wiring). Returns 0. */
+ * rt.h; inputs filled from the masks / contiguous wiring). Returns 0 (-1 for a stage-1
+ * dense model, which has no tables). */
 int tr_tabulate(const tr_model *m, rt_tables *t);
 
 /* Runs split s through the quantized model: the input codes and every layer's output codes
- * (and the labels) into c. Returns 0. */
+ * (and the labels) into c. Returns 0 (-1 for a stage-1 dense model). */
 int tr_codes(const tr_model *m, const rt_split *s, rt_codes *c);
 
 /* Accuracy of the model on split s (fractions 0..1): *quantized is the argmax of the output
