@@ -2,7 +2,8 @@
  * selected model (model.bin, read back by `nltc verify`), the masks (masks.txt) and the
  * training curve (curve.csv). Formats are described in train.h, section 2.
  *
- * Every file is built in memory and written atomically (path.tmp, then rename), so a crash
+ * Every file is built in memory and written atomically (rt_write_file: a temporary name, then
+ * rename), so a crash
  * or a SIGINT never leaves a half-written file behind. Binary files end with an FNV-1a
  * checksum of everything before it; a damaged file is refused with its name.
  */
@@ -60,15 +61,6 @@ static void put_floats(obuf *b, const float *v, size_t n) {
     put(b, v, n * sizeof(float));
 }
 
-static uint64_t fnv1a(const unsigned char *p, size_t n) {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 /* A bounds-checked input cursor. */
 typedef struct ibuf {
     const unsigned char *p; /* bytes */
@@ -121,51 +113,11 @@ static void get_floats(ibuf *b, float *v, size_t n) {
 
 /* ---- Files ---------------------------------------------------------------------------- */
 
-int tr_write_atomic(const char *path, const void *data, size_t n) {
-    size_t len = strlen(path);
-    char *tmp = xmalloc(len + 5);
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".tmp", 5);
-    FILE *f = fopen(tmp, "wb");
-    int rc = -1;
-    if (f) {
-        size_t w = n ? fwrite(data, 1, n, f) : 0;
-        int e = ferror(f);
-        if (fclose(f) == 0 && w == n && !e && rename(tmp, path) == 0)
-            rc = 0;
-        else {
-            int keep = errno;
-            remove(tmp);
-            errno = keep ? keep : EIO;
-        }
-    }
-    free(tmp);
-    return rc;
-}
-
-/* Reads a whole file; NULL on error (errno set). */
+/* rt_read_file; NULL on error (errno set, EIO for a read error). */
 static unsigned char *read_all(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, len = 0;
-    unsigned char *p = xmalloc(cap);
-    for (;;) {
-        if (len == cap) {
-            cap *= 2;
-            p = xrealloc(p, cap);
-        }
-        size_t r = fread(p + len, 1, cap - len, f);
-        len += r;
-        if (r == 0) break;
-    }
-    bool err = ferror(f);
-    fclose(f);
-    if (err) {
-        free(p);
-        errno = EIO;
-        return NULL;
-    }
-    *n = len;
+    bool opened;
+    unsigned char *p = rt_read_file(path, n, &opened);
+    if (!p && opened) errno = EIO;
     return p;
 }
 
@@ -174,7 +126,7 @@ static bool open_container(const unsigned char *p, size_t n, const char *magic, 
     if (n < 16 || memcmp(p, magic, 8) != 0) return false;
     uint64_t sum;
     memcpy(&sum, p + n - 8, 8);
-    if (fnv1a(p, n - 8) != sum) return false;
+    if (rt_fnv1a(RT_FNV_INIT, p, n - 8) != sum) return false;
     b->p = p;
     b->n = n - 8;
     b->pos = 8;
@@ -183,8 +135,8 @@ static bool open_container(const unsigned char *p, size_t n, const char *magic, 
 }
 
 static int finish_container(obuf *b, const char *path) {
-    put_u64(b, fnv1a(b->p, b->n));
-    int rc = tr_write_atomic(path, b->p, b->n);
+    put_u64(b, rt_fnv1a(RT_FNV_INIT, b->p, b->n));
+    int rc = rt_write_file(path, b->p, b->n);
     free(b->p);
     return rc;
 }
@@ -474,7 +426,7 @@ int tr_write_masks(const tr_model *m, const char *path, FILE *err) {
             putf(&b, "\n");
         }
     }
-    int rc = tr_write_atomic(path, b.p, b.n);
+    int rc = rt_write_file(path, b.p, b.n);
     if (rc != 0) fprintf(err, "%s: cannot write the masks: %s\n", path, strerror(errno));
     free(b.p);
     return rc;
@@ -490,7 +442,7 @@ int tr_write_curve(const char *path, const tr_run *r) {
         if (!isnan(c->valid_acc)) putf(&b, "%.6f", c->valid_acc);
         putf(&b, ",%.8g,%.3f,%.1f\n", c->lr, c->seconds, c->sps);
     }
-    int rc = tr_write_atomic(path, b.p, b.n);
+    int rc = rt_write_file(path, b.p, b.n);
     free(b.p);
     return rc;
 }

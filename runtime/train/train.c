@@ -22,12 +22,6 @@ static void on_sigint(int sig) {
     g_sigint = 1;
 }
 
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 void train_opts_init(train_opts *o) {
     memset(o, 0, sizeof *o);
     o->threads = 2;
@@ -179,13 +173,6 @@ typedef struct run_paths {
     char *dir, *ckpt, *model, *masks, *curve; /* OUT/train and its files */
 } run_paths;
 
-static char *join(const char *a, const char *b) {
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = xmalloc(n);
-    snprintf(p, n, "%s/%s", a, b);
-    return p;
-}
-
 static int make_dir(const char *p, FILE *log) {
     if (mkdir(p, 0777) == 0 || errno == EEXIST) return 0;
     fprintf(log, "nltc: train: cannot create folder %s: %s\n", p, strerror(errno));
@@ -196,12 +183,12 @@ static int paths_init(run_paths *p, const char *out, FILE *log) {
     memset(p, 0, sizeof *p);
     if (!out) return 0;
     if (make_dir(out, log) != 0) return -1;
-    p->dir = join(out, "train");
+    p->dir = rt_path_join(out, "train");
     if (make_dir(p->dir, log) != 0) return -1;
-    p->ckpt = join(p->dir, "checkpoint.bin");
-    p->model = join(p->dir, "model.bin");
-    p->masks = join(p->dir, "masks.txt");
-    p->curve = join(p->dir, "curve.csv");
+    p->ckpt = rt_path_join(p->dir, "checkpoint.bin");
+    p->model = rt_path_join(p->dir, "model.bin");
+    p->masks = rt_path_join(p->dir, "masks.txt");
+    p->curve = rt_path_join(p->dir, "curve.csv");
     return 0;
 }
 
@@ -240,7 +227,7 @@ typedef struct session {
 
 /* Adds the wall time since the last mark to the run's clocks. */
 static void tick(session *S, bool dense) {
-    double t = now_s(), dt = t - S->mark;
+    double t = rt_now(), dt = t - S->mark;
     S->mark = t;
     S->run.elapsed += dt;
     S->run.stage_s[dense ? 0 : 1] += dt;
@@ -279,7 +266,7 @@ static int run_stage(session *S) {
     double wd = dense ? st->wd : 0.0, wd1 = dense ? st->wd1 : 0.0;
     int *perm = xmalloc((size_t)n * sizeof(int));
     int rc = TR_OK;
-    double stage_t0 = now_s();
+    double stage_t0 = rt_now();
     int stage_ep0 = run->epoch;
     while (run->epoch < st->epochs) {
         int e = run->epoch;
@@ -311,11 +298,11 @@ static int run_stage(session *S) {
             int R = n - b * B < B ? n - b * B : B;
             tr_model_load_rows(m, tr, perm, b * B, R);
             lr = tr_lr_at(st, e + (double)b / nb);
-            double t0 = now_s();
+            double t0 = rt_now();
             int correct;
             double loss = tr_model_forward_train(m, R, &correct);
             tr_model_step(m, R, st, lr, wd, wd1);
-            run->ep_train_s += now_s() - t0;
+            run->ep_train_s += rt_now() - t0;
             run->ep_loss += loss * R;
             run->ep_correct += correct;
             run->ep_seen += R;
@@ -357,7 +344,7 @@ static int run_stage(session *S) {
         row->seconds = run->elapsed;
         row->sps = sps;
         if (!S->o->quiet) {
-            double per = (now_s() - stage_t0) / (e + 1 - stage_ep0);
+            double per = (rt_now() - stage_t0) / (e + 1 - stage_ep0);
             char eta[32], vbuf[32];
             fmt_time(eta, sizeof eta, per * (st->epochs - e - 1));
             if (isnan(vq))
@@ -490,7 +477,7 @@ int train_run(const ir_program *ir, const rt_dataset *d, const train_opts *opts,
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, &old);
     }
-    S.mark = now_s();
+    S.mark = rt_now();
     bool have_dense = ir->train.stages[0].kind == IR_STAGE_DENSE;
     bool learned = false;
     for (int l = 0; l < ir->n_layers; l++)

@@ -495,8 +495,6 @@ int tr_model_save(const char *path, const tr_model *m, const float *param, const
 /* curve.csv from the run's rows. */
 int tr_write_curve(const char *path, const tr_run *r);
 
-/* Writes path atomically: data to path.tmp, then rename. Returns 0 or -1 (errno set). */
-int tr_write_atomic(const char *path, const void *data, size_t n);
 /* Writes masks.txt for the layers of m that are not contiguous. */
 int tr_write_masks(const tr_model *m, const char *path, FILE *err);
 
