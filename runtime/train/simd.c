@@ -1,16 +1,16 @@
 /* simd.c - the fast path of the L-LUT sub-network: one hidden layer, y = fc2(relu(fc1(x)))
- * + skip.x + b, forward and backward, written with GCC/Clang generic vectors (16 floats).
+ * + skip.x + b, forward and backward, written with GCC/Clang generic vectors.
  *
  * Why vectors here: the sparse stage runs thousands of tiny MLPs (F=6, N=64) per batch and
  * its speed decides the training time. The auto-vectorizer did not keep these loop nests'
- * accumulators in registers; generic vectors say it directly and stay portable (the
- * compiler maps a 16-float vector to one AVX-512 register, two AVX2 or four SSE/NEON ones;
- * no intrinsics, no target-specific code).
+ * accumulators in registers; generic vectors say it directly and stay portable (the vector
+ * is as wide as the target's registers: 16 floats with AVX-512, 8 with AVX, 4 with SSE or
+ * NEON; no intrinsics, no target-specific code).
  *
  * Arithmetic: this file is compiled with -ffp-contract=fast, so on FMA hardware every
  * a + x*w below is one fused multiply-add (half the instructions). The forward pass is the
  * only code that computes an L-LUT's output, for training, evaluation and tables alike, and
- * it processes rows in padded blocks of 16 through the same instructions: a row's result
+ * it processes rows in padded vector blocks through the same instructions: a row's result
  * never depends on which batch, block or lane it was computed in. Per row and hidden unit:
  *     h[n] = relu(b1[n] + x[0]*w1[0][n] + ... + x[F-1]*w1[F-1][n])    (k in order)
  *     y = ((E + O) + S) + b    E, O: sums of h[n]*w2[n] over even / odd n, in order;
@@ -29,10 +29,19 @@
 
 #include <string.h>
 
-typedef float v16 __attribute__((vector_size(64)));
-typedef int32_t vi16 __attribute__((vector_size(64)));
+/* Floats per vector: the widest the target has (16 with AVX-512, 8 with AVX, else 4), so
+ * a vector is one machine register. Rows are padded to 16 (tr_pad_rows), a multiple of
+ * every VL. */
+#if defined(__AVX512F__)
+#define VL 16
+#elif defined(__AVX__)
+#define VL 8
+#else
+#define VL 4
+#endif
+typedef float vf __attribute__((vector_size(VL * 4)));
+typedef int32_t vi __attribute__((vector_size(VL * 4)));
 
-#define VL     16 /* floats per vector */
 #define FMAX   16 /* largest fan-in (F * bits_in <= 16) */
 #define INLINE static inline __attribute__((always_inline))
 /* Loops over the fan-in are unrolled completely when F is a constant, so the per-input
@@ -43,35 +52,35 @@ typedef int32_t vi16 __attribute__((vector_size(64)));
  * guarded by k < F), and zeroing them would cost a kilobyte of stores per block. */
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-INLINE v16 vld(const float *p) {
-    v16 v;
+INLINE vf vld(const float *p) {
+    vf v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-INLINE void vst(float *p, v16 v) {
+INLINE void vst(float *p, vf v) {
     memcpy(p, &v, sizeof v);
 }
 
 /* n <= VL floats, the other lanes zero */
-INLINE v16 vldn(const float *p, int n) {
-    v16 v = {0};
+INLINE vf vldn(const float *p, int n) {
+    vf v = {0};
     memcpy(&v, p, (size_t)n * sizeof(float));
     return v;
 }
 
-INLINE void vstn(float *p, v16 v, int n) {
+INLINE void vstn(float *p, vf v, int n) {
     memcpy(p, &v, (size_t)n * sizeof(float));
 }
 
-INLINE v16 vsplat(float x) {
-    return (v16){0} + x;
+INLINE vf vsplat(float x) {
+    return (vf){0} + x;
 }
 
 /* v where a > 0, else 0 (the ReLU and its mask) */
-INLINE v16 vpos(v16 a, v16 v) {
-    vi16 m = a > (v16){0};
-    return (v16)((vi16)v & m);
+INLINE vf vpos(vf a, vf v) {
+    vi m = a > (vf){0};
+    return (vf)((vi)v & m);
 }
 
 /* ---- Forward ------------------------------------------------------------------------ */
@@ -80,14 +89,14 @@ INLINE void fwd(const int F, int N, const float *restrict xt, int ldx, int Rp,
                 const float *restrict w1, const float *restrict b1, const float *restrict w2,
                 const float *restrict ws, bool skip, float b, float *restrict y) {
     for (int r0 = 0; r0 < Rp; r0 += VL) {
-        v16 xk[FMAX];
+        vf xk[FMAX];
         UNROLL_F
         for (int k = 0; k < F; k++)
             xk[k] = vld(xt + (size_t)k * ldx + r0);
-        v16 e = {0}, o = {0};
+        vf e = {0}, o = {0};
         int n = 0;
         for (; n + 2 <= N; n += 2) {
-            v16 a0 = vsplat(b1[n]), a1 = vsplat(b1[n + 1]);
+            vf a0 = vsplat(b1[n]), a1 = vsplat(b1[n + 1]);
             UNROLL_F
             for (int k = 0; k < F; k++) {
                 a0 = a0 + xk[k] * w1[(size_t)k * N + n];
@@ -97,13 +106,13 @@ INLINE void fwd(const int F, int N, const float *restrict xt, int ldx, int Rp,
             o = o + vpos(a1, a1) * w2[n + 1];
         }
         if (n < N) {
-            v16 a0 = vsplat(b1[n]);
+            vf a0 = vsplat(b1[n]);
             UNROLL_F
             for (int k = 0; k < F; k++)
                 a0 = a0 + xk[k] * w1[(size_t)k * N + n];
             e = e + vpos(a0, a0) * w2[n];
         }
-        v16 s = {0};
+        vf s = {0};
         if (skip) UNROLL_F
         for (int k = 0; k < F; k++)
             s = s + xk[k] * ws[k];
@@ -120,23 +129,23 @@ INLINE void bwd_w(const int F, int N, const float *restrict xt, int ldx, int R,
     for (int n0 = 0; n0 < N; n0 += VL) {
         int W = N - n0 < VL ? N - n0 : VL;
         bool full = W == VL;
-        v16 wk[FMAX], gk[FMAX];
+        vf wk[FMAX], gk[FMAX];
         UNROLL_F
         for (int k = 0; k < F; k++) {
             wk[k] = full ? vld(w1 + (size_t)k * N + n0) : vldn(w1 + (size_t)k * N + n0, W);
-            gk[k] = (v16){0};
+            gk[k] = (vf){0};
         }
-        v16 bb = full ? vld(b1 + n0) : vldn(b1 + n0, W);
-        v16 ww2 = full ? vld(w2 + n0) : vldn(w2 + n0, W);
-        v16 gb = {0}, g2 = {0};
+        vf bb = full ? vld(b1 + n0) : vldn(b1 + n0, W);
+        vf ww2 = full ? vld(w2 + n0) : vldn(w2 + n0, W);
+        vf gb = {0}, g2 = {0};
         for (int r = 0; r < R; r++) {
             float d = dy[r];
-            v16 a = bb;
+            vf a = bb;
             UNROLL_F
             for (int k = 0; k < F; k++)
                 a = a + xt[(size_t)k * ldx + r] * wk[k];
             g2 = g2 + vpos(a, a) * d;
-            v16 dh = vpos(a, ww2 * d);
+            vf dh = vpos(a, ww2 * d);
             gb = gb + dh;
             UNROLL_F
             for (int k = 0; k < F; k++)
@@ -158,23 +167,25 @@ INLINE void bwd_w(const int F, int N, const float *restrict xt, int ldx, int R,
 }
 
 /* ---- Backward: input, skip and bias gradients (rows in the lanes) ------------------ */
+/* (the sums over rows of the skip and bias gradients: per lane over the row blocks, then
+ * the lanes in order) */
 
 INLINE void bwd_x(const int F, int N, const float *restrict xt, int ldx, int Rp,
                   const float *restrict w1, const float *restrict b1, const float *restrict w2,
                   const float *restrict ws, bool skip, const float *restrict dyp,
                   float *restrict dx, int lddx, float *restrict gws, float *restrict gb) {
-    v16 sk[FMAX], sb = {0};
+    vf sk[FMAX], sb = {0};
     UNROLL_F
     for (int k = 0; k < F; k++)
-        sk[k] = (v16){0};
+        sk[k] = (vf){0};
     for (int r0 = 0; r0 < Rp; r0 += VL) {
-        v16 xk[FMAX], gk[FMAX];
+        vf xk[FMAX], gk[FMAX];
         UNROLL_F
         for (int k = 0; k < F; k++) {
             xk[k] = vld(xt + (size_t)k * ldx + r0);
-            gk[k] = (v16){0};
+            gk[k] = (vf){0};
         }
-        v16 dyv = vld(dyp + r0);
+        vf dyv = vld(dyp + r0);
         sb = sb + dyv;
         if (skip) {
             UNROLL_F
@@ -183,11 +194,11 @@ INLINE void bwd_x(const int F, int N, const float *restrict xt, int ldx, int Rp,
         }
         if (!dx) continue;
         for (int n = 0; n < N; n++) {
-            v16 a = vsplat(b1[n]);
+            vf a = vsplat(b1[n]);
             UNROLL_F
             for (int k = 0; k < F; k++)
                 a = a + xk[k] * w1[(size_t)k * N + n];
-            v16 dh = vpos(a, dyv * w2[n]);
+            vf dh = vpos(a, dyv * w2[n]);
             UNROLL_F
             for (int k = 0; k < F; k++)
                 gk[k] = gk[k] + dh * w1[(size_t)k * N + n];
@@ -253,7 +264,7 @@ INLINE void bwd_x(const int F, int N, const float *restrict xt, int ldx, int Rp,
     }
 
 int tr_pad_rows(int R) {
-    return (R + VL - 1) / VL * VL;
+    return (R + 15) / 16 * 16;
 }
 
 void tr_sub1_forward(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
