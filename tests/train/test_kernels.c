@@ -422,6 +422,62 @@ START_TEST(test_ce_grad) {
 }
 END_TEST
 
+/* ---- Schedules ---------------------------------------------------------------------- */
+
+START_TEST(test_lr_schedules) {
+    ir_stage st = fx_stage(IR_STAGE_SPARSE, 10, 32, 0.01);
+    ck_assert_double_eq(tr_lr_at(&st, 7.3), 0.01); /* constant */
+    st.schedule = IR_SCHED_COSINE;
+    st.lr_min = 0.001;
+    /* one cosine over the stage's epochs */
+    ck_assert_double_eq_tol(tr_lr_at(&st, 0), 0.01, 1e-12);
+    ck_assert_double_eq_tol(tr_lr_at(&st, 5), 0.0055, 1e-12);
+    ck_assert_double_eq_tol(tr_lr_at(&st, 10 - 1e-9), 0.001, 1e-9);
+    /* warm restarts every 4 epochs */
+    st.restart_epochs = 4;
+    ck_assert_double_eq_tol(tr_lr_at(&st, 2), 0.0055, 1e-12);
+    ck_assert_double_eq_tol(tr_lr_at(&st, 4), 0.01, 1e-12);
+    ck_assert_double_eq_tol(tr_lr_at(&st, 6), 0.0055, 1e-12);
+    /* periods 4, 8, 16, ... with mult 2: restarts at 4 and 12 */
+    st.restart_mult = 2;
+    ck_assert_double_eq_tol(tr_lr_at(&st, 8), 0.0055, 1e-12);
+    ck_assert_double_eq_tol(tr_lr_at(&st, 12), 0.01, 1e-12);
+    ck_assert_double_eq_tol(tr_lr_at(&st, 20), 0.0055, 1e-12);
+}
+END_TEST
+
+/* One Adam and one AdamW step against the hand-computed values (PyTorch's formulas). */
+START_TEST(test_adam_step) {
+    float p[2] = {1.0f, 1.0f}, g[2] = {0.5f, 0.5f}, mm[2] = {0}, vv[2] = {0};
+    tr_model m;
+    memset(&m, 0, sizeof m);
+    m.param = p;
+    m.grad = g;
+    m.adam_m = mm;
+    m.adam_v = vv;
+    m.n_param = 2;
+    ir_stage st = fx_stage(IR_STAGE_SPARSE, 1, 32, 0.1);
+    st.weight_decay = 0.1;
+    tr_adam a;
+    tr_adam_begin(&a, &m, &st, 0.1); /* Adam: L2 decay added to the gradient */
+    tr_adam_apply(&a, &m, 0, 1, true);
+    tr_adam_apply(&a, &m, 1, 1, false);
+    /* g' = 0.5 + 0.1*1 = 0.6: m = 0.06, v = 0.00036; mhat/sqrt(vhat) = 1 -> p = 0.9 */
+    ck_assert_float_eq_tol(p[0], 0.9f, 1e-6f);
+    ck_assert_float_eq_tol(p[1], 0.9f, 1e-6f); /* no decay: mhat/sqrt(vhat) = 1 as well */
+    ck_assert_float_eq_tol(mm[0], 0.06f, 1e-7f);
+    ck_assert_float_eq_tol(vv[0], 0.00036f, 1e-8f); /* (1 - 0.999f) is 0.99999e-3 in float */
+    p[0] = 1.0f;
+    mm[0] = vv[0] = 0.0f;
+    m.adam_t = 0;
+    st.optimizer = IR_OPT_ADAMW; /* decoupled: p*(1 - lr*wd) - lr * 1 */
+    tr_adam_begin(&a, &m, &st, 0.1);
+    tr_adam_apply(&a, &m, 0, 1, true);
+    ck_assert_float_eq_tol(p[0], 0.99f - 0.1f, 1e-6f);
+    ck_assert_int_eq(m.adam_t, 1);
+}
+END_TEST
+
 /* ---- Wiring: a support level and a masked level, through the model's own routing ---- */
 
 typedef struct wire_case {
@@ -522,6 +578,8 @@ static Suite *kernels_suite(void) {
     tcase_add_test(tc, test_quant_codes);
     tcase_add_test(tc, test_reg_grad);
     tcase_add_test(tc, test_ce_grad);
+    tcase_add_test(tc, test_lr_schedules);
+    tcase_add_test(tc, test_adam_step);
     tcase_add_test(tc, test_support_level_grad);
     tcase_add_test(tc, test_masked_level_grad);
     suite_add_tcase(s, tc);
