@@ -344,18 +344,24 @@ static int run_stage(session *S) {
         row->seconds = run->elapsed;
         row->sps = sps;
         if (!S->o->quiet) {
+            /* the rest of this stage at its pace so far; later stages estimated at the same
+             * time per epoch */
             double per = (rt_now() - stage_t0) / (e + 1 - stage_ep0);
-            char eta[32], vbuf[32];
-            fmt_time(eta, sizeof eta, per * (st->epochs - e - 1));
+            double left = per * (st->epochs - e - 1);
+            for (int k = run->stage + 1; k < ir->train.n_stages; k++)
+                left += per * ir->train.stages[k].epochs;
+            char eta[32], seta[32], vbuf[32];
+            fmt_time(eta, sizeof eta, left);
+            fmt_time(seta, sizeof seta, per * (st->epochs - e - 1));
             if (isnan(vq))
                 snprintf(vbuf, sizeof vbuf, "-");
             else
                 snprintf(vbuf, sizeof vbuf, "%.2f%%", 100 * vq);
             fprintf(S->log,
                     "train: %s epoch %d/%d  loss %.4f  train %.2f%%  valid %s  lr %.3g  "
-                    "%.0f samples/s  stage ETA %s\n",
+                    "%.0f samples/s  ETA %s (stage %s)\n",
                     dense ? "dense" : "sparse", e + 1, st->epochs, row->loss, 100 * row->train_acc,
-                    vbuf, lr, sps, eta);
+                    vbuf, lr, sps, eta, seta);
             fflush(S->log);
         }
         run->epoch = e + 1;
