@@ -6,6 +6,12 @@
  * work takes tens of microseconds, and waking a sleeping thread costs about as much), then
  * sleep on a condition variable, so an idle pool costs nothing on a shared machine.
  *
+ * Every job runs with subnormal floats flushed to zero (FTZ and DAZ on x86, FZ on AArch64):
+ * Adam's second moments of parameters whose gradient stays zero (dead hidden units) decay
+ * geometrically through the subnormal range, where each operation costs about a hundred
+ * cycles; on MNIST a few percent of the state was subnormal by epoch 50 and training ran at
+ * half speed. The mode is deterministic, and tables and evaluation run in the same mode.
+ *
  * The generator is xoshiro256** seeded through splitmix64 from (seed, purpose, a, b), so
  * every use (initial weights, masks, each epoch's shuffle) has its own reproducible stream
  * and a resumed run draws exactly what an uninterrupted one would.
@@ -15,6 +21,41 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#define FP_FLUSH_BITS 0x8040u /* MXCSR: FTZ (bit 15) | DAZ (bit 6) */
+static unsigned fp_get(void) {
+    return _mm_getcsr();
+}
+static void fp_set(unsigned v) {
+    _mm_setcsr(v);
+}
+#elif defined(__aarch64__)
+#define FP_FLUSH_BITS (1u << 24) /* FPCR.FZ */
+static unsigned fp_get(void) {
+    unsigned long v;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(v));
+    return (unsigned)v;
+}
+static void fp_set(unsigned v) {
+    __asm__ volatile("msr fpcr, %0" : : "r"((unsigned long)v));
+}
+#else
+#define FP_FLUSH_BITS 0u /* no flush mode known: subnormals are only slow */
+static unsigned fp_get(void) {
+    return 0;
+}
+static void fp_set(unsigned v) {
+    (void)v;
+}
+#endif
+
+/* Sets the flush mode on this thread and returns the previous control word. */
+static unsigned fp_flush_begin(void) {
+    unsigned old = fp_get();
+    if (FP_FLUSH_BITS) fp_set(old | FP_FLUSH_BITS);
+    return old;
+}
 
 #define SPIN_ROUNDS 20000 /* polls of the job counter before sleeping */
 
@@ -43,6 +84,7 @@ static void *pool_main(void *arg) {
     tr_pool *p = a->p;
     int tid = a->tid;
     free(a);
+    fp_flush_begin(); /* a worker thread runs nothing but jobs */
     unsigned seen = 0;
     for (;;) {
         unsigned g;
@@ -111,11 +153,18 @@ int tr_pool_threads(const tr_pool *p) {
     return p->n;
 }
 
+static void pool_run_flushed(tr_pool *p, tr_pool_fn fn, void *ctx);
+
 void tr_pool_run(tr_pool *p, tr_pool_fn fn, void *ctx) {
-    if (p->n == 1) {
+    unsigned old = fp_flush_begin(); /* the caller is worker 0; its own mode is restored */
+    if (p->n == 1)
         fn(ctx, 0, 1);
-        return;
-    }
+    else
+        pool_run_flushed(p, fn, ctx);
+    if (FP_FLUSH_BITS) fp_set(old);
+}
+
+static void pool_run_flushed(tr_pool *p, tr_pool_fn fn, void *ctx) {
     p->fn = fn;
     p->ctx = ctx;
     atomic_store(&p->pending, p->n - 1);
