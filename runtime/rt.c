@@ -255,4 +255,5 @@ void rt_report_init(rt_report *r) {
     r->hardware.luts_estimate = r->hardware.luts_yosys = -1;
     r->hardware.ffs = r->hardware.lut_levels = -1;
     r->hardware.pipeline_stages = r->hardware.latency_cycles = -1;
+    r->hardware.n_stage_levels = -1;
 }

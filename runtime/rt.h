@@ -157,6 +157,7 @@ void rt_codes_free(rt_codes *c);
 /* ---- Report ------------------------------------------------------------------------
  * Everything OUT/report.json says. Doubles that were not measured are NAN and are
  * written as null; counts not known are -1. */
+#define RT_MAX_STAGE_LEVELS 64 /* stages whose depth a report lists (more: not listed) */
 typedef struct rt_report {
     const char *model, *dataset;
     uint64_t seed;
@@ -181,6 +182,8 @@ typedef struct rt_report {
     struct {
         long luts_estimate, luts_yosys, ffs, lut_levels;
         int pipeline_stages, latency_cycles;
+        int n_stage_levels;                    /* entries of stage_levels; -1: not measured */
+        int stage_levels[RT_MAX_STAGE_LEVELS]; /* deepest LUT path of each pipeline stage */
     } hardware;
 } rt_report;
 

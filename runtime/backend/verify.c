@@ -523,6 +523,11 @@ int be_flow(const ir_program *ir, const rt_tables *t, const rt_codes *c, const c
             r->hardware.luts_yosys = hw.luts_yosys;
             r->hardware.ffs = hw.ffs;
             r->hardware.lut_levels = hw.lut_levels;
+            if (hw.n_stage_depth <= RT_MAX_STAGE_LEVELS) {
+                r->hardware.n_stage_levels = hw.n_stage_depth;
+                for (int s = 0; s < hw.n_stage_depth; s++)
+                    r->hardware.stage_levels[s] = hw.stage_depth[s];
+            }
         }
         rt_rmtree(work);
         free(rtl);

@@ -307,6 +307,15 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
     doc_row(t, "LUTs, Yosys\t%s", CNT(r->hardware.luts_yosys));
     doc_row(t, "flip-flops\t%s", CNT(r->hardware.ffs));
     doc_row(t, "logic depth (LUT levels)\t%s", CNT(r->hardware.lut_levels));
+    if (r->hardware.n_stage_levels > 0) {
+        char *s = rt_strfmt("%d", r->hardware.stage_levels[0]);
+        for (int i = 1; i < r->hardware.n_stage_levels; i++) {
+            char *t2 = rt_strfmt("%s, %d", s, r->hardware.stage_levels[i]);
+            free(s);
+            s = t2;
+        }
+        doc_row(t, "LUT levels per pipeline stage\t%s", pool_keep(&pool, s));
+    }
     doc_row(t, "pipeline stages\t%s", CNT(r->hardware.pipeline_stages));
     doc_row(t, "latency (cycles)\t%s", CNT(r->hardware.latency_cycles));
     doc_para(d, "Analytic estimate, %s.", rt_lut_cost_formula());

@@ -22,6 +22,7 @@ typedef enum rj_type {
     RJ_LLONG,   /* long long, -1 = null */
     RJ_DOUBLE,  /* double, NaN = null */
     RJ_STRLIST, /* verify.pipelines_checked */
+    RJ_INTLIST, /* hardware.stage_lut_levels, null when n_stage_levels < 0 */
 } rj_type;
 
 /* One report.json key: its dotted path and where its value lives in rt_report. */
@@ -65,6 +66,7 @@ static const rj_field rj_fields[] = {
     RJ("hardware.lut_levels", RJ_LONG, hardware.lut_levels),
     RJ("hardware.pipeline_stages", RJ_INT, hardware.pipeline_stages),
     RJ("hardware.latency_cycles", RJ_INT, hardware.latency_cycles),
+    RJ("hardware.stage_lut_levels", RJ_INTLIST, hardware),
 };
 #undef RJ
 enum { RJ_N = sizeof rj_fields / sizeof rj_fields[0] };
@@ -103,6 +105,16 @@ static void rj_put_value(FILE *f, const rt_report *r, const rj_field *fd) {
             fputs(i ? ", " : "", f);
             json_put_string(f, r->verify.pipelines_checked[i]);
         }
+        fputc(']', f);
+        break;
+    case RJ_INTLIST:
+        if (r->hardware.n_stage_levels < 0) {
+            fputs("null", f);
+            break;
+        }
+        fputc('[', f);
+        for (int i = 0; i < r->hardware.n_stage_levels && i < RT_MAX_STAGE_LEVELS; i++)
+            fprintf(f, "%s%d", i ? ", " : "", r->hardware.stage_levels[i]);
         fputc(']', f);
         break;
     }
@@ -197,6 +209,18 @@ static bool rj_get_value(rt_report *r, const rj_field *fd, const json_value *v) 
         }
         r->verify.n_pipelines = v->n;
         return true;
+    case RJ_INTLIST:
+        if (v->kind == JSON_NULL) {
+            r->hardware.n_stage_levels = -1;
+            return true;
+        }
+        if (v->kind != JSON_ARRAY || v->n > RT_MAX_STAGE_LEVELS) return false;
+        for (int i = 0; i < v->n; i++) {
+            if (!rj_get_count(&v->items[i], INT32_MAX, &n) || n < 0) return false;
+            r->hardware.stage_levels[i] = (int)n;
+        }
+        r->hardware.n_stage_levels = v->n;
+        return true;
     }
     return false;
 }
@@ -211,6 +235,8 @@ static const char *rj_expected(rj_type t) {
         return "a number or null";
     case RJ_STRLIST:
         return "an array of at most 8 strings";
+    case RJ_INTLIST:
+        return "null or an array of at most 64 non-negative integers";
     default:
         return "a non-negative integer or null";
     }

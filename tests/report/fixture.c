@@ -93,6 +93,9 @@ void fixture_report(rt_report *r) {
     r->hardware.lut_levels = 6;
     r->hardware.pipeline_stages = 2;
     r->hardware.latency_cycles = 2;
+    r->hardware.n_stage_levels = 2;
+    r->hardware.stage_levels[0] = 4;
+    r->hardware.stage_levels[1] = 2;
 }
 
 int fixture_mkdirs(const char *dir) {

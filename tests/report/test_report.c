@@ -105,6 +105,9 @@ START_TEST(json_round_trip) {
     ck_assert_int_eq(b->hardware.lut_levels, 6);
     ck_assert_int_eq(b->hardware.pipeline_stages, 2);
     ck_assert_int_eq(b->hardware.latency_cycles, 2);
+    ck_assert_int_eq(b->hardware.n_stage_levels, 2);
+    ck_assert_int_eq(b->hardware.stage_levels[0], 4);
+    ck_assert_int_eq(b->hardware.stage_levels[1], 2);
     /* Printing what was read gives the same text. */
     capture_begin(&c);
     report_json_print(c.f, b);
@@ -174,7 +177,8 @@ START_TEST(json_contract_keys) {
                                        "hardware.ffs",
                                        "hardware.lut_levels",
                                        "hardware.pipeline_stages",
-                                       "hardware.latency_cycles"};
+                                       "hardware.latency_cycles",
+                                       "hardware.stage_lut_levels"};
     rt_report r;
     fixture_report(&r);
     capture c;
@@ -186,9 +190,11 @@ START_TEST(json_contract_keys) {
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const json_value *v = json_path(root, keys[i]);
         ck_assert_msg(v != NULL, "key %s missing", keys[i]);
-        json_kind want = i < 2                                              ? JSON_STRING
-                         : strcmp(keys[i], "verify.pipelines_checked") == 0 ? JSON_ARRAY
-                                                                            : JSON_NUMBER;
+        json_kind want = i < 2 ? JSON_STRING
+                         : strcmp(keys[i], "verify.pipelines_checked") == 0 ||
+                                 strcmp(keys[i], "hardware.stage_lut_levels") == 0
+                             ? JSON_ARRAY
+                             : JSON_NUMBER;
         ck_assert_msg(v->kind == want, "key %s has the wrong type", keys[i]);
     }
     ck_assert_str_eq(json_path(root, "accuracy.quantized")->text, "0.9642");
@@ -279,6 +285,9 @@ START_TEST(json_type_errors_name_the_key) {
         {"{\"verify\": {\"pipelines_checked\": [1]}}",
          "r.json: error: key \"verify.pipelines_checked\": expected an array of at most 8 "
          "strings\n"},
+        {"{\"hardware\": {\"stage_lut_levels\": [3, -1]}}",
+         "r.json: error: key \"hardware.stage_lut_levels\": expected null or an array of at "
+         "most 64 non-negative integers\n"},
         {"[1]", "r.json: error: report.json must hold a JSON object\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
