@@ -9,6 +9,7 @@
  * as a kink and skipped (at most 20% may be). Tolerances are stated per test.
  */
 #include <check.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -562,6 +563,45 @@ START_TEST(test_masked_level_grad) {
 }
 END_TEST
 
+/* Pool jobs run with subnormals flushed to zero (results and operands), and the caller's
+ * own floating-point mode is restored after the job. */
+typedef struct flush_probe {
+    volatile float operand; /* a subnormal made outside the job */
+    float product[2];       /* FLT_MIN * 0.25 in the job: subnormal unless flushed */
+    float passed[2];        /* operand * 1 in the job: the operand unless flushed */
+} flush_probe;
+
+static void flush_job(void *ctx, int tid, int n) {
+    (void)n;
+    flush_probe *p = ctx;
+    volatile float min = FLT_MIN, quarter = 0.25f, one = 1.0f;
+    p->product[tid] = min * quarter;
+    p->passed[tid] = p->operand * one;
+}
+
+START_TEST(test_pool_flushes_subnormals) {
+    volatile float min = FLT_MIN, quarter = 0.25f;
+    flush_probe p = {.operand = min * quarter};
+    ck_assert(p.operand > 0.0f && p.operand < FLT_MIN); /* the test thread keeps subnormals */
+    tr_pool *pool = tr_pool_new(2);
+    ck_assert_int_eq(tr_pool_threads(pool), 2);
+    tr_pool_run(pool, flush_job, &p);
+    for (int t = 0; t < 2; t++) {
+#if defined(__SSE__) || defined(__x86_64__) || defined(__aarch64__)
+        ck_assert_msg(p.product[t] == 0.0f, "thread %d: result %g not flushed", t,
+                      (double)p.product[t]);
+        ck_assert_msg(p.passed[t] == 0.0f, "thread %d: operand %g not flushed", t,
+                      (double)p.passed[t]);
+#else
+        ck_assert(p.product[t] > 0.0f); /* no flush mode on this target */
+#endif
+    }
+    volatile float after = min * quarter;
+    ck_assert_msg(after > 0.0f, "the caller's mode was not restored");
+    tr_pool_free(pool);
+}
+END_TEST
+
 static Suite *kernels_suite(void) {
     Suite *s = suite_create("train_kernels");
     TCase *tc = tcase_create("grad");
@@ -582,6 +622,7 @@ static Suite *kernels_suite(void) {
     tcase_add_test(tc, test_adam_step);
     tcase_add_test(tc, test_support_level_grad);
     tcase_add_test(tc, test_masked_level_grad);
+    tcase_add_test(tc, test_pool_flushes_subnormals);
     suite_add_tcase(s, tc);
     return s;
 }
