@@ -121,12 +121,29 @@ static unsigned char *read_all(const char *path, size_t *n) {
     return p;
 }
 
-/* Checks the magic and the trailing checksum; returns the cursor over the body. */
-static bool open_container(const unsigned char *p, size_t n, const char *magic, ibuf *b) {
-    if (n < 16 || memcmp(p, magic, 8) != 0) return false;
+/* Checks the magic and the trailing checksum and sets the cursor over the body; on failure
+ * prints why to err ("PATH: ..." naming what the file is, e.g. "checkpoint") and returns
+ * false. The magic is 7 bytes of kind and one of format version, so a file of another
+ * version of the format is told apart from a foreign or damaged one. */
+static bool open_container(const unsigned char *p, size_t n, const char *magic, ibuf *b,
+                           const char *path, const char *what, FILE *err) {
+    if (n < 16 || memcmp(p, magic, 7) != 0) {
+        fprintf(err, "%s: not an nltc %s\n", path, what);
+        return false;
+    }
+    if (p[7] != (unsigned char)magic[7]) {
+        fprintf(err,
+                "%s: an nltc %s of format version %c; this nltc reads version %c (start over "
+                "without --resume, or use the nltc that wrote it)\n",
+                path, what, p[7] >= 0x20 && p[7] < 0x7f ? p[7] : '?', magic[7]);
+        return false;
+    }
     uint64_t sum;
     memcpy(&sum, p + n - 8, 8);
-    if (rt_fnv1a(RT_FNV_INIT, p, n - 8) != sum) return false;
+    if (rt_fnv1a(RT_FNV_INIT, p, n - 8) != sum) {
+        fprintf(err, "%s: damaged nltc %s (checksum mismatch: truncated or altered)\n", path, what);
+        return false;
+    }
     b->p = p;
     b->n = n - 8;
     b->pos = 8;
@@ -258,8 +275,7 @@ int tr_ckpt_load(const char *path, const ir_program *ir, uint64_t fp, int rows_m
         return TR_ERR_IO;
     }
     ibuf b;
-    if (!open_container(p, n, CKPT_MAGIC, &b)) {
-        fprintf(err, "%s: not an nltc checkpoint, or damaged (bad magic or checksum)\n", path);
+    if (!open_container(p, n, CKPT_MAGIC, &b, path, "checkpoint", err)) {
         free(p);
         return TR_ERR_IO;
     }
@@ -367,8 +383,7 @@ int tr_model_load(const ir_program *ir, const char *out_dir, int threads, FILE *
     ibuf b;
     int rc = TR_OK;
     tr_model *m = NULL;
-    if (!open_container(p, n, MODEL_MAGIC, &b)) {
-        fprintf(err, "%s: not an nltc model file, or damaged (bad magic or checksum)\n", path);
+    if (!open_container(p, n, MODEL_MAGIC, &b, path, "model file", err)) {
         rc = TR_ERR_IO;
     } else if (get_u64(&b) != tr_ir_fingerprint(ir)) {
         fprintf(err, "%s: the trained model has another architecture than this model file\n", path);

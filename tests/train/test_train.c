@@ -483,20 +483,34 @@ START_TEST(test_resume_extends) {
     ck_assert(same_params(a, b));
     tr_model_free(a);
     tr_model_free(b);
-    /* a damaged checkpoint is refused, naming the file */
-    char path[512], msg[512] = {0};
+    /* a damaged checkpoint, one of another format version and a foreign file are refused,
+     * each with its own message naming the file */
+    static const struct {
+        long offset;
+        int byte;
+        const char *msg;
+    } pokes[] = {
+        {100, 0x5a, "checkpoint.bin: damaged nltc checkpoint (checksum mismatch"},
+        {7, '2',
+         "checkpoint.bin: an nltc checkpoint of format version 2; this nltc reads "
+         "version 3"},
+        {0, 'X', "checkpoint.bin: not an nltc checkpoint\n"},
+    };
+    char path[512];
     snprintf(path, sizeof path, "%s/train/checkpoint.bin", dir);
-    FILE *f = fopen(path, "r+b");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 100, SEEK_SET);
-    fputc(0x5a, f);
-    fclose(f);
-    FILE *err = fmemopen(msg, sizeof msg - 1, "w");
-    o.progress = err;
-    ck_assert_int_eq(train_run(ir, &d, &o, &rep, NULL), TR_ERR_IO);
-    fclose(err);
-    ck_assert_ptr_nonnull(strstr(msg, "checkpoint.bin"));
-    ck_assert_ptr_nonnull(strstr(msg, "damaged"));
+    for (size_t i = 0; i < sizeof pokes / sizeof pokes[0]; i++) {
+        char msg[512] = {0};
+        FILE *f = fopen(path, "r+b");
+        ck_assert_ptr_nonnull(f);
+        fseek(f, pokes[i].offset, SEEK_SET);
+        fputc(pokes[i].byte, f);
+        fclose(f);
+        FILE *err = fmemopen(msg, sizeof msg - 1, "w");
+        o.progress = err;
+        ck_assert_int_eq(train_run(ir, &d, &o, &rep, NULL), TR_ERR_IO);
+        fclose(err);
+        ck_assert_msg(strstr(msg, pokes[i].msg) != NULL, "got: %s", msg);
+    }
     remove_dir(dir);
     free(dir);
     fx_program_free(ir);
