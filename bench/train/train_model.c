@@ -33,7 +33,9 @@ static int usage(void) {
     fprintf(stderr, "usage: train_model FILE.nlt [-o OUT] [--data-dir DIR] [--threads N] "
                     "[--resume] [--seed N]\n"
                     "       [--dense-epochs N] [--sparse-epochs N] [--random-masks] "
-                    "[--masks FILE] [--max-batches N] [--quiet]\n");
+                    "[--masks FILE] [--max-batches N] [--quiet]\n"
+                    "       train_model FILE.nlt -o OUT --evaluate [--data-dir DIR]   "
+                    "(accuracy of OUT's trained model on every split)\n");
     return 2;
 }
 
@@ -44,13 +46,35 @@ static long number(const char *s) {
     return (*s && !*end && v >= 0) ? v : -1;
 }
 
+/* --evaluate: the accuracy of OUT's trained model (train/model.bin) on each split, in
+ * evaluation mode (running batch-norm statistics), to tell over- from underfitting. */
+static int evaluate_splits(const ir_program *ir, const rt_dataset *d, const char *out,
+                           int threads) {
+    tr_model *m = NULL;
+    int rc = tr_model_load(ir, out, threads, stderr, &m);
+    if (rc != TR_OK) return rc;
+    const struct {
+        const char *name;
+        const rt_split *s;
+    } splits[] = {{"train", &d->train}, {"validation", &d->valid}, {"test", &d->test}};
+    for (size_t i = 0; i < sizeof splits / sizeof splits[0]; i++) {
+        if (splits[i].s->n == 0) continue;
+        double f, q;
+        tr_evaluate(m, splits[i].s, &f, &q);
+        printf("train_model: %s: %-10s %6d samples  quantized %.2f%%  float output %.2f%%\n",
+               ir->model_name, splits[i].name, splits[i].s->n, 100 * q, 100 * f);
+    }
+    tr_model_free(m);
+    return TR_OK;
+}
+
 int main(int argc, char **argv) {
     const char *file = NULL;
     nltc_compile_opts co = {0};
     train_opts o;
     train_opts_init(&o);
     long dense_epochs = -1, sparse_epochs = -1;
-    bool random_masks = false;
+    bool random_masks = false, evaluate = false;
     const char *masks_path = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -74,6 +98,8 @@ int main(int argc, char **argv) {
             o.resume = true;
         else if (!strcmp(a, "--random-masks"))
             random_masks = true;
+        else if (!strcmp(a, "--evaluate"))
+            evaluate = true;
         else if (!strcmp(a, "--masks") && has)
             masks_path = argv[++i];
         else if (!strcmp(a, "--quiet"))
@@ -83,7 +109,7 @@ int main(int argc, char **argv) {
         else
             return usage();
     }
-    if (!file) return usage();
+    if (!file || (evaluate && !o.out_dir)) return usage();
     nltc_arena *arena = nltc_arena_new();
     nltc_status st;
     ir_program *ir = nltc_compile(file, &co, arena, &st);
@@ -109,8 +135,9 @@ int main(int argc, char **argv) {
     rt_report rep;
     rt_report_init(&rep);
     tr_model *m = NULL;
-    int rc = train_run(ir, &d, &o, &rep, &m);
-    if (rc == TR_OK) {
+    int rc =
+        evaluate ? evaluate_splits(ir, &d, o.out_dir, o.threads) : train_run(ir, &d, &o, &rep, &m);
+    if (rc == TR_OK && !evaluate) {
         rt_tables tab;
         double t0 = now_s();
         tr_tabulate(m, &tab);
