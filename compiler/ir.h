@@ -161,6 +161,7 @@ typedef struct ir_train {
     ir_stage *stages; /* in order; a dense stage, when present, comes first */
     uint64_t seed;
     ir_select select;
+    double average; /* decay of the sparse stage's parameter average (EMA); 0 = none */
 } ir_train;
 
 /* ---- Hardware --------------------------------------------------------------------- */

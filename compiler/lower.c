@@ -641,6 +641,27 @@ static void lw_regularize(fe_ctx *fe, const ast_value *v, ir_stage *s) {
     if ((a = sv_arg(v, KW_WD1))) s->wd1 = sv_number(a);
 }
 
+/* average = none | ema | ema(decay = D): the decay of the parameter average, 0 for none. */
+static double lw_average(fe_ctx *fe, const ast_value *v) {
+    static const sv_arg_spec spec[] = {{KW_DECAY, SV_FRACTION, KW_IDENT, 0, 1}};
+    kw_id fn = v->kind == AV_WORD ? v->u.word.kw : v->kind == AV_CALL ? v->u.call.fn.kw : KW_IDENT;
+    if (fn == KW_NONE && v->kind == AV_WORD) return 0;
+    if (fn != KW_EMA) {
+        fe_error(fe, v->at, "none, ema or ema(decay = D) expected for 'average'");
+        return 0;
+    }
+    double d = 0.9995;
+    const ast_value *a;
+    if (v->kind == AV_CALL && sv_check_args(fe, v, spec, 1) && (a = sv_arg(v, KW_DECAY))) {
+        d = sv_number(a);
+        if (!(d > 0 && d < 1)) {
+            fe_error(fe, a->at, "the decay of 'average' must be between 0 and 1 (exclusive)");
+            return 0;
+        }
+    }
+    return d;
+}
+
 /* Stage properties a block sets (bits of the return value of lw_stage_props). */
 enum { LW_SET_EPOCHS = 1, LW_SET_REGULARIZE = 2 };
 
@@ -671,6 +692,8 @@ static void lw_train(fe_ctx *fe, const eblock *t, src_range model_at, const ir_p
     tr->select = IR_SELECT_VALIDATION;
     if (t && sv_int(t, KW_SEED, &v)) tr->seed = (uint64_t)v;
     if (t && sv_word(t, KW_SELECT, &w)) tr->select = w == KW_LAST ? IR_SELECT_LAST : tr->select;
+    const ast_value *avg = t ? lw_value(t, KW_AVERAGE) : NULL;
+    tr->average = avg ? lw_average(fe, avg) : 0;
     eblock *given[2] = {NULL, NULL}, *stages[8];
     int n = t ? sv_blocks(t, KW_STAGE, stages, 8) : 0;
     for (int i = 0; i < n && i < 8; i++) {

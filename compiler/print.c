@@ -140,8 +140,10 @@ void ir_print(FILE *f, const ir_program *p) {
     fprintf(f, "trees %d layers %d\n", p->n_trees, p->n_layers);
     for (int i = 0; i < p->n_layers; i++)
         pr_layer(f, &p->layers[i]);
-    fprintf(f, "train seed %llu select %s\n", (unsigned long long)p->train.seed,
+    fprintf(f, "train seed %llu select %s", (unsigned long long)p->train.seed,
             p->train.select == IR_SELECT_LAST ? "last" : "validation");
+    if (p->train.average > 0) fprintf(f, " average ema %.9g", p->train.average);
+    fputc('\n', f);
     for (int i = 0; i < p->train.n_stages; i++)
         pr_stage(f, &p->train.stages[i]);
     const ir_hardware *h = &p->hw;

@@ -33,7 +33,7 @@ static int usage(void) {
     fprintf(stderr, "usage: train_model FILE.nlt [-o OUT] [--data-dir DIR] [--threads N] "
                     "[--resume] [--seed N]\n"
                     "       [--dense-epochs N] [--sparse-epochs N] [--random-masks] "
-                    "[--masks FILE] [--max-batches N] [--quiet]\n"
+                    "[--masks FILE] [--max-batches N] [--compare-plain] [--quiet]\n"
                     "       train_model FILE.nlt -o OUT --evaluate [--data-dir DIR]   "
                     "(accuracy of OUT's trained model on every split)\n");
     return 2;
@@ -102,6 +102,8 @@ int main(int argc, char **argv) {
             evaluate = true;
         else if (!strcmp(a, "--masks") && has)
             masks_path = argv[++i];
+        else if (!strcmp(a, "--compare-plain"))
+            o.compare_plain = true;
         else if (!strcmp(a, "--quiet"))
             o.quiet = true;
         else if (a[0] != '-' && !file)

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CKPT_MAGIC  "NLTCCKP3"
+#define CKPT_MAGIC  "NLTCCKP4"
 #define MODEL_MAGIC "NLTCMDL2"
 
 /* ---- Byte buffers --------------------------------------------------------------------- */
@@ -215,6 +215,7 @@ static void free_masks(int **masks, int n) {
 void tr_run_free(tr_run *r) {
     free(r->best_param);
     free(r->best_state);
+    free(r->avg);
     free(r->curve);
     memset(r, 0, sizeof *r);
 }
@@ -263,6 +264,8 @@ int tr_ckpt_save(const char *path, const tr_run *r, const tr_model *m, uint64_t 
         put_floats(&b, r->best_param, m->n_param);
         put_floats(&b, r->best_state, m->n_state);
     }
+    put_i32(&b, r->avg != NULL);
+    if (r->avg) put_floats(&b, r->avg, m->n_param);
     return finish_container(&b, path);
 }
 
@@ -340,6 +343,10 @@ int tr_ckpt_load(const char *path, const ir_program *ir, uint64_t fp, int rows_m
             r->best_state = xmalloc(m->n_state * sizeof(float));
             get_floats(&b, r->best_param, m->n_param);
             get_floats(&b, r->best_state, m->n_state);
+        }
+        if (get_i32(&b)) {
+            r->avg = xmalloc(m->n_param * sizeof(float));
+            get_floats(&b, r->avg, m->n_param);
         }
         if (b.pos != b.n) b.bad = true;
     }

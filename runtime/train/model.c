@@ -111,6 +111,7 @@ tr_model *tr_model_new(const ir_program *ir, bool dense, int *const *masks, uint
     m->in_q = tr_qspec_make(IR_Q_HARDTANH, ir->input_bits);
     m->dense = dense;
     m->rows_max = rows_max;
+    m->bn_momentum = TR_BN_MOMENTUM;
     m->fingerprint = tr_ir_fingerprint(ir);
 
     /* shapes and masks */
@@ -415,6 +416,7 @@ static const float *lut_inputs(const tr_model *m, const tr_layer *L, int o, cons
 typedef struct chan {
     const tr_qspec *q;   /* quantizer */
     float s;             /* effective scale */
+    float mo;            /* running-statistics momentum (training) */
     float gamma, beta;   /* batch-norm affine */
     float *rmean, *rvar; /* running statistics */
     float *istd;         /* batch inverse std (training) */
@@ -430,7 +432,7 @@ static void chan_forward(const chan *c, const float *y, int R, bool train, float
     if (train) {
         float mean, var;
         tr_bn_forward(y, R, c->gamma, c->beta, c->xhat, z, &mean, &var, c->istd);
-        float mo = TR_BN_MOMENTUM;
+        float mo = c->mo;
         *c->rmean = (1.0f - mo) * *c->rmean + mo * mean;
         float unb = R > 1 ? var * (float)R / (float)(R - 1) : var;
         *c->rvar = (1.0f - mo) * *c->rvar + mo * unb;
@@ -466,6 +468,7 @@ static chan lut_chan(tr_model *m, tr_layer *L, int o) {
     size_t row = (size_t)o * m->ld;
     chan c = {&L->q,
               tr_q_scale(m->param[L->o_scale]),
+              m->bn_momentum,
               m->param[tr_gamma_off(L, o)],
               m->param[tr_beta_off(L, o)],
               m->state + L->o_rmean + o,
@@ -483,6 +486,7 @@ static chan in_chan(tr_model *m, int i) {
     size_t row = (size_t)i * m->ld;
     chan c = {&m->in_q,
               tr_q_scale(m->param[m->o_in_scale]),
+              m->bn_momentum,
               m->param[m->o_in_gamma + i],
               m->param[m->o_in_beta + i],
               m->state + m->o_in_rmean + i,
@@ -694,6 +698,39 @@ double tr_model_forward_train(tr_model *m, int R, int *correct) {
 
 void tr_model_forward_eval(tr_model *m, int R) {
     run_forward(m, R, false);
+}
+
+void tr_model_bn_refit(tr_model *m, const rt_split *s, const int *perm, int n) {
+    int R = m->rows_max, blocks = n / R > 0 ? n / R : 1;
+    if (R > n) R = n;
+    for (int k = 0; k < blocks; k++) { /* momentum 1/(k+1): the mean over the blocks */
+        m->bn_momentum = 1.0f / (float)(k + 1);
+        tr_model_load_rows(m, s, perm, k * R, R);
+        run_forward(m, R, true);
+    }
+    m->bn_momentum = TR_BN_MOMENTUM;
+}
+
+/* One share of the parameter average's update. */
+typedef struct avg_pass {
+    const tr_model *m; /* the model */
+    float *avg;        /* [n_param] the average */
+    float decay;       /* the average's weight */
+} avg_pass;
+
+static void avg_job(void *vc, int tid, int nt) {
+    avg_pass *c = vc;
+    int lo, hi;
+    tr_share((int)c->m->n_param, tid, nt, &lo, &hi);
+    const float *restrict p = c->m->param;
+    float *restrict a = c->avg, d = c->decay, e = 1.0f - c->decay;
+    for (int i = lo; i < hi; i++)
+        a[i] = d * a[i] + e * p[i];
+}
+
+void tr_model_average(tr_model *m, float *avg, float decay) {
+    avg_pass c = {m, avg, decay};
+    tr_pool_run(m->pool, avg_job, &c);
 }
 
 /* The backward pass; with a, the fused optimizer step of sparse L-LUTs. */

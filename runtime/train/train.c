@@ -166,6 +166,23 @@ void tr_evaluate(const tr_model *cm, const rt_split *s, double *flt, double *qua
     evaluate((tr_model *)cm, s, flt, quantized, NULL); /* only the workspace changes */
 }
 
+/* The model an epoch ends with, ready to evaluate: with a parameter average its parameters
+ * replace the live ones (live keeps those; restore_live puts them back), and the batch-norm
+ * statistics are refitted on the first rows of the epoch's training order (perm; NULL: the
+ * split's order). */
+static void evaluated_model(tr_model *m, const tr_run *run, const rt_split *tr, const int *perm,
+                            float *live) {
+    if (run->avg) {
+        memcpy(live, m->param, m->n_param * sizeof(float));
+        memcpy(m->param, run->avg, m->n_param * sizeof(float));
+    }
+    tr_model_bn_refit(m, tr, perm, tr->n < TR_REFIT_ROWS ? tr->n : TR_REFIT_ROWS);
+}
+
+static void restore_live(tr_model *m, const tr_run *run, const float *live) {
+    if (run->avg) memcpy(m->param, live, m->n_param * sizeof(float));
+}
+
 /* ---- Files and progress ------------------------------------------------------------- */
 
 /* Paths under OUT/train (NULL members when there is no output folder). */
@@ -223,7 +240,51 @@ typedef struct session {
     tr_model *m;          /* the model in flight */
     int rows_max;         /* workspace rows */
     double mark;          /* wall time of the last elapsed-time update */
+    /* compare_plain: the best plain model of this session's sparse epochs */
+    float *plain_param, *plain_state; /* its parameters and running statistics, or NULL */
+    double plain_valid, plain_loss;   /* its validation accuracy and loss */
+    int plain_epoch;                  /* its sparse epoch */
 } session;
+
+/* Keeps the plain model (live parameters, running statistics) of this epoch if it is the
+ * best so far on validation (compare_plain). */
+static void select_plain(session *S, const rt_split *va) {
+    tr_model *m = S->m;
+    double q, loss;
+    evaluate(m, va, NULL, &q, &loss);
+    if (S->plain_param && !(q > S->plain_valid || (q == S->plain_valid && loss < S->plain_loss)))
+        return;
+    if (!S->plain_param) {
+        S->plain_param = xmalloc(m->n_param * sizeof(float));
+        S->plain_state = xmalloc(m->n_state * sizeof(float));
+    }
+    memcpy(S->plain_param, m->param, m->n_param * sizeof(float));
+    memcpy(S->plain_state, m->state, m->n_state * sizeof(float));
+    S->plain_valid = q;
+    S->plain_loss = loss;
+    S->plain_epoch = S->run.sparse_epochs + 1;
+}
+
+/* Prints the test accuracy of the best plain model (compare_plain); m is left unchanged. */
+static void report_plain(session *S) {
+    tr_model *m = S->m;
+    if (!S->plain_param || S->d->test.n == 0) return;
+    float *p = xmalloc(m->n_param * sizeof(float)), *s = xmalloc(m->n_state * sizeof(float));
+    memcpy(p, m->param, m->n_param * sizeof(float));
+    memcpy(s, m->state, m->n_state * sizeof(float));
+    memcpy(m->param, S->plain_param, m->n_param * sizeof(float));
+    memcpy(m->state, S->plain_state, m->n_state * sizeof(float));
+    double tf, tq;
+    tr_evaluate(m, &S->d->test, &tf, &tq);
+    fprintf(S->log,
+            "train: plain selection (no average, running statistics): sparse epoch %d (valid "
+            "%.2f%%); test: quantized %.2f%%, float output %.2f%%\n",
+            S->plain_epoch, 100 * S->plain_valid, 100 * tq, 100 * tf);
+    memcpy(m->param, p, m->n_param * sizeof(float));
+    memcpy(m->state, s, m->n_state * sizeof(float));
+    free(p);
+    free(s);
+}
 
 /* Adds the wall time since the last mark to the run's clocks. */
 static void tick(session *S, bool dense) {
@@ -268,6 +329,13 @@ static int run_stage(session *S) {
     int rc = TR_OK;
     double stage_t0 = rt_now();
     int stage_ep0 = run->epoch;
+    /* the parameter average (sparse stage), updated every TR_AVG_EVERY steps */
+    if (!dense && ir->train.average > 0 && !run->avg) {
+        run->avg = xmalloc(m->n_param * sizeof(float));
+        memcpy(run->avg, m->param, m->n_param * sizeof(float));
+    }
+    float avg_decay = (float)pow(ir->train.average, TR_AVG_EVERY);
+    float *live = run->avg ? xmalloc(m->n_param * sizeof(float)) : NULL;
     while (run->epoch < st->epochs) {
         int e = run->epoch;
         tr_rng rng;
@@ -302,6 +370,7 @@ static int run_stage(session *S) {
             int correct;
             double loss = tr_model_forward_train(m, R, &correct);
             tr_model_step(m, R, st, lr, wd, wd1);
+            if (run->avg && m->adam_t % TR_AVG_EVERY == 0) tr_model_average(m, run->avg, avg_decay);
             run->ep_train_s += rt_now() - t0;
             run->ep_loss += loss * R;
             run->ep_correct += correct;
@@ -310,6 +379,8 @@ static int run_stage(session *S) {
         }
         /* end of epoch: validation, selection, curve, progress, checkpoint */
         double vq = NAN, vloss = NAN;
+        if (S->o->compare_plain && !dense && va->n > 0) select_plain(S, va);
+        evaluated_model(m, run, tr, perm, live);
         if (va->n > 0) evaluate(m, va, NULL, &vq, &vloss);
         double sps = run->ep_seen / (run->ep_train_s > 0 ? run->ep_train_s : 1e-9);
         if (!dense) {
@@ -332,6 +403,7 @@ static int run_stage(session *S) {
                 memcpy(run->best_state, m->state, m->n_state * sizeof(float));
             }
         }
+        restore_live(m, run, live);
         tick(S, dense);
         run->curve = xrealloc(run->curve, (size_t)(run->n_curve + 1) * sizeof(tr_curve_row));
         tr_curve_row *row = &run->curve[run->n_curve++];
@@ -374,6 +446,7 @@ static int run_stage(session *S) {
     }
 done:
     free(perm);
+    free(live);
     return rc;
 }
 
@@ -392,6 +465,10 @@ static int finish(session *S, rt_report *rep, tr_model **out) {
     if (run->best_param) {
         memcpy(m->param, run->best_param, m->n_param * sizeof(float));
         memcpy(m->state, run->best_state, m->n_state * sizeof(float));
+    } else { /* the last epoch's model (its average, if any), batch norm refitted */
+        float *live = xmalloc(m->n_param * sizeof(float));
+        evaluated_model(m, run, &S->d->train, NULL, live);
+        free(live);
     }
     if (S->paths.model) {
         if (tr_model_save(S->paths.model, m, m->param, m->state) != 0 ||
@@ -400,6 +477,7 @@ static int finish(session *S, rt_report *rep, tr_model **out) {
             return TR_ERR_IO;
         }
     }
+    report_plain(S);
     double vq = NAN, tf = NAN, tq = NAN;
     if (S->d->valid.n > 0) tr_evaluate(m, &S->d->valid, NULL, &vq);
     if (S->d->test.n > 0) tr_evaluate(m, &S->d->test, &tf, &tq);
@@ -531,5 +609,7 @@ int train_run(const ir_program *ir, const rt_dataset *d, const train_opts *opts,
     tr_model_free(S.m);
     tr_run_free(&S.run);
     paths_free(&S.paths);
+    free(S.plain_param);
+    free(S.plain_state);
     return rc;
 }

@@ -67,6 +67,9 @@ typedef struct train_opts {
     bool quiet;          /* no progress lines at all */
     int max_batches;     /* benchmarks: cap on batches per epoch (0 = every batch) */
     bool no_signal;      /* do not install the SIGINT handler (tests, embedding) */
+    bool compare_plain;  /* benchmarks: also select the plain model of each sparse epoch (live
+                          * parameters, running statistics: no average, no refit) on validation
+                          * and print its test accuracy at the end (this session's epochs only) */
     int *const *masks;   /* fixed input masks per layer (e.g. from tr_read_masks): NULL, or
                             [n_layers] with NULL entries for layers wired as the IR says;
                             with masks the dense stage is skipped */
@@ -165,6 +168,8 @@ tr_qspec tr_qspec_make(ir_quant_kind kind, int bits);
 
 #define TR_BN_EPS      1e-5f /* batch-norm epsilon */
 #define TR_BN_MOMENTUM 0.1f  /* running-statistics momentum (PyTorch's convention) */
+#define TR_REFIT_ROWS  8192  /* training rows the evaluated model's batch norm is refitted on */
+#define TR_AVG_EVERY   8     /* steps between updates of the parameter average (decay^8 each) */
 
 /* The quantizer's element functions are inline: the per-L-LUT loops over a batch vectorize
  * through them. Every caller is compiled without FP contraction (see CMakeLists.txt), so each
@@ -372,6 +377,7 @@ struct tr_model {
     size_t n_state;                           /* state count */
     uint64_t adam_t;                          /* Adam steps taken */
     int rows_max;                             /* most rows of one batch */
+    float bn_momentum;                        /* running-statistics momentum (training) */
     int ld;               /* leading dimension of batch buffers: rows_max padded to 16 */
     float *x_in;          /* [inputs][ld] raw input batch */
     float *in_xhat;       /* [inputs][ld] input batch-norm xhat (training) */
@@ -422,6 +428,12 @@ double tr_model_reg(const tr_model *m, double wd, double wd1);
 /* Evaluation forward of rows [0,R) of m->x_in (running statistics): fills values and, when
  * the code arrays are set, codes; the last layer's pre-quantizer values go to zlast. */
 void tr_model_forward_eval(tr_model *m, int R);
+/* Refits the batch-norm running statistics to the current parameters: the mean of the
+ * batch statistics of training-mode forwards over rows perm[0..n) of split s, in blocks of
+ * rows_max (at least one block); the parameters do not change. */
+void tr_model_bn_refit(tr_model *m, const rt_split *s, const int *perm, int n);
+/* The exponential moving average of the parameters: avg = decay*avg + (1-decay)*param. */
+void tr_model_average(tr_model *m, float *avg, float decay);
 /* Top-F inputs per L-LUT by |weight| of every dense layer: masks[l] (malloc'd, ascending
  * per L-LUT) for dense layers, NULL otherwise. */
 int **tr_model_masks_from_dense(const tr_model *m);
@@ -480,6 +492,7 @@ typedef struct tr_run {
     int best_epoch;        /* its sparse epoch (1-based, counted over sparse stages) */
     float *best_param;     /* [n_param] parameters of the best epoch, or NULL */
     float *best_state;     /* [n_state] running statistics of the best epoch, or NULL */
+    float *avg;            /* [n_param] the parameter average (average = ema), or NULL */
     int n_curve;           /* rows of the curve */
     tr_curve_row *curve;   /* [n_curve] */
 } tr_run;

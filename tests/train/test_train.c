@@ -272,6 +272,93 @@ START_TEST(test_fused_step) {
 }
 END_TEST
 
+/* ---- Batch-norm refit and parameter average ---------------------------------------- */
+
+/* The refit statistics of an input channel are the mean of its block means and of its
+ * blocks' unbiased variances; the parameters stay as they were. */
+START_TEST(test_bn_refit) {
+    rt_dataset d;
+    parity_data(&d, 12, 256, 5);
+    ir_program *ir = small_program(1, 0, 3);
+    tr_model *m = tr_model_new(ir, false, NULL, 3, 32, 2);
+    tr_model_init_params(m, 3, 1);
+    float *p0 = xmalloc(m->n_param * sizeof(float));
+    memcpy(p0, m->param, m->n_param * sizeof(float));
+    int perm[96];
+    for (int i = 0; i < 96; i++)
+        perm[i] = 2 * i + 1;                  /* odd rows: the order is followed */
+    tr_model_bn_refit(m, &d.train, perm, 96); /* three blocks of 32 */
+    for (int f = 0; f < d.inputs; f++) {
+        double mean = 0, var = 0;
+        for (int k = 0; k < 3; k++) {
+            double s = 0, ss = 0;
+            for (int r = 0; r < 32; r++)
+                s += d.train.x[(size_t)perm[32 * k + r] * d.inputs + f];
+            s /= 32;
+            for (int r = 0; r < 32; r++) {
+                double e = d.train.x[(size_t)perm[32 * k + r] * d.inputs + f] - s;
+                ss += e * e;
+            }
+            mean += s / 3;
+            var += ss / 31 / 3;
+        }
+        ck_assert_double_eq_tol(m->state[m->o_in_rmean + f], mean, 1e-5);
+        ck_assert_double_eq_tol(m->state[m->o_in_rvar + f], var, 1e-4);
+    }
+    ck_assert_float_eq(m->bn_momentum, TR_BN_MOMENTUM);
+    ck_assert(memcmp(p0, m->param, m->n_param * sizeof(float)) == 0);
+    /* fewer rows than a block: one block of all of them */
+    tr_model_bn_refit(m, &d.train, NULL, 5);
+    double s = 0;
+    for (int r = 0; r < 5; r++)
+        s += d.train.x[(size_t)r * d.inputs];
+    ck_assert_double_eq_tol(m->state[m->o_in_rmean], s / 5, 1e-5);
+    free(p0);
+    tr_model_free(m);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+START_TEST(test_average_update) {
+    ir_program *ir = small_program(1, 0, 3);
+    tr_model *m = tr_model_new(ir, false, NULL, 3, 16, 2);
+    tr_model_init_params(m, 3, 1);
+    float *avg = xmalloc(m->n_param * sizeof(float));
+    for (size_t i = 0; i < m->n_param; i++)
+        avg[i] = (float)i;
+    tr_model_average(m, avg, 0.75f);
+    for (size_t i = 0; i < m->n_param; i++)
+        ck_assert_float_eq(avg[i], 0.75f * (float)i + 0.25f * m->param[i]);
+    free(avg);
+    tr_model_free(m);
+    fx_program_free(ir);
+}
+END_TEST
+
+/* With average = ema the selected model is the average: other parameters than without,
+ * and the same ones with another thread count. */
+START_TEST(test_average_training) {
+    rt_dataset d;
+    parity_data(&d, 12, 512, 11);
+    ir_program *ir = small_program(12, 0, 9);
+    tr_model *plain = train_small(ir, &d, 1);
+    ir->train.average = 0.95;
+    tr_model *a = train_small(ir, &d, 1), *b = train_small(ir, &d, 2);
+    ck_assert(!same_params(plain, a));
+    ck_assert(same_params(a, b));
+    double qp, qa;
+    tr_evaluate(plain, &d.test, NULL, &qp);
+    tr_evaluate(a, &d.test, NULL, &qa);
+    ck_assert_double_gt(qa, 0.9); /* the average is a working model, not a blend of noise */
+    tr_model_free(plain);
+    tr_model_free(a);
+    tr_model_free(b);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
 /* ---- Tables == quantized model ------------------------------------------------------ */
 
 /* Looks up every layer from the previous codes through the tables; counts mismatches. */
@@ -493,7 +580,7 @@ START_TEST(test_resume_extends) {
         {100, 0x5a, "checkpoint.bin: damaged nltc checkpoint (checksum mismatch"},
         {7, '2',
          "checkpoint.bin: an nltc checkpoint of format version 2; this nltc reads "
-         "version 3"},
+         "version 4"},
         {0, 'X', "checkpoint.bin: not an nltc checkpoint\n"},
     };
     char path[512];
@@ -533,6 +620,7 @@ START_TEST(test_sigint_resume_identical) {
     rt_dataset d;
     parity_data(&d, 12, 4096, 9);
     ir_program *ir = small_program(3, 1, 12);
+    ir->train.average = 0.999; /* the average is part of the checkpoint */
     tr_model *want = train_small(ir, &d, 2);
     /* stop each stage of the run somewhere (wherever the signal lands), resume until done */
     signal(SIGINT, ignore_sigint);
@@ -599,6 +687,9 @@ static Suite *train_suite(void) {
     tcase_add_test(tc, test_dense_stage_finds_inputs);
     tcase_add_test(tc, test_deterministic);
     tcase_add_test(tc, test_fused_step);
+    tcase_add_test(tc, test_bn_refit);
+    tcase_add_test(tc, test_average_update);
+    tcase_add_test(tc, test_average_training);
     tcase_add_test(tc, test_tables_equal_model);
     tcase_add_test(tc, test_output_files);
     tcase_add_test(tc, test_resume_extends);
