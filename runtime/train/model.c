@@ -700,8 +700,8 @@ void tr_model_forward_eval(tr_model *m, int R) {
     run_forward(m, R, false);
 }
 
-void tr_model_bn_refit(tr_model *m, const rt_split *s, const int *perm, int n) {
-    int R = m->rows_max, blocks = n / R > 0 ? n / R : 1;
+void tr_model_bn_refit(tr_model *m, const rt_split *s, const int *perm, int n, int rows) {
+    int R = rows < m->rows_max ? rows : m->rows_max, blocks = n / R > 0 ? n / R : 1;
     if (R > n) R = n;
     for (int k = 0; k < blocks; k++) { /* momentum 1/(k+1): the mean over the blocks */
         m->bn_momentum = 1.0f / (float)(k + 1);

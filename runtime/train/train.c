@@ -166,17 +166,16 @@ void tr_evaluate(const tr_model *cm, const rt_split *s, double *flt, double *qua
     evaluate((tr_model *)cm, s, flt, quantized, NULL); /* only the workspace changes */
 }
 
-/* The model an epoch ends with, ready to evaluate: with a parameter average its parameters
- * replace the live ones (live keeps those; restore_live puts them back), and the batch-norm
- * statistics are refitted on the first rows of the epoch's training order (perm; NULL: the
- * split's order). */
+/* The model an epoch ends with, ready to evaluate: the live one, or with a parameter
+ * average the average (live keeps the live parameters; restore_live puts them back) with its
+ * batch-norm statistics refitted in batches of the stage's size on the first rows of the
+ * epoch's training order (perm; NULL: the split's order). */
 static void evaluated_model(tr_model *m, const tr_run *run, const rt_split *tr, const int *perm,
-                            float *live) {
-    if (run->avg) {
-        memcpy(live, m->param, m->n_param * sizeof(float));
-        memcpy(m->param, run->avg, m->n_param * sizeof(float));
-    }
-    tr_model_bn_refit(m, tr, perm, tr->n < TR_REFIT_ROWS ? tr->n : TR_REFIT_ROWS);
+                            int batch, float *live) {
+    if (!run->avg) return;
+    memcpy(live, m->param, m->n_param * sizeof(float));
+    memcpy(m->param, run->avg, m->n_param * sizeof(float));
+    tr_model_bn_refit(m, tr, perm, tr->n < TR_REFIT_ROWS ? tr->n : TR_REFIT_ROWS, batch);
 }
 
 static void restore_live(tr_model *m, const tr_run *run, const float *live) {
@@ -247,13 +246,13 @@ typedef struct session {
 } session;
 
 /* Keeps the plain model (live parameters, running statistics) of this epoch if it is the
- * best so far on validation (compare_plain). */
-static void select_plain(session *S, const rt_split *va) {
+ * best so far on validation (compare_plain); returns its validation accuracy. */
+static double select_plain(session *S, const rt_split *va) {
     tr_model *m = S->m;
     double q, loss;
     evaluate(m, va, NULL, &q, &loss);
     if (S->plain_param && !(q > S->plain_valid || (q == S->plain_valid && loss < S->plain_loss)))
-        return;
+        return q;
     if (!S->plain_param) {
         S->plain_param = xmalloc(m->n_param * sizeof(float));
         S->plain_state = xmalloc(m->n_state * sizeof(float));
@@ -263,12 +262,13 @@ static void select_plain(session *S, const rt_split *va) {
     S->plain_valid = q;
     S->plain_loss = loss;
     S->plain_epoch = S->run.sparse_epochs + 1;
+    return q;
 }
 
 /* Prints the test accuracy of the best plain model (compare_plain); m is left unchanged. */
 static void report_plain(session *S) {
     tr_model *m = S->m;
-    if (!S->plain_param || S->d->test.n == 0) return;
+    if (!S->run.avg || !S->plain_param || S->d->test.n == 0) return;
     float *p = xmalloc(m->n_param * sizeof(float)), *s = xmalloc(m->n_state * sizeof(float));
     memcpy(p, m->param, m->n_param * sizeof(float));
     memcpy(s, m->state, m->n_state * sizeof(float));
@@ -378,9 +378,9 @@ static int run_stage(session *S) {
             run->batch = b + 1;
         }
         /* end of epoch: validation, selection, curve, progress, checkpoint */
-        double vq = NAN, vloss = NAN;
-        if (S->o->compare_plain && !dense && va->n > 0) select_plain(S, va);
-        evaluated_model(m, run, tr, perm, live);
+        double vq = NAN, vloss = NAN, plain = NAN;
+        if (S->o->compare_plain && run->avg && va->n > 0) plain = select_plain(S, va);
+        evaluated_model(m, run, tr, perm, B, live);
         if (va->n > 0) evaluate(m, va, NULL, &vq, &vloss);
         double sps = run->ep_seen / (run->ep_train_s > 0 ? run->ep_train_s : 1e-9);
         if (!dense) {
@@ -422,13 +422,14 @@ static int run_stage(session *S) {
             double left = per * (st->epochs - e - 1);
             for (int k = run->stage + 1; k < ir->train.n_stages; k++)
                 left += per * ir->train.stages[k].epochs;
-            char eta[32], seta[32], vbuf[32];
+            char eta[32], seta[32], vbuf[48];
             fmt_time(eta, sizeof eta, left);
             fmt_time(seta, sizeof seta, per * (st->epochs - e - 1));
             if (isnan(vq))
                 snprintf(vbuf, sizeof vbuf, "-");
             else
-                snprintf(vbuf, sizeof vbuf, "%.2f%%", 100 * vq);
+                snprintf(vbuf, sizeof vbuf, isnan(plain) ? "%.2f%%" : "%.2f%% (plain %.2f%%)",
+                         100 * vq, 100 * plain);
             fprintf(S->log,
                     "train: %s epoch %d/%d  loss %.4f  train %.2f%%  valid %s  lr %.3g  "
                     "%.0f samples/s  ETA %s (stage %s)\n",
@@ -465,9 +466,9 @@ static int finish(session *S, rt_report *rep, tr_model **out) {
     if (run->best_param) {
         memcpy(m->param, run->best_param, m->n_param * sizeof(float));
         memcpy(m->state, run->best_state, m->n_state * sizeof(float));
-    } else { /* the last epoch's model (its average, if any), batch norm refitted */
+    } else if (run->avg) { /* the last epoch's average, batch norm refitted */
         float *live = xmalloc(m->n_param * sizeof(float));
-        evaluated_model(m, run, &S->d->train, NULL, live);
+        evaluated_model(m, run, &S->d->train, NULL, S->ir->train.stages[run->stage].batch, live);
         free(live);
     }
     if (S->paths.model) {

@@ -431,7 +431,7 @@ void tr_model_forward_eval(tr_model *m, int R);
 /* Refits the batch-norm running statistics to the current parameters: the mean of the
  * batch statistics of training-mode forwards over rows perm[0..n) of split s, in blocks of
  * rows_max (at least one block); the parameters do not change. */
-void tr_model_bn_refit(tr_model *m, const rt_split *s, const int *perm, int n);
+void tr_model_bn_refit(tr_model *m, const rt_split *s, const int *perm, int n, int rows);
 /* The exponential moving average of the parameters: avg = decay*avg + (1-decay)*param. */
 void tr_model_average(tr_model *m, float *avg, float decay);
 /* Top-F inputs per L-LUT by |weight| of every dense layer: masks[l] (malloc'd, ascending
