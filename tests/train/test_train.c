@@ -289,7 +289,7 @@ START_TEST(test_bn_refit) {
     memcpy(p0, m->param, m->n_param * sizeof(float));
     int perm[96];
     for (int i = 0; i < 96; i++)
-        perm[i] = 2 * i + 1;                  /* odd rows: the order is followed */
+        perm[i] = 2 * i + 1;                      /* odd rows: the order is followed */
     tr_model_bn_refit(m, &d.train, perm, 96, 32); /* three blocks of 32 */
     for (int f = 0; f < d.inputs; f++) {
         double mean = 0, var = 0;
