@@ -701,8 +701,9 @@ void tr_model_forward_eval(tr_model *m, int R) {
 }
 
 void tr_model_bn_refit(tr_model *m, const rt_split *s, const int *perm, int n, int rows) {
-    int R = rows < m->rows_max ? rows : m->rows_max, blocks = n / R > 0 ? n / R : 1;
-    if (R > n) R = n;
+    int R = rows < m->rows_max ? rows : m->rows_max;
+    R = R < n ? R : n;
+    int blocks = n / R;
     for (int k = 0; k < blocks; k++) { /* momentum 1/(k+1): the mean over the blocks */
         m->bn_momentum = 1.0f / (float)(k + 1);
         tr_model_load_rows(m, s, perm, k * R, R);

@@ -166,14 +166,31 @@ void tr_evaluate(const tr_model *cm, const rt_split *s, double *flt, double *qua
     evaluate((tr_model *)cm, s, flt, quantized, NULL); /* only the workspace changes */
 }
 
+/* Selection: keeps m's parameters and statistics in *param / *state (allocated on first
+ * use) when validation accuracy q beats *best_q, or equals it (frequent on small splits)
+ * with a lower loss; returns whether it did. */
+static bool keep_if_better(const tr_model *m, double q, double loss, double *best_q,
+                           double *best_loss, float **param, float **state) {
+    if (!(q > *best_q || (q == *best_q && loss < *best_loss))) return false;
+    *best_q = q;
+    *best_loss = loss;
+    if (!*param) {
+        *param = xmalloc(m->n_param * sizeof(float));
+        *state = xmalloc(m->n_state * sizeof(float));
+    }
+    memcpy(*param, m->param, m->n_param * sizeof(float));
+    memcpy(*state, m->state, m->n_state * sizeof(float));
+    return true;
+}
+
 /* The model an epoch ends with, ready to evaluate: the live one, or with a parameter
- * average the average (live keeps the live parameters; restore_live puts them back) with its
- * batch-norm statistics refitted in batches of the stage's size on the first rows of the
- * epoch's training order (perm; NULL: the split's order). */
+ * average the average (live, when not NULL, keeps the live parameters; restore_live puts
+ * them back) with its batch-norm statistics refitted in batches of the stage's size on the
+ * first rows of the epoch's training order (perm; NULL: the split's order). */
 static void evaluated_model(tr_model *m, const tr_run *run, const rt_split *tr, const int *perm,
                             int batch, float *live) {
     if (!run->avg) return;
-    memcpy(live, m->param, m->n_param * sizeof(float));
+    if (live) memcpy(live, m->param, m->n_param * sizeof(float));
     memcpy(m->param, run->avg, m->n_param * sizeof(float));
     tr_model_bn_refit(m, tr, perm, tr->n < TR_REFIT_ROWS ? tr->n : TR_REFIT_ROWS, batch);
 }
@@ -241,7 +258,7 @@ typedef struct session {
     double mark;          /* wall time of the last elapsed-time update */
     /* compare_plain: the best plain model of this session's sparse epochs */
     float *plain_param, *plain_state; /* its parameters and running statistics, or NULL */
-    double plain_valid, plain_loss;   /* its validation accuracy and loss */
+    double plain_valid, plain_loss;   /* its validation accuracy (-1: none) and loss */
     int plain_epoch;                  /* its sparse epoch */
 } session;
 
@@ -251,24 +268,16 @@ static double select_plain(session *S, const rt_split *va) {
     tr_model *m = S->m;
     double q, loss;
     evaluate(m, va, NULL, &q, &loss);
-    if (S->plain_param && !(q > S->plain_valid || (q == S->plain_valid && loss < S->plain_loss)))
-        return q;
-    if (!S->plain_param) {
-        S->plain_param = xmalloc(m->n_param * sizeof(float));
-        S->plain_state = xmalloc(m->n_state * sizeof(float));
-    }
-    memcpy(S->plain_param, m->param, m->n_param * sizeof(float));
-    memcpy(S->plain_state, m->state, m->n_state * sizeof(float));
-    S->plain_valid = q;
-    S->plain_loss = loss;
-    S->plain_epoch = S->run.sparse_epochs + 1;
+    if (keep_if_better(m, q, loss, &S->plain_valid, &S->plain_loss, &S->plain_param,
+                       &S->plain_state))
+        S->plain_epoch = S->run.sparse_epochs + 1;
     return q;
 }
 
 /* Prints the test accuracy of the best plain model (compare_plain); m is left unchanged. */
 static void report_plain(session *S) {
     tr_model *m = S->m;
-    if (!S->run.avg || !S->plain_param || S->d->test.n == 0) return;
+    if (!S->plain_param || S->d->test.n == 0) return;
     float *p = xmalloc(m->n_param * sizeof(float)), *s = xmalloc(m->n_state * sizeof(float));
     memcpy(p, m->param, m->n_param * sizeof(float));
     memcpy(s, m->state, m->n_state * sizeof(float));
@@ -388,20 +397,9 @@ static int run_stage(session *S) {
             run->sparse_train_s += run->ep_train_s;
             run->sparse_samples += run->ep_seen;
             bool by_valid = ir->train.select == IR_SELECT_VALIDATION && va->n > 0;
-            /* best validation accuracy; among equals (frequent on small splits) the
-             * lowest validation loss */
-            if (by_valid &&
-                (vq > run->best_valid || (vq == run->best_valid && vloss < run->best_loss))) {
-                run->best_valid = vq;
-                run->best_loss = vloss;
+            if (by_valid && keep_if_better(m, vq, vloss, &run->best_valid, &run->best_loss,
+                                           &run->best_param, &run->best_state))
                 run->best_epoch = run->sparse_epochs;
-                if (!run->best_param) {
-                    run->best_param = xmalloc(m->n_param * sizeof(float));
-                    run->best_state = xmalloc(m->n_state * sizeof(float));
-                }
-                memcpy(run->best_param, m->param, m->n_param * sizeof(float));
-                memcpy(run->best_state, m->state, m->n_state * sizeof(float));
-            }
         }
         restore_live(m, run, live);
         tick(S, dense);
@@ -466,10 +464,8 @@ static int finish(session *S, rt_report *rep, tr_model **out) {
     if (run->best_param) {
         memcpy(m->param, run->best_param, m->n_param * sizeof(float));
         memcpy(m->state, run->best_state, m->n_state * sizeof(float));
-    } else if (run->avg) { /* the last epoch's average, batch norm refitted */
-        float *live = xmalloc(m->n_param * sizeof(float));
-        evaluated_model(m, run, &S->d->train, NULL, S->ir->train.stages[run->stage].batch, live);
-        free(live);
+    } else { /* the last epoch's model: with an average, the average, batch norm refitted */
+        evaluated_model(m, run, &S->d->train, NULL, S->ir->train.stages[run->stage].batch, NULL);
     }
     if (S->paths.model) {
         if (tr_model_save(S->paths.model, m, m->param, m->state) != 0 ||
@@ -538,8 +534,8 @@ int train_run(const ir_program *ir, const rt_dataset *d, const train_opts *opts,
     rep->table_bits = tr_table_bits(ir);
 
     int rc = TR_OK;
-    S.run.best_valid = -1.0;
-    S.run.best_loss = INFINITY;
+    S.run.best_valid = S.plain_valid = -1.0;
+    S.run.best_loss = S.plain_loss = INFINITY;
     struct stat sb;
     if (opts->resume && S.paths.ckpt && stat(S.paths.ckpt, &sb) == 0) {
         rc = tr_ckpt_load(S.paths.ckpt, ir, S.fp, S.rows_max, opts->threads, S.log, &S.run, &S.m);

@@ -67,9 +67,9 @@ typedef struct train_opts {
     bool quiet;          /* no progress lines at all */
     int max_batches;     /* benchmarks: cap on batches per epoch (0 = every batch) */
     bool no_signal;      /* do not install the SIGINT handler (tests, embedding) */
-    bool compare_plain;  /* benchmarks: also select the plain model of each sparse epoch (live
-                          * parameters, running statistics: no average, no refit) on validation
-                          * and print its test accuracy at the end (this session's epochs only) */
+    bool compare_plain;  /* benchmarks, with average = ema: also select the plain model of each
+                          * sparse epoch (live parameters, running statistics) on validation and
+                          * print its test accuracy at the end (this session's epochs only) */
     int *const *masks;   /* fixed input masks per layer (e.g. from tr_read_masks): NULL, or
                             [n_layers] with NULL entries for layers wired as the IR says;
                             with masks the dense stage is skipped */
@@ -429,8 +429,9 @@ double tr_model_reg(const tr_model *m, double wd, double wd1);
  * the code arrays are set, codes; the last layer's pre-quantizer values go to zlast. */
 void tr_model_forward_eval(tr_model *m, int R);
 /* Refits the batch-norm running statistics to the current parameters: the mean of the
- * batch statistics of training-mode forwards over rows perm[0..n) of split s, in blocks of
- * rows_max (at least one block); the parameters do not change. */
+ * batch statistics of training-mode forwards over rows perm[0..n) of split s (n >= 1), in
+ * blocks of min(rows, rows_max, n) rows (a last partial block is left out); the parameters
+ * do not change. */
 void tr_model_bn_refit(tr_model *m, const rt_split *s, const int *perm, int n, int rows);
 /* The exponential moving average of the parameters: avg = decay*avg + (1-decay)*param. */
 void tr_model_average(tr_model *m, float *avg, float decay);
