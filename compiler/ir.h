@@ -162,6 +162,8 @@ typedef struct ir_train {
     uint64_t seed;
     ir_select select;
     double average; /* decay of the sparse stage's parameter average (EMA); 0 = none */
+    int shift;      /* augment = shift(pixels = P): training images moved by up to P pixels
+                       each way, per row and epoch; 0 = none */
 } ir_train;
 
 /* ---- Hardware --------------------------------------------------------------------- */

@@ -567,13 +567,18 @@ static void lw_trees(fe_ctx *fe, const eblock *m, ir_program *p) {
 
 /* ---- Training ------------------------------------------------------------------------------ */
 
+/* The constructor word of a value written `word` or `word(args)`; KW_IDENT otherwise. */
+static kw_id lw_ctor(const ast_value *v) {
+    return v->kind == AV_WORD ? v->u.word.kw : v->kind == AV_CALL ? v->u.call.fn.kw : KW_IDENT;
+}
+
 static void lw_optimizer(fe_ctx *fe, const ast_value *v, ir_stage *s) {
     static const sv_arg_spec spec[] = {
         {KW_BETA1, SV_FRACTION, KW_IDENT, 0, 1},
         {KW_BETA2, SV_FRACTION, KW_IDENT, 0, 1},
         {KW_WEIGHT_DECAY, SV_REAL, KW_IDENT, 0, 1000},
     };
-    kw_id fn = v->kind == AV_WORD ? v->u.word.kw : v->kind == AV_CALL ? v->u.call.fn.kw : KW_IDENT;
+    kw_id fn = lw_ctor(v);
     if (fn != KW_ADAM && fn != KW_ADAMW) {
         fe_error(fe, v->at,
                  "adam, adamw or adamw(beta1 = B1, beta2 = B2, weight_decay = W) "
@@ -597,7 +602,7 @@ static void lw_schedule(fe_ctx *fe, const ast_value *v, ir_stage *s) {
         {KW_MULT, SV_REAL, KW_IDENT, 1, 100},
         {KW_LR_MIN, SV_REAL, KW_IDENT, 0, 10},
     };
-    kw_id fn = v->kind == AV_WORD ? v->u.word.kw : v->kind == AV_CALL ? v->u.call.fn.kw : KW_IDENT;
+    kw_id fn = lw_ctor(v);
     s->restart_epochs = 0;
     s->restart_mult = 1;
     s->lr_min = 0;
@@ -624,7 +629,7 @@ static void lw_regularize(fe_ctx *fe, const ast_value *v, ir_stage *s) {
         {KW_WD, SV_REAL, KW_IDENT, 0, 1000},
         {KW_WD1, SV_REAL, KW_IDENT, 0, 1000},
     };
-    kw_id fn = v->kind == AV_WORD ? v->u.word.kw : v->kind == AV_CALL ? v->u.call.fn.kw : KW_IDENT;
+    kw_id fn = lw_ctor(v);
     if (fn == KW_NONE && v->kind == AV_WORD) {
         s->wd = s->wd1 = 0;
         return;
@@ -644,7 +649,7 @@ static void lw_regularize(fe_ctx *fe, const ast_value *v, ir_stage *s) {
 /* average = none | ema | ema(decay = D): the decay of the parameter average, 0 for none. */
 static double lw_average(fe_ctx *fe, const ast_value *v) {
     static const sv_arg_spec spec[] = {{KW_DECAY, SV_FRACTION, KW_IDENT, 0, 1}};
-    kw_id fn = v->kind == AV_WORD ? v->u.word.kw : v->kind == AV_CALL ? v->u.call.fn.kw : KW_IDENT;
+    kw_id fn = lw_ctor(v);
     if (fn == KW_NONE && v->kind == AV_WORD) return 0;
     if (fn != KW_EMA) {
         fe_error(fe, v->at, "none, ema or ema(decay = D) expected for 'average'");
@@ -660,6 +665,27 @@ static double lw_average(fe_ctx *fe, const ast_value *v) {
         }
     }
     return d;
+}
+
+/* augment = none | shift | shift(pixels = P): the largest shift of a training image, 0 for
+ * none. Shifting needs images, so the dataset must be IDX. */
+static int lw_augment(fe_ctx *fe, const ast_value *v, const ir_dataset *ds) {
+    static const sv_arg_spec spec[] = {{KW_PIXELS, SV_INT, KW_IDENT, 1, 8}};
+    kw_id fn = lw_ctor(v);
+    if (fn == KW_NONE && v->kind == AV_WORD) return 0;
+    if (fn != KW_SHIFT) {
+        fe_error(fe, v->at, "none, shift or shift(pixels = P) expected for 'augment'");
+        return 0;
+    }
+    if (ds->format != IR_DATA_IDX) {
+        fe_error(fe, v->at, "'augment = shift' moves images: dataset '%s' is not format = idx",
+                 ds->name);
+        return 0;
+    }
+    const ast_value *a;
+    if (v->kind == AV_CALL && sv_check_args(fe, v, spec, 1) && (a = sv_arg(v, KW_PIXELS)))
+        return (int)sv_number(a);
+    return 1;
 }
 
 /* Stage properties a block sets (bits of the return value of lw_stage_props). */
@@ -694,6 +720,8 @@ static void lw_train(fe_ctx *fe, const eblock *t, src_range model_at, const ir_p
     if (t && sv_word(t, KW_SELECT, &w)) tr->select = w == KW_LAST ? IR_SELECT_LAST : tr->select;
     const ast_value *avg = t ? lw_value(t, KW_AVERAGE) : NULL;
     tr->average = avg ? lw_average(fe, avg) : 0;
+    const ast_value *aug = t ? lw_value(t, KW_AUGMENT) : NULL;
+    tr->shift = aug ? lw_augment(fe, aug, &p->dataset) : 0;
     eblock *given[2] = {NULL, NULL}, *stages[8];
     int n = t ? sv_blocks(t, KW_STAGE, stages, 8) : 0;
     for (int i = 0; i < n && i < 8; i++) {

@@ -143,6 +143,7 @@ void ir_print(FILE *f, const ir_program *p) {
     fprintf(f, "train seed %llu select %s", (unsigned long long)p->train.seed,
             p->train.select == IR_SELECT_LAST ? "last" : "validation");
     if (p->train.average > 0) fprintf(f, " average ema %.9g", p->train.average);
+    if (p->train.shift > 0) fprintf(f, " augment shift %d", p->train.shift);
     fputc('\n', f);
     for (int i = 0; i < p->train.n_stages; i++)
         pr_stage(f, &p->train.stages[i]);

@@ -77,6 +77,7 @@ static const struct sv_spec {
     {KW_TRAIN, KW_SEED, SV_INT, KW_IDENT, 0, SV_MAX_SEED, false, NULL},
     {KW_TRAIN, KW_SELECT, SV_WORD, KW_IDENT, 0, 0, false, sv_w_select},
     {KW_TRAIN, KW_AVERAGE, SV_ANY, KW_IDENT, 0, 0, false, NULL},
+    {KW_TRAIN, KW_AUGMENT, SV_ANY, KW_IDENT, 0, 0, false, NULL},
 #define SV_STAGE_PROPS(block)                                                                      \
     {block, KW_EPOCHS, SV_INT, KW_EPOCHS, 1, 1000000, false, NULL},                                \
         {block, KW_BATCH, SV_INT, KW_IDENT, 1, 1048576, false, NULL},                              \

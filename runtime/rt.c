@@ -217,6 +217,8 @@ void rt_dataset_free(rt_dataset *d) {
     split_free(&d->train);
     split_free(&d->valid);
     split_free(&d->test);
+    free(d->blank);
+    d->blank = NULL;
 }
 
 void rt_tables_free(rt_tables *t) {

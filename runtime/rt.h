@@ -107,6 +107,11 @@ typedef struct rt_dataset {
     int inputs;  /* feature count after encoding (== ir_dataset.inputs) */
     int classes; /* == ir_dataset.classes */
     rt_split train, valid, test;
+    /* Images with one input per pixel (IDX, 2-D samples, not binarized): the shape, row
+     * major, and the encoded value of a black (raw 0) pixel at each input, for shifting
+     * images (augment = shift). Otherwise img_h = img_w = 0 and blank = NULL. */
+    int img_h, img_w;
+    float *blank; /* [inputs] */
 } rt_dataset;
 
 void rt_dataset_free(rt_dataset *d);

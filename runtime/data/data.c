@@ -665,6 +665,13 @@ int data_load_info(const ir_dataset *ds, rt_dataset *out, data_info *info, FILE 
     rt_split *splits[3] = {&out->train, &out->valid, &out->test};
     for (int s = 0; s < 3 && !rc; s++)
         rc = encode_split(&c, s, splits[s]);
+    if (!rc && c.lay.idx_nd == 2 && c.width == c.lay.n_num) {
+        out->img_h = c.lay.idx_dims[0];
+        out->img_w = c.lay.idx_dims[1];
+        out->blank = xmalloc((size_t)c.width * sizeof *out->blank);
+        for (int k = 0; k < c.width; k++) /* a raw 0 stays 0 through scale and log1p */
+            out->blank[k] = (float)((0.0 - c.shift[k]) * c.mul[k]);
+    }
     if (!rc && info) fill_info(&c, out, info);
     if (rc) rt_dataset_free(out), memset(out, 0, sizeof *out);
     data_layout_free(&c.lay);

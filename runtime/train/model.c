@@ -681,6 +681,26 @@ void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0,
     }
 }
 
+void tr_model_shift_rows(tr_model *m, const rt_dataset *d, int R, int P, tr_rng *rng) {
+    int H = d->img_h, W = d->img_w;
+    size_t ld = (size_t)m->ld;
+    float *img = xmalloc((size_t)H * (size_t)W * sizeof *img);
+    for (int r = 0; r < R; r++) {
+        int dy = (int)tr_rng_below(rng, 2u * (unsigned)P + 1) - P;
+        int dx = (int)tr_rng_below(rng, 2u * (unsigned)P + 1) - P;
+        float *col = m->x_in + r;
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                int sy = y - dy, sx = x - dx, j = y * W + x;
+                bool in = sy >= 0 && sy < H && sx >= 0 && sx < W;
+                img[j] = in ? col[(size_t)(sy * W + sx) * ld] : d->blank[j];
+            }
+        for (int j = 0; j < H * W; j++)
+            col[(size_t)j * ld] = img[j];
+    }
+    free(img);
+}
+
 double tr_model_forward_train(tr_model *m, int R, int *correct) {
     run_forward(m, R, true);
     tr_layer *last = &m->layers[m->n_layers - 1];

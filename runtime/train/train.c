@@ -104,6 +104,11 @@ static int check_model(const ir_program *ir, const rt_dataset *d, FILE *log) {
         if (!(st->lr > 0)) BAD("stage %d: the learning rate must be positive", s + 1);
     }
     if (sparse == 0) BAD("training needs a sparse stage");
+    if (ir->train.shift > 0 &&
+        !(d->blank && d->img_w > ir->train.shift && d->img_h > ir->train.shift))
+        BAD("augment = shift(pixels = %d) needs images larger than the shift, with one input per "
+            "pixel (IDX files of 2-D images, not binarized)",
+            ir->train.shift);
     if (d->train.n < 2) BAD("the training split has %d samples", d->train.n);
     const rt_split *sp[3] = {&d->train, &d->valid, &d->test};
     const char *spn[3] = {"training", "validation", "test"};
@@ -374,6 +379,12 @@ static int run_stage(session *S) {
             }
             int R = n - b * B < B ? n - b * B : B;
             tr_model_load_rows(m, tr, perm, b * B, R);
+            if (ir->train.shift > 0) { /* seeded per batch, so a resumed epoch is the same */
+                tr_rng srng;
+                tr_rng_seed(&srng, ir->train.seed, 0x73686674ULL /* "shft" */,
+                            (uint64_t)run->stage << 32 | (uint64_t)e, (uint64_t)b);
+                tr_model_shift_rows(m, S->d, R, ir->train.shift, &srng);
+            }
             lr = tr_lr_at(st, e + (double)b / nb);
             double t0 = rt_now();
             int correct;

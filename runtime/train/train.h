@@ -410,6 +410,9 @@ size_t tr_gamma_off(const tr_layer *L, int o);
 size_t tr_beta_off(const tr_layer *L, int o);
 /* Copies rows [i0, i0+R) of split s (through perm when not NULL) into the batch. */
 void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R);
+/* augment = shift: moves the image of each batch row [0,R) by (dy, dx), each uniform in
+ * -P..P drawn from rng in row order (dy first); pixels shifted in are d->blank. */
+void tr_model_shift_rows(tr_model *m, const rt_dataset *d, int R, int P, tr_rng *rng);
 /* Training forward of rows [0,R) of m->x_in; returns the mean loss; counts correct. */
 double tr_model_forward_train(tr_model *m, int R, int *correct);
 /* Backward after tr_model_forward_train; wd/wd1 > 0 add the regulariser (dense layers). */

@@ -868,8 +868,29 @@ START_TEST(idx_load) {
         ck_assert_str_eq(info.input_names[5], "pixel[1,2]");
         ck_assert_str_eq(info.encoding,
                          "6 numeric (2 x 3 IDX values, scale 0.5, no normalization) = 6 inputs");
+        ck_assert_int_eq(d.img_h, 2); /* one input per pixel: an image, black is 0 */
+        ck_assert_int_eq(d.img_w, 3);
+        for (int k = 0; k < 6; k++)
+            ck_assert_float_eq(d.blank[k], 0.0f);
         rt_dataset_free(&d);
         data_info_free(&info);
+    }
+    { /* standardized: black is (0 - mean) / std of each pixel over the training split */
+        ir_dataset st = idx_ds(0);
+        st.norm = IR_NORM_STANDARDIZE;
+        rt_dataset d;
+        load_ok(&st, &d);
+        for (int k = 0; k < 6; k++) { /* pixel k: 0.5 * (k, k + 6, k + 12) */
+            double mean = 0.5 * (k + 6), sd = 0.5 * sqrt(24.0);
+            ck_assert_float_eq_tol(d.blank[k], (float)(-mean / sd), 1e-6f);
+        }
+        rt_dataset_free(&d);
+        st.binarize_bits = 2; /* several inputs per pixel: not an image */
+        st.inputs = 12;
+        load_ok(&st, &d);
+        ck_assert_int_eq(d.img_w, 0);
+        ck_assert_ptr_null(d.blank);
+        rt_dataset_free(&d);
     }
     /* Signed shorts and floats, big-endian; a test file. */
     ir_dataset ds = idx_ds(0);

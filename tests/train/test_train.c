@@ -27,6 +27,15 @@ static void parity_data(rt_dataset *d, int inputs, int n, uint64_t seed) {
     fx_parity_split(&d->test, n / 4, inputs, 2, seed + 2);
 }
 
+/* Declares the 12 inputs of d to be 3 x 4 images whose black pixel k encodes as -k. */
+static void as_images(rt_dataset *d) {
+    d->img_h = 3;
+    d->img_w = 4;
+    d->blank = malloc(12 * sizeof *d->blank);
+    for (int k = 0; k < 12; k++)
+        d->blank[k] = (float)-k;
+}
+
 /* inputs -> w1 (leaves, fan-in f1) -> classes (one tree level of fan-in w1/classes) */
 static fx_net two_level(int inputs, int w1, int f1, int classes, int N, ir_connect connect) {
     fx_net n;
@@ -362,6 +371,71 @@ START_TEST(test_average_training) {
 }
 END_TEST
 
+/* ---- Augmentation ------------------------------------------------------------------ */
+
+/* tr_model_shift_rows moves each row's image by the (dy, dx) it draws, in row order, and
+ * fills what comes in from outside with the blank values. */
+START_TEST(test_shift_rows) {
+    rt_dataset d;
+    parity_data(&d, 12, 64, 3);
+    as_images(&d);
+    ir_program *ir = small_program(1, 0, 1);
+    tr_model *m = tr_model_new(ir, false, NULL, 1, 16, 1);
+    tr_model_load_rows(m, &d.train, NULL, 0, 16);
+    tr_rng rng, again;
+    tr_rng_seed(&rng, 5, 1, 2, 3);
+    again = rng;
+    tr_model_shift_rows(m, &d, 16, 2, &rng);
+    int moved = 0;
+    for (int r = 0; r < 16; r++) {
+        int dy = (int)tr_rng_below(&again, 5) - 2, dx = (int)tr_rng_below(&again, 5) - 2;
+        moved += dy != 0 || dx != 0;
+        for (int y = 0; y < 3; y++)
+            for (int x = 0; x < 4; x++) {
+                int sy = y - dy, sx = x - dx, j = y * 4 + x;
+                float want = sy >= 0 && sy < 3 && sx >= 0 && sx < 4
+                                 ? d.train.x[(size_t)r * 12 + (size_t)(sy * 4 + sx)]
+                                 : (float)-j;
+                ck_assert_float_eq(m->x_in[(size_t)j * (size_t)m->ld + (size_t)r], want);
+            }
+    }
+    ck_assert_int_gt(moved, 8); /* 24 of 25 shifts move: not the identity */
+    tr_model_free(m);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+/* Training with augment = shift trains on other rows than without, the same ones with any
+ * thread count; a dataset without images is refused. */
+START_TEST(test_shift_training) {
+    rt_dataset d;
+    parity_data(&d, 12, 512, 11);
+    ir_program *ir = small_program(3, 1, 9);
+    tr_model *plain = train_small(ir, &d, 1);
+    ir->train.shift = 1;
+    char msg[512] = {0};
+    FILE *err = fmemopen(msg, sizeof msg - 1, "w");
+    train_opts o = quiet_opts(1);
+    o.progress = err;
+    rt_report rep;
+    rt_report_init(&rep);
+    ck_assert_int_eq(train_run(ir, &d, &o, &rep, NULL), TR_ERR_MODEL);
+    fclose(err);
+    ck_assert_ptr_nonnull(strstr(msg, "augment = shift(pixels = 1) needs images larger than the "
+                                      "shift, with one input per pixel"));
+    as_images(&d);
+    tr_model *a = train_small(ir, &d, 1), *b = train_small(ir, &d, 2);
+    ck_assert(!same_params(plain, a));
+    ck_assert(same_params(a, b));
+    tr_model_free(plain);
+    tr_model_free(a);
+    tr_model_free(b);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
 /* ---- Tables == quantized model ------------------------------------------------------ */
 
 /* Looks up every layer from the previous codes through the tables; counts mismatches. */
@@ -624,6 +698,8 @@ START_TEST(test_sigint_resume_identical) {
     parity_data(&d, 12, 4096, 9);
     ir_program *ir = small_program(3, 1, 12);
     ir->train.average = 0.999; /* the average is part of the checkpoint */
+    ir->train.shift = 1;       /* the shifts of a resumed epoch are the same */
+    as_images(&d);
     tr_model *want = train_small(ir, &d, 2);
     /* stop each stage of the run somewhere (wherever the signal lands), resume until done */
     signal(SIGINT, ignore_sigint);
@@ -693,6 +769,8 @@ static Suite *train_suite(void) {
     tcase_add_test(tc, test_bn_refit);
     tcase_add_test(tc, test_average_update);
     tcase_add_test(tc, test_average_training);
+    tcase_add_test(tc, test_shift_rows);
+    tcase_add_test(tc, test_shift_training);
     tcase_add_test(tc, test_tables_equal_model);
     tcase_add_test(tc, test_output_files);
     tcase_add_test(tc, test_resume_extends);
