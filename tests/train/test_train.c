@@ -100,6 +100,18 @@ static train_opts quiet_opts(int threads) {
     return o;
 }
 
+/* train_run on one thread with its messages captured in msg[0..cap); returns its code. */
+static int train_logged(const ir_program *ir, const rt_dataset *d, char *msg, size_t cap) {
+    FILE *err = fmemopen(msg, cap - 1, "w");
+    train_opts o = quiet_opts(1);
+    o.progress = err;
+    rt_report rep;
+    rt_report_init(&rep);
+    int rc = train_run(ir, d, &o, &rep, NULL);
+    fclose(err);
+    return rc;
+}
+
 static char *temp_dir(void) {
     char *p = strdup("/tmp/nltc_train_XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(p));
@@ -415,13 +427,7 @@ START_TEST(test_shift_training) {
     tr_model *plain = train_small(ir, &d, 1);
     ir->train.shift = 1;
     char msg[512] = {0};
-    FILE *err = fmemopen(msg, sizeof msg - 1, "w");
-    train_opts o = quiet_opts(1);
-    o.progress = err;
-    rt_report rep;
-    rt_report_init(&rep);
-    ck_assert_int_eq(train_run(ir, &d, &o, &rep, NULL), TR_ERR_MODEL);
-    fclose(err);
+    ck_assert_int_eq(train_logged(ir, &d, msg, sizeof msg), TR_ERR_MODEL);
     ck_assert_ptr_nonnull(strstr(msg, "augment = shift(pixels = 1) needs images larger than the "
                                       "shift, with one input per pixel"));
     as_images(&d);
@@ -743,13 +749,7 @@ START_TEST(test_bad_model) {
     ir->dataset.classes = 3;
     ir->layers[1].in_width = 23;
     char msg[1024] = {0};
-    FILE *err = fmemopen(msg, sizeof msg - 1, "w");
-    train_opts o = quiet_opts(1);
-    o.progress = err;
-    rt_report rep;
-    rt_report_init(&rep);
-    ck_assert_int_eq(train_run(ir, &d, &o, &rep, NULL), TR_ERR_MODEL);
-    fclose(err);
+    ck_assert_int_eq(train_logged(ir, &d, msg, sizeof msg), TR_ERR_MODEL);
     ck_assert_ptr_nonnull(strstr(msg, "the data has 2 classes, the model expects 3"));
     ck_assert_ptr_nonnull(
         strstr(msg, "layer t1.1 reads 23 values but the previous layer gives 24"));
