@@ -12,24 +12,61 @@
 #include <time.h>
 #include <unistd.h>
 
-static void *oom(void) {
+/* ---- Status and errors ------------------------------------------------------------ */
+
+static rt_status fail_v(rt_error *e, rt_status st, const char *prop, const char *fmt, va_list ap) {
+    if (!e) return st;
+    e->status = st;
+    snprintf(e->prop, sizeof e->prop, "%s", prop ? prop : "");
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    return st;
+}
+
+rt_status rt_fail(rt_error *e, rt_status st, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fail_v(e, st, NULL, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+rt_status rt_fail_prop(rt_error *e, rt_status st, const char *prop, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fail_v(e, st, prop, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+const char *rt_status_name(rt_status st) {
+    static const char *const names[] = {"ok", "model", "data",     "usage",
+                                        "io", "tool",  "mismatch", "interrupted"};
+    return (unsigned)st < sizeof names / sizeof *names ? names[st] : "unknown";
+}
+
+/* ---- Memory ----------------------------------------------------------------------- */
+
+_Noreturn void rt_oom(void) {
     fputs("nltc: out of memory\n", stderr);
     exit(2);
 }
 
 void *xmalloc(size_t n) {
     void *p = malloc(n ? n : 1);
-    return p ? p : oom();
+    if (!p) rt_oom();
+    return p;
 }
 
 void *xcalloc(size_t count, size_t size) {
     void *p = calloc(count ? count : 1, size ? size : 1);
-    return p ? p : oom();
+    if (!p) rt_oom();
+    return p;
 }
 
 void *xrealloc(void *p, size_t n) {
     void *q = realloc(p, n ? n : 1);
-    return q ? q : oom();
+    if (!q) rt_oom();
+    return q;
 }
 
 char *xstrdup(const char *s) {
@@ -54,6 +91,67 @@ char *rt_strfmt(const char *fmt, ...) {
     va_end(ap);
     return s;
 }
+
+/* ---- Growable buffers ------------------------------------------------------------- */
+
+void rt_grow(void **ptr, size_t count, size_t *cap, size_t elem) {
+    if (count < *cap) return;
+    size_t n = *cap ? *cap * 2 : 8;
+    while (n <= count)
+        n *= 2;
+    if (n > SIZE_MAX / elem) rt_oom();
+    *ptr = xrealloc(*ptr, n * elem);
+    *cap = n;
+}
+
+static void buf_reserve(rt_buf *b, size_t n) {
+    if (b->len + n + 1 <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + n + 1)
+        cap *= 2;
+    b->data = xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+void rt_buf_put(rt_buf *b, const void *data, size_t n) {
+    buf_reserve(b, n);
+    if (n) memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
+void rt_buf_puts(rt_buf *b, const char *s) {
+    rt_buf_put(b, s, strlen(s));
+}
+
+void rt_buf_printf(rt_buf *b, const char *fmt, ...) {
+    va_list ap, copy;
+    va_start(ap, fmt);
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n > 0) {
+        buf_reserve(b, (size_t)n);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        b->len += (size_t)n;
+    }
+    va_end(ap);
+}
+
+char *rt_buf_take(rt_buf *b) {
+    char *s = b->data ? b->data : xstrdup("");
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+void rt_buf_free(rt_buf *b) {
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+/* ---- Files and folders -------------------------------------------------------------- */
 
 int rt_afile_open(rt_afile *a, const char *path) {
     size_t n = strlen(path) + 32;
@@ -173,6 +271,45 @@ void rt_rmtree(const char *path) {
         unlink(path);
 }
 
+/* ---- Scratch folders ---------------------------------------------------------------- */
+
+/* The scratch folders still held, removed at exit. */
+static char **scratch_held;
+static size_t scratch_n, scratch_cap;
+
+static void scratch_atexit(void) {
+    for (size_t i = 0; i < scratch_n; i++)
+        rt_rmtree(scratch_held[i]);
+    scratch_n = 0;
+}
+
+char *rt_scratch_new(const char *prefix, rt_error *e) {
+    const char *base = getenv("TMPDIR");
+    char *path = rt_strfmt("%s/%s-XXXXXX", base && *base ? base : "/tmp", prefix);
+    if (!mkdtemp(path)) {
+        rt_fail(e, RT_ERR_IO, "cannot create a scratch folder %s: %s", path, strerror(errno));
+        free(path);
+        return NULL;
+    }
+    if (!scratch_cap) atexit(scratch_atexit);
+    rt_grow((void **)&scratch_held, scratch_n, &scratch_cap, sizeof *scratch_held);
+    scratch_held[scratch_n++] = path;
+    return path;
+}
+
+void rt_scratch_free(char *path, bool keep) {
+    if (!path) return;
+    for (size_t i = 0; i < scratch_n; i++)
+        if (scratch_held[i] == path) {
+            scratch_held[i] = scratch_held[--scratch_n];
+            break;
+        }
+    if (!keep) rt_rmtree(path);
+    free(path);
+}
+
+/* ---- Clock and hashing --------------------------------------------------------------- */
+
 double rt_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -187,6 +324,86 @@ uint64_t rt_fnv1a(uint64_t h, const void *data, size_t n) {
     }
     return h;
 }
+
+uint64_t rt_fnv1a_u64(uint64_t h, uint64_t v) {
+    return (h ^ v) * 0x100000001b3ULL;
+}
+
+/* ---- The seeded generator ---------------------------------------------------------- */
+
+uint64_t rt_splitmix64(uint64_t *state) {
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in 0 .. bound-1: draws below 2^64 mod bound are rejected. */
+static uint64_t splitmix_below(uint64_t *state, uint64_t bound) {
+    uint64_t threshold = (0 - bound) % bound;
+    for (;;) {
+        uint64_t r = rt_splitmix64(state);
+        if (r >= threshold) return r % bound;
+    }
+}
+
+void rt_permute(int *perm, int n, uint64_t seed) {
+    uint64_t state = seed;
+    for (int i = 0; i < n; i++)
+        perm[i] = i;
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)splitmix_below(&state, (uint64_t)i + 1);
+        int t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+}
+
+void rt_rng_seed(rt_rng *r, uint64_t seed, uint64_t purpose, uint64_t a, uint64_t b) {
+    uint64_t x = seed;
+    x = rt_splitmix64(&x) ^ purpose;
+    x = rt_splitmix64(&x) ^ a;
+    x = rt_splitmix64(&x) ^ b;
+    for (int i = 0; i < 4; i++)
+        r->s[i] = rt_splitmix64(&x);
+}
+
+static uint64_t rotl(uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
+
+uint64_t rt_rng_next(rt_rng *r) {
+    uint64_t *s = r->s;
+    uint64_t out = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return out;
+}
+
+uint32_t rt_rng_below(rt_rng *r, uint32_t n) {
+    uint64_t m = (uint64_t)(uint32_t)(rt_rng_next(r) >> 32) * n;
+    uint32_t lo = (uint32_t)m;
+    if (lo < n) {
+        uint32_t t = (uint32_t)(-n) % n;
+        while (lo < t) {
+            m = (uint64_t)(uint32_t)(rt_rng_next(r) >> 32) * n;
+            lo = (uint32_t)m;
+        }
+    }
+    return (uint32_t)(m >> 32);
+}
+
+float rt_rng_sym(rt_rng *r) {
+    float u = (float)(rt_rng_next(r) >> 40) * (1.0f / 16777216.0f);
+    return 2.0f * u - 1.0f;
+}
+
+/* ---- LUT cost ------------------------------------------------------------------------ */
 
 long rt_lut_cost(int addr_bits, int k) {
     if (addr_bits <= k) return 1;

@@ -7,8 +7,9 @@
  *   rt_tables --> table files | Verilog RTL | C simulator ; verify compares against rt_codes
  *   every pass fills its part of rt_report, written as OUT/report.json
  *
- * Sections: memory helpers, files and folders, clock and hashing, LUT cost, datasets,
- * tables, reference codes, report.
+ * Sections: status and errors, memory helpers, growable buffers, files and folders,
+ * scratch folders, clock and hashing, the seeded generator, LUT cost, datasets, tables,
+ * reference codes, report.
  * Each runtime sub-folder has its own header for its functions; this file holds only the
  * types that cross sub-folder boundaries and the small helpers everybody needs.
  */
@@ -20,6 +21,48 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+/* ---- Status and errors -----------------------------------------------------------
+ * The one error protocol of the runtime: a function that can fail returns an rt_status
+ * and, when it is not RT_OK, has filled the caller's rt_error with one message. Library
+ * code never prints errors and never exits (except xmalloc's out-of-memory exit); the
+ * driver prints the message and chooses the process exit code from the status
+ * (driver/main.c holds the one table of exit codes). */
+typedef enum rt_status {
+    RT_OK = 0,       /* done */
+    RT_ERR_MODEL,    /* the model (IR) is wrong or does not fit what is asked of it */
+    RT_ERR_DATA,     /* a data file is malformed or does not fit the model */
+    RT_ERR_USAGE,    /* a command line is wrong */
+    RT_ERR_IO,       /* a file or folder could not be read or written */
+    RT_ERR_TOOL,     /* an external tool (cc, Verilator, Yosys) failed to run */
+    RT_ERR_MISMATCH, /* verification found representations that disagree */
+    RT_INTERRUPTED,  /* stopped by SIGINT; what was saved can be resumed */
+} rt_status;
+
+/* One error: its status, the model property it concerns (a schema path such as
+ * "hardware.clock", empty when none; the driver turns it into file:line:col through the
+ * IR's source locations), and the message ("file:line: what was expected", no trailing
+ * newline, no "nltc: error:" prefix). */
+typedef struct rt_error {
+    rt_status status;
+    char prop[96];
+    char msg[1024];
+} rt_error;
+
+/* Fills e (if not NULL) from a printf format and returns st. */
+rt_status rt_fail(rt_error *e, rt_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* The same for the model property prop ("hardware.clock"). */
+rt_status rt_fail_prop(rt_error *e, rt_status st, const char *prop, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+/* A short name of a status ("model", "io", ...), for logs and tests. */
+const char *rt_status_name(rt_status st);
 
 /* ---- Memory --------------------------------------------------------------------- */
 
@@ -35,6 +78,30 @@ char *rt_strfmt(const char *fmt, ...)
 #endif
     ;
 char *rt_vstrfmt(const char *fmt, va_list ap);
+/* The out-of-memory exit behind xmalloc & co. (prints "nltc: out of memory", exits 2). */
+_Noreturn void rt_oom(void);
+
+/* ---- Growable buffers -------------------------------------------------------------
+ * A byte buffer that is also a string builder: data is NUL-terminated after len bytes
+ * whenever it is not NULL. Zero-initialize ({0}) to start; free with rt_buf_free. */
+typedef struct rt_buf {
+    char *data;
+    size_t len, cap;
+} rt_buf;
+void rt_buf_put(rt_buf *b, const void *data, size_t n);
+void rt_buf_puts(rt_buf *b, const char *s);
+void rt_buf_printf(rt_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Takes the string out of b (malloc'd, "" when empty) and leaves b empty. */
+char *rt_buf_take(rt_buf *b);
+void rt_buf_free(rt_buf *b);
+/* Makes room for one more element in a growable array (*ptr, *count used, *cap held) of
+ * elements of size elem: doubles cap as needed (at least 8). Use as
+ *   rt_grow((void **)&v, n, &cap, sizeof *v); v[n++] = x; */
+void rt_grow(void **ptr, size_t count, size_t *cap, size_t elem);
 
 /* ---- Files and folders ----------------------------------------------------------
  * Every artifact is written atomically: to a temporary name beside it, then renamed. These
@@ -75,6 +142,15 @@ int rt_mkdirs(const char *path, int *failed_len);
 /* Removes a file or a folder tree (symbolic links are removed, not followed); quiet. */
 void rt_rmtree(const char *path);
 
+/* ---- Scratch folders --------------------------------------------------------------
+ * A fresh private folder under $TMPDIR (else /tmp) named "<prefix>-XXXXXX" for tool runs
+ * (compilers, Verilator, Yosys). Returns the malloc'd path, or NULL with e filled. Every
+ * scratch folder still held is removed at exit (atexit); rt_scratch_free removes one
+ * now. */
+char *rt_scratch_new(const char *prefix, rt_error *e);
+/* Removes the folder (unless keep) and frees path. */
+void rt_scratch_free(char *path, bool keep);
+
 /* ---- Clock and hashing ---------------------------------------------------------- */
 
 /* Monotonic seconds (for durations only). */
@@ -82,6 +158,29 @@ double rt_now(void);
 /* 64-bit FNV-1a over n bytes, continuing from h (start with RT_FNV_INIT). */
 #define RT_FNV_INIT 0xcbf29ce484222325ULL
 uint64_t rt_fnv1a(uint64_t h, const void *data, size_t n);
+/* FNV-1a of one 64-bit value, continuing from h (fingerprints of shapes). */
+uint64_t rt_fnv1a_u64(uint64_t h, uint64_t v);
+
+/* ---- The seeded generator -----------------------------------------------------------
+ * Every random choice of nltc comes from here, never rand(): splitmix64 (Steele et al.
+ * 2014; advances *state by 0x9e3779b97f4a7c15) for seeded splits, and xoshiro256** seeded
+ * through splitmix64 for training streams. Both are fully specified so runs reproduce. */
+uint64_t rt_splitmix64(uint64_t *state);
+/* perm = 0..n-1 shuffled by Fisher-Yates from the top (i = n-1 .. 1 swaps i with j uniform
+ * in 0..i, drawn from rt_splitmix64 starting at state seed, rejecting draws below
+ * 2^64 mod (i+1)). */
+void rt_permute(int *perm, int n, uint64_t seed);
+
+typedef struct rt_rng {
+    uint64_t s[4]; /* xoshiro256** state */
+} rt_rng;
+/* Seeds from (seed, purpose, a, b): independent streams per use. */
+void rt_rng_seed(rt_rng *r, uint64_t seed, uint64_t purpose, uint64_t a, uint64_t b);
+uint64_t rt_rng_next(rt_rng *r);
+/* Uniform in [0, n) (Lemire's multiply-shift with rejection). */
+uint32_t rt_rng_below(rt_rng *r, uint32_t n);
+/* Uniform float in [-1, 1) from 24 random bits. */
+float rt_rng_sym(rt_rng *r);
 
 /* ---- LUT cost ------------------------------------------------------------------- */
 

@@ -244,7 +244,7 @@ static int make_splits(data_ctx *c) {
     unsigned char *which = xcalloc((size_t)n, 1);
     if (nt + nv > 0) {
         int *perm = xmalloc((size_t)n * sizeof *perm);
-        data_permute(perm, n, ds->split_seed);
+        rt_permute(perm, n, ds->split_seed);
         for (long i = 0; i < nt + nv; i++)
             which[perm[i]] = i < nt ? SPLIT_TEST : SPLIT_VALID;
         free(perm);

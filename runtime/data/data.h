@@ -57,14 +57,7 @@ void data_info_free(data_info *info);
  * the full text needs. */
 int data_describe(const ir_dataset *ds, const rt_dataset *d, char *buf, size_t size);
 
-/* The split PRNG (splitmix64, Steele et al. 2014): advances *state by 0x9e3779b97f4a7c15
- * and returns the mixed value. Seed 0 gives 0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4, ... */
-uint64_t data_splitmix64(uint64_t *state);
-
-/* Fills perm[0..n) with a permutation of 0..n-1: the identity shuffled by Fisher-Yates
- * from the top (i = n-1 .. 1 swaps i with j uniform in 0..i, drawn from splitmix64
- * seeded with seed, rejection sampling so there is no modulo bias). */
-void data_permute(int *perm, int n, uint64_t seed);
+/* Seeded splits shuffle with rt_permute (runtime/rt.h). */
 
 /* ---- Internal to runtime/data ------------------------------------------------------ */
 

@@ -26,20 +26,25 @@ static float init_max(bool last) {
     return last ? 1.33f : 1.61f;
 }
 
+/* FNV-1a over n ints, each as its 4 little-endian bytes. */
+static uint64_t mix_ints(uint64_t h, const int *v, int n) {
+    for (int k = 0; k < n; k++) {
+        uint8_t b[4];
+        for (int i = 0; i < 4; i++)
+            b[i] = (uint8_t)((unsigned)v[k] >> (8 * i));
+        h = rt_fnv1a(h, b, sizeof b);
+    }
+    return h;
+}
+
 uint64_t tr_ir_fingerprint(const ir_program *ir) {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = RT_FNV_INIT;
     int v[16];
-#define MIX(n)                                                                                     \
-    for (int k_ = 0; k_ < (n); k_++)                                                               \
-        for (int b_ = 0; b_ < 4; b_++) {                                                           \
-            h ^= (uint64_t)(((unsigned)v[k_] >> (8 * b_)) & 0xffu);                                \
-            h *= 1099511628211ULL;                                                                 \
-        }
     v[0] = ir->dataset.inputs;
     v[1] = ir->dataset.classes;
     v[2] = ir->input_bits;
     v[3] = ir->n_layers;
-    MIX(4);
+    h = mix_ints(h, v, 4);
     for (int l = 0; l < ir->n_layers; l++) {
         const ir_layer *L = &ir->layers[l];
         v[0] = L->in_width;
@@ -52,9 +57,8 @@ uint64_t tr_ir_fingerprint(const ir_program *ir) {
         v[7] = L->bits_out;
         v[8] = (int)L->quant;
         v[9] = L->connect == IR_CONNECT_CONTIGUOUS;
-        MIX(10);
+        h = mix_ints(h, v, 10);
     }
-#undef MIX
     return h;
 }
 
@@ -78,13 +82,13 @@ static void build_readers(tr_layer *L) {
 static void random_mask(tr_layer *L, uint64_t seed, int layer) {
     int F = L->sh.F;
     int *perm = xmalloc((size_t)L->in * sizeof(int));
-    tr_rng r;
-    tr_rng_seed(&r, seed, 0x6d61736bULL /* "mask" */, (uint64_t)layer, 0);
+    rt_rng r;
+    rt_rng_seed(&r, seed, 0x6d61736bULL /* "mask" */, (uint64_t)layer, 0);
     for (int o = 0; o < L->out; o++) {
         for (int i = 0; i < L->in; i++)
             perm[i] = i;
         for (int k = 0; k < F; k++) { /* partial Fisher-Yates */
-            int j = k + (int)tr_rng_below(&r, (uint32_t)(L->in - k));
+            int j = k + (int)rt_rng_below(&r, (uint32_t)(L->in - k));
             int t = perm[k];
             perm[k] = perm[j];
             perm[j] = t;
@@ -299,15 +303,15 @@ void tr_model_free(tr_model *m) {
 }
 
 /* fills n floats with uniform(-1,1)/sqrt(fan) */
-static void fill_uniform(float *p, size_t n, int fan, tr_rng *r) {
+static void fill_uniform(float *p, size_t n, int fan, rt_rng *r) {
     float k = 1.0f / sqrtf((float)(fan > 0 ? fan : 1));
     for (size_t i = 0; i < n; i++)
-        p[i] = tr_rng_sym(r) * k;
+        p[i] = rt_rng_sym(r) * k;
 }
 
 void tr_model_init_params(tr_model *m, uint64_t seed, int stage) {
-    tr_rng r;
-    tr_rng_seed(&r, seed, 0x696e6974ULL /* "init" */, (uint64_t)stage, 0);
+    rt_rng r;
+    rt_rng_seed(&r, seed, 0x696e6974ULL /* "init" */, (uint64_t)stage, 0);
     float *P = m->param;
     memset(P, 0, m->n_param * sizeof(float));
     for (int l = 0; l < m->n_layers; l++) {
@@ -681,13 +685,13 @@ void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0,
     }
 }
 
-void tr_model_shift_rows(tr_model *m, const rt_dataset *d, int R, int P, tr_rng *rng) {
+void tr_model_shift_rows(tr_model *m, const rt_dataset *d, int R, int P, rt_rng *rng) {
     int H = d->img_h, W = d->img_w;
     size_t ld = (size_t)m->ld;
     float *img = xmalloc((size_t)H * (size_t)W * sizeof *img);
     for (int r = 0; r < R; r++) {
-        int dy = (int)tr_rng_below(rng, 2u * (unsigned)P + 1) - P;
-        int dx = (int)tr_rng_below(rng, 2u * (unsigned)P + 1) - P;
+        int dy = (int)rt_rng_below(rng, 2u * (unsigned)P + 1) - P;
+        int dx = (int)rt_rng_below(rng, 2u * (unsigned)P + 1) - P;
         float *col = m->x_in + r;
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++) {

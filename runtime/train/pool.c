@@ -1,4 +1,4 @@
-/* pool.c - the fixed worker-thread pool and the seeded random generator of training.
+/* pool.c - the fixed worker-thread pool of training.
  *
  * The pool runs one function on every thread and waits for all of them; the caller's
  * thread is worker 0. Work is split by tr_share into fixed contiguous shares, so which
@@ -12,9 +12,10 @@
  * cycles; on MNIST a few percent of the state was subnormal by epoch 50 and training ran at
  * half speed. The mode is deterministic, and tables and evaluation run in the same mode.
  *
- * The generator is xoshiro256** seeded through splitmix64 from (seed, purpose, a, b), so
- * every use (initial weights, masks, each epoch's shuffle) has its own reproducible stream
- * and a resumed run draws exactly what an uninterrupted one would.
+ * The generator of training is rt_rng (runtime/rt.h): xoshiro256** seeded through
+ * splitmix64 from (seed, purpose, a, b), so every use (initial weights, masks, each epoch's
+ * shuffle) has its own reproducible stream and a resumed run draws exactly what an
+ * uninterrupted one would.
  */
 #include "train.h"
 
@@ -189,59 +190,4 @@ static void pool_run_flushed(tr_pool *p, tr_pool_fn fn, void *ctx) {
 void tr_share(int n, int tid, int nt, int *lo, int *hi) {
     *lo = (int)((long long)n * tid / nt);
     *hi = (int)((long long)n * (tid + 1) / nt);
-}
-
-/* ---- Generator ------------------------------------------------------------------ */
-
-static uint64_t splitmix64(uint64_t *x) {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-void tr_rng_seed(tr_rng *r, uint64_t seed, uint64_t purpose, uint64_t a, uint64_t b) {
-    uint64_t x = seed;
-    x = splitmix64(&x) ^ purpose;
-    x = splitmix64(&x) ^ a;
-    x = splitmix64(&x) ^ b;
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&x);
-}
-
-static uint64_t rotl(uint64_t x, int k) {
-    return (x << k) | (x >> (64 - k));
-}
-
-uint64_t tr_rng_next(tr_rng *r) {
-    uint64_t *s = r->s;
-    uint64_t out = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return out;
-}
-
-uint32_t tr_rng_below(tr_rng *r, uint32_t n) {
-    /* Lemire's multiply-shift with rejection: unbiased */
-    uint64_t m = (uint64_t)(uint32_t)(tr_rng_next(r) >> 32) * n;
-    uint32_t lo = (uint32_t)m;
-    if (lo < n) {
-        uint32_t t = (uint32_t)(-n) % n;
-        while (lo < t) {
-            m = (uint64_t)(uint32_t)(tr_rng_next(r) >> 32) * n;
-            lo = (uint32_t)m;
-        }
-    }
-    return (uint32_t)(m >> 32);
-}
-
-float tr_rng_sym(tr_rng *r) {
-    /* 24 random bits -> [0,1) exactly representable, then [-1,1) */
-    float u = (float)(tr_rng_next(r) >> 40) * (1.0f / 16777216.0f);
-    return 2.0f * u - 1.0f;
 }

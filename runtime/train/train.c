@@ -129,10 +129,10 @@ static uint64_t run_fingerprint(const ir_program *ir, const rt_dataset *d) {
     uint64_t v[5] = {ir->train.seed, (uint64_t)ir->train.n_stages, (uint64_t)d->train.n,
                      (uint64_t)d->valid.n, (uint64_t)d->test.n};
     for (int i = 0; i < 5; i++)
-        h = (h ^ v[i]) * 1099511628211ULL;
+        h = rt_fnv1a_u64(h, v[i]);
     for (int s = 0; s < ir->train.n_stages; s++)
-        h = (h ^ ((uint64_t)ir->train.stages[s].kind << 32 ^ (uint64_t)ir->train.stages[s].batch)) *
-            1099511628211ULL;
+        h = rt_fnv1a_u64(h, (uint64_t)ir->train.stages[s].kind << 32 ^
+                                (uint64_t)ir->train.stages[s].batch);
     return h;
 }
 
@@ -352,13 +352,13 @@ static int run_stage(session *S) {
     float *live = run->avg ? xmalloc(m->n_param * sizeof(float)) : NULL;
     while (run->epoch < st->epochs) {
         int e = run->epoch;
-        tr_rng rng;
-        tr_rng_seed(&rng, ir->train.seed, 0x73687566ULL /* "shuf" */, (uint64_t)run->stage,
+        rt_rng rng;
+        rt_rng_seed(&rng, ir->train.seed, 0x73687566ULL /* "shuf" */, (uint64_t)run->stage,
                     (uint64_t)e);
         for (int i = 0; i < n; i++)
             perm[i] = i;
         for (int i = n - 1; i > 0; i--) {
-            int j = (int)tr_rng_below(&rng, (uint32_t)i + 1);
+            int j = (int)rt_rng_below(&rng, (uint32_t)i + 1);
             int t = perm[i];
             perm[i] = perm[j];
             perm[j] = t;
@@ -380,8 +380,8 @@ static int run_stage(session *S) {
             int R = n - b * B < B ? n - b * B : B;
             tr_model_load_rows(m, tr, perm, b * B, R);
             if (ir->train.shift > 0) { /* seeded per batch, so a resumed epoch is the same */
-                tr_rng srng;
-                tr_rng_seed(&srng, ir->train.seed, 0x73686674ULL /* "shft" */,
+                rt_rng srng;
+                rt_rng_seed(&srng, ir->train.seed, 0x73686674ULL /* "shft" */,
                             (uint64_t)run->stage << 32 | (uint64_t)e, (uint64_t)b);
                 tr_model_shift_rows(m, S->d, R, ir->train.shift, &srng);
             }

@@ -300,18 +300,6 @@ int tr_argmax_u16(const uint16_t *v, int n);
 
 /* ==== 4. Internals shared by the files of runtime/train ========================== */
 
-/* Seeded generator (xoshiro256**, seeded by splitmix64). */
-typedef struct tr_rng {
-    uint64_t s[4]; /* state */
-} tr_rng;
-/* Seeds from (seed, purpose, a, b): independent streams per use. */
-void tr_rng_seed(tr_rng *r, uint64_t seed, uint64_t purpose, uint64_t a, uint64_t b);
-uint64_t tr_rng_next(tr_rng *r);
-/* Uniform in [0, n). */
-uint32_t tr_rng_below(tr_rng *r, uint32_t n);
-/* Uniform float in [-1, 1). */
-float tr_rng_sym(tr_rng *r);
-
 /* A fixed pool of threads: tr_pool_run calls fn(ctx, tid, n) on every thread (the caller
  * is tid 0) and returns when all have finished. */
 typedef struct tr_pool tr_pool;
@@ -412,7 +400,7 @@ size_t tr_beta_off(const tr_layer *L, int o);
 void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R);
 /* augment = shift: moves the image of each batch row [0,R) by (dy, dx), each uniform in
  * -P..P drawn from rng in row order (dy first); pixels shifted in are d->blank. */
-void tr_model_shift_rows(tr_model *m, const rt_dataset *d, int R, int P, tr_rng *rng);
+void tr_model_shift_rows(tr_model *m, const rt_dataset *d, int R, int P, rt_rng *rng);
 /* Training forward of rows [0,R) of m->x_in; returns the mean loss; counts correct. */
 double tr_model_forward_train(tr_model *m, int R, int *correct);
 /* Backward after tr_model_forward_train; wd/wd1 > 0 add the regulariser (dense layers). */

@@ -468,16 +468,16 @@ END_TEST
 
 START_TEST(split_prng_golden) {
     uint64_t s = 0;
-    ck_assert_uint_eq(data_splitmix64(&s), 0xe220a8397b1dcdafull);
-    ck_assert_uint_eq(data_splitmix64(&s), 0x6e789e6aa1b965f4ull);
-    ck_assert_uint_eq(data_splitmix64(&s), 0x06c45d188009454full);
+    ck_assert_uint_eq(rt_splitmix64(&s), 0xe220a8397b1dcdafull);
+    ck_assert_uint_eq(rt_splitmix64(&s), 0x6e789e6aa1b965f4ull);
+    ck_assert_uint_eq(rt_splitmix64(&s), 0x06c45d188009454full);
     int p[10];
     const int want42[10] = {0, 9, 5, 8, 6, 4, 7, 2, 1, 3};
     const int want43[10] = {4, 2, 5, 6, 1, 3, 9, 8, 7, 0};
-    data_permute(p, 10, 42);
+    rt_permute(p, 10, 42);
     for (int i = 0; i < 10; i++)
         ck_assert_int_eq(p[i], want42[i]);
-    data_permute(p, 10, 43);
+    rt_permute(p, 10, 43);
     for (int i = 0; i < 10; i++)
         ck_assert_int_eq(p[i], want43[i]);
 }
@@ -521,7 +521,7 @@ START_TEST(split_partition_and_determinism) {
     ck_assert(memcmp(a.test.x, c.test.x, 20 * sizeof(float)) != 0);
     /* The carved test rows are the first 20 of the seed's permutation. */
     int perm[100];
-    data_permute(perm, 100, 7);
+    rt_permute(perm, 100, 7);
     int test_rows[100] = {0};
     for (int i = 0; i < 20; i++)
         test_rows[perm[i]] = 1;
@@ -1032,11 +1032,11 @@ static void load_any(const ir_dataset *ds) {
  * readers care about. */
 static void mutate(unsigned char *buf, size_t *len, size_t cap, uint64_t *st) {
     static const char alphabet[] = ",;\"\r\n\t 0123456789.eE+-abz\xEF\xBB\xBF\xff";
-    int edits = 1 + (int)(data_splitmix64(st) % 4);
+    int edits = 1 + (int)(rt_splitmix64(st) % 4);
     for (int e = 0; e<edits && * len> 0; e++) {
-        size_t at = data_splitmix64(st) % *len;
-        unsigned char c = (unsigned char)alphabet[data_splitmix64(st) % (sizeof alphabet - 1)];
-        switch (data_splitmix64(st) % 4) {
+        size_t at = rt_splitmix64(st) % *len;
+        unsigned char c = (unsigned char)alphabet[rt_splitmix64(st) % (sizeof alphabet - 1)];
+        switch (rt_splitmix64(st) % 4) {
         case 0:
             buf[at] = c;
             break;
@@ -1051,7 +1051,7 @@ static void mutate(unsigned char *buf, size_t *len, size_t cap, uint64_t *st) {
             *len = at;
             break;
         default:
-            buf[at] = (unsigned char)data_splitmix64(st);
+            buf[at] = (unsigned char)rt_splitmix64(st);
             break;
         }
     }

@@ -394,13 +394,13 @@ START_TEST(test_shift_rows) {
     ir_program *ir = small_program(1, 0, 1);
     tr_model *m = tr_model_new(ir, false, NULL, 1, 16, 1);
     tr_model_load_rows(m, &d.train, NULL, 0, 16);
-    tr_rng rng, again;
-    tr_rng_seed(&rng, 5, 1, 2, 3);
+    rt_rng rng, again;
+    rt_rng_seed(&rng, 5, 1, 2, 3);
     again = rng;
     tr_model_shift_rows(m, &d, 16, 2, &rng);
     int moved = 0;
     for (int r = 0; r < 16; r++) {
-        int dy = (int)tr_rng_below(&again, 5) - 2, dx = (int)tr_rng_below(&again, 5) - 2;
+        int dy = (int)rt_rng_below(&again, 5) - 2, dx = (int)rt_rng_below(&again, 5) - 2;
         moved += dy != 0 || dx != 0;
         for (int y = 0; y < 3; y++)
             for (int x = 0; x < 4; x++) {

@@ -192,6 +192,17 @@ typedef struct ir_hardware {
     ir_reset reset_style;
 } ir_hardware;
 
+/* ---- Source locations -------------------------------------------------------------
+ * The front end records where each property of the model was written, keyed by its
+ * schema path ("hardware.clock", "lut leaf.fanin", "tree t1.neurons", "train.batch"), so
+ * a check that runs after lowering (a back end's check at --check time) can name
+ * file:line:col through ir_locate. */
+typedef struct ir_srcloc {
+    const char *prop; /* schema path */
+    const char *file; /* the file the property was written in */
+    int line, col;    /* 1-based */
+} ir_srcloc;
+
 /* ---- The program ------------------------------------------------------------------ */
 
 typedef struct ir_program {
@@ -207,6 +218,14 @@ typedef struct ir_program {
     int n_trees;
     ir_train train;
     ir_hardware hw;
+    int n_locs;
+    const ir_srcloc *locs;      /* [n_locs] where each property was written */
+    const ir_srcloc *model_loc; /* the model declaration itself */
 } ir_program;
+
+/* The location of property prop (its schema path), or the model's own location when the
+ * property was not written (its default applies); NULL only for an IR built without
+ * locations (tests). Defined in compiler/ir/ir.c (library nltc_ir). */
+const ir_srcloc *ir_locate(const ir_program *p, const char *prop);
 
 #endif /* NLTC_IR_H */
