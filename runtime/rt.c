@@ -457,11 +457,19 @@ void rt_codes_free(rt_codes *c) {
     memset(c, 0, sizeof *c);
 }
 
+const char *rt_repr_name(rt_repr r) {
+#define RT_REPR_KEY(id, key) key,
+    static const char *const keys[] = {RT_REPRS(RT_REPR_KEY)};
+#undef RT_REPR_KEY
+    return (unsigned)r < RT_N_REPR ? keys[r] : "unknown";
+}
+
 void rt_report_init(rt_report *r) {
     memset(r, 0, sizeof *r);
     r->n_train = r->n_valid = r->n_test = -1;
-    r->accuracy.flt = r->accuracy.quantized = r->accuracy.table = NAN;
-    r->accuracy.csim = r->accuracy.rtl = NAN;
+    r->accuracy.flt = r->accuracy.quantized = NAN;
+    for (int i = 0; i < RT_N_REPR; i++)
+        r->accuracy.repr[i] = NAN;
     r->validation_accuracy = NAN;
     r->best_epoch = -1;
     r->llut_count = -1;

@@ -258,6 +258,23 @@ typedef struct rt_codes {
 
 void rt_codes_free(rt_codes *c);
 
+/* ---- Representations ----------------------------------------------------------------
+ * The representations of a trained model that verification compares with the reference
+ * codes, in the order they are checked, with the key report.json uses for each. A new
+ * representation (a back end with its own verification) adds its row here. */
+#define RT_REPRS(X)                                                                                \
+    X(RT_REPR_TABLES, "table")                                                                     \
+    X(RT_REPR_CSIM, "csim")                                                                        \
+    X(RT_REPR_RTL, "rtl")
+typedef enum rt_repr {
+#define RT_REPR_ENUM(id, key) id,
+    RT_REPRS(RT_REPR_ENUM)
+#undef RT_REPR_ENUM
+        RT_N_REPR
+} rt_repr;
+/* The report.json key of a representation ("table", "csim", "rtl"). */
+const char *rt_repr_name(rt_repr r);
+
 /* ---- Report ------------------------------------------------------------------------
  * Everything OUT/report.json says. Doubles that were not measured are NAN and are
  * written as null; counts not known are -1. */
@@ -267,7 +284,8 @@ typedef struct rt_report {
     uint64_t seed;
     int n_train, n_valid, n_test;
     struct {
-        double flt, quantized, table, csim, rtl; /* test split, fractions 0..1 */
+        double flt, quantized;  /* test split, fractions 0..1 */
+        double repr[RT_N_REPR]; /* the same for each representation (rt_repr) */
     } accuracy;
     double validation_accuracy; /* of the selected checkpoint */
     int best_epoch;             /* selected epoch of the last stage (1-based) */

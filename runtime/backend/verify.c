@@ -491,9 +491,9 @@ int be_flow(const ir_program *ir, const rt_tables *t, const rt_codes *c, const c
     }
     r->time_s.verify = rt_now() - t0;
     if (!o->quiet) be_verify_print(stderr, &vr);
-    r->accuracy.table = vr.table.accuracy;
-    r->accuracy.csim = vr.csim.ran ? vr.csim.accuracy : NAN;
-    r->accuracy.rtl = vr.n_rtl > 0 && vr.rtl[0].ran ? vr.rtl[0].accuracy : NAN;
+    r->accuracy.repr[RT_REPR_TABLES] = vr.table.accuracy;
+    r->accuracy.repr[RT_REPR_CSIM] = vr.csim.ran ? vr.csim.accuracy : NAN;
+    r->accuracy.repr[RT_REPR_RTL] = vr.n_rtl > 0 && vr.rtl[0].ran ? vr.rtl[0].accuracy : NAN;
     r->verify.samples = vr.samples;
     r->verify.mismatches = vr.mismatches;
     r->verify.n_pipelines = 0;

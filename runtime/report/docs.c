@@ -222,8 +222,8 @@ static void build_accuracy(doc *d, const rt_report *r, fmt_pool *p) {
     doc_block *t = doc_table(d, "representation\t>test accuracy\t>vs. quantized");
     static const char *const names[] = {"float model", "quantized model", "table lookup",
                                         "C simulator", "RTL (Verilator)"};
-    double acc[] = {r->accuracy.flt, r->accuracy.quantized, r->accuracy.table, r->accuracy.csim,
-                    r->accuracy.rtl};
+    double acc[] = {r->accuracy.flt, r->accuracy.quantized, r->accuracy.repr[RT_REPR_TABLES],
+                    r->accuracy.repr[RT_REPR_CSIM], r->accuracy.repr[RT_REPR_RTL]};
     for (int i = 0; i < 5; i++) {
         const char *delta = "";
         if (i != 1 && isfinite(acc[i]) && isfinite(r->accuracy.quantized))

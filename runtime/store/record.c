@@ -383,9 +383,9 @@ static void rec_put_message(FILE *f, const void *ctx) {
             model_file, r->dataset ? r->dataset : "?", (unsigned long long)a->seed);
     rec_pct(f, "float", r->accuracy.flt, true);
     rec_pct(f, "quantized", r->accuracy.quantized, false);
-    rec_pct(f, "table", r->accuracy.table, false);
-    rec_pct(f, "csim", r->accuracy.csim, false);
-    rec_pct(f, "rtl", r->accuracy.rtl, false);
+    rec_pct(f, "table", r->accuracy.repr[RT_REPR_TABLES], false);
+    rec_pct(f, "csim", r->accuracy.repr[RT_REPR_CSIM], false);
+    rec_pct(f, "rtl", r->accuracy.repr[RT_REPR_RTL], false);
     fprintf(f, "\nLUTs:     %ld (Yosys), %ld (estimate); %ld L-LUTs\ncommand:  %s\nnltc:     %s\n",
             r->hardware.luts_yosys, r->hardware.luts_estimate, r->llut_count, command,
             a->version ? a->version : "unknown");

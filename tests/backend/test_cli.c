@@ -89,9 +89,9 @@ START_TEST(test_flow_fills_report) {
     ck_assert_int_eq(r.verify.samples, 64);
     ck_assert_int_eq(r.verify.mismatches, 0);
     ck_assert_int_eq(r.verify.n_pipelines, 0); /* the RTL step was not asked for */
-    ck_assert(isnan(r.accuracy.rtl));
-    ck_assert(!isnan(r.accuracy.table));
-    ck_assert(r.accuracy.csim == r.accuracy.table);
+    ck_assert(isnan(r.accuracy.repr[RT_REPR_RTL]));
+    ck_assert(!isnan(r.accuracy.repr[RT_REPR_TABLES]));
+    ck_assert(r.accuracy.repr[RT_REPR_CSIM] == r.accuracy.repr[RT_REPR_TABLES]);
     ck_assert_int_eq(r.hardware.pipeline_stages, 2);
     ck_assert_int_eq(r.hardware.latency_cycles, 2);
     ck_assert_int_eq(r.hardware.luts_estimate, 8 * 2 + 4 * 1 + 3 * 3);

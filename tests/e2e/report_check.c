@@ -29,12 +29,13 @@ int main(int argc, char **argv) {
     double floor = atof(argv[2]);
     check(r->accuracy.quantized >= floor, "quantized test accuracy >= floor",
           r->accuracy.quantized);
-    check(r->accuracy.table == r->accuracy.quantized, "table accuracy == quantized",
-          r->accuracy.table);
-    check(r->accuracy.csim == r->accuracy.quantized, "C simulator accuracy == quantized",
-          r->accuracy.csim);
-    check(isnan(r->accuracy.rtl) || r->accuracy.rtl == r->accuracy.quantized,
-          "RTL accuracy == quantized (or not run)", r->accuracy.rtl);
+    check(r->accuracy.repr[RT_REPR_TABLES] == r->accuracy.quantized, "table accuracy == quantized",
+          r->accuracy.repr[RT_REPR_TABLES]);
+    check(r->accuracy.repr[RT_REPR_CSIM] == r->accuracy.quantized,
+          "C simulator accuracy == quantized", r->accuracy.repr[RT_REPR_CSIM]);
+    check(isnan(r->accuracy.repr[RT_REPR_RTL]) ||
+              r->accuracy.repr[RT_REPR_RTL] == r->accuracy.quantized,
+          "RTL accuracy == quantized (or not run)", r->accuracy.repr[RT_REPR_RTL]);
     check(r->verify.mismatches == 0, "verify mismatches == 0", (double)r->verify.mismatches);
     check(r->verify.samples == r->n_test, "every test sample verified", r->verify.samples);
     check(r->n_train > 0 && r->n_valid > 0 && r->n_test > 0, "three non-empty splits", r->n_valid);

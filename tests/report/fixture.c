@@ -68,9 +68,9 @@ void fixture_report(rt_report *r) {
     r->n_test = 1797;
     r->accuracy.flt = 0.9711;
     r->accuracy.quantized = 0.9642;
-    r->accuracy.table = 0.9642;
-    r->accuracy.csim = 0.9642;
-    r->accuracy.rtl = 0.9642;
+    r->accuracy.repr[RT_REPR_TABLES] = 0.9642;
+    r->accuracy.repr[RT_REPR_CSIM] = 0.9642;
+    r->accuracy.repr[RT_REPR_RTL] = 0.9642;
     r->validation_accuracy = 0.974;
     r->best_epoch = 27;
     r->llut_count = 230;

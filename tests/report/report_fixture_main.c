@@ -12,7 +12,7 @@ int main(int argc, char **argv) {
     }
     rt_report r;
     fixture_report(&r);
-    if (argc == 3) r.accuracy.quantized = r.accuracy.table = strtod(argv[2], NULL);
+    if (argc == 3) r.accuracy.quantized = r.accuracy.repr[RT_REPR_TABLES] = strtod(argv[2], NULL);
     if (fixture_mkdirs(argv[1]) || fixture_curve(argv[1])) {
         fprintf(stderr, "report-fixture: cannot write %s\n", argv[1]);
         return 2;

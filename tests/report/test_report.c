@@ -84,9 +84,9 @@ START_TEST(json_round_trip) {
     ck_assert_int_eq(b->n_test, 1797);
     ck_assert(b->accuracy.flt == r.accuracy.flt);
     ck_assert(b->accuracy.quantized == r.accuracy.quantized);
-    ck_assert(b->accuracy.table == r.accuracy.table);
-    ck_assert(b->accuracy.csim == r.accuracy.csim);
-    ck_assert(b->accuracy.rtl == r.accuracy.rtl);
+    ck_assert(b->accuracy.repr[RT_REPR_TABLES] == r.accuracy.repr[RT_REPR_TABLES]);
+    ck_assert(b->accuracy.repr[RT_REPR_CSIM] == r.accuracy.repr[RT_REPR_CSIM]);
+    ck_assert(b->accuracy.repr[RT_REPR_RTL] == r.accuracy.repr[RT_REPR_RTL]);
     ck_assert(b->validation_accuracy == r.validation_accuracy);
     ck_assert_int_eq(b->best_epoch, 27);
     ck_assert_int_eq(b->llut_count, 230);
@@ -136,7 +136,7 @@ START_TEST(json_not_measured_is_null) {
     ck_assert_ptr_null(strstr(text, "nan"));
     report_doc doc;
     ck_assert_int_eq(report_json_parse(text, strlen(text), "r.json", &doc, stderr), 0);
-    ck_assert(isnan(doc.r.accuracy.rtl) && isnan(doc.r.time_s.synth));
+    ck_assert(isnan(doc.r.accuracy.repr[RT_REPR_RTL]) && isnan(doc.r.time_s.synth));
     ck_assert_int_eq(doc.r.hardware.luts_yosys, -1);
     ck_assert_int_eq(doc.r.verify.mismatches, -1);
     ck_assert_int_eq(doc.r.n_test, -1);

@@ -67,9 +67,12 @@ static char *flow_write_ir(const ir_program *ir, const char *out_dir) {
 static void flow_print_accuracy(const rt_report *r) {
     printf("test accuracy: float %.2f%%, quantized %.2f%%", 100 * r->accuracy.flt,
            100 * r->accuracy.quantized);
-    if (!isnan(r->accuracy.table)) printf(", tables %.2f%%", 100 * r->accuracy.table);
-    if (!isnan(r->accuracy.csim)) printf(", C sim %.2f%%", 100 * r->accuracy.csim);
-    if (!isnan(r->accuracy.rtl)) printf(", RTL %.2f%%", 100 * r->accuracy.rtl);
+    if (!isnan(r->accuracy.repr[RT_REPR_TABLES]))
+        printf(", tables %.2f%%", 100 * r->accuracy.repr[RT_REPR_TABLES]);
+    if (!isnan(r->accuracy.repr[RT_REPR_CSIM]))
+        printf(", C sim %.2f%%", 100 * r->accuracy.repr[RT_REPR_CSIM]);
+    if (!isnan(r->accuracy.repr[RT_REPR_RTL]))
+        printf(", RTL %.2f%%", 100 * r->accuracy.repr[RT_REPR_RTL]);
     printf("  (validation %.2f%%, %d test samples)\n", 100 * r->validation_accuracy, r->n_test);
 }
 
