@@ -133,18 +133,19 @@ int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
     topts.resume = o->resume;
     topts.threads = o->threads;
     topts.quiet = o->quiet;
-    rc = train_run(ir, &data, &topts, &rep, &model);
-    if (rc == TR_INTERRUPTED) {
-        fprintf(stderr, "nltc: interrupted; the checkpoint is saved, continue with --resume\n");
+    rt_error terr = {0};
+    rt_status tst = train_run(ir, &data, &topts, &rep, &model, &terr);
+    if (tst != RT_OK) {
+        fprintf(stderr, "nltc: %s%s\n", tst == RT_INTERRUPTED ? "" : "error: ", terr.msg);
+        rc = tst == RT_INTERRUPTED ? 130 : tst == RT_ERR_MODEL ? 1 : 2;
         goto done;
     }
-    if (rc != TR_OK) goto done;
 
     /* 3. Truth tables and the reference codes of the test split, from the same forward. */
     double t0 = rt_now();
-    tr_tabulate(model, &tables);
+    tr_tabulate(model, &tables, NULL);
     rep.time_s.tabulate = rt_now() - t0;
-    tr_codes(model, &data.test, &codes);
+    tr_codes(model, &data.test, &codes, NULL);
 
     /* 4-6. Table files, RTL, C simulator; verification; hardware cost. */
     be_flow_opts bopts = {.rtl = o->rtl, .synth = o->synth, .quiet = o->quiet};

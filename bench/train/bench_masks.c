@@ -18,7 +18,7 @@
 #include "bench_train.h"
 #include "compiler.h"
 #include "data.h"
-#include "train.h"
+#include "train_int.h"
 
 #ifndef NLTC_SOURCE_DIR
 #define NLTC_SOURCE_DIR "."
@@ -96,10 +96,14 @@ int main(int argc, char **argv) {
             train_opts_init(&o);
             o.threads = threads;
             o.quiet = true;
-            o.max_batches = max_batches;
+            tr_bench_opts bo = {.max_batches = max_batches};
             rt_report rep;
             rt_report_init(&rep);
-            if (train_run(ir, &d, &o, &rep, NULL) != TR_OK) return 1;
+            rt_error e = {0};
+            if (tr_train_bench(ir, &d, &o, &bo, &rep, NULL, &e) != RT_OK) {
+                fprintf(stderr, "bench_masks: error: %s\n", e.msg);
+                return 1;
+            }
             acc[v][s] = rep.accuracy.quantized;
             val[v][s] = rep.validation_accuracy;
             if (v == 0) stage1 += rep.time_s.stage1;

@@ -18,7 +18,7 @@
 
 #include "data.h"
 #include "fixture.h"
-#include "train.h"
+#include "train_int.h"
 
 #ifndef NLTC_SHARED_DIR
 #define NLTC_SHARED_DIR "../shared"
@@ -139,14 +139,18 @@ int main(int argc, char **argv) {
     train_opts_init(&o);
     o.threads = threads;
     o.quiet = true;
-    o.max_batches = batches;
+    tr_bench_opts bo = {.max_batches = batches};
     rt_report rep;
     rt_report_init(&rep);
     double load0 = loadavg(), c0[3], c1[3];
     cpu_snapshot(c0);
-    int rc = train_run(ir, &d, &o, &rep, NULL);
+    rt_error e = {0};
+    rt_status rc = tr_train_bench(ir, &d, &o, &bo, &rep, NULL, &e);
     cpu_snapshot(c1);
-    if (rc != TR_OK) return 1;
+    if (rc != RT_OK) {
+        fprintf(stderr, "bench_speed: error: %s\n", e.msg);
+        return 1;
+    }
     double wall = c1[0] - c0[0], own = (c1[1] - c0[1]) / wall;
     double others = ((c1[2] - c0[2]) - (c1[1] - c0[1])) / wall;
     double mine = rep.train_samples_per_s;

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "fixture.h"
-#include "train.h"
+#include "train_int.h"
 
 static double now_s(void) {
     struct timespec t;
@@ -42,14 +42,14 @@ int main(int argc, char **argv) {
     n.connect = IR_CONNECT_RANDOM;
     ir_stage st = fx_stage(IR_STAGE_SPARSE, 1, 32, 2e-3);
     ir_program *ir = fx_program(&n, &st, 1, 1);
-    tr_model *m = tr_model_new(ir, false, NULL, 1, 256, threads);
+    tr_model *m = tr_model_new(ir, false, NULL, 1, 256, threads, false);
     tr_model_init_params(m, 1, 1);
     double *ms = malloc(sizeof(double) * (size_t)repeat);
     long long entries = 0;
     for (int k = 0; k < repeat; k++) {
         rt_tables t;
         double t0 = now_s();
-        tr_tabulate(m, &t);
+        tr_tabulate(m, &t, NULL);
         ms[k] = 1e3 * (now_s() - t0);
         entries = 0;
         for (int l = 0; l < t.n_layers; l++)
@@ -59,7 +59,7 @@ int main(int argc, char **argv) {
     qsort(ms, (size_t)repeat, sizeof *ms, cmp_double);
     printf("bench_tabulate: MNIST paper config, %ld L-LUTs, %lld table entries, %d threads: "
            "min %.1f ms, median %.1f ms over %d runs (target < 50 ms)\n",
-           tr_llut_count(ir), entries, m->threads, ms[0], ms[repeat / 2], repeat);
+           tr_llut_count(ir), entries, m->w.threads, ms[0], ms[repeat / 2], repeat);
     free(ms);
     tr_model_free(m);
     fx_program_free(ir);

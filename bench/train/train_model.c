@@ -21,7 +21,7 @@
 #include "bench_train.h"
 #include "compiler.h"
 #include "data.h"
-#include "train.h"
+#include "train_int.h"
 
 static double now_s(void) {
     struct timespec t;
@@ -46,13 +46,21 @@ static long number(const char *s) {
     return (*s && !*end && v >= 0) ? v : -1;
 }
 
+/* Prints e and returns the exit code of its status (1 model or data, 2 I/O, 130
+ * interrupted). */
+static int failed(const rt_error *e) {
+    bool stop = e->status == RT_INTERRUPTED;
+    fprintf(stderr, "train_model: %s%s\n", stop ? "" : "error: ", e->msg);
+    return stop ? 130 : e->status == RT_ERR_MODEL || e->status == RT_ERR_DATA ? 1 : 2;
+}
+
 /* --evaluate: the accuracy of OUT's trained model (train/model.bin) on each split, in
  * evaluation mode (running batch-norm statistics), to tell over- from underfitting. */
 static int evaluate_splits(const ir_program *ir, const rt_dataset *d, const char *out,
                            int threads) {
     tr_model *m = NULL;
-    int rc = tr_model_load(ir, out, threads, stderr, &m);
-    if (rc != TR_OK) return rc;
+    rt_error e = {0};
+    if (tr_model_load(ir, out, threads, &m, &e) != RT_OK) return failed(&e);
     const struct {
         const char *name;
         const rt_split *s;
@@ -65,7 +73,7 @@ static int evaluate_splits(const ir_program *ir, const rt_dataset *d, const char
                ir->model_name, splits[i].name, splits[i].s->n, 100 * q, 100 * f);
     }
     tr_model_free(m);
-    return TR_OK;
+    return 0;
 }
 
 int main(int argc, char **argv) {
@@ -73,6 +81,7 @@ int main(int argc, char **argv) {
     nltc_compile_opts co = {0};
     train_opts o;
     train_opts_init(&o);
+    tr_bench_opts bo = {0, false};
     long dense_epochs = -1, sparse_epochs = -1;
     bool random_masks = false, evaluate = false;
     const char *masks_path = NULL;
@@ -93,7 +102,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--sparse-epochs") && has && number(argv[i + 1]) >= 0)
             sparse_epochs = number(argv[++i]);
         else if (!strcmp(a, "--max-batches") && has && number(argv[i + 1]) >= 0)
-            o.max_batches = (int)number(argv[++i]);
+            bo.max_batches = (int)number(argv[++i]);
         else if (!strcmp(a, "--resume"))
             o.resume = true;
         else if (!strcmp(a, "--random-masks"))
@@ -103,7 +112,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--masks") && has)
             masks_path = argv[++i];
         else if (!strcmp(a, "--compare-plain"))
-            o.compare_plain = true;
+            bo.compare_plain = true;
         else if (!strcmp(a, "--quiet"))
             o.quiet = true;
         else if (a[0] != '-' && !file)
@@ -122,10 +131,10 @@ int main(int argc, char **argv) {
     bt_override(ir, random_masks, dense_epochs, sparse_epochs);
     int **masks = NULL;
     if (masks_path) {
-        int mrc = tr_read_masks(masks_path, ir, &masks, stderr);
-        if (mrc != TR_OK) {
+        rt_error e = {0};
+        if (tr_read_masks(masks_path, ir, &masks, &e) != RT_OK) {
             nltc_arena_free(arena);
-            return mrc;
+            return failed(&e);
         }
         o.masks = masks;
     }
@@ -137,12 +146,17 @@ int main(int argc, char **argv) {
     rt_report rep;
     rt_report_init(&rep);
     tr_model *m = NULL;
-    int rc =
-        evaluate ? evaluate_splits(ir, &d, o.out_dir, o.threads) : train_run(ir, &d, &o, &rep, &m);
-    if (rc == TR_OK && !evaluate) {
+    int rc = 0;
+    if (evaluate) {
+        rc = evaluate_splits(ir, &d, o.out_dir, o.threads);
+    } else {
+        rt_error e = {0};
+        if (tr_train_bench(ir, &d, &o, &bo, &rep, &m, &e) != RT_OK) rc = failed(&e);
+    }
+    if (rc == 0 && !evaluate) {
         rt_tables tab;
         double t0 = now_s();
-        tr_tabulate(m, &tab);
+        tr_tabulate(m, &tab, NULL);
         double tab_ms = 1e3 * (now_s() - t0);
         printf("train_model: %s seed %llu%s: test quantized %.2f%% float %.2f%% | valid %.2f%% "
                "(epoch %d) | stage1 %.1f s, stage2 %.1f s, %.0f samples/s | tables %.1f ms, "

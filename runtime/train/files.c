@@ -7,7 +7,7 @@
  * or a SIGINT never leaves a half-written file behind. Binary files end with an FNV-1a
  * checksum of everything before it; a damaged file is refused with its name.
  */
-#include "train.h"
+#include "train_int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -122,26 +122,27 @@ static unsigned char *read_all(const char *path, size_t *n) {
 }
 
 /* Checks the magic and the trailing checksum and sets the cursor over the body; on failure
- * prints why to err ("PATH: ..." naming what the file is, e.g. "checkpoint") and returns
- * false. The magic is 7 bytes of kind and one of format version, so a file of another
+ * fills e with why (RT_ERR_IO, "PATH: ..." naming what the file is, e.g. "checkpoint") and
+ * returns false. The magic is 7 bytes of kind and one of format version, so a file of another
  * version of the format is told apart from a foreign or damaged one. */
 static bool open_container(const unsigned char *p, size_t n, const char *magic, ibuf *b,
-                           const char *path, const char *what, FILE *err) {
+                           const char *path, const char *what, rt_error *e) {
     if (n < 16 || memcmp(p, magic, 7) != 0) {
-        fprintf(err, "%s: not an nltc %s\n", path, what);
+        rt_fail(e, RT_ERR_IO, "%s: not an nltc %s", path, what);
         return false;
     }
     if (p[7] != (unsigned char)magic[7]) {
-        fprintf(err,
+        rt_fail(e, RT_ERR_IO,
                 "%s: an nltc %s of format version %c; this nltc reads version %c (start over "
-                "without --resume, or use the nltc that wrote it)\n",
+                "without --resume, or use the nltc that wrote it)",
                 path, what, p[7] >= 0x20 && p[7] < 0x7f ? p[7] : '?', magic[7]);
         return false;
     }
     uint64_t sum;
     memcpy(&sum, p + n - 8, 8);
     if (rt_fnv1a(RT_FNV_INIT, p, n - 8) != sum) {
-        fprintf(err, "%s: damaged nltc %s (checksum mismatch: truncated or altered)\n", path, what);
+        rt_fail(e, RT_ERR_IO, "%s: damaged nltc %s (checksum mismatch: truncated or altered)", path,
+                what);
         return false;
     }
     b->p = p;
@@ -151,19 +152,27 @@ static bool open_container(const unsigned char *p, size_t n, const char *magic, 
     return true;
 }
 
-static int finish_container(obuf *b, const char *path) {
-    put_u64(b, rt_fnv1a(RT_FNV_INIT, b->p, b->n));
+/* Writes b's bytes to path atomically and frees them; what names the file's kind. */
+static rt_status write_out(obuf *b, const char *path, const char *what, rt_error *e) {
     int rc = rt_write_file(path, b->p, b->n);
+    int err = errno;
     free(b->p);
-    return rc;
+    if (rc != 0)
+        return rt_fail(e, RT_ERR_IO, "%s: cannot write the %s: %s", path, what, strerror(err));
+    return RT_OK;
+}
+
+static rt_status finish_container(obuf *b, const char *path, const char *what, rt_error *e) {
+    put_u64(b, rt_fnv1a(RT_FNV_INIT, b->p, b->n));
+    return write_out(b, path, what, e);
 }
 
 /* The input tables of every non-dense layer (the model is rebuilt from them). */
-static void put_masks(obuf *b, const tr_model *m) {
-    put_i32(b, m->n_layers);
-    for (int l = 0; l < m->n_layers; l++) {
-        const tr_layer *L = &m->layers[l];
-        bool has = L->idx && L->connect != IR_CONNECT_CONTIGUOUS;
+static void put_masks(obuf *b, const tr_params *p) {
+    put_i32(b, p->n_layers);
+    for (int l = 0; l < p->n_layers; l++) {
+        const tr_layer *L = &p->layers[l];
+        bool has = L->wire != TR_WIRE_DENSE && L->connect != IR_CONNECT_CONTIGUOUS;
         put_i32(b, has ? (int)L->connect + 1 : 0); /* 0: none, else how the mask was made */
         if (has) {
             put_i32(b, L->out * L->sh.F);
@@ -220,11 +229,13 @@ void tr_run_free(tr_run *r) {
     memset(r, 0, sizeof *r);
 }
 
-int tr_ckpt_save(const char *path, const tr_run *r, const tr_model *m, uint64_t fp) {
+rt_status tr_ckpt_save(const char *path, const tr_run *r, const tr_model *m, uint64_t fp,
+                       rt_error *e) {
+    const tr_params *P = &m->p;
     obuf b = {0};
     put(&b, CKPT_MAGIC, 8);
     put_u64(&b, fp);
-    put_i32(&b, m->dense);
+    put_i32(&b, P->dense);
     put_i32(&b, r->stage);
     put_i32(&b, r->epoch);
     put_i32(&b, r->batch);
@@ -253,172 +264,185 @@ int tr_ckpt_save(const char *path, const tr_run *r, const tr_model *m, uint64_t 
         put_f64(&b, c->seconds);
         put_f64(&b, c->sps);
     }
-    put_masks(&b, m);
-    put_u64(&b, m->adam_t);
-    put_floats(&b, m->param, m->n_param);
-    put_floats(&b, m->adam_m, m->n_param);
-    put_floats(&b, m->adam_v, m->n_param);
-    put_floats(&b, m->state, m->n_state);
+    put_masks(&b, P);
+    put_u64(&b, m->opt->adam_t);
+    put_floats(&b, P->param, P->n_param);
+    put_floats(&b, m->opt->adam_m, P->n_param);
+    put_floats(&b, m->opt->adam_v, P->n_param);
+    put_floats(&b, P->state, P->n_state);
     put_i32(&b, r->best_param != NULL);
     if (r->best_param) {
-        put_floats(&b, r->best_param, m->n_param);
-        put_floats(&b, r->best_state, m->n_state);
+        put_floats(&b, r->best_param, P->n_param);
+        put_floats(&b, r->best_state, P->n_state);
     }
     put_i32(&b, r->avg != NULL);
-    if (r->avg) put_floats(&b, r->avg, m->n_param);
-    return finish_container(&b, path);
+    if (r->avg) put_floats(&b, r->avg, P->n_param);
+    return finish_container(&b, path, "checkpoint", e);
 }
 
-int tr_ckpt_load(const char *path, const ir_program *ir, uint64_t fp, int rows_max, int threads,
-                 FILE *err, tr_run *r, tr_model **out) {
-    size_t n;
-    unsigned char *p = read_all(path, &n);
-    if (!p) {
-        fprintf(err, "%s: cannot read the checkpoint: %s\n", path, strerror(errno));
-        return TR_ERR_IO;
+/* The run's counters and curve (what tr_ckpt_save wrote after the model kind). */
+static void get_run(ibuf *b, tr_run *r, const ir_program *ir) {
+    r->stage = get_i32(b);
+    r->epoch = get_i32(b);
+    r->batch = get_i32(b);
+    r->ep_loss = get_f64(b);
+    r->ep_correct = (long)get_i64(b);
+    r->ep_seen = (long)get_i64(b);
+    r->ep_train_s = get_f64(b);
+    r->elapsed = get_f64(b);
+    r->stage_s[0] = get_f64(b);
+    r->stage_s[1] = get_f64(b);
+    r->sparse_train_s = get_f64(b);
+    r->sparse_samples = (long)get_i64(b);
+    r->sparse_epochs = get_i32(b);
+    r->best_valid = get_f64(b);
+    r->best_loss = get_f64(b);
+    r->best_epoch = get_i32(b);
+    r->n_curve = get_i32(b);
+    if (r->n_curve < 0 || (size_t)r->n_curve > b->n / 16 || r->stage < 0 ||
+        r->stage >= ir->train.n_stages) {
+        b->bad = true;
+        return;
     }
-    ibuf b;
-    if (!open_container(p, n, CKPT_MAGIC, &b, path, "checkpoint", err)) {
-        free(p);
-        return TR_ERR_IO;
+    r->curve = xcalloc((size_t)r->n_curve + 1, sizeof(tr_curve_row));
+    for (int i = 0; i < r->n_curve; i++) {
+        tr_curve_row *c = &r->curve[i];
+        c->dense = get_i32(b);
+        c->epoch = get_i32(b);
+        c->loss = get_f64(b);
+        c->train_acc = get_f64(b);
+        c->valid_acc = get_f64(b);
+        c->lr = get_f64(b);
+        c->seconds = get_f64(b);
+        c->sps = get_f64(b);
     }
-    if (get_u64(&b) != fp) {
-        fprintf(err,
-                "%s: the checkpoint belongs to another model, seed, batch size or dataset; "
-                "run without --resume to start over\n",
-                path);
-        free(p);
-        return TR_ERR_MODEL;
-    }
-    memset(r, 0, sizeof *r);
-    bool dense = get_i32(&b);
-    r->stage = get_i32(&b);
-    r->epoch = get_i32(&b);
-    r->batch = get_i32(&b);
-    r->ep_loss = get_f64(&b);
-    r->ep_correct = (long)get_i64(&b);
-    r->ep_seen = (long)get_i64(&b);
-    r->ep_train_s = get_f64(&b);
-    r->elapsed = get_f64(&b);
-    r->stage_s[0] = get_f64(&b);
-    r->stage_s[1] = get_f64(&b);
-    r->sparse_train_s = get_f64(&b);
-    r->sparse_samples = (long)get_i64(&b);
-    r->sparse_epochs = get_i32(&b);
-    r->best_valid = get_f64(&b);
-    r->best_loss = get_f64(&b);
-    r->best_epoch = get_i32(&b);
-    r->n_curve = get_i32(&b);
-    if (r->n_curve < 0 || (size_t)r->n_curve > n / 16 || r->stage < 0 ||
-        r->stage >= ir->train.n_stages)
-        b.bad = true;
-    else {
-        r->curve = xcalloc((size_t)r->n_curve + 1, sizeof(tr_curve_row));
-        for (int i = 0; i < r->n_curve; i++) {
-            tr_curve_row *c = &r->curve[i];
-            c->dense = get_i32(&b);
-            c->epoch = get_i32(&b);
-            c->loss = get_f64(&b);
-            c->train_acc = get_f64(&b);
-            c->valid_acc = get_f64(&b);
-            c->lr = get_f64(&b);
-            c->seconds = get_f64(&b);
-            c->sps = get_f64(&b);
-        }
-    }
+}
+
+/* The training model and the run's saved blocks (after the curve); NULL when b goes bad. */
+static tr_model *get_model(ibuf *b, const ir_program *ir, bool dense, int rows_max, int threads,
+                           tr_run *r) {
     ir_connect *how = xcalloc((size_t)ir->n_layers, sizeof(ir_connect));
-    int **masks = b.bad ? NULL : get_masks(&b, ir, how);
+    int **masks = get_masks(b, ir, how);
     tr_model *m = NULL;
-    if (!b.bad) {
-        m = tr_model_new(ir, dense, masks, ir->train.seed, rows_max, threads);
-        for (int l = 0; l < m->n_layers; l++)
-            if (masks[l]) m->layers[l].connect = how[l];
-        m->adam_t = get_u64(&b);
-        get_floats(&b, m->param, m->n_param);
-        get_floats(&b, m->adam_m, m->n_param);
-        get_floats(&b, m->adam_v, m->n_param);
-        get_floats(&b, m->state, m->n_state);
-        if (get_i32(&b)) {
-            r->best_param = xmalloc(m->n_param * sizeof(float));
-            r->best_state = xmalloc(m->n_state * sizeof(float));
-            get_floats(&b, r->best_param, m->n_param);
-            get_floats(&b, r->best_state, m->n_state);
+    if (!b->bad) {
+        m = tr_model_new(ir, dense, masks, ir->train.seed, rows_max, threads, true);
+        tr_params *P = &m->p;
+        for (int l = 0; l < P->n_layers; l++)
+            if (masks[l]) P->layers[l].connect = how[l];
+        m->opt->adam_t = get_u64(b);
+        get_floats(b, P->param, P->n_param);
+        get_floats(b, m->opt->adam_m, P->n_param);
+        get_floats(b, m->opt->adam_v, P->n_param);
+        get_floats(b, P->state, P->n_state);
+        if (get_i32(b)) {
+            r->best_param = xmalloc(P->n_param * sizeof(float));
+            r->best_state = xmalloc(P->n_state * sizeof(float));
+            get_floats(b, r->best_param, P->n_param);
+            get_floats(b, r->best_state, P->n_state);
         }
-        if (get_i32(&b)) {
-            r->avg = xmalloc(m->n_param * sizeof(float));
-            get_floats(&b, r->avg, m->n_param);
+        if (get_i32(b)) {
+            r->avg = xmalloc(P->n_param * sizeof(float));
+            get_floats(b, r->avg, P->n_param);
         }
-        if (b.pos != b.n) b.bad = true;
+        if (b->pos != b->n) b->bad = true;
     }
     free_masks(masks, ir->n_layers);
     free(how);
+    return m;
+}
+
+rt_status tr_ckpt_load(const char *path, const ir_program *ir, uint64_t fp, int rows_max,
+                       int threads, tr_run *r, tr_model **out, rt_error *e) {
+    size_t n;
+    unsigned char *p = read_all(path, &n);
+    if (!p)
+        return rt_fail(e, RT_ERR_IO, "%s: cannot read the checkpoint: %s", path, strerror(errno));
+    ibuf b;
+    if (!open_container(p, n, CKPT_MAGIC, &b, path, "checkpoint", e)) {
+        free(p);
+        return RT_ERR_IO;
+    }
+    if (get_u64(&b) != fp) {
+        free(p);
+        return rt_fail(e, RT_ERR_MODEL,
+                       "%s: the checkpoint belongs to another model, seed, batch size or dataset; "
+                       "run without --resume to start over",
+                       path);
+    }
+    memset(r, 0, sizeof *r);
+    bool dense = get_i32(&b);
+    get_run(&b, r, ir);
+    tr_model *m = b.bad ? NULL : get_model(&b, ir, dense, rows_max, threads, r);
     free(p);
     if (b.bad) {
-        fprintf(err, "%s: the checkpoint does not match the model (truncated or other shapes)\n",
-                path);
         tr_model_free(m);
         tr_run_free(r);
-        return TR_ERR_MODEL;
+        return rt_fail(e, RT_ERR_MODEL,
+                       "%s: the checkpoint does not match the model (truncated or other shapes)",
+                       path);
     }
     *out = m;
-    return TR_OK;
+    return RT_OK;
 }
 
 /* ---- The selected model --------------------------------------------------------------- */
 
-int tr_model_save(const char *path, const tr_model *m, const float *param, const float *state) {
+rt_status tr_model_save(const char *path, const tr_model *m, rt_error *e) {
+    const tr_params *P = &m->p;
     obuf b = {0};
     put(&b, MODEL_MAGIC, 8);
-    put_u64(&b, m->fingerprint);
-    put_masks(&b, m);
-    put_floats(&b, param, m->n_param);
-    put_floats(&b, state, m->n_state);
-    return finish_container(&b, path);
+    put_u64(&b, P->fingerprint);
+    put_masks(&b, P);
+    put_floats(&b, P->param, P->n_param);
+    put_floats(&b, P->state, P->n_state);
+    return finish_container(&b, path, "trained model", e);
 }
 
-int tr_model_load(const ir_program *ir, const char *out_dir, int threads, FILE *err,
-                  tr_model **out) {
-    size_t plen = strlen(out_dir) + 32, n;
-    char *path = xmalloc(plen);
-    snprintf(path, plen, "%s/train/model.bin", out_dir);
-    unsigned char *p = read_all(path, &n);
-    if (!p) {
-        fprintf(err, "%s: cannot read the trained model: %s\n", path, strerror(errno));
-        free(path);
-        return TR_ERR_IO;
-    }
-    ibuf b;
-    int rc = TR_OK;
+/* The evaluation model held by a model.bin body (after the fingerprint); NULL when b goes
+ * bad. */
+static tr_model *get_eval_model(ibuf *b, const ir_program *ir, int threads) {
+    ir_connect *how = xcalloc((size_t)ir->n_layers, sizeof(ir_connect));
+    int **masks = get_masks(b, ir, how);
     tr_model *m = NULL;
-    if (!open_container(p, n, MODEL_MAGIC, &b, path, "model file", err)) {
-        rc = TR_ERR_IO;
-    } else if (get_u64(&b) != tr_ir_fingerprint(ir)) {
-        fprintf(err, "%s: the trained model has another architecture than this model file\n", path);
-        rc = TR_ERR_MODEL;
-    } else {
-        ir_connect *how = xcalloc((size_t)ir->n_layers, sizeof(ir_connect));
-        int **masks = get_masks(&b, ir, how);
-        if (!b.bad) {
-            m = tr_model_new(ir, false, masks, ir->train.seed, 256, threads);
-            for (int l = 0; l < m->n_layers; l++)
-                if (masks[l]) m->layers[l].connect = how[l];
-            get_floats(&b, m->param, m->n_param);
-            get_floats(&b, m->state, m->n_state);
-            if (b.pos != b.n) b.bad = true;
-        }
-        free_masks(masks, ir->n_layers);
-        free(how);
-        if (b.bad) {
-            fprintf(err, "%s: the trained model does not match the model file's shapes\n", path);
-            tr_model_free(m);
-            m = NULL;
-            rc = TR_ERR_MODEL;
-        }
+    if (!b->bad) {
+        m = tr_model_new(ir, false, masks, ir->train.seed, 256, threads, false);
+        tr_params *P = &m->p;
+        for (int l = 0; l < P->n_layers; l++)
+            if (masks[l]) P->layers[l].connect = how[l];
+        get_floats(b, P->param, P->n_param);
+        get_floats(b, P->state, P->n_state);
+        if (b->pos != b->n) b->bad = true;
     }
+    free_masks(masks, ir->n_layers);
+    free(how);
+    if (b->bad) {
+        tr_model_free(m);
+        m = NULL;
+    }
+    return m;
+}
+
+rt_status tr_model_load(const ir_program *ir, const char *out_dir, int threads, tr_model **out,
+                        rt_error *e) {
+    char *path = rt_strfmt("%s/train/model.bin", out_dir);
+    size_t n;
+    unsigned char *p = read_all(path, &n);
+    rt_status st = RT_OK;
+    ibuf b;
+    *out = NULL;
+    if (!p)
+        st = rt_fail(e, RT_ERR_IO, "%s: cannot read the trained model: %s", path, strerror(errno));
+    else if (!open_container(p, n, MODEL_MAGIC, &b, path, "model file", e))
+        st = RT_ERR_IO;
+    else if (get_u64(&b) != tr_ir_fingerprint(ir))
+        st = rt_fail(e, RT_ERR_MODEL,
+                     "%s: the trained model has another architecture than this model file", path);
+    else if (!(*out = get_eval_model(&b, ir, threads)))
+        st = rt_fail(e, RT_ERR_MODEL,
+                     "%s: the trained model does not match the model file's shapes", path);
     free(p);
     free(path);
-    *out = m;
-    return rc;
+    return st;
 }
 
 /* ---- Text files ----------------------------------------------------------------------- */
@@ -434,12 +458,12 @@ static void putf(obuf *b, const char *fmt, ...) {
     if (k > 0) put(b, tmp, (size_t)k < sizeof tmp ? (size_t)k : sizeof tmp - 1);
 }
 
-int tr_write_masks(const tr_model *m, const char *path, FILE *err) {
+rt_status tr_write_masks(const tr_model *m, const char *path, rt_error *e) {
     obuf b = {0};
     putf(&b, "# nltc masks v1\n");
-    for (int l = 0; l < m->n_layers; l++) {
-        const tr_layer *L = &m->layers[l];
-        if (!L->idx || L->connect == IR_CONNECT_CONTIGUOUS) continue;
+    for (int l = 0; l < m->p.n_layers; l++) {
+        const tr_layer *L = &m->p.layers[l];
+        if (L->wire == TR_WIRE_DENSE || L->connect == IR_CONNECT_CONTIGUOUS) continue;
         putf(&b, "layer %d %s in %d out %d fanin %d %s\n", l, L->name, L->in, L->out, L->sh.F,
              L->connect == IR_CONNECT_LEARNED ? "learned" : "random");
         for (int o = 0; o < L->out; o++) {
@@ -448,13 +472,10 @@ int tr_write_masks(const tr_model *m, const char *path, FILE *err) {
             putf(&b, "\n");
         }
     }
-    int rc = rt_write_file(path, b.p, b.n);
-    if (rc != 0) fprintf(err, "%s: cannot write the masks: %s\n", path, strerror(errno));
-    free(b.p);
-    return rc;
+    return write_out(&b, path, "masks", e);
 }
 
-int tr_write_curve(const char *path, const tr_run *r) {
+rt_status tr_write_curve(const char *path, const tr_run *r, rt_error *e) {
     obuf b = {0};
     putf(&b, "stage,epoch,loss,train_acc,valid_acc,lr,seconds,samples_per_s\n");
     for (int i = 0; i < r->n_curve; i++) {
@@ -464,9 +485,7 @@ int tr_write_curve(const char *path, const tr_run *r) {
         if (!isnan(c->valid_acc)) putf(&b, "%.6f", c->valid_acc);
         putf(&b, ",%.8g,%.3f,%.1f\n", c->lr, c->seconds, c->sps);
     }
-    int rc = rt_write_file(path, b.p, b.n);
-    free(b.p);
-    return rc;
+    return write_out(&b, path, "training curve", e);
 }
 
 /* ---- Reading masks.txt ---------------------------------------------------------------- */
@@ -485,24 +504,19 @@ static bool next_line(const char *p, size_t n, size_t *pos, char *buf, size_t ca
     return true;
 }
 
-int tr_read_masks(const char *path, const ir_program *ir, int ***out, FILE *err) {
+rt_status tr_read_masks(const char *path, const ir_program *ir, int ***out, rt_error *e) {
     size_t n, pos = 0;
     unsigned char *p = read_all(path, &n);
     *out = NULL;
-    if (!p) {
-        fprintf(err, "%s: cannot read the masks: %s\n", path, strerror(errno));
-        return TR_ERR_IO;
-    }
+    if (!p) return rt_fail(e, RT_ERR_IO, "%s: cannot read the masks: %s", path, strerror(errno));
     int **masks = xcalloc((size_t)ir->n_layers, sizeof(int *));
-    char line[8192];
+    char line[8192], what[512];
     long ln = 0;
-    int rc = TR_OK;
+    rt_status rc = RT_OK;
 #define FAIL(...)                                                                                  \
     do {                                                                                           \
-        fprintf(err, "%s:%ld: error: ", path, ln);                                                 \
-        fprintf(err, __VA_ARGS__);                                                                 \
-        fputc('\n', err);                                                                          \
-        rc = TR_ERR_MODEL;                                                                         \
+        snprintf(what, sizeof what, __VA_ARGS__);                                                  \
+        rc = rt_fail(e, RT_ERR_MODEL, "%s:%ld: %s", path, ln, what);                               \
         goto done;                                                                                 \
     } while (0)
     ln = 1;
@@ -549,10 +563,10 @@ int tr_read_masks(const char *path, const ir_program *ir, int ***out, FILE *err)
 #undef FAIL
 done:
     free(p);
-    if (rc != TR_OK) {
+    if (rc != RT_OK) {
         free_masks(masks, ir->n_layers);
         return rc;
     }
     *out = masks;
-    return TR_OK;
+    return RT_OK;
 }

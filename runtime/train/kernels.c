@@ -11,7 +11,7 @@
  * Every function computes each row independently of the others, so a row gives the same
  * bits whatever batch it is part of: this is what makes truth tables equal to the model.
  */
-#include "train.h"
+#include "train_int.h"
 
 #include <math.h>
 #include <string.h>

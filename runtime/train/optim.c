@@ -5,26 +5,26 @@
  * model.c know the layout), never to biases, batch-norm affines or quantizer scales. Adam
  * adds it to the gradient (L2); AdamW shrinks the weight first (decoupled), as PyTorch does.
  */
-#include "train.h"
+#include "train_int.h"
 
 #include <math.h>
 
 #define ADAM_EPS 1e-8f
 
-void tr_adam_begin(tr_adam *a, tr_model *m, const ir_stage *st, double lr) {
-    m->adam_t++;
+void tr_adam_begin(tr_adam *a, tr_optim *o, const ir_stage *st, double lr) {
+    o->adam_t++;
     a->lr = (float)lr;
     a->b1 = (float)st->beta1;
     a->b2 = (float)st->beta2;
-    a->c1 = (float)(1.0 - pow(st->beta1, (double)m->adam_t));
-    a->c2 = (float)(1.0 - pow(st->beta2, (double)m->adam_t));
+    a->c1 = (float)(1.0 - pow(st->beta1, (double)o->adam_t));
+    a->c2 = (float)(1.0 - pow(st->beta2, (double)o->adam_t));
     a->wd = (float)st->weight_decay;
     a->decoupled = st->optimizer == IR_OPT_ADAMW;
 }
 
-void tr_adam_apply(const tr_adam *a, tr_model *m, size_t i0, size_t n, bool decay) {
-    float *restrict p = m->param + i0, *restrict g = m->grad + i0;
-    float *restrict mm = m->adam_m + i0, *restrict vv = m->adam_v + i0;
+void tr_adam_apply(const tr_adam *a, float *param, tr_optim *o, size_t i0, size_t n, bool decay) {
+    float *restrict p = param + i0, *restrict g = o->grad + i0;
+    float *restrict mm = o->adam_m + i0, *restrict vv = o->adam_v + i0;
     float b1 = a->b1, b2 = a->b2, lr = a->lr;
     /* lr * (m/c1) / (sqrt(v/c2) + eps), with the bias corrections folded into constants */
     float step = lr / a->c1, rc2 = 1.0f / sqrtf(a->c2);

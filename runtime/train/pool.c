@@ -17,7 +17,7 @@
  * shuffle) has its own reproducible stream and a resumed run draws exactly what an
  * uninterrupted one would.
  */
-#include "train.h"
+#include "train_int.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

@@ -25,7 +25,7 @@
  * The fan-in F is a compile-time constant in the instantiations for F = 1..8, so the
  * per-input vectors stay in registers; other F use the same code with a run-time F.
  */
-#include "train.h"
+#include "train_int.h"
 
 #include <string.h>
 

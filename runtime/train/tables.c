@@ -12,7 +12,7 @@
  * tr_codes runs a split through the evaluation pass and keeps every layer's codes: the
  * reference every back end is verified against.
  */
-#include "train.h"
+#include "train_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +29,12 @@ typedef struct tab_ctx {
 static void tab_job(void *vc, int tid, int nt) {
     tab_ctx *c = vc;
     tr_model *m = c->m;
-    const tr_layer *L = &m->layers[c->l];
-    int lo, hi, chunk = m->ld;
-    float *y = m->scratch[tid], *val = y + chunk, *sub = val + chunk;
+    const tr_layer *L = &m->p.layers[c->l];
+    int lo, hi, chunk = m->w.ld;
+    float *y = m->w.scratch[tid], *val = y + chunk, *sub = val + chunk;
     tr_share(L->out, tid, nt, &lo, &hi);
     for (int o = lo; o < hi; o++) {
-        tr_lut p = tr_layer_lut(L, m->param, o);
+        tr_lut p = tr_layer_lut(L, m->p.param, o);
         uint16_t *out = c->codes + (size_t)o * c->T;
         for (int a0 = 0; a0 < c->T; a0 += chunk) {
             int R = c->T - a0 < chunk ? c->T - a0 : chunk;
@@ -44,23 +44,24 @@ static void tab_job(void *vc, int tid, int nt) {
     }
 }
 
-int tr_tabulate(const tr_model *cm, rt_tables *t) {
+rt_status tr_tabulate(const tr_model *cm, rt_tables *t, rt_error *e) {
     tr_model *m = (tr_model *)cm; /* const for callers: only the workspace changes */
-    if (m->dense) return -1;
+    const tr_params *P = &m->p;
+    if (P->dense) return rt_fail(e, RT_ERR_MODEL, "train: a stage-1 dense model has no tables");
     memset(t, 0, sizeof *t);
-    t->n_inputs = m->inputs;
-    t->input_bits = m->in_q.bits;
-    t->input_signed = m->in_q.is_signed;
-    t->n_layers = m->n_layers;
-    t->layers = xcalloc((size_t)m->n_layers, sizeof(rt_table_layer));
-    const tr_qspec *pq = &m->in_q;
-    float ps = tr_q_scale(m->param[m->o_in_scale]);
-    for (int l = 0; l < m->n_layers; l++) {
-        const tr_layer *L = &m->layers[l];
+    t->n_inputs = P->inputs;
+    t->input_bits = P->in_q.bits;
+    t->input_signed = P->in_q.is_signed;
+    t->n_layers = P->n_layers;
+    t->layers = xcalloc((size_t)P->n_layers, sizeof(rt_table_layer));
+    const tr_qspec *pq = &P->in_q;
+    float ps = tr_q_scale(P->param[P->o_in_scale]);
+    for (int l = 0; l < P->n_layers; l++) {
+        const tr_layer *L = &P->layers[l];
         rt_table_layer *TL = &t->layers[l];
         int F = L->sh.F, b = L->bits_in, T = 1 << (F * b);
         /* padded so the last chunk's vector block stays inside */
-        int Tp = tr_pad_rows(T) + m->ld;
+        int Tp = tr_pad_rows(T) + m->w.ld;
         TL->n_lut = L->out;
         TL->in_width = L->in;
         TL->fanin = F;
@@ -79,41 +80,43 @@ int tr_tabulate(const tr_model *cm, rt_tables *t) {
             for (int a = 0; a < T; a++)
                 rows[(size_t)j * Tp + a] = level[(a >> (j * b)) & ((1 << b) - 1)];
         tab_ctx c = {m, l, rows, T, Tp, TL->codes};
-        tr_pool_run(m->pool, tab_job, &c);
+        tr_pool_run(m->w.pool, tab_job, &c);
         free(rows);
         pq = &L->q;
-        ps = tr_q_scale(m->param[L->o_scale]);
+        ps = tr_q_scale(P->param[L->o_scale]);
     }
-    return 0;
+    return RT_OK;
 }
 
-int tr_codes(const tr_model *cm, const rt_split *s, rt_codes *c) {
+rt_status tr_codes(const tr_model *cm, const rt_split *s, rt_codes *c, rt_error *e) {
     tr_model *m = (tr_model *)cm; /* const for callers: only the workspace changes */
-    if (m->dense) return -1;
+    const tr_params *P = &m->p;
+    if (P->dense) return rt_fail(e, RT_ERR_MODEL, "train: a stage-1 dense model has no codes");
     memset(c, 0, sizeof *c);
-    size_t n = (size_t)s->n, W = (size_t)m->inputs;
+    size_t n = (size_t)s->n, W = (size_t)P->inputs;
     c->n_samples = s->n;
-    c->n_inputs = m->inputs;
-    c->n_layers = m->n_layers;
-    c->widths = xmalloc((size_t)m->n_layers * sizeof(int));
+    c->n_inputs = P->inputs;
+    c->n_layers = P->n_layers;
+    c->widths = xmalloc((size_t)P->n_layers * sizeof(int));
     c->input = xmalloc(n * W * sizeof(uint16_t));
-    c->layer = xcalloc((size_t)m->n_layers, sizeof(uint16_t *));
+    c->layer = xcalloc((size_t)P->n_layers, sizeof(uint16_t *));
     c->labels = xmalloc(n * sizeof(int));
-    for (int l = 0; l < m->n_layers; l++) {
-        c->widths[l] = m->layers[l].out;
-        c->layer[l] = xmalloc(n * (size_t)m->layers[l].out * sizeof(uint16_t));
+    for (int l = 0; l < P->n_layers; l++) {
+        c->widths[l] = P->layers[l].out;
+        c->layer[l] = xmalloc(n * (size_t)P->layers[l].out * sizeof(uint16_t));
     }
-    for (int i0 = 0; i0 < s->n; i0 += m->rows_max) {
-        int R = s->n - i0 < m->rows_max ? s->n - i0 : m->rows_max;
+    int rows = m->w.rows_max;
+    for (int i0 = 0; i0 < s->n; i0 += rows) {
+        int R = s->n - i0 < rows ? s->n - i0 : rows;
         tr_model_load_rows(m, s, NULL, i0, R);
         tr_model_forward_eval(m, R);
-        size_t ld = (size_t)m->ld;
+        size_t ld = (size_t)m->w.ld;
         for (int r = 0; r < R; r++)
             for (size_t j = 0; j < W; j++)
-                c->input[(size_t)(i0 + r) * W + j] = m->in_codes[j * ld + (size_t)r];
-        for (int l = 0; l < m->n_layers; l++) {
-            size_t O = (size_t)m->layers[l].out;
-            const uint16_t *src = m->layers[l].codes;
+                c->input[(size_t)(i0 + r) * W + j] = m->w.in_codes[j * ld + (size_t)r];
+        for (int l = 0; l < P->n_layers; l++) {
+            size_t O = (size_t)P->layers[l].out;
+            const uint16_t *src = m->w.lb[l].codes;
             uint16_t *dst = c->layer[l] + (size_t)i0 * O;
             for (int r = 0; r < R; r++)
                 for (size_t o = 0; o < O; o++)
@@ -121,5 +124,5 @@ int tr_codes(const tr_model *cm, const rt_split *s, rt_codes *c) {
         }
     }
     memcpy(c->labels, s->y, n * sizeof(int));
-    return 0;
+    return RT_OK;
 }

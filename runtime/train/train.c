@@ -3,11 +3,12 @@
  * a clean stop on SIGINT, selection on the validation split, and the final measurement on
  * the test split that fills the report.
  */
-#include "train.h"
+#include "train_int.h"
 
 #include <cblas.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,20 +46,26 @@ long long tr_table_bits(const ir_program *ir) {
 
 /* ---- Checks ------------------------------------------------------------------------- */
 
-/* The IR and the data must fit together; every problem is named. Returns the error count. */
-static int check_model(const ir_program *ir, const rt_dataset *d, FILE *log) {
-    int errs = 0;
-#define BAD(...)                                                                                   \
-    do {                                                                                           \
-        fprintf(log, "nltc: train: " __VA_ARGS__);                                                 \
-        fputc('\n', log);                                                                          \
-        errs++;                                                                                    \
-    } while (0)
-    if (ir->n_layers < 1) BAD("the model has no layers");
-    if (d->inputs != ir->dataset.inputs)
-        BAD("the data has %d inputs, the model expects %d", d->inputs, ir->dataset.inputs);
-    if (d->classes != ir->dataset.classes)
-        BAD("the data has %d classes, the model expects %d", d->classes, ir->dataset.classes);
+/* The problems found so far ("; "-separated in one message). */
+typedef struct problems {
+    rt_buf msg; /* "train: " then the problems */
+    int n;      /* how many */
+} problems;
+
+static void bad(problems *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bad(problems *p, const char *fmt, ...) {
+    rt_buf_puts(&p->msg, p->n++ ? "; " : "train: ");
+    va_list ap;
+    va_start(ap, fmt);
+    char *t = rt_vstrfmt(fmt, ap);
+    va_end(ap);
+    rt_buf_puts(&p->msg, t);
+    free(t);
+}
+
+/* The IR's layers must chain from the data's inputs to its classes. */
+static void check_layers(const ir_program *ir, problems *P) {
+#define BAD(...) bad(P, __VA_ARGS__)
     if (ir->input_bits < 1 || ir->input_bits > 8) BAD("input bits %d outside 1..8", ir->input_bits);
     int prev_w = ir->dataset.inputs, prev_b = ir->input_bits;
     for (int l = 0; l < ir->n_layers; l++) {
@@ -92,6 +99,19 @@ static int check_model(const ir_program *ir, const rt_dataset *d, FILE *log) {
     }
     if (ir->n_layers > 0 && prev_w != ir->dataset.classes)
         BAD("the last layer gives %d values for %d classes", prev_w, ir->dataset.classes);
+#undef BAD
+}
+
+/* The IR and the data must fit together; every problem is named, all in one message. */
+static rt_status check_model(const ir_program *ir, const rt_dataset *d, rt_error *e) {
+    problems P = {{0}, 0};
+#define BAD(...) bad(&P, __VA_ARGS__)
+    if (ir->n_layers < 1) BAD("the model has no layers");
+    if (d->inputs != ir->dataset.inputs)
+        BAD("the data has %d inputs, the model expects %d", d->inputs, ir->dataset.inputs);
+    if (d->classes != ir->dataset.classes)
+        BAD("the data has %d classes, the model expects %d", d->classes, ir->dataset.classes);
+    check_layers(ir, &P);
     int sparse = 0;
     for (int s = 0; s < ir->train.n_stages; s++) {
         const ir_stage *st = &ir->train.stages[s];
@@ -120,7 +140,11 @@ static int check_model(const ir_program *ir, const rt_dataset *d, FILE *log) {
                 break;
             }
 #undef BAD
-    return errs;
+    if (P.n == 0) return RT_OK;
+    char *msg = rt_buf_take(&P.msg);
+    rt_fail(e, RT_ERR_MODEL, "%s", msg);
+    free(msg);
+    return RT_ERR_MODEL;
 }
 
 /* The run fingerprint: the architecture plus what makes a resume meaningful. */
@@ -141,25 +165,26 @@ static uint64_t run_fingerprint(const ir_program *ir, const rt_dataset *d) {
 /* Accuracies (float output, quantized codes) and the mean cross-entropy of the quantized
  * outputs on split s; any pointer may be NULL. */
 static void evaluate(tr_model *m, const rt_split *s, double *flt, double *quantized, double *loss) {
-    const tr_layer *last = &m->layers[m->n_layers - 1];
-    int C = last->out;
+    const tr_layer_buf *last = &m->w.lb[m->p.n_layers - 1];
+    int C = m->p.classes, rows = m->w.rows_max;
+    size_t ld = (size_t)m->w.ld;
     long okf = 0, okq = 0;
     double ce = 0.0;
-    for (int i0 = 0; i0 < s->n; i0 += m->rows_max) {
-        int R = s->n - i0 < m->rows_max ? s->n - i0 : m->rows_max;
+    for (int i0 = 0; i0 < s->n; i0 += rows) {
+        int R = s->n - i0 < rows ? s->n - i0 : rows;
         tr_model_load_rows(m, s, NULL, i0, R);
         tr_model_forward_eval(m, R);
         for (int r = 0; r < R; r++) {
             int bf = 0, bq = 0; /* first maximum over classes (column r of [C][ld]) */
             for (int c = 0; c < C; c++) {
-                size_t at = (size_t)c * m->ld + r;
-                if (last->zlast[at] > last->zlast[(size_t)bf * m->ld + r]) bf = c;
-                if (last->codes[at] > last->codes[(size_t)bq * m->ld + r]) bq = c;
-                m->logits[c] = last->val[at];
+                size_t at = (size_t)c * ld + r;
+                if (last->zlast[at] > last->zlast[(size_t)bf * ld + r]) bf = c;
+                if (last->codes[at] > last->codes[(size_t)bq * ld + r]) bq = c;
+                m->w.logits[c] = last->val[at];
             }
-            okf += bf == m->y[r];
-            okq += bq == m->y[r];
-            ce += tr_ce(m->logits, &m->y[r], 1, C, NULL, NULL);
+            okf += bf == m->w.y[r];
+            okq += bq == m->w.y[r];
+            ce += tr_ce(m->w.logits, &m->w.y[r], 1, C, NULL, NULL);
         }
     }
     if (flt) *flt = s->n ? (double)okf / s->n : NAN;
@@ -177,14 +202,15 @@ void tr_evaluate(const tr_model *cm, const rt_split *s, double *flt, double *qua
 static bool keep_if_better(const tr_model *m, double q, double loss, double *best_q,
                            double *best_loss, float **param, float **state) {
     if (!(q > *best_q || (q == *best_q && loss < *best_loss))) return false;
+    const tr_params *P = &m->p;
     *best_q = q;
     *best_loss = loss;
     if (!*param) {
-        *param = xmalloc(m->n_param * sizeof(float));
-        *state = xmalloc(m->n_state * sizeof(float));
+        *param = xmalloc(P->n_param * sizeof(float));
+        *state = xmalloc(P->n_state * sizeof(float));
     }
-    memcpy(*param, m->param, m->n_param * sizeof(float));
-    memcpy(*state, m->state, m->n_state * sizeof(float));
+    memcpy(*param, P->param, P->n_param * sizeof(float));
+    memcpy(*state, P->state, P->n_state * sizeof(float));
     return true;
 }
 
@@ -195,13 +221,13 @@ static bool keep_if_better(const tr_model *m, double q, double loss, double *bes
 static void evaluated_model(tr_model *m, const tr_run *run, const rt_split *tr, const int *perm,
                             int batch, float *live) {
     if (!run->avg) return;
-    if (live) memcpy(live, m->param, m->n_param * sizeof(float));
-    memcpy(m->param, run->avg, m->n_param * sizeof(float));
+    if (live) memcpy(live, m->p.param, m->p.n_param * sizeof(float));
+    memcpy(m->p.param, run->avg, m->p.n_param * sizeof(float));
     tr_model_bn_refit(m, tr, perm, tr->n < TR_REFIT_ROWS ? tr->n : TR_REFIT_ROWS, batch);
 }
 
 static void restore_live(tr_model *m, const tr_run *run, const float *live) {
-    if (run->avg) memcpy(m->param, live, m->n_param * sizeof(float));
+    if (run->avg) memcpy(m->p.param, live, m->p.n_param * sizeof(float));
 }
 
 /* ---- Files and progress ------------------------------------------------------------- */
@@ -211,23 +237,22 @@ typedef struct run_paths {
     char *dir, *ckpt, *model, *masks, *curve; /* OUT/train and its files */
 } run_paths;
 
-static int make_dir(const char *p, FILE *log) {
-    if (mkdir(p, 0777) == 0 || errno == EEXIST) return 0;
-    fprintf(log, "nltc: train: cannot create folder %s: %s\n", p, strerror(errno));
-    return -1;
+static rt_status make_dir(const char *p, rt_error *e) {
+    if (mkdir(p, 0777) == 0 || errno == EEXIST) return RT_OK;
+    return rt_fail(e, RT_ERR_IO, "train: cannot create folder %s: %s", p, strerror(errno));
 }
 
-static int paths_init(run_paths *p, const char *out, FILE *log) {
+static rt_status paths_init(run_paths *p, const char *out, rt_error *e) {
     memset(p, 0, sizeof *p);
-    if (!out) return 0;
-    if (make_dir(out, log) != 0) return -1;
+    if (!out) return RT_OK;
+    if (make_dir(out, e) != RT_OK) return RT_ERR_IO;
     p->dir = rt_path_join(out, "train");
-    if (make_dir(p->dir, log) != 0) return -1;
+    if (make_dir(p->dir, e) != RT_OK) return RT_ERR_IO;
     p->ckpt = rt_path_join(p->dir, "checkpoint.bin");
     p->model = rt_path_join(p->dir, "model.bin");
     p->masks = rt_path_join(p->dir, "masks.txt");
     p->curve = rt_path_join(p->dir, "curve.csv");
-    return 0;
+    return RT_OK;
 }
 
 static void paths_free(run_paths *p) {
@@ -251,16 +276,19 @@ static void fmt_time(char *buf, size_t n, double s) {
 
 /* Everything one training session works with. */
 typedef struct session {
-    const ir_program *ir; /* the model */
-    const rt_dataset *d;  /* the data */
-    const train_opts *o;  /* how to run */
-    FILE *log;            /* progress and errors */
-    run_paths paths;      /* output files */
-    uint64_t fp;          /* run fingerprint */
-    tr_run run;           /* progress */
-    tr_model *m;          /* the model in flight */
-    int rows_max;         /* workspace rows */
-    double mark;          /* wall time of the last elapsed-time update */
+    const ir_program *ir;        /* the model */
+    const rt_dataset *d;         /* the data */
+    const train_opts *o;         /* how to run */
+    const tr_bench_opts *bench;  /* benchmark options (all off for train_run) */
+    volatile sig_atomic_t *stop; /* the flag polled between batches */
+    FILE *log;                   /* progress */
+    rt_error *e;                 /* the caller's error record */
+    run_paths paths;             /* output files */
+    uint64_t fp;                 /* run fingerprint */
+    tr_run run;                  /* progress */
+    tr_model *m;                 /* the model in flight */
+    int rows_max;                /* workspace rows */
+    double mark;                 /* wall time of the last elapsed-time update */
     /* compare_plain: the best plain model of this session's sparse epochs */
     float *plain_param, *plain_state; /* its parameters and running statistics, or NULL */
     double plain_valid, plain_loss;   /* its validation accuracy (-1: none) and loss */
@@ -281,21 +309,22 @@ static double select_plain(session *S, const rt_split *va) {
 
 /* Prints the test accuracy of the best plain model (compare_plain); m is left unchanged. */
 static void report_plain(session *S) {
-    tr_model *m = S->m;
+    tr_params *P = &S->m->p;
     if (!S->plain_param || S->d->test.n == 0) return;
-    float *p = xmalloc(m->n_param * sizeof(float)), *s = xmalloc(m->n_state * sizeof(float));
-    memcpy(p, m->param, m->n_param * sizeof(float));
-    memcpy(s, m->state, m->n_state * sizeof(float));
-    memcpy(m->param, S->plain_param, m->n_param * sizeof(float));
-    memcpy(m->state, S->plain_state, m->n_state * sizeof(float));
+    size_t np = P->n_param * sizeof(float), ns = P->n_state * sizeof(float);
+    float *p = xmalloc(np), *s = xmalloc(ns);
+    memcpy(p, P->param, np);
+    memcpy(s, P->state, ns);
+    memcpy(P->param, S->plain_param, np);
+    memcpy(P->state, S->plain_state, ns);
     double tf, tq;
-    tr_evaluate(m, &S->d->test, &tf, &tq);
+    tr_evaluate(S->m, &S->d->test, &tf, &tq);
     fprintf(S->log,
             "train: plain selection (no average, running statistics): sparse epoch %d (valid "
             "%.2f%%); test: quantized %.2f%%, float output %.2f%%\n",
             S->plain_epoch, 100 * S->plain_valid, 100 * tq, 100 * tf);
-    memcpy(m->param, p, m->n_param * sizeof(float));
-    memcpy(m->state, s, m->n_state * sizeof(float));
+    memcpy(P->param, p, np);
+    memcpy(P->state, s, ns);
     free(p);
     free(s);
 }
@@ -308,183 +337,268 @@ static void tick(session *S, bool dense) {
     S->run.stage_s[dense ? 0 : 1] += dt;
 }
 
-static int save_checkpoint(session *S) {
-    if (!S->paths.ckpt) return 0;
-    if (tr_ckpt_save(S->paths.ckpt, &S->run, S->m, S->fp) != 0 ||
-        tr_write_curve(S->paths.curve, &S->run) != 0) {
-        fprintf(S->log, "nltc: train: cannot write %s: %s\n", S->paths.dir, strerror(errno));
-        return TR_ERR_IO;
-    }
-    return 0;
+static rt_status save_checkpoint(session *S) {
+    if (!S->paths.ckpt) return RT_OK;
+    rt_status st = tr_ckpt_save(S->paths.ckpt, &S->run, S->m, S->fp, S->e);
+    if (st == RT_OK) st = tr_write_curve(S->paths.curve, &S->run, S->e);
+    return st;
 }
 
 /* ---- Stages ------------------------------------------------------------------------- */
 
-/* A fresh optimizer for a new stage. */
-static void reset_optimizer(tr_model *m) {
-    memset(m->adam_m, 0, m->n_param * sizeof(float));
-    memset(m->adam_v, 0, m->n_param * sizeof(float));
-    m->adam_t = 0;
+/* The training order of epoch e of the current stage: a permutation of 0..n-1 seeded by
+ * (seed, stage, epoch), so a resumed epoch draws what an uninterrupted one would. */
+static void shuffle(const session *S, int e, int *perm, int n) {
+    rt_rng rng;
+    rt_rng_seed(&rng, S->ir->train.seed, 0x73687566ULL /* "shuf" */, (uint64_t)S->run.stage,
+                (uint64_t)e);
+    for (int i = 0; i < n; i++)
+        perm[i] = i;
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)rt_rng_below(&rng, (uint32_t)i + 1);
+        int t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
 }
 
-/* Runs the remaining epochs of the current stage. */
-static int run_stage(session *S) {
+/* What the epochs of one stage share. */
+typedef struct stage_ctx {
+    const ir_stage *st; /* the stage */
+    bool dense;         /* its kind */
+    int nb;             /* batches per epoch */
+    double wd, wd1;     /* the regulariser (dense stage) */
+    float avg_decay;    /* the parameter average's decay per update */
+    int *perm;          /* [n] the epoch's training order */
+    float *live;        /* [n_param] the live parameters while the average is evaluated */
+    double t0;          /* wall time at the start of this session's part of the stage */
+    int ep0;            /* epochs done when it started */
+} stage_ctx;
+
+/* Batch b of epoch e: load, augment, forward, fused backward and step, average. Returns the
+ * learning rate it used. */
+static double train_batch(session *S, const stage_ctx *c, int e, int b) {
     const ir_program *ir = S->ir;
-    const ir_stage *st = &ir->train.stages[S->run.stage];
+    const rt_split *tr = &S->d->train;
+    tr_model *m = S->m;
+    tr_run *run = &S->run;
+    int B = c->st->batch, n = tr->n;
+    int R = n - b * B < B ? n - b * B : B;
+    tr_model_load_rows(m, tr, c->perm, b * B, R);
+    if (ir->train.shift > 0) { /* seeded per batch, so a resumed epoch is the same */
+        rt_rng srng;
+        rt_rng_seed(&srng, ir->train.seed, 0x73686674ULL /* "shft" */,
+                    (uint64_t)run->stage << 32 | (uint64_t)e, (uint64_t)b);
+        tr_model_shift_rows(m, S->d, R, ir->train.shift, &srng);
+    }
+    double lr = tr_lr_at(c->st, e + (double)b / c->nb);
+    double t0 = rt_now();
+    int correct;
+    double loss = tr_model_forward_train(m, R, &correct);
+    tr_model_step(m, R, c->st, lr, c->wd, c->wd1);
+    if (run->avg && m->opt->adam_t % TR_AVG_EVERY == 0) tr_model_average(m, run->avg, c->avg_decay);
+    run->ep_train_s += rt_now() - t0;
+    run->ep_loss += loss * R;
+    run->ep_correct += correct;
+    run->ep_seen += R;
+    run->batch = b + 1;
+    return lr;
+}
+
+/* A stop between batches: the checkpoint, then RT_INTERRUPTED naming where. */
+static rt_status interrupted(session *S, const stage_ctx *c, int e, int b) {
+    tick(S, c->dense);
+    rt_status st = save_checkpoint(S);
+    if (st != RT_OK) return st;
+    return rt_fail(S->e, RT_INTERRUPTED,
+                   "train: interrupted at %s epoch %d batch %d/%d; checkpoint saved, run again "
+                   "with --resume to continue",
+                   c->dense ? "dense" : "sparse", e + 1, b, c->nb);
+}
+
+/* The progress line of epoch e (row: its curve row; plain: the plain model's validation
+ * accuracy with compare_plain, else NAN). */
+static void progress_line(session *S, const stage_ctx *c, int e, const tr_curve_row *row,
+                          double plain) {
+    const ir_program *ir = S->ir;
+    const ir_stage *st = c->st;
+    /* the rest of this stage at its pace so far; later stages estimated at the same time
+     * per epoch */
+    double per = (rt_now() - c->t0) / (e + 1 - c->ep0);
+    double left = per * (st->epochs - e - 1);
+    for (int k = S->run.stage + 1; k < ir->train.n_stages; k++)
+        left += per * ir->train.stages[k].epochs;
+    char eta[32], seta[32], vbuf[48];
+    fmt_time(eta, sizeof eta, left);
+    fmt_time(seta, sizeof seta, per * (st->epochs - e - 1));
+    if (isnan(row->valid_acc))
+        snprintf(vbuf, sizeof vbuf, "-");
+    else
+        snprintf(vbuf, sizeof vbuf, isnan(plain) ? "%.2f%%" : "%.2f%% (plain %.2f%%)",
+                 100 * row->valid_acc, 100 * plain);
+    fprintf(S->log,
+            "train: %s epoch %d/%d  loss %.4f  train %.2f%%  valid %s  lr %.3g  "
+            "%.0f samples/s  ETA %s (stage %s)\n",
+            c->dense ? "dense" : "sparse", e + 1, st->epochs, row->loss, 100 * row->train_acc, vbuf,
+            row->lr, row->sps, eta, seta);
+    fflush(S->log);
+}
+
+/* The end of epoch e: validation, selection, the curve row, the progress line; the epoch's
+ * counters restart. */
+static void end_epoch(session *S, const stage_ctx *c, int e, double lr) {
     const rt_split *tr = &S->d->train, *va = &S->d->valid;
     tr_model *m = S->m;
     tr_run *run = &S->run;
-    bool dense = st->kind == IR_STAGE_DENSE;
-    int B = st->batch, n = tr->n;
-    int nb = n / B + (n % B >= 2 ? 1 : 0);
-    if (S->o->max_batches > 0 && nb > S->o->max_batches) nb = S->o->max_batches;
-    double wd = dense ? st->wd : 0.0, wd1 = dense ? st->wd1 : 0.0;
-    int *perm = xmalloc((size_t)n * sizeof(int));
-    int rc = TR_OK;
-    double stage_t0 = rt_now();
-    int stage_ep0 = run->epoch;
-    /* the parameter average (sparse stage), updated every TR_AVG_EVERY steps */
-    if (!dense && ir->train.average > 0 && !run->avg) {
-        run->avg = xmalloc(m->n_param * sizeof(float));
-        memcpy(run->avg, m->param, m->n_param * sizeof(float));
+    double vq = NAN, vloss = NAN, plain = NAN;
+    if (S->bench->compare_plain && run->avg && va->n > 0) plain = select_plain(S, va);
+    evaluated_model(m, run, tr, c->perm, c->st->batch, c->live);
+    if (va->n > 0) evaluate(m, va, NULL, &vq, &vloss);
+    double sps = run->ep_seen / (run->ep_train_s > 0 ? run->ep_train_s : 1e-9);
+    if (!c->dense) {
+        run->sparse_epochs++;
+        run->sparse_train_s += run->ep_train_s;
+        run->sparse_samples += run->ep_seen;
+        bool by_valid = S->ir->train.select == IR_SELECT_VALIDATION && va->n > 0;
+        if (by_valid && keep_if_better(m, vq, vloss, &run->best_valid, &run->best_loss,
+                                       &run->best_param, &run->best_state))
+            run->best_epoch = run->sparse_epochs;
     }
-    float avg_decay = (float)pow(ir->train.average, TR_AVG_EVERY);
-    float *live = run->avg ? xmalloc(m->n_param * sizeof(float)) : NULL;
-    while (run->epoch < st->epochs) {
-        int e = run->epoch;
-        rt_rng rng;
-        rt_rng_seed(&rng, ir->train.seed, 0x73687566ULL /* "shuf" */, (uint64_t)run->stage,
-                    (uint64_t)e);
-        for (int i = 0; i < n; i++)
-            perm[i] = i;
-        for (int i = n - 1; i > 0; i--) {
-            int j = (int)rt_rng_below(&rng, (uint32_t)i + 1);
-            int t = perm[i];
-            perm[i] = perm[j];
-            perm[j] = t;
-        }
-        double lr = tr_lr_at(st, e);
-        for (int b = run->batch; b < nb; b++) {
-            if (g_sigint) {
-                tick(S, dense);
-                rc = save_checkpoint(S);
-                if (rc == TR_OK) {
-                    fprintf(S->log,
-                            "nltc: train: interrupted at %s epoch %d batch %d/%d; checkpoint "
-                            "saved, run again with --resume to continue\n",
-                            dense ? "dense" : "sparse", e + 1, b, nb);
-                    rc = TR_INTERRUPTED;
-                }
-                goto done;
-            }
-            int R = n - b * B < B ? n - b * B : B;
-            tr_model_load_rows(m, tr, perm, b * B, R);
-            if (ir->train.shift > 0) { /* seeded per batch, so a resumed epoch is the same */
-                rt_rng srng;
-                rt_rng_seed(&srng, ir->train.seed, 0x73686674ULL /* "shft" */,
-                            (uint64_t)run->stage << 32 | (uint64_t)e, (uint64_t)b);
-                tr_model_shift_rows(m, S->d, R, ir->train.shift, &srng);
-            }
-            lr = tr_lr_at(st, e + (double)b / nb);
-            double t0 = rt_now();
-            int correct;
-            double loss = tr_model_forward_train(m, R, &correct);
-            tr_model_step(m, R, st, lr, wd, wd1);
-            if (run->avg && m->adam_t % TR_AVG_EVERY == 0) tr_model_average(m, run->avg, avg_decay);
-            run->ep_train_s += rt_now() - t0;
-            run->ep_loss += loss * R;
-            run->ep_correct += correct;
-            run->ep_seen += R;
-            run->batch = b + 1;
-        }
-        /* end of epoch: validation, selection, curve, progress, checkpoint */
-        double vq = NAN, vloss = NAN, plain = NAN;
-        if (S->o->compare_plain && run->avg && va->n > 0) plain = select_plain(S, va);
-        evaluated_model(m, run, tr, perm, B, live);
-        if (va->n > 0) evaluate(m, va, NULL, &vq, &vloss);
-        double sps = run->ep_seen / (run->ep_train_s > 0 ? run->ep_train_s : 1e-9);
-        if (!dense) {
-            run->sparse_epochs++;
-            run->sparse_train_s += run->ep_train_s;
-            run->sparse_samples += run->ep_seen;
-            bool by_valid = ir->train.select == IR_SELECT_VALIDATION && va->n > 0;
-            if (by_valid && keep_if_better(m, vq, vloss, &run->best_valid, &run->best_loss,
-                                           &run->best_param, &run->best_state))
-                run->best_epoch = run->sparse_epochs;
-        }
-        restore_live(m, run, live);
-        tick(S, dense);
-        run->curve = xrealloc(run->curve, (size_t)(run->n_curve + 1) * sizeof(tr_curve_row));
-        tr_curve_row *row = &run->curve[run->n_curve++];
-        row->dense = dense;
-        row->epoch = e + 1;
-        row->loss = run->ep_seen ? run->ep_loss / run->ep_seen : NAN;
-        row->train_acc = run->ep_seen ? (double)run->ep_correct / run->ep_seen : NAN;
-        row->valid_acc = vq;
-        row->lr = lr;
-        row->seconds = run->elapsed;
-        row->sps = sps;
-        if (!S->o->quiet) {
-            /* the rest of this stage at its pace so far; later stages estimated at the same
-             * time per epoch */
-            double per = (rt_now() - stage_t0) / (e + 1 - stage_ep0);
-            double left = per * (st->epochs - e - 1);
-            for (int k = run->stage + 1; k < ir->train.n_stages; k++)
-                left += per * ir->train.stages[k].epochs;
-            char eta[32], seta[32], vbuf[48];
-            fmt_time(eta, sizeof eta, left);
-            fmt_time(seta, sizeof seta, per * (st->epochs - e - 1));
-            if (isnan(vq))
-                snprintf(vbuf, sizeof vbuf, "-");
-            else
-                snprintf(vbuf, sizeof vbuf, isnan(plain) ? "%.2f%%" : "%.2f%% (plain %.2f%%)",
-                         100 * vq, 100 * plain);
-            fprintf(S->log,
-                    "train: %s epoch %d/%d  loss %.4f  train %.2f%%  valid %s  lr %.3g  "
-                    "%.0f samples/s  ETA %s (stage %s)\n",
-                    dense ? "dense" : "sparse", e + 1, st->epochs, row->loss, 100 * row->train_acc,
-                    vbuf, lr, sps, eta, seta);
-            fflush(S->log);
-        }
-        run->epoch = e + 1;
-        run->batch = 0;
-        run->ep_loss = 0;
-        run->ep_correct = run->ep_seen = 0;
-        run->ep_train_s = 0;
-        rc = save_checkpoint(S);
-        if (rc != TR_OK) goto done;
-    }
-done:
-    free(perm);
-    free(live);
-    return rc;
+    restore_live(m, run, c->live);
+    tick(S, c->dense);
+    run->curve = xrealloc(run->curve, (size_t)(run->n_curve + 1) * sizeof(tr_curve_row));
+    tr_curve_row *row = &run->curve[run->n_curve++];
+    row->dense = c->dense;
+    row->epoch = e + 1;
+    row->loss = run->ep_seen ? run->ep_loss / run->ep_seen : NAN;
+    row->train_acc = run->ep_seen ? (double)run->ep_correct / run->ep_seen : NAN;
+    row->valid_acc = vq;
+    row->lr = lr;
+    row->seconds = run->elapsed;
+    row->sps = sps;
+    if (!S->o->quiet) progress_line(S, c, e, row, plain);
+    run->epoch = e + 1;
+    run->batch = 0;
+    run->ep_loss = 0;
+    run->ep_correct = run->ep_seen = 0;
+    run->ep_train_s = 0;
 }
 
-/* Builds the model of the stage about to start (the dense one, or the sparse one over the
- * masks), with fresh parameters. */
+/* Runs the remaining epochs of the current stage. */
+static rt_status run_stage(session *S) {
+    const ir_program *ir = S->ir;
+    tr_model *m = S->m;
+    tr_run *run = &S->run;
+    stage_ctx c;
+    c.st = &ir->train.stages[run->stage];
+    c.dense = c.st->kind == IR_STAGE_DENSE;
+    int B = c.st->batch, n = S->d->train.n;
+    c.nb = n / B + (n % B >= 2 ? 1 : 0);
+    if (S->bench->max_batches > 0 && c.nb > S->bench->max_batches) c.nb = S->bench->max_batches;
+    c.wd = c.dense ? c.st->wd : 0.0;
+    c.wd1 = c.dense ? c.st->wd1 : 0.0;
+    c.perm = xmalloc((size_t)n * sizeof(int));
+    c.t0 = rt_now();
+    c.ep0 = run->epoch;
+    /* the parameter average (sparse stage), updated every TR_AVG_EVERY steps */
+    if (!c.dense && ir->train.average > 0 && !run->avg) {
+        run->avg = xmalloc(m->p.n_param * sizeof(float));
+        memcpy(run->avg, m->p.param, m->p.n_param * sizeof(float));
+    }
+    c.avg_decay = (float)pow(ir->train.average, TR_AVG_EVERY);
+    c.live = run->avg ? xmalloc(m->p.n_param * sizeof(float)) : NULL;
+    rt_status st = RT_OK;
+    while (st == RT_OK && run->epoch < c.st->epochs) {
+        int e = run->epoch;
+        shuffle(S, e, c.perm, n);
+        double lr = tr_lr_at(c.st, e);
+        for (int b = run->batch; b < c.nb && st == RT_OK; b++) {
+            if (*S->stop)
+                st = interrupted(S, &c, e, b);
+            else
+                lr = train_batch(S, &c, e, b);
+        }
+        if (st != RT_OK) break;
+        end_epoch(S, &c, e, lr);
+        st = save_checkpoint(S);
+    }
+    free(c.perm);
+    free(c.live);
+    return st;
+}
+
+/* Builds the training model of the stage about to start (the dense one, or the sparse one
+ * over the masks), with fresh parameters. */
 static void start_model(session *S, bool dense, int *const *masks) {
     const ir_program *ir = S->ir;
-    S->m = tr_model_new(ir, dense, masks, ir->train.seed, S->rows_max, S->o->threads);
+    S->m = tr_model_new(ir, dense, masks, ir->train.seed, S->rows_max, S->o->threads, true);
     tr_model_init_params(S->m, ir->train.seed, dense ? 0 : 1);
 }
 
-/* The measurement at the end: selected model, test accuracy, model file, report. */
-static int finish(session *S, rt_report *rep, tr_model **out) {
+/* The stage after a complete one: the dense model hands its masks to a fresh sparse model
+ * (written to masks.txt), a sparse one continues with a fresh optimizer. */
+static rt_status next_stage(session *S, bool dense) {
+    int **masks = NULL;
+    rt_status st = RT_OK;
+    if (dense) {
+        masks = tr_model_masks_from_dense(S->m);
+        tr_model_free(S->m);
+        S->m = NULL;
+    }
+    S->run.stage++;
+    S->run.epoch = S->run.batch = 0;
+    if (!S->m)
+        start_model(S, false, masks);
+    else
+        tr_optim_reset(S->m->opt);
+    if (S->paths.masks && masks) st = tr_write_masks(S->m, S->paths.masks, S->e);
+    if (masks) {
+        for (int l = 0; l < S->ir->n_layers; l++)
+            free(masks[l]);
+        free(masks);
+    }
+    if (st == RT_OK) st = save_checkpoint(S);
+    return st;
+}
+
+/* The stages from the current one to the last. */
+static rt_status run_stages(session *S) {
+    const ir_program *ir = S->ir;
+    const train_opts *o = S->o;
+    rt_status st = RT_OK;
+    while (st == RT_OK && S->run.stage < ir->train.n_stages) {
+        bool dense = ir->train.stages[S->run.stage].kind == IR_STAGE_DENSE;
+        if (dense && o->masks && !S->m) { /* the masks are given: no dense stage */
+            S->run.stage++;
+            continue;
+        }
+        if (!S->m) start_model(S, dense, dense ? NULL : o->masks);
+        st = run_stage(S);
+        /* the stage is complete: the last one stays current (a resume with more epochs
+         * continues it), any other hands over to the next */
+        if (st != RT_OK || S->run.stage == ir->train.n_stages - 1) break;
+        st = next_stage(S, dense);
+    }
+    return st;
+}
+
+/* The measurement at the end: selected model, model file, test accuracy, report. The model
+ * leaves training here: its optimizer state and training buffers are dropped. */
+static rt_status finish(session *S, rt_report *rep, tr_model **out) {
     tr_model *m = S->m;
     tr_run *run = &S->run;
     if (run->best_param) {
-        memcpy(m->param, run->best_param, m->n_param * sizeof(float));
-        memcpy(m->state, run->best_state, m->n_state * sizeof(float));
+        memcpy(m->p.param, run->best_param, m->p.n_param * sizeof(float));
+        memcpy(m->p.state, run->best_state, m->p.n_state * sizeof(float));
     } else { /* the last epoch's model: with an average, the average, batch norm refitted */
         evaluated_model(m, run, &S->d->train, NULL, S->ir->train.stages[run->stage].batch, NULL);
     }
     if (S->paths.model) {
-        if (tr_model_save(S->paths.model, m, m->param, m->state) != 0 ||
-            tr_write_masks(m, S->paths.masks, S->log) != 0) {
-            fprintf(S->log, "nltc: train: cannot write %s: %s\n", S->paths.model, strerror(errno));
-            return TR_ERR_IO;
-        }
+        rt_status st = tr_model_save(S->paths.model, m, S->e);
+        if (st == RT_OK) st = tr_write_masks(m, S->paths.masks, S->e);
+        if (st != RT_OK) return st;
     }
+    tr_model_finish_training(m);
     report_plain(S);
     double vq = NAN, tf = NAN, tq = NAN;
     if (S->d->valid.n > 0) tr_evaluate(m, &S->d->valid, NULL, &vq);
@@ -508,33 +622,11 @@ static int finish(session *S, rt_report *rep, tr_model **out) {
         *out = m;
         S->m = NULL;
     }
-    return TR_OK;
+    return RT_OK;
 }
 
-int train_run(const ir_program *ir, const rt_dataset *d, const train_opts *opts, rt_report *rep,
-              tr_model **out) {
-    train_opts defaults;
-    train_opts_init(&defaults);
-    if (!opts) opts = &defaults;
-    session S;
-    memset(&S, 0, sizeof S);
-    S.ir = ir;
-    S.d = d;
-    S.o = opts;
-    S.log = opts->progress ? opts->progress : stderr;
-    if (out) *out = NULL;
-    if (check_model(ir, d, S.log) > 0) return TR_ERR_MODEL;
-    if (paths_init(&S.paths, opts->out_dir, S.log) != 0) {
-        paths_free(&S.paths);
-        return TR_ERR_IO;
-    }
-    S.fp = run_fingerprint(ir, d);
-    S.rows_max = 256;
-    for (int s = 0; s < ir->train.n_stages; s++)
-        if (ir->train.stages[s].batch > S.rows_max) S.rows_max = ir->train.stages[s].batch;
-    /* one BLAS thread per worker: the dense stage splits its sgemms over our own threads */
-    openblas_set_num_threads(1);
-
+/* The report's fields known before training. */
+static void report_start(rt_report *rep, const ir_program *ir, const rt_dataset *d) {
     rep->model = ir->model_name;
     rep->dataset = ir->dataset.name;
     rep->seed = ir->train.seed;
@@ -543,81 +635,83 @@ int train_run(const ir_program *ir, const rt_dataset *d, const train_opts *opts,
     rep->n_test = d->test.n;
     rep->llut_count = tr_llut_count(ir);
     rep->table_bits = tr_table_bits(ir);
+}
 
-    int rc = TR_OK;
-    S.run.best_valid = S.plain_valid = -1.0;
-    S.run.best_loss = S.plain_loss = INFINITY;
+/* Opens a session: checks, output folder, fingerprint, workspace size, and the checkpoint
+ * when resuming. */
+static rt_status session_open(session *S) {
+    const ir_program *ir = S->ir;
+    const train_opts *o = S->o;
+    rt_status st = check_model(ir, S->d, S->e);
+    if (st == RT_OK) st = paths_init(&S->paths, o->out_dir, S->e);
+    if (st != RT_OK) return st;
+    S->fp = run_fingerprint(ir, S->d);
+    S->rows_max = 256;
+    for (int s = 0; s < ir->train.n_stages; s++)
+        if (ir->train.stages[s].batch > S->rows_max) S->rows_max = ir->train.stages[s].batch;
+    S->run.best_valid = S->plain_valid = -1.0;
+    S->run.best_loss = S->plain_loss = INFINITY;
     struct stat sb;
-    if (opts->resume && S.paths.ckpt && stat(S.paths.ckpt, &sb) == 0) {
-        rc = tr_ckpt_load(S.paths.ckpt, ir, S.fp, S.rows_max, opts->threads, S.log, &S.run, &S.m);
-        if (rc != TR_OK) {
-            paths_free(&S.paths);
-            return rc;
-        }
-        if (!opts->quiet)
-            fprintf(S.log, "train: resuming at stage %d epoch %d batch %d\n", S.run.stage + 1,
-                    S.run.epoch + 1, S.run.batch);
-    } else if (opts->resume && !opts->quiet && S.paths.ckpt) {
-        fprintf(S.log, "train: no checkpoint in %s; starting from the beginning\n", S.paths.dir);
+    if (o->resume && S->paths.ckpt && stat(S->paths.ckpt, &sb) == 0) {
+        st = tr_ckpt_load(S->paths.ckpt, ir, S->fp, S->rows_max, o->threads, &S->run, &S->m, S->e);
+        if (st != RT_OK) return st;
+        if (!o->quiet)
+            fprintf(S->log, "train: resuming at stage %d epoch %d batch %d\n", S->run.stage + 1,
+                    S->run.epoch + 1, S->run.batch);
+    } else if (o->resume && !o->quiet && S->paths.ckpt) {
+        fprintf(S->log, "train: no checkpoint in %s; starting from the beginning\n", S->paths.dir);
     }
-
-    struct sigaction sa, old;
-    if (!opts->no_signal) {
-        g_sigint = 0;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_sigint;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, &old);
-    }
-    S.mark = rt_now();
-    bool have_dense = ir->train.stages[0].kind == IR_STAGE_DENSE;
     bool learned = false;
     for (int l = 0; l < ir->n_layers; l++)
         learned |= ir->layers[l].connect == IR_CONNECT_LEARNED;
-    if (learned && !have_dense && !opts->masks && !opts->quiet && !S.m)
-        fprintf(S.log, "train: note: connect = learned without a dense stage; using random "
-                       "masks\n");
+    if (learned && ir->train.stages[0].kind != IR_STAGE_DENSE && !o->masks && !o->quiet && !S->m)
+        fprintf(S->log, "train: note: connect = learned without a dense stage; using random "
+                        "masks\n");
+    return RT_OK;
+}
 
-    while (rc == TR_OK && S.run.stage < ir->train.n_stages) {
-        const ir_stage *st = &ir->train.stages[S.run.stage];
-        bool dense = st->kind == IR_STAGE_DENSE;
-        if (dense && opts->masks && !S.m) { /* the masks are given: no dense stage */
-            S.run.stage++;
-            continue;
+rt_status tr_train_bench(const ir_program *ir, const rt_dataset *d, const train_opts *opts,
+                         const tr_bench_opts *bench, rt_report *rep, tr_model **out, rt_error *e) {
+    static const tr_bench_opts no_bench = {0, false};
+    train_opts defaults;
+    train_opts_init(&defaults);
+    session S;
+    memset(&S, 0, sizeof S);
+    S.ir = ir;
+    S.d = d;
+    S.o = opts ? opts : &defaults;
+    S.bench = bench ? bench : &no_bench;
+    S.log = S.o->progress ? S.o->progress : stderr;
+    S.e = e;
+    if (out) *out = NULL;
+    /* one BLAS thread per worker: the dense stage splits its sgemms over our own threads */
+    openblas_set_num_threads(1);
+    report_start(rep, ir, d);
+    rt_status st = session_open(&S);
+    if (st == RT_OK) {
+        struct sigaction sa, old;
+        S.stop = S.o->stop ? S.o->stop : &g_sigint;
+        if (!S.o->stop) {
+            g_sigint = 0;
+            memset(&sa, 0, sizeof sa);
+            sa.sa_handler = on_sigint;
+            sigemptyset(&sa.sa_mask);
+            sigaction(SIGINT, &sa, &old);
         }
-        if (!S.m) start_model(&S, dense, dense ? NULL : opts->masks);
-        rc = run_stage(&S);
-        if (rc != TR_OK) break;
-        /* the stage is complete: the last one stays current (a resume with more epochs
-         * continues it), any other hands over to the next */
-        if (S.run.stage == ir->train.n_stages - 1) break;
-        int **masks = NULL;
-        if (dense) {
-            masks = tr_model_masks_from_dense(S.m);
-            tr_model_free(S.m);
-            S.m = NULL;
-        }
-        S.run.stage++;
-        S.run.epoch = S.run.batch = 0;
-        if (!S.m)
-            start_model(&S, false, masks);
-        else
-            reset_optimizer(S.m);
-        if (S.paths.masks && masks && tr_write_masks(S.m, S.paths.masks, S.log) != 0)
-            rc = TR_ERR_IO;
-        if (masks) {
-            for (int l = 0; l < ir->n_layers; l++)
-                free(masks[l]);
-            free(masks);
-        }
-        if (rc == TR_OK && S.m) rc = save_checkpoint(&S);
+        S.mark = rt_now();
+        st = run_stages(&S);
+        if (!S.o->stop) sigaction(SIGINT, &old, NULL);
+        if (st == RT_OK) st = finish(&S, rep, out);
     }
-    if (!opts->no_signal) sigaction(SIGINT, &old, NULL);
-    if (rc == TR_OK) rc = finish(&S, rep, out);
     tr_model_free(S.m);
     tr_run_free(&S.run);
     paths_free(&S.paths);
     free(S.plain_param);
     free(S.plain_state);
-    return rc;
+    return st;
+}
+
+rt_status train_run(const ir_program *ir, const rt_dataset *d, const train_opts *o, rt_report *rep,
+                    tr_model **out, rt_error *e) {
+    return tr_train_bench(ir, d, o, NULL, rep, out, e);
 }

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "fixture.h"
-#include "train.h"
+#include "train_int.h"
 
 /* ---- Helpers ------------------------------------------------------------------------ */
 
@@ -450,19 +450,18 @@ END_TEST
 /* One Adam and one AdamW step against the hand-computed values (PyTorch's formulas). */
 START_TEST(test_adam_step) {
     float p[2] = {1.0f, 1.0f}, g[2] = {0.5f, 0.5f}, mm[2] = {0}, vv[2] = {0};
-    tr_model m;
-    memset(&m, 0, sizeof m);
-    m.param = p;
-    m.grad = g;
-    m.adam_m = mm;
-    m.adam_v = vv;
-    m.n_param = 2;
+    tr_optim o;
+    memset(&o, 0, sizeof o);
+    o.grad = g;
+    o.adam_m = mm;
+    o.adam_v = vv;
+    o.n_param = 2;
     ir_stage st = fx_stage(IR_STAGE_SPARSE, 1, 32, 0.1);
     st.weight_decay = 0.1;
     tr_adam a;
-    tr_adam_begin(&a, &m, &st, 0.1); /* Adam: L2 decay added to the gradient */
-    tr_adam_apply(&a, &m, 0, 1, true);
-    tr_adam_apply(&a, &m, 1, 1, false);
+    tr_adam_begin(&a, &o, &st, 0.1); /* Adam: L2 decay added to the gradient */
+    tr_adam_apply(&a, p, &o, 0, 1, true);
+    tr_adam_apply(&a, p, &o, 1, 1, false);
     /* g' = 0.5 + 0.1*1 = 0.6: m = 0.06, v = 0.00036; mhat/sqrt(vhat) = 1 -> p = 0.9 */
     ck_assert_float_eq_tol(p[0], 0.9f, 1e-6f);
     ck_assert_float_eq_tol(p[1], 0.9f, 1e-6f); /* no decay: mhat/sqrt(vhat) = 1 as well */
@@ -470,12 +469,12 @@ START_TEST(test_adam_step) {
     ck_assert_float_eq_tol(vv[0], 0.00036f, 1e-8f); /* (1 - 0.999f) is 0.99999e-3 in float */
     p[0] = 1.0f;
     mm[0] = vv[0] = 0.0f;
-    m.adam_t = 0;
+    o.adam_t = 0;
     st.optimizer = IR_OPT_ADAMW; /* decoupled: p*(1 - lr*wd) - lr * 1 */
-    tr_adam_begin(&a, &m, &st, 0.1);
-    tr_adam_apply(&a, &m, 0, 1, true);
+    tr_adam_begin(&a, &o, &st, 0.1);
+    tr_adam_apply(&a, p, &o, 0, 1, true);
     ck_assert_float_eq_tol(p[0], 0.99f - 0.1f, 1e-6f);
-    ck_assert_int_eq(m.adam_t, 1);
+    ck_assert_int_eq(o.adam_t, 1);
 }
 END_TEST
 
@@ -490,11 +489,12 @@ typedef struct wire_case {
 static double wire_loss(void *vc) {
     wire_case *c = vc;
     tr_layer_subnet_forward(c->m, c->l, c->in, c->R, c->y);
-    const tr_layer *L = &c->m->layers[c->l];
+    const tr_layer *L = &c->m->p.layers[c->l];
+    size_t ld = (size_t)c->m->w.ld;
     double s = 0;
     for (int o = 0; o < L->out; o++)
         for (int r = 0; r < c->R; r++)
-            s += (double)c->dy[(size_t)o * c->m->ld + r] * c->y[(size_t)o * c->m->ld + r];
+            s += (double)c->dy[(size_t)o * ld + r] * c->y[(size_t)o * ld + r];
     return s;
 }
 
@@ -521,11 +521,12 @@ static void wire_check(int l) {
     n.connect = IR_CONNECT_RANDOM;
     ir_stage st = fx_stage(IR_STAGE_SPARSE, 1, 8, 1e-3);
     ir_program *ir = fx_program(&n, &st, 1, 3);
-    tr_model *m = tr_model_new(ir, false, NULL, 3, 8, 2);
+    tr_model *m = tr_model_new(ir, false, NULL, 3, 8, 2, true);
     tr_model_init_params(m, 3, 1);
-    const tr_layer *L = &m->layers[l];
+    const tr_layer *L = &m->p.layers[l];
+    ck_assert_int_eq(L->wire, l == 1 ? TR_WIRE_DIRECT : TR_WIRE_MASKED);
     wire_case c = {m, l, 6, NULL, NULL, NULL};
-    size_t ld = (size_t)m->ld;
+    size_t ld = (size_t)m->w.ld;
     c.in = calloc((size_t)L->in * ld, sizeof(float));
     c.y = calloc((size_t)L->out * ld, sizeof(float));
     c.dy = calloc((size_t)L->out * ld, sizeof(float));
@@ -533,7 +534,7 @@ static void wire_check(int l) {
     for (int i = 0; i < L->in; i++)
         fill(c.in + i * ld, (size_t)c.R, 1);
     for (int o = 0; o < L->out; o++) {
-        tr_lut q = tr_layer_lut(L, m->param, o);
+        tr_lut q = tr_layer_lut(L, m->p.param, o);
         away_from_kinks(q.w1, (size_t)L->sh.F * L->sh.N, q.b1, (size_t)L->sh.N,
                         0.6f / (float)L->sh.F);
     }
@@ -543,9 +544,9 @@ static void wire_check(int l) {
     /* the layer's input gradients, input by input, row by row */
     for (int i = 0; i < L->in; i++)
         fd_check(wire_loss, &c, c.in + i * ld, din + i * ld, c.R, 5e-2f, 1e-3, 3e-4,
-                 L->direct ? "support level din" : "masked level din");
+                 L->wire == TR_WIRE_DIRECT ? "support level din" : "masked level din");
     /* and the parameter gradients of one L-LUT */
-    tr_lut p = tr_layer_lut(L, m->param, 1), g = tr_layer_lut(L, m->grad, 1);
+    tr_lut p = tr_layer_lut(L, m->p.param, 1), g = tr_layer_lut(L, m->opt->grad, 1);
     fd_check(wire_loss, &c, p.w1, g.w1, L->sh.F * L->sh.N, 5e-2f, 1e-3, 3e-4, "layer w1");
     fd_check(wire_loss, &c, p.ws, g.ws, L->sh.F, 5e-2f, 1e-3, 3e-4, "layer ws");
     free(c.in), free(c.y), free(c.dy), free(din);

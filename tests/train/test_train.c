@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
-#include "train.h"
+#include "train_int.h"
 
 /* ---- Helpers ------------------------------------------------------------------------ */
 
@@ -96,20 +96,28 @@ static train_opts quiet_opts(int threads) {
     train_opts_init(&o);
     o.threads = threads;
     o.quiet = true;
-    o.no_signal = true;
     return o;
 }
 
-/* train_run on one thread with its messages captured in msg[0..cap); returns its code. */
-static int train_logged(const ir_program *ir, const rt_dataset *d, char *msg, size_t cap) {
-    FILE *err = fmemopen(msg, cap - 1, "w");
+/* The error record of the calls under test. */
+static rt_error terr;
+
+/* Copies an error message into msg[0..cap). */
+static void copy_msg(char *msg, size_t cap, const rt_error *e) {
+    size_t k = strnlen(e->msg, cap - 1);
+    memcpy(msg, e->msg, k);
+    msg[k] = 0;
+}
+
+/* train_run on one thread with its error message copied to msg[0..cap); returns its status. */
+static rt_status train_logged(const ir_program *ir, const rt_dataset *d, char *msg, size_t cap) {
     train_opts o = quiet_opts(1);
-    o.progress = err;
     rt_report rep;
     rt_report_init(&rep);
-    int rc = train_run(ir, d, &o, &rep, NULL);
-    fclose(err);
-    return rc;
+    rt_error e = {0};
+    rt_status st = train_run(ir, d, &o, &rep, NULL, &e);
+    copy_msg(msg, cap, &e);
+    return st;
 }
 
 static char *temp_dir(void) {
@@ -131,7 +139,8 @@ static void remove_dir(const char *dir) {
     rmdir(dir);
 }
 
-static bool same_params(const tr_model *a, const tr_model *b) {
+static bool same_params(const tr_model *ma, const tr_model *mb) {
+    const tr_params *a = &ma->p, *b = &mb->p;
     return a->n_param == b->n_param && a->n_state == b->n_state &&
            memcmp(a->param, b->param, a->n_param * sizeof(float)) == 0 &&
            memcmp(a->state, b->state, a->n_state * sizeof(float)) == 0;
@@ -161,7 +170,7 @@ START_TEST(test_xor_reaches_100) {
     rt_report rep;
     rt_report_init(&rep);
     tr_model *m = NULL;
-    ck_assert_int_eq(train_run(ir, &d, &o, &rep, &m), TR_OK);
+    ck_assert_int_eq(train_run(ir, &d, &o, &rep, &m, &terr), RT_OK);
     ck_assert_double_eq(rep.accuracy.quantized, 1.0);
     ck_assert_double_eq(rep.validation_accuracy, 1.0);
     ck_assert_int_eq(rep.n_train, 1024);
@@ -198,8 +207,8 @@ START_TEST(test_dense_stage_finds_inputs) {
     rt_report rep;
     rt_report_init(&rep);
     tr_model *m = NULL;
-    ck_assert_int_eq(train_run(ir, &d, &o, &rep, &m), TR_OK);
-    const tr_layer *L = &m->layers[0];
+    ck_assert_int_eq(train_run(ir, &d, &o, &rep, &m, &terr), RT_OK);
+    const tr_layer *L = &m->p.layers[0];
     ck_assert_int_eq(L->connect, IR_CONNECT_LEARNED);
     /* random masks of 2 of 16 inputs: 1.9 of 8 L-LUTs read input 3 or 7, 0.07 read both;
      * (L-LUTs the next level ignores get no signal and keep arbitrary masks) */
@@ -229,7 +238,7 @@ static tr_model *train_small(const ir_program *ir, const rt_dataset *d, int thre
     rt_report rep;
     rt_report_init(&rep);
     tr_model *m = NULL;
-    ck_assert_int_eq(train_run(ir, d, &o, &rep, &m), TR_OK);
+    ck_assert_int_eq(train_run(ir, d, &o, &rep, &m, &terr), RT_OK);
     return m;
 }
 
@@ -238,11 +247,11 @@ START_TEST(test_deterministic) {
     parity_data(&d, 12, 512, 11);
     ir_program *ir = small_program(3, 2, 9);
     tr_model *a = train_small(ir, &d, 2), *b = train_small(ir, &d, 0); /* 0: the default, 2 */
-    ck_assert_int_eq(b->threads, 2);
+    ck_assert_int_eq(b->w.threads, 2);
     ck_assert(same_params(a, b));
     rt_tables ta, tb;
-    tr_tabulate(a, &ta);
-    tr_tabulate(b, &tb);
+    tr_tabulate(a, &ta, NULL);
+    tr_tabulate(b, &tb, NULL);
     ck_assert(same_tables(&ta, &tb));
     rt_tables_free(&ta);
     rt_tables_free(&tb);
@@ -274,8 +283,8 @@ START_TEST(test_fused_step) {
     parity_data(&d, 12, 64, 3);
     ir_program *ir = small_program(1, 0, 4);
     const ir_stage *st = &ir->train.stages[0];
-    tr_model *a = tr_model_new(ir, false, NULL, 4, 16, 2),
-             *b = tr_model_new(ir, false, NULL, 4, 16, 2);
+    tr_model *a = tr_model_new(ir, false, NULL, 4, 16, 2, true),
+             *b = tr_model_new(ir, false, NULL, 4, 16, 2, true);
     tr_model_init_params(a, 4, 1);
     tr_model_init_params(b, 4, 1);
     for (int step = 0; step < 3; step++) {
@@ -304,10 +313,11 @@ START_TEST(test_bn_refit) {
     rt_dataset d;
     parity_data(&d, 12, 256, 5);
     ir_program *ir = small_program(1, 0, 3);
-    tr_model *m = tr_model_new(ir, false, NULL, 3, 32, 2);
+    tr_model *m = tr_model_new(ir, false, NULL, 3, 32, 2, true);
     tr_model_init_params(m, 3, 1);
-    float *p0 = xmalloc(m->n_param * sizeof(float));
-    memcpy(p0, m->param, m->n_param * sizeof(float));
+    const tr_params *P = &m->p;
+    float *p0 = xmalloc(P->n_param * sizeof(float));
+    memcpy(p0, P->param, P->n_param * sizeof(float));
     int perm[96];
     for (int i = 0; i < 96; i++)
         perm[i] = 2 * i + 1;                      /* odd rows: the order is followed */
@@ -326,17 +336,17 @@ START_TEST(test_bn_refit) {
             mean += s / 3;
             var += ss / 31 / 3;
         }
-        ck_assert_double_eq_tol(m->state[m->o_in_rmean + f], mean, 1e-5);
-        ck_assert_double_eq_tol(m->state[m->o_in_rvar + f], var, 1e-4);
+        ck_assert_double_eq_tol(P->state[P->o_in_rmean + f], mean, 1e-5);
+        ck_assert_double_eq_tol(P->state[P->o_in_rvar + f], var, 1e-4);
     }
-    ck_assert_float_eq(m->bn_momentum, TR_BN_MOMENTUM);
-    ck_assert(memcmp(p0, m->param, m->n_param * sizeof(float)) == 0);
+    ck_assert_float_eq(m->w.bn_momentum, TR_BN_MOMENTUM);
+    ck_assert(memcmp(p0, P->param, P->n_param * sizeof(float)) == 0);
     /* fewer rows than a block: one block of all of them */
     tr_model_bn_refit(m, &d.train, NULL, 5, 32);
     double s = 0;
     for (int r = 0; r < 5; r++)
         s += d.train.x[(size_t)r * d.inputs];
-    ck_assert_double_eq_tol(m->state[m->o_in_rmean], s / 5, 1e-5);
+    ck_assert_double_eq_tol(P->state[P->o_in_rmean], s / 5, 1e-5);
     free(p0);
     tr_model_free(m);
     fx_program_free(ir);
@@ -346,14 +356,15 @@ END_TEST
 
 START_TEST(test_average_update) {
     ir_program *ir = small_program(1, 0, 3);
-    tr_model *m = tr_model_new(ir, false, NULL, 3, 16, 2);
+    tr_model *m = tr_model_new(ir, false, NULL, 3, 16, 2, true);
     tr_model_init_params(m, 3, 1);
-    float *avg = xmalloc(m->n_param * sizeof(float));
-    for (size_t i = 0; i < m->n_param; i++)
+    size_t n = m->p.n_param;
+    float *avg = xmalloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++)
         avg[i] = (float)i;
     tr_model_average(m, avg, 0.75f);
-    for (size_t i = 0; i < m->n_param; i++)
-        ck_assert_float_eq(avg[i], 0.75f * (float)i + 0.25f * m->param[i]);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_float_eq(avg[i], 0.75f * (float)i + 0.25f * m->p.param[i]);
     free(avg);
     tr_model_free(m);
     fx_program_free(ir);
@@ -392,7 +403,7 @@ START_TEST(test_shift_rows) {
     parity_data(&d, 12, 64, 3);
     as_images(&d);
     ir_program *ir = small_program(1, 0, 1);
-    tr_model *m = tr_model_new(ir, false, NULL, 1, 16, 1);
+    tr_model *m = tr_model_new(ir, false, NULL, 1, 16, 1, false);
     tr_model_load_rows(m, &d.train, NULL, 0, 16);
     rt_rng rng, again;
     rt_rng_seed(&rng, 5, 1, 2, 3);
@@ -408,7 +419,7 @@ START_TEST(test_shift_rows) {
                 float want = sy >= 0 && sy < 3 && sx >= 0 && sx < 4
                                  ? d.train.x[(size_t)r * 12 + (size_t)(sy * 4 + sx)]
                                  : (float)-j;
-                ck_assert_float_eq(m->x_in[(size_t)j * (size_t)m->ld + (size_t)r], want);
+                ck_assert_float_eq(m->w.x_in[(size_t)j * (size_t)m->w.ld + (size_t)r], want);
             }
     }
     ck_assert_int_gt(moved, 8); /* 24 of 25 shifts move: not the identity */
@@ -427,7 +438,7 @@ START_TEST(test_shift_training) {
     tr_model *plain = train_small(ir, &d, 1);
     ir->train.shift = 1;
     char msg[512] = {0};
-    ck_assert_int_eq(train_logged(ir, &d, msg, sizeof msg), TR_ERR_MODEL);
+    ck_assert_int_eq(train_logged(ir, &d, msg, sizeof msg), RT_ERR_MODEL);
     ck_assert_ptr_nonnull(strstr(msg, "augment = shift(pixels = 1) needs images larger than the "
                                       "shift, with one input per pixel"));
     as_images(&d);
@@ -470,14 +481,14 @@ START_TEST(test_tables_equal_model) {
     ir_program *ir = small_program(4, 2, 2);
     tr_model *m = train_small(ir, &d, 2);
     rt_tables t;
-    ck_assert_int_eq(tr_tabulate(m, &t), 0);
+    ck_assert_int_eq(tr_tabulate(m, &t, NULL), RT_OK);
     ck_assert_int_eq(t.n_layers, 4);
     ck_assert_int_eq(t.input_bits, 2);
     ck_assert(t.input_signed);
     ck_assert(t.layers[0].out_signed);  /* a tree level below the root: signed identity */
     ck_assert(!t.layers[1].out_signed); /* a tree root: ReLU */
     rt_codes c;
-    ck_assert_int_eq(tr_codes(m, &d.test, &c), 0);
+    ck_assert_int_eq(tr_codes(m, &d.test, &c, NULL), RT_OK);
     ck_assert_int_eq(c.n_samples, d.test.n);
     ck_assert_int_eq(lookup_mismatches(&t, &c), 0);
     /* accuracy by table lookup == the quantized model's */
@@ -529,7 +540,7 @@ START_TEST(test_output_files) {
     rt_report rep;
     rt_report_init(&rep);
     tr_model *m = NULL;
-    ck_assert_int_eq(train_run(ir, &d, &o, &rep, &m), TR_OK);
+    ck_assert_int_eq(train_run(ir, &d, &o, &rep, &m, &terr), RT_OK);
     char path[512], first[256];
     snprintf(path, sizeof path, "%s/train/curve.csv", dir);
     ck_assert_int_eq(count_lines(path, first, sizeof first), 1 + 2 + 3);
@@ -540,17 +551,17 @@ START_TEST(test_output_files) {
     ck_assert_str_eq(first, "# nltc masks v1\n");
     /* masks.txt reads back, and training over it uses exactly those masks */
     int **masks = NULL;
-    ck_assert_int_eq(tr_read_masks(path, ir, &masks, stderr), TR_OK);
+    ck_assert_int_eq(tr_read_masks(path, ir, &masks, &terr), RT_OK);
     ck_assert_ptr_null(masks[1]);
     ck_assert_ptr_null(masks[3]);
     for (int l = 0; l < 4; l += 2)
-        ck_assert_mem_eq(masks[l], m->layers[l].idx,
-                         (size_t)m->layers[l].out * m->layers[l].sh.F * sizeof(int));
+        ck_assert_mem_eq(masks[l], m->p.layers[l].idx,
+                         (size_t)m->p.layers[l].out * m->p.layers[l].sh.F * sizeof(int));
     train_opts o2 = quiet_opts(2);
     o2.masks = masks;
     tr_model *fixed = NULL;
-    ck_assert_int_eq(train_run(ir, &d, &o2, &rep, &fixed), TR_OK);
-    ck_assert_mem_eq(fixed->layers[0].idx, masks[0], 24 * 4 * sizeof(int));
+    ck_assert_int_eq(train_run(ir, &d, &o2, &rep, &fixed, &terr), RT_OK);
+    ck_assert_mem_eq(fixed->p.layers[0].idx, masks[0], 24 * 4 * sizeof(int));
     ck_assert(rep.time_s.stage1 == 0.0); /* no dense stage */
     tr_model_free(fixed);
     for (int l = 0; l < 4; l++)
@@ -558,23 +569,42 @@ START_TEST(test_output_files) {
     free(masks);
     /* the saved model gives the same tables */
     tr_model *back = NULL;
-    ck_assert_int_eq(tr_model_load(ir, dir, 2, stderr, &back), TR_OK);
+    ck_assert_int_eq(tr_model_load(ir, dir, 2, &back, &terr), RT_OK);
     ck_assert(same_params(m, back));
     rt_tables ta, tb;
-    tr_tabulate(m, &ta);
-    tr_tabulate(back, &tb);
+    tr_tabulate(m, &ta, NULL);
+    tr_tabulate(back, &tb, NULL);
     ck_assert(same_tables(&ta, &tb));
+    /* the model train_run hands out and the loaded one carry no gradients, no Adam moments
+     * and no training buffers; they evaluate and give codes all the same */
+    const tr_model *ev[2] = {m, back};
+    for (int k = 0; k < 2; k++) {
+        ck_assert_ptr_null(ev[k]->opt);
+        ck_assert(!ev[k]->w.train);
+        ck_assert_ptr_null(ev[k]->w.lb[0].dval);
+        ck_assert_ptr_null(ev[k]->w.lb[0].dxg);
+        ck_assert_ptr_null(ev[k]->w.in_dval);
+        ck_assert_ptr_null(ev[k]->w.dlogits);
+    }
+    double qm, qb;
+    tr_evaluate(m, &d.test, NULL, &qm);
+    tr_evaluate(back, &d.test, NULL, &qb);
+    ck_assert_double_eq(qm, qb);
+    rt_codes cm, cb;
+    ck_assert_int_eq(tr_codes(back, &d.test, &cb, NULL), RT_OK);
+    ck_assert_int_eq(tr_codes(m, &d.test, &cm, NULL), RT_OK);
+    ck_assert_mem_eq(cm.layer[3], cb.layer[3], (size_t)d.test.n * 2 * sizeof(uint16_t));
+    rt_codes_free(&cm);
+    rt_codes_free(&cb);
     rt_tables_free(&ta);
     rt_tables_free(&tb);
     tr_model_free(back);
     /* another architecture is refused, naming the file */
     ir->layers[0].hidden = 8;
-    char msg[512] = {0};
-    FILE *err = fmemopen(msg, sizeof msg - 1, "w");
-    ck_assert_int_eq(tr_model_load(ir, dir, 2, err, &back), TR_ERR_MODEL);
-    fclose(err);
-    ck_assert_ptr_nonnull(strstr(msg, "model.bin"));
-    ck_assert_ptr_nonnull(strstr(msg, "another architecture"));
+    ck_assert_int_eq(tr_model_load(ir, dir, 2, &back, &terr), RT_ERR_MODEL);
+    ck_assert_ptr_null(back);
+    ck_assert_ptr_nonnull(strstr(terr.msg, "model.bin"));
+    ck_assert_ptr_nonnull(strstr(terr.msg, "another architecture"));
     tr_model_free(m);
     remove_dir(dir);
     free(dir);
@@ -591,11 +621,10 @@ static int masks_error(const char *dir, const ir_program *ir, const char *text, 
     FILE *f = fopen(path, "w");
     fputs(text, f);
     fclose(f);
-    memset(msg, 0, cap);
-    FILE *err = fmemopen(msg, cap - 1, "w");
+    rt_error e = {0};
     int **masks = NULL;
-    int rc = tr_read_masks(path, ir, &masks, err);
-    fclose(err);
+    int rc = tr_read_masks(path, ir, &masks, &e);
+    copy_msg(msg, cap, &e);
     remove(path);
     ck_assert_ptr_null(masks);
     return rc;
@@ -605,28 +634,28 @@ START_TEST(test_bad_masks) {
     ir_program *ir = small_program(1, 0, 1);
     char *dir = temp_dir(), msg[512];
     ck_assert_int_eq(masks_error(dir, ir, "layer 0 x in 12 out 24 fanin 4 learned\n", msg, 512),
-                     TR_ERR_MODEL);
-    ck_assert_ptr_nonnull(strstr(msg, "m.txt:1: error: expected the header"));
+                     RT_ERR_MODEL);
+    ck_assert_ptr_nonnull(strstr(msg, "m.txt:1: expected the header"));
     ck_assert_int_eq(
         masks_error(dir, ir, "# nltc masks v1\nlayer 1 x in 24 out 8 fanin 3 learned\n", msg, 512),
-        TR_ERR_MODEL);
-    ck_assert_ptr_nonnull(strstr(msg, "m.txt:2: error: layer 1 (t1.1) is wired contiguously"));
+        RT_ERR_MODEL);
+    ck_assert_ptr_nonnull(strstr(msg, "m.txt:2: layer 1 (t1.1) is wired contiguously"));
     ck_assert_int_eq(
         masks_error(dir, ir, "# nltc masks v1\nlayer 0 x in 12 out 24 fanin 3 learned\n", msg, 512),
-        TR_ERR_MODEL);
+        RT_ERR_MODEL);
     ck_assert_ptr_nonnull(
         strstr(msg, "has in 12 out 24 fanin 4, the file says in 12 out 24 fanin 3"));
     ck_assert_int_eq(masks_error(dir, ir,
                                  "# nltc masks v1\nlayer 2 x in 8 out 8 fanin 3 random\n0 1 2\n"
                                  "0 1 8\n",
                                  msg, 512),
-                     TR_ERR_MODEL);
-    ck_assert_ptr_nonnull(strstr(msg, "m.txt:4: error: L-LUT 1: input 8 outside 0..7"));
+                     RT_ERR_MODEL);
+    ck_assert_ptr_nonnull(strstr(msg, "m.txt:4: L-LUT 1: input 8 outside 0..7"));
     ck_assert_int_eq(masks_error(dir, ir,
                                  "# nltc masks v1\nlayer 2 x in 8 out 8 fanin 3 random\n0 1 2\n",
                                  msg, 512),
-                     TR_ERR_MODEL);
-    ck_assert_ptr_nonnull(strstr(msg, "m.txt:4: error: the file ends inside layer 2 (1 of 8"));
+                     RT_ERR_MODEL);
+    ck_assert_ptr_nonnull(strstr(msg, "m.txt:4: the file ends inside layer 2 (1 of 8"));
     rmdir(dir);
     free(dir);
     fx_program_free(ir);
@@ -642,12 +671,12 @@ START_TEST(test_resume_extends) {
     o.out_dir = dir;
     rt_report rep;
     rt_report_init(&rep);
-    ck_assert_int_eq(train_run(ir, &d, &o, &rep, NULL), TR_OK);
+    ck_assert_int_eq(train_run(ir, &d, &o, &rep, NULL, &terr), RT_OK);
     /* the same run with more sparse epochs, resumed, equals a straight run */
     ir->train.stages[1].epochs = 4;
     o.resume = true;
     tr_model *a = NULL, *b = NULL;
-    ck_assert_int_eq(train_run(ir, &d, &o, &rep, &a), TR_OK);
+    ck_assert_int_eq(train_run(ir, &d, &o, &rep, &a, &terr), RT_OK);
     ck_assert_int_eq(rep.n_train, 256);
     b = train_small(ir, &d, 2);
     ck_assert(same_params(a, b));
@@ -664,22 +693,19 @@ START_TEST(test_resume_extends) {
         {7, '2',
          "checkpoint.bin: an nltc checkpoint of format version 2; this nltc reads "
          "version 4"},
-        {0, 'X', "checkpoint.bin: not an nltc checkpoint\n"},
+        {0, 'X', "checkpoint.bin: not an nltc checkpoint"},
     };
     char path[512];
     snprintf(path, sizeof path, "%s/train/checkpoint.bin", dir);
     for (size_t i = 0; i < sizeof pokes / sizeof pokes[0]; i++) {
-        char msg[512] = {0};
         FILE *f = fopen(path, "r+b");
         ck_assert_ptr_nonnull(f);
         fseek(f, pokes[i].offset, SEEK_SET);
         fputc(pokes[i].byte, f);
         fclose(f);
-        FILE *err = fmemopen(msg, sizeof msg - 1, "w");
-        o.progress = err;
-        ck_assert_int_eq(train_run(ir, &d, &o, &rep, NULL), TR_ERR_IO);
-        fclose(err);
-        ck_assert_msg(strstr(msg, pokes[i].msg) != NULL, "got: %s", msg);
+        ck_assert_int_eq(train_run(ir, &d, &o, &rep, NULL, &terr), RT_ERR_IO);
+        ck_assert_int_eq(terr.status, RT_ERR_IO);
+        ck_assert_msg(strstr(terr.msg, pokes[i].msg) != NULL, "got: %s", terr.msg);
     }
     remove_dir(dir);
     free(dir);
@@ -712,7 +738,6 @@ START_TEST(test_sigint_resume_identical) {
     char *dir = temp_dir();
     train_opts o = quiet_opts(2);
     o.out_dir = dir;
-    o.no_signal = false;
     int rc, stops = 0;
     tr_model *got = NULL;
     /* The delay grows with every stop, so the run finishes however slow the machine is
@@ -723,16 +748,50 @@ START_TEST(test_sigint_resume_identical) {
         pthread_create(&th, NULL, interrupter, &delay);
         rt_report rep;
         rt_report_init(&rep);
-        rc = train_run(ir, &d, &o, &rep, &got);
+        rc = train_run(ir, &d, &o, &rep, &got, &terr);
         pthread_join(th, NULL);
         o.resume = true;
-        stops += rc == TR_INTERRUPTED;
-        ck_assert(rc == TR_OK || rc == TR_INTERRUPTED);
+        stops += rc == RT_INTERRUPTED;
+        ck_assert(rc == RT_OK || rc == RT_INTERRUPTED);
         delay = delay / 2 * 3 < 999999999L ? delay / 2 * 3 : 999999999L;
-    } while (rc == TR_INTERRUPTED && stops < 50);
-    ck_assert_int_eq(rc, TR_OK);
+    } while (rc == RT_INTERRUPTED && stops < 50);
+    ck_assert_int_eq(rc, RT_OK);
     ck_assert(same_params(want, got));
     signal(SIGINT, SIG_DFL);
+    tr_model_free(want);
+    tr_model_free(got);
+    remove_dir(dir);
+    free(dir);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+/* A caller's stop flag: no handler is installed, the run stops before its next batch with
+ * the checkpoint saved, and the resumed run ends where an uninterrupted one does. */
+START_TEST(test_stop_flag) {
+    rt_dataset d;
+    parity_data(&d, 12, 256, 5);
+    ir_program *ir = small_program(2, 1, 6);
+    tr_model *want = train_small(ir, &d, 2);
+    char *dir = temp_dir();
+    volatile sig_atomic_t stop = 1;
+    train_opts o = quiet_opts(2);
+    o.out_dir = dir;
+    o.stop = &stop;
+    rt_report rep;
+    rt_report_init(&rep);
+    tr_model *got = NULL;
+    ck_assert_int_eq(train_run(ir, &d, &o, &rep, &got, &terr), RT_INTERRUPTED);
+    ck_assert_ptr_null(got);
+    ck_assert_int_eq(terr.status, RT_INTERRUPTED);
+    ck_assert_msg(strstr(terr.msg, "train: interrupted at dense epoch 1 batch 0/16; checkpoint "
+                                   "saved") != NULL,
+                  "got: %s", terr.msg);
+    stop = 0;
+    o.resume = true;
+    ck_assert_int_eq(train_run(ir, &d, &o, &rep, &got, &terr), RT_OK);
+    ck_assert(same_params(want, got));
     tr_model_free(want);
     tr_model_free(got);
     remove_dir(dir);
@@ -749,7 +808,7 @@ START_TEST(test_bad_model) {
     ir->dataset.classes = 3;
     ir->layers[1].in_width = 23;
     char msg[1024] = {0};
-    ck_assert_int_eq(train_logged(ir, &d, msg, sizeof msg), TR_ERR_MODEL);
+    ck_assert_int_eq(train_logged(ir, &d, msg, sizeof msg), RT_ERR_MODEL);
     ck_assert_ptr_nonnull(strstr(msg, "the data has 2 classes, the model expects 3"));
     ck_assert_ptr_nonnull(
         strstr(msg, "layer t1.1 reads 23 values but the previous layer gives 24"));
@@ -776,6 +835,7 @@ static Suite *train_suite(void) {
     tcase_add_test(tc, test_resume_extends);
     tcase_add_test(tc, test_bad_masks);
     tcase_add_test(tc, test_sigint_resume_identical);
+    tcase_add_test(tc, test_stop_flag);
     tcase_add_test(tc, test_bad_model);
     suite_add_tcase(s, tc);
     return s;

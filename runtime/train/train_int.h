@@ -1,0 +1,445 @@
+/* train_int.h - the internals of runtime/train: the kernels, the model's layout (parameters,
+ * optimizer state and workspace, each with its own lifetime), the thread pool, the
+ * optimizer and the files. Shared by the files of this folder, tests/train and bench/train;
+ * the driver and the back ends see only train.h.
+ *
+ * Sections:
+ *   3. Kernels (the layer math as plain *_forward / *_backward functions over flat float
+ *      arrays; exposed for the gradient-check tests and the benchmarks).
+ *   4. Model, pool, optimizer and file internals.
+ *   5. Benchmark and test hooks (not used by train_run's production path).
+ */
+#ifndef NLTC_TRAIN_INT_H
+#define NLTC_TRAIN_INT_H
+
+#include "train.h"
+
+/* ==== 3. Kernels ================================================================== */
+
+/* A uniform quantizer's shape (the scale is a parameter). */
+typedef struct tr_qspec {
+    int bits;       /* 1..8 */
+    bool is_signed; /* signed (IR_Q_IDENTITY / IR_Q_HARDTANH) or unsigned (IR_Q_RELU) */
+    bool binary;    /* signed 1 bit: values {-s, +s} */
+    int qmin, qmax; /* integer range of q */
+} tr_qspec;
+
+tr_qspec tr_qspec_make(ir_quant_kind kind, int bits);
+
+#define TR_BN_EPS      1e-5f /* batch-norm epsilon */
+#define TR_BN_MOMENTUM 0.1f  /* running-statistics momentum (PyTorch's convention) */
+#define TR_REFIT_ROWS  8192  /* training rows the evaluated model's batch norm is refitted on */
+#define TR_AVG_EVERY   8     /* steps between updates of the parameter average (decay^8 each) */
+
+/* The quantizer's element functions are inline: the per-L-LUT loops over a batch vectorize
+ * through them. Every caller is compiled without FP contraction (see CMakeLists.txt), so each
+ * copy computes the same bits. */
+
+/* Effective scale from the raw parameter: max(|raw|, 1e-4). */
+static inline float tr_q_scale(float raw) {
+    float a = raw < 0.0f ? -raw : raw;
+    return a > 1e-4f ? a : 1e-4f;
+}
+
+/* The integer level q of a pre-quantizer value z (round half to even; NaN -> qmin). */
+static inline int tr_q_int(const tr_qspec *q, float z, float s) {
+    float t = z / s;
+    if (q->binary) return t >= 0.0f ? 1 : -1;
+    float lo = (float)q->qmin, hi = (float)q->qmax;
+    t = t >= lo ? t : lo;
+    t = t <= hi ? t : hi;
+    return (int)__builtin_rintf(t);
+}
+
+/* Dequantized value of level q: (float)q * s. */
+static inline float tr_q_value(int q, float s) {
+    return (float)q * s;
+}
+
+/* Hardware code of level q (offset binary when signed), and back. */
+static inline uint16_t tr_q_code(const tr_qspec *q, int level) {
+    return (uint16_t)(q->binary ? (level > 0) : level - q->qmin);
+}
+
+static inline int tr_q_level(const tr_qspec *q, uint16_t code) {
+    return q->binary ? (code ? 1 : -1) : (int)code + q->qmin;
+}
+
+/* Straight-through backward for one element: dv = dL/d(value); returns dL/dz and adds
+ * dL/ds (the effective scale) to *ds: the level q minus z/s where the gradient passes. */
+static inline float tr_q_backward(const tr_qspec *q, float z, float s, float dv, float *ds) {
+    float t = z / s;
+    bool inside =
+        q->binary ? (t >= -1.0f && t <= 1.0f) : (t >= (float)q->qmin && t <= (float)q->qmax);
+    *ds += dv * ((float)tr_q_int(q, z, s) - (inside ? t : 0.0f));
+    return inside ? dv : 0.0f;
+}
+
+/* dL/d(raw scale) from dL/ds. */
+static inline float tr_q_scale_grad(float raw, float ds) {
+    if (raw <= 1e-4f && raw >= -1e-4f) return 0.0f;
+    return raw > 0 ? ds : -ds;
+}
+
+/* Fully connected rows: y[r][n] = bias[n] + sum_k x[r][k]*w[k][n] (w is [K][N]), then
+ * ReLU when relu. x has row stride ldx, y row stride ldy. */
+void tr_fc_forward(const float *x, int ldx, int R, int K, const float *w, const float *bias, int N,
+                   float *y, int ldy, bool relu);
+/* Backward of the fc with dy (already masked by the ReLU): dw = x^T dy and db = sum_r dy
+ * (both overwritten), dx = dy w^T (overwritten; skipped when dx is NULL). */
+void tr_fc_backward(const float *x, int ldx, int R, int K, const float *w, int N, const float *dy,
+                    int ldy, float *dw, float *db, float *dx, int lddx);
+/* Dot product in a fixed order (16 partial sums, then a fixed tree). */
+float tr_dot(const float *a, const float *b, int n);
+
+/* One L-LUT's sub-network parameters (pointers into a parameter or gradient block). */
+typedef struct tr_lut {
+    float *w1; /* [F][N] fc1 */
+    float *b1; /* [N] */
+    float *wh; /* [depth-1][N][N] deeper hidden layers */
+    float *bh; /* [depth-1][N] */
+    float *w2; /* [N] fc2 */
+    float *ws; /* [F] linear skip */
+    float *b;  /* [1] output bias */
+} tr_lut;
+
+/* Shape of the L-LUTs of one layer. */
+typedef struct tr_shape {
+    int F;     /* inputs */
+    int N;     /* hidden width (0: no MLP) */
+    int depth; /* hidden layers (>= 1 when N > 0) */
+    bool skip; /* linear skip path */
+} tr_shape;
+
+/* Scratch floats tr_subnet_forward/backward need for R rows. */
+size_t tr_subnet_scratch(const tr_shape *sh, int R);
+/* R rounded up to the vector block (16): how many rows the kernels touch. */
+int tr_pad_rows(int R);
+/* y[r] = sub-network(row r) for R rows. x is feature-major: input f of row r is
+ * x[f*ldx + r]; rows R .. tr_pad_rows(R)-1 must be readable (their results are ignored) and
+ * y needs room for tr_pad_rows(R) values. */
+void tr_subnet_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                       float *y, float *scratch);
+/* Gradients of sum_r dy[r]*y[r]: parameter gradients into g (overwritten), input gradients
+ * feature-major into dx[f*lddx + r] (overwritten for r < R; up to tr_pad_rows(R) rows may be
+ * written; NULL: skipped). dy: tr_pad_rows(R) values, zero beyond R. Recomputes the hidden
+ * layer. */
+void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                        const float *dy, const tr_lut *g, float *dx, int lddx, float *scratch);
+/* The one-hidden-layer fast path (simd.c) behind them. */
+void tr_sub1_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R, float *y);
+void tr_sub1_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                      const float *dy, const tr_lut *g, float *dx, int lddx);
+
+/* Batch norm over R values of one channel, training mode: xhat = (y-mean)*istd,
+ * z = gamma*xhat + beta, with the biased variance var; returns mean, var and
+ * istd = 1/sqrt(var+eps). */
+void tr_bn_forward(const float *y, int R, float gamma, float beta, float *xhat, float *z,
+                   float *mean, float *var, float *istd);
+/* Backward of tr_bn_forward: dy from dz (both [R]); dgamma, dbeta overwritten. */
+void tr_bn_backward(const float *xhat, const float *dz, int R, float gamma, float istd, float *dy,
+                    float *dgamma, float *dbeta);
+/* Evaluation mode, one value: gamma*((y-rmean)*(1/sqrt(rvar+eps))) + beta. */
+static inline float tr_bn_eval(float y, float gamma, float beta, float rmean, float rvar) {
+    float is = 1.0f / __builtin_sqrtf(rvar + TR_BN_EPS);
+    return gamma * ((y - rmean) * is) + beta;
+}
+
+/* The hardware regulariser over `rows` rows of `cols` weights:
+ * returns wd * sum_rows (2^(wd1*||row||_1) - 1); the backward adds its gradient to dw. */
+double tr_reg_forward(const float *w, int rows, int cols, double wd, double wd1);
+void tr_reg_backward(const float *w, int rows, int cols, double wd, double wd1, float *dw);
+
+/* Mean softmax cross-entropy of R rows of C logits against labels y; dlogits (may be NULL)
+ * receives d(mean loss)/d(logits). *correct (may be NULL) counts argmax == label. */
+double tr_ce(const float *logits, const int *y, int R, int C, float *dlogits, int *correct);
+
+/* First index of the largest of n values. */
+int tr_argmax_f(const float *v, int n);
+int tr_argmax_u16(const uint16_t *v, int n);
+
+/* ==== 4. Internals shared by the files of runtime/train ========================== */
+
+/* A fixed pool of threads: tr_pool_run calls fn(ctx, tid, n) on every thread (the caller
+ * is tid 0) and returns when all have finished. */
+typedef struct tr_pool tr_pool;
+typedef void (*tr_pool_fn)(void *ctx, int tid, int n);
+tr_pool *tr_pool_new(int threads);
+void tr_pool_free(tr_pool *p);
+int tr_pool_threads(const tr_pool *p);
+void tr_pool_run(tr_pool *p, tr_pool_fn fn, void *ctx);
+/* The half-open share [*lo, *hi) of n items for thread tid of nt (fixed partition). */
+void tr_share(int n, int tid, int nt, int *lo, int *hi);
+
+/* How a layer's L-LUTs are wired to its inputs. */
+typedef enum tr_wire {
+    TR_WIRE_DENSE,  /* stage-1 dense linear layer: every L-LUT reads every input (no table) */
+    TR_WIRE_DIRECT, /* contiguous with in == out*F: L-LUT o reads inputs o*F .. o*F+F-1, each
+                     * input has one reader (tree levels; no index table is consulted) */
+    TR_WIRE_MASKED  /* an index table idx and the readers of each input as CSR (learned,
+                     * random, and contiguous layers whose inputs are read 0 or many times) */
+} tr_wire;
+
+/* One layer of the model: its shape, wiring and where its parameters lie in the parameter
+ * and state blocks (part of tr_params; the batch buffers are in tr_work). */
+typedef struct tr_layer {
+    char name[64];      /* ir_layer.name */
+    int in, out;        /* input width, L-LUT count */
+    tr_shape sh;        /* L-LUT shape */
+    tr_qspec q;         /* output quantizer */
+    int bits_in;        /* bits of the codes it reads */
+    ir_connect connect; /* how its inputs were chosen */
+    tr_wire wire;       /* how they are read */
+    int *idx;           /* [out*F] input index per slot (DIRECT and MASKED; NULL when DENSE) */
+    int *rd_off;        /* [in+1] CSR: readers of each input (MASKED only) */
+    int *rd_slot;       /* [out*F] reader slots o*F+f, grouped by input, ascending (MASKED) */
+    /* parameter offsets into the model's blocks (floats). Sparse layers: one record of
+     * `stride` floats per L-LUT from o_lut: w1 at 0, then wh, w2, ws (the n_dec weights
+     * weight decay applies to), then b1, bh, b, gamma, beta (n_rec floats used). Dense
+     * layers: arrays wd [out][in], b, gamma, beta. */
+    size_t o_lut, stride, n_dec, n_rec; /* records: start, floats each, decayed, used */
+    size_t r_wh, r_w2, r_ws, r_b1, r_bh, r_b, r_gamma, r_beta; /* offsets in a record */
+    size_t o_wd, o_b, o_gamma, o_beta;                         /* dense layers: the arrays */
+    size_t o_scale;                                            /* the layer's quantizer scale */
+    size_t o_rmean, o_rvar;                                    /* offsets into the state block */
+} tr_layer;
+
+/* What a saved model is: the layers' shapes, wiring and offsets, the parameter block and the
+ * batch-norm running statistics. param, state and the wiring tables are slices of one
+ * block. */
+typedef struct tr_params {
+    int n_layers;                             /* layers */
+    tr_layer *layers;                         /* [n_layers] */
+    int inputs;                               /* input width */
+    int classes;                              /* output width */
+    tr_qspec in_q;                            /* input quantizer */
+    bool dense;                               /* a stage-1 model (dense learned layers) */
+    size_t o_in_gamma, o_in_beta, o_in_scale; /* input parameters (offsets) */
+    size_t o_in_rmean, o_in_rvar;             /* input running statistics (state offsets) */
+    float *param;                             /* [n_param] all parameters */
+    size_t n_param;                           /* parameter count */
+    float *state;                             /* [n_state] batch-norm running statistics */
+    size_t n_state;                           /* state count */
+    uint64_t fingerprint;                     /* architecture fingerprint (files) */
+    void *block;                              /* param, state, the wiring tables */
+} tr_params;
+
+/* The optimizer state, only while training: gradients, Adam moments (slices of one block)
+ * and the step count. */
+typedef struct tr_optim {
+    float *grad;     /* [n_param] gradients of the parameters */
+    float *adam_m;   /* [n_param] Adam first moments */
+    float *adam_v;   /* [n_param] Adam second moments */
+    size_t n_param;  /* parameter count */
+    uint64_t adam_t; /* Adam steps taken */
+    void *block;     /* grad, adam_m, adam_v */
+} tr_optim;
+
+/* One layer's batch buffers, [out][ld] unless noted. The training-only ones are NULL in an
+ * evaluation workspace. */
+typedef struct tr_layer_buf {
+    float *val;      /* dequantized outputs */
+    uint16_t *codes; /* output codes (evaluation) */
+    float *zlast;    /* pre-quantizer values (evaluation; last layer only) */
+    float *xhat;     /* normalized pre-activations (training) */
+    float *ypre;     /* dense layers: pre-norm outputs, then their gradients (training) */
+    float *dval;     /* gradient w.r.t. val (training) */
+    float *dxg;      /* [out*F][ld] masked layers: input gradients per L-LUT slot (training) */
+    float *istd;     /* [out] batch-norm inverse std of the batch (training) */
+    float *ds_part;  /* [out] per-L-LUT scale-gradient partial sums (training) */
+} tr_layer_buf;
+
+/* The workspace, sized by rows_max: batch buffers (feature-major: value j of row r is at
+ * [j*ld + r], so an L-LUT's inputs and outputs over a batch are contiguous rows the vector
+ * kernels read directly), per-thread scratch and the thread pool. Every buffer is a slice of
+ * one block (64-byte aligned slices). */
+typedef struct tr_work {
+    bool train;         /* training buffers present */
+    int rows_max;       /* most rows of one batch */
+    int ld;             /* leading dimension of batch buffers: rows_max padded to 16 */
+    float bn_momentum;  /* running-statistics momentum (training) */
+    tr_layer_buf *lb;   /* [n_layers] */
+    float *x_in;        /* [inputs][ld] raw input batch */
+    float *in_val;      /* [inputs][ld] input quantizer values */
+    uint16_t *in_codes; /* [inputs][ld] input codes (evaluation) */
+    float *in_xhat;     /* [inputs][ld] input batch-norm xhat (training) */
+    float *in_dval;     /* [inputs][ld] gradient w.r.t. in_val (training) */
+    float *in_istd;     /* [inputs] (training) */
+    float *in_ds_part;  /* [inputs] (training) */
+    float *logits;      /* [rows_max][classes] the last layer's values, row-major (loss) */
+    float *dlogits;     /* [rows_max][classes] their gradient (training) */
+    int *y;             /* [rows_max] labels of the batch */
+    int threads;        /* thread count */
+    tr_pool *pool;      /* worker threads */
+    float **scratch;    /* [threads] per-thread scratch */
+    size_t scratch_n;   /* floats per thread scratch */
+    void *block;        /* everything above but the pool */
+} tr_work;
+
+/* A model: parameters (always), optimizer state (NULL unless training) and workspace. */
+struct tr_model {
+    tr_params p;   /* what is saved */
+    tr_optim *opt; /* gradients and Adam state, or NULL */
+    tr_work w;     /* batch buffers, scratch, pool */
+};
+
+/* The parameters of a model for ir: dense (stage 1: learned layers dense) or sparse
+ * (masks[l] gives the input index table of each learned layer; NULL entries / a NULL array:
+ * random masks seeded by seed). The values are zero until tr_model_init_params or a load. */
+void tr_params_build(tr_params *p, const ir_program *ir, bool dense, int *const *masks,
+                     uint64_t seed);
+void tr_params_free(tr_params *p);
+/* Optimizer state for n parameters, zeroed. */
+tr_optim *tr_optim_new(size_t n);
+void tr_optim_free(tr_optim *o);
+/* A fresh optimizer (zero moments and step count). */
+void tr_optim_reset(tr_optim *o);
+/* The workspace of p for batches of up to rows_max rows; train: also the training
+ * buffers. threads: 0 means 2. */
+void tr_work_build(tr_work *w, const tr_params *p, int rows_max, int threads, bool train);
+void tr_work_free(tr_work *w);
+
+/* Builds a model: tr_params_build, then with train the optimizer state and a training
+ * workspace, else an evaluation workspace and no optimizer state. */
+tr_model *tr_model_new(const ir_program *ir, bool dense, int *const *masks, uint64_t seed,
+                       int rows_max, int threads, bool train);
+/* Drops the optimizer state and the training buffers (a trained model about to be
+ * tabulated, evaluated or handed out). */
+void tr_model_finish_training(tr_model *m);
+/* Initial parameter values from the seeded generator (stage: 0 dense, 1 sparse). */
+void tr_model_init_params(tr_model *m, uint64_t seed, int stage);
+/* The parameter (or gradient, with base = grad) slices of L-LUT o of a sparse layer. */
+tr_lut tr_layer_lut(const tr_layer *L, float *base, int o);
+/* Offsets of the batch-norm gamma and beta of L-LUT o (any layer). */
+size_t tr_gamma_off(const tr_layer *L, int o);
+size_t tr_beta_off(const tr_layer *L, int o);
+/* The passes below run on any model; those that train (forward_train, backward, step,
+ * bn_refit) need a training model (tr_model_new with train). */
+/* Copies rows [i0, i0+R) of split s (through perm when not NULL) into the batch. */
+void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R);
+/* augment = shift: moves the image of each batch row [0,R) by (dy, dx), each uniform in
+ * -P..P drawn from rng in row order (dy first); pixels shifted in are d->blank. */
+void tr_model_shift_rows(tr_model *m, const rt_dataset *d, int R, int P, rt_rng *rng);
+/* Training forward of rows [0,R) of m->w.x_in; returns the mean loss; counts correct. */
+double tr_model_forward_train(tr_model *m, int R, int *correct);
+/* Backward after tr_model_forward_train; wd/wd1 > 0 add the regulariser (dense layers). */
+void tr_model_backward(tr_model *m, int R, double wd, double wd1);
+/* The evaluation-mode batch norm and quantizer of L-LUT o of layer l (exactly what the
+ * evaluation pass applies) over sub-network outputs y[0..R): values and codes. */
+void tr_lut_codes(tr_model *m, int l, int o, const float *y, int R, float *val, uint16_t *codes);
+/* Regulariser value of the dense layers. */
+double tr_model_reg(const tr_model *m, double wd, double wd1);
+/* Evaluation forward of rows [0,R) of m->w.x_in (running statistics): fills values and, when
+ * the code arrays are set, codes; the last layer's pre-quantizer values go to zlast. */
+void tr_model_forward_eval(tr_model *m, int R);
+/* Refits the batch-norm running statistics to the current parameters: the mean of the
+ * batch statistics of training-mode forwards over rows perm[0..n) of split s (n >= 1), in
+ * blocks of min(rows, rows_max, n) rows (a last partial block is left out); the parameters
+ * do not change. */
+void tr_model_bn_refit(tr_model *m, const rt_split *s, const int *perm, int n, int rows);
+/* The exponential moving average of the parameters: avg = decay*avg + (1-decay)*param. */
+void tr_model_average(tr_model *m, float *avg, float decay);
+/* Top-F inputs per L-LUT by |weight| of every dense layer: masks[l] (malloc'd, ascending
+ * per L-LUT) for dense layers, NULL otherwise. */
+int **tr_model_masks_from_dense(const tr_model *m);
+/* Architecture fingerprint of an IR (FNV-1a over the shapes, bits and quantizers). */
+uint64_t tr_ir_fingerprint(const ir_program *ir);
+
+/* One Adam/AdamW step's constants. */
+typedef struct tr_adam {
+    float lr;       /* learning rate */
+    float b1, b2;   /* betas */
+    float c1, c2;   /* bias corrections 1-b1^t, 1-b2^t */
+    float wd;       /* weight decay */
+    bool decoupled; /* AdamW: decay the weight itself, not the gradient */
+} tr_adam;
+/* Counts the step (o->adam_t) and fills a. */
+void tr_adam_begin(tr_adam *a, tr_optim *o, const ir_stage *st, double lr);
+/* Updates parameters param[i0, i0+n) from their gradients in o; decay: weight decay
+ * applies. */
+void tr_adam_apply(const tr_adam *a, float *param, tr_optim *o, size_t i0, size_t n, bool decay);
+/* A whole step over the parameter block (after tr_model_backward; a training model). */
+void tr_adam_step(tr_model *m, const ir_stage *st, double lr);
+/* Backward and Adam step in one pass: each L-LUT's parameters are updated right after its
+ * gradients are computed, while they are in cache; the results equal tr_model_backward
+ * followed by tr_adam_step. */
+void tr_model_step(tr_model *m, int R, const ir_stage *st, double lr, double wd, double wd1);
+/* Learning rate of a stage at fractional epoch e (0-based) under its schedule. */
+double tr_lr_at(const ir_stage *st, double e);
+
+/* One row of curve.csv. */
+typedef struct tr_curve_row {
+    bool dense;       /* stage kind */
+    int epoch;        /* 1-based within the stage */
+    double loss;      /* mean training loss of the epoch */
+    double train_acc; /* training accuracy (training-mode forward) */
+    double valid_acc; /* validation accuracy of the quantized model (NAN: none) */
+    double lr;        /* learning rate at the end of the epoch */
+    double seconds;   /* wall seconds since the start of training */
+    double sps;       /* training samples per second of the epoch */
+} tr_curve_row;
+
+/* The progress of a training run: everything a resume needs besides the model. */
+typedef struct tr_run {
+    int stage;             /* index of the current stage (the last one once finished) */
+    int epoch;             /* epochs completed in that stage */
+    int batch;             /* batches completed in the current epoch */
+    double ep_loss;        /* current epoch: sum of loss * rows so far */
+    long ep_correct;       /* current epoch: correct training predictions so far */
+    long ep_seen;          /* current epoch: samples so far */
+    double ep_train_s;     /* current epoch: training seconds so far */
+    double elapsed;        /* wall seconds of training so far, over all sessions */
+    double stage_s[2];     /* wall seconds in dense [0] and sparse [1] stages */
+    double sparse_train_s; /* training-only seconds of sparse epochs */
+    long sparse_samples;   /* samples trained in sparse epochs */
+    int sparse_epochs;     /* sparse epochs completed (over all sparse stages) */
+    double best_valid;     /* best validation accuracy so far (-1: none) */
+    double best_loss;      /* validation loss of that epoch (ties are broken by it) */
+    int best_epoch;        /* its sparse epoch (1-based, counted over sparse stages) */
+    float *best_param;     /* [n_param] parameters of the best epoch, or NULL */
+    float *best_state;     /* [n_state] running statistics of the best epoch, or NULL */
+    float *avg;            /* [n_param] the parameter average (average = ema), or NULL */
+    int n_curve;           /* rows of the curve */
+    tr_curve_row *curve;   /* [n_curve] */
+} tr_run;
+
+void tr_run_free(tr_run *r);
+/* Checkpoint of run + model (see section 2; m is a training model). fp: the run
+ * fingerprint. Errors (RT_ERR_IO) name the file. */
+rt_status tr_ckpt_save(const char *path, const tr_run *r, const tr_model *m, uint64_t fp,
+                       rt_error *e);
+/* Loads a checkpoint: rebuilds the training model it holds. Errors name the file: RT_ERR_IO
+ * (unreadable, foreign, other format version, damaged), RT_ERR_MODEL (another model, or
+ * shapes that do not match). */
+rt_status tr_ckpt_load(const char *path, const ir_program *ir, uint64_t fp, int rows_max,
+                       int threads, tr_run *r, tr_model **m, rt_error *e);
+/* model.bin: masks, parameters and running statistics of m. */
+rt_status tr_model_save(const char *path, const tr_model *m, rt_error *e);
+/* curve.csv from the run's rows. */
+rt_status tr_write_curve(const char *path, const tr_run *r, rt_error *e);
+/* Writes masks.txt for the layers of m that are not contiguous. */
+rt_status tr_write_masks(const tr_model *m, const char *path, rt_error *e);
+
+/* ==== 5. Benchmark and test hooks ================================================= */
+
+/* What benchmarks may ask of a training run besides train_opts. */
+typedef struct tr_bench_opts {
+    int max_batches;    /* cap on batches per epoch (0 = every batch) */
+    bool compare_plain; /* with average = ema: also select the plain model of each sparse
+                         * epoch (live parameters, running statistics) on validation and
+                         * print its test accuracy at the end (this session's epochs only) */
+} tr_bench_opts;
+
+/* train_run with benchmark options (b may be NULL: train_run itself). */
+rt_status tr_train_bench(const ir_program *ir, const rt_dataset *d, const train_opts *o,
+                         const tr_bench_opts *b, rt_report *rep, tr_model **out, rt_error *e);
+
+/* Layer l's sub-networks alone, without batch norm and quantizer (sparse layers of a
+ * training model; for the gradient tests of the wiring): y[o*ld + r] from input values
+ * in[i*ld + r]; the backward sets the layer's sub-network parameter gradients and
+ * din[i*ld + r] from dy. */
+void tr_layer_subnet_forward(tr_model *m, int l, const float *in, int R, float *y);
+void tr_layer_subnet_backward(tr_model *m, int l, const float *in, int R, const float *dy,
+                              float *din);
+
+#endif /* NLTC_TRAIN_INT_H */
