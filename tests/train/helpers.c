@@ -1,0 +1,136 @@
+/* helpers.c - what the training tests share: small synthetic tasks and models, quiet
+ * options, temporary output folders, and comparisons of models and tables. */
+#include "helpers.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* XOR of the signs of inputs 0 and 1 among `inputs`; n train, n/4 validation and test. */
+void parity_data(rt_dataset *d, int inputs, int n, uint64_t seed) {
+    memset(d, 0, sizeof *d);
+    d->inputs = inputs;
+    d->classes = 2;
+    fx_parity_split(&d->train, n, inputs, 2, seed);
+    fx_parity_split(&d->valid, n / 4, inputs, 2, seed + 1);
+    fx_parity_split(&d->test, n / 4, inputs, 2, seed + 2);
+}
+
+/* Declares the 12 inputs of d to be 3 x 4 images whose black pixel k encodes as -k. */
+void as_images(rt_dataset *d) {
+    d->img_h = 3;
+    d->img_w = 4;
+    d->blank = malloc(12 * sizeof *d->blank);
+    for (int k = 0; k < 12; k++)
+        d->blank[k] = (float)-k;
+}
+
+/* A four-layer model with masked and support levels, 2-bit inputs and 3-bit codes. */
+ir_program *small_program(int sparse_epochs, int dense_epochs, uint64_t seed) {
+    fx_net n;
+    memset(&n, 0, sizeof n);
+    n.n_layers = 4;
+    int w[] = {12, 24, 8, 8, 2};
+    int sup[] = {0, 1, 0, 1};
+    memcpy(n.widths, w, sizeof w);
+    memcpy(n.support, sup, sizeof sup);
+    n.bits_in = 2;
+    n.bits_hidden = 2;
+    n.bits_support = 3;
+    n.bits_out = 4;
+    n.fanin_in = 4;
+    n.fanin_hidden = 3;
+    n.fanin_support = 3; /* 24 -> 8 */
+    n.hidden = 16;
+    n.depth = 1;
+    n.lut_skip = true;
+    n.tree_skip = true;
+    n.connect = IR_CONNECT_LEARNED;
+    ir_stage st[2] = {fx_stage(IR_STAGE_DENSE, dense_epochs, 16, 3e-3),
+                      fx_stage(IR_STAGE_SPARSE, sparse_epochs, 16, 3e-3)};
+    st[0].wd = 1e-3;
+    st[0].wd1 = 0.05;
+    /* layer 3 reads 8 values in groups of 4 */
+    ir_program *ir =
+        dense_epochs > 0 ? fx_program(&n, st, 2, seed) : fx_program(&n, st + 1, 1, seed);
+    ir->layers[3].fanin = 4;
+    ir->layers[3].in_width = 8;
+    return ir;
+}
+
+train_opts quiet_opts(int threads) {
+    train_opts o;
+    train_opts_init(&o);
+    o.threads = threads;
+    o.quiet = true;
+    return o;
+}
+
+/* The error record of the calls under test. */
+rt_error terr;
+
+/* Copies an error message into msg[0..cap). */
+void copy_msg(char *msg, size_t cap, const rt_error *e) {
+    size_t k = strnlen(e->msg, cap - 1);
+    memcpy(msg, e->msg, k);
+    msg[k] = 0;
+}
+
+/* train_run on one thread with its error message copied to msg[0..cap); returns its status. */
+rt_status train_logged(const ir_program *ir, const rt_dataset *d, char *msg, size_t cap) {
+    train_opts o = quiet_opts(1);
+    rt_report rep;
+    rt_report_init(&rep);
+    rt_error e = {0};
+    rt_status st = train_run(ir, d, &o, &rep, NULL, &e);
+    copy_msg(msg, cap, &e);
+    return st;
+}
+
+char *temp_dir(void) {
+    char *p = strdup("/tmp/nltc_train_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(p));
+    return p;
+}
+
+void remove_dir(const char *dir) {
+    const char *files[] = {"checkpoint.bin", "model.bin", "masks.txt", "curve.csv",
+                           "checkpoint.bin.tmp"};
+    char path[512];
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(path, sizeof path, "%s/train/%s", dir, files[i]);
+        remove(path);
+    }
+    snprintf(path, sizeof path, "%s/train", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+
+bool same_params(const tr_model *ma, const tr_model *mb) {
+    const tr_params *a = &ma->p, *b = &mb->p;
+    return a->n_param == b->n_param && a->n_state == b->n_state &&
+           memcmp(a->param, b->param, a->n_param * sizeof(float)) == 0 &&
+           memcmp(a->state, b->state, a->n_state * sizeof(float)) == 0;
+}
+
+bool same_tables(const rt_tables *a, const rt_tables *b) {
+    if (a->n_layers != b->n_layers) return false;
+    for (int l = 0; l < a->n_layers; l++) {
+        const rt_table_layer *x = &a->layers[l], *y = &b->layers[l];
+        size_t n = (size_t)x->n_lut << (x->fanin * x->bits_in);
+        if (x->n_lut != y->n_lut || memcmp(x->codes, y->codes, n * sizeof(uint16_t)) != 0 ||
+            memcmp(x->inputs, y->inputs, (size_t)x->n_lut * x->fanin * sizeof(int)) != 0)
+            return false;
+    }
+    return true;
+}
+
+tr_model *train_small(const ir_program *ir, const rt_dataset *d, int threads) {
+    train_opts o = quiet_opts(threads);
+    rt_report rep;
+    rt_report_init(&rep);
+    tr_model *m = NULL;
+    ck_assert_int_eq(train_run(ir, d, &o, &rep, &m, &terr), RT_OK);
+    return m;
+}

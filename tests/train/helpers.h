@@ -1,0 +1,32 @@
+/* helpers.h - what the training tests (test_train.c, test_run.c) share. */
+#ifndef NLTC_TRAIN_TEST_HELPERS_H
+#define NLTC_TRAIN_TEST_HELPERS_H
+
+#include "fixture.h"
+#include "train_int.h"
+
+/* XOR of the signs of inputs 0 and 1 among `inputs`; n train, n/4 validation and test. */
+void parity_data(rt_dataset *d, int inputs, int n, uint64_t seed);
+/* Declares the 12 inputs of d to be 3 x 4 images whose black pixel k encodes as -k. */
+void as_images(rt_dataset *d);
+/* A four-layer model with masked and support levels, 2-bit inputs and 3-bit codes. */
+ir_program *small_program(int sparse_epochs, int dense_epochs, uint64_t seed);
+/* Options without progress lines. */
+train_opts quiet_opts(int threads);
+/* The error record of the calls under test. */
+extern rt_error terr;
+/* Copies an error message into msg[0..cap). */
+void copy_msg(char *msg, size_t cap, const rt_error *e);
+/* train_run on one thread with its error message copied to msg[0..cap); returns its status. */
+rt_status train_logged(const ir_program *ir, const rt_dataset *d, char *msg, size_t cap);
+/* A fresh folder under /tmp (malloc'd path), and its removal with the files training
+ * writes. */
+char *temp_dir(void);
+void remove_dir(const char *dir);
+/* Bit-identical parameters and running statistics; tables. */
+bool same_params(const tr_model *ma, const tr_model *mb);
+bool same_tables(const rt_tables *a, const rt_tables *b);
+/* A quiet training run that must succeed. */
+tr_model *train_small(const ir_program *ir, const rt_dataset *d, int threads);
+
+#endif /* NLTC_TRAIN_TEST_HELPERS_H */
