@@ -55,9 +55,11 @@ static void flow_put_ir(FILE *f, const void *ir) {
 static char *flow_write_ir(const ir_program *ir, const char *out_dir) {
     char *text = report_string(flow_put_ir, ir);
     char *path = rt_path_join(out_dir, "model.ir");
-    int rc = report_file_write(path, flow_put_ir, ir, stderr);
+    rt_error err = {0};
+    rt_status rc = report_file_write(path, flow_put_ir, ir, &err);
     free(path);
     if (rc) {
+        fprintf(stderr, "nltc: error: %s\n", err.msg);
         free(text);
         return NULL;
     }
@@ -79,6 +81,7 @@ static void flow_print_accuracy(const rt_report *r) {
 int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
     int rc = 0;
     be_err e = {{0}};
+    rt_error err = {0};
     rt_dataset data = {0};
     rt_tables tables = {0};
     rt_codes codes = {0};
@@ -115,8 +118,10 @@ int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
     }
 
     /* 1. Data. */
-    if (data_load(&ir->dataset, &data, stderr)) {
-        rc = 1;
+    rt_status st = data_load(&ir->dataset, &data, &err);
+    if (st) {
+        fprintf(stderr, "nltc: error: %s\n", err.msg);
+        rc = st == RT_ERR_IO ? 2 : 1;
         goto done;
     }
     if (!o->quiet) {
@@ -153,8 +158,14 @@ int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
 
     /* 7. Report: documents first, report.json last (it marks the run complete). */
     report_input rin = {.r = &rep, .ir = ir, .out_dir = o->out_dir, .layer_luts = NULL};
-    int drc = report_write_docs(&rin, stderr);
-    if (drc == 2 || report_json_write(&rep, report_path, stderr)) {
+    st = report_write_docs(&rin, &err); /* RT_ERR_DATA: a bad curve.csv, the run goes on */
+    if (st) fprintf(stderr, "nltc: error: %s\n", err.msg);
+    if (st == RT_ERR_IO) {
+        rc = 2;
+        goto done;
+    }
+    if ((st = report_json_write(&rep, report_path, &err))) {
+        fprintf(stderr, "nltc: error: %s\n", err.msg);
         rc = 2;
         goto done;
     }
