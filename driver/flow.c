@@ -46,6 +46,12 @@ static void flow_summary(FILE *f, const ir_program *ir) {
             ir->hw.stages);
 }
 
+/* Shows the error e of a library call that returned st (nothing when RT_OK); returns st. */
+static rt_status flow_shown(const rt_error *e, rt_status st) {
+    if (st) fprintf(stderr, "nltc: error: %s\n", e->msg);
+    return st;
+}
+
 /* report_string/report_file_write callback: the IR dump. */
 static void flow_put_ir(FILE *f, const void *ir) {
     ir_print(f, ir);
@@ -56,10 +62,9 @@ static char *flow_write_ir(const ir_program *ir, const char *out_dir) {
     char *text = report_string(flow_put_ir, ir);
     char *path = rt_path_join(out_dir, "model.ir");
     rt_error err = {0};
-    rt_status rc = report_file_write(path, flow_put_ir, ir, &err);
+    rt_status rc = flow_shown(&err, report_file_write(path, flow_put_ir, ir, &err));
     free(path);
     if (rc) {
-        fprintf(stderr, "nltc: error: %s\n", err.msg);
         free(text);
         return NULL;
     }
@@ -118,9 +123,8 @@ int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
     }
 
     /* 1. Data. */
-    rt_status st = data_load(&ir->dataset, &data, &err);
+    rt_status st = flow_shown(&err, data_load(&ir->dataset, &data, &err));
     if (st) {
-        fprintf(stderr, "nltc: error: %s\n", err.msg);
         rc = st == RT_ERR_IO ? 2 : 1;
         goto done;
     }
@@ -158,14 +162,9 @@ int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
 
     /* 7. Report: documents first, report.json last (it marks the run complete). */
     report_input rin = {.r = &rep, .ir = ir, .out_dir = o->out_dir, .layer_luts = NULL};
-    st = report_write_docs(&rin, &err); /* RT_ERR_DATA: a bad curve.csv, the run goes on */
-    if (st) fprintf(stderr, "nltc: error: %s\n", err.msg);
-    if (st == RT_ERR_IO) {
-        rc = 2;
-        goto done;
-    }
-    if ((st = report_json_write(&rep, report_path, &err))) {
-        fprintf(stderr, "nltc: error: %s\n", err.msg);
+    /* (RT_ERR_DATA from the documents: a bad curve.csv, shown; the run goes on) */
+    if (flow_shown(&err, report_write_docs(&rin, &err)) == RT_ERR_IO ||
+        flow_shown(&err, report_json_write(&rep, report_path, &err))) {
         rc = 2;
         goto done;
     }
