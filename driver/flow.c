@@ -46,6 +46,12 @@ static void flow_summary(FILE *f, const ir_program *ir) {
             ir->hw.stages);
 }
 
+/* Shows the error e of a library call that returned st (nothing when RT_OK); returns st. */
+static rt_status flow_shown(const rt_error *e, rt_status st) {
+    if (st) fprintf(stderr, "nltc: error: %s\n", e->msg);
+    return st;
+}
+
 /* report_string/report_file_write callback: the IR dump. */
 static void flow_put_ir(FILE *f, const void *ir) {
     ir_print(f, ir);
@@ -55,7 +61,8 @@ static void flow_put_ir(FILE *f, const void *ir) {
 static char *flow_write_ir(const ir_program *ir, const char *out_dir) {
     char *text = report_string(flow_put_ir, ir);
     char *path = rt_path_join(out_dir, "model.ir");
-    int rc = report_file_write(path, flow_put_ir, ir, stderr);
+    rt_error err = {0};
+    rt_status rc = flow_shown(&err, report_file_write(path, flow_put_ir, ir, &err));
     free(path);
     if (rc) {
         free(text);
@@ -79,6 +86,7 @@ static void flow_print_accuracy(const rt_report *r) {
 int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
     int rc = 0;
     be_err e = {{0}};
+    rt_error err = {0};
     rt_dataset data = {0};
     rt_tables tables = {0};
     rt_codes codes = {0};
@@ -115,8 +123,9 @@ int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
     }
 
     /* 1. Data. */
-    if (data_load(&ir->dataset, &data, stderr)) {
-        rc = 1;
+    rt_status st = flow_shown(&err, data_load(&ir->dataset, &data, &err));
+    if (st) {
+        rc = st == RT_ERR_IO ? 2 : 1;
         goto done;
     }
     if (!o->quiet) {
@@ -154,8 +163,9 @@ int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
 
     /* 7. Report: documents first, report.json last (it marks the run complete). */
     report_input rin = {.r = &rep, .ir = ir, .out_dir = o->out_dir, .layer_luts = NULL};
-    int drc = report_write_docs(&rin, stderr);
-    if (drc == 2 || report_json_write(&rep, report_path, stderr)) {
+    /* (RT_ERR_DATA from the documents: a bad curve.csv, shown; the run goes on) */
+    if (flow_shown(&err, report_write_docs(&rin, &err)) == RT_ERR_IO ||
+        flow_shown(&err, report_json_write(&rep, report_path, &err))) {
         rc = 2;
         goto done;
     }

@@ -30,7 +30,11 @@ static int bench_one(const char *name, int reps) {
     rt_dataset d;
     for (int r = 0; r < reps; r++) {
         double t0 = now_s();
-        if (data_load_info(&c.ds, &d, &info, stderr) != 0) return 1;
+        rt_error err = {0};
+        if (data_load_info(&c.ds, &d, &info, &err) != RT_OK) {
+            fprintf(stderr, "bench_data: %s\n", err.msg);
+            return 1;
+        }
         double t = now_s() - t0;
         best = t < best ? t : best;
         if (r + 1 < reps) {

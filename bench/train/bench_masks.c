@@ -88,7 +88,11 @@ int main(int argc, char **argv) {
             ir_program *ir =
                 compile(file, &co, a, (uint64_t)s + 1, v == 1, dense_epochs, sparse_epochs);
             if (!ir) return 1;
-            if (d.train.n == 0 && data_load(&ir->dataset, &d, stderr)) return 1;
+            rt_error err = {0};
+            if (d.train.n == 0 && data_load(&ir->dataset, &d, &err)) {
+                fprintf(stderr, "bench_masks: %s\n", err.msg);
+                return 1;
+            }
             name = ir->model_name;
             if (v == 0 && ir->train.stages[0].kind == IR_STAGE_DENSE)
                 d_epochs = ir->train.stages[0].epochs;

@@ -46,7 +46,9 @@ static int mnist_or_random(rt_dataset *d) {
         ds.inputs = 784;
         ds.classes = 10;
         ds.label.index = -1;
-        if (data_load(&ds, d, stderr) == 0) return 0;
+        rt_error err = {0};
+        if (data_load(&ds, d, &err) == RT_OK) return 0;
+        fprintf(stderr, "bench_speed: %s\n", err.msg);
     }
     memset(d, 0, sizeof *d);
     d->inputs = 784;

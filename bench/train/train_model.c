@@ -139,7 +139,9 @@ int main(int argc, char **argv) {
         o.masks = masks;
     }
     rt_dataset d;
-    if (data_load(&ir->dataset, &d, stderr)) {
+    rt_error err = {0};
+    if (data_load(&ir->dataset, &d, &err)) {
+        fprintf(stderr, "train_model: %s\n", err.msg);
         nltc_arena_free(arena);
         return 1;
     }

@@ -28,7 +28,7 @@ typedef struct csv_reader {
     long rec_line;    /* line the current record starts on */
     csv_field *f;     /* [nf] fields of the current record */
     int nf;           /* fields in the current record */
-    int cap;          /* allocated fields */
+    size_t cap;       /* allocated fields */
 } csv_reader;
 
 static int csv_blank(const csv_reader *r, char c) {
@@ -43,18 +43,15 @@ static int csv_rest_blank(const char *p, const char *end) {
 }
 
 static void csv_push(csv_reader *r, char *s, size_t len) {
-    if (r->nf == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 64;
-        r->f = xrealloc(r->f, (size_t)r->cap * sizeof *r->f);
-    }
+    rt_grow((void **)&r->f, (size_t)r->nf, &r->cap, sizeof *r->f);
     r->f[r->nf].s = s;
     r->f[r->nf].len = len;
     r->nf++;
 }
 
 /* Reads the next record into r->f. Returns 1, 0 at the end of the data, -1 on an error
- * (printed). */
-static int csv_next(csv_reader *r, FILE *err) {
+ * (in err). */
+static int csv_next(csv_reader *r, rt_error *err) {
     r->nf = 0;
     char *p = r->p, *end = r->end;
     char *q = p;
@@ -135,26 +132,22 @@ static const char *csv_colname(const data_layout *lay, int c, char *buf) {
 }
 
 /* Resolves a column reference against the training file's layout. */
-static int csv_resolve(const char *path, const data_layout *lay, const ir_colref *ref,
-                       const char *what, int *col, FILE *err) {
+static rt_status csv_resolve(const char *path, const data_layout *lay, const ir_colref *ref,
+                             const char *what, int *col, rt_error *err) {
     char qb[200];
     if (ref->name) {
         const char *nq = data_quote(ref->name, strlen(ref->name), qb);
-        if (!lay->names) {
-            data_error(err, path, 0, 0,
-                       "the %s column is given by name (%s) but the dataset has no header", what,
-                       nq);
-            return 1;
-        }
+        if (!lay->names)
+            return data_error(err, path, 0, 0,
+                              "the %s column is given by name (%s) but the dataset has no header",
+                              what, nq);
         int found = -1;
         for (int c = 0; c < lay->n_cols; c++) {
             if (strcmp(lay->names[c], ref->name) != 0) continue;
-            if (found >= 0) {
-                data_error(err, path, 0, 0,
-                           "%s column name %s is ambiguous: header columns %d and %d", what, nq,
-                           found + 1, c + 1);
-                return 1;
-            }
+            if (found >= 0)
+                return data_error(err, path, 0, 0,
+                                  "%s column name %s is ambiguous: header columns %d and %d", what,
+                                  nq, found + 1, c + 1);
             found = c;
         }
         if (found < 0) {
@@ -164,45 +157,40 @@ static int csv_resolve(const char *path, const data_layout *lay, const ir_colref
                 o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", c ? ", " : "",
                                       lay->names[c]);
             if (o >= 200) strcpy(list + 200, ", ...");
-            data_error(err, path, 0, 0, "%s column %s is not in the header (columns: %s)", what, nq,
-                       list);
-            return 1;
+            return data_error(err, path, 0, 0, "%s column %s is not in the header (columns: %s)",
+                              what, nq, list);
         }
         *col = found;
-        return 0;
+        return RT_OK;
     }
-    if (ref->index < 0 || ref->index >= lay->n_cols) {
-        data_error(err, path, 0, 0,
-                   "%s column index %d is out of range: the file has %d columns (indexes 0..%d)",
-                   what, ref->index, lay->n_cols, lay->n_cols - 1);
-        return 1;
-    }
+    if (ref->index < 0 || ref->index >= lay->n_cols)
+        return data_error(
+            err, path, 0, 0,
+            "%s column index %d is out of range: the file has %d columns (indexes 0..%d)", what,
+            ref->index, lay->n_cols, lay->n_cols - 1);
     *col = ref->index;
-    return 0;
+    return RT_OK;
 }
 
 /* Gives column col the role `role`, unless an earlier reference claimed it already. */
-static int csv_claim(const char *path, data_layout *lay, int col, data_role role, const char *what,
-                     FILE *err) {
+static rt_status csv_claim(const char *path, data_layout *lay, int col, data_role role,
+                           const char *what, rt_error *err) {
     static const char *const names[] = {"numeric", "categorical", "label", "dropped"};
     char qb[200];
-    if (lay->role[col] == role) {
-        data_error(err, path, 0, 0, "column %s is listed twice as %s", csv_colname(lay, col, qb),
-                   what);
-        return 1;
-    }
-    if (lay->role[col] != DATA_ROLE_NUMERIC) {
-        data_error(err, path, 0, 0, "column %s is both %s and %s", csv_colname(lay, col, qb),
-                   lay->role[col] == DATA_ROLE_LABEL ? "the label" : names[lay->role[col]], what);
-        return 1;
-    }
+    if (lay->role[col] == role)
+        return data_error(err, path, 0, 0, "column %s is listed twice as %s",
+                          csv_colname(lay, col, qb), what);
+    if (lay->role[col] != DATA_ROLE_NUMERIC)
+        return data_error(err, path, 0, 0, "column %s is both %s and %s", csv_colname(lay, col, qb),
+                          lay->role[col] == DATA_ROLE_LABEL ? "the label" : names[lay->role[col]],
+                          what);
     lay->role[col] = role;
-    return 0;
+    return RT_OK;
 }
 
 /* Builds the layout from the training file's first record (header names or not). */
-static int csv_layout(const ir_dataset *ds, const char *path, const csv_reader *r, data_layout *lay,
-                      FILE *err) {
+static rt_status csv_layout(const ir_dataset *ds, const char *path, const csv_reader *r,
+                            data_layout *lay, rt_error *err) {
     lay->n_cols = r->nf;
     if (ds->header) {
         lay->names = xmalloc((size_t)r->nf * sizeof *lay->names);
@@ -214,16 +202,16 @@ static int csv_layout(const ir_dataset *ds, const char *path, const csv_reader *
     int col;
     if (csv_resolve(path, lay, &ds->label, "label", &col, err) ||
         csv_claim(path, lay, col, DATA_ROLE_LABEL, "the label", err))
-        return 1;
+        return RT_ERR_DATA;
     lay->label_col = col;
     for (int i = 0; i < ds->n_drop; i++)
         if (csv_resolve(path, lay, &ds->drop[i], "dropped", &col, err) ||
             csv_claim(path, lay, col, DATA_ROLE_DROP, "dropped", err))
-            return 1;
+            return RT_ERR_DATA;
     for (int i = 0; i < ds->n_categorical; i++)
         if (csv_resolve(path, lay, &ds->categorical[i], "categorical", &col, err) ||
             csv_claim(path, lay, col, DATA_ROLE_CATEGORICAL, "categorical", err))
-            return 1;
+            return RT_ERR_DATA;
     lay->num_col = xmalloc((size_t)r->nf * sizeof *lay->num_col);
     lay->cat_col = xmalloc((size_t)r->nf * sizeof *lay->cat_col);
     for (int c = 0; c < r->nf; c++) {
@@ -236,43 +224,39 @@ static int csv_layout(const ir_dataset *ds, const char *path, const csv_reader *
         }
     }
     lay->cats = xcalloc((size_t)(lay->n_cat ? lay->n_cat : 1), sizeof *lay->cats);
-    return 0;
+    return RT_OK;
 }
 
 /* A validation/test file's header must name the same columns as the training file's. */
-static int csv_same_header(const char *path, const csv_reader *r, const data_layout *lay,
-                           FILE *err) {
-    if (r->nf != lay->n_cols) {
-        data_error(err, path, r->rec_line, 1,
-                   "header has %d columns but the training file's header has %d", r->nf,
-                   lay->n_cols);
-        return 1;
-    }
+static rt_status csv_same_header(const char *path, const csv_reader *r, const data_layout *lay,
+                                 rt_error *err) {
+    if (r->nf != lay->n_cols)
+        return data_error(err, path, r->rec_line, 1,
+                          "header has %d columns but the training file's header has %d", r->nf,
+                          lay->n_cols);
     for (int c = 0; c < r->nf; c++) {
         if (strcmp(r->f[c].s, lay->names[c]) != 0) {
             char a[200], b[200];
-            data_error(err, path, r->rec_line, c + 1,
-                       "header column %d is %s but the training file has %s", c + 1,
-                       data_quote(r->f[c].s, r->f[c].len, a),
-                       data_quote(lay->names[c], strlen(lay->names[c]), b));
-            return 1;
+            return data_error(err, path, r->rec_line, c + 1,
+                              "header column %d is %s but the training file has %s", c + 1,
+                              data_quote(r->f[c].s, r->f[c].len, a),
+                              data_quote(lay->names[c], strlen(lay->names[c]), b));
         }
     }
-    return 0;
+    return RT_OK;
 }
 
 /* Stores the current record as row `row` of src. */
-static int csv_row(const csv_reader *r, data_layout *lay, data_src *src, int which, int row,
-                   FILE *err) {
+static rt_status csv_row(const csv_reader *r, data_layout *lay, data_src *src, int which, int row,
+                         rt_error *err) {
     char qb[200], cb[200];
-    if (r->nf != lay->n_cols) {
-        data_error(err, r->path, r->rec_line, (r->nf < lay->n_cols ? r->nf : lay->n_cols) + 1,
-                   "ragged row: %d fields, expected %d as in %s", r->nf, lay->n_cols,
-                   lay->names ? "the header"
-                   : which    ? "the training file"
-                              : "the first row");
-        return 1;
-    }
+    if (r->nf != lay->n_cols)
+        return data_error(err, r->path, r->rec_line,
+                          (r->nf < lay->n_cols ? r->nf : lay->n_cols) + 1,
+                          "ragged row: %d fields, expected %d as in %s", r->nf, lay->n_cols,
+                          lay->names ? "the header"
+                          : which    ? "the training file"
+                                     : "the first row");
     src->line[row] = r->rec_line;
     for (int c = 0; c < r->nf; c++) {
         const csv_field *f = &r->f[c];
@@ -282,14 +266,12 @@ static int csv_row(const csv_reader *r, data_layout *lay, data_src *src, int whi
             int rc = data_parse_number(f->s, f->len, v);
             if (rc == 0) break;
             if (f->len == 0)
-                data_error(err, r->path, r->rec_line, c + 1, "empty cell in numeric column %s",
-                           csv_colname(lay, c, cb));
-            else
-                data_error(err, r->path, r->rec_line, c + 1,
-                           rc == 1 ? "non-numeric cell %s in column %s"
-                                   : "number %s is out of range in column %s",
-                           data_quote(f->s, f->len, qb), csv_colname(lay, c, cb));
-            return 1;
+                return data_error(err, r->path, r->rec_line, c + 1,
+                                  "empty cell in numeric column %s", csv_colname(lay, c, cb));
+            return data_error(err, r->path, r->rec_line, c + 1,
+                              rc == 1 ? "non-numeric cell %s in column %s"
+                                      : "number %s is out of range in column %s",
+                              data_quote(f->s, f->len, qb), csv_colname(lay, c, cb));
         }
         case DATA_ROLE_CATEGORICAL: {
             int k = lay->slot[c];
@@ -298,11 +280,9 @@ static int csv_row(const csv_reader *r, data_layout *lay, data_src *src, int whi
             break;
         }
         case DATA_ROLE_LABEL:
-            if (f->len == 0) {
-                data_error(err, r->path, r->rec_line, c + 1, "empty label in column %s",
-                           csv_colname(lay, c, cb));
-                return 1;
-            }
+            if (f->len == 0)
+                return data_error(err, r->path, r->rec_line, c + 1, "empty label in column %s",
+                                  csv_colname(lay, c, cb));
             src->label[row] =
                 data_dict_intern(&lay->labels, f->s, f->len, which, r->rec_line, c + 1);
             break;
@@ -310,19 +290,21 @@ static int csv_row(const csv_reader *r, data_layout *lay, data_src *src, int whi
             break;
         }
     }
-    return 0;
+    return RT_OK;
 }
 
-int data_csv_load(const ir_dataset *ds, const char *path, int which, int first, data_layout *lay,
-                  data_src *src, FILE *err) {
+rt_status data_csv_load(const ir_dataset *ds, const char *path, int which, int first,
+                        data_layout *lay, data_src *src, rt_error *err) {
     memset(src, 0, sizeof *src);
     src->path = path;
     data_buf b;
-    if (data_read_file(path, &b, err)) return 1;
+    rt_status rc = data_read_file(path, &b, err);
+    if (rc) return rc;
     char *p = (char *)b.p, *end = p + b.n;
     if (b.n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
     csv_reader r = {.path = path, .p = p, .end = end, .delim = ds->delimiter, .line = 1};
-    int rc = 1, got;
+    int got;
+    rc = RT_ERR_DATA;
     if (memchr(p, 0, (size_t)(end - p) < 4096 ? (size_t)(end - p) : 4096)) {
         data_error(err, path, 0, 0, "binary file: expected delimited text");
         goto done;
@@ -361,7 +343,7 @@ int data_csv_load(const ir_dataset *ds, const char *path, int which, int first, 
         if (csv_row(&r, lay, src, which, src->n, err)) goto done;
         src->n++;
     }
-    rc = got < 0;
+    rc = got < 0 ? RT_ERR_DATA : RT_OK;
 done:
     free(r.f);
     free(b.p);

@@ -25,7 +25,7 @@ typedef struct data_plan {
 /* The state of one load. */
 typedef struct data_ctx {
     const ir_dataset *ds; /* what to load */
-    FILE *err;            /* where the error goes */
+    rt_error *e;          /* where the error goes (may be NULL) */
     data_layout lay;      /* columns and dictionaries */
     data_src src[3];      /* the files: train, valid, test (path NULL when absent) */
     struct {
@@ -44,26 +44,25 @@ typedef struct data_ctx {
 
 /* ---- Checking the dataset description ---------------------------------------------- */
 
-static int config_error(const data_ctx *c, const char *fmt, ...) {
-    FILE *f = c->err ? c->err : stderr;
-    fprintf(f, "dataset '%s': error: ", c->ds->name ? c->ds->name : "?");
+/* A dataset description the loader cannot use: "dataset 'name': MSG". */
+static rt_status config_error(const data_ctx *c, const char *fmt, ...) {
+    char what[sizeof c->e->msg];
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
+    vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    fputc('\n', f);
-    return 1;
+    return rt_fail(c->e, RT_ERR_MODEL, "dataset '%s': %s", c->ds->name ? c->ds->name : "?", what);
 }
 
-static int check_colrefs(const data_ctx *c, const ir_colref *refs, int n, const char *what) {
+static rt_status check_colrefs(const data_ctx *c, const ir_colref *refs, int n, const char *what) {
     if (n < 0 || (n > 0 && !refs)) return config_error(c, "bad %s column list", what);
     for (int i = 0; i < n; i++)
         if (!refs[i].name && refs[i].index < 0)
             return config_error(c, "%s column %d has neither a name nor an index", what, i + 1);
-    return 0;
+    return RT_OK;
 }
 
-static int check_config(const data_ctx *c) {
+static rt_status check_config(const data_ctx *c) {
     const ir_dataset *ds = c->ds;
     const ir_source *srcs[3] = {&ds->train, &ds->valid, &ds->test};
     if (!ds->train.path) return config_error(c, "no training file");
@@ -85,7 +84,7 @@ static int check_config(const data_ctx *c) {
         if (check_colrefs(c, &ds->label, 1, "label") ||
             check_colrefs(c, ds->drop, ds->n_drop, "dropped") ||
             check_colrefs(c, ds->categorical, ds->n_categorical, "categorical"))
-            return 1;
+            return RT_ERR_MODEL;
     } else if (ds->n_drop > 0 || ds->n_categorical > 0) {
         return config_error(c, "IDX data has no columns to drop or to treat as categorical");
     }
@@ -118,7 +117,7 @@ static int check_config(const data_ctx *c) {
             if (strcmp(ds->class_names[i], ds->class_names[j]) == 0)
                 return config_error(c, "class name '%s' is given twice", ds->class_names[i]);
     }
-    return 0;
+    return RT_OK;
 }
 
 /* ---- Class labels ------------------------------------------------------------------ */
@@ -143,7 +142,7 @@ static void join_names(char *buf, size_t size, const char *const *s, int n) {
 
 /* Label strings (CSV) -> class indexes: through the class names, as integer class indexes,
  * or as sorted distinct strings. Then checks the class count. */
-static int resolve_labels(data_ctx *c) {
+static rt_status resolve_labels(data_ctx *c) {
     const ir_dataset *ds = c->ds;
     data_dict *d = &c->lay.labels;
     char qb[200], list[512] = "";
@@ -153,12 +152,10 @@ static int resolve_labels(data_ctx *c) {
             data_dict_entry *e = &d->e[i];
             for (int k = 0; k < ds->n_class_names && e->code < 0; k++)
                 if (strcmp(ds->class_names[k], e->s) == 0) e->code = k;
-            if (e->code < 0) {
-                data_error(c->err, c->src[e->src].path, e->line, e->col,
-                           "unknown label %s: expected one of %s", data_quote(e->s, e->len, qb),
-                           list);
-                return 1;
-            }
+            if (e->code < 0)
+                return data_error(c->e, c->src[e->src].path, e->line, e->col,
+                                  "unknown label %s: expected one of %s",
+                                  data_quote(e->s, e->len, qb), list);
         }
     } else {
         int numeric = 1;
@@ -171,13 +168,11 @@ static int resolve_labels(data_ctx *c) {
                 data_dict_entry *e = &d->e[i];
                 double v;
                 data_parse_number(e->s, e->len, &v);
-                if (v < 0 || v >= ds->classes) {
-                    data_error(c->err, c->src[e->src].path, e->line, e->col,
-                               "unknown label %s: expected a class index 0..%d (classes = %d; "
-                               "class names map other label values)",
-                               data_quote(e->s, e->len, qb), ds->classes - 1, ds->classes);
-                    return 1;
-                }
+                if (v < 0 || v >= ds->classes)
+                    return data_error(c->e, c->src[e->src].path, e->line, e->col,
+                                      "unknown label %s: expected a class index 0..%d (classes = "
+                                      "%d; class names map other label values)",
+                                      data_quote(e->s, e->len, qb), ds->classes - 1, ds->classes);
                 e->code = (int)v;
             }
         } else {
@@ -193,52 +188,47 @@ static int resolve_labels(data_ctx *c) {
             join_names(list, sizeof list, names, d->n);
             free(sorted);
             free(names);
-            if (d->n != ds->classes) {
-                data_error(c->err, c->src[0].path, 0, 0,
-                           "the label column has %d distinct values (%s) but the model declares "
-                           "classes = %d",
-                           d->n, list, ds->classes);
-                return 1;
-            }
+            if (d->n != ds->classes)
+                return data_error(c->e, c->src[0].path, 0, 0,
+                                  "the label column has %d distinct values (%s) but the model "
+                                  "declares classes = %d",
+                                  d->n, list, ds->classes);
         }
     }
     for (int s = 0; s < 3; s++)
         for (int i = 0; i < c->src[s].n; i++)
             c->src[s].label[i] = d->e[c->src[s].label[i]].code;
-    return 0;
+    return RT_OK;
 }
 
 /* Numeric labels (IDX, or CSV class indexes): the largest must be classes-1. */
-static int check_class_count(const data_ctx *c) {
+static rt_status check_class_count(const data_ctx *c) {
     const ir_dataset *ds = c->ds;
-    if (ds->n_class_names > 0) return 0;
+    if (ds->n_class_names > 0) return RT_OK;
     int max = -1;
     for (int s = 0; s < 3; s++)
         for (int i = 0; i < c->src[s].n; i++)
             max = c->src[s].label[i] > max ? c->src[s].label[i] : max;
     if (max + 1 != ds->classes) {
         const char *path = c->src[0].labels_path ? c->src[0].labels_path : c->src[0].path;
-        data_error(c->err, path, 0, 0,
-                   "the labels are 0..%d (%d classes) but the model declares classes = %d", max,
-                   max + 1, ds->classes);
-        return 1;
+        return data_error(c->e, path, 0, 0,
+                          "the labels are 0..%d (%d classes) but the model declares classes = %d",
+                          max, max + 1, ds->classes);
     }
-    return 0;
+    return RT_OK;
 }
 
 /* ---- Splits ------------------------------------------------------------------------ */
 
-static int make_splits(data_ctx *c) {
+static rt_status make_splits(data_ctx *c) {
     const ir_dataset *ds = c->ds;
     int n = c->src[0].n;
     long nt = ds->test.path ? 0 : lround(ds->test_fraction * n);
     long nv = ds->valid.path ? 0 : lround(ds->valid_fraction * n);
-    if (nt + nv >= n) {
-        data_error(c->err, c->src[0].path, 0, 0,
-                   "the validation and test fractions (%g, %g) leave no training rows of %d",
-                   ds->valid_fraction, ds->test_fraction, n);
-        return 1;
-    }
+    if (nt + nv >= n)
+        return data_error(c->e, c->src[0].path, 0, 0,
+                          "the validation and test fractions (%g, %g) leave no training rows of %d",
+                          ds->valid_fraction, ds->test_fraction, n);
     /* which[i]: split of training-file row i. The first nt rows of the permutation go to
      * test, the next nv to validation, the rest stay in train; each split keeps file order. */
     unsigned char *which = xcalloc((size_t)n, 1);
@@ -268,7 +258,7 @@ static int make_splits(data_ctx *c) {
         for (int i = 0; i < c->src[s].n; i++)
             c->split[s].rows[i] = i;
     }
-    return 0;
+    return RT_OK;
 }
 
 /* ---- Fitting on the training split --------------------------------------------------- */
@@ -416,51 +406,44 @@ static void fit(data_ctx *c) {
 static char *describe_encoding(const data_ctx *c) {
     static const char *const norms[] = {"no normalization", "standardized", "min-max scaled"};
     const ir_dataset *ds = c->ds;
-    size_t size = 256 + (size_t)c->lay.n_cat * 300, o = 0;
-    char *b = xmalloc(size);
-    o += (size_t)snprintf(b + o, size - o, "%d numeric", c->lay.n_num);
-    if (ds->binarize_bits) o += (size_t)snprintf(b + o, size - o, " x %d bits", ds->binarize_bits);
-    o += (size_t)snprintf(b + o, size - o, " (");
-    if (c->lay.idx_nd) {
-        for (int i = 0; i < c->lay.idx_nd; i++)
-            o += (size_t)snprintf(b + o, size - o, "%s%d", i ? " x " : "", c->lay.idx_dims[i]);
-        o += (size_t)snprintf(b + o, size - o, " IDX values, ");
-    }
-    if (ds->scale != 1) o += (size_t)snprintf(b + o, size - o, "scale %g, ", ds->scale);
-    if (ds->log1p) o += (size_t)snprintf(b + o, size - o, "sign*log1p, ");
-    o += (size_t)snprintf(b + o, size - o, "%s)",
-                          ds->binarize_bits ? "min-max binarized" : norms[ds->norm]);
+    rt_buf b = {0};
+    rt_buf_printf(&b, "%d numeric", c->lay.n_num);
+    if (ds->binarize_bits) rt_buf_printf(&b, " x %d bits", ds->binarize_bits);
+    rt_buf_puts(&b, " (");
+    for (int i = 0; i < c->lay.idx_nd; i++)
+        rt_buf_printf(&b, "%s%d", i ? " x " : "", c->lay.idx_dims[i]);
+    if (c->lay.idx_nd) rt_buf_puts(&b, " IDX values, ");
+    if (ds->scale != 1) rt_buf_printf(&b, "scale %g, ", ds->scale);
+    if (ds->log1p) rt_buf_puts(&b, "sign*log1p, ");
+    rt_buf_printf(&b, "%s)", ds->binarize_bits ? "min-max binarized" : norms[ds->norm]);
     for (int k = 0; k < c->lay.n_cat; k++) {
-        const char *name = c->lay.names ? c->lay.names[c->lay.cat_col[k]] : NULL;
-        char num[32];
-        if (!name) {
-            snprintf(num, sizeof num, "column %d", c->lay.cat_col[k] + 1);
-            name = num;
-        }
-        if (ds->cat_encoding == IR_CAT_ONEHOT)
-            o += (size_t)snprintf(b + o, size - o, " + %.200s one-hot %d", name, c->cat_n[k]);
+        int col = c->lay.cat_col[k];
+        if (c->lay.names)
+            rt_buf_printf(&b, " + %.200s", c->lay.names[col]);
         else
-            o += (size_t)snprintf(b + o, size - o, " + %.200s binary %d (%d values)", name,
-                                  bits_for(c->cat_n[k]), c->cat_n[k]);
+            rt_buf_printf(&b, " + column %d", col + 1);
+        if (ds->cat_encoding == IR_CAT_ONEHOT)
+            rt_buf_printf(&b, " one-hot %d", c->cat_n[k]);
+        else
+            rt_buf_printf(&b, " binary %d (%d values)", bits_for(c->cat_n[k]), c->cat_n[k]);
     }
-    snprintf(b + o, size - o, " = %d inputs", c->width);
-    return b;
+    rt_buf_printf(&b, " = %d inputs", c->width);
+    return rt_buf_take(&b);
 }
 
 /* ---- Encoding ---------------------------------------------------------------------- */
 
 /* Reports a value that does not fit a float after scaling/normalization. */
-static int value_error(const data_ctx *c, const data_src *s, int row, int k, double v) {
+static rt_status value_error(const data_ctx *c, const data_src *s, int row, int k, double v) {
     if (s->img)
-        data_error(c->err, s->path, 0, 0,
-                   "value %g at index %d, element %d is out of range after scaling", v, row, k);
-    else
-        data_error(c->err, s->path, s->line[row], c->lay.num_col[k] + 1,
-                   "value %g is out of range after scaling and normalization", v);
-    return 1;
+        return data_error(c->e, s->path, 0, 0,
+                          "value %g at index %d, element %d is out of range after scaling", v, row,
+                          k);
+    return data_error(c->e, s->path, s->line[row], c->lay.num_col[k] + 1,
+                      "value %g is out of range after scaling and normalization", v);
 }
 
-static int encode_split(const data_ctx *c, int which, rt_split *out) {
+static rt_status encode_split(const data_ctx *c, int which, rt_split *out) {
     const ir_dataset *ds = c->ds;
     const data_src *s = &c->src[c->split[which].src];
     int n = c->split[which].n, w = c->width, bits = ds->binarize_bits;
@@ -469,7 +452,7 @@ static int encode_split(const data_ctx *c, int which, rt_split *out) {
     out->x = xmalloc((size_t)(n ? n : 1) * (size_t)w * sizeof *out->x);
     out->y = xmalloc((size_t)(n ? n : 1) * sizeof *out->y);
     double *v = xmalloc((size_t)(c->lay.n_num ? c->lay.n_num : 1) * sizeof *v);
-    int rc = 0;
+    rt_status rc = RT_OK;
     for (int i = 0; i < n && !rc; i++) {
         int row = c->split[which].rows[i];
         float *x = out->x + (size_t)i * (size_t)w;
@@ -517,30 +500,27 @@ static int encode_split(const data_ctx *c, int which, rt_split *out) {
 /* ---- Descriptions ------------------------------------------------------------------ */
 
 int data_describe(const ir_dataset *ds, const rt_dataset *d, char *buf, size_t size) {
-    char tmp[2048];
-    size_t o = 0, cap = sizeof tmp;
-    o += (size_t)snprintf(tmp + o, cap - o, "train %d, validation %d, test %d rows", d->train.n,
-                          d->valid.n, d->test.n);
+    rt_buf b = {0};
+    rt_buf_printf(&b, "train %d, validation %d, test %d rows", d->train.n, d->valid.n, d->test.n);
     const ir_source *files[3] = {NULL, &ds->valid, &ds->test};
     for (int s = 1; s < 3; s++)
-        if (files[s]->path)
-            o += (size_t)snprintf(tmp + o, cap - o, "; %s from %.400s", split_names[s],
-                                  files[s]->path);
+        if (files[s]->path) rt_buf_printf(&b, "; %s from %.400s", split_names[s], files[s]->path);
     int cv = !ds->valid.path && ds->valid_fraction > 0,
         ct = !ds->test.path && ds->test_fraction > 0;
     if (cv || ct) {
         int total = d->train.n + (cv ? d->valid.n : 0) + (ct ? d->test.n : 0);
-        o += (size_t)snprintf(tmp + o, cap - o, "; ");
+        rt_buf_puts(&b, "; ");
         if (cv)
-            o += (size_t)snprintf(tmp + o, cap - o, "validation (fraction %g)%s",
-                                  ds->valid_fraction, ct ? " and " : "");
-        if (ct) o += (size_t)snprintf(tmp + o, cap - o, "test (fraction %g)", ds->test_fraction);
-        snprintf(tmp + o, cap - o, " carved from %.400s (%d rows) with seed %llu", ds->train.path,
-                 total, (unsigned long long)ds->split_seed);
+            rt_buf_printf(&b, "validation (fraction %g)%s", ds->valid_fraction, ct ? " and " : "");
+        if (ct) rt_buf_printf(&b, "test (fraction %g)", ds->test_fraction);
+        rt_buf_printf(&b, " carved from %.400s (%d rows) with seed %llu", ds->train.path, total,
+                      (unsigned long long)ds->split_seed);
     } else if (!ds->valid.path && !ds->test.path) {
-        snprintf(tmp + o, cap - o, "; all rows of %.400s are training rows", ds->train.path);
+        rt_buf_printf(&b, "; all rows of %.400s are training rows", ds->train.path);
     }
-    return snprintf(buf, size, "%s", tmp);
+    int n = snprintf(buf, size, "%s", b.data);
+    rt_buf_free(&b);
+    return n;
 }
 
 /* Name of numeric feature k: header name, "column N", "pixel[r,c]" or "x[i,j,...]". */
@@ -628,37 +608,38 @@ void data_info_free(data_info *info) {
 
 /* ---- The pipeline ------------------------------------------------------------------- */
 
-static int load_sources(data_ctx *c) {
+static rt_status load_sources(data_ctx *c) {
     const ir_dataset *ds = c->ds;
     const ir_source *srcs[3] = {&ds->train, &ds->valid, &ds->test};
     for (int s = 0; s < 3; s++) {
         if (!srcs[s]->path) continue;
-        int rc = ds->format == IR_DATA_IDX
-                     ? data_idx_load(ds, srcs[s], s == 0, &c->lay, &c->src[s], c->err)
-                     : data_csv_load(ds, srcs[s]->path, s, s == 0, &c->lay, &c->src[s], c->err);
-        if (rc) return 1;
+        rt_status rc = ds->format == IR_DATA_IDX
+                           ? data_idx_load(ds, srcs[s], s == 0, &c->lay, &c->src[s], c->e)
+                           : data_csv_load(ds, srcs[s]->path, s, s == 0, &c->lay, &c->src[s], c->e);
+        if (rc) return rc;
     }
     if (ds->format == IR_DATA_IDX) c->lay.label_col = -1;
-    return ds->format == IR_DATA_CSV && resolve_labels(c);
+    return ds->format == IR_DATA_CSV ? resolve_labels(c) : RT_OK;
 }
 
-int data_load_info(const ir_dataset *ds, rt_dataset *out, data_info *info, FILE *err) {
+rt_status data_load_info(const ir_dataset *ds, rt_dataset *out, data_info *info, rt_error *e) {
     data_ctx c;
     memset(&c, 0, sizeof c);
     memset(out, 0, sizeof *out);
     if (info) memset(info, 0, sizeof *info);
     c.ds = ds;
-    c.err = err ? err : stderr;
-    int rc = check_config(&c) || load_sources(&c) || check_class_count(&c) || make_splits(&c);
+    c.e = e;
+    rt_status rc = check_config(&c);
+    if (!rc) rc = load_sources(&c);
+    if (!rc) rc = check_class_count(&c);
+    if (!rc) rc = make_splits(&c);
     if (!rc) {
         fit(&c);
         c.encoding = describe_encoding(&c);
-        if (c.width != ds->inputs) {
-            data_error(c.err, ds->train.path, 0, 0,
-                       "the data gives %d inputs but the model declares inputs = %d (%s)", c.width,
-                       ds->inputs, c.encoding);
-            rc = 1;
-        }
+        if (c.width != ds->inputs)
+            rc = data_error(e, ds->train.path, 0, 0,
+                            "the data gives %d inputs but the model declares inputs = %d (%s)",
+                            c.width, ds->inputs, c.encoding);
     }
     out->inputs = c.width;
     out->classes = ds->classes;
@@ -689,6 +670,6 @@ int data_load_info(const ir_dataset *ds, rt_dataset *out, data_info *info, FILE 
     return rc;
 }
 
-int data_load(const ir_dataset *ds, rt_dataset *out, FILE *err) {
-    return data_load_info(ds, out, NULL, err);
+rt_status data_load(const ir_dataset *ds, rt_dataset *out, rt_error *e) {
+    return data_load_info(ds, out, NULL, e);
 }

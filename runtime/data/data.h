@@ -10,18 +10,20 @@
  *   -> encoding fitted on the training split only (categorical values seen, numeric
  *      mean/std/min/max) -> every split encoded into float rows -> shapes checked.
  *
- * Errors: one message to the caller's stream, then a non-zero return; the output is left
- * empty. Located problems print "path:row:col: error: ...", where row is the 1-based line
- * of the (decompressed) file and col the 1-based field number; whole-file problems print
- * "path: error: ..."; problems of the dataset description itself print
- * "dataset 'name': error: ...".
+ * Errors (the rt_error protocol of runtime/rt.h): nothing is printed; a failing function
+ * fills the caller's rt_error (NULL: no message) and returns its status, and the output is
+ * left empty. Located problems read "path:row:col: ...", where row is the 1-based line of
+ * the (decompressed) file and col the 1-based field number; whole-file problems read
+ * "path: ..."; problems of the dataset description itself read "dataset 'name': ...".
+ * Statuses: RT_ERR_DATA for data that is malformed, missing (a file that does not exist)
+ * or does not fit the model; RT_ERR_MODEL for a dataset description the loader cannot use;
+ * RT_ERR_IO for a file that exists but cannot be read.
  */
 #ifndef NLTC_DATA_H
 #define NLTC_DATA_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "ir.h"
 #include "rt.h"
@@ -41,13 +43,12 @@ typedef struct data_info {
     double *mul;        /*   inputs; shift 0 and mul 1 for encoded (0/1) inputs */
 } data_info;
 
-/* Loads, encodes and checks the dataset. Returns 0 and fills *out (release it with
- * rt_dataset_free), or prints one error to err (stderr when NULL) and returns 1 with *out
- * zeroed. */
-int data_load(const ir_dataset *ds, rt_dataset *out, FILE *err);
+/* Loads, encodes and checks the dataset. Returns RT_OK and fills *out (release it with
+ * rt_dataset_free), or fills e and returns its status with *out zeroed. */
+rt_status data_load(const ir_dataset *ds, rt_dataset *out, rt_error *e);
 
 /* data_load that also fills *info (may be NULL). On error *info is zeroed. */
-int data_load_info(const ir_dataset *ds, rt_dataset *out, data_info *info, FILE *err);
+rt_status data_load_info(const ir_dataset *ds, rt_dataset *out, data_info *info, rt_error *e);
 
 void data_info_free(data_info *info);
 
@@ -67,13 +68,15 @@ typedef struct data_buf {
     size_t n;         /* length in bytes (without the extra NUL) */
 } data_buf;
 
-/* Prints "path:row:col: error: MSG" (row and col > 0), else "path: error: MSG". */
-void data_error(FILE *err, const char *path, long row, int col, const char *fmt, ...)
+/* Fills e with "path:row:col: MSG" (row and col > 0), else "path: MSG"; returns
+ * RT_ERR_DATA. */
+rt_status data_error(rt_error *e, const char *path, long row, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* Reads a whole file, gunzipping it when it starts with the gzip magic. 0 ok, else prints
- * the error (missing file, directory, read failure, truncated or corrupt gzip) and 1. */
-int data_read_file(const char *path, data_buf *b, FILE *err);
+/* Reads a whole file, gunzipping it when it starts with the gzip magic. RT_OK, else fills
+ * e: RT_ERR_DATA for a missing file, a directory, truncated or corrupt gzip data;
+ * RT_ERR_IO for a file that cannot be opened or read. */
+rt_status data_read_file(const char *path, data_buf *b, rt_error *e);
 
 /* Writes s[0..len) into buf (size >= 64) as a quoted, escaped, shortened string for error
  * messages: 'abc', 'a\x01b' (control bytes, quotes, backslashes and malformed UTF-8 are
@@ -98,7 +101,7 @@ typedef struct data_dict_entry {
 typedef struct data_dict {
     data_dict_entry *e; /* [n] entries by id */
     int n;              /* distinct strings */
-    int cap;            /* allocated entries */
+    size_t cap;         /* allocated entries */
     int *slot;          /* [nslot] id + 1, 0 = empty */
     int nslot;          /* power of two, > 2 * n */
 } data_dict;
@@ -148,13 +151,13 @@ typedef struct data_src {
 
 /* Loads one IDX source (images + labels). Fills lay's IDX fields when first is set, else
  * checks the image shape against them. Labels must be in 0 .. ds->classes-1. */
-int data_idx_load(const ir_dataset *ds, const ir_source *s, int first, data_layout *lay,
-                  data_src *src, FILE *err);
+rt_status data_idx_load(const ir_dataset *ds, const ir_source *s, int first, data_layout *lay,
+                        data_src *src, rt_error *e);
 
 /* Loads one CSV source. The first source (first set) fixes the layout from its header or
  * first row and the dataset's column references; later ones must match it. */
-int data_csv_load(const ir_dataset *ds, const char *path, int which, int first, data_layout *lay,
-                  data_src *src, FILE *err);
+rt_status data_csv_load(const ir_dataset *ds, const char *path, int which, int first,
+                        data_layout *lay, data_src *src, rt_error *e);
 
 /* Converts the raw values of IDX row `row` (n_num of them) to doubles. */
 void data_idx_row(const data_src *src, int n_num, int row, double *out);

@@ -34,10 +34,7 @@ int data_dict_intern(data_dict *d, const char *s, size_t len, int src, long line
         data_dict_entry *e = &d->e[d->slot[h] - 1];
         if (e->len == len && memcmp(e->s, s, len) == 0) return d->slot[h] - 1;
     }
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 16;
-        d->e = xrealloc(d->e, (size_t)d->cap * sizeof *d->e);
-    }
+    rt_grow((void **)&d->e, (size_t)d->n, &d->cap, sizeof *d->e);
     data_dict_entry *e = &d->e[d->n];
     e->s = xmalloc(len + 1);
     memcpy(e->s, s, len);

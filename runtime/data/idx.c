@@ -62,24 +62,25 @@ static void idx_shape(const idx_file *f, int from, char *buf, size_t size) {
 }
 
 /* Reads path and checks magic, header and size. */
-static int idx_open(const char *path, idx_file *f, FILE *err) {
+static rt_status idx_open(const char *path, idx_file *f, rt_error *e) {
     memset(f, 0, sizeof *f);
-    if (data_read_file(path, &f->buf, err)) return 1;
+    rt_status st = data_read_file(path, &f->buf, e);
+    if (st) return st;
     const unsigned char *p = f->buf.p;
     size_t n = f->buf.n;
     if (n == 0) {
-        data_error(err, path, 0, 0, "empty file");
+        data_error(e, path, 0, 0, "empty file");
         goto fail;
     }
     if (n < 4) {
-        data_error(err, path, 0, 0, "truncated IDX file: %zu bytes, shorter than the magic number",
+        data_error(e, path, 0, 0, "truncated IDX file: %zu bytes, shorter than the magic number",
                    n);
         goto fail;
     }
     f->type = p[2];
     f->nd = p[3];
     if (p[0] != 0 || p[1] != 0 || idx_elem_size(f->type) == 0 || f->nd == 0) {
-        data_error(err, path, 0, 0,
+        data_error(e, path, 0, 0,
                    "bad IDX magic 0x%02x%02x%02x%02x: expected 0x0000TTDD with TT the element "
                    "type (08, 09, 0b, 0c, 0d or 0e) and DD the number of dimensions",
                    p[0], p[1], p[2], p[3]);
@@ -87,7 +88,7 @@ static int idx_open(const char *path, idx_file *f, FILE *err) {
     }
     f->off = 4 + 4 * (size_t)f->nd;
     if (n < f->off) {
-        data_error(err, path, 0, 0,
+        data_error(e, path, 0, 0,
                    "truncated IDX file: the header declares %d dimensions but the file has "
                    "only %zu bytes",
                    f->nd, n);
@@ -105,13 +106,13 @@ static int idx_open(const char *path, idx_file *f, FILE *err) {
     char shape[160];
     idx_shape(f, 0, shape, sizeof shape);
     if (f->dims[0] == 0) {
-        data_error(err, path, 0, 0, "IDX file declares 0 items (%s)", shape);
+        data_error(e, path, 0, 0, "IDX file declares 0 items (%s)", shape);
         goto fail;
     }
     uint64_t want = f->off + count * (uint64_t)esize;
     if (n < want) {
         uint64_t item = count / f->dims[0] * (uint64_t)esize;
-        data_error(err, path, 0, 0,
+        data_error(e, path, 0, 0,
                    "truncated IDX file: the header declares %s %s (%llu bytes) but the file "
                    "has %zu bytes (%llu of %u items complete)",
                    shape, idx_type_name(f->type), (unsigned long long)want, n,
@@ -119,16 +120,16 @@ static int idx_open(const char *path, idx_file *f, FILE *err) {
         goto fail;
     }
     if (n > want) {
-        data_error(err, path, 0, 0,
+        data_error(e, path, 0, 0,
                    "IDX file has %llu bytes after the data its header declares (%s %s)",
                    (unsigned long long)(n - want), shape, idx_type_name(f->type));
         goto fail;
     }
-    return 0;
+    return RT_OK;
 fail:
     free(f->buf.p);
     memset(&f->buf, 0, sizeof f->buf);
-    return 1;
+    return RT_ERR_DATA;
 }
 
 static uint32_t idx_be32(const unsigned char *q) {
@@ -176,30 +177,26 @@ void data_idx_row(const data_src *src, int n_num, int row, double *out) {
 }
 
 /* Checks the images' shape: sets it in lay for the first source, else compares. */
-static int idx_check_shape(const idx_file *im, const char *path, int first, data_layout *lay,
-                           FILE *err) {
+static rt_status idx_check_shape(const idx_file *im, const char *path, int first, data_layout *lay,
+                                 rt_error *e) {
     char shape[160];
     idx_shape(im, 1, shape, sizeof shape);
-    if (im->nd < 2 || im->nd > 9) {
-        data_error(err, path, 0, 0,
-                   "IDX images file must have 2 to 9 dimensions (items x values ...), "
-                   "this one has %d",
-                   im->nd);
-        return 1;
-    }
+    if (im->nd < 2 || im->nd > 9)
+        return data_error(e, path, 0, 0,
+                          "IDX images file must have 2 to 9 dimensions (items x values ...), "
+                          "this one has %d",
+                          im->nd);
     uint64_t d = 1;
     for (int i = 1; i < im->nd; i++)
         d *= im->dims[i];
-    if (d == 0 || d > INT_MAX / 16) {
-        data_error(err, path, 0, 0, "IDX images of %s values are not supported", shape);
-        return 1;
-    }
+    if (d == 0 || d > INT_MAX / 16)
+        return data_error(e, path, 0, 0, "IDX images of %s values are not supported", shape);
     if (first) {
         lay->n_num = (int)d;
         lay->idx_nd = im->nd - 1;
         for (int i = 1; i < im->nd; i++)
             lay->idx_dims[i - 1] = (int)im->dims[i];
-        return 0;
+        return RT_OK;
     }
     int same = lay->idx_nd == im->nd - 1;
     for (int i = 1; same && i < im->nd; i++)
@@ -211,47 +208,43 @@ static int idx_check_shape(const idx_file *im, const char *path, int first, data
         for (int i = 0; i < lay->idx_nd && o + 16 < sizeof want; i++)
             o += (size_t)snprintf(want + o, sizeof want - o, "%s%d", i ? " x " : "",
                                   lay->idx_dims[i]);
-        data_error(err, path, 0, 0, "IDX images are %s but the training images are %s", shape,
-                   want);
-        return 1;
+        return data_error(e, path, 0, 0, "IDX images are %s but the training images are %s", shape,
+                          want);
     }
-    return 0;
+    return RT_OK;
 }
 
-int data_idx_load(const ir_dataset *ds, const ir_source *s, int first, data_layout *lay,
-                  data_src *src, FILE *err) {
+rt_status data_idx_load(const ir_dataset *ds, const ir_source *s, int first, data_layout *lay,
+                        data_src *src, rt_error *e) {
     memset(src, 0, sizeof *src);
     src->path = s->path;
     src->labels_path = s->labels_path;
     idx_file im, lb;
-    if (idx_open(s->path, &im, err)) return 1;
-    if (idx_check_shape(&im, s->path, first, lay, err)) {
+    rt_status rc = idx_open(s->path, &im, e);
+    if (rc) return rc;
+    if (!(rc = idx_check_shape(&im, s->path, first, lay, e))) rc = idx_open(s->labels_path, &lb, e);
+    if (rc) {
         free(im.buf.p);
-        return 1;
+        return rc;
     }
-    if (idx_open(s->labels_path, &lb, err)) {
-        free(im.buf.p);
-        return 1;
-    }
-    int rc = 1;
+    rc = RT_ERR_DATA;
     if (lb.nd != 1) {
-        data_error(err, s->labels_path, 0, 0,
+        data_error(e, s->labels_path, 0, 0,
                    "IDX labels file must have 1 dimension (items), this one has %d", lb.nd);
         goto done;
     }
     if (lb.type == 0x0D || lb.type == 0x0E) {
-        data_error(err, s->labels_path, 0, 0, "IDX labels must be integers, these are %s",
+        data_error(e, s->labels_path, 0, 0, "IDX labels must be integers, these are %s",
                    idx_type_name(lb.type));
         goto done;
     }
     if (lb.dims[0] != im.dims[0]) {
-        data_error(err, s->labels_path, 0, 0,
-                   "IDX label count %u does not match the %u images in %s", lb.dims[0], im.dims[0],
-                   s->path);
+        data_error(e, s->labels_path, 0, 0, "IDX label count %u does not match the %u images in %s",
+                   lb.dims[0], im.dims[0], s->path);
         goto done;
     }
     if (im.dims[0] > INT_MAX) {
-        data_error(err, s->path, 0, 0, "IDX file has too many items (%u)", im.dims[0]);
+        data_error(e, s->path, 0, 0, "IDX file has too many items (%u)", im.dims[0]);
         goto done;
     }
     src->n = (int)im.dims[0];
@@ -260,7 +253,7 @@ int data_idx_load(const ir_dataset *ds, const ir_source *s, int first, data_layo
     for (int i = 0; i < src->n; i++) {
         double v = idx_value(lp, lb.type, (size_t)i);
         if (v < 0 || v >= ds->classes) {
-            data_error(err, s->labels_path, 0, 0,
+            data_error(e, s->labels_path, 0, 0,
                        "unknown label %.0f at index %d: expected 0..%d (classes = %d)", v, i,
                        ds->classes - 1, ds->classes);
             free(src->label);
@@ -273,7 +266,7 @@ int data_idx_load(const ir_dataset *ds, const ir_source *s, int first, data_layo
     src->img = im.buf.p + im.off;
     src->idx_type = im.type;
     im.buf.p = NULL;
-    rc = 0;
+    rc = RT_OK;
 done:
     free(im.buf.p);
     free(lb.buf.p);

@@ -13,21 +13,19 @@
 #include <unistd.h>
 #include <zlib.h>
 
-void data_error(FILE *err, const char *path, long row, int col, const char *fmt, ...) {
-    FILE *f = err ? err : stderr;
-    if (row > 0 && col > 0)
-        fprintf(f, "%s:%ld:%d: error: ", path, row, col);
-    else
-        fprintf(f, "%s: error: ", path);
+rt_status data_error(rt_error *e, const char *path, long row, int col, const char *fmt, ...) {
+    if (!e) return RT_ERR_DATA;
+    char what[sizeof e->msg];
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
+    vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    fputc('\n', f);
+    if (row > 0 && col > 0) return rt_fail(e, RT_ERR_DATA, "%s:%ld:%d: %s", path, row, col, what);
+    return rt_fail(e, RT_ERR_DATA, "%s: %s", path, what);
 }
 
-/* Reads all of gz into b; on a zlib error prints it and returns 1. */
-static int read_all(gzFile gz, const char *path, data_buf *b, FILE *err) {
+/* Reads all of gz into b; on a zlib error fills e. */
+static rt_status read_all(gzFile gz, const char *path, data_buf *b, rt_error *e) {
     size_t cap = 1 << 20, n = 0;
     unsigned char *p = xmalloc(cap + 1);
     for (;;) {
@@ -38,8 +36,7 @@ static int read_all(gzFile gz, const char *path, data_buf *b, FILE *err) {
         size_t want = cap - n;
         if (want > (1u << 30)) want = 1u << 30;
         int got = gzread(gz, p + n, (unsigned)want);
-        if (got < 0) break;
-        if (got == 0) break;
+        if (got <= 0) break;
         n += (size_t)got;
     }
     int errnum = Z_OK;
@@ -47,47 +44,49 @@ static int read_all(gzFile gz, const char *path, data_buf *b, FILE *err) {
     if (strncmp(msg, "<fd:", 4) == 0 && strstr(msg, ": "))
         msg = strstr(msg, ": ") + 2; /* zlib names a gzdopen'ed file "<fd:N>" */
     if (errnum != Z_OK && errnum != Z_STREAM_END) {
+        rt_status st;
         if (errnum == Z_ERRNO)
-            data_error(err, path, 0, 0, "read failed: %s", strerror(errno));
+            st = rt_fail(e, RT_ERR_IO, "%s: read failed: %s", path, strerror(errno));
         else if (errnum == Z_BUF_ERROR)
-            data_error(err, path, 0, 0, "truncated gzip data (%s)", msg);
+            st = data_error(e, path, 0, 0, "truncated gzip data (%s)", msg);
         else
-            data_error(err, path, 0, 0, "corrupt gzip data (%s)", msg);
+            st = data_error(e, path, 0, 0, "corrupt gzip data (%s)", msg);
         free(p);
-        return 1;
+        return st;
     }
     p[n] = 0;
     b->p = p;
     b->n = n;
-    return 0;
+    return RT_OK;
 }
 
-int data_read_file(const char *path, data_buf *b, FILE *err) {
+rt_status data_read_file(const char *path, data_buf *b, rt_error *e) {
     memset(b, 0, sizeof *b);
     int fd = open(path, O_RDONLY);
     if (fd < 0) {
-        data_error(err, path, 0, 0, "cannot open: %s", strerror(errno));
-        return 1;
+        /* A file the model names that is not there is a data error; one that is there but
+         * cannot be opened is an I/O error. */
+        int missing = errno == ENOENT || errno == ENOTDIR;
+        return rt_fail(e, missing ? RT_ERR_DATA : RT_ERR_IO, "%s: cannot open: %s", path,
+                       strerror(errno));
     }
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        data_error(err, path, 0, 0, "cannot read: %s", strerror(errno));
+    rt_status rc = RT_OK;
+    if (fstat(fd, &st) != 0)
+        rc = rt_fail(e, RT_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    else if (S_ISDIR(st.st_mode))
+        rc = data_error(e, path, 0, 0, "cannot read: is a directory");
+    if (rc) {
         close(fd);
-        return 1;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        data_error(err, path, 0, 0, "cannot read: is a directory");
-        close(fd);
-        return 1;
+        return rc;
     }
     gzFile gz = gzdopen(fd, "rb");
     if (!gz) {
         close(fd);
-        data_error(err, path, 0, 0, "cannot read: out of memory in zlib");
-        return 1;
+        return rt_fail(e, RT_ERR_IO, "%s: cannot read: out of memory in zlib", path);
     }
     gzbuffer(gz, 1 << 18);
-    int rc = read_all(gz, path, b, err);
+    rc = read_all(gz, path, b, e);
     gzclose(gz);
     return rc;
 }

@@ -47,16 +47,19 @@ static bool curve_number(const char *cell, double *out) {
     return *end == '\0' && errno != ERANGE;
 }
 
-int report_curve_parse(const char *text, size_t len, const char *name, report_curve *c, FILE *err) {
+rt_status report_curve_parse(const char *text, size_t len, const char *name, report_curve *c,
+                             rt_error *e) {
     memset(c, 0, sizeof *c);
     char *buf = memcpy(xmalloc(len + 1), text, len);
     buf[len] = '\0';
     int col_of[CURVE_NCOLS]; /* cell index of each contract column */
     char *cells[CURVE_MAXCELLS];
-    int cap = 0, lineno = 0, ncells = 0, rc = 0;
+    size_t cap = 0;
+    int lineno = 0, ncells = 0;
+    rt_status rc = RT_OK;
     bool have_header = false;
     char *line = buf;
-    while (line && rc == 0) {
+    while (line && rc == RT_OK) {
         char *nl = strchr(line, '\n');
         if (nl) *nl = '\0';
         char *next = nl ? nl + 1 : NULL;
@@ -67,8 +70,8 @@ int report_curve_parse(const char *text, size_t len, const char *name, report_cu
         }
         int n = curve_split(line, cells);
         if (n > CURVE_MAXCELLS) {
-            fprintf(err, "%s:%d: error: more than %d columns\n", name, lineno, CURVE_MAXCELLS);
-            rc = 1;
+            rc = rt_fail(e, RT_ERR_DATA, "%s:%d: more than %d columns", name, lineno,
+                         CURVE_MAXCELLS);
             break;
         }
         if (!have_header) {
@@ -78,24 +81,19 @@ int report_curve_parse(const char *text, size_t len, const char *name, report_cu
                 col_of[k] = -1;
                 for (int j = 0; j < n; j++)
                     if (strcmp(curve_trim(cells[j]), curve_cols[k]) == 0) col_of[k] = j;
-                if (col_of[k] < 0) {
-                    fprintf(err, "%s:%d: error: header has no column \"%s\"\n", name, lineno,
-                            curve_cols[k]);
-                    rc = 1;
-                }
+                if (col_of[k] < 0)
+                    rc = rt_fail(e, RT_ERR_DATA, "%s:%d: header has no column \"%s\"", name, lineno,
+                                 curve_cols[k]);
             }
             line = next;
             continue;
         }
         if (n != ncells) {
-            fprintf(err, "%s:%d: error: %d cells, the header has %d\n", name, lineno, n, ncells);
-            rc = 1;
+            rc = rt_fail(e, RT_ERR_DATA, "%s:%d: %d cells, the header has %d", name, lineno, n,
+                         ncells);
             break;
         }
-        if (c->n == cap) {
-            cap = cap ? 2 * cap : 64;
-            c->rows = xrealloc(c->rows, (size_t)cap * sizeof *c->rows);
-        }
+        rt_grow((void **)&c->rows, (size_t)c->n, &cap, sizeof *c->rows);
         report_curve_row *row = &c->rows[c->n];
         double *dst[CURVE_NCOLS] = {
             NULL,     NULL,          &row->loss,         &row->train_acc, &row->valid_acc,
@@ -105,43 +103,40 @@ int report_curve_parse(const char *text, size_t len, const char *name, report_cu
         const char *ecell = curve_trim(cells[col_of[1]]);
         if (!curve_number(ecell, &epoch) || !(epoch >= 0 && epoch <= 1e9) ||
             epoch != floor(epoch)) {
-            fprintf(err, "%s:%d:%d: error: epoch must be a non-negative integer, got \"%s\"\n",
-                    name, lineno, col_of[1] + 1, ecell);
-            rc = 1;
+            rc = rt_fail(e, RT_ERR_DATA,
+                         "%s:%d:%d: epoch must be a non-negative integer, got \"%s\"", name, lineno,
+                         col_of[1] + 1, ecell);
             break;
         }
         row->epoch = (int)epoch;
         for (int k = 2; k < CURVE_NCOLS; k++) {
             const char *cell = curve_trim(cells[col_of[k]]);
             if (!curve_number(cell, dst[k])) {
-                fprintf(err, "%s:%d:%d: error: %s must be a number, got \"%s\"\n", name, lineno,
-                        col_of[k] + 1, curve_cols[k], cell);
-                rc = 1;
+                rc = rt_fail(e, RT_ERR_DATA, "%s:%d:%d: %s must be a number, got \"%s\"", name,
+                             lineno, col_of[k] + 1, curve_cols[k], cell);
                 break;
             }
         }
         if (rc == 0) c->n++;
         line = next;
     }
-    if (rc == 0 && !have_header) {
-        fprintf(err, "%s: error: empty file, expected a header line\n", name);
-        rc = 1;
-    }
+    if (rc == 0 && !have_header)
+        rc = rt_fail(e, RT_ERR_DATA, "%s: empty file, expected a header line", name);
     free(buf);
     if (rc) report_curve_free(c);
     return rc;
 }
 
-int report_curve_read(const char *path, report_curve *c, FILE *err) {
+rt_status report_curve_read(const char *path, report_curve *c, bool *missing, rt_error *e) {
     size_t len = 0;
     char *text = rt_read_file(path, &len, NULL);
+    if (missing) *missing = !text && errno == ENOENT;
     if (!text) {
         memset(c, 0, sizeof *c);
-        if (errno == ENOENT) return -1;
-        fprintf(err, "%s: error: cannot read: %s\n", path, strerror(errno));
-        return 1;
+        if (errno == ENOENT) return RT_OK;
+        return rt_fail(e, RT_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
     }
-    int rc = report_curve_parse(text, len, path, c, err);
+    rt_status rc = report_curve_parse(text, len, path, c, e);
     free(text);
     return rc;
 }

@@ -45,15 +45,13 @@ typedef struct doc_block {
 typedef struct doc {
     char *title; /* page title */
     char *sub;   /* line under the title */
-    int n, cap;  /* blocks used / allocated */
+    int n;       /* blocks used */
+    size_t cap;  /* blocks allocated */
     doc_block *b;
 } doc;
 
 static doc_block *doc_add(doc *d, doc_kind kind) {
-    if (d->n == d->cap) {
-        d->cap = d->cap ? 2 * d->cap : 32;
-        d->b = xrealloc(d->b, (size_t)d->cap * sizeof *d->b);
-    }
+    rt_grow((void **)&d->b, (size_t)d->n, &d->cap, sizeof *d->b);
     doc_block *b = &d->b[d->n++];
     memset(b, 0, sizeof *b);
     b->kind = kind;
@@ -664,35 +662,35 @@ static void put_text(FILE *f, const void *text) {
     fputs(text, f);
 }
 
-int report_write_docs(const report_input *in, FILE *err) {
+rt_status report_write_docs(const report_input *in, rt_error *e) {
     report_curve curve = {0, NULL};
     char *curve_path = rt_path_join(in->out_dir, "train/curve.csv");
-    int crc = report_curve_read(curve_path, &curve, err);
+    bool missing = false;
+    rt_error ce = {0};
+    rt_status rc = report_curve_read(curve_path, &curve, &missing, &ce);
     char *note = NULL;
-    if (crc < 0)
+    if (rc) { /* the documents are still written, with this note instead of the plots */
+        rc = rt_fail(e, RT_ERR_DATA, "%s", ce.msg);
+        note = rt_strfmt("The training curve could not be read: %s.", ce.msg);
+    } else if (missing) {
         note = rt_strfmt("No training curve: %s does not exist.", curve_path);
-    else if (crc > 0)
-        note =
-            rt_strfmt("The training curve %s could not be read (see the error above).", curve_path);
+    }
     doc d = {0};
     build_doc(&d, in, &curve, note);
-    int rc = crc > 0 ? 1 : 0;
     char *plots = rt_path_join(in->out_dir, "plots");
-    if (mkdir(plots, 0777) != 0 && errno != EEXIST) {
-        fprintf(err, "%s: error: cannot create folder: %s\n", plots, strerror(errno));
-        rc = 2;
-    }
-    for (int i = 0; i < d.n && rc != 2; i++)
-        for (int k = 0; k < d.b[i].n_figs && rc != 2; k++) {
+    if (mkdir(plots, 0777) != 0 && errno != EEXIST)
+        rc = rt_fail(e, RT_ERR_IO, "%s: cannot create folder: %s", plots, strerror(errno));
+    for (int i = 0; i < d.n && rc != RT_ERR_IO; i++)
+        for (int k = 0; k < d.b[i].n_figs && rc != RT_ERR_IO; k++) {
             char *path = rt_path_join(in->out_dir, d.b[i].figs[k].file);
-            if (report_file_write(path, put_text, d.b[i].figs[k].svg, err)) rc = 2;
+            if (report_file_write(path, put_text, d.b[i].figs[k].svg, e)) rc = RT_ERR_IO;
             free(path);
         }
     char *md = rt_path_join(in->out_dir, "report.md");
     char *html = rt_path_join(in->out_dir, "report.html");
-    if (rc != 2 &&
-        (report_file_write(md, put_md, &d, err) || report_file_write(html, put_html, &d, err)))
-        rc = 2;
+    if (rc != RT_ERR_IO &&
+        (report_file_write(md, put_md, &d, e) || report_file_write(html, put_html, &d, e)))
+        rc = RT_ERR_IO;
     free(md);
     free(html);
     free(plots);

@@ -6,32 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-int report_file_write(const char *path, void (*write)(FILE *f, const void *ctx), const void *ctx,
-                      FILE *err) {
+rt_status report_file_write(const char *path, void (*write)(FILE *f, const void *ctx),
+                            const void *ctx, rt_error *e) {
     rt_afile a;
-    int rc = 0;
+    rt_status st = RT_OK;
     if (rt_afile_open(&a, path)) {
-        if (err) fprintf(err, "%s: error: cannot write: %s\n", a.tmp, strerror(a.err));
-        rc = 2;
+        st = rt_fail(e, RT_ERR_IO, "%s: cannot write: %s", a.tmp, strerror(a.err));
     } else {
         write(a.f, ctx);
-        if (rt_afile_commit(&a)) {
-            if (err) fprintf(err, "%s: error: cannot write: %s\n", path, strerror(a.err));
-            rc = 2;
-        }
+        if (rt_afile_commit(&a))
+            st = rt_fail(e, RT_ERR_IO, "%s: cannot write: %s", path, strerror(a.err));
     }
     rt_afile_free(&a);
-    return rc;
+    return st;
 }
 
 char *report_string(void (*write)(FILE *f, const void *ctx), const void *ctx) {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        fputs("nltc: out of memory\n", stderr);
-        exit(2);
-    }
+    if (!f) rt_oom();
     write(f, ctx);
     fclose(f);
     return buf;

@@ -16,14 +16,14 @@ typedef struct json_parser {
     const char *s, *end; /* the text and its end */
     const char *pos;     /* next unread byte */
     const char *name;    /* file name used in messages */
-    FILE *err;           /* where messages go (may be NULL) */
+    rt_error *e;         /* where the message goes (may be NULL) */
     bool failed;         /* an error was reported */
 } json_parser;
 
 static void json_fail(json_parser *p, const char *at, const char *fmt, ...) {
     if (p->failed) return;
     p->failed = true;
-    if (!p->err) return;
+    if (!p->e) return;
     int line = 1, col = 1;
     for (const char *c = p->s; c < at && c < p->end; c++) {
         if (*c == '\n') {
@@ -33,12 +33,12 @@ static void json_fail(json_parser *p, const char *at, const char *fmt, ...) {
             col++;
         }
     }
-    fprintf(p->err, "%s:%d:%d: error: ", p->name, line, col);
+    char what[sizeof p->e->msg];
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(p->err, fmt, ap);
+    vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    fputc('\n', p->err);
+    rt_fail(p->e, RT_ERR_DATA, "%s:%d:%d: %s", p->name, line, col, what);
 }
 
 static void json_skip_ws(json_parser *p) {
@@ -335,8 +335,9 @@ static void json_clear(json_value *v) {
     free(v->text);
 }
 
-int json_parse(const char *text, size_t len, const char *name, json_value **out, FILE *err) {
-    json_parser p = {text, text + len, text, name, err, false};
+rt_status json_parse(const char *text, size_t len, const char *name, json_value **out,
+                     rt_error *e) {
+    json_parser p = {text, text + len, text, name, e, false};
     json_value *v = xcalloc(1, sizeof *v);
     if (memchr(text, '\0', len)) {
         json_fail(&p, (const char *)memchr(text, '\0', len), "NUL byte in JSON text");
@@ -349,10 +350,10 @@ int json_parse(const char *text, size_t len, const char *name, json_value **out,
     if (p.failed) {
         json_free(v);
         *out = NULL;
-        return 1;
+        return RT_ERR_DATA;
     }
     *out = v;
-    return 0;
+    return RT_OK;
 }
 
 void json_free(json_value *v) {

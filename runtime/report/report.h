@@ -10,9 +10,11 @@
  *   files           - atomic file writing (temporary file + rename)
  *
  * The flow calls report_write_docs, then report_json_write (report.json is written last).
- * Every function that can fail prints one located message to `err` (never NULL, except
- * for json_parse and report_json_parse, where NULL means silent) and returns non-zero;
- * nothing here exits or aborts on bad input.
+ * Errors follow the rt_error protocol (runtime/rt.h): nothing here prints an error, exits
+ * or aborts on bad input; a function that can fail returns an rt_status and fills the
+ * caller's rt_error (NULL: no message) with one located message, "name:line:col: ...",
+ * "name:line: ..." or "path: ...". RT_ERR_DATA: malformed content; RT_ERR_IO: a file that
+ * cannot be read or written.
  */
 #ifndef NLTC_REPORT_H
 #define NLTC_REPORT_H
@@ -46,9 +48,9 @@ typedef struct json_value {
     struct json_value *items; /* JSON_ARRAY / JSON_OBJECT: [n] elements / member values */
 } json_value;
 
-/* Parses text[0..len) (RFC 8259, nesting at most 64 deep). On error prints
- * "name:line:col: error: ..." to err and returns 1; on success *out is a new tree. */
-int json_parse(const char *text, size_t len, const char *name, json_value **out, FILE *err);
+/* Parses text[0..len) (RFC 8259, nesting at most 64 deep). RT_OK with *out a new tree, or
+ * RT_ERR_DATA with "name:line:col: ..." in e and *out NULL. */
+rt_status json_parse(const char *text, size_t len, const char *name, json_value **out, rt_error *e);
 void json_free(json_value *v);
 /* Member `key` of an object (NULL if v is not an object or has no such member). */
 const json_value *json_member(const json_value *v, const char *key);
@@ -64,8 +66,8 @@ void json_put_number(FILE *f, double v);
 /* Writes the report as JSON to f (the exact keys of the contract, plus "best_epoch").
  * NaN doubles and -1 counts are written as null. */
 void report_json_print(FILE *f, const rt_report *r);
-/* Writes path atomically. Returns 0, or 2 on an I/O error (message on err). */
-int report_json_write(const rt_report *r, const char *path, FILE *err);
+/* Writes path atomically. RT_OK, or RT_ERR_IO. */
+rt_status report_json_write(const rt_report *r, const char *path, rt_error *e);
 
 /* A report read back from JSON: r's strings point into root. */
 typedef struct report_doc {
@@ -74,10 +76,12 @@ typedef struct report_doc {
 } report_doc;
 
 /* Decodes report.json text. Unknown keys are kept in doc->root and otherwise ignored;
- * a known key with the wrong type is an error naming the key. Returns 0 or 1. */
-int report_json_parse(const char *text, size_t len, const char *name, report_doc *doc, FILE *err);
-/* Reads and decodes a report.json file. Returns 0, 1 (bad content) or 2 (cannot read). */
-int report_json_read(const char *path, report_doc *doc, FILE *err);
+ * a known key with the wrong type is an error naming the key. RT_OK or RT_ERR_DATA. */
+rt_status report_json_parse(const char *text, size_t len, const char *name, report_doc *doc,
+                            rt_error *e);
+/* Reads and decodes a report.json file. RT_OK, RT_ERR_DATA (bad content) or RT_ERR_IO
+ * (cannot read). */
+rt_status report_json_read(const char *path, report_doc *doc, rt_error *e);
 void report_doc_free(report_doc *doc);
 
 /* ---- Training curve ------------------------------------------------------------------ */
@@ -101,11 +105,13 @@ typedef struct report_curve {
 
 /* Parses curve.csv text (header: stage,epoch,loss,train_acc,valid_acc,lr,seconds,
  * samples_per_s; columns found by name, extra columns ignored). Errors name
- * "name:row:column". Returns 0 or 1. */
-int report_curve_parse(const char *text, size_t len, const char *name, report_curve *c, FILE *err);
-/* Reads a curve file. Returns 0, 1 (bad content), or -1 when the file does not exist
- * (no message: a run that did not train has no curve). */
-int report_curve_read(const char *path, report_curve *c, FILE *err);
+ * "name:row:column". RT_OK or RT_ERR_DATA. */
+rt_status report_curve_parse(const char *text, size_t len, const char *name, report_curve *c,
+                             rt_error *e);
+/* Reads a curve file. RT_OK, RT_ERR_DATA (bad content) or RT_ERR_IO (cannot read). A file
+ * that does not exist is RT_OK with an empty curve and *missing (if not NULL) set: a run
+ * that did not train has no curve. */
+rt_status report_curve_read(const char *path, report_curve *c, bool *missing, rt_error *e);
 void report_curve_free(report_curve *c);
 /* Fills x with a running epoch number across stages (stage 2 continues after stage 1). */
 void report_curve_epochs(const report_curve *c, double *x);
@@ -151,10 +157,11 @@ typedef struct report_input {
 } report_input;
 
 /* Writes OUT/report.md, OUT/report.html (self-contained, inline SVG) and the plots as
- * OUT/plots/{loss,valid_acc,luts}.svg (which report.md links). A malformed curve.csv is
- * reported on err and its plots are replaced by a note; the documents are still written
- * and 1 is returned. Returns 0, 1, or 2 on an I/O error. */
-int report_write_docs(const report_input *in, FILE *err);
+ * OUT/plots/{loss,valid_acc,luts}.svg (which report.md links). RT_OK; RT_ERR_IO when a
+ * document cannot be written; RT_ERR_DATA when curve.csv is malformed or unreadable: then
+ * its plots are replaced by a note and the documents are still written (the caller may
+ * go on after showing the message). */
+rt_status report_write_docs(const report_input *in, rt_error *e);
 
 /* Escapes s for HTML text and attribute values. */
 void report_html_escape(FILE *f, const char *s);
@@ -163,11 +170,11 @@ void report_html_style(FILE *f);
 
 /* ---- Files --------------------------------------------------------------------------- */
 
-/* Writes path atomically (rt_afile): write(f, ctx) fills the temporary file. Returns 0, or
- * 2 with "FILE: error: cannot write: REASON" on err (NULL = silent). */
-int report_file_write(const char *path, void (*write)(FILE *f, const void *ctx), const void *ctx,
-                      FILE *err);
-/* What write(f, ctx) prints, as a new string (exits like xmalloc when out of memory). */
+/* Writes path atomically (rt_afile): write(f, ctx) fills the temporary file. RT_OK, or
+ * RT_ERR_IO with "FILE: cannot write: REASON" in e. */
+rt_status report_file_write(const char *path, void (*write)(FILE *f, const void *ctx),
+                            const void *ctx, rt_error *e);
+/* What write(f, ctx) prints, as a new string (rt_oom when out of memory). */
 char *report_string(void (*write)(FILE *f, const void *ctx), const void *ctx);
 
 #endif /* NLTC_REPORT_H */

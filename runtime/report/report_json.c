@@ -151,8 +151,8 @@ static void rj_print(FILE *f, const void *r) {
     report_json_print(f, r);
 }
 
-int report_json_write(const rt_report *r, const char *path, FILE *err) {
-    return report_file_write(path, rj_print, r, err);
+rt_status report_json_write(const rt_report *r, const char *path, rt_error *e) {
+    return report_file_write(path, rj_print, r, e);
 }
 
 /* Reads an integer field: null -> -1; otherwise an integral number within [0, max]. */
@@ -242,41 +242,37 @@ static const char *rj_expected(rj_type t) {
     }
 }
 
-int report_json_parse(const char *text, size_t len, const char *name, report_doc *doc, FILE *err) {
+rt_status report_json_parse(const char *text, size_t len, const char *name, report_doc *doc,
+                            rt_error *e) {
     memset(doc, 0, sizeof *doc);
     rt_report_init(&doc->r);
-    if (json_parse(text, len, name, &doc->root, err)) return 1;
+    if (json_parse(text, len, name, &doc->root, e)) return RT_ERR_DATA;
     if (doc->root->kind != JSON_OBJECT) {
-        if (err) fprintf(err, "%s: error: report.json must hold a JSON object\n", name);
         report_doc_free(doc);
-        return 1;
+        return rt_fail(e, RT_ERR_DATA, "%s: report.json must hold a JSON object", name);
     }
     for (int i = 0; i < RJ_N; i++) {
         const json_value *v = json_path(doc->root, rj_fields[i].path);
-        if (!v) continue;
-        if (!rj_get_value(&doc->r, &rj_fields[i], v)) {
-            if (err)
-                fprintf(err, "%s: error: key \"%s\": expected %s\n", name, rj_fields[i].path,
-                        rj_expected(rj_fields[i].type));
+        if (v && !rj_get_value(&doc->r, &rj_fields[i], v)) {
             report_doc_free(doc);
-            return 1;
+            return rt_fail(e, RT_ERR_DATA, "%s: key \"%s\": expected %s", name, rj_fields[i].path,
+                           rj_expected(rj_fields[i].type));
         }
     }
-    return 0;
+    return RT_OK;
 }
 
-int report_json_read(const char *path, report_doc *doc, FILE *err) {
+rt_status report_json_read(const char *path, report_doc *doc, rt_error *e) {
     size_t len = 0;
     char *text = rt_read_file(path, &len, NULL);
     if (!text) {
-        if (err) fprintf(err, "%s: error: cannot read: %s\n", path, strerror(errno));
         memset(doc, 0, sizeof *doc);
         rt_report_init(&doc->r);
-        return 2;
+        return rt_fail(e, RT_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
     }
-    int rc = report_json_parse(text, len, path, doc, err);
+    rt_status st = report_json_parse(text, len, path, doc, e);
     free(text);
-    return rc;
+    return st;
 }
 
 void report_doc_free(report_doc *doc) {

@@ -326,7 +326,9 @@ static int checkout_entry(const char *root, const git_tree_entry *e, void *paylo
             store_git_error(x->s, "corrupt repository, a file of the run is unreadable", stderr);
             rc = -1;
         } else {
-            rc = report_file_write(path, checkout_blob, blob, stderr) ? -1 : 0;
+            rt_error err = {0};
+            rc = report_file_write(path, checkout_blob, blob, &err) ? -1 : 0;
+            if (rc) fprintf(stderr, "nltc: error: %s\n", err.msg);
             if (rc == 0 && git_tree_entry_filemode(e) == GIT_FILEMODE_BLOB_EXECUTABLE)
                 chmod(path, 0755);
             x->files += rc == 0;

@@ -155,12 +155,15 @@ static int side_load(store *s, const char *spec, diff_side *d) {
     if (text) json_parse(text, len, "run.json", &d->meta, NULL);
     free(text);
     text = store_read_file(s, d->c, "report.json", &len);
-    if (text && json_parse(text, len, "report.json", &d->report, stderr))
-        fprintf(stderr, "nltc diff: the report.json of %s is unreadable\n", d->label);
+    rt_error e = {0};
+    if (text && json_parse(text, len, "report.json", &d->report, &e))
+        fprintf(stderr, "nltc: error: %s\nnltc diff: the report.json of %s is unreadable\n", e.msg,
+                d->label);
     free(text);
     text = store_read_file(s, d->c, "train/curve.csv", &len);
-    if (text && report_curve_parse(text, len, "train/curve.csv", &d->curve, stderr))
-        fprintf(stderr, "nltc diff: the training curve of %s is unreadable\n", d->label);
+    if (text && report_curve_parse(text, len, "train/curve.csv", &d->curve, &e))
+        fprintf(stderr, "nltc: error: %s\nnltc diff: the training curve of %s is unreadable\n",
+                e.msg, d->label);
     free(text);
     return 0;
 }
@@ -427,7 +430,9 @@ int store_cmd_diff(int argc, char **argv) {
         diff_text(stdout, model, &m, &a, &b, artifacts);
         diff_page page = {model, &m, &a, &b, artifacts};
         if (o.html) {
-            rc = report_file_write(o.html, diff_html, &page, stderr);
+            rt_error e = {0};
+            rc = report_file_write(o.html, diff_html, &page, &e) ? 2 : 0;
+            if (rc) fprintf(stderr, "nltc: error: %s\n", e.msg);
             if (rc == 0) printf("\nnltc: wrote %s\n", o.html);
         }
     }

@@ -504,9 +504,11 @@ int store_record(const store_record_args *a, FILE *err) {
     }
     char *report_path = rt_path_join(a->out_dir, "report.json");
     report_doc doc;
-    int rc = report_json_read(report_path, &doc, err);
+    rt_error re = {0};
+    int rc = report_json_read(report_path, &doc, &re);
     free(report_path);
     if (rc) {
+        fprintf(err, "nltc: error: %s\n", re.msg);
         fprintf(err, "nltc: run not recorded: the output folder has no valid report.json\n");
         git_libgit2_shutdown();
         return 1;

@@ -13,7 +13,9 @@
 static void load_canon(const char *name, canon_set *c, rt_dataset *d, int train, int valid,
                        int test) {
     ck_assert_int_eq(canon_get(name, canon_root(), c), 0);
-    ck_assert_int_eq(data_load(&c->ds, d, stderr), 0);
+    rt_error e = {0};
+    rt_status st = data_load(&c->ds, d, &e);
+    ck_assert_msg(st == RT_OK, "%s: %s", rt_status_name(st), e.msg);
     ck_assert_int_eq(d->train.n, train);
     ck_assert_int_eq(d->valid.n, valid);
     ck_assert_int_eq(d->test.n, test);

@@ -24,7 +24,11 @@ int main(int argc, char **argv) {
         return 2;
     }
     report_doc doc;
-    if (report_json_read(argv[1], &doc, stderr)) return 2;
+    rt_error err = {0};
+    if (report_json_read(argv[1], &doc, &err)) {
+        fprintf(stderr, "report_check: %s\n", err.msg);
+        return 2;
+    }
     const rt_report *r = &doc.r;
     double floor = atof(argv[2]);
     check(r->accuracy.quantized >= floor, "quantized test accuracy >= floor",

@@ -18,8 +18,12 @@ int main(int argc, char **argv) {
         return 2;
     }
     report_input in = {&r, fixture_ir(), argv[1], NULL};
-    int rc = report_write_docs(&in, stderr);
+    rt_error err = {0};
     char path[4096];
     snprintf(path, sizeof path, "%s/report.json", argv[1]);
-    return rc ? rc : report_json_write(&r, path, stderr);
+    if (report_write_docs(&in, &err) || report_json_write(&r, path, &err)) {
+        fprintf(stderr, "report-fixture: %s\n", err.msg);
+        return 2;
+    }
+    return 0;
 }

@@ -74,7 +74,7 @@ START_TEST(json_round_trip) {
     report_json_print(c.f, &r);
     char *text = capture_end(&c);
     report_doc doc;
-    ck_assert_int_eq(report_json_parse(text, strlen(text), "r.json", &doc, stderr), 0);
+    ck_assert_int_eq(report_json_parse(text, strlen(text), "r.json", &doc, NULL), RT_OK);
     const rt_report *b = &doc.r;
     ck_assert_str_eq(b->model, "digits_fixture");
     ck_assert_str_eq(b->dataset, "digits");
@@ -135,7 +135,7 @@ START_TEST(json_not_measured_is_null) {
     ck_assert_ptr_null(strstr(text, "-1"));
     ck_assert_ptr_null(strstr(text, "nan"));
     report_doc doc;
-    ck_assert_int_eq(report_json_parse(text, strlen(text), "r.json", &doc, stderr), 0);
+    ck_assert_int_eq(report_json_parse(text, strlen(text), "r.json", &doc, NULL), RT_OK);
     ck_assert(isnan(doc.r.accuracy.repr[RT_REPR_RTL]) && isnan(doc.r.time_s.synth));
     ck_assert_int_eq(doc.r.hardware.luts_yosys, -1);
     ck_assert_int_eq(doc.r.verify.mismatches, -1);
@@ -186,7 +186,7 @@ START_TEST(json_contract_keys) {
     report_json_print(c.f, &r);
     char *text = capture_end(&c);
     json_value *root;
-    ck_assert_int_eq(json_parse(text, strlen(text), "r.json", &root, stderr), 0);
+    ck_assert_int_eq(json_parse(text, strlen(text), "r.json", &root, NULL), RT_OK);
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const json_value *v = json_path(root, keys[i]);
         ck_assert_msg(v != NULL, "key %s missing", keys[i]);
@@ -203,34 +203,33 @@ START_TEST(json_contract_keys) {
 }
 END_TEST
 
-/* Parses text expecting failure; returns the message. */
+/* Parses text expecting failure; returns the message (malloc'd). */
 static char *parse_error(const char *text) {
-    capture c;
-    capture_begin(&c);
+    rt_error e = {0};
     json_value *v = (json_value *)1;
-    int rc = json_parse(text, strlen(text), "bad.json", &v, c.f);
-    char *msg = capture_end(&c);
-    ck_assert_int_eq(rc, 1);
+    ck_assert_int_eq(json_parse(text, strlen(text), "bad.json", &v, &e), RT_ERR_DATA);
+    ck_assert_int_eq(e.status, RT_ERR_DATA);
     ck_assert_ptr_null(v);
-    return msg;
+    ck_assert_int_eq(json_parse(text, strlen(text), "bad.json", &v, NULL), RT_ERR_DATA);
+    return strdup(e.msg);
 }
 
 START_TEST(json_errors_are_located) {
     static const struct {
         const char *text, *msg;
     } cases[] = {
-        {"{\"a\": }", "bad.json:1:7: error: expected a value\n"},
-        {"{\"a\": 1,\n \"b\" 2}", "bad.json:2:6: error: expected ':' after member name\n"},
-        {"[1, 2", "bad.json:1:6: error: expected ',' or ']' (to close '[' opened at byte 1)\n"},
-        {"{\"a\": \"abc", "bad.json:1:7: error: unterminated string\n"},
-        {"{\"a\": 01}", "bad.json:1:8: error: expected ',' or '}' (to close '{' opened at byte "
-                        "1)\n"},
-        {"{\"a\": 1.}", "bad.json:1:9: error: expected digits after '.'\n"},
-        {"{\"a\": \"\\q\"}", "bad.json:1:8: error: unknown escape '\\q'\n"},
-        {"{\"a\": \"\\ud800\"}", "bad.json:1:8: error: unpaired UTF-16 surrogate in \\u escape\n"},
-        {"{} x", "bad.json:1:4: error: unexpected text after the JSON value\n"},
-        {"", "bad.json:1:1: error: unexpected end of input, expected a value\n"},
-        {"nul", "bad.json:1:1: error: expected a value\n"},
+        {"{\"a\": }", "bad.json:1:7: expected a value"},
+        {"{\"a\": 1,\n \"b\" 2}", "bad.json:2:6: expected ':' after member name"},
+        {"[1, 2", "bad.json:1:6: expected ',' or ']' (to close '[' opened at byte 1)"},
+        {"{\"a\": \"abc", "bad.json:1:7: unterminated string"},
+        {"{\"a\": 01}", "bad.json:1:8: expected ',' or '}' (to close '{' opened at byte "
+                        "1)"},
+        {"{\"a\": 1.}", "bad.json:1:9: expected digits after '.'"},
+        {"{\"a\": \"\\q\"}", "bad.json:1:8: unknown escape '\\q'"},
+        {"{\"a\": \"\\ud800\"}", "bad.json:1:8: unpaired UTF-16 surrogate in \\u escape"},
+        {"{} x", "bad.json:1:4: unexpected text after the JSON value"},
+        {"", "bad.json:1:1: unexpected end of input, expected a value"},
+        {"nul", "bad.json:1:1: expected a value"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *msg = parse_error(cases[i].text);
@@ -249,7 +248,7 @@ END_TEST
 START_TEST(json_strings_and_numbers) {
     const char *text = "{\"s\": \"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" \\n\", \"n\": -1.5e3}";
     json_value *v;
-    ck_assert_int_eq(json_parse(text, strlen(text), "s.json", &v, stderr), 0);
+    ck_assert_int_eq(json_parse(text, strlen(text), "s.json", &v, NULL), RT_OK);
     ck_assert_str_eq(json_member(v, "s")->text, "caf\xc3\xa9 \xf0\x9f\x98\x80 \"q\" \n");
     ck_assert(json_member(v, "n")->number == -1500);
     capture c;
@@ -278,33 +277,30 @@ START_TEST(json_type_errors_name_the_key) {
         const char *text, *msg;
     } cases[] = {
         {"{\"accuracy\": {\"float\": \"high\"}}",
-         "r.json: error: key \"accuracy.float\": expected a number or null\n"},
-        {"{\"seed\": -1}", "r.json: error: key \"seed\": expected a non-negative integer\n"},
+         "r.json: key \"accuracy.float\": expected a number or null"},
+        {"{\"seed\": -1}", "r.json: key \"seed\": expected a non-negative integer"},
         {"{\"llut_count\": 1.5}",
-         "r.json: error: key \"llut_count\": expected a non-negative integer or null\n"},
+         "r.json: key \"llut_count\": expected a non-negative integer or null"},
         {"{\"verify\": {\"pipelines_checked\": [1]}}",
-         "r.json: error: key \"verify.pipelines_checked\": expected an array of at most 8 "
-         "strings\n"},
+         "r.json: key \"verify.pipelines_checked\": expected an array of at most 8 "
+         "strings"},
         {"{\"hardware\": {\"stage_lut_levels\": [3, -1]}}",
-         "r.json: error: key \"hardware.stage_lut_levels\": expected null or an array of at "
-         "most 64 non-negative integers\n"},
-        {"[1]", "r.json: error: report.json must hold a JSON object\n"},
+         "r.json: key \"hardware.stage_lut_levels\": expected null or an array of at "
+         "most 64 non-negative integers"},
+        {"[1]", "r.json: report.json must hold a JSON object"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        capture c;
-        capture_begin(&c);
+        rt_error e = {0};
         report_doc doc;
-        int rc = report_json_parse(cases[i].text, strlen(cases[i].text), "r.json", &doc, c.f);
-        char *msg = capture_end(&c);
-        ck_assert_int_eq(rc, 1);
-        ck_assert_str_eq(msg, cases[i].msg);
+        int rc = report_json_parse(cases[i].text, strlen(cases[i].text), "r.json", &doc, &e);
+        ck_assert_int_eq(rc, RT_ERR_DATA);
+        ck_assert_str_eq(e.msg, cases[i].msg);
         ck_assert_ptr_null(doc.root);
-        free(msg);
     }
     /* Absent keys read as not measured; unknown keys are kept. */
     const char *partial = "{\"model\": \"m\", \"extra\": {\"x\": 1}}";
     report_doc doc;
-    ck_assert_int_eq(report_json_parse(partial, strlen(partial), "r.json", &doc, stderr), 0);
+    ck_assert_int_eq(report_json_parse(partial, strlen(partial), "r.json", &doc, NULL), RT_OK);
     ck_assert_str_eq(doc.r.model, "m");
     ck_assert(isnan(doc.r.accuracy.flt));
     ck_assert(json_path(doc.root, "extra.x")->number == 1);
@@ -318,22 +314,21 @@ START_TEST(json_write_is_atomic) {
     rt_report r;
     fixture_report(&r);
     snprintf(path, sizeof path, "%s/report.json", dir);
-    ck_assert_int_eq(report_json_write(&r, path, stderr), 0);
+    ck_assert_int_eq(report_json_write(&r, path, NULL), RT_OK);
     report_doc doc;
-    ck_assert_int_eq(report_json_read(path, &doc, stderr), 0);
+    ck_assert_int_eq(report_json_read(path, &doc, NULL), RT_OK);
     ck_assert_int_eq(doc.r.hardware.luts_yosys, 3391);
     report_doc_free(&doc);
     snprintf(path, sizeof path, "%s/missing/report.json", dir);
-    capture c;
-    capture_begin(&c);
-    ck_assert_int_eq(report_json_write(&r, path, c.f), 2);
-    char *msg = capture_end(&c);
-    ck_assert_ptr_nonnull(strstr(msg, "missing/report.json.tmp."));
-    ck_assert_ptr_nonnull(strstr(msg, "cannot write"));
-    free(msg);
-    capture_begin(&c);
-    ck_assert_int_eq(report_json_read(path, &doc, c.f), 2);
-    free(capture_end(&c));
+    rt_error e = {0};
+    ck_assert_int_eq(report_json_write(&r, path, &e), RT_ERR_IO);
+    ck_assert_int_eq(e.status, RT_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(e.msg, "missing/report.json.tmp."));
+    ck_assert_ptr_nonnull(strstr(e.msg, ": cannot write: No such file or directory"));
+    ck_assert_ptr_null(strstr(e.msg, "error:"));
+    ck_assert_int_eq(report_json_read(path, &doc, &e), RT_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(e.msg, "missing/report.json: cannot read: "));
+    ck_assert_ptr_null(doc.root);
     free(dir);
 }
 END_TEST
@@ -347,7 +342,7 @@ START_TEST(curve_parses_by_column_name) {
                        "\n"
                        "1,sparse,1.0,0.8,nan,0.001,2.0,3000,x\r\n";
     report_curve c;
-    ck_assert_int_eq(report_curve_parse(text, strlen(text), "c.csv", &c, stderr), 0);
+    ck_assert_int_eq(report_curve_parse(text, strlen(text), "c.csv", &c, NULL), RT_OK);
     ck_assert_int_eq(c.n, 3);
     ck_assert_str_eq(c.rows[0].stage, "dense");
     ck_assert_int_eq(c.rows[1].epoch, 2);
@@ -366,27 +361,49 @@ START_TEST(curve_errors_are_located) {
     } cases[] = {
         {"stage,epoch,loss,train_acc,valid_acc,lr,seconds,samples_per_s\n"
          "dense,1,0.5,0.5,0.5,0.1,1,1\ndense,2,abc,0.5,0.5,0.1,1,1\n",
-         "c.csv:3:3: error: loss must be a number, got \"abc\"\n"},
+         "c.csv:3:3: loss must be a number, got \"abc\""},
         {"stage,epoch,loss,train_acc,valid_acc,lr,seconds,samples_per_s\ndense,1,0.5\n",
-         "c.csv:2: error: 3 cells, the header has 8\n"},
+         "c.csv:2: 3 cells, the header has 8"},
         {"stage,epoch,loss,valid_acc,lr,seconds,samples_per_s\n",
-         "c.csv:1: error: header has no column \"train_acc\"\n"},
+         "c.csv:1: header has no column \"train_acc\""},
         {"stage,epoch,loss,train_acc,valid_acc,lr,seconds,samples_per_s\n"
          "dense,1.5,0.5,0.5,0.5,0.1,1,1\n",
-         "c.csv:2:2: error: epoch must be a non-negative integer, got \"1.5\"\n"},
-        {"", "c.csv: error: empty file, expected a header line\n"},
+         "c.csv:2:2: epoch must be a non-negative integer, got \"1.5\""},
+        {"", "c.csv: empty file, expected a header line"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        capture cap;
-        capture_begin(&cap);
+        rt_error e = {0};
         report_curve c;
-        int rc = report_curve_parse(cases[i].text, strlen(cases[i].text), "c.csv", &c, cap.f);
-        char *msg = capture_end(&cap);
-        ck_assert_int_eq(rc, 1);
-        ck_assert_str_eq(msg, cases[i].msg);
+        int rc = report_curve_parse(cases[i].text, strlen(cases[i].text), "c.csv", &c, &e);
+        ck_assert_int_eq(rc, RT_ERR_DATA);
+        ck_assert_str_eq(e.msg, cases[i].msg);
         ck_assert_int_eq(c.n, 0);
-        free(msg);
     }
+}
+END_TEST
+
+START_TEST(curve_read_missing_and_unreadable) {
+    char *dir = tmpdir();
+    char path[4200];
+    snprintf(path, sizeof path, "%s/none.csv", dir);
+    report_curve c;
+    bool missing = false;
+    rt_error e = {0};
+    ck_assert_int_eq(report_curve_read(path, &c, &missing, &e), RT_OK);
+    ck_assert(missing);
+    ck_assert_int_eq(c.n, 0);
+    ck_assert_int_eq(report_curve_read(dir, &c, &missing, &e), RT_ERR_IO); /* a folder */
+    ck_assert(!missing);
+    snprintf(path, sizeof path, "%s: cannot read: ", dir);
+    ck_assert_ptr_eq(strstr(e.msg, path), e.msg);
+    write_file(dir, "ok.csv",
+               "stage,epoch,loss,train_acc,valid_acc,lr,seconds,samples_per_s\n"
+               "dense,1,0.5,0.5,0.5,0.1,1,1\n");
+    snprintf(path, sizeof path, "%s/ok.csv", dir);
+    ck_assert_int_eq(report_curve_read(path, &c, NULL, NULL), RT_OK);
+    ck_assert_int_eq(c.n, 1);
+    report_curve_free(&c);
+    free(dir);
 }
 END_TEST
 
@@ -398,7 +415,7 @@ START_TEST(docs_content) {
     rt_report r;
     fixture_report(&r);
     report_input in = {&r, fixture_ir(), dir, NULL};
-    ck_assert_int_eq(report_write_docs(&in, stderr), 0);
+    ck_assert_int_eq(report_write_docs(&in, NULL), RT_OK);
     char *md = slurp(dir, "report.md"), *html = slurp(dir, "report.html");
     /* Accuracy at every stage, hardware cost, times. */
     ck_assert_ptr_nonnull(strstr(md, "# nltc report: digits_fixture\n"));
@@ -449,7 +466,7 @@ START_TEST(docs_content) {
     ck_assert_ptr_nonnull(strstr(luts, ">3400</text>"));
     ck_assert_ptr_nonnull(strstr(luts, ">t2.1</text>"));
     /* Same inputs, same documents (no clock in the output). */
-    ck_assert_int_eq(report_write_docs(&in, stderr), 0);
+    ck_assert_int_eq(report_write_docs(&in, NULL), RT_OK);
     char *md2 = slurp(dir, "report.md");
     ck_assert_str_eq(md, md2);
     free(md2);
@@ -468,7 +485,7 @@ START_TEST(docs_back_end_layer_luts) {
     fixture_report(&r);
     const long per_layer[4] = {111, 22, 33, 4444};
     report_input in = {&r, fixture_ir(), dir, per_layer};
-    ck_assert_int_eq(report_write_docs(&in, stderr), 0);
+    ck_assert_int_eq(report_write_docs(&in, NULL), RT_OK);
     char *md = slurp(dir, "report.md"), *luts = slurp(dir, "plots/luts.svg");
     ck_assert_ptr_nonnull(strstr(md, "| 163,840 | 4,444 | yes |"));
     ck_assert_ptr_nonnull(strstr(md, "| 192,000 | 4,610 |  |"));
@@ -495,14 +512,12 @@ START_TEST(docs_bad_curve_and_no_ir) {
     rt_report_init(&r);
     r.model = "m";
     report_input in = {&r, NULL, dir, NULL};
-    capture c;
-    capture_begin(&c);
-    ck_assert_int_eq(report_write_docs(&in, c.f), 1);
-    char *msg = capture_end(&c);
-    ck_assert_ptr_nonnull(strstr(msg, "train/curve.csv:3:4: error: train_acc must be a number"));
-    free(msg);
+    rt_error e = {0};
+    ck_assert_int_eq(report_write_docs(&in, &e), RT_ERR_DATA);
+    ck_assert_ptr_nonnull(strstr(e.msg, "train/curve.csv:3:4: train_acc must be a number"));
     char *md = slurp(dir, "report.md");
-    ck_assert_ptr_nonnull(strstr(md, "could not be read"));
+    ck_assert_ptr_nonnull(strstr(md, "could not be read: "));
+    ck_assert_ptr_nonnull(strstr(md, "train_acc must be a number"));
     ck_assert_ptr_null(strstr(md, "## Model"));
     ck_assert_ptr_null(strstr(md, "LUTs per layer"));
     ck_assert_ptr_nonnull(strstr(md, "| RTL (Verilator) | not run |  |"));
@@ -546,6 +561,7 @@ static Suite *report_suite(void) {
     t = tcase_create("curve");
     tcase_add_test(t, curve_parses_by_column_name);
     tcase_add_test(t, curve_errors_are_located);
+    tcase_add_test(t, curve_read_missing_and_unreadable);
     suite_add_tcase(s, t);
     t = tcase_create("docs");
     tcase_set_timeout(t, 30);

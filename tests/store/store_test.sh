@@ -302,7 +302,7 @@ corrupt)
     expect_grep "model name 'bad..name' cannot name a git branch" err.txt
     mkdir empty
     expect_rc 1 "$T" record --out empty --model digits --src "$W/m/digits.nlt" --store "$W/good"
-    expect_grep 'empty/report.json: error: cannot read' err.txt
+    expect_grep 'empty/report.json: cannot read' err.txt
     echo '{"accuracy": {"float": "high"}}' >empty/report.json
     expect_rc 1 "$T" record --out empty --model digits --src "$W/m/digits.nlt" --store "$W/good"
     expect_grep 'key "accuracy.float": expected a number or null' err.txt
