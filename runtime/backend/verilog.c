@@ -465,7 +465,7 @@ rt_status be_verilog_check_plan(const be_plan *p, rt_error *e) {
                             p->reset, why);
     if (strcmp(p->clock, p->reset) == 0)
         return rt_fail_prop(e, RT_ERR_MODEL, "hardware.reset",
-                            "the clock and the reset port are both named \"%s\"", p->reset);
+                            "the clock and reset ports are both named \"%s\"", p->reset);
     /* The module names <ident>, <ident>_t<m>, <ident>_tb need no check: be_ident renames
      * keywords. */
     return RT_OK;

@@ -61,7 +61,7 @@ START_TEST(test_port_names) {
     ck_assert_ptr_nonnull(strstr(e.msg, "taken by the generated design"));
     ck_assert_int_eq(check("tick", "tick", &e), RT_ERR_MODEL);
     ck_assert_str_eq(e.prop, "hardware.reset");
-    ck_assert_str_eq(e.msg, "the clock and the reset port are both named \"tick\"");
+    ck_assert_str_eq(e.msg, "the clock and reset ports are both named \"tick\"");
     /* a space is refused by the tables' manifest first */
     ck_assert_int_eq(check("a b", NULL, &e), RT_ERR_MODEL);
     ck_assert_str_eq(e.prop, "hardware.clock");

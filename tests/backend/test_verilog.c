@@ -127,7 +127,7 @@ START_TEST(test_bad_port_names) {
     free(p.clock);
     p.clock = xstrdup("rst");
     ck_assert_int_ne(be_emit_verilog(&in, dir, &e), 0);
-    ck_assert_str_eq(e.msg, "the clock and the reset port are both named \"rst\"");
+    ck_assert_str_eq(e.msg, "the clock and reset ports are both named \"rst\"");
     ck_assert_str_eq(e.prop, "hardware.reset");
     free(p.clock);
     p.clock = xstrdup("r0x"); /* not a generated name */
