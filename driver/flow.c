@@ -99,7 +99,8 @@ typedef struct flow {
  * and the model's sources as compiled: the store must not see later edits of the files. */
 static rt_status flow_open(flow *f, rt_error *e) {
     const nltc_flow_opts *o = f->o;
-    BE_TRY(be_mkdirs(o->out_dir, e));
+    rt_status st = be_mkdirs(o->out_dir, e);
+    if (st) return st;
     f->report_path = rt_path_join(o->out_dir, "report.json");
     if (remove(f->report_path) != 0 && errno != ENOENT)
         return rt_fail(e, RT_ERR_IO, "cannot remove %s: %s", f->report_path, strerror(errno));

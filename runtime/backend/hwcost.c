@@ -4,8 +4,8 @@
  * levels, of every pipeline stage. No timing model exists here, so no nanoseconds. */
 #include "backend.h"
 
-#include <errno.h>
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
