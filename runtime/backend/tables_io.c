@@ -316,40 +316,35 @@ static rt_status read_manifest_head(manifest *m, rt_tables *t, be_plan *p, int *
     int ver, k, sgn;
     if (!(s = expect_key(m, "nltc-tables", e))) return RT_ERR_IO;
     if (sscanf(s, "%d", &ver) != 1 || ver != 1) {
-        rt_fail(e, RT_ERR_IO, "%s:%d: format version 1 expected", m->path, m->line);
-        return RT_ERR_IO;
+        return rt_fail(e, RT_ERR_IO, "%s:%d: format version 1 expected", m->path, m->line);
     }
     if (!(s = expect_key(m, "model", e))) return RT_ERR_IO;
     if (sscanf(s, " %255s", w1) != 1) {
-        rt_fail(e, RT_ERR_IO, "%s:%d: model name expected", m->path, m->line);
-        return RT_ERR_IO;
+        return rt_fail(e, RT_ERR_IO, "%s:%d: model name expected", m->path, m->line);
     }
     /* The plan is filled as the manifest is read; layers once their count is known. */
     p->model = xstrdup(w1);
     if (!(s = expect_key(m, "inputs", e))) return RT_ERR_IO;
     if (sscanf(s, "%d %d %d", &t->n_inputs, &t->input_bits, &sgn) != 3 || t->n_inputs < 1 ||
         t->input_bits < 1 || t->input_bits > 16 || (sgn != 0 && sgn != 1)) {
-        rt_fail(e, RT_ERR_IO, "%s:%d: 'inputs COUNT BITS SIGNED' expected (bits 1..16, signed 0|1)",
-                m->path, m->line);
-        return RT_ERR_IO;
+        return rt_fail(e, RT_ERR_IO,
+                       "%s:%d: 'inputs COUNT BITS SIGNED' expected (bits 1..16, signed 0|1)",
+                       m->path, m->line);
     }
     t->input_signed = sgn;
     if (!(s = expect_key(m, "lut_inputs", e))) return RT_ERR_IO;
     if (sscanf(s, "%d", &p->lut_inputs) != 1 || p->lut_inputs < 2 || p->lut_inputs > 12) {
-        rt_fail(e, RT_ERR_IO, "%s:%d: LUT size 2..12 expected", m->path, m->line);
-        return RT_ERR_IO;
+        return rt_fail(e, RT_ERR_IO, "%s:%d: LUT size 2..12 expected", m->path, m->line);
     }
     if (!(s = expect_key(m, "pipeline", e))) return RT_ERR_IO;
     if (sscanf(s, " %255s %d", w1, &k) != 2 || be_pipeline_parse(w1, &p->pipeline, &k) || k < 0) {
-        rt_fail(e, RT_ERR_IO, "%s:%d: 'pipeline none|every_layer|trees|every_k K' expected",
-                m->path, m->line);
-        return RT_ERR_IO;
+        return rt_fail(e, RT_ERR_IO, "%s:%d: 'pipeline none|every_layer|trees|every_k K' expected",
+                       m->path, m->line);
     }
     p->pipeline_k = k;
     if (!(s = expect_key(m, "clock", e))) return RT_ERR_IO;
     if (sscanf(s, " %255s", w1) != 1) {
-        rt_fail(e, RT_ERR_IO, "%s:%d: clock port name expected", m->path, m->line);
-        return RT_ERR_IO;
+        return rt_fail(e, RT_ERR_IO, "%s:%d: clock port name expected", m->path, m->line);
     }
     p->clock = xstrdup(w1);
     if (!(s = expect_key(m, "reset", e))) return RT_ERR_IO;
@@ -362,8 +357,7 @@ static rt_status read_manifest_head(manifest *m, rt_tables *t, be_plan *p, int *
     p->reset = xstrdup(w1);
     if (!(s = expect_key(m, "layers", e))) return RT_ERR_IO;
     if (sscanf(s, "%d", nl) != 1 || *nl < 1 || *nl > 100000) {
-        rt_fail(e, RT_ERR_IO, "%s:%d: layer count expected", m->path, m->line);
-        return RT_ERR_IO;
+        return rt_fail(e, RT_ERR_IO, "%s:%d: layer count expected", m->path, m->line);
     }
     return RT_OK;
 }
@@ -395,25 +389,24 @@ static rt_status read_manifest_layers(manifest *m, const char *dir, int nl, rt_t
         }
         q->name = xstrdup(w1);
         if (idx != l) {
-            rt_fail(e, RT_ERR_IO, "%s:%d: layer %d expected, found %d", m->path, m->line, l, idx);
-            return RT_ERR_IO;
+            return rt_fail(e, RT_ERR_IO, "%s:%d: layer %d expected, found %d", m->path, m->line, l,
+                           idx);
         }
         if (L->n_lut < 1 || L->in_width < 1 || L->fanin < 1 || L->bits_in < 1 || L->bits_in > 16 ||
             L->bits_out < 1 || L->bits_out > 16 || L->fanin * L->bits_in > 20 ||
             (root | osg | reg) & ~1) {
-            rt_fail(e, RT_ERR_IO, "%s:%d: layer %d has a bad shape or flag", m->path, m->line, l);
-            return RT_ERR_IO;
+            return rt_fail(e, RT_ERR_IO, "%s:%d: layer %d has a bad shape or flag", m->path,
+                           m->line, l);
         }
         if (strchr(w2, '/') || strcmp(w2, "..") == 0) {
-            rt_fail(e, RT_ERR_IO, "%s:%d: layer file must be a plain name in the folder", m->path,
-                    m->line);
-            return RT_ERR_IO;
+            return rt_fail(e, RT_ERR_IO, "%s:%d: layer file must be a plain name in the folder",
+                           m->path, m->line);
         }
         char *end;
         uint64_t want_sum = strtoull(sum, &end, 16);
         if (*end || strlen(sum) != 16) {
-            rt_fail(e, RT_ERR_IO, "%s:%d: 16 hex digits of checksum expected", m->path, m->line);
-            return RT_ERR_IO;
+            return rt_fail(e, RT_ERR_IO, "%s:%d: 16 hex digits of checksum expected", m->path,
+                           m->line);
         }
         q->tree_root = root;
         q->reg_after = reg;
