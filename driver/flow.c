@@ -1,10 +1,12 @@
 /* flow.c - the pass pipeline behind `nltc FILE -o DIR`, written out in one function.
  *
  * Each pass reads only what the previous one produced (see ARCHITECTURE.md):
- *   IR -> dataset -> trained model -> tables + reference codes -> table files / RTL / C sim
- *      -> verification -> hardware cost -> report -> experiment store
+ *   IR -> back-end checks -> dataset -> trained model -> tables + reference codes
+ *      -> table files / RTL / C sim -> hardware cost -> verification -> synthesis -> report
+ *      -> experiment store
  * OUT/report.json is written last, so a folder without it is an unfinished run; a
  * finished run's report.json is removed at the start of the next run into the same folder.
+ * Every step returns an rt_status and fills the caller's rt_error; the driver prints it.
  */
 #include "flow.h"
 
@@ -46,29 +48,19 @@ static void flow_summary(FILE *f, const ir_program *ir) {
             ir->hw.stages);
 }
 
-/* Shows the error e of a library call that returned st (nothing when RT_OK); returns st. */
-static rt_status flow_shown(const rt_error *e, rt_status st) {
-    if (st) fprintf(stderr, "nltc: error: %s\n", e->msg);
-    return st;
-}
-
 /* report_string/report_file_write callback: the IR dump. */
 static void flow_put_ir(FILE *f, const void *ir) {
     ir_print(f, ir);
 }
 
-/* Writes the IR dump to OUT/model.ir (atomically) and returns it as a malloc'd string. */
-static char *flow_write_ir(const ir_program *ir, const char *out_dir) {
-    char *text = report_string(flow_put_ir, ir);
+/* Writes the IR dump to OUT/model.ir (atomically) and keeps it as a malloc'd string. */
+static rt_status flow_write_ir(const ir_program *ir, const char *out_dir, char **text,
+                               rt_error *e) {
     char *path = rt_path_join(out_dir, "model.ir");
-    rt_error err = {0};
-    rt_status rc = flow_shown(&err, report_file_write(path, flow_put_ir, ir, &err));
+    rt_status st = report_file_write(path, flow_put_ir, ir, e);
     free(path);
-    if (rc) {
-        free(text);
-        return NULL;
-    }
-    return text;
+    if (!st) *text = report_string(flow_put_ir, ir);
+    return st;
 }
 
 static void flow_print_accuracy(const rt_report *r) {
@@ -83,134 +75,173 @@ static void flow_print_accuracy(const rt_report *r) {
     printf("  (validation %.2f%%, %d test samples)\n", 100 * r->validation_accuracy, r->n_test);
 }
 
-int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
-    int rc = 0;
-    be_err e = {{0}};
-    rt_error err = {0};
-    rt_dataset data = {0};
-    rt_tables tables = {0};
-    rt_codes codes = {0};
-    tr_model *model = NULL;
-    char *ir_text = NULL;
-    store_sources *sources = NULL;
+/* Everything one run holds. */
+typedef struct flow {
+    const ir_program *ir;
+    const nltc_flow_opts *o;
     rt_report rep;
-    rt_report_init(&rep);
-    rep.model = ir->model_name;
-    rep.dataset = ir->dataset.name;
-    rep.seed = ir->train.seed;
+    rt_dataset data;
+    tr_model *model;
+    rt_tables tables;
+    rt_codes codes;
+    char *ir_text;          /* the IR dump, recorded with the run */
+    char *report_path;      /* OUT/report.json */
+    store_sources *sources; /* the model's files as compiled */
+    be_flow be;             /* the back end's steps */
+    bool be_ready;          /* be was initialized */
+} flow;
 
-    /* 0. The output folder, the IR dump, the summary. */
-    if (be_mkdirs(o->out_dir, &e)) {
-        fprintf(stderr, "nltc: error: %s\n", e.msg);
-        return 2;
-    }
-    char *report_path = rt_path_join(o->out_dir, "report.json");
-    if (remove(report_path) != 0 && errno != ENOENT) {
-        fprintf(stderr, "nltc: error: cannot remove %s: %s\n", report_path, strerror(errno));
-        rc = 2;
-        goto done;
-    }
-    if (!(ir_text = flow_write_ir(ir, o->out_dir))) {
-        fprintf(stderr, "nltc: error: cannot write %s/model.ir\n", o->out_dir);
-        rc = 2;
-        goto done;
-    }
-    if (!o->quiet) flow_summary(stdout, ir);
-    /* The model text as compiled: the store must not see later edits of the files. */
-    if (o->record && !(sources = store_sources_capture(ir->n_sources, ir->sources, stderr))) {
-        rc = 2;
-        goto done;
-    }
+/* The output folder (report.json of an earlier run removed), OUT/model.ir, the summary,
+ * and the model's sources as compiled: the store must not see later edits of the files. */
+static rt_status flow_open(flow *f, rt_error *e) {
+    const nltc_flow_opts *o = f->o;
+    rt_status st = be_mkdirs(o->out_dir, e);
+    if (st) return st;
+    f->report_path = rt_path_join(o->out_dir, "report.json");
+    if (remove(f->report_path) != 0 && errno != ENOENT)
+        return rt_fail(e, RT_ERR_IO, "cannot remove %s: %s", f->report_path, strerror(errno));
+    if ((st = flow_write_ir(f->ir, o->out_dir, &f->ir_text, e))) return st;
+    if (!o->quiet) flow_summary(stdout, f->ir);
+    if (o->record &&
+        !(f->sources = store_sources_capture(f->ir->n_sources, f->ir->sources, stderr)))
+        return rt_fail(e, RT_ERR_IO, "%s", "");
+    return RT_OK;
+}
 
-    /* 1. Data. */
-    rt_status st = flow_shown(&err, data_load(&ir->dataset, &data, &err));
-    if (st) {
-        rc = st == RT_ERR_IO ? 2 : 1;
-        goto done;
-    }
-    if (!o->quiet) {
+static rt_status flow_data(flow *f, rt_error *e) {
+    rt_status st = data_load(&f->ir->dataset, &f->data, e);
+    if (st) return st;
+    if (!f->o->quiet) {
         char split[256];
-        data_describe(&ir->dataset, &data, split, sizeof split);
+        data_describe(&f->ir->dataset, &f->data, split, sizeof split);
         printf("data: %s\n", split);
         fflush(stdout);
     }
+    return RT_OK;
+}
 
-    /* 2. Training: dense stage, masks, sparse stage, selection on validation. */
+/* Training: dense stage, masks, sparse stage, selection on validation. */
+static rt_status flow_train(flow *f, rt_error *e) {
     train_opts topts;
     train_opts_init(&topts);
-    topts.out_dir = o->out_dir;
-    topts.resume = o->resume;
-    topts.threads = o->threads;
-    topts.quiet = o->quiet;
-    rt_error terr = {0};
-    rt_status tst = train_run(ir, &data, &topts, &rep, &model, &terr);
-    if (tst != RT_OK) {
-        fprintf(stderr, "nltc: %s%s\n", tst == RT_INTERRUPTED ? "" : "error: ", terr.msg);
-        rc = tst == RT_INTERRUPTED ? 130 : tst == RT_ERR_MODEL ? 1 : 2;
-        goto done;
-    }
+    topts.out_dir = f->o->out_dir;
+    topts.resume = f->o->resume;
+    topts.threads = f->o->threads;
+    topts.quiet = f->o->quiet;
+    return train_run(f->ir, &f->data, &topts, &f->rep, &f->model, e);
+}
 
-    /* 3. Truth tables and the reference codes of the test split, from the same forward. */
+/* Truth tables and the reference codes of the test split, from the same forward pass. */
+static rt_status flow_tabulate(flow *f, rt_error *e) {
     double t0 = rt_now();
-    tr_tabulate(model, &tables, NULL);
-    rep.time_s.tabulate = rt_now() - t0;
-    tr_codes(model, &data.test, &codes, NULL);
+    rt_status st = tr_tabulate(f->model, &f->tables, e);
+    if (!st) st = tr_codes(f->model, &f->data.test, &f->codes, e);
+    if (st) return st;
+    f->rep.time_s.tabulate = rt_now() - t0;
+    be_flow_opts bo = {.rtl = f->o->rtl, .synth = f->o->synth, .quiet = f->o->quiet};
+    be_flow_init(&f->be, f->ir, &f->tables, &f->codes, f->o->out_dir, &bo);
+    f->be_ready = true;
+    return RT_OK;
+}
 
-    /* 4-6. Table files, RTL, C simulator; verification; hardware cost. */
-    be_flow_opts bopts = {.rtl = o->rtl, .synth = o->synth, .quiet = o->quiet};
-    rc = be_flow(ir, &tables, &codes, o->out_dir, &bopts, &rep);
-    if (rc == 2) goto done;
+/* Verification; a mismatch goes to verdict (the report is still written, then the run
+ * fails with it). */
+static rt_status flow_verify(flow *f, rt_error *verdict, rt_error *e) {
+    rt_status st = be_flow_verify(&f->be, &f->rep, verdict);
+    if (st == RT_ERR_MISMATCH) return RT_OK;
+    if (st) *e = *verdict;
+    verdict->status = RT_OK;
+    return st;
+}
 
-    /* 7. Report: documents first, report.json last (it marks the run complete). */
-    report_input rin = {.r = &rep, .ir = ir, .out_dir = o->out_dir, .layer_luts = NULL};
-    /* (RT_ERR_DATA from the documents: a bad curve.csv, shown; the run goes on) */
-    if (flow_shown(&err, report_write_docs(&rin, &err)) == RT_ERR_IO ||
-        flow_shown(&err, report_json_write(&rep, report_path, &err))) {
-        rc = 2;
-        goto done;
-    }
-    if (!o->quiet) {
-        flow_print_accuracy(&rep);
-        printf("hardware: %ld LUT6 (estimate)", rep.hardware.luts_estimate);
-        if (rep.hardware.luts_yosys >= 0)
-            printf(", %ld LUTs, %ld FFs, %ld LUT levels (Yosys)", rep.hardware.luts_yosys,
-                   rep.hardware.ffs, rep.hardware.lut_levels);
-        printf(", latency %d cycles\nreport: %s/report.md\n", rep.hardware.latency_cycles,
-               o->out_dir);
-    }
-    if (rc == 3) {
-        fprintf(stderr, "nltc: error: verification found %ld mismatching samples\n",
-                rep.verify.mismatches);
-        goto done;
-    }
+/* The run fails with the verdict of verification, if any. */
+static rt_status flow_verdict(const rt_error *verdict, rt_error *e) {
+    if (verdict->status) *e = *verdict;
+    return verdict->status;
+}
 
-    /* 8. The experiment store. */
-    if (o->record) {
-        store_record_args sa = {
-            .store_dir = o->store_dir,
-            .model_name = ir->model_name,
-            .model_path = ir->source_path,
-            .n_sources = ir->n_sources,
-            .sources = ir->sources,
-            .captured = sources,
-            .ir_text = ir_text,
-            .seed = ir->train.seed,
-            .argc = o->argc,
-            .argv = o->argv,
-            .version = NLTC_VERSION,
-            .out_dir = o->out_dir,
-            .log = o->quiet ? NULL : stdout,
-        };
-        if (store_record(&sa, stderr)) rc = 2;
+/* Report: documents first, report.json last (it marks the run complete); the summary. */
+static rt_status flow_report(flow *f, rt_error *e) {
+    const rt_report *r = &f->rep;
+    report_input rin = {.r = r, .ir = f->ir, .out_dir = f->o->out_dir, .layer_luts = NULL};
+    rt_error doc = {0};
+    rt_status st = report_write_docs(&rin, &doc);
+    if (st == RT_ERR_DATA) /* the curve could not be read: the documents say so */
+        fprintf(stderr, "nltc: warning: %s\n", doc.msg);
+    else if (st)
+        return *e = doc, st;
+    if ((st = report_json_write(r, f->report_path, e))) return st;
+    if (!f->o->quiet) {
+        flow_print_accuracy(r);
+        printf("hardware: %ld LUT6 (estimate)", r->hardware.luts_estimate);
+        if (r->hardware.luts_yosys >= 0)
+            printf(", %ld LUTs, %ld FFs, %ld LUT levels (Yosys)", r->hardware.luts_yosys,
+                   r->hardware.ffs, r->hardware.lut_levels);
+        printf(", latency %d cycles\nreport: %s/report.md\n", r->hardware.latency_cycles,
+               f->o->out_dir);
     }
+    return RT_OK;
+}
 
-done:
-    free(report_path);
-    free(ir_text);
-    store_sources_free(sources);
-    tr_model_free(model);
-    rt_codes_free(&codes);
-    rt_tables_free(&tables);
-    rt_dataset_free(&data);
-    return rc;
+/* The experiment store. */
+static rt_status flow_record(flow *f, rt_error *e) {
+    const nltc_flow_opts *o = f->o;
+    if (!o->record) return RT_OK;
+    store_record_args sa = {
+        .store_dir = o->store_dir,
+        .model_name = f->ir->model_name,
+        .model_path = f->ir->source_path,
+        .n_sources = f->ir->n_sources,
+        .sources = f->ir->sources,
+        .captured = f->sources,
+        .ir_text = f->ir_text,
+        .seed = f->ir->train.seed,
+        .argc = o->argc,
+        .argv = o->argv,
+        .version = NLTC_VERSION,
+        .out_dir = o->out_dir,
+        .log = o->quiet ? NULL : stdout,
+    };
+    return store_record(&sa, stderr) ? rt_fail(e, RT_ERR_IO, "%s", "") : RT_OK;
+}
+
+static void flow_init(flow *f, const ir_program *ir, const nltc_flow_opts *o) {
+    memset(f, 0, sizeof *f);
+    f->ir = ir;
+    f->o = o;
+    rt_report_init(&f->rep);
+    f->rep.model = ir->model_name;
+    f->rep.dataset = ir->dataset.name;
+    f->rep.seed = ir->train.seed;
+}
+
+static void flow_free(flow *f) {
+    if (f->be_ready) be_flow_free(&f->be);
+    free(f->report_path);
+    free(f->ir_text);
+    store_sources_free(f->sources);
+    tr_model_free(f->model);
+    rt_codes_free(&f->codes);
+    rt_tables_free(&f->tables);
+    rt_dataset_free(&f->data);
+}
+
+rt_status nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o, rt_error *e) {
+    flow f;
+    flow_init(&f, ir, o);
+    rt_error verdict = {0};
+    rt_status st = be_check_model(ir, e);
+    if (!st) st = flow_open(&f, e);
+    if (!st) st = flow_data(&f, e);
+    if (!st) st = flow_train(&f, e);
+    if (!st) st = flow_tabulate(&f, e);
+    if (!st) st = be_flow_emit(&f.be, &f.rep, e);
+    if (!st) st = be_flow_estimate(&f.be, &f.rep, e);
+    if (!st) st = flow_verify(&f, &verdict, e);
+    if (!st) st = be_flow_synth(&f.be, &f.rep, e);
+    if (!st) st = flow_report(&f, e);
+    if (!st) st = flow_verdict(&verdict, e);
+    if (!st) st = flow_record(&f, e);
+    flow_free(&f);
+    return st;
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "ir.h"
+#include "rt.h"
 
 typedef struct nltc_flow_opts {
     const char *out_dir;   /* -o DIR: output folder, created if missing */
@@ -27,8 +28,12 @@ typedef struct nltc_flow_opts {
     char **argv;
 } nltc_flow_opts;
 
-/* Runs the flow. Returns the process exit code: 0 ok, 1 model or data error, 2 I/O error,
- * 3 verification mismatch, 130 interrupted (SIGINT; the checkpoint is saved). */
-int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o);
+/* Runs the flow: the back ends' checks, data, training, tables, emission, estimate,
+ * verification, synthesis, report, record. Returns RT_OK, or the status of the step that
+ * failed with e filled (e->prop set for a model a back end refuses; an empty e->msg when
+ * that step printed its own message): RT_ERR_MODEL / RT_ERR_DATA, RT_ERR_IO / RT_ERR_TOOL,
+ * RT_ERR_MISMATCH (after the report is written), RT_INTERRUPTED (SIGINT during training;
+ * the checkpoint is saved). */
+rt_status nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o, rt_error *e);
 
 #endif /* NLTC_FLOW_H */

@@ -15,6 +15,7 @@
 #include "flow.h"
 #include "fmt.h"
 #include "store.h"
+#include "verify_cmd.h"
 
 #ifndef NLTC_VERSION
 #define NLTC_VERSION "0.0.0"
@@ -34,7 +35,7 @@ static const nltc_command nltc_commands[] = {
     {"diff", store_cmd_diff, "compare two runs: nltc diff A B [--html FILE]"},
     {"checkout", store_cmd_checkout, "restore a run's artifacts: nltc checkout RUN -o DIR"},
     {"tag", store_cmd_tag, "name a run: nltc tag RUN NAME"},
-    {"verify", be_cmd_verify, "re-verify an output folder: nltc verify OUT [--no-rtl]"},
+    {"verify", nltc_cmd_verify, "re-verify an output folder: nltc verify OUT [--no-rtl]"},
     {"fmt", fmt_cmd, "format .nlt files: nltc fmt [--write | --check] FILE..."},
     {NULL, NULL, NULL} /* end of table */
 };
@@ -106,6 +107,24 @@ static int main_value(int argc, char **argv, int *i, const char *name, const cha
     if (*i + 1 >= argc) return -1;
     *val = argv[++*i];
     return 1;
+}
+
+/* Runs the flow, prints its error (located through the IR when it names a property) and
+ * returns the exit code of its status. */
+static int main_flow(const ir_program *ir, const nltc_flow_opts *fo) {
+    static const int exit_code[] = {
+        [RT_OK] = 0,     [RT_ERR_MODEL] = 1, [RT_ERR_DATA] = 1,     [RT_ERR_USAGE] = 2,
+        [RT_ERR_IO] = 2, [RT_ERR_TOOL] = 2,  [RT_ERR_MISMATCH] = 3, [RT_INTERRUPTED] = 130};
+    rt_error e = {0};
+    rt_status st = nltc_flow_run(ir, fo, &e);
+    const ir_srcloc *at = e.prop[0] ? ir_locate(ir, e.prop) : NULL;
+    if (st == RT_INTERRUPTED)
+        fprintf(stderr, "nltc: %s\n", e.msg);
+    else if (st && e.msg[0] && at)
+        fprintf(stderr, "%s:%d:%d: error: %s\n", at->file, at->line, at->col, e.msg);
+    else if (st && e.msg[0])
+        fprintf(stderr, "nltc: error: %s\n", e.msg);
+    return exit_code[st];
 }
 
 int main(int argc, char **argv) {
@@ -190,7 +209,7 @@ int main(int argc, char **argv) {
     ir_program *ir = nltc_compile(file, &co, arena, &st);
     int rc = st.io_error ? 2 : ir ? 0 : 1;
     if (ir && mode == MODE_EMIT) ir_print(stdout, ir);
-    if (ir && mode == MODE_RUN) rc = nltc_flow_run(ir, &fo);
+    if (ir && mode == MODE_RUN) rc = main_flow(ir, &fo);
     if (rc == 1 && st.errors > 1) fprintf(stderr, "nltc: %d errors in %s\n", st.errors, file);
     nltc_arena_free(arena);
     return rc;

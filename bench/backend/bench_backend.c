@@ -24,7 +24,7 @@ typedef struct bench_model {
 } bench_model;
 
 static void load(const char *out, bench_model *m) {
-    be_err e = {{0}};
+    rt_error e = {0};
     if (out) {
         char *tables = rt_path_join(out, "tables"),
              *codes = rt_path_join(out, "vectors/test.codes");
@@ -81,7 +81,7 @@ static int bench_csim(bench_model *m) {
 
     char *dir = fx_tmpdir("bench-csim");
     be_input in = {&m->t, &m->p, NULL};
-    be_err e = {{0}};
+    rt_error e = {0};
     t0 = rt_now();
     if (be_emit_csim(&in, dir, &e)) {
         fprintf(stderr, "bench_backend: %s\n", e.msg);
@@ -133,7 +133,7 @@ static int bench_csim(bench_model *m) {
 static int bench_synth(bench_model *m) {
     char *dir = fx_tmpdir("bench-synth");
     be_input in = {&m->t, &m->p, NULL};
-    be_err e = {{0}};
+    rt_error e = {0};
     double t0 = rt_now();
     if (be_emit_verilog(&in, dir, &e)) {
         fprintf(stderr, "bench_backend: %s\n", e.msg);
@@ -174,7 +174,7 @@ static int bench_synth(bench_model *m) {
 static int bench_verify(bench_model *m, const char *pipelines) {
     char *dir = fx_tmpdir("bench-verify");
     be_input in = {&m->t, &m->p, &m->c};
-    be_err e = {{0}};
+    rt_error e = {0};
     double t0 = rt_now();
     if (be_emit_all(&in, dir, &e)) {
         fprintf(stderr, "bench_backend: %s\n", e.msg);
@@ -202,13 +202,13 @@ static int bench_verify(bench_model *m, const char *pipelines) {
     double verify_s = rt_now() - t0;
     be_verify_print(stderr, &r);
     char rtl[512] = "";
-    for (int i = 0, k = 0; i < r.n_rtl; i++)
-        k += snprintf(rtl + k, sizeof rtl - (size_t)k, ", RTL %s %.1f s", r.rtl_pipeline[i],
-                      r.rtl[i].seconds);
+    for (int i = 0, k = 0; i < r.repr[RT_REPR_RTL].n; i++)
+        k += snprintf(rtl + k, sizeof rtl - (size_t)k, ", %s %.1f s",
+                      r.repr[RT_REPR_RTL].run[i].label, r.repr[RT_REPR_RTL].run[i].seconds);
     printf("bench_backend verify: %s, %d samples: %ld mismatches; emit all %.2f s, verify "
            "%.1f s (table lookup %.2f s, C sim %.1f s%s)\n",
-           m->what, r.samples, r.mismatches, emit_s, verify_s, r.table.seconds, r.csim.seconds,
-           rtl);
+           m->what, r.samples, r.mismatches, emit_s, verify_s,
+           r.repr[RT_REPR_TABLES].run[0].seconds, r.repr[RT_REPR_CSIM].run[0].seconds, rtl);
     rt_rmtree(dir);
     free(dir);
     return r.mismatches ? 3 : 0;

@@ -6,9 +6,10 @@
  * ir_layer.reg_after and ir_hardware) and the reference codes of the test split
  * (rt_codes). No back end re-implements the model's arithmetic: they all index the tables.
  *
- * Sections: errors, hardware plan, table and code files, table lookup, emitters and the
- * back-end table, hardware cost, verification, the flow step, internal helpers shared by
- * the files of this folder. The file formats are documented in README.md beside this file.
+ * Sections: errors, hardware plan, table and code files, table lookup, representations
+ * (the back-end table: check, emit, verify per representation), hardware cost,
+ * verification, the flow steps, internal helpers shared by the files of this folder. The
+ * file formats are documented in README.md beside this file.
  */
 #ifndef NLTC_BACKEND_H
 #define NLTC_BACKEND_H
@@ -22,11 +23,12 @@
 #include "rt.h"
 
 /* ---- Errors ----------------------------------------------------------------------
- * Functions that can fail return 0 on success and a non-zero value on failure, with a
- * message naming the file (and line, or byte offset) in a be_err the caller supplies. */
-typedef struct be_err {
-    char msg[1024]; /* "file:line: what was expected", empty when no error */
-} be_err;
+ * The runtime's protocol (rt.h): functions that can fail return an rt_status and fill
+ * the caller's rt_error with a message naming the file (and line, or byte offset) or, for
+ * a model that no back end can take, the property (rt_fail_prop). Malformed or unreadable
+ * files are RT_ERR_IO, an external tool that fails RT_ERR_TOOL, a model a back end
+ * refuses RT_ERR_MODEL, representations that disagree RT_ERR_MISMATCH. Nothing here
+ * prints an error. */
 
 /* ---- Hardware plan ---------------------------------------------------------------- */
 
@@ -78,14 +80,14 @@ int be_pipeline_parse(const char *s, ir_pipeline *pipe, int *k);
 
 /* Checks the internal consistency of tables (shapes, wiring in range, codes in range,
  * layer l reads layer l-1's width and bits). */
-int be_tables_check(const rt_tables *t, be_err *e);
-int be_tables_write(const rt_tables *t, const be_plan *p, const char *dir, be_err *e);
+rt_status be_tables_check(const rt_tables *t, rt_error *e);
+rt_status be_tables_write(const rt_tables *t, const be_plan *p, const char *dir, rt_error *e);
 /* Reads and checks what be_tables_write wrote; on failure *t and *p are left empty. */
-int be_tables_read(const char *dir, rt_tables *t, be_plan *p, be_err *e);
-int be_codes_write(const rt_codes *c, const char *path, be_err *e);
-int be_codes_read(const char *path, rt_codes *c, be_err *e);
+rt_status be_tables_read(const char *dir, rt_tables *t, be_plan *p, rt_error *e);
+rt_status be_codes_write(const rt_codes *c, const char *path, rt_error *e);
+rt_status be_codes_read(const char *path, rt_codes *c, rt_error *e);
 /* Checks that codes fit tables: widths per layer and code ranges. */
-int be_codes_check(const rt_tables *t, const rt_codes *c, be_err *e);
+rt_status be_codes_check(const rt_tables *t, const rt_codes *c, rt_error *e);
 
 /* ---- Table lookup ----------------------------------------------------------------- */
 
@@ -115,9 +117,12 @@ long be_compare_codes(const rt_codes *want, const rt_codes *got, be_mismatch *m)
  * last layer on a mismatch. Returns m->samples. */
 long be_compare_outputs(const rt_codes *want, const uint16_t *got, be_mismatch *m);
 
-/* ---- Emitters and the back-end table ----------------------------------------------
+/* ---- Representations ---------------------------------------------------------------
  * OUT/tables (table files), OUT/vectors (reference codes), OUT/rtl (Verilog top, test
- * bench, vector file), OUT/csim (C simulator pair + main). */
+ * bench, vector file), OUT/csim (C simulator pair + main). Every representation is one
+ * row of be_reprs[] with the same interface: check (before training, on the IR), emit
+ * (into its folder of OUT) and verify (against the reference codes). A new back end adds
+ * a row here (and, when it is verified, its rt_repr in rt.h). */
 
 /* What every back end reads. codes may be NULL for the RTL (no test bench vectors) and
  * for the C simulator. */
@@ -127,32 +132,107 @@ typedef struct be_input {
     const rt_codes *codes;   /* reference codes of the test split (may be NULL) */
 } be_input;
 
-/* One back end: a name, its sub-folder of OUT, and its emitter. */
-typedef struct be_backend {
-    const char *name;   /* "tables", "vectors", "verilog", "csim" */
+/* Outcome of one verification run of a representation over the test split. */
+typedef struct be_check {
+    bool ran;            /* the step ran (false: skipped, see note) */
+    char label[40];      /* what ran: "table lookup", "C simulator", "RTL (every(2))" */
+    char note[256];      /* why it was skipped, or what was run */
+    be_mismatch m;       /* mismatches against the reference codes */
+    double accuracy;     /* of its output codes against the labels, NAN if not run */
+    int latency;         /* RTL: measured latency in cycles, -1 otherwise */
+    long latency_errors; /* RTL: outputs seen at the wrong cycle or without a sample */
+    long lint_warnings;  /* RTL: Verilator -Wall warnings while building, -1 if not built */
+    double seconds;      /* wall time of the step */
+} be_check;
+
+#define BE_MAX_RUNS 4 /* runs of one representation (the RTL: one per pipelining) */
+
+/* The runs of one representation: tables and C simulator one, the RTL one per pipelining
+ * checked (none when the step was not asked for). */
+typedef struct be_repr_checks {
+    int n;                     /* entries of run */
+    be_check run[BE_MAX_RUNS]; /* in the order they ran */
+} be_repr_checks;
+
+typedef struct be_verify_opts {
+    bool csim;                          /* compile and run the C simulator */
+    bool rtl;                           /* run Verilator on the RTL */
+    int n_pipelines;                    /* RTL pipelinings to check; 0 = the plan's own */
+    ir_pipeline pipelines[BE_MAX_RUNS]; /* strategies to check */
+    int pipeline_k[BE_MAX_RUNS];        /* their k */
+    const char *work_dir;               /* scratch folder; NULL = a fresh rt_scratch_new one */
+    bool keep_work;                     /* keep the scratch folder */
+    bool quiet;                         /* no progress lines on stderr */
+} be_verify_opts;
+
+/* What a representation's verify step reads: the model, the reference codes, OUT, and
+ * the scratch folder of this verification with the test-bench vector file in it (both
+ * NULL when no tool step was asked for). */
+typedef struct be_verify_ctx {
+    const rt_tables *tables;
+    const be_plan *plan;
+    const rt_codes *codes;
+    const char *out_dir;
+    const char *work;    /* scratch folder, or NULL */
+    const char *vectors; /* work/vectors.hex, or NULL */
+    const be_verify_opts *o;
+} be_verify_ctx;
+
+/* One representation. */
+typedef struct be_repr {
+    const char *name;   /* "tables", "vectors", "rtl", "csim" */
     const char *subdir; /* folder under OUT it writes */
-    int (*emit)(const be_input *in, const char *dir, be_err *e); /* writes into dir */
-} be_backend;
+    int repr;           /* the rt_repr whose accuracy it reports, -1 for none (vectors) */
+    /* Refuses, before training, a model this back end cannot emit: RT_ERR_MODEL with the
+     * property (NULL: it takes every model the front end accepts). */
+    rt_status (*check)(const ir_program *ir, rt_error *e);
+    /* Writes the representation into dir. */
+    rt_status (*emit)(const be_input *in, const char *dir, rt_error *e);
+    /* Runs the test split through it and compares with the reference codes; fills r (a
+     * step that is not asked for or cannot run leaves a note). RT_OK when it could run,
+     * mismatches included (they are in r). NULL: nothing to verify. */
+    rt_status (*verify)(const be_verify_ctx *v, be_repr_checks *r, rt_error *e);
+} be_repr;
 
-extern const be_backend be_backends[];
-extern const int be_n_backends;
+extern const be_repr be_reprs[];
+extern const int be_n_reprs;
 
-/* Runs every back end into out_dir/<subdir>. */
-int be_emit_all(const be_input *in, const char *out_dir, be_err *e);
+/* The row that reports representation r (rt_repr), or NULL. */
+const be_repr *be_repr_of(rt_repr r);
 
-int be_emit_tables(const be_input *in, const char *dir, be_err *e);
-int be_emit_vectors(const be_input *in, const char *dir, be_err *e);
+/* Runs every representation's check on the IR: what the back ends refuse is known
+ * before training (`nltc --check` runs it too). RT_ERR_MODEL with e->prop set. */
+rt_status be_check_model(const ir_program *ir, rt_error *e);
+/* Runs every representation's emitter into out_dir/<subdir>. */
+rt_status be_emit_all(const be_input *in, const char *out_dir, rt_error *e);
+
+/* The rows' functions. */
+rt_status be_check_tables(const ir_program *ir, rt_error *e);
+rt_status be_emit_tables(const be_input *in, const char *dir, rt_error *e);
+rt_status be_verify_tables(const be_verify_ctx *v, be_repr_checks *r, rt_error *e);
+rt_status be_emit_vectors(const be_input *in, const char *dir, rt_error *e);
+/* The Verilog port and module names: RT_ERR_MODEL for a clock or reset that is no
+ * Verilog identifier, a keyword, a name the design uses, or both the same name. */
+rt_status be_check_verilog(const ir_program *ir, rt_error *e);
+rt_status be_verilog_check_plan(const be_plan *p, rt_error *e);
 /* dir/<ident>.v (top + one case-ROM module per distinct table), and when codes are given
  * dir/<ident>_tb.v and dir/vectors.hex. */
-int be_emit_verilog(const be_input *in, const char *dir, be_err *e);
+rt_status be_emit_verilog(const be_input *in, const char *dir, rt_error *e);
+/* Verilator on the RTL, per pipelining asked for (OUT/rtl for the plan's own). */
+rt_status be_verify_rtl(const be_verify_ctx *v, be_repr_checks *r, rt_error *e);
 /* dir/<ident>.h, dir/<ident>.c, dir/main.c: standalone, libc only. */
-int be_emit_csim(const be_input *in, const char *dir, be_err *e);
+rt_status be_emit_csim(const be_input *in, const char *dir, rt_error *e);
+/* Compiles OUT/csim with $CC (else cc) and runs the test vectors through it. */
+rt_status be_verify_csim(const be_verify_ctx *v, be_repr_checks *r, rt_error *e);
 /* The Verilog file alone (top + table ROMs), and the test bench alone for n vectors. */
-int be_write_rtl(const rt_tables *t, const be_plan *p, const char *path, be_err *e);
-int be_write_testbench(const rt_tables *t, const be_plan *p, int n, const char *path, be_err *e);
+rt_status be_write_rtl(const rt_tables *t, const be_plan *p, const char *path, rt_error *e);
+rt_status be_write_testbench(const rt_tables *t, const be_plan *p, int n, const char *path,
+                             rt_error *e);
 /* The test-bench vector file: one line per sample, the hex of {expected out_data,
  * in_data}; in_data = input code i at bits [i*b, (i+1)*b), out_data likewise. */
-int be_write_vectors(const rt_tables *t, const rt_codes *c, const char *path, be_err *e);
+rt_status be_write_vectors(const rt_tables *t, const rt_codes *c, const char *path, rt_error *e);
+/* Whether s is a Verilog-2005 keyword. */
+bool be_verilog_keyword(const char *s);
 
 /* ---- Hardware cost ---------------------------------------------------------------- */
 
@@ -188,60 +268,44 @@ void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h);
  * or yosys) and reads the mapped netlist (BLIF) back to count LUTs and flip-flops and the
  * depth per stage. When Yosys is not installed, returns 0 with h->synthesized false and
  * synth_note saying so. */
-int be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, be_err *e);
+rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, rt_error *e);
 
 /* ---- Verification ----------------------------------------------------------------- */
 
-/* Outcome of one representation's run over the test split. */
-typedef struct be_check {
-    bool ran;            /* the step ran (false: skipped, see note) */
-    char note[256];      /* why it was skipped, or what was run */
-    be_mismatch m;       /* mismatches against the reference codes */
-    double accuracy;     /* of its output codes against the labels, NAN if not run */
-    int latency;         /* RTL: measured latency in cycles, -1 otherwise */
-    long latency_errors; /* RTL: outputs seen at the wrong cycle or without a sample */
-    long lint_warnings;  /* RTL: Verilator -Wall warnings while building, -1 if not built */
-    double seconds;      /* wall time of the step */
-} be_check;
-
-typedef struct be_verify_opts {
-    bool csim;                /* compile and run the C simulator */
-    bool rtl;                 /* run Verilator on the RTL */
-    int n_pipelines;          /* RTL pipelinings to check; 0 = the plan's own */
-    ir_pipeline pipelines[4]; /* strategies to check */
-    int pipeline_k[4];        /* their k */
-    const char *work_dir;     /* scratch folder; NULL = a fresh one under $TMPDIR or /tmp */
-    bool keep_work;           /* keep the scratch folder */
-    bool quiet;               /* no progress lines on stderr */
-} be_verify_opts;
-
 typedef struct be_verify_result {
-    int samples;              /* test samples compared */
-    long mismatches;          /* sum over every check of mismatching samples + latency errors */
-    be_check table;           /* table lookup vs reference */
-    be_check csim;            /* compiled C simulator vs reference */
-    int n_rtl;                /* entries of rtl */
-    be_check rtl[4];          /* Verilator per pipelining */
-    char rtl_pipeline[4][24]; /* their names: "none", "every_layer", "trees", "every(K)" */
-    double accuracy_ref;      /* accuracy of the reference output codes */
+    int samples;                    /* test samples compared */
+    long mismatches;                /* over every run: mismatching samples + latency errors */
+    be_repr_checks repr[RT_N_REPR]; /* per representation (rt_repr) */
+    double accuracy_ref;            /* accuracy of the reference output codes */
 } be_verify_result;
 
 void be_verify_opts_default(be_verify_opts *o);
-/* Runs the test split (c) through table lookup, the C simulator in out_dir/csim (compiled
- * with $CC or cc) and Verilator on the RTL (out_dir/rtl for the plan's own pipelining, a
- * fresh emission in the work folder for others), and compares each bit for bit with c.
- * Returns 0 when it could run (mismatches are in r), non-zero on an error. */
-int be_verify(const rt_tables *t, const be_plan *p, const rt_codes *c, const char *out_dir,
-              const be_verify_opts *o, be_verify_result *r, be_err *e);
-/* Prints the summary of r (one line per check) to f. */
+/* Runs the test split (c) through every representation's verify step (rt_repr order:
+ * table lookup; the C simulator in out_dir/csim; Verilator on the RTL, out_dir/rtl for the
+ * plan's own pipelining, a fresh emission in the scratch folder for others) and compares
+ * each bit for bit with c. RT_OK when it could run, mismatches included (in r). */
+rt_status be_verify(const rt_tables *t, const be_plan *p, const rt_codes *c, const char *out_dir,
+                    const be_verify_opts *o, be_verify_result *r, rt_error *e);
+/* Prints the summary of r (one line per run) to f. */
 void be_verify_print(FILE *f, const be_verify_result *r);
+/* The accuracy a representation reports: of its first run, NAN when it did not run. */
+double be_verify_accuracy(const be_verify_result *r, rt_repr repr);
 
-/* `nltc verify OUT [--pipelines LIST] [--no-rtl] [--no-csim] [--synth] [--keep DIR]`:
- * reads OUT/tables and OUT/vectors, verifies, prints. Exit code 0 all equal, 1 usage,
- * 2 I/O error, 3 mismatch. */
-int be_cmd_verify(int argc, char **argv);
+/* Re-verifies an output folder (`nltc verify OUT`): reads OUT/tables and
+ * OUT/vectors/test.codes, verifies (r), estimates the hardware cost (h, initialized here)
+ * and with synth synthesizes OUT/rtl with Yosys. Prints nothing. RT_OK when every run
+ * agrees, RT_ERR_MISMATCH (message: the count) when some differ, RT_ERR_IO for a
+ * missing or damaged folder, RT_ERR_TOOL when Yosys fails. r and h are filled as far as
+ * it got; free h with be_hw_free. */
+rt_status be_verify_folder(const char *out_dir, const be_verify_opts *o, bool synth,
+                           be_verify_result *r, be_hw *h, rt_error *e);
+/* Prints the hardware summary of h (analytic estimate, synthesis) to f. */
+void be_hw_print(FILE *f, const be_hw *h);
 
-/* ---- The flow step ---------------------------------------------------------------- */
+/* ---- The flow steps ------------------------------------------------------------------
+ * What the driver's flow calls after enumeration, one step per line (driver/flow.c):
+ * emit, estimate, verify, synthesize. Each fills its part of the report and returns an
+ * rt_status; progress goes to stderr unless quiet. */
 
 typedef struct be_flow_opts {
     bool rtl;   /* verify with Verilator (when installed) */
@@ -249,26 +313,48 @@ typedef struct be_flow_opts {
     bool quiet; /* no progress lines */
 } be_flow_opts;
 
-/* What the driver calls after enumeration: emits every back end into out_dir, verifies,
- * estimates and synthesizes, and fills r->accuracy.table/csim/rtl, r->verify,
- * r->hardware and r->time_s.emit/verify/synth. Returns 0 ok, 2 I/O error, 3 mismatch. */
-int be_flow(const ir_program *ir, const rt_tables *t, const rt_codes *c, const char *out_dir,
-            const be_flow_opts *o, rt_report *r);
+/* The state the steps share: the plan and the results so far. */
+typedef struct be_flow {
+    const rt_tables *tables;
+    const rt_codes *codes;
+    const char *out_dir;
+    be_flow_opts o;
+    be_plan plan;
+    be_hw hw;
+} be_flow;
+
+/* Takes the plan from the IR; tables, codes and out_dir must outlive f. */
+void be_flow_init(be_flow *f, const ir_program *ir, const rt_tables *t, const rt_codes *c,
+                  const char *out_dir, const be_flow_opts *o);
+void be_flow_free(be_flow *f);
+/* Every representation into OUT; r->time_s.emit. */
+rt_status be_flow_emit(be_flow *f, rt_report *r, rt_error *e);
+/* The analytic LUT estimate and the pipeline: r->hardware.luts_estimate, pipeline_stages,
+ * latency_cycles. */
+rt_status be_flow_estimate(be_flow *f, rt_report *r, rt_error *e);
+/* Verification: r->accuracy.repr[], r->verify, r->time_s.verify; prints the summary.
+ * RT_ERR_MISMATCH (e: the count) when representations disagree: the report is still
+ * complete, the caller writes it and then fails. */
+rt_status be_flow_verify(be_flow *f, rt_report *r, rt_error *e);
+/* Yosys synthesis (when asked for and installed) in a scratch folder:
+ * r->hardware.luts_yosys, ffs, lut_levels, stage levels, r->time_s.synth; prints the
+ * hardware summary. */
+rt_status be_flow_synth(be_flow *f, rt_report *r, rt_error *e);
 
 /* ---- Internal helpers shared by the files of this folder -------------------------- */
 
-/* Sets e->msg from a printf format; returns -1. */
-int be_errf(be_err *e, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+/* Returns the status of call from the enclosing function when it is not RT_OK. */
+#define BE_TRY(call)                                                                               \
+    do {                                                                                           \
+        rt_status be_try_st_ = (call);                                                             \
+        if (be_try_st_ != RT_OK) return be_try_st_;                                                \
+    } while (0)
 /* rt_afile_open/rt_afile_commit (rt.h) with the back end's messages in e; the file is
  * released either way. */
-int be_afile_open(rt_afile *a, const char *path, be_err *e);
-int be_afile_close(rt_afile *a, be_err *e);
+rt_status be_afile_open(rt_afile *a, const char *path, rt_error *e);
+rt_status be_afile_close(rt_afile *a, rt_error *e);
 /* rt_mkdirs with the back end's message in e. */
-int be_mkdirs(const char *path, be_err *e);
+rt_status be_mkdirs(const char *path, rt_error *e);
 /* Full path of an executable found on $PATH, malloc'd, or NULL. */
 char *be_which(const char *name);
 /* Runs argv (argv[0] searched on $PATH) in cwd (NULL = current) with stdout appended to
@@ -278,7 +364,7 @@ int be_spawn(char *const argv[], const char *cwd, const char *out, const char *e
 /* CPU seconds (user + system) of every waited-for child process so far. */
 double be_children_cpu(void);
 /* rt_read_file with the back end's message in e on failure. */
-uint8_t *be_read_file(const char *path, size_t *len, be_err *e);
+uint8_t *be_read_file(const char *path, size_t *len, rt_error *e);
 /* Bits an unsigned value needs (at least 1). */
 int be_bits_for(unsigned v);
 /* Writes/reads the LSB-first bit field of width w at bit position pos of buf. */
@@ -288,6 +374,29 @@ unsigned be_bits_get(const uint8_t *buf, size_t pos, int w);
 char *be_ident(const char *model);
 /* Address bits of layer l (fanin * bits_in). */
 int be_addr_bits(const rt_table_layer *L);
+/* Fills the ${name} placeholders of a template (the .in files of templates/, embedded at build
+ * time) from vars, pairs of name and value ending with NULL; "${" without a known name stays as it
+ * is. Returns the text (malloc'd). */
+char *be_template_fill(const char *tpl, const char *const *vars);
+/* The embedded templates: templates/csim_main.c.in, templates/testbench.v.in. */
+extern const char be_tpl_csim_main_c[];
+extern const char be_tpl_testbench_v[];
+/* Writes text to path atomically. */
+rt_status be_write_text(const char *path, const char *text, rt_error *e);
+/* Upper-case copy of an identifier (C macro prefix), at most n bytes with the NUL. */
+void be_upper(char *dst, const char *src, size_t n);
+/* The bit-sliced path of the C simulator (csim_slice.c): whether every table is small
+ * enough, and the sliced functions with <ident>_infer_batch; returns the word operations
+ * per 64 samples. */
+#define BE_SLICE_MAX_ADDR 8 /* sliced path only up to 256-row tables */
+bool be_csim_can_slice(const rt_tables *t);
+long be_csim_emit_sliced(FILE *f, const rt_tables *t, const be_plan *p);
+/* Finds a tool by the environment variable var, else its plain name, on $PATH. */
+char *be_find_tool(const char *var, const char *name);
+/* Progress line "nltc: verify: ..." on stderr unless o->quiet. */
+void be_verify_progress(const be_verify_opts *o, const char *fmt, const char *arg);
+/* A be_check that has not run: accuracy and seconds NAN, no mismatch located. */
+void be_check_init(be_check *k, const char *label);
 /* Last line of a log file that starts with prefix, copied into buf; 0 if found. */
 int be_log_find(const char *log, const char *prefix, char *buf, size_t n);
 

@@ -5,6 +5,7 @@
 #include "backend.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,10 +165,10 @@ static void add_ff(netlist *nl, int d, int q) {
 }
 
 /* Reads the BLIF Yosys wrote after mapping. */
-static int read_blif(const char *path, netlist *nl, be_err *e) {
+static rt_status read_blif(const char *path, netlist *nl, rt_error *e) {
     size_t len;
     char *text = (char *)be_read_file(path, &len, e);
-    if (!text) return -1;
+    if (!text) return RT_ERR_IO;
     text = xrealloc(text, len + 1);
     text[len] = '\0';
     /* Joins continued lines ("\" at the end). */
@@ -190,7 +191,8 @@ static int read_blif(const char *path, netlist *nl, be_err *e) {
         if (n > MAXW) {
             free(w);
             free(text);
-            return be_errf(e, "%s:%d: line with more than %d names", path, lineno, MAXW);
+            return rt_fail(e, RT_ERR_TOOL, "%s:%d: line with more than %d names", path, lineno,
+                           MAXW);
         }
         if (w[0][0] != '.') {
             /* a cover row of the current .names: "1 1" keeps it a buffer */
@@ -250,16 +252,16 @@ static int read_blif(const char *path, netlist *nl, be_err *e) {
             }
             if (d >= 0 && q >= 0) add_ff(nl, d, q);
         } else if (strcmp(w[0], ".subckt") == 0) {
-            be_errf(e, "%s:%d: unexpected cell %s after LUT mapping", path, lineno,
+            rt_fail(e, RT_ERR_TOOL, "%s:%d: unexpected cell %s after LUT mapping", path, lineno,
                     n >= 2 ? w[1] : "?");
             free(w);
             free(text);
-            return -1;
+            return RT_ERR_TOOL;
         }
     }
     free(w);
     free(text);
-    return 0;
+    return RT_OK;
 }
 
 /* LUT levels from the nearest register or input to net i. */
@@ -289,17 +291,18 @@ static int reg_layer(const char *name) {
     return *end == '\0' || *end == '[' ? (int)k : -1;
 }
 
-int be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, be_err *e) {
+rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, rt_error *e) {
     h->synthesized = false;
     const char *env = getenv("NLTC_YOSYS");
     char *yosys = be_which(env && *env ? env : "yosys");
     if (!yosys) {
         snprintf(h->synth_note, sizeof h->synth_note, "yosys not installed: synthesis skipped");
-        return 0;
+        return RT_OK;
     }
-    if (be_mkdirs(work_dir, e)) {
+    rt_status rc = be_mkdirs(work_dir, e);
+    if (rc) {
         free(yosys);
-        return -1;
+        return rc;
     }
     int k = p->lut_inputs > 0 ? p->lut_inputs : 6;
     char *script = rt_path_join(work_dir, "synth.ys"),
@@ -307,9 +310,9 @@ int be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, 
     char *log = rt_path_join(work_dir, "yosys.log");
     FILE *f = fopen(script, "w");
     if (!f) {
-        be_errf(e, "%s: cannot create", script);
+        rc = rt_fail(e, RT_ERR_IO, "%s: cannot create: %s", script, strerror(errno));
         free(yosys), free(script), free(blif), free(log);
-        return -1;
+        return rc;
     }
     /* The lean flow of TOOLCHAIN.md; memory_map turns the case ROMs into logic. */
     fprintf(f,
@@ -328,13 +331,12 @@ int be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, 
     int st = be_spawn(argv, NULL, log, log);
     h->synth_s = rt_now() - t0;
     h->synth_cpu_s = be_children_cpu() - c0;
-    int rc = 0;
     netlist nl = {0};
     if (st != 0)
-        rc = be_errf(e, "yosys failed (exit %d) on %s; see %s", st, rtl, log);
-    else if (read_blif(blif, &nl, e))
-        rc = -1;
-    if (rc == 0) {
+        rc = rt_fail(e, RT_ERR_TOOL, "yosys failed (exit %d) on %s; see %s", st, rtl, log);
+    else
+        rc = read_blif(blif, &nl, e);
+    if (rc == RT_OK) {
         int stages = be_plan_stages(p);
         bool tail = p->n_layers > 0 && !p->layers[p->n_layers - 1].reg_after;
         int *stage_of = xmalloc(sizeof *stage_of * (size_t)(p->n_layers + 1));

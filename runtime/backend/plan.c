@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* A C/Verilog identifier from a model name: letters, digits and '_', not starting with a
- * digit, and not a Verilog or C keyword that a model could plausibly be called. */
+ * digit; a Verilog-2005 or C99 keyword (or "main") gets "_m" appended. */
 char *be_ident(const char *model) {
     size_t n = strlen(model);
     char *s = xmalloc(n + 8);
@@ -18,14 +18,17 @@ char *be_ident(const char *model) {
     for (size_t i = 0; i < n; i++)
         s[j++] = isalnum((unsigned char)model[i]) ? model[i] : '_';
     s[j] = '\0';
-    static const char *const reserved[] = {"module", "wire",   "reg",  "input", "output",
-                                           "assign", "always", "case", "begin", "end",
-                                           "int",    "char",   "main", "void",  "static"};
-    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
-        if (strcmp(s, reserved[i]) == 0) {
-            strcat(s, "_m");
-            break;
-        }
+    /* C keywords and names a C simulator's translation unit could clash with. */
+    static const char *const reserved[] = {
+        "auto",    "break",  "case",     "char",   "const",    "continue", "default",
+        "do",      "double", "else",     "enum",   "extern",   "float",    "for",
+        "goto",    "if",     "inline",   "int",    "long",     "register", "restrict",
+        "return",  "short",  "signed",   "sizeof", "static",   "struct",   "switch",
+        "typedef", "union",  "unsigned", "void",   "volatile", "while",    "main"};
+    bool taken = be_verilog_keyword(s);
+    for (size_t i = 0; !taken && i < sizeof reserved / sizeof reserved[0]; i++)
+        taken = strcmp(s, reserved[i]) == 0;
+    if (taken) strcat(s, "_m");
     return s;
 }
 

@@ -28,72 +28,80 @@ static size_t packed_bytes(size_t count, int bits) {
 }
 
 /* Writes a whole buffer atomically. */
-static int write_atomic(const char *path, const void *data, size_t n, be_err *e) {
+static rt_status write_atomic(const char *path, const void *data, size_t n, rt_error *e) {
     rt_afile a;
-    if (be_afile_open(&a, path, e)) return -1;
+    BE_TRY(be_afile_open(&a, path, e));
     fwrite(data, 1, n, a.f);
     return be_afile_close(&a, e);
 }
 
 /* ---- Consistency ------------------------------------------------------------------ */
 
-int be_tables_check(const rt_tables *t, be_err *e) {
+rt_status be_tables_check(const rt_tables *t, rt_error *e) {
     if (t->n_inputs < 1 || t->input_bits < 1 || t->input_bits > 16)
-        return be_errf(e, "tables: bad input shape (%d codes of %d bits)", t->n_inputs,
+        return rt_fail(e, RT_ERR_IO, "tables: bad input shape (%d codes of %d bits)", t->n_inputs,
                        t->input_bits);
-    if (t->n_layers < 1) return be_errf(e, "tables: no layers");
+    if (t->n_layers < 1) return rt_fail(e, RT_ERR_IO, "tables: no layers");
     int width = t->n_inputs, bits = t->input_bits;
     for (int l = 0; l < t->n_layers; l++) {
         const rt_table_layer *L = &t->layers[l];
         if (L->in_width != width)
-            return be_errf(e, "tables: layer %d reads %d codes but the previous layer has %d", l,
+            return rt_fail(e, RT_ERR_IO,
+                           "tables: layer %d reads %d codes but the previous layer has %d", l,
                            L->in_width, width);
         if (L->bits_in != bits)
-            return be_errf(e, "tables: layer %d reads %d-bit codes but gets %d-bit codes", l,
+            return rt_fail(e, RT_ERR_IO,
+                           "tables: layer %d reads %d-bit codes but gets %d-bit codes", l,
                            L->bits_in, bits);
         if (L->n_lut < 1 || L->fanin < 1 || L->bits_out < 1 || L->bits_out > 16)
-            return be_errf(e,
+            return rt_fail(e, RT_ERR_IO,
                            "tables: layer %d has a bad shape (%d L-LUTs, fan-in %d, %d "
                            "output bits)",
                            l, L->n_lut, L->fanin, L->bits_out);
         int a = be_addr_bits(L);
-        if (a > 20) return be_errf(e, "tables: layer %d has a %d-bit address (at most 20)", l, a);
+        if (a > 20)
+            return rt_fail(e, RT_ERR_IO, "tables: layer %d has a %d-bit address (at most 20)", l,
+                           a);
         for (long i = 0; i < (long)L->n_lut * L->fanin; i++)
             if (L->inputs[i] < 0 || L->inputs[i] >= width)
-                return be_errf(e, "tables: layer %d L-LUT %ld slot %ld reads code %d of %d", l,
+                return rt_fail(e, RT_ERR_IO,
+                               "tables: layer %d L-LUT %ld slot %ld reads code %d of %d", l,
                                i / L->fanin, i % L->fanin, L->inputs[i], width);
         size_t rows = (size_t)L->n_lut << a;
         for (size_t r = 0; r < rows; r++)
             if (L->codes[r] >> L->bits_out)
-                return be_errf(e, "tables: layer %d L-LUT %zu row %zu holds %u, above %d bits", l,
+                return rt_fail(e, RT_ERR_IO,
+                               "tables: layer %d L-LUT %zu row %zu holds %u, above %d bits", l,
                                r >> a, r & (((size_t)1 << a) - 1), L->codes[r], L->bits_out);
         width = L->n_lut;
         bits = L->bits_out;
     }
-    return 0;
+    return RT_OK;
 }
 
-int be_codes_check(const rt_tables *t, const rt_codes *c, be_err *e) {
+rt_status be_codes_check(const rt_tables *t, const rt_codes *c, rt_error *e) {
     if (c->n_inputs != t->n_inputs)
-        return be_errf(e, "codes: %d input codes per sample, the tables read %d", c->n_inputs,
-                       t->n_inputs);
+        return rt_fail(e, RT_ERR_IO, "codes: %d input codes per sample, the tables read %d",
+                       c->n_inputs, t->n_inputs);
     if (c->n_layers != t->n_layers)
-        return be_errf(e, "codes: %d layers, the tables have %d", c->n_layers, t->n_layers);
+        return rt_fail(e, RT_ERR_IO, "codes: %d layers, the tables have %d", c->n_layers,
+                       t->n_layers);
     for (long i = 0; i < (long)c->n_samples * c->n_inputs; i++)
         if (c->input[i] >> t->input_bits)
-            return be_errf(e, "codes: sample %ld input %ld is %u, above %d bits", i / c->n_inputs,
-                           i % c->n_inputs, c->input[i], t->input_bits);
+            return rt_fail(e, RT_ERR_IO, "codes: sample %ld input %ld is %u, above %d bits",
+                           i / c->n_inputs, i % c->n_inputs, c->input[i], t->input_bits);
     for (int l = 0; l < c->n_layers; l++) {
         const rt_table_layer *L = &t->layers[l];
         if (c->widths[l] != L->n_lut)
-            return be_errf(e, "codes: layer %d has %d codes per sample, the tables %d", l,
-                           c->widths[l], L->n_lut);
+            return rt_fail(e, RT_ERR_IO, "codes: layer %d has %d codes per sample, the tables %d",
+                           l, c->widths[l], L->n_lut);
         for (long i = 0; i < (long)c->n_samples * c->widths[l]; i++)
             if (c->layer[l][i] >> L->bits_out)
-                return be_errf(e, "codes: sample %ld layer %d code %ld is %u, above %d bits",
+                return rt_fail(e, RT_ERR_IO,
+                               "codes: sample %ld layer %d code %ld is %u, above %d bits",
                                i / c->widths[l], l, i % c->widths[l], c->layer[l][i], L->bits_out);
     }
-    return 0;
+    return RT_OK;
 }
 
 /* ---- Tables: writer --------------------------------------------------------------- */
@@ -101,12 +109,13 @@ int be_codes_check(const rt_tables *t, const rt_codes *c, be_err *e) {
 static const char *const reset_names[] = {"sync_high", "sync_low", "async_high", "async_low"};
 
 /* Names go into a whitespace-separated manifest. */
-static int check_word(const char *what, const char *s, be_err *e) {
-    if (!*s) return be_errf(e, "tables: empty %s name", what);
+static rt_status check_word(const char *what, const char *s, rt_error *e) {
+    if (!*s) return rt_fail(e, RT_ERR_MODEL, "tables: empty %s name", what);
     for (const char *p = s; *p; p++)
         if ((unsigned char)*p <= ' ' || *p == '#')
-            return be_errf(e, "tables: %s name \"%s\" contains a space or '#'", what, s);
-    return 0;
+            return rt_fail(e, RT_ERR_MODEL, "tables: %s name \"%s\" contains a space or '#'", what,
+                           s);
+    return RT_OK;
 }
 
 /* One layer file in memory; returns its bytes. */
@@ -132,20 +141,20 @@ static uint8_t *layer_image(const rt_table_layer *L, size_t *len) {
     return b;
 }
 
-int be_tables_write(const rt_tables *t, const be_plan *p, const char *dir, be_err *e) {
-    if (be_tables_check(t, e)) return -1;
+rt_status be_tables_write(const rt_tables *t, const be_plan *p, const char *dir, rt_error *e) {
+    BE_TRY(be_tables_check(t, e));
     if (p->n_layers != t->n_layers)
-        return be_errf(e, "tables: the plan has %d layers, the tables %d", p->n_layers,
+        return rt_fail(e, RT_ERR_IO, "tables: the plan has %d layers, the tables %d", p->n_layers,
                        t->n_layers);
-    if (check_word("model", p->model, e) || check_word("clock", p->clock, e) ||
-        check_word("reset", p->reset, e))
-        return -1;
+    BE_TRY(check_word("model", p->model, e));
+    BE_TRY(check_word("clock", p->clock, e));
+    BE_TRY(check_word("reset", p->reset, e));
     for (int l = 0; l < p->n_layers; l++)
-        if (check_word("layer", p->layers[l].name, e)) return -1;
-    if (be_mkdirs(dir, e)) return -1;
+        BE_TRY(check_word("layer", p->layers[l].name, e));
+    BE_TRY(be_mkdirs(dir, e));
     uint64_t *sums = xmalloc(sizeof *sums * (size_t)t->n_layers);
     size_t *sizes = xmalloc(sizeof *sizes * (size_t)t->n_layers);
-    int rc = 0;
+    rt_status rc = RT_OK;
     for (int l = 0; l < t->n_layers && rc == 0; l++) {
         size_t n;
         uint8_t *img = layer_image(&t->layers[l], &n);
@@ -218,14 +227,16 @@ static int next_line(manifest *m) {
 }
 
 /* Expects a line "key ..." and returns the text after the key. */
-static const char *expect_key(manifest *m, const char *key, be_err *e) {
+static const char *expect_key(manifest *m, const char *key, rt_error *e) {
     if (!next_line(m)) {
-        be_errf(e, "%s:%d: unexpected end of file, expected '%s'", m->path, m->line + 1, key);
+        rt_fail(e, RT_ERR_IO, "%s:%d: unexpected end of file, expected '%s'", m->path, m->line + 1,
+                key);
         return NULL;
     }
     size_t k = strlen(key);
     if (strncmp(m->buf, key, k) != 0 || (m->buf[k] != ' ' && m->buf[k] != '\0')) {
-        be_errf(e, "%s:%d: expected '%s', found \"%.60s\"", m->path, m->line, key, m->buf);
+        rt_fail(e, RT_ERR_IO, "%s:%d: expected '%s', found \"%.60s\"", m->path, m->line, key,
+                m->buf);
         return NULL;
     }
     return m->buf + k;
@@ -241,24 +252,24 @@ static int parse_reset(const char *s, ir_reset *r) {
 }
 
 /* Reads layer file l into L, checking it against the manifest's line. */
-static int read_layer(const char *dir, const char *file, size_t want_len, uint64_t want_sum,
-                      rt_table_layer *L, be_err *e) {
+static rt_status read_layer(const char *dir, const char *file, size_t want_len, uint64_t want_sum,
+                            rt_table_layer *L, rt_error *e) {
     char *path = rt_path_join(dir, file);
     size_t n;
     uint8_t *b = be_read_file(path, &n, e);
-    int rc = 0;
+    rt_status rc = RT_OK;
     if (!b) {
         free(path);
-        return -1;
+        return RT_ERR_IO;
     }
     if (n != want_len)
-        rc = be_errf(e, "%s: %zu bytes, the manifest says %zu (truncated or replaced)", path, n,
-                     want_len);
+        rc = rt_fail(e, RT_ERR_IO, "%s: %zu bytes, the manifest says %zu (truncated or replaced)",
+                     path, n, want_len);
     else if (rt_fnv1a(RT_FNV_INIT, b, n) != want_sum)
-        rc = be_errf(e, "%s: checksum differs from the manifest (file corrupted)", path);
+        rc = rt_fail(e, RT_ERR_IO, "%s: checksum differs from the manifest (file corrupted)", path);
     else if (n < TAB_HEADER || memcmp(b, TAB_MAGIC, 8) != 0)
-        rc =
-            be_errf(e, "%s: offset 0: not an nltc table file (magic %s expected)", path, TAB_MAGIC);
+        rc = rt_fail(e, RT_ERR_IO, "%s: offset 0: not an nltc table file (magic %s expected)", path,
+                     TAB_MAGIC);
     else {
         static const char *const field[] = {"n_lut",   "in_width", "fanin",
                                             "bits_in", "bits_out", "signed"};
@@ -266,15 +277,15 @@ static int read_layer(const char *dir, const char *file, size_t want_len, uint64
                             (uint32_t)L->bits_in, (uint32_t)L->bits_out, L->out_signed ? 1u : 0u};
         for (int i = 0; i < 6 && rc == 0; i++)
             if (get_u32(b + 8 + 4 * i) != want[i])
-                rc = be_errf(e, "%s: offset %d: %s is %u, the manifest says %u", path, 8 + 4 * i,
-                             field[i], get_u32(b + 8 + 4 * i), want[i]);
+                rc = rt_fail(e, RT_ERR_IO, "%s: offset %d: %s is %u, the manifest says %u", path,
+                             8 + 4 * i, field[i], get_u32(b + 8 + 4 * i), want[i]);
     }
     if (rc == 0) {
         int a = be_addr_bits(L);
         size_t nw = (size_t)L->n_lut * (size_t)L->fanin;
         size_t rows = (size_t)L->n_lut << a;
         if (n != TAB_HEADER + 4 * nw + packed_bytes(rows, L->bits_out))
-            rc = be_errf(e, "%s: %zu bytes, the shape needs %zu", path, n,
+            rc = rt_fail(e, RT_ERR_IO, "%s: %zu bytes, the shape needs %zu", path, n,
                          TAB_HEADER + 4 * nw + packed_bytes(rows, L->bits_out));
         else {
             L->inputs = xmalloc(sizeof *L->inputs * nw);
@@ -282,7 +293,8 @@ static int read_layer(const char *dir, const char *file, size_t want_len, uint64
             for (size_t i = 0; i < nw && rc == 0; i++) {
                 uint32_t v = get_u32(b + TAB_HEADER + 4 * i);
                 if (v >= (uint32_t)L->in_width)
-                    rc = be_errf(e, "%s: offset %zu: L-LUT %zu slot %zu reads code %u of %d", path,
+                    rc = rt_fail(e, RT_ERR_IO,
+                                 "%s: offset %zu: L-LUT %zu slot %zu reads code %u of %d", path,
                                  TAB_HEADER + 4 * i, i / (size_t)L->fanin, i % (size_t)L->fanin, v,
                                  L->in_width);
                 L->inputs[i] = (int)v;
@@ -297,77 +309,69 @@ static int read_layer(const char *dir, const char *file, size_t want_len, uint64
     return rc;
 }
 
-int be_tables_read(const char *dir, rt_tables *t, be_plan *p, be_err *e) {
-    memset(t, 0, sizeof *t);
-    memset(p, 0, sizeof *p);
-    manifest m = {.path = NULL, .line = 0};
-    char *mpath = rt_path_join(dir, "manifest.txt");
-    m.path = mpath;
-    m.f = fopen(mpath, "r");
-    if (!m.f) {
-        be_errf(e, "%s: cannot open: %s", mpath, strerror(errno));
-        free(mpath);
-        return -1;
-    }
-    int rc = -1;
+/* Reads the manifest's lines before the layer lines into t and p, and the layer count. */
+static rt_status read_manifest_head(manifest *m, rt_tables *t, be_plan *p, int *nl, rt_error *e) {
     const char *s;
     char w1[256], w2[256];
     int ver, k, sgn;
-    if (!(s = expect_key(&m, "nltc-tables", e))) goto done;
+    if (!(s = expect_key(m, "nltc-tables", e))) return RT_ERR_IO;
     if (sscanf(s, "%d", &ver) != 1 || ver != 1) {
-        be_errf(e, "%s:%d: format version 1 expected", m.path, m.line);
-        goto done;
+        return rt_fail(e, RT_ERR_IO, "%s:%d: format version 1 expected", m->path, m->line);
     }
-    if (!(s = expect_key(&m, "model", e))) goto done;
+    if (!(s = expect_key(m, "model", e))) return RT_ERR_IO;
     if (sscanf(s, " %255s", w1) != 1) {
-        be_errf(e, "%s:%d: model name expected", m.path, m.line);
-        goto done;
+        return rt_fail(e, RT_ERR_IO, "%s:%d: model name expected", m->path, m->line);
     }
     /* The plan is filled as the manifest is read; layers once their count is known. */
     p->model = xstrdup(w1);
-    if (!(s = expect_key(&m, "inputs", e))) goto done;
+    if (!(s = expect_key(m, "inputs", e))) return RT_ERR_IO;
     if (sscanf(s, "%d %d %d", &t->n_inputs, &t->input_bits, &sgn) != 3 || t->n_inputs < 1 ||
         t->input_bits < 1 || t->input_bits > 16 || (sgn != 0 && sgn != 1)) {
-        be_errf(e, "%s:%d: 'inputs COUNT BITS SIGNED' expected (bits 1..16, signed 0|1)", m.path,
-                m.line);
-        goto done;
+        return rt_fail(e, RT_ERR_IO,
+                       "%s:%d: 'inputs COUNT BITS SIGNED' expected (bits 1..16, signed 0|1)",
+                       m->path, m->line);
     }
     t->input_signed = sgn;
-    if (!(s = expect_key(&m, "lut_inputs", e))) goto done;
+    if (!(s = expect_key(m, "lut_inputs", e))) return RT_ERR_IO;
     if (sscanf(s, "%d", &p->lut_inputs) != 1 || p->lut_inputs < 2 || p->lut_inputs > 12) {
-        be_errf(e, "%s:%d: LUT size 2..12 expected", m.path, m.line);
-        goto done;
+        return rt_fail(e, RT_ERR_IO, "%s:%d: LUT size 2..12 expected", m->path, m->line);
     }
-    if (!(s = expect_key(&m, "pipeline", e))) goto done;
+    if (!(s = expect_key(m, "pipeline", e))) return RT_ERR_IO;
     if (sscanf(s, " %255s %d", w1, &k) != 2 || be_pipeline_parse(w1, &p->pipeline, &k) || k < 0) {
-        be_errf(e, "%s:%d: 'pipeline none|every_layer|trees|every_k K' expected", m.path, m.line);
-        goto done;
+        return rt_fail(e, RT_ERR_IO, "%s:%d: 'pipeline none|every_layer|trees|every_k K' expected",
+                       m->path, m->line);
     }
     p->pipeline_k = k;
-    if (!(s = expect_key(&m, "clock", e))) goto done;
+    if (!(s = expect_key(m, "clock", e))) return RT_ERR_IO;
     if (sscanf(s, " %255s", w1) != 1) {
-        be_errf(e, "%s:%d: clock port name expected", m.path, m.line);
-        goto done;
+        return rt_fail(e, RT_ERR_IO, "%s:%d: clock port name expected", m->path, m->line);
     }
     p->clock = xstrdup(w1);
-    if (!(s = expect_key(&m, "reset", e))) goto done;
+    if (!(s = expect_key(m, "reset", e))) return RT_ERR_IO;
     if (sscanf(s, " %255s %255s", w1, w2) != 2 || parse_reset(w2, &p->reset_style)) {
-        be_errf(e, "%s:%d: 'reset NAME sync_high|sync_low|async_high|async_low' expected", m.path,
-                m.line);
-        goto done;
+        rt_fail(e, RT_ERR_IO,
+                "%s:%d: 'reset NAME sync_high|sync_low|async_high|async_low' expected", m->path,
+                m->line);
+        return RT_ERR_IO;
     }
     p->reset = xstrdup(w1);
-    if (!(s = expect_key(&m, "layers", e))) goto done;
-    int nl;
-    if (sscanf(s, "%d", &nl) != 1 || nl < 1 || nl > 100000) {
-        be_errf(e, "%s:%d: layer count expected", m.path, m.line);
-        goto done;
+    if (!(s = expect_key(m, "layers", e))) return RT_ERR_IO;
+    if (sscanf(s, "%d", nl) != 1 || *nl < 1 || *nl > 100000) {
+        return rt_fail(e, RT_ERR_IO, "%s:%d: layer count expected", m->path, m->line);
     }
+    return RT_OK;
+}
+
+/* Reads the nl layer lines and their layer files of folder dir into t and p. */
+static rt_status read_manifest_layers(manifest *m, const char *dir, int nl, rt_tables *t,
+                                      be_plan *p, rt_error *e) {
+    const char *s;
+    char w1[256], w2[256];
     t->n_layers = p->n_layers = nl;
     t->layers = xcalloc((size_t)nl, sizeof *t->layers);
     p->layers = xcalloc((size_t)nl, sizeof *p->layers);
     for (int l = 0; l < nl; l++) {
-        if (!(s = expect_key(&m, "layer", e))) goto done;
+        if (!(s = expect_key(m, "layer", e))) return RT_ERR_IO;
         rt_table_layer *L = &t->layers[l];
         be_layer_plan *q = &p->layers[l];
         int idx, root, osg, reg, used = 0;
@@ -377,46 +381,65 @@ int be_tables_read(const char *dir, rt_tables *t, be_plan *p, be_err *e) {
                          &q->tree, &q->level, &root, &L->n_lut, &L->in_width, &L->fanin,
                          &L->bits_in, &L->bits_out, &osg, &reg, w2, &bytes, sum, &used);
         if (got != 15 || s[used] != '\0') {
-            be_errf(e,
+            rt_fail(e, RT_ERR_IO,
                     "%s:%d: layer line needs 15 fields (index name tree level root n_lut "
                     "in_width fanin bits_in bits_out signed reg_after file bytes fnv1a64)",
-                    m.path, m.line);
-            goto done;
+                    m->path, m->line);
+            return RT_ERR_IO;
         }
         q->name = xstrdup(w1);
         if (idx != l) {
-            be_errf(e, "%s:%d: layer %d expected, found %d", m.path, m.line, l, idx);
-            goto done;
+            return rt_fail(e, RT_ERR_IO, "%s:%d: layer %d expected, found %d", m->path, m->line, l,
+                           idx);
         }
         if (L->n_lut < 1 || L->in_width < 1 || L->fanin < 1 || L->bits_in < 1 || L->bits_in > 16 ||
             L->bits_out < 1 || L->bits_out > 16 || L->fanin * L->bits_in > 20 ||
             (root | osg | reg) & ~1) {
-            be_errf(e, "%s:%d: layer %d has a bad shape or flag", m.path, m.line, l);
-            goto done;
+            return rt_fail(e, RT_ERR_IO, "%s:%d: layer %d has a bad shape or flag", m->path,
+                           m->line, l);
         }
         if (strchr(w2, '/') || strcmp(w2, "..") == 0) {
-            be_errf(e, "%s:%d: layer file must be a plain name in the folder", m.path, m.line);
-            goto done;
+            return rt_fail(e, RT_ERR_IO, "%s:%d: layer file must be a plain name in the folder",
+                           m->path, m->line);
         }
         char *end;
         uint64_t want_sum = strtoull(sum, &end, 16);
         if (*end || strlen(sum) != 16) {
-            be_errf(e, "%s:%d: 16 hex digits of checksum expected", m.path, m.line);
-            goto done;
+            return rt_fail(e, RT_ERR_IO, "%s:%d: 16 hex digits of checksum expected", m->path,
+                           m->line);
         }
         q->tree_root = root;
         q->reg_after = reg;
         L->out_signed = osg;
-        if (read_layer(dir, w2, bytes, want_sum, L, e)) goto done;
+        if (read_layer(dir, w2, bytes, want_sum, L, e)) return RT_ERR_IO;
     }
+    return RT_OK;
+}
+
+rt_status be_tables_read(const char *dir, rt_tables *t, be_plan *p, rt_error *e) {
+    memset(t, 0, sizeof *t);
+    memset(p, 0, sizeof *p);
+    manifest m = {.path = NULL, .line = 0};
+    char *mpath = rt_path_join(dir, "manifest.txt");
+    m.path = mpath;
+    m.f = fopen(mpath, "r");
+    if (!m.f) {
+        rt_fail(e, RT_ERR_IO, "%s: cannot open: %s", mpath, strerror(errno));
+        free(mpath);
+        return RT_ERR_IO;
+    }
+    rt_status rc = RT_ERR_IO; /* every failure below is a malformed manifest or layer file */
+    int nl;
+    if (read_manifest_head(&m, t, p, &nl, e) || read_manifest_layers(&m, dir, nl, t, p, e))
+        goto done;
     if (!expect_key(&m, "end", e)) goto done;
     if (next_line(&m)) {
-        be_errf(e, "%s:%d: text after 'end'", m.path, m.line);
+        rt_fail(e, RT_ERR_IO, "%s:%d: text after 'end'", m.path, m.line);
         goto done;
     }
     if (be_tables_check(t, e)) goto done;
     p->ident = be_ident(p->model); /* derived, never stored: one rule for all */
-    rc = 0;
+    rc = RT_OK;
 done:
     fclose(m.f);
     free(mpath);
@@ -437,7 +460,7 @@ static int max_bits(const uint16_t *v, size_t n) {
     return be_bits_for(m);
 }
 
-int be_codes_write(const rt_codes *c, const char *path, be_err *e) {
+rt_status be_codes_write(const rt_codes *c, const char *path, rt_error *e) {
     int nl = c->n_layers;
     size_t ns = (size_t)c->n_samples;
     int *bits = xmalloc(sizeof *bits * (size_t)(nl + 1));
@@ -474,37 +497,39 @@ int be_codes_write(const rt_codes *c, const char *path, be_err *e) {
     uint64_t h = rt_fnv1a(RT_FNV_INIT, b, (size_t)(p - b));
     put_u32(p, (uint32_t)h);
     put_u32(p + 4, (uint32_t)(h >> 32));
-    int rc = write_atomic(path, b, n, e);
+    rt_status rc = write_atomic(path, b, n, e);
     free(b);
     free(bits);
     return rc;
 }
 
-int be_codes_read(const char *path, rt_codes *c, be_err *e) {
+rt_status be_codes_read(const char *path, rt_codes *c, rt_error *e) {
     memset(c, 0, sizeof *c);
     size_t n;
     uint8_t *b = be_read_file(path, &n, e);
-    if (!b) return -1;
-    int rc = -1;
+    if (!b) return RT_ERR_IO;
+    rt_status rc = RT_ERR_IO; /* every failure below is a malformed file */
     if (n < 32 || memcmp(b, COD_MAGIC, 8) != 0) {
-        be_errf(e, "%s: offset 0: not an nltc codes file (magic %s expected)", path, COD_MAGIC);
+        rt_fail(e, RT_ERR_IO, "%s: offset 0: not an nltc codes file (magic %s expected)", path,
+                COD_MAGIC);
         goto done;
     }
     uint64_t h = (uint64_t)get_u32(b + n - 8) | (uint64_t)get_u32(b + n - 4) << 32;
     if (rt_fnv1a(RT_FNV_INIT, b, n - 8) != h) {
-        be_errf(e, "%s: checksum mismatch (file truncated or corrupted)", path);
+        rt_fail(e, RT_ERR_IO, "%s: checksum mismatch (file truncated or corrupted)", path);
         goto done;
     }
     uint32_t ns = get_u32(b + 8), ni = get_u32(b + 12), nl = get_u32(b + 16);
     uint32_t ib = get_u32(b + 20);
     if (ns > (1u << 26) || ni < 1 || ni > (1u << 24) || nl < 1 || nl > 100000 || ib < 1 ||
         ib > 16) {
-        be_errf(e, "%s: offset 8: bad header (samples %u, inputs %u, layers %u, bits %u)", path, ns,
+        rt_fail(e, RT_ERR_IO,
+                "%s: offset 8: bad header (samples %u, inputs %u, layers %u, bits %u)", path, ns,
                 ni, nl, ib);
         goto done;
     }
     if (n < 24 + 8 * (size_t)nl + 8) {
-        be_errf(e, "%s: %zu bytes, too short for %u layers", path, n, nl);
+        rt_fail(e, RT_ERR_IO, "%s: %zu bytes, too short for %u layers", path, n, nl);
         goto done;
     }
     c->n_samples = (int)ns;
@@ -518,8 +543,8 @@ int be_codes_read(const char *path, rt_codes *c, be_err *e) {
     for (uint32_t l = 0; l < nl; l++) {
         uint32_t w = get_u32(b + 24 + 8 * l), lb = get_u32(b + 28 + 8 * l);
         if (w < 1 || w > (1u << 24) || lb < 1 || lb > 16) {
-            be_errf(e, "%s: offset %u: layer %u has width %u and %u bits", path, 24 + 8 * l, l, w,
-                    lb);
+            rt_fail(e, RT_ERR_IO, "%s: offset %u: layer %u has width %u and %u bits", path,
+                    24 + 8 * l, l, w, lb);
             free(bits);
             goto done;
         }
@@ -528,7 +553,7 @@ int be_codes_read(const char *path, rt_codes *c, be_err *e) {
         need += packed_bytes((size_t)ns * w, (int)lb);
     }
     if (n != need) {
-        be_errf(e, "%s: %zu bytes, the header needs %zu", path, n, need);
+        rt_fail(e, RT_ERR_IO, "%s: %zu bytes, the header needs %zu", path, n, need);
         free(bits);
         goto done;
     }
@@ -549,7 +574,7 @@ int be_codes_read(const char *path, rt_codes *c, be_err *e) {
     c->labels = xmalloc(sizeof *c->labels * (ns ? ns : 1));
     for (uint32_t i = 0; i < ns; i++, p += 4)
         c->labels[i] = (int)get_u32(p);
-    rc = 0;
+    rc = RT_OK;
 done:
     free(b);
     if (rc) rt_codes_free(c);

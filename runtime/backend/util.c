@@ -14,36 +14,29 @@
 #include <time.h>
 #include <unistd.h>
 
-int be_errf(be_err *e, const char *fmt, ...) {
-    if (e) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
-int be_afile_open(rt_afile *a, const char *path, be_err *e) {
-    if (rt_afile_open(a, path) == 0) return 0;
-    be_errf(e, "%s: cannot create: %s", a->tmp, strerror(a->err));
+rt_status be_afile_open(rt_afile *a, const char *path, rt_error *e) {
+    if (rt_afile_open(a, path) == 0) return RT_OK;
+    rt_status st = rt_fail(e, RT_ERR_IO, "%s: cannot create: %s", a->tmp, strerror(a->err));
     rt_afile_free(a);
-    return -1;
+    return st;
 }
 
-int be_afile_close(rt_afile *a, be_err *e) {
-    int step = rt_afile_commit(a), rc = 0;
+rt_status be_afile_close(rt_afile *a, rt_error *e) {
+    int step = rt_afile_commit(a);
+    rt_status rc = RT_OK;
     if (step == RT_AFILE_WRITE)
-        rc = be_errf(e, "%s: write failed: %s", a->tmp, strerror(a->err));
+        rc = rt_fail(e, RT_ERR_IO, "%s: write failed: %s", a->tmp, strerror(a->err));
     else if (step == RT_AFILE_RENAME)
-        rc = be_errf(e, "%s: cannot rename to %s: %s", a->tmp, a->path, strerror(a->err));
+        rc =
+            rt_fail(e, RT_ERR_IO, "%s: cannot rename to %s: %s", a->tmp, a->path, strerror(a->err));
     rt_afile_free(a);
     return rc;
 }
 
-int be_mkdirs(const char *path, be_err *e) {
+rt_status be_mkdirs(const char *path, rt_error *e) {
     int at = 0, err = rt_mkdirs(path, &at);
-    return err ? be_errf(e, "%.*s: cannot create folder: %s", at, path, strerror(err)) : 0;
+    return err ? rt_fail(e, RT_ERR_IO, "%.*s: cannot create folder: %s", at, path, strerror(err))
+               : RT_OK;
 }
 
 char *be_which(const char *name) {
@@ -105,13 +98,13 @@ double be_children_cpu(void) {
            1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
-uint8_t *be_read_file(const char *path, size_t *len, be_err *e) {
+uint8_t *be_read_file(const char *path, size_t *len, rt_error *e) {
     bool opened;
     uint8_t *buf = rt_read_file(path, len, &opened);
     if (!buf && opened)
-        be_errf(e, "%s: read error", path);
+        rt_fail(e, RT_ERR_IO, "%s: read error", path);
     else if (!buf)
-        be_errf(e, "%s: cannot open: %s", path, strerror(errno));
+        rt_fail(e, RT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     return buf;
 }
 
@@ -153,4 +146,33 @@ int be_log_find(const char *log, const char *prefix, char *buf, size_t n) {
     }
     fclose(f);
     return found;
+}
+
+char *be_template_fill(const char *tpl, const char *const *vars) {
+    rt_buf b = {0};
+    const char *s = tpl;
+    for (const char *at; (at = strstr(s, "${")) != NULL;) {
+        const char *end = strchr(at + 2, '}');
+        const char *val = NULL;
+        for (const char *const *v = vars; end && *v && !val; v += 2)
+            if (strlen(v[0]) == (size_t)(end - at - 2) && strncmp(v[0], at + 2, end - at - 2) == 0)
+                val = v[1];
+        if (!val) { /* not a placeholder: kept as it is */
+            rt_buf_put(&b, s, (size_t)(at + 2 - s));
+            s = at + 2;
+            continue;
+        }
+        rt_buf_put(&b, s, (size_t)(at - s));
+        rt_buf_puts(&b, val);
+        s = end + 1;
+    }
+    rt_buf_puts(&b, s);
+    return rt_buf_take(&b);
+}
+
+rt_status be_write_text(const char *path, const char *text, rt_error *e) {
+    rt_afile a;
+    BE_TRY(be_afile_open(&a, path, e));
+    fputs(text, a.f);
+    return be_afile_close(&a, e);
 }

@@ -259,9 +259,9 @@ static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset
     fprintf(f, "\n    assign out_valid = %s;\n    assign out_data = %s;\nendmodule\n", valid, src);
 }
 
-int be_write_rtl(const rt_tables *t, const be_plan *p, const char *path, be_err *e) {
+rt_status be_write_rtl(const rt_tables *t, const be_plan *p, const char *path, rt_error *e) {
     rt_afile a;
-    if (be_afile_open(&a, path, e)) return -1;
+    BE_TRY(be_afile_open(&a, path, e));
     tabset ts;
     tabset_build(t, &ts);
     long total = 0;
@@ -291,190 +291,207 @@ int be_write_rtl(const rt_tables *t, const be_plan *p, const char *path, be_err 
     return be_afile_close(&a, e);
 }
 
-/* ---- Test bench and vectors -------------------------------------------------------- */
+/* ---- Names --------------------------------------------------------------------------
+ * The generated design declares ports in_valid/in_data/out_valid/out_data, wires l<k>,
+ * registers r<k> and v<k>, instances u<k>_<j>; a clock or reset port must be a Verilog
+ * identifier that is none of these and no keyword. */
 
-/* Hex of a bit vector (LSB-first bytes), most significant digit first. */
-static void put_hex(FILE *f, const uint8_t *bits, int nbits) {
-    static const char hex[] = "0123456789abcdef";
-    for (int d = (nbits + 3) / 4 - 1; d >= 0; d--) {
-        unsigned v = (bits[d / 2] >> ((d & 1) * 4)) & 15u;
-        fputc(hex[v], f);
-    }
-    fputc('\n', f);
+/* Verilog-2005 keywords (IEEE 1364-2005, annex B). */
+static const char *const verilog_keywords[] = {"always",
+                                               "and",
+                                               "assign",
+                                               "automatic",
+                                               "begin",
+                                               "buf",
+                                               "bufif0",
+                                               "bufif1",
+                                               "case",
+                                               "casex",
+                                               "casez",
+                                               "cell",
+                                               "cmos",
+                                               "config",
+                                               "deassign",
+                                               "default",
+                                               "defparam",
+                                               "design",
+                                               "disable",
+                                               "edge",
+                                               "else",
+                                               "end",
+                                               "endcase",
+                                               "endconfig",
+                                               "endfunction",
+                                               "endgenerate",
+                                               "endmodule",
+                                               "endprimitive",
+                                               "endspecify",
+                                               "endtable",
+                                               "endtask",
+                                               "event",
+                                               "for",
+                                               "force",
+                                               "forever",
+                                               "fork",
+                                               "function",
+                                               "generate",
+                                               "genvar",
+                                               "highz0",
+                                               "highz1",
+                                               "if",
+                                               "ifnone",
+                                               "incdir",
+                                               "include",
+                                               "initial",
+                                               "inout",
+                                               "input",
+                                               "instance",
+                                               "integer",
+                                               "join",
+                                               "large",
+                                               "liblist",
+                                               "library",
+                                               "localparam",
+                                               "macromodule",
+                                               "medium",
+                                               "module",
+                                               "nand",
+                                               "negedge",
+                                               "nmos",
+                                               "nor",
+                                               "noshowcancelled",
+                                               "not",
+                                               "notif0",
+                                               "notif1",
+                                               "or",
+                                               "output",
+                                               "parameter",
+                                               "pmos",
+                                               "posedge",
+                                               "primitive",
+                                               "pull0",
+                                               "pull1",
+                                               "pulldown",
+                                               "pullup",
+                                               "pulsestyle_ondetect",
+                                               "pulsestyle_onevent",
+                                               "rcmos",
+                                               "real",
+                                               "realtime",
+                                               "reg",
+                                               "release",
+                                               "repeat",
+                                               "rnmos",
+                                               "rpmos",
+                                               "rtran",
+                                               "rtranif0",
+                                               "rtranif1",
+                                               "scalared",
+                                               "showcancelled",
+                                               "signed",
+                                               "small",
+                                               "specify",
+                                               "specparam",
+                                               "strong0",
+                                               "strong1",
+                                               "supply0",
+                                               "supply1",
+                                               "table",
+                                               "task",
+                                               "time",
+                                               "tran",
+                                               "tranif0",
+                                               "tranif1",
+                                               "tri",
+                                               "tri0",
+                                               "tri1",
+                                               "triand",
+                                               "trior",
+                                               "trireg",
+                                               "unsigned",
+                                               "use",
+                                               "uwire",
+                                               "vectored",
+                                               "wait",
+                                               "wand",
+                                               "weak0",
+                                               "weak1",
+                                               "while",
+                                               "wire",
+                                               "wor",
+                                               "xnor",
+                                               "xor"};
+
+bool be_verilog_keyword(const char *s) {
+    for (size_t i = 0; i < sizeof verilog_keywords / sizeof verilog_keywords[0]; i++)
+        if (strcmp(s, verilog_keywords[i]) == 0) return true;
+    return false;
 }
 
-int be_write_vectors(const rt_tables *t, const rt_codes *c, const char *path, be_err *e) {
-    const rt_table_layer *last = &t->layers[t->n_layers - 1];
-    int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
-    size_t nbytes = (size_t)(iw + ow + 7) / 8 + 1;
-    uint8_t *buf = xmalloc(nbytes);
-    rt_afile a;
-    if (be_afile_open(&a, path, e)) {
-        free(buf);
-        return -1;
-    }
-    const uint16_t *out = c->layer[c->n_layers - 1];
-    for (int s = 0; s < c->n_samples; s++) {
-        memset(buf, 0, nbytes);
-        for (int i = 0; i < t->n_inputs; i++)
-            be_bits_put(buf, (size_t)i * (size_t)t->input_bits,
-                        c->input[(size_t)s * (size_t)t->n_inputs + (size_t)i], t->input_bits);
-        for (int j = 0; j < last->n_lut; j++)
-            be_bits_put(buf, (size_t)iw + (size_t)j * (size_t)last->bits_out,
-                        out[(size_t)s * (size_t)last->n_lut + (size_t)j], last->bits_out);
-        put_hex(a.f, buf, iw + ow);
-    }
-    free(buf);
-    return be_afile_close(&a, e);
+/* Digits from s on, then the end of s (or, with sep, sep and more digits); s non-empty. */
+static bool digits_name(const char *s, char sep) {
+    const char *c = s;
+    while (isdigit((unsigned char)*c))
+        c++;
+    if (c == s) return false;
+    if (!sep) return *c == '\0';
+    return *c == sep && digits_name(c + 1, 0);
 }
 
-int be_write_testbench(const rt_tables *t, const be_plan *p, int n, const char *path, be_err *e) {
-    const rt_table_layer *last = &t->layers[t->n_layers - 1];
-    int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
-    int lat = be_plan_stages(p);
-    bool low = p->reset_style == IR_RESET_SYNC_LOW || p->reset_style == IR_RESET_ASYNC_LOW;
-    rt_afile a;
-    if (be_afile_open(&a, path, e)) return -1;
-    FILE *f = a.f;
-    fprintf(f,
-            "// %s_tb.v - self-checking test bench of %s, generated by nltc.\n"
-            "// Streams every vector of vectors.hex (one line per sample: hex of {expected "
-            "out_data, in_data})\n"
-            "// with a bubble every 11th cycle, checks each output bit for bit and its cycle "
-            "(latency %d),\n"
-            "// writes the outputs to +out=FILE, and on a mismatch holds the first failing "
-            "sample until every\n"
-            "// stage holds it and writes every layer's codes to +layers=FILE (one hex line "
-            "per layer).\n"
-            "// Run: verilator --binary --top-module %s_tb %s.v %s_tb.v && obj_dir/V%s_tb "
-            "+vectors=vectors.hex\n",
-            p->ident, p->ident, lat, p->ident, p->ident, p->ident, p->ident);
-    fprintf(f, "`timescale 1ns / 1ps\n\nmodule %s_tb;\n", p->ident);
-    fprintf(f,
-            "    localparam integer N = %d;\n    localparam integer IW = %d;\n"
-            "    localparam integer OW = %d;\n    localparam integer LAT = %d;\n",
-            n, iw, ow, lat);
-    fprintf(f, "    reg clk;\n    reg rst;\n    reg in_valid;\n    reg [IW-1:0] in_data;\n"
-               "    wire out_valid;\n    wire [OW-1:0] out_data;\n"
-               "    reg [IW+OW-1:0] vec [0:N-1];\n    integer in_cycle [0:N-1];\n"
-               "    reg [IW+OW-1:0] w;\n    reg [8*1024-1:0] vfile, ofile, lfile;\n"
-               "    integer fo, fl, nin, nout, cycle, mism, lat_err, first, meas;\n\n");
-    fprintf(f,
-            "    %s dut (.%s(clk), .%s(rst), .in_valid(in_valid), .in_data(in_data),\n"
-            "        .out_valid(out_valid), .out_data(out_data));\n\n",
-            p->ident, p->clock, p->reset);
-    fprintf(f, "    initial clk = 1'b0;\n    always #5 clk <= ~clk;\n\n");
-    fprintf(f,
-            "    initial begin\n"
-            "        if (!$value$plusargs(\"vectors=%%s\", vfile)) vfile = \"vectors.hex\";\n"
-            "        if (!$value$plusargs(\"out=%%s\", ofile)) ofile = \"rtl_out.hex\";\n"
-            "        if (!$value$plusargs(\"layers=%%s\", lfile)) lfile = \"rtl_layers.hex\";\n"
-            "        $readmemh(vfile, vec);\n"
-            "        fo = $fopen(ofile, \"w\");\n"
-            "        nin = 0; nout = 0; cycle = 0; mism = 0; lat_err = 0; first = -1; "
-            "meas = -1;\n"
-            "        rst = 1'b%d; in_valid = 1'b0; in_data = {IW{1'b0}};\n"
-            "        repeat (4) @(negedge clk);\n"
-            "        #1;\n"
-            "        if (LAT > 0 && out_valid) lat_err = lat_err + 1;\n"
-            "        rst = 1'b%d;\n",
-            low ? 0 : 1, low ? 1 : 0);
-    fprintf(f, "        while (nout < N && cycle < 2 * N + LAT + 64) begin\n"
-               "            @(negedge clk);\n"
-               "            cycle = cycle + 1;\n"
-               "            if (nin < N && (cycle %% 11) != 5) begin\n"
-               "                w = vec[nin];\n"
-               "                in_data = w[IW-1:0];\n"
-               "                in_valid = 1'b1;\n"
-               "                in_cycle[nin] = cycle;\n"
-               "                nin = nin + 1;\n"
-               "            end else in_valid = 1'b0;\n"
-               "            #1;\n"
-               "            if (out_valid) begin\n"
-               "                if (nout >= nin) lat_err = lat_err + 1;\n"
-               "                else begin\n"
-               "                    w = vec[nout];\n"
-               "                    if (out_data !== w[IW+OW-1:IW]) begin\n"
-               "                        mism = mism + 1;\n"
-               "                        if (first < 0) first = nout;\n"
-               "                    end\n"
-               "                    if (nout == 0) meas = cycle - in_cycle[0];\n"
-               "                    if (cycle != in_cycle[nout] + LAT) lat_err = lat_err + 1;\n"
-               "                    $fwrite(fo, \"%%h\\n\", out_data);\n"
-               "                    nout = nout + 1;\n"
-               "                end\n"
-               "            end\n"
-               "        end\n"
-               "        if (nout < N) lat_err = lat_err + (N - nout);\n"
-               "        in_valid = 1'b0;\n"
-               "        repeat (LAT + 2) begin\n"
-               "            @(negedge clk);\n"
-               "            #1;\n"
-               "            if (out_valid) lat_err = lat_err + 1;\n"
-               "        end\n"
-               "        if (first >= 0) begin\n"
-               "            w = vec[first];\n"
-               "            in_data = w[IW-1:0];\n"
-               "            in_valid = 1'b1;\n"
-               "            repeat (LAT + 1) @(negedge clk);\n"
-               "            #1;\n"
-               "            fl = $fopen(lfile, \"w\");\n");
-    for (int l = 0; l < t->n_layers; l++)
-        fprintf(f, "            $fwrite(fl, \"%%h\\n\", dut.l%d);\n", l);
-    fprintf(f, "            $fclose(fl);\n"
-               "        end\n"
-               "        $fclose(fo);\n"
-               "        $display(\"NLTC-TB samples=%%0d outputs=%%0d mismatches=%%0d "
-               "latency_errors=%%0d first=%%0d latency=%%0d\",\n"
-               "                 N, nout, mism, lat_err, first, meas);\n"
-               "        $finish;\n"
-               "    end\nendmodule\n");
-    return be_afile_close(&a, e);
+/* Why s cannot name a port of the generated design, or NULL when it can. */
+static const char *port_name_problem(const char *s) {
+    static const char *const ports[] = {"in_valid", "in_data", "out_valid", "out_data"};
+    bool ident = isalpha((unsigned char)s[0]) || s[0] == '_';
+    for (const char *c = s; *c && ident; c++)
+        ident = isalnum((unsigned char)*c) || *c == '_';
+    if (!ident)
+        return "is not a Verilog identifier (letters, digits and '_', not starting with a digit)";
+    if (be_verilog_keyword(s)) return "is a Verilog keyword";
+    for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++)
+        if (strcmp(s, ports[i]) == 0) return "is a data port of the generated design";
+    if ((strchr("lrv", s[0]) && digits_name(s + 1, 0)) || (s[0] == 'u' && digits_name(s + 1, '_')))
+        return "is taken by the generated design (l<k>, r<k>, v<k> and u<k>_<j> name its "
+               "layers, registers and table instances)";
+    return NULL;
 }
 
-/* A port name from the plan must be a Verilog identifier that is neither a keyword nor a
- * name the generated design uses itself. */
-static int check_port_name(const char *what, const char *s, be_err *e) {
-    static const char *const taken[] = {
-        "in_valid", "in_data", "out_valid", "out_data", "module",  "endmodule", "input",
-        "output",   "wire",    "reg",       "always",   "assign",  "begin",     "end",
-        "if",       "else",    "case",      "endcase",  "default", "posedge",   "negedge",
-        "or",       "and",     "not",       "initial",  "integer"};
-    bool ok = (isalpha((unsigned char)s[0]) || s[0] == '_');
-    for (const char *c = s; *c && ok; c++)
-        ok = isalnum((unsigned char)*c) || *c == '_';
-    for (size_t i = 0; ok && i < sizeof taken / sizeof taken[0]; i++)
-        ok = strcmp(s, taken[i]) != 0;
-    /* l<k>, r<k>, v<k>: layer, register and valid vectors */
-    if (ok && strchr("lrv", s[0]) && s[1]) {
-        const char *c = s + 1;
-        while (isdigit((unsigned char)*c))
-            c++;
-        ok = *c != '\0';
-    }
-    return ok ? 0
-              : be_errf(e,
-                        "verilog: %s port name \"%s\" is not a Verilog identifier free for "
-                        "use (keywords, in_*/out_* and l/r/v + digits are taken)",
-                        what, s);
+rt_status be_verilog_check_plan(const be_plan *p, rt_error *e) {
+    const char *why = port_name_problem(p->clock);
+    if (why)
+        return rt_fail_prop(e, RT_ERR_MODEL, "hardware.clock", "clock port name \"%s\" %s",
+                            p->clock, why);
+    if ((why = port_name_problem(p->reset)))
+        return rt_fail_prop(e, RT_ERR_MODEL, "hardware.reset", "reset port name \"%s\" %s",
+                            p->reset, why);
+    if (strcmp(p->clock, p->reset) == 0)
+        return rt_fail_prop(e, RT_ERR_MODEL, "hardware.reset",
+                            "the clock and reset ports are both named \"%s\"", p->reset);
+    /* The module names <ident>, <ident>_t<m>, <ident>_tb need no check: be_ident renames
+     * keywords. */
+    return RT_OK;
 }
 
-int be_emit_verilog(const be_input *in, const char *dir, be_err *e) {
+rt_status be_check_verilog(const ir_program *ir, rt_error *e) {
+    be_plan p;
+    be_plan_from_ir(ir, &p);
+    rt_status st = be_verilog_check_plan(&p, e);
+    be_plan_free(&p);
+    return st;
+}
+
+rt_status be_emit_verilog(const be_input *in, const char *dir, rt_error *e) {
     const rt_tables *t = in->tables;
     const be_plan *p = in->plan;
-    if (be_tables_check(t, e) || check_port_name("clock", p->clock, e) ||
-        check_port_name("reset", p->reset, e))
-        return -1;
-    if (strcmp(p->clock, p->reset) == 0)
-        return be_errf(e, "verilog: clock and reset are both named \"%s\"", p->clock);
-    if (be_mkdirs(dir, e)) return -1;
+    BE_TRY(be_tables_check(t, e));
+    BE_TRY(be_verilog_check_plan(p, e));
     if (p->n_layers != t->n_layers)
-        return be_errf(e, "verilog: the plan has %d layers, the tables %d", p->n_layers,
-                       t->n_layers);
+        return rt_fail(e, RT_ERR_MODEL, "verilog: the plan has %d layers, the tables %d",
+                       p->n_layers, t->n_layers);
+    BE_TRY(be_mkdirs(dir, e));
     char name[256];
     snprintf(name, sizeof name, "%s.v", p->ident);
     char *path = rt_path_join(dir, name);
-    int rc = be_write_rtl(t, p, path, e);
+    rt_status rc = be_write_rtl(t, p, path, e);
     free(path);
     if (rc || !in->codes || in->codes->n_samples == 0) return rc;
     snprintf(name, sizeof name, "%s_tb.v", p->ident);

@@ -2,7 +2,6 @@
  *   be_tool model OUT SHAPE N PIPELINE [SEED]   write a random model's back ends into OUT
  *                                                (SHAPE: tiny | mnist | hand; PIPELINE:
  *                                                none | every_layer | trees | every(K))
- *   be_tool verify ARGS...                       the `nltc verify` subcommand (be_cmd_verify)
  */
 #include "fixture.h"
 
@@ -39,7 +38,7 @@ static int cmd_model(int argc, char **argv) {
     }
     fx_plan(&s, &t, shape, pipe, k, &p);
     be_input in = {&t, &p, &c};
-    be_err e = {{0}};
+    rt_error e = {0};
     int rc = 0;
     if (be_emit_all(&in, out, &e)) {
         fprintf(stderr, "be_tool: %s\n", e.msg);
@@ -53,7 +52,6 @@ static int cmd_model(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "model") == 0) return cmd_model(argc, argv);
-    if (argc >= 2 && strcmp(argv[1], "verify") == 0) return be_cmd_verify(argc - 1, argv + 1);
-    fprintf(stderr, "usage: be_tool model|verify ...\n");
+    fprintf(stderr, "usage: be_tool model OUT SHAPE N PIPELINE [SEED]\n");
     return 1;
 }

@@ -1,5 +1,6 @@
-/* test_cli.c - `nltc verify OUT` (be_cmd_verify) exit codes and messages, and the flow
- * step be_flow filling the report. The RTL step is left out here (test_rtl.c runs it). */
+/* test_cli.c - re-verifying an output folder (be_verify_folder, and the exit codes of
+ * `nltc verify OUT` run as the built nltc), and the flow steps (be_flow_*) filling the
+ * report. The RTL step is left out here (test_rtl.c runs it). */
 #include "fixture.h"
 
 #include <check.h>
@@ -16,17 +17,72 @@ static char *make_out(rt_tables *t, rt_codes *c, be_plan *p) {
     fx_plan(&s, t, "cli", IR_PIPE_TREES, 0, p);
     char *dir = fx_tmpdir("cli");
     be_input in = {t, p, c};
-    be_err e = {{0}};
+    rt_error e = {0};
     ck_assert_msg(be_emit_all(&in, dir, &e) == 0, "%s", e.msg);
     return dir;
 }
 
+/* `nltc verify` with up to three arguments, as the built program; its exit code. */
 static int verify(const char *a, const char *b, const char *c) {
-    char *argv[5] = {"verify", (char *)a, (char *)b, (char *)c, NULL};
-    int argc = 1 + (a != NULL) + (b != NULL) + (c != NULL);
-    return be_cmd_verify(argc, argv);
+    char *argv[6] = {NLTC_BIN, "verify", (char *)a, (char *)b, (char *)c, NULL};
+    if (!a) argv[2] = NULL;
+    char *log = fx_tmpdir("cli-log");
+    char *out = rt_path_join(log, "out.txt");
+    int st = be_spawn(argv, NULL, out, out);
+    rt_rmtree(log);
+    free(out);
+    free(log);
+    return st;
 }
 
+/* be_verify_folder without the RTL step; its status, e filled. */
+static rt_status verify_folder(const char *out, be_verify_result *r, rt_error *e) {
+    be_verify_opts o;
+    be_verify_opts_default(&o);
+    o.rtl = false;
+    o.quiet = true;
+    be_hw h;
+    rt_status st = be_verify_folder(out, &o, false, r, &h, e);
+    ck_assert_int_eq(h.luts_estimate < 0, st == RT_ERR_IO); /* estimated once read */
+    be_hw_free(&h);
+    return st;
+}
+
+START_TEST(test_verify_folder) {
+    rt_tables t;
+    rt_codes c;
+    be_plan p;
+    char *out = make_out(&t, &c, &p);
+    be_verify_result r;
+    rt_error e = {0};
+    ck_assert_msg(verify_folder(out, &r, &e) == RT_OK, "%s", e.msg);
+    ck_assert_int_eq(r.samples, 90);
+    ck_assert_int_eq(r.mismatches, 0);
+    ck_assert_int_eq(verify_folder("/nonexistent/out", &r, &e), RT_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(e.msg, "/nonexistent/out/tables/manifest.txt"));
+    ck_assert_int_eq(r.samples, -1);
+    /* reference codes that disagree with the tables: a mismatch */
+    c.layer[2][5] ^= 1;
+    char *codes = rt_path_join(out, "vectors/test.codes");
+    ck_assert_msg(be_codes_write(&c, codes, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(verify_folder(out, &r, &e), RT_ERR_MISMATCH);
+    ck_assert_int_gt(r.mismatches, 0);
+    ck_assert_ptr_nonnull(strstr(e.msg, "mismatches"));
+    /* a damaged table file: an I/O error naming it */
+    char *layer = rt_path_join(out, "tables/layer0.bin");
+    FILE *f = fopen(layer, "r+b");
+    fseek(f, 40, SEEK_SET);
+    fputc(0xff, f);
+    fclose(f);
+    ck_assert_int_eq(verify_folder(out, &r, &e), RT_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(e.msg, "layer0.bin"));
+    free(layer);
+    free(codes);
+    fx_release(out, &t, &c, &p);
+}
+END_TEST
+
+/* The exit codes of `nltc verify` that scripts rely on. */
 START_TEST(test_verify_command) {
     rt_tables t;
     rt_codes c;
@@ -37,20 +93,11 @@ START_TEST(test_verify_command) {
     ck_assert_int_eq(verify(NULL, NULL, NULL), 1);
     ck_assert_int_eq(verify(out, "--pipelines", "sometimes"), 1);
     ck_assert_int_eq(verify("/nonexistent/out", NULL, NULL), 2);
-    /* reference codes that disagree with the tables: a mismatch, exit 3 */
     c.layer[2][5] ^= 1;
     char *codes = rt_path_join(out, "vectors/test.codes");
-    be_err e = {{0}};
+    rt_error e = {0};
     ck_assert_msg(be_codes_write(&c, codes, &e) == 0, "%s", e.msg);
     ck_assert_int_eq(verify(out, "--no-rtl", "--quiet"), 3);
-    /* a damaged table file: an I/O error, exit 2 */
-    char *layer = rt_path_join(out, "tables/layer0.bin");
-    FILE *f = fopen(layer, "r+b");
-    fseek(f, 40, SEEK_SET);
-    fputc(0xff, f);
-    fclose(f);
-    ck_assert_int_eq(verify(out, "--no-rtl", NULL), 2);
-    free(layer);
     free(codes);
     fx_release(out, &t, &c, &p);
 }
@@ -82,10 +129,20 @@ START_TEST(test_flow_fills_report) {
     rt_report r;
     rt_report_init(&r);
     be_flow_opts o = {.rtl = false, .synth = true, .quiet = true};
-    /* an output folder that cannot be created: an I/O error, exit code 2 */
-    ck_assert_int_eq(be_flow(&ir, &t, &c, "/dev/null/out", &o, &r), 2);
+    rt_error e = {0};
+    be_flow f;
+    /* an output folder that cannot be created: an I/O error */
+    be_flow_init(&f, &ir, &t, &c, "/dev/null/out", &o);
+    ck_assert_int_eq(be_flow_emit(&f, &r, &e), RT_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(e.msg, "/dev/null"));
     ck_assert_int_eq(r.verify.samples, -1);
-    ck_assert_int_eq(be_flow(&ir, &t, &c, out, &o, &r), 0);
+    be_flow_free(&f);
+    be_flow_init(&f, &ir, &t, &c, out, &o);
+    ck_assert_msg(be_flow_emit(&f, &r, &e) == RT_OK, "%s", e.msg);
+    ck_assert_msg(be_flow_estimate(&f, &r, &e) == RT_OK, "%s", e.msg);
+    ck_assert_msg(be_flow_verify(&f, &r, &e) == RT_OK, "%s", e.msg);
+    ck_assert_msg(be_flow_synth(&f, &r, &e) == RT_OK, "%s", e.msg);
+    be_flow_free(&f);
     ck_assert_int_eq(r.verify.samples, 64);
     ck_assert_int_eq(r.verify.mismatches, 0);
     ck_assert_int_eq(r.verify.n_pipelines, 0); /* the RTL step was not asked for */
@@ -108,7 +165,6 @@ START_TEST(test_flow_fills_report) {
     /* what the flow wrote reads back */
     rt_tables u;
     be_plan p;
-    be_err e = {{0}};
     char *tables = rt_path_join(out, "tables");
     ck_assert_msg(be_tables_read(tables, &u, &p, &e) == 0, "%s", e.msg);
     ck_assert_int_eq(be_plan_stages(&p), 2);
@@ -116,6 +172,14 @@ START_TEST(test_flow_fills_report) {
     free(tables);
     rt_tables_free(&u);
     be_plan_free(&p);
+    /* codes that disagree with the tables: the step fills the report, then says so */
+    c.layer[2][7] ^= 1;
+    rt_report_init(&r);
+    be_flow_init(&f, &ir, &t, &c, out, &o);
+    ck_assert_int_eq(be_flow_verify(&f, &r, &e), RT_ERR_MISMATCH);
+    ck_assert_int_gt(r.verify.mismatches, 0);
+    ck_assert_ptr_nonnull(strstr(e.msg, "mismatching samples"));
+    be_flow_free(&f);
     fx_release(out, &t, &c, NULL);
 }
 END_TEST
@@ -132,16 +196,16 @@ START_TEST(test_missing_tools_are_skipped) {
     be_verify_opts_default(&o);
     o.quiet = true;
     be_verify_result r;
-    be_err e = {{0}};
+    rt_error e = {0};
     ck_assert_msg(be_verify(&t, &p, &c, out, &o, &r, &e) == 0, "%s", e.msg);
-    ck_assert(r.table.ran);
-    ck_assert(!r.csim.ran);
-    ck_assert_ptr_nonnull(strstr(r.csim.note, "no C compiler"));
-    ck_assert(isnan(r.csim.accuracy));
-    ck_assert_int_eq(r.n_rtl, 1);
-    ck_assert(!r.rtl[0].ran);
-    ck_assert_str_eq(r.rtl[0].note, "verilator not installed: RTL step skipped");
-    ck_assert(isnan(r.rtl[0].accuracy));
+    ck_assert(r.repr[RT_REPR_TABLES].run[0].ran);
+    ck_assert(!r.repr[RT_REPR_CSIM].run[0].ran);
+    ck_assert_ptr_nonnull(strstr(r.repr[RT_REPR_CSIM].run[0].note, "no C compiler"));
+    ck_assert(isnan(r.repr[RT_REPR_CSIM].run[0].accuracy));
+    ck_assert_int_eq(r.repr[RT_REPR_RTL].n, 1);
+    ck_assert(!r.repr[RT_REPR_RTL].run[0].ran);
+    ck_assert_str_eq(r.repr[RT_REPR_RTL].run[0].note, "verilator not installed: RTL step skipped");
+    ck_assert(isnan(r.repr[RT_REPR_RTL].run[0].accuracy));
     ck_assert_int_eq(r.mismatches, 0);
     be_hw h;
     be_hw_init(&h);
@@ -163,6 +227,7 @@ int main(void) {
     Suite *s = suite_create("backend command and flow");
     TCase *tc = tcase_create("cli");
     tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_verify_folder);
     tcase_add_test(tc, test_verify_command);
     tcase_add_test(tc, test_flow_fills_report);
     tcase_add_test(tc, test_missing_tools_are_skipped);

@@ -17,7 +17,7 @@ static char *emit_and_verify(const rt_tables *t, const rt_codes *c, const char *
     be_plan_default(t, model, IR_PIPE_NONE, 0, &p);
     char *dir = fx_tmpdir("csim");
     be_input in = {t, &p, c};
-    be_err e = {{0}};
+    rt_error e = {0};
     ck_assert_msg(be_emit_all(&in, dir, &e) == 0, "%s", e.msg);
     /* warning-free under the strictest flags */
     char src[512], main_c[512], exe[512], log[512];
@@ -33,7 +33,7 @@ static char *emit_and_verify(const rt_tables *t, const rt_codes *c, const char *
     o.rtl = false;
     o.quiet = true;
     ck_assert_msg(be_verify(t, &p, c, dir, &o, r, &e) == 0, "%s", e.msg);
-    ck_assert(r->csim.ran);
+    ck_assert(r->repr[RT_REPR_CSIM].run[0].ran);
     be_plan_free(&p);
     return dir;
 }
@@ -59,15 +59,15 @@ static void run_shape(const fx_shape *s, int n, uint64_t seed, bool sliced) {
     fx_random_codes(&t, n, seed + 1, &c);
     be_verify_result r;
     char *dir = emit_and_verify(&t, &c, "shape", &r);
-    ck_assert_int_eq(r.csim.m.samples, 0);
-    ck_assert_int_eq(r.table.m.samples, 0);
-    ck_assert(r.csim.accuracy == r.accuracy_ref);
+    ck_assert_int_eq(r.repr[RT_REPR_CSIM].run[0].m.samples, 0);
+    ck_assert_int_eq(r.repr[RT_REPR_TABLES].run[0].m.samples, 0);
+    ck_assert(r.repr[RT_REPR_CSIM].run[0].accuracy == r.accuracy_ref);
     single_path_ok(dir, n);
     /* the generated header says which path the batch takes */
     char hdr[512];
     snprintf(hdr, sizeof hdr, "%s/csim/shape.h", dir);
     size_t len;
-    be_err e;
+    rt_error e;
     char *h = (char *)be_read_file(hdr, &len, &e);
     ck_assert_ptr_nonnull(h);
     ck_assert_ptr_nonnull(strstr(h, sliced ? "#define SHAPE_SLICED 1" : "#define SHAPE_SLICED 0"));
@@ -82,7 +82,7 @@ START_TEST(test_hand) {
     fx_hand_codes(&c);
     be_verify_result r;
     char *dir = emit_and_verify(&t, &c, "hand", &r);
-    ck_assert_int_eq(r.csim.m.samples, 0);
+    ck_assert_int_eq(r.repr[RT_REPR_CSIM].run[0].m.samples, 0);
     single_path_ok(dir, 16);
     fx_release(dir, &t, &c, NULL);
 }
@@ -146,18 +146,18 @@ START_TEST(test_mismatch_located) {
     ck_assert_int_eq(want.layer, 1);
     be_verify_result r;
     char *dir = emit_and_verify(&t, &c, "broken", &r);
-    ck_assert_int_eq(r.table.m.sample, first);
-    ck_assert_int_eq(r.table.m.layer, 1);
-    ck_assert_int_gt(r.table.m.samples, 0);
+    ck_assert_int_eq(r.repr[RT_REPR_TABLES].run[0].m.sample, first);
+    ck_assert_int_eq(r.repr[RT_REPR_TABLES].run[0].m.layer, 1);
+    ck_assert_int_gt(r.repr[RT_REPR_TABLES].run[0].m.samples, 0);
     /* the C simulator agrees with the broken tables, so it differs from the reference at
      * the outputs whenever the change reaches them */
     be_mismatch out;
     be_compare_outputs(&c, got.layer[2], &out);
-    ck_assert_int_eq(r.csim.m.samples, out.samples);
+    ck_assert_int_eq(r.repr[RT_REPR_CSIM].run[0].m.samples, out.samples);
     if (out.samples) {
-        ck_assert_int_eq(r.csim.m.sample, out.sample);
+        ck_assert_int_eq(r.repr[RT_REPR_CSIM].run[0].m.sample, out.sample);
         /* located at layer 1 through the simulator's -l dump */
-        ck_assert_int_eq(r.csim.m.layer, 1);
+        ck_assert_int_eq(r.repr[RT_REPR_CSIM].run[0].m.layer, 1);
     }
     ck_assert_int_gt(r.mismatches, 0);
     rt_codes_free(&c);

@@ -45,7 +45,7 @@ START_TEST(test_tables_round_trip) {
     fx_shape s = mixed_shape();
     rt_tables t, u;
     be_plan p, q;
-    be_err e = {{0}};
+    rt_error e = {0};
     fx_random_tables(&s, 3, &t);
     fx_plan(&s, &t, "mixed-model", IR_PIPE_EVERY_K, 3, &p);
     p.reset_style = IR_RESET_ASYNC_LOW;
@@ -75,7 +75,7 @@ START_TEST(test_codes_round_trip) {
     fx_shape s = mixed_shape();
     rt_tables t;
     rt_codes c, d;
-    be_err e = {{0}};
+    rt_error e = {0};
     fx_random_tables(&s, 4, &t);
     fx_random_codes(&t, 37, 5, &c);
     char *dir = fx_tmpdir("codes");
@@ -120,7 +120,7 @@ END_TEST
 /* Writes the tiny model's tables into a fresh folder. */
 static char *tiny_dir(rt_tables *t, be_plan *p) {
     fx_shape s = fx_tiny();
-    be_err e = {{0}};
+    rt_error e = {0};
     fx_random_tables(&s, 9, t);
     fx_plan(&s, t, "tiny", IR_PIPE_TREES, 0, p);
     char *dir = fx_tmpdir("bad");
@@ -131,7 +131,7 @@ static char *tiny_dir(rt_tables *t, be_plan *p) {
 /* Replaces line `line` (1-based) of the manifest with text. */
 static void edit_manifest(const char *dir, int line, const char *text) {
     char *path = rt_path_join(dir, "manifest.txt");
-    be_err e;
+    rt_error e;
     size_t n;
     char *s = (char *)be_read_file(path, &n, &e);
     FILE *f = fopen(path, "w");
@@ -156,7 +156,7 @@ static void edit_manifest(const char *dir, int line, const char *text) {
 static void expect_read_error(const char *dir, const char *needle) {
     rt_tables u;
     be_plan q;
-    be_err e = {{0}};
+    rt_error e = {0};
     ck_assert_int_ne(be_tables_read(dir, &u, &q, &e), 0);
     ck_assert_msg(strstr(e.msg, needle) != NULL, "message \"%s\" lacks \"%s\"", e.msg, needle);
     ck_assert_int_eq(u.n_layers, 0);
@@ -171,7 +171,7 @@ START_TEST(test_bad_manifest) {
      * comment, 11-13 layers, 14 end */
     edit_manifest(dir, 4, "inputs 12 one 0");
     expect_read_error(dir, "manifest.txt:4: 'inputs COUNT BITS SIGNED' expected");
-    be_err e;
+    rt_error e;
     be_tables_write(&t, &p, dir, &e);
     edit_manifest(dir, 12, "layer 1 t2.0 1 0 1 4 8 2 2 1 0 1 layer1.bin 72");
     expect_read_error(dir, "manifest.txt:12: layer line needs 15 fields");
@@ -197,7 +197,7 @@ START_TEST(test_bad_layer_file) {
     be_plan p;
     char *dir = tiny_dir(&t, &p);
     char *path = rt_path_join(dir, "layer1.bin");
-    be_err e;
+    rt_error e;
     size_t n;
     uint8_t *b = be_read_file(path, &n, &e);
     /* a changed row */
@@ -222,7 +222,7 @@ END_TEST
 START_TEST(test_tables_check) {
     rt_tables t;
     be_plan p;
-    be_err e = {{0}};
+    rt_error e = {0};
     fx_shape s = fx_tiny();
     fx_random_tables(&s, 2, &t);
     ck_assert_int_eq(be_tables_check(&t, &e), 0);

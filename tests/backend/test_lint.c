@@ -21,7 +21,7 @@ static void lint(const char *dir, const char *ident, bool tb) {
     char *a2[] = {verilator, "--lint-only", "-Wall", "--timing", bench, rtl, NULL};
     int st = be_spawn(tb ? a2 : a1, NULL, log, log);
     size_t n = 0;
-    be_err e;
+    rt_error e;
     char *text = (char *)be_read_file(log, &n, &e);
     if (st != 0 || n != 0)
         ck_abort_msg("lint of %s%s: exit %d: %.*s", rtl, tb ? " + test bench" : "", st,
@@ -43,7 +43,7 @@ static void lint_shape(const fx_shape *s, const char *model, uint64_t seed) {
             fx_plan(s, &t, model, pipes[i], 2, &p);
             p.reset_style = (ir_reset)r;
             be_input in = {&t, &p, &c};
-            be_err e = {{0}};
+            rt_error e = {0};
             ck_assert_msg(be_emit_verilog(&in, dir, &e) == 0, "%s", e.msg);
             lint(dir, p.ident, false);
             if (r == 0) lint(dir, p.ident, true);
@@ -76,7 +76,7 @@ START_TEST(test_lint_hand_and_constant) {
     be_plan_default(&t, "hand", IR_PIPE_NONE, 0, &p);
     char *dir = fx_tmpdir("lint");
     be_input in = {&t, &p, &c};
-    be_err e = {{0}};
+    rt_error e = {0};
     ck_assert_msg(be_emit_verilog(&in, dir, &e) == 0, "%s", e.msg);
     lint(dir, "hand", false);
     lint(dir, "hand", true);

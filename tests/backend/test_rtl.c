@@ -82,7 +82,7 @@ int main(int argc, char **argv) {
     }
     char *dir = fx_tmpdir("rtl");
     be_input in = {&t, &p, &c};
-    be_err e = {{0}};
+    rt_error e = {0};
     if (be_emit_all(&in, dir, &e)) {
         fprintf(stderr, "test_be_rtl: %s\n", e.msg);
         return 1;
@@ -96,28 +96,43 @@ int main(int argc, char **argv) {
         return 1;
     }
     be_verify_print(stdout, &r);
-    EXPECT(r.n_rtl == 1 && r.rtl[0].ran, "the RTL did not run: %s", r.rtl[0].note);
-    EXPECT(r.csim.ran, "the C simulator did not run: %s", r.csim.note);
+    EXPECT(r.repr[RT_REPR_RTL].n == 1 && r.repr[RT_REPR_RTL].run[0].ran, "the RTL did not run: %s",
+           r.repr[RT_REPR_RTL].run[0].note);
+    EXPECT(r.repr[RT_REPR_CSIM].run[0].ran, "the C simulator did not run: %s",
+           r.repr[RT_REPR_CSIM].run[0].note);
     if (!broken) {
         EXPECT(r.mismatches == 0, "%ld mismatches", r.mismatches);
-        EXPECT(r.rtl[0].m.samples == 0 && r.csim.m.samples == 0, "RTL or C sim differ");
-        EXPECT(r.rtl[0].latency == stages, "latency %d, expected %d", r.rtl[0].latency, stages);
-        EXPECT(r.rtl[0].latency_errors == 0, "%ld timing errors", r.rtl[0].latency_errors);
-        EXPECT(r.rtl[0].accuracy == r.csim.accuracy, "accuracy differs from the C simulator");
-        EXPECT(r.rtl[0].lint_warnings == 0, "%ld Verilator -Wall warnings", r.rtl[0].lint_warnings);
+        EXPECT(r.repr[RT_REPR_RTL].run[0].m.samples == 0 &&
+                   r.repr[RT_REPR_CSIM].run[0].m.samples == 0,
+               "RTL or C sim differ");
+        EXPECT(r.repr[RT_REPR_RTL].run[0].latency == stages, "latency %d, expected %d",
+               r.repr[RT_REPR_RTL].run[0].latency, stages);
+        EXPECT(r.repr[RT_REPR_RTL].run[0].latency_errors == 0, "%ld timing errors",
+               r.repr[RT_REPR_RTL].run[0].latency_errors);
+        EXPECT(r.repr[RT_REPR_RTL].run[0].accuracy == r.repr[RT_REPR_CSIM].run[0].accuracy,
+               "accuracy differs from the C simulator");
+        EXPECT(r.repr[RT_REPR_RTL].run[0].lint_warnings == 0, "%ld Verilator -Wall warnings",
+               r.repr[RT_REPR_RTL].run[0].lint_warnings);
     } else {
         /* the RTL and the C simulator agree with each other, not with the reference */
-        EXPECT(r.rtl[0].m.samples == r.csim.m.samples && r.rtl[0].m.samples > 0,
-               "RTL %ld vs C sim %ld mismatching samples", r.rtl[0].m.samples, r.csim.m.samples);
-        EXPECT(r.rtl[0].m.sample == bad_sample, "first RTL failure at sample %d, expected %d",
-               r.rtl[0].m.sample, bad_sample);
-        EXPECT(r.rtl[0].m.layer == 2, "RTL failure located at layer %d, expected 2",
-               r.rtl[0].m.layer);
-        EXPECT(r.csim.m.layer == 2, "C sim failure located at layer %d, expected 2",
-               r.csim.m.layer);
-        EXPECT(r.table.m.sample == 0 && r.table.m.layer == 2,
-               "table lookup failure at sample %d layer %d", r.table.m.sample, r.table.m.layer);
-        EXPECT(r.rtl[0].latency_errors == 0, "%ld timing errors", r.rtl[0].latency_errors);
+        EXPECT(r.repr[RT_REPR_RTL].run[0].m.samples == r.repr[RT_REPR_CSIM].run[0].m.samples &&
+                   r.repr[RT_REPR_RTL].run[0].m.samples > 0,
+               "RTL %ld vs C sim %ld mismatching samples", r.repr[RT_REPR_RTL].run[0].m.samples,
+               r.repr[RT_REPR_CSIM].run[0].m.samples);
+        EXPECT(r.repr[RT_REPR_RTL].run[0].m.sample == bad_sample,
+               "first RTL failure at sample %d, expected %d", r.repr[RT_REPR_RTL].run[0].m.sample,
+               bad_sample);
+        EXPECT(r.repr[RT_REPR_RTL].run[0].m.layer == 2,
+               "RTL failure located at layer %d, expected 2", r.repr[RT_REPR_RTL].run[0].m.layer);
+        EXPECT(r.repr[RT_REPR_CSIM].run[0].m.layer == 2,
+               "C sim failure located at layer %d, expected 2",
+               r.repr[RT_REPR_CSIM].run[0].m.layer);
+        EXPECT(r.repr[RT_REPR_TABLES].run[0].m.sample == 0 &&
+                   r.repr[RT_REPR_TABLES].run[0].m.layer == 2,
+               "table lookup failure at sample %d layer %d", r.repr[RT_REPR_TABLES].run[0].m.sample,
+               r.repr[RT_REPR_TABLES].run[0].m.layer);
+        EXPECT(r.repr[RT_REPR_RTL].run[0].latency_errors == 0, "%ld timing errors",
+               r.repr[RT_REPR_RTL].run[0].latency_errors);
     }
     fx_release(dir, &t, &c, &p);
     printf("test_be_rtl %s: %s\n", argv[1], failures ? "FAILED" : "passed");

@@ -10,7 +10,7 @@
 
 static char *slurp(const char *path) {
     size_t n;
-    be_err e = {{0}};
+    rt_error e = {0};
     char *s = (char *)be_read_file(path, &n, &e);
     ck_assert_msg(s != NULL, "%s", e.msg);
     s = xrealloc(s, n + 1);
@@ -48,7 +48,7 @@ START_TEST(test_golden_hand) {
     be_plan_default(&t, "hand", IR_PIPE_EVERY_LAYER, 0, &p);
     char *dir = fx_tmpdir("golden");
     be_input in = {&t, &p, &c};
-    be_err e = {{0}};
+    rt_error e = {0};
     ck_assert_msg(be_emit_verilog(&in, dir, &e) == 0, "%s", e.msg);
     golden(dir, "hand.v", "hand.v");
     golden(dir, "hand_tb.v", "hand_tb.v");
@@ -80,7 +80,7 @@ START_TEST(test_shared_and_constant_tables) {
     p.reset_style = IR_RESET_ASYNC_LOW;
     char *dir = fx_tmpdir("shared");
     be_input in = {&t, &p, NULL};
-    be_err e = {{0}};
+    rt_error e = {0};
     ck_assert_msg(be_emit_verilog(&in, dir, &e) == 0, "%s", e.msg);
     char *path = rt_path_join(dir, "shared.v");
     char *v = slurp(path);
@@ -116,7 +116,7 @@ START_TEST(test_bad_port_names) {
     be_plan_default(&t, "hand", IR_PIPE_TREES, 0, &p);
     char *dir = fx_tmpdir("ports");
     be_input in = {&t, &p, NULL};
-    be_err e = {{0}};
+    rt_error e = {0};
     static const char *const bad[] = {"in_data", "r0", "v12", "2clk", "posedge", "a-b"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         free(p.clock);
@@ -127,7 +127,8 @@ START_TEST(test_bad_port_names) {
     free(p.clock);
     p.clock = xstrdup("rst");
     ck_assert_int_ne(be_emit_verilog(&in, dir, &e), 0);
-    ck_assert_str_eq(e.msg, "verilog: clock and reset are both named \"rst\"");
+    ck_assert_str_eq(e.msg, "the clock and reset ports are both named \"rst\"");
+    ck_assert_str_eq(e.prop, "hardware.reset");
     free(p.clock);
     p.clock = xstrdup("r0x"); /* not a generated name */
     ck_assert_msg(be_emit_verilog(&in, dir, &e) == 0, "%s", e.msg);

@@ -52,7 +52,7 @@ static void synth_case(const rt_tables *t, ir_pipeline pipe, ir_reset reset, lon
     p.reset_style = reset;
     char *dir = fx_tmpdir("yosys");
     be_input in = {t, &p, NULL};
-    be_err e = {{0}};
+    rt_error e = {0};
     if (be_emit_verilog(&in, dir, &e)) {
         fprintf(stderr, "test_be_yosys: %s\n", e.msg);
         exit(1);

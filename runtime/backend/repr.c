@@ -1,0 +1,97 @@
+/* repr.c - the representation table (be_reprs[]): one row per back end with its check,
+ * emitter and verification; the checks run before training, the emitters into OUT. */
+#include "backend.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Tables and reference codes ------------------------------------------------------ */
+
+/* A name the manifest stores: one word without '#'. */
+static rt_status check_word(const char *prop, const char *what, const char *s, rt_error *e) {
+    if (!*s) return rt_fail_prop(e, RT_ERR_MODEL, prop, "the %s name is empty", what);
+    for (const char *c = s; *c; c++)
+        if ((unsigned char)*c <= ' ' || *c == '#')
+            return rt_fail_prop(e, RT_ERR_MODEL, prop,
+                                "%s name \"%s\" contains a space or '#' (the table manifest "
+                                "stores names as words)",
+                                what, s);
+    return RT_OK;
+}
+
+rt_status be_check_tables(const ir_program *ir, rt_error *e) {
+    be_plan p;
+    be_plan_from_ir(ir, &p);
+    rt_status st = check_word("model", "model", p.model, e);
+    if (!st) st = check_word("hardware.clock", "clock", p.clock, e);
+    if (!st) st = check_word("hardware.reset", "reset", p.reset, e);
+    for (int l = 0; l < p.n_layers && !st; l++)
+        st = check_word("model", "layer", p.layers[l].name, e);
+    be_plan_free(&p);
+    return st;
+}
+
+rt_status be_emit_tables(const be_input *in, const char *dir, rt_error *e) {
+    return be_tables_write(in->tables, in->plan, dir, e);
+}
+
+rt_status be_verify_tables(const be_verify_ctx *v, be_repr_checks *r, rt_error *e) {
+    (void)e;
+    be_check *k = &r->run[0];
+    r->n = 1;
+    double t0 = rt_now();
+    rt_codes got;
+    be_lookup_codes(v->tables, v->codes, &got);
+    k->ran = true;
+    be_compare_codes(v->codes, &got, &k->m);
+    int last = got.n_layers - 1;
+    k->accuracy = be_accuracy(got.layer[last], got.n_samples, got.widths[last], got.labels);
+    rt_codes_free(&got);
+    k->seconds = rt_now() - t0;
+    snprintf(k->note, sizeof k->note, "every layer compared");
+    return RT_OK;
+}
+
+rt_status be_emit_vectors(const be_input *in, const char *dir, rt_error *e) {
+    if (!in->codes) return RT_OK;
+    BE_TRY(be_codes_check(in->tables, in->codes, e));
+    BE_TRY(be_mkdirs(dir, e));
+    char *path = rt_path_join(dir, "test.codes");
+    rt_status rc = be_codes_write(in->codes, path, e);
+    free(path);
+    return rc;
+}
+
+/* ---- The table ----------------------------------------------------------------------- */
+
+/* The C simulator takes every model: its identifiers come from be_ident. */
+const be_repr be_reprs[] = {
+    {"tables", "tables", RT_REPR_TABLES, be_check_tables, be_emit_tables, be_verify_tables},
+    {"vectors", "vectors", -1, NULL, be_emit_vectors, NULL},
+    {"rtl", "rtl", RT_REPR_RTL, be_check_verilog, be_emit_verilog, be_verify_rtl},
+    {"csim", "csim", RT_REPR_CSIM, NULL, be_emit_csim, be_verify_csim},
+};
+const int be_n_reprs = (int)(sizeof be_reprs / sizeof be_reprs[0]);
+
+const be_repr *be_repr_of(rt_repr r) {
+    for (int i = 0; i < be_n_reprs; i++)
+        if (be_reprs[i].repr == (int)r) return &be_reprs[i];
+    return NULL;
+}
+
+rt_status be_check_model(const ir_program *ir, rt_error *e) {
+    for (int i = 0; i < be_n_reprs; i++)
+        if (be_reprs[i].check) BE_TRY(be_reprs[i].check(ir, e));
+    return RT_OK;
+}
+
+rt_status be_emit_all(const be_input *in, const char *out_dir, rt_error *e) {
+    for (int i = 0; i < be_n_reprs; i++) {
+        char *dir = rt_path_join(out_dir, be_reprs[i].subdir);
+        rt_status rc = be_reprs[i].emit(in, dir, e);
+        free(dir);
+        if (rc) return rc;
+    }
+    return RT_OK;
+}

@@ -1,0 +1,91 @@
+/* steps.c - the back end's steps of the flow, each one line of driver/flow.c: emit every
+ * representation, estimate the hardware cost, verify, synthesize. */
+#include "backend.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void be_flow_init(be_flow *f, const ir_program *ir, const rt_tables *t, const rt_codes *c,
+                  const char *out_dir, const be_flow_opts *o) {
+    memset(f, 0, sizeof *f);
+    f->tables = t;
+    f->codes = c;
+    f->out_dir = out_dir;
+    f->o = *o;
+    be_plan_from_ir(ir, &f->plan);
+    be_hw_init(&f->hw);
+}
+
+void be_flow_free(be_flow *f) {
+    be_hw_free(&f->hw);
+    be_plan_free(&f->plan);
+}
+
+rt_status be_flow_emit(be_flow *f, rt_report *r, rt_error *e) {
+    be_input in = {f->tables, &f->plan, f->codes};
+    double t0 = rt_now();
+    BE_TRY(be_emit_all(&in, f->out_dir, e));
+    r->time_s.emit = rt_now() - t0;
+    return RT_OK;
+}
+
+rt_status be_flow_estimate(be_flow *f, rt_report *r, rt_error *e) {
+    (void)e; /* arithmetic on checked tables: cannot fail */
+    be_hw_estimate(f->tables, &f->plan, &f->hw);
+    r->hardware.luts_estimate = f->hw.luts_estimate;
+    r->hardware.pipeline_stages = f->hw.pipeline_stages;
+    r->hardware.latency_cycles = f->hw.latency_cycles;
+    return RT_OK;
+}
+
+rt_status be_flow_verify(be_flow *f, rt_report *r, rt_error *e) {
+    be_verify_opts vo;
+    be_verify_opts_default(&vo);
+    vo.rtl = f->o.rtl;
+    vo.quiet = f->o.quiet;
+    be_verify_result vr;
+    double t0 = rt_now();
+    BE_TRY(be_verify(f->tables, &f->plan, f->codes, f->out_dir, &vo, &vr, e));
+    r->time_s.verify = rt_now() - t0;
+    if (!f->o.quiet) be_verify_print(stderr, &vr);
+    for (int i = 0; i < RT_N_REPR; i++)
+        r->accuracy.repr[i] = be_verify_accuracy(&vr, (rt_repr)i);
+    r->verify.samples = vr.samples;
+    r->verify.mismatches = vr.mismatches;
+    r->verify.n_pipelines = 0;
+    if (!isnan(r->accuracy.repr[RT_REPR_RTL])) /* the report keeps static names */
+        r->verify.pipelines_checked[r->verify.n_pipelines++] = be_pipeline_name(f->plan.pipeline);
+    if (vr.mismatches)
+        return rt_fail(e, RT_ERR_MISMATCH, "verification found %ld mismatching samples",
+                       vr.mismatches);
+    return RT_OK;
+}
+
+rt_status be_flow_synth(be_flow *f, rt_report *r, rt_error *e) {
+    rt_status st = RT_OK;
+    if (f->o.synth) {
+        char name[256];
+        snprintf(name, sizeof name, "rtl/%s.v", f->plan.ident);
+        char *rtl = rt_path_join(f->out_dir, name);
+        char *work = rt_scratch_new("nltc-synth", e);
+        if (!work) st = RT_ERR_IO;
+        if (work && !f->o.quiet) fprintf(stderr, "nltc: synthesizing %s with Yosys\n", rtl);
+        if (work) st = be_synth(rtl, &f->plan, work, &f->hw, e);
+        rt_scratch_free(work, false);
+        free(rtl);
+    }
+    if (!st && f->hw.synthesized) {
+        r->time_s.synth = f->hw.synth_s;
+        r->hardware.luts_yosys = f->hw.luts_yosys;
+        r->hardware.ffs = f->hw.ffs;
+        r->hardware.lut_levels = f->hw.lut_levels;
+        if (f->hw.n_stage_depth <= RT_MAX_STAGE_LEVELS) {
+            r->hardware.n_stage_levels = f->hw.n_stage_depth;
+            for (int s = 0; s < f->hw.n_stage_depth; s++)
+                r->hardware.stage_levels[s] = f->hw.stage_depth[s];
+        }
+    }
+    if (!st && !f->o.quiet) be_hw_print(stderr, &f->hw);
+    return st;
+}

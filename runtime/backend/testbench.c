@@ -1,0 +1,80 @@
+/* testbench.c - the Verilog test bench of the RTL back end (its fixed text is
+ * templates/testbench.v.in) and the vector file it streams. */
+#include "backend.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Hex of a bit vector (LSB-first bytes), most significant digit first. */
+static void put_hex(FILE *f, const uint8_t *bits, int nbits) {
+    static const char hex[] = "0123456789abcdef";
+    for (int d = (nbits + 3) / 4 - 1; d >= 0; d--) {
+        unsigned v = (bits[d / 2] >> ((d & 1) * 4)) & 15u;
+        fputc(hex[v], f);
+    }
+    fputc('\n', f);
+}
+
+rt_status be_write_vectors(const rt_tables *t, const rt_codes *c, const char *path, rt_error *e) {
+    const rt_table_layer *last = &t->layers[t->n_layers - 1];
+    int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
+    rt_afile a;
+    BE_TRY(be_afile_open(&a, path, e));
+    size_t nbytes = (size_t)(iw + ow + 7) / 8 + 1;
+    uint8_t *buf = xmalloc(nbytes);
+    const uint16_t *out = c->layer[c->n_layers - 1];
+    for (int s = 0; s < c->n_samples; s++) {
+        memset(buf, 0, nbytes);
+        for (int i = 0; i < t->n_inputs; i++)
+            be_bits_put(buf, (size_t)i * (size_t)t->input_bits,
+                        c->input[(size_t)s * (size_t)t->n_inputs + (size_t)i], t->input_bits);
+        for (int j = 0; j < last->n_lut; j++)
+            be_bits_put(buf, (size_t)iw + (size_t)j * (size_t)last->bits_out,
+                        out[(size_t)s * (size_t)last->n_lut + (size_t)j], last->bits_out);
+        put_hex(a.f, buf, iw + ow);
+    }
+    free(buf);
+    return be_afile_close(&a, e);
+}
+
+rt_status be_write_testbench(const rt_tables *t, const be_plan *p, int n, const char *path,
+                             rt_error *e) {
+    const rt_table_layer *last = &t->layers[t->n_layers - 1];
+    bool low = p->reset_style == IR_RESET_SYNC_LOW || p->reset_style == IR_RESET_ASYNC_LOW;
+    char sn[16], siw[16], sow[16], slat[16];
+    snprintf(sn, sizeof sn, "%d", n);
+    snprintf(siw, sizeof siw, "%d", t->n_inputs * t->input_bits);
+    snprintf(sow, sizeof sow, "%d", last->n_lut * last->bits_out);
+    snprintf(slat, sizeof slat, "%d", be_plan_stages(p));
+    /* On a mismatch the bench writes every layer's codes of the failing sample. */
+    rt_buf writes = {0};
+    for (int l = 0; l < t->n_layers; l++)
+        rt_buf_printf(&writes, "            $fwrite(fl, \"%%h\\n\", dut.l%d);\n", l);
+    char *layer_writes = rt_buf_take(&writes);
+    const char *vars[] = {"ident",
+                          p->ident,
+                          "n",
+                          sn,
+                          "iw",
+                          siw,
+                          "ow",
+                          sow,
+                          "lat",
+                          slat,
+                          "clock",
+                          p->clock,
+                          "reset",
+                          p->reset,
+                          "reset_on",
+                          low ? "0" : "1",
+                          "reset_off",
+                          low ? "1" : "0",
+                          "layer_writes",
+                          layer_writes,
+                          NULL};
+    char *text = be_template_fill(be_tpl_testbench_v, vars);
+    free(layer_writes);
+    rt_status st = be_write_text(path, text, e);
+    free(text);
+    return st;
+}
