@@ -62,10 +62,7 @@ void ir_print(FILE *f, const ir_program *p);
  * NULL). Returns the number of violations. */
 int ir_verify(const ir_program *p, FILE *err);
 
-/* Names of the IR enums as printed ("relu", "learned", "trees", ...). */
-const char *ir_quant_name(ir_quant_kind k);
-const char *ir_connect_name(ir_connect c);
-const char *ir_pipeline_name(ir_pipeline p);
+/* The names of the IR enums (ir_quant_name, ir_pipeline_parse, ...) are in ir.h. */
 
 /* ---- Internal: modules (load.c) ----------------------------------------------------- */
 

@@ -839,10 +839,7 @@ static void lw_pipeline(ir_program *p) {
     hw->stages = 0;
     for (int i = 0; i < p->n_layers; i++) {
         ir_layer *l = &p->layers[i];
-        bool last = i == p->n_layers - 1;
-        l->reg_after = hw->pipeline == IR_PIPE_EVERY_LAYER ||
-                       (hw->pipeline == IR_PIPE_TREES && l->tree_root) ||
-                       (hw->pipeline == IR_PIPE_EVERY_K && ((i + 1) % hw->pipeline_k == 0 || last));
+        l->reg_after = ir_reg_after(hw->pipeline, hw->pipeline_k, i, p->n_layers, l->tree_root);
         hw->stages += l->reg_after;
     }
 }

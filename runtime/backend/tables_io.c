@@ -98,8 +98,6 @@ int be_codes_check(const rt_tables *t, const rt_codes *c, be_err *e) {
 
 /* ---- Tables: writer --------------------------------------------------------------- */
 
-static const char *const reset_names[] = {"sync_high", "sync_low", "async_high", "async_low"};
-
 /* Names go into a whitespace-separated manifest. */
 static int check_word(const char *what, const char *s, be_err *e) {
     if (!*s) return be_errf(e, "tables: empty %s name", what);
@@ -170,9 +168,9 @@ int be_tables_write(const rt_tables *t, const be_plan *p, const char *dir, be_er
             fprintf(f, "model %s\n", p->model);
             fprintf(f, "inputs %d %d %d\n", t->n_inputs, t->input_bits, t->input_signed);
             fprintf(f, "lut_inputs %d\n", p->lut_inputs);
-            fprintf(f, "pipeline %s %d\n", be_pipeline_name(p->pipeline), p->pipeline_k);
+            fprintf(f, "pipeline %s %d\n", ir_pipeline_name(p->pipeline), p->pipeline_k);
             fprintf(f, "clock %s\n", p->clock);
-            fprintf(f, "reset %s %s\n", p->reset, reset_names[p->reset_style]);
+            fprintf(f, "reset %s %s\n", p->reset, ir_reset_name(p->reset_style));
             fprintf(f, "layers %d\n", t->n_layers);
             fprintf(f, "# layer index name tree level root n_lut in_width fanin bits_in "
                        "bits_out signed reg_after file bytes fnv1a64\n");
@@ -229,15 +227,6 @@ static const char *expect_key(manifest *m, const char *key, be_err *e) {
         return NULL;
     }
     return m->buf + k;
-}
-
-static int parse_reset(const char *s, ir_reset *r) {
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, reset_names[i]) == 0) {
-            *r = (ir_reset)i;
-            return 0;
-        }
-    return -1;
 }
 
 /* Reads layer file l into L, checking it against the manifest's line. */
@@ -351,7 +340,7 @@ int be_tables_read(const char *dir, rt_tables *t, be_plan *p, be_err *e) {
     }
     p->clock = xstrdup(w1);
     if (!(s = expect_key(&m, "reset", e))) goto done;
-    if (sscanf(s, " %255s %255s", w1, w2) != 2 || parse_reset(w2, &p->reset_style)) {
+    if (sscanf(s, " %255s %255s", w1, w2) != 2 || !ir_reset_parse(w2, &p->reset_style)) {
         be_errf(e, "%s:%d: 'reset NAME sync_high|sync_low|async_high|async_low' expected", m.path,
                 m.line);
         goto done;

@@ -232,7 +232,7 @@ static void run_rtl(const rt_tables *t, const be_plan *q, bool own, const rt_cod
         return;
     }
     double t0 = rt_now();
-    const char *pname = be_pipeline_name(q->pipeline);
+    const char *pname = ir_pipeline_name(q->pipeline);
     char sub[64], name[256];
     snprintf(sub, sizeof sub, "rtl_%s%d", pname, q->pipeline_k);
     char *dir = rt_path_join(work, sub);
@@ -351,7 +351,7 @@ static int run_tools(const rt_tables *t, const be_plan *p, const rt_codes *c, co
                 snprintf(r->rtl_pipeline[i], sizeof r->rtl_pipeline[i], "every(%d)", q.pipeline_k);
             else
                 snprintf(r->rtl_pipeline[i], sizeof r->rtl_pipeline[i], "%s",
-                         be_pipeline_name(q.pipeline));
+                         ir_pipeline_name(q.pipeline));
             run_rtl(t, &q, own, c, out_dir, work, vectors, o, &r->rtl[i], e);
             be_plan_free(&q);
             r->n_rtl = i + 1;
@@ -498,7 +498,7 @@ int be_flow(const ir_program *ir, const rt_tables *t, const rt_codes *c, const c
     r->verify.mismatches = vr.mismatches;
     r->verify.n_pipelines = 0;
     if (vr.n_rtl > 0 && vr.rtl[0].ran) /* the report keeps static names */
-        r->verify.pipelines_checked[r->verify.n_pipelines++] = be_pipeline_name(p.pipeline);
+        r->verify.pipelines_checked[r->verify.n_pipelines++] = ir_pipeline_name(p.pipeline);
     if (vr.mismatches) rc = 3;
 
     if (o->synth) {
