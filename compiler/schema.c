@@ -125,8 +125,6 @@ static void sv_md_default(FILE *f, sv_type t, sv_value d, const char *doc) {
         fprintf(f, "`\"%s\"`", d.str);
     else if (t == SV_BOOL)
         fputs(d.num ? "`true`" : "`false`", f);
-    else if (t == SV_FRACTION)
-        fprintf(f, "%.15g%%", d.num * 100);
     else
         sv_md_number(f, d.num);
 }
