@@ -7,6 +7,8 @@
  *   schema.c the property schema (schema.def): keys, types, units, ranges, defaults
  *   values.c value checks against the schema, typed getters
  *   lower.c  declaration checks, semantic checks and lowering of the model to the IR
+ *            (lower.h: lower_data.c, lower_layers.c, lower_plan.c); langdoc.c the
+ *            nltc_langdoc tool (lang/README.md tables from the schema)
  *   verify.c the IR verifier; print.c the IR printer
  *   compile.c the pipeline, written out in one function
  */

@@ -139,8 +139,9 @@ static int lw_stage_blocks(fe_ctx *fe, const eblock *t, bool learned, eblock **g
     int n = t ? sv_blocks(t, KW_STAGE, stages, 8) : 0;
     for (int i = 0; i < n && i < 8; i++) {
         const ast_word *name = &stages[i]->decl->u.block.name;
-        if (name->kw == KW_DENSE || name->kw == KW_SPARSE)
-            given[name->kw == KW_SPARSE] = stages[i];
+        ir_stage_kind kind;
+        if (ir_stage_from_word(name->text, &kind))
+            given[kind == IR_STAGE_SPARSE] = stages[i];
         else
             fe_error(fe, name->at, "unknown stage '%s' (expected dense or sparse)", name->text);
     }
