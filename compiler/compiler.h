@@ -180,7 +180,8 @@ typedef struct sv_spec {
     kw_id unit; /* KW_IDENT if none */
     double lo, hi;
     bool lo_open, each;
-    const kw_id *words; /* SV_WORD: KW_IDENT-terminated */
+    const kw_id *words;            /* SV_WORD: KW_IDENT-terminated, or NULL: */
+    const char *const *enum_words; /* the words of an IR enum (ir_<s>_words) */
     sv_value dflt;
     const char *doc_type, *doc_default, *meaning;
 } sv_spec;
@@ -195,6 +196,11 @@ typedef struct sv_arg_spec {
     const char *meaning;
 } sv_arg_spec;
 
+/* The accepted words of an SV_WORD property into out[SV_MAX_WORDS + 1], KW_IDENT-terminated
+ * (a word of an enum that is not a keyword becomes KW_IDENT: tests/lang checks there is
+ * none); returns their count. */
+enum { SV_MAX_WORDS = 16 };
+int sv_words(const sv_spec *s, kw_id *out);
 /* Every property, in table order. */
 const sv_spec *sv_specs(int *n);
 /* Whether a block of kind `block` accepts property s (train accepts stage properties). */

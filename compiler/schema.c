@@ -4,11 +4,9 @@
 
 #include <string.h>
 
-#define SV_NO_WORDS NULL
-#define SV_WORDS(...)                                                                              \
-    (const kw_id[]) {                                                                              \
-        __VA_ARGS__, KW_IDENT                                                                      \
-    }
+#define SV_NO_WORDS   NULL, NULL
+#define SV_WORDS(...) (const kw_id[]){__VA_ARGS__, KW_IDENT}, NULL
+#define SV_ENUM(sh)   NULL, ir_##sh##_words
 #define SVD_NONE                                                                                   \
     { false, 0, KW_IDENT, NULL }
 #define SVD_NUM(x)                                                                                 \
@@ -87,6 +85,18 @@ double sv_arg_default(kw_id ctor, kw_id name) {
     return a ? a->dflt.num : 0;
 }
 
+int sv_words(const sv_spec *s, kw_id *out) {
+    int n = 0;
+    if (s->words)
+        for (; s->words[n] != KW_IDENT && n < SV_MAX_WORDS; n++)
+            out[n] = s->words[n];
+    else if (s->enum_words)
+        for (; s->enum_words[n] && n < SV_MAX_WORDS; n++)
+            out[n] = kw_lookup(s->enum_words[n], strlen(s->enum_words[n]));
+    out[n] = KW_IDENT;
+    return n;
+}
+
 /* ---- Reference tables ------------------------------------------------------------------ */
 
 static void sv_md_number(FILE *f, double x) {
@@ -99,6 +109,7 @@ static void sv_md_number(FILE *f, double x) {
 /* The type cell: DOC_TYPE, else the type with its unit or words. */
 static void sv_md_type(FILE *f, sv_type t, kw_id unit, const kw_id *words, bool each,
                        const char *doc) {
+    /* words is NULL for arguments (never SV_WORD) */
     static const char *const names[] = {"integer", "real", "fraction", "bool",
                                         "string",  "",     "",         ""};
     if (doc) {
@@ -152,7 +163,9 @@ void sv_write_reference(FILE *f, kw_id block) {
         const sv_spec *s = &sv_table[i];
         if (s->block != block) continue;
         fprintf(f, "| `%s` | ", kw_text(s->key));
-        sv_md_type(f, s->type, s->unit, s->words, s->each, s->doc_type);
+        kw_id words[SV_MAX_WORDS + 1];
+        sv_words(s, words);
+        sv_md_type(f, s->type, s->unit, words, s->each, s->doc_type);
         fputs(" | ", f);
         sv_md_default(f, s->type, s->dflt, s->doc_default);
         for (int v = 0; v < SV_COUNT(sv_variants); v++)

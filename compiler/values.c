@@ -139,7 +139,9 @@ static void sv_check_prop(fe_ctx *fe, kw_id block, const ast_item *p) {
 }
 
 bool sv_check_spec(fe_ctx *fe, const ast_value *v, const sv_spec *s, const char *what) {
-    if (!sv_check_value(fe, v, s->type, s->unit, s->lo, s->hi, s->words, what)) return false;
+    kw_id words[SV_MAX_WORDS + 1];
+    sv_words(s, words);
+    if (!sv_check_value(fe, v, s->type, s->unit, s->lo, s->hi, words, what)) return false;
     if (!s->lo_open || sv_number(v) > s->lo) return true;
     fe_error(fe, v->at, "%s must be greater than %.15g, found %.15g", what, s->lo, sv_number(v));
     return false;

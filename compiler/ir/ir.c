@@ -6,12 +6,14 @@
 
 /* ---- Enums: generated from enums.def ------------------------------------------------- */
 
-#define IR_ENUM_ROW_(constant, word, name, text) {word, name, text},
+#define IR_ENUM_ROW_(constant, word, name, text)  {word, name, text},
+#define IR_ENUM_WORD_(constant, word, name, text) word,
 #define IR_ENUM_DEFINE_(type, sh, VALUES)                                                          \
     static const struct {                                                                          \
         const char *word, *name, *text;                                                            \
     } ir_##sh##_rows[] = {VALUES(IR_ENUM_ROW_)};                                                   \
     enum { IR_N_##sh = (int)(sizeof ir_##sh##_rows / sizeof *ir_##sh##_rows) };                    \
+    const char *const ir_##sh##_words[] = {VALUES(IR_ENUM_WORD_) NULL};                            \
     int ir_##sh##_count(void) {                                                                    \
         return IR_N_##sh;                                                                          \
     }                                                                                              \

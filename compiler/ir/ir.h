@@ -35,7 +35,8 @@
  *   const char *ir_<s>_text(v)   the phrase of the human-readable report ("?" out of range)
  *   bool ir_<s>_parse(s, &v)     a printed name back to its value; false if none
  *   bool ir_<s>_from_word(w, &v) a language word to its value; false if none
- *   int ir_<s>_count(void)       the number of values */
+ *   int ir_<s>_count(void)       the number of values
+ *   ir_<s>_words[]               the language words in value order, NULL-terminated */
 
 #include "enums.def"
 
@@ -52,7 +53,8 @@ IR_ENUMS(IR_ENUM_TYPEDEF_)
     const char *ir_##sh##_text(ir_##type v);                                                       \
     bool ir_##sh##_parse(const char *s, ir_##type *out);                                           \
     bool ir_##sh##_from_word(const char *w, ir_##type *out);                                       \
-    int ir_##sh##_count(void);
+    int ir_##sh##_count(void);                                                                     \
+    extern const char *const ir_##sh##_words[];
 IR_ENUMS(IR_ENUM_FUNCTIONS_)
 #undef IR_ENUM_FUNCTIONS_
 

@@ -444,8 +444,10 @@ START_TEST(ir_enum_tables) {
         ck_assert(ir_##sh##_from_word(ir_##sh##_word((ir_##type)i), &v));                          \
         ck_assert_int_eq(v, i);                                                                    \
         ck_assert_str_ne(ir_##sh##_text((ir_##type)i), "?");                                       \
+        ck_assert_str_eq(ir_##sh##_words[i], ir_##sh##_word((ir_##type)i));                        \
     }                                                                                              \
-    ck_assert_str_eq(ir_##sh##_name((ir_##type)ir_##sh##_count()), "?");
+    ck_assert_str_eq(ir_##sh##_name((ir_##type)ir_##sh##_count()), "?");                           \
+    ck_assert_ptr_null(ir_##sh##_words[ir_##sh##_count()]);
     IR_ENUMS(CHECK_ENUM)
 #undef CHECK_ENUM
     ir_pipeline p = IR_PIPE_NONE;
@@ -492,12 +494,17 @@ START_TEST(schema_table) {
         ck_assert_ptr_nonnull(t[i].meaning);
         ck_assert_msg(sv_spec_of(t[i].block, t[i].key) == &t[i], "%s.%s twice", kw_text(t[i].block),
                       kw_text(t[i].key));
-        if (t[i].type == SV_WORD && t[i].dflt.given) {
-            bool found = false;
-            for (int w = 0; t[i].words[w] != KW_IDENT; w++)
-                found |= t[i].words[w] == t[i].dflt.word;
-            ck_assert_msg(found, "default of %s is not one of its words", kw_text(t[i].key));
+        if (t[i].type != SV_WORD) continue;
+        kw_id words[SV_MAX_WORDS + 1];
+        int n_words = sv_words(&t[i], words);
+        ck_assert_int_gt(n_words, 0);
+        bool found = !t[i].dflt.given;
+        for (int w = 0; w < n_words; w++) {
+            ck_assert_msg(kw_roles(words[w]) & KWR_VALUE, "word %d of %s is not a value keyword", w,
+                          kw_text(t[i].key));
+            found |= words[w] == t[i].dflt.word;
         }
+        ck_assert_msg(found, "default of %s is not one of its words", kw_text(t[i].key));
     }
     ck_assert_ptr_eq(sv_spec_of(KW_TRAIN, KW_BATCH), sv_spec_of(KW_STAGE, KW_BATCH));
     ck_assert_ptr_null(sv_spec_of(KW_STAGE, KW_SEED));
