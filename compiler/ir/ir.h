@@ -167,9 +167,17 @@ typedef struct ir_hardware {
 
 /* ---- Source locations -------------------------------------------------------------
  * The front end records where each property of the model was written, keyed by its
- * schema path ("hardware.clock", "lut leaf.fanin", "tree t1.neurons", "train.batch"), so
- * a check that runs after lowering (a back end's check at --check time) can name
- * file:line:col through ir_locate. */
+ * schema path, so a check that runs after lowering (a back end's check at --check time)
+ * can name file:line:col through ir_locate. The path is "<block>.<property>", the
+ * property's name as written, after its block:
+ *   - "<kind>" for the blocks a model has once: model, dataset, input, output, train,
+ *     hardware ("hardware.clock", "dataset.label", "train.batch", "model.bits");
+ *   - "<kind> <name>" for the blocks it may have several of: lut, tree, stage
+ *     ("lut leaf.fanin", "tree t1.neurons", "stage dense.epochs").
+ * Properties of the train block that set both stages' defaults are "train.<property>".
+ * Every property of the effective model (inherited through extends and imports too) and
+ * of every valid lut declaration is recorded, at the position of its value in the file
+ * that wrote it; model_loc is the model declaration's name (prop "model"). */
 typedef struct ir_srcloc {
     const char *prop; /* schema path */
     const char *file; /* the file the property was written in */
