@@ -333,8 +333,8 @@ static void eb_reference(fe_ctx *fe, eblock *e, const ast_item *prop, const ast_
 
 static void eb_overlay_prop(fe_ctx *fe, eblock *e, const ast_item *it, const ast_item *owner) {
     const ast_word *key = &it->u.prop.key;
-    if (e->kind == KW_MODEL &&
-        (key->kw == KW_DATASET || key->kw == KW_TRAIN || key->kw == KW_HARDWARE)) {
+    const sv_spec *spec = sv_spec_of(e->kind, key->kw);
+    if (spec && spec->type == SV_REF) { /* dataset = NAME, train = NAME, hardware = NAME */
         eb_reference(fe, e, it, owner);
         return;
     }

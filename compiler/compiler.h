@@ -4,8 +4,11 @@
  * Internal section: the types shared by the front-end passes, in pipeline order:
  *   load.c   read the model file and its imports (search path, cycles)
  *   blocks.c global names, `extends` and block merging into effective blocks
- *   values.c the property schema: keys, types, units, ranges, value words
+ *   schema.c the property schema (schema.def): keys, types, units, ranges, defaults
+ *   values.c value checks against the schema, typed getters
  *   lower.c  declaration checks, semantic checks and lowering of the model to the IR
+ *            (lower.h: lower_data.c, lower_layers.c, lower_plan.c); langdoc.c the
+ *            nltc_langdoc tool (lang/README.md tables from the schema)
  *   verify.c the IR verifier; print.c the IR printer
  *   compile.c the pipeline, written out in one function
  */
@@ -62,10 +65,7 @@ void ir_print(FILE *f, const ir_program *p);
  * NULL). Returns the number of violations. */
 int ir_verify(const ir_program *p, FILE *err);
 
-/* Names of the IR enums as printed ("relu", "learned", "trees", ...). */
-const char *ir_quant_name(ir_quant_kind k);
-const char *ir_connect_name(ir_connect c);
-const char *ir_pipeline_name(ir_pipeline p);
+/* The names of the IR enums (ir_quant_name, ir_pipeline_parse, ...) are in ir.h. */
 
 /* ---- Internal: modules (load.c) ----------------------------------------------------- */
 
@@ -151,7 +151,7 @@ int fe_distance(const char *a, const char *b);
 /* The main model: the only model of the model file. */
 fe_decl *fe_main_model(fe_ctx *fe);
 
-/* ---- Internal: properties (values.c) --------------------------------------------------- */
+/* ---- Internal: the schema (schema.def, schema.c) --------------------------------------- */
 
 /* Value types of properties and arguments. */
 typedef enum sv_type {
@@ -162,7 +162,63 @@ typedef enum sv_type {
     SV_STRING,   /* string */
     SV_WORD,     /* one of a list of value words */
     SV_ANY,      /* checked by the lowering code (lists, chains, calls, names) */
+    SV_REF,      /* the name of a declaration, or a nested block (checked by blocks.c) */
 } sv_type;
+
+/* A default: a number (booleans 0/1), a word (also a call's constructor), or a string. */
+typedef struct sv_value {
+    bool given;      /* false: required, or derived by the lowering */
+    double num;      /* numbers and booleans */
+    kw_id word;      /* words; KW_IDENT when not a word */
+    const char *str; /* strings; NULL when not a string */
+} sv_value;
+
+/* One property of one block kind (a line of schema.def; fields as documented there). */
+typedef struct sv_spec {
+    kw_id block, key;
+    sv_type type;
+    kw_id unit; /* KW_IDENT if none */
+    double lo, hi;
+    bool lo_open, each;
+    const kw_id *words;            /* SV_WORD: KW_IDENT-terminated, or NULL: */
+    const char *const *enum_words; /* the words of an IR enum (ir_<s>_words) */
+    sv_value dflt;
+    const char *doc_type, *doc_default, *meaning;
+} sv_spec;
+
+/* One named argument of a constructor call (name KW_IDENT: the positional argument). */
+typedef struct sv_arg_spec {
+    kw_id ctor, name;
+    sv_type type; /* SV_INT, SV_REAL or SV_FRACTION */
+    kw_id unit;   /* accepted unit word, KW_IDENT if none */
+    double lo, hi;
+    sv_value dflt;
+    const char *meaning;
+} sv_arg_spec;
+
+/* The accepted words of an SV_WORD property into out[SV_MAX_WORDS + 1], KW_IDENT-terminated
+ * (a word of an enum that is not a keyword becomes KW_IDENT: tests/lang checks there is
+ * none); returns their count. */
+enum { SV_MAX_WORDS = 16 };
+int sv_words(const sv_spec *s, kw_id *out);
+/* Every property, in table order. */
+const sv_spec *sv_specs(int *n);
+/* Whether a block of kind `block` accepts property s (train accepts stage properties). */
+bool sv_accepts(kw_id block, const sv_spec *s);
+/* The property `key` of block kind `block`, or NULL. */
+const sv_spec *sv_spec_of(kw_id block, kw_id key);
+/* The arguments of constructor ctor (consecutive in the table; *n of them), or NULL. */
+const sv_arg_spec *sv_args_of(kw_id ctor, int *n);
+const sv_arg_spec *sv_arg_spec_of(kw_id ctor, kw_id name);
+/* The default of `key` in block kind `block` named `variant` (KW_IDENT: any name). */
+sv_value sv_default(kw_id block, kw_id variant, kw_id key);
+/* The default of argument `name` of constructor ctor. */
+double sv_arg_default(kw_id ctor, kw_id name);
+/* The Markdown reference table of a block kind's properties / of every argument. */
+void sv_write_reference(FILE *f, kw_id block);
+void sv_write_arguments(FILE *f);
+
+/* ---- Internal: properties (values.c) --------------------------------------------------- */
 
 /* Checks every property of every block of f against the schema of the block's kind
  * (unknown keys, types, units, ranges). */
@@ -172,28 +228,33 @@ const ast_item *sv_prop(const eblock *b, kw_id key);
 /* The nested blocks of b of kind `kind`, in order, into out (returns the count). */
 int sv_blocks(const eblock *b, kw_id kind, eblock **out, int max);
 /* Typed getters: if b has a valid `key`, store it and return true; else leave *out.
- * Types and ranges come from the schema (already checked by sv_check_block). */
+ * Types and ranges come from the schema (already checked by sv_check_file). */
 bool sv_int(const eblock *b, kw_id key, int64_t *out);
 bool sv_real(const eblock *b, kw_id key, double *out);
 bool sv_bool(const eblock *b, kw_id key, bool *out);
 bool sv_string(const eblock *b, kw_id key, const char **out);
 bool sv_word(const eblock *b, kw_id key, kw_id *out);
+/* The same, falling back to the schema's default of `key` in a block of kind `kind`
+ * (b may be NULL: an absent block). */
+int64_t sv_int_or_default(const eblock *b, kw_id kind, kw_id key);
+double sv_real_or_default(const eblock *b, kw_id kind, kw_id key);
+bool sv_bool_or_default(const eblock *b, kw_id kind, kw_id key);
+const char *sv_string_or_default(const eblock *b, kw_id kind, kw_id key);
+kw_id sv_word_or_default(const eblock *b, kw_id kind, kw_id key);
 /* Checks a value against a type, unit and range (for list elements and call args). */
 bool sv_check_value(fe_ctx *fe, const ast_value *v, sv_type t, kw_id unit, double lo, double hi,
                     const kw_id *words, const char *what);
+/* Checks a value against a property's spec (an element of an EACH property). */
+bool sv_check_spec(fe_ctx *fe, const ast_value *v, const sv_spec *s, const char *what);
 /* The numeric value of a checked number (percent applied). */
 double sv_number(const ast_value *v);
-/* Checks a call's named arguments against (name, type, lo, hi); positional arguments are
- * refused unless positional is true. */
-typedef struct sv_arg_spec {
-    kw_id name;   /* argument name */
-    sv_type type; /* SV_INT, SV_REAL or SV_FRACTION */
-    kw_id unit;   /* accepted unit word, KW_IDENT if none */
-    double lo, hi;
-} sv_arg_spec;
-bool sv_check_args(fe_ctx *fe, const ast_value *call, const sv_arg_spec *spec, int n_spec);
+/* Checks a call's named arguments against the schema's arguments of its constructor. */
+bool sv_check_args(fe_ctx *fe, const ast_value *call);
 /* The value of argument `name` of a checked call, or NULL. */
 const ast_value *sv_arg(const ast_value *call, kw_id name);
+/* The number of argument `name` of constructor ctor in v when v is a checked call giving
+ * it, else the argument's default (v may be a word or NULL). */
+double sv_arg_or_default(kw_id ctor, const ast_value *v, kw_id name);
 
 /* ---- Internal: lowering (lower.c) -------------------------------------------------------- */
 

@@ -5,27 +5,6 @@
  * follows ir.h and never depends on memory addresses. */
 #include "compiler.h"
 
-static const char *const pr_quant[] = {"relu", "identity", "hardtanh"};
-static const char *const pr_connect[] = {"learned", "random", "contiguous"};
-static const char *const pr_pipeline[] = {"none", "every_layer", "trees", "every_k"};
-static const char *const pr_reset[] = {"sync_high", "sync_low", "async_high", "async_low"};
-static const char *const pr_norm[] = {"none", "standardize", "minmax"};
-
-#define PR_NAME(table, i)                                                                          \
-    ((unsigned)(i) < sizeof table / sizeof *table ? table[(unsigned)(i)] : "?")
-
-const char *ir_quant_name(ir_quant_kind k) {
-    return PR_NAME(pr_quant, k);
-}
-
-const char *ir_connect_name(ir_connect c) {
-    return PR_NAME(pr_connect, c);
-}
-
-const char *ir_pipeline_name(ir_pipeline p) {
-    return PR_NAME(pr_pipeline, p);
-}
-
 static void pr_string(FILE *f, const char *s) {
     fputc('"', f);
     for (; *s; s++) {
@@ -72,7 +51,7 @@ static void pr_split(FILE *f, const char *key, const ir_source *s, double fracti
 
 static void pr_dataset(FILE *f, const ir_dataset *d) {
     fprintf(f, "dataset %s\n", d->name);
-    fprintf(f, "  format %s\n", d->format == IR_DATA_IDX ? "idx" : "csv");
+    fprintf(f, "  format %s\n", ir_format_name(d->format));
     pr_split(f, "train", &d->train, 0);
     pr_split(f, "valid", &d->valid, d->valid_fraction);
     pr_split(f, "test", &d->test, d->test_fraction);
@@ -86,12 +65,12 @@ static void pr_dataset(FILE *f, const ir_dataset *d) {
         fputc('\n', f);
         pr_cols(f, "drop", d->drop, d->n_drop);
         pr_cols(f, "categorical", d->categorical, d->n_categorical);
-        fprintf(f, "  encoding %s\n", d->cat_encoding == IR_CAT_BINARIZE ? "binarize" : "onehot");
+        fprintf(f, "  encoding %s\n", ir_encoding_name(d->cat_encoding));
     }
     fprintf(f, "  binarize %d\n", d->binarize_bits);
     fprintf(f, "  log1p %s\n", d->log1p ? "true" : "false");
     fprintf(f, "  scale %.15g\n", d->scale);
-    fprintf(f, "  norm %s\n", PR_NAME(pr_norm, d->norm));
+    fprintf(f, "  norm %s\n", ir_norm_name(d->norm));
     fprintf(f, "  inputs %d\n", d->inputs);
     fprintf(f, "  classes %d\n", d->classes);
     if (d->n_class_names) {
@@ -115,15 +94,15 @@ static void pr_layer(FILE *f, const ir_layer *l) {
 }
 
 static void pr_stage(FILE *f, const ir_stage *s) {
-    fprintf(f, "  stage %s\n", s->kind == IR_STAGE_DENSE ? "dense" : "sparse");
+    fprintf(f, "  stage %s\n", ir_stage_name(s->kind));
     fprintf(f, "    epochs %d batch %d lr %.15g\n", s->epochs, s->batch, s->lr);
     fprintf(f, "    optimizer %s beta1 %.15g beta2 %.15g weight_decay %.15g\n",
-            s->optimizer == IR_OPT_ADAM ? "adam" : "adamw", s->beta1, s->beta2, s->weight_decay);
+            ir_optimizer_name(s->optimizer), s->beta1, s->beta2, s->weight_decay);
     if (s->schedule == IR_SCHED_COSINE)
-        fprintf(f, "    schedule cosine restart %d mult %.15g lr_min %.15g\n", s->restart_epochs,
-                s->restart_mult, s->lr_min);
+        fprintf(f, "    schedule %s restart %d mult %.15g lr_min %.15g\n",
+                ir_schedule_name(s->schedule), s->restart_epochs, s->restart_mult, s->lr_min);
     else
-        fputs("    schedule constant\n", f);
+        fprintf(f, "    schedule %s\n", ir_schedule_name(s->schedule));
     fprintf(f, "    regularize wd %.15g wd1 %.15g\n", s->wd, s->wd1);
 }
 
@@ -135,13 +114,13 @@ void ir_print(FILE *f, const ir_program *p) {
         fputc('\n', f);
     }
     pr_dataset(f, &p->dataset);
-    fprintf(f, "input bits %d quant hardtanh\n", p->input_bits);
+    fprintf(f, "input bits %d quant %s\n", p->input_bits, ir_quant_name(IR_Q_HARDTANH));
     fprintf(f, "tree_skip %s\n", p->tree_skip ? "true" : "false");
     fprintf(f, "trees %d layers %d\n", p->n_trees, p->n_layers);
     for (int i = 0; i < p->n_layers; i++)
         pr_layer(f, &p->layers[i]);
     fprintf(f, "train seed %llu select %s", (unsigned long long)p->train.seed,
-            p->train.select == IR_SELECT_LAST ? "last" : "validation");
+            ir_select_name(p->train.select));
     if (p->train.average > 0) fprintf(f, " average ema %.9g", p->train.average);
     if (p->train.shift > 0) fprintf(f, " augment shift %d", p->train.shift);
     fputc('\n', f);
@@ -155,5 +134,5 @@ void ir_print(FILE *f, const ir_program *p) {
     pr_string(f, h->clock);
     fputs(" reset ", f);
     pr_string(f, h->reset);
-    fprintf(f, " reset_style %s\n", PR_NAME(pr_reset, h->reset_style));
+    fprintf(f, " reset_style %s\n", ir_reset_name(h->reset_style));
 }

@@ -1,108 +1,13 @@
-/* values.c - the property schema of every block kind, and value checking.
+/* values.c - value checking against the property schema (schema.def, schema.c).
  *
- * The schema says which properties a block accepts, with each one's type, unit and
- * range. sv_check_file checks every property of a file against it, once; the lowering
+ * The schema says which properties a block accepts, with each one's type, unit,
+ * range and default. sv_check_file checks every property of a file against it, once; the lowering
  * then reads values of effective blocks through the typed getters without re-checking. Properties
  * of type SV_ANY (lists, chains, calls, column references) are checked where they are lowered. */
 #include "compiler.h"
 
 #include <math.h>
 #include <string.h>
-
-/* Value words of the word-typed properties, each list ending with KW_IDENT. */
-static const kw_id sv_w_skip[] = {KW_LINEAR, KW_NONE, KW_IDENT};
-static const kw_id sv_w_format[] = {KW_CSV, KW_IDX, KW_IDENT};
-static const kw_id sv_w_encoding[] = {KW_ONEHOT, KW_BINARIZE, KW_IDENT};
-static const kw_id sv_w_norm[] = {KW_STANDARDIZE, KW_MINMAX, KW_NONE, KW_IDENT};
-static const kw_id sv_w_connect[] = {KW_LEARNED, KW_RANDOM, KW_CONTIGUOUS, KW_IDENT};
-static const kw_id sv_w_tree_skip[] = {KW_TREE, KW_NONE, KW_IDENT};
-static const kw_id sv_w_hardtanh[] = {KW_HARDTANH, KW_IDENT};
-static const kw_id sv_w_identity[] = {KW_IDENTITY, KW_IDENT};
-static const kw_id sv_w_select[] = {KW_VALIDATION, KW_LAST, KW_IDENT};
-static const kw_id sv_w_reset[] = {KW_SYNC_HIGH, KW_SYNC_LOW, KW_ASYNC_HIGH, KW_ASYNC_LOW,
-                                   KW_IDENT};
-
-#define SV_MAX_WIDTH 16777216.0
-#define SV_MAX_SEED  9007199254740992.0 /* 2^53: exact in a double */
-
-/* One property of one block kind. */
-static const struct sv_spec {
-    kw_id block;        /* block kind */
-    kw_id key;          /* property name */
-    sv_type type;       /* value type */
-    kw_id unit;         /* unit word accepted after the number, KW_IDENT if none */
-    double lo, hi;      /* inclusive range of numbers (lo excluded when lo_open) */
-    bool lo_open;       /* the range excludes lo */
-    const kw_id *words; /* SV_WORD: the accepted words */
-} sv_schema[] = {
-    {KW_LUT, KW_FANIN, SV_INT, KW_IDENT, 1, 16, false, NULL},
-    {KW_LUT, KW_HIDDEN, SV_INT, KW_IDENT, 0, 4096, false, NULL},
-    {KW_LUT, KW_DEPTH, SV_INT, KW_IDENT, 1, 8, false, NULL},
-    {KW_LUT, KW_SKIP, SV_WORD, KW_IDENT, 0, 0, false, sv_w_skip},
-
-    {KW_DATASET, KW_FORMAT, SV_WORD, KW_IDENT, 0, 0, false, sv_w_format},
-    {KW_DATASET, KW_TRAIN, SV_ANY, KW_IDENT, 0, 0, false, NULL},
-    {KW_DATASET, KW_VALID, SV_ANY, KW_IDENT, 0, 0, false, NULL},
-    {KW_DATASET, KW_TEST, SV_ANY, KW_IDENT, 0, 0, false, NULL},
-    {KW_DATASET, KW_SPLIT_SEED, SV_INT, KW_IDENT, 0, SV_MAX_SEED, false, NULL},
-    {KW_DATASET, KW_HEADER, SV_BOOL, KW_IDENT, 0, 0, false, NULL},
-    {KW_DATASET, KW_DELIMITER, SV_STRING, KW_IDENT, 0, 0, false, NULL},
-    {KW_DATASET, KW_LABEL, SV_ANY, KW_IDENT, 0, 0, false, NULL},
-    {KW_DATASET, KW_DROP, SV_ANY, KW_IDENT, 0, 0, false, NULL},
-    {KW_DATASET, KW_CATEGORICAL, SV_ANY, KW_IDENT, 0, 0, false, NULL},
-    {KW_DATASET, KW_ENCODING, SV_WORD, KW_IDENT, 0, 0, false, sv_w_encoding},
-    {KW_DATASET, KW_BINARIZE, SV_INT, KW_BITS, 0, 16, false, NULL},
-    {KW_DATASET, KW_LOG1P, SV_BOOL, KW_IDENT, 0, 0, false, NULL},
-    {KW_DATASET, KW_SCALE, SV_REAL, KW_IDENT, 0, 1e30, true, NULL},
-    {KW_DATASET, KW_NORM, SV_WORD, KW_IDENT, 0, 0, false, sv_w_norm},
-    {KW_DATASET, KW_INPUTS, SV_INT, KW_IDENT, 1, SV_MAX_WIDTH, false, NULL},
-    {KW_DATASET, KW_CLASSES, SV_INT, KW_IDENT, 2, 65536, false, NULL},
-    {KW_DATASET, KW_CLASS_NAMES, SV_ANY, KW_IDENT, 0, 0, false, NULL},
-
-    {KW_MODEL, KW_BITS, SV_INT, KW_BITS, 1, 8, false, NULL},
-    {KW_MODEL, KW_CONNECT, SV_WORD, KW_IDENT, 0, 0, false, sv_w_connect},
-    {KW_MODEL, KW_SKIP, SV_WORD, KW_IDENT, 0, 0, false, sv_w_tree_skip},
-    {KW_INPUT, KW_BITS, SV_INT, KW_BITS, 1, 8, false, NULL},
-    {KW_INPUT, KW_QUANT, SV_WORD, KW_IDENT, 0, 0, false, sv_w_hardtanh},
-    {KW_OUTPUT, KW_BITS, SV_INT, KW_BITS, 1, 8, false, NULL},
-    {KW_OUTPUT, KW_QUANT, SV_WORD, KW_IDENT, 0, 0, false, sv_w_identity},
-
-    {KW_TREE, KW_LEVELS, SV_ANY, KW_IDENT, 0, 0, false, NULL},
-    {KW_TREE, KW_NEURONS, SV_INT, KW_IDENT, 1, SV_MAX_WIDTH, false, NULL},
-    {KW_TREE, KW_LEAVES, SV_INT, KW_IDENT, 1, SV_MAX_WIDTH, false, NULL},
-    {KW_TREE, KW_BITS, SV_ANY, KW_IDENT, 0, 0, false, NULL},
-    {KW_TREE, KW_QUANT, SV_ANY, KW_IDENT, 0, 0, false, NULL},
-    {KW_TREE, KW_CONNECT, SV_WORD, KW_IDENT, 0, 0, false, sv_w_connect},
-
-    {KW_TRAIN, KW_SEED, SV_INT, KW_IDENT, 0, SV_MAX_SEED, false, NULL},
-    {KW_TRAIN, KW_SELECT, SV_WORD, KW_IDENT, 0, 0, false, sv_w_select},
-    {KW_TRAIN, KW_AVERAGE, SV_ANY, KW_IDENT, 0, 0, false, NULL},
-    {KW_TRAIN, KW_AUGMENT, SV_ANY, KW_IDENT, 0, 0, false, NULL},
-#define SV_STAGE_PROPS(block)                                                                      \
-    {block, KW_EPOCHS, SV_INT, KW_EPOCHS, 1, 1000000, false, NULL},                                \
-        {block, KW_BATCH, SV_INT, KW_IDENT, 1, 1048576, false, NULL},                              \
-        {block, KW_LR, SV_REAL, KW_IDENT, 0, 10, true, NULL},                                      \
-        {block, KW_OPTIMIZER, SV_ANY, KW_IDENT, 0, 0, false, NULL},                                \
-        {block, KW_SCHEDULE, SV_ANY, KW_IDENT, 0, 0, false, NULL}, {                               \
-        block, KW_REGULARIZE, SV_ANY, KW_IDENT, 0, 0, false, NULL                                  \
-    }
-    SV_STAGE_PROPS(KW_TRAIN),
-    SV_STAGE_PROPS(KW_STAGE),
-
-    {KW_HARDWARE, KW_LUT_INPUTS, SV_INT, KW_IDENT, 3, 12, false, NULL},
-    {KW_HARDWARE, KW_PIPELINE, SV_ANY, KW_IDENT, 0, 0, false, NULL},
-    {KW_HARDWARE, KW_CLOCK, SV_STRING, KW_IDENT, 0, 0, false, NULL},
-    {KW_HARDWARE, KW_RESET, SV_STRING, KW_IDENT, 0, 0, false, NULL},
-    {KW_HARDWARE, KW_RESET_STYLE, SV_WORD, KW_IDENT, 0, 0, false, sv_w_reset},
-};
-
-#define SV_N_SCHEMA ((int)(sizeof sv_schema / sizeof *sv_schema))
-
-static const struct sv_spec *sv_spec_of(kw_id block, kw_id key) {
-    for (int i = 0; i < SV_N_SCHEMA; i++)
-        if (sv_schema[i].block == block && sv_schema[i].key == key) return &sv_schema[i];
-    return NULL;
-}
 
 /* "a, b or c" of a KW_IDENT-terminated word list. */
 static const char *sv_word_list(nltc_arena *a, const kw_id *w) {
@@ -189,6 +94,7 @@ bool sv_check_value(fe_ctx *fe, const ast_value *v, sv_type t, kw_id unit, doubl
                      ast_value_desc(v));
         return false;
     case SV_ANY:
+    case SV_REF:
         return true;
     }
     return false;
@@ -198,13 +104,14 @@ bool sv_check_value(fe_ctx *fe, const ast_value *v, sv_type t, kw_id unit, doubl
  * (at most two edits away), or NULL. */
 static const char *sv_keys_of(fe_ctx *fe, kw_id block, const char *word, const char **near) {
     const char *s = "";
-    int n = 0, total = 0, best = 3;
-    for (int i = 0; i < SV_N_SCHEMA; i++)
-        total += sv_schema[i].block == block;
+    int n = 0, total = 0, best = 3, count;
+    const sv_spec *t = sv_specs(&count);
+    for (int i = 0; i < count; i++)
+        total += sv_accepts(block, &t[i]);
     *near = NULL;
-    for (int i = 0; i < SV_N_SCHEMA; i++) {
-        if (sv_schema[i].block != block) continue;
-        const char *k = kw_text(sv_schema[i].key);
+    for (int i = 0; i < count; i++) {
+        if (!sv_accepts(block, &t[i])) continue;
+        const char *k = kw_text(t[i].key);
         n++;
         s = nltc_arena_printf(fe->a, "%s%s%s", s, n == 1 ? "" : n == total ? " or " : ", ", k);
         int d = fe_distance(word, k);
@@ -216,7 +123,7 @@ static const char *sv_keys_of(fe_ctx *fe, kw_id block, const char *word, const c
 /* Checks one property of a block of kind `block` against the schema. */
 static void sv_check_prop(fe_ctx *fe, kw_id block, const ast_item *p) {
     const ast_word *key = &p->u.prop.key;
-    const struct sv_spec *s = sv_spec_of(block, key->kw);
+    const sv_spec *s = sv_spec_of(block, key->kw);
     if (!s) {
         const char *near, *keys = sv_keys_of(fe, block, key->text, &near);
         if (near)
@@ -227,12 +134,17 @@ static void sv_check_prop(fe_ctx *fe, kw_id block, const ast_item *p) {
                      kw_text(block), keys);
         return;
     }
-    const char *what = nltc_arena_printf(fe->a, "'%s'", key->text);
-    const ast_value *v = p->u.prop.value;
-    if (sv_check_value(fe, v, s->type, s->unit, s->lo, s->hi, s->words, what) && s->lo_open &&
-        sv_number(v) <= s->lo)
-        fe_error(fe, v->at, "%s must be greater than %.15g, found %.15g", what, s->lo,
-                 sv_number(v));
+    if (s->each) return; /* one value or a list: the lowering checks each element */
+    sv_check_spec(fe, p->u.prop.value, s, nltc_arena_printf(fe->a, "'%s'", key->text));
+}
+
+bool sv_check_spec(fe_ctx *fe, const ast_value *v, const sv_spec *s, const char *what) {
+    kw_id words[SV_MAX_WORDS + 1];
+    sv_words(s, words);
+    if (!sv_check_value(fe, v, s->type, s->unit, s->lo, s->hi, words, what)) return false;
+    if (!s->lo_open || sv_number(v) > s->lo) return true;
+    fe_error(fe, v->at, "%s must be greater than %.15g, found %.15g", what, s->lo, sv_number(v));
+    return false;
 }
 
 /* Checks the properties of block b and of the blocks nested in it. Blocks of a kind with
@@ -240,18 +152,17 @@ static void sv_check_prop(fe_ctx *fe, kw_id block, const ast_item *p) {
 static void sv_check_ast_block(fe_ctx *fe, const ast_item *b) {
     kw_id kind = b->u.block.kind.kw;
     bool known = false;
-    for (int i = 0; i < SV_N_SCHEMA && !known; i++)
-        known = sv_schema[i].block == kind;
+    int count;
+    const sv_spec *t = sv_specs(&count);
+    for (int i = 0; i < count && !known; i++)
+        known = t[i].block == kind;
     if (!known) return;
     for (int i = 0; i < b->u.block.n; i++) {
         const ast_item *it = b->u.block.items[i];
         if (it->kind == AI_BLOCK) {
             sv_check_ast_block(fe, it);
         } else if (it->kind == AI_PROP) {
-            kw_id key = it->u.prop.key.kw;
-            bool reference =
-                kind == KW_MODEL && (key == KW_DATASET || key == KW_TRAIN || key == KW_HARDWARE);
-            if (!reference) sv_check_prop(fe, kind, it);
+            sv_check_prop(fe, kind, it);
         }
     }
 }
@@ -319,9 +230,11 @@ const ast_value *sv_arg(const ast_value *call, kw_id name) {
     return NULL;
 }
 
-bool sv_check_args(fe_ctx *fe, const ast_value *call, const sv_arg_spec *spec, int n_spec) {
+bool sv_check_args(fe_ctx *fe, const ast_value *call) {
     bool ok = true;
     const char *fn = call->u.call.fn.text;
+    int n_spec;
+    const sv_arg_spec *spec = sv_args_of(call->u.call.fn.kw, &n_spec);
     for (int i = 0; i < call->u.call.n; i++) {
         const ast_arg *g = &call->u.call.args[i];
         if (!g->name.text) {
@@ -358,4 +271,36 @@ bool sv_check_args(fe_ctx *fe, const ast_value *call, const sv_arg_spec *spec, i
         ok &= sv_check_value(fe, g->value, s->type, s->unit, s->lo, s->hi, NULL, what);
     }
     return ok;
+}
+
+double sv_arg_or_default(kw_id ctor, const ast_value *v, kw_id name) {
+    const ast_value *a = v && v->kind == AV_CALL ? sv_arg(v, name) : NULL;
+    return a ? sv_number(a) : sv_arg_default(ctor, name);
+}
+
+/* ---- Values or defaults ------------------------------------------------------------ */
+
+int64_t sv_int_or_default(const eblock *b, kw_id kind, kw_id key) {
+    int64_t v;
+    return sv_int(b, key, &v) ? v : (int64_t)sv_default(kind, KW_IDENT, key).num;
+}
+
+double sv_real_or_default(const eblock *b, kw_id kind, kw_id key) {
+    double v;
+    return sv_real(b, key, &v) ? v : sv_default(kind, KW_IDENT, key).num;
+}
+
+bool sv_bool_or_default(const eblock *b, kw_id kind, kw_id key) {
+    bool v;
+    return sv_bool(b, key, &v) ? v : sv_default(kind, KW_IDENT, key).num != 0;
+}
+
+const char *sv_string_or_default(const eblock *b, kw_id kind, kw_id key) {
+    const char *v;
+    return sv_string(b, key, &v) ? v : sv_default(kind, KW_IDENT, key).str;
+}
+
+kw_id sv_word_or_default(const eblock *b, kw_id kind, kw_id key) {
+    kw_id v;
+    return sv_word(b, key, &v) ? v : sv_default(kind, KW_IDENT, key).word;
 }

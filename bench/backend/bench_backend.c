@@ -162,7 +162,7 @@ static int bench_synth(bench_model *m) {
     printf("bench_backend synth: %s, pipeline %s: Yosys %ld LUTs (analytic %ld, over true "
            "support %ld; paper 5,070 for MNIST), %ld flip-flops, %ld LUT levels (per stage "
            "%s), latency %d cycles; Verilog emit %.2f s, synthesis %.1f s (%.1f s CPU)\n",
-           m->what, be_pipeline_name(m->p.pipeline), h.luts_yosys, h.luts_estimate, h.luts_support,
+           m->what, ir_pipeline_name(m->p.pipeline), h.luts_yosys, h.luts_estimate, h.luts_support,
            h.ffs, h.lut_levels, stages, h.latency_cycles, emit_s, h.synth_s, h.synth_cpu_s);
     be_hw_free(&h);
     free(rtl);

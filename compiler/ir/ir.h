@@ -23,32 +23,42 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* ---- Quantizers ------------------------------------------------------------------ */
+/* ---- Enums (enums.def) ---------------------------------------------------------------
+ * Every IR enum (ir_quant_kind, ir_data_format, ir_norm, ir_cat_encoding, ir_connect,
+ * ir_stage_kind, ir_optimizer, ir_schedule, ir_select, ir_pipeline, ir_reset) is defined
+ * by the table in enums.def, with the meaning of each constant. For each enum, with
+ * <s> its short name (quant, format, norm, encoding, connect, stage, optimizer, schedule,
+ * select, pipeline, reset), ir.c generates:
+ *   const char *ir_<s>_name(v)   the printed name (IR dump, manifests, report.json); "?"
+ *                                for a value out of range
+ *   const char *ir_<s>_word(v)   the word of the .nlt language ("?" out of range)
+ *   const char *ir_<s>_text(v)   the phrase of the human-readable report ("?" out of range)
+ *   bool ir_<s>_parse(s, &v)     a printed name back to its value; false if none
+ *   bool ir_<s>_from_word(w, &v) a language word to its value; false if none
+ *   int ir_<s>_count(void)       the number of values
+ *   ir_<s>_words[]               the language words in value order, NULL-terminated */
 
-/* Kind of a uniform learned-scale quantizer (straight-through estimator in training). */
-typedef enum ir_quant_kind {
-    IR_Q_RELU,     /* unsigned: codes 0 .. 2^b-1, value = s*code (ReLU-style clip at 0) */
-    IR_Q_IDENTITY, /* signed: codes -2^(b-1) .. 2^(b-1)-1, value = s*code; 1 bit = {-s,+s} */
-    IR_Q_HARDTANH, /* input quantizer: batch norm, then signed clip like IR_Q_IDENTITY */
-} ir_quant_kind;
+#include "enums.def"
+
+#define IR_ENUM_CONSTANT_(constant, word, name, text) constant,
+#define IR_ENUM_TYPEDEF_(type, sh, VALUES)                                                         \
+    typedef enum ir_##type{VALUES(IR_ENUM_CONSTANT_)} ir_##type;
+IR_ENUMS(IR_ENUM_TYPEDEF_)
+#undef IR_ENUM_TYPEDEF_
+#undef IR_ENUM_CONSTANT_
+
+#define IR_ENUM_FUNCTIONS_(type, sh, VALUES)                                                       \
+    const char *ir_##sh##_name(ir_##type v);                                                       \
+    const char *ir_##sh##_word(ir_##type v);                                                       \
+    const char *ir_##sh##_text(ir_##type v);                                                       \
+    bool ir_##sh##_parse(const char *s, ir_##type *out);                                           \
+    bool ir_##sh##_from_word(const char *w, ir_##type *out);                                       \
+    int ir_##sh##_count(void);                                                                     \
+    extern const char *const ir_##sh##_words[];
+IR_ENUMS(IR_ENUM_FUNCTIONS_)
+#undef IR_ENUM_FUNCTIONS_
 
 /* ---- Datasets --------------------------------------------------------------------- */
-
-typedef enum ir_data_format {
-    IR_DATA_IDX, /* IDX images + IDX labels (MNIST); gzip detected from the magic bytes */
-    IR_DATA_CSV, /* delimited text; gzip detected from the magic bytes */
-} ir_data_format;
-
-typedef enum ir_norm {
-    IR_NORM_NONE,
-    IR_NORM_STANDARDIZE, /* per feature (x - mean) / std over the training split */
-    IR_NORM_MINMAX,      /* per feature (x - min) / (max - min) over the training split, 0..1 */
-} ir_norm;
-
-typedef enum ir_cat_encoding {
-    IR_CAT_ONEHOT,   /* one 0/1 input per distinct value seen in the training split */
-    IR_CAT_BINARIZE, /* the value's index in binary, ceil(log2(distinct)) inputs (LogicNets) */
-} ir_cat_encoding;
 
 /* How a column is chosen: by header name (name != NULL) or by 0-based index. */
 typedef struct ir_colref {
@@ -96,12 +106,6 @@ typedef struct ir_dataset {
 
 /* ---- Layers ----------------------------------------------------------------------- */
 
-typedef enum ir_connect {
-    IR_CONNECT_LEARNED,    /* two-stage: masks = top-F |skip weight| after the dense stage */
-    IR_CONNECT_RANDOM,     /* seeded random F distinct inputs per L-LUT */
-    IR_CONNECT_CONTIGUOUS, /* L-LUT j reads inputs j*F .. j*F+F-1 (tree support levels) */
-} ir_connect;
-
 /* One layer: out_width identical-shape L-LUTs, each its own weights and table. */
 typedef struct ir_layer {
     const char *name;    /* "<tree>.<level>", e.g. "t1.0" (leaf level) */
@@ -124,18 +128,6 @@ typedef struct ir_layer {
 
 /* ---- Training --------------------------------------------------------------------- */
 
-typedef enum ir_stage_kind {
-    IR_STAGE_DENSE,  /* stage 1: leaves read all inputs, hardware regulariser on */
-    IR_STAGE_SPARSE, /* stage 2: fresh sparse model over the masks */
-} ir_stage_kind;
-
-typedef enum ir_optimizer { IR_OPT_ADAM, IR_OPT_ADAMW } ir_optimizer;
-
-typedef enum ir_schedule {
-    IR_SCHED_CONSTANT,
-    IR_SCHED_COSINE, /* cosine annealing with warm restarts (SGDR): period t0, multiplier */
-} ir_schedule;
-
 typedef struct ir_stage {
     ir_stage_kind kind;
     int epochs;
@@ -151,11 +143,6 @@ typedef struct ir_stage {
     double wd, wd1;      /* hardware regulariser wd*sum(2^(wd1*||row||_1)-1); 0 = off */
 } ir_stage;
 
-typedef enum ir_select {
-    IR_SELECT_VALIDATION, /* keep the epoch with the best validation accuracy */
-    IR_SELECT_LAST,       /* keep the last epoch */
-} ir_select;
-
 typedef struct ir_train {
     int n_stages;
     ir_stage *stages; /* in order; a dense stage, when present, comes first */
@@ -167,20 +154,6 @@ typedef struct ir_train {
 } ir_train;
 
 /* ---- Hardware --------------------------------------------------------------------- */
-
-typedef enum ir_pipeline {
-    IR_PIPE_NONE, /* purely combinational; latency 0 cycles + output register */
-    IR_PIPE_EVERY_LAYER,
-    IR_PIPE_TREES,   /* a register after every tree root */
-    IR_PIPE_EVERY_K, /* a register after every k-th layer (and the last) */
-} ir_pipeline;
-
-typedef enum ir_reset {
-    IR_RESET_SYNC_HIGH,
-    IR_RESET_SYNC_LOW,
-    IR_RESET_ASYNC_HIGH,
-    IR_RESET_ASYNC_LOW,
-} ir_reset;
 
 typedef struct ir_hardware {
     int lut_inputs; /* physical LUT size K (default 6) */
@@ -194,9 +167,17 @@ typedef struct ir_hardware {
 
 /* ---- Source locations -------------------------------------------------------------
  * The front end records where each property of the model was written, keyed by its
- * schema path ("hardware.clock", "lut leaf.fanin", "tree t1.neurons", "train.batch"), so
- * a check that runs after lowering (a back end's check at --check time) can name
- * file:line:col through ir_locate. */
+ * schema path, so a check that runs after lowering (a back end's check at --check time)
+ * can name file:line:col through ir_locate. The path is "<block>.<property>", the
+ * property's name as written, after its block:
+ *   - "<kind>" for the blocks a model has once: model, dataset, input, output, train,
+ *     hardware ("hardware.clock", "dataset.label", "train.batch", "model.bits");
+ *   - "<kind> <name>" for the blocks it may have several of: lut, tree, stage
+ *     ("lut leaf.fanin", "tree t1.neurons", "stage dense.epochs").
+ * Properties of the train block that set both stages' defaults are "train.<property>".
+ * Every property of the effective model (inherited through extends and imports too) and
+ * of every valid lut declaration is recorded, at the position of its value in the file
+ * that wrote it; model_loc is the model declaration's name (prop "model"). */
 typedef struct ir_srcloc {
     const char *prop; /* schema path */
     const char *file; /* the file the property was written in */
@@ -222,6 +203,14 @@ typedef struct ir_program {
     const ir_srcloc *locs;      /* [n_locs] where each property was written */
     const ir_srcloc *model_loc; /* the model declaration itself */
 } ir_program;
+
+/* ---- The pipeline rule ------------------------------------------------------------ */
+
+/* Whether a pipeline register follows layer `layer` of n_layers under strategy pipe: never
+ * (IR_PIPE_NONE); after every layer; after every tree root and the last layer (trees);
+ * after every k-th layer and the last (every_k, k >= 1). The lowering (reg_after of the
+ * IR) and the back ends (another strategy for the same tables) both place registers by it. */
+bool ir_reg_after(ir_pipeline pipe, int k, int layer, int n_layers, bool tree_root);
 
 /* The location of property prop (its schema path), or the model's own location when the
  * property was not written (its default applies); NULL only for an IR built without

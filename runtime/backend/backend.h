@@ -62,16 +62,14 @@ void be_plan_from_ir(const ir_program *ir, be_plan *p);
 void be_plan_default(const rt_tables *t, const char *model, ir_pipeline pipe, int k, be_plan *p);
 /* Deep copy. */
 void be_plan_copy(const be_plan *src, be_plan *dst);
-/* Re-derives every reg_after for another strategy: none; every layer; after every tree
- * root; after every k-th layer and the last. */
+/* Re-derives every reg_after for another strategy by the IR's rule (ir_reg_after). */
 void be_plan_set_pipeline(be_plan *p, ir_pipeline pipe, int k);
 /* Register stages = layers with reg_after = latency in clock cycles. */
 int be_plan_stages(const be_plan *p);
 void be_plan_free(be_plan *p);
-/* "none", "every_layer", "trees", "every_k". */
-const char *be_pipeline_name(ir_pipeline pipe);
-/* Parses "none", "every_layer", "trees", "every_k" (k from *k), "every(K)" or
- * "everyK". Returns 0 on success. */
+/* Parses a strategy's name (ir_pipeline_parse: "none", "every_layer", "trees", "every_k"
+ * with k left in *k), "every(K)" or "everyK". Returns 0 on success. Names are printed by
+ * ir_pipeline_name (ir.h). */
 int be_pipeline_parse(const char *s, ir_pipeline *pipe, int *k);
 
 /* ---- Table and code files ---------------------------------------------------------

@@ -1,6 +1,6 @@
 /* plan.c - the hardware plan of the back ends: layer names, tree structure, which layers
  * a pipeline register follows, port names and LUT size, taken from the IR or made up for
- * tables without one; and the names of the pipelining strategies. */
+ * tables without one; and the command-line forms of the pipelining strategies. */
 #include "backend.h"
 
 #include <ctype.h>
@@ -97,25 +97,9 @@ void be_plan_copy(const be_plan *src, be_plan *dst) {
 void be_plan_set_pipeline(be_plan *p, ir_pipeline pipe, int k) {
     p->pipeline = pipe;
     p->pipeline_k = pipe == IR_PIPE_EVERY_K ? (k > 0 ? k : 1) : 0;
-    for (int l = 0; l < p->n_layers; l++) {
-        bool last = l == p->n_layers - 1;
-        bool r = false;
-        switch (pipe) {
-        case IR_PIPE_NONE:
-            r = false;
-            break;
-        case IR_PIPE_EVERY_LAYER:
-            r = true;
-            break;
-        case IR_PIPE_TREES:
-            r = p->layers[l].tree_root || last;
-            break;
-        case IR_PIPE_EVERY_K:
-            r = (l + 1) % p->pipeline_k == 0 || last;
-            break;
-        }
-        p->layers[l].reg_after = r;
-    }
+    for (int l = 0; l < p->n_layers; l++)
+        p->layers[l].reg_after =
+            ir_reg_after(pipe, p->pipeline_k, l, p->n_layers, p->layers[l].tree_root);
 }
 
 int be_plan_stages(const be_plan *p) {
@@ -136,41 +120,18 @@ void be_plan_free(be_plan *p) {
     memset(p, 0, sizeof *p);
 }
 
-const char *be_pipeline_name(ir_pipeline pipe) {
-    switch (pipe) {
-    case IR_PIPE_NONE:
-        return "none";
-    case IR_PIPE_EVERY_LAYER:
-        return "every_layer";
-    case IR_PIPE_TREES:
-        return "trees";
-    case IR_PIPE_EVERY_K:
-        return "every_k";
-    }
-    return "?";
-}
-
 int be_pipeline_parse(const char *s, ir_pipeline *pipe, int *k) {
-    if (strcmp(s, "none") == 0)
-        *pipe = IR_PIPE_NONE;
-    else if (strcmp(s, "every_layer") == 0)
-        *pipe = IR_PIPE_EVERY_LAYER;
-    else if (strcmp(s, "trees") == 0)
-        *pipe = IR_PIPE_TREES;
-    else if (strcmp(s, "every_k") == 0)
-        *pipe = IR_PIPE_EVERY_K;
-    else if (strncmp(s, "every", 5) == 0) {
-        const char *d = s + 5;
-        int paren = *d == '(';
-        d += paren;
-        char *end;
-        long v = strtol(d, &end, 10);
-        if (end == d || v < 1 || v > 1000) return -1;
-        if (paren && *end++ != ')') return -1;
-        if (*end) return -1;
-        *pipe = IR_PIPE_EVERY_K;
-        *k = (int)v;
-    } else
-        return -1;
+    if (ir_pipeline_parse(s, pipe)) return 0;
+    if (strncmp(s, "every", 5) != 0) return -1;
+    const char *d = s + 5;
+    int paren = *d == '(';
+    d += paren;
+    char *end;
+    long v = strtol(d, &end, 10);
+    if (end == d || v < 1 || v > 1000) return -1;
+    if (paren && *end++ != ')') return -1;
+    if (*end) return -1;
+    *pipe = IR_PIPE_EVERY_K;
+    *k = (int)v;
     return 0;
 }

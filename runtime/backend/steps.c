@@ -55,7 +55,7 @@ rt_status be_flow_verify(be_flow *f, rt_report *r, rt_error *e) {
     r->verify.mismatches = vr.mismatches;
     r->verify.n_pipelines = 0;
     if (!isnan(r->accuracy.repr[RT_REPR_RTL])) /* the report keeps static names */
-        r->verify.pipelines_checked[r->verify.n_pipelines++] = be_pipeline_name(f->plan.pipeline);
+        r->verify.pipelines_checked[r->verify.n_pipelines++] = ir_pipeline_name(f->plan.pipeline);
     if (vr.mismatches)
         return rt_fail(e, RT_ERR_MISMATCH, "verification found %ld mismatching samples",
                        vr.mismatches);

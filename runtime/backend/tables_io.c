@@ -106,8 +106,6 @@ rt_status be_codes_check(const rt_tables *t, const rt_codes *c, rt_error *e) {
 
 /* ---- Tables: writer --------------------------------------------------------------- */
 
-static const char *const reset_names[] = {"sync_high", "sync_low", "async_high", "async_low"};
-
 /* Names go into a whitespace-separated manifest. */
 static rt_status check_word(const char *what, const char *s, rt_error *e) {
     if (!*s) return rt_fail(e, RT_ERR_MODEL, "tables: empty %s name", what);
@@ -179,9 +177,9 @@ rt_status be_tables_write(const rt_tables *t, const be_plan *p, const char *dir,
             fprintf(f, "model %s\n", p->model);
             fprintf(f, "inputs %d %d %d\n", t->n_inputs, t->input_bits, t->input_signed);
             fprintf(f, "lut_inputs %d\n", p->lut_inputs);
-            fprintf(f, "pipeline %s %d\n", be_pipeline_name(p->pipeline), p->pipeline_k);
+            fprintf(f, "pipeline %s %d\n", ir_pipeline_name(p->pipeline), p->pipeline_k);
             fprintf(f, "clock %s\n", p->clock);
-            fprintf(f, "reset %s %s\n", p->reset, reset_names[p->reset_style]);
+            fprintf(f, "reset %s %s\n", p->reset, ir_reset_name(p->reset_style));
             fprintf(f, "layers %d\n", t->n_layers);
             fprintf(f, "# layer index name tree level root n_lut in_width fanin bits_in "
                        "bits_out signed reg_after file bytes fnv1a64\n");
@@ -240,15 +238,6 @@ static const char *expect_key(manifest *m, const char *key, rt_error *e) {
         return NULL;
     }
     return m->buf + k;
-}
-
-static int parse_reset(const char *s, ir_reset *r) {
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, reset_names[i]) == 0) {
-            *r = (ir_reset)i;
-            return 0;
-        }
-    return -1;
 }
 
 /* Reads layer file l into L, checking it against the manifest's line. */
@@ -348,7 +337,7 @@ static rt_status read_manifest_head(manifest *m, rt_tables *t, be_plan *p, int *
     }
     p->clock = xstrdup(w1);
     if (!(s = expect_key(m, "reset", e))) return RT_ERR_IO;
-    if (sscanf(s, " %255s %255s", w1, w2) != 2 || parse_reset(w2, &p->reset_style)) {
+    if (sscanf(s, " %255s %255s", w1, w2) != 2 || !ir_reset_parse(w2, &p->reset_style)) {
         rt_fail(e, RT_ERR_IO,
                 "%s:%d: 'reset NAME sync_high|sync_low|async_high|async_low' expected", m->path,
                 m->line);

@@ -167,7 +167,7 @@ static void run_rtl(const rt_tables *t, const be_plan *q, bool own, const rt_cod
         return;
     }
     double t0 = rt_now();
-    const char *pname = be_pipeline_name(q->pipeline);
+    const char *pname = ir_pipeline_name(q->pipeline);
     char sub[64], name[256];
     snprintf(sub, sizeof sub, "rtl_%s%d", pname, q->pipeline_k);
     char *dir = rt_path_join(work, sub);
@@ -275,7 +275,7 @@ rt_status be_verify_rtl(const be_verify_ctx *v, be_repr_checks *r, rt_error *e) 
         if (q.pipeline == IR_PIPE_EVERY_K)
             snprintf(k->label, sizeof k->label, "RTL (every(%d))", q.pipeline_k);
         else
-            snprintf(k->label, sizeof k->label, "RTL (%s)", be_pipeline_name(q.pipeline));
+            snprintf(k->label, sizeof k->label, "RTL (%s)", ir_pipeline_name(q.pipeline));
         run_rtl(v->tables, &q, own, v->codes, v->out_dir, v->work, v->vectors, o, k);
         be_plan_free(&q);
         r->n = i + 1;

@@ -196,7 +196,7 @@ static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset
     fprintf(f,
             "// Pipeline %s: %d register stage%s, latency %d cycle%s; out_valid follows "
             "in_valid.\n",
-            be_pipeline_name(p->pipeline), stages, stages == 1 ? "" : "s", stages,
+            ir_pipeline_name(p->pipeline), stages, stages == 1 ? "" : "s", stages,
             stages == 1 ? "" : "s");
     fprintf(f, "module %s (\n", p->ident);
     /* With no register stage the clock and reset are ports that nothing reads. */

@@ -176,27 +176,11 @@ static void pool_clear(fmt_pool *p) {
 
 /* ---- Model facts from the IR ------------------------------------------------------------- */
 
-static const char *quant_name(ir_quant_kind q) {
-    return q == IR_Q_RELU ? "relu" : q == IR_Q_IDENTITY ? "identity" : "hardtanh";
-}
-
-static const char *connect_name(ir_connect c) {
-    return c == IR_CONNECT_LEARNED ? "learned" : c == IR_CONNECT_RANDOM ? "random" : "contiguous";
-}
-
+/* The report's phrase of the pipelining strategy (the words are in compiler/ir/enums.def). */
 static const char *pipeline_name(const ir_hardware *hw, char *buf, size_t n) {
-    switch (hw->pipeline) {
-    case IR_PIPE_NONE:
-        return "none (combinational)";
-    case IR_PIPE_EVERY_LAYER:
-        return "every layer";
-    case IR_PIPE_TREES:
-        return "tree boundaries";
-    case IR_PIPE_EVERY_K:
-        snprintf(buf, n, "every %d layers", hw->pipeline_k);
-        return buf;
-    }
-    return "?";
+    if (hw->pipeline != IR_PIPE_EVERY_K) return ir_pipeline_text(hw->pipeline);
+    snprintf(buf, n, "every %d layers", hw->pipeline_k);
+    return buf;
 }
 
 /* LUT cost of each layer: the back end's figures when given, else the analytic estimate. */
@@ -262,8 +246,8 @@ static void build_model(doc *d, const report_input *in, const double *luts, fmt_
         total_lluts += L->out_width;
         total_luts += luts[l];
         doc_row(t, "%s\t%d\t%s\t%d\t%d->%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s", L->name, L->in_width,
-                CNT(L->out_width), L->fanin, L->bits_in, L->bits_out, quant_name(L->quant),
-                connect_name(L->connect), addr, CNT(rows), CNT(bits), CNT(llround(luts[l])),
+                CNT(L->out_width), L->fanin, L->bits_in, L->bits_out, ir_quant_text(L->quant),
+                ir_connect_text(L->connect), addr, CNT(rows), CNT(bits), CNT(llround(luts[l])),
                 L->reg_after ? "yes" : "");
     }
     doc_row(t, "total\t\t%s\t\t\t\t\t\t\t%s\t%s\t", CNT(total_lluts), CNT(total_bits),
@@ -278,7 +262,7 @@ static void build_model(doc *d, const report_input *in, const double *luts, fmt_
     for (int i = 0; i < ir->train.n_stages; i++) {
         const ir_stage *st = &ir->train.stages[i];
         const char *sched =
-            st->schedule == IR_SCHED_CONSTANT ? "constant"
+            st->schedule == IR_SCHED_CONSTANT ? ir_schedule_text(st->schedule)
             : st->restart_epochs <= 0
                 ? pool_keep(&pool, rt_strfmt("cosine to %g, no restarts", st->lr_min))
                 : pool_keep(&pool, rt_strfmt("cosine to %g, restart every %d "
@@ -286,12 +270,11 @@ static void build_model(doc *d, const report_input *in, const double *luts, fmt_
                                              st->lr_min, st->restart_epochs, st->restart_mult));
         const char *reg =
             st->wd > 0 ? pool_keep(&pool, rt_strfmt("hw (wd %g, wd1 %g)", st->wd, st->wd1)) : "";
-        doc_row(s, "%s\t%d\t%d\t%g\t%s\t%s\t%s", st->kind == IR_STAGE_DENSE ? "dense" : "sparse",
-                st->epochs, st->batch, st->lr, st->optimizer == IR_OPT_ADAM ? "Adam" : "AdamW",
-                sched, reg);
+        doc_row(s, "%s\t%d\t%d\t%g\t%s\t%s\t%s", ir_stage_text(st->kind), st->epochs, st->batch,
+                st->lr, ir_optimizer_text(st->optimizer), sched, reg);
     }
     doc_para(d, "Seed %llu; checkpoint selection: %s.", (unsigned long long)ir->train.seed,
-             ir->train.select == IR_SELECT_VALIDATION ? "best validation accuracy" : "last epoch");
+             ir_select_text(ir->train.select));
     *p = pool;
 }
 

@@ -276,7 +276,7 @@ START_TEST(test_plan_pipelines) {
     ck_assert_int_ne(be_pipeline_parse("every(0)", &pp, &k), 0);
     ck_assert_int_ne(be_pipeline_parse("every(2", &pp, &k), 0);
     ck_assert_int_ne(be_pipeline_parse("tree", &pp, &k), 0);
-    ck_assert_str_eq(be_pipeline_name(IR_PIPE_TREES), "trees");
+    ck_assert_str_eq(ir_pipeline_name(IR_PIPE_TREES), "trees");
     char *id = be_ident("2nd model");
     ck_assert_str_eq(id, "m_2nd_model");
     free(id);

@@ -65,16 +65,16 @@ static void synth_case(const rt_tables *t, ir_pipeline pipe, ir_reset reset, lon
         exit(1);
     }
     char what[128];
-    snprintf(what, sizeof what, "%s/reset %d: LUTs", be_pipeline_name(pipe), (int)reset);
+    snprintf(what, sizeof what, "%s/reset %d: LUTs", ir_pipeline_name(pipe), (int)reset);
     EXPECT_EQ(h.luts_yosys, luts, what);
-    snprintf(what, sizeof what, "%s/reset %d: flip-flops", be_pipeline_name(pipe), (int)reset);
+    snprintf(what, sizeof what, "%s/reset %d: flip-flops", ir_pipeline_name(pipe), (int)reset);
     EXPECT_EQ(h.ffs, ffs, what);
-    snprintf(what, sizeof what, "%s/reset %d: LUT levels", be_pipeline_name(pipe), (int)reset);
+    snprintf(what, sizeof what, "%s/reset %d: LUT levels", ir_pipeline_name(pipe), (int)reset);
     EXPECT_EQ(h.lut_levels, levels, what);
     EXPECT_EQ(h.n_stage_depth, n_stages, "pipeline stages with logic");
     for (int s = 0; s < n_stages && s < h.n_stage_depth; s++)
         EXPECT_EQ(h.stage_depth[s], stage_depth[s], "depth of a stage");
-    printf("%s, reset %d: %ld LUTs, %ld flip-flops, %ld levels (%.1f s)\n", be_pipeline_name(pipe),
+    printf("%s, reset %d: %ld LUTs, %ld flip-flops, %ld levels (%.1f s)\n", ir_pipeline_name(pipe),
            (int)reset, h.luts_yosys, h.ffs, h.lut_levels, h.synth_s);
     be_hw_free(&h);
     free(rtl);

@@ -1,0 +1,296 @@
+/* lower_layers.c - L-LUT shapes and trees: each tree level becomes one ir_layer, with
+ * widths from `neurons` or `leaves`, bits and quantizers per level, and connectivity (see
+ * lower.h). */
+#include "lower.h"
+#include "rt.h"
+
+/* ---- L-LUTs -------------------------------------------------------------------------- */
+
+const lw_lut *lw_lut_of(fe_ctx *fe, fe_decl *d) {
+    if (d->lowered) return d->lowered;
+    lw_lut *l = nltc_arena_alloc(fe->a, sizeof *l);
+    d->lowered = l;
+    eblock *e = eb_of_decl(fe, d);
+    if (!e) return l;
+    int64_t v;
+    l->ok = true;
+    if (sv_int(e, KW_FANIN, &v)) {
+        l->fanin = (int)v;
+    } else {
+        fe_error(fe, lw_at(e), "lut '%s' needs 'fanin' (its inputs per L-LUT)", e->name);
+        l->ok = false;
+    }
+    l->hidden = (int)sv_int_or_default(e, KW_LUT, KW_HIDDEN);
+    l->depth = l->hidden ? (int)sv_default(KW_LUT, KW_IDENT, KW_DEPTH).num : 0;
+    const ast_item *depth = sv_prop(e, KW_DEPTH);
+    if (depth && l->hidden == 0) {
+        fe_error(fe, depth->u.prop.key.at, "'depth' has no meaning when 'hidden = 0'");
+        l->ok = false;
+    }
+    if (depth && sv_int(e, KW_DEPTH, &v)) l->depth = (int)v;
+    l->skip = sv_word_or_default(e, KW_LUT, KW_SKIP) == KW_LINEAR;
+    if (!l->skip && l->hidden == 0) {
+        fe_error(fe, sv_prop(e, KW_SKIP)->u.prop.value->at,
+                 "lut '%s' computes nothing: 'hidden = 0' and 'skip = none'", e->name);
+        l->ok = false;
+    }
+    return l;
+}
+
+/* ---- Trees --------------------------------------------------------------------------- */
+
+#define LW_MAX_LEVELS 16
+
+/* What the model says about all trees. */
+typedef struct lw_model {
+    int bits;           /* default bits of every level */
+    ir_connect connect; /* default leaf connectivity */
+    bool tree_skip;     /* tree-level skip connection */
+    int out_bits;       /* output { bits }, 0 if not given */
+    src_range out_at;   /* where output bits were given */
+} lw_model;
+
+/* bits / quant of a tree: one value for every level, or a list of one per level. Checks
+ * each element; returns the elements (NULL if absent or invalid). */
+static const ast_value *const *lw_per_level(fe_ctx *fe, const eblock *t, kw_id key, int levels,
+                                            bool *list) {
+    const ast_item *p = sv_prop(t, key);
+    if (!p) return NULL;
+    const ast_value *v = p->u.prop.value;
+    int n;
+    const ast_value *const *el = lw_elems((const ast_value *const *)&p->u.prop.value, &n);
+    *list = v->kind == AV_LIST;
+    if (v->kind == AV_CHAIN || (*list && n != levels)) {
+        fe_error(fe, v->at, "tree '%s' has %d level%s: '%s' takes one value or a list of %d",
+                 t->name, levels, levels == 1 ? "" : "s", kw_text(key), levels);
+        return NULL;
+    }
+    const sv_spec *spec = sv_spec_of(KW_TREE, key);
+    const char *what = nltc_arena_printf(fe->a, "'%s'", kw_text(key));
+    bool ok = true;
+    for (int i = 0; i < n; i++) {
+        if (key == KW_QUANT && el[i]->kind == AV_WORD && el[i]->u.word.kw == KW_HARDTANH)
+            fe_error(fe, el[i]->at, "'hardtanh' is the input quantizer (input { quant })"),
+                ok = false;
+        else
+            ok &= sv_check_spec(fe, el[i], spec, what);
+    }
+    return ok ? el : NULL;
+}
+
+/* The luts of a tree's `levels` chain; returns the level count (0 after errors). */
+static int lw_levels(fe_ctx *fe, const eblock *t, const lw_lut **luts, src_range *at) {
+    const ast_value *v = lw_value(t, KW_LEVELS);
+    if (!v) {
+        fe_error(fe, lw_at(t),
+                 "tree '%s' needs 'levels' (its L-LUTs from the leaves up: "
+                 "leaf -> node)",
+                 t->name);
+        return 0;
+    }
+    int n;
+    const ast_value *const *el = lw_elems(&v, &n);
+    if (v->kind != AV_WORD && v->kind != AV_CHAIN) {
+        fe_error(fe, v->at, "a chain of lut names expected for 'levels' (leaf -> node), found %s",
+                 ast_value_desc(v));
+        return 0;
+    }
+    if (n > LW_MAX_LEVELS) {
+        fe_error(fe, v->at, "tree '%s' has %d levels; at most %d are allowed", t->name, n,
+                 LW_MAX_LEVELS);
+        return 0;
+    }
+    bool ok = true;
+    for (int i = 0; i < n; i++) {
+        at[i] = el[i]->at;
+        if (el[i]->kind != AV_WORD) {
+            fe_error(fe, el[i]->at, "a lut name expected in 'levels', found %s",
+                     ast_value_desc(el[i]));
+            ok = false;
+            continue;
+        }
+        fe_decl *d = fe_lookup(fe, &el[i]->u.word, KW_LUT);
+        luts[i] = d ? lw_lut_of(fe, d) : NULL;
+        ok &= luts[i] && luts[i]->ok;
+    }
+    return ok ? n : 0;
+}
+
+/* Level widths from `neurons` (roots) or `leaves`; false after errors. */
+static bool lw_widths(fe_ctx *fe, const eblock *t, const lw_lut **luts, const src_range *at, int n,
+                      int *w) {
+    int64_t roots = 0, leaves = 0;
+    bool has_roots = sv_int(t, KW_NEURONS, &roots), has_leaves = sv_int(t, KW_LEAVES, &leaves);
+    if (has_roots == has_leaves) {
+        if (has_roots)
+            fe_error(fe, sv_prop(t, KW_LEAVES)->u.prop.key.at,
+                     "tree '%s' gives both 'neurons' and 'leaves'; give one", t->name);
+        else
+            fe_error(fe, lw_at(t), "tree '%s' needs 'neurons' (its root count) or 'leaves'",
+                     t->name);
+        return false;
+    }
+    if (has_roots) {
+        int64_t x = roots;
+        w[n - 1] = (int)x;
+        for (int k = n - 2; k >= 0; k--) {
+            x *= luts[k + 1]->fanin;
+            if (x > 16777216) {
+                fe_error(fe, at[k],
+                         "level %d of tree '%s' would be %lld L-LUTs wide (at most "
+                         "16777216)",
+                         k, t->name, (long long)x);
+                return false;
+            }
+            w[k] = (int)x;
+        }
+        return true;
+    }
+    w[0] = (int)leaves;
+    for (int k = 1; k < n; k++) {
+        int f = luts[k]->fanin;
+        if (w[k - 1] % f != 0) {
+            fe_error(fe, at[k],
+                     "level %d of tree '%s' reads %d inputs in groups of %d: %d is not "
+                     "divisible by %d",
+                     k, t->name, w[k - 1], f, w[k - 1], f);
+            diag_note(&fe->d, sv_prop(t, KW_LEAVES)->u.prop.value->at, "the tree has %d leaves",
+                      w[0]);
+            return false;
+        }
+        w[k] = w[k - 1] / f;
+    }
+    return true;
+}
+
+/* Checks one layer's table address against the hard limit and the physical LUT. */
+static void lw_address(fe_ctx *fe, const ir_layer *l, src_range at) {
+    int addr = l->fanin * l->bits_in, K = fe->lut_inputs;
+    if (addr > 16) {
+        fe_error(fe, at,
+                 "table address of %d bits (fan-in %d x %d-bit inputs) exceeds the 16-bit limit",
+                 addr, l->fanin, l->bits_in);
+    } else if (addr > K) {
+        long per_bit = rt_lut_cost(addr, K);
+        fe_warning(fe, at,
+                   "table address of %d bits (fan-in %d x %d-bit inputs) exceeds lut_inputs = "
+                   "%d: about %ld LUT%d per output bit instead of 1, %ld for layer %s (%d L-LUTs "
+                   "x %d bits)",
+                   addr, l->fanin, l->bits_in, K, per_bit, K, per_bit * l->out_width * l->bits_out,
+                   l->name, l->out_width, l->bits_out);
+    }
+}
+
+/* Lowers one tree into layers; *in_width and *bits_in carry the layer below. */
+static void lw_tree(fe_ctx *fe, const eblock *t, int index, bool last_tree, const lw_model *m,
+                    int *in_width, int *bits_in, ptr_vec *layers) {
+    const lw_lut *luts[LW_MAX_LEVELS];
+    src_range at[LW_MAX_LEVELS];
+    int w[LW_MAX_LEVELS];
+    int n = lw_levels(fe, t, luts, at);
+    if (!n || !lw_widths(fe, t, luts, at, n, w)) {
+        *in_width = 0;
+        return;
+    }
+    bool bits_list = false, quant_list = false;
+    const ast_value *const *bits = lw_per_level(fe, t, KW_BITS, n, &bits_list);
+    const ast_value *const *quant = lw_per_level(fe, t, KW_QUANT, n, &quant_list);
+    kw_id cw;
+    ir_connect connect = m->connect;
+    if (sv_word(t, KW_CONNECT, &cw)) LW_ENUM(connect, cw, &connect);
+    for (int k = 0; k < n; k++) {
+        ir_layer *l = nltc_arena_alloc(fe->a, sizeof *l);
+        bool final = last_tree && k == n - 1;
+        l->name = nltc_arena_printf(fe->a, "%s.%d", t->name, k);
+        l->tree = index;
+        l->level = k;
+        l->tree_root = k == n - 1;
+        l->support = k > 0;
+        l->in_width = *in_width;
+        l->out_width = w[k];
+        l->fanin = luts[k]->fanin;
+        l->hidden = luts[k]->hidden;
+        l->depth = luts[k]->depth;
+        l->lut_skip = luts[k]->skip;
+        l->bits_in = *bits_in;
+        l->bits_out = bits ? (int)bits[bits_list ? k : 0]->u.num.i : m->bits;
+        l->connect = k > 0 ? IR_CONNECT_CONTIGUOUS : connect;
+        const ast_value *q = quant ? quant[quant_list ? k : 0] : NULL;
+        if (final) {
+            if (q && quant_list && q->u.word.kw != KW_IDENTITY)
+                fe_error(fe, q->at,
+                         "the output layer uses the identity quantizer (signed "
+                         "codes); '%s' is not allowed here",
+                         q->u.word.text);
+            l->quant = IR_Q_IDENTITY;
+            if (m->out_bits && bits_list && l->bits_out != m->out_bits) {
+                fe_error(fe, bits[k]->at, "the output layer's bits are given twice: %d here",
+                         l->bits_out);
+                diag_note(&fe->d, m->out_at, "and %d here", m->out_bits);
+            }
+            if (m->out_bits) l->bits_out = m->out_bits;
+        } else if (q) {
+            LW_ENUM(quant, q->u.word.kw, &l->quant);
+        } else {
+            l->quant = m->tree_skip && k < n - 1 ? IR_Q_IDENTITY : IR_Q_RELU;
+        }
+        if (k == 0 && connect == IR_CONNECT_CONTIGUOUS && l->in_width != w[0] * l->fanin &&
+            l->in_width > 0)
+            fe_error(fe, at[0],
+                     "the %d contiguous leaves of tree '%s' read %d groups of %d = %d inputs, "
+                     "but the layer below has %d",
+                     w[0], t->name, w[0], l->fanin, w[0] * l->fanin, l->in_width);
+        else if (k == 0 && l->fanin > l->in_width && l->in_width > 0)
+            fe_error(fe, at[0],
+                     "fan-in %d of the leaves of tree '%s' exceeds the %d inputs they "
+                     "read",
+                     l->fanin, t->name, l->in_width);
+        lw_address(fe, l, at[k]);
+        ptr_vec_push(fe->a, layers, l);
+        *in_width = w[k];
+        *bits_in = l->bits_out;
+    }
+}
+
+/* Lowers every tree of model m into p->layers. */
+void lw_trees(fe_ctx *fe, const eblock *m, ir_program *p) {
+    lw_model lm = {.bits = (int)sv_int_or_default(m, KW_MODEL, KW_BITS),
+                   .tree_skip = sv_word_or_default(m, KW_MODEL, KW_SKIP) == KW_TREE};
+    int64_t v;
+    LW_ENUM(connect, sv_word_or_default(m, KW_MODEL, KW_CONNECT), &lm.connect);
+    p->tree_skip = lm.tree_skip;
+    const eblock *in = lw_sub(m, KW_INPUT), *out = lw_sub(m, KW_OUTPUT);
+    p->input_bits = lm.bits;
+    if (in && sv_int(in, KW_BITS, &v)) p->input_bits = (int)v;
+    if (out && sv_int(out, KW_BITS, &v)) {
+        lm.out_bits = (int)v;
+        lm.out_at = sv_prop(out, KW_BITS)->u.prop.value->at;
+    }
+    int n = sv_blocks(m, KW_TREE, NULL, 0);
+    if (n == 0) {
+        fe_error(fe, lw_at(m),
+                 "model '%s' has no trees (add: tree NAME { levels = LUT; "
+                 "neurons = N })",
+                 m->name);
+        return;
+    }
+    eblock **trees = nltc_arena_alloc(fe->a, (size_t)n * sizeof *trees);
+    sv_blocks(m, KW_TREE, trees, n);
+    ptr_vec layers = {0};
+    int in_width = p->dataset.inputs, bits_in = p->input_bits;
+    for (int i = 0; i < n && in_width > 0; i++)
+        lw_tree(fe, trees[i], i, i == n - 1, &lm, &in_width, &bits_in, &layers);
+    p->n_trees = n;
+    p->n_layers = layers.n;
+    p->layers = nltc_arena_alloc(fe->a, (size_t)layers.n * sizeof *p->layers);
+    for (int i = 0; i < layers.n; i++)
+        p->layers[i] = *(ir_layer *)layers.v[i];
+    const eblock *last = trees[n - 1];
+    if (in_width > 0 && p->dataset.classes && in_width != p->dataset.classes) {
+        const ast_item *width =
+            sv_prop(last, KW_NEURONS) ? sv_prop(last, KW_NEURONS) : sv_prop(last, KW_LEAVES);
+        fe_error(fe, width->u.prop.value->at,
+                 "the last tree '%s' has %d roots, but dataset '%s' has %d classes", last->name,
+                 in_width, p->dataset.name, p->dataset.classes);
+    }
+}

@@ -1,0 +1,261 @@
+/* lower_plan.c - the training plan (stages, optimizer, schedule, regulariser, selection,
+ * averaging, augmentation) and the hardware plan (LUT size, pipeline registers, ports);
+ * see lower.h. */
+#include "lower.h"
+
+#include <string.h>
+
+/* ---- Training ------------------------------------------------------------------------ */
+
+/* optimizer = adam | adamw | adam(...) | adamw(...) (fn): the optimizer and its arguments,
+ * each given or the schema's default. */
+static void lw_optimizer_set(kw_id fn, const ast_value *v, ir_stage *s) {
+    LW_ENUM(optimizer, fn, &s->optimizer);
+    s->beta1 = sv_arg_or_default(fn, v, KW_BETA1);
+    s->beta2 = sv_arg_or_default(fn, v, KW_BETA2);
+    s->weight_decay = sv_arg_or_default(fn, v, KW_WEIGHT_DECAY);
+}
+
+static void lw_optimizer(fe_ctx *fe, const ast_value *v, ir_stage *s) {
+    kw_id fn = lw_ctor(v);
+    if (fn != KW_ADAM && fn != KW_ADAMW) {
+        fe_error(fe, v->at,
+                 "adam, adamw or adamw(beta1 = B1, beta2 = B2, weight_decay = W) "
+                 "expected for 'optimizer'");
+        return;
+    }
+    if (v->kind == AV_CALL && !sv_check_args(fe, v)) return;
+    lw_optimizer_set(fn, v, s);
+}
+
+/* schedule = constant | cosine | cosine(...) (fn); a constant schedule keeps cosine's
+ * defaults in the unused fields. */
+static void lw_schedule_set(kw_id fn, const ast_value *v, ir_stage *s) {
+    const ast_value *args = fn == KW_COSINE ? v : NULL;
+    LW_ENUM(schedule, fn, &s->schedule);
+    s->restart_epochs = (int)sv_arg_or_default(KW_COSINE, args, KW_RESTART);
+    s->restart_mult = sv_arg_or_default(KW_COSINE, args, KW_MULT);
+    s->lr_min = sv_arg_or_default(KW_COSINE, args, KW_LR_MIN);
+}
+
+static void lw_schedule(fe_ctx *fe, const ast_value *v, ir_stage *s) {
+    kw_id fn = lw_ctor(v);
+    if (!(fn == KW_CONSTANT && v->kind == AV_WORD) && fn != KW_COSINE) {
+        fe_error(fe, v->at,
+                 "constant, cosine or cosine(restart = N epochs, mult = M, lr_min = "
+                 "L) expected for 'schedule'");
+        return;
+    }
+    if (v->kind == AV_CALL && !sv_check_args(fe, v)) return;
+    lw_schedule_set(fn, v, s);
+}
+
+/* regularize = none | hw | hw(...) (fn): the hardware regulariser's weights, 0 for none. */
+static void lw_regularize_set(kw_id fn, const ast_value *v, ir_stage *s) {
+    s->wd = fn == KW_HW ? sv_arg_or_default(KW_HW, v, KW_WD) : 0;
+    s->wd1 = fn == KW_HW ? sv_arg_or_default(KW_HW, v, KW_WD1) : 0;
+}
+
+static void lw_regularize(fe_ctx *fe, const ast_value *v, ir_stage *s) {
+    kw_id fn = lw_ctor(v);
+    if (!(fn == KW_NONE && v->kind == AV_WORD) && fn != KW_HW) {
+        fe_error(fe, v->at, "none or hw(wd = W, wd1 = W1) expected for 'regularize'");
+        return;
+    }
+    if (v->kind == AV_CALL && !sv_check_args(fe, v)) return;
+    lw_regularize_set(fn, v, s);
+}
+
+/* average = none | ema | ema(decay = D): the decay of the parameter average, 0 for none. */
+static double lw_average(fe_ctx *fe, const ast_value *v) {
+    kw_id fn = lw_ctor(v);
+    if (fn == KW_NONE && v->kind == AV_WORD) return 0;
+    if (fn != KW_EMA) {
+        fe_error(fe, v->at, "none, ema or ema(decay = D) expected for 'average'");
+        return 0;
+    }
+    if (v->kind == AV_CALL && !sv_check_args(fe, v)) return 0;
+    double d = sv_arg_or_default(KW_EMA, v, KW_DECAY);
+    if (!(d > 0 && d < 1)) {
+        fe_error(fe, sv_arg(v, KW_DECAY)->at,
+                 "the decay of 'average' must be between 0 and 1 (exclusive)");
+        return 0;
+    }
+    return d;
+}
+
+/* augment = none | shift | shift(pixels = P): the largest shift of a training image, 0 for
+ * none. Shifting needs images, so the dataset must be IDX. */
+static int lw_augment(fe_ctx *fe, const ast_value *v, const ir_dataset *ds) {
+    kw_id fn = lw_ctor(v);
+    if (fn == KW_NONE && v->kind == AV_WORD) return 0;
+    if (fn != KW_SHIFT) {
+        fe_error(fe, v->at, "none, shift or shift(pixels = P) expected for 'augment'");
+        return 0;
+    }
+    if (ds->format != IR_DATA_IDX) {
+        fe_error(fe, v->at, "'augment = shift' moves images: dataset '%s' is not format = idx",
+                 ds->name);
+        return 0;
+    }
+    if (v->kind == AV_CALL && !sv_check_args(fe, v)) return 1;
+    return (int)sv_arg_or_default(KW_SHIFT, v, KW_PIXELS);
+}
+
+/* Stage properties a block sets (bits of the return value of lw_stage_props). */
+enum { LW_SET_EPOCHS = 1, LW_SET_REGULARIZE = 2 };
+
+/* Applies the stage properties of block b (train or stage) to s; *sched: where the
+ * schedule was set (for the restart check). Returns the LW_SET_* bits of what b set. */
+static int lw_stage_props(fe_ctx *fe, const eblock *b, ir_stage *s, const ast_value **sched) {
+    int64_t v;
+    const ast_value *x;
+    int set = 0;
+    if (!b) return 0;
+    if (sv_int(b, KW_EPOCHS, &v)) s->epochs = (int)v, set |= LW_SET_EPOCHS;
+    if (sv_int(b, KW_BATCH, &v)) s->batch = (int)v;
+    sv_real(b, KW_LR, &s->lr);
+    if ((x = lw_value(b, KW_OPTIMIZER))) lw_optimizer(fe, x, s);
+    if ((x = lw_value(b, KW_SCHEDULE))) lw_schedule(fe, x, s), *sched = x;
+    if ((x = lw_value(b, KW_REGULARIZE))) lw_regularize(fe, x, s), set |= LW_SET_REGULARIZE;
+    return set;
+}
+
+/* The stage defaults of the schema (the train block's properties apply on top). */
+static ir_stage lw_stage_defaults(void) {
+    ir_stage s = {.epochs = (int)sv_default(KW_STAGE, KW_IDENT, KW_EPOCHS).num,
+                  .batch = (int)sv_default(KW_STAGE, KW_IDENT, KW_BATCH).num,
+                  .lr = sv_default(KW_STAGE, KW_IDENT, KW_LR).num};
+    lw_optimizer_set(sv_default(KW_STAGE, KW_IDENT, KW_OPTIMIZER).word, NULL, &s);
+    lw_schedule_set(sv_default(KW_STAGE, KW_IDENT, KW_SCHEDULE).word, NULL, &s);
+    lw_regularize_set(sv_default(KW_STAGE, KW_IDENT, KW_REGULARIZE).word, NULL, &s);
+    return s;
+}
+
+/* The given `stage dense` and `stage sparse` blocks of t into given[0], given[1]; returns
+ * the number of stage blocks. */
+static int lw_stage_blocks(fe_ctx *fe, const eblock *t, bool learned, eblock **given) {
+    eblock *stages[8];
+    int n = t ? sv_blocks(t, KW_STAGE, stages, 8) : 0;
+    for (int i = 0; i < n && i < 8; i++) {
+        const ast_word *name = &stages[i]->decl->u.block.name;
+        ir_stage_kind kind;
+        if (ir_stage_from_word(name->text, &kind))
+            given[kind == IR_STAGE_SPARSE] = stages[i];
+        else
+            fe_error(fe, name->at, "unknown stage '%s' (expected dense or sparse)", name->text);
+    }
+    if (given[0] && !learned)
+        fe_warning(fe, given[0]->decl->u.block.name.at,
+                   "the dense stage has no effect: no tree has learned connectivity");
+    if (!given[0] && learned && n > 0)
+        fe_error(fe, lw_at(t),
+                 "learned connectivity needs a dense stage (add: stage dense { "
+                 "epochs = 25 })");
+    return n;
+}
+
+void lw_train(fe_ctx *fe, const eblock *t, src_range model_at, const ir_program *p, ir_train *tr) {
+    bool learned = false;
+    for (int i = 0; i < p->n_layers; i++)
+        learned |= p->layers[i].connect == IR_CONNECT_LEARNED;
+    tr->seed = (uint64_t)sv_int_or_default(t, KW_TRAIN, KW_SEED);
+    LW_ENUM(select, sv_word_or_default(t, KW_TRAIN, KW_SELECT), &tr->select);
+    const ast_value *avg = lw_value(t, KW_AVERAGE);
+    tr->average = avg ? lw_average(fe, avg) : 0;
+    const ast_value *aug = lw_value(t, KW_AUGMENT);
+    tr->shift = aug ? lw_augment(fe, aug, &p->dataset) : 0;
+    eblock *given[2] = {NULL, NULL};
+    int n = lw_stage_blocks(fe, t, learned, given);
+    /* The train block's stage properties, read once, are the defaults of every stage. */
+    ir_stage common = lw_stage_defaults();
+    const ast_value *common_sched = NULL;
+    int common_set = lw_stage_props(fe, t, &common, &common_sched);
+    bool dense = given[0] || (learned && n == 0);
+    tr->n_stages = dense ? 2 : 1;
+    tr->stages = nltc_arena_alloc(fe->a, (size_t)tr->n_stages * sizeof *tr->stages);
+    for (int i = 0; i < tr->n_stages; i++) {
+        ir_stage *s = &tr->stages[i];
+        bool is_dense = dense && i == 0;
+        *s = common;
+        s->kind = is_dense ? IR_STAGE_DENSE : IR_STAGE_SPARSE;
+        kw_id variant = is_dense ? KW_DENSE : KW_SPARSE;
+        if (!(common_set & LW_SET_EPOCHS))
+            s->epochs = (int)sv_default(KW_STAGE, variant, KW_EPOCHS).num;
+        if (!(common_set & LW_SET_REGULARIZE))
+            lw_regularize_set(sv_default(KW_STAGE, variant, KW_REGULARIZE).word, NULL, s);
+        const ast_value *sched = common_sched;
+        lw_stage_props(fe, given[!is_dense], s, &sched);
+        if (s->schedule == IR_SCHED_COSINE && s->restart_epochs > s->epochs)
+            fe_error(fe, sched->at,
+                     "cosine restart period of %d epochs exceeds the %s stage's %d epochs",
+                     s->restart_epochs, is_dense ? "dense" : "sparse", s->epochs);
+    }
+    const ir_dataset *ds = &p->dataset;
+    if (tr->select == IR_SELECT_VALIDATION && !ds->valid.path && ds->valid_fraction <= 0) {
+        const ast_item *sel = t ? sv_prop(t, KW_SELECT) : NULL;
+        fe_error(fe, sel ? sel->u.prop.value->at : model_at,
+                 "select = validation needs a validation split, but dataset '%s' has valid = "
+                 "0 (give a fraction or file, or select = last)",
+                 ds->name);
+    }
+}
+
+/* ---- Hardware ------------------------------------------------------------------------ */
+
+static bool lw_verilog_name(const char *s) {
+    if (!s[0] || !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+        return false;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$") ==
+           strlen(s);
+}
+
+void lw_hardware(fe_ctx *fe, const eblock *h, ir_hardware *hw) {
+    *hw = (ir_hardware){.lut_inputs = (int)sv_int_or_default(h, KW_HARDWARE, KW_LUT_INPUTS),
+                        .clock = sv_string_or_default(h, KW_HARDWARE, KW_CLOCK),
+                        .reset = sv_string_or_default(h, KW_HARDWARE, KW_RESET)};
+    LW_ENUM(pipeline, sv_default(KW_HARDWARE, KW_IDENT, KW_PIPELINE).word, &hw->pipeline);
+    LW_ENUM(reset, sv_word_or_default(h, KW_HARDWARE, KW_RESET_STYLE), &hw->reset_style);
+    const ast_value *p = lw_value(h, KW_PIPELINE);
+    kw_id fn = p ? lw_ctor(p) : KW_IDENT;
+    ir_pipeline word;
+    if (p && p->kind == AV_WORD && ir_pipeline_from_word(kw_text(fn), &word) &&
+        word != IR_PIPE_EVERY_K) {
+        hw->pipeline = word;
+    } else if (p && p->kind == AV_CALL && fn == KW_EVERY && p->u.call.n == 1 &&
+               !p->u.call.args[0].name.text) {
+        const ast_value *k = p->u.call.args[0].value;
+        const sv_arg_spec *a = sv_arg_spec_of(KW_EVERY, KW_IDENT);
+        if (sv_check_value(fe, k, a->type, a->unit, a->lo, a->hi, NULL,
+                           "the layer count of every()")) {
+            hw->pipeline = IR_PIPE_EVERY_K;
+            hw->pipeline_k = (int)k->u.num.i;
+        }
+    } else if (p) {
+        fe_error(fe, p->at, "none, every_layer, trees or every(K) expected for 'pipeline'");
+    }
+    if (!h) return;
+    const char *names[2] = {hw->clock, hw->reset};
+    static const kw_id keys[2] = {KW_CLOCK, KW_RESET};
+    for (int i = 0; i < 2; i++) {
+        if (!sv_string(h, keys[i], &names[i])) continue;
+        if (!lw_verilog_name(names[i]))
+            fe_error(fe, lw_value(h, keys[i])->at,
+                     "%s port name \"%s\" is not a Verilog identifier", kw_text(keys[i]), names[i]);
+    }
+    if (strcmp(names[0], names[1]) == 0)
+        fe_error(fe, lw_at(h), "the clock and reset ports are both named \"%s\"", names[0]);
+    hw->clock = names[0];
+    hw->reset = names[1];
+}
+
+/* Places the pipeline registers (reg_after) and counts them. */
+void lw_pipeline(ir_program *p) {
+    ir_hardware *hw = &p->hw;
+    hw->stages = 0;
+    for (int i = 0; i < p->n_layers; i++) {
+        ir_layer *l = &p->layers[i];
+        l->reg_after = ir_reg_after(hw->pipeline, hw->pipeline_k, i, p->n_layers, l->tree_root);
+        hw->stages += l->reg_after;
+    }
+}
