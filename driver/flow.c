@@ -109,7 +109,9 @@ int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
     }
     if (!o->quiet) flow_summary(stdout, ir);
     /* The model text as compiled: the store must not see later edits of the files. */
-    if (o->record && !(sources = store_sources_capture(ir->n_sources, ir->sources, stderr))) {
+    rt_error se = {0};
+    if (o->record && !(sources = store_sources_capture(ir->n_sources, ir->sources, &se))) {
+        fprintf(stderr, "nltc: error: %s\n", se.msg);
         rc = 2;
         goto done;
     }
@@ -189,8 +191,13 @@ int nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o) {
             .version = NLTC_VERSION,
             .out_dir = o->out_dir,
             .log = o->quiet ? NULL : stdout,
+            .report = &rep,
+            .notes = stderr,
         };
-        if (store_record(&sa, stderr)) rc = 2;
+        if (store_record(&sa, &se) != RT_OK) {
+            fprintf(stderr, "nltc: error: %s\n", se.msg);
+            rc = 2;
+        }
     }
 
 done:

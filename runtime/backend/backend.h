@@ -189,6 +189,8 @@ void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h);
  * depth per stage. When Yosys is not installed, returns 0 with h->synthesized false and
  * synth_note saying so. */
 int be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, be_err *e);
+/* Prints the hardware summary of h (estimate, formula, synthesis) to f. */
+void be_hw_print(FILE *f, const be_hw *h);
 
 /* ---- Verification ----------------------------------------------------------------- */
 

@@ -436,7 +436,7 @@ void be_verify_print(FILE *f, const be_verify_result *r) {
 
 /* ---- Hardware summary ---------------------------------------------------------------- */
 
-static void print_hw(FILE *f, const be_hw *h) {
+void be_hw_print(FILE *f, const be_hw *h) {
     fprintf(f, "hardware: analytic LUT estimate %ld (%ld over each bit's true support); ",
             h->luts_estimate, h->luts_support);
     fprintf(f, "%d pipeline stages, latency %d cycles\n", h->pipeline_stages, h->latency_cycles);
@@ -532,7 +532,7 @@ int be_flow(const ir_program *ir, const rt_tables *t, const rt_codes *c, const c
         rt_rmtree(work);
         free(rtl);
     }
-    if (!o->quiet) print_hw(stderr, &hw);
+    if (!o->quiet) be_hw_print(stderr, &hw);
 out:
     be_hw_free(&hw);
     be_plan_free(&p);
@@ -660,7 +660,7 @@ int be_cmd_verify(int argc, char **argv) {
         free(rtl);
     } else
         snprintf(hw.synth_note, sizeof hw.synth_note, "not requested (--synth)");
-    print_hw(stdout, &hw);
+    be_hw_print(stdout, &hw);
     be_hw_free(&hw);
     rt_codes_free(&c);
     rt_tables_free(&t);
