@@ -43,17 +43,52 @@ static void cli_opt_name(char *buf, size_t n, const cli_opt *o, bool both) {
         snprintf(buf, n, "-%c%s", o->short_name, value);
 }
 
+enum { CLI_WIDTH = 90 }; /* help lines are wrapped before this column */
+
+/* Prints the words of text from column col on, wrapping at CLI_WIDTH to column indent. */
+static void cli_wrap(FILE *f, const char *text, int col, int indent) {
+    while (*text) {
+        size_t n = strcspn(text, " ");
+        if (col > indent && col + 1 + (int)n > CLI_WIDTH) {
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(text, 1, n, f);
+        col += (int)n;
+        text += n;
+        while (*text == ' ')
+            text++;
+    }
+    fputc('\n', f);
+}
+
+/* Prints " word" at *col, first wrapping to column indent if it would pass CLI_WIDTH. */
+static void cli_word(FILE *f, const char *word, int *col, int indent) {
+    int n = (int)strlen(word);
+    if (*col > indent && *col + 1 + n > CLI_WIDTH) {
+        fprintf(f, "\n%*s", indent, "");
+        *col = indent;
+    }
+    fprintf(f, " %s", word);
+    *col += 1 + n;
+}
+
 void cli_help(FILE *f, const cli_spec *s) {
     if (s->usage) {
         for (int i = 0; s->usage[i]; i++)
             fprintf(f, "%s%s\n", i ? "       " : "usage: ", s->usage[i]);
     } else {
         fprintf(f, "usage: %s", s->prog);
-        if (s->args && *s->args) fprintf(f, " %s", s->args);
+        int indent = 7 + (int)strlen(s->prog), col = indent;
+        if (s->args && *s->args) cli_word(f, s->args, &col, indent);
         for (int i = 0; i < s->n_opts; i++) {
-            char name[96];
+            char name[96], word[100];
             cli_opt_name(name, sizeof name, &s->opts[i], false);
-            fprintf(f, s->opts[i].required ? " %s" : " [%s]", name);
+            snprintf(word, sizeof word, s->opts[i].required ? "%s" : "[%s]", name);
+            cli_word(f, word, &col, indent);
         }
         fputc('\n', f);
     }
@@ -67,7 +102,8 @@ void cli_help(FILE *f, const cli_spec *s) {
     fputs("\noptions:\n", f);
     for (int i = 0; i < s->n_opts; i++) {
         cli_opt_name(name, sizeof name, &s->opts[i], true);
-        fprintf(f, "  %-*s  %s\n", w, name, s->opts[i].help ? s->opts[i].help : "");
+        fprintf(f, "  %-*s  ", w, name);
+        cli_wrap(f, s->opts[i].help ? s->opts[i].help : "", w + 4, w + 4);
     }
     fprintf(f, "  %-*s  %s\n", w, "-h, --help", "show this help");
     if (s->epilog) s->epilog(f);
