@@ -27,10 +27,12 @@ rt_status driver_cmd_verify(int argc, char **argv, rt_error *e);
 /* `nltc fmt` (fmt_cmd.c). */
 rt_status driver_cmd_fmt(int argc, char **argv, rt_error *e);
 
-/* Prints e to stderr: nothing when e->msg is empty (the problem was already reported, as
- * the front end's diagnostics are); "FILE:LINE:COL: error: MSG" when e->prop names a
+/* Prints e to f (error.c): nothing when e->msg is empty (the problem was already reported,
+ * as the front end's diagnostics are); "FILE:LINE:COL: error: MSG" when e->prop names a
  * property and ir (if not NULL) knows where it was written (ir_locate); else
  * "nltc: error: MSG". */
+void driver_fprint_error(FILE *f, const ir_program *ir, const rt_error *e);
+/* The same to stderr: how every nltc command reports its error. */
 void driver_print_error(const ir_program *ir, const rt_error *e);
 
 #endif /* NLTC_DRIVER_H */

@@ -62,15 +62,6 @@ static int main_exit_code(rt_status st) {
     return main_exit_codes[st];
 }
 
-void driver_print_error(const ir_program *ir, const rt_error *e) {
-    if (!e->msg[0]) return;
-    const ir_srcloc *loc = ir && e->prop[0] ? ir_locate(ir, e->prop) : NULL;
-    if (loc && loc->file)
-        fprintf(stderr, "%s:%d:%d: error: %s\n", loc->file, loc->line, loc->col, e->msg);
-    else
-        fprintf(stderr, "nltc: error: %s\n", e->msg);
-}
-
 /* ---- nltc itself ----------------------------------------------------------------------- */
 
 static void main_epilog(FILE *f) {

@@ -1,8 +1,9 @@
 /* test_cli.c - Check tests of driver/cli.c, the one command-line parser: value forms
  * (--name V, --name=V, -o DIR, -oDIR), flags, repeatable options, numbers and their
  * ranges, choices, positional counts, `--`, required options, --help, and that every
- * mistake is a usage error naming the option. */
+ * mistake is a usage error naming the option; and how errors are printed (error.c). */
 #include "cli.h"
+#include "driver.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -167,6 +168,56 @@ START_TEST(help_text) {
 }
 END_TEST
 
+/* Prints e through driver_fprint_error into a string (malloc'd). */
+static char *printed(const ir_program *ir, const rt_error *e) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    driver_fprint_error(f, ir, e);
+    fclose(f);
+    return buf;
+}
+
+START_TEST(errors_are_located) {
+    const ir_srcloc locs[] = {{"hardware.clock", "m.nlt", 12, 5}, {"train.lr", "lib.nlt", 3, 9}};
+    const ir_srcloc model = {"", "m.nlt", 4, 1};
+    ir_program ir = {.model_name = "m", .n_locs = 2, .locs = locs, .model_loc = &model};
+    rt_error e = {0};
+    rt_fail_prop(&e, RT_ERR_MODEL, "hardware.clock", "no clock named 'x'");
+    char *t = printed(&ir, &e);
+    ck_assert_str_eq(t, "m.nlt:12:5: error: no clock named 'x'\n");
+    free(t);
+    rt_fail_prop(&e, RT_ERR_MODEL, "train.lr", "too large");
+    t = printed(&ir, &e);
+    ck_assert_str_eq(t, "lib.nlt:3:9: error: too large\n");
+    free(t);
+    /* a property that was not written: the model's own location */
+    rt_fail_prop(&e, RT_ERR_MODEL, "hardware.reset", "needs a reset");
+    t = printed(&ir, &e);
+    ck_assert_str_eq(t, "m.nlt:4:1: error: needs a reset\n");
+    free(t);
+    /* no IR at hand, or no property: the plain form */
+    t = printed(NULL, &e);
+    ck_assert_str_eq(t, "nltc: error: needs a reset\n");
+    free(t);
+    rt_fail(&e, RT_ERR_IO, "cannot read x");
+    t = printed(&ir, &e);
+    ck_assert_str_eq(t, "nltc: error: cannot read x\n");
+    free(t);
+    /* an IR without locations (tests build such) */
+    ir_program bare = {.model_name = "b"};
+    rt_fail_prop(&e, RT_ERR_MODEL, "hardware.clock", "bad");
+    t = printed(&bare, &e);
+    ck_assert_str_eq(t, "nltc: error: bad\n");
+    free(t);
+    /* an empty message: already reported, nothing printed */
+    e.msg[0] = '\0';
+    t = printed(&ir, &e);
+    ck_assert_str_eq(t, "");
+    free(t);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("driver cli");
     TCase *tc = tcase_create("cli");
@@ -174,6 +225,7 @@ int main(void) {
     tcase_add_test(tc, mistakes_are_usage_errors);
     tcase_add_test(tc, required_option_and_help);
     tcase_add_test(tc, help_text);
+    tcase_add_test(tc, errors_are_located);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
