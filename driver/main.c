@@ -93,9 +93,12 @@ static rt_status main_flow_status(int rc, rt_error *e) {
     return st;
 }
 
+/* What `nltc FILE` does after compiling. */
+typedef enum main_mode { MAIN_RUN, MAIN_EMIT, MAIN_CHECK } main_mode;
+
 /* Compiles file and does what the mode asks. Errors about the model are printed here,
  * located through the IR, while it is alive. */
-static rt_status main_compile(const char *file, int mode, const nltc_compile_opts *co,
+static rt_status main_compile(const char *file, main_mode mode, const nltc_compile_opts *co,
                               const nltc_flow_opts *fo, rt_error *e) {
     nltc_arena *arena = nltc_arena_new();
     nltc_status cs;
@@ -106,9 +109,9 @@ static rt_status main_compile(const char *file, int mode, const nltc_compile_opt
         st = cs.io_error ? RT_ERR_IO : RT_ERR_MODEL;
         e->status = st;
         e->prop[0] = e->msg[0] = '\0'; /* the diagnostics are printed */
-    } else if (mode == 1) {
+    } else if (mode == MAIN_EMIT) {
         ir_print(stdout, ir);
-    } else if (mode == 0) {
+    } else if (mode == MAIN_RUN) {
         st = main_flow_status(nltc_flow_run(ir, fo), e);
     }
     if (st != RT_OK && e->prop[0]) {
@@ -131,7 +134,7 @@ static rt_status main_run(int argc, char **argv, rt_error *e) {
         {'o', NULL, CLI_STRING, "DIR", &out, "output folder of the flow (created if missing)", 0, 0,
          NULL, false, NULL},
         {0, "check", CLI_FLAG, NULL, &check, "parse and check FILE only", 0, 0, NULL, false, NULL},
-        {0, "emit", CLI_CHOICE, "ir", &emit, "print the lowered IR of FILE (--emit=ir)", 0, 0,
+        {0, "emit", CLI_CHOICE, "KIND", &emit, "print the lowered IR of FILE (--emit=ir)", 0, 0,
          emit_kinds, false, NULL},
         {'I', NULL, CLI_LIST, "DIR", &includes, "add DIR to the import search path (repeatable)", 0,
          0, NULL, false, NULL},
@@ -169,12 +172,12 @@ static rt_status main_run(int argc, char **argv, rt_error *e) {
     if (st == RT_OK && !r.help && version) {
         printf("nltc %s\n", NLTC_VERSION);
     } else if (st == RT_OK && !r.help) {
-        int mode = emit == 0 ? 1 : check ? 2 : 0; /* 0 run, 1 emit, 2 check */
+        main_mode mode = emit == 0 ? MAIN_EMIT : check ? MAIN_CHECK : MAIN_RUN;
         if (r.n_args == 0)
             st = cli_usage_error(&spec, e, "no model file given");
         else if (r.n_args > 1)
             st = cli_usage_error(&spec, e, "more than one model file given ('%s')", r.args[1]);
-        else if (mode == 0 && !out)
+        else if (mode == MAIN_RUN && !out)
             st = cli_usage_error(&spec, e, "missing -o DIR for '%s' (or use --check / --emit=ir)",
                                  r.args[0]);
         nltc_compile_opts co = {.include_dirs = includes.items,
