@@ -19,7 +19,7 @@
 static int cli_record(int argc, char **argv) {
     store_record_args a;
     memset(&a, 0, sizeof a);
-    const char *src[16], *report = NULL;
+    const char *src[16] = {NULL}, *report = NULL;
     a.sources = src;
     a.version = "test";
     a.log = stdout;
