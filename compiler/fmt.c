@@ -13,11 +13,8 @@
 #include "compiler.h"
 #include "rt.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 enum {
     FMT_WIDTH = 100, /* column limit */
@@ -611,92 +608,4 @@ fmt_status fmt_source(nltc_arena *a, const src_file *src, diag_ctx *d, char **ou
     *out = (char *)again->text;
     *out_len = len;
     return FMT_OK;
-}
-
-/* ---- command ------------------------------------------------------------------------- */
-
-/* Replaces path with text atomically: temporary file beside it, same mode, rename. A
- * symbolic link is followed, so the file it names is replaced, not the link. */
-static bool fmt_write(const char *link, const char *text, size_t len) {
-    char *real = realpath(link, NULL);
-    const char *path = real ? real : link;
-    rt_afile a;
-    bool ok = rt_afile_open(&a, path) == 0;
-    if (!ok) {
-        fprintf(stderr, "nltc: cannot create a temporary file beside %s: %s\n", path,
-                strerror(a.err));
-    } else {
-        struct stat sb;
-        if (stat(path, &sb) == 0) fchmod(fileno(a.f), sb.st_mode & 07777);
-        fwrite(text, 1, len, a.f);
-        ok = rt_afile_commit(&a) == 0;
-        if (!ok) fprintf(stderr, "nltc: cannot write %s: %s\n", path, strerror(a.err));
-    }
-    rt_afile_free(&a);
-    free(real);
-    return ok;
-}
-
-static int fmt_usage(FILE *to) {
-    fputs("usage: nltc fmt [--write | --check] FILE...\n"
-          "  print FILE in the canonical layout (one FILE), or:\n"
-          "  -w, --write   rewrite each FILE in place (only when it changes)\n"
-          "  --check       list the FILEs that are not formatted; exit 1 if any\n",
-          to);
-    return 2;
-}
-
-int fmt_cmd(int argc, char **argv) {
-    bool write = false, check = false;
-    int nfiles = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        if (strcmp(s, "-w") == 0 || strcmp(s, "--write") == 0)
-            write = true;
-        else if (strcmp(s, "--check") == 0)
-            check = true;
-        else if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
-            fmt_usage(stdout);
-            return 0;
-        } else if (s[0] == '-' && s[1] != '\0') {
-            fprintf(stderr, "nltc fmt: unknown option '%s'\n", s);
-            return fmt_usage(stderr);
-        } else {
-            nfiles++;
-        }
-    }
-    if (nfiles == 0 || (write && check) || (!write && !check && nfiles > 1))
-        return fmt_usage(stderr);
-    int rc = 0;
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1] != '\0') continue;
-        nltc_arena *a = nltc_arena_new();
-        src_file *src = nltc_read_source(a, argv[i]);
-        if (!src) {
-            fprintf(stderr, "nltc: cannot read '%s': %s\n", argv[i], strerror(errno));
-            nltc_arena_free(a);
-            rc = 2;
-            continue;
-        }
-        diag_ctx d = {.out = stderr};
-        char *text;
-        size_t len;
-        fmt_status s = fmt_source(a, src, &d, &text, &len);
-        bool same = s == FMT_OK && len == src->len && memcmp(text, src->text, len) == 0;
-        if (s != FMT_OK) {
-            if (rc < (s == FMT_INTERNAL ? 2 : 1)) rc = s == FMT_INTERNAL ? 2 : 1;
-        } else if (check) {
-            if (!same) {
-                printf("%s\n", src->path);
-                if (rc == 0) rc = 1;
-            }
-        } else if (write) {
-            if (!same && !fmt_write(src->path, text, len)) rc = 2;
-        } else {
-            fwrite(text, 1, len, stdout);
-            if (fflush(stdout) != 0) rc = 2;
-        }
-        nltc_arena_free(a);
-    }
-    return rc;
 }

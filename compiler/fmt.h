@@ -30,11 +30,6 @@ typedef enum fmt_status {
  * arena a plus a terminating NUL (a comment may hold NUL bytes of its own). */
 fmt_status fmt_source(nltc_arena *a, const src_file *src, diag_ctx *d, char **out, size_t *out_len);
 
-/* `nltc fmt [--write | --check] FILE...`; argv[0] is the subcommand name. Without an
- * option prints the formatted FILE (one file) to stdout; --write (-w) rewrites each
- * changed FILE in place atomically; --check lists the files that are not formatted.
- * Returns the exit code: 0 ok, 1 syntax errors or (--check) unformatted files, 2 usage,
- * I/O or internal errors. */
-int fmt_cmd(int argc, char **argv);
+/* The command `nltc fmt` that calls it is in driver/fmt_cmd.c. */
 
 #endif /* NLTC_FMT_H */

@@ -102,9 +102,8 @@ static rt_status flow_open(flow *f, rt_error *e) {
         return rt_fail(e, RT_ERR_IO, "cannot remove %s: %s", f->report_path, strerror(errno));
     if ((st = flow_write_ir(f->ir, o->out_dir, &f->ir_text, e))) return st;
     if (!o->quiet) flow_summary(stdout, f->ir);
-    if (o->record &&
-        !(f->sources = store_sources_capture(f->ir->n_sources, f->ir->sources, stderr)))
-        return rt_fail(e, RT_ERR_IO, "%s", "");
+    if (o->record && !(f->sources = store_sources_capture(f->ir->n_sources, f->ir->sources, e)))
+        return e->status;
     return RT_OK;
 }
 
@@ -201,8 +200,10 @@ static rt_status flow_record(flow *f, rt_error *e) {
         .version = NLTC_VERSION,
         .out_dir = o->out_dir,
         .log = o->quiet ? NULL : stdout,
+        .report = &f->rep,
+        .notes = stderr,
     };
-    return store_record(&sa, stderr) ? rt_fail(e, RT_ERR_IO, "%s", "") : RT_OK;
+    return store_record(&sa, e);
 }
 
 static void flow_init(flow *f, const ir_program *ir, const nltc_flow_opts *o) {

@@ -1,216 +1,206 @@
-/* main.c - the nltc command line: options, the compile modes and subcommands.
+/* main.c - the nltc command line: options, the compile modes, the subcommands, and the one
+ * table of exit codes.
  *
  *   nltc FILE -o DIR      compile, then run the whole flow (flow.c)
  *   nltc --check FILE     diagnostics only
  *   nltc --emit=ir FILE   print the IR
- *   nltc COMMAND ...      a subcommand from nltc_commands[]
- * Exit codes: 0 ok, 1 errors in the model, 2 usage or I/O errors (the flow adds its own,
- * see flow.h). */
-#include <errno.h>
+ *   nltc COMMAND ...      a subcommand from main_commands[]
+ * Every command returns an rt_status and fills an rt_error; main prints the error
+ * (driver_print_error) and exits with the code main_exit_codes[] gives the status.
+ */
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend.h"
+#include "cli.h"
 #include "compiler.h"
+#include "driver.h"
+#include "backend.h"
 #include "flow.h"
-#include "fmt.h"
-#include "store.h"
-#include "verify_cmd.h"
 
 #ifndef NLTC_VERSION
 #define NLTC_VERSION "0.0.0"
 #endif
 
-/* A subcommand: `nltc NAME args...` calls fn(argc, argv) with argv[0] == NAME and exits
- * with its result. Add entries here; --help lists them. */
-typedef struct nltc_command {
-    const char *name;                 /* the word after nltc */
-    int (*fn)(int argc, char **argv); /* runs it; returns the exit code */
-    const char *help;                 /* one line for --help */
-} nltc_command;
+/* A subcommand. Add entries here; --help lists them. */
+typedef struct main_command {
+    const char *name;  /* the word after nltc */
+    driver_cmd_fn fn;  /* runs it */
+    const char *usage; /* one line for --help */
+} main_command;
 
-static const nltc_command nltc_commands[] = {
-    {"runs", store_cmd_runs, "list recorded runs: nltc runs [--model M] [--store DIR]"},
-    {"show", store_cmd_show, "show a run's report: nltc show RUN [--json]"},
-    {"diff", store_cmd_diff, "compare two runs: nltc diff A B [--html FILE]"},
-    {"checkout", store_cmd_checkout, "restore a run's artifacts: nltc checkout RUN -o DIR"},
-    {"tag", store_cmd_tag, "name a run: nltc tag RUN NAME"},
-    {"verify", nltc_cmd_verify, "re-verify an output folder: nltc verify OUT [--no-rtl]"},
-    {"fmt", fmt_cmd, "format .nlt files: nltc fmt [--write | --check] FILE..."},
-    {NULL, NULL, NULL} /* end of table */
+static const main_command main_commands[] = {
+    {"runs", driver_cmd_runs, "list recorded runs: nltc runs [--model M] [--store DIR]"},
+    {"show", driver_cmd_show, "show a run's report: nltc show RUN [--json]"},
+    {"diff", driver_cmd_diff, "compare two runs: nltc diff A B [--html FILE]"},
+    {"checkout", driver_cmd_checkout, "restore a run's artifacts: nltc checkout RUN -o DIR"},
+    {"tag", driver_cmd_tag, "name a run: nltc tag RUN NAME"},
+    {"verify", driver_cmd_verify, "re-verify an output folder: nltc verify OUT [--no-rtl]"},
+    {"fmt", driver_cmd_fmt, "format .nlt files: nltc fmt [--write | --check] FILE..."},
+};
+enum { MAIN_N_COMMANDS = (int)(sizeof main_commands / sizeof main_commands[0]) };
+
+/* ---- Exit codes: the one place where a status becomes a process exit code ------------- */
+
+static const int main_exit_codes[] = {
+    [RT_OK] = 0,     [RT_ERR_MODEL] = 1, [RT_ERR_DATA] = 1,     [RT_ERR_USAGE] = 2,
+    [RT_ERR_IO] = 2, [RT_ERR_TOOL] = 2,  [RT_ERR_MISMATCH] = 3, [RT_INTERRUPTED] = 130,
 };
 
-static void main_usage(FILE *f) {
-    fputs("usage: nltc FILE -o DIR [options]     compile FILE and run the whole flow into DIR\n"
-          "       nltc --check FILE [options]    parse and check FILE only\n"
-          "       nltc --emit=ir FILE [options]  print the lowered IR of FILE\n"
-          "       nltc COMMAND [args...]         run a command (listed below)\n"
-          "       nltc --help | --version\n"
-          "\n"
-          "options:\n"
-          "  -o DIR          output folder of the flow (created if missing)\n"
-          "  -I DIR          add DIR to the import search path (repeatable)\n"
-          "  --data-dir DIR  read every data file of the dataset from DIR (file names kept)\n"
-          "  --seed N        override the training seed of the model\n"
-          "  --resume        continue a stopped training run in the output folder\n"
-          "  --threads N     worker threads (default 2)\n"
-          "  --store DIR     experiment store (default $NLTC_STORE, else .nltc/ beside the model)\n"
-          "  --no-record     do not record the run in the experiment store\n"
-          "  --no-rtl        skip the Verilator run of the RTL during verification\n"
-          "  --no-synth      skip Yosys synthesis (the analytic LUT estimate remains)\n"
-          "  --quiet         no progress output\n"
-          "  --help, -h      show this help\n"
-          "  --version       show the version\n",
-          f);
-    fputs("\ncommands:\n", f);
-    if (!nltc_commands[0].name) fputs("  (none yet)\n", f);
-    for (const nltc_command *c = nltc_commands; c->name; c++)
-        fprintf(f, "  %-14s %s\n", c->name, c->help);
+/* What each exit code means, for --help (README.md has the same table; a test compares). */
+static const struct {
+    int code;
+    const char *meaning;
+} main_exit_meanings[] = {
+    {0, "ok"},
+    {1, "errors in the model or its data (also: a run the store does not hold)"},
+    {2, "usage errors, I/O errors, a failed external tool"},
+    {3, "a verification mismatch"},
+    {130, "interrupted (the checkpoint is saved; rerun with --resume)"},
+};
+
+static int main_exit_code(rt_status st) {
+    if ((int)st < 0 || (size_t)st >= sizeof main_exit_codes / sizeof main_exit_codes[0]) return 2;
+    return main_exit_codes[st];
+}
+
+/* ---- nltc itself ----------------------------------------------------------------------- */
+
+static void main_epilog(FILE *f) {
+    fputs("\ncommands (each has --help):\n", f);
+    for (int i = 0; i < MAIN_N_COMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", main_commands[i].name, main_commands[i].usage);
     fputs("\nenvironment:\n"
           "  NLTC_PATH      colon-separated directories searched for imports\n"
           "  NLTC_STDLIB    the standard library directory (`import \"std/...\"`)\n"
-          "\nexit codes: 0 ok, 1 errors in the model, 2 usage or I/O errors\n"
-          "the language: lang/README.md\n",
+          "  NLTC_STORE     the experiment store (default .nltc/ beside the model)\n"
+          "\nexit codes:\n",
           f);
+    for (size_t i = 0; i < sizeof main_exit_meanings / sizeof main_exit_meanings[0]; i++)
+        fprintf(f, "  %-4d %s\n", main_exit_meanings[i].code, main_exit_meanings[i].meaning);
+    fputs("\nthe language: lang/README.md\n", f);
 }
 
-static int main_usage_error(const char *fmt, const char *arg) {
-    fputs("nltc: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs(" (see nltc --help)\n", stderr);
-    return 2;
-}
+/* What `nltc FILE` does after compiling. */
+typedef enum main_mode { MAIN_RUN, MAIN_EMIT, MAIN_CHECK } main_mode;
 
-/* Parses a non-negative integer argument; false if it is not one. */
-static bool main_number(const char *s, uint64_t max, uint64_t *out) {
-    char *end;
-    if (!s || !*s || *s == '-' || *s == '+') return false;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || v > max) return false;
-    *out = v;
-    return true;
-}
-
-/* If argv[*i] is option `name` taking a value ("--name V", "--name=V", "-IV" for short
- * ones), stores the value in *val, advances *i and returns 1; returns 0 if it is another
- * option, -1 if the value is missing. */
-static int main_value(int argc, char **argv, int *i, const char *name, const char **val) {
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0) return 0;
-    if (a[n] == '=' || (name[1] != '-' && a[n])) {
-        *val = a + n + (a[n] == '=');
-        return 1;
+/* Compiles file and does what the mode asks. Errors about the model are printed here,
+ * located through the IR, while it is alive. */
+static rt_status main_compile(const char *file, main_mode mode, const nltc_compile_opts *co,
+                              const nltc_flow_opts *fo, rt_error *e) {
+    nltc_arena *arena = nltc_arena_new();
+    nltc_status cs;
+    ir_program *ir = nltc_compile(file, co, arena, &cs);
+    rt_status st = RT_OK;
+    if (!ir) {
+        if (cs.errors > 1) fprintf(stderr, "nltc: %d errors in %s\n", cs.errors, file);
+        st = cs.io_error ? RT_ERR_IO : RT_ERR_MODEL;
+        e->status = st;
+        e->prop[0] = e->msg[0] = '\0'; /* the diagnostics are printed */
+    } else if (mode == MAIN_EMIT) {
+        ir_print(stdout, ir);
+    } else if (mode == MAIN_CHECK) {
+        st = be_check_model(ir, e); /* what the back ends refuse, before any training */
+    } else {
+        st = nltc_flow_run(ir, fo, e); /* the flow checks the back ends first too */
     }
-    if (a[n]) return 0;
-    if (*i + 1 >= argc) return -1;
-    *val = argv[++*i];
-    return 1;
+    if (st != RT_OK && e->prop[0]) {
+        driver_print_error(ir, e);
+        e->msg[0] = '\0';
+    }
+    nltc_arena_free(arena);
+    return st;
 }
 
-/* Runs the flow, prints its error (located through the IR when it names a property) and
- * returns the exit code of its status. */
-static int main_flow(const ir_program *ir, const nltc_flow_opts *fo) {
-    static const int exit_code[] = {
-        [RT_OK] = 0,     [RT_ERR_MODEL] = 1, [RT_ERR_DATA] = 1,     [RT_ERR_USAGE] = 2,
-        [RT_ERR_IO] = 2, [RT_ERR_TOOL] = 2,  [RT_ERR_MISMATCH] = 3, [RT_INTERRUPTED] = 130};
-    rt_error e = {0};
-    rt_status st = nltc_flow_run(ir, fo, &e);
-    const ir_srcloc *at = e.prop[0] ? ir_locate(ir, e.prop) : NULL;
-    if (st == RT_INTERRUPTED)
-        fprintf(stderr, "nltc: %s\n", e.msg);
-    else if (st && e.msg[0] && at)
-        fprintf(stderr, "%s:%d:%d: error: %s\n", at->file, at->line, at->col, e.msg);
-    else if (st && e.msg[0])
-        fprintf(stderr, "nltc: error: %s\n", e.msg);
-    return exit_code[st];
+static rt_status main_run(int argc, char **argv, rt_error *e) {
+    bool check = false, version = false, seed_given = false, resume = false, no_record = false;
+    bool no_rtl = false, no_synth = false, quiet = false;
+    int emit = -1;
+    uint64_t seed = 0, threads = 0;
+    const char *out = NULL, *data_dir = NULL, *store = NULL;
+    cli_list includes = {0};
+    static const char *const emit_kinds[] = {"ir", NULL};
+    const cli_opt opts[] = {
+        {'o', NULL, CLI_STRING, "DIR", &out, "output folder of the flow (created if missing)", 0, 0,
+         NULL, false, NULL},
+        {0, "check", CLI_FLAG, NULL, &check, "parse and check FILE only", 0, 0, NULL, false, NULL},
+        {0, "emit", CLI_CHOICE, "KIND", &emit, "print the lowered IR of FILE (--emit=ir)", 0, 0,
+         emit_kinds, false, NULL},
+        {'I', NULL, CLI_LIST, "DIR", &includes, "add DIR to the import search path (repeatable)", 0,
+         0, NULL, false, NULL},
+        {0, "data-dir", CLI_STRING, "DIR", &data_dir,
+         "read every data file of the dataset from DIR (file names kept)", 0, 0, NULL, false, NULL},
+        {0, "seed", CLI_NUMBER, "N", &seed, "override the training seed of the model", 0,
+         UINT64_MAX, NULL, false, &seed_given},
+        {0, "resume", CLI_FLAG, NULL, &resume,
+         "continue a stopped training run in the output folder", 0, 0, NULL, false, NULL},
+        {0, "threads", CLI_NUMBER, "N", &threads, "worker threads (default 2)", 0, 1024, NULL,
+         false, NULL},
+        {0, "store", CLI_STRING, "DIR", &store,
+         "experiment store (default $NLTC_STORE, else .nltc/ beside the model)", 0, 0, NULL, false,
+         NULL},
+        {0, "no-record", CLI_FLAG, NULL, &no_record,
+         "do not record the run in the experiment store", 0, 0, NULL, false, NULL},
+        {0, "no-rtl", CLI_FLAG, NULL, &no_rtl,
+         "skip the Verilator run of the RTL during verification", 0, 0, NULL, false, NULL},
+        {0, "no-synth", CLI_FLAG, NULL, &no_synth,
+         "skip Yosys synthesis (the analytic LUT estimate remains)", 0, 0, NULL, false, NULL},
+        {0, "quiet", CLI_FLAG, NULL, &quiet, "no progress output", 0, 0, NULL, false, NULL},
+        {0, "version", CLI_FLAG, NULL, &version, "show the version", 0, 0, NULL, false, NULL},
+    };
+    static const char *const usage[] = {
+        "nltc FILE -o DIR [options]     compile FILE and run the whole flow into DIR",
+        "nltc --check FILE [options]    parse and check FILE only",
+        "nltc --emit=ir FILE [options]  print the lowered IR of FILE",
+        "nltc COMMAND [args...]         run a command (listed below)",
+        "nltc --help | --version",
+        NULL};
+    const cli_spec spec = {
+        "nltc", "FILE", 0, -1, usage, NULL, opts, (int)(sizeof opts / sizeof opts[0]), main_epilog};
+    cli_result r;
+    rt_status st = cli_parse(&spec, argc, argv, &r, e);
+    if (st == RT_OK && !r.help && version) {
+        printf("nltc %s\n", NLTC_VERSION);
+    } else if (st == RT_OK && !r.help) {
+        main_mode mode = emit == 0 ? MAIN_EMIT : check ? MAIN_CHECK : MAIN_RUN;
+        if (r.n_args == 0)
+            st = cli_usage_error(&spec, e, "no model file given");
+        else if (r.n_args > 1)
+            st = cli_usage_error(&spec, e, "more than one model file given ('%s')", r.args[1]);
+        else if (mode == MAIN_RUN && !out)
+            st = cli_usage_error(&spec, e, "missing -o DIR for '%s' (or use --check / --emit=ir)",
+                                 r.args[0]);
+        nltc_compile_opts co = {.include_dirs = includes.items,
+                                .n_include_dirs = (int)includes.n,
+                                .data_dir = data_dir,
+                                .seed_set = seed_given,
+                                .seed = seed};
+        nltc_flow_opts fo = {.out_dir = out,
+                             .resume = resume,
+                             .threads = (int)threads,
+                             .record = !no_record,
+                             .store_dir = store,
+                             .rtl = !no_rtl,
+                             .synth = !no_synth,
+                             .quiet = quiet,
+                             .argc = argc,
+                             .argv = argv};
+        if (st == RT_OK) st = main_compile(r.args[0], mode, &co, &fo, e);
+    }
+    cli_list_free(&includes);
+    cli_result_free(&r);
+    return st;
 }
 
 int main(int argc, char **argv) {
-    enum { MODE_RUN, MODE_CHECK, MODE_EMIT } mode = MODE_RUN;
-    const char *file = NULL, *val = NULL;
-    nltc_compile_opts co = {0};
-    nltc_flow_opts fo = {.record = true, .rtl = true, .synth = true, .argc = argc, .argv = argv};
-    const char *includes[64];
-    co.include_dirs = includes;
-
-    if (argc > 1)
-        for (const nltc_command *c = nltc_commands; c->name; c++)
-            if (strcmp(argv[1], c->name) == 0) {
-                return c->fn(argc - 1, argv + 1);
-            }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r = 0;
-        uint64_t num = 0;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            main_usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--version") == 0) {
-            printf("nltc %s\n", NLTC_VERSION);
-            return 0;
-        } else if (strcmp(a, "--check") == 0) {
-            mode = MODE_CHECK;
-        } else if (strncmp(a, "--emit", 6) == 0 && (a[6] == '=' || !a[6])) {
-            if (strcmp(a, "--emit=ir") != 0) {
-                return main_usage_error("unknown --emit kind '%s' (expected --emit=ir)",
-                                        a[6] ? a + 7 : "");
-            }
-            mode = MODE_EMIT;
-        } else if ((r = main_value(argc, argv, &i, "-o", &val)) != 0) {
-            fo.out_dir = val;
-        } else if ((r = main_value(argc, argv, &i, "-I", &val)) != 0) {
-            if (co.n_include_dirs == (int)(sizeof includes / sizeof *includes))
-                return main_usage_error("too many -I directories (at most %s)", "64");
-            includes[co.n_include_dirs++] = val;
-        } else if ((r = main_value(argc, argv, &i, "--data-dir", &val)) != 0) {
-            co.data_dir = val;
-        } else if ((r = main_value(argc, argv, &i, "--store", &val)) != 0) {
-            fo.store_dir = val;
-        } else if ((r = main_value(argc, argv, &i, "--seed", &val)) != 0) {
-            if (r > 0 && !main_number(val, UINT64_MAX, &num)) {
-                return main_usage_error("--seed expects a non-negative integer, found '%s'", val);
-            }
-            co.seed_set = true;
-            co.seed = num;
-        } else if ((r = main_value(argc, argv, &i, "--threads", &val)) != 0) {
-            if (r > 0 && !main_number(val, 1024, &num)) {
-                return main_usage_error("--threads expects a number from 0 to 1024, found '%s'",
-                                        val);
-            }
-            fo.threads = (int)num;
-        } else if (strcmp(a, "--resume") == 0) {
-            fo.resume = true;
-        } else if (strcmp(a, "--no-record") == 0) {
-            fo.record = false;
-        } else if (strcmp(a, "--no-rtl") == 0) {
-            fo.rtl = false;
-        } else if (strcmp(a, "--no-synth") == 0) {
-            fo.synth = false;
-        } else if (strcmp(a, "--quiet") == 0) {
-            fo.quiet = true;
-        } else if (a[0] == '-' && a[1]) {
-            return main_usage_error("unknown option '%s'", a);
-        } else if (file) {
-            return main_usage_error("more than one model file given ('%s')", a);
-        } else {
-            file = a;
+    rt_error e = {0};
+    rt_status st = RT_ERR_USAGE;
+    bool found = false;
+    for (int i = 0; argc > 1 && i < MAIN_N_COMMANDS && !found; i++)
+        if (strcmp(argv[1], main_commands[i].name) == 0) {
+            st = main_commands[i].fn(argc - 1, argv + 1, &e);
+            found = true;
         }
-        if (r < 0) {
-            return main_usage_error("option '%s' needs a value", a);
-        }
-    }
-    if (!file) return main_usage_error("%s", "no model file given");
-    if (mode == MODE_RUN && !fo.out_dir)
-        return main_usage_error("missing -o DIR for '%s' (or use --check / --emit=ir)", file);
-    nltc_arena *arena = nltc_arena_new();
-    nltc_status st;
-    ir_program *ir = nltc_compile(file, &co, arena, &st);
-    int rc = st.io_error ? 2 : ir ? 0 : 1;
-    if (ir && mode == MODE_EMIT) ir_print(stdout, ir);
-    if (ir && mode == MODE_RUN) rc = main_flow(ir, &fo);
-    if (rc == 1 && st.errors > 1) fprintf(stderr, "nltc: %d errors in %s\n", st.errors, file);
-    nltc_arena_free(arena);
-    return rc;
+    if (!found) st = main_run(argc, argv, &e);
+    if (st != RT_OK) driver_print_error(NULL, &e);
+    return main_exit_code(st);
 }

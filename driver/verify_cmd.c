@@ -1,33 +1,23 @@
-/* verify_cmd.c - `nltc verify OUT`: parses the command line, runs be_verify_folder and
- * prints its summaries (stdout) and error (stderr). */
-#include "verify_cmd.h"
-
-#include <stdio.h>
+/* verify_cmd.c - `nltc verify OUT`: re-runs the test split of an output folder through the
+ * table lookup, the C simulator and Verilator, compares bit for bit with the reference
+ * codes, and prints the hardware summary (with --synth, after Yosys).
+ * Statuses: RT_ERR_MISMATCH when a representation disagrees, RT_ERR_IO when OUT cannot be
+ * read or a step cannot run, RT_ERR_USAGE for the command line. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend.h"
+#include "cli.h"
+#include "driver.h"
 
-static int verify_usage(void) {
-    fputs("usage: nltc verify OUT [--pipelines LIST] [--no-rtl] [--no-csim] [--synth]\n"
-          "                       [--work DIR] [--quiet]\n"
-          "  Runs the test split of OUT/vectors/test.codes through the tables of OUT/tables,\n"
-          "  the C simulator of OUT/csim and Verilator on the RTL, and compares bit for bit.\n"
-          "  --pipelines LIST  comma-separated: none, every_layer, trees, every(K), all\n"
-          "                    (default: the model's own pipelining, OUT/rtl)\n"
-          "  --synth           also synthesize OUT/rtl with Yosys and report LUTs and depth\n"
-          "  --work DIR        keep the scratch files (builds, logs) in DIR\n"
-          "exit: 0 all equal, 1 usage, 2 I/O error, 3 mismatch\n",
-          stderr);
-    return 1;
-}
-
-/* Parses a comma-separated pipeline list into o; false (message printed) when bad. */
-static bool verify_pipelines(const char *arg, be_verify_opts *o) {
+/* Parses a comma-separated pipeline list into o. */
+static rt_status verify_pipelines(const cli_spec *spec, const char *arg, be_verify_opts *o,
+                                  rt_error *e) {
     char *copy = xstrdup(arg), *save = NULL;
-    bool ok = true;
     o->n_pipelines = 0;
-    for (char *s = strtok_r(copy, ",", &save); s && ok; s = strtok_r(NULL, ",", &save)) {
+    rt_status st = RT_OK;
+    for (char *s = strtok_r(copy, ",", &save); s && st == RT_OK; s = strtok_r(NULL, ",", &save)) {
         if (strcmp(s, "all") == 0) {
             static const ir_pipeline all[4] = {IR_PIPE_NONE, IR_PIPE_EVERY_LAYER, IR_PIPE_TREES,
                                                IR_PIPE_EVERY_K};
@@ -39,55 +29,73 @@ static bool verify_pipelines(const char *arg, be_verify_opts *o) {
             continue;
         }
         int k = 2;
-        if (o->n_pipelines == BE_MAX_RUNS ||
-            be_pipeline_parse(s, &o->pipelines[o->n_pipelines], &k)) {
-            fprintf(stderr,
-                    "nltc verify: --pipelines: '%s' is not none, every_layer, trees, "
-                    "every(K) or all (at most 4)\n",
-                    s);
-            ok = false;
-        } else
-            o->pipeline_k[o->n_pipelines++] = k;
+        if (o->n_pipelines == 4 || be_pipeline_parse(s, &o->pipelines[o->n_pipelines], &k)) {
+            st = cli_usage_error(spec, e,
+                                 "--pipelines: '%s' is not none, every_layer, trees, every(K) or "
+                                 "all (at most 4)",
+                                 s);
+            break;
+        }
+        o->pipeline_k[o->n_pipelines++] = k;
     }
     free(copy);
-    return ok;
+    return st;
 }
 
-int nltc_cmd_verify(int argc, char **argv) {
-    const char *out = NULL;
-    bool synth = false;
-    be_verify_opts o;
-    be_verify_opts_default(&o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--no-rtl") == 0)
-            o.rtl = false;
-        else if (strcmp(a, "--no-csim") == 0)
-            o.csim = false;
-        else if (strcmp(a, "--synth") == 0)
-            synth = true;
-        else if (strcmp(a, "--quiet") == 0)
-            o.quiet = true;
-        else if (strcmp(a, "--pipelines") == 0 && i + 1 < argc) {
-            if (!verify_pipelines(argv[++i], &o)) return 1;
-        } else if (strcmp(a, "--work") == 0 && i + 1 < argc)
-            o.work_dir = argv[++i];
-        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            return verify_usage(), 0;
-        else if (a[0] == '-' || out) {
-            fprintf(stderr, "nltc verify: unknown or repeated argument '%s'\n", a);
-            return verify_usage();
-        } else
-            out = a;
-    }
-    if (!out) return verify_usage();
+/* Verifies OUT, prints the verification and hardware summaries. */
+static rt_status verify_folder(const char *out, const be_verify_opts *o, bool synth, rt_error *e) {
     be_verify_result r;
     be_hw hw;
-    rt_error e = {0};
-    rt_status st = be_verify_folder(out, &o, synth, &r, &hw, &e);
+    rt_status st = be_verify_folder(out, o, synth, &r, &hw, e);
     if (r.samples >= 0) be_verify_print(stdout, &r);
-    if (st && st != RT_ERR_MISMATCH) fprintf(stderr, "nltc verify: %s\n", e.msg);
     if (hw.luts_estimate >= 0) be_hw_print(stdout, &hw);
     be_hw_free(&hw);
-    return st == RT_OK ? 0 : st == RT_ERR_MISMATCH ? 3 : 2;
+    return st;
+}
+
+rt_status driver_cmd_verify(int argc, char **argv, rt_error *e) {
+    bool no_rtl = false, no_csim = false, synth = false, quiet = false;
+    const char *pipelines = NULL, *keep = NULL, *work = NULL;
+    const cli_opt opts[] = {
+        {0, "pipelines", CLI_STRING, "LIST", &pipelines,
+         "RTL pipelinings to check, comma-separated: none, every_layer, trees, every(K), all "
+         "(default: the model's own, OUT/rtl)",
+         0, 0, NULL, false, NULL},
+        {0, "no-rtl", CLI_FLAG, NULL, &no_rtl, "skip the Verilator run of the RTL", 0, 0, NULL,
+         false, NULL},
+        {0, "no-csim", CLI_FLAG, NULL, &no_csim, "skip the C simulator", 0, 0, NULL, false, NULL},
+        {0, "synth", CLI_FLAG, NULL, &synth,
+         "also synthesize OUT/rtl with Yosys and report LUTs and depth", 0, 0, NULL, false, NULL},
+        {0, "keep", CLI_STRING, "DIR", &keep, "keep the scratch files (builds, logs) in DIR", 0, 0,
+         NULL, false, NULL},
+        {0, "work", CLI_STRING, "DIR", &work, "the same as --keep DIR", 0, 0, NULL, false, NULL},
+        {0, "quiet", CLI_FLAG, NULL, &quiet, "no progress lines", 0, 0, NULL, false, NULL},
+    };
+    const cli_spec spec = {
+        "nltc verify",
+        "OUT",
+        1,
+        1,
+        NULL,
+        "Runs the test split of OUT/vectors/test.codes through the tables of OUT/tables, the\n"
+        "C simulator of OUT/csim and Verilator on the RTL, and compares bit for bit; exit\n"
+        "code 3 when a representation disagrees.\n",
+        opts,
+        (int)(sizeof opts / sizeof opts[0]),
+        NULL};
+    cli_result r;
+    be_verify_opts o;
+    be_verify_opts_default(&o);
+    rt_status st = cli_parse(&spec, argc, argv, &r, e);
+    if (st == RT_OK && !r.help && pipelines) st = verify_pipelines(&spec, pipelines, &o, e);
+    if (st == RT_OK && !r.help) {
+        o.rtl = !no_rtl;
+        o.csim = !no_csim;
+        o.quiet = quiet;
+        o.work_dir = keep ? keep : work;
+        o.keep_work = o.work_dir != NULL;
+        st = verify_folder(r.args[0], &o, synth, e);
+    }
+    cli_result_free(&r);
+    return st;
 }

@@ -1,11 +1,12 @@
-/* diff.c - `nltc diff A B [--html FILE]`: what changed between two runs. The model files
- * (src/ of each run) as a unified diff through libgit2's diff and patch API, every metric of
- * report.json side by side with its delta, the other artifacts that changed, and with
+/* diff.c - store_diff, behind `nltc diff A B [--html FILE]`: what changed between two runs. The
+ * model files (src/ of each run) as a unified diff through libgit2's diff and patch API, every
+ * metric of report.json side by side with its delta, the other artifacts that changed, and with
  * --html a self-contained comparison page (diff, metrics, overlaid training curves). */
 #include "store.h"
 
 #include "report.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,12 +140,12 @@ typedef struct diff_side {
     report_curve curve; /* train/curve.csv (n = 0 when absent) */
 } diff_side;
 
-static int side_load(store *s, const char *spec, diff_side *d) {
+static rt_status side_load(store *s, const char *spec, diff_side *d, FILE *notes, rt_error *e) {
     memset(d, 0, sizeof *d);
-    int rc = store_resolve(s, spec, &d->c, stderr);
+    rt_status rc = store_resolve(s, spec, &d->c, e);
     if (rc) return rc;
     if (git_commit_tree(&d->tree, d->c))
-        return store_git_error(s, "corrupt repository, a run's files are unreadable", stderr);
+        return store_git_error(s, "corrupt repository, a run's files are unreadable", e);
     char name[300];
     store_run_name(s, d->c, name, sizeof name);
     snprintf(d->label, sizeof d->label, "%.7s%s%s%s", git_oid_tostr_s(git_commit_id(d->c)),
@@ -155,17 +156,16 @@ static int side_load(store *s, const char *spec, diff_side *d) {
     if (text) json_parse(text, len, "run.json", &d->meta, NULL);
     free(text);
     text = store_read_file(s, d->c, "report.json", &len);
-    rt_error e = {0};
-    if (text && json_parse(text, len, "report.json", &d->report, &e))
-        fprintf(stderr, "nltc: error: %s\nnltc diff: the report.json of %s is unreadable\n", e.msg,
-                d->label);
+    rt_error pe = {0};
+    if (text && json_parse(text, len, "report.json", &d->report, &pe) && notes)
+        fprintf(notes, "nltc: diff: the report.json of %s is unreadable: %s\n", d->label, pe.msg);
     free(text);
     text = store_read_file(s, d->c, "train/curve.csv", &len);
-    if (text && report_curve_parse(text, len, "train/curve.csv", &d->curve, &e))
-        fprintf(stderr, "nltc: error: %s\nnltc diff: the training curve of %s is unreadable\n",
-                e.msg, d->label);
+    if (text && report_curve_parse(text, len, "train/curve.csv", &d->curve, &pe) && notes)
+        fprintf(notes, "nltc: diff: the training curve of %s is unreadable: %s\n", d->label,
+                pe.msg);
     free(text);
-    return 0;
+    return RT_OK;
 }
 
 static void side_free(diff_side *d) {
@@ -397,12 +397,24 @@ static void diff_html(FILE *f, const void *ctx) {
 
 /* ---- diff ---------------------------------------------------------------------------------- */
 
-int store_cmd_diff(int argc, char **argv) {
-    store_cmd_opts o;
-    if (store_cmd_parse(argc, argv, "store,html", 2, 2, "nltc diff A B [--html FILE] [--store DIR]",
-                        &o))
-        return 1;
-    if (o.help) return 0;
+/* Writes the comparison page to path atomically. */
+static rt_status diff_write_html(const char *path, const diff_page *page, rt_error *e) {
+    rt_afile f;
+    int step = rt_afile_open(&f, path);
+    if (step == 0) {
+        diff_html(f.f, page);
+        step = rt_afile_commit(&f);
+    }
+    rt_status rc = RT_OK;
+    if (step)
+        rc = rt_fail(e, RT_ERR_IO, "cannot write %s: %s", path, strerror(f.err ? f.err : EIO));
+    rt_afile_free(&f);
+    return rc;
+}
+
+rt_status store_diff(const store_io *io, const char *run_a, const char *run_b, const char *html,
+                     rt_error *e) {
+    if (!run_a || !run_b) return rt_fail(e, RT_ERR_USAGE, "diff needs two runs");
     git_libgit2_init();
     store s;
     diff_side a, b;
@@ -410,33 +422,31 @@ int store_cmd_diff(int argc, char **argv) {
     memset(&b, 0, sizeof b);
     git_diff *model = NULL;
     metric_list m = {NULL, 0, 0};
-    int rc = store_open(&s, store_cmd_dir(o.store), false, NULL, stderr);
-    if (rc == 0) rc = side_load(&s, o.pos[0], &a);
-    if (rc == 0) rc = side_load(&s, o.pos[1], &b);
-    if (rc == 0) {
+    rt_status rc = store_open(&s, store_cmd_dir(io->dir), false, NULL, e);
+    if (rc == RT_OK) rc = side_load(&s, run_a, &a, io->notes, e);
+    if (rc == RT_OK) rc = side_load(&s, run_b, &b, io->notes, e);
+    if (rc == RT_OK) {
         git_diff_options opts;
         git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
         char *spec[] = {"src/"};
         opts.pathspec.strings = spec;
         opts.pathspec.count = 1;
         if (git_diff_tree_to_tree(&model, s.repo, a.tree, b.tree, &opts))
-            rc = store_git_error(&s, "cannot compare the model files", stderr);
+            rc = store_git_error(&s, "cannot compare the model files", e);
     }
-    if (rc == 0) {
+    if (rc == RT_OK) {
         if (a.report) metric_collect(&m, a.report, "", false);
         if (b.report) metric_collect(&m, b.report, "", true);
         char artifacts[1024];
         artifact_summary(&s, &a, &b, artifacts, sizeof artifacts);
-        diff_text(stdout, model, &m, &a, &b, artifacts);
+        diff_text(io->out, model, &m, &a, &b, artifacts);
         diff_page page = {model, &m, &a, &b, artifacts};
-        if (o.html) {
-            rt_error e = {0};
-            rc = report_file_write(o.html, diff_html, &page, &e) ? 2 : 0;
-            if (rc) fprintf(stderr, "nltc: error: %s\n", e.msg);
-            if (rc == 0) printf("\nnltc: wrote %s\n", o.html);
+        if (html) {
+            rc = diff_write_html(html, &page, e);
+            if (rc == RT_OK) fprintf(io->out, "\nnltc: wrote %s\n", html);
         }
     }
-    if (rc == 0 && s.damaged) rc = 2;
+    if (rc == RT_OK) rc = store_check_damage(&s, e);
     free(m.rows);
     git_diff_free(model);
     side_free(&a);

@@ -3,10 +3,11 @@
  * Order of writes, which is what makes a killed run harmless: every blob and tree, then the
  * commit object (all unreachable until the end), then the branch by compare-and-swap, then
  * HEAD. Writers hold the store lock throughout; a lost compare-and-swap (someone moved the
- * branch without the lock, e.g. plain git) re-parents the commit and tries again. */
+ * branch without the lock, e.g. plain git) re-parents the commit and tries again.
+ *
+ * The commit message is made from the rt_report the caller hands over; OUT's files,
+ * report.json among them, are recorded as they are, never parsed here. */
 #include "store.h"
-
-#include "report.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -107,64 +108,62 @@ static void tnode_free(tnode *t) {
 typedef struct recorder {
     store s;                    /* the open store */
     const store_record_args *a; /* what to record */
-    FILE *err;                  /* messages */
+    rt_error *e;                /* the error, if any */
     tnode root;                 /* the run's tree */
     git_odb *odb;               /* the object database */
 } recorder;
 
 /* Streams a file into a blob (no filters: checkout gives back the same bytes). */
-static int rec_blob_file(recorder *r, const char *path, git_oid *oid) {
+static rt_status rec_blob_file(recorder *r, const char *path, git_oid *oid) {
     FILE *f = fopen(path, "rb");
     struct stat st;
     if (!f || fstat(fileno(f), &st) != 0) {
-        fprintf(r->err, "nltc: cannot record %s: %s\n", path, strerror(errno));
+        rt_fail(r->e, RT_ERR_IO, "cannot record %s: %s", path, strerror(errno));
         if (f) fclose(f);
-        return 2;
+        return RT_ERR_IO;
     }
     git_odb_stream *ws = NULL;
     if (git_odb_open_wstream(&ws, r->odb, (git_object_size_t)st.st_size, GIT_OBJECT_BLOB)) {
         fclose(f);
-        return store_git_error(&r->s, "cannot write a blob", r->err);
+        return store_git_error(&r->s, "cannot write a blob", r->e);
     }
     char buf[1 << 16];
     size_t got;
     off_t total = 0;
-    int rc = 0;
-    while (rc == 0 && (got = fread(buf, 1, sizeof buf, f)) > 0) {
+    bool failed = false;
+    rt_status rc = RT_OK;
+    while (!failed && (got = fread(buf, 1, sizeof buf, f)) > 0) {
         total += (off_t)got;
-        if (total > st.st_size || git_odb_stream_write(ws, buf, got)) rc = 1;
+        if (total > st.st_size || git_odb_stream_write(ws, buf, got)) failed = true;
     }
     if (ferror(f) || total != st.st_size) {
-        fprintf(r->err, "nltc: cannot record %s: %s\n", path,
-                ferror(f) ? strerror(errno) : "the file changed while it was being recorded");
-        rc = 2;
-    } else if (rc || git_odb_stream_finalize_write(oid, ws)) {
-        rc = store_git_error(&r->s, "cannot write a blob", r->err);
+        rc = rt_fail(r->e, RT_ERR_IO, "cannot record %s: %s", path,
+                     ferror(f) ? strerror(errno) : "the file changed while it was being recorded");
+    } else if (failed || git_odb_stream_finalize_write(oid, ws)) {
+        rc = store_git_error(&r->s, "cannot write a blob", r->e);
     }
     git_odb_stream_free(ws);
     fclose(f);
     return rc;
 }
 
-static int rec_put_file(recorder *r, const char *fs_path, const char *tree_path, bool exec) {
+static rt_status rec_put_file(recorder *r, const char *fs_path, const char *tree_path, bool exec) {
     git_oid id;
-    int rc = rec_blob_file(r, fs_path, &id);
+    rt_status rc = rec_blob_file(r, fs_path, &id);
     if (rc) return rc;
     if (!tnode_put(&r->root, tree_path, &id,
-                   exec ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB)) {
-        fprintf(r->err, "nltc: cannot record %s: %s is already taken in the run\n", fs_path,
-                tree_path);
-        return 2;
-    }
-    return 0;
+                   exec ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB))
+        return rt_fail(r->e, RT_ERR_IO, "cannot record %s: %s is already taken in the run", fs_path,
+                       tree_path);
+    return RT_OK;
 }
 
-static int rec_put_text(recorder *r, const char *text, size_t len, const char *tree_path) {
+static rt_status rec_put_text(recorder *r, const char *text, size_t len, const char *tree_path) {
     git_oid id;
     if (git_blob_create_from_buffer(&id, r->s.repo, text, len))
-        return store_git_error(&r->s, "cannot write a blob", r->err);
+        return store_git_error(&r->s, "cannot write a blob", r->e);
     tnode_put(&r->root, tree_path, &id, GIT_FILEMODE_BLOB);
-    return 0;
+    return RT_OK;
 }
 
 /* Temporary and build files that are not part of a run. */
@@ -173,16 +172,15 @@ static bool rec_skip(const char *name) {
 }
 
 /* Records every regular file under fs_dir as tree_dir/... (missing fs_dir: nothing). */
-static int rec_put_dir(recorder *r, const char *fs_dir, const char *tree_dir) {
+static rt_status rec_put_dir(recorder *r, const char *fs_dir, const char *tree_dir) {
     DIR *d = opendir(fs_dir);
     if (!d) {
-        if (errno == ENOENT || errno == ENOTDIR) return 0;
-        fprintf(r->err, "nltc: cannot record %s: %s\n", fs_dir, strerror(errno));
-        return 2;
+        if (errno == ENOENT || errno == ENOTDIR) return RT_OK;
+        return rt_fail(r->e, RT_ERR_IO, "cannot record %s: %s", fs_dir, strerror(errno));
     }
-    int rc = 0;
+    rt_status rc = RT_OK;
     struct dirent *e;
-    while (rc == 0 && (e = readdir(d))) {
+    while (rc == RT_OK && (e = readdir(d))) {
         if (rec_skip(e->d_name)) continue;
         char *fs = rt_path_join(fs_dir, e->d_name), *tp = rt_path_join(tree_dir, e->d_name);
         struct stat st;
@@ -233,41 +231,74 @@ static char *rec_source_path(const tnode *root, const char *model, const char *s
     return p;
 }
 
-/* Writes the command line as a shell would need it typed. */
-static void rec_put_command(FILE *f, const void *ctx) {
-    const store_record_args *ra = ctx;
-    int argc = ra->argc;
-    char *const *argv = ra->argv;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
+/* The command line as a shell would need it typed (malloc'd). */
+static char *rec_command(const store_record_args *ra) {
+    rt_buf b = {0};
+    for (int i = 0; i < ra->argc; i++) {
+        const char *a = ra->argv[i];
         bool plain = *a != '\0';
         for (const char *c = a; *c; c++)
             if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%",
                         *c))
                 plain = false;
-        fputs(i ? " " : "", f);
+        rt_buf_puts(&b, i ? " " : "");
         if (plain) {
-            fputs(a, f);
+            rt_buf_puts(&b, a);
             continue;
         }
-        fputc('\'', f);
+        rt_buf_puts(&b, "'");
         for (const char *c = a; *c; c++)
             if (*c == '\'')
-                fputs("'\\''", f);
+                rt_buf_puts(&b, "'\\''");
             else
-                fputc(*c, f);
-        fputc('\'', f);
+                rt_buf_put(&b, c, 1);
+        rt_buf_puts(&b, "'");
     }
+    return rt_buf_take(&b);
 }
 
-store_sources *store_sources_capture(int n, const char *const *paths, FILE *err) {
+/* A JSON string literal (or null) of s, escaped as the report's JSON writer does. */
+static void rec_json_string(rt_buf *b, const char *s) {
+    if (!s) {
+        rt_buf_puts(b, "null");
+        return;
+    }
+    rt_buf_puts(b, "\"");
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        switch (*c) {
+        case '"':
+            rt_buf_puts(b, "\\\"");
+            break;
+        case '\\':
+            rt_buf_puts(b, "\\\\");
+            break;
+        case '\n':
+            rt_buf_puts(b, "\\n");
+            break;
+        case '\r':
+            rt_buf_puts(b, "\\r");
+            break;
+        case '\t':
+            rt_buf_puts(b, "\\t");
+            break;
+        default:
+            if (*c < 0x20)
+                rt_buf_printf(b, "\\u%04x", *c);
+            else
+                rt_buf_put(b, c, 1);
+        }
+    }
+    rt_buf_puts(b, "\"");
+}
+
+store_sources *store_sources_capture(int n, const char *const *paths, rt_error *e) {
     store_sources *s = xcalloc(1, sizeof *s);
     s->text = xcalloc((size_t)(n > 0 ? n : 1), sizeof *s->text);
     s->len = xcalloc((size_t)(n > 0 ? n : 1), sizeof *s->len);
     for (; s->n < n; s->n++) {
         s->text[s->n] = rt_read_file(paths[s->n], &s->len[s->n], NULL);
         if (!s->text[s->n]) {
-            fprintf(err, "nltc: cannot read %s: %s\n", paths[s->n], strerror(errno));
+            rt_fail(e, RT_ERR_IO, "cannot read %s: %s", paths[s->n], strerror(errno));
             store_sources_free(s);
             return NULL;
         }
@@ -285,18 +316,18 @@ void store_sources_free(store_sources *s) {
 }
 
 /* Records a captured source; notes when the file on disk no longer holds that text. */
-static int rec_put_captured(recorder *r, const char *src, const char *tree_path, int i) {
+static rt_status rec_put_captured(recorder *r, const char *src, const char *tree_path, int i) {
     const store_sources *c = r->a->captured;
     size_t len = 0;
     char *now = rt_read_file(src, &len, NULL);
-    if (!now || len != c->len[i] || memcmp(now, c->text[i], len) != 0)
-        fprintf(r->err, "nltc: note: %s changed during the run; recording the text compiled\n",
+    if ((!now || len != c->len[i] || memcmp(now, c->text[i], len) != 0) && r->a->notes)
+        fprintf(r->a->notes, "nltc: note: %s changed during the run; recording the text compiled\n",
                 src);
     free(now);
     return rec_put_text(r, c->text[i], c->len[i], tree_path);
 }
 
-static int rec_sources(recorder *r, char ***paths_out) {
+static rt_status rec_sources(recorder *r, char ***paths_out) {
     const store_record_args *a = r->a;
     int n = a->n_sources > 0 ? a->n_sources : 1;
     const char *model = a->n_sources > 0 ? a->sources[0] : a->model_path;
@@ -306,11 +337,11 @@ static int rec_sources(recorder *r, char ***paths_out) {
     for (int i = 0; i < n; i++) {
         const char *src = a->n_sources > 0 ? a->sources[i] : a->model_path;
         paths[i] = rec_source_path(&r->root, model, src, i);
-        int rc = captured ? rec_put_captured(r, src, paths[i], i)
-                          : rec_put_file(r, src, paths[i], false);
+        rt_status rc = captured ? rec_put_captured(r, src, paths[i], i)
+                                : rec_put_file(r, src, paths[i], false);
         if (rc) return rc;
     }
-    return 0;
+    return RT_OK;
 }
 
 /* What run.json and the commit message are made of. */
@@ -321,104 +352,109 @@ typedef struct rec_facts {
     const char *command;        /* the command line as text */
 } rec_facts;
 
-static void rec_put_run_json(FILE *f, const void *ctx) {
-    const rec_facts *x = ctx;
+/* run.json (malloc'd). */
+static char *rec_run_json(const rec_facts *x) {
     const store_record_args *a = x->a;
-    char **paths = x->paths;
-    const char *command = x->command;
     int n = a->n_sources > 0 ? a->n_sources : 1;
-    fputs("{\n  \"nltc_store\": 1,\n  \"model\": ", f);
-    json_put_string(f, a->model_name);
-    fputs(",\n  \"model_file\": ", f);
-    json_put_string(f, paths[0]);
-    fprintf(f, ",\n  \"seed\": %llu,\n  \"version\": ", (unsigned long long)a->seed);
-    json_put_string(f, a->version ? a->version : "unknown");
-    fputs(",\n  \"command\": ", f);
-    json_put_string(f, command);
-    fputs(",\n  \"argv\": [", f);
+    rt_buf b = {0};
+    rt_buf_puts(&b, "{\n  \"nltc_store\": 1,\n  \"model\": ");
+    rec_json_string(&b, a->model_name);
+    rt_buf_puts(&b, ",\n  \"model_file\": ");
+    rec_json_string(&b, x->paths[0]);
+    rt_buf_printf(&b, ",\n  \"seed\": %llu,\n  \"version\": ", (unsigned long long)a->seed);
+    rec_json_string(&b, a->version ? a->version : "unknown");
+    rt_buf_puts(&b, ",\n  \"command\": ");
+    rec_json_string(&b, x->command);
+    rt_buf_puts(&b, ",\n  \"argv\": [");
     for (int i = 0; i < a->argc; i++) {
-        fputs(i ? ", " : "", f);
-        json_put_string(f, a->argv[i]);
+        rt_buf_puts(&b, i ? ", " : "");
+        rec_json_string(&b, a->argv[i]);
     }
-    fputs("],\n  \"out_dir\": ", f);
-    json_put_string(f, a->out_dir);
-    fputs(",\n  \"sources\": [", f);
+    rt_buf_puts(&b, "],\n  \"out_dir\": ");
+    rec_json_string(&b, a->out_dir);
+    rt_buf_puts(&b, ",\n  \"sources\": [");
     for (int i = 0; i < n; i++) {
-        fputs(i ? ",\n    " : "\n    ", f);
-        fputs("{\"path\": ", f);
-        json_put_string(f, paths[i]);
-        fputs(", \"from\": ", f);
-        json_put_string(f, a->n_sources > 0 ? a->sources[i] : a->model_path);
-        fputc('}', f);
+        rt_buf_puts(&b, i ? ",\n    " : "\n    ");
+        rt_buf_puts(&b, "{\"path\": ");
+        rec_json_string(&b, x->paths[i]);
+        rt_buf_puts(&b, ", \"from\": ");
+        rec_json_string(&b, a->n_sources > 0 ? a->sources[i] : a->model_path);
+        rt_buf_puts(&b, "}");
     }
-    fputs("\n  ]\n}\n", f);
+    rt_buf_puts(&b, "\n  ]\n}\n");
+    return rt_buf_take(&b);
 }
 
-static void rec_pct(FILE *f, const char *name, double v, bool first) {
-    fprintf(f, "%s%s ", first ? "" : ", ", name);
+static void rec_pct(rt_buf *b, const char *name, double v, bool first) {
+    rt_buf_printf(b, "%s%s ", first ? "" : ", ", name);
     if (isfinite(v))
-        fprintf(f, "%.2f%%", v * 100);
+        rt_buf_printf(b, "%.2f%%", v * 100);
     else
-        fputs("n/a", f);
+        rt_buf_puts(b, "n/a");
 }
 
-static void rec_put_message(FILE *f, const void *ctx) {
-    const rec_facts *x = ctx;
+/* The commit message (malloc'd). */
+static char *rec_message(const rec_facts *x) {
     const store_record_args *a = x->a;
     const rt_report *r = x->r;
     const char *model_file = x->paths[0], *command = x->command;
     double acc = isfinite(r->accuracy.quantized) ? r->accuracy.quantized : r->accuracy.flt;
     long luts = r->hardware.luts_yosys >= 0 ? r->hardware.luts_yosys : r->hardware.luts_estimate;
-    fprintf(f, "%s: test ", a->model_name);
+    rt_buf b = {0};
+    rt_buf_printf(&b, "%s: test ", a->model_name);
     if (isfinite(acc))
-        fprintf(f, "%.2f%%", acc * 100);
+        rt_buf_printf(&b, "%.2f%%", acc * 100);
     else
-        fputs("n/a", f);
-    fprintf(f, " on %s, ", r->dataset ? r->dataset : "?");
+        rt_buf_puts(&b, "n/a");
+    rt_buf_printf(&b, " on %s, ", r->dataset ? r->dataset : "?");
     if (luts >= 0)
-        fprintf(f, "%ld LUTs", luts);
+        rt_buf_printf(&b, "%ld LUTs", luts);
     else
-        fputs("LUTs n/a", f);
-    fprintf(f, "\n\nmodel:    %s (%s)\ndataset:  %s\nseed:     %llu\naccuracy: ", a->model_name,
-            model_file, r->dataset ? r->dataset : "?", (unsigned long long)a->seed);
-    rec_pct(f, "float", r->accuracy.flt, true);
-    rec_pct(f, "quantized", r->accuracy.quantized, false);
-    rec_pct(f, "table", r->accuracy.repr[RT_REPR_TABLES], false);
-    rec_pct(f, "csim", r->accuracy.repr[RT_REPR_CSIM], false);
-    rec_pct(f, "rtl", r->accuracy.repr[RT_REPR_RTL], false);
-    fprintf(f, "\nLUTs:     %ld (Yosys), %ld (estimate); %ld L-LUTs\ncommand:  %s\nnltc:     %s\n",
-            r->hardware.luts_yosys, r->hardware.luts_estimate, r->llut_count, command,
-            a->version ? a->version : "unknown");
+        rt_buf_puts(&b, "LUTs n/a");
+    rt_buf_printf(&b,
+                  "\n\nmodel:    %s (%s)\ndataset:  %s\nseed:     %llu\naccuracy: ", a->model_name,
+                  model_file, r->dataset ? r->dataset : "?", (unsigned long long)a->seed);
+    rec_pct(&b, "float", r->accuracy.flt, true);
+    rec_pct(&b, "quantized", r->accuracy.quantized, false);
+    rec_pct(&b, "table", r->accuracy.repr[RT_REPR_TABLES], false);
+    rec_pct(&b, "csim", r->accuracy.repr[RT_REPR_CSIM], false);
+    rec_pct(&b, "rtl", r->accuracy.repr[RT_REPR_RTL], false);
+    rt_buf_printf(
+        &b, "\nLUTs:     %ld (Yosys), %ld (estimate); %ld L-LUTs\ncommand:  %s\nnltc:     %s\n",
+        r->hardware.luts_yosys, r->hardware.luts_estimate, r->llut_count, command,
+        a->version ? a->version : "unknown");
+    return rt_buf_take(&b);
 }
 
 /* ---- The commit ------------------------------------------------------------------------ */
 
-static int rec_commit(recorder *r, const char *refname, const char *message, git_oid *out) {
+static rt_status rec_commit(recorder *r, const char *refname, const char *message, git_oid *out) {
     git_oid tree_id;
     if (tnode_write(r->s.repo, &r->root, &tree_id))
-        return store_git_error(&r->s, "cannot write the run's tree", r->err);
+        return store_git_error(&r->s, "cannot write the run's tree", r->e);
     git_tree *tree = NULL;
     git_signature *sig = NULL;
     if (git_tree_lookup(&tree, r->s.repo, &tree_id) ||
         (r->a->time ? git_signature_new(&sig, "nltc", "nltc@localhost", r->a->time, 0)
                     : git_signature_now(&sig, "nltc", "nltc@localhost"))) {
         git_tree_free(tree);
-        return store_git_error(&r->s, "cannot prepare the commit", r->err);
+        return store_git_error(&r->s, "cannot prepare the commit", r->e);
     }
-    int rc = 2, attempt;
+    rt_status rc = RT_ERR_IO;
+    int attempt;
     struct timespec pause = {0, 50 * 1000 * 1000};
     for (attempt = 0; attempt < 20; attempt++) {
         git_reference *tip = NULL, *updated = NULL;
         git_commit *parent = NULL;
         int got = git_reference_lookup(&tip, r->s.repo, refname);
         if (got != 0 && got != GIT_ENOTFOUND) {
-            rc = store_git_error(&r->s, "cannot read the model's branch", r->err);
+            rc = store_git_error(&r->s, "cannot read the model's branch", r->e);
             break;
         }
         if (got == 0 && git_commit_lookup(&parent, r->s.repo, git_reference_target(tip))) {
             git_reference_free(tip);
             rc = store_git_error(&r->s, "corrupt repository, the model's last run is unreadable",
-                                 r->err);
+                                 r->e);
             break;
         }
         const git_commit *parents[1] = {parent};
@@ -433,18 +469,18 @@ static int rec_commit(recorder *r, const char *refname, const char *message, git
         git_commit_free(parent);
         git_reference_free(tip);
         if (u == 0) {
-            rc = 0;
+            rc = RT_OK;
             break;
         }
         if (c || (u != GIT_EMODIFIED && u != GIT_EEXISTS && u != GIT_ELOCKED)) {
-            rc = store_git_error(&r->s, "cannot record the run", r->err);
+            rc = store_git_error(&r->s, "cannot record the run", r->e);
             break;
         }
         nanosleep(&pause, NULL); /* the branch moved under us: re-parent and retry */
     }
     if (attempt == 20)
-        fprintf(r->err, "nltc: store %s: the branch %s kept changing; run not recorded\n", r->s.dir,
-                refname);
+        rc = rt_fail(r->e, RT_ERR_IO, "store %s: the branch %s kept changing; run not recorded",
+                     r->s.dir, refname);
     git_signature_free(sig);
     git_tree_free(tree);
     return rc;
@@ -456,9 +492,9 @@ static const char *const rec_out_files[] = {"report.json", "report.md", "report.
 static const char *const rec_out_dirs[] = {"plots", "train", "tables", "vectors",
                                            "rtl",   "csim",  NULL};
 
-static int rec_build(recorder *r, char **paths_holder[], char **command) {
+static rt_status rec_build(recorder *r, char **paths_holder[], char **command) {
     const store_record_args *a = r->a;
-    int rc = rec_sources(r, paths_holder);
+    rt_status rc = rec_sources(r, paths_holder);
     if (rc) return rc;
     if (a->ir_text) {
         rc = rec_put_text(r, a->ir_text, strlen(a->ir_text), "model.ir");
@@ -467,75 +503,74 @@ static int rec_build(recorder *r, char **paths_holder[], char **command) {
         if (a->ir_path || access(p, F_OK) == 0) rc = rec_put_file(r, p, "model.ir", false);
         free(p);
     }
-    for (int i = 0; rc == 0 && rec_out_files[i]; i++) {
+    for (int i = 0; rc == RT_OK && rec_out_files[i]; i++) {
         char *p = rt_path_join(a->out_dir, rec_out_files[i]);
         if (i == 0 || access(p, F_OK) == 0) rc = rec_put_file(r, p, rec_out_files[i], false);
         free(p);
     }
-    for (int i = 0; rc == 0 && rec_out_dirs[i]; i++) {
+    for (int i = 0; rc == RT_OK && rec_out_dirs[i]; i++) {
         char *p = rt_path_join(a->out_dir, rec_out_dirs[i]);
         rc = rec_put_dir(r, p, rec_out_dirs[i]);
         free(p);
     }
     if (rc) return rc;
-    *command = report_string(rec_put_command, a);
-    rec_facts facts = {a, NULL, *paths_holder, *command};
-    char *meta = report_string(rec_put_run_json, &facts);
+    *command = rec_command(a);
+    rec_facts facts = {a, a->report, *paths_holder, *command};
+    char *meta = rec_run_json(&facts);
     rc = rec_put_text(r, meta, strlen(meta), "run.json");
     free(meta);
     return rc;
 }
 
-int store_record(const store_record_args *a, FILE *err) {
-    if (!a->model_name || !a->out_dir || (!a->model_path && a->n_sources <= 0)) {
-        fprintf(err, "nltc: store_record: model name, model file and output folder are needed\n");
-        return 1;
-    }
-    char refname[1024], stale_ref[1100];
+/* Checks the arguments; RT_OK when the run can be recorded. */
+static rt_status rec_check_args(const store_record_args *a, const char *refname, rt_error *e) {
+    if (!a->model_name || !a->out_dir || !a->report || (!a->model_path && a->n_sources <= 0))
+        return rt_fail(e, RT_ERR_USAGE,
+                       "store_record: model name, model file, report and output folder are needed");
     int valid = 0;
-    snprintf(refname, sizeof refname, "refs/heads/%s", a->model_name);
-    git_libgit2_init();
     if (git_reference_name_is_valid(&valid, refname) || !valid || strchr(a->model_name, '~') ||
-        strchr(a->model_name, '^')) {
-        fprintf(err, "nltc: cannot record: model name '%s' cannot name a git branch\n",
-                a->model_name);
-        git_libgit2_shutdown();
-        return 1;
-    }
-    char *report_path = rt_path_join(a->out_dir, "report.json");
-    report_doc doc;
-    rt_error re = {0};
-    int rc = report_json_read(report_path, &doc, &re);
-    free(report_path);
+        strchr(a->model_name, '^'))
+        return rt_fail(e, RT_ERR_DATA, "cannot record: model name '%s' cannot name a git branch",
+                       a->model_name);
+    return RT_OK;
+}
+
+rt_status store_record(const store_record_args *a, rt_error *e) {
+    char refname[1024], stale_ref[1100];
+    snprintf(refname, sizeof refname, "refs/heads/%s", a->model_name ? a->model_name : "");
+    git_libgit2_init();
+    rt_status rc = rec_check_args(a, refname, e);
     if (rc) {
-        fprintf(err, "nltc: error: %s\n", re.msg);
-        fprintf(err, "nltc: run not recorded: the output folder has no valid report.json\n");
         git_libgit2_shutdown();
-        return 1;
+        return rc;
     }
     recorder r;
     memset(&r, 0, sizeof r);
     r.a = a;
-    r.err = err;
+    r.e = e;
     char *dir = store_default_dir(a->store_dir, a->n_sources > 0 ? a->sources[0] : a->model_path);
     char **paths = NULL, *command = NULL, *message = NULL;
     snprintf(stale_ref, sizeof stale_ref, "%s.lock", refname);
     const char *const stale[] = {stale_ref, "HEAD.lock", "packed-refs.lock", NULL};
-    rc = store_open(&r.s, dir, true, a->model_name, err);
-    if (rc == 0) rc = store_lock(&r.s, stale, err);
-    if (rc == 0 && git_repository_odb(&r.odb, r.s.repo))
-        rc = store_git_error(&r.s, "cannot open the object database", err);
-    if (rc == 0) rc = rec_build(&r, &paths, &command);
+    rc = store_open(&r.s, dir, true, a->model_name, e);
+    if (rc == RT_OK) rc = store_lock(&r.s, stale, a->notes, e);
+    if (rc == RT_OK && git_repository_odb(&r.odb, r.s.repo))
+        rc = store_git_error(&r.s, "cannot open the object database", e);
+    if (rc == RT_OK) rc = rec_build(&r, &paths, &command);
     git_oid id;
-    if (rc == 0) {
-        rec_facts facts = {a, &doc.r, paths, command};
-        message = report_string(rec_put_message, &facts);
+    if (rc == RT_OK) {
+        rec_facts facts = {a, a->report, paths, command};
+        message = rec_message(&facts);
         rc = rec_commit(&r, refname, message, &id);
     }
-    if (rc == 0) {
+    if (rc == RT_OK) {
         git_reference *head = NULL;
-        if (git_reference_symbolic_create(&head, r.s.repo, "HEAD", refname, 1, NULL))
-            store_git_error(&r.s, "warning: run recorded, but HEAD was not updated", err);
+        if (git_reference_symbolic_create(&head, r.s.repo, "HEAD", refname, 1, NULL) && a->notes) {
+            const git_error *g = git_error_last();
+            fprintf(a->notes,
+                    "nltc: store %s: warning: run recorded, but HEAD was not updated: %s\n",
+                    r.s.dir, g && g->message ? g->message : "failed");
+        }
         git_reference_free(head);
         char hex[GIT_OID_HEXSZ + 1];
         git_oid_tostr(hex, sizeof hex, &id);
@@ -552,7 +587,6 @@ int store_record(const store_record_args *a, FILE *err) {
     tnode_free(&r.root);
     store_close(&r.s);
     free(dir);
-    report_doc_free(&doc);
     git_libgit2_shutdown();
     return rc;
 }

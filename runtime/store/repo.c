@@ -3,7 +3,7 @@
  * listing their tags. */
 #include "store.h"
 
-#include "report.h"
+#include "report.h" /* json_parse: run.json */
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,10 +17,14 @@
 
 enum { STORE_FORMAT = 1 };
 
-int store_git_error(const store *s, const char *what, FILE *err) {
-    const git_error *e = git_error_last();
-    fprintf(err, "nltc: store %s: %s: %s\n", s->dir, what, e && e->message ? e->message : "failed");
-    return 2;
+rt_status store_git_error(const store *s, const char *what, rt_error *e) {
+    const git_error *g = git_error_last();
+    return rt_fail(e, RT_ERR_IO, "store %s: %s: %s", s->dir, what,
+                   g && g->message ? g->message : "failed");
+}
+
+rt_status store_check_damage(const store *s, rt_error *e) {
+    return s->damaged ? rt_fail(e, RT_ERR_IO, "%s", s->damage) : RT_OK;
 }
 
 /* 1 if dir exists and is an empty folder, 0 if missing, -1 otherwise (file or non-empty). */
@@ -40,7 +44,7 @@ static int store_dir_state(const char *dir) {
 
 /* Creates a store in a temporary sibling folder and renames it over dir, so that no reader
  * ever sees a half-made store. Losing the race to another process is fine. */
-static int store_create(const char *dir, const char *init_branch, FILE *err) {
+static rt_status store_create(const char *dir, const char *init_branch, rt_error *e) {
     size_t n = strlen(dir) + 64;
     char *tmp = xmalloc(n);
     const char *slash = strrchr(dir, '/');
@@ -54,27 +58,24 @@ static int store_create(const char *dir, const char *init_branch, FILE *err) {
     o.initial_head = init_branch ? init_branch : "main";
     o.description = "nltc experiment store: one commit per run, one branch per model";
     git_config *cfg = NULL;
-    int rc = 0;
+    rt_status rc = RT_OK;
     if (git_repository_init_ext(&repo, tmp, &o) || git_repository_config(&cfg, repo) ||
         git_config_set_int32(cfg, "nltc.store", STORE_FORMAT) ||
         git_config_set_bool(cfg, "core.logallrefupdates", 0)) {
-        const git_error *e = git_error_last();
-        fprintf(err, "nltc: store %s: cannot create: %s\n", dir,
-                e && e->message ? e->message : "failed");
-        rc = 2;
+        const git_error *g = git_error_last();
+        rc = rt_fail(e, RT_ERR_IO, "store %s: cannot create: %s", dir,
+                     g && g->message ? g->message : "failed");
     }
     git_config_free(cfg);
     git_repository_free(repo);
-    if (rc == 0 && rename(tmp, dir) != 0 && errno != ENOTEMPTY && errno != EEXIST) {
-        fprintf(err, "nltc: store %s: cannot create: %s\n", dir, strerror(errno));
-        rc = 2;
-    }
+    if (rc == RT_OK && rename(tmp, dir) != 0 && errno != ENOTEMPTY && errno != EEXIST)
+        rc = rt_fail(e, RT_ERR_IO, "store %s: cannot create: %s", dir, strerror(errno));
     rt_rmtree(tmp); /* gone after a successful rename; our copy when we lost the race */
     free(tmp);
     return rc;
 }
 
-int store_open(store *s, const char *dir, bool create, const char *init_branch, FILE *err) {
+rt_status store_open(store *s, const char *dir, bool create, const char *init_branch, rt_error *e) {
     memset(s, 0, sizeof *s);
     s->dir = xstrdup(dir);
     s->lock_fd = -1;
@@ -82,26 +83,23 @@ int store_open(store *s, const char *dir, bool create, const char *init_branch, 
         s->dir[n - 1] = '\0'; /* "store/" names the same folder as "store" */
     dir = s->dir;
     int state = store_dir_state(dir);
-    if (state >= 0 && !create) {
-        fprintf(err,
-                "nltc: no experiment store at %s (record a run first, or pass --store DIR or "
-                "set NLTC_STORE)\n",
-                dir);
-        return 2;
-    }
-    if (state >= 0 && store_create(dir, init_branch, err)) return 2;
+    if (state >= 0 && !create)
+        return rt_fail(e, RT_ERR_IO,
+                       "no experiment store at %s (record a run first, or pass --store DIR or "
+                       "set NLTC_STORE)",
+                       dir);
+    if (state >= 0 && store_create(dir, init_branch, e)) return RT_ERR_IO;
     if (git_repository_open_ext(&s->repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0) {
         char *head = rt_path_join(dir, "HEAD"), *objects = rt_path_join(dir, "objects");
         struct stat st;
         bool gitlike = stat(head, &st) == 0 || stat(objects, &st) == 0;
         free(head);
         free(objects);
-        if (gitlike) return store_git_error(s, "corrupt repository, cannot open it", err);
-        fprintf(err,
-                "nltc: store %s: not an nltc experiment store (not a git repository); "
-                "pass --store DIR to use another folder\n",
-                dir);
-        return 2;
+        if (gitlike) return store_git_error(s, "corrupt repository, cannot open it", e);
+        return rt_fail(e, RT_ERR_IO,
+                       "store %s: not an nltc experiment store (not a git repository); "
+                       "pass --store DIR to use another folder",
+                       dir);
     }
     git_config *cfg = NULL;
     int32_t format = 0;
@@ -109,19 +107,15 @@ int store_open(store *s, const char *dir, bool create, const char *init_branch, 
     if (git_repository_config_snapshot(&cfg, s->repo) == 0)
         got = git_config_get_int32(&format, cfg, "nltc.store");
     git_config_free(cfg);
-    if (!git_repository_is_bare(s->repo) || got != 0) {
-        fprintf(err,
-                "nltc: store %s: a git repository, but not an nltc experiment store (no "
-                "nltc.store in its config); refusing to record into it\n",
-                dir);
-        return 2;
-    }
-    if (format != STORE_FORMAT) {
-        fprintf(err, "nltc: store %s: store format %d, this nltc reads format %d\n", dir,
-                (int)format, STORE_FORMAT);
-        return 2;
-    }
-    return 0;
+    if (!git_repository_is_bare(s->repo) || got != 0)
+        return rt_fail(e, RT_ERR_IO,
+                       "store %s: a git repository, but not an nltc experiment store (no "
+                       "nltc.store in its config); refusing to record into it",
+                       dir);
+    if (format != STORE_FORMAT)
+        return rt_fail(e, RT_ERR_IO, "store %s: store format %d, this nltc reads format %d", dir,
+                       (int)format, STORE_FORMAT);
+    return RT_OK;
 }
 
 void store_close(store *s) {
@@ -132,34 +126,35 @@ void store_close(store *s) {
     s->lock_fd = -1;
 }
 
-int store_lock(store *s, const char *const *stale, FILE *err) {
+rt_status store_lock(store *s, const char *const *stale, FILE *notes, rt_error *e) {
     char *path = rt_path_join(s->dir, "nltc.lock");
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0) {
-        fprintf(err, "nltc: store %s: cannot open %s: %s\n", s->dir, path, strerror(errno));
+        rt_fail(e, RT_ERR_IO, "store %s: cannot open %s: %s", s->dir, path, strerror(errno));
         free(path);
-        return 2;
+        return RT_ERR_IO;
     }
     struct timespec pause = {0, 20 * 1000 * 1000};
     bool said = false;
     for (int tries = 0;; tries++) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0) break;
         if (errno != EWOULDBLOCK && errno != EINTR) {
-            fprintf(err, "nltc: store %s: cannot lock %s: %s\n", s->dir, path, strerror(errno));
+            rt_fail(e, RT_ERR_IO, "store %s: cannot lock %s: %s", s->dir, path, strerror(errno));
             close(fd);
             free(path);
-            return 2;
+            return RT_ERR_IO;
         }
-        if (tries == 100 && !said) {
-            fprintf(err, "nltc: waiting for the lock of store %s (another nltc is writing)\n",
+        if (tries == 100 && !said && notes) {
+            fprintf(notes, "nltc: waiting for the lock of store %s (another nltc is writing)\n",
                     s->dir);
             said = true;
         }
         if (tries >= 30000) {
-            fprintf(err, "nltc: store %s: gave up waiting for %s after 10 minutes\n", s->dir, path);
+            rt_fail(e, RT_ERR_IO, "store %s: gave up waiting for %s after 10 minutes", s->dir,
+                    path);
             close(fd);
             free(path);
-            return 2;
+            return RT_ERR_IO;
         }
         nanosleep(&pause, NULL);
     }
@@ -168,27 +163,27 @@ int store_lock(store *s, const char *const *stale, FILE *err) {
     /* Partial loose objects of a killed writer (libgit2 names them tmp_object_git2_*). */
     char *objects = rt_path_join(s->dir, "objects");
     DIR *d = opendir(objects);
-    struct dirent *e;
+    struct dirent *de;
     int removed = 0;
-    while (d && (e = readdir(d))) {
-        if (strncmp(e->d_name, "tmp_object_git2_", 16) != 0) continue;
-        char *p = rt_path_join(objects, e->d_name);
+    while (d && (de = readdir(d))) {
+        if (strncmp(de->d_name, "tmp_object_git2_", 16) != 0) continue;
+        char *p = rt_path_join(objects, de->d_name);
         removed += unlink(p) == 0;
         free(p);
     }
     if (d) closedir(d);
     free(objects);
-    if (removed)
-        fprintf(err, "nltc: store %s: removed %d partial object file(s) of a killed writer\n",
+    if (removed && notes)
+        fprintf(notes, "nltc: store %s: removed %d partial object file(s) of a killed writer\n",
                 s->dir, removed);
     for (int i = 0; stale && stale[i]; i++) {
         char *p = rt_path_join(s->dir, stale[i]);
-        if (unlink(p) == 0)
-            fprintf(err, "nltc: store %s: removed %s, left behind by a killed writer\n", s->dir,
+        if (unlink(p) == 0 && notes)
+            fprintf(notes, "nltc: store %s: removed %s, left behind by a killed writer\n", s->dir,
                     stale[i]);
         free(p);
     }
-    return 0;
+    return RT_OK;
 }
 
 void store_unlock(store *s) {
@@ -227,9 +222,11 @@ char *store_read_file(store *s, const git_commit *c, const char *path, size_t *l
     if (rc == 0 && git_tree_entry_type(e) == GIT_OBJECT_BLOB)
         rc = git_blob_lookup(&blob, s->repo, git_tree_entry_id(e));
     if (rc != 0 && rc != GIT_ENOTFOUND) {
-        fprintf(stderr, "nltc: store %s: corrupt repository: %s of run %.7s is unreadable: %s\n",
-                s->dir, path, git_oid_tostr_s(git_commit_id(c)),
-                git_error_last() ? git_error_last()->message : "failed");
+        if (!s->damaged)
+            snprintf(s->damage, sizeof s->damage,
+                     "store %s: corrupt repository: %s of run %.7s is unreadable: %s", s->dir, path,
+                     git_oid_tostr_s(git_commit_id(c)),
+                     git_error_last() ? git_error_last()->message : "failed");
         s->damaged = true;
     } else if (blob) {
         size_t n = (size_t)git_blob_rawsize(blob);
@@ -244,7 +241,7 @@ char *store_read_file(store *s, const git_commit *c, const char *path, size_t *l
     return out;
 }
 
-int store_resolve(store *s, const char *spec, git_commit **out, FILE *err) {
+rt_status store_resolve(store *s, const char *spec, git_commit **out, rt_error *e) {
     *out = NULL;
     /* A name that exists but leads to a missing object is damage, not a typo. (Checked
      * first: libgit2 1.5's revparse leaks memory when a ref's target is missing.) */
@@ -259,43 +256,36 @@ int store_resolve(store *s, const char *spec, git_commit **out, FILE *err) {
     git_object_free(target);
     git_reference_free(direct);
     git_reference_free(ref);
-    if (broken) {
-        fprintf(err, "nltc: store %s: corrupt repository: '%s' names a run that is missing\n",
-                s->dir, base);
-        return 2;
-    }
+    if (broken)
+        return rt_fail(e, RT_ERR_IO,
+                       "store %s: corrupt repository: '%s' names a run that is missing", s->dir,
+                       base);
     git_object *obj = NULL, *peeled = NULL;
     int rc = git_revparse_single(&obj, s->repo, spec);
-    if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC) {
-        fprintf(err,
-                "nltc: store %s: no run '%s' (expected a short id, a tag, MODEL or MODEL~N; "
-                "see `nltc runs`)\n",
-                s->dir, spec);
-        return 1;
-    }
-    if (rc == GIT_EAMBIGUOUS) {
-        fprintf(err, "nltc: store %s: run id '%s' is ambiguous; give more digits\n", s->dir, spec);
-        return 1;
-    }
-    if (rc) return store_git_error(s, "cannot resolve run", err);
+    if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC)
+        return rt_fail(e, RT_ERR_DATA,
+                       "store %s: no run '%s' (expected a short id, a tag, MODEL or MODEL~N; "
+                       "see `nltc runs`)",
+                       s->dir, spec);
+    if (rc == GIT_EAMBIGUOUS)
+        return rt_fail(e, RT_ERR_DATA, "store %s: run id '%s' is ambiguous; give more digits",
+                       s->dir, spec);
+    if (rc) return store_git_error(s, "cannot resolve run", e);
     rc = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT);
     git_object_free(obj);
-    if (rc) {
-        fprintf(err, "nltc: store %s: '%s' does not name a run\n", s->dir, spec);
-        return 1;
-    }
+    if (rc) return rt_fail(e, RT_ERR_DATA, "store %s: '%s' does not name a run", s->dir, spec);
     git_commit *c = (git_commit *)peeled;
     size_t len;
     char *meta = store_read_file(s, c, "run.json", &len);
     if (!meta) {
-        fprintf(err, "nltc: store %s: '%s' is a commit without run.json, not an nltc run\n", s->dir,
-                spec);
         git_commit_free(c);
-        return 1;
+        return rt_fail(e, RT_ERR_DATA,
+                       "store %s: '%s' is a commit without run.json, not an nltc run", s->dir,
+                       spec);
     }
     free(meta);
     *out = c;
-    return 0;
+    return RT_OK;
 }
 
 void store_run_name(store *s, const git_commit *c, char *buf, size_t n) {

@@ -18,6 +18,8 @@
  * bare git repository marked nltc.store = 1 in its config is refused with a clear error.
  *
  * Sections: public API (driver), internal (shared by the files of this folder).
+ * The store reads reports it stored (report.json of a run, for runs and diff) but never the
+ * output folder's: store_record is handed the rt_report of the run.
  */
 #ifndef NLTC_STORE_H
 #define NLTC_STORE_H
@@ -28,7 +30,17 @@
 
 #include <git2.h>
 
-/* ---- Public API ------------------------------------------------------------------------ */
+#include "rt.h"
+
+/* ---- Public API ------------------------------------------------------------------------
+ * Errors follow the runtime's protocol (rt.h): a function returns an rt_status and fills the
+ * caller's rt_error; nothing here prints an error or chooses an exit code. Statuses:
+ * RT_ERR_IO for a store that is missing, foreign, corrupt or cannot be written and for file
+ * errors; RT_ERR_DATA for a request the store's contents refuse (no such run, a tag that
+ * exists, a model name that cannot name a branch, a destination that is not empty);
+ * RT_ERR_USAGE for arguments that are missing. Notes that are not errors (a stale lock file
+ * removed, a source changed during the run) go to a FILE *notes given by the caller (NULL:
+ * none). */
 
 /* The model's source files as they were when compiled (store_sources_capture). */
 typedef struct store_sources {
@@ -39,8 +51,8 @@ typedef struct store_sources {
 
 /* Reads the files now. Call it right after compiling, before training, so that the run
  * records the text that was compiled even when a file is edited during the run. Returns
- * NULL (message on err) when a file cannot be read. */
-store_sources *store_sources_capture(int n, const char *const *paths, FILE *err);
+ * NULL (e filled, RT_ERR_IO) when a file cannot be read. */
+store_sources *store_sources_capture(int n, const char *const *paths, rt_error *e);
 void store_sources_free(store_sources *s);
 
 /* Everything store_record needs about one finished run. */
@@ -54,39 +66,54 @@ typedef struct store_record_args {
                                       the files are read when recording */
     const char *ir_text;           /* the IR dump text, or NULL: read ir_path */
     const char *ir_path;           /* the IR dump file, or NULL: OUT/model.ir (when it exists) */
+    const rt_report *report;       /* the run's report (the commit message is made from it);
+                                      required */
     uint64_t seed;                 /* ir_program.train.seed */
     int argc;                      /* the command line, recorded as given */
     char *const *argv;             /* [argc] */
     const char *version;           /* nltc version string */
-    const char *out_dir;           /* OUT: report.json is required, the rest is taken if present */
-    int64_t time;                  /* commit time in seconds since 1970 (UTC); 0 = now */
-    FILE *log; /* receives "nltc: recorded run ID as MODEL~0 in DIR"; NULL: quiet */
+    const char *out_dir; /* OUT: its files are recorded; OUT/report.json (the written report)
+                            is required, the rest is taken if present */
+    int64_t time;        /* commit time in seconds since 1970 (UTC); 0 = now */
+    FILE *log;           /* receives "nltc: recorded run ID as MODEL~0 in DIR"; NULL: quiet */
+    FILE *notes;         /* receives notes (see above); NULL: none */
 } store_record_args;
 
-/* Records the run as one commit on branch model_name. Returns 0, 1 on bad arguments (an
- * invalid model name, missing or malformed OUT/report.json), 2 on a store or I/O error
- * (foreign or corrupt repository, lock timeout). Messages go to err. */
-int store_record(const store_record_args *a, FILE *err);
+/* Records the run as one commit on branch model_name. RT_ERR_USAGE when a required
+ * argument is missing, RT_ERR_DATA for a model name that cannot name a git branch,
+ * RT_ERR_IO for a store or file error (foreign or corrupt repository, lock timeout, an
+ * unreadable file of OUT). */
+rt_status store_record(const store_record_args *a, rt_error *e);
 
 /* The store folder for recording: flag_dir if not NULL, else $NLTC_STORE if set and not
  * empty, else ".nltc" in the folder of model_path. Returns a new string. */
 char *store_default_dir(const char *flag_dir, const char *model_path);
 
-/* Subcommands. argv[0] is the subcommand's name; options may come anywhere. Output goes to
- * stdout, errors to stderr. Every command takes --store DIR (default: $NLTC_STORE, else
- * ./.nltc). RUN is a short commit id, a tag, MODEL (its latest run) or MODEL~N (N runs
- * before the latest). Return: 0 ok, 1 usage error or unknown run, 2 store or I/O error.
- *   runs [--model M]                 one line per run: id, date, MODEL~N, seed, accuracy, LUTs
- *   show RUN [--json]                run facts, then report.md (--json: report.json as stored)
- *   diff A B [--html FILE]           model-file diff and metric deltas; --html writes a page
- *   checkout RUN -o DIR [--force]    restores the run's files into DIR (new or empty folder;
- *                                    --force allows overwriting files in a non-empty one)
- *   tag RUN NAME                     names a run (a lightweight tag refs/tags/NAME) */
-int store_cmd_runs(int argc, char **argv);
-int store_cmd_show(int argc, char **argv);
-int store_cmd_diff(int argc, char **argv);
-int store_cmd_checkout(int argc, char **argv);
-int store_cmd_tag(int argc, char **argv);
+/* Where the reading commands look and write. */
+typedef struct store_io {
+    const char *dir; /* the store; NULL: $NLTC_STORE, else ./.nltc (store_cmd_dir) */
+    FILE *out;       /* normal output */
+    FILE *notes;     /* notes (an unreadable report of a run, an unsafe file name skipped) */
+} store_io;
+
+/* The commands behind `nltc runs/show/diff/checkout/tag` (driver/ parses their command
+ * lines). RUN is a short commit id, a tag, MODEL (its latest run) or MODEL~N (N runs
+ * before the latest). Output goes to io->out.
+ *   store_runs       one line per run: id, date, MODEL~N, seed, accuracy, LUTs, tags (model:
+ *                    only that model's runs; NULL: all)
+ *   store_show       run facts, then report.md (json: report.json as stored)
+ *   store_diff       model-file diff and metric deltas; html (if not NULL) names a page to
+ *                    write
+ *   store_checkout   restores the run's files into folder to (new or empty; force allows
+ *                    overwriting files in a non-empty one)
+ *   store_tag        names a run (a lightweight tag refs/tags/NAME) */
+rt_status store_runs(const store_io *io, const char *model, rt_error *e);
+rt_status store_show(const store_io *io, const char *run, bool json, rt_error *e);
+rt_status store_diff(const store_io *io, const char *run_a, const char *run_b, const char *html,
+                     rt_error *e);
+rt_status store_checkout(const store_io *io, const char *run, const char *to, bool force,
+                         rt_error *e);
+rt_status store_tag(const store_io *io, const char *run, const char *name, rt_error *e);
 
 /* ---- Internal ----------------------------------------------------------------------------- */
 
@@ -95,54 +122,38 @@ typedef struct store {
     git_repository *repo; /* the bare repository */
     char *dir;            /* its folder as given */
     int lock_fd;          /* DIR/nltc.lock while locked, else -1 */
-    bool damaged;         /* a read met a missing or corrupt object (reported on stderr);
-                             commands then exit with 2 */
+    bool damaged;         /* a read met a missing or corrupt object; commands then fail with
+                             RT_ERR_IO and the first such message, damage */
+    char damage[600];     /* the first damage met */
 } store;
 
 /* Opens the store at dir. With create, a missing or empty folder becomes a new store whose
- * HEAD names init_branch. Returns 0, or 2 with a message (missing, foreign, corrupt). */
-int store_open(store *s, const char *dir, bool create, const char *init_branch, FILE *err);
+ * HEAD names init_branch. RT_OK, or RT_ERR_IO (missing, foreign, corrupt). */
+rt_status store_open(store *s, const char *dir, bool create, const char *init_branch, rt_error *e);
 void store_close(store *s);
-/* Takes the store's writer lock (waits up to 10 minutes, saying so after 2 s) and removes
- * what only a killed writer can have left while we hold the lock: partial objects
+/* Takes the store's writer lock (waits up to 10 minutes, saying so on notes after 2 s) and
+ * removes what only a killed writer can have left while we hold the lock: partial objects
  * (objects/tmp_object_git2_*) and the git lock files listed in stale[] (NULL-terminated,
- * relative to DIR). Returns 0 or 2. */
-int store_lock(store *s, const char *const *stale, FILE *err);
+ * relative to DIR), each noted on notes. RT_OK or RT_ERR_IO. */
+rt_status store_lock(store *s, const char *const *stale, FILE *notes, rt_error *e);
 void store_unlock(store *s);
-/* Prints "nltc: store DIR: WHAT: <libgit2's last error>" and returns 2. */
-int store_git_error(const store *s, const char *what, FILE *err);
+/* Fills e with "store DIR: WHAT: <libgit2's last error>" and returns RT_ERR_IO. */
+rt_status store_git_error(const store *s, const char *what, rt_error *e);
+/* RT_ERR_IO with the first damage message when a read met damage (s->damaged), else RT_OK. */
+rt_status store_check_damage(const store *s, rt_error *e);
 /* The folder for commands: flag, else $NLTC_STORE, else ".nltc". */
 const char *store_cmd_dir(const char *flag);
-/* Resolves RUN (see above) to a commit that holds run.json. Returns 0, 1 (no such run,
- * message on err) or 2 (store error). */
-int store_resolve(store *s, const char *spec, git_commit **out, FILE *err);
+/* Resolves RUN (see above) to a commit that holds run.json. RT_OK, RT_ERR_DATA (no such
+ * run) or RT_ERR_IO (store error). */
+rt_status store_resolve(store *s, const char *spec, git_commit **out, rt_error *e);
 /* The content of file `path` in a commit's tree, NUL-terminated (length in *len); NULL when
- * absent or not a file. A missing or corrupt object is reported and sets s->damaged. */
+ * absent or not a file. A missing or corrupt object sets s->damaged (and s->damage). */
 char *store_read_file(store *s, const git_commit *c, const char *path, size_t *len);
 /* "MODEL~N" of a run (N = its distance from the tip of its model's branch), written to buf;
  * empty when the commit is no longer on its branch. */
 void store_run_name(store *s, const git_commit *c, char *buf, size_t n);
 /* The tags pointing at commit id, comma-separated, into buf (empty when none). */
 void store_run_tags(store *s, const git_oid *id, char *buf, size_t n);
-
-/* Options of the subcommands (each accepts a subset). */
-typedef struct store_cmd_opts {
-    const char *store;  /* --store DIR */
-    const char *model;  /* --model M (runs) */
-    const char *html;   /* --html FILE (diff) */
-    const char *out;    /* -o DIR (checkout) */
-    bool json;          /* --json (show) */
-    bool force;         /* --force (checkout) */
-    bool help;          /* -h / --help: usage was printed */
-    int npos;           /* positional arguments */
-    const char *pos[4]; /* [npos] */
-} store_cmd_opts;
-
-/* Parses argv[1..argc) for the options named in `allowed` (a comma list of "store", "model",
- * "html", "o", "json", "force") and min_pos..max_pos positionals. Returns 0, or 1 after
- * printing "nltc CMD: problem" and the usage line to stderr. */
-int store_cmd_parse(int argc, char **argv, const char *allowed, int min_pos, int max_pos,
-                    const char *usage, store_cmd_opts *o);
 /* Commit time of a run as "YYYY-MM-DD HH:MM" in the committer's zone (with_zone: seconds
  * and the +HHMM offset too). */
 void store_format_time(const git_commit *c, bool with_zone, char *buf, size_t n);

@@ -21,6 +21,9 @@ done
 echo "== 2. the run is in the store"
 "$nltc" runs --store "$work/store" | tee "$work/runs.txt"
 grep -q '~0' "$work/runs.txt" || fail "nltc runs lists no run"
+id=$(awk '/~0 / {print $1; exit}' "$work/runs.txt")
+"$nltc" show "$id" --json --store "$work/store" >"$work/shown.json"
+cmp "$work/shown.json" "$work/out/report.json" || fail "the recorded report.json differs from OUT's"
 
 echo "== 3. same model and seed: the same truth tables, bit for bit"
 "$nltc" "$src/examples/digits.nlt" -o "$work/out2" --no-record --no-rtl --no-synth --quiet
@@ -30,6 +33,10 @@ done
 
 echo "== 4. nltc verify re-checks the output folder"
 "$nltc" verify "$work/out2" --no-rtl
+rc=0
+"$nltc" verify "$work/out2" --no-rtl --bogus 2>"$work/err4.txt" || rc=$?
+[ "$rc" = 2 ] || fail "verify --bogus: exit code $rc, want 2 (a usage error)"
+grep -q -- "unknown option '--bogus'" "$work/err4.txt" || fail "verify --bogus: flag not named"
 
 echo "== 5. a missing data file is a located error with exit code 1, and no report.json"
 rc=0

@@ -1,6 +1,6 @@
 #!/bin/sh
 # run_regressions.sh - every input the fuzzer found (regressions/*) through the normal
-# front end (`nltc --check`) and the formatter (`nltc-fmt fmt`): each must exit 0 or 1
+# front end (`nltc --check`) and the formatter (`nltc fmt`): each must exit 0 or 1
 # (never crash, never an internal error) and print no sanitizer report.
 # usage: run_regressions.sh NLTC NLTC_FMT DIR
 set -u

@@ -1,11 +1,16 @@
-/* store_cli.c - nltc-store-test: a stand-in for the nltc driver in the store tests. It
- * records a run from a prepared output folder through store_record, exactly as the flow
- * does, and forwards runs/show/diff/checkout/tag to the store's command functions.
+/* store_cli.c - nltc-store-test: a stand-in for the flow's last step in the store tests.
+ * It records a run from a prepared output folder through store_record, exactly as the flow
+ * does: the flow holds the run's rt_report in memory, this tool reads it from
+ * OUT/report.json (or --report FILE) first. The reading commands (runs, show, diff,
+ * checkout, tag) are tested through the nltc executable itself.
  *
  *   nltc-store-test record --out OUT --model NAME --src FILE [--src FILE ...] [--store DIR]
  *                          [--seed N] [--time SECONDS] [--ir FILE] [--version V]
- *   nltc-store-test runs|show|diff|checkout|tag ARGS...
+ *                          [--report FILE]
+ * Exit codes as nltc's: 0 ok, 1 model or data errors (a report that cannot be read, a
+ * model name that cannot name a branch), 2 usage, I/O or store errors.
  */
+#include "report.h"
 #include "store.h"
 
 #include <stdlib.h>
@@ -14,17 +19,18 @@
 static int cli_record(int argc, char **argv) {
     store_record_args a;
     memset(&a, 0, sizeof a);
-    const char *src[16];
+    const char *src[16] = {NULL}, *report = NULL;
     a.sources = src;
     a.version = "test";
     a.log = stdout;
+    a.notes = stderr;
     a.argc = argc;
     a.argv = argv;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
             fprintf(stderr, "nltc-store-test record: %s needs a value\n", argv[i]);
-            return 1;
+            return 2;
         }
         if (strcmp(argv[i], "--out") == 0)
             a.out_dir = v;
@@ -42,28 +48,37 @@ static int cli_record(int argc, char **argv) {
             a.ir_path = v;
         else if (strcmp(argv[i], "--version") == 0)
             a.version = v;
+        else if (strcmp(argv[i], "--report") == 0)
+            report = v;
         else {
             fprintf(stderr, "nltc-store-test record: unknown option %s\n", argv[i]);
-            return 1;
+            return 2;
         }
         i++;
     }
     a.model_path = a.n_sources ? src[0] : NULL;
-    return store_record(&a, stderr);
+    char *path =
+        report ? xstrdup(report) : rt_path_join(a.out_dir ? a.out_dir : ".", "report.json");
+    report_doc doc;
+    rt_error e = {0};
+    rt_status got = report_json_read(path, &doc, &e);
+    free(path);
+    if (got) {
+        fprintf(stderr, "nltc: error: %s\n", e.msg);
+        return 1;
+    }
+    a.report = &doc.r;
+    rt_status st = store_record(&a, &e);
+    report_doc_free(&doc);
+    if (st == RT_OK) return 0;
+    fprintf(stderr, "nltc: error: %s\n", e.msg);
+    return st == RT_ERR_MODEL || st == RT_ERR_DATA ? 1 : 2;
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: nltc-store-test record|runs|show|diff|checkout|tag ...\n");
-        return 1;
+    if (argc < 2 || strcmp(argv[1], "record") != 0) {
+        fprintf(stderr, "usage: nltc-store-test record --out OUT --model NAME --src FILE ...\n");
+        return 2;
     }
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "record") == 0) return cli_record(argc - 1, argv + 1);
-    if (strcmp(cmd, "runs") == 0) return store_cmd_runs(argc - 1, argv + 1);
-    if (strcmp(cmd, "show") == 0) return store_cmd_show(argc - 1, argv + 1);
-    if (strcmp(cmd, "diff") == 0) return store_cmd_diff(argc - 1, argv + 1);
-    if (strcmp(cmd, "checkout") == 0) return store_cmd_checkout(argc - 1, argv + 1);
-    if (strcmp(cmd, "tag") == 0) return store_cmd_tag(argc - 1, argv + 1);
-    fprintf(stderr, "nltc-store-test: unknown command '%s'\n", cmd);
-    return 1;
+    return cli_record(argc - 1, argv + 1);
 }

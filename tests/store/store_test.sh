@@ -1,18 +1,20 @@
 #!/bin/sh
 # store_test.sh - multi-process tests of the experiment store, run by CTest.
-# Usage: store_test.sh MODE STORE_TOOL FIXTURE_TOOL WORKDIR
+# Usage: store_test.sh MODE STORE_TOOL FIXTURE_TOOL WORKDIR NLTC
 #   MODE: basic      three runs: runs, show, diff (+ --html), checkout byte-identical, tags,
 #                    MODEL~N, git log and git fsck
 #         concurrent two (and four) processes recording into one store at once all land
 #         kill       SIGKILL at many points of a large record: git fsck clean, no partial
 #                    run, the next record works; stale git lock files are cleaned up
 #         corrupt    foreign, non-git and damaged stores: clear error, non-zero exit
-# STORE_TOOL is nltc-store-test (store_record + store_cmd_*), FIXTURE_TOOL is report-fixture.
+# STORE_TOOL is nltc-store-test (store_record, as the flow calls it), FIXTURE_TOOL is
+# report-fixture, NLTC is the nltc executable (its runs/show/diff/checkout/tag commands).
 set -u
 mode=$1
 T=$2
 FIX=$3
 W=$4
+N=$5
 fails=0
 rm -rf "$W"
 mkdir -p "$W"
@@ -89,9 +91,9 @@ record() { # record OUT SEED [extra args]
 
 count_runs() { # count_runs STORE [MODEL]: number of run lines of `runs`
     if [ $# -gt 1 ]; then
-        "$T" runs --store "$1" --model "$2" >runs.txt 2>&1
+        "$N" runs --store "$1" --model "$2" >runs.txt 2>&1
     else
-        "$T" runs --store "$1" >runs.txt 2>&1
+        "$N" runs --store "$1" >runs.txt 2>&1
     fi
     grep -Ec '^[0-9a-f]{7,} ' runs.txt
 }
@@ -106,33 +108,33 @@ basic)
     done
     S=m/.nltc
     [ "$(count_runs $S)" = 3 ] || fail "runs lists $(count_runs $S) runs, wanted 3"
-    expect_rc 0 "$T" runs --store $S
+    expect_rc 0 "$N" runs --store $S
     expect_grep '^[0-9a-f]{7,} +2023-11-14 22:1[0-9] +digits~2 +1 +91\.00% +3391' out.txt
     expect_grep 'digits~0 +3 +93\.00%' out.txt
     # RUN forms: MODEL~N, MODEL, short id, tag.
     id1=$(grep 'digits~1 ' out.txt | cut -c1-7)
-    expect_rc 0 "$T" show digits~1 --store $S
+    expect_rc 0 "$N" show digits~1 --store $S
     expect_grep '^name +digits~1$' out.txt
     expect_grep '^seed +2$' out.txt
     expect_grep 'test accuracy \(quantized\)\*\*: 92\.00%' out.txt
-    expect_rc 0 "$T" show "$id1" --store $S
+    expect_rc 0 "$N" show "$id1" --store $S
     expect_grep '^name +digits~1$' out.txt
-    expect_rc 0 "$T" tag digits~1 best --store $S
+    expect_rc 0 "$N" tag digits~1 best --store $S
     expect_grep "tagged run $id1 \(digits~1\) as best" out.txt
-    expect_rc 0 "$T" show best --json --store $S
+    expect_rc 0 "$N" show best --json --store $S
     expect_grep '"quantized": 0.92' out.txt
-    expect_rc 1 "$T" tag digits~0 best --store $S
+    expect_rc 1 "$N" tag digits~0 best --store $S
     expect_grep "tag 'best' already exists" err.txt
-    expect_rc 1 "$T" tag digits~0 digits --store $S
-    expect_rc 0 "$T" runs --store $S --model digits
+    expect_rc 1 "$N" tag digits~0 digits --store $S
+    expect_rc 0 "$N" runs --store $S --model digits
     expect_grep "^$id1 .* best$" out.txt
-    expect_rc 0 "$T" show digits --store $S
+    expect_rc 0 "$N" show digits --store $S
     expect_grep '^name +digits~0$' out.txt
-    expect_rc 1 "$T" show digits~7 --store $S
+    expect_rc 1 "$N" show digits~7 --store $S
     expect_grep "no run 'digits~7'" err.txt
-    expect_rc 1 "$T" runs --store $S --model nosuch
+    expect_rc 1 "$N" runs --store $S --model nosuch
     # diff: the model change and the metric deltas.
-    expect_rc 0 "$T" diff digits~2 best --html "$W/diff.html" --store $S
+    expect_rc 0 "$N" diff digits~2 best --html "$W/diff.html" --store $S
     expect_grep '^-  bits = 1$' out.txt
     expect_grep '^\+  bits = 2$' out.txt
     expect_grep '^accuracy\.quantized +91\.00% +92\.00% +\+1\.00 pp +better$' out.txt
@@ -141,10 +143,10 @@ basic)
     expect_grep '<span class="del">-  bits = 1</span>' diff.html
     expect_grep '<td class="n up">\+1\.00 pp</td>' diff.html
     [ "$(grep -c '<svg' diff.html)" = 2 ] || fail "diff.html should hold 2 plots"
-    expect_rc 0 "$T" diff best best --store $S
+    expect_rc 0 "$N" diff best best --store $S
     expect_grep '^\(identical\)$' out.txt
     # checkout restores every artifact byte for byte (and the executable bit).
-    expect_rc 0 "$T" checkout best -o "$W/co" --store $S
+    expect_rc 0 "$N" checkout best -o "$W/co" --store $S
     expect_grep "restored run $id1 \(digits~1\) into" out.txt
     rm out2/tables/layer1.tbl.tmp.123
     if ! diff -r out2 co -x src -x run.json >diff.txt; then
@@ -155,18 +157,20 @@ basic)
     cmp -s co/src/std/blocks.nlt m/std/blocks.nlt || fail "imported module not restored"
     expect_grep '"model_file": "src/digits.nlt"' co/run.json
     [ -e co/tables/layer1.tbl.tmp.123 ] && fail "a temporary file was recorded"
-    expect_rc 1 "$T" checkout best -o "$W/co" --store $S
+    expect_rc 1 "$N" checkout best -o "$W/co" --store $S
     expect_grep 'is not empty' err.txt
-    expect_rc 0 "$T" checkout best -o "$W/co" --force --store $S
-    expect_rc 1 "$T" checkout best --store $S
+    expect_rc 0 "$N" checkout best -o "$W/co" --force --store $S
+    expect_rc 2 "$N" checkout best --store $S # usage errors exit 2 (issue 14)
+    expect_grep 'missing -o DIR' err.txt
     # Default store beside the model, NLTC_STORE, usage errors.
-    NLTC_STORE=$S "$T" runs >out.txt 2>&1 || fail "NLTC_STORE is not used"
+    NLTC_STORE=$S "$N" runs >out.txt 2>&1 || fail "NLTC_STORE is not used"
     expect_grep 'digits~2' out.txt
-    expect_rc 2 "$T" runs
+    expect_rc 2 "$N" runs
     expect_grep 'no experiment store at .nltc' err.txt
-    expect_rc 1 "$T" runs --bogus --store $S
+    expect_rc 2 "$N" runs --bogus --store $S
     expect_grep "unknown option '--bogus'" err.txt
-    expect_rc 1 "$T" diff digits~1 --store $S
+    expect_rc 2 "$N" diff digits~1 --store $S
+    expect_grep 'missing A B' err.txt
     if have_git; then
         [ "$(git -C $S log --oneline | wc -l)" = 3 ] || fail "git log does not show 3 runs"
         [ "$(git -C $S rev-list --count digits)" = 3 ] || fail "branch digits lacks runs"
@@ -234,7 +238,7 @@ kill)
             fail "after SIGKILL at ${delay}s: $n runs, wanted $before or $((before + 1))"
         fi
         # Every run that is listed is complete.
-        expect_rc 0 "$T" show digits --json --store s
+        expect_rc 0 "$N" show digits --json --store s
         expect_grep '"llut_count": 230' out.txt
         if [ "$n" = "$before" ]; then killed=$((killed + 1)); else landed=$((landed + 1)); fi
         before=$n
@@ -264,40 +268,56 @@ corrupt)
     expect_grep 'notgit: not an nltc experiment store \(not a git repository\)' err.txt
     [ "$(ls notgit)" = file ] || fail "a foreign folder was modified"
     echo text >afile
-    expect_rc 2 "$T" runs --store afile
+    expect_rc 2 "$N" runs --store afile
     # A foreign git repository (bare and with a work tree).
     if have_git; then
         git init -q --bare foreign.git
         expect_rc 2 record out 1 --store "$W/foreign.git"
         expect_grep 'a git repository, but not an nltc experiment store' err.txt
         git init -q work
-        expect_rc 2 "$T" runs --store work
+        expect_rc 2 "$N" runs --store work
         expect_grep 'not an nltc experiment store' err.txt
     fi
     # Damaged stores: a ref to a missing commit, objects deleted, objects overwritten.
     cp -r good badref
     echo 0123456789abcdef0123456789abcdef01234567 >badref/refs/heads/digits
-    expect_rc 2 "$T" runs --store badref
+    expect_rc 2 "$N" runs --store badref
     expect_grep 'badref: .*(object not found|no match)' err.txt
     expect_rc 2 record out 2 --store "$W/badref"
     expect_grep 'badref: corrupt repository' err.txt
     cp -r good noobj
     find noobj/objects -type f -name '[0-9a-f]*' -delete
-    expect_rc 2 "$T" show digits --store noobj
-    expect_rc 2 "$T" checkout digits -o "$W/co" --store noobj
+    expect_rc 2 "$N" show digits --store noobj
+    expect_rc 2 "$N" checkout digits -o "$W/co" --store noobj
     cp -r good junk
     for f in $(find junk/objects -type f); do
         chmod u+w "$f"
         echo junk >"$f"
     done
-    expect_rc 2 "$T" runs --store junk
+    expect_rc 2 "$N" runs --store junk
     expect_grep 'junk: .*(inflate|corrupt|object)' err.txt
-    expect_rc 2 "$T" diff digits digits --store junk
+    expect_rc 2 "$N" diff digits digits --store junk
     cp -r good badhead
     echo "ref: refs/heads/../../x" >badhead/HEAD
-    "$T" runs --store badhead >out.txt 2>err.txt
+    "$N" runs --store badhead >out.txt 2>err.txt
     [ $? -le 2 ] || fail "runs on a store with a broken HEAD crashed"
-    # Bad arguments to record: an invalid model name, no report.json.
+    # store_record takes the report it is handed (the flow's rt_report): the commit message
+    # says 77% while OUT/report.json, recorded as it is, says 90%; OUT/report.json must exist.
+    "$FIX" rep 0.77 >/dev/null || fail "report-fixture rep"
+    expect_rc 0 "$T" record --out out --model digits --src "$W/m/digits.nlt" --store "$W/handed" \
+        --report rep/report.json
+    if have_git; then
+        git -C handed log -1 --format=%s >msg.txt
+        expect_grep '^digits: test 77\.00% on ' msg.txt
+    fi
+    expect_rc 0 "$N" show digits --json --store handed
+    expect_grep '"quantized": 0.9' out.txt
+    mkdir noreport
+    expect_rc 2 "$T" record --out noreport --model digits --src "$W/m/digits.nlt" \
+        --store "$W/handed" --report rep/report.json
+    expect_grep 'cannot record .*noreport/report.json' err.txt
+    # Bad arguments to record: an invalid model name, no report.json (the stand-in reads the
+    # report first, as the flow has it in memory).
     expect_rc 1 "$T" record --out out --model 'bad..name' --src "$W/m/digits.nlt" --store "$W/good"
     expect_grep "model name 'bad..name' cannot name a git branch" err.txt
     mkdir empty

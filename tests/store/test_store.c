@@ -1,10 +1,11 @@
-/* test_store.c - Check tests of runtime/store in one process: where the store lives, option
- * parsing, recording (deterministic commit ids with a fixed time, the run's tree, refused
+/* test_store.c - Check tests of runtime/store in one process: where the store lives,
+ * recording (deterministic commit ids with a fixed time, the run's tree, refused
  * arguments), and resolving RUN names (short id, tag, MODEL, MODEL~N). The multi-process
  * behaviour (concurrency, SIGKILL, corrupt stores) is in store_test.sh. */
 #include "store.h"
 
 #include "fixture.h"
+#include "report.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -50,14 +51,17 @@ static void make_run(const char *root, const char *bits, double acc) {
     ck_assert_int_eq(report_json_write(&r, p, NULL), RT_OK);
 }
 
-/* Records root's run into store (sources read now, or the captured texts); returns
- * store_record's result. */
-static int record_captured(const char *root, const char *store_dir, const char *model, long long t,
-                           const store_sources *captured) {
-    char src0[4096], src1[4096], out[4096];
+/* Records root's run into store (sources read now, or the captured texts) with the report
+ * of root/out (read back, as the flow holds it in memory); returns store_record's status. */
+static rt_status record_captured(const char *root, const char *store_dir, const char *model,
+                                 long long t, const store_sources *captured) {
+    char src0[4096], src1[4096], out[4096], rpath[4200];
     snprintf(src0, sizeof src0, "%s/m/tiny.nlt", root);
     snprintf(src1, sizeof src1, "%s/m/lib/b.nlt", root);
     snprintf(out, sizeof out, "%s/out", root);
+    snprintf(rpath, sizeof rpath, "%s/report.json", out);
+    report_doc doc;
+    ck_assert_int_eq(report_json_read(rpath, &doc, NULL), 0);
     const char *sources[] = {src0, src1};
     char *argv[] = {"nltc", "tiny.nlt", "-o", "out"};
     store_record_args a = {.store_dir = store_dir,
@@ -71,11 +75,15 @@ static int record_captured(const char *root, const char *store_dir, const char *
                            .argv = argv,
                            .version = "0.1.0",
                            .out_dir = out,
+                           .report = &doc.r,
                            .time = t};
-    return store_record(&a, stderr);
+    rt_error e = {0};
+    rt_status st = store_record(&a, &e);
+    report_doc_free(&doc);
+    return st;
 }
 
-static int record(const char *root, const char *store_dir, const char *model, long long t) {
+static rt_status record(const char *root, const char *store_dir, const char *model, long long t) {
     return record_captured(root, store_dir, model, t, NULL);
 }
 
@@ -102,35 +110,10 @@ START_TEST(default_store_folder) {
 }
 END_TEST
 
-START_TEST(option_parsing) {
-    store_cmd_opts o;
-    char *ok[] = {"checkout", "RUN", "-o", "dir", "--store=st", "--force"};
-    ck_assert_int_eq(store_cmd_parse(6, ok, "store,o,force", 1, 1, "u", &o), 0);
-    ck_assert_str_eq(o.pos[0], "RUN");
-    ck_assert_str_eq(o.out, "dir");
-    ck_assert_str_eq(o.store, "st");
-    ck_assert(o.force && !o.json && !o.help);
-    char *bad1[] = {"runs", "--html", "x"};
-    ck_assert_int_eq(store_cmd_parse(3, bad1, "store,model", 0, 0, "u", &o), 1);
-    char *bad2[] = {"runs", "--store"};
-    ck_assert_int_eq(store_cmd_parse(2, bad2, "store,model", 0, 0, "u", &o), 1);
-    char *bad3[] = {"show", "a", "b"};
-    ck_assert_int_eq(store_cmd_parse(3, bad3, "store", 1, 1, "u", &o), 1);
-    char *bad4[] = {"diff", "a"};
-    ck_assert_int_eq(store_cmd_parse(2, bad4, "store", 2, 2, "u", &o), 1);
-    char *bad5[] = {"show", "a", "--json=1"};
-    ck_assert_int_eq(store_cmd_parse(3, bad5, "json", 1, 1, "u", &o), 1);
-    char *bad6[] = {"show", "a", "-json"};
-    ck_assert_int_eq(store_cmd_parse(3, bad6, "json", 1, 1, "u", &o), 1);
-    char *help[] = {"tag", "--help"};
-    ck_assert_int_eq(store_cmd_parse(2, help, "store", 2, 2, "u", &o), 0);
-    ck_assert(o.help);
-}
-END_TEST
-
 /* Same inputs and the same time give the same commit, in any store. */
 START_TEST(record_is_deterministic) {
     char *root = tmpdir();
+    rt_error e = {0};
     make_run(root, "1", 0.9);
     char s1[4200], s2[4200];
     snprintf(s1, sizeof s1, "%s/s1", root);
@@ -139,11 +122,11 @@ START_TEST(record_is_deterministic) {
     ck_assert_int_eq(record(root, s2, "tiny", 1700000000), 0);
     git_libgit2_init();
     store a, b;
-    ck_assert_int_eq(store_open(&a, s1, false, NULL, stderr), 0);
-    ck_assert_int_eq(store_open(&b, s2, false, NULL, stderr), 0);
+    ck_assert_int_eq(store_open(&a, s1, false, NULL, &e), 0);
+    ck_assert_int_eq(store_open(&b, s2, false, NULL, &e), 0);
     git_commit *ca, *cb;
-    ck_assert_int_eq(store_resolve(&a, "tiny", &ca, stderr), 0);
-    ck_assert_int_eq(store_resolve(&b, "tiny~0", &cb, stderr), 0);
+    ck_assert_int_eq(store_resolve(&a, "tiny", &ca, &e), 0);
+    ck_assert_int_eq(store_resolve(&b, "tiny~0", &cb, &e), 0);
     ck_assert(git_oid_equal(git_commit_id(ca), git_commit_id(cb)));
     /* The run's tree: sources mapped under src/, run facts, artifacts. */
     size_t len;
@@ -178,6 +161,7 @@ END_TEST
 
 START_TEST(run_names_resolve) {
     char *root = tmpdir();
+    rt_error e = {0};
     char st[4200];
     snprintf(st, sizeof st, "%s/st", root);
     git_oid ids[3];
@@ -189,8 +173,8 @@ START_TEST(run_names_resolve) {
         ck_assert_int_eq(record(root, st, "tiny", 1700000000 + 60 * i), 0);
         store s;
         git_commit *c;
-        ck_assert_int_eq(store_open(&s, st, false, NULL, stderr), 0);
-        ck_assert_int_eq(store_resolve(&s, "tiny", &c, stderr), 0);
+        ck_assert_int_eq(store_open(&s, st, false, NULL, &e), 0);
+        ck_assert_int_eq(store_resolve(&s, "tiny", &c, &e), 0);
         git_oid_cpy(&ids[i], git_commit_id(c));
         if (i > 0) /* a linear history: the previous run is the parent */
             ck_assert(git_oid_equal(git_commit_parent_id(c, 0), &ids[i - 1]));
@@ -198,16 +182,19 @@ START_TEST(run_names_resolve) {
         store_close(&s);
     }
     store s;
-    ck_assert_int_eq(store_open(&s, st, false, NULL, stderr), 0);
-    char *argv[] = {"tag", "tiny~1", "good", "--store", st};
-    ck_assert_int_eq(store_cmd_tag(5, argv), 0);
+    ck_assert_int_eq(store_open(&s, st, false, NULL, &e), 0);
+    FILE *null = fopen("/dev/null", "w");
+    store_io io = {st, null, null};
+    ck_assert_int_eq(store_tag(&io, "tiny~1", "good", &e), RT_OK);
+    ck_assert_int_eq(store_tag(&io, "tiny~0", "good", &e), RT_ERR_DATA);
+    ck_assert_ptr_nonnull(strstr(e.msg, "tag 'good' already exists"));
     char shortid[8];
     git_oid_tostr(shortid, sizeof shortid, &ids[0]);
     const char *specs[] = {"tiny~2", shortid, "good", "tiny~0"};
     const int want[] = {0, 0, 1, 2};
     for (int i = 0; i < 4; i++) {
         git_commit *c;
-        ck_assert_int_eq(store_resolve(&s, specs[i], &c, stderr), 0);
+        ck_assert_int_eq(store_resolve(&s, specs[i], &c, &e), 0);
         ck_assert_msg(git_oid_equal(git_commit_id(c), &ids[want[i]]), "%s", specs[i]);
         char name[64], tags[64];
         store_run_name(&s, c, name, sizeof name);
@@ -219,10 +206,10 @@ START_TEST(run_names_resolve) {
         git_commit_free(c);
     }
     git_commit *c = NULL;
-    FILE *null = fopen("/dev/null", "w");
-    ck_assert_int_eq(store_resolve(&s, "tiny~3", &c, null), 1);
-    ck_assert_int_eq(store_resolve(&s, "nosuch", &c, null), 1);
-    ck_assert_int_eq(store_resolve(&s, "tiny^{tree}", &c, null), 1);
+    ck_assert_int_eq(store_resolve(&s, "tiny~3", &c, &e), RT_ERR_DATA);
+    ck_assert_int_eq(store_resolve(&s, "nosuch", &c, &e), RT_ERR_DATA);
+    ck_assert_ptr_nonnull(strstr(e.msg, "no run 'nosuch'"));
+    ck_assert_int_eq(store_resolve(&s, "tiny^{tree}", &c, &e), RT_ERR_DATA);
     fclose(null);
     ck_assert_ptr_null(c);
     store_close(&s);
@@ -236,18 +223,40 @@ START_TEST(record_refuses_bad_arguments) {
     make_run(root, "1", 0.9);
     char st[4200], path[4200];
     snprintf(st, sizeof st, "%s/st", root);
-    FILE *null = fopen("/dev/null", "w");
-    ck_assert_int_eq(record(root, st, "bad name", 1), 1);
-    ck_assert_int_eq(record(root, st, "a~1", 1), 1);
+    ck_assert_int_eq(record(root, st, "bad name", 1), RT_ERR_DATA);
+    ck_assert_int_eq(record(root, st, "a~1", 1), RT_ERR_DATA);
     ck_assert_int_eq(access(st, F_OK), -1); /* nothing created for a refused run */
-    snprintf(path, sizeof path, "%s/out/report.json", root);
-    put(root, "out/report.json", "{\"seed\": \"x\"}");
-    ck_assert_int_eq(record(root, st, "tiny", 1), 1);
-    ck_assert_int_eq(access(st, F_OK), -1);
     store_record_args none;
     memset(&none, 0, sizeof none);
-    ck_assert_int_eq(store_record(&none, null), 1);
-    fclose(null);
+    rt_error e = {0};
+    ck_assert_int_eq(store_record(&none, &e), RT_ERR_USAGE);
+    ck_assert_str_eq(rt_status_name(e.status), rt_status_name(RT_ERR_USAGE));
+    /* The report is handed over, never read from OUT; but OUT/report.json is recorded, so a
+     * folder without it is refused (an I/O error naming the file) and no run lands. */
+    rt_report r;
+    fixture_report(&r);
+    char src[4200], out[4200];
+    snprintf(src, sizeof src, "%s/m/tiny.nlt", root);
+    snprintf(out, sizeof out, "%s/out", root);
+    snprintf(path, sizeof path, "%s/out/report.json", root);
+    ck_assert_int_eq(remove(path), 0);
+    store_record_args a = {.store_dir = st,
+                           .model_name = "tiny",
+                           .model_path = src,
+                           .out_dir = out,
+                           .report = &r,
+                           .time = 1};
+    ck_assert_int_eq(store_record(&a, &e), RT_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(e.msg, "report.json"));
+    a.report = NULL;
+    ck_assert_int_eq(store_record(&a, &e), RT_ERR_USAGE);
+    git_libgit2_init();
+    store s;
+    git_commit *c = NULL;
+    ck_assert_int_eq(store_open(&s, st, false, NULL, &e), RT_OK);
+    ck_assert_int_eq(store_resolve(&s, "tiny", &c, &e), RT_ERR_DATA);
+    store_close(&s);
+    git_libgit2_shutdown();
     free(root);
 }
 END_TEST
@@ -262,7 +271,8 @@ START_TEST(record_captured_sources) {
     snprintf(src0, sizeof src0, "%s/m/tiny.nlt", root);
     snprintf(src1, sizeof src1, "%s/m/lib/b.nlt", root);
     const char *paths[] = {src0, src1};
-    store_sources *cap = store_sources_capture(2, paths, stderr);
+    rt_error e = {0};
+    store_sources *cap = store_sources_capture(2, paths, &e);
     ck_assert_ptr_nonnull(cap);
     put(m, "tiny.nlt", "model tiny { bits = 8 } // edited while training\n");
     ck_assert_int_eq(record_captured(root, st, "tiny", 1700000000, cap), 0);
@@ -270,8 +280,8 @@ START_TEST(record_captured_sources) {
     git_libgit2_init();
     store s;
     git_commit *c;
-    ck_assert_int_eq(store_open(&s, st, false, NULL, stderr), 0);
-    ck_assert_int_eq(store_resolve(&s, "tiny", &c, stderr), 0);
+    ck_assert_int_eq(store_open(&s, st, false, NULL, &e), 0);
+    ck_assert_int_eq(store_resolve(&s, "tiny", &c, &e), 0);
     size_t len;
     char *t = store_read_file(&s, c, "src/tiny.nlt", &len);
     ck_assert_ptr_nonnull(strstr(t, "bits = 1 }"));
@@ -281,9 +291,9 @@ START_TEST(record_captured_sources) {
     store_close(&s);
     git_libgit2_shutdown();
     const char *missing[] = {"/nonexistent/x.nlt"};
-    FILE *null = fopen("/dev/null", "w");
-    ck_assert_ptr_null(store_sources_capture(1, missing, null));
-    fclose(null);
+    ck_assert_ptr_null(store_sources_capture(1, missing, &e));
+    ck_assert_int_eq(e.status, RT_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(e.msg, "/nonexistent/x.nlt"));
     free(root);
 }
 END_TEST
@@ -293,7 +303,6 @@ static Suite *store_suite(void) {
     TCase *t = tcase_create("store");
     tcase_set_timeout(t, 60);
     tcase_add_test(t, default_store_folder);
-    tcase_add_test(t, option_parsing);
     tcase_add_test(t, record_is_deterministic);
     tcase_add_test(t, run_names_resolve);
     tcase_add_test(t, record_refuses_bad_arguments);

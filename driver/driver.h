@@ -1,0 +1,38 @@
+/* driver.h - what the files of driver/ share: the subcommands of nltc and the one way
+ * errors are printed.
+ *
+ * Every command returns an rt_status and fills the caller's rt_error; main.c alone prints
+ * the error and maps the status to the process exit code (its table, see nltc --help).
+ * Each subcommand parses its own command line with cli.h and answers --help.
+ */
+#ifndef NLTC_DRIVER_H
+#define NLTC_DRIVER_H
+
+#include <stdio.h>
+
+#include "ir.h"
+#include "rt.h"
+
+/* A subcommand: `nltc NAME args...` calls it with argv[0] == NAME. */
+typedef rt_status (*driver_cmd_fn)(int argc, char **argv, rt_error *e);
+
+/* The experiment store (commands.c). */
+rt_status driver_cmd_runs(int argc, char **argv, rt_error *e);
+rt_status driver_cmd_show(int argc, char **argv, rt_error *e);
+rt_status driver_cmd_diff(int argc, char **argv, rt_error *e);
+rt_status driver_cmd_checkout(int argc, char **argv, rt_error *e);
+rt_status driver_cmd_tag(int argc, char **argv, rt_error *e);
+/* `nltc verify OUT` (verify_cmd.c). */
+rt_status driver_cmd_verify(int argc, char **argv, rt_error *e);
+/* `nltc fmt` (fmt_cmd.c). */
+rt_status driver_cmd_fmt(int argc, char **argv, rt_error *e);
+
+/* Prints e to f (error.c): nothing when e->msg is empty (the problem was already reported,
+ * as the front end's diagnostics are); "FILE:LINE:COL: error: MSG" when e->prop names a
+ * property and ir (if not NULL) knows where it was written (ir_locate); else
+ * "nltc: error: MSG". */
+void driver_fprint_error(FILE *f, const ir_program *ir, const rt_error *e);
+/* The same to stderr: how every nltc command reports its error. */
+void driver_print_error(const ir_program *ir, const rt_error *e);
+
+#endif /* NLTC_DRIVER_H */
