@@ -3,6 +3,7 @@
  * Chunks grow geometrically; one nltc_arena_free releases everything. Allocation
  * failures print "nltc: out of memory" and exit 2, so callers never check for NULL. */
 #include "lang.h"
+#include "rt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,7 @@ struct nltc_arena {
 };
 
 static void *arena_oom(void *p) {
-    if (!p) {
-        fputs("nltc: out of memory\n", stderr);
-        exit(2);
-    }
+    if (!p) rt_oom();
     return p;
 }
 

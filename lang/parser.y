@@ -71,6 +71,7 @@ typedef struct lang_parser {
 #include <string.h>
 
 #include "lexer.h"
+#include "rt.h"
 
 static void yyerror(src_range *loc, yyscan_t scanner, lang_parser *P, const char *msg);
 static lang_open *parse_open(lang_parser *P, ast_word kind, ast_word name, ast_word base);
@@ -268,10 +269,7 @@ ast_file *lang_parse(nltc_arena *a, const src_file *src, diag_ctx *d) {
         diag_error(d, (src_range){0}, "%s: file too large", src->path);
     } else {
         yyscan_t sc;
-        if (lang_yylex_init_extra(&P, &sc) != 0) {
-            fputs("nltc: out of memory\n", stderr);
-            exit(2);
-        }
+        if (lang_yylex_init_extra(&P, &sc) != 0) rt_oom();
         YY_BUFFER_STATE b = lang_yy_scan_bytes(src->text, (int)src->len, sc);
         lang_yyparse(sc, &P);
         lang_yy_delete_buffer(b, sc);

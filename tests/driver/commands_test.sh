@@ -2,10 +2,11 @@
 # commands_test.sh - the command-line conventions every nltc command shares: --help and -h
 # print a usage line and exit 0; an unknown option is a usage error (exit 2) that names the
 # option; and the exit-code table printed by `nltc --help` is the one in README.md.
-# Usage: commands_test.sh NLTC README
+# Usage: commands_test.sh NLTC README [LANG_README]
 set -u
 nltc=$1
 readme=$2
+langreadme=${3:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fails=0
@@ -78,6 +79,12 @@ sed -n '/^| exit code | meaning |$/,/^$/p' "$readme" |
 if ! cmp -s "$work/help_codes.txt" "$work/readme_codes.txt"; then
     fail "the exit codes of nltc --help and README.md differ:"
     diff "$work/help_codes.txt" "$work/readme_codes.txt" >&2
+fi
+if [ -n "$langreadme" ]; then
+    sed -n '/^| exit code | meaning |$/,/^$/p' "$langreadme" |
+        sed -n 's/^| \([0-9][0-9]*\) | \(.*\) |$/\1|\2/p' | tr -d '`' >"$work/lang_codes.txt"
+    cmp -s "$work/help_codes.txt" "$work/lang_codes.txt" ||
+        fail "the exit codes of nltc --help and lang/README.md differ"
 fi
 for code in 0 1 2 3 130; do
     grep -q "^$code|" "$work/help_codes.txt" || fail "exit code $code is not documented"
