@@ -184,6 +184,7 @@ static fe_module *load_module(fe_ctx *fe, src_file *src, fe_module *importer, sr
     m->import_at = at;
     ptr_vec_push(fe->a, &fe->modules, m);
     int before = fe->d.errors;
+    src_index(fe->a, src);
     m->ast = lang_parse(fe->a, src, &fe->d);
     if (fe->d.errors > before && importer) load_chain_notes(fe, src);
     return m;

@@ -43,10 +43,12 @@ void ptr_vec_push(nltc_arena *a, ptr_vec *pv, void *p);
 
 /* One loaded source file. */
 typedef struct src_file {
-    const char *path; /* path as displayed in diagnostics (as opened) */
-    const char *text; /* contents, NUL-terminated (may hold other NULs) */
-    size_t len;       /* bytes of text */
-    bool library;     /* found through the stdlib dir or the search path */
+    const char *path;      /* path as displayed in diagnostics (as opened) */
+    const char *text;      /* contents, NUL-terminated (may hold other NULs) */
+    size_t len;            /* bytes of text */
+    bool library;          /* found through the stdlib dir or the search path */
+    const uint32_t *lines; /* NULL, or [n_lines] the offset of every line's start (src_index) */
+    uint32_t n_lines;
 } src_file;
 
 /* A byte range [begin, end) of a source; line and column are computed when printed. */
@@ -56,8 +58,14 @@ typedef struct src_range {
     uint32_t end;         /* offset one past the last byte (== begin for a point) */
 } src_range;
 
-/* 1-based line and column (in bytes) of offset off in f. */
+/* 1-based line and column of offset off in f. The column counts characters (UTF-8 code
+ * points; a byte that starts no valid sequence is one character), so it is the same on
+ * every terminal and editor that shows characters; the caret line of a diagnostic places
+ * the caret by display width (see diag.c). Takes O(log lines + column) with the index of
+ * src_index, else O(off). */
 void src_line_col(const src_file *f, uint32_t off, int *line, int *col);
+/* Builds f's line index (in a), so src_line_col need not scan from the start. */
+void src_index(nltc_arena *a, src_file *f);
 
 /* ---- Diagnostics ------------------------------------------------------------------
  * GCC-style: "file:line:col: error: message", the source line, a caret under the range

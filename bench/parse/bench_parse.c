@@ -1,11 +1,15 @@
 /* bench_parse.c - front-end speed: generates a valid 10,000-line model file, then times
  * parse + check + lower + IR verify (nltc_compile) on it and prints the figure.
  *
- * usage: bench_parse [-n LINES] [-r RUNS] [-o FILE] [-k]
+ * Then it times the diagnostics of a model whose one long line (-L MB, default 10) holds two
+ * errors: both are reported, each showing 100 characters around its column.
+ *
+ * usage: bench_parse [-n LINES] [-r RUNS] [-o FILE] [-k] [-L MB]
  *   -n LINES  lines of the generated model (default 10000)
  *   -r RUNS   timed compilations (default 20); min and median are printed
  *   -o FILE   where the model is written (default: a temporary file, removed unless -k)
  *   -k        keep the generated file
+ *   -L MB     length of the long line in MB (default 10; 0 skips that part)
  * Target on the reference machine (2 cores): under 100 ms. Not a CTest test.
  *
  * The file has every kind of top-level declaration (lut, dataset, train, hardware, and
@@ -93,6 +97,33 @@ static double bench_now_ms(void) {
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Times nltc_compile on a model with one line of about mb MB (two strings) holding two
+ * invalid characters (diagnostics to /dev/null); 0 when both errors were reported. */
+static int bench_long_line(int mb) {
+    size_t k = (size_t)mb * 500000 + 1, len = 0;
+    char *text = malloc(2 * k + 64);
+    FILE *null = fopen("/dev/null", "w");
+    if (!text || !null) return 2;
+    len += (size_t)sprintf(text, "model m { a = \"");
+    for (int e = 0; e < 2; e++) {
+        memset(text + len, 'x', k);
+        len += k;
+        len += (size_t)sprintf(text + len, e ? "\"@ }\n" : "\"@; b = \"");
+    }
+    nltc_arena *a = nltc_arena_new();
+    nltc_compile_opts o = {.no_env = true, .diag = null};
+    nltc_status st;
+    double t0 = bench_now_ms();
+    nltc_compile_buffer("long.nlt", text, len, &o, a, &st);
+    double ms = bench_now_ms() - t0;
+    printf("bench_parse: one %.1f MB line with 2 errors: %d errors diagnosed in %.1f ms\n",
+           (double)len / 1e6, st.errors, ms);
+    nltc_arena_free(a);
+    fclose(null);
+    free(text);
+    return st.errors == 2 ? 0 : 1;
+}
+
 static int bench_cmp(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -101,8 +132,8 @@ static int bench_cmp(const void *a, const void *b) {
 int main(int argc, char **argv) {
     int lines = 10000, runs = 20;
     const char *path = NULL;
-    int keep = 0, c;
-    while ((c = getopt(argc, argv, "n:r:o:k")) != -1) {
+    int keep = 0, c, mb = 10;
+    while ((c = getopt(argc, argv, "n:r:o:kL:")) != -1) {
         switch (c) {
         case 'n':
             lines = atoi(optarg);
@@ -116,8 +147,11 @@ int main(int argc, char **argv) {
         case 'k':
             keep = 1;
             break;
+        case 'L':
+            mb = atoi(optarg);
+            break;
         default:
-            fprintf(stderr, "usage: %s [-n LINES] [-r RUNS] [-o FILE] [-k]\n", argv[0]);
+            fprintf(stderr, "usage: %s [-n LINES] [-r RUNS] [-o FILE] [-k] [-L MB]\n", argv[0]);
             return 2;
         }
     }
@@ -169,5 +203,5 @@ int main(int argc, char **argv) {
            written, layers, ms[0], ms[runs / 2], runs);
     free(ms);
     if (!keep && path == tmp) remove(tmp);
-    return 0;
+    return mb > 0 ? bench_long_line(mb) : 0;
 }
