@@ -49,6 +49,13 @@ static void csv_push(csv_reader *r, char *s, size_t len) {
     r->nf++;
 }
 
+/* A NUL byte would cut the field's text short: refused where it stands. */
+static int csv_nul(const csv_reader *r, rt_error *err) {
+    data_error(err, r->path, r->line, r->nf + 1,
+               "NUL byte inside a field (a CSV file holds text; is this a binary file?)");
+    return -1;
+}
+
 /* Reads the next record into r->f. Returns 1, 0 at the end of the data, -1 on an error
  * (in err). */
 static int csv_next(csv_reader *r, rt_error *err) {
@@ -88,6 +95,7 @@ static int csv_next(csv_reader *r, rt_error *err) {
                     break;
                 }
                 if (*p == '\n') r->line++;
+                if (*p == '\0') return csv_nul(r, err);
                 *e++ = *p++;
             }
             while (p < end && csv_blank(r, *p))
@@ -102,7 +110,7 @@ static int csv_next(csv_reader *r, rt_error *err) {
         } else {
             s = p;
             while (p < end && *p != r->delim && *p != '\n' && *p != '\r')
-                p++;
+                if (*p++ == '\0') return csv_nul(r, err);
             e = p;
             while (e > s && csv_blank(r, e[-1]))
                 e--;
@@ -164,10 +172,10 @@ static rt_status csv_resolve(const char *path, const data_layout *lay, const ir_
         return RT_OK;
     }
     if (ref->index < 0 || ref->index >= lay->n_cols)
-        return data_error(
-            err, path, 0, 0,
-            "%s column index %d is out of range: the file has %d columns (indexes 0..%d)", what,
-            ref->index, lay->n_cols, lay->n_cols - 1);
+        return data_error(err, path, 0, 0,
+                          "%s column index %d is out of range: the file has %d %s (indexes 0..%d)",
+                          what, ref->index, lay->n_cols,
+                          data_plural(lay->n_cols, "column", "columns"), lay->n_cols - 1);
     *col = ref->index;
     return RT_OK;
 }
@@ -232,8 +240,8 @@ static rt_status csv_same_header(const char *path, const csv_reader *r, const da
                                  rt_error *err) {
     if (r->nf != lay->n_cols)
         return data_error(err, path, r->rec_line, 1,
-                          "header has %d columns but the training file's header has %d", r->nf,
-                          lay->n_cols);
+                          "header has %d %s but the training file's header has %d", r->nf,
+                          data_plural(r->nf, "column", "columns"), lay->n_cols);
     for (int c = 0; c < r->nf; c++) {
         if (strcmp(r->f[c].s, lay->names[c]) != 0) {
             char a[200], b[200];
@@ -253,7 +261,8 @@ static rt_status csv_row(const csv_reader *r, data_layout *lay, data_src *src, i
     if (r->nf != lay->n_cols)
         return data_error(err, r->path, r->rec_line,
                           (r->nf < lay->n_cols ? r->nf : lay->n_cols) + 1,
-                          "ragged row: %d fields, expected %d as in %s", r->nf, lay->n_cols,
+                          "ragged row: %d %s, expected %d as in %s", r->nf,
+                          data_plural(r->nf, "field", "fields"), lay->n_cols,
                           lay->names ? "the header"
                           : which    ? "the training file"
                                      : "the first row");

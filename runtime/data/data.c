@@ -110,7 +110,8 @@ static rt_status check_config(const data_ctx *c) {
         return config_error(c, "needs inputs >= 1 and classes >= 2 (got %d and %d)", ds->inputs,
                             ds->classes);
     if (ds->n_class_names != 0 && (ds->n_class_names != ds->classes || !ds->class_names))
-        return config_error(c, "%d class names for %d classes", ds->n_class_names, ds->classes);
+        return config_error(c, "%d class %s for %d classes", ds->n_class_names,
+                            data_plural(ds->n_class_names, "name", "names"), ds->classes);
     for (int i = 0; i < ds->n_class_names; i++) {
         if (!ds->class_names[i]) return config_error(c, "class name %d is missing", i);
         for (int j = 0; j < i; j++)
@@ -161,13 +162,18 @@ static rt_status resolve_labels(data_ctx *c) {
         int numeric = 1;
         for (int i = 0; i < d->n && numeric; i++) {
             double v;
-            numeric = data_parse_number(d->e[i].s, d->e[i].len, &v) == 0 && v == floor(v);
+            numeric = data_parse_number(d->e[i].s, d->e[i].len, &v) == 0;
         }
-        if (numeric) {
+        if (numeric) { /* every label is a number: each must be a class index */
             for (int i = 0; i < d->n; i++) {
                 data_dict_entry *e = &d->e[i];
                 double v;
                 data_parse_number(e->s, e->len, &v);
+                if (v != floor(v))
+                    return data_error(c->e, c->src[e->src].path, e->line, e->col,
+                                      "label %s is not a class index: expected an integer "
+                                      "0..%d (classes = %d; class names map other label values)",
+                                      data_quote(e->s, e->len, qb), ds->classes - 1, ds->classes);
                 if (v < 0 || v >= ds->classes)
                     return data_error(c->e, c->src[e->src].path, e->line, e->col,
                                       "unknown label %s: expected a class index 0..%d (classes = "
@@ -190,9 +196,9 @@ static rt_status resolve_labels(data_ctx *c) {
             free(names);
             if (d->n != ds->classes)
                 return data_error(c->e, c->src[0].path, 0, 0,
-                                  "the label column has %d distinct values (%s) but the model "
+                                  "the label column has %d distinct %s (%s) but the model "
                                   "declares classes = %d",
-                                  d->n, list, ds->classes);
+                                  d->n, data_plural(d->n, "value", "values"), list, ds->classes);
         }
     }
     for (int s = 0; s < 3; s++)
@@ -212,8 +218,8 @@ static rt_status check_class_count(const data_ctx *c) {
     if (max + 1 != ds->classes) {
         const char *path = c->src[0].labels_path ? c->src[0].labels_path : c->src[0].path;
         return data_error(c->e, path, 0, 0,
-                          "the labels are 0..%d (%d classes) but the model declares classes = %d",
-                          max, max + 1, ds->classes);
+                          "the labels are 0..%d (%d %s) but the model declares classes = %d", max,
+                          max + 1, data_plural(max + 1, "class", "classes"), ds->classes);
     }
     return RT_OK;
 }
@@ -328,7 +334,12 @@ static int bits_for(int m) {
     return b;
 }
 
-static void fit(data_ctx *c) {
+static rt_status value_error(const data_ctx *c, const data_src *s, int row, int k, double v);
+
+/* Fits the statistics on the training split (a value that is no finite number after
+ * scaling is an error at its row: it would spoil the statistics of every row) and makes
+ * the input plan. */
+static rt_status fit(data_ctx *c) {
     const ir_dataset *ds = c->ds;
     int n = c->lay.n_num;
     size_t nn = (size_t)(n ? n : 1);
@@ -344,13 +355,21 @@ static void fit(data_ctx *c) {
     }
     const data_src *s = &c->src[c->split[SPLIT_TRAIN].src];
     int nt = c->split[SPLIT_TRAIN].n;
-    for (int i = 0; i < nt; i++) {
+    rt_status rc = RT_OK;
+    for (int i = 0; i < nt && !rc; i++) {
         fetch(c, s, c->split[SPLIT_TRAIN].rows[i], v);
-        for (int k = 0; k < n; k++) {
+        for (int k = 0; k < n && !rc; k++) {
+            if (!isfinite(v[k])) rc = value_error(c, s, c->split[SPLIT_TRAIN].rows[i], k, v[k]);
             sum[k] += v[k];
             c->lo[k] = v[k] < c->lo[k] ? v[k] : c->lo[k];
             c->hi[k] = v[k] > c->hi[k] ? v[k] : c->hi[k];
         }
+    }
+    if (rc) {
+        free(sum);
+        free(ss);
+        free(v);
+        return rc;
     }
     if (ds->norm == IR_NORM_STANDARDIZE && !ds->binarize_bits) {
         for (int i = 0; i < nt; i++) {
@@ -400,6 +419,7 @@ static void fit(data_ctx *c) {
         c->plan[c->n_plan++] = p;
         c->width += p.width;
     }
+    return RT_OK;
 }
 
 /* "39 numeric (log1p, standardize) + proto one-hot 131 + ... = 190 inputs" */
@@ -425,9 +445,10 @@ static char *describe_encoding(const data_ctx *c) {
         if (ds->cat_encoding == IR_CAT_ONEHOT)
             rt_buf_printf(&b, " one-hot %d", c->cat_n[k]);
         else
-            rt_buf_printf(&b, " binary %d (%d values)", bits_for(c->cat_n[k]), c->cat_n[k]);
+            rt_buf_printf(&b, " binary %d (%d %s)", bits_for(c->cat_n[k]), c->cat_n[k],
+                          data_plural(c->cat_n[k], "value", "values"));
     }
-    rt_buf_printf(&b, " = %d inputs", c->width);
+    rt_buf_printf(&b, " = %d %s", c->width, data_plural(c->width, "input", "inputs"));
     return rt_buf_take(&b);
 }
 
@@ -513,8 +534,8 @@ int data_describe(const ir_dataset *ds, const rt_dataset *d, char *buf, size_t s
         if (cv)
             rt_buf_printf(&b, "validation (fraction %g)%s", ds->valid_fraction, ct ? " and " : "");
         if (ct) rt_buf_printf(&b, "test (fraction %g)", ds->test_fraction);
-        rt_buf_printf(&b, " carved from %.400s (%d rows) with seed %llu", ds->train.path, total,
-                      (unsigned long long)ds->split_seed);
+        rt_buf_printf(&b, " carved from %.400s (%d %s) with seed %llu", ds->train.path, total,
+                      data_plural(total, "row", "rows"), (unsigned long long)ds->split_seed);
     } else if (!ds->valid.path && !ds->test.path) {
         rt_buf_printf(&b, "; all rows of %.400s are training rows", ds->train.path);
     }
@@ -633,13 +654,13 @@ rt_status data_load_info(const ir_dataset *ds, rt_dataset *out, data_info *info,
     if (!rc) rc = load_sources(&c);
     if (!rc) rc = check_class_count(&c);
     if (!rc) rc = make_splits(&c);
+    if (!rc) rc = fit(&c);
     if (!rc) {
-        fit(&c);
         c.encoding = describe_encoding(&c);
         if (c.width != ds->inputs)
             rc = data_error(e, ds->train.path, 0, 0,
-                            "the data gives %d inputs but the model declares inputs = %d (%s)",
-                            c.width, ds->inputs, c.encoding);
+                            "the data gives %d %s but the model declares inputs = %d (%s)", c.width,
+                            data_plural(c.width, "input", "inputs"), ds->inputs, c.encoding);
     }
     out->inputs = c.width;
     out->classes = ds->classes;

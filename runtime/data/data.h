@@ -82,6 +82,8 @@ rt_status data_read_file(const char *path, data_buf *b, rt_error *e);
  * messages: 'abc', 'a\x01b' (control bytes, quotes, backslashes and malformed UTF-8 are
  * escaped), 'the first 40 or so bytes...'. Returns buf. */
 const char *data_quote(const char *s, size_t len, char *buf);
+/* one when n is 1, else many: "1 class", "2 classes". */
+const char *data_plural(long n, const char *one, const char *many);
 
 /* Parses a whole cell as a decimal number (optional sign, digits, point, exponent; no hex,
  * inf or nan). Returns 0 and *v, 1 when it is not a number, 2 when out of double range. */

@@ -89,9 +89,9 @@ static rt_status idx_open(const char *path, idx_file *f, rt_error *e) {
     f->off = 4 + 4 * (size_t)f->nd;
     if (n < f->off) {
         data_error(e, path, 0, 0,
-                   "truncated IDX file: the header declares %d dimensions but the file has "
+                   "truncated IDX file: the header declares %d %s but the file has "
                    "only %zu bytes",
-                   f->nd, n);
+                   f->nd, data_plural(f->nd, "dimension", "dimensions"), n);
         goto fail;
     }
     uint64_t count = 1;
@@ -261,6 +261,22 @@ rt_status data_idx_load(const ir_dataset *ds, const ir_source *s, int first, dat
             goto done;
         }
         src->label[i] = (int)v;
+    }
+    if (im.type == 0x0D || im.type == 0x0E) { /* NaN and infinity are no data */
+        size_t per = (size_t)lay->n_num, total = (size_t)src->n * per;
+        for (size_t i = 0; i < total; i++) {
+            double v = idx_value(im.buf.p + im.off, im.type, i);
+            if (isfinite(v)) continue;
+            data_error(e, s->path, 0, 0,
+                       "value %s at index %zu, element %zu is not a finite number",
+                       isnan(v) ? "nan"
+                       : v > 0  ? "inf"
+                                : "-inf",
+                       i / per, i % per);
+            free(src->label);
+            src->label = NULL;
+            goto done;
+        }
     }
     src->buf = im.buf;
     src->img = im.buf.p + im.off;

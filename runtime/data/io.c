@@ -104,6 +104,10 @@ static size_t quote_char_len(const unsigned char *s, size_t len) {
     return n;
 }
 
+const char *data_plural(long n, const char *one, const char *many) {
+    return n == 1 ? one : many;
+}
+
 const char *data_quote(const char *s, size_t len, char *buf) {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *u = (const unsigned char *)s;

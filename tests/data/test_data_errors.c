@@ -5,6 +5,7 @@
 #include "data_fx.h"
 
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -228,6 +229,93 @@ START_TEST(idx_errors) {
 }
 END_TEST
 
+/* ---- The findings of issue 20 ----------------------------------------------------------- */
+
+/* n floats (type 0x0D) or doubles (0x0E) as big-endian bytes into out. */
+static size_t be_floats(int type, const double *v, int n, unsigned char *out) {
+    size_t o = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t u;
+        int bytes = type == 0x0D ? 4 : 8;
+        if (type == 0x0D) {
+            float f = (float)v[i];
+            uint32_t w;
+            memcpy(&w, &f, 4);
+            u = w;
+        } else {
+            memcpy(&u, &v[i], 8);
+        }
+        for (int b = bytes - 1; b >= 0; b--)
+            out[o++] = (unsigned char)(u >> (8 * b));
+    }
+    return o;
+}
+
+START_TEST(data_findings) {
+    /* a NaN in float IDX data is blamed on its own item, whatever the normalization */
+    ir_dataset ds = idx_ds(0);
+    const int d3[3] = {3, 2, 3};
+    double v[18];
+    unsigned char raw[18 * 8];
+    for (int i = 0; i < 18; i++)
+        v[i] = i;
+    v[16] = NAN;
+    ds.norm = IR_NORM_STANDARDIZE;
+    ds.train.path = idx_fx("nan.idx", 0x0D, 3, d3, raw, be_floats(0x0D, v, 18, raw), 0);
+    expect_err(&ds, "%s: value nan at index 2, element 4 is not a finite number", ds.train.path);
+    v[16] = 16;
+    v[7] = -INFINITY;
+    ds.train.path = idx_fx("inf.idx", 0x0E, 3, d3, raw, be_floats(0x0E, v, 18, raw), 0);
+    expect_err(&ds, "%s: value -inf at index 1, element 1 is not a finite number", ds.train.path);
+    /* a value that overflows only after scaling: its own item too, not the first */
+    v[7] = 1e300;
+    ds.scale = 1e10;
+    ds.train.path = idx_fx("big.idx", 0x0E, 3, d3, raw, be_floats(0x0E, v, 18, raw), 0);
+    expect_err(&ds, "%s: value inf at index 1, element 1 is out of range after scaling",
+               ds.train.path);
+    /* one class: singular */
+    ds = idx_ds(0);
+    const int d1[1] = {3};
+    ds.train.labels_path = idx_fx("lab0.idx", 0x08, 1, d1, "\0\0\0", 3, 0);
+    ds.classes = 2;
+    expect_err(&ds, "%s: the labels are 0..0 (1 class) but the model declares classes = 2",
+               ds.train.labels_path);
+    /* a label 2.5 is an error at its row */
+    ds = csv_ds(NULL, "label", -1, 2, 2);
+    ds.train.path = fxs("half.csv", "a,b,label\n1,2,0\n3,4,1\n5,6,2.5\n");
+    expect_err(&ds,
+               "%s:4:3: label '2.5' is not a class index: expected an integer 0..1 (classes = "
+               "2; class names map other label values)",
+               ds.train.path);
+    /* a NUL byte inside a field, quoted or not, is refused where it stands (one in the
+     * first 4 KB makes the whole file "binary", above) */
+    char big[8192] = "a,b,label\n";
+    for (int i = 0; i < 600; i++) /* lines 2..601 */
+        sprintf(big + strlen(big), "%d,%d,%d\n", i, i * 7 % 13, i % 2);
+    size_t n = strlen(big);
+    ck_assert_uint_gt(n, 4096);
+    memcpy(big + n, "3,\"x\0y\",1\n", 10);
+    ds.train.path = fx("nul-q.csv", big, n + 10, 0);
+    expect_err(&ds,
+               "%s:602:2: NUL byte inside a field (a CSV file holds text; is this a binary "
+               "file?)",
+               ds.train.path);
+    memcpy(big + n, "3,4,1\0\n", 7);
+    ds.train.path = fx("nul-u.csv", big, n + 7, 1);
+    expect_err(&ds,
+               "%s:602:3: NUL byte inside a field (a CSV file holds text; is this a binary "
+               "file?)",
+               ds.train.path);
+    /* one column: singular */
+    ds.train.path = fxs("one-col.csv", "label\n0\n1\n");
+    ds.label.name = NULL;
+    ds.label.index = 3;
+    expect_err(&ds,
+               "%s: label column index 3 is out of range: the file has 1 column (indexes 0..0)",
+               ds.train.path);
+}
+END_TEST
+
 /* ---- Garbage never crashes ------------------------------------------------------------ */
 
 /* Loads `ds` and requires either success or a data error: one line naming one of the
@@ -377,6 +465,7 @@ TCase *data_errors_tcase(void) {
     tcase_add_test(t, csv_errors_columns);
     tcase_add_test(t, config_errors);
     tcase_add_test(t, idx_errors);
+    tcase_add_test(t, data_findings);
     tcase_add_test(t, garbage_never_crashes);
     tcase_add_test(t, error_statuses);
     tcase_add_test(t, errors_are_not_printed);
