@@ -229,8 +229,26 @@ rt_status be_write_testbench(const rt_tables *t, const be_plan *p, int n, const 
 /* The test-bench vector file: one line per sample, the hex of {expected out_data,
  * in_data}; in_data = input code i at bits [i*b, (i+1)*b), out_data likewise. */
 rt_status be_write_vectors(const rt_tables *t, const rt_codes *c, const char *path, rt_error *e);
-/* Whether s is a Verilog-2005 keyword. */
+/* ---- Names (names.c) ----------------------------------------------------------------
+ * The rule that makes a model name the identifier of the generated code (be_ident) and the
+ * checks of the names a model writes; see README.md, "Names". */
+
+/* Longest model name and clock/reset port name, in characters: the identifier names files
+ * (<ident>_tb.v, Verilator's V<ident>_tb__Syms.h, ...) that must fit NAME_MAX (255). */
+#define BE_NAME_MAX 64
+/* Whether s is a Verilog-2005 or SystemVerilog-2017 keyword. */
 bool be_verilog_keyword(const char *s);
+/* Why s cannot be an identifier of the generated code as it is ("is a Verilog keyword",
+ * "is a SystemVerilog keyword", "is a C keyword", a name the generated RTL, test bench or
+ * C simulator declares or uses), or NULL. */
+const char *be_reserved_why(const char *s);
+/* Refuses (RT_ERR_MODEL, prop "model") a model name longer than BE_NAME_MAX. */
+rt_status be_check_model_name(const char *model, rt_error *e);
+/* Refuses (prop "hardware.clock"/"hardware.reset") a clock or reset name that is no Verilog
+ * identifier, longer than BE_NAME_MAX, a Verilog or SystemVerilog keyword, a name of the
+ * generated top module (its data ports, l<k>, r<k>, v<k>, u<k>_<j>, its own name), or the
+ * same for both. */
+rt_status be_check_port_names(const be_plan *p, rt_error *e);
 
 /* ---- Hardware cost ---------------------------------------------------------------- */
 
@@ -368,7 +386,9 @@ int be_bits_for(unsigned v);
 /* Writes/reads the LSB-first bit field of width w at bit position pos of buf. */
 void be_bits_put(uint8_t *buf, size_t pos, unsigned v, int w);
 unsigned be_bits_get(const uint8_t *buf, size_t pos, int w);
-/* The C and Verilog identifier of a model name (malloc'd). */
+/* The C and Verilog identifier of a model name (malloc'd): non-identifier characters made
+ * '_', "m_" before a leading digit or '_', "_m" appended to a reserved word
+ * (be_reserved_why). */
 char *be_ident(const char *model);
 /* Address bits of layer l (fanin * bits_in). */
 int be_addr_bits(const rt_table_layer *L);

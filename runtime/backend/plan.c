@@ -3,34 +3,9 @@
  * tables without one; and the command-line forms of the pipelining strategies. */
 #include "backend.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A C/Verilog identifier from a model name: letters, digits and '_', not starting with a
- * digit; a Verilog-2005 or C99 keyword (or "main") gets "_m" appended. */
-char *be_ident(const char *model) {
-    size_t n = strlen(model);
-    char *s = xmalloc(n + 8);
-    size_t j = 0;
-    if (n == 0 || isdigit((unsigned char)model[0])) s[j++] = 'm', s[j++] = '_';
-    for (size_t i = 0; i < n; i++)
-        s[j++] = isalnum((unsigned char)model[i]) ? model[i] : '_';
-    s[j] = '\0';
-    /* C keywords and names a C simulator's translation unit could clash with. */
-    static const char *const reserved[] = {
-        "auto",    "break",  "case",     "char",   "const",    "continue", "default",
-        "do",      "double", "else",     "enum",   "extern",   "float",    "for",
-        "goto",    "if",     "inline",   "int",    "long",     "register", "restrict",
-        "return",  "short",  "signed",   "sizeof", "static",   "struct",   "switch",
-        "typedef", "union",  "unsigned", "void",   "volatile", "while",    "main"};
-    bool taken = be_verilog_keyword(s);
-    for (size_t i = 0; !taken && i < sizeof reserved / sizeof reserved[0]; i++)
-        taken = strcmp(s, reserved[i]) == 0;
-    if (taken) strcat(s, "_m");
-    return s;
-}
 
 static void plan_base(be_plan *p, const char *model, int n_layers) {
     memset(p, 0, sizeof *p);

@@ -23,7 +23,8 @@ static rt_status check_word(const char *prop, const char *what, const char *s, r
 rt_status be_check_tables(const ir_program *ir, rt_error *e) {
     be_plan p;
     be_plan_from_ir(ir, &p);
-    rt_status st = check_word("model", "model", p.model, e);
+    rt_status st = be_check_model_name(p.model, e);
+    if (!st) st = check_word("model", "model", p.model, e);
     if (!st) st = check_word("hardware.clock", "clock", p.clock, e);
     if (!st) st = check_word("hardware.reset", "reset", p.reset, e);
     for (int l = 0; l < p.n_layers && !st; l++)

@@ -121,6 +121,74 @@ START_TEST(test_module_names) {
 }
 END_TEST
 
+/* Issue 20: every reserved word of the generated code is renamed; the rename is exact. */
+START_TEST(test_reserved_names) {
+    static const char *cases[][3] = {
+        {"table", "table_m", "is a Verilog keyword"},
+        {"logic", "logic_m", "is a SystemVerilog keyword"},
+        {"endmodule", "endmodule_m", "is a Verilog keyword"},
+        {"config", "config_m", "is a Verilog keyword"},
+        {"class", "class_m", "is a SystemVerilog keyword"},
+        {"clk", "clk_m", "is a name the generated RTL or its test bench declares"},
+        {"rst", "rst_m", "is a name the generated RTL or its test bench declares"},
+        {"in_data", "in_data_m", "is a data port of the generated design"},
+        {"out_data", "out_data_m", "is a data port of the generated design"},
+        {"l3", "l3_m",
+         "is taken by the generated design (l<k>, r<k>, v<k> and u<k>_<j> name "
+         "its layers, registers and table instances)"},
+        {"u2_7", "u2_7_m",
+         "is taken by the generated design (l<k>, r<k>, v<k> and u<k>_<j> "
+         "name its layers, registers and table instances)"},
+        {"volatile", "volatile_m", "is a C keyword"},
+        {"memcpy", "memcpy_m", "is a name the generated C simulator declares or uses"},
+        {"table3", "table3_m", "is a name the generated C simulator declares or uses"},
+        {"_Bool", "m__Bool", "is a C keyword"},
+        {"digits", "digits", NULL},
+        {"u2x", "u2x", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *why = be_reserved_why(cases[i][0]);
+        if (cases[i][2])
+            ck_assert_str_eq(why, cases[i][2]);
+        else
+            ck_assert_ptr_null(why);
+        char *id = be_ident(cases[i][0]);
+        ck_assert_str_eq(id, cases[i][1]);
+        ck_assert_ptr_null(be_reserved_why(id));
+        free(id);
+    }
+}
+END_TEST
+
+/* Issue 20: the length of the model name, and a port named like a data port, at --check. */
+START_TEST(test_name_checks) {
+    ir_layer layers[3];
+    ir_program ir = make_ir(layers, NULL, NULL);
+    char name[251];
+    memset(name, 'a', 250);
+    name[250] = '\0';
+    ir.model_name = name;
+    rt_error e = {0};
+    ck_assert_int_eq(be_check_model(&ir, &e), RT_ERR_MODEL);
+    ck_assert_str_eq(e.prop, "model");
+    ck_assert_str_eq(e.msg, "model name \"aaaaaaaaaaaaaaaaaaaa...\" is 250 characters long: at "
+                            "most 64 (it names the generated modules, functions and files)");
+    name[64] = '\0'; /* 64 is allowed */
+    ck_assert_int_eq(be_check_model(&ir, &e), RT_OK);
+    ir.model_name = "chk";
+    ck_assert_int_eq(check("out_data", NULL, &e), RT_ERR_MODEL);
+    ck_assert_str_eq(e.prop, "hardware.clock");
+    ck_assert_str_eq(e.msg, "clock port name \"out_data\" is a data port of the generated design");
+    ck_assert_int_eq(check("clk", "logic", &e), RT_ERR_MODEL);
+    ck_assert_str_eq(e.msg, "reset port name \"logic\" is a SystemVerilog keyword");
+    ck_assert_int_eq(check("chk", NULL, &e), RT_ERR_MODEL);
+    ck_assert_str_eq(e.msg, "clock port name \"chk\" is the name of the generated top module "
+                            "(the model's name)");
+    /* the test bench's own names are fine as ports: they connect by name */
+    ck_assert_int_eq(check("vec", "dut", &e), RT_OK);
+}
+END_TEST
+
 START_TEST(test_template_fill) {
     const char *vars[] = {"a", "1", "name", "xyz", NULL};
     char *s = be_template_fill("${a}+${name}=${b} $x ${", vars);
@@ -168,6 +236,8 @@ int main(void) {
     tcase_add_test(tc, test_emit_refuses_too);
     tcase_add_test(tc, test_repr_table);
     tcase_add_test(tc, test_module_names);
+    tcase_add_test(tc, test_reserved_names);
+    tcase_add_test(tc, test_name_checks);
     tcase_add_test(tc, test_template_fill);
     tcase_add_test(tc, test_templates_filled);
     suite_add_tcase(s, tc);

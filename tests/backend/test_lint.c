@@ -84,6 +84,32 @@ START_TEST(test_lint_hand_and_constant) {
 }
 END_TEST
 
+/* Issue 20: models named like keywords or names of the generated code give RTL and a
+ * test bench that lint clean under their renamed identifiers. */
+START_TEST(test_lint_reserved_names) {
+    static const char *names[][2] = {{"table", "table_m"},         {"logic", "logic_m"},
+                                     {"endmodule", "endmodule_m"}, {"clk", "clk_m"},
+                                     {"in_data", "in_data_m"},     {"dut", "dut_m"}};
+    fx_shape s = fx_tiny();
+    rt_tables t;
+    rt_codes c;
+    fx_random_tables(&s, 5, &t);
+    fx_random_codes(&t, 10, 5, &c);
+    char *dir = fx_tmpdir("lint");
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        be_plan p;
+        fx_plan(&s, &t, names[i][0], IR_PIPE_EVERY_LAYER, 0, &p);
+        ck_assert_str_eq(p.ident, names[i][1]);
+        be_input in = {&t, &p, &c};
+        rt_error e = {0};
+        ck_assert_msg(be_emit_verilog(&in, dir, &e) == 0, "%s", e.msg);
+        lint(dir, p.ident, true);
+        be_plan_free(&p);
+    }
+    fx_release(dir, &t, &c, NULL);
+}
+END_TEST
+
 int main(void) {
     const char *env = getenv("NLTC_VERILATOR");
     verilator = be_which(env && *env ? env : "verilator");
@@ -97,6 +123,7 @@ int main(void) {
     tcase_add_test(tc, test_lint_tiny);
     tcase_add_test(tc, test_lint_trees);
     tcase_add_test(tc, test_lint_hand_and_constant);
+    tcase_add_test(tc, test_lint_reserved_names);
     suite_add_tcase(s, tc);
     int rc = fx_run_suite(s);
     free(verilator);
