@@ -238,8 +238,8 @@ static rt_status checkout_folder(checkout_ctx *x, const char *path) {
     if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) return RT_OK;
     if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
         if (unlink(path) != 0)
-            return x->rc = rt_fail(x->e, RT_ERR_IO, "cannot remove the symbolic link %s: %s",
-                                   path, strerror(errno));
+            return x->rc = rt_fail(x->e, RT_ERR_IO, "cannot remove the symbolic link %s: %s", path,
+                                   strerror(errno));
         if (x->notes)
             fprintf(x->notes, "nltc: checkout: %s was a symbolic link; replaced by a folder\n",
                     path);
