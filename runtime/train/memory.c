@@ -2,7 +2,8 @@
  *
  * The estimate follows the allocations of a run phase by phase and takes the largest:
  *   dense stage   the dense model's parameter block, its optimizer state (gradients and two
- *                 Adam moments), the best checkpoint's copy, the training workspace, the data;
+ *                 Adam moments), the best checkpoint's copy, the buffer the checkpoint file is
+ *                 built in, the training workspace, the data;
  *   sparse stage  the same for the sparse model, plus the parameter average and the live
  *                 copy when the model averages;
  *   after         the evaluation model and workspace, the truth tables (2 bytes per L-LUT and
@@ -121,7 +122,8 @@ static void mem_blame_params(const ir_program *ir, bool dense, tr_memory *m) {
     snprintf(m->why, sizeof m->why, "%s: layer %s, %d L-LUTs x %llu floats each = %s%s",
              dense ? "the dense stage's parameters" : "parameters", L->name ? L->name : "?",
              L->out_width, (unsigned long long)per, sz,
-             " (with gradients, Adam moments and the best checkpoint: 5 copies)");
+             " (with gradients, Adam moments, the best copy and the checkpoint's buffer: 9 "
+             "copies)");
 }
 
 /* Names what makes the truth tables large: the layer with the largest, and in it the larger
@@ -156,8 +158,12 @@ static uint64_t mem_training(const ir_program *ir, bool dense, int threads, uint
     uint64_t floats = (uint64_t)s.n_param * sizeof(float);
     /* gradients and two moments; the best checkpoint's parameters and statistics; the
      * average and the live copy of an averaging sparse stage */
-    uint64_t optim = 3 * floats + floats + (uint64_t)s.n_state * sizeof(float);
+    uint64_t state = (uint64_t)s.n_state * sizeof(float);
+    uint64_t optim = 3 * floats + floats + state;
     if (!dense && ir->train.average > 0) optim += 2 * floats;
+    /* the checkpoint written after every epoch is built in memory first: parameters, two
+     * moments, the best copy (and the average), the statistics twice */
+    optim += 4 * floats + 2 * state + (!dense && ir->train.average > 0 ? floats : 0);
     memset(part, 0, TR_MEM_N * sizeof *part);
     part[TR_MEM_PARAMS] = s.params;
     part[TR_MEM_OPTIM] = optim;
