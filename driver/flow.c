@@ -93,13 +93,15 @@ typedef struct flow {
     bool be_ready;          /* be was initialized */
 } flow;
 
-/* The output folder (what an earlier run left in it removed, report.json first), OUT/model.ir,
+/* The output folder (what an earlier run left in it removed, report.json first; a folder
+ * that holds no earlier run, written into with --force, is left as it is), OUT/model.ir,
  * the summary, and the model's sources as compiled: the store must not see later edits of
  * the files. nltc_outdir_check has accepted the folder. */
 static rt_status flow_open(flow *f, rt_error *e) {
     const nltc_flow_opts *o = f->o;
+    bool earlier = nltc_outdir_is_output(o->out_dir); /* else new, empty or --force */
     rt_status st = be_mkdirs(o->out_dir, e);
-    if (!st) st = nltc_outdir_clear(o->out_dir, o->resume, e);
+    if (!st && earlier) st = nltc_outdir_clear(o->out_dir, o->resume, e);
     if (st) return st;
     f->report_path = rt_path_join(o->out_dir, "report.json");
     if ((st = flow_write_ir(f->ir, o->out_dir, &f->ir_text, e))) return st;

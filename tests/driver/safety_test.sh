@@ -40,8 +40,9 @@ mkdir "$work/home"
 expect 2 "nltc: error: -o $work/home/.: refusing to write into the home folder $(cd "$work/home" && pwd -P)" \
     env HOME="$work/home" "$nltc" "$ex" -o "$work/home/." --no-record
 # a foreign non-empty folder: refused, nothing in it touched; --force accepts it
-mkdir "$work/mine"
+mkdir -p "$work/mine/plots"
 echo notes >"$work/mine/notes.txt"
+echo mine >"$work/mine/plots/mine.svg"
 echo '{}' >"$work/mine/report.json.bak"
 expect 2 "nltc: error: -o $work/mine: the folder is not empty and holds no earlier nltc run (no model.ir, report.json or train/checkpoint.bin); choose another folder or use --force to write into it" \
     "$nltc" "$ex" -o "$work/mine" --no-record
@@ -52,7 +53,9 @@ expect 2 "nltc: error: -o $work/mine/notes.txt: exists and is not a folder" \
 expect 1 "nltc: error: $work/nowhere/digits.csv.gz: cannot open: No such file or directory" \
     "$nltc" "$ex" -o "$work/mine" --no-record --force --data-dir "$work/nowhere" --quiet
 [ -f "$work/mine/notes.txt" ] || fail "--force removed a file that is not an nltc artifact"
+[ -f "$work/mine/report.json.bak" ] || fail "--force removed a file that is not an nltc artifact"
 [ -f "$work/mine/model.ir" ] || fail "--force: the run did not write into the folder"
+[ -f "$work/mine/plots/mine.svg" ] || fail "--force cleared a folder that held no nltc run"
 # --max-memory
 expect 2 "nltc: error: --max-memory expects a size such as 512M, 8G or 1T, found '8Q' (see nltc --help)" \
     "$nltc" --check "$ex" --max-memory 8Q
