@@ -33,11 +33,12 @@ void lw_dataset(fe_ctx *fe, const eblock *d, ir_dataset *ds);
 /* lower_layers.c: the lowered shape of a `lut` declaration (checked once, cached); every
  * tree of model m into p->layers, p->n_layers, p->n_trees, p->input_bits, p->tree_skip. */
 typedef struct lw_lut {
-    bool ok;    /* the declaration is valid */
-    int fanin;  /* F */
-    int hidden; /* N */
-    int depth;  /* hidden layers */
-    bool skip;  /* linear skip path */
+    bool ok;          /* the declaration is valid */
+    const char *name; /* the lut's declared name */
+    int fanin;        /* F */
+    int hidden;       /* N */
+    int depth;        /* hidden layers */
+    bool skip;        /* linear skip path */
 } lw_lut;
 const lw_lut *lw_lut_of(fe_ctx *fe, fe_decl *d);
 void lw_trees(fe_ctx *fe, const eblock *m, ir_program *p);

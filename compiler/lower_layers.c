@@ -10,6 +10,7 @@ const lw_lut *lw_lut_of(fe_ctx *fe, fe_decl *d) {
     if (d->lowered) return d->lowered;
     lw_lut *l = nltc_arena_alloc(fe->a, sizeof *l);
     d->lowered = l;
+    l->name = d->name;
     eblock *e = eb_of_decl(fe, d);
     if (!e) return l;
     int64_t v;
@@ -208,6 +209,7 @@ static void lw_tree(fe_ctx *fe, const eblock *t, int index, bool last_tree, cons
         l->support = k > 0;
         l->in_width = *in_width;
         l->out_width = w[k];
+        l->lut = luts[k]->name;
         l->fanin = luts[k]->fanin;
         l->hidden = luts[k]->hidden;
         l->depth = luts[k]->depth;

@@ -1,11 +1,13 @@
 /* flow.c - the pass pipeline behind `nltc FILE -o DIR`, written out in one function.
  *
  * Each pass reads only what the previous one produced (see ARCHITECTURE.md):
- *   IR -> back-end checks -> dataset -> trained model -> tables + reference codes
+ *   IR -> output folder, back-end and memory checks -> dataset -> trained model -> tables +
+ * reference codes
  *      -> table files / RTL / C sim -> hardware cost -> verification -> synthesis -> report
  *      -> experiment store
- * OUT/report.json is written last, so a folder without it is an unfinished run; a
- * finished run's report.json is removed at the start of the next run into the same folder.
+ * OUT/report.json is written last, so a folder without it is an unfinished run; what an
+ * earlier run left in the folder (report.json first) is removed before a new run writes
+ * (outdir.c, which also refuses folders nltc must not write into).
  * Every step returns an rt_status and fills the caller's rt_error; the driver prints it.
  */
 #include "flow.h"
@@ -91,15 +93,17 @@ typedef struct flow {
     bool be_ready;          /* be was initialized */
 } flow;
 
-/* The output folder (report.json of an earlier run removed), OUT/model.ir, the summary,
- * and the model's sources as compiled: the store must not see later edits of the files. */
+/* The output folder (what an earlier run left in it removed, report.json first; a folder
+ * that holds no earlier run, written into with --force, is left as it is), OUT/model.ir,
+ * the summary, and the model's sources as compiled: the store must not see later edits of
+ * the files. nltc_outdir_check has accepted the folder. */
 static rt_status flow_open(flow *f, rt_error *e) {
     const nltc_flow_opts *o = f->o;
+    bool earlier = nltc_outdir_is_output(o->out_dir); /* else new, empty or --force */
     rt_status st = be_mkdirs(o->out_dir, e);
+    if (!st && earlier) st = nltc_outdir_clear(o->out_dir, o->resume, e);
     if (st) return st;
     f->report_path = rt_path_join(o->out_dir, "report.json");
-    if (remove(f->report_path) != 0 && errno != ENOENT)
-        return rt_fail(e, RT_ERR_IO, "cannot remove %s: %s", f->report_path, strerror(errno));
     if ((st = flow_write_ir(f->ir, o->out_dir, &f->ir_text, e))) return st;
     if (!o->quiet) flow_summary(stdout, f->ir);
     if (o->record && !(f->sources = store_sources_capture(f->ir->n_sources, f->ir->sources, e)))
@@ -107,6 +111,8 @@ static rt_status flow_open(flow *f, rt_error *e) {
     return RT_OK;
 }
 
+/* The data, then the memory the run needs now that the splits' sizes are known (printed
+ * with the summary; refused when it does not fit, before training allocates it). */
 static rt_status flow_data(flow *f, rt_error *e) {
     rt_status st = data_load(&f->ir->dataset, &f->data, e);
     if (st) return st;
@@ -116,7 +122,9 @@ static rt_status flow_data(flow *f, rt_error *e) {
         printf("data: %s\n", split);
         fflush(stdout);
     }
-    return RT_OK;
+    tr_mem_rows rows = {f->data.train.n, f->data.valid.n, f->data.test.n};
+    return nltc_memory_check(f->ir, f->o->threads, &rows, f->o->max_memory,
+                             f->o->quiet ? NULL : stdout, e);
 }
 
 /* Training: dense stage, masks, sparse stage, selection on validation. */
@@ -231,7 +239,9 @@ rt_status nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o, rt_error 
     flow f;
     flow_init(&f, ir, o);
     rt_error verdict = {0};
-    rt_status st = be_check_model(ir, e);
+    rt_status st = nltc_outdir_check(o->out_dir, o->force, e);
+    if (!st) st = be_check_model(ir, e);
+    if (!st) st = nltc_memory_check(ir, o->threads, NULL, o->max_memory, NULL, e);
     if (!st) st = flow_open(&f, e);
     if (!st) st = flow_data(&f, e);
     if (!st) st = flow_train(&f, e);

@@ -11,6 +11,8 @@
 #define NLTC_FLOW_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "ir.h"
 #include "rt.h"
@@ -24,6 +26,8 @@ typedef struct nltc_flow_opts {
     bool rtl;              /* verify the RTL with Verilator when installed (--no-rtl clears) */
     bool synth;            /* synthesize with Yosys when installed (--no-synth clears) */
     bool quiet;            /* --quiet: no per-epoch progress */
+    bool force;            /* --force: write into a non-empty folder that is no nltc output */
+    uint64_t max_memory;   /* --max-memory: bytes the run may use (0: the physical memory) */
     int argc;              /* the command line, recorded with the run */
     char **argv;
 } nltc_flow_opts;
@@ -35,5 +39,28 @@ typedef struct nltc_flow_opts {
  * RT_ERR_MISMATCH (after the report is written), RT_INTERRUPTED (SIGINT during training;
  * the checkpoint is saved). */
 rt_status nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o, rt_error *e);
+
+/* The output folder's rules (outdir.c). nltc_outdir_check refuses, as a usage error naming
+ * -o: a path that resolves to the filesystem root or the user's home folder; something
+ * that is not a folder; a non-empty folder that is not an nltc output folder, unless
+ * force. nltc_outdir_is_output says whether dir holds an earlier run (model.ir,
+ * report.json, train/checkpoint.bin or train/model.bin). nltc_outdir_clear removes what
+ * an earlier run left (report.json first, then model.ir, tables/, vectors/, rtl/, csim/,
+ * plots/, report.md, report.html, and train/ unless resume); RT_ERR_IO naming what could
+ * not be removed. */
+rt_status nltc_outdir_check(const char *dir, bool force, rt_error *e);
+bool nltc_outdir_is_output(const char *dir);
+rt_status nltc_outdir_clear(const char *dir, bool resume, rt_error *e);
+
+struct tr_mem_rows; /* train.h */
+
+/* Memory (resources.c). nltc_memory_check estimates the run's peak (tr_memory_estimate;
+ * rows NULL before the data is loaded), prints one line about it to out (if not NULL), and
+ * refuses (RT_ERR_MODEL, e->prop the property that makes the model large) when it exceeds
+ * max_memory bytes, or the physical memory when max_memory is 0. */
+rt_status nltc_memory_check(const ir_program *ir, int threads, const struct tr_mem_rows *rows,
+                            uint64_t max_memory, FILE *out, rt_error *e);
+/* The physical memory in bytes (0 when unknown). */
+uint64_t nltc_physical_memory(void);
 
 #endif /* NLTC_FLOW_H */

@@ -8,6 +8,7 @@
  * Every command returns an rt_status and fills an rt_error; main prints the error
  * (driver_print_error) and exits with the code main_exit_codes[] gives the status.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +81,29 @@ static void main_epilog(FILE *f) {
     fputs("\nthe language: lang/README.md\n", f);
 }
 
+/* Parses a size: a whole number of bytes, or with the binary suffix K, M, G or T (an
+ * optional B or iB after it: 8G, 8GB, 8GiB, 512m). 0 on success, -1 when text is not one or
+ * it is 0 or above 2^62. */
+static int main_size(const char *text, uint64_t *out) {
+    const char *p = text;
+    uint64_t v = 0;
+    if (*p < '0' || *p > '9') return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v > (UINT64_C(1) << 62) / 10) return -1;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    static const char units[] = "KMGT";
+    int c = toupper((unsigned char)*p);
+    const char *u = c ? strchr(units, c) : NULL;
+    int shift = u ? 10 * (int)(u - units + 1) : 0;
+    if (u) p++;
+    if (u && (*p == 'i' || *p == 'I')) p++;
+    if (*p == 'B' || *p == 'b') p++;
+    if (*p || v == 0 || v > (UINT64_C(1) << 62) >> shift) return -1;
+    *out = v << shift;
+    return 0;
+}
+
 /* What `nltc FILE` does after compiling. */
 typedef enum main_mode { MAIN_RUN, MAIN_EMIT, MAIN_CHECK } main_mode;
 
@@ -100,6 +124,8 @@ static rt_status main_compile(const char *file, main_mode mode, const nltc_compi
         ir_print(stdout, ir);
     } else if (mode == MAIN_CHECK) {
         st = be_check_model(ir, e); /* what the back ends refuse, before any training */
+        if (st == RT_OK)            /* and what does not fit the machine (the data not counted) */
+            st = nltc_memory_check(ir, fo->threads, NULL, fo->max_memory, stdout, e);
     } else {
         st = nltc_flow_run(ir, fo, e); /* the flow checks the back ends first too */
     }
@@ -113,10 +139,10 @@ static rt_status main_compile(const char *file, main_mode mode, const nltc_compi
 
 static rt_status main_run(int argc, char **argv, rt_error *e) {
     bool check = false, version = false, seed_given = false, resume = false, no_record = false;
-    bool no_rtl = false, no_synth = false, quiet = false;
+    bool no_rtl = false, no_synth = false, quiet = false, force = false;
     int emit = -1;
-    uint64_t seed = 0, threads = 0;
-    const char *out = NULL, *data_dir = NULL, *store = NULL;
+    uint64_t seed = 0, threads = 0, mem = 0;
+    const char *out = NULL, *data_dir = NULL, *store = NULL, *max_memory = NULL;
     cli_list includes = {0};
     static const char *const emit_kinds[] = {"ir", NULL};
     const cli_opt opts[] = {
@@ -144,6 +170,11 @@ static rt_status main_run(int argc, char **argv, rt_error *e) {
          "skip the Verilator run of the RTL during verification", 0, 0, NULL, false, NULL},
         {0, "no-synth", CLI_FLAG, NULL, &no_synth,
          "skip Yosys synthesis (the analytic LUT estimate remains)", 0, 0, NULL, false, NULL},
+        {0, "force", CLI_FLAG, NULL, &force,
+         "write into a non-empty -o folder that holds no earlier nltc run", 0, 0, NULL, false,
+         NULL},
+        {0, "max-memory", CLI_STRING, "SIZE", &max_memory,
+         "memory the run may use, e.g. 8G (default: the physical memory)", 0, 0, NULL, false, NULL},
         {0, "quiet", CLI_FLAG, NULL, &quiet, "no progress output", 0, 0, NULL, false, NULL},
         {0, "version", CLI_FLAG, NULL, &version, "show the version", 0, 0, NULL, false, NULL},
     };
@@ -166,6 +197,10 @@ static rt_status main_run(int argc, char **argv, rt_error *e) {
             st = cli_usage_error(&spec, e, "no model file given");
         else if (r.n_args > 1)
             st = cli_usage_error(&spec, e, "more than one model file given ('%s')", r.args[1]);
+        else if (max_memory && main_size(max_memory, &mem) != 0)
+            st = cli_usage_error(&spec, e,
+                                 "--max-memory expects a size such as 512M, 8G or 1T, found '%s'",
+                                 max_memory);
         else if (mode == MAIN_RUN && !out)
             st = cli_usage_error(&spec, e, "missing -o DIR for '%s' (or use --check / --emit=ir)",
                                  r.args[0]);
@@ -182,6 +217,8 @@ static rt_status main_run(int argc, char **argv, rt_error *e) {
                              .rtl = !no_rtl,
                              .synth = !no_synth,
                              .quiet = quiet,
+                             .force = force,
+                             .max_memory = mem,
                              .argc = argc,
                              .argv = argv};
         if (st == RT_OK) st = main_compile(r.args[0], mode, &co, &fo, e);

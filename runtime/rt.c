@@ -4,11 +4,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -271,37 +274,143 @@ void rt_rmtree(const char *path) {
         unlink(path);
 }
 
-/* ---- Scratch folders ---------------------------------------------------------------- */
+/* ---- Scratch folders ----------------------------------------------------------------
+ * The folders held are kept in a static table of fixed slots, so that a signal handler can
+ * read it without locks or allocation: a slot's path is written first and its owner (the
+ * process id that created it) last; the handler and the atexit function only touch slots
+ * whose owner is the current process (a forked child, which inherits the table, never
+ * removes its parent's folders). On SIGINT, SIGTERM and SIGHUP the handler removes every
+ * held folder with async-signal-safe calls only: open/openat, the getdents64 system call
+ * (raw, no libc state; readdir may allocate), unlinkat, close, with one static entry
+ * buffer per depth level; then it restores the default action and raises the signal again,
+ * so the process ends as the signal says (exit status 128 + signal in a shell). A signal
+ * that was ignored when the handler would be installed stays ignored. A caller that owns a
+ * signal for a while (training's SIGINT handler saves a checkpoint) installs its own handler
+ * and restores this one afterwards; its interrupted run then exits normally, and the atexit
+ * function removes the folders. */
+enum { SCRATCH_SLOTS = 32, SCRATCH_PATH = 4096, SCRATCH_DEPTH = 24 };
+static struct {
+    volatile sig_atomic_t owner; /* pid of the process holding it, 0: free */
+    char path[SCRATCH_PATH];
+} scratch_slot[SCRATCH_SLOTS];
+static const int scratch_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static char scratch_dents[SCRATCH_DEPTH][2048]; /* getdents64 buffers, one per depth */
 
-/* The scratch folders still held, removed at exit. */
-static char **scratch_held;
-static size_t scratch_n, scratch_cap;
+/* Removes everything inside the folder open as fd (depth: its level), async-signal-safe.
+ * Entries are read in chunks and removed as they are read. */
+static void scratch_empty(int fd, int depth) {
+    if (depth >= SCRATCH_DEPTH) return;
+    char *buf = scratch_dents[depth];
+    long n;
+    while ((n = syscall(SYS_getdents64, fd, buf, sizeof scratch_dents[depth])) > 0) {
+        for (long at = 0; at < n;) {
+            /* struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name */
+            unsigned short reclen;
+            memcpy(&reclen, buf + at + 16, sizeof reclen);
+            unsigned char type = (unsigned char)buf[at + 18];
+            const char *name = buf + at + 19;
+            at += reclen;
+            if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
+                continue;
+            if (type != DT_DIR && unlinkat(fd, name, 0) == 0) continue;
+            int sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0) continue;
+            scratch_empty(sub, depth + 1);
+            close(sub);
+            unlinkat(fd, name, AT_REMOVEDIR);
+        }
+    }
+}
+
+/* Removes the folders this process holds, async-signal-safe (see above). */
+static void scratch_remove_held(void) {
+    pid_t self = getpid();
+    for (int i = 0; i < SCRATCH_SLOTS; i++) {
+        if (scratch_slot[i].owner != self) continue;
+        for (int pass = 0; pass < 3; pass++) { /* a tool still writing may add files */
+            int fd = open(scratch_slot[i].path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (fd < 0) break;
+            scratch_empty(fd, 0);
+            close(fd);
+            if (rmdir(scratch_slot[i].path) == 0 || errno == ENOENT) break;
+        }
+        scratch_slot[i].owner = 0;
+    }
+}
+
+static void scratch_on_signal(int sig) {
+    int saved = errno;
+    scratch_remove_held();
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    errno = saved;
+    raise(sig); /* delivered when the handler returns: the default action */
+}
 
 static void scratch_atexit(void) {
-    for (size_t i = 0; i < scratch_n; i++)
-        rt_rmtree(scratch_held[i]);
-    scratch_n = 0;
+    pid_t self = getpid();
+    for (int i = 0; i < SCRATCH_SLOTS; i++)
+        if (scratch_slot[i].owner == self) {
+            rt_rmtree(scratch_slot[i].path);
+            scratch_slot[i].owner = 0;
+        }
+}
+
+/* Once per process: the atexit function and the signal handlers. */
+static void scratch_install(void) {
+    static pid_t installed;
+    if (installed) return;
+    installed = getpid();
+    atexit(scratch_atexit);
+    for (size_t i = 0; i < sizeof scratch_signals / sizeof *scratch_signals; i++) {
+        struct sigaction sa, old;
+        if (sigaction(scratch_signals[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN)
+            continue; /* ignored (nohup, a background job): it stays ignored */
+        if (old.sa_handler != SIG_DFL) continue; /* someone else's handler: theirs */
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = scratch_on_signal;
+        sigfillset(&sa.sa_mask); /* no other of these signals while removing */
+        sigaction(scratch_signals[i], &sa, NULL);
+    }
 }
 
 char *rt_scratch_new(const char *prefix, rt_error *e) {
     const char *base = getenv("TMPDIR");
     char *path = rt_strfmt("%s/%s-XXXXXX", base && *base ? base : "/tmp", prefix);
+    if (strlen(path) >= SCRATCH_PATH) {
+        rt_fail(e, RT_ERR_IO, "cannot create a scratch folder %s: %s", path,
+                strerror(ENAMETOOLONG));
+        free(path);
+        return NULL;
+    }
+    int slot = -1;
+    for (int i = 0; i < SCRATCH_SLOTS && slot < 0; i++)
+        if (!scratch_slot[i].owner) slot = i;
+    if (slot < 0) {
+        rt_fail(e, RT_ERR_IO, "cannot create a scratch folder: %d are held already", SCRATCH_SLOTS);
+        free(path);
+        return NULL;
+    }
     if (!mkdtemp(path)) {
         rt_fail(e, RT_ERR_IO, "cannot create a scratch folder %s: %s", path, strerror(errno));
         free(path);
         return NULL;
     }
-    if (!scratch_cap) atexit(scratch_atexit);
-    rt_grow((void **)&scratch_held, scratch_n, &scratch_cap, sizeof *scratch_held);
-    scratch_held[scratch_n++] = path;
+    scratch_install();
+    memcpy(scratch_slot[slot].path, path, strlen(path) + 1);
+    scratch_slot[slot].owner = getpid(); /* last: the handler sees a complete path */
     return path;
 }
 
 void rt_scratch_free(char *path, bool keep) {
     if (!path) return;
-    for (size_t i = 0; i < scratch_n; i++)
-        if (scratch_held[i] == path) {
-            scratch_held[i] = scratch_held[--scratch_n];
+    pid_t self = getpid();
+    for (int i = 0; i < SCRATCH_SLOTS; i++)
+        if (scratch_slot[i].owner == self && strcmp(scratch_slot[i].path, path) == 0) {
+            scratch_slot[i].owner = 0; /* first: the handler no longer sees it */
             break;
         }
     if (!keep) rt_rmtree(path);

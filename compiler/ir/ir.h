@@ -124,6 +124,7 @@ typedef struct ir_layer {
     ir_quant_kind quant; /* output quantizer */
     ir_connect connect;  /* connectivity rule */
     bool reg_after;      /* hardware: a pipeline register stage follows this layer */
+    const char *lut;     /* the lut declaration of its L-LUTs ("leaf"; NULL in tests) */
 } ir_layer;
 
 /* ---- Training --------------------------------------------------------------------- */

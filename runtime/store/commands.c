@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 void store_format_time(const git_commit *c, bool with_zone, char *buf, size_t n) {
     int offset = git_commit_time_offset(c); /* minutes east of UTC */
@@ -229,6 +230,38 @@ typedef struct checkout_ctx {
     rt_error *e;    /* its message */
 } checkout_ctx;
 
+/* Makes path (inside the destination) a real folder: a symbolic link there (to a folder
+ * or not) is replaced by a folder, never written through, so nothing is written outside
+ * the destination (--force); any other file there is an error. */
+static rt_status checkout_folder(checkout_ctx *x, const char *path) {
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) return RT_OK;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        if (unlink(path) != 0)
+            return x->rc = rt_fail(x->e, RT_ERR_IO, "cannot remove the symbolic link %s: %s", path,
+                                   strerror(errno));
+        if (x->notes)
+            fprintf(x->notes, "nltc: checkout: %s was a symbolic link; replaced by a folder\n",
+                    path);
+    }
+    if (mkdir(path, 0777) != 0)
+        return x->rc = rt_fail(x->e, RT_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+    return RT_OK;
+}
+
+/* Before a file is written at path: a symbolic link there is removed (the file replaces
+ * the link itself); a folder there is an error. */
+static rt_status checkout_unlink(checkout_ctx *x, const char *path) {
+    struct stat st;
+    if (lstat(path, &st) != 0) return RT_OK;
+    if (S_ISDIR(st.st_mode))
+        return x->rc = rt_fail(x->e, RT_ERR_IO, "cannot write %s: a folder is in the way", path);
+    if (S_ISLNK(st.st_mode) && unlink(path) != 0)
+        return x->rc = rt_fail(x->e, RT_ERR_IO, "cannot remove the symbolic link %s: %s", path,
+                               strerror(errno));
+    return RT_OK;
+}
+
 static int checkout_entry(const char *root, const git_tree_entry *te, void *payload) {
     checkout_ctx *x = payload;
     const char *name = git_tree_entry_name(te);
@@ -245,9 +278,8 @@ static int checkout_entry(const char *root, const git_tree_entry *te, void *payl
     snprintf(path, n, "%s/%s%s", x->to, root, name);
     git_object_t type = git_tree_entry_type(te);
     if (type == GIT_OBJECT_TREE) {
-        if (mkdir(path, 0777) != 0 && errno != EEXIST)
-            x->rc = rt_fail(x->e, RT_ERR_IO, "cannot create %s: %s", path, strerror(errno));
-    } else if (type == GIT_OBJECT_BLOB) {
+        x->rc = checkout_folder(x, path);
+    } else if (type == GIT_OBJECT_BLOB && checkout_unlink(x, path) == RT_OK) {
         git_blob *blob = NULL;
         if (git_blob_lookup(&blob, x->s->repo, git_tree_entry_id(te))) {
             x->rc =
@@ -324,13 +356,51 @@ rt_status store_checkout(const store_io *io, const char *run, const char *to, bo
 
 /* ---- tag ----------------------------------------------------------------------------------- */
 
+/* Whether name is all hexadecimal digits (a run id, or the start of one). */
+static bool tag_is_hex(const char *name) {
+    for (const char *p = name; *p; p++)
+        if (!strchr("0123456789abcdefABCDEF", *p)) return false;
+    return *name != '\0';
+}
+
+/* Refuses a tag name git would reject or read as something else: NULL when name is a good
+ * tag name, else why not (static text). */
+static const char *tag_name_problem(const char *name) {
+    static const char *const dwim[] = {"refs/", "heads/", "tags/", "remotes/"};
+    size_t n = strlen(name);
+    if (!*name) return "it is empty";
+    for (size_t i = 0; i < sizeof dwim / sizeof *dwim; i++)
+        if (strncmp(name, dwim[i], strlen(dwim[i])) == 0)
+            return "it starts like a git reference path (refs/, heads/, tags/, remotes/), so "
+                   "a run name would be ambiguous";
+    if (strcmp(name, "@") == 0) return "git reads '@' as HEAD";
+    if (n >= 4 && strcmp(name + n - 4, "HEAD") == 0 &&
+        strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == n)
+        return "git reserves HEAD and the other all-capital *HEAD names";
+    if (tag_is_hex(name))
+        return "it is made of hexadecimal digits only, like a run id, so a run name would be "
+               "ambiguous";
+    if (name[0] == '-') return "it starts with '-', like a command-line option";
+    if (strpbrk(name, "~^:?*[\\ ") || strstr(name, "..") || strstr(name, "@{"))
+        return "it contains '..', '@{', '~', '^', ':', '?', '*', '[', '\\' or a space, which "
+               "git reads as revision syntax";
+    char ref[600];
+    int valid = 0;
+    snprintf(ref, sizeof ref, "refs/tags/%s", name);
+    if (n > 400 || git_reference_name_is_valid(&valid, ref) || !valid ||
+        git_tag_name_is_valid(&valid, name) || !valid)
+        return "git's reference-name rules reject it (no control characters, no component "
+               "starting with '.' or ending in '.lock', no '//' or trailing '/')";
+    return NULL;
+}
+
 rt_status store_tag(const store_io *io, const char *run, const char *name, rt_error *e) {
     if (!run || !name) return rt_fail(e, RT_ERR_USAGE, "tag needs a run and a name");
     git_libgit2_init();
-    int valid = 0;
-    if (git_tag_name_is_valid(&valid, name) || !valid || strchr(name, '~') || strchr(name, '^')) {
+    const char *why = tag_name_problem(name);
+    if (why) {
         git_libgit2_shutdown();
-        return rt_fail(e, RT_ERR_DATA, "'%s' is not a valid tag name", name);
+        return rt_fail(e, RT_ERR_DATA, "'%s' is not a valid tag name: %s", name, why);
     }
     store s;
     git_commit *c = NULL;

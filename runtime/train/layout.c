@@ -498,3 +498,44 @@ int **tr_model_masks_from_dense(const tr_model *m) {
     }
     return masks;
 }
+
+/* ---- Sizes without allocating (the memory estimate) ----------------------------------- */
+
+/* The shapes and offsets of ir's parameters, without the block: layers only. */
+static void params_measure(tr_params *p, const ir_program *ir, bool dense) {
+    memset(p, 0, sizeof *p);
+    p->n_layers = ir->n_layers;
+    p->layers = xcalloc((size_t)(p->n_layers > 0 ? p->n_layers : 1), sizeof(tr_layer));
+    p->inputs = ir->dataset.inputs;
+    p->classes = ir->dataset.classes;
+    p->dense = dense;
+    for (int l = 0; l < p->n_layers; l++)
+        layer_shape(&p->layers[l], &ir->layers[l], dense);
+    param_offsets(p);
+}
+
+void tr_layout_measure(const ir_program *ir, bool dense, int rows_max, int threads,
+                       tr_layout_size *out) {
+    tr_params p;
+    params_measure(&p, ir, dense);
+    carver c = {NULL, 0};
+    param_slices(&p, &c);
+    out->params = c.n;
+    out->n_param = p.n_param;
+    out->n_state = p.n_state;
+    for (int t = 0; t < 2; t++) {
+        tr_work w;
+        memset(&w, 0, sizeof w);
+        w.train = t == 1;
+        w.ld = tr_pad_rows(rows_max);
+        w.threads = threads > 0 ? threads : 2;
+        w.scratch_n = scratch_floats(&p, (size_t)w.ld);
+        c = (carver){NULL, 0};
+        work_slices(&w, &p, &c);
+        if (t)
+            out->work_train = c.n;
+        else
+            out->work_eval = c.n;
+    }
+    tr_params_free(&p);
+}

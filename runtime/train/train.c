@@ -646,9 +646,7 @@ static rt_status session_open(session *S) {
     if (st == RT_OK) st = paths_init(&S->paths, o->out_dir, S->e);
     if (st != RT_OK) return st;
     S->fp = run_fingerprint(ir, S->d);
-    S->rows_max = 256;
-    for (int s = 0; s < ir->train.n_stages; s++)
-        if (ir->train.stages[s].batch > S->rows_max) S->rows_max = ir->train.stages[s].batch;
+    S->rows_max = tr_rows_max(ir);
     S->run.best_valid = S->plain_valid = -1.0;
     S->run.best_loss = S->plain_loss = INFINITY;
     struct stat sb;

@@ -126,6 +126,42 @@ void tr_evaluate(const tr_model *m, const rt_split *s, double *flt, double *quan
 long tr_llut_count(const ir_program *ir);
 long long tr_table_bits(const ir_program *ir);
 
+/* ---- Memory, known before training ----------------------------------------------------
+ * tr_memory_estimate follows the allocations of a run (memory.c): the peak over the dense
+ * stage, the sparse stage and what follows training (tables, reference codes, verification),
+ * with the part sizes at that peak. rows: the sample counts of the splits, or NULL when the
+ * data is not loaded yet (then the data and the reference codes count as 0). threads: as in
+ * train_opts. prop names the model property that makes the largest part large ("lut
+ * leaf.hidden", "lut leaf.fanin", "tree t1.neurons", "train.batch"), why says what that part
+ * is. Returns m->total (bytes). */
+typedef enum tr_mem_part {
+    TR_MEM_BASE,   /* the program, its libraries, thread stacks */
+    TR_MEM_PARAMS, /* the parameter block */
+    TR_MEM_OPTIM,  /* gradients, Adam moments, checkpoint and average copies */
+    TR_MEM_WORK,   /* the batch workspace */
+    TR_MEM_DATA,   /* the loaded splits */
+    TR_MEM_TABLES, /* the truth tables */
+    TR_MEM_CODES,  /* the reference codes of the test split */
+    TR_MEM_N
+} tr_mem_part;
+typedef struct tr_mem_rows {
+    long train, valid, test; /* samples per split */
+} tr_mem_rows;
+typedef struct tr_memory {
+    uint64_t total;          /* bytes at the peak */
+    uint64_t part[TR_MEM_N]; /* the parts at the peak */
+    const char *phase;       /* "the dense stage", "the sparse stage", "tables and verification" */
+    bool data_counted;       /* rows were given */
+    char prop[96];           /* the property that makes the largest part large */
+    char why[256];           /* the largest part, in words */
+} tr_memory;
+uint64_t tr_memory_estimate(const ir_program *ir, int threads, const tr_mem_rows *rows,
+                            tr_memory *m);
+/* The name of a part ("truth tables"). */
+const char *tr_mem_part_name(tr_mem_part p);
+/* bytes as "12.3 MiB" (binary units) into buf. */
+void tr_mem_format(uint64_t bytes, char *buf, size_t n);
+
 /* ==== 2. Files under OUT/train/ ===================================================
  *
  * checkpoint.bin  the whole training state (written atomically after every epoch and on

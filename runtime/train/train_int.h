@@ -420,6 +420,19 @@ rt_status tr_write_curve(const char *path, const tr_run *r, rt_error *e);
 /* Writes masks.txt for the layers of m that are not contiguous. */
 rt_status tr_write_masks(const tr_model *m, const char *path, rt_error *e);
 
+/* Sizes of a model's parts, measured by the layout code without allocating them (the
+ * memory estimate, memory.c): the parameter block (parameters, running statistics, wiring
+ * tables), its float counts, and the workspace of rows_max rows for training and for
+ * evaluation with threads threads (0: 2). dense: the stage-1 layout. */
+typedef struct tr_layout_size {
+    size_t params, n_param, n_state;
+    size_t work_train, work_eval;
+} tr_layout_size;
+void tr_layout_measure(const ir_program *ir, bool dense, int rows_max, int threads,
+                       tr_layout_size *out);
+/* The workspace rows of a run of ir: the largest stage batch, at least 256. */
+int tr_rows_max(const ir_program *ir);
+
 /* ==== 5. Benchmark and test hooks ================================================= */
 
 /* What benchmarks may ask of a training run besides train_opts. */

@@ -47,6 +47,19 @@ cat "$work/err.txt"
 grep -q "$work/nowhere/digits.csv.gz" "$work/err.txt" || fail "error does not name the file"
 [ ! -e "$work/out3/report.json" ] || fail "report.json written for a failed run"
 
+echo "== 5b. a failed rerun into a finished run's folder leaves nothing that verifies"
+rc=0
+"$nltc" "$src/examples/digits.nlt" -o "$work/out2" --data-dir "$work/nowhere" --no-record \
+    --quiet 2>"$work/err5.txt" || rc=$?
+[ "$rc" = 1 ] || fail "failed rerun: exit code $rc, want 1"
+for f in report.json report.md report.html tables vectors rtl csim plots train; do
+    [ ! -e "$work/out2/$f" ] || fail "a failed rerun left the earlier run's $f"
+done
+rc=0
+"$nltc" verify "$work/out2" --no-rtl 2>"$work/err5.txt" || rc=$?
+cat "$work/err5.txt"
+[ "$rc" != 0 ] || fail "nltc verify accepted the folder of a failed run"
+
 echo "== 6. a bad flag is a usage error naming the flag, exit code 2"
 rc=0
 "$nltc" "$src/examples/digits.nlt" --frobnicate 2> "$work/err2.txt" || rc=$?

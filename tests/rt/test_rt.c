@@ -6,6 +6,7 @@
 #include "rt.h"
 
 #include <check.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -246,6 +247,78 @@ START_TEST(scratch_removed_at_exit) {
 }
 END_TEST
 
+/* A child holds a scratch folder with nested contents and a symbolic link out of it, then
+ * waits; the parent sends sig. Returns the child's wait status; *path receives the folder. */
+static int scratch_signal_child(int sig, bool ignore_int, const char *outside, char *path,
+                                size_t n) {
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        signal(SIGINT, ignore_int ? SIG_IGN : SIG_DFL); /* not Check's own handlers */
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        char *held = rt_scratch_new("nltc-sig", NULL);
+        if (!held) _exit(3);
+        char *deep = rt_strfmt("%s/a/b/c/d", held), *f = rt_strfmt("%s/a/b/c/d/f.txt", held);
+        char *top = rt_strfmt("%s/top.txt", held), *link = rt_strfmt("%s/a/out", held);
+        if (rt_mkdirs(deep, NULL) || rt_write_file(f, "x", 1) || rt_write_file(top, "y", 1) ||
+            symlink(outside, link) != 0)
+            _exit(4);
+        dprintf(fds[1], "%s\n", held);
+        close(fds[1]);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    char text[4200] = "";
+    size_t got = 0;
+    ssize_t r;
+    while (got < sizeof text - 1 && (r = read(fds[0], text + got, sizeof text - 1 - got)) > 0) {
+        got += (size_t)r;
+        if (memchr(text, '\n', got)) break;
+    }
+    close(fds[0]);
+    text[strcspn(text, "\n")] = '\0';
+    snprintf(path, n, "%s", text);
+    ck_assert_int_eq(kill(pid, sig), 0);
+    int status = 0;
+    if (ignore_int && sig == SIGINT) { /* still alive: an ignored SIGINT stays ignored */
+        usleep(200000);
+        ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
+        ck_assert(is_dir(path));
+        ck_assert_int_eq(kill(pid, SIGTERM), 0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+START_TEST(scratch_removed_on_signal) {
+    char *tmp = private_tmpdir();
+    char *outside = rt_path_join(tmp, "outside"), *kept = rt_path_join(tmp, "outside/keep.txt");
+    ck_assert_int_eq(rt_mkdirs(outside, NULL), 0);
+    ck_assert_int_eq(rt_write_file(kept, "k", 1), 0);
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    char path[4200];
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        int status = scratch_signal_child(sigs[i], false, outside, path, sizeof path);
+        ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == sigs[i],
+                      "signal %d: the child did not end by it (status %d)", sigs[i], status);
+        ck_assert_ptr_nonnull(strstr(path, "/nltc-sig-"));
+        ck_assert_msg(!is_dir(path), "signal %d: %s was left behind", sigs[i], path);
+        ck_assert(access(kept, F_OK) == 0); /* the link was removed, not followed */
+    }
+    int status = scratch_signal_child(SIGINT, true, outside, path, sizeof path);
+    ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    ck_assert(!is_dir(path));
+    done_tmpdir(tmp);
+    free(outside);
+    free(kept);
+}
+END_TEST
+
 START_TEST(scratch_errors) {
     char *tmp = private_tmpdir();
     char *nowhere = rt_path_join(tmp, "no/such/folder");
@@ -389,6 +462,7 @@ static Suite *rt_suite(void) {
     tcase_add_test(t, grow_arrays);
     tcase_add_test(t, scratch_new_and_free);
     tcase_add_test(t, scratch_removed_at_exit);
+    tcase_add_test(t, scratch_removed_on_signal);
     tcase_add_test(t, scratch_errors);
     tcase_add_test(t, splitmix64_known_values);
     tcase_add_test(t, permute_known_values);

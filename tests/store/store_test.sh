@@ -126,6 +126,24 @@ basic)
     expect_rc 1 "$N" tag digits~0 best --store $S
     expect_grep "tag 'best' already exists" err.txt
     expect_rc 1 "$N" tag digits~0 digits --store $S
+    # Names git would reject or read as something else (issue 20), with their messages.
+    bad_tag() {
+        expect_rc 1 "$N" tag --store $S digits~0 -- "$1"
+        grep -qxF "nltc: error: '$1' is not a valid tag name: $2" err.txt ||
+            fail "tag '$1': message: $(cat err.txt)"
+    }
+    bad_tag HEAD "git reserves HEAD and the other all-capital *HEAD names"
+    bad_tag ORIG_HEAD "git reserves HEAD and the other all-capital *HEAD names"
+    bad_tag refs/heads/x "it starts like a git reference path (refs/, heads/, tags/, remotes/), so a run name would be ambiguous"
+    bad_tag heads/digits "it starts like a git reference path (refs/, heads/, tags/, remotes/), so a run name would be ambiguous"
+    bad_tag @ "git reads '@' as HEAD"
+    bad_tag a..b "it contains '..', '@{', '~', '^', ':', '?', '*', '[', '\\' or a space, which git reads as revision syntax"
+    bad_tag 'x@{1}' "it contains '..', '@{', '~', '^', ':', '?', '*', '[', '\\' or a space, which git reads as revision syntax"
+    bad_tag beef12 "it is made of hexadecimal digits only, like a run id, so a run name would be ambiguous"
+    bad_tag -x "it starts with '-', like a command-line option"
+    bad_tag x.lock "git's reference-name rules reject it (no control characters, no component starting with '.' or ending in '.lock', no '//' or trailing '/')"
+    bad_tag .hidden "git's reference-name rules reject it (no control characters, no component starting with '.' or ending in '.lock', no '//' or trailing '/')"
+    expect_rc 0 "$N" show HEAD --store $S # HEAD is still the store's own
     expect_rc 0 "$N" runs --store $S --model digits
     expect_grep "^$id1 .* best$" out.txt
     expect_rc 0 "$N" show digits --store $S
@@ -160,6 +178,21 @@ basic)
     expect_rc 1 "$N" checkout best -o "$W/co" --store $S
     expect_grep 'is not empty' err.txt
     expect_rc 0 "$N" checkout best -o "$W/co" --force --store $S
+    # --force never writes through a symbolic link out of DIR: the link is replaced.
+    mkdir -p "$W/elsewhere/tables" "$W/elsewhere/csim"
+    rm -rf co/tables co/csim/run.sh
+    ln -s "$W/elsewhere/tables" co/tables
+    ln -s "$W/elsewhere/csim/run.sh" co/csim/run.sh
+    expect_rc 0 "$N" checkout best -o "$W/co" --force --store $S
+    expect_grep "nltc: checkout: $W/co/tables was a symbolic link; replaced by a folder" err.txt
+    [ -L co/tables ] && fail "checkout --force kept the symbolic link co/tables"
+    [ -L co/csim/run.sh ] && fail "checkout --force kept the symbolic link co/csim/run.sh"
+    [ -z "$(ls "$W/elsewhere/tables")" ] || fail "checkout --force wrote through a link"
+    [ -e "$W/elsewhere/csim/run.sh" ] && fail "checkout --force wrote through a file link"
+    if ! diff -r out2 co -x src -x run.json >diff.txt; then
+        fail "checkout over symbolic links differs from the recorded output folder"
+        cat diff.txt >&2
+    fi
     expect_rc 2 "$N" checkout best --store $S # usage errors exit 2 (issue 14)
     expect_grep 'missing -o DIR' err.txt
     # Default store beside the model, NLTC_STORE, usage errors.
