@@ -3,13 +3,16 @@
  * codes, and prints the hardware summary (with --synth, after Yosys).
  * Statuses: RT_ERR_MISMATCH when a representation disagrees, RT_ERR_IO when OUT cannot be
  * read or a step cannot run, RT_ERR_USAGE for the command line. */
+#include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend.h"
 #include "cli.h"
 #include "driver.h"
+#include "report.h"
 
 /* Parses a comma-separated pipeline list into o. */
 static rt_status verify_pipelines(const cli_spec *spec, const char *arg, be_verify_opts *o,
@@ -42,14 +45,50 @@ static rt_status verify_pipelines(const cli_spec *spec, const char *arg, be_veri
     return st;
 }
 
+/* The digests OUT/report.json records, and report.json's own (to compare with the
+ * store's copy). A folder without report.json is no finished run: nothing to check the
+ * files against (RT_ERR_IO); a report.json without digests cannot vouch for any file
+ * (RT_ERR_MISMATCH). */
+static rt_status verify_digests(const char *out, report_doc *doc, char hex[65], rt_error *e) {
+    char *path = rt_path_join(out, "report.json");
+    rt_status st = report_json_read(path, doc, e);
+    if (st == RT_ERR_IO) {
+        size_t n = strlen(e->msg);
+        snprintf(e->msg + n, sizeof e->msg - n,
+                 " (not a finished nltc run: nothing to verify the files against)");
+    }
+    else if (st == RT_OK && doc->r.artifacts.n == 0)
+        st = rt_fail(e, RT_ERR_MISMATCH,
+                     "%s: records no artifact digests (\"artifacts\"): its files cannot be "
+                     "verified",
+                     path);
+    if (st == RT_OK && rt_sha256_file(path, hex) != 0)
+        st = rt_fail(e, RT_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    free(path);
+    return st;
+}
+
 /* Verifies OUT, prints the verification and hardware summaries. */
-static rt_status verify_folder(const char *out, const be_verify_opts *o, bool synth, rt_error *e) {
+static rt_status verify_folder(const char *out, be_verify_opts *o, bool synth, rt_error *e) {
+    report_doc doc;
+    char hex[65];
+    rt_status st = verify_digests(out, &doc, hex, e);
+    if (st) {
+        report_doc_free(&doc);
+        return st;
+    }
+    o->artifacts = &doc.r.artifacts;
     be_verify_result r;
     be_hw hw;
-    rt_status st = be_verify_folder(out, o, synth, &r, &hw, e);
-    if (r.samples >= 0) be_verify_print(stdout, &r);
+    st = be_verify_folder(out, o, synth, &r, &hw, e);
+    be_verify_print(stdout, &r);
     if (hw.luts_estimate >= 0) be_hw_print(stdout, &hw);
+    if (!st)
+        printf("verify: %d artifacts match report.json (SHA-256 %s; the store records it: "
+               "nltc show RUN --json | sha256sum)\n",
+               doc.r.artifacts.n, hex);
     be_hw_free(&hw);
+    report_doc_free(&doc);
     return st;
 }
 
@@ -77,9 +116,12 @@ rt_status driver_cmd_verify(int argc, char **argv, rt_error *e) {
         1,
         1,
         NULL,
-        "Runs the test split of OUT/vectors/test.codes through the tables of OUT/tables, the\n"
-        "C simulator of OUT/csim and Verilator on the RTL, and compares bit for bit; exit\n"
-        "code 3 when a representation disagrees.\n",
+        "Checks every file of OUT against the SHA-256 digests OUT/report.json records,\n"
+        "regenerates the C simulator and the RTL from OUT/tables and compares them byte for\n"
+        "byte with OUT/csim and OUT/rtl, checks the C simulator's tables at every address,\n"
+        "and runs the test split of OUT/vectors/test.codes through the tables, the\n"
+        "regenerated C simulator and Verilator on the regenerated RTL, bit for bit. Nothing\n"
+        "OUT holds is compiled or run. Exit code 3 when anything differs.\n",
         opts,
         (int)(sizeof opts / sizeof opts[0]),
         NULL};
