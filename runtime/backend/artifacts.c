@@ -106,7 +106,8 @@ static void compare_file(const rt_tables *t, const char *sub, const char *name, 
         char where[160];
         bool csim = strcmp(sub, "csim") == 0;
         if (csim && locate_entry(t, b, off, where, sizeof where))
-            be_finding(f, "%s/%s:%ld: differs from the C simulator regenerated from OUT/tables (%s)",
+            be_finding(f, "%s/%s:%ld: differs from the C simulator regenerated from OUT/tables at "
+                       "the %s",
                        sub, name, line, where);
         else
             be_finding(f, "%s/%s:%ld: differs from the %s regenerated from OUT/tables", sub, name,

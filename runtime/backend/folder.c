@@ -104,13 +104,19 @@ static rt_status check_digests(const char *out_dir, const be_verify_opts *o, be_
     return RT_OK;
 }
 
-/* The verdict: the first finding (or the count of mismatches) as the message. */
+/* The verdict: the first finding (and the first that locates a table entry, when that is
+ * another), or the count of mismatches, as the message. */
 static rt_status verdict(const be_verify_result *r, rt_error *e) {
     const be_findings *f = &r->findings;
-    if (f->n > 1)
-        return rt_fail(e, RT_ERR_MISMATCH, "%s (and %d more findings)", f->text[0], f->n - 1);
-    if (f->n == 1) return rt_fail(e, RT_ERR_MISMATCH, "%s", f->text[0]);
-    return rt_fail(e, RT_ERR_MISMATCH, "verification found %ld mismatches", r->mismatches);
+    if (!f->n) return rt_fail(e, RT_ERR_MISMATCH, "verification found %ld mismatches", r->mismatches);
+    int located = -1;
+    for (int i = 0; i < f->n && i < BE_MAX_FINDINGS && located < 0; i++)
+        if (strstr(f->text[i], "L-LUT")) located = i;
+    char more[64] = "";
+    if (f->n > 1) snprintf(more, sizeof more, " (%d findings)", f->n);
+    if (located > 0)
+        return rt_fail(e, RT_ERR_MISMATCH, "%s; %s%s", f->text[0], f->text[located], more);
+    return rt_fail(e, RT_ERR_MISMATCH, "%s%s", f->text[0], more);
 }
 
 rt_status be_verify_folder(const char *out_dir, const be_verify_opts *o, bool synth,
