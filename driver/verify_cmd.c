@@ -56,8 +56,7 @@ static rt_status verify_digests(const char *out, report_doc *doc, char hex[65], 
         size_t n = strlen(e->msg);
         snprintf(e->msg + n, sizeof e->msg - n,
                  " (not a finished nltc run: nothing to verify the files against)");
-    }
-    else if (st == RT_OK && doc->r.artifacts.n == 0)
+    } else if (st == RT_OK && doc->r.artifacts.n == 0)
         st = rt_fail(e, RT_ERR_MISMATCH,
                      "%s: records no artifact digests (\"artifacts\"): its files cannot be "
                      "verified",

@@ -299,12 +299,12 @@ const char *rt_repr_name(rt_repr r);
  * The files a run wrote, each with its SHA-256: report.json's "artifacts" (so also the
  * store's copy of it), which `nltc verify OUT` recomputes and compares. */
 typedef struct rt_artifact {
-    char *path;       /* relative to OUT, '/'-separated (owned) */
-    char sha256[65];  /* lower-case hex; "" for an entry that is not a regular file */
+    char *path;      /* relative to OUT, '/'-separated (owned) */
+    char sha256[65]; /* lower-case hex; "" for an entry that is not a regular file */
 } rt_artifact;
 typedef struct rt_artifacts {
-    int n;            /* entries, sorted by path (strcmp) */
-    rt_artifact *a;   /* [n] (owned) */
+    int n;          /* entries, sorted by path (strcmp) */
+    rt_artifact *a; /* [n] (owned) */
 } rt_artifacts;
 /* Every entry under dir, recursively, except dir/report.json: regular files with their
  * digest, anything else (symbolic links, devices) with sha256 "". RT_OK, or RT_ERR_IO

@@ -25,9 +25,7 @@ void be_finding(be_findings *f, const char *fmt, ...) {
 void be_check_artifacts(const rt_artifacts *want, const rt_artifacts *have, be_findings *f) {
     int i = 0, j = 0;
     while (i < want->n || j < have->n) {
-        int c = i == want->n   ? 1
-                : j == have->n ? -1
-                               : strcmp(want->a[i].path, have->a[j].path);
+        int c = i == want->n ? 1 : j == have->n ? -1 : strcmp(want->a[i].path, have->a[j].path);
         if (c < 0)
             be_finding(f, "%s: missing (report.json records it)", want->a[i++].path);
         else if (c > 0)
@@ -106,12 +104,14 @@ static void compare_file(const rt_tables *t, const char *sub, const char *name, 
         char where[160];
         bool csim = strcmp(sub, "csim") == 0;
         if (csim && locate_entry(t, b, off, where, sizeof where))
-            be_finding(f, "%s/%s:%ld: differs from the C simulator regenerated from OUT/tables at "
+            be_finding(f,
+                       "%s/%s:%ld: differs from the C simulator regenerated from OUT/tables at "
                        "the %s",
                        sub, name, line, where);
         else
-            be_finding(f, "%s/%s:%ld: differs from the %s regenerated from OUT/tables", sub, name,
-                       line, csim ? "C simulator" : "RTL");
+            be_finding(f, "%s/%s:%ld: differs from the %s", sub, name, line,
+                       csim ? "C simulator regenerated from OUT/tables"
+                            : "RTL regenerated from OUT/tables and OUT/vectors");
     }
     free(a);
     free(b);

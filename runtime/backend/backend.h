@@ -145,8 +145,8 @@ typedef struct be_check {
      * instead of the test split: entries compared (0: a test-split run). m.samples then
      * counts the differing entries, m.layer/m.index/addr/m.got/m.want locate the first. */
     long entries;
-    long addr;        /* address of the first differing entry, -1 when none */
-    char what[16];    /* what differed there: "table", "wiring", "sliced" */
+    long addr;     /* address of the first differing entry, -1 when none */
+    char what[16]; /* what differed there: "table", "wiring", "sliced" */
 } be_check;
 
 #define BE_MAX_RUNS 4 /* runs of one representation (the RTL: one per pipelining) */
@@ -284,8 +284,8 @@ rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_h
  * from report.json's, files missing or added, files that differ from the ones regenerated
  * from the tables. */
 typedef struct be_findings {
-    int n;                              /* findings, all of them counted */
-    char text[BE_MAX_FINDINGS][320];    /* the first ones: "csim/x.c:12: ..." */
+    int n;                           /* findings, all of them counted */
+    char text[BE_MAX_FINDINGS][320]; /* the first ones: "csim/x.c:12: ..." */
 } be_findings;
 
 typedef struct be_verify_result {

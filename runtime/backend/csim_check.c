@@ -86,17 +86,15 @@ static rt_status write_driver(const rt_tables *t, const be_plan *p, bool sliced,
             nd = out > nd ? out : nd;
             for (int j0 = 0; j0 < L->n_lut; j0 += BE_SLICE_CHUNK, fn++) {
                 int j1 = j0 + BE_SLICE_CHUNK < L->n_lut ? j0 + BE_SLICE_CHUNK : L->n_lut;
-                rt_buf_printf(&b, "    {%d, %d, %d, %d, slice%d},\n", l, j0, j1, L->bits_out,
-                              fn);
+                rt_buf_printf(&b, "    {%d, %d, %d, %d, slice%d},\n", l, j0, j1, L->bits_out, fn);
             }
         }
         rt_buf_printf(&b, "};\nstatic uint64_t planes_s[%ld], planes_d[%ld];\n", ns, nd);
     }
-    rt_buf_printf(&b,
-                  "\nint main(int argc, char **argv) {\n"
-                  "    if (argc != 2 || !(dump = fopen(argv[1], \"wb\")))\n"
-                  "        return 2;\n"
-                  "    dump_plain();\n");
+    rt_buf_printf(&b, "\nint main(int argc, char **argv) {\n"
+                      "    if (argc != 2 || !(dump = fopen(argv[1], \"wb\")))\n"
+                      "        return 2;\n"
+                      "    dump_plain();\n");
     if (sliced)
         rt_buf_printf(&b,
                       "    {\n"
@@ -168,7 +166,8 @@ static bool compare_dump(FILE *f, const rt_tables *t, bool sliced, be_check *k) 
         for (int j = 0; j < L->n_lut; j++)
             for (long a = 0; a < rows; a++, k->entries++) {
                 if (!read_le(f, 2, &v)) return false;
-                unsigned want = L->codes[(size_t)j * (size_t)rows + (size_t)effective_addr(L, j, a)];
+                unsigned want =
+                    L->codes[(size_t)j * (size_t)rows + (size_t)effective_addr(L, j, a)];
                 if (v != want) differ(k, "sliced", l, j, a, v, want);
             }
     }
@@ -211,7 +210,7 @@ void be_csim_check_tables(const rt_tables *t, const be_plan *p, const char *csim
         k->m.samples += k->m.samples == 0;
         goto done;
     }
-    snprintf(k->note, sizeof k->note, "every L-LUT at every address: wiring, table%s", 
+    snprintf(k->note, sizeof k->note, "every L-LUT at every address: wiring, table%s",
              sliced ? " and the sliced word operations" : "");
 done:
     k->seconds = rt_now() - t0;

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* ---- Decision diagrams of one L-LUT --------------------------------------------------
  * Values are truth tables over the A address bits (2^A bits, at most 4 words) with the C
  * expression that computes them for 64 samples. The first values are the constants and

@@ -65,8 +65,7 @@ static rt_status regenerate(const rt_tables *t, const be_plan *p, const rt_codes
     be_input in = {t, p, c};
     rt_status st = RT_OK;
     for (int i = 0; i < be_n_reprs && !st; i++) {
-        if (strcmp(be_reprs[i].name, "csim") != 0 && strcmp(be_reprs[i].name, "rtl") != 0)
-            continue;
+        if (strcmp(be_reprs[i].name, "csim") != 0 && strcmp(be_reprs[i].name, "rtl") != 0) continue;
         char *sub = rt_path_join(dir, be_reprs[i].subdir);
         st = be_reprs[i].emit(&in, sub, e);
         free(sub);
@@ -108,7 +107,8 @@ static rt_status check_digests(const char *out_dir, const be_verify_opts *o, be_
  * another), or the count of mismatches, as the message. */
 static rt_status verdict(const be_verify_result *r, rt_error *e) {
     const be_findings *f = &r->findings;
-    if (!f->n) return rt_fail(e, RT_ERR_MISMATCH, "verification found %ld mismatches", r->mismatches);
+    if (!f->n)
+        return rt_fail(e, RT_ERR_MISMATCH, "verification found %ld mismatches", r->mismatches);
     int located = -1;
     for (int i = 0; i < f->n && i < BE_MAX_FINDINGS && located < 0; i++)
         if (strstr(f->text[i], "L-LUT")) located = i;

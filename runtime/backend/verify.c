@@ -112,8 +112,8 @@ static void print_entries(FILE *f, const char *what, const be_check *k) {
     fputc('\n', f);
     if (k->addr >= 0)
         fprintf(f, "    first: layer %d, L-LUT %d, %s %ld: got %u, expected %u\n", k->m.layer,
-                k->m.index, strcmp(k->what, "wiring") == 0 ? "slot" : "address", k->addr,
-                k->m.got, k->m.want);
+                k->m.index, strcmp(k->what, "wiring") == 0 ? "slot" : "address", k->addr, k->m.got,
+                k->m.want);
     fprintf(f, "    %s\n", k->note);
 }
 

@@ -15,14 +15,14 @@
 
 /* How a field is stored in rt_report. */
 typedef enum rj_type {
-    RJ_STR,     /* const char * */
-    RJ_U64,     /* uint64_t, never null */
-    RJ_INT,     /* int, -1 = null */
-    RJ_LONG,    /* long, -1 = null */
-    RJ_LLONG,   /* long long, -1 = null */
-    RJ_DOUBLE,  /* double, NaN = null */
-    RJ_STRLIST, /* verify.pipelines_checked */
-    RJ_INTLIST, /* hardware.stage_lut_levels, null when n_stage_levels < 0 */
+    RJ_STR,       /* const char * */
+    RJ_U64,       /* uint64_t, never null */
+    RJ_INT,       /* int, -1 = null */
+    RJ_LONG,      /* long, -1 = null */
+    RJ_LLONG,     /* long long, -1 = null */
+    RJ_DOUBLE,    /* double, NaN = null */
+    RJ_STRLIST,   /* verify.pipelines_checked */
+    RJ_INTLIST,   /* hardware.stage_lut_levels, null when n_stage_levels < 0 */
     RJ_ARTIFACTS, /* artifacts: an object of path -> SHA-256 hex, one member per line */
 } rj_type;
 

@@ -73,9 +73,9 @@ static bool outputs_same(const rt_tables *t, const rt_codes *c) {
     rt_codes got;
     be_lookup_codes(t, c, &got);
     int last = t->n_layers - 1;
-    bool same = memcmp(got.layer[last], c->layer[last],
-                       sizeof *got.layer[last] * (size_t)c->n_samples * (size_t)c->widths[last]) ==
-                0;
+    bool same =
+        memcmp(got.layer[last], c->layer[last],
+               sizeof *got.layer[last] * (size_t)c->n_samples * (size_t)c->widths[last]) == 0;
     rt_codes_free(&got);
     return same;
 }
