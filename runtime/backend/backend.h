@@ -422,7 +422,7 @@ void be_finding(be_findings *f, const char *fmt, ...)
 #endif
     ;
 /* Findings for every path of want that have lacks or whose digest differs, and every
- * path of have that want lacks (both sorted). */
+ * path of have that want lacks in a folder the run wrote (both sorted). */
 void be_check_artifacts(const rt_artifacts *want, const rt_artifacts *have, be_findings *f);
 /* Findings for every file of out_dir/sub missing from, added to or differing from
  * regen_dir/sub (the first differing line; in a C simulator table array the entry). */

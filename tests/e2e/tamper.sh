@@ -18,7 +18,7 @@ fail() {
 
 echo "== the fixture: a small model of the digits set"
 "$nltc" "$src/tests/e2e/tamper.nlt" -o "$work/out" --data-dir "$src/examples/data" \
-    --no-record --no-rtl --no-synth --quiet || {
+    --store "$work/store" --no-rtl --no-synth --quiet || {
     echo "tamper: FAILED: the fixture run failed"
     exit 1
 }
@@ -53,6 +53,13 @@ copy() {
 echo "== untampered: ok"
 verify out
 expect out 0 "C simulator tables     ok: 0 of" "artifacts match report.json" "verify: 0 mismatches"
+
+echo "== the run checked out of the store: ok (its src/ and run.json are no artifacts)"
+run=$("$nltc" runs --store "$work/store" | awk '/~0 / {print $1; exit}')
+"$nltc" checkout "$run" -o "$work/checkout" --store "$work/store" >/dev/null ||
+    fail "checkout of run '$run' failed"
+verify checkout
+expect checkout 0 "verify: 0 mismatches" "artifacts match report.json"
 
 echo "== a table entry no test sample reaches, the manifest's FNV recomputed"
 copy unreached
@@ -115,13 +122,13 @@ verify rtl
 expect rtl 3 "nltc: error: rtl/$id.v: SHA-256 " \
     "rtl/$id.v:$line: differs from the RTL regenerated from OUT/tables"
 
-echo "== an extra file beside the C simulator, and one in OUT"
+echo "== an extra file beside the C simulator, and one beside the tables"
 copy extra
 echo 'int x;' >"$work/extra/csim/extra.c"
-echo 'notes' >"$work/extra/notes.txt"
+echo 'x' >"$work/extra/tables/layer9.bin"
 verify extra
 expect extra 3 "csim/extra.c: not written by the run (report.json does not record it)" \
-    "notes.txt: not written by the run" \
+    "tables/layer9.bin: not written by the run" \
     "csim/extra.c: not written by the emitter (not regenerated from OUT/tables)"
 
 echo "== a file replaced by a symbolic link, and one removed"
