@@ -183,3 +183,42 @@ void be_compare_regenerated(const rt_tables *t, const char *out_dir, const char 
     free(od);
     free(rd);
 }
+
+/* ---- The trained model ------------------------------------------------------------------ */
+
+void be_compare_trained(const rt_tables *t, const rt_tables *m, be_findings *f) {
+    if (t->n_layers != m->n_layers || t->n_inputs != m->n_inputs ||
+        t->input_bits != m->input_bits) {
+        be_finding(f,
+                   "tables/manifest.txt: %d layers of %d inputs of %d bits; train/model.bin "
+                   "gives %d layers of %d inputs of %d bits",
+                   t->n_layers, t->n_inputs, t->input_bits, m->n_layers, m->n_inputs,
+                   m->input_bits);
+        return;
+    }
+    for (int l = 0; l < t->n_layers; l++) {
+        const rt_table_layer *A = &t->layers[l], *B = &m->layers[l];
+        if (A->n_lut != B->n_lut || A->fanin != B->fanin || A->bits_in != B->bits_in ||
+            A->bits_out != B->bits_out || A->in_width != B->in_width) {
+            be_finding(f, "tables/layer%d.bin: the shape differs from train/model.bin's", l);
+            continue;
+        }
+        long n = (long)A->n_lut * A->fanin, rows = 1L << be_addr_bits(A), i = 0;
+        while (i < n && A->inputs[i] == B->inputs[i])
+            i++;
+        if (i < n) {
+            be_finding(f,
+                       "tables/layer%d.bin: wiring of L-LUT %ld, slot %ld: %d, train/model.bin "
+                       "gives %d",
+                       l, i / A->fanin, i % A->fanin, A->inputs[i], B->inputs[i]);
+            continue;
+        }
+        for (i = 0; i < A->n_lut * rows && A->codes[i] == B->codes[i]; i++)
+            ;
+        if (i < A->n_lut * rows)
+            be_finding(f,
+                       "tables/layer%d.bin: L-LUT %ld, address %ld: %u, train/model.bin "
+                       "tabulated gives %u",
+                       l, i / rows, i % rows, A->codes[i], B->codes[i]);
+    }
+}

@@ -167,6 +167,8 @@ typedef struct be_verify_opts {
     const char *work_dir;               /* scratch folder; NULL = a fresh rt_scratch_new one */
     const rt_artifacts *artifacts;      /* be_verify_folder: the digests report.json recorded
                                          * (checked first); NULL: none to check */
+    const rt_tables *trained;           /* be_verify_folder: train/model.bin tabulated again,
+                                         * compared with OUT/tables; NULL: not available */
     bool keep_work;                     /* keep the scratch folder */
     bool quiet;                         /* no progress lines on stderr */
 } be_verify_opts;
@@ -428,6 +430,9 @@ void be_check_artifacts(const rt_artifacts *want, const rt_artifacts *have, be_f
  * regen_dir/sub (the first differing line; in a C simulator table array the entry). */
 void be_compare_regenerated(const rt_tables *t, const char *out_dir, const char *regen_dir,
                             const char *sub, be_findings *f);
+/* Findings for every layer of t whose shape, wiring or rows differ from m (the trained
+ * model tabulated again): the first differing L-LUT and address (or slot) of each. */
+void be_compare_trained(const rt_tables *t, const rt_tables *m, be_findings *f);
 /* L-LUTs per generated function of the sliced path. */
 #define BE_SLICE_CHUNK 64
 /* The exhaustive check of a C simulator in csim_dir (what be_emit_csim wrote for t, p):

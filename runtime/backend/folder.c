@@ -138,6 +138,7 @@ rt_status be_verify_folder(const char *out_dir, const be_verify_opts *o, bool sy
         r->mismatches = r->findings.n;
         return verdict(r, e);
     }
+    if (o->trained) be_compare_trained(&t, o->trained, &fd);
     char *regen = regen_open(o, e);
     st = regen ? regenerate(&t, &p, &c, regen, e) : RT_ERR_IO;
     if (!st) {

@@ -50,9 +50,10 @@ copy() {
     cp -R "$work/out" "$work/$1"
 }
 
-echo "== untampered: ok"
-verify out
-expect out 0 "C simulator tables     ok: 0 of" "artifacts match report.json" "verify: 0 mismatches"
+echo "== untampered: ok, also against train/model.bin tabulated again"
+verify out --model "$src/tests/e2e/tamper.nlt"
+expect out 0 "C simulator tables     ok: 0 of" "artifacts match report.json" "verify: 0 mismatches" \
+    "OUT/tables equal train/model.bin tabulated under"
 
 echo "== the run checked out of the store: ok (its src/ and run.json are no artifacts)"
 run=$("$nltc" runs --store "$work/store" | awk '/~0 / {print $1; exit}')
@@ -71,6 +72,8 @@ expect unreached 3 "nltc: error: tables/layer$1.bin: SHA-256 " \
     "differs from the C simulator regenerated from OUT/tables at the table of layer $1, L-LUT $2, address $3"
 grep -q "table lookup           ok: 0 of" "$work/unreached.txt" ||
     fail "unreached: the test split saw the edit; the case tests nothing"
+verify unreached --model "$src/tests/e2e/tamper.nlt"
+expect unreached 3 "tables/layer$1.bin: L-LUT $2, address $3: " "train/model.bin tabulated gives"
 
 echo "== a C-simulator table entry whose effect a later layer hides"
 copy hidden
