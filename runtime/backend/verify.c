@@ -146,7 +146,7 @@ static void print_check(FILE *f, const char *what, const be_check *k, int sample
 
 void be_verify_print(FILE *f, const be_verify_result *r) {
     const be_findings *fd = &r->findings;
-    if (fd->n) fprintf(f, "verify: %d artifacts differ from the run's:\n", fd->n);
+    if (fd->n) fprintf(f, "verify: %d findings (files that differ from the run's):\n", fd->n);
     for (int i = 0; i < fd->n && i < BE_MAX_FINDINGS; i++)
         fprintf(f, "  %s\n", fd->text[i]);
     if (fd->n > BE_MAX_FINDINGS) fprintf(f, "  ... and %d more\n", fd->n - BE_MAX_FINDINGS);

@@ -84,6 +84,16 @@ expect hidden 3 "nltc: error: csim/$id.c: SHA-256 " \
     "csim/$id.c:" \
     "differs from the C simulator regenerated from OUT/tables at the table of layer $1, L-LUT $2, address $3"
 
+echo "== one number of a C-simulator table array edited (layer 1, L-LUT 0, address 1)"
+copy csim_text
+awk '/^static const uint[0-9]*_t table1\[/ { print; getline; sub(/^    [0-9]+,[0-9]+/, "    " substr($0, 5, index($0, ",") - 4) "7"); n = NR }
+     { print } END { if (!n) exit 1 }' "$work/out/csim/$id.c" >"$work/csim_text/csim/$id.c" ||
+    fail "csim_text: no table1 array"
+line=$(grep -n "^static const uint[0-9]*_t table1\[" "$work/out/csim/$id.c" | cut -d: -f1)
+line=$((line + 1))
+verify csim_text
+expect csim_text 3 "csim/$id.c:$line: differs from the C simulator regenerated from OUT/tables at the table of layer 1, L-LUT 0, address 1"
+
 echo "== the manifest's lut_inputs edited"
 copy lut_inputs
 sed 's/^lut_inputs 6$/lut_inputs 4/' "$work/out/tables/manifest.txt" >"$work/lut_inputs/tables/manifest.txt"
