@@ -41,31 +41,44 @@ static bool reached(const rt_tables *t, const rt_codes *c, int l, int j, long a)
     return false;
 }
 
-static int cmd_unreached(const char *out) {
-    rt_tables t;
-    be_plan p;
-    rt_codes c;
-    load(out, &t, &p, &c);
+static void release(rt_tables *t, be_plan *p, rt_codes *c) {
+    rt_tables_free(t);
+    be_plan_free(p);
+    rt_codes_free(c);
+}
+
+/* Flips the last entry (from the last layer back) that no test sample reaches; 1 when
+ * every entry is reached. */
+static int flip_unreached(const char *out, rt_tables *tp, be_plan *p, const rt_codes *c) {
+    rt_tables t = *tp;
     for (int l = t.n_layers - 1; l >= 0; l--) {
         rt_table_layer *L = &t.layers[l];
         long rows = 1L << be_addr_bits(L);
         for (int j = 0; j < L->n_lut; j++)
             for (long a = rows - 1; a >= 0; a--) {
-                if (reached(&t, &c, l, j, a)) continue;
+                if (reached(&t, c, l, j, a)) continue;
                 uint16_t *v = &L->codes[(size_t)j * (size_t)rows + (size_t)a];
                 *v = (uint16_t)(*v ^ 1u);
                 rt_error e = {0};
                 char *td = rt_path_join(out, "tables");
-                if (be_tables_write(&t, &p, td, &e)) {
-                    fprintf(stderr, "tamper_tool: %s\n", e.msg);
-                    return 2;
-                }
-                printf("%d %d %ld\n", l, j, a);
+                int rc = be_tables_write(&t, p, td, &e) ? 2 : 0;
                 free(td);
-                return 0;
+                if (rc) fprintf(stderr, "tamper_tool: %s\n", e.msg);
+                if (!rc) printf("%d %d %ld\n", l, j, a);
+                return rc;
             }
     }
     return 1;
+}
+
+static int cmd_unreached(const char *out) {
+    rt_tables t;
+    be_plan p;
+    rt_codes c;
+    load(out, &t, &p, &c);
+    int rc = flip_unreached(out, &t, &p, &c);
+    release(&t, &p, &c);
+    return rc;
 }
 
 /* Whether the final outputs of the test split through t equal the reference codes. */
@@ -80,11 +93,11 @@ static bool outputs_same(const rt_tables *t, const rt_codes *c) {
     return same;
 }
 
-static int cmd_hidden(const char *out) {
-    rt_tables t;
-    be_plan p;
-    rt_codes c;
-    load(out, &t, &p, &c);
+/* Changes the first reached entry of layer 0 whose change leaves every output as it was,
+ * and emits OUT/csim from the changed tables; 1 when there is none. */
+static int hide_change(const char *out, rt_tables *tp, const be_plan *p, const rt_codes *cp) {
+    rt_tables t = *tp;
+    const rt_codes c = *cp;
     rt_table_layer *L = &t.layers[0];
     long rows = 1L << be_addr_bits(L);
     /* a reached entry of the first layer whose change leaves every output as it was */
@@ -95,20 +108,28 @@ static int cmd_hidden(const char *out) {
             uint16_t old = *v;
             *v = (uint16_t)(old ^ 1u);
             if (outputs_same(&t, &c)) {
-                be_input in = {&t, &p, NULL};
+                be_input in = {&t, p, NULL};
                 rt_error e = {0};
                 char *cd = rt_path_join(out, "csim");
-                if (be_emit_csim(&in, cd, &e)) {
-                    fprintf(stderr, "tamper_tool: %s\n", e.msg);
-                    return 2;
-                }
-                printf("0 %d %ld\n", j, a);
+                int rc = be_emit_csim(&in, cd, &e) ? 2 : 0;
                 free(cd);
-                return 0;
+                if (rc) fprintf(stderr, "tamper_tool: %s\n", e.msg);
+                if (!rc) printf("0 %d %ld\n", j, a);
+                return rc;
             }
             *v = old;
         }
     return 1;
+}
+
+static int cmd_hidden(const char *out) {
+    rt_tables t;
+    be_plan p;
+    rt_codes c;
+    load(out, &t, &p, &c);
+    int rc = hide_change(out, &t, &p, &c);
+    release(&t, &p, &c);
+    return rc;
 }
 
 int main(int argc, char **argv) {
