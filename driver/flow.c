@@ -177,6 +177,8 @@ static rt_status flow_report(flow *f, rt_error *e) {
         fprintf(stderr, "nltc: warning: %s\n", doc.msg);
     else if (st)
         return *e = doc, st;
+    /* the digest of every file written so far: report.json's "artifacts" */
+    if ((st = rt_artifacts_scan(f->o->out_dir, &f->rep.artifacts, e))) return st;
     if ((st = report_json_write(r, f->report_path, e))) return st;
     if (!f->o->quiet) {
         flow_print_accuracy(r);
@@ -227,6 +229,7 @@ static void flow_init(flow *f, const ir_program *ir, const nltc_flow_opts *o) {
 static void flow_free(flow *f) {
     if (f->be_ready) be_flow_free(&f->be);
     free(f->report_path);
+    rt_artifacts_free(&f->rep.artifacts);
     free(f->ir_text);
     store_sources_free(f->sources);
     tr_model_free(f->model);

@@ -438,6 +438,197 @@ uint64_t rt_fnv1a_u64(uint64_t h, uint64_t v) {
     return (h ^ v) * 0x100000001b3ULL;
 }
 
+/* ---- SHA-256 (FIPS 180-4, section 6.2) ------------------------------------------------- */
+
+static const uint32_t sha_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+static uint32_t sha_rotr(uint32_t x, int n) {
+    return x >> n | x << (32 - n);
+}
+
+/* One 64-byte block into the state. */
+static void sha_block(uint32_t h[8], const uint8_t *p) {
+    uint32_t w[64], v[8];
+    for (int t = 0; t < 16; t++)
+        w[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 |
+               (uint32_t)p[4 * t + 2] << 8 | p[4 * t + 3];
+    for (int t = 16; t < 64; t++) {
+        uint32_t s0 = sha_rotr(w[t - 15], 7) ^ sha_rotr(w[t - 15], 18) ^ w[t - 15] >> 3;
+        uint32_t s1 = sha_rotr(w[t - 2], 17) ^ sha_rotr(w[t - 2], 19) ^ w[t - 2] >> 10;
+        w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+    }
+    memcpy(v, h, sizeof v);
+    for (int t = 0; t < 64; t++) {
+        uint32_t e = v[4], a = v[0];
+        uint32_t t1 = v[7] + (sha_rotr(e, 6) ^ sha_rotr(e, 11) ^ sha_rotr(e, 25)) +
+                      ((e & v[5]) ^ (~e & v[6])) + sha_k[t] + w[t];
+        uint32_t t2 = (sha_rotr(a, 2) ^ sha_rotr(a, 13) ^ sha_rotr(a, 22)) +
+                      ((a & v[1]) ^ (a & v[2]) ^ (v[1] & v[2]));
+        memmove(v + 1, v, sizeof v[0] * 7);
+        v[4] += t1;
+        v[0] = t1 + t2;
+    }
+    for (int i = 0; i < 8; i++)
+        h[i] += v[i];
+}
+
+void rt_sha256_init(rt_sha256 *s) {
+    static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(s->h, h0, sizeof h0);
+    s->fill = 0;
+    s->bytes = 0;
+}
+
+void rt_sha256_update(rt_sha256 *s, const void *data, size_t n) {
+    const uint8_t *p = data;
+    s->bytes += n;
+    while (n > 0) {
+        if (s->fill == 0 && n >= 64) {
+            sha_block(s->h, p);
+            p += 64, n -= 64;
+            continue;
+        }
+        size_t k = 64 - s->fill < n ? 64 - s->fill : n;
+        memcpy(s->block + s->fill, p, k);
+        s->fill += k, p += k, n -= k;
+        if (s->fill == 64) {
+            sha_block(s->h, s->block);
+            s->fill = 0;
+        }
+    }
+}
+
+void rt_sha256_final(rt_sha256 *s, uint8_t digest[32]) {
+    uint64_t bits = s->bytes * 8;
+    static const uint8_t pad[64] = {0x80};
+    size_t padlen = s->fill < 56 ? 56 - s->fill : 120 - s->fill;
+    rt_sha256_update(s, pad, padlen);
+    uint8_t len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (uint8_t)(bits >> (56 - 8 * i));
+    rt_sha256_update(s, len, 8);
+    for (int i = 0; i < 32; i++)
+        digest[i] = (uint8_t)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+static void sha_to_hex(const uint8_t d[32], char hex[65]) {
+    for (int i = 0; i < 32; i++) {
+        hex[2 * i] = "0123456789abcdef"[d[i] >> 4];
+        hex[2 * i + 1] = "0123456789abcdef"[d[i] & 15];
+    }
+    hex[64] = '\0';
+}
+
+void rt_sha256_hex(const void *data, size_t n, char hex[65]) {
+    rt_sha256 s;
+    uint8_t d[32];
+    rt_sha256_init(&s);
+    rt_sha256_update(&s, data, n);
+    rt_sha256_final(&s, d);
+    sha_to_hex(d, hex);
+}
+
+int rt_sha256_file(const char *path, char hex[65]) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    rt_sha256 s;
+    rt_sha256_init(&s);
+    uint8_t buf[1 << 16], d[32];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        rt_sha256_update(&s, buf, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        errno = EIO;
+        return -1;
+    }
+    rt_sha256_final(&s, d);
+    sha_to_hex(d, hex);
+    return 0;
+}
+
+/* ---- Artifacts ---------------------------------------------------------------------- */
+
+void rt_artifacts_add(rt_artifacts *as, const char *path, const char *hex) {
+    as->a = xrealloc(as->a, sizeof *as->a * (size_t)(as->n + 1));
+    as->a[as->n].path = xstrdup(path);
+    snprintf(as->a[as->n].sha256, sizeof as->a[as->n].sha256, "%s", hex);
+    as->n++;
+}
+
+static int artifact_cmp(const void *x, const void *y) {
+    return strcmp(((const rt_artifact *)x)->path, ((const rt_artifact *)y)->path);
+}
+
+void rt_artifacts_sort(rt_artifacts *as) {
+    if (as->n > 1) qsort(as->a, (size_t)as->n, sizeof *as->a, artifact_cmp);
+}
+
+const rt_artifact *rt_artifacts_find(const rt_artifacts *as, const char *path) {
+    rt_artifact key = {.path = (char *)path};
+    return as->n ? bsearch(&key, as->a, (size_t)as->n, sizeof *as->a, artifact_cmp) : NULL;
+}
+
+void rt_artifacts_free(rt_artifacts *as) {
+    for (int i = 0; i < as->n; i++)
+        free(as->a[i].path);
+    free(as->a);
+    as->a = NULL;
+    as->n = 0;
+}
+
+/* Adds the entries of root/rel (rel "" for root itself). */
+static rt_status artifacts_walk(const char *root, const char *rel, rt_artifacts *as, rt_error *e) {
+    char *dir = *rel ? rt_path_join(root, rel) : xstrdup(root);
+    DIR *d = opendir(dir);
+    if (!d) {
+        rt_status st = rt_fail(e, RT_ERR_IO, "cannot read %s: %s", dir, strerror(errno));
+        free(dir);
+        return st;
+    }
+    rt_status st = RT_OK;
+    struct dirent *de;
+    while (!st && (de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+        if (!*rel && strcmp(de->d_name, "report.json") == 0) continue;
+        char *sub = *rel ? rt_path_join(rel, de->d_name) : xstrdup(de->d_name);
+        char *full = rt_path_join(root, sub);
+        struct stat sb;
+        char hex[65] = "";
+        if (lstat(full, &sb) != 0)
+            st = rt_fail(e, RT_ERR_IO, "cannot read %s: %s", full, strerror(errno));
+        else if (S_ISDIR(sb.st_mode))
+            st = artifacts_walk(root, sub, as, e);
+        else if (S_ISREG(sb.st_mode) && rt_sha256_file(full, hex) != 0)
+            st = rt_fail(e, RT_ERR_IO, "cannot read %s: %s", full, strerror(errno));
+        else
+            rt_artifacts_add(as, sub, hex);
+        free(sub);
+        free(full);
+    }
+    closedir(d);
+    free(dir);
+    return st;
+}
+
+rt_status rt_artifacts_scan(const char *dir, rt_artifacts *out, rt_error *e) {
+    memset(out, 0, sizeof *out);
+    rt_status st = artifacts_walk(dir, "", out, e);
+    if (st) rt_artifacts_free(out);
+    rt_artifacts_sort(out);
+    return st;
+}
+
 /* ---- The seeded generator ---------------------------------------------------------- */
 
 uint64_t rt_splitmix64(uint64_t *state) {

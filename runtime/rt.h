@@ -161,6 +161,23 @@ uint64_t rt_fnv1a(uint64_t h, const void *data, size_t n);
 /* FNV-1a of one 64-bit value, continuing from h (fingerprints of shapes). */
 uint64_t rt_fnv1a_u64(uint64_t h, uint64_t v);
 
+/* SHA-256 (FIPS 180-4): the digests of the artifacts a run writes (report.json's
+ * "artifacts"). FNV above fingerprints; it is no protection against a deliberate edit. */
+typedef struct rt_sha256 {
+    uint32_t h[8];     /* chaining state */
+    uint8_t block[64]; /* the block being filled */
+    size_t fill;       /* bytes in block */
+    uint64_t bytes;    /* message length so far */
+} rt_sha256;
+void rt_sha256_init(rt_sha256 *s);
+void rt_sha256_update(rt_sha256 *s, const void *data, size_t n);
+/* The 32-byte digest; s must be initialized again before reuse. */
+void rt_sha256_final(rt_sha256 *s, uint8_t digest[32]);
+/* The digest of data[0..n) as 64 lower-case hex digits and a NUL. */
+void rt_sha256_hex(const void *data, size_t n, char hex[65]);
+/* The digest of a file's bytes as hex. 0, or -1 with errno set when it cannot be read. */
+int rt_sha256_file(const char *path, char hex[65]);
+
 /* ---- The seeded generator -----------------------------------------------------------
  * Every random choice of nltc comes from here, never rand(): splitmix64 (Steele et al.
  * 2014; advances *state by 0x9e3779b97f4a7c15) for seeded splits, and xoshiro256** seeded
@@ -278,6 +295,28 @@ const char *rt_repr_name(rt_repr r);
 /* ---- Report ------------------------------------------------------------------------
  * Everything OUT/report.json says. Doubles that were not measured are NAN and are
  * written as null; counts not known are -1. */
+/* ---- Artifacts ---------------------------------------------------------------------
+ * The files a run wrote, each with its SHA-256: report.json's "artifacts" (so also the
+ * store's copy of it), which `nltc verify OUT` recomputes and compares. */
+typedef struct rt_artifact {
+    char *path;      /* relative to OUT, '/'-separated (owned) */
+    char sha256[65]; /* lower-case hex; "" for an entry that is not a regular file */
+} rt_artifact;
+typedef struct rt_artifacts {
+    int n;          /* entries, sorted by path (strcmp) */
+    rt_artifact *a; /* [n] (owned) */
+} rt_artifacts;
+/* Every entry under dir, recursively, except dir/report.json: regular files with their
+ * digest, anything else (symbolic links, devices) with sha256 "". RT_OK, or RT_ERR_IO
+ * naming the file that cannot be read; *out is empty on failure. */
+rt_status rt_artifacts_scan(const char *dir, rt_artifacts *out, rt_error *e);
+/* Appends a copy of path with digest hex (may be ""). */
+void rt_artifacts_add(rt_artifacts *as, const char *path, const char *hex);
+/* The entry for path, or NULL (as sorted). */
+const rt_artifact *rt_artifacts_find(const rt_artifacts *as, const char *path);
+void rt_artifacts_sort(rt_artifacts *as);
+void rt_artifacts_free(rt_artifacts *as);
+
 #define RT_MAX_STAGE_LEVELS 64 /* stages whose depth a report lists (more: not listed) */
 typedef struct rt_report {
     const char *model, *dataset;
@@ -307,6 +346,8 @@ typedef struct rt_report {
         int n_stage_levels;                    /* entries of stage_levels; -1: not measured */
         int stage_levels[RT_MAX_STAGE_LEVELS]; /* deepest LUT path of each pipeline stage */
     } hardware;
+    rt_artifacts artifacts; /* every file of OUT but report.json, with its SHA-256 (owned
+                             * by whoever filled it: free with rt_artifacts_free) */
 } rt_report;
 
 /* Sets every field to "not measured". */

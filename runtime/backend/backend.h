@@ -141,6 +141,12 @@ typedef struct be_check {
     long latency_errors; /* RTL: outputs seen at the wrong cycle or without a sample */
     long lint_warnings;  /* RTL: Verilator -Wall warnings while building, -1 if not built */
     double seconds;      /* wall time of the step */
+    /* An exhaustive check of a representation's tables (every L-LUT, every address)
+     * instead of the test split: entries compared (0: a test-split run). m.samples then
+     * counts the differing entries, m.layer/m.index/addr/m.got/m.want locate the first. */
+    long entries;
+    long addr;     /* address of the first differing entry, -1 when none */
+    char what[16]; /* what differed there: "table", "wiring", "sliced" */
 } be_check;
 
 #define BE_MAX_RUNS 4 /* runs of one representation (the RTL: one per pipelining) */
@@ -159,6 +165,10 @@ typedef struct be_verify_opts {
     ir_pipeline pipelines[BE_MAX_RUNS]; /* strategies to check */
     int pipeline_k[BE_MAX_RUNS];        /* their k */
     const char *work_dir;               /* scratch folder; NULL = a fresh rt_scratch_new one */
+    const rt_artifacts *artifacts;      /* be_verify_folder: the digests report.json recorded
+                                         * (checked first); NULL: none to check */
+    const rt_tables *trained;           /* be_verify_folder: train/model.bin tabulated again,
+                                         * compared with OUT/tables; NULL: not available */
     bool keep_work;                     /* keep the scratch folder */
     bool quiet;                         /* no progress lines on stderr */
 } be_verify_opts;
@@ -288,9 +298,21 @@ rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_h
 
 /* ---- Verification ----------------------------------------------------------------- */
 
+#define BE_MAX_FINDINGS 16 /* findings of be_verify_folder kept with their text */
+
+/* What be_verify_folder found before running anything: artifacts whose digest differs
+ * from report.json's, files missing or added, files that differ from the ones regenerated
+ * from the tables. */
+typedef struct be_findings {
+    int n;                           /* findings, all of them counted */
+    char text[BE_MAX_FINDINGS][320]; /* the first ones: "csim/x.c:12: ..." */
+} be_findings;
+
 typedef struct be_verify_result {
     int samples;                    /* test samples compared */
-    long mismatches;                /* over every run: mismatching samples + latency errors */
+    long mismatches;                /* over every run: mismatching samples + latency errors
+                                     * (+ entries of the exhaustive checks + findings) */
+    be_findings findings;           /* be_verify_folder's artifact checks */
     be_repr_checks repr[RT_N_REPR]; /* per representation (rt_repr) */
     double accuracy_ref;            /* accuracy of the reference output codes */
 } be_verify_result;
@@ -307,12 +329,18 @@ void be_verify_print(FILE *f, const be_verify_result *r);
 /* The accuracy a representation reports: of its first run, NAN when it did not run. */
 double be_verify_accuracy(const be_verify_result *r, rt_repr repr);
 
-/* Re-verifies an output folder (`nltc verify OUT`): reads OUT/tables and
- * OUT/vectors/test.codes, verifies (r), estimates the hardware cost (h, initialized here)
- * and with synth synthesizes OUT/rtl with Yosys. Prints nothing. RT_OK when every run
- * agrees, RT_ERR_MISMATCH (message: the count) when some differ, RT_ERR_IO for a
- * missing or damaged folder, RT_ERR_TOOL when Yosys fails. r and h are filled as far as
- * it got; free h with be_hw_free. */
+/* Re-verifies an output folder (`nltc verify OUT`) without running anything OUT holds:
+ * checks every file of OUT against o->artifacts (when given: a digest that differs, a
+ * file missing or not recorded is a finding), reads OUT/tables and OUT/vectors/test.codes,
+ * regenerates the C simulator and the RTL from the tables into a scratch folder and
+ * compares them byte for byte with OUT/csim and OUT/rtl (a finding names the file and its
+ * first differing line, and for a table array the layer, L-LUT and address), then
+ * verifies (r) the regenerated copies: the C simulator's tables exhaustively and the test
+ * split through every representation. Estimates the hardware cost (h, initialized here)
+ * and with synth synthesizes the regenerated RTL with Yosys. Prints nothing. RT_OK when
+ * everything agrees, RT_ERR_MISMATCH (message: the first finding or the count) when
+ * something differs, RT_ERR_IO for a missing or unreadable folder, RT_ERR_TOOL when Yosys
+ * fails. r and h are filled as far as it got; free h with be_hw_free. */
 rt_status be_verify_folder(const char *out_dir, const be_verify_opts *o, bool synth,
                            be_verify_result *r, be_hw *h, rt_error *e);
 /* Prints the hardware summary of h (analytic estimate, synthesis) to f. */
@@ -409,6 +437,30 @@ void be_upper(char *dst, const char *src, size_t n);
 #define BE_SLICE_MAX_ADDR 8 /* sliced path only up to 256-row tables */
 bool be_csim_can_slice(const rt_tables *t);
 long be_csim_emit_sliced(FILE *f, const rt_tables *t, const be_plan *p);
+/* Adds a finding (kept with its text while there is room; always counted). */
+void be_finding(be_findings *f, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Findings for every path of want that have lacks or whose digest differs, and every
+ * path of have that want lacks in a folder the run wrote (both sorted). */
+void be_check_artifacts(const rt_artifacts *want, const rt_artifacts *have, be_findings *f);
+/* Findings for every file of out_dir/sub missing from, added to or differing from
+ * regen_dir/sub (the first differing line; in a C simulator table array the entry). */
+void be_compare_regenerated(const rt_tables *t, const char *out_dir, const char *regen_dir,
+                            const char *sub, be_findings *f);
+/* Findings for every layer of t whose shape, wiring or rows differ from m (the trained
+ * model tabulated again): the first differing L-LUT and address (or slot) of each. */
+void be_compare_trained(const rt_tables *t, const rt_tables *m, be_findings *f);
+/* L-LUTs per generated function of the sliced path. */
+#define BE_SLICE_CHUNK 64
+/* The exhaustive check of a C simulator in csim_dir (what be_emit_csim wrote for t, p):
+ * compiles it with cc and a driver that dumps, for every L-LUT and every address, its
+ * table entry, its wiring and (sliced path) the value its word operations compute, into
+ * work, and compares each with t. Fills k (k->entries, first difference). */
+void be_csim_check_tables(const rt_tables *t, const be_plan *p, const char *csim_dir,
+                          const char *work, const char *cc, be_check *k);
 /* Finds a tool by the environment variable var, else its plain name, on $PATH. */
 char *be_find_tool(const char *var, const char *name);
 /* Progress line "nltc: verify: ..." on stderr unless o->quiet. */

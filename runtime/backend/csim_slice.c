@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLICE_CHUNK 64 /* L-LUTs per generated function (keeps cc fast) */
-
 /* ---- Decision diagrams of one L-LUT --------------------------------------------------
  * Values are truth tables over the A address bits (2^A bits, at most 4 words) with the C
  * expression that computes them for 64 samples. The first values are the constants and
@@ -254,15 +252,15 @@ bool be_csim_can_slice(const rt_tables *t) {
     return true;
 }
 
-/* Emits one function per SLICE_CHUNK L-LUTs of a layer, and their calls into calls;
+/* Emits one function per BE_SLICE_CHUNK L-LUTs of a layer, and their calls into calls;
  * returns the word operations of the L-LUTs. */
 static long emit_slice_functions(FILE *f, const rt_tables *t, rt_buf *calls) {
     long ops = 0;
     int nfun = 0;
     for (int l = 0; l < t->n_layers; l++) {
         const rt_table_layer *L = &t->layers[l];
-        for (int j0 = 0; j0 < L->n_lut; j0 += SLICE_CHUNK) {
-            int j1 = j0 + SLICE_CHUNK < L->n_lut ? j0 + SLICE_CHUNK : L->n_lut;
+        for (int j0 = 0; j0 < L->n_lut; j0 += BE_SLICE_CHUNK) {
+            int j1 = j0 + BE_SLICE_CHUNK < L->n_lut ? j0 + BE_SLICE_CHUNK : L->n_lut;
             fprintf(f,
                     "/* layer %d, L-LUTs %d..%d */\nstatic void slice%d(const uint64_t *s, "
                     "uint64_t *d) {\n",

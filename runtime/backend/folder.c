@@ -24,11 +24,11 @@ void be_hw_print(FILE *f, const be_hw *h) {
                "in ns\n");
 }
 
-/* Synthesizes out_dir/rtl/<ident>.v with Yosys in a scratch folder into h. */
-static rt_status synth_folder(const char *out_dir, const be_plan *p, be_hw *h, rt_error *e) {
+/* Synthesizes dir/rtl/<ident>.v with Yosys in a scratch folder into h. */
+static rt_status synth_folder(const char *dir, const be_plan *p, be_hw *h, rt_error *e) {
     char name[256];
     snprintf(name, sizeof name, "rtl/%s.v", p->ident);
-    char *rtl = rt_path_join(out_dir, name);
+    char *rtl = rt_path_join(dir, name);
     char *work = rt_scratch_new("nltc-synth", e);
     rt_status st = work ? be_synth(rtl, p, work, h, e) : RT_ERR_IO;
     if (work) rt_scratch_free(work, false);
@@ -58,25 +58,105 @@ static rt_status read_folder(const char *out_dir, rt_tables *t, be_plan *p, rt_c
     return st;
 }
 
+/* The C simulator and the RTL (with its test bench and vectors) emitted from the tables
+ * into dir/csim and dir/rtl, as the flow emits them into OUT. */
+static rt_status regenerate(const rt_tables *t, const be_plan *p, const rt_codes *c,
+                            const char *dir, rt_error *e) {
+    be_input in = {t, p, c};
+    rt_status st = RT_OK;
+    for (int i = 0; i < be_n_reprs && !st; i++) {
+        if (strcmp(be_reprs[i].name, "csim") != 0 && strcmp(be_reprs[i].name, "rtl") != 0) continue;
+        char *sub = rt_path_join(dir, be_reprs[i].subdir);
+        st = be_reprs[i].emit(&in, sub, e);
+        free(sub);
+    }
+    return st;
+}
+
+/* The folder the regenerated copies go to: o->work_dir/regen, else a scratch folder. */
+static char *regen_open(const be_verify_opts *o, rt_error *e) {
+    if (!o->work_dir) return rt_scratch_new("nltc-verify", e);
+    char *dir = rt_path_join(o->work_dir, "regen");
+    rt_rmtree(dir); /* nothing of an earlier --keep run is reused */
+    if (be_mkdirs(dir, e)) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+static void regen_close(const be_verify_opts *o, char *dir) {
+    if (o->work_dir || !dir)
+        free(dir);
+    else
+        rt_scratch_free(dir, o->keep_work);
+}
+
+/* The digests of every file of OUT against the recorded ones, into f. */
+static rt_status check_digests(const char *out_dir, const be_verify_opts *o, be_findings *f,
+                               rt_error *e) {
+    if (!o->artifacts) return RT_OK;
+    rt_artifacts have;
+    BE_TRY(rt_artifacts_scan(out_dir, &have, e));
+    be_check_artifacts(o->artifacts, &have, f);
+    rt_artifacts_free(&have);
+    return RT_OK;
+}
+
+/* The verdict: the first finding (and the first that locates a table entry, when that is
+ * another), or the count of mismatches, as the message. */
+static rt_status verdict(const be_verify_result *r, rt_error *e) {
+    const be_findings *f = &r->findings;
+    if (!f->n)
+        return rt_fail(e, RT_ERR_MISMATCH, "verification found %ld mismatches", r->mismatches);
+    int located = -1;
+    for (int i = 0; i < f->n && i < BE_MAX_FINDINGS && located < 0; i++)
+        if (strstr(f->text[i], "L-LUT")) located = i;
+    char more[64] = "";
+    if (f->n > 1) snprintf(more, sizeof more, " (%d findings)", f->n);
+    if (located > 0)
+        return rt_fail(e, RT_ERR_MISMATCH, "%s; %s%s", f->text[0], f->text[located], more);
+    return rt_fail(e, RT_ERR_MISMATCH, "%s%s", f->text[0], more);
+}
+
 rt_status be_verify_folder(const char *out_dir, const be_verify_opts *o, bool synth,
                            be_verify_result *r, be_hw *h, rt_error *e) {
     memset(r, 0, sizeof *r);
     r->samples = -1; /* not verified */
     r->accuracy_ref = NAN;
     be_hw_init(h);
+    be_findings fd = {0};
+    BE_TRY(check_digests(out_dir, o, &fd, e));
     rt_tables t;
     be_plan p;
     rt_codes c;
-    BE_TRY(read_folder(out_dir, &t, &p, &c, e));
-    rt_status st = be_verify(&t, &p, &c, out_dir, o, r, e);
+    rt_status st = read_folder(out_dir, &t, &p, &c, e);
+    if (st) { /* tampered tables that cannot even be read: the digests said why */
+        r->findings = fd;
+        if (!fd.n) return st;
+        be_finding(&r->findings, "%s", e->msg);
+        r->mismatches = r->findings.n;
+        return verdict(r, e);
+    }
+    if (o->trained) be_compare_trained(&t, o->trained, &fd);
+    char *regen = regen_open(o, e);
+    st = regen ? regenerate(&t, &p, &c, regen, e) : RT_ERR_IO;
+    if (!st) {
+        be_compare_regenerated(&t, out_dir, regen, "csim", &fd);
+        be_compare_regenerated(&t, out_dir, regen, "rtl", &fd);
+        /* only the regenerated copies are compiled and run */
+        st = be_verify(&t, &p, &c, regen, o, r, e);
+    }
+    r->findings = fd;
+    r->mismatches += fd.n;
     if (st) r->samples = -1;
     be_hw_estimate(&t, &p, h);
     if (synth && !st)
-        st = synth_folder(out_dir, &p, h, e);
+        st = synth_folder(regen, &p, h, e);
     else if (!synth)
         snprintf(h->synth_note, sizeof h->synth_note, "not requested (--synth)");
-    if (!st && r->mismatches)
-        st = rt_fail(e, RT_ERR_MISMATCH, "verification found %ld mismatches", r->mismatches);
+    if (!st && r->mismatches) st = verdict(r, e);
+    regen_close(o, regen);
     rt_codes_free(&c);
     rt_tables_free(&t);
     be_plan_free(&p);

@@ -21,6 +21,7 @@ void be_check_init(be_check *k, const char *label) {
     k->accuracy = NAN;
     k->latency = -1;
     k->seconds = NAN;
+    k->addr = -1;
 }
 
 void be_verify_progress(const be_verify_opts *o, const char *fmt, const char *arg) {
@@ -103,9 +104,26 @@ double be_verify_accuracy(const be_verify_result *r, rt_repr repr) {
     return k->n > 0 && k->run[0].ran ? k->run[0].accuracy : NAN;
 }
 
+/* An exhaustive check: entries compared, the first that differs. */
+static void print_entries(FILE *f, const char *what, const be_check *k) {
+    fprintf(f, "  %-22s %s: %ld of %ld entries differ", what, k->m.samples ? "MISMATCH" : "ok",
+            k->m.samples, k->entries);
+    if (!isnan(k->seconds)) fprintf(f, ", %.1f s", k->seconds);
+    fputc('\n', f);
+    if (k->addr >= 0)
+        fprintf(f, "    first: layer %d, L-LUT %d, %s %ld: got %u, expected %u\n", k->m.layer,
+                k->m.index, strcmp(k->what, "wiring") == 0 ? "slot" : "address", k->addr, k->m.got,
+                k->m.want);
+    fprintf(f, "    %s\n", k->note);
+}
+
 static void print_check(FILE *f, const char *what, const be_check *k, int samples) {
     if (!k->ran) {
         fprintf(f, "  %-22s skipped: %s\n", what, k->note);
+        return;
+    }
+    if (k->entries > 0 || k->addr >= 0) {
+        print_entries(f, what, k);
         return;
     }
     fprintf(f, "  %-22s %s: %ld of %d samples differ", what,
@@ -127,6 +145,12 @@ static void print_check(FILE *f, const char *what, const be_check *k, int sample
 }
 
 void be_verify_print(FILE *f, const be_verify_result *r) {
+    const be_findings *fd = &r->findings;
+    if (fd->n) fprintf(f, "verify: %d findings (files that differ from the run's):\n", fd->n);
+    for (int i = 0; i < fd->n && i < BE_MAX_FINDINGS; i++)
+        fprintf(f, "  %s\n", fd->text[i]);
+    if (fd->n > BE_MAX_FINDINGS) fprintf(f, "  ... and %d more\n", fd->n - BE_MAX_FINDINGS);
+    if (r->samples < 0) return;
     fprintf(f, "verify: %d test samples, reference accuracy %.4f\n", r->samples, r->accuracy_ref);
     for (int i = 0; i < RT_N_REPR; i++)
         for (int j = 0; j < r->repr[i].n; j++)

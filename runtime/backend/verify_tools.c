@@ -248,12 +248,25 @@ done:
 
 rt_status be_verify_csim(const be_verify_ctx *v, be_repr_checks *r, rt_error *e) {
     (void)e; /* a build or run that fails is a failed check, not an error */
-    r->n = 1;
+    r->n = 2;
+    be_check *ex = &r->run[1];
+    snprintf(ex->label, sizeof ex->label, "C simulator tables");
     if (!v->o->csim || !v->work) {
         snprintf(r->run[0].note, sizeof r->run[0].note, "C simulator step not requested");
+        snprintf(ex->note, sizeof ex->note, "C simulator step not requested");
         return RT_OK;
     }
     run_csim(v->tables, v->plan, v->codes, v->out_dir, v->work, v->vectors, v->o, &r->run[0]);
+    char *cc = be_find_tool("CC", "cc");
+    if (!cc) {
+        snprintf(ex->note, sizeof ex->note, "no C compiler (cc or $CC) found: check skipped");
+        return RT_OK;
+    }
+    be_verify_progress(v->o, "checking the C simulator's tables at every address (%s)", cc);
+    char *csim = rt_path_join(v->out_dir, "csim");
+    be_csim_check_tables(v->tables, v->plan, csim, v->work, cc, ex);
+    free(csim);
+    free(cc);
     return RT_OK;
 }
 

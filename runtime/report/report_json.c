@@ -15,14 +15,15 @@
 
 /* How a field is stored in rt_report. */
 typedef enum rj_type {
-    RJ_STR,     /* const char * */
-    RJ_U64,     /* uint64_t, never null */
-    RJ_INT,     /* int, -1 = null */
-    RJ_LONG,    /* long, -1 = null */
-    RJ_LLONG,   /* long long, -1 = null */
-    RJ_DOUBLE,  /* double, NaN = null */
-    RJ_STRLIST, /* verify.pipelines_checked */
-    RJ_INTLIST, /* hardware.stage_lut_levels, null when n_stage_levels < 0 */
+    RJ_STR,       /* const char * */
+    RJ_U64,       /* uint64_t, never null */
+    RJ_INT,       /* int, -1 = null */
+    RJ_LONG,      /* long, -1 = null */
+    RJ_LLONG,     /* long long, -1 = null */
+    RJ_DOUBLE,    /* double, NaN = null */
+    RJ_STRLIST,   /* verify.pipelines_checked */
+    RJ_INTLIST,   /* hardware.stage_lut_levels, null when n_stage_levels < 0 */
+    RJ_ARTIFACTS, /* artifacts: an object of path -> SHA-256 hex, one member per line */
 } rj_type;
 
 /* One report.json key: its dotted path and where its value lives in rt_report. */
@@ -67,6 +68,7 @@ static const rj_field rj_fields[] = {
     RJ("hardware.pipeline_stages", RJ_INT, hardware.pipeline_stages),
     RJ("hardware.latency_cycles", RJ_INT, hardware.latency_cycles),
     RJ("hardware.stage_lut_levels", RJ_INTLIST, hardware),
+    RJ("artifacts", RJ_ARTIFACTS, artifacts),
 };
 #undef RJ
 enum { RJ_N = sizeof rj_fields / sizeof rj_fields[0] };
@@ -117,7 +119,23 @@ static void rj_put_value(FILE *f, const rt_report *r, const rj_field *fd) {
             fprintf(f, "%s%d", i ? ", " : "", r->hardware.stage_levels[i]);
         fputc(']', f);
         break;
+    case RJ_ARTIFACTS:
+        fputc('{', f);
+        for (int i = 0; i < r->artifacts.n; i++) {
+            fputs(i ? ",\n    " : "\n    ", f);
+            json_put_string(f, r->artifacts.a[i].path);
+            fputs(": ", f);
+            json_put_string(f, r->artifacts.a[i].sha256);
+        }
+        fputs(r->artifacts.n ? "\n  }" : "}", f);
+        break;
     }
+}
+
+/* A digest as the writer writes it: 64 lower-case hex digits, or "" (not a regular file). */
+static bool rj_is_digest(const char *s) {
+    size_t n = strspn(s, "0123456789abcdef");
+    return s[n] == '\0' && (n == 64 || n == 0);
 }
 
 void report_json_print(FILE *f, const rt_report *r) {
@@ -221,6 +239,14 @@ static bool rj_get_value(rt_report *r, const rj_field *fd, const json_value *v) 
         }
         r->hardware.n_stage_levels = v->n;
         return true;
+    case RJ_ARTIFACTS:
+        if (v->kind != JSON_OBJECT) return false;
+        for (int i = 0; i < v->n; i++)
+            if (v->items[i].kind != JSON_STRING || !rj_is_digest(v->items[i].text)) return false;
+        for (int i = 0; i < v->n; i++)
+            rt_artifacts_add(&r->artifacts, v->keys[i], v->items[i].text);
+        rt_artifacts_sort(&r->artifacts);
+        return true;
     }
     return false;
 }
@@ -237,6 +263,8 @@ static const char *rj_expected(rj_type t) {
         return "an array of at most 8 strings";
     case RJ_INTLIST:
         return "null or an array of at most 64 non-negative integers";
+    case RJ_ARTIFACTS:
+        return "an object of SHA-256 digests (64 lower-case hex digits)";
     default:
         return "a non-negative integer or null";
     }
@@ -276,6 +304,7 @@ rt_status report_json_read(const char *path, report_doc *doc, rt_error *e) {
 }
 
 void report_doc_free(report_doc *doc) {
+    rt_artifacts_free(&doc->r.artifacts);
     json_free(doc->root);
     memset(doc, 0, sizeof *doc);
     rt_report_init(&doc->r);

@@ -38,8 +38,10 @@ static metric_row *metric_find(metric_list *l, const char *key) {
     return r;
 }
 
-/* Adds every leaf (anything but an object) of v under prefix. */
+/* Adds every leaf (anything but an object) of v under prefix; the artifacts' digests are
+ * not metrics. */
 static void metric_collect(metric_list *l, const json_value *v, const char *prefix, bool is_b) {
+    if (strcmp(prefix, "artifacts") == 0) return;
     if (v->kind != JSON_OBJECT) {
         metric_row *r = metric_find(l, prefix);
         *(is_b ? &r->b : &r->a) = v;

@@ -52,6 +52,16 @@ static void single_path_ok(const char *dir, int n) {
     ck_assert_str_eq(line, want);
 }
 
+/* Entries of the exhaustive check of t's C simulator. */
+static long expected_entries(const rt_tables *t, bool sliced) {
+    long n = 0;
+    for (int l = 0; l < t->n_layers; l++) {
+        const rt_table_layer *L = &t->layers[l];
+        n += (long)L->n_lut * L->fanin + ((long)L->n_lut << be_addr_bits(L)) * (sliced ? 2 : 1);
+    }
+    return n;
+}
+
 static void run_shape(const fx_shape *s, int n, uint64_t seed, bool sliced) {
     rt_tables t;
     rt_codes c;
@@ -62,6 +72,11 @@ static void run_shape(const fx_shape *s, int n, uint64_t seed, bool sliced) {
     ck_assert_int_eq(r.repr[RT_REPR_CSIM].run[0].m.samples, 0);
     ck_assert_int_eq(r.repr[RT_REPR_TABLES].run[0].m.samples, 0);
     ck_assert(r.repr[RT_REPR_CSIM].run[0].accuracy == r.accuracy_ref);
+    /* the exhaustive check: wiring, every row, and every row through the sliced path */
+    const be_check *ex = &r.repr[RT_REPR_CSIM].run[1];
+    ck_assert_int_eq(r.repr[RT_REPR_CSIM].n, 2);
+    ck_assert_msg(ex->ran && ex->m.samples == 0, "%s", ex->note);
+    ck_assert_int_eq(ex->entries, expected_entries(&t, sliced));
     single_path_ok(dir, n);
     /* the generated header says which path the batch takes */
     char hdr[512];
@@ -165,6 +180,78 @@ START_TEST(test_mismatch_located) {
 }
 END_TEST
 
+/* The exhaustive check names the first entry where the simulator and the tables differ:
+ * a table row, a wire, and a row only the sliced path gets wrong. */
+START_TEST(test_tables_exhaustive) {
+    fx_shape s = fx_tiny();
+    rt_tables t;
+    fx_random_tables(&s, 61, &t);
+    be_plan p;
+    be_plan_default(&t, "exh", IR_PIPE_NONE, 0, &p);
+    char *dir = fx_tmpdir("csim-exh");
+    char *csim = rt_path_join(dir, "csim");
+    be_input in = {&t, &p, NULL};
+    rt_error e = {0};
+    ck_assert_msg(be_emit_csim(&in, csim, &e) == 0, "%s", e.msg);
+    char *cc = be_which(getenv("CC") && *getenv("CC") ? getenv("CC") : "cc");
+    be_check k;
+    be_check_init(&k, "C simulator tables");
+    be_csim_check_tables(&t, &p, csim, dir, cc, &k);
+    ck_assert_msg(k.ran && k.m.samples == 0, "%s", k.note);
+    ck_assert_int_eq(k.entries, expected_entries(&t, true));
+    /* the tables say otherwise at layer 1, L-LUT 2, address 3: the table row and the
+     * sliced value differ there */
+    int a1 = be_addr_bits(&t.layers[1]);
+    t.layers[1].codes[(2 << a1) + 3] ^= 1;
+    be_check_init(&k, "C simulator tables");
+    be_csim_check_tables(&t, &p, csim, dir, cc, &k);
+    ck_assert_int_eq(k.m.samples, 2);
+    ck_assert_str_eq(k.what, "table");
+    ck_assert_int_eq(k.m.layer, 1);
+    ck_assert_int_eq(k.m.index, 2);
+    ck_assert_int_eq(k.addr, 3);
+    ck_assert_uint_eq(k.m.want, t.layers[1].codes[(2 << a1) + 3]);
+    ck_assert_uint_eq(k.m.got, k.m.want ^ 1u);
+    t.layers[1].codes[(2 << a1) + 3] ^= 1;
+    /* a wire of layer 0 L-LUT 1, slot 2 */
+    int old = t.layers[0].inputs[1 * 3 + 2];
+    t.layers[0].inputs[1 * 3 + 2] = (old + 1) % t.n_inputs;
+    be_check_init(&k, "C simulator tables");
+    be_csim_check_tables(&t, &p, csim, dir, cc, &k);
+    ck_assert_str_eq(k.what, "wiring");
+    ck_assert_int_eq(k.m.layer, 0);
+    ck_assert_int_eq(k.m.index, 1);
+    ck_assert_int_eq(k.addr, 2);
+    t.layers[0].inputs[1 * 3 + 2] = old;
+    /* the sliced operations of one output bit replaced by a constant: only the sliced
+     * path is wrong, at the first address whose bit is set */
+    char *src = rt_path_join(csim, "exh.c");
+    size_t len;
+    char *text = (char *)be_read_file(src, &len, &e);
+    ck_assert_ptr_nonnull(text);
+    char *d0 = strstr(text, "        d[0] = ");
+    ck_assert_ptr_nonnull(d0);
+    char *end = strchr(d0, ';');
+    rt_buf b = {0};
+    rt_buf_printf(&b, "%.*s        d[0] = 0%s", (int)(d0 - text), text, end);
+    ck_assert_int_eq(rt_write_file(src, b.data, b.len), 0);
+    be_check_init(&k, "C simulator tables");
+    be_csim_check_tables(&t, &p, csim, dir, cc, &k);
+    ck_assert_int_gt(k.m.samples, 0);
+    ck_assert_str_eq(k.what, "sliced");
+    ck_assert_int_eq(k.m.layer, 0);
+    ck_assert_int_eq(k.m.index, 0);
+    ck_assert_uint_eq(k.m.got, k.m.want & ~1u);
+    ck_assert_uint_eq(t.layers[0].codes[k.addr] & 1u, 1u);
+    for (long a = 0; a < k.addr; a++) /* every earlier address had bit 0 clear */
+        ck_assert_uint_eq(t.layers[0].codes[a] & 1u, 0u);
+    rt_buf_free(&b);
+    free(text), free(src), free(cc), free(csim);
+    be_plan_free(&p);
+    fx_release(dir, &t, NULL, NULL);
+}
+END_TEST
+
 int main(void) {
     char *cc = be_which(getenv("CC") && *getenv("CC") ? getenv("CC") : "cc");
     if (!cc) {
@@ -181,6 +268,7 @@ int main(void) {
     tcase_add_test(tc, test_multibit_sliced);
     tcase_add_test(tc, test_wide_plain);
     tcase_add_test(tc, test_mismatch_located);
+    tcase_add_test(tc, test_tables_exhaustive);
     suite_add_tcase(s, tc);
     return fx_run_suite(s);
 }

@@ -69,6 +69,10 @@ static void write_file(const char *dir, const char *name, const char *text) {
 START_TEST(json_round_trip) {
     rt_report r;
     fixture_report(&r);
+    static const char d1[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    rt_artifacts_add(&r.artifacts, "tables/layer0.bin", d1);
+    rt_artifacts_add(&r.artifacts, "csim/a \"b\".c", "");
+    rt_artifacts_sort(&r.artifacts);
     capture c;
     capture_begin(&c);
     report_json_print(c.f, &r);
@@ -108,6 +112,12 @@ START_TEST(json_round_trip) {
     ck_assert_int_eq(b->hardware.n_stage_levels, 2);
     ck_assert_int_eq(b->hardware.stage_levels[0], 4);
     ck_assert_int_eq(b->hardware.stage_levels[1], 2);
+    ck_assert_int_eq(b->artifacts.n, 2);
+    ck_assert_str_eq(b->artifacts.a[0].path, "csim/a \"b\".c");
+    ck_assert_str_eq(b->artifacts.a[0].sha256, "");
+    ck_assert_str_eq(rt_artifacts_find(&b->artifacts, "tables/layer0.bin")->sha256, d1);
+    ck_assert_ptr_nonnull(strstr(text, "  \"artifacts\": {\n    \"csim/a \\\"b\\\".c\": \"\",\n"));
+    rt_artifacts_free(&r.artifacts);
     /* Printing what was read gives the same text. */
     capture_begin(&c);
     report_json_print(c.f, b);
@@ -288,6 +298,12 @@ START_TEST(json_type_errors_name_the_key) {
          "r.json: key \"hardware.stage_lut_levels\": expected null or an array of at "
          "most 64 non-negative integers"},
         {"[1]", "r.json: report.json must hold a JSON object"},
+        {"{\"artifacts\": {\"tables/layer0.bin\": \"ABC\"}}",
+         "r.json: key \"artifacts\": expected an object of SHA-256 digests (64 lower-case hex "
+         "digits)"},
+        {"{\"artifacts\": [\"x\"]}",
+         "r.json: key \"artifacts\": expected an object of SHA-256 digests (64 lower-case hex "
+         "digits)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         rt_error e = {0};

@@ -441,6 +441,82 @@ START_TEST(fnv1a_known_values) {
 }
 END_TEST
 
+/* The FIPS 180-4 examples (NIST CSRC "SHA256.pdf", "SHA2_Additional.pdf"). */
+START_TEST(sha256_fips_vectors) {
+    static const struct {
+        const char *msg, *hex;
+    } v[] = {
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+        {"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqr"
+         "lmnopqrsmnopqrstnopqrstu",
+         "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
+    };
+    char hex[65];
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        rt_sha256_hex(v[i].msg, strlen(v[i].msg), hex);
+        ck_assert_str_eq(hex, v[i].hex);
+    }
+    /* one million 'a', fed in uneven pieces across block boundaries */
+    char *a = xmalloc(1000000);
+    memset(a, 'a', 1000000);
+    rt_sha256 s;
+    uint8_t d[32];
+    rt_sha256_init(&s);
+    for (size_t off = 0, step = 1; off < 1000000; off += step, step = step * 7 % 131 + 1)
+        rt_sha256_update(&s, a + off, off + step > 1000000 ? 1000000 - off : step);
+    rt_sha256_final(&s, d);
+    ck_assert_uint_eq(d[0], 0xcd);
+    ck_assert_uint_eq(d[31], 0xd0);
+    rt_sha256_hex(a, 1000000, hex);
+    ck_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    /* 55, 56 and 64 bytes: the padding boundaries */
+    rt_sha256_hex(a, 55, hex);
+    ck_assert_str_eq(hex, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
+    rt_sha256_hex(a, 56, hex);
+    ck_assert_str_eq(hex, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
+    rt_sha256_hex(a, 64, hex);
+    ck_assert_str_eq(hex, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+    free(a);
+}
+END_TEST
+
+/* rt_artifacts_scan: every file with its digest, sorted, report.json left out. */
+START_TEST(artifacts_scan_lists_files) {
+    char *dir = private_tmpdir();
+    char *sub = rt_path_join(dir, "tables"), *f1 = rt_path_join(sub, "b.bin");
+    char *f2 = rt_path_join(dir, "model.ir"), *rj = rt_path_join(dir, "report.json");
+    char *nested = rt_path_join(sub, "report.json");
+    ck_assert_int_eq(rt_mkdirs(sub, NULL), 0);
+    ck_assert_int_eq(rt_write_file(f1, "abc", 3), 0);
+    ck_assert_int_eq(rt_write_file(f2, "", 0), 0);
+    ck_assert_int_eq(rt_write_file(rj, "{}", 2), 0);
+    ck_assert_int_eq(rt_write_file(nested, "x", 1), 0);
+    rt_artifacts as;
+    rt_error e = {0};
+    ck_assert_int_eq(rt_artifacts_scan(dir, &as, &e), RT_OK);
+    ck_assert_int_eq(as.n, 3);
+    ck_assert_str_eq(as.a[0].path, "model.ir");
+    ck_assert_str_eq(as.a[0].sha256,
+                     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    ck_assert_str_eq(as.a[1].path, "tables/b.bin");
+    ck_assert_str_eq(as.a[1].sha256,
+                     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    ck_assert_str_eq(as.a[2].path, "tables/report.json");
+    ck_assert_ptr_eq(rt_artifacts_find(&as, "tables/b.bin"), &as.a[1]);
+    ck_assert_ptr_null(rt_artifacts_find(&as, "report.json"));
+    rt_artifacts_free(&as);
+    char *missing = rt_path_join(dir, "nowhere");
+    ck_assert_int_eq(rt_artifacts_scan(missing, &as, &e), RT_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(e.msg, "nowhere"));
+    ck_assert_int_eq(as.n, 0);
+    free(missing), free(sub), free(f1), free(f2), free(rj), free(nested);
+    done_tmpdir(dir);
+}
+END_TEST
+
 START_TEST(repr_names) {
     ck_assert_int_eq(RT_N_REPR, 3);
     ck_assert_str_eq(rt_repr_name(RT_REPR_TABLES), "table");
@@ -470,6 +546,8 @@ static Suite *rt_suite(void) {
     tcase_add_test(t, rng_below_and_sym_in_range);
     tcase_add_test(t, fnv1a_known_values);
     tcase_add_test(t, repr_names);
+    tcase_add_test(t, sha256_fips_vectors);
+    tcase_add_test(t, artifacts_scan_lists_files);
     suite_add_tcase(s, t);
     return s;
 }
