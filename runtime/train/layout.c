@@ -301,6 +301,8 @@ static size_t scratch_floats(const tr_params *p, size_t ld) {
         size_t need = (size_t)L->sh.F * ld + 4 * ld +
                       (L->wire == TR_WIRE_DENSE ? 0 : tr_subnet_scratch(&L->sh, (int)ld));
         if (need > scratch) scratch = need;
+        need = 2 * ld + tr_addr_scratch(L, (int)ld); /* two rows, then the per-address path */
+        if (need > scratch) scratch = need;
     }
     return scratch + 64;
 }

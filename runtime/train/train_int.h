@@ -269,6 +269,7 @@ typedef struct tr_work {
     float *logits;      /* [rows_max][classes] the last layer's values, row-major (loss) */
     float *dlogits;     /* [rows_max][classes] their gradient (training) */
     int *y;             /* [rows_max] labels of the batch */
+    int addr_mode;      /* sparse layers' path: TR_ADDR_AUTO, _SAMPLE or _ADDRESS (addr.c) */
     int threads;        /* thread count */
     tr_pool *pool;      /* worker threads */
     float **scratch;    /* [threads] per-thread scratch */
@@ -344,6 +345,24 @@ void tr_model_average(tr_model *m, float *avg, float decay);
 int **tr_model_masks_from_dense(const tr_model *m);
 /* Architecture fingerprint of an IR (FNV-1a over the shapes, bits and quantizers). */
 uint64_t tr_ir_fingerprint(const ir_program *ir);
+
+/* The per-address path of sparse layers (addr.c). tr_work.addr_mode picks it: AUTO (0,
+ * the default) per layer when the layer's 2^A addresses (A = F * bits_in <=
+ * TR_ADDR_MAX_BITS) are at most half the batch rows, SAMPLE never, ADDRESS whenever A
+ * allows (benchmarks and tests). */
+enum { TR_ADDR_AUTO, TR_ADDR_SAMPLE, TR_ADDR_ADDRESS };
+#define TR_ADDR_MAX_BITS 16
+bool tr_addr_use(const tr_work *w, const tr_layer *L, int R);
+/* Per-thread scratch floats the path needs for layer L (0 when it cannot run there). */
+size_t tr_addr_scratch(const tr_layer *L, int ld);
+/* Sub-network outputs y[0..R) of L-LUT o of sparse layer l from the layer's input values in
+ * (and the codes the forward pass wrote beside them); sc: tr_addr_scratch floats. */
+void tr_addr_forward(const tr_model *m, int l, int o, const float *in, int R, float *y,
+                     float *sc);
+/* Its backward from dy[0..R): the L-LUT's parameter gradients (overwritten) and the input
+ * gradients per slot, dx[f*lddx + r] for r < R. */
+void tr_addr_backward(const tr_model *m, int l, int o, const float *in, int R, const float *dy,
+                      float *dx, int lddx, float *sc);
 
 /* One Adam/AdamW step's constants. */
 typedef struct tr_adam {
@@ -428,6 +447,7 @@ typedef struct tr_bench_opts {
     bool compare_plain; /* with average = ema: also select the plain model of each sparse
                          * epoch (live parameters, running statistics) on validation and
                          * print its test accuracy at the end (this session's epochs only) */
+    int addr_mode;      /* the training model's tr_work.addr_mode (TR_ADDR_AUTO: default) */
 } tr_bench_opts;
 
 /* train_run with benchmark options (b may be NULL: train_run itself). */

@@ -1,0 +1,170 @@
+/* addr.c - the sparse stage's per-address path (issue 15): an L-LUT reads F codes of
+ * bits_in bits, so over a batch of R rows it sees at most min(R, 2^A) distinct addresses
+ * (A = F * bits_in). This path runs the sub-network once per distinct address the batch
+ * uses and gathers each row's value from it; the backward sums the upstream gradient per
+ * address (a segment sum), runs the sub-network's backward once per used address, and
+ * scatters the input gradient back to each row.
+ *
+ * Addresses: the code of input f sits at bits f*bits_in of the address; the previous layer's
+ * codes are written by the forward pass (training and evaluation). The used addresses are
+ * numbered in the order of their first row, and each one's input values are that row's
+ * values, so they are the exact floats the per-sample path would read.
+ *
+ * Forward: the sub-network kernels compute a row's result independently of the rows around
+ * it (kernels.c, simd.c), so every output is bit-identical to the per-sample path's.
+ *
+ * Backward: the parameter gradients are sum_u dyu[u] * d(subnet)(x_u)/d(param), with
+ * dyu[u] = sum over the rows r of address u of dy[r] (row order): the same sum as the
+ * per-sample path's in another order (other bits, same value within rounding). The input
+ * gradient of row r is J_u * dy[r], where J_u = d(subnet)/d(input values) at its address
+ * (a second backward over the used addresses with unit weights, parameter gradients
+ * discarded), so the gradient w.r.t. the previous layer's values, and through its
+ * straight-through estimator its scale, still flows per row.
+ *
+ * Every quantity is per L-LUT and computed in a fixed order: results do not depend on the
+ * thread count.
+ */
+#include "train_int.h"
+
+#include <string.h>
+
+bool tr_addr_use(const tr_work *w, const tr_layer *L, int R) {
+    int A = L->sh.F * L->bits_in;
+    if (L->wire == TR_WIRE_DENSE || A > TR_ADDR_MAX_BITS) return false;
+    if (w->addr_mode == TR_ADDR_SAMPLE) return false;
+    if (w->addr_mode == TR_ADDR_ADDRESS) return true;
+    return 2 * ((long)1 << A) <= (long)R; /* auto: the table is at most half the batch */
+}
+
+/* Rows of the per-address buffers: the most distinct addresses, padded to the vector block. */
+static int addr_rows(const tr_layer *L, int ld) {
+    long a = (long)1 << (L->sh.F * L->bits_in);
+    return tr_pad_rows(a < ld ? (int)a : ld);
+}
+
+/* One L-LUT's per-address scratch, carved from a thread's scratch. */
+typedef struct addr_buf {
+    int U, Up;   /* used addresses, padded to the vector block */
+    float *xu;   /* [F][Up] input values per used address */
+    float *yu;   /* [Up] sub-network outputs (forward), gradients per address (backward) */
+    float *one;  /* [Up] unit weights (backward) */
+    float *jac;  /* [F][Up] d(subnet)/d(input) per used address (backward) */
+    float *junk; /* [n_rec] discarded parameter gradients of the Jacobian pass */
+    int *inv;    /* [ld] address index of each row */
+    int *map;    /* [2^A] address -> index, -1 unused */
+    int *rep;    /* [Up] first row of each used address */
+    float *sub;  /* the sub-network's own scratch */
+} addr_buf;
+
+size_t tr_addr_scratch(const tr_layer *L, int ld) {
+    if (L->wire == TR_WIRE_DENSE || L->sh.F * L->bits_in > TR_ADDR_MAX_BITS) return 0;
+    size_t F = (size_t)L->sh.F, U = (size_t)addr_rows(L, ld), A = (size_t)1 << (F * L->bits_in);
+    return (2 * F + 2) * U + (L->stride + 16) + (size_t)ld + A + U +
+           tr_subnet_scratch(&L->sh, (int)U) + 64;
+}
+
+static addr_buf addr_carve(const tr_layer *L, int ld, float *sc) {
+    addr_buf b;
+    size_t F = (size_t)L->sh.F, U = (size_t)addr_rows(L, ld);
+    b.U = b.Up = 0;
+    b.xu = sc;
+    b.yu = b.xu + F * U;
+    b.one = b.yu + U;
+    b.jac = b.one + U;
+    b.junk = b.jac + F * U;
+    b.inv = (int *)(b.junk + L->stride + 16);
+    b.map = b.inv + ld;
+    b.rep = b.map + ((size_t)1 << (F * L->bits_in));
+    b.sub = (float *)(b.rep + U);
+    return b;
+}
+
+/* The codes the layer reads: the input quantizer's (layer 0) or the previous layer's. */
+static const uint16_t *codes_in(const tr_model *m, int l) {
+    return l == 0 ? m->w.in_codes : m->w.lb[l - 1].codes;
+}
+
+/* Input j of slot f of L-LUT o. */
+static int slot_input(const tr_layer *L, int o, int f) {
+    int s = o * L->sh.F + f;
+    return L->wire == TR_WIRE_DIRECT ? s : L->idx[s];
+}
+
+/* Numbers the addresses of rows [0,R) of L-LUT o (first occurrence first) and gathers each
+ * used address's input values from its first row. */
+static void addr_index(const tr_model *m, int l, int o, const float *in, int R, addr_buf *b) {
+    const tr_layer *L = &m->p.layers[l];
+    const uint16_t *codes = codes_in(m, l);
+    int F = L->sh.F, bits = L->bits_in, ld = m->w.ld;
+    int *restrict inv = b->inv, *restrict map = b->map;
+    for (int r = 0; r < R; r++)
+        inv[r] = 0;
+    for (int f = 0; f < F; f++) {
+        const uint16_t *restrict c = codes + (size_t)slot_input(L, o, f) * ld;
+        for (int r = 0; r < R; r++)
+            inv[r] |= (int)c[r] << (f * bits);
+    }
+    memset(map, 0xff, ((size_t)1 << (F * bits)) * sizeof(int));
+    int U = 0;
+    for (int r = 0; r < R; r++) {
+        int a = inv[r];
+        if (map[a] < 0) {
+            map[a] = U;
+            b->rep[U++] = r;
+        }
+        inv[r] = map[a];
+    }
+    b->U = U;
+    b->Up = tr_pad_rows(U);
+    for (int f = 0; f < F; f++) {
+        const float *restrict x = in + (size_t)slot_input(L, o, f) * ld;
+        float *restrict xu = b->xu + (size_t)f * b->Up;
+        for (int u = 0; u < U; u++)
+            xu[u] = x[b->rep[u]];
+        for (int u = U; u < b->Up; u++)
+            xu[u] = 0.0f;
+    }
+}
+
+void tr_addr_forward(const tr_model *m, int l, int o, const float *in, int R, float *y,
+                     float *sc) {
+    const tr_layer *L = &m->p.layers[l];
+    addr_buf b = addr_carve(L, m->w.ld, sc);
+    addr_index(m, l, o, in, R, &b);
+    tr_lut p = tr_layer_lut(L, m->p.param, o);
+    tr_subnet_forward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, b.sub);
+    for (int r = 0; r < R; r++)
+        y[r] = b.yu[b.inv[r]];
+}
+
+/* The parameter slices of a record at rec (the layout of tr_layer_lut). */
+static tr_lut record_lut(const tr_layer *L, float *rec) {
+    tr_lut p = {rec,           rec + L->r_b1, rec + L->r_wh, rec + L->r_bh,
+                rec + L->r_w2, rec + L->r_ws, rec + L->r_b};
+    return p;
+}
+
+void tr_addr_backward(const tr_model *m, int l, int o, const float *in, int R, const float *dy,
+                      float *dx, int lddx, float *sc) {
+    const tr_layer *L = &m->p.layers[l];
+    int F = L->sh.F;
+    addr_buf b = addr_carve(L, m->w.ld, sc);
+    addr_index(m, l, o, in, R, &b);
+    float *restrict dyu = b.yu;
+    for (int u = 0; u < b.Up; u++) {
+        dyu[u] = 0.0f;
+        b.one[u] = u < b.U ? 1.0f : 0.0f;
+    }
+    for (int r = 0; r < R; r++) /* the segment sum, in row order */
+        dyu[b.inv[r]] += dy[r];
+    tr_lut p = tr_layer_lut(L, m->p.param, o), g = tr_layer_lut(L, m->opt->grad, o);
+    tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, dyu, &g, NULL, 0, b.sub);
+    tr_lut junk = record_lut(L, b.junk);
+    tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.one, &junk, b.jac, b.Up, b.sub);
+    for (int f = 0; f < F; f++) {
+        const float *restrict j = b.jac + (size_t)f * b.Up;
+        float *restrict d = dx + (size_t)f * lddx;
+        for (int r = 0; r < R; r++)
+            d[r] = j[b.inv[r]] * dy[r];
+    }
+}
