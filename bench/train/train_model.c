@@ -31,12 +31,13 @@ static double now_s(void) {
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: train_model FILE.nlt [-o OUT] [--data-dir DIR] [--threads N] "
-                    "[--resume] [--seed N]\n"
-                    "       [--dense-epochs N] [--sparse-epochs N] [--random-masks] "
-                    "[--masks FILE] [--max-batches N] [--compare-plain] [--path sample|address] [--quiet]\n"
-                    "       train_model FILE.nlt -o OUT --evaluate [--data-dir DIR]   "
-                    "(accuracy of OUT's trained model on every split)\n");
+    fprintf(stderr,
+            "usage: train_model FILE.nlt [-o OUT] [--data-dir DIR] [--threads N] "
+            "[--resume] [--seed N]\n"
+            "       [--dense-epochs N] [--sparse-epochs N] [--random-masks] "
+            "[--masks FILE] [--max-batches N] [--compare-plain] [--path sample|address] [--quiet]\n"
+            "       train_model FILE.nlt -o OUT --evaluate [--data-dir DIR]   "
+            "(accuracy of OUT's trained model on every split)\n");
     return 2;
 }
 

@@ -7,8 +7,9 @@
  *
  * Addresses: the code of input f sits at bits f*bits_in of the address; the previous layer's
  * codes are written by the forward pass (training and evaluation). The used addresses are
- * numbered in the order of their first row, and each one's input values are that row's
- * values, so they are the exact floats the per-sample path would read.
+ * numbered in the order of their first row (a training forward keeps each row's number for
+ * the backward, tr_layer_buf.inv), and each one's input values are that row's values, so
+ * they are the exact floats the per-sample path would read.
  *
  * Forward: the sub-network kernels compute a row's result independently of the rows around
  * it (kernels.c, simd.c), so every output is bit-identical to the per-sample path's.
@@ -44,22 +45,25 @@ static int addr_rows(const tr_layer *L, int ld) {
 
 /* One L-LUT's per-address scratch, carved from a thread's scratch. */
 typedef struct addr_buf {
-    int U, Up;   /* used addresses, padded to the vector block */
-    float *xu;   /* [F][Up] input values per used address */
-    float *yu;   /* [Up] sub-network outputs (forward), gradients per address (backward) */
-    float *one;  /* [Up] unit weights (backward) */
-    float *jac;  /* [F][Up] d(subnet)/d(input) per used address (backward) */
-    float *junk; /* [n_rec] discarded parameter gradients of the Jacobian pass */
-    int *inv;    /* [ld] address index of each row */
-    int *map;    /* [2^A] address -> index, -1 unused */
-    int *rep;    /* [Up] first row of each used address */
-    float *sub;  /* the sub-network's own scratch */
+    int U, Up;     /* used addresses, padded to the vector block */
+    float *xu;     /* [F][Up] input values per used address */
+    float *yu;     /* [Up] sub-network outputs (forward), gradients per address (backward) */
+    float *one;    /* [Up] unit weights (backward) */
+    float *jac;    /* [max(F,4)][Up] d(subnet)/d(input) per used address; first the segment
+                    * sum's partial sums (backward) */
+    float *junk;   /* [n_rec] discarded parameter gradients of the Jacobian pass */
+    uint16_t *inv; /* [ld] address index of each row (the kept numbering in training) */
+    int *iv;       /* [ld] inv as int32 (backward) */
+    int *map;      /* [2^A] address -> index, -1 unused */
+    int *rep;      /* [Up] first row of each used address */
+    float *sub;    /* the sub-network's own scratch */
 } addr_buf;
 
 size_t tr_addr_scratch(const tr_layer *L, int ld) {
     if (L->wire == TR_WIRE_DENSE || L->sh.F * L->bits_in > TR_ADDR_MAX_BITS) return 0;
     size_t F = (size_t)L->sh.F, U = (size_t)addr_rows(L, ld), A = (size_t)1 << (F * L->bits_in);
-    return (2 * F + 2) * U + (L->stride + 16) + (size_t)ld + A + U +
+    size_t J = F > 4 ? F : 4;
+    return (F + J + 2) * U + (L->stride + 16) + 2 * (size_t)ld + A + U +
            tr_subnet_scratch(&L->sh, (int)U) + 64;
 }
 
@@ -71,9 +75,10 @@ static addr_buf addr_carve(const tr_layer *L, int ld, float *sc) {
     b.yu = b.xu + F * U;
     b.one = b.yu + U;
     b.jac = b.one + U;
-    b.junk = b.jac + F * U;
-    b.inv = (int *)(b.junk + L->stride + 16);
-    b.map = b.inv + ld;
+    b.junk = b.jac + (F > 4 ? F : 4) * U;
+    b.inv = (uint16_t *)(b.junk + L->stride + 16);
+    b.iv = (int *)(b.junk + L->stride + 16 + ld);
+    b.map = b.iv + ld;
     b.rep = b.map + ((size_t)1 << (F * L->bits_in));
     b.sub = (float *)(b.rep + U);
     return b;
@@ -90,19 +95,19 @@ static int slot_input(const tr_layer *L, int o, int f) {
     return L->wire == TR_WIRE_DIRECT ? s : L->idx[s];
 }
 
-/* Numbers the addresses of rows [0,R) of L-LUT o (first occurrence first) and gathers each
- * used address's input values from its first row. */
-static void addr_index(const tr_model *m, int l, int o, const float *in, int R, addr_buf *b) {
+/* Numbers the addresses of rows [0,R) of L-LUT o, first occurrence first: inv, U, rep. */
+static void addr_number(const tr_model *m, int l, int o, int R, addr_buf *b) {
     const tr_layer *L = &m->p.layers[l];
     const uint16_t *codes = codes_in(m, l);
     int F = L->sh.F, bits = L->bits_in, ld = m->w.ld;
-    int *restrict inv = b->inv, *restrict map = b->map;
+    uint16_t *restrict inv = b->inv;
+    int *restrict map = b->map;
     for (int r = 0; r < R; r++)
         inv[r] = 0;
     for (int f = 0; f < F; f++) {
         const uint16_t *restrict c = codes + (size_t)slot_input(L, o, f) * ld;
         for (int r = 0; r < R; r++)
-            inv[r] |= (int)c[r] << (f * bits);
+            inv[r] |= (uint16_t)(c[r] << (f * bits));
     }
     memset(map, 0xff, ((size_t)1 << (F * bits)) * sizeof(int));
     int U = 0;
@@ -112,11 +117,26 @@ static void addr_index(const tr_model *m, int l, int o, const float *in, int R, 
             map[a] = U;
             b->rep[U++] = r;
         }
-        inv[r] = map[a];
+        inv[r] = (uint16_t)map[a];
     }
     b->U = U;
+}
+
+/* The numbering the forward pass kept (training): inv, U and rep from it. */
+static void addr_recall(uint16_t *kept, int R, addr_buf *b) {
+    int U = 0;
+    b->inv = kept;
+    for (int r = 0; r < R; r++)
+        if (kept[r] == U) b->rep[U++] = r;
+    b->U = U;
+}
+
+/* Each used address's input values, from its first row (padding rows zero). */
+static void addr_gather(const tr_model *m, int l, int o, const float *in, addr_buf *b) {
+    const tr_layer *L = &m->p.layers[l];
+    int U = b->U, ld = m->w.ld;
     b->Up = tr_pad_rows(U);
-    for (int f = 0; f < F; f++) {
+    for (int f = 0; f < L->sh.F; f++) {
         const float *restrict x = in + (size_t)slot_input(L, o, f) * ld;
         float *restrict xu = b->xu + (size_t)f * b->Up;
         for (int u = 0; u < U; u++)
@@ -126,15 +146,19 @@ static void addr_index(const tr_model *m, int l, int o, const float *in, int R, 
     }
 }
 
-void tr_addr_forward(const tr_model *m, int l, int o, const float *in, int R, float *y,
-                     float *sc) {
+void tr_addr_forward(const tr_model *m, int l, int o, const float *in, int R, float *y, float *sc) {
     const tr_layer *L = &m->p.layers[l];
     addr_buf b = addr_carve(L, m->w.ld, sc);
-    addr_index(m, l, o, in, R, &b);
+    uint16_t *kept = m->w.lb[l].inv; /* training: the backward reuses the numbering */
+    if (kept) b.inv = kept + (size_t)o * m->w.ld;
+    addr_number(m, l, o, R, &b);
+    addr_gather(m, l, o, in, &b);
     tr_lut p = tr_layer_lut(L, m->p.param, o);
     tr_subnet_forward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, b.sub);
+    const uint16_t *restrict iv = b.inv;
+    const float *restrict yu = b.yu;
     for (int r = 0; r < R; r++)
-        y[r] = b.yu[b.inv[r]];
+        y[r] = yu[iv[r]];
 }
 
 /* The parameter slices of a record at rec (the layout of tr_layer_lut). */
@@ -144,27 +168,54 @@ static tr_lut record_lut(const tr_layer *L, float *rec) {
     return p;
 }
 
+/* dyu[u] = the sum of dy[r] over the rows r of address u: four interleaved partial sums
+ * (rows r = k mod 4 into part k, in row order; parts: 4*Up floats), then the parts in
+ * order, ((p0 + p1) + p2) + p3. */
+static void segment_sum(const int *restrict iv, const float *restrict dy, int R, int Up,
+                        float *restrict part, float *restrict dyu) {
+    memset(part, 0, 4 * (size_t)Up * sizeof(float));
+    int r = 0;
+    for (; r + 4 <= R; r += 4) {
+        part[iv[r]] += dy[r];
+        part[Up + iv[r + 1]] += dy[r + 1];
+        part[2 * Up + iv[r + 2]] += dy[r + 2];
+        part[3 * Up + iv[r + 3]] += dy[r + 3];
+    }
+    for (int k = 0; r < R; r++, k++)
+        part[k * Up + iv[r]] += dy[r];
+    for (int u = 0; u < Up; u++)
+        dyu[u] = ((part[u] + part[Up + u]) + part[2 * Up + u]) + part[3 * Up + u];
+}
+
+/* d[r] = j[iv[r]] * dy[r]: a row's input gradient from its address's Jacobian. */
+static void scatter(const int *restrict iv, const float *restrict j, const float *restrict dy,
+                    int R, float *restrict d) {
+    for (int r = 0; r < R; r++)
+        d[r] = j[iv[r]] * dy[r];
+}
+
 void tr_addr_backward(const tr_model *m, int l, int o, const float *in, int R, const float *dy,
                       float *dx, int lddx, float *sc) {
     const tr_layer *L = &m->p.layers[l];
     int F = L->sh.F;
     addr_buf b = addr_carve(L, m->w.ld, sc);
-    addr_index(m, l, o, in, R, &b);
-    float *restrict dyu = b.yu;
-    for (int u = 0; u < b.Up; u++) {
-        dyu[u] = 0.0f;
+    addr_recall(m->w.lb[l].inv + (size_t)o * m->w.ld, R, &b);
+    addr_gather(m, l, o, in, &b);
+    int *iv = b.iv;
+    for (int r = 0; r < R; r++)
+        iv[r] = b.inv[r];
+    float *dyu = b.yu;
+    segment_sum(iv, dy, R, b.Up, b.jac, dyu);
+    for (int u = 0; u < b.Up; u++)
         b.one[u] = u < b.U ? 1.0f : 0.0f;
-    }
-    for (int r = 0; r < R; r++) /* the segment sum, in row order */
-        dyu[b.inv[r]] += dy[r];
     tr_lut p = tr_layer_lut(L, m->p.param, o), g = tr_layer_lut(L, m->opt->grad, o);
-    tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, dyu, &g, NULL, 0, b.sub);
-    tr_lut junk = record_lut(L, b.junk);
-    tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.one, &junk, b.jac, b.Up, b.sub);
-    for (int f = 0; f < F; f++) {
-        const float *restrict j = b.jac + (size_t)f * b.Up;
-        float *restrict d = dx + (size_t)f * lddx;
-        for (int r = 0; r < R; r++)
-            d[r] = j[b.inv[r]] * dy[r];
+    if (L->sh.N > 0 && L->sh.depth == 1) {
+        tr_sub1_backward_jac(&L->sh, &p, b.xu, b.Up, b.U, dyu, b.one, &g, b.jac, b.Up);
+    } else {
+        tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, dyu, &g, NULL, 0, b.sub);
+        tr_lut junk = record_lut(L, b.junk);
+        tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.one, &junk, b.jac, b.Up, b.sub);
     }
+    for (int f = 0; f < F; f++)
+        scatter(iv, b.jac + (size_t)f * b.Up, dy, R, dx + (size_t)f * lddx);
 }

@@ -326,6 +326,7 @@ static void work_slices(tr_work *w, const tr_params *p, carver *c) {
             b.ds_part = carve(c, O * sizeof(float));
             if (L->wire == TR_WIRE_DENSE) b.ypre = carve(c, O * ld * sizeof(float));
             if (L->wire == TR_WIRE_MASKED) b.dxg = carve(c, O * F * ld * sizeof(float));
+            if (tr_addr_scratch(L, (int)ld) > 0) b.inv = carve(c, O * ld * sizeof(uint16_t));
         }
         if (w->lb) w->lb[l] = b;
     }

@@ -130,6 +130,12 @@ void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *x, int
 void tr_sub1_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R, float *y);
 void tr_sub1_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
                       const float *dy, const tr_lut *g, float *dx, int lddx);
+/* The per-address path's backward (addr.c): parameter gradients of sum_r dy[r]*y[r] into g
+ * and the input Jacobian d y[r] / d x[f][r] into jac[f*ldj + r] (one: R ones, then zeros
+ * to the padded block; jac as dx above). */
+void tr_sub1_backward_jac(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
+                          const float *dy, const float *one, const tr_lut *g, float *jac,
+                          int ldj);
 
 /* Batch norm over R values of one channel, training mode: xhat = (y-mean)*istd,
  * z = gamma*xhat + beta, with the biased variance var; returns mean, var and
@@ -247,6 +253,7 @@ typedef struct tr_layer_buf {
     float *dxg;      /* [out*F][ld] masked layers: input gradients per L-LUT slot (training) */
     float *istd;     /* [out] batch-norm inverse std of the batch (training) */
     float *ds_part;  /* [out] per-L-LUT scale-gradient partial sums (training) */
+    uint16_t *inv;   /* [out][ld] per-address path: each row's address index (training) */
 } tr_layer_buf;
 
 /* The workspace, sized by rows_max: batch buffers (feature-major: value j of row r is at

@@ -20,8 +20,8 @@
 
 /* One forward and backward of a fresh model (seed 5) on rows [0,ROWS) of s under mode;
  * returns the loss, the gradients in grad (malloc'd). */
-static double run_once(const ir_program *ir, const rt_split *s, int mode, int threads,
-                       float **grad, size_t *n) {
+static double run_once(const ir_program *ir, const rt_split *s, int mode, int threads, float **grad,
+                       size_t *n) {
     tr_model *m = tr_model_new(ir, false, NULL, 5, ROWS, threads, true);
     tr_model_init_params(m, 5, 1);
     m->w.addr_mode = mode;

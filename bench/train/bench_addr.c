@@ -1,0 +1,138 @@
+/* bench_addr.c - sparse-stage training samples/s of the per-sample and the per-address path
+ * (runtime/train/addr.c) in the same run, on a model file's sparse model (random masks, the
+ * file's sparse stage's optimizer), with the model file's data.
+ *
+ *   bench_addr FILE.nlt [--data-dir DIR] [--batch B] [--depth D] [--batches N]
+ *              [--threads N] [--sweep]
+ *
+ * --depth overrides every sub-network's depth; --sweep also prints both paths for 1, 2, ...
+ * up to the machine's cores. Each measurement is a fresh model (same seed) trained for N
+ * batches (forward, backward and the fused Adam step) over the training split in order.
+ * Summary: bench_addr: MODEL batch B depth D T threads: per-sample X samples/s |
+ *          per-address Y samples/s | ratio Y/X
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compiler.h"
+#include "data.h"
+#include "train_int.h"
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static double loadavg(void) {
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1) l = -1;
+        fclose(f);
+    }
+    return l;
+}
+
+/* Samples/s of N training batches of B rows under mode, on T threads. */
+static double measure(const ir_program *ir, const rt_dataset *d, int B, int N, int T, int mode) {
+    const ir_stage *st = &ir->train.stages[ir->train.n_stages - 1];
+    tr_model *m = tr_model_new(ir, false, NULL, ir->train.seed, B, T, true);
+    tr_model_init_params(m, ir->train.seed, 1);
+    m->w.addr_mode = mode;
+    int per = d->train.n / B;
+    double t0 = now_s();
+    for (int b = 0; b < N; b++) {
+        tr_model_load_rows(m, &d->train, NULL, (b % per) * B, B);
+        tr_model_forward_train(m, B, NULL);
+        tr_model_step(m, B, st, st->lr, 0.0, 0.0);
+    }
+    double sps = (double)N * B / (now_s() - t0);
+    tr_model_free(m);
+    return sps;
+}
+
+static long number(const char *s) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    return (*s && !*end && v > 0) ? v : -1;
+}
+
+int main(int argc, char **argv) {
+    const char *file = NULL;
+    nltc_compile_opts co = {0};
+    long batch = -1, depth = -1, batches = 50, threads = 2;
+    bool sweep = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has = i + 1 < argc;
+        if (!strcmp(a, "--data-dir") && has)
+            co.data_dir = argv[++i];
+        else if (!strcmp(a, "--batch") && has && number(argv[i + 1]) > 0)
+            batch = number(argv[++i]);
+        else if (!strcmp(a, "--depth") && has && number(argv[i + 1]) > 0)
+            depth = number(argv[++i]);
+        else if (!strcmp(a, "--batches") && has && number(argv[i + 1]) > 0)
+            batches = number(argv[++i]);
+        else if (!strcmp(a, "--threads") && has && number(argv[i + 1]) > 0)
+            threads = number(argv[++i]);
+        else if (!strcmp(a, "--sweep"))
+            sweep = true;
+        else if (a[0] != '-' && !file)
+            file = a;
+        else
+            file = NULL, i = argc;
+    }
+    if (!file) {
+        fprintf(stderr, "usage: bench_addr FILE.nlt [--data-dir DIR] [--batch B] [--depth D] "
+                        "[--batches N] [--threads N] [--sweep]\n");
+        return 2;
+    }
+    nltc_arena *arena = nltc_arena_new();
+    nltc_status cs;
+    ir_program *ir = nltc_compile(file, &co, arena, &cs);
+    if (!ir) {
+        nltc_arena_free(arena);
+        return 1;
+    }
+    for (int l = 0; l < ir->n_layers; l++) {
+        if (ir->layers[l].connect == IR_CONNECT_LEARNED) ir->layers[l].connect = IR_CONNECT_RANDOM;
+        if (depth > 0 && ir->layers[l].hidden > 0) ir->layers[l].depth = (int)depth;
+    }
+    ir_stage *st = &ir->train.stages[ir->train.n_stages - 1];
+    if (batch > 0) st->batch = (int)batch;
+    rt_dataset d;
+    rt_error err = {0};
+    if (data_load(&ir->dataset, &d, &err)) {
+        fprintf(stderr, "bench_addr: %s\n", err.msg);
+        nltc_arena_free(arena);
+        return 1;
+    }
+    int B = st->batch, N = (int)batches;
+    int D = ir->layers[0].hidden > 0 ? ir->layers[0].depth : 0;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    double l0 = loadavg();
+    if (sweep)
+        for (int t = 1; t <= cores; t++)
+            printf("bench_addr: %s batch %d depth %d %d threads: per-sample %.0f samples/s | "
+                   "per-address %.0f samples/s\n",
+                   ir->model_name, B, D, t, measure(ir, &d, B, N, t, TR_ADDR_SAMPLE),
+                   measure(ir, &d, B, N, t, TR_ADDR_ADDRESS));
+    if (getenv("BENCH_ADDR_ONLY")) { /* profiling: one path only */
+        printf("%.0f\n", measure(ir, &d, B, N, (int)threads, atoi(getenv("BENCH_ADDR_ONLY"))));
+        return 0;
+    }
+    double s = measure(ir, &d, B, N, (int)threads, TR_ADDR_SAMPLE);
+    double a = measure(ir, &d, B, N, (int)threads, TR_ADDR_ADDRESS);
+    double au = measure(ir, &d, B, N, (int)threads, TR_ADDR_AUTO);
+    printf("bench_addr: %s batch %d depth %d %ld threads, %d batches: per-sample %.0f samples/s | "
+           "per-address %.0f samples/s | ratio %.2fx | auto %.0f samples/s | load average "
+           "%.2f -> %.2f\n",
+           ir->model_name, B, D, threads, N, s, a, a / s, au, l0, loadavg());
+    rt_dataset_free(&d);
+    nltc_arena_free(arena);
+    return 0;
+}
