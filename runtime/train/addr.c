@@ -49,11 +49,15 @@ typedef struct addr_buf {
     float *xu;     /* [F][Up] input values per used address */
     float *yu;     /* [Up] sub-network outputs (forward), gradients per address (backward) */
     float *one;    /* [Up] unit weights (backward) */
+    int *cnt;      /* [Up] rows per used address (training) */
+    float *vu;     /* [Up] values (forward), upstream gradient sums (backward) */
+    int *qu;       /* [Up] codes (forward) */
     float *jac;    /* [max(F,4)][Up] d(subnet)/d(input) per used address; first the segment
                     * sum's partial sums (backward) */
     float *junk;   /* [n_rec] discarded parameter gradients of the Jacobian pass */
     uint16_t *inv; /* [ld] address index of each row (the kept numbering in training) */
     int *iv;       /* [ld] inv as int32 (backward) */
+    float *dyr;    /* [ld] each row's sub-network output gradient (backward) */
     int *map;      /* [2^A] address -> index, -1 unused */
     int *rep;      /* [Up] first row of each used address */
     float *sub;    /* the sub-network's own scratch */
@@ -63,7 +67,7 @@ size_t tr_addr_scratch(const tr_layer *L, int ld) {
     if (L->wire == TR_WIRE_DENSE || L->sh.F * L->bits_in > TR_ADDR_MAX_BITS) return 0;
     size_t F = (size_t)L->sh.F, U = (size_t)addr_rows(L, ld), A = (size_t)1 << (F * L->bits_in);
     size_t J = F > 4 ? F : 4;
-    return (F + J + 2) * U + (L->stride + 16) + 2 * (size_t)ld + A + U +
+    return (F + J + 5) * U + (L->stride + 16) + 3 * (size_t)ld + A + U +
            tr_subnet_scratch(&L->sh, (int)U) + 64;
 }
 
@@ -74,11 +78,15 @@ static addr_buf addr_carve(const tr_layer *L, int ld, float *sc) {
     b.xu = sc;
     b.yu = b.xu + F * U;
     b.one = b.yu + U;
-    b.jac = b.one + U;
+    b.cnt = (int *)(b.one + U);
+    b.vu = (float *)(b.cnt + U);
+    b.qu = (int *)(b.vu + U);
+    b.jac = (float *)(b.qu + U);
     b.junk = b.jac + (F > 4 ? F : 4) * U;
     b.inv = (uint16_t *)(b.junk + L->stride + 16);
     b.iv = (int *)(b.junk + L->stride + 16 + ld);
-    b.map = b.iv + ld;
+    b.dyr = (float *)(b.iv + ld);
+    b.map = (int *)(b.dyr + ld);
     b.rep = b.map + ((size_t)1 << (F * L->bits_in));
     b.sub = (float *)(b.rep + U);
     return b;
@@ -194,28 +202,123 @@ static void scatter(const int *restrict iv, const float *restrict j, const float
         d[r] = j[iv[r]] * dy[r];
 }
 
-void tr_addr_backward(const tr_model *m, int l, int o, const float *in, int R, const float *dy,
-                      float *dx, int lddx, float *sc) {
+/* The numbering of a training forward (kept) as int32 and each address's row count. */
+static void addr_counts(const addr_buf *b, int R) {
+    for (int u = 0; u < b->Up; u++)
+        b->cnt[u] = 0;
+    for (int r = 0; r < R; r++) {
+        b->iv[r] = b->inv[r];
+        b->cnt[b->inv[r]]++;
+    }
+}
+
+void tr_addr_forward_train(tr_model *m, int l, int o, const float *in, int R, float *sc) {
+    const tr_layer *L = &m->p.layers[l];
+    tr_layer_buf *B = &m->w.lb[l];
+    const float *P = m->p.param;
+    size_t row = (size_t)o * m->w.ld;
+    addr_buf b = addr_carve(L, m->w.ld, sc);
+    b.inv = B->inv + row;
+    addr_number(m, l, o, R, &b);
+    addr_gather(m, l, o, in, &b);
+    tr_lut p = tr_layer_lut(L, m->p.param, o);
+    tr_subnet_forward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, b.sub);
+    addr_counts(&b, R);
+    /* batch statistics over the rows: each address weighted by its rows, in address order */
+    int U = b.U;
+    float sum = 0.0f, v = 0.0f;
+    for (int u = 0; u < U; u++)
+        sum += (float)b.cnt[u] * b.yu[u];
+    float mu = sum / (float)R;
+    for (int u = 0; u < U; u++) {
+        float d = b.yu[u] - mu;
+        v += (float)b.cnt[u] * (d * d);
+    }
+    v /= (float)R;
+    float is = 1.0f / __builtin_sqrtf(v + TR_BN_EPS), mo = m->w.bn_momentum;
+    float *rmean = m->p.state + L->o_rmean + o, *rvar = m->p.state + L->o_rvar + o;
+    *rmean = (1.0f - mo) * *rmean + mo * mu;
+    float unb = R > 1 ? v * (float)R / (float)(R - 1) : v;
+    *rvar = (1.0f - mo) * *rvar + mo * unb;
+    B->istd[o] = is;
+    /* normalized value (kept per address in the L-LUT's xhat row), quantizer */
+    float gamma = P[tr_gamma_off(L, o)], beta = P[tr_beta_off(L, o)];
+    float s = tr_q_scale(P[L->o_scale]), *xh = B->xhat + row;
+    for (int u = 0; u < U; u++) {
+        xh[u] = (b.yu[u] - mu) * is;
+        int q = tr_q_int(&L->q, gamma * xh[u] + beta, s);
+        b.vu[u] = tr_q_value(q, s);
+        b.qu[u] = tr_q_code(&L->q, q);
+    }
+    float *restrict val = B->val + row;
+    uint16_t *restrict codes = B->codes + row;
+    for (int r = 0; r < R; r++) {
+        val[r] = b.vu[b.iv[r]];
+        codes[r] = (uint16_t)b.qu[b.iv[r]];
+    }
+}
+
+/* Quantizer and batch-norm backward per address: the gradients of the sub-network's
+ * outputs per address (b->yu, zero-padded) and per row (b->dyr); sets gamma's and beta's
+ * gradients and the L-LUT's scale-gradient share. */
+static void addr_unfinish(tr_model *m, int l, int o, int R, addr_buf *b) {
+    const tr_layer *L = &m->p.layers[l];
+    tr_layer_buf *B = &m->w.lb[l];
+    const float *P = m->p.param;
+    size_t row = (size_t)o * m->w.ld;
+    const float *dval = B->dval + row, *xh = B->xhat + row;
+    float *dvu = b->vu, *g = m->opt->grad;
+    segment_sum(b->iv, dval, R, b->Up, b->jac, dvu);
+    float gamma = P[tr_gamma_off(L, o)], beta = P[tr_beta_off(L, o)];
+    float s = tr_q_scale(P[L->o_scale]), ds = 0.0f, sd = 0.0f, sdx = 0.0f;
+    float *mul = b->jac, *off = b->jac + b->Up; /* free again after the segment sum */
+    for (int u = 0; u < b->U; u++) {
+        float z = gamma * xh[u] + beta, t = z / s;
+        bool inside = L->q.binary ? (t >= -1.0f && t <= 1.0f)
+                                  : (t >= (float)L->q.qmin && t <= (float)L->q.qmax);
+        float dz = tr_q_backward(&L->q, z, s, dvu[u], &ds);
+        mul[u] = inside ? 1.0f : 0.0f;
+        dvu[u] = dz;
+        sd += dz;
+        sdx += dz * xh[u];
+    }
+    g[tr_gamma_off(L, o)] = sdx;
+    g[tr_beta_off(L, o)] = sd;
+    B->ds_part[o] = ds;
+    /* dy = k * (R*dz - sum dz - xhat * sum(dz*xhat)), per row and summed per address */
+    float k = gamma * B->istd[o] / (float)R, kR = k * (float)R;
+    for (int u = 0; u < b->Up; u++) {
+        bool used = u < b->U;
+        off[u] = used ? k * (sd + xh[u] * sdx) : 0.0f;
+        mul[u] = used ? kR * mul[u] : 0.0f;
+        b->yu[u] = used ? kR * dvu[u] - (float)b->cnt[u] * off[u] : 0.0f;
+    }
+    const int *restrict iv = b->iv;
+    float *restrict dyr = b->dyr;
+    for (int r = 0; r < R; r++)
+        dyr[r] = mul[iv[r]] * dval[r] - off[iv[r]];
+}
+
+void tr_addr_backward(tr_model *m, int l, int o, const float *in, int R, float *dx, int lddx,
+                      float *sc) {
     const tr_layer *L = &m->p.layers[l];
     int F = L->sh.F;
     addr_buf b = addr_carve(L, m->w.ld, sc);
     addr_recall(m->w.lb[l].inv + (size_t)o * m->w.ld, R, &b);
+    b.Up = tr_pad_rows(b.U);
+    addr_counts(&b, R);
+    addr_unfinish(m, l, o, R, &b);
     addr_gather(m, l, o, in, &b);
-    int *iv = b.iv;
-    for (int r = 0; r < R; r++)
-        iv[r] = b.inv[r];
-    float *dyu = b.yu;
-    segment_sum(iv, dy, R, b.Up, b.jac, dyu);
     for (int u = 0; u < b.Up; u++)
         b.one[u] = u < b.U ? 1.0f : 0.0f;
     tr_lut p = tr_layer_lut(L, m->p.param, o), g = tr_layer_lut(L, m->opt->grad, o);
     if (L->sh.N > 0 && L->sh.depth == 1) {
-        tr_sub1_backward_jac(&L->sh, &p, b.xu, b.Up, b.U, dyu, b.one, &g, b.jac, b.Up);
+        tr_sub1_backward_jac(&L->sh, &p, b.xu, b.Up, b.U, b.yu, b.one, &g, b.jac, b.Up);
     } else {
-        tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, dyu, &g, NULL, 0, b.sub);
+        tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, &g, NULL, 0, b.sub);
         tr_lut junk = record_lut(L, b.junk);
         tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.one, &junk, b.jac, b.Up, b.sub);
     }
     for (int f = 0; f < F; f++)
-        scatter(iv, b.jac + (size_t)f * b.Up, dy, R, dx + (size_t)f * lddx);
+        scatter(b.iv, b.jac + (size_t)f * b.Up, b.dyr, R, dx + (size_t)f * lddx);
 }

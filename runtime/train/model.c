@@ -204,6 +204,10 @@ static void fwd_job(void *vc, int tid, int nt) {
     }
     bool per_addr = tr_addr_use(&m->w, L, R);
     for (int o = lo; o < hi; o++) {
+        if (per_addr && c->train) {
+            tr_addr_forward_train(m, c->l, o, c->in, R, xg);
+            continue;
+        }
         if (per_addr) {
             tr_addr_forward(m, c->l, o, c->in, R, y, xg);
         } else {
@@ -283,11 +287,12 @@ static void bwd_job(void *vc, int tid, int nt) {
     bool per_addr = tr_addr_use(&m->w, L, c->R);
     float *dx = L->wire == TR_WIRE_DIRECT ? c->din : m->w.lb[c->l].dxg;
     for (int o = lo; o < hi; o++) {
-        lut_unfinish(m, c->l, o, c->R, dz, dy);
-        if (per_addr)
-            tr_addr_backward(m, c->l, o, c->in, c->R, dy, dx + (size_t)o * L->sh.F * ld, ld, xg);
-        else
+        if (per_addr) {
+            tr_addr_backward(m, c->l, o, c->in, c->R, dx + (size_t)o * L->sh.F * ld, ld, xg);
+        } else {
+            lut_unfinish(m, c->l, o, c->R, dz, dy);
             lut_subnet_bwd(c, o, dy, xg, sub);
+        }
         if (c->a) lut_adam(c->a, m, L, o);
     }
 }

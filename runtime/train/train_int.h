@@ -134,8 +134,7 @@ void tr_sub1_backward(const tr_shape *sh, const tr_lut *p, const float *x, int l
  * and the input Jacobian d y[r] / d x[f][r] into jac[f*ldj + r] (one: R ones, then zeros
  * to the padded block; jac as dx above). */
 void tr_sub1_backward_jac(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
-                          const float *dy, const float *one, const tr_lut *g, float *jac,
-                          int ldj);
+                          const float *dy, const float *one, const tr_lut *g, float *jac, int ldj);
 
 /* Batch norm over R values of one channel, training mode: xhat = (y-mean)*istd,
  * z = gamma*xhat + beta, with the biased variance var; returns mean, var and
@@ -362,14 +361,19 @@ enum { TR_ADDR_AUTO, TR_ADDR_SAMPLE, TR_ADDR_ADDRESS };
 bool tr_addr_use(const tr_work *w, const tr_layer *L, int R);
 /* Per-thread scratch floats the path needs for layer L (0 when it cannot run there). */
 size_t tr_addr_scratch(const tr_layer *L, int ld);
-/* Sub-network outputs y[0..R) of L-LUT o of sparse layer l from the layer's input values in
- * (and the codes the forward pass wrote beside them); sc: tr_addr_scratch floats. */
-void tr_addr_forward(const tr_model *m, int l, int o, const float *in, int R, float *y,
-                     float *sc);
-/* Its backward from dy[0..R): the L-LUT's parameter gradients (overwritten) and the input
+/* Evaluation: sub-network outputs y[0..R) of L-LUT o of sparse layer l from the layer's
+ * input values in (and the codes the forward pass wrote beside them), bit-identical to
+ * tr_subnet_forward's; sc: tr_addr_scratch floats. */
+void tr_addr_forward(const tr_model *m, int l, int o, const float *in, int R, float *y, float *sc);
+/* Training: the whole L-LUT (sub-network, batch norm with batch statistics, quantizer) per
+ * used address: values and codes of rows [0,R), the running statistics; keeps the rows'
+ * address numbering and the normalized values per address for the backward. */
+void tr_addr_forward_train(tr_model *m, int l, int o, const float *in, int R, float *sc);
+/* Its backward from the L-LUT's dval row: quantizer, batch norm and sub-network, the
+ * L-LUT's parameter gradients (overwritten), its scale-gradient share, and the input
  * gradients per slot, dx[f*lddx + r] for r < R. */
-void tr_addr_backward(const tr_model *m, int l, int o, const float *in, int R, const float *dy,
-                      float *dx, int lddx, float *sc);
+void tr_addr_backward(tr_model *m, int l, int o, const float *in, int R, float *dx, int lddx,
+                      float *sc);
 
 /* One Adam/AdamW step's constants. */
 typedef struct tr_adam {

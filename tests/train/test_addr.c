@@ -3,10 +3,10 @@
  *
  * Over a whole model (masked leaf layers, contiguous tree levels, every quantizer kind the
  * fixture lowers), one training forward and backward on the same parameters and batch:
- * the forward (the loss) must be bit-identical, every parameter gradient, the quantizer
- * scales' included, equal within float rounding (the sums run in another order), and the
- * per-address results bit-identical with 1 and 2 threads. Sub-networks of depth 1 and 3,
- * with and without the linear skip.
+ * the loss and every parameter gradient, the quantizer scales' and batch norms' included,
+ * equal within float rounding (the sums run in another order: per address, weighted by
+ * rows), and the per-address results bit-identical with 1 and 2 threads. Sub-networks of depth 1
+ * and 3, with and without the linear skip.
  */
 #include <check.h>
 #include <math.h>
@@ -64,7 +64,8 @@ static void addr_check(int depth, bool skip) {
     double ls = run_once(ir, &s, TR_ADDR_SAMPLE, 2, &gs, &np);
     double la = run_once(ir, &s, TR_ADDR_ADDRESS, 2, &ga, &np);
     double la1 = run_once(ir, &s, TR_ADDR_ADDRESS, 1, &ga1, &np);
-    ck_assert_msg(ls == la && la == la1, "forward differs: loss %.9g vs %.9g", ls, la);
+    ck_assert_msg(fabs(ls - la) <= 1e-5 * fabs(ls) && la == la1, "loss %.9g vs %.9g (%.9g)", ls, la,
+                  la1);
     ck_assert_msg(!memcmp(ga, ga1, np * sizeof(float)), "per-address path depends on threads");
     float big = 0.0f;
     for (size_t i = 0; i < np; i++)
