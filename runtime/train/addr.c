@@ -103,13 +103,13 @@ static int slot_input(const tr_layer *L, int o, int f) {
     return L->wire == TR_WIRE_DIRECT ? s : L->idx[s];
 }
 
-/* Numbers the addresses of rows [0,R) of L-LUT o, first occurrence first: inv, U, rep. */
-static void addr_number(const tr_model *m, int l, int o, int R, addr_buf *b) {
+/* The addresses of rows [0,R) of L-LUT o into b->inv (the code of input f at bits
+ * f*bits_in). */
+static void addr_compute(const tr_model *m, int l, int o, int R, addr_buf *b) {
     const tr_layer *L = &m->p.layers[l];
     const uint16_t *codes = codes_in(m, l);
     int F = L->sh.F, bits = L->bits_in, ld = m->w.ld;
     uint16_t *restrict inv = b->inv;
-    int *restrict map = b->map;
     for (int r = 0; r < R; r++)
         inv[r] = 0;
     for (int f = 0; f < F; f++) {
@@ -117,53 +117,72 @@ static void addr_number(const tr_model *m, int l, int o, int R, addr_buf *b) {
         for (int r = 0; r < R; r++)
             inv[r] |= (uint16_t)(c[r] << (f * bits));
     }
-    memset(map, 0xff, ((size_t)1 << (F * bits)) * sizeof(int));
-    int U = 0;
-    for (int r = 0; r < R; r++) {
-        int a = inv[r];
-        if (map[a] < 0) {
-            map[a] = U;
-            b->rep[U++] = r;
-        }
-        inv[r] = (uint16_t)map[a];
-    }
-    b->U = U;
 }
 
-/* The numbering the forward pass kept (training): inv, U and rep from it. */
-static void addr_recall(uint16_t *kept, int R, addr_buf *b) {
-    int U = 0;
-    b->inv = kept;
+/* Numbers the used addresses of the rows' addresses b->inv in ascending order: U, Up, the
+ * address of each (b->rep), each row's number (b->iv) and, with counts, the rows per
+ * address (b->cnt, zero-padded to Up). */
+static void addr_number(const tr_layer *L, int R, bool counts, addr_buf *b) {
+    const uint16_t *restrict inv = b->inv;
+    int *restrict map = b->map, *restrict iv = b->iv, A = 1 << (L->sh.F * L->bits_in);
+    memset(map, 0, (size_t)A * sizeof(int));
     for (int r = 0; r < R; r++)
-        if (kept[r] == U) b->rep[U++] = r;
+        map[inv[r]] = 1;
+    int U = 0;
+    for (int a = 0; a < A; a++)
+        if (map[a]) {
+            b->rep[U] = a;
+            map[a] = U++;
+        }
+    for (int r = 0; r < R; r++)
+        iv[r] = map[inv[r]];
     b->U = U;
+    b->Up = tr_pad_rows(U);
+    if (!counts) return;
+    /* four interleaved partial counts (no store-to-load chain), then added */
+    int *restrict part = (int *)b->jac, Up = b->Up;
+    memset(part, 0, 4 * (size_t)Up * sizeof(int));
+    int r = 0;
+    for (; r + 4 <= R; r += 4) {
+        part[iv[r]]++;
+        part[Up + iv[r + 1]]++;
+        part[2 * Up + iv[r + 2]]++;
+        part[3 * Up + iv[r + 3]]++;
+    }
+    for (; r < R; r++)
+        part[iv[r]]++;
+    for (int u = 0; u < Up; u++)
+        b->cnt[u] = part[u] + part[Up + u] + part[2 * Up + u] + part[3 * Up + u];
 }
 
-/* Each used address's input values, from its first row (padding rows zero). */
-static void addr_gather(const tr_model *m, int l, int o, const float *in, addr_buf *b) {
+/* Each used address's input values: the dequantized level of each of its codes, as the
+ * previous quantizer computed them ((float)q * s: the same floats the rows hold). */
+static void addr_values(const tr_model *m, int l, addr_buf *b) {
     const tr_layer *L = &m->p.layers[l];
-    int U = b->U, ld = m->w.ld;
-    b->Up = tr_pad_rows(U);
+    const tr_qspec *q = l == 0 ? &m->p.in_q : &m->p.layers[l - 1].q;
+    size_t os = l == 0 ? m->p.o_in_scale : m->p.layers[l - 1].o_scale;
+    float s = tr_q_scale(m->p.param[os]), lv[256];
+    int bits = L->bits_in, mask = (1 << bits) - 1;
+    for (int c = 0; c <= mask; c++)
+        lv[c] = tr_q_value(tr_q_level(q, (uint16_t)c), s);
     for (int f = 0; f < L->sh.F; f++) {
-        const float *restrict x = in + (size_t)slot_input(L, o, f) * ld;
         float *restrict xu = b->xu + (size_t)f * b->Up;
-        for (int u = 0; u < U; u++)
-            xu[u] = x[b->rep[u]];
-        for (int u = U; u < b->Up; u++)
+        for (int u = 0; u < b->U; u++)
+            xu[u] = lv[(b->rep[u] >> (f * bits)) & mask];
+        for (int u = b->U; u < b->Up; u++)
             xu[u] = 0.0f;
     }
 }
 
-void tr_addr_forward(const tr_model *m, int l, int o, const float *in, int R, float *y, float *sc) {
+void tr_addr_forward(const tr_model *m, int l, int o, int R, float *y, float *sc) {
     const tr_layer *L = &m->p.layers[l];
     addr_buf b = addr_carve(L, m->w.ld, sc);
-    uint16_t *kept = m->w.lb[l].inv; /* training: the backward reuses the numbering */
-    if (kept) b.inv = kept + (size_t)o * m->w.ld;
-    addr_number(m, l, o, R, &b);
-    addr_gather(m, l, o, in, &b);
+    addr_compute(m, l, o, R, &b);
+    addr_number(L, R, false, &b);
+    addr_values(m, l, &b);
     tr_lut p = tr_layer_lut(L, m->p.param, o);
     tr_subnet_forward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, b.sub);
-    const uint16_t *restrict iv = b.inv;
+    const int *restrict iv = b.iv;
     const float *restrict yu = b.yu;
     for (int r = 0; r < R; r++)
         y[r] = yu[iv[r]];
@@ -202,28 +221,18 @@ static void scatter(const int *restrict iv, const float *restrict j, const float
         d[r] = j[iv[r]] * dy[r];
 }
 
-/* The numbering of a training forward (kept) as int32 and each address's row count. */
-static void addr_counts(const addr_buf *b, int R) {
-    for (int u = 0; u < b->Up; u++)
-        b->cnt[u] = 0;
-    for (int r = 0; r < R; r++) {
-        b->iv[r] = b->inv[r];
-        b->cnt[b->inv[r]]++;
-    }
-}
-
-void tr_addr_forward_train(tr_model *m, int l, int o, const float *in, int R, float *sc) {
+void tr_addr_forward_train(tr_model *m, int l, int o, int R, float *sc) {
     const tr_layer *L = &m->p.layers[l];
     tr_layer_buf *B = &m->w.lb[l];
     const float *P = m->p.param;
     size_t row = (size_t)o * m->w.ld;
     addr_buf b = addr_carve(L, m->w.ld, sc);
-    b.inv = B->inv + row;
-    addr_number(m, l, o, R, &b);
-    addr_gather(m, l, o, in, &b);
+    b.inv = B->inv + row; /* the addresses, kept for the backward */
+    addr_compute(m, l, o, R, &b);
+    addr_number(L, R, true, &b);
+    addr_values(m, l, &b);
     tr_lut p = tr_layer_lut(L, m->p.param, o);
     tr_subnet_forward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, b.sub);
-    addr_counts(&b, R);
     /* batch statistics over the rows: each address weighted by its rows, in address order */
     int U = b.U;
     float sum = 0.0f, v = 0.0f;
@@ -252,10 +261,12 @@ void tr_addr_forward_train(tr_model *m, int l, int o, const float *in, int R, fl
     }
     float *restrict val = B->val + row;
     uint16_t *restrict codes = B->codes + row;
-    for (int r = 0; r < R; r++) {
-        val[r] = b.vu[b.iv[r]];
-        codes[r] = (uint16_t)b.qu[b.iv[r]];
-    }
+    const int *restrict iv = b.iv, *restrict qu = b.qu;
+    const float *restrict vu = b.vu;
+    for (int r = 0; r < R; r++)
+        val[r] = vu[iv[r]];
+    for (int r = 0; r < R; r++)
+        codes[r] = (uint16_t)qu[iv[r]];
 }
 
 /* Quantizer and batch-norm backward per address: the gradients of the sub-network's
@@ -271,7 +282,7 @@ static void addr_unfinish(tr_model *m, int l, int o, int R, addr_buf *b) {
     segment_sum(b->iv, dval, R, b->Up, b->jac, dvu);
     float gamma = P[tr_gamma_off(L, o)], beta = P[tr_beta_off(L, o)];
     float s = tr_q_scale(P[L->o_scale]), ds = 0.0f, sd = 0.0f, sdx = 0.0f;
-    float *mul = b->jac, *off = b->jac + b->Up; /* free again after the segment sum */
+    float *restrict mul = b->jac, *restrict off = b->jac + b->Up; /* free after the sum */
     for (int u = 0; u < b->U; u++) {
         float z = gamma * xh[u] + beta, t = z / s;
         bool inside = L->q.binary ? (t >= -1.0f && t <= 1.0f)
@@ -299,16 +310,14 @@ static void addr_unfinish(tr_model *m, int l, int o, int R, addr_buf *b) {
         dyr[r] = mul[iv[r]] * dval[r] - off[iv[r]];
 }
 
-void tr_addr_backward(tr_model *m, int l, int o, const float *in, int R, float *dx, int lddx,
-                      float *sc) {
+void tr_addr_backward(tr_model *m, int l, int o, int R, float *dx, int lddx, float *sc) {
     const tr_layer *L = &m->p.layers[l];
     int F = L->sh.F;
     addr_buf b = addr_carve(L, m->w.ld, sc);
-    addr_recall(m->w.lb[l].inv + (size_t)o * m->w.ld, R, &b);
-    b.Up = tr_pad_rows(b.U);
-    addr_counts(&b, R);
+    b.inv = m->w.lb[l].inv + (size_t)o * m->w.ld; /* the forward's addresses */
+    addr_number(L, R, true, &b);
     addr_unfinish(m, l, o, R, &b);
-    addr_gather(m, l, o, in, &b);
+    addr_values(m, l, &b);
     for (int u = 0; u < b.Up; u++)
         b.one[u] = u < b.U ? 1.0f : 0.0f;
     tr_lut p = tr_layer_lut(L, m->p.param, o), g = tr_layer_lut(L, m->opt->grad, o);

@@ -205,11 +205,11 @@ static void fwd_job(void *vc, int tid, int nt) {
     bool per_addr = tr_addr_use(&m->w, L, R);
     for (int o = lo; o < hi; o++) {
         if (per_addr && c->train) {
-            tr_addr_forward_train(m, c->l, o, c->in, R, xg);
+            tr_addr_forward_train(m, c->l, o, R, xg);
             continue;
         }
         if (per_addr) {
-            tr_addr_forward(m, c->l, o, c->in, R, y, xg);
+            tr_addr_forward(m, c->l, o, R, y, xg);
         } else {
             tr_lut p = tr_layer_lut(L, m->p.param, o);
             int ldx;
@@ -288,7 +288,7 @@ static void bwd_job(void *vc, int tid, int nt) {
     float *dx = L->wire == TR_WIRE_DIRECT ? c->din : m->w.lb[c->l].dxg;
     for (int o = lo; o < hi; o++) {
         if (per_addr) {
-            tr_addr_backward(m, c->l, o, c->in, c->R, dx + (size_t)o * L->sh.F * ld, ld, xg);
+            tr_addr_backward(m, c->l, o, c->R, dx + (size_t)o * L->sh.F * ld, ld, xg);
         } else {
             lut_unfinish(m, c->l, o, c->R, dz, dy);
             lut_subnet_bwd(c, o, dy, xg, sub);

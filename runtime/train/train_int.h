@@ -361,19 +361,18 @@ enum { TR_ADDR_AUTO, TR_ADDR_SAMPLE, TR_ADDR_ADDRESS };
 bool tr_addr_use(const tr_work *w, const tr_layer *L, int R);
 /* Per-thread scratch floats the path needs for layer L (0 when it cannot run there). */
 size_t tr_addr_scratch(const tr_layer *L, int ld);
-/* Evaluation: sub-network outputs y[0..R) of L-LUT o of sparse layer l from the layer's
- * input values in (and the codes the forward pass wrote beside them), bit-identical to
- * tr_subnet_forward's; sc: tr_addr_scratch floats. */
-void tr_addr_forward(const tr_model *m, int l, int o, const float *in, int R, float *y, float *sc);
+/* Evaluation: sub-network outputs y[0..R) of L-LUT o of sparse layer l from the codes of
+ * the layer's inputs (the forward pass writes them beside the values), bit-identical to
+ * tr_subnet_forward's on the values; sc: tr_addr_scratch floats. */
+void tr_addr_forward(const tr_model *m, int l, int o, int R, float *y, float *sc);
 /* Training: the whole L-LUT (sub-network, batch norm with batch statistics, quantizer) per
  * used address: values and codes of rows [0,R), the running statistics; keeps the rows'
- * address numbering and the normalized values per address for the backward. */
-void tr_addr_forward_train(tr_model *m, int l, int o, const float *in, int R, float *sc);
+ * addresses and the normalized values per address for the backward. */
+void tr_addr_forward_train(tr_model *m, int l, int o, int R, float *sc);
 /* Its backward from the L-LUT's dval row: quantizer, batch norm and sub-network, the
  * L-LUT's parameter gradients (overwritten), its scale-gradient share, and the input
  * gradients per slot, dx[f*lddx + r] for r < R. */
-void tr_addr_backward(tr_model *m, int l, int o, const float *in, int R, float *dx, int lddx,
-                      float *sc);
+void tr_addr_backward(tr_model *m, int l, int o, int R, float *dx, int lddx, float *sc);
 
 /* One Adam/AdamW step's constants. */
 typedef struct tr_adam {
