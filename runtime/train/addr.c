@@ -1,29 +1,34 @@
 /* addr.c - the sparse stage's per-address path (issue 15): an L-LUT reads F codes of
  * bits_in bits, so over a batch of R rows it sees at most min(R, 2^A) distinct addresses
- * (A = F * bits_in). This path runs the sub-network once per distinct address the batch
- * uses and gathers each row's value from it; the backward sums the upstream gradient per
- * address (a segment sum), runs the sub-network's backward once per used address, and
- * scatters the input gradient back to each row.
+ * (A = F * bits_in). This path runs the L-LUT once per distinct address the batch uses and
+ * gathers each row's result from it.
  *
  * Addresses: the code of input f sits at bits f*bits_in of the address; the previous layer's
- * codes are written by the forward pass (training and evaluation). The used addresses are
- * numbered in the order of their first row (a training forward keeps each row's number for
- * the backward, tr_layer_buf.inv), and each one's input values are that row's values, so
- * they are the exact floats the per-sample path would read.
+ * forward writes the codes beside the values (training and evaluation). The used addresses
+ * are numbered in ascending order; a used address's input values are its codes' levels
+ * times the previous quantizer's scale, (float)q * s, the very floats the rows hold.
  *
- * Forward: the sub-network kernels compute a row's result independently of the rows around
- * it (kernels.c, simd.c), so every output is bit-identical to the per-sample path's.
+ * Training forward: the sub-network per used address; batch norm with the batch statistics
+ * over the rows (each address weighted by its row count, sums in address order); the
+ * quantizer per address; each row's value and code gathered. The rows' addresses
+ * (tr_layer_buf.inv) and the normalized value of each address (the first U entries of the
+ * L-LUT's xhat row) are kept for the backward.
  *
- * Backward: the parameter gradients are sum_u dyu[u] * d(subnet)(x_u)/d(param), with
- * dyu[u] = sum over the rows r of address u of dy[r] (row order): the same sum as the
- * per-sample path's in another order (other bits, same value within rounding). The input
- * gradient of row r is J_u * dy[r], where J_u = d(subnet)/d(input values) at its address
- * (a second backward over the used addresses with unit weights, parameter gradients
- * discarded), so the gradient w.r.t. the previous layer's values, and through its
- * straight-through estimator its scale, still flows per row.
+ * Backward: the rows' upstream gradients summed per address (a segment sum in row order);
+ * the quantizer's straight-through estimator and the batch-norm backward per address (their
+ * sums over rows are sums over addresses); the sub-network's parameter gradients from one
+ * backward over the used addresses with the summed gradients; the input gradient of row r
+ * is J_u * dy[r], J_u = d(subnet)/d(input values) at its address (tr_sub1_backward_jac, or
+ * for deep sub-networks a second backward with unit weights), written per row and slot
+ * like the per-sample path's, so the previous layer's values, and through its
+ * straight-through estimator its scale, still get their gradient row by row.
  *
- * Every quantity is per L-LUT and computed in a fixed order: results do not depend on the
- * thread count.
+ * Evaluation (tr_addr_forward): the sub-network per address, each row's output gathered:
+ * bit-identical to the per-sample outputs, since the kernels compute a row independently of
+ * the rows around it; batch norm and quantizer then run per row as before.
+ *
+ * Bits: training gives other bits than the per-sample path (sums in another order), never
+ * other bits for another thread count: every quantity is per L-LUT, in a fixed order.
  */
 #include "train_int.h"
 
@@ -55,11 +60,11 @@ typedef struct addr_buf {
     float *jac;    /* [max(F,4)][Up] d(subnet)/d(input) per used address; first the segment
                     * sum's partial sums (backward) */
     float *junk;   /* [n_rec] discarded parameter gradients of the Jacobian pass */
-    uint16_t *inv; /* [ld] address index of each row (the kept numbering in training) */
-    int *iv;       /* [ld] inv as int32 (backward) */
+    uint16_t *inv; /* [ld] each row's address (training: tr_layer_buf.inv's row) */
+    int *iv;       /* [ld] each row's address number */
     float *dyr;    /* [ld] each row's sub-network output gradient (backward) */
-    int *map;      /* [2^A] address -> index, -1 unused */
-    int *rep;      /* [Up] first row of each used address */
+    int *map;      /* [2^A] used marks, then address -> number */
+    int *rep;      /* [Up] the address of each number */
     float *sub;    /* the sub-network's own scratch */
 } addr_buf;
 
