@@ -9,7 +9,8 @@
  * up to the machine's cores. Each measurement is a fresh model (same seed) trained for N
  * batches (forward, backward and the fused Adam step) over the training split in order,
  * after one untimed batch; each figure is the best of --repeat (3) measurements taken in
- * turns with the other path's, so both see the same machine.
+ * turns with the other path's, so both see the same machine. Per CPU second (the CPU time
+ * of all threads) is the measure of work that a loaded machine disturbs least.
  * Summary: bench_addr: MODEL batch B depth D T threads: per-sample X samples/s |
  *          per-address Y samples/s | ratio Y/X
  */
@@ -23,9 +24,9 @@
 #include "data.h"
 #include "train_int.h"
 
-static double now_s(void) {
+static double clock_s(clockid_t c) {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(c, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -39,35 +40,43 @@ static double loadavg(void) {
     return l;
 }
 
-/* Samples/s of N training batches of B rows under mode, on T threads. */
-static double measure1(const ir_program *ir, const rt_dataset *d, int B, int N, int T, int mode) {
+/* Samples per wall second and per CPU second (all threads; on a loaded machine the work
+ * measure) of N training batches of B rows under mode, on T threads. */
+static void measure1(const ir_program *ir, const rt_dataset *d, int B, int N, int T, int mode,
+                     double out[2]) {
     const ir_stage *st = &ir->train.stages[ir->train.n_stages - 1];
     tr_model *m = tr_model_new(ir, false, NULL, ir->train.seed, B, T, true);
     tr_model_init_params(m, ir->train.seed, 1);
     m->w.addr_mode = mode;
     int per = d->train.n / B;
-    double t0 = 0;
+    double t0 = 0, c0 = 0;
     for (int b = 0; b <= N; b++) {
-        if (b == 1) t0 = now_s(); /* after one untimed batch (page faults) */
+        if (b == 1) { /* after one untimed batch (page faults) */
+            t0 = clock_s(CLOCK_MONOTONIC);
+            c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+        }
         tr_model_load_rows(m, &d->train, NULL, (b % per) * B, B);
         tr_model_forward_train(m, B, NULL);
         tr_model_step(m, B, st, st->lr, 0.0, 0.0);
     }
-    double sps = (double)N * B / (now_s() - t0);
+    out[0] = (double)N * B / (clock_s(CLOCK_MONOTONIC) - t0);
+    out[1] = (double)N * B / (clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0);
     tr_model_free(m);
-    return sps;
 }
 
 /* The best of `repeat` measurements of each of modes[0..n), taken in turns (on a shared
- * machine the best is the least disturbed one). */
+ * machine the best is the least disturbed one): out[2k] per wall second, out[2k+1] per CPU
+ * second. */
 static void measure(const ir_program *ir, const rt_dataset *d, int B, int N, int T, int repeat,
                     const int *modes, int n, double *out) {
-    for (int k = 0; k < n; k++)
+    for (int k = 0; k < 2 * n; k++)
         out[k] = 0;
     for (int i = 0; i < repeat; i++)
         for (int k = 0; k < n; k++) {
-            double v = measure1(ir, d, B, N, T, modes[k]);
-            out[k] = v > out[k] ? v : out[k];
+            double v[2];
+            measure1(ir, d, B, N, T, modes[k], v);
+            for (int j = 0; j < 2; j++)
+                out[2 * k + j] = v[j] > out[2 * k + j] ? v[j] : out[2 * k + j];
         }
 }
 
@@ -132,20 +141,21 @@ int main(int argc, char **argv) {
     int B = st->batch, N = (int)batches;
     int D = ir->layers[0].hidden > 0 ? ir->layers[0].depth : 0;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    double l0 = loadavg(), v[3];
+    double l0 = loadavg(), v[6];
     static const int modes[3] = {TR_ADDR_SAMPLE, TR_ADDR_ADDRESS, TR_ADDR_AUTO};
     if (sweep)
         for (int t = 1; t <= cores; t++) {
             measure(ir, &d, B, N, t, (int)repeat, modes, 2, v);
-            printf("bench_addr: %s batch %d depth %d %d threads: per-sample %.0f samples/s | "
-                   "per-address %.0f samples/s\n",
-                   ir->model_name, B, D, t, v[0], v[1]);
+            printf("bench_addr: %s batch %d depth %d %d threads: per-sample %.0f samples/s "
+                   "(%.0f per CPU-s) | per-address %.0f samples/s (%.0f per CPU-s)\n",
+                   ir->model_name, B, D, t, v[0], v[1], v[2], v[3]);
         }
     measure(ir, &d, B, N, (int)threads, (int)repeat, modes, 3, v);
     printf("bench_addr: %s batch %d depth %d %ld threads, %d batches, best of %ld: per-sample "
            "%.0f samples/s | per-address %.0f samples/s | ratio %.2fx | auto %.0f samples/s | "
-           "load average %.2f -> %.2f\n",
-           ir->model_name, B, D, threads, N, repeat, v[0], v[1], v[1] / v[0], v[2], l0, loadavg());
+           "per CPU-s: %.0f | %.0f | ratio %.2fx | load average %.2f -> %.2f\n",
+           ir->model_name, B, D, threads, N, repeat, v[0], v[2], v[2] / v[0], v[4], v[1], v[3],
+           v[3] / v[1], l0, loadavg());
     rt_dataset_free(&d);
     nltc_arena_free(arena);
     return 0;
