@@ -5,11 +5,12 @@
  *
  *   train_model FILE.nlt [-o OUT] [--data-dir DIR] [--threads N] [--resume] [--seed N]
  *               [--dense-epochs N] [--sparse-epochs N] [--random-masks] [--masks FILE]
- *               [--max-batches N] [--quiet]
+ *               [--max-batches N] [--path sample|address] [--quiet]
  *
  * --random-masks drops the dense stage and makes every learned layer random (the baseline
  * of the mask study); --masks FILE trains over the masks of a masks.txt file instead of a
- * dense stage; the epoch overrides replace the model file's stage epochs.
+ * dense stage; the epoch overrides replace the model file's stage epochs; --path forces the
+ * sparse layers' per-sample or per-address path (default: chosen per layer, addr.c).
  * Summary: train_model: MODEL seed S: test quantized Q% float F% | valid V% (epoch E) |
  *          stage1 A s, stage2 B s, R samples/s | tables T ms, L L-LUTs
  */
@@ -30,12 +31,13 @@ static double now_s(void) {
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: train_model FILE.nlt [-o OUT] [--data-dir DIR] [--threads N] "
-                    "[--resume] [--seed N]\n"
-                    "       [--dense-epochs N] [--sparse-epochs N] [--random-masks] "
-                    "[--masks FILE] [--max-batches N] [--compare-plain] [--quiet]\n"
-                    "       train_model FILE.nlt -o OUT --evaluate [--data-dir DIR]   "
-                    "(accuracy of OUT's trained model on every split)\n");
+    fprintf(stderr,
+            "usage: train_model FILE.nlt [-o OUT] [--data-dir DIR] [--threads N] "
+            "[--resume] [--seed N]\n"
+            "       [--dense-epochs N] [--sparse-epochs N] [--random-masks] "
+            "[--masks FILE] [--max-batches N] [--compare-plain] [--path sample|address] [--quiet]\n"
+            "       train_model FILE.nlt -o OUT --evaluate [--data-dir DIR]   "
+            "(accuracy of OUT's trained model on every split)\n");
     return 2;
 }
 
@@ -81,7 +83,7 @@ int main(int argc, char **argv) {
     nltc_compile_opts co = {0};
     train_opts o;
     train_opts_init(&o);
-    tr_bench_opts bo = {0, false};
+    tr_bench_opts bo = {0, false, TR_ADDR_AUTO};
     long dense_epochs = -1, sparse_epochs = -1;
     bool random_masks = false, evaluate = false;
     const char *masks_path = NULL;
@@ -113,6 +115,10 @@ int main(int argc, char **argv) {
             masks_path = argv[++i];
         else if (!strcmp(a, "--compare-plain"))
             bo.compare_plain = true;
+        else if (!strcmp(a, "--path") && has && !strcmp(argv[i + 1], "sample"))
+            bo.addr_mode = TR_ADDR_SAMPLE, i++;
+        else if (!strcmp(a, "--path") && has && !strcmp(argv[i + 1], "address"))
+            bo.addr_mode = TR_ADDR_ADDRESS, i++;
         else if (!strcmp(a, "--quiet"))
             o.quiet = true;
         else if (a[0] != '-' && !file)

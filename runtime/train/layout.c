@@ -301,6 +301,8 @@ static size_t scratch_floats(const tr_params *p, size_t ld) {
         size_t need = (size_t)L->sh.F * ld + 4 * ld +
                       (L->wire == TR_WIRE_DENSE ? 0 : tr_subnet_scratch(&L->sh, (int)ld));
         if (need > scratch) scratch = need;
+        need = 2 * ld + tr_addr_scratch(L, (int)ld); /* two rows, then the per-address path */
+        if (need > scratch) scratch = need;
     }
     return scratch + 64;
 }
@@ -324,6 +326,7 @@ static void work_slices(tr_work *w, const tr_params *p, carver *c) {
             b.ds_part = carve(c, O * sizeof(float));
             if (L->wire == TR_WIRE_DENSE) b.ypre = carve(c, O * ld * sizeof(float));
             if (L->wire == TR_WIRE_MASKED) b.dxg = carve(c, O * F * ld * sizeof(float));
+            if (tr_addr_scratch(L, (int)ld) > 0) b.inv = carve(c, O * ld * sizeof(uint16_t));
         }
         if (w->lb) w->lb[l] = b;
     }

@@ -89,8 +89,11 @@ static void chan_forward(const chan *c, const float *y, int R, bool train, float
         *c->rmean = (1.0f - mo) * *c->rmean + mo * mean;
         float unb = R > 1 ? var * (float)R / (float)(R - 1) : var;
         *c->rvar = (1.0f - mo) * *c->rvar + mo * unb;
-        for (int r = 0; r < R; r++)
-            c->val[r] = tr_q_value(tr_q_int(c->q, z[r], c->s), c->s);
+        for (int r = 0; r < R; r++) { /* the codes too: the per-address path reads them */
+            int q = tr_q_int(c->q, z[r], c->s);
+            c->val[r] = tr_q_value(q, c->s);
+            c->codes[r] = tr_q_code(c->q, q);
+        }
         return;
     }
     float rm = *c->rmean, rv = *c->rvar;
@@ -199,11 +202,20 @@ static void fwd_job(void *vc, int tid, int nt) {
         dense_fwd(c, lo, hi, y, z);
         return;
     }
+    bool per_addr = tr_addr_use(&m->w, L, R);
     for (int o = lo; o < hi; o++) {
-        tr_lut p = tr_layer_lut(L, m->p.param, o);
-        int ldx;
-        const float *x = lut_inputs(m, L, o, c->in, R, xg, &ldx);
-        tr_subnet_forward(&L->sh, &p, x, ldx, R, y, sub);
+        if (per_addr && c->train) {
+            tr_addr_forward_train(m, c->l, o, R, xg);
+            continue;
+        }
+        if (per_addr) {
+            tr_addr_forward(m, c->l, o, R, y, xg);
+        } else {
+            tr_lut p = tr_layer_lut(L, m->p.param, o);
+            int ldx;
+            const float *x = lut_inputs(m, L, o, c->in, R, xg, &ldx);
+            tr_subnet_forward(&L->sh, &p, x, ldx, R, y, sub);
+        }
         lut_finish(m, c->l, o, y, R, c->train, z);
     }
 }
@@ -272,9 +284,15 @@ static void bwd_job(void *vc, int tid, int nt) {
         dense_bwd(c, lo, hi, dy, dz);
         return;
     }
+    bool per_addr = tr_addr_use(&m->w, L, c->R);
+    float *dx = L->wire == TR_WIRE_DIRECT ? c->din : m->w.lb[c->l].dxg;
     for (int o = lo; o < hi; o++) {
-        lut_unfinish(m, c->l, o, c->R, dz, dy);
-        lut_subnet_bwd(c, o, dy, xg, sub);
+        if (per_addr) {
+            tr_addr_backward(m, c->l, o, c->R, dx + (size_t)o * L->sh.F * ld, ld, xg);
+        } else {
+            lut_unfinish(m, c->l, o, c->R, dz, dy);
+            lut_subnet_bwd(c, o, dy, xg, sub);
+        }
         if (c->a) lut_adam(c->a, m, L, o);
     }
 }

@@ -280,3 +280,14 @@ void tr_sub1_backward(const tr_shape *sh, const tr_lut *p, const float *xt, int 
     F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, dy, dx, lddx, g->ws,
                g->b);
 }
+
+void tr_sub1_backward_jac(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
+                          const float *dy, const float *one, const tr_lut *g, float *jac, int ldj) {
+    int F = sh->F, N = sh->N, Rp = tr_pad_rows(R);
+    float gws[FMAX], gb;
+    F_DISPATCH(F, bwd_w, N, xt, ldx, R, p->w1, p->b1, p->w2, dy, g->w1, g->b1, g->w2);
+    F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, dy, NULL, 0, g->ws,
+               g->b);
+    F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, one, jac, ldj, gws,
+               &gb);
+}

@@ -533,6 +533,7 @@ static void start_model(session *S, bool dense, int *const *masks) {
     const ir_program *ir = S->ir;
     S->m = tr_model_new(ir, dense, masks, ir->train.seed, S->rows_max, S->o->threads, true);
     tr_model_init_params(S->m, ir->train.seed, dense ? 0 : 1);
+    S->m->w.addr_mode = S->bench->addr_mode;
 }
 
 /* The stage after a complete one: the dense model hands its masks to a fresh sparse model
@@ -653,6 +654,7 @@ static rt_status session_open(session *S) {
     if (o->resume && S->paths.ckpt && stat(S->paths.ckpt, &sb) == 0) {
         st = tr_ckpt_load(S->paths.ckpt, ir, S->fp, S->rows_max, o->threads, &S->run, &S->m, S->e);
         if (st != RT_OK) return st;
+        S->m->w.addr_mode = S->bench->addr_mode;
         if (!o->quiet)
             fprintf(S->log, "train: resuming at stage %d epoch %d batch %d\n", S->run.stage + 1,
                     S->run.epoch + 1, S->run.batch);
@@ -670,7 +672,7 @@ static rt_status session_open(session *S) {
 
 rt_status tr_train_bench(const ir_program *ir, const rt_dataset *d, const train_opts *opts,
                          const tr_bench_opts *bench, rt_report *rep, tr_model **out, rt_error *e) {
-    static const tr_bench_opts no_bench = {0, false};
+    static const tr_bench_opts no_bench = {0, false, TR_ADDR_AUTO};
     train_opts defaults;
     train_opts_init(&defaults);
     session S;

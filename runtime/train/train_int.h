@@ -130,6 +130,11 @@ void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *x, int
 void tr_sub1_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R, float *y);
 void tr_sub1_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
                       const float *dy, const tr_lut *g, float *dx, int lddx);
+/* The per-address path's backward (addr.c): parameter gradients of sum_r dy[r]*y[r] into g
+ * and the input Jacobian d y[r] / d x[f][r] into jac[f*ldj + r] (one: R ones, then zeros
+ * to the padded block; jac as dx above). */
+void tr_sub1_backward_jac(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
+                          const float *dy, const float *one, const tr_lut *g, float *jac, int ldj);
 
 /* Batch norm over R values of one channel, training mode: xhat = (y-mean)*istd,
  * z = gamma*xhat + beta, with the biased variance var; returns mean, var and
@@ -247,6 +252,7 @@ typedef struct tr_layer_buf {
     float *dxg;      /* [out*F][ld] masked layers: input gradients per L-LUT slot (training) */
     float *istd;     /* [out] batch-norm inverse std of the batch (training) */
     float *ds_part;  /* [out] per-L-LUT scale-gradient partial sums (training) */
+    uint16_t *inv;   /* [out][ld] per-address path: each row's address index (training) */
 } tr_layer_buf;
 
 /* The workspace, sized by rows_max: batch buffers (feature-major: value j of row r is at
@@ -269,6 +275,7 @@ typedef struct tr_work {
     float *logits;      /* [rows_max][classes] the last layer's values, row-major (loss) */
     float *dlogits;     /* [rows_max][classes] their gradient (training) */
     int *y;             /* [rows_max] labels of the batch */
+    int addr_mode;      /* sparse layers' path: TR_ADDR_AUTO, _SAMPLE or _ADDRESS (addr.c) */
     int threads;        /* thread count */
     tr_pool *pool;      /* worker threads */
     float **scratch;    /* [threads] per-thread scratch */
@@ -344,6 +351,28 @@ void tr_model_average(tr_model *m, float *avg, float decay);
 int **tr_model_masks_from_dense(const tr_model *m);
 /* Architecture fingerprint of an IR (FNV-1a over the shapes, bits and quantizers). */
 uint64_t tr_ir_fingerprint(const ir_program *ir);
+
+/* The per-address path of sparse layers (addr.c). tr_work.addr_mode picks it: AUTO (0,
+ * the default) per layer when the layer's 2^A addresses (A = F * bits_in <=
+ * TR_ADDR_MAX_BITS) are at most half the batch rows, SAMPLE never, ADDRESS whenever A
+ * allows (benchmarks and tests). */
+enum { TR_ADDR_AUTO, TR_ADDR_SAMPLE, TR_ADDR_ADDRESS };
+#define TR_ADDR_MAX_BITS 16
+bool tr_addr_use(const tr_work *w, const tr_layer *L, int R);
+/* Per-thread scratch floats the path needs for layer L (0 when it cannot run there). */
+size_t tr_addr_scratch(const tr_layer *L, int ld);
+/* Evaluation: sub-network outputs y[0..R) of L-LUT o of sparse layer l from the codes of
+ * the layer's inputs (the forward pass writes them beside the values), bit-identical to
+ * tr_subnet_forward's on the values; sc: tr_addr_scratch floats. */
+void tr_addr_forward(const tr_model *m, int l, int o, int R, float *y, float *sc);
+/* Training: the whole L-LUT (sub-network, batch norm with batch statistics, quantizer) per
+ * used address: values and codes of rows [0,R), the running statistics; keeps the rows'
+ * addresses and the normalized values per address for the backward. */
+void tr_addr_forward_train(tr_model *m, int l, int o, int R, float *sc);
+/* Its backward from the L-LUT's dval row: quantizer, batch norm and sub-network, the
+ * L-LUT's parameter gradients (overwritten), its scale-gradient share, and the input
+ * gradients per slot, dx[f*lddx + r] for r < R. */
+void tr_addr_backward(tr_model *m, int l, int o, int R, float *dx, int lddx, float *sc);
 
 /* One Adam/AdamW step's constants. */
 typedef struct tr_adam {
@@ -441,6 +470,7 @@ typedef struct tr_bench_opts {
     bool compare_plain; /* with average = ema: also select the plain model of each sparse
                          * epoch (live parameters, running statistics) on validation and
                          * print its test accuracy at the end (this session's epochs only) */
+    int addr_mode;      /* the training model's tr_work.addr_mode (TR_ADDR_AUTO: default) */
 } tr_bench_opts;
 
 /* train_run with benchmark options (b may be NULL: train_run itself). */

@@ -1,0 +1,162 @@
+/* bench_addr.c - sparse-stage training samples/s of the per-sample and the per-address path
+ * (runtime/train/addr.c) in the same run, on a model file's sparse model (random masks, the
+ * file's sparse stage's optimizer), with the model file's data.
+ *
+ *   bench_addr FILE.nlt [--data-dir DIR] [--batch B] [--depth D] [--batches N]
+ *              [--threads N] [--repeat N] [--sweep]
+ *
+ * --depth overrides every sub-network's depth; --sweep also prints both paths for 1, 2, ...
+ * up to the machine's cores. Each measurement is a fresh model (same seed) trained for N
+ * batches (forward, backward and the fused Adam step) over the training split in order,
+ * after one untimed batch; each figure is the best of --repeat (3) measurements taken in
+ * turns with the other path's, so both see the same machine. Per CPU second (the CPU time
+ * of all threads) is the measure of work that a loaded machine disturbs least.
+ * Summary: bench_addr: MODEL batch B depth D T threads: per-sample X samples/s |
+ *          per-address Y samples/s | ratio Y/X
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compiler.h"
+#include "data.h"
+#include "train_int.h"
+
+static double clock_s(clockid_t c) {
+    struct timespec t;
+    clock_gettime(c, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static double loadavg(void) {
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1) l = -1;
+        fclose(f);
+    }
+    return l;
+}
+
+/* Samples per wall second and per CPU second (all threads; on a loaded machine the work
+ * measure) of N training batches of B rows under mode, on T threads. */
+static void measure1(const ir_program *ir, const rt_dataset *d, int B, int N, int T, int mode,
+                     double out[2]) {
+    const ir_stage *st = &ir->train.stages[ir->train.n_stages - 1];
+    tr_model *m = tr_model_new(ir, false, NULL, ir->train.seed, B, T, true);
+    tr_model_init_params(m, ir->train.seed, 1);
+    m->w.addr_mode = mode;
+    int per = d->train.n / B;
+    double t0 = 0, c0 = 0;
+    for (int b = 0; b <= N; b++) {
+        if (b == 1) { /* after one untimed batch (page faults) */
+            t0 = clock_s(CLOCK_MONOTONIC);
+            c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+        }
+        tr_model_load_rows(m, &d->train, NULL, (b % per) * B, B);
+        tr_model_forward_train(m, B, NULL);
+        tr_model_step(m, B, st, st->lr, 0.0, 0.0);
+    }
+    out[0] = (double)N * B / (clock_s(CLOCK_MONOTONIC) - t0);
+    out[1] = (double)N * B / (clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0);
+    tr_model_free(m);
+}
+
+/* The best of `repeat` measurements of each of modes[0..n), taken in turns (on a shared
+ * machine the best is the least disturbed one): out[2k] per wall second, out[2k+1] per CPU
+ * second. */
+static void measure(const ir_program *ir, const rt_dataset *d, int B, int N, int T, int repeat,
+                    const int *modes, int n, double *out) {
+    for (int k = 0; k < 2 * n; k++)
+        out[k] = 0;
+    for (int i = 0; i < repeat; i++)
+        for (int k = 0; k < n; k++) {
+            double v[2];
+            measure1(ir, d, B, N, T, modes[k], v);
+            for (int j = 0; j < 2; j++)
+                out[2 * k + j] = v[j] > out[2 * k + j] ? v[j] : out[2 * k + j];
+        }
+}
+
+static long number(const char *s) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    return (*s && !*end && v > 0) ? v : -1;
+}
+
+int main(int argc, char **argv) {
+    const char *file = NULL;
+    nltc_compile_opts co = {0};
+    long batch = -1, depth = -1, batches = 50, threads = 2, repeat = 3;
+    bool sweep = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has = i + 1 < argc;
+        if (!strcmp(a, "--data-dir") && has)
+            co.data_dir = argv[++i];
+        else if (!strcmp(a, "--batch") && has && number(argv[i + 1]) > 0)
+            batch = number(argv[++i]);
+        else if (!strcmp(a, "--depth") && has && number(argv[i + 1]) > 0)
+            depth = number(argv[++i]);
+        else if (!strcmp(a, "--batches") && has && number(argv[i + 1]) > 0)
+            batches = number(argv[++i]);
+        else if (!strcmp(a, "--threads") && has && number(argv[i + 1]) > 0)
+            threads = number(argv[++i]);
+        else if (!strcmp(a, "--repeat") && has && number(argv[i + 1]) > 0)
+            repeat = number(argv[++i]);
+        else if (!strcmp(a, "--sweep"))
+            sweep = true;
+        else if (a[0] != '-' && !file)
+            file = a;
+        else
+            file = NULL, i = argc;
+    }
+    if (!file) {
+        fprintf(stderr, "usage: bench_addr FILE.nlt [--data-dir DIR] [--batch B] [--depth D] "
+                        "[--batches N] [--threads N] [--repeat N] [--sweep]\n");
+        return 2;
+    }
+    nltc_arena *arena = nltc_arena_new();
+    nltc_status cs;
+    ir_program *ir = nltc_compile(file, &co, arena, &cs);
+    if (!ir) {
+        nltc_arena_free(arena);
+        return 1;
+    }
+    for (int l = 0; l < ir->n_layers; l++) {
+        if (ir->layers[l].connect == IR_CONNECT_LEARNED) ir->layers[l].connect = IR_CONNECT_RANDOM;
+        if (depth > 0 && ir->layers[l].hidden > 0) ir->layers[l].depth = (int)depth;
+    }
+    ir_stage *st = &ir->train.stages[ir->train.n_stages - 1];
+    if (batch > 0) st->batch = (int)batch;
+    rt_dataset d;
+    rt_error err = {0};
+    if (data_load(&ir->dataset, &d, &err)) {
+        fprintf(stderr, "bench_addr: %s\n", err.msg);
+        nltc_arena_free(arena);
+        return 1;
+    }
+    int B = st->batch, N = (int)batches;
+    int D = ir->layers[0].hidden > 0 ? ir->layers[0].depth : 0;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    double l0 = loadavg(), v[6];
+    static const int modes[3] = {TR_ADDR_SAMPLE, TR_ADDR_ADDRESS, TR_ADDR_AUTO};
+    if (sweep)
+        for (int t = 1; t <= cores; t++) {
+            measure(ir, &d, B, N, t, (int)repeat, modes, 2, v);
+            printf("bench_addr: %s batch %d depth %d %d threads: per-sample %.0f samples/s "
+                   "(%.0f per CPU-s) | per-address %.0f samples/s (%.0f per CPU-s)\n",
+                   ir->model_name, B, D, t, v[0], v[1], v[2], v[3]);
+        }
+    measure(ir, &d, B, N, (int)threads, (int)repeat, modes, 3, v);
+    printf("bench_addr: %s batch %d depth %d %ld threads, %d batches, best of %ld: per-sample "
+           "%.0f samples/s | per-address %.0f samples/s | ratio %.2fx | auto %.0f samples/s | "
+           "per CPU-s: %.0f | %.0f | ratio %.2fx | load average %.2f -> %.2f\n",
+           ir->model_name, B, D, threads, N, repeat, v[0], v[2], v[2] / v[0], v[4], v[1], v[3],
+           v[3] / v[1], l0, loadavg());
+    rt_dataset_free(&d);
+    nltc_arena_free(arena);
+    return 0;
+}

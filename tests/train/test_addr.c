@@ -1,0 +1,141 @@
+/* test_addr.c - the sparse stage's per-address path (runtime/train/addr.c) against the
+ * per-sample path, whose kernels test_kernels checks against finite differences.
+ *
+ * Over a whole model (masked leaf layers, contiguous tree levels, every quantizer kind the
+ * fixture lowers), one training forward and backward on the same parameters and batch:
+ * the loss and every parameter gradient, the quantizer scales' and batch norms' included,
+ * equal within float rounding (the sums run in another order: per address, weighted by
+ * rows), and the per-address results bit-identical with 1 and 2 threads. Sub-networks of depth 1
+ * and 3, with and without the linear skip.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "train_int.h"
+
+#define ROWS 80 /* more than the 64 addresses of an F=3, 2-bit L-LUT: some repeat */
+
+/* One forward and backward of a fresh model (seed 5) on rows [0,ROWS) of s under mode;
+ * returns the loss, the gradients in grad (malloc'd). */
+static double run_once(const ir_program *ir, const rt_split *s, int mode, int threads, float **grad,
+                       size_t *n) {
+    tr_model *m = tr_model_new(ir, false, NULL, 5, ROWS, threads, true);
+    tr_model_init_params(m, 5, 1);
+    m->w.addr_mode = mode;
+    for (int l = 0; l < m->p.n_layers; l++) /* the path under test is the one that runs */
+        ck_assert(tr_addr_use(&m->w, &m->p.layers[l], ROWS) == (mode == TR_ADDR_ADDRESS));
+    tr_model_load_rows(m, s, NULL, 0, ROWS);
+    double loss = tr_model_forward_train(m, ROWS, NULL);
+    tr_model_backward(m, ROWS, 0.0, 0.0);
+    *n = m->p.n_param;
+    *grad = malloc(*n * sizeof(float));
+    memcpy(*grad, m->opt->grad, *n * sizeof(float));
+    tr_model_free(m);
+    return loss;
+}
+
+static void addr_check(int depth, bool skip) {
+    fx_net n;
+    memset(&n, 0, sizeof n);
+    n.n_layers = 3;
+    int w[] = {10, 12, 4, 2};
+    int sup[] = {0, 1, 0};
+    memcpy(n.widths, w, sizeof w);
+    memcpy(n.support, sup, sizeof sup);
+    n.bits_in = n.bits_hidden = n.bits_support = 2;
+    n.bits_out = 4;
+    n.fanin_in = 3;
+    n.fanin_hidden = 3;
+    n.fanin_support = 3;
+    n.hidden = 8;
+    n.depth = depth;
+    n.lut_skip = skip;
+    n.tree_skip = true;
+    n.connect = IR_CONNECT_RANDOM;
+    ir_stage st = fx_stage(IR_STAGE_SPARSE, 1, ROWS, 1e-3);
+    ir_program *ir = fx_program(&n, &st, 1, 3);
+    rt_split s;
+    fx_parity_split(&s, ROWS, 10, 2, 9);
+    float *gs, *ga, *ga1;
+    size_t np;
+    double ls = run_once(ir, &s, TR_ADDR_SAMPLE, 2, &gs, &np);
+    double la = run_once(ir, &s, TR_ADDR_ADDRESS, 2, &ga, &np);
+    double la1 = run_once(ir, &s, TR_ADDR_ADDRESS, 1, &ga1, &np);
+    ck_assert_msg(fabs(ls - la) <= 1e-5 * fabs(ls) && la == la1, "loss %.9g vs %.9g (%.9g)", ls, la,
+                  la1);
+    ck_assert_msg(!memcmp(ga, ga1, np * sizeof(float)), "per-address path depends on threads");
+    float big = 0.0f;
+    for (size_t i = 0; i < np; i++)
+        big = fmaxf(big, fabsf(gs[i]));
+    ck_assert_msg(big > 1e-3f, "no gradient reached the parameters");
+    int moved = 0;
+    for (size_t i = 0; i < np; i++) {
+        float d = fabsf(ga[i] - gs[i]);
+        ck_assert_msg(d <= 1e-5f * big + 1e-4f * fabsf(gs[i]),
+                      "gradient %zu: per-address %.9g, per-sample %.9g (depth %d, skip %d)", i,
+                      (double)ga[i], (double)gs[i], depth, skip);
+        moved += gs[i] != 0.0f;
+    }
+    ck_assert_int_gt(moved, (int)np / 4);
+    free(gs), free(ga), free(ga1);
+    free(s.x), free(s.y);
+    fx_program_free(ir);
+}
+
+START_TEST(test_addr_depth1_skip) {
+    addr_check(1, true);
+}
+END_TEST
+
+START_TEST(test_addr_depth1_plain) {
+    addr_check(1, false);
+}
+END_TEST
+
+START_TEST(test_addr_depth3_skip) {
+    addr_check(3, true);
+}
+END_TEST
+
+/* The automatic choice: per address when the 2^A table is at most half the batch. */
+START_TEST(test_addr_auto_choice) {
+    tr_work w;
+    memset(&w, 0, sizeof w);
+    tr_layer L;
+    memset(&L, 0, sizeof L);
+    L.wire = TR_WIRE_MASKED;
+    L.sh.F = 3;
+    L.bits_in = 2; /* 64 addresses */
+    ck_assert(!tr_addr_use(&w, &L, 32));
+    ck_assert(!tr_addr_use(&w, &L, 127));
+    ck_assert(tr_addr_use(&w, &L, 128));
+    w.addr_mode = TR_ADDR_SAMPLE;
+    ck_assert(!tr_addr_use(&w, &L, 1024));
+    w.addr_mode = TR_ADDR_ADDRESS;
+    ck_assert(tr_addr_use(&w, &L, 8));
+    L.bits_in = 6; /* 18 bits: beyond the path's table */
+    ck_assert(!tr_addr_use(&w, &L, 1 << 20));
+    L.bits_in = 2;
+    L.wire = TR_WIRE_DENSE;
+    ck_assert(!tr_addr_use(&w, &L, 1024));
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("train_addr");
+    TCase *tc = tcase_create("addr");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_addr_depth1_skip);
+    tcase_add_test(tc, test_addr_depth1_plain);
+    tcase_add_test(tc, test_addr_depth3_skip);
+    tcase_add_test(tc, test_addr_auto_choice);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
