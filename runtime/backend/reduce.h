@@ -45,9 +45,10 @@ typedef enum be_rd_method {
 const char *be_rd_method_name(be_rd_method m);
 
 typedef struct be_reduce_opts {
-    long rarity;      /* an address seen fewer times is a don't-care (>= 1) */
-    int lut_inputs;   /* K of the target's LUTs; K == 6 allows O5/O6 pairs */
-    unsigned methods; /* bit set of be_rd_method to try; 0: all */
+    long rarity;        /* an address seen fewer times is a don't-care (>= 1) */
+    int lut_inputs;     /* K of the target's LUTs; K == 6 allows O5/O6 pairs */
+    unsigned methods;   /* bit set of be_rd_method to try; 0: all */
+    bool cofactor_fill; /* functions wider than K: fill for equal cofactors first */
 } be_reduce_opts;
 
 /* What the pass did. LUT figures use rt_lut_cost over each output bit's support (a
