@@ -129,7 +129,9 @@ void ir_print(FILE *f, const ir_program *p) {
     const ir_hardware *h = &p->hw;
     fprintf(f, "hardware lut_inputs %d pipeline %s", h->lut_inputs, ir_pipeline_name(h->pipeline));
     if (h->pipeline == IR_PIPE_EVERY_K) fprintf(f, " k %d", h->pipeline_k);
-    fprintf(f, " stages %d\n", h->stages);
+    fprintf(f, " stages %d", h->stages);
+    if (h->reduce_rarity > 0) fprintf(f, " reduce dont_care rarity %ld", h->reduce_rarity);
+    fputc('\n', f);
     fputs("  clock ", f);
     pr_string(f, h->clock);
     fputs(" reset ", f);

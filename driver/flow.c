@@ -23,6 +23,7 @@
 #include "backend.h"
 #include "compiler.h"
 #include "data.h"
+#include "reduce_step.h"
 #include "report.h"
 #include "rt.h"
 #include "store.h"
@@ -249,6 +250,7 @@ rt_status nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o, rt_error 
     if (!st) st = flow_data(&f, e);
     if (!st) st = flow_train(&f, e);
     if (!st) st = flow_tabulate(&f, e);
+    if (!st) st = nltc_flow_reduce(ir, f.model, &f.data, &f.tables, &f.codes, &f.rep, o->quiet, e);
     if (!st) st = be_flow_emit(&f.be, &f.rep, e);
     if (!st) st = be_flow_estimate(&f.be, &f.rep, e);
     if (!st) st = flow_verify(&f, &verdict, e);

@@ -348,6 +348,15 @@ typedef struct rt_report {
     } hardware;
     rt_artifacts artifacts; /* every file of OUT but report.json, with its SHA-256 (owned
                              * by whoever filled it: free with rt_artifacts_free) */
+    struct { /* hardware { reduce = dont_care(rarity = R) }; rarity -1: no reduction */
+        long rarity;
+        double valid_before, valid_after; /* validation accuracy, model vs reduced tables */
+        double test_before, test_after;   /* test accuracy, likewise */
+        long long addresses, seen;        /* table addresses, those seen >= R times */
+        long luts_before, luts_after;     /* support-based LUT estimate (be_reduce_stats) */
+        long changed_test;                /* test samples whose codes the reduction changed */
+        double seconds;                   /* counting, reduction and recomputation */
+    } reduce;
 } rt_report;
 
 /* Sets every field to "not measured". */

@@ -164,6 +164,7 @@ typedef struct ir_hardware {
     const char *clock; /* clock port name, default "clk" */
     const char *reset; /* reset port name, default "rst" */
     ir_reset reset_style;
+    long reduce_rarity; /* reduce = dont_care(rarity = R): R; 0 = no reduction */
 } ir_hardware;
 
 /* ---- Source locations -------------------------------------------------------------

@@ -300,6 +300,21 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
     doc_row(t, "pipeline stages\t%s", CNT(r->hardware.pipeline_stages));
     doc_row(t, "latency (cycles)\t%s", CNT(r->hardware.latency_cycles));
     doc_para(d, "Analytic estimate, %s.", rt_lut_cost_formula());
+    if (r->reduce.rarity > 0) {
+        doc_heading(d, "Table reduction");
+        doc_block *u = doc_table(d, "measure\t>before\t>after");
+        doc_row(u, "validation accuracy\t%s\t%s", PCT(r->reduce.valid_before),
+                PCT(r->reduce.valid_after));
+        doc_row(u, "test accuracy\t%s\t%s", PCT(r->reduce.test_before), PCT(r->reduce.test_after));
+        doc_row(u, "LUTs, support estimate\t%s\t%s", CNT(r->reduce.luts_before),
+                CNT(r->reduce.luts_after));
+        doc_para(d,
+                 "Addresses seen fewer than %ld times on the training split (%s of %s were "
+                 "seen) became don't-cares; the tables above are the reduced ones. %s test "
+                 "samples produce other codes than the model's.",
+                 r->reduce.rarity, CNT(r->reduce.seen), CNT(r->reduce.addresses),
+                 CNT(r->reduce.changed_test));
+    }
     doc_para(d, "There is no timing model here, so no nanoseconds or Fmax are claimed: "
                 "latency is in clock cycles and the critical path in LUT levels.");
     doc_heading(d, "Verification");

@@ -68,6 +68,17 @@ static const rj_field rj_fields[] = {
     RJ("hardware.pipeline_stages", RJ_INT, hardware.pipeline_stages),
     RJ("hardware.latency_cycles", RJ_INT, hardware.latency_cycles),
     RJ("hardware.stage_lut_levels", RJ_INTLIST, hardware),
+    RJ("reduce.rarity", RJ_LONG, reduce.rarity),
+    RJ("reduce.validation_before", RJ_DOUBLE, reduce.valid_before),
+    RJ("reduce.validation_after", RJ_DOUBLE, reduce.valid_after),
+    RJ("reduce.test_before", RJ_DOUBLE, reduce.test_before),
+    RJ("reduce.test_after", RJ_DOUBLE, reduce.test_after),
+    RJ("reduce.addresses", RJ_LLONG, reduce.addresses),
+    RJ("reduce.seen", RJ_LLONG, reduce.seen),
+    RJ("reduce.luts_before", RJ_LONG, reduce.luts_before),
+    RJ("reduce.luts_after", RJ_LONG, reduce.luts_after),
+    RJ("reduce.changed_test", RJ_LONG, reduce.changed_test),
+    RJ("reduce.seconds", RJ_DOUBLE, reduce.seconds),
     RJ("artifacts", RJ_ARTIFACTS, artifacts),
 };
 #undef RJ

@@ -33,13 +33,26 @@ int main(int argc, char **argv) {
     double floor = atof(argv[2]);
     check(r->accuracy.quantized >= floor, "quantized test accuracy >= floor",
           r->accuracy.quantized);
-    check(r->accuracy.repr[RT_REPR_TABLES] == r->accuracy.quantized, "table accuracy == quantized",
+    /* With table reduction the representations are the reduced tables' (reduce.test_after);
+     * before it, the model's codes (== quantized). */
+    double want = r->accuracy.quantized;
+    if (r->reduce.rarity > 0) {
+        check(r->reduce.test_before == r->accuracy.quantized, "reduce: test before == quantized",
+              r->reduce.test_before);
+        check(!isnan(r->reduce.valid_before) && !isnan(r->reduce.valid_after),
+              "reduce: validation accuracy before and after", r->reduce.valid_after);
+        check(r->reduce.luts_after >= 0 && r->reduce.luts_after <= r->reduce.luts_before,
+              "reduce: LUT estimate not larger", (double)r->reduce.luts_after);
+        check(r->reduce.seen > 0 && r->reduce.seen <= r->reduce.addresses,
+              "reduce: seen addresses counted", (double)r->reduce.seen);
+        want = r->reduce.test_after;
+    }
+    check(r->accuracy.repr[RT_REPR_TABLES] == want, "table accuracy == reference",
           r->accuracy.repr[RT_REPR_TABLES]);
-    check(r->accuracy.repr[RT_REPR_CSIM] == r->accuracy.quantized,
-          "C simulator accuracy == quantized", r->accuracy.repr[RT_REPR_CSIM]);
-    check(isnan(r->accuracy.repr[RT_REPR_RTL]) ||
-              r->accuracy.repr[RT_REPR_RTL] == r->accuracy.quantized,
-          "RTL accuracy == quantized (or not run)", r->accuracy.repr[RT_REPR_RTL]);
+    check(r->accuracy.repr[RT_REPR_CSIM] == want, "C simulator accuracy == reference",
+          r->accuracy.repr[RT_REPR_CSIM]);
+    check(isnan(r->accuracy.repr[RT_REPR_RTL]) || r->accuracy.repr[RT_REPR_RTL] == want,
+          "RTL accuracy == reference (or not run)", r->accuracy.repr[RT_REPR_RTL]);
     check(r->verify.mismatches == 0, "verify mismatches == 0", (double)r->verify.mismatches);
     check(r->verify.samples == r->n_test, "every test sample verified", r->verify.samples);
     check(r->n_train > 0 && r->n_valid > 0 && r->n_test > 0, "three non-empty splits", r->n_valid);

@@ -1,0 +1,403 @@
+/* reduce.c - table reduction with don't-cares: address counts, support reduction of each
+ * output bit under several strategies (the cheapest kept), and the LUT estimate that
+ * counts constant bits, wires, identical functions and O5/O6 pairs (reduce.h).
+ *
+ * An output bit of an L-LUT with a address bits is a ternary table over 2^a addresses:
+ * 0, 1 or don't-care (DC). Dropping address bit v is possible when no two specified
+ * addresses that differ only in v disagree; the two halves then merge (a specified value
+ * wins over DC) and the table halves. After the drops the remaining DCs are filled by
+ * copying across each remaining variable (so cofactors agree where they can), then 0, and
+ * the function is expanded back to every address: specified addresses keep their value. */
+#include "reduce.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+
+enum { DC = 2 };
+
+const char *be_rd_method_name(be_rd_method m) {
+    static const char *const names[] = {
+#define BE_RD_NAME(id, name) name,
+        BE_REDUCE_METHODS(BE_RD_NAME)
+#undef BE_RD_NAME
+    };
+    return m >= 0 && m < BE_RD_N ? names[m] : "?";
+}
+
+/* ---- Counts ------------------------------------------------------------------------- */
+
+void be_counts_init(be_counts *c, const rt_tables *t) {
+    c->n_layers = t->n_layers;
+    c->counts = xcalloc((size_t)t->n_layers, sizeof *c->counts);
+    for (int l = 0; l < t->n_layers; l++) {
+        const rt_table_layer *L = &t->layers[l];
+        c->counts[l] = xcalloc((size_t)L->n_lut << be_addr_bits(L), sizeof **c->counts);
+    }
+}
+
+void be_counts_free(be_counts *c) {
+    for (int l = 0; l < c->n_layers; l++)
+        free(c->counts[l]);
+    free(c->counts);
+    c->counts = NULL;
+    c->n_layers = 0;
+}
+
+void be_counts_add(be_counts *c, const rt_tables *t, const rt_codes *codes) {
+    for (int l = 0; l < t->n_layers; l++) {
+        const rt_table_layer *L = &t->layers[l];
+        const int F = L->fanin, b = L->bits_in, a = be_addr_bits(L);
+        const unsigned mask = (1u << b) - 1;
+        const uint16_t *src = l ? codes->layer[l - 1] : codes->input;
+        for (int s = 0; s < codes->n_samples; s++) {
+            const uint16_t *x = src + (size_t)s * (size_t)L->in_width;
+            const int *w = L->inputs;
+            for (int j = 0; j < L->n_lut; j++, w += F) {
+                uint32_t addr = 0;
+                for (int f = 0; f < F; f++)
+                    addr |= (uint32_t)(x[w[f]] & mask) << (f * b);
+                uint32_t *n = &c->counts[l][((size_t)j << a) | addr];
+                if (*n != UINT32_MAX) ++*n;
+            }
+        }
+    }
+}
+
+/* ---- One output bit --------------------------------------------------------------- */
+
+/* A ternary table over k variables (vars: their address bits), and per entry how many
+ * of the don't-care addresses merged into it had 0 or 1 in the trained table. */
+typedef struct rd_tab {
+    int k;
+    int vars[16];
+    uint8_t *t;     /* [2^k] 0, 1 or DC */
+    uint32_t *n[2]; /* [2^k] each: trained values of the don't-cares merged here */
+} rd_tab;
+
+/* Whether variable i of x can be dropped; *flip: the don't-care addresses that would take
+ * the other value than the trained one; *dc: the DC entries the merged table keeps. */
+static bool rd_droppable(const rd_tab *x, int i, long *flip, long *dc) {
+    size_t n = (size_t)1 << x->k, bit = (size_t)1 << i;
+    long d = 0, f = 0;
+    for (size_t y = 0; y < n; y++) {
+        if (y & bit) continue;
+        uint8_t p = x->t[y], q = x->t[y | bit];
+        if (p != DC && q != DC && p != q) return false;
+        if (p == DC && q == DC)
+            d++;
+        else if (p == DC)
+            f += x->n[!q][y];
+        else if (q == DC)
+            f += x->n[!p][y | bit];
+    }
+    *flip = f;
+    *dc = d;
+    return true;
+}
+
+/* Drops variable i of x in place (k -> k - 1 variables). */
+static void rd_drop(rd_tab *x, int i) {
+    size_t half = (size_t)1 << (x->k - 1), bit = (size_t)1 << i, low = bit - 1;
+    for (size_t y = 0; y < half; y++) {
+        size_t z = (y & low) | ((y & ~low) << 1);
+        uint8_t p = x->t[z], q = x->t[z | bit];
+        x->t[y] = p != DC ? p : q;
+        for (int v = 0; v < 2; v++)
+            x->n[v][y] = x->n[v][z] + x->n[v][z | bit];
+    }
+    memmove(x->vars + i, x->vars + i + 1, sizeof *x->vars * (size_t)(x->k - 1 - i));
+    x->k--;
+}
+
+/* Drops variables of x by strategy m. */
+static void rd_support(rd_tab *x, be_rd_method m) {
+    if (m == BE_RD_HIGH_FIRST) {
+        for (int i = x->k - 1; i >= 0; i--) {
+            long f, dc;
+            if (rd_droppable(x, i, &f, &dc)) rd_drop(x, i);
+        }
+        return;
+    }
+    if (m != BE_RD_BEST_FIRST) return;
+    for (;;) { /* the drop that changes the fewest trained values first, then most freedom */
+        int best = -1;
+        long best_f = 0, best_dc = 0;
+        for (int i = 0; i < x->k; i++) {
+            long f, dc;
+            if (rd_droppable(x, i, &f, &dc) &&
+                (best < 0 || f < best_f || (f == best_f && dc > best_dc)))
+                best = i, best_f = f, best_dc = dc;
+        }
+        if (best < 0) return;
+        rd_drop(x, best);
+    }
+}
+
+/* Fills the DCs of x: each takes the majority of the trained values it stands for (the
+ * LUT does not care, the accuracy does). With cofactors set, functions wider than the LUT
+ * first copy values across each variable from the highest (equal cofactors, for the
+ * mapper); measured, this costs accuracy for few LUTs (bench/tables/README.md). */
+static void rd_fill(rd_tab *x, int K, bool cofactors) {
+    size_t n = (size_t)1 << x->k;
+    for (int i = x->k - 1; i >= 0 && cofactors && x->k > K; i--) {
+        size_t bit = (size_t)1 << i;
+        for (size_t y = 0; y < n; y++) {
+            if (y & bit) continue;
+            if (x->t[y] == DC)
+                x->t[y] = x->t[y | bit];
+            else if (x->t[y | bit] == DC)
+                x->t[y | bit] = x->t[y];
+        }
+    }
+    for (size_t y = 0; y < n; y++)
+        if (x->t[y] == DC) x->t[y] = x->n[1][y] > x->n[0][y];
+}
+
+/* Drops the variables a filled (binary) table does not depend on. */
+static void rd_prune(rd_tab *x) {
+    for (int i = x->k - 1; i >= 0; i--) {
+        size_t n = (size_t)1 << x->k, bit = (size_t)1 << i;
+        bool dep = false;
+        for (size_t y = 0; y < n && !dep; y++)
+            dep = !(y & bit) && x->t[y] != x->t[y | bit];
+        if (!dep) rd_drop(x, i);
+    }
+}
+
+/* Cost of a filled function. */
+static long rd_cost(const rd_tab *x, int K) {
+    if (x->k == 0 || (x->k == 1 && x->t[0] == 0 && x->t[1] == 1)) return 0; /* const, wire */
+    return rt_lut_cost(x->k, K);
+}
+
+/* Scratch of one layer's reduction: the bit as counted, a candidate, the best so far. */
+typedef struct rd_work {
+    rd_tab tern, cand, best;
+    void *mem;
+} rd_work;
+
+static void rd_work_init(rd_work *w, int a) {
+    size_t n = (size_t)1 << a;
+    char *m = w->mem = xmalloc(3 * n * (1 + 2 * sizeof(uint32_t)));
+    rd_tab *tabs[3] = {&w->tern, &w->cand, &w->best};
+    for (int i = 0; i < 3; i++) {
+        tabs[i]->t = (uint8_t *)m, m += n;
+        tabs[i]->n[0] = (uint32_t *)(void *)m, m += n * sizeof(uint32_t);
+        tabs[i]->n[1] = (uint32_t *)(void *)m, m += n * sizeof(uint32_t);
+    }
+}
+
+static void rd_copy(rd_tab *dst, const rd_tab *src) {
+    size_t n = (size_t)1 << src->k;
+    dst->k = src->k;
+    memcpy(dst->vars, src->vars, sizeof dst->vars);
+    memcpy(dst->t, src->t, n);
+    for (int v = 0; v < 2; v++)
+        memcpy(dst->n[v], src->n[v], n * sizeof(uint32_t));
+}
+
+/* Reduces bit b of the L-LUT whose codes and counts are given (a address bits); writes
+ * the chosen function into codes. Returns the chosen method. */
+static be_rd_method rd_bit(uint16_t *codes, const uint32_t *cnt, int a, int b,
+                           const be_reduce_opts *o, rd_work *w) {
+    size_t n = (size_t)1 << a;
+    rd_tab *x = &w->tern;
+    x->k = a;
+    for (int i = 0; i < a; i++)
+        x->vars[i] = i;
+    for (size_t y = 0; y < n; y++) {
+        unsigned v = codes[y] >> b & 1u;
+        bool seen = (uint64_t)cnt[y] >= (uint64_t)o->rarity;
+        x->t[y] = seen ? (uint8_t)v : DC;
+        x->n[0][y] = !seen && !v;
+        x->n[1][y] = !seen && v;
+    }
+    be_rd_method chosen = BE_RD_N;
+    long best_cost = 0;
+    for (int m = 0; m < BE_RD_N; m++) {
+        if (o->methods && !(o->methods >> m & 1u)) continue;
+        rd_copy(&w->cand, x);
+        rd_support(&w->cand, (be_rd_method)m);
+        rd_fill(&w->cand, o->lut_inputs, o->cofactor_fill);
+        rd_prune(&w->cand);
+        long c = rd_cost(&w->cand, o->lut_inputs);
+        if (chosen == BE_RD_N || c < best_cost || (c == best_cost && w->cand.k < w->best.k)) {
+            chosen = (be_rd_method)m;
+            best_cost = c;
+            rd_copy(&w->best, &w->cand);
+        }
+    }
+    const rd_tab *f = &w->best;
+    for (size_t y = 0; y < n; y++) { /* expand: project each address on the support */
+        size_t z = 0;
+        for (int i = 0; i < f->k; i++)
+            z |= (y >> f->vars[i] & 1u) << i;
+        codes[y] = (uint16_t)((codes[y] & ~(1u << b)) | (unsigned)f->t[z] << b);
+    }
+    return chosen;
+}
+
+/* ---- Functions of a layer: constants, wires, identical functions, O5/O6 pairs ------ */
+
+/* One output bit's function on the layer's input signals (signal = input index * bits_in
+ * + bit). Only functions of <= 6 signals take part in sharing. */
+typedef struct rd_fn {
+    int s;       /* support size */
+    int sig[6];  /* sorted signals (s <= 6) */
+    uint64_t tt; /* truth table over sig (s <= 6) */
+    long cost;   /* rt_lut_cost, 0 for a constant or wire */
+} rd_fn;
+
+/* The function of bit b of L-LUT j, on signals. */
+static void rd_fn_of(const rt_table_layer *L, int j, int b, int K, rd_fn *f) {
+    const int a = be_addr_bits(L);
+    const uint16_t *c = L->codes + ((size_t)j << a);
+    size_t n = (size_t)1 << a;
+    int vars[16], s = 0;
+    for (int i = 0; i < a; i++) {
+        size_t bit = (size_t)1 << i;
+        bool dep = false;
+        for (size_t x = 0; x < n && !dep; x++)
+            dep = !(x & bit) && ((c[x] ^ c[x | bit]) >> b & 1u);
+        if (dep) vars[s++] = i;
+    }
+    memset(f, 0, sizeof *f);
+    f->s = s;
+    uint8_t t[2] = {(uint8_t)(c[0] >> b & 1u),
+                    s == 1 ? (uint8_t)(c[(size_t)1 << vars[0]] >> b & 1u) : 0};
+    f->cost = s == 0 || (s == 1 && t[0] == 0 && t[1] == 1) ? 0 : rt_lut_cost(s, K);
+    if (s > 6) return;
+    for (int i = 0; i < s; i++) { /* signals, insertion-sorted with their address bits */
+        int v = vars[i],
+            sig = L->inputs[j * L->fanin + v / L->bits_in] * L->bits_in + v % L->bits_in;
+        int p = i;
+        for (; p > 0 && f->sig[p - 1] > sig; p--) {
+            f->sig[p] = f->sig[p - 1];
+            vars[p] = vars[p - 1];
+        }
+        f->sig[p] = sig;
+        vars[p] = v;
+    }
+    for (uint32_t y = 0; y < (1u << s); y++) {
+        size_t x = 0;
+        for (int i = 0; i < s; i++)
+            x |= (size_t)(y >> i & 1u) << vars[i];
+        f->tt |= (uint64_t)(c[x] >> b & 1u) << y;
+    }
+}
+
+static int rd_fn_cmp(const void *pa, const void *pb) {
+    const rd_fn *a = pa, *b = pb;
+    if (a->s != b->s) return a->s < b->s ? -1 : 1;
+    for (int i = 0; i < a->s; i++)
+        if (a->sig[i] != b->sig[i]) return a->sig[i] < b->sig[i] ? -1 : 1;
+    return a->tt < b->tt ? -1 : a->tt > b->tt;
+}
+
+/* Signals of the union of f and g, or 7 when more than 6. */
+static int rd_union(const rd_fn *f, const rd_fn *g) {
+    int n = f->s;
+    for (int i = 0; i < g->s; i++) {
+        bool in = false;
+        for (int k = 0; k < f->s; k++)
+            in |= f->sig[k] == g->sig[i];
+        if (!in && ++n > 6) return 7;
+    }
+    return n;
+}
+
+/* LUT estimate of one layer: every bit's cost; *dup the cost of functions another bit
+ * already has; *pairs the O5/O6 pairs found (when pairs). */
+static long rd_layer(const rt_table_layer *L, int K, bool pairs, long *dup, long *npairs,
+                     long *consts, long *wires, long *support) {
+    long n = (long)L->n_lut * L->bits_out, total = 0, m = 0;
+    rd_fn *fs = xmalloc(sizeof *fs * (size_t)(n + 1));
+    for (int j = 0; j < L->n_lut; j++)
+        for (int b = 0; b < L->bits_out; b++) {
+            rd_fn f;
+            rd_fn_of(L, j, b, K, &f);
+            total += f.cost;
+            *support += f.s;
+            *consts += f.s == 0;
+            *wires += f.s == 1 && f.cost == 0;
+            if (f.cost > 0 && f.s <= 6) fs[m++] = f;
+        }
+    qsort(fs, (size_t)m, sizeof *fs, rd_fn_cmp);
+    long u = 0; /* distinct functions to the front */
+    for (long i = 0; i < m; i++) {
+        if (u > 0 && rd_fn_cmp(&fs[u - 1], &fs[i]) == 0) {
+            *dup += fs[i].cost;
+            continue;
+        }
+        fs[u++] = fs[i];
+    }
+    if (pairs && K == 6) { /* greedy: each <= 5-input function with a later one nearby */
+        enum { WINDOW = 64 };
+        bool *used = xcalloc((size_t)u + 1, sizeof *used);
+        for (long i = 0; i < u; i++) {
+            if (used[i] || fs[i].s > 5) continue;
+            for (long k = i + 1; k < u && k <= i + WINDOW; k++)
+                if (!used[k] && fs[k].s <= 5 && rd_union(&fs[i], &fs[k]) <= 5) {
+                    used[i] = used[k] = true;
+                    ++*npairs;
+                    break;
+                }
+        }
+        free(used);
+    }
+    free(fs);
+    return total;
+}
+
+/* Sums rd_layer over t's layers; returns the estimate before sharing. */
+static long rd_tables(const rt_tables *t, int K, bool pairs, long *dup, long *npairs, long *consts,
+                      long *wires, long *support) {
+    long total = 0;
+    *dup = *npairs = *consts = *wires = *support = 0;
+    for (int l = 0; l < t->n_layers; l++)
+        total += rd_layer(&t->layers[l], K, pairs, dup, npairs, consts, wires, support);
+    return total;
+}
+
+long be_reduce_estimate(const rt_tables *t, int lut_inputs, bool pairs) {
+    long dup, np, c, w, s;
+    long total = rd_tables(t, lut_inputs, pairs, &dup, &np, &c, &w, &s);
+    return total - dup - np;
+}
+
+/* ---- The pass ------------------------------------------------------------------------ */
+
+void be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, be_reduce_stats *s) {
+    double t0 = rt_now();
+    memset(s, 0, sizeof *s);
+    be_reduce_opts opt = *o;
+    if (opt.rarity < 1) opt.rarity = 1;
+    if (opt.lut_inputs < 2) opt.lut_inputs = 6;
+    long d0, p0;
+    s->luts_before = rd_tables(t, opt.lut_inputs, false, &d0, &p0, &s->const_before,
+                               &s->wire_before, &s->support_before);
+    for (int l = 0; l < t->n_layers; l++) {
+        rt_table_layer *L = &t->layers[l];
+        const int a = be_addr_bits(L);
+        size_t n = (size_t)1 << a;
+        rd_work w;
+        rd_work_init(&w, a);
+        for (int j = 0; j < L->n_lut; j++) {
+            const uint32_t *cnt = c->counts[l] + ((size_t)j << a);
+            for (size_t x = 0; x < n; x++)
+                s->seen += (uint64_t)cnt[x] >= (uint64_t)opt.rarity;
+            s->addresses += (long long)n;
+            for (int b = 0; b < L->bits_out; b++) {
+                s->wins[rd_bit(L->codes + ((size_t)j << a), cnt, a, b, &opt, &w)]++;
+                s->bits++;
+            }
+        }
+        free(w.mem);
+    }
+    s->luts_after = rd_tables(t, opt.lut_inputs, true, &s->dup_luts, &s->pairs, &s->const_after,
+                              &s->wire_after, &s->support_after);
+    s->luts_final = s->luts_after - s->dup_luts - s->pairs;
+    s->seconds = rt_now() - t0;
+}

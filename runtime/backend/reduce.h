@@ -1,0 +1,78 @@
+/* reduce.h - table reduction with don't-cares (hardware { reduce = dont_care(rarity = R) }).
+ *
+ * An address of an L-LUT seen fewer than R times on the training split is a don't-care:
+ * its output code may be anything. The pass chooses, per output bit, the fill of the
+ * don't-cares that needs the least hardware: it drops the address bits the bit does not
+ * need once the don't-cares are filled (support reduction, several strategies, the
+ * cheapest kept), which also makes bits constant or plain wires; identical functions
+ * (equal bits, equal L-LUTs) then share one LUT in synthesis, and on 6-input LUTs two
+ * small functions can share one LUT6 (O5/O6). A seen address keeps its code. */
+#ifndef NLTC_BE_REDUCE_H
+#define NLTC_BE_REDUCE_H
+
+#include <stdint.h>
+
+#include "rt.h"
+
+/* Address counts: counts[l][(j << a) | addr] for L-LUT j of layer l (a address bits). */
+typedef struct be_counts {
+    int n_layers;
+    uint32_t **counts; /* [n_layers][n_lut << a] */
+} be_counts;
+
+void be_counts_init(be_counts *c, const rt_tables *t);
+void be_counts_free(be_counts *c);
+/* Adds the addresses that codes (input codes and every layer's output codes of some
+ * samples, as tr_codes makes them) present to each L-LUT of t. Saturates at UINT32_MAX. */
+void be_counts_add(be_counts *c, const rt_tables *t, const rt_codes *codes);
+
+/* The strategies of the support reduction; the pass runs each on every output bit and
+ * keeps the cheapest (ties: the smaller support, then the first in this order):
+ * best-first drops, one at a time, the droppable address bit that changes the fewest
+ * trained values at don't-care addresses; high-first tries the address bits from the
+ * highest down, once each; trained drops none (the don't-cares keep their trained values
+ * where the LUT size allows, the baseline). */
+#define BE_REDUCE_METHODS(X)                                                                       \
+    X(BE_RD_BEST_FIRST, "best-first")                                                              \
+    X(BE_RD_HIGH_FIRST, "high-first")                                                              \
+    X(BE_RD_TRAINED, "trained")
+typedef enum be_rd_method {
+#define BE_RD_ENUM(id, name) id,
+    BE_REDUCE_METHODS(BE_RD_ENUM)
+#undef BE_RD_ENUM
+        BE_RD_N
+} be_rd_method;
+const char *be_rd_method_name(be_rd_method m);
+
+typedef struct be_reduce_opts {
+    long rarity;        /* an address seen fewer times is a don't-care (>= 1) */
+    int lut_inputs;     /* K of the target's LUTs; K == 6 allows O5/O6 pairs */
+    unsigned methods;   /* bit set of be_rd_method to try; 0: all */
+    bool cofactor_fill; /* functions wider than K: fill for equal cofactors first */
+} be_reduce_opts;
+
+/* What the pass did. LUT figures use rt_lut_cost over each output bit's support (a
+ * constant or a plain wire costs nothing), like be_hw's support estimate. */
+typedef struct be_reduce_stats {
+    long long addresses, seen;          /* table addresses in all, addresses with count >= rarity */
+    long bits;                          /* output bits of all L-LUTs */
+    long support_before, support_after; /* sum of the bits' support sizes */
+    long const_before, const_after;     /* constant bits */
+    long wire_before, wire_after;       /* bits that are one input bit, not inverted */
+    long luts_before, luts_after;       /* support estimate (before merging and pairs) */
+    long dup_luts;      /* after: LUTs of functions (on the same signals) another bit has */
+    long pairs;         /* after: O5/O6 pairs of <= 5-input functions on <= 5 shared signals */
+    long luts_final;    /* luts_after - dup_luts - pairs */
+    long wins[BE_RD_N]; /* output bits where each strategy was the cheapest */
+    double seconds;
+} be_reduce_stats;
+
+/* Reduces t in place (codes at unseen addresses rewritten). counts must come from t's
+ * wiring; a seen address keeps its code. */
+void be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, be_reduce_stats *s);
+
+/* Support-based LUT estimate of t as it is (no don't-cares), with duplicate bits and
+ * O5/O6 pairs when pairs is set: the figure to compare luts_final with. */
+long be_reduce_estimate(const rt_tables *t, int lut_inputs, bool pairs);
+
+#endif /* NLTC_BE_REDUCE_H */

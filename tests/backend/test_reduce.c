@@ -1,0 +1,206 @@
+/* test_reduce.c - table reduction with don't-cares (runtime/backend/reduce.c): a seen
+ * address never changes, the counted samples run through the reduced tables exactly as
+ * through the trained ones, the rarity threshold, the support reduction on a function
+ * whose don't-cares hide a plain wire, and the estimate. */
+#include "fixture.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reduce.h"
+
+/* Random tables of shape s, n random samples counted; reduced copy in *red. */
+static void reduce_random(const fx_shape *s, int n, long rarity, rt_tables *orig, rt_tables *red,
+                          rt_codes *c, be_counts *cnt, be_reduce_stats *st) {
+    fx_random_tables(s, 5, orig);
+    fx_random_tables(s, 5, red);
+    fx_random_codes(orig, n, 6, c);
+    be_counts_init(cnt, orig);
+    be_counts_add(cnt, orig, c);
+    be_reduce_opts o = {.rarity = rarity, .lut_inputs = 6};
+    be_reduce(red, cnt, &o, st);
+}
+
+/* Every address counted at least rarity times keeps its code, in every layer. */
+static void assert_seen_kept(const rt_tables *orig, const rt_tables *red, const be_counts *cnt,
+                             long rarity) {
+    long checked = 0;
+    for (int l = 0; l < orig->n_layers; l++) {
+        const rt_table_layer *L = &orig->layers[l];
+        size_t n = (size_t)L->n_lut << be_addr_bits(L);
+        for (size_t x = 0; x < n; x++)
+            if (cnt->counts[l][x] >= (uint32_t)rarity) {
+                ck_assert_int_eq(red->layers[l].codes[x], L->codes[x]);
+                checked++;
+            }
+    }
+    ck_assert_int_gt(checked, 0);
+}
+
+START_TEST(test_seen_kept) {
+    fx_shape s = {.n_inputs = 16, .input_bits = 2, .n_layers = 3};
+    static const int w[] = {12, 6, 3}, f[] = {4, 3, 2}, b[] = {2, 3, 4};
+    for (int l = 0; l < 3; l++)
+        s.width[l] = w[l], s.fanin[l] = f[l], s.bits[l] = b[l];
+    static const long rarities[] = {1, 2, 5};
+    for (int r = 0; r < 3; r++) {
+        rt_tables orig, red;
+        rt_codes c;
+        be_counts cnt;
+        be_reduce_stats st;
+        reduce_random(&s, 30, rarities[r], &orig, &red, &c, &cnt, &st);
+        assert_seen_kept(&orig, &red, &cnt, rarities[r]);
+        /* 8-bit addresses, 30 samples: most unseen, so the pass has room */
+        ck_assert_int_lt(st.seen, st.addresses);
+        ck_assert_int_lt(st.support_after, st.support_before);
+        ck_assert_int_le(st.luts_final, st.luts_before);
+        ck_assert_int_eq(st.bits, 12 * 2 + 6 * 3 + 3 * 4);
+        if (rarities[r] == 1) { /* the counted samples: the same codes through both */
+            rt_codes got;
+            be_lookup_codes(&red, &c, &got);
+            be_mismatch m;
+            ck_assert_int_eq(be_compare_codes(&c, &got, &m), 0);
+            rt_codes_free(&got);
+        }
+        be_counts_free(&cnt);
+        rt_tables_free(&orig);
+        rt_tables_free(&red);
+        rt_codes_free(&c);
+    }
+}
+END_TEST
+
+/* With every address seen, nothing changes. */
+START_TEST(test_all_seen_unchanged) {
+    fx_shape s = fx_tiny();
+    rt_tables orig, red;
+    fx_random_tables(&s, 9, &orig);
+    fx_random_tables(&s, 9, &red);
+    be_counts cnt;
+    be_counts_init(&cnt, &orig);
+    for (int l = 0; l < orig.n_layers; l++) {
+        size_t n = (size_t)orig.layers[l].n_lut << be_addr_bits(&orig.layers[l]);
+        for (size_t x = 0; x < n; x++)
+            cnt.counts[l][x] = 1;
+    }
+    be_reduce_opts o = {.rarity = 1, .lut_inputs = 6};
+    be_reduce_stats st;
+    be_reduce(&red, &cnt, &o, &st);
+    ck_assert_int_eq(st.seen, st.addresses);
+    for (int l = 0; l < orig.n_layers; l++) {
+        size_t n = (size_t)orig.layers[l].n_lut << be_addr_bits(&orig.layers[l]);
+        ck_assert_int_eq(memcmp(orig.layers[l].codes, red.layers[l].codes, n * 2), 0);
+    }
+    ck_assert_int_eq(st.support_after, st.support_before);
+    be_counts_free(&cnt);
+    rt_tables_free(&orig);
+    rt_tables_free(&red);
+}
+END_TEST
+
+/* One L-LUT on three 1-bit inputs: f = x0 except f(111) = 0, address 7 seen twice and the
+ * others five times. With rarity 3 to 5 address 7 is a don't-care and f becomes the wire
+ * x0; with rarity 2 it is seen and kept; with 6 nothing is seen. */
+static void one_lut(rt_tables *t, be_counts *cnt) {
+    memset(t, 0, sizeof *t);
+    t->n_inputs = 3;
+    t->input_bits = 1;
+    t->n_layers = 1;
+    t->layers = xcalloc(1, sizeof *t->layers);
+    rt_table_layer *L = &t->layers[0];
+    *L = (rt_table_layer){.n_lut = 1, .in_width = 3, .fanin = 3, .bits_in = 1, .bits_out = 1};
+    L->inputs = xmalloc(3 * sizeof *L->inputs);
+    L->codes = xmalloc(8 * sizeof *L->codes);
+    for (int j = 0; j < 3; j++)
+        L->inputs[j] = j;
+    for (int x = 0; x < 8; x++)
+        L->codes[x] = (uint16_t)(x & 1);
+    L->codes[7] = 0;
+    be_counts_init(cnt, t);
+    for (int x = 0; x < 8; x++)
+        cnt->counts[0][x] = x == 7 ? 2 : 5;
+}
+
+START_TEST(test_rarity) {
+    static const long rarities[] = {1, 2, 3, 5, 6};
+    for (int i = 0; i < 5; i++) {
+        long r = rarities[i];
+        rt_tables t;
+        be_counts cnt;
+        one_lut(&t, &cnt);
+        be_reduce_opts o = {.rarity = r, .lut_inputs = 6};
+        be_reduce_stats st;
+        be_reduce(&t, &cnt, &o, &st);
+        if (r <= 2) { /* seen: f keeps all three inputs (x0 and the x1 x2 exception) */
+            ck_assert_int_eq(t.layers[0].codes[7], 0);
+            ck_assert_int_eq(st.seen, 8);
+            ck_assert_int_eq(st.support_after, 3);
+        } else if (r <= 5) { /* a don't-care: x0, a plain wire */
+            ck_assert_int_eq(t.layers[0].codes[7], 1);
+            ck_assert_int_eq(st.seen, 7);
+            ck_assert_int_eq(st.support_after, 1);
+            ck_assert_int_eq(st.wire_after, 1);
+            ck_assert_int_eq(st.luts_final, 0);
+        } else { /* nothing seen: a constant */
+            ck_assert_int_eq(st.seen, 0);
+            ck_assert_int_eq(st.const_after, 1);
+            ck_assert_int_eq(st.luts_final, 0);
+        }
+        for (int x = 0; x < 7 && r <= 5; x++)
+            ck_assert_int_eq(t.layers[0].codes[x], x & 1);
+        be_counts_free(&cnt);
+        rt_tables_free(&t);
+    }
+}
+END_TEST
+
+/* Counts saturate instead of wrapping; one strategy alone is honoured. */
+START_TEST(test_counts_and_methods) {
+    rt_tables t;
+    be_counts cnt;
+    one_lut(&t, &cnt);
+    cnt.counts[0][0] = UINT32_MAX;
+    rt_codes c = {.n_samples = 1, .n_inputs = 3, .n_layers = 1};
+    uint16_t in[3] = {0, 0, 0}, out[1] = {0};
+    uint16_t *layers[1] = {out};
+    c.input = in;
+    c.layer = layers;
+    be_counts_add(&cnt, &t, &c);
+    ck_assert_uint_eq(cnt.counts[0][0], UINT32_MAX);
+    be_reduce_opts o = {.rarity = 3, .lut_inputs = 6, .methods = 1u << BE_RD_TRAINED};
+    be_reduce_stats st;
+    be_reduce(&t, &cnt, &o, &st);
+    ck_assert_int_eq(st.wins[BE_RD_TRAINED], 1);
+    ck_assert_int_eq(t.layers[0].codes[7], 0); /* the trained value kept */
+    ck_assert_str_eq(be_rd_method_name(BE_RD_BEST_FIRST), "best-first");
+    be_counts_free(&cnt);
+    rt_tables_free(&t);
+}
+END_TEST
+
+/* The estimate: the hand model's functions are all small and distinct. */
+START_TEST(test_estimate) {
+    rt_tables t;
+    fx_hand_tables(&t);
+    long no_pairs = be_reduce_estimate(&t, 6, false);
+    long pairs = be_reduce_estimate(&t, 6, true);
+    ck_assert_int_gt(no_pairs, 0);
+    ck_assert_int_lt(pairs, no_pairs);
+    ck_assert_int_eq(be_reduce_estimate(&t, 4, true), no_pairs); /* no O5/O6 on K = 4 */
+    rt_tables_free(&t);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("reduce");
+    TCase *tc = tcase_create("reduce");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_seen_kept);
+    tcase_add_test(tc, test_all_seen_unchanged);
+    tcase_add_test(tc, test_rarity);
+    tcase_add_test(tc, test_counts_and_methods);
+    tcase_add_test(tc, test_estimate);
+    suite_add_tcase(s, tc);
+    return fx_run_suite(s);
+}
