@@ -483,4 +483,5 @@ void rt_report_init(rt_report *r) {
     r->hardware.ffs = r->hardware.lut_levels = -1;
     r->hardware.pipeline_stages = r->hardware.latency_cycles = -1;
     r->hardware.n_stage_levels = -1;
+    r->build.threads = -1;
 }

@@ -307,6 +307,13 @@ typedef struct rt_report {
         int n_stage_levels;                    /* entries of stage_levels; -1: not measured */
         int stage_levels[RT_MAX_STAGE_LEVELS]; /* deepest LUT path of each pipeline stage */
     } hardware;
+    struct {                      /* what reproducing the run needs (NULL, -1: not known) */
+        const char *nltc_version; /* nltc's version */
+        const char *commit;       /* git describe --always --dirty of the source, or "unknown" */
+        const char *compiler;     /* of the training library: id and version */
+        const char *cpu_features; /* the instruction sets the training library was built for */
+        int threads;              /* training's worker threads */
+    } build;
 } rt_report;
 
 /* Sets every field to "not measured". */

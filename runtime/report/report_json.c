@@ -67,6 +67,11 @@ static const rj_field rj_fields[] = {
     RJ("hardware.pipeline_stages", RJ_INT, hardware.pipeline_stages),
     RJ("hardware.latency_cycles", RJ_INT, hardware.latency_cycles),
     RJ("hardware.stage_lut_levels", RJ_INTLIST, hardware),
+    RJ("build.nltc_version", RJ_STR, build.nltc_version),
+    RJ("build.commit", RJ_STR, build.commit),
+    RJ("build.threads", RJ_INT, build.threads),
+    RJ("build.compiler", RJ_STR, build.compiler),
+    RJ("build.cpu_features", RJ_STR, build.cpu_features),
 };
 #undef RJ
 enum { RJ_N = sizeof rj_fields / sizeof rj_fields[0] };

@@ -40,13 +40,9 @@ tr_qspec tr_qspec_make(ir_quant_kind kind, int bits) {
 
 /* ---- Fully connected rows ------------------------------------------------------- */
 
-/* Multiply-add, one rounding with FMA hardware, two without. The choice is fixed per build,
- * and every path (training, evaluation, tables) uses the same expression. */
-#if defined(__FMA__)
+/* Multiply-add, one rounding on every machine: fmaf is one instruction with FMA hardware and
+ * correctly rounded in software without, so the bits never depend on the CPU. */
 #define MADD(a, b, c) fmaf((a), (b), (c))
-#else
-#define MADD(a, b, c) ((a) * (b) + (c))
-#endif
 
 /* The dot product of train.h: 16 partial sums (element n goes to sum n%16, in order), then a
  * fixed tree. */

@@ -5,7 +5,6 @@
  */
 #include "train_int.h"
 
-#include <cblas.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -684,9 +683,8 @@ rt_status tr_train_bench(const ir_program *ir, const rt_dataset *d, const train_
     S.log = S.o->progress ? S.o->progress : stderr;
     S.e = e;
     if (out) *out = NULL;
-    /* one BLAS thread per worker: the dense stage splits its sgemms over our own threads */
-    openblas_set_num_threads(1);
     report_start(rep, ir, d);
+    tr_build_facts(rep, S.o->threads > 0 ? S.o->threads : 2);
     rt_status st = session_open(&S);
     if (st == RT_OK) {
         struct sigaction sa, old;
