@@ -504,7 +504,7 @@ static rt_status run_stage(session *S) {
         run->avg = xmalloc(m->p.n_param * sizeof(float));
         memcpy(run->avg, m->p.param, m->p.n_param * sizeof(float));
     }
-    c.avg_decay = (float)pow(ir->train.average, TR_AVG_EVERY);
+    c.avg_decay = (float)tr_powi(ir->train.average, TR_AVG_EVERY);
     c.live = run->avg ? xmalloc(m->p.n_param * sizeof(float)) : NULL;
     rt_status st = RT_OK;
     while (st == RT_OK && run->epoch < c.st->epochs) {

@@ -149,6 +149,12 @@ static inline float tr_bn_eval(float y, float gamma, float beta, float rmean, fl
  * returns wd * sum_rows (2^(wd1*||row||_1) - 1); the backward adds its gradient to dw. */
 double tr_reg_forward(const float *w, int rows, int cols, double wd, double wd1);
 void tr_reg_backward(const float *w, int rows, int cols, double wd, double wd1, float *dw);
+/* exp, log, cos and b^n from IEEE additions, multiplications and divisions only (mathfn.c):
+ * the same bits on every machine, unlike libm's CPU-dependent variants. */
+double tr_exp(double x);
+double tr_log(double x);
+double tr_cos(double x);
+double tr_powi(double b, uint64_t n);
 /* The build facts of report.json's "build" (build.c): version, commit, compiler, the
  * instruction sets of the kernels, and the thread count given. */
 void tr_build_facts(rt_report *rep, int threads);
