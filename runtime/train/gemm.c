@@ -13,9 +13,25 @@
 #include "vfma.h"
 
 #define INLINE static inline __attribute__((always_inline))
-#define MR     4   /* rows of C per block (A values broadcast) */
-#define NV     2   /* vectors of C's columns per block */
-#define KC     256 /* terms per pass over a block: the B panel stays in cache */
+/* rows of C per block (A values broadcast): 8 x 2 accumulators with AVX-512's 32 registers,
+ * 4 x 2 with 16 */
+#if VL == 16
+#define MR 8
+#else
+#define MR 4
+#endif
+#define NV 2   /* vectors of C's columns per block */
+#define KC 256 /* terms per pass over a block: the B panel stays in cache */
+
+/* Keeps a loaded vector in a register: otherwise GCC folds the load into every fma that
+ * reads it, and the loop waits on the load ports instead of the FMA units. */
+#if defined(__GNUC__) && defined(__AVX512F__)
+#define KEEP_IN_REGISTER(v) __asm__("" : "+v"(v))
+#elif defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define KEEP_IN_REGISTER(v) __asm__("" : "+x"(v))
+#else
+#define KEEP_IN_REGISTER(v) ((void)0)
+#endif
 
 /* The operands of one product. */
 typedef struct gemm_args {
@@ -52,8 +68,10 @@ INLINE void block(const int mr, const int nv, const gemm_args *g, int a0, int n0
     for (int k = k0; k < k1; k++) {
         const float *b = g->B + (size_t)k * g->ldb + n0;
         vf bv[NV];
-        for (int v = 0; v < nv; v++)
+        for (int v = 0; v < nv; v++) {
             bv[v] = vld(b + v * VL);
+            KEEP_IN_REGISTER(bv[v]);
+        }
         for (int i = 0; i < mr; i++) {
             vf av = vsplat(A[(size_t)i * g->sa + (size_t)k * g->sk]);
             for (int v = 0; v < nv; v++)
@@ -91,6 +109,8 @@ void tr_gemm(int M, int N, int K, const float *A, size_t sa, size_t sk, const fl
         int k1 = K - k0 > KC ? k0 + KC : K, a = 0;
         for (; a + MR <= M; a += MR)
             row_block(MR, &g, a, k0, k1);
+        for (; a + 4 <= M; a += 4)
+            row_block(4, &g, a, k0, k1);
         for (; a < M; a++)
             row_block(1, &g, a, k0, k1);
     }
