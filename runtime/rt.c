@@ -788,4 +788,5 @@ void rt_report_init(rt_report *r) {
     r->reduce.addresses = r->reduce.seen = -1;
     r->reduce.valid_before = r->reduce.valid_after = NAN;
     r->reduce.test_before = r->reduce.test_after = r->reduce.seconds = NAN;
+    r->build.threads = -1;
 }

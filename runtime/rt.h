@@ -357,6 +357,13 @@ typedef struct rt_report {
         long changed_test;                /* test samples whose codes the reduction changed */
         double seconds;                   /* counting, reduction and recomputation */
     } reduce;
+    struct {                      /* what reproducing the run needs (NULL, -1: not known) */
+        const char *nltc_version; /* nltc's version */
+        const char *commit;       /* git describe --always --dirty of the source, or "unknown" */
+        const char *compiler;     /* of the training library: id and version */
+        const char *cpu_features; /* the instruction sets the training library was built for */
+        int threads;              /* training's worker threads */
+    } build;
 } rt_report;
 
 /* Sets every field to "not measured". */

@@ -7,5 +7,5 @@ SUDO=""
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
-    build-essential cmake flex bison libopenblas-dev libgit2-dev verilator check \
+    build-essential cmake flex bison libgit2-dev verilator check \
     yosys zlib1g-dev pkg-config git

@@ -275,6 +275,15 @@ static void build_model(doc *d, const report_input *in, const double *luts, fmt_
     }
     doc_para(d, "Seed %llu; checkpoint selection: %s.", (unsigned long long)ir->train.seed,
              ir_select_text(ir->train.select));
+    const rt_report *r = in->r;
+    if (r->build.threads > 0)
+        doc_para(d,
+                 "Reproduction: nltc %s (commit %s), %d thread%s, training library built by %s "
+                 "for %s.",
+                 r->build.nltc_version ? r->build.nltc_version : "n/a",
+                 r->build.commit ? r->build.commit : "unknown", r->build.threads,
+                 r->build.threads == 1 ? "" : "s", r->build.compiler ? r->build.compiler : "n/a",
+                 r->build.cpu_features ? r->build.cpu_features : "n/a");
     *p = pool;
 }
 

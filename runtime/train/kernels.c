@@ -40,13 +40,9 @@ tr_qspec tr_qspec_make(ir_quant_kind kind, int bits) {
 
 /* ---- Fully connected rows ------------------------------------------------------- */
 
-/* Multiply-add, one rounding with FMA hardware, two without. The choice is fixed per build,
- * and every path (training, evaluation, tables) uses the same expression. */
-#if defined(__FMA__)
+/* Multiply-add, one rounding on every machine: fmaf is one instruction with FMA hardware and
+ * correctly rounded in software without, so the bits never depend on the CPU. */
 #define MADD(a, b, c) fmaf((a), (b), (c))
-#else
-#define MADD(a, b, c) ((a) * (b) + (c))
-#endif
 
 /* The dot product of train.h: 16 partial sums (element n goes to sum n%16, in order), then a
  * fixed tree. */
@@ -315,14 +311,14 @@ static double row_l1(const float *restrict w, int n) {
 double tr_reg_forward(const float *w, int rows, int cols, double wd, double wd1) {
     double total = 0.0;
     for (int i = 0; i < rows; i++)
-        total += exp2(wd1 * row_l1(w + (size_t)i * cols, cols)) - 1.0;
+        total += tr_exp(wd1 * M_LN2 * row_l1(w + (size_t)i * cols, cols)) - 1.0;
     return wd * total;
 }
 
 void tr_reg_backward(const float *w, int rows, int cols, double wd, double wd1, float *dw) {
     for (int i = 0; i < rows; i++) {
         const float *restrict wr = w + (size_t)i * cols;
-        float k = (float)(wd * wd1 * M_LN2 * exp2(wd1 * row_l1(wr, cols)));
+        float k = (float)(wd * wd1 * M_LN2 * tr_exp(wd1 * M_LN2 * row_l1(wr, cols)));
         float *restrict dr = dw + (size_t)i * cols;
         for (int j = 0; j < cols; j++) /* k * sign(w), 0 at 0 */
             dr[j] += k * (float)((wr[j] > 0.0f) - (wr[j] < 0.0f));
@@ -352,11 +348,11 @@ double tr_ce(const float *logits, const int *y, int R, int C, float *dlogits, in
         ok += am == y[r];
         double mx = l[am], se = 0.0;
         for (int c = 0; c < C; c++)
-            se += exp((double)l[c] - mx);
-        loss += log(se) + mx - (double)l[y[r]];
+            se += tr_exp((double)l[c] - mx);
+        loss += tr_log(se) + mx - (double)l[y[r]];
         if (dlogits)
             for (int c = 0; c < C; c++) {
-                double p = exp((double)l[c] - mx) / se;
+                double p = tr_exp((double)l[c] - mx) / se;
                 dlogits[(size_t)r * C + c] = (float)((p - (c == y[r])) / R);
             }
     }

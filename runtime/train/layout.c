@@ -324,7 +324,10 @@ static void work_slices(tr_work *w, const tr_params *p, carver *c) {
             b.dval = carve(c, O * ld * sizeof(float));
             b.istd = carve(c, O * sizeof(float));
             b.ds_part = carve(c, O * sizeof(float));
-            if (L->wire == TR_WIRE_DENSE) b.ypre = carve(c, O * ld * sizeof(float));
+            if (L->wire == TR_WIRE_DENSE) {
+                b.ypre = carve(c, O * ld * sizeof(float));
+                b.xt = carve(c, ld * (size_t)tr_pad_rows(L->in) * sizeof(float));
+            }
             if (L->wire == TR_WIRE_MASKED) b.dxg = carve(c, O * F * ld * sizeof(float));
             if (tr_addr_scratch(L, (int)ld) > 0) b.inv = carve(c, O * ld * sizeof(uint16_t));
         }

@@ -8,7 +8,6 @@
  */
 #include "train_int.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,16 +170,15 @@ static void lut_finish(tr_model *m, int l, int o, const float *y, int R, bool tr
     chan_forward(&c, y, R, train, z);
 }
 
-/* Forward of a dense layer's share [lo, hi) of outputs: one sgemm, then bias and finish. */
+/* Forward of a dense layer's share [lo, hi) of outputs: one product (tr_gemm), then bias
+ * and finish. */
 static void dense_fwd(const pass_ctx *c, int lo, int hi, float *y, float *z) {
     tr_model *m = c->m;
     const tr_layer *L = &m->p.layers[c->l];
     float *ypre = m->w.lb[c->l].ypre;
     int ld = m->w.ld, R = c->R;
-    if (hi > lo)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, R, L->in, 1.0f,
-                    m->p.param + L->o_wd + (size_t)lo * L->in, L->in, c->in, ld, 0.0f,
-                    ypre + (size_t)lo * ld, ld);
+    tr_gemm(hi - lo, R, L->in, m->p.param + L->o_wd + (size_t)lo * L->in, (size_t)L->in, 1, c->in,
+            (size_t)ld, ypre + (size_t)lo * ld, (size_t)ld);
     for (int o = lo; o < hi; o++) {
         float b = m->p.param[L->o_b + o];
         const float *yp = ypre + (size_t)o * ld;
@@ -235,7 +233,8 @@ static void lut_unfinish(tr_model *m, int l, int o, int R, float *dz, float *dy)
 }
 
 /* Backward of a dense layer's share [lo, hi) of outputs: their gradients into ypre, then
- * the weight gradient by one sgemm (and the regulariser's). */
+ * the weight gradient by one product over the rows (with the transposed inputs xt, so
+ * each weight's sum runs over the rows in order) and the regulariser's. */
 static void dense_bwd(const pass_ctx *c, int lo, int hi, float *dy, float *dz) {
     tr_model *m = c->m;
     const tr_layer *L = &m->p.layers[c->l];
@@ -250,13 +249,29 @@ static void dense_bwd(const pass_ctx *c, int lo, int hi, float *dy, float *dz) {
         }
         m->opt->grad[L->o_b + o] = db;
     }
-    if (hi > lo) {
-        float *dw = m->opt->grad + L->o_wd + (size_t)lo * L->in;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, hi - lo, L->in, R, 1.0f,
-                    ypre + (size_t)lo * ld, ld, c->in, ld, 0.0f, dw, L->in);
-        if (c->wd > 0.0)
-            tr_reg_backward(m->p.param + L->o_wd + (size_t)lo * L->in, hi - lo, L->in, c->wd,
-                            c->wd1, dw);
+    float *dw = m->opt->grad + L->o_wd + (size_t)lo * L->in;
+    tr_gemm(hi - lo, L->in, R, ypre + (size_t)lo * ld, (size_t)ld, 1, m->w.lb[c->l].xt,
+            (size_t)tr_pad_rows(L->in), dw, (size_t)L->in);
+    if (c->wd > 0.0 && hi > lo)
+        tr_reg_backward(m->p.param + L->o_wd + (size_t)lo * L->in, hi - lo, L->in, c->wd, c->wd1,
+                        dw);
+}
+
+/* The inputs of a dense layer transposed into xt ([row][input], inputs padded to 16 with
+ * zeros), over a share of the rows. */
+static void transpose_job(void *vc, int tid, int nt) {
+    pass_ctx *c = vc;
+    const tr_layer *L = &c->m->p.layers[c->l];
+    float *xt = c->m->w.lb[c->l].xt;
+    size_t ld = (size_t)c->m->w.ld, W = (size_t)L->in, ldt = (size_t)tr_pad_rows(L->in);
+    int lo, hi;
+    tr_share(c->R, tid, nt, &lo, &hi);
+    for (int r = lo; r < hi; r++) {
+        float *t = xt + (size_t)r * ldt;
+        for (size_t i = 0; i < W; i++)
+            t[i] = c->in[i * ld + (size_t)r];
+        for (size_t i = W; i < ldt; i++)
+            t[i] = 0.0f;
     }
 }
 
@@ -307,10 +322,8 @@ static void gradin_job(void *vc, int tid, int nt) {
     int R = c->R, W = L->in, ld = m->w.ld, lo, hi;
     tr_share(W, tid, nt, &lo, &hi);
     if (L->wire == TR_WIRE_DENSE) {
-        if (hi > lo)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, R, L->out, 1.0f,
-                        m->p.param + L->o_wd + lo, W, B->ypre, ld, 0.0f, c->din + (size_t)lo * ld,
-                        ld);
+        tr_gemm(hi - lo, R, L->out, m->p.param + L->o_wd + lo, 1, (size_t)W, B->ypre, (size_t)ld,
+                c->din + (size_t)lo * ld, (size_t)ld);
         return;
     }
     for (int i = lo; i < hi; i++) {
@@ -452,6 +465,7 @@ static void backward(tr_model *m, int R, double wd, double wd1, const tr_adam *a
     for (int l = m->p.n_layers - 1; l >= 0; l--) {
         const tr_layer *L = &m->p.layers[l];
         layer_io(&c, l);
+        if (L->wire == TR_WIRE_DENSE) tr_pool_run(m->w.pool, transpose_job, &c);
         tr_pool_run(m->w.pool, bwd_job, &c);
         if (L->wire != TR_WIRE_DIRECT) tr_pool_run(m->w.pool, gradin_job, &c);
         float ds = 0.0f;

@@ -16,8 +16,8 @@ void tr_adam_begin(tr_adam *a, tr_optim *o, const ir_stage *st, double lr) {
     a->lr = (float)lr;
     a->b1 = (float)st->beta1;
     a->b2 = (float)st->beta2;
-    a->c1 = (float)(1.0 - pow(st->beta1, (double)o->adam_t));
-    a->c2 = (float)(1.0 - pow(st->beta2, (double)o->adam_t));
+    a->c1 = (float)(1.0 - tr_powi(st->beta1, o->adam_t));
+    a->c2 = (float)(1.0 - tr_powi(st->beta2, o->adam_t));
     a->wd = (float)st->weight_decay;
     a->decoupled = st->optimizer == IR_OPT_ADAMW;
 }
@@ -47,9 +47,9 @@ double tr_lr_at(const ir_stage *st, double e) {
         ti = t0;
         tcur = fmod(e, t0);
     } else {
-        double n = floor(log(e / t0 * (mult - 1.0) + 1.0) / log(mult));
-        ti = t0 * pow(mult, n);
-        tcur = e - t0 * (pow(mult, n) - 1.0) / (mult - 1.0);
+        double n = floor(tr_log(e / t0 * (mult - 1.0) + 1.0) / tr_log(mult));
+        ti = t0 * tr_powi(mult, (uint64_t)n);
+        tcur = e - t0 * (tr_powi(mult, (uint64_t)n) - 1.0) / (mult - 1.0);
     }
-    return st->lr_min + (st->lr - st->lr_min) * 0.5 * (1.0 + cos(M_PI * tcur / ti));
+    return st->lr_min + (st->lr - st->lr_min) * 0.5 * (1.0 + tr_cos(M_PI * tcur / ti));
 }

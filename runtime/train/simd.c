@@ -5,13 +5,15 @@
  * its speed decides the training time. The auto-vectorizer did not keep these loop nests'
  * accumulators in registers; generic vectors say it directly and stay portable (the vector
  * is as wide as the target's registers: 16 floats with AVX-512, 8 with AVX, 4 with SSE or
- * NEON; no intrinsics, no target-specific code).
+ * NEON; the only target-specific code is vfma.h's fused multiply-add).
  *
- * Arithmetic: this file is compiled with -ffp-contract=fast, so on FMA hardware every
- * a + x*w below is one fused multiply-add (half the instructions). The forward pass is the
- * only code that computes an L-LUT's output, for training, evaluation and tables alike, and
- * it processes rows in padded vector blocks through the same instructions: a row's result
- * never depends on which batch, block or lane it was computed in. Per row and hidden unit:
+ * Arithmetic: every a + x*w below is an explicit vfma (vfma.h: one rounding, one FMA
+ * instruction on AVX2 machines, correctly rounded fmaf lane by lane elsewhere), and the
+ * compiler contracts nothing else, so every build computes the same bits. The forward pass
+ * is the only code that computes an L-LUT's output, for training, evaluation and tables
+ * alike, and it processes rows in padded vector blocks through the same instructions: a
+ * row's result never depends on which batch, block or lane it was computed in, nor on the
+ * vector width. Per row and hidden unit:
  *     h[n] = relu(b1[n] + x[0]*w1[0][n] + ... + x[F-1]*w1[F-1][n])    (k in order)
  *     y = ((E + O) + S) + b    E, O: sums of h[n]*w2[n] over even / odd n, in order;
  *                              S: sum of x[k]*ws[k], k in order (0 without skip)
@@ -29,18 +31,7 @@
 
 #include <string.h>
 
-/* Floats per vector: the widest the target has (16 with AVX-512, 8 with AVX, else 4), so
- * a vector is one machine register. Rows are padded to 16 (tr_pad_rows), a multiple of
- * every VL. */
-#if defined(__AVX512F__)
-#define VL 16
-#elif defined(__AVX__)
-#define VL 8
-#else
-#define VL 4
-#endif
-typedef float vf __attribute__((vector_size(VL * 4)));
-typedef int32_t vi __attribute__((vector_size(VL * 4)));
+#include "vfma.h"
 
 #define FMAX   16 /* largest fan-in (F * bits_in <= 16) */
 #define INLINE static inline __attribute__((always_inline))
@@ -51,16 +42,6 @@ typedef int32_t vi __attribute__((vector_size(VL * 4)));
  * of the per-input arrays beyond F may be read uninitialized; they never are (every read is
  * guarded by k < F), and zeroing them would cost a kilobyte of stores per block. */
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
-INLINE vf vld(const float *p) {
-    vf v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-INLINE void vst(float *p, vf v) {
-    memcpy(p, &v, sizeof v);
-}
 
 /* n <= VL floats, the other lanes zero */
 INLINE vf vldn(const float *p, int n) {
@@ -73,7 +54,8 @@ INLINE void vstn(float *p, vf v, int n) {
     memcpy(p, &v, (size_t)n * sizeof(float));
 }
 
-INLINE vf vsplat(float x) {
+/* the bias splat (-0 becomes +0; the kernels have always started their sums this way) */
+INLINE vf vbias(float x) {
     return (vf){0} + x;
 }
 
@@ -96,26 +78,26 @@ INLINE void fwd(const int F, int N, const float *restrict xt, int ldx, int Rp,
         vf e = {0}, o = {0};
         int n = 0;
         for (; n + 2 <= N; n += 2) {
-            vf a0 = vsplat(b1[n]), a1 = vsplat(b1[n + 1]);
+            vf a0 = vbias(b1[n]), a1 = vbias(b1[n + 1]);
             UNROLL_F
             for (int k = 0; k < F; k++) {
-                a0 = a0 + xk[k] * w1[(size_t)k * N + n];
-                a1 = a1 + xk[k] * w1[(size_t)k * N + n + 1];
+                a0 = vfma(xk[k], vsplat(w1[(size_t)k * N + n]), a0);
+                a1 = vfma(xk[k], vsplat(w1[(size_t)k * N + n + 1]), a1);
             }
-            e = e + vpos(a0, a0) * w2[n];
-            o = o + vpos(a1, a1) * w2[n + 1];
+            e = vfma(vpos(a0, a0), vsplat(w2[n]), e);
+            o = vfma(vpos(a1, a1), vsplat(w2[n + 1]), o);
         }
         if (n < N) {
-            vf a0 = vsplat(b1[n]);
+            vf a0 = vbias(b1[n]);
             UNROLL_F
             for (int k = 0; k < F; k++)
-                a0 = a0 + xk[k] * w1[(size_t)k * N + n];
-            e = e + vpos(a0, a0) * w2[n];
+                a0 = vfma(xk[k], vsplat(w1[(size_t)k * N + n]), a0);
+            e = vfma(vpos(a0, a0), vsplat(w2[n]), e);
         }
         vf s = {0};
         if (skip) UNROLL_F
         for (int k = 0; k < F; k++)
-            s = s + xk[k] * ws[k];
+            s = vfma(xk[k], vsplat(ws[k]), s);
         vst(y + r0, ((e + o) + s) + b);
     }
 }
@@ -143,13 +125,13 @@ INLINE void bwd_w(const int F, int N, const float *restrict xt, int ldx, int R,
             vf a = bb;
             UNROLL_F
             for (int k = 0; k < F; k++)
-                a = a + xt[(size_t)k * ldx + r] * wk[k];
-            g2 = g2 + vpos(a, a) * d;
+                a = vfma(vsplat(xt[(size_t)k * ldx + r]), wk[k], a);
+            g2 = vfma(vpos(a, a), vsplat(d), g2);
             vf dh = vpos(a, ww2 * d);
             gb = gb + dh;
             UNROLL_F
             for (int k = 0; k < F; k++)
-                gk[k] = gk[k] + xt[(size_t)k * ldx + r] * dh;
+                gk[k] = vfma(vsplat(xt[(size_t)k * ldx + r]), dh, gk[k]);
         }
         if (full) {
             vst(gb1 + n0, gb);
@@ -167,17 +149,33 @@ INLINE void bwd_w(const int F, int N, const float *restrict xt, int ldx, int R,
 }
 
 /* ---- Backward: input, skip and bias gradients (rows in the lanes) ------------------ */
-/* (the sums over rows of the skip and bias gradients: per lane over the row blocks, then
- * the lanes in order) */
+/* The sums over rows of the skip and bias gradients run in 16 logical lanes, row r in lane
+ * r mod 16 (16 / VL vectors), then the 16 lanes in order: the same additions whatever the
+ * vector width. */
+
+#define LG (16 / VL) /* vectors per 16 logical lanes */
+
+/* The 16 logical lanes of v[0..LG) summed in order 0..15. */
+INLINE float lanes16(const vf *v) {
+    float t[16], acc = 0.0f;
+    for (int g = 0; g < LG; g++)
+        vst(t + g * VL, v[g]);
+    for (int j = 0; j < 16; j++)
+        acc += t[j];
+    return acc;
+}
 
 INLINE void bwd_x(const int F, int N, const float *restrict xt, int ldx, int Rp,
                   const float *restrict w1, const float *restrict b1, const float *restrict w2,
                   const float *restrict ws, bool skip, const float *restrict dyp,
                   float *restrict dx, int lddx, float *restrict gws, float *restrict gb) {
-    vf sk[FMAX], sb = {0};
-    UNROLL_F
-    for (int k = 0; k < F; k++)
-        sk[k] = (vf){0};
+    vf sk[FMAX][LG], sb[LG];
+    for (int g = 0; g < LG; g++) {
+        sb[g] = (vf){0};
+        UNROLL_F
+        for (int k = 0; k < F; k++)
+            sk[k][g] = (vf){0};
+    }
     for (int r0 = 0; r0 < Rp; r0 += VL) {
         vf xk[FMAX], gk[FMAX];
         UNROLL_F
@@ -186,47 +184,37 @@ INLINE void bwd_x(const int F, int N, const float *restrict xt, int ldx, int Rp,
             gk[k] = (vf){0};
         }
         vf dyv = vld(dyp + r0);
-        sb = sb + dyv;
+        int g = r0 / VL % LG;
+        sb[g] = sb[g] + dyv;
         if (skip) {
             UNROLL_F
             for (int k = 0; k < F; k++)
-                sk[k] = sk[k] + dyv * xk[k];
+                sk[k][g] = vfma(dyv, xk[k], sk[k][g]);
         }
         if (!dx) continue;
         for (int n = 0; n < N; n++) {
-            vf a = vsplat(b1[n]);
+            vf a = vbias(b1[n]);
             UNROLL_F
             for (int k = 0; k < F; k++)
-                a = a + xk[k] * w1[(size_t)k * N + n];
+                a = vfma(xk[k], vsplat(w1[(size_t)k * N + n]), a);
             vf dh = vpos(a, dyv * w2[n]);
             UNROLL_F
             for (int k = 0; k < F; k++)
-                gk[k] = gk[k] + dh * w1[(size_t)k * N + n];
+                gk[k] = vfma(dh, vsplat(w1[(size_t)k * N + n]), gk[k]);
         }
         if (skip) {
             UNROLL_F
             for (int k = 0; k < F; k++)
-                gk[k] = gk[k] + dyv * ws[k];
+                gk[k] = vfma(dyv, vsplat(ws[k]), gk[k]);
         }
         UNROLL_F
         for (int k = 0; k < F; k++)
             vst(dx + (size_t)k * lddx + r0, gk[k]);
     }
-    /* lanes summed in order 0..15 */
-    float t[VL];
-    vst(t, sb);
-    float acc = 0.0f;
-    for (int j = 0; j < VL; j++)
-        acc += t[j];
-    *gb = acc;
+    *gb = lanes16(sb);
     if (skip)
-        for (int k = 0; k < F; k++) {
-            vst(t, sk[k]);
-            acc = 0.0f;
-            for (int j = 0; j < VL; j++)
-                acc += t[j];
-            gws[k] = acc;
-        }
+        for (int k = 0; k < F; k++)
+            gws[k] = lanes16(sk[k]);
 }
 
 /* ---- Entry points ------------------------------------------------------------------- */

@@ -5,7 +5,6 @@
  */
 #include "train_int.h"
 
-#include <cblas.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -505,7 +504,7 @@ static rt_status run_stage(session *S) {
         run->avg = xmalloc(m->p.n_param * sizeof(float));
         memcpy(run->avg, m->p.param, m->p.n_param * sizeof(float));
     }
-    c.avg_decay = (float)pow(ir->train.average, TR_AVG_EVERY);
+    c.avg_decay = (float)tr_powi(ir->train.average, TR_AVG_EVERY);
     c.live = run->avg ? xmalloc(m->p.n_param * sizeof(float)) : NULL;
     rt_status st = RT_OK;
     while (st == RT_OK && run->epoch < c.st->epochs) {
@@ -684,9 +683,8 @@ rt_status tr_train_bench(const ir_program *ir, const rt_dataset *d, const train_
     S.log = S.o->progress ? S.o->progress : stderr;
     S.e = e;
     if (out) *out = NULL;
-    /* one BLAS thread per worker: the dense stage splits its sgemms over our own threads */
-    openblas_set_num_threads(1);
     report_start(rep, ir, d);
+    tr_build_facts(rep, S.o->threads > 0 ? S.o->threads : 2);
     rt_status st = session_open(&S);
     if (st == RT_OK) {
         struct sigaction sa, old;

@@ -18,11 +18,11 @@
  *            IR_Q_IDENTITY signed); the dequantized value s*q feeds the next layer.
  *   loss:    cross-entropy on the dequantized outputs of the last layer.
  *   stage 1: the "dense" stage. Every IR_CONNECT_LEARNED layer becomes a dense linear layer
- *            (the L-LUT's skip path over all inputs, one sgemm per layer; no hidden MLP),
+ *            (the L-LUT's skip path over all inputs, one matrix product per layer; no hidden MLP),
  *            trained with CE + wd*sum_rows(2^(wd1*||row||_1) - 1) over its rows. The mask of
  *            each L-LUT is then its top-F inputs by |weight|. This is the "skip path alone"
  *            formulation of the learned grouping: the masks are read from the skip weights,
- *            as in the public code, at the cost of one sgemm per layer instead of a dense
+ *            as in the public code, at the cost of one product per layer instead of a dense
  *            fc1 over all inputs (108M weights per MNIST layer).
  *   stage 2: a fresh sparse model over the masks (the first sparse stage creates it; further
  *            sparse stages continue training it). The checkpoint with the best validation
@@ -40,9 +40,11 @@
  * Determinism: every random choice (initial weights, random masks, the shuffle of each
  * epoch) comes from a seeded splitmix64/xoshiro generator keyed by (seed, purpose, stage,
  * epoch), never rand(). The sparse stage splits L-LUTs over threads and reduces every
- * cross-L-LUT sum per L-LUT first and then in index order, so its results do not even depend
- * on the thread count. The dense stage calls OpenBLAS (one BLAS thread per worker, fixed
- * partition), so it is bit-identical for a fixed thread count on a fixed machine.
+ * cross-L-LUT sum per L-LUT first and then in index order; the dense stage's products
+ * (gemm.c) sum every element over k in order. Every multiply-add is one IEEE fma, the
+ * vector width never changes a sum's order, and exp/log/cos/pow are the library's own
+ * (mathfn.c): the same model file and seed give the same bits for any thread count, on
+ * any x86-64 machine, from any build target (runtime/train/README.md, "Reproducibility").
  */
 #ifndef NLTC_TRAIN_H
 #define NLTC_TRAIN_H

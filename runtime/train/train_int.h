@@ -154,6 +154,20 @@ static inline float tr_bn_eval(float y, float gamma, float beta, float rmean, fl
  * returns wd * sum_rows (2^(wd1*||row||_1) - 1); the backward adds its gradient to dw. */
 double tr_reg_forward(const float *w, int rows, int cols, double wd, double wd1);
 void tr_reg_backward(const float *w, int rows, int cols, double wd, double wd1, float *dw);
+/* exp, log, cos and b^n from IEEE additions, multiplications and divisions only (mathfn.c):
+ * the same bits on every machine, unlike libm's CPU-dependent variants. */
+double tr_exp(double x);
+double tr_log(double x);
+double tr_cos(double x);
+double tr_powi(double b, uint64_t n);
+/* The build facts of report.json's "build" (build.c): version, commit, compiler, the
+ * instruction sets of the kernels, and the thread count given. */
+void tr_build_facts(rt_report *rep, int threads);
+/* C(a, n) = sum over k in order 0..K-1 of A[a*sa + k*sk] * B[k*ldb + n], for a < M, n < N,
+ * one fused multiply-add per term from 0 (gemm.c): the same bits for any thread split of
+ * the rows and any vector width. B's rows are read up to N rounded up to 16. */
+void tr_gemm(int M, int N, int K, const float *A, size_t sa, size_t sk, const float *B, size_t ldb,
+             float *C, size_t ldc);
 
 /* Mean softmax cross-entropy of R rows of C logits against labels y; dlogits (may be NULL)
  * receives d(mean loss)/d(logits). *correct (may be NULL) counts argmax == label. */
@@ -248,6 +262,7 @@ typedef struct tr_layer_buf {
     float *zlast;    /* pre-quantizer values (evaluation; last layer only) */
     float *xhat;     /* normalized pre-activations (training) */
     float *ypre;     /* dense layers: pre-norm outputs, then their gradients (training) */
+    float *xt;       /* [ld][tr_pad_rows(in)] dense layers: the inputs transposed (training) */
     float *dval;     /* gradient w.r.t. val (training) */
     float *dxg;      /* [out*F][ld] masked layers: input gradients per L-LUT slot (training) */
     float *istd;     /* [out] batch-norm inverse std of the batch (training) */

@@ -96,6 +96,11 @@ void fixture_report(rt_report *r) {
     r->hardware.n_stage_levels = 2;
     r->hardware.stage_levels[0] = 4;
     r->hardware.stage_levels[1] = 2;
+    r->build.nltc_version = "0.1.0";
+    r->build.commit = "0547e53-dirty";
+    r->build.threads = 4;
+    r->build.compiler = "gcc 12.2.0";
+    r->build.cpu_features = "x86-64 sse4.2 avx avx2 fma, 8-float vectors";
 }
 
 int fixture_mkdirs(const char *dir) {

@@ -118,6 +118,11 @@ START_TEST(json_round_trip) {
     ck_assert_str_eq(rt_artifacts_find(&b->artifacts, "tables/layer0.bin")->sha256, d1);
     ck_assert_ptr_nonnull(strstr(text, "  \"artifacts\": {\n    \"csim/a \\\"b\\\".c\": \"\",\n"));
     rt_artifacts_free(&r.artifacts);
+    ck_assert_str_eq(b->build.nltc_version, "0.1.0");
+    ck_assert_str_eq(b->build.commit, "0547e53-dirty");
+    ck_assert_int_eq(b->build.threads, 4);
+    ck_assert_str_eq(b->build.compiler, "gcc 12.2.0");
+    ck_assert_str_eq(b->build.cpu_features, "x86-64 sse4.2 avx avx2 fma, 8-float vectors");
     /* Printing what was read gives the same text. */
     capture_begin(&c);
     report_json_print(c.f, b);
@@ -142,6 +147,8 @@ START_TEST(json_not_measured_is_null) {
     ck_assert_ptr_nonnull(strstr(text, "\"rtl\": null"));
     ck_assert_ptr_nonnull(strstr(text, "\"luts_yosys\": null"));
     ck_assert_ptr_nonnull(strstr(text, "\"pipelines_checked\": []"));
+    ck_assert_ptr_nonnull(strstr(text, "\"commit\": null"));
+    ck_assert_ptr_nonnull(strstr(text, "\"threads\": null"));
     ck_assert_ptr_null(strstr(text, "-1"));
     ck_assert_ptr_null(strstr(text, "nan"));
     report_doc doc;

@@ -4,6 +4,7 @@
  * tables equal the quantized model sample for sample. (Files, resume and SIGINT: test_run.c.)
  */
 #include <check.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,6 +236,90 @@ START_TEST(test_average_update) {
 }
 END_TEST
 
+/* Dense and sparse stages with 1, 2 and 4 threads: bit-identical parameters and tables (the
+ * dense layer's 24 outputs and 12 inputs split into uneven GEMM blocks per thread). */
+START_TEST(test_threads_1_2_4) {
+    rt_dataset d;
+    parity_data(&d, 12, 512, 11);
+    ir_program *ir = small_program(3, 3, 9);
+    tr_model *m[3];
+    rt_tables t[3];
+    int threads[3] = {1, 2, 4};
+    for (int i = 0; i < 3; i++) {
+        m[i] = train_small(ir, &d, threads[i]);
+        ck_assert_int_eq(m[i]->w.threads, threads[i]);
+        ck_assert_int_eq(tr_tabulate(m[i], &t[i], &terr), RT_OK);
+    }
+    for (int i = 1; i < 3; i++) {
+        ck_assert(same_params(m[0], m[i]));
+        ck_assert(same_tables(&t[0], &t[i]));
+    }
+    for (int i = 0; i < 3; i++) {
+        rt_tables_free(&t[i]);
+        tr_model_free(m[i]);
+    }
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+/* tr_gemm: every element is the sum over k in order, one fma per term from 0, for any
+ * shape (blocks of 4 rows, vector columns, tails, passes of 256 terms) and both strides. */
+START_TEST(test_gemm_order) {
+    int M = 7, N = 37, K = 600;
+    size_t ldb = 48, ldc = 40;
+    float *A = malloc((size_t)M * K * sizeof *A), *B = calloc((size_t)K * ldb, sizeof *B);
+    float *C = malloc((size_t)M * ldc * sizeof *C), *Ct = malloc((size_t)M * ldc * sizeof *Ct);
+    rt_rng g;
+    rt_rng_seed(&g, 3, 1, 0, 0);
+    for (int i = 0; i < M * K; i++)
+        A[i] = rt_rng_sym(&g);
+    for (int k = 0; k < K; k++)
+        for (int n = 0; n < N; n++)
+            B[(size_t)k * ldb + (size_t)n] = rt_rng_sym(&g);
+    for (int pass = 0; pass < 2; pass++) { /* A row-major, then A transposed (sa = 1) */
+        size_t sa = pass ? 1 : (size_t)K, sk = pass ? (size_t)M : 1;
+        tr_gemm(M, N, K, A, sa, sk, B, ldb, C, ldc);
+        for (int a = 0; a < M; a++)
+            for (int n = 0; n < N; n++) {
+                float acc = 0.0f;
+                for (int k = 0; k < K; k++)
+                    acc = fmaf(A[(size_t)a * sa + (size_t)k * sk], B[(size_t)k * ldb + (size_t)n],
+                               acc);
+                ck_assert_int_eq(memcmp(&acc, &C[(size_t)a * ldc + (size_t)n], sizeof acc), 0);
+            }
+        /* split over row shares as the threads do: the same bits */
+        for (int a0 = 0; a0 < M; a0 += 3) {
+            int m = M - a0 < 3 ? M - a0 : 3;
+            tr_gemm(m, N, K, A + (size_t)a0 * sa, sa, sk, B, ldb, Ct + (size_t)a0 * ldc, ldc);
+        }
+        for (int a = 0; a < M; a++)
+            ck_assert_int_eq(memcmp(C + (size_t)a * ldc, Ct + (size_t)a * ldc, N * sizeof *C), 0);
+    }
+    free(A);
+    free(B);
+    free(C);
+    free(Ct);
+}
+END_TEST
+
+/* The machine-independent exp, log, cos and powers agree with libm to a few ulps. */
+START_TEST(test_mathfn) {
+    for (double x = -700.0; x < 700.0; x += 0.37) {
+        ck_assert_double_le(fabs(tr_exp(x) - exp(x)), 4e-16 * exp(x));
+        double y = exp(x);
+        ck_assert_double_le(fabs(tr_log(y) - log(y)), 4e-16 * fabs(log(y)) + 1e-300);
+    }
+    for (double x = -10.0; x < 10.0; x += 0.01)
+        ck_assert_double_le(fabs(tr_cos(x) - cos(x)), 2e-15);
+    ck_assert_double_eq(tr_exp(0.0), 1.0);
+    ck_assert_double_eq(tr_log(1.0), 0.0);
+    ck_assert_double_eq(tr_powi(2.0, 10), 1024.0);
+    ck_assert_double_eq(tr_powi(0.5, 3), 0.125);
+    ck_assert_double_eq(tr_powi(0.9, 0), 1.0);
+}
+END_TEST
+
 /* With average = ema the selected model is the average: other parameters than without,
  * and the same ones with another thread count. */
 START_TEST(test_average_training) {
@@ -382,6 +467,9 @@ static Suite *train_suite(void) {
     tcase_add_test(tc, test_xor_reaches_100);
     tcase_add_test(tc, test_dense_stage_finds_inputs);
     tcase_add_test(tc, test_deterministic);
+    tcase_add_test(tc, test_threads_1_2_4);
+    tcase_add_test(tc, test_gemm_order);
+    tcase_add_test(tc, test_mathfn);
     tcase_add_test(tc, test_fused_step);
     tcase_add_test(tc, test_bn_refit);
     tcase_add_test(tc, test_average_update);

@@ -1,0 +1,88 @@
+/* mathfn.c - exp, log, cos and integer powers from additions, multiplications and
+ * divisions only, for the arithmetic that decides the tables (the loss gradient, the
+ * regulariser, Adam's bias correction, the learning-rate schedule).
+ *
+ * Why not libm: glibc picks exp, log, pow and cos at run time by CPU (FMA variants), and
+ * other C libraries compute them differently; their last bits are not promised. These
+ * run the same IEEE operations in the same order everywhere (the file is compiled with
+ * -ffp-contract=off like the rest), so the result depends on the input alone. Accuracy:
+ * a few ulps of double, far below what the float training arithmetic resolves.
+ */
+#include "train_int.h"
+
+#include <math.h>
+#include <stdint.h>
+
+/* ln 2 split so that k * LN2_HI is exact for |k| < 2^20 (fdlibm's constants) */
+static const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
+
+double tr_exp(double x) {
+    if (x != x) return x;
+    if (x > 709.78) return HUGE_VAL;
+    if (x < -745.2) return 0.0;
+    double k = floor(x * (1.0 / M_LN2) + 0.5);
+    double r = (x - k * LN2_HI) - k * LN2_LO; /* |r| <= 0.35 */
+    /* e^r by its Taylor series to r^14 / 14!, Horner from the top */
+    static const double inv_fact[] = {1.0,
+                                      1.0,
+                                      1.0 / 2,
+                                      1.0 / 6,
+                                      1.0 / 24,
+                                      1.0 / 120,
+                                      1.0 / 720,
+                                      1.0 / 5040,
+                                      1.0 / 40320,
+                                      1.0 / 362880,
+                                      1.0 / 3628800,
+                                      1.0 / 39916800,
+                                      1.0 / 479001600,
+                                      1.0 / 6227020800.0,
+                                      1.0 / 87178291200.0};
+    double p = inv_fact[14];
+    for (int i = 13; i >= 0; i--)
+        p = p * r + inv_fact[i];
+    return ldexp(p, (int)k);
+}
+
+double tr_log(double x) {
+    if (x != x || x < 0.0) return NAN;
+    if (x == 0.0) return -HUGE_VAL;
+    if (isinf(x)) return x;
+    int k;
+    double m = frexp(x, &k); /* x = m 2^k, m in [0.5, 1) */
+    if (m < M_SQRT1_2) {
+        m *= 2.0;
+        k--;
+    }
+    /* log m = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...), |s| <= 0.172, to s^27 */
+    double s = (m - 1.0) / (m + 1.0), s2 = s * s, p = 1.0 / 27;
+    for (int i = 25; i >= 1; i -= 2)
+        p = p * s2 + 1.0 / i;
+    return (double)k * LN2_HI + ((double)k * LN2_LO + 2.0 * s * p);
+}
+
+double tr_cos(double x) {
+    if (!isfinite(x)) return NAN;
+    x = fabs(fmod(x, 2.0 * M_PI)); /* fmod is exact */
+    if (x > M_PI) x = 2.0 * M_PI - x;
+    double sign = 1.0;
+    if (x > M_PI_2) {
+        x = M_PI - x;
+        sign = -1.0;
+    }
+    /* cos x to x^28 / 28!, |x| <= pi/2 */
+    double x2 = x * x, p = 1.0;
+    for (int i = 28; i >= 2; i -= 2)
+        p = 1.0 - p * x2 / ((double)i * (double)(i - 1));
+    return sign * p;
+}
+
+double tr_powi(double b, uint64_t n) {
+    double r = 1.0;
+    while (n) {
+        if (n & 1) r *= b;
+        b *= b;
+        n >>= 1;
+    }
+    return r;
+}

@@ -1,0 +1,69 @@
+/* vfma.h - the training kernels' vectors and their fused multiply-add, one rounding on
+ * every machine.
+ *
+ * The kernels that decide the tables (simd.c's sub-network, gemm.c's dense stage) write
+ * every multiply-add as vfma(a, b, c) = a*b + c rounded once (IEEE fma). With FMA hardware
+ * (every x86-64 CPU with AVX2) that is one instruction; without it each lane calls fmaf,
+ * which is correctly rounded too, only slower. The compiler's own contraction is off
+ * (-ffp-contract=off), so it never fuses what the source keeps separate: a build for any
+ * x86-64 target computes the same bits.
+ *
+ * The vector is as wide as the target's registers (16 floats with AVX-512, 8 with AVX, 4
+ * otherwise). No kernel sums across lanes in a width-dependent way: a lane's arithmetic is
+ * the same whatever the width (where a sum over rows runs in lanes, it is over the 16
+ * logical lanes r mod 16, see simd.c's bwd_x).
+ */
+#ifndef NLTC_TRAIN_VFMA_H
+#define NLTC_TRAIN_VFMA_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#if defined(__FMA__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#if defined(__AVX512F__)
+#define VL 16
+#elif defined(__AVX__)
+#define VL 8
+#else
+#define VL 4
+#endif
+typedef float vf __attribute__((vector_size(VL * 4)));
+typedef int32_t vi __attribute__((vector_size(VL * 4)));
+
+#define VFMA_INLINE static inline __attribute__((always_inline))
+
+/* a*b + c, rounded once. */
+VFMA_INLINE vf vfma(vf a, vf b, vf c) {
+#if defined(__AVX512F__)
+    return (vf)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+#elif defined(__FMA__) && VL == 8
+    return (vf)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+#elif defined(__FMA__) && VL == 4
+    return (vf)_mm_fmadd_ps((__m128)a, (__m128)b, (__m128)c);
+#else
+    vf r;
+    for (int j = 0; j < VL; j++)
+        r[j] = fmaf(a[j], b[j], c[j]);
+    return r;
+#endif
+}
+
+VFMA_INLINE vf vld(const float *p) {
+    vf v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+VFMA_INLINE void vst(float *p, vf v) {
+    memcpy(p, &v, sizeof v);
+}
+
+/* x in every lane (x - 0 is x, -0 included) */
+VFMA_INLINE vf vsplat(float x) {
+    return x - (vf){0};
+}
+
+#endif

@@ -1,0 +1,27 @@
+# repro_width.cmake - runs every repro_tables build (PROGRAMS: the training library compiled
+# for different vector widths) into DIR and compares their outputs byte for byte.
+# cmake -DPROGRAMS="a;b;c" -DDIR=... -P repro_width.cmake
+file(MAKE_DIRECTORY "${DIR}")
+set(first "")
+foreach(p IN LISTS PROGRAMS)
+  get_filename_component(name "${p}" NAME)
+  set(out "${DIR}/${name}.bin")
+  execute_process(COMMAND "${p}" "${out}" RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${name} failed (${rc})")
+  endif()
+  if(first STREQUAL "")
+    set(first "${out}")
+  else()
+    execute_process(COMMAND "${CMAKE_COMMAND}" -E compare_files "${first}" "${out}"
+                    RESULT_VARIABLE same)
+    if(NOT same EQUAL 0)
+      message(FATAL_ERROR "${out} differs from ${first}")
+    endif()
+    message(STATUS "${name}: identical to ${first}")
+  endif()
+endforeach()
+list(LENGTH PROGRAMS n)
+if(n LESS 2)
+  message(FATAL_ERROR "fewer than two widths to compare")
+endif()
