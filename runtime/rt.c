@@ -483,4 +483,7 @@ void rt_report_init(rt_report *r) {
     r->hardware.ffs = r->hardware.lut_levels = -1;
     r->hardware.pipeline_stages = r->hardware.latency_cycles = -1;
     r->hardware.n_stage_levels = -1;
+    r->hardware.luts_xilinx = r->hardware.muxf = -1;
+    r->hardware.fmax_mhz = r->hardware.latency_ns = r->hardware.adp = NAN;
+    r->hardware.n_layer_luts = -1;
 }
