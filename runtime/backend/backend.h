@@ -311,6 +311,13 @@ void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h);
  * depth per stage. When Yosys is not installed, returns 0 with h->synthesized false and
  * synth_note saying so. */
 rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, rt_error *e);
+/* Reads the mapped netlists back (BLIF as Yosys writes them): gen, the generic LUT-K one,
+ * for luts_yosys, ffs, lut_levels, stage_depth; xil (NULL: none), the synth_xilinx one
+ * (.gate LUTn/MUXF7/MUXF8/INV/FDRE), for luts_mapped, muxf7/8, ffs_mapped, mapped_levels
+ * and the timing estimate (timed, period_ns, fmax_mhz, latency_ns, adp, stage_ns,
+ * critical). Pipeline registers are recognised by their RTL names r<layer>, v<layer>. */
+rt_status be_hw_read_mapped(const char *gen, const char *xil, const be_plan *p, be_hw *h,
+                            rt_error *e);
 
 /* ---- Verification ----------------------------------------------------------------- */
 

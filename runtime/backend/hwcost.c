@@ -362,9 +362,8 @@ static void write_script(FILE *f, const char *rtl, const char *top, int k, const
             top, opts, top, opts, xil);
 }
 
-/* Reads both netlists back into h: counts, depth per stage, and the timing estimate. */
-static rt_status read_back(const char *gen, const char *xil, const be_plan *p, be_hw *h,
-                           rt_error *e) {
+rt_status be_hw_read_mapped(const char *gen, const char *xil, const be_plan *p, be_hw *h,
+                            rt_error *e) {
     netlist nl = {0}, nx = {0};
     rt_status rc = read_blif(gen, &nl, e);
     if (!rc && xil) rc = read_blif(xil, &nx, e);
@@ -444,7 +443,7 @@ rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_h
     if (st != 0)
         rc = rt_fail(e, RT_ERR_TOOL, "yosys failed (exit %d) on %s; see %s", st, rtl, log);
     else
-        rc = read_back(gen, xil, p, h, e);
+        rc = be_hw_read_mapped(gen, xil, p, h, e);
     if (rc == RT_OK) h->synthesized = true;
     free(yosys), free(script), free(gen), free(xil), free(log);
     return rc;
