@@ -1,7 +1,10 @@
 /* bench_hardware.c - the timing estimate on the architectures of published designs (run by
  * hand; figures and the calibration table in bench/hardware/README.md).
- *   bench_hardware [NAME...]   NAME: mnist, jsc, nid, letter_every_layer, letter_every3
- *                              (default: all)
+ *   bench_hardware [--keep DIR | --retime DIR] [NAME...]
+ *       NAME: mnist, jsc, nid, letter_every_layer, letter_every3 (default: all)
+ *       --keep DIR    synthesize in DIR/NAME and keep the RTL and both mapped netlists
+ *       --retime DIR  no synthesis: time the netlists kept in DIR/NAME again (after a
+ *                     change of the model's constants)
  * Each design is built with random tables of the published architecture (the structure,
  * not the trained function: a random 6-input table is a full LUT6, as a trained one
  * nearly always is), written as RTL, synthesized by be_synth (Yosys generic LUT6 and
@@ -83,6 +86,31 @@ static double err_pct(double est, double pub) {
     return pub > 0 ? 100.0 * (est - pub) / pub : NAN;
 }
 
+static const char *keep_dir, *retime_dir; /* --keep, --retime */
+
+/* Synthesizes d's RTL (or with --retime reads the kept netlists) into h; the work folder
+ * is a scratch one unless kept. */
+static rt_status build(const design *d, const rt_tables *t, const be_plan *p, be_hw *h,
+                       rt_error *e) {
+    const char *base = retime_dir ? retime_dir : keep_dir;
+    char *dir = base ? rt_path_join(base, d->name) : rt_scratch_new("bench-hw", e);
+    if (!dir) return RT_ERR_IO;
+    char *rtl = rt_path_join(dir, "design.v"), *gen = rt_path_join(dir, "mapped.blif"),
+         *xil = rt_path_join(dir, "xilinx.blif");
+    rt_status st;
+    if (retime_dir) {
+        st = be_hw_read_mapped(gen, xil, p, h, e);
+        h->synthesized = st == RT_OK;
+    } else {
+        st = be_mkdirs(dir, e);
+        if (!st) st = be_write_rtl(t, p, rtl, e);
+        if (!st) st = be_synth(rtl, p, dir, h, e);
+    }
+    if (!base) rt_scratch_free(dir, false);
+    free(dir), free(rtl), free(gen), free(xil);
+    return st;
+}
+
 static int run(const design *d) {
     fx_shape s = d->shape();
     rt_tables t;
@@ -90,13 +118,10 @@ static int run(const design *d) {
     fx_random_tables(&s, 2025, &t);
     fx_plan(&s, &t, d->name, d->pipe, d->k, &p);
     rt_error e = {0};
-    char *dir = rt_scratch_new("bench-hw", &e);
-    char *rtl = dir ? rt_path_join(dir, "design.v") : NULL;
     be_hw h;
     be_hw_init(&h);
     be_hw_estimate(&t, &p, &h);
-    rt_status st = dir ? be_write_rtl(&t, &p, rtl, &e) : RT_ERR_IO;
-    if (!st) st = be_synth(rtl, &p, dir, &h, &e);
+    rt_status st = build(d, &t, &p, &h, &e);
     int rc = 0;
     if (st || !h.synthesized || !h.timed) {
         fprintf(stderr, "bench_hardware: %s: %s\n", d->name,
@@ -123,18 +148,21 @@ static int run(const design *d) {
         fflush(stdout);
     }
     be_hw_free(&h);
-    free(rtl);
-    if (dir) rt_scratch_free(dir, false);
     rt_tables_free(&t);
     be_plan_free(&p);
     return rc;
 }
 
 int main(int argc, char **argv) {
-    int rc = 0, ran = 0;
+    int rc = 0, ran = 0, first = 1;
+    while (first + 1 < argc &&
+           (strcmp(argv[first], "--keep") == 0 || strcmp(argv[first], "--retime") == 0)) {
+        *(strcmp(argv[first], "--keep") == 0 ? &keep_dir : &retime_dir) = argv[first + 1];
+        first += 2;
+    }
     for (int i = 0; i < N_DESIGNS; i++) {
-        bool want = argc < 2;
-        for (int a = 1; a < argc; a++)
+        bool want = argc <= first;
+        for (int a = first; a < argc; a++)
             want = want || strcmp(argv[a], designs[i].name) == 0;
         if (!want) continue;
         int r = run(&designs[i]);
@@ -142,8 +170,10 @@ int main(int argc, char **argv) {
         if (r > rc) rc = r;
     }
     if (!ran) {
-        fprintf(stderr,
-                "usage: bench_hardware [mnist|jsc|nid|letter_every_layer|letter_every3]...\n");
+        fprintf(
+            stderr,
+            "usage: bench_hardware [--keep DIR | --retime DIR] [mnist|jsc|nid|letter_every_layer|"
+            "letter_every3]...\n");
         return 2;
     }
     return rc;
