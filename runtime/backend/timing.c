@@ -10,10 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* UltraScale+ (-2 speed grade) in the range of the data sheet's switching characteristics
- * for the cells; the routed-net terms were then fitted so that the paper configurations of
- * NeuraLUT-Assemble (MNIST 863 MHz, JSC 941 MHz on xcvu9p), rebuilt with random tables of
- * the same architecture, come out at their published clock period. */
+/* UltraScale+: cell delays in the range of the data sheet's switching characteristics; the
+ * routed-net terms fitted so that the paper configurations of NeuraLUT-Assemble (MNIST
+ * 863 MHz, JSC 941 MHz, both 2.1 ns, xcvu9p), rebuilt with random tables of the same
+ * architecture, come out near their published clock period (bench/hardware/README.md:
+ * the calibration table with the error on each point). */
 static const be_timing_model xilinx_usp = {
     .name = "xilinx_ultrascale_plus",
     .t_cko = 0.08,
@@ -22,10 +23,11 @@ static const be_timing_model xilinx_usp = {
     .t_muxf7 = 0.10,
     .t_muxf8 = 0.06,
     .t_inv = 0.10,
-    .wire_base = 0.14,
-    .wire_fanout = 0.030,
-    .calibrated = "cell delays from UltraScale+ data-sheet ranges; wire delay fitted to the "
-                  "published Vivado Fmax of NeuraLUT-Assemble MNIST and JSC (xcvu9p)",
+    .wire_base = 0.10,
+    .wire_fanout = 0.010,
+    .calibrated = "cell delays from UltraScale+ data-sheet ranges, wire delay by fanout fitted "
+                  "to the published Vivado Fmax of NeuraLUT-Assemble MNIST and JSC on xcvu9p; "
+                  "within 10% there, see bench/hardware/README.md",
 };
 
 const be_timing_model *be_timing_xilinx_usp(void) {
