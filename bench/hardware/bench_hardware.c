@@ -136,8 +136,9 @@ static int run(const design *d) {
                h.lut_levels, h.mapped_levels, h.latency_cycles);
         for (int i = 0; i < h.n_stage_depth; i++)
             printf(" %.3f", h.stage_ns[i]);
-        printf("\n  Fmax %.0f MHz, latency %.2f ns, ADP %.3g; synthesis %.1f s CPU\n", h.fmax_mhz,
-               h.latency_ns, h.adp, h.synth_cpu_s);
+        printf("\n  Fmax %.0f MHz, latency %.2f ns, ADP %.3g", h.fmax_mhz, h.latency_ns, h.adp);
+        if (!isnan(h.synth_cpu_s)) printf("; synthesis %.1f s CPU", h.synth_cpu_s);
+        printf("\n");
         printf("  critical path: %s\n", h.critical);
         if (d->fmax_pub > 0)
             printf("  published Fmax %.0f MHz: estimate error %+.1f%%\n", d->fmax_pub,

@@ -253,7 +253,7 @@ typedef enum be_cell {
 typedef struct be_timing_model {
     const char *name;       /* "xilinx_ultrascale_plus" */
     double t_cko;           /* flip-flop clock to output */
-    double t_setup;         /* flip-flop setup */
+    double t_setup;         /* flip-flop setup, plus clock uncertainty and skew */
     double t_lut;           /* LUT input to output */
     double t_muxf7;         /* MUXF7 input to output (inputs from the LUTs of its slice) */
     double t_muxf8;         /* MUXF8 likewise */
