@@ -298,7 +298,7 @@ typedef struct be_hw {
     double adp;            /* LUTs (mapped, else generic) x latency_ns */
     double *stage_ns;      /* [n_stage_depth] delay of each stage (owned) */
     char critical[512];    /* the critical path: stage, layers and cells */
-    char timing_note[256]; /* the model and how it was calibrated */
+    char timing_note[512]; /* the model and how it was calibrated */
 } be_hw;
 
 void be_hw_init(be_hw *h);

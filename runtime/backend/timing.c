@@ -27,10 +27,9 @@ static const be_timing_model xilinx_usp = {
     .t_inv = 0.10,
     .wire_base = 0.10,
     .wire_fanout = 0.010,
-    .calibrated = "cell delays from UltraScale+ data-sheet ranges, wire delay by fanout fitted "
-                  "and a per-stage clock term to published Vivado results of NeuraLUT-Assemble "
-                  "(MNIST, JSC, NID; xcvu9p) rebuilt with random tables: within 25% on each, "
-                  "see bench/hardware/README.md",
+    .calibrated = "cell delays from UltraScale+ data-sheet ranges; wire and per-stage clock "
+                  "terms fitted to Vivado results of NeuraLUT-Assemble MNIST, JSC, NID "
+                  "(xcvu9p), within 25% on each: bench/hardware/README.md",
 };
 
 const be_timing_model *be_timing_xilinx_usp(void) {
