@@ -187,6 +187,9 @@ static rt_status flow_report(flow *f, rt_error *e) {
         if (r->hardware.luts_yosys >= 0)
             printf(", %ld LUTs, %ld FFs, %ld LUT levels (Yosys)", r->hardware.luts_yosys,
                    r->hardware.ffs, r->hardware.lut_levels);
+        if (!isnan(r->hardware.fmax_mhz))
+            printf(", Fmax %.0f MHz, %.2f ns (estimate)", r->hardware.fmax_mhz,
+                   r->hardware.latency_ns);
         printf(", latency %d cycles\nreport: %s/report.md\n", r->hardware.latency_cycles,
                f->o->out_dir);
     }

@@ -789,4 +789,7 @@ void rt_report_init(rt_report *r) {
     r->reduce.valid_before = r->reduce.valid_after = NAN;
     r->reduce.test_before = r->reduce.test_after = r->reduce.seconds = NAN;
     r->build.threads = -1;
+    r->hardware.luts_xilinx = r->hardware.muxf = -1;
+    r->hardware.fmax_mhz = r->hardware.latency_ns = r->hardware.adp = NAN;
+    r->hardware.n_layer_luts = -1;
 }

@@ -345,6 +345,14 @@ typedef struct rt_report {
         int pipeline_stages, latency_cycles;
         int n_stage_levels;                    /* entries of stage_levels; -1: not measured */
         int stage_levels[RT_MAX_STAGE_LEVELS]; /* deepest LUT path of each pipeline stage */
+        long luts_xilinx, muxf;                /* Yosys synth_xilinx: LUTs, MUXF7 + MUXF8 */
+        double fmax_mhz, latency_ns, adp;      /* timing estimate; adp = LUTs x latency ns */
+        double stage_ns[RT_MAX_STAGE_LEVELS];  /* [n_stage_levels] delay of each stage, ns */
+        bool timed;                            /* stage_ns holds the estimate */
+        const char *critical_path;             /* stage, layers, cells of the slowest path */
+        const char *timing_model;              /* "estimate ...: model, calibration" */
+        int n_layer_luts;                      /* entries of layer_luts; -1: not known */
+        long layer_luts[RT_MAX_STAGE_LEVELS];  /* analytic LUTs per layer */
     } hardware;
     rt_artifacts artifacts; /* every file of OUT but report.json, with its SHA-256 (owned
                              * by whoever filled it: free with rt_artifacts_free) */

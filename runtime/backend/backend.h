@@ -264,6 +264,36 @@ rt_status be_check_port_names(const be_plan *p, rt_error *e);
 
 /* The analytic per-table LUT cost is rt_lut_cost (rt.h). */
 
+/* The cells of a mapped netlist the timing model tells apart. */
+typedef enum be_cell {
+    BE_CELL_NONE,  /* no cell: an input, a constant, a buffer */
+    BE_CELL_LUT,   /* a K-input LUT (generic .names, or LUT1..LUT6) */
+    BE_CELL_MUXF7, /* Xilinx wide-function multiplexer of two LUT6 */
+    BE_CELL_MUXF8, /* of two MUXF7 */
+    BE_CELL_INV,   /* an inverter Yosys left outside a LUT */
+    BE_CELL_FF,    /* a flip-flop */
+    BE_N_CELLS
+} be_cell;
+
+/* A static timing model: delays in ns of each cell and of a wire by its fanout,
+ * wire(fo) = wire_base + wire_fanout * log2(fo). Calibrated constants live in timing.c
+ * (bench/hardware/README.md has the calibration table). */
+typedef struct be_timing_model {
+    const char *name;       /* "xilinx_ultrascale_plus" */
+    double t_cko;           /* flip-flop clock to output */
+    double t_setup;         /* flip-flop setup, plus clock uncertainty and skew */
+    double t_lut;           /* LUT input to output */
+    double t_muxf7;         /* MUXF7 input to output (inputs from the LUTs of its slice) */
+    double t_muxf8;         /* MUXF8 likewise */
+    double t_inv;           /* inverter (a LUT1 on Xilinx) */
+    double wire_base;       /* routed net, fanout 1 */
+    double wire_fanout;     /* added per doubling of the fanout */
+    const char *calibrated; /* how the constants were chosen (for the report) */
+} be_timing_model;
+
+/* The model of AMD/Xilinx UltraScale+ (LUT6, MUXF7/F8, FDRE). */
+const be_timing_model *be_timing_xilinx_usp(void);
+
 /* What hardware cost is known. -1 / NAN where not measured. */
 typedef struct be_hw {
     long luts_estimate;   /* sum over tables of bits_out * C(address bits) */
@@ -283,6 +313,20 @@ typedef struct be_hw {
                            * ends in register stage s+1, the last may end at the outputs */
     double synth_s;       /* wall time of synthesis */
     double synth_cpu_s;   /* CPU time of the Yosys process */
+    /* Yosys synth_xilinx mapping (K = 6 only; -1 otherwise) */
+    long luts_mapped;  /* LUT1..LUT6 cells */
+    long muxf7, muxf8; /* wide-function multiplexers */
+    long ffs_mapped;   /* FDRE */
+    int mapped_levels; /* deepest path in cells (LUT and MUXF) over all stages */
+    /* Static timing estimate over the mapped netlist (NAN when not timed) */
+    bool timed;            /* the timing pass ran */
+    double period_ns;      /* slowest stage: the clock period */
+    double fmax_mhz;       /* 1000 / period_ns */
+    double latency_ns;     /* latency_cycles * period_ns, or the path delay when none */
+    double adp;            /* LUTs (mapped, else generic) x latency_ns */
+    double *stage_ns;      /* [n_stage_depth] delay of each stage (owned) */
+    char critical[512];    /* the critical path: stage, layers and cells */
+    char timing_note[512]; /* the model and how it was calibrated */
 } be_hw;
 
 void be_hw_init(be_hw *h);
@@ -295,6 +339,13 @@ void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h);
  * depth per stage. When Yosys is not installed, returns 0 with h->synthesized false and
  * synth_note saying so. */
 rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, rt_error *e);
+/* Reads the mapped netlists back (BLIF as Yosys writes them): gen, the generic LUT-K one,
+ * for luts_yosys, ffs, lut_levels, stage_depth; xil (NULL: none), the synth_xilinx one
+ * (.gate LUTn/MUXF7/MUXF8/INV/FDRE), for luts_mapped, muxf7/8, ffs_mapped, mapped_levels
+ * and the timing estimate (timed, period_ns, fmax_mhz, latency_ns, adp, stage_ns,
+ * critical). Pipeline registers are recognised by their RTL names r<layer>, v<layer>. */
+rt_status be_hw_read_mapped(const char *gen, const char *xil, const be_plan *p, be_hw *h,
+                            rt_error *e);
 
 /* ---- Verification ----------------------------------------------------------------- */
 

@@ -20,8 +20,21 @@ void be_hw_print(FILE *f, const be_hw *h) {
     fprintf(f, "; per stage:");
     for (int s = 0; s < h->n_stage_depth; s++)
         fprintf(f, " %d", h->stage_depth[s]);
-    fprintf(f, "\n  no timing model: latency is given in cycles and depth in LUT levels, not "
-               "in ns\n");
+    fputc('\n', f);
+    if (h->luts_mapped >= 0)
+        fprintf(f,
+                "  synth_xilinx mapping: %ld LUTs + %ld MUXF7 + %ld MUXF8, %ld FDRE, %d levels\n",
+                h->luts_mapped, h->muxf7, h->muxf8, h->ffs_mapped, h->mapped_levels);
+    if (!h->timed) {
+        fprintf(f, "  %s\n", h->timing_note);
+        return;
+    }
+    fprintf(f, "  timing (estimate): Fmax %.0f MHz, latency %d cycles = %.2f ns, ADP %.3g LUT*ns;",
+            h->fmax_mhz, h->latency_cycles, h->latency_ns, h->adp);
+    fprintf(f, " per stage ns:");
+    for (int s = 0; s < h->n_stage_depth; s++)
+        fprintf(f, " %.2f", h->stage_ns[s]);
+    fprintf(f, "\n  critical path: %s\n  %s\n", h->critical, h->timing_note);
 }
 
 /* Synthesizes dir/rtl/<ident>.v with Yosys in a scratch folder into h. */

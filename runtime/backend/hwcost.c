@@ -1,8 +1,9 @@
 /* hwcost.c - hardware cost: the analytic LUT-K estimate of every table (Shannon
- * decomposition), and synthesis of the RTL with Yosys (lean flow, abc -lut K) whose mapped
- * netlist is read back to count LUTs and flip-flops and to find the deepest path, in LUT
- * levels, of every pipeline stage. No timing model exists here, so no nanoseconds. */
-#include "backend.h"
+ * decomposition), and synthesis of the RTL with Yosys: the lean generic flow (abc -lut K),
+ * and for K = 6 also Yosys's synth_xilinx mapping (LUT1..LUT6, MUXF7/F8, FDRE). Each mapped
+ * netlist is read back to count cells and find the deepest path of every pipeline stage;
+ * the static timing pass of timing.c then estimates delays over the Xilinx one. */
+#include "netlist.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,11 +19,15 @@ void be_hw_init(be_hw *h) {
     h->pipeline_stages = h->latency_cycles = -1;
     h->luts_yosys = h->ffs = h->lut_levels = -1;
     h->synth_s = h->synth_cpu_s = NAN;
+    h->luts_mapped = h->muxf7 = h->muxf8 = h->ffs_mapped = -1;
+    h->mapped_levels = -1;
+    h->period_ns = h->fmax_mhz = h->latency_ns = h->adp = NAN;
 }
 
 void be_hw_free(be_hw *h) {
     free(h->layer_luts);
     free(h->stage_depth);
+    free(h->stage_ns);
     be_hw_init(h);
 }
 
@@ -68,29 +73,6 @@ void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h) {
 
 /* ---- Reading the mapped netlist (BLIF) ---------------------------------------------- */
 
-/* A driver of a net in the mapped netlist. */
-typedef enum { DRV_NONE, DRV_INPUT, DRV_CONST, DRV_LUT, DRV_BUF, DRV_FF } drv_kind;
-
-typedef struct net {
-    char *name;    /* net name */
-    drv_kind kind; /* what drives it */
-    int n_in;      /* inputs of the LUT/buffer driving it */
-    int *in;       /* [n_in] their net indices */
-    int depth;     /* LUT levels from a register or input, -1 unknown, -2 in progress */
-} net;
-
-typedef struct netlist {
-    int n, cap;       /* nets */
-    net *nets;        /* [n] */
-    int *slot;        /* open hash: name -> net index, -1 empty */
-    size_t hcap;      /* hash capacity (power of two) */
-    long luts, ffs;   /* LUT and flip-flop counts */
-    int n_ff;         /* flip-flops recorded */
-    int *ff_d, *ff_q; /* [n_ff] their D and Q nets */
-    int n_out;        /* primary outputs */
-    int *outs;        /* [n_out] */
-} netlist;
-
 static int net_get(netlist *nl, const char *name) {
     if ((size_t)nl->n * 2 >= nl->hcap) {
         size_t cap = nl->hcap ? nl->hcap * 2 : 1024;
@@ -129,6 +111,7 @@ static void netlist_free(netlist *nl) {
     for (int i = 0; i < nl->n; i++) {
         free(nl->nets[i].name);
         free(nl->nets[i].in);
+        free(nl->nets[i].pin_local);
     }
     free(nl->nets);
     free(nl->slot);
@@ -161,7 +144,60 @@ static void add_ff(netlist *nl, int d, int q) {
     nl->n_ff++;
     nl->ffs++;
     nl->nets[q].kind = DRV_FF;
+    nl->nets[q].cell = BE_CELL_FF;
     nl->nets[q].depth = 0;
+}
+
+/* The kind of a library cell by its type name, BE_CELL_NONE when unknown. */
+static be_cell cell_kind(const char *type) {
+    if (strstr(type, "DFF") || strstr(type, "DLATCH") || strncmp(type, "FD", 2) == 0)
+        return BE_CELL_FF;
+    if (strncmp(type, "LUT", 3) == 0 && isdigit((unsigned char)type[3])) return BE_CELL_LUT;
+    if (strcmp(type, "MUXF7") == 0) return BE_CELL_MUXF7;
+    if (strcmp(type, "MUXF8") == 0) return BE_CELL_MUXF8;
+    if (strcmp(type, "INV") == 0) return BE_CELL_INV;
+    return BE_CELL_NONE;
+}
+
+/* A .subckt or .gate line: a flip-flop (D, Q) or a logic cell (output O, data inputs the
+ * other pins; I0/I1 of a MUXF7/F8 come from its own slice). false for an unknown cell. */
+static bool read_cell(netlist *nl, char **w, int n) {
+    be_cell c = n >= 2 ? cell_kind(w[1]) : BE_CELL_NONE;
+    if (c == BE_CELL_NONE) return false;
+    nl->cells[c]++;
+    int out = -1, n_in = 0, ins[16], local[16];
+    for (int i = 2; i < n; i++) {
+        char *eq = strchr(w[i], '=');
+        if (!eq) continue;
+        *eq = '\0';
+        const char *pin = w[i], *val = eq + 1;
+        if (c == BE_CELL_FF) {
+            if (strcmp(pin, "D") == 0) ins[0] = net_get(nl, val), n_in = 1;
+            if (strcmp(pin, "Q") == 0) out = net_get(nl, val);
+        } else if (strcmp(pin, "O") == 0 || strcmp(pin, "Y") == 0) {
+            out = net_get(nl, val);
+        } else if (n_in < 16) {
+            local[n_in] = (c == BE_CELL_MUXF7 || c == BE_CELL_MUXF8) && pin[0] == 'I';
+            ins[n_in++] = net_get(nl, val);
+        }
+    }
+    if (out < 0) return true; /* an unconnected output */
+    if (c == BE_CELL_FF) {
+        if (n_in == 1) add_ff(nl, ins[0], out);
+        return true;
+    }
+    net *x = &nl->nets[out];
+    free(x->in);
+    free(x->pin_local);
+    x->kind = DRV_LUT; /* a logic level, counted as a LUT only when it is one */
+    x->cell = c;
+    x->n_in = n_in;
+    x->in = xmalloc(sizeof *x->in * (size_t)(n_in ? n_in : 1));
+    x->pin_local = xmalloc(sizeof *x->pin_local * (size_t)(n_in ? n_in : 1));
+    memcpy(x->in, ins, sizeof *ins * (size_t)n_in);
+    memcpy(x->pin_local, local, sizeof *local * (size_t)n_in);
+    if (c == BE_CELL_LUT) nl->luts++;
+    return true;
 }
 
 /* Reads the BLIF Yosys wrote after mapping. */
@@ -199,6 +235,7 @@ static rt_status read_blif(const char *path, netlist *nl, rt_error *e) {
             if (cur >= 0 && nl->nets[cur].kind == DRV_BUF &&
                 !(n == 2 && strcmp(w[0], "1") == 0 && strcmp(w[1], "1") == 0)) {
                 nl->nets[cur].kind = DRV_LUT;
+                nl->nets[cur].cell = BE_CELL_LUT;
                 nl->luts++;
             }
             continue;
@@ -236,22 +273,14 @@ static rt_status read_blif(const char *path, netlist *nl, rt_error *e) {
                 cur = out;
             } else {
                 x->kind = DRV_LUT;
+                x->cell = BE_CELL_LUT;
                 nl->luts++;
             }
         } else if (strcmp(w[0], ".latch") == 0 && n >= 3) {
             int d = net_get(nl, w[1]);
             add_ff(nl, d, net_get(nl, w[2]));
-        } else if (strcmp(w[0], ".subckt") == 0 && n >= 2 &&
-                   (strstr(w[1], "DFF") || strstr(w[1], "DLATCH"))) {
-            int d = -1, q = -1;
-            for (int i = 2; i < n; i++) {
-                if (strncmp(w[i], "D=", 2) == 0)
-                    d = net_get(nl, w[i] + 2);
-                else if (strncmp(w[i], "Q=", 2) == 0)
-                    q = net_get(nl, w[i] + 2);
-            }
-            if (d >= 0 && q >= 0) add_ff(nl, d, q);
-        } else if (strcmp(w[0], ".subckt") == 0) {
+        } else if ((strcmp(w[0], ".subckt") == 0 || strcmp(w[0], ".gate") == 0) &&
+                   !read_cell(nl, w, n)) {
             rt_fail(e, RT_ERR_TOOL, "%s:%d: unexpected cell %s after LUT mapping", path, lineno,
                     n >= 2 ? w[1] : "?");
             free(w);
@@ -291,6 +320,89 @@ static int reg_layer(const char *name) {
     return *end == '\0' || *end == '[' ? (int)k : -1;
 }
 
+/* Pipeline stage of every flip-flop of nl (-1 none), from the register names, and the
+ * deepest path of each stage into depth[n_stages] (the outputs close the last when tail). */
+static int *stage_map(netlist *nl, const be_plan *p, bool tail, int n_stages, int *depth,
+                      long *maxd) {
+    int *stage_of = xmalloc(sizeof *stage_of * (size_t)(p->n_layers + 1));
+    for (int l = 0, s = 0; l < p->n_layers; l++)
+        stage_of[l] = p->layers[l].reg_after ? s++ : -1;
+    int *ff_stage = xmalloc(sizeof *ff_stage * (size_t)(nl->n_ff + 1));
+    *maxd = 0;
+    for (int i = 0; i < nl->n_ff; i++) {
+        int d = net_depth(nl, nl->ff_d[i]);
+        int l = reg_layer(nl->nets[nl->ff_q[i]].name);
+        ff_stage[i] = l >= 0 && l < p->n_layers ? stage_of[l] : -1;
+        if (ff_stage[i] >= 0 && d > depth[ff_stage[i]]) depth[ff_stage[i]] = d;
+        if (d > *maxd) *maxd = d;
+    }
+    for (int i = 0; i < nl->n_out; i++) {
+        int d = net_depth(nl, nl->outs[i]);
+        if (tail && d > depth[n_stages - 1]) depth[n_stages - 1] = d;
+        if (d > *maxd) *maxd = d;
+    }
+    free(stage_of);
+    return ff_stage;
+}
+
+/* The Yosys script: the lean generic flow of TOOLCHAIN.md (memory_map turns the case ROMs
+ * into logic) to gen, and for K = 6 from the same elaborated design synth_xilinx's mapping
+ * (its LUT, wide-mux and flip-flop steps) to xil. */
+static void write_script(FILE *f, const char *rtl, const char *top, int k, const char *gen,
+                         const char *xil) {
+    fprintf(f,
+            "read_verilog \"%s\"\nhierarchy -top %s\nproc\nflatten\nmemory_map\ntechmap\n"
+            "design -save lean\nabc -fast -lut %d\nopt_clean\nstat\nwrite_blif \"%s\"\n",
+            rtl, top, k, gen);
+    if (!xil) return;
+    const char *opts = "-flatten -noiopad -noclkbuf -nodsp -nosrl";
+    fprintf(f,
+            "design -load lean\nsynth_xilinx -top %s %s -run begin:prepare\n"
+            "synth_xilinx -top %s %s -run map_ffs:check\nwrite_blif -gates \"%s\"\n",
+            top, opts, top, opts, xil);
+}
+
+rt_status be_hw_read_mapped(const char *gen, const char *xil, const be_plan *p, be_hw *h,
+                            rt_error *e) {
+    netlist nl = {0}, nx = {0};
+    rt_status rc = read_blif(gen, &nl, e);
+    if (!rc && xil) rc = read_blif(xil, &nx, e);
+    if (rc) {
+        netlist_free(&nl);
+        netlist_free(&nx);
+        return rc;
+    }
+    int stages = be_plan_stages(p);
+    bool tail = p->n_layers > 0 && !p->layers[p->n_layers - 1].reg_after;
+    free(h->stage_depth);
+    h->n_stage_depth = stages + tail;
+    h->stage_depth = xcalloc((size_t)h->n_stage_depth + 1, sizeof *h->stage_depth);
+    long maxd;
+    int *ff_stage = stage_map(&nl, p, tail, h->n_stage_depth, h->stage_depth, &maxd);
+    h->luts_yosys = nl.luts;
+    h->ffs = nl.ffs;
+    h->lut_levels = maxd;
+    if (xil) {
+        int *depth = xcalloc((size_t)h->n_stage_depth + 1, sizeof *depth);
+        free(ff_stage);
+        ff_stage = stage_map(&nx, p, tail, h->n_stage_depth, depth, &maxd);
+        free(depth);
+        h->luts_mapped = nx.luts;
+        h->muxf7 = nx.cells[BE_CELL_MUXF7];
+        h->muxf8 = nx.cells[BE_CELL_MUXF8];
+        h->ffs_mapped = nx.ffs;
+        h->mapped_levels = (int)maxd;
+        be_sta(&nx, be_timing_xilinx_usp(), p, ff_stage, h->n_stage_depth, tail, h);
+    } else {
+        snprintf(h->timing_note, sizeof h->timing_note,
+                 "no timing estimate: the timing model is of 6-input LUTs (UltraScale+)");
+    }
+    free(ff_stage);
+    netlist_free(&nl);
+    netlist_free(&nx);
+    return RT_OK;
+}
+
 rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, rt_error *e) {
     h->synthesized = false;
     const char *env = getenv("NLTC_YOSYS");
@@ -305,66 +417,34 @@ rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_h
         return rc;
     }
     int k = p->lut_inputs > 0 ? p->lut_inputs : 6;
-    char *script = rt_path_join(work_dir, "synth.ys"),
-         *blif = rt_path_join(work_dir, "mapped.blif");
-    char *log = rt_path_join(work_dir, "yosys.log");
+    char *script = rt_path_join(work_dir, "synth.ys"), *log = rt_path_join(work_dir, "yosys.log");
+    char *gen = rt_path_join(work_dir, "mapped.blif");
+    char *xil = k == 6 ? rt_path_join(work_dir, "xilinx.blif") : NULL;
     FILE *f = fopen(script, "w");
     if (!f) {
         rc = rt_fail(e, RT_ERR_IO, "%s: cannot create: %s", script, strerror(errno));
-        free(yosys), free(script), free(blif), free(log);
+        free(yosys), free(script), free(gen), free(xil), free(log);
         return rc;
     }
-    /* The lean flow of TOOLCHAIN.md; memory_map turns the case ROMs into logic. */
-    fprintf(f,
-            "read_verilog \"%s\"\nhierarchy -top %s\nproc\nflatten\nmemory_map\ntechmap\n"
-            "abc -fast -lut %d\nopt_clean\nstat\nwrite_blif \"%s\"\n",
-            rtl, p->ident, k, blif);
+    write_script(f, rtl, p->ident, k, gen, xil);
     fclose(f);
     snprintf(h->synth_note, sizeof h->synth_note,
              "yosys: hierarchy; proc; flatten; memory_map; techmap; abc -fast -lut %d; "
-             "opt_clean",
-             k);
+             "opt_clean%s",
+             k, xil ? "; then synth_xilinx's LUT/MUXF7/F8/FDRE mapping" : "");
     remove(log);
-    remove(blif);
+    remove(gen);
+    if (xil) remove(xil);
     char *argv[] = {yosys, "-q", "-s", script, NULL};
     double t0 = rt_now(), c0 = be_children_cpu();
     int st = be_spawn(argv, NULL, log, log);
     h->synth_s = rt_now() - t0;
     h->synth_cpu_s = be_children_cpu() - c0;
-    netlist nl = {0};
     if (st != 0)
         rc = rt_fail(e, RT_ERR_TOOL, "yosys failed (exit %d) on %s; see %s", st, rtl, log);
     else
-        rc = read_blif(blif, &nl, e);
-    if (rc == RT_OK) {
-        int stages = be_plan_stages(p);
-        bool tail = p->n_layers > 0 && !p->layers[p->n_layers - 1].reg_after;
-        int *stage_of = xmalloc(sizeof *stage_of * (size_t)(p->n_layers + 1));
-        for (int l = 0, s = 0; l < p->n_layers; l++)
-            stage_of[l] = p->layers[l].reg_after ? s++ : -1;
-        free(h->stage_depth);
-        h->n_stage_depth = stages + tail;
-        h->stage_depth = xcalloc((size_t)h->n_stage_depth + 1, sizeof *h->stage_depth);
-        long maxd = 0;
-        for (int i = 0; i < nl.n_ff; i++) {
-            int d = net_depth(&nl, nl.ff_d[i]);
-            int l = reg_layer(nl.nets[nl.ff_q[i]].name);
-            if (l >= 0 && l < p->n_layers && stage_of[l] >= 0 && d > h->stage_depth[stage_of[l]])
-                h->stage_depth[stage_of[l]] = d;
-            if (d > maxd) maxd = d;
-        }
-        for (int i = 0; i < nl.n_out; i++) {
-            int d = net_depth(&nl, nl.outs[i]);
-            if (tail && d > h->stage_depth[stages]) h->stage_depth[stages] = d;
-            if (d > maxd) maxd = d;
-        }
-        free(stage_of);
-        h->luts_yosys = nl.luts;
-        h->ffs = nl.ffs;
-        h->lut_levels = maxd;
-        h->synthesized = true;
-    }
-    netlist_free(&nl);
-    free(yosys), free(script), free(blif), free(log);
+        rc = be_hw_read_mapped(gen, xil, p, h, e);
+    if (rc == RT_OK) h->synthesized = true;
+    free(yosys), free(script), free(gen), free(xil), free(log);
     return rc;
 }

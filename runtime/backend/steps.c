@@ -36,7 +36,29 @@ rt_status be_flow_estimate(be_flow *f, rt_report *r, rt_error *e) {
     r->hardware.luts_estimate = f->hw.luts_estimate;
     r->hardware.pipeline_stages = f->hw.pipeline_stages;
     r->hardware.latency_cycles = f->hw.latency_cycles;
+    if (f->hw.n_layers <= RT_MAX_STAGE_LEVELS) {
+        r->hardware.n_layer_luts = f->hw.n_layers;
+        for (int l = 0; l < f->hw.n_layers; l++)
+            r->hardware.layer_luts[l] = f->hw.layer_luts[l];
+    }
     return RT_OK;
+}
+
+/* The synth_xilinx counts and the timing estimate into the report; its strings point
+ * into f->hw, which outlives the report's writing. */
+static void report_timing(const be_flow *f, rt_report *r) {
+    const be_hw *h = &f->hw;
+    r->hardware.luts_xilinx = h->luts_mapped;
+    r->hardware.muxf = h->muxf7 >= 0 ? h->muxf7 + h->muxf8 : -1;
+    r->hardware.timing_model = h->timing_note[0] ? h->timing_note : NULL;
+    if (!h->timed) return;
+    r->hardware.fmax_mhz = h->fmax_mhz;
+    r->hardware.latency_ns = h->latency_ns;
+    r->hardware.adp = h->adp;
+    r->hardware.critical_path = h->critical;
+    r->hardware.timed = h->n_stage_depth <= RT_MAX_STAGE_LEVELS;
+    for (int s = 0; r->hardware.timed && s < h->n_stage_depth; s++)
+        r->hardware.stage_ns[s] = h->stage_ns[s];
 }
 
 rt_status be_flow_verify(be_flow *f, rt_report *r, rt_error *e) {
@@ -85,6 +107,7 @@ rt_status be_flow_synth(be_flow *f, rt_report *r, rt_error *e) {
             for (int s = 0; s < f->hw.n_stage_depth; s++)
                 r->hardware.stage_levels[s] = f->hw.stage_depth[s];
         }
+        report_timing(f, r);
     }
     if (!st && !f->o.quiet) be_hw_print(stderr, &f->hw);
     return st;

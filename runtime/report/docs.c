@@ -287,6 +287,25 @@ static void build_model(doc *d, const report_input *in, const double *luts, fmt_
     *p = pool;
 }
 
+/* The rows of the timing estimate: Fmax, latency, ADP, delay per stage. */
+static void build_timing(doc_block *t, const rt_report *r, fmt_pool *p) {
+    fmt_pool pool = *p;
+    doc_row(t, "Fmax, estimate (MHz)\t%s",
+            pool_keep(&pool, rt_strfmt("%.0f", r->hardware.fmax_mhz)));
+    doc_row(t, "latency, estimate (ns)\t%s",
+            pool_keep(&pool, rt_strfmt("%.2f", r->hardware.latency_ns)));
+    doc_row(t, "area-delay product (LUTs x ns)\t%s",
+            pool_keep(&pool, rt_strfmt("%.3g", r->hardware.adp)));
+    char *s = rt_strfmt("%.2f", r->hardware.stage_ns[0]);
+    for (int i = 1; i < r->hardware.n_stage_levels; i++) {
+        char *t2 = rt_strfmt("%s, %.2f", s, r->hardware.stage_ns[i]);
+        free(s);
+        s = t2;
+    }
+    doc_row(t, "delay per pipeline stage (ns)\t%s", pool_keep(&pool, s));
+    *p = pool;
+}
+
 static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
     fmt_pool pool = *p;
     doc_heading(d, "Hardware cost");
@@ -308,6 +327,10 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
     }
     doc_row(t, "pipeline stages\t%s", CNT(r->hardware.pipeline_stages));
     doc_row(t, "latency (cycles)\t%s", CNT(r->hardware.latency_cycles));
+    if (r->hardware.luts_xilinx >= 0)
+        doc_row(t, "LUTs, Yosys synth_xilinx (+ MUXF7/F8)\t%s (+ %s)", CNT(r->hardware.luts_xilinx),
+                CNT(r->hardware.muxf));
+    if (r->hardware.timed) build_timing(t, r, &pool);
     doc_para(d, "Analytic estimate, %s.", rt_lut_cost_formula());
     if (r->reduce.rarity > 0) {
         doc_heading(d, "Table reduction");
@@ -324,8 +347,16 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
                  r->reduce.rarity, CNT(r->reduce.seen), CNT(r->reduce.addresses),
                  CNT(r->reduce.changed_test));
     }
-    doc_para(d, "There is no timing model here, so no nanoseconds or Fmax are claimed: "
-                "latency is in clock cycles and the critical path in LUT levels.");
+    if (r->hardware.timed)
+        doc_para(d,
+                 "Fmax, latency in ns and the area-delay product (synth_xilinx LUTs x latency) "
+                 "are an %s. Critical path: %s.",
+                 r->hardware.timing_model, r->hardware.critical_path);
+    else
+        doc_para(d,
+                 "No timing estimate (%s): latency is in clock cycles and the critical "
+                 "path in LUT levels.",
+                 r->hardware.timing_model ? r->hardware.timing_model : "no synthesis");
     doc_heading(d, "Verification");
     doc_block *v = doc_table(d, "measure\tvalue");
     doc_row(v, "test samples compared\t%s", CNT(r->verify.samples));
@@ -471,9 +502,11 @@ static void build_doc(doc *d, const report_input *in, const report_curve *c,
             CNT(lut));
     doc_row(k, "L-LUTs\t%s", CNT(r->llut_count));
     doc_row(k, "latency\t%s",
-            r->hardware.latency_cycles >= 0
+            r->hardware.latency_cycles < 0 ? "n/a"
+            : isnan(r->hardware.latency_ns)
                 ? pool_keep(&pool, rt_strfmt("%d cycles", r->hardware.latency_cycles))
-                : "n/a");
+                : pool_keep(&pool, rt_strfmt("%d cycles, %.2f ns (est.)",
+                                             r->hardware.latency_cycles, r->hardware.latency_ns)));
     doc_row(k, "verify mismatches\t%s", CNT(r->verify.mismatches));
     build_accuracy(d, r, &pool);
     if (in->ir) build_model(d, in, luts, &pool);

@@ -24,6 +24,8 @@ typedef enum rj_type {
     RJ_STRLIST,   /* verify.pipelines_checked */
     RJ_INTLIST,   /* hardware.stage_lut_levels, null when n_stage_levels < 0 */
     RJ_ARTIFACTS, /* artifacts: an object of path -> SHA-256 hex, one member per line */
+    RJ_NSLIST,    /* hardware.stage_ns, null unless timed */
+    RJ_LUTLIST,   /* hardware.layer_luts, null when n_layer_luts < 0 */
 } rj_type;
 
 /* One report.json key: its dotted path and where its value lives in rt_report. */
@@ -68,6 +70,15 @@ static const rj_field rj_fields[] = {
     RJ("hardware.pipeline_stages", RJ_INT, hardware.pipeline_stages),
     RJ("hardware.latency_cycles", RJ_INT, hardware.latency_cycles),
     RJ("hardware.stage_lut_levels", RJ_INTLIST, hardware),
+    RJ("hardware.layer_luts", RJ_LUTLIST, hardware),
+    RJ("hardware.luts_xilinx", RJ_LONG, hardware.luts_xilinx),
+    RJ("hardware.muxf", RJ_LONG, hardware.muxf),
+    RJ("hardware.fmax_mhz", RJ_DOUBLE, hardware.fmax_mhz),
+    RJ("hardware.latency_ns", RJ_DOUBLE, hardware.latency_ns),
+    RJ("hardware.adp", RJ_DOUBLE, hardware.adp),
+    RJ("hardware.stage_ns", RJ_NSLIST, hardware),
+    RJ("hardware.critical_path", RJ_STR, hardware.critical_path),
+    RJ("hardware.timing_model", RJ_STR, hardware.timing_model),
     RJ("build.nltc_version", RJ_STR, build.nltc_version),
     RJ("build.commit", RJ_STR, build.commit),
     RJ("build.threads", RJ_INT, build.threads),
@@ -144,6 +155,28 @@ static void rj_put_value(FILE *f, const rt_report *r, const rj_field *fd) {
             json_put_string(f, r->artifacts.a[i].sha256);
         }
         fputs(r->artifacts.n ? "\n  }" : "}", f);
+        break;
+    case RJ_NSLIST:
+        if (!r->hardware.timed || r->hardware.n_stage_levels < 0) {
+            fputs("null", f);
+            break;
+        }
+        fputc('[', f);
+        for (int i = 0; i < r->hardware.n_stage_levels && i < RT_MAX_STAGE_LEVELS; i++) {
+            fputs(i ? ", " : "", f);
+            json_put_number(f, r->hardware.stage_ns[i]);
+        }
+        fputc(']', f);
+        break;
+    case RJ_LUTLIST:
+        if (r->hardware.n_layer_luts < 0) {
+            fputs("null", f);
+            break;
+        }
+        fputc('[', f);
+        for (int i = 0; i < r->hardware.n_layer_luts && i < RT_MAX_STAGE_LEVELS; i++)
+            fprintf(f, "%s%ld", i ? ", " : "", r->hardware.layer_luts[i]);
+        fputc(']', f);
         break;
     }
 }
@@ -263,6 +296,27 @@ static bool rj_get_value(rt_report *r, const rj_field *fd, const json_value *v) 
             rt_artifacts_add(&r->artifacts, v->keys[i], v->items[i].text);
         rt_artifacts_sort(&r->artifacts);
         return true;
+    case RJ_NSLIST:
+        if (v->kind == JSON_NULL) return true;
+        if (v->kind != JSON_ARRAY || v->n > RT_MAX_STAGE_LEVELS) return false;
+        for (int i = 0; i < v->n; i++) {
+            if (v->items[i].kind != JSON_NUMBER) return false;
+            r->hardware.stage_ns[i] = v->items[i].number;
+        }
+        r->hardware.timed = true;
+        return true;
+    case RJ_LUTLIST:
+        if (v->kind == JSON_NULL) {
+            r->hardware.n_layer_luts = -1;
+            return true;
+        }
+        if (v->kind != JSON_ARRAY || v->n > RT_MAX_STAGE_LEVELS) return false;
+        for (int i = 0; i < v->n; i++) {
+            if (!rj_get_count(&v->items[i], LONG_MAX, &n) || n < 0) return false;
+            r->hardware.layer_luts[i] = (long)n;
+        }
+        r->hardware.n_layer_luts = v->n;
+        return true;
     }
     return false;
 }
@@ -278,9 +332,12 @@ static const char *rj_expected(rj_type t) {
     case RJ_STRLIST:
         return "an array of at most 8 strings";
     case RJ_INTLIST:
+    case RJ_LUTLIST:
         return "null or an array of at most 64 non-negative integers";
     case RJ_ARTIFACTS:
         return "an object of SHA-256 digests (64 lower-case hex digits)";
+    case RJ_NSLIST:
+        return "null or an array of at most 64 numbers";
     default:
         return "a non-negative integer or null";
     }

@@ -74,6 +74,18 @@ static void synth_case(const rt_tables *t, ir_pipeline pipe, ir_reset reset, lon
     EXPECT_EQ(h.n_stage_depth, n_stages, "pipeline stages with logic");
     for (int s = 0; s < n_stages && s < h.n_stage_depth; s++)
         EXPECT_EQ(h.stage_depth[s], stage_depth[s], "depth of a stage");
+    /* synth_xilinx maps the 8 table LUT6 too (the valid bits' reset may go into the FDRE
+     * R pin); the timing estimate covers every stage, the slowest sets the period */
+    EXPECT_EQ(h.luts_mapped >= 8 && h.luts_mapped <= luts, 1, "synth_xilinx LUTs in [8, LUTs]");
+    EXPECT_EQ(h.ffs_mapped, ffs, "synth_xilinx flip-flops");
+    EXPECT_EQ(h.timed, 1, "timed");
+    double slowest = 0;
+    for (int s = 0; h.timed && s < h.n_stage_depth; s++)
+        if (h.stage_ns[s] > slowest) slowest = h.stage_ns[s];
+    EXPECT_EQ(h.timed && slowest == h.period_ns && h.period_ns > 0.3 && h.period_ns < 3.0, 1,
+              "period = the slowest stage, in a plausible range");
+    EXPECT_EQ(h.timed && h.latency_ns == (n_stages > 1 ? (n_stages)*h.period_ns : h.period_ns), 1,
+              "latency = cycles x period, or the path delay");
     printf("%s, reset %d: %ld LUTs, %ld flip-flops, %ld levels (%.1f s)\n", ir_pipeline_name(pipe),
            (int)reset, h.luts_yosys, h.ffs, h.lut_levels, h.synth_s);
     be_hw_free(&h);

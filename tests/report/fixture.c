@@ -101,6 +101,19 @@ void fixture_report(rt_report *r) {
     r->build.threads = 4;
     r->build.compiler = "gcc 12.2.0";
     r->build.cpu_features = "x86-64 sse4.2 avx avx2 fma, 8-float vectors";
+    r->hardware.luts_xilinx = 3402;
+    r->hardware.muxf = 12;
+    r->hardware.fmax_mhz = 812.5;
+    r->hardware.latency_ns = 2.5;
+    r->hardware.adp = 8505;
+    r->hardware.timed = true;
+    r->hardware.stage_ns[0] = 1.25;
+    r->hardware.stage_ns[1] = 0.75;
+    r->hardware.critical_path = "stage 1: from in_data[3] to l1[0] through 4 LUT";
+    r->hardware.timing_model = "estimate, not a vendor timing report";
+    r->hardware.n_layer_luts = 2;
+    r->hardware.layer_luts[0] = 3000;
+    r->hardware.layer_luts[1] = 800;
 }
 
 int fixture_mkdirs(const char *dir) {

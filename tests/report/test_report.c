@@ -123,6 +123,15 @@ START_TEST(json_round_trip) {
     ck_assert_int_eq(b->build.threads, 4);
     ck_assert_str_eq(b->build.compiler, "gcc 12.2.0");
     ck_assert_str_eq(b->build.cpu_features, "x86-64 sse4.2 avx avx2 fma, 8-float vectors");
+    ck_assert_int_eq(b->hardware.luts_xilinx, 3402);
+    ck_assert_int_eq(b->hardware.muxf, 12);
+    ck_assert(b->hardware.fmax_mhz == 812.5 && b->hardware.latency_ns == 2.5);
+    ck_assert(b->hardware.adp == 8505 && b->hardware.timed);
+    ck_assert(b->hardware.stage_ns[0] == 1.25 && b->hardware.stage_ns[1] == 0.75);
+    ck_assert_str_eq(b->hardware.critical_path, "stage 1: from in_data[3] to l1[0] through 4 LUT");
+    ck_assert_str_eq(b->hardware.timing_model, "estimate, not a vendor timing report");
+    ck_assert_int_eq(b->hardware.n_layer_luts, 2);
+    ck_assert_int_eq(b->hardware.layer_luts[1], 800);
     /* Printing what was read gives the same text. */
     capture_begin(&c);
     report_json_print(c.f, b);
@@ -146,6 +155,8 @@ START_TEST(json_not_measured_is_null) {
     ck_assert_ptr_nonnull(strstr(text, "\"seed\": 18446744073709551615"));
     ck_assert_ptr_nonnull(strstr(text, "\"rtl\": null"));
     ck_assert_ptr_nonnull(strstr(text, "\"luts_yosys\": null"));
+    ck_assert_ptr_nonnull(strstr(text, "\"stage_ns\": null"));
+    ck_assert_ptr_nonnull(strstr(text, "\"fmax_mhz\": null"));
     ck_assert_ptr_nonnull(strstr(text, "\"pipelines_checked\": []"));
     ck_assert_ptr_nonnull(strstr(text, "\"commit\": null"));
     ck_assert_ptr_nonnull(strstr(text, "\"threads\": null"));
