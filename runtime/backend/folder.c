@@ -69,14 +69,13 @@ rt_status be_verify_folder(const char *out_dir, const be_verify_opts *o, bool sy
     rt_codes c;
     BE_TRY(read_folder(out_dir, &t, &p, &c, e));
     rt_status st = be_verify(&t, &p, &c, out_dir, o, r, e);
-    if (st) r->samples = -1;
+    if (st && st != RT_ERR_TOOL) r->samples = -1; /* a tool failure still prints the runs */
     be_hw_estimate(&t, &p, h);
     if (synth && !st)
         st = synth_folder(out_dir, &p, h, e);
     else if (!synth)
         snprintf(h->synth_note, sizeof h->synth_note, "not requested (--synth)");
-    if (!st && r->mismatches)
-        st = rt_fail(e, RT_ERR_MISMATCH, "verification found %ld mismatches", r->mismatches);
+    if (!st && r->mismatches) st = be_verify_fail(r, e);
     rt_codes_free(&c);
     rt_tables_free(&t);
     be_plan_free(&p);
