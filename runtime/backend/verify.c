@@ -115,7 +115,9 @@ rt_status be_verify_fail(const be_verify_result *r, rt_error *e) {
             const be_formal_result *fr = &r->repr[i].run[j].formal;
             if (fr->ran && !fr->proved) return rt_fail(e, RT_ERR_MISMATCH, "%s", fr->note);
         }
-    return rt_fail(e, RT_ERR_MISMATCH, "verification found %ld mismatches", r->mismatches);
+    return rt_fail(e, RT_ERR_MISMATCH,
+                   "verification found %ld mismatches (mismatching samples or timing errors)",
+                   r->mismatches);
 }
 
 double be_verify_accuracy(const be_verify_result *r, rt_repr repr) {
