@@ -222,6 +222,8 @@ static rt_status run_rtl(const rt_tables *t, const be_plan *q, bool own, const r
         rt_fail(&e3, RT_ERR_TOOL, "verilator failed (exit %d) building %s; log kept at %s", st, rtl,
                 kept);
         snprintf(k->note, sizeof k->note, "%.255s", e3.msg);
+        k->ran = false; /* no result: the summary shows the failure, not "ok" */
+        k->lint_warnings = -1;
         if (!rs) rs = RT_ERR_TOOL, *e = e3;
         free(kept);
         goto done;
