@@ -122,7 +122,7 @@ static rt_status verify_folder(const char *out, be_verify_opts *o, const char *m
 }
 
 rt_status driver_cmd_verify(int argc, char **argv, rt_error *e) {
-    bool no_rtl = false, no_csim = false, synth = false, quiet = false;
+    bool no_rtl = false, no_csim = false, formal = false, synth = false, quiet = false;
     const char *pipelines = NULL, *keep = NULL, *work = NULL, *model = NULL;
     const cli_opt opts[] = {
         {0, "pipelines", CLI_STRING, "LIST", &pipelines,
@@ -132,6 +132,10 @@ rt_status driver_cmd_verify(int argc, char **argv, rt_error *e) {
         {0, "no-rtl", CLI_FLAG, NULL, &no_rtl, "skip the Verilator run of the RTL", 0, 0, NULL,
          false, NULL},
         {0, "no-csim", CLI_FLAG, NULL, &no_csim, "skip the C simulator", 0, 0, NULL, false, NULL},
+        {0, "formal", CLI_FLAG, NULL, &formal,
+         "also prove with Yosys that the RTL equals the tables for every input (slow on large "
+         "models: minutes)",
+         0, 0, NULL, false, NULL},
         {0, "synth", CLI_FLAG, NULL, &synth,
          "also synthesize OUT/rtl with Yosys and report LUTs and depth", 0, 0, NULL, false, NULL},
         {0, "keep", CLI_STRING, "DIR", &keep, "keep the scratch files (builds, logs) in DIR", 0, 0,
@@ -166,6 +170,7 @@ rt_status driver_cmd_verify(int argc, char **argv, rt_error *e) {
     if (st == RT_OK && !r.help) {
         o.rtl = !no_rtl;
         o.csim = !no_csim;
+        o.formal = formal;
         o.quiet = quiet;
         o.work_dir = keep ? keep : work;
         o.keep_work = o.work_dir != NULL;

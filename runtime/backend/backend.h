@@ -130,6 +130,14 @@ typedef struct be_input {
     const rt_codes *codes;   /* reference codes of the test split (may be NULL) */
 } be_input;
 
+/* Outcome of the formal equivalence check of one RTL file against the tables (formal.c). */
+typedef struct be_formal_result {
+    bool ran;       /* Yosys ran the proof (false: skipped, see note) */
+    bool proved;    /* equal to the tables for every input */
+    char note[512]; /* why skipped, what was proven, or the counterexample */
+    double seconds; /* wall time of Yosys */
+} be_formal_result;
+
 /* Outcome of one verification run of a representation over the test split. */
 typedef struct be_check {
     bool ran;            /* the step ran (false: skipped, see note) */
@@ -145,8 +153,9 @@ typedef struct be_check {
      * instead of the test split: entries compared (0: a test-split run). m.samples then
      * counts the differing entries, m.layer/m.index/addr/m.got/m.want locate the first. */
     long entries;
-    long addr;     /* address of the first differing entry, -1 when none */
-    char what[16]; /* what differed there: "table", "wiring", "sliced" */
+    long addr;               /* address of the first differing entry, -1 when none */
+    char what[16];           /* what differed there: "table", "wiring", "sliced" */
+    be_formal_result formal; /* RTL: the formal equivalence check of the same file */
 } be_check;
 
 #define BE_MAX_RUNS 4 /* runs of one representation (the RTL: one per pipelining) */
@@ -159,9 +168,10 @@ typedef struct be_repr_checks {
 } be_repr_checks;
 
 typedef struct be_verify_opts {
-    bool csim;                          /* compile and run the C simulator */
-    bool rtl;                           /* run Verilator on the RTL */
-    int n_pipelines;                    /* RTL pipelinings to check; 0 = the plan's own */
+    bool csim;       /* compile and run the C simulator */
+    bool rtl;        /* run Verilator on the RTL */
+    bool formal;     /* with rtl: also prove the RTL equal to the tables (default off) */
+    int n_pipelines; /* RTL pipelinings to check; 0 = the plan's own */
     ir_pipeline pipelines[BE_MAX_RUNS]; /* strategies to check */
     int pipeline_k[BE_MAX_RUNS];        /* their k */
     const char *work_dir;               /* scratch folder; NULL = a fresh rt_scratch_new one */
@@ -362,7 +372,8 @@ typedef struct be_findings {
 typedef struct be_verify_result {
     int samples;                    /* test samples compared */
     long mismatches;                /* over every run: mismatching samples + latency errors
-                                     * (+ entries of the exhaustive checks + findings) */
+                                     * (+ entries of the exhaustive checks + findings
+                                     * + failed formal proofs) */
     be_findings findings;           /* be_verify_folder's artifact checks */
     be_repr_checks repr[RT_N_REPR]; /* per representation (rt_repr) */
     double accuracy_ref;            /* accuracy of the reference output codes */
@@ -394,6 +405,24 @@ double be_verify_accuracy(const be_verify_result *r, rt_repr repr);
  * fails. r and h are filled as far as it got; free h with be_hw_free. */
 rt_status be_verify_folder(const char *out_dir, const be_verify_opts *o, bool synth,
                            be_verify_result *r, be_hw *h, rt_error *e);
+/* Proves with Yosys ($NLTC_YOSYS or yosys) that the Verilog file rtl (top module
+ * p->ident, pipelined as p says) computes the tables t for every input: a checker written
+ * from the tables alone computes each layer from the vector the RTL's layer reads (in_data,
+ * l<k> or r<k>) and `sat -seq 2 -prove-skip 1` proves, from any state, that every layer
+ * vector equals it, that every register r<k> holds l<k> of the cycle before and that
+ * out_data is the last layer's vector (README.md). Files go to work. Skipped (fr->ran
+ * false, a note) without Yosys; a failed proof is fr->proved false with the first failing
+ * layer, L-LUT and address in fr->note; RT_ERR_TOOL when Yosys cannot run (log kept in
+ * out_dir/verify/, named in e). */
+rt_status be_formal(const rt_tables *t, const be_plan *p, const char *rtl, const char *work,
+                    const char *out_dir, be_formal_result *fr, rt_error *e);
+/* Copies a tool's log into out_dir/verify/name so that it outlives the scratch folder;
+ * returns the path it is kept at (malloc'd; log itself when it cannot be copied). */
+char *be_keep_log(const char *out_dir, const char *log, const char *name);
+/* The message of a verification that found differences: the first failed proof (naming
+ * the RTL file and the differing address), else the count. */
+rt_status be_verify_fail(const be_verify_result *r, rt_error *e);
+
 /* Prints the hardware summary of h (analytic estimate, synthesis) to f. */
 void be_hw_print(FILE *f, const be_hw *h);
 

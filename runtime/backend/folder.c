@@ -120,8 +120,7 @@ static rt_status check_digests(const char *out_dir, const be_verify_opts *o, be_
  * another), or the count of mismatches, as the message. */
 static rt_status verdict(const be_verify_result *r, rt_error *e) {
     const be_findings *f = &r->findings;
-    if (!f->n)
-        return rt_fail(e, RT_ERR_MISMATCH, "verification found %ld mismatches", r->mismatches);
+    if (!f->n) return be_verify_fail(r, e); /* names a failed proof, if any */
     int located = -1;
     for (int i = 0; i < f->n && i < BE_MAX_FINDINGS && located < 0; i++)
         if (strstr(f->text[i], "L-LUT")) located = i;
@@ -162,7 +161,7 @@ rt_status be_verify_folder(const char *out_dir, const be_verify_opts *o, bool sy
     }
     r->findings = fd;
     r->mismatches += fd.n;
-    if (st) r->samples = -1;
+    if (st && st != RT_ERR_TOOL) r->samples = -1; /* a tool failure still prints the runs */
     be_hw_estimate(&t, &p, h);
     if (synth && !st)
         st = synth_folder(regen, &p, h, e);

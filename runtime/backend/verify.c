@@ -11,6 +11,7 @@ void be_verify_opts_default(be_verify_opts *o) {
     memset(o, 0, sizeof *o);
     o->csim = true;
     o->rtl = true;
+    o->formal = false; /* opt-in: minutes on large models (README "Formal equivalence") */
 }
 
 void be_check_init(be_check *k, const char *label) {
@@ -88,15 +89,36 @@ rt_status be_verify(const rt_tables *t, const be_plan *p, const rt_codes *c, con
     rt_status st = RT_OK;
     if (o->csim || o->rtl) st = open_work(t, c, o, &work, &vectors, e);
     be_verify_ctx v = {t, p, c, out_dir, work, vectors, o};
-    for (int i = 0; i < RT_N_REPR && !st; i++) {
+    /* every representation runs even when a tool failed for one; the first failure is
+     * returned */
+    for (int i = 0; i < RT_N_REPR && (!st || st == RT_ERR_TOOL); i++) {
         const be_repr *row = be_repr_of((rt_repr)i);
-        if (row && row->verify) st = row->verify(&v, &r->repr[i], e);
+        rt_error e2 = {0};
+        rt_status s2 = row && row->verify ? row->verify(&v, &r->repr[i], &e2) : RT_OK;
+        if (s2 && !st) {
+            st = s2;
+            if (e) *e = e2;
+        }
     }
     close_work(o, work, vectors);
     for (int i = 0; i < RT_N_REPR; i++)
-        for (int j = 0; j < r->repr[i].n; j++)
-            r->mismatches += r->repr[i].run[j].m.samples + r->repr[i].run[j].latency_errors;
+        for (int j = 0; j < r->repr[i].n; j++) {
+            const be_check *k = &r->repr[i].run[j];
+            r->mismatches +=
+                k->m.samples + k->latency_errors + (k->formal.ran && !k->formal.proved);
+        }
     return st;
+}
+
+rt_status be_verify_fail(const be_verify_result *r, rt_error *e) {
+    for (int i = 0; i < RT_N_REPR; i++)
+        for (int j = 0; j < r->repr[i].n; j++) {
+            const be_formal_result *fr = &r->repr[i].run[j].formal;
+            if (fr->ran && !fr->proved) return rt_fail(e, RT_ERR_MISMATCH, "%s", fr->note);
+        }
+    return rt_fail(e, RT_ERR_MISMATCH,
+                   "verification found %ld mismatches (mismatching samples or timing errors)",
+                   r->mismatches);
 }
 
 double be_verify_accuracy(const be_verify_result *r, rt_repr repr) {
@@ -117,9 +139,19 @@ static void print_entries(FILE *f, const char *what, const be_check *k) {
     fprintf(f, "    %s\n", k->note);
 }
 
+/* The formal proof's line of an RTL run, if it was asked for. */
+static void print_formal(FILE *f, const be_formal_result *fr) {
+    if (fr->ran)
+        fprintf(f, "    formal: %s (%.1f s): %s\n", fr->proved ? "proven" : "NOT EQUIVALENT",
+                fr->seconds, fr->note);
+    else if (fr->note[0])
+        fprintf(f, "    formal: skipped: %s\n", fr->note);
+}
+
 static void print_check(FILE *f, const char *what, const be_check *k, int samples) {
     if (!k->ran) {
         fprintf(f, "  %-22s skipped: %s\n", what, k->note);
+        print_formal(f, &k->formal);
         return;
     }
     if (k->entries > 0 || k->addr >= 0) {
@@ -142,6 +174,7 @@ static void print_check(FILE *f, const char *what, const be_check *k, int sample
     }
     if (k->note[0] && k->ran && (k->m.samples || k->latency_errors))
         fprintf(f, "    %s\n", k->note);
+    print_formal(f, &k->formal);
 }
 
 void be_verify_print(FILE *f, const be_verify_result *r) {

@@ -100,15 +100,17 @@ static long count_lines(const char *path, const char *prefix) {
 
 /* ---- The C simulator and the RTL --------------------------------------------------- */
 
-static void run_csim(const rt_tables *t, const be_plan *p, const rt_codes *c, const char *out_dir,
-                     const char *work, const char *vectors, const be_verify_opts *o, be_check *k) {
+static rt_status run_csim(const rt_tables *t, const be_plan *p, const rt_codes *c,
+                          const char *out_dir, const char *work, const char *vectors,
+                          const be_verify_opts *o, be_check *k, rt_error *e) {
     char *cc = be_find_tool("CC", "cc");
     if (!cc) {
         snprintf(k->note, sizeof k->note,
                  "no C compiler (cc or $CC) found: C simulator "
                  "step skipped");
-        return;
+        return RT_OK;
     }
+    rt_status rs = RT_OK;
     double t0 = rt_now();
     char name[256];
     char *csim = rt_path_join(out_dir, "csim");
@@ -120,10 +122,12 @@ static void run_csim(const rt_tables *t, const be_plan *p, const rt_codes *c, co
     be_verify_progress(o, "compiling the C simulator (%s)", cc);
     char *cc_argv[] = {cc, "-std=c99", "-O2", "-o", exe, main_c, src, NULL};
     int st = be_spawn(cc_argv, NULL, log, log);
-    if (st != 0) {
-        snprintf(k->note, sizeof k->note, "%s failed (exit %d) on %s; see %s", cc, st, src, log);
-        k->m.samples = c->n_samples; /* nothing matched: a failed build is a failure */
-        k->ran = true;
+    if (st != 0) { /* a tool failure, not a mismatch: the log is kept in OUT/verify */
+        char *kept = be_keep_log(out_dir, log, "cc.log");
+        rs = rt_fail(e, RT_ERR_TOOL, "%s failed (exit %d) compiling %s; log kept at %s", cc, st,
+                     src, kept);
+        snprintf(k->note, sizeof k->note, "%.255s", e->msg);
+        free(kept);
         goto done;
     }
     be_verify_progress(o, "running the C simulator on %s", vectors);
@@ -155,17 +159,14 @@ done:
     k->seconds = rt_now() - t0;
     free(cc), free(csim), free(src), free(main_c), free(exe), free(log), free(out), free(err);
     free(layers);
+    return rs;
 }
 
 /* Runs Verilator on the RTL of plan q (pipelining name pname); files in work. */
-static void run_rtl(const rt_tables *t, const be_plan *q, bool own, const rt_codes *c,
-                    const char *out_dir, const char *work, const char *vectors,
-                    const be_verify_opts *o, be_check *k) {
-    char *verilator = be_find_tool("NLTC_VERILATOR", "verilator");
-    if (!verilator) {
-        snprintf(k->note, sizeof k->note, "verilator not installed: RTL step skipped");
-        return;
-    }
+static rt_status run_rtl(const rt_tables *t, const be_plan *q, bool own, const rt_codes *c,
+                         const char *out_dir, const char *work, const char *vectors,
+                         const be_verify_opts *o, be_check *k, rt_error *e) {
+    rt_status rs = RT_OK;
     double t0 = rt_now();
     const char *pname = ir_pipeline_name(q->pipeline);
     char sub[64], name[256];
@@ -183,6 +184,7 @@ static void run_rtl(const rt_tables *t, const be_plan *q, bool own, const rt_cod
     char top[200];
     snprintf(top, sizeof top, "%s_tb", q->ident);
     uint16_t *got = NULL;
+    char *verilator = NULL;
     rt_error e2 = {0}; /* a folder or file that cannot be made fails this run, not the rest */
     if (be_mkdirs(dir, &e2) ||
         (own && access(rtl, R_OK) != 0 && rt_fail(&e2, RT_ERR_IO, "%s: missing", rtl)) ||
@@ -190,6 +192,19 @@ static void run_rtl(const rt_tables *t, const be_plan *q, bool own, const rt_cod
         snprintf(k->note, sizeof k->note, "%.200s", e2.msg);
         k->ran = true;
         k->m.samples = c->n_samples;
+        goto done;
+    }
+    /* The formal proof of the same file against the tables: every address, not only the
+     * test samples. */
+    if (o->formal) {
+        be_verify_progress(o, "proving the RTL equal to the tables with Yosys (pipeline %s)",
+                           pname);
+        rs = be_formal(t, q, rtl, dir, out_dir, &k->formal, e);
+    } else
+        snprintf(k->formal.note, sizeof k->formal.note, "not requested");
+    verilator = be_find_tool("NLTC_VERILATOR", "verilator");
+    if (!verilator) {
+        snprintf(k->note, sizeof k->note, "verilator not installed: RTL step skipped");
         goto done;
     }
     be_verify_progress(o, "building the RTL with Verilator (pipeline %s)", pname);
@@ -200,9 +215,17 @@ static void run_rtl(const rt_tables *t, const be_plan *q, bool own, const rt_cod
     int st = be_spawn(v_argv, NULL, log, log);
     k->ran = true;
     k->lint_warnings = count_lines(log, "%Warning");
-    if (st != 0) {
-        snprintf(k->note, sizeof k->note, "verilator failed (exit %d); see %s", st, log);
-        k->m.samples = c->n_samples;
+    if (st != 0) { /* a tool failure, not a mismatch: the log is kept in OUT/verify */
+        snprintf(name, sizeof name, "verilator_%s%d.log", pname, q->pipeline_k);
+        char *kept = be_keep_log(out_dir, log, name);
+        rt_error e3 = {0};
+        rt_fail(&e3, RT_ERR_TOOL, "verilator failed (exit %d) building %s; log kept at %s", st, rtl,
+                kept);
+        snprintf(k->note, sizeof k->note, "%.255s", e3.msg);
+        k->ran = false; /* no result: the summary shows the failure, not "ok" */
+        k->lint_warnings = -1;
+        if (!rs) rs = RT_ERR_TOOL, *e = e3;
+        free(kept);
         goto done;
     }
     be_verify_progress(o, "simulating the RTL (pipeline %s)", pname);
@@ -244,10 +267,10 @@ done:
     free(got);
     free(verilator), free(dir), free(shipped), free(rtl), free(tb), free(obj), free(log);
     free(simlog), free(out), free(layers), free(exe);
+    return rs;
 }
 
 rt_status be_verify_csim(const be_verify_ctx *v, be_repr_checks *r, rt_error *e) {
-    (void)e; /* a build or run that fails is a failed check, not an error */
     r->n = 2;
     be_check *ex = &r->run[1];
     snprintf(ex->label, sizeof ex->label, "C simulator tables");
@@ -256,7 +279,9 @@ rt_status be_verify_csim(const be_verify_ctx *v, be_repr_checks *r, rt_error *e)
         snprintf(ex->note, sizeof ex->note, "C simulator step not requested");
         return RT_OK;
     }
-    run_csim(v->tables, v->plan, v->codes, v->out_dir, v->work, v->vectors, v->o, &r->run[0]);
+    rt_status st = run_csim(v->tables, v->plan, v->codes, v->out_dir, v->work, v->vectors, v->o,
+                            &r->run[0], e);
+    if (st) return st; /* the C simulator could not be built or run: a tool failure */
     char *cc = be_find_tool("CC", "cc");
     if (!cc) {
         snprintf(ex->note, sizeof ex->note, "no C compiler (cc or $CC) found: check skipped");
@@ -271,8 +296,8 @@ rt_status be_verify_csim(const be_verify_ctx *v, be_repr_checks *r, rt_error *e)
 }
 
 rt_status be_verify_rtl(const be_verify_ctx *v, be_repr_checks *r, rt_error *e) {
-    (void)e; /* a build or run that fails is a failed check, not an error */
     const be_verify_opts *o = v->o;
+    rt_status st = RT_OK;
     const be_plan *p = v->plan;
     r->n = 0;
     if (!o->rtl || !v->work) return RT_OK;
@@ -289,9 +314,12 @@ rt_status be_verify_rtl(const be_verify_ctx *v, be_repr_checks *r, rt_error *e) 
             snprintf(k->label, sizeof k->label, "RTL (every(%d))", q.pipeline_k);
         else
             snprintf(k->label, sizeof k->label, "RTL (%s)", ir_pipeline_name(q.pipeline));
-        run_rtl(v->tables, &q, own, v->codes, v->out_dir, v->work, v->vectors, o, k);
+        rt_error e2 = {0};
+        rt_status s2 =
+            run_rtl(v->tables, &q, own, v->codes, v->out_dir, v->work, v->vectors, o, k, &e2);
+        if (s2 && !st) st = s2, *e = e2;
         be_plan_free(&q);
         r->n = i + 1;
     }
-    return RT_OK;
+    return st;
 }
