@@ -123,16 +123,9 @@ static void write_script(FILE *f, const be_plan *p, const char *rtl, const char 
 static char *sat_value(const char *log, const char *name) {
     FILE *f = fopen(log, "r");
     if (!f) return NULL;
-    size_t cap = 1 << 16, nlen = strlen(name);
-    char *line = xmalloc(cap), *val = NULL;
-    while (!val && fgets(line, (int)cap, f)) {
-        size_t len = strlen(line);
-        while (len == cap - 1 && line[len - 1] != '\n') {
-            line = xrealloc(line, cap * 2);
-            if (!fgets(line + len, (int)(cap * 2 - len), f)) break;
-            cap *= 2;
-            len = strlen(line);
-        }
+    size_t cap = 0, nlen = strlen(name);
+    char *line = NULL, *val = NULL;
+    while (!val && getline(&line, &cap, f) >= 0) { /* lines of any length */
         char *s = line;
         while (*s == ' ')
             s++;

@@ -39,17 +39,10 @@ static int hex_to_codes(const char *s, int n, int w, uint16_t *codes) {
 static int read_hex_lines(const char *path, int n, int width, int w, uint16_t *out) {
     FILE *f = fopen(path, "r");
     if (!f) return -1;
-    size_t cap = 1 << 16;
-    char *line = xmalloc(cap);
+    size_t cap = 0;
+    char *line = NULL;
     int got = 0;
-    while (got < n && fgets(line, (int)cap, f)) {
-        size_t len = strlen(line);
-        while (len == cap - 1 && line[len - 1] != '\n') {
-            line = xrealloc(line, cap * 2);
-            if (!fgets(line + len, (int)(cap * 2 - len), f)) break;
-            cap *= 2;
-            len = strlen(line);
-        }
+    while (got < n && getline(&line, &cap, f) >= 0) { /* lines of any length */
         if (line[0] == '\n' || hex_to_codes(line, width, w, out + (size_t)got * (size_t)width))
             continue;
         got++;
