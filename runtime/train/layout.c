@@ -356,7 +356,7 @@ void tr_work_build(tr_work *w, const tr_params *p, int rows_max, int threads, bo
     w->rows_max = rows_max;
     w->ld = tr_pad_rows(rows_max);
     w->bn_momentum = TR_BN_MOMENTUM;
-    w->pool = tr_pool_new(threads > 0 ? threads : 2); /* 0: the default, 2 */
+    w->pool = tr_pool_new(tr_threads(threads));
     w->threads = tr_pool_threads(w->pool);
     w->scratch_n = scratch_floats(p, (size_t)w->ld);
     carver c = {NULL, 0};
@@ -534,7 +534,7 @@ void tr_layout_measure(const ir_program *ir, bool dense, int rows_max, int threa
         memset(&w, 0, sizeof w);
         w.train = t == 1;
         w.ld = tr_pad_rows(rows_max);
-        w.threads = threads > 0 ? threads : 2;
+        w.threads = tr_threads(threads);
         w.scratch_n = scratch_floats(&p, (size_t)w.ld);
         c = (carver){NULL, 0};
         work_slices(&w, &p, &c);

@@ -175,7 +175,7 @@ static uint64_t mem_training(const ir_program *ir, bool dense, int threads, uint
 uint64_t tr_memory_estimate(const ir_program *ir, int threads, const tr_mem_rows *rows,
                             tr_memory *m) {
     memset(m, 0, sizeof *m);
-    int nt = threads > 0 ? threads : 2;
+    int nt = tr_threads(threads);
     uint64_t n_all = rows ? (uint64_t)(rows->train + rows->valid + rows->test) : 0;
     uint64_t data = n_all * ((uint64_t)ir->dataset.inputs * sizeof(float) + sizeof(int));
     uint64_t phase[3][TR_MEM_N], total[3] = {0, 0, 0};

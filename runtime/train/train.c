@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -22,9 +23,15 @@ static void on_sigint(int sig) {
     g_sigint = 1;
 }
 
+int tr_threads(int n) {
+    if (n > 0) return n;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores < 1 ? 1 : cores > 1024 ? 1024 : (int)cores;
+}
+
 void train_opts_init(train_opts *o) {
     memset(o, 0, sizeof *o);
-    o->threads = 2;
+    o->threads = tr_threads(0);
 }
 
 long tr_llut_count(const ir_program *ir) {
@@ -684,7 +691,7 @@ rt_status tr_train_bench(const ir_program *ir, const rt_dataset *d, const train_
     S.e = e;
     if (out) *out = NULL;
     report_start(rep, ir, d);
-    tr_build_facts(rep, S.o->threads > 0 ? S.o->threads : 2);
+    tr_build_facts(rep, tr_threads(S.o->threads));
     rt_status st = session_open(&S);
     if (st == RT_OK) {
         struct sigaction sa, old;

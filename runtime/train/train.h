@@ -64,7 +64,7 @@
 typedef struct train_opts {
     const char *out_dir; /* OUT: checkpoints, masks, curve go to OUT/train/; NULL: no files */
     bool resume;         /* continue from OUT/train/checkpoint.bin when it exists */
-    int threads;         /* worker threads (0 = the default, 2) */
+    int threads;         /* worker threads (0 = the default: tr_threads(0)) */
     FILE *progress;      /* per-epoch progress lines (NULL = stderr) */
     bool quiet;          /* no progress lines at all */
     volatile sig_atomic_t *stop; /* NULL: train_run catches SIGINT itself while it runs;
@@ -79,7 +79,13 @@ typedef struct train_opts {
 /* A trained quantized model (opaque outside this folder). */
 typedef struct tr_model tr_model;
 
-/* Sets the defaults: no output folder, 2 threads, progress to stderr, SIGINT caught. */
+/* The worker threads a request means: n when n > 0, else the machine's online cores (at
+ * least 1, at most 1024). Results do not depend on the count (the tables are the same for
+ * any thread count), only the speed does. */
+int tr_threads(int n);
+
+/* Sets the defaults: no output folder, the machine's cores, progress to stderr, SIGINT
+ * caught. */
 void train_opts_init(train_opts *o);
 
 /* Trains the model of `ir` on `d`: the dense stage (if the IR has one), the masks, the

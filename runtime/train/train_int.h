@@ -317,7 +317,7 @@ void tr_optim_free(tr_optim *o);
 /* A fresh optimizer (zero moments and step count). */
 void tr_optim_reset(tr_optim *o);
 /* The workspace of p for batches of up to rows_max rows; train: also the training
- * buffers. threads: 0 means 2. */
+ * buffers. threads: 0 means tr_threads(0), the machine's cores. */
 void tr_work_build(tr_work *w, const tr_params *p, int rows_max, int threads, bool train);
 void tr_work_free(tr_work *w);
 

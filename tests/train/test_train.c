@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -304,6 +305,17 @@ START_TEST(test_gemm_order) {
 END_TEST
 
 /* The machine-independent exp, log, cos and powers agree with libm to a few ulps. */
+/* The default thread count is the machine's online cores; an explicit count is kept. */
+START_TEST(test_threads_default) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    ck_assert_int_eq(tr_threads(0), cores < 1 ? 1 : cores > 1024 ? 1024 : (int)cores);
+    ck_assert_int_eq(tr_threads(3), 3);
+    train_opts o;
+    train_opts_init(&o);
+    ck_assert_int_eq(o.threads, tr_threads(0));
+}
+END_TEST
+
 START_TEST(test_mathfn) {
     for (double x = -700.0; x < 700.0; x += 0.37) {
         ck_assert_double_le(fabs(tr_exp(x) - exp(x)), 4e-16 * exp(x));
@@ -470,6 +482,7 @@ static Suite *train_suite(void) {
     tcase_add_test(tc, test_threads_1_2_4);
     tcase_add_test(tc, test_gemm_order);
     tcase_add_test(tc, test_mathfn);
+    tcase_add_test(tc, test_threads_default);
     tcase_add_test(tc, test_fused_step);
     tcase_add_test(tc, test_bn_refit);
     tcase_add_test(tc, test_average_update);
