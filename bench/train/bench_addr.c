@@ -22,22 +22,13 @@
 
 #include "compiler.h"
 #include "data.h"
+#include "bench_train.h"
 #include "train_int.h"
 
 static double clock_s(clockid_t c) {
     struct timespec t;
     clock_gettime(c, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static double loadavg(void) {
-    double l = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &l) != 1) l = -1;
-        fclose(f);
-    }
-    return l;
 }
 
 /* Samples per wall second and per CPU second (all threads; on a loaded machine the work
@@ -141,7 +132,7 @@ int main(int argc, char **argv) {
     int B = st->batch, N = (int)batches;
     int D = ir->layers[0].hidden > 0 ? ir->layers[0].depth : 0;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    double l0 = loadavg(), v[6];
+    double l0 = bt_loadavg(), v[6];
     static const int modes[3] = {TR_ADDR_SAMPLE, TR_ADDR_ADDRESS, TR_ADDR_AUTO};
     if (sweep)
         for (int t = 1; t <= cores; t++) {
@@ -155,7 +146,7 @@ int main(int argc, char **argv) {
            "%.0f samples/s | per-address %.0f samples/s | ratio %.2fx | auto %.0f samples/s | "
            "per CPU-s: %.0f | %.0f | ratio %.2fx | load average %.2f -> %.2f\n",
            ir->model_name, B, D, threads, N, repeat, v[0], v[2], v[2] / v[0], v[4], v[1], v[3],
-           v[3] / v[1], l0, loadavg());
+           v[3] / v[1], l0, bt_loadavg());
     rt_dataset_free(&d);
     nltc_arena_free(arena);
     return 0;

@@ -18,6 +18,7 @@
 
 #include "data.h"
 #include "fixture.h"
+#include "bench_train.h"
 #include "train_int.h"
 
 #ifndef NLTC_SHARED_DIR
@@ -101,16 +102,6 @@ static void cpu_snapshot(double v[3]) {
     }
 }
 
-static double loadavg(void) {
-    double l = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &l) != 1) l = -1;
-        fclose(f);
-    }
-    return l;
-}
-
 int main(int argc, char **argv) {
     int batches = 400, threads = 2;
     bool peer = true;
@@ -144,7 +135,7 @@ int main(int argc, char **argv) {
     tr_bench_opts bo = {.max_batches = batches};
     rt_report rep;
     rt_report_init(&rep);
-    double load0 = loadavg(), c0[3], c1[3];
+    double load0 = bt_loadavg(), c0[3], c1[3];
     cpu_snapshot(c0);
     rt_error e = {0};
     rt_status rc = tr_train_bench(ir, &d, &o, &bo, &rep, NULL, &e);
@@ -166,7 +157,7 @@ int main(int argc, char **argv) {
     else
         printf(" | PyTorch peer not run%s", peer ? " (no /usr/bin/python3 with torch)" : "");
     printf(" | own CPU %.2f cores, other processes %.2f cores, load average %.2f -> %.2f\n", own,
-           others < 0 ? 0 : others, load0, loadavg());
+           others < 0 ? 0 : others, load0, bt_loadavg());
     fx_program_free(ir);
     rt_dataset_free(&d);
     return 0;

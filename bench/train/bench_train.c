@@ -1,6 +1,8 @@
-/* bench_train.c - the model overrides shared by train_model and bench_masks (see
- * bench_train.h). */
+/* bench_train.c - what the tools of bench/train share: the model overrides and the load
+ * average (see bench_train.h). */
 #include "bench_train.h"
+
+#include <stdio.h>
 
 void bt_override(ir_program *ir, bool random, long dense_epochs, long sparse_epochs) {
     ir_train *t = &ir->train;
@@ -17,4 +19,14 @@ void bt_override(ir_program *ir, bool random, long dense_epochs, long sparse_epo
         long e = t->stages[s].kind == IR_STAGE_DENSE ? dense_epochs : sparse_epochs;
         if (e >= 0) t->stages[s].epochs = (int)e;
     }
+}
+
+double bt_loadavg(void) {
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1) l = -1;
+        fclose(f);
+    }
+    return l;
 }

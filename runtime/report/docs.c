@@ -296,13 +296,10 @@ static void build_timing(doc_block *t, const rt_report *r, fmt_pool *p) {
             pool_keep(&pool, rt_strfmt("%.2f", r->hardware.latency_ns)));
     doc_row(t, "area-delay product (LUTs x ns)\t%s",
             pool_keep(&pool, rt_strfmt("%.3g", r->hardware.adp)));
-    char *s = rt_strfmt("%.2f", r->hardware.stage_ns[0]);
-    for (int i = 1; i < r->hardware.n_stage_levels; i++) {
-        char *t2 = rt_strfmt("%s, %.2f", s, r->hardware.stage_ns[i]);
-        free(s);
-        s = t2;
-    }
-    doc_row(t, "delay per pipeline stage (ns)\t%s", pool_keep(&pool, s));
+    rt_buf s = {0};
+    for (int i = 0; i < r->hardware.n_stage_levels; i++)
+        rt_buf_printf(&s, "%s%.2f", i ? ", " : "", r->hardware.stage_ns[i]);
+    doc_row(t, "delay per pipeline stage (ns)\t%s", pool_keep(&pool, rt_buf_take(&s)));
     *p = pool;
 }
 
@@ -317,13 +314,10 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
     doc_row(t, "flip-flops\t%s", CNT(r->hardware.ffs));
     doc_row(t, "logic depth (LUT levels)\t%s", CNT(r->hardware.lut_levels));
     if (r->hardware.n_stage_levels > 0) {
-        char *s = rt_strfmt("%d", r->hardware.stage_levels[0]);
-        for (int i = 1; i < r->hardware.n_stage_levels; i++) {
-            char *t2 = rt_strfmt("%s, %d", s, r->hardware.stage_levels[i]);
-            free(s);
-            s = t2;
-        }
-        doc_row(t, "LUT levels per pipeline stage\t%s", pool_keep(&pool, s));
+        rt_buf s = {0};
+        for (int i = 0; i < r->hardware.n_stage_levels; i++)
+            rt_buf_printf(&s, "%s%d", i ? ", " : "", r->hardware.stage_levels[i]);
+        doc_row(t, "LUT levels per pipeline stage\t%s", pool_keep(&pool, rt_buf_take(&s)));
     }
     doc_row(t, "pipeline stages\t%s", CNT(r->hardware.pipeline_stages));
     doc_row(t, "latency (cycles)\t%s", CNT(r->hardware.latency_cycles));

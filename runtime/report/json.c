@@ -382,37 +382,44 @@ const json_value *json_path(const json_value *v, const char *dotted) {
     return v;
 }
 
-void json_put_string(FILE *f, const char *s) {
+void json_buf_string(rt_buf *b, const char *s) {
     if (!s) {
-        fputs("null", f);
+        rt_buf_puts(b, "null");
         return;
     }
-    fputc('"', f);
+    rt_buf_puts(b, "\"");
     for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
         switch (*c) {
         case '"':
-            fputs("\\\"", f);
+            rt_buf_puts(b, "\\\"");
             break;
         case '\\':
-            fputs("\\\\", f);
+            rt_buf_puts(b, "\\\\");
             break;
         case '\n':
-            fputs("\\n", f);
+            rt_buf_puts(b, "\\n");
             break;
         case '\r':
-            fputs("\\r", f);
+            rt_buf_puts(b, "\\r");
             break;
         case '\t':
-            fputs("\\t", f);
+            rt_buf_puts(b, "\\t");
             break;
         default:
             if (*c < 0x20)
-                fprintf(f, "\\u%04x", *c);
+                rt_buf_printf(b, "\\u%04x", *c);
             else
-                fputc(*c, f);
+                rt_buf_put(b, c, 1);
         }
     }
-    fputc('"', f);
+    rt_buf_puts(b, "\"");
+}
+
+void json_put_string(FILE *f, const char *s) {
+    rt_buf b = {0};
+    json_buf_string(&b, s);
+    fwrite(b.data, 1, b.len, f);
+    rt_buf_free(&b);
 }
 
 void json_put_number(FILE *f, double v) {

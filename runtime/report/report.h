@@ -56,8 +56,10 @@ void json_free(json_value *v);
 const json_value *json_member(const json_value *v, const char *key);
 /* Follows a dotted path of member names, e.g. "accuracy.float"; NULL when absent. */
 const json_value *json_path(const json_value *v, const char *dotted);
-/* Writes s as a JSON string literal with quotes (NULL writes null). */
+/* Writes s as a JSON string literal with quotes (NULL writes null): to f, or appended to b
+ * (the one escaper of nltc's JSON: report.json, the store's run.json). */
 void json_put_string(FILE *f, const char *s);
+void json_buf_string(rt_buf *b, const char *s);
 /* Writes v in the shortest form that reads back to the same double; NaN/inf write null. */
 void json_put_number(FILE *f, double v);
 

@@ -9,6 +9,8 @@
  * report.json among them, are recorded as they are, never parsed here. */
 #include "store.h"
 
+#include "report.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -257,40 +259,6 @@ static char *rec_command(const store_record_args *ra) {
     return rt_buf_take(&b);
 }
 
-/* A JSON string literal (or null) of s, escaped as the report's JSON writer does. */
-static void rec_json_string(rt_buf *b, const char *s) {
-    if (!s) {
-        rt_buf_puts(b, "null");
-        return;
-    }
-    rt_buf_puts(b, "\"");
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        switch (*c) {
-        case '"':
-            rt_buf_puts(b, "\\\"");
-            break;
-        case '\\':
-            rt_buf_puts(b, "\\\\");
-            break;
-        case '\n':
-            rt_buf_puts(b, "\\n");
-            break;
-        case '\r':
-            rt_buf_puts(b, "\\r");
-            break;
-        case '\t':
-            rt_buf_puts(b, "\\t");
-            break;
-        default:
-            if (*c < 0x20)
-                rt_buf_printf(b, "\\u%04x", *c);
-            else
-                rt_buf_put(b, c, 1);
-        }
-    }
-    rt_buf_puts(b, "\"");
-}
-
 store_sources *store_sources_capture(int n, const char *const *paths, rt_error *e) {
     store_sources *s = xcalloc(1, sizeof *s);
     s->text = xcalloc((size_t)(n > 0 ? n : 1), sizeof *s->text);
@@ -358,27 +326,27 @@ static char *rec_run_json(const rec_facts *x) {
     int n = a->n_sources > 0 ? a->n_sources : 1;
     rt_buf b = {0};
     rt_buf_puts(&b, "{\n  \"nltc_store\": 1,\n  \"model\": ");
-    rec_json_string(&b, a->model_name);
+    json_buf_string(&b, a->model_name);
     rt_buf_puts(&b, ",\n  \"model_file\": ");
-    rec_json_string(&b, x->paths[0]);
+    json_buf_string(&b, x->paths[0]);
     rt_buf_printf(&b, ",\n  \"seed\": %llu,\n  \"version\": ", (unsigned long long)a->seed);
-    rec_json_string(&b, a->version ? a->version : "unknown");
+    json_buf_string(&b, a->version ? a->version : "unknown");
     rt_buf_puts(&b, ",\n  \"command\": ");
-    rec_json_string(&b, x->command);
+    json_buf_string(&b, x->command);
     rt_buf_puts(&b, ",\n  \"argv\": [");
     for (int i = 0; i < a->argc; i++) {
         rt_buf_puts(&b, i ? ", " : "");
-        rec_json_string(&b, a->argv[i]);
+        json_buf_string(&b, a->argv[i]);
     }
     rt_buf_puts(&b, "],\n  \"out_dir\": ");
-    rec_json_string(&b, a->out_dir);
+    json_buf_string(&b, a->out_dir);
     rt_buf_puts(&b, ",\n  \"sources\": [");
     for (int i = 0; i < n; i++) {
         rt_buf_puts(&b, i ? ",\n    " : "\n    ");
         rt_buf_puts(&b, "{\"path\": ");
-        rec_json_string(&b, x->paths[i]);
+        json_buf_string(&b, x->paths[i]);
         rt_buf_puts(&b, ", \"from\": ");
-        rec_json_string(&b, a->n_sources > 0 ? a->sources[i] : a->model_path);
+        json_buf_string(&b, a->n_sources > 0 ? a->sources[i] : a->model_path);
         rt_buf_puts(&b, "}");
     }
     rt_buf_puts(&b, "\n  ]\n}\n");
