@@ -59,7 +59,6 @@ typedef struct addr_buf {
     int *qu;       /* [Up] codes (forward) */
     float *jac;    /* [max(F,4)][Up] d(subnet)/d(input) per used address; first the segment
                     * sum's partial sums (backward) */
-    float *junk;   /* [n_rec] discarded parameter gradients of the Jacobian pass */
     uint16_t *inv; /* [ld] each row's address (training: tr_layer_buf.inv's row) */
     int *iv;       /* [ld] each row's address number */
     float *dyr;    /* [ld] each row's sub-network output gradient (backward) */
@@ -72,8 +71,7 @@ size_t tr_addr_scratch(const tr_layer *L, int ld) {
     if (L->wire == TR_WIRE_DENSE || L->sh.F * L->bits_in > TR_ADDR_MAX_BITS) return 0;
     size_t F = (size_t)L->sh.F, U = (size_t)addr_rows(L, ld), A = (size_t)1 << (F * L->bits_in);
     size_t J = F > 4 ? F : 4;
-    return (F + J + 5) * U + (L->stride + 16) + 3 * (size_t)ld + A + U +
-           tr_subnet_scratch(&L->sh, (int)U) + 64;
+    return (F + J + 5) * U + 3 * (size_t)ld + A + U + tr_subnet_scratch(&L->sh, (int)U) + 64;
 }
 
 static addr_buf addr_carve(const tr_layer *L, int ld, float *sc) {
@@ -87,9 +85,8 @@ static addr_buf addr_carve(const tr_layer *L, int ld, float *sc) {
     b.vu = (float *)(b.cnt + U);
     b.qu = (int *)(b.vu + U);
     b.jac = (float *)(b.qu + U);
-    b.junk = b.jac + (F > 4 ? F : 4) * U;
-    b.inv = (uint16_t *)(b.junk + L->stride + 16);
-    b.iv = (int *)(b.junk + L->stride + 16 + ld);
+    b.inv = (uint16_t *)(b.jac + (F > 4 ? F : 4) * U);
+    b.iv = (int *)(b.jac + (F > 4 ? F : 4) * U + ld);
     b.dyr = (float *)(b.iv + ld);
     b.map = (int *)(b.dyr + ld);
     b.rep = b.map + ((size_t)1 << (F * L->bits_in));
@@ -191,13 +188,6 @@ void tr_addr_forward(const tr_model *m, int l, int o, int R, float *y, float *sc
     const float *restrict yu = b.yu;
     for (int r = 0; r < R; r++)
         y[r] = yu[iv[r]];
-}
-
-/* The parameter slices of a record at rec (the layout of tr_layer_lut). */
-static tr_lut record_lut(const tr_layer *L, float *rec) {
-    tr_lut p = {rec,           rec + L->r_b1, rec + L->r_wh, rec + L->r_bh,
-                rec + L->r_w2, rec + L->r_ws, rec + L->r_b};
-    return p;
 }
 
 /* dyu[u] = the sum of dy[r] over the rows r of address u: four interleaved partial sums
@@ -330,8 +320,7 @@ void tr_addr_backward(tr_model *m, int l, int o, int R, float *dx, int lddx, flo
         tr_sub1_backward_jac(&L->sh, &p, b.xu, b.Up, b.U, b.yu, b.one, &g, b.jac, b.Up);
     } else {
         tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, &g, NULL, 0, b.sub);
-        tr_lut junk = record_lut(L, b.junk);
-        tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.one, &junk, b.jac, b.Up, b.sub);
+        tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.one, NULL, b.jac, b.Up, b.sub);
     }
     for (int f = 0; f < F; f++)
         scatter(b.iv, b.jac + (size_t)f * b.Up, b.dyr, R, dx + (size_t)f * lddx);

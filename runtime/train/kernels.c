@@ -3,11 +3,9 @@
  * regulariser and the cross-entropy loss, each as a forward/backward pair over flat float
  * arrays.
  *
- * Speed: the sparse stage runs thousands of tiny MLPs (F=6 inputs, N=64 hidden), so the
- * loops are written for the auto-vectorizer: the innermost loop runs over 16 contiguous
- * hidden units with independent accumulators (no reassociation needed, so the results are
- * the same with or without vectors), row loops stay outside. Reductions over a vector (dot
- * products) use 16 partial sums and a fixed tree, so their order is fixed by the source.
+ * Speed: the one-hidden-layer sub-network (the paper's) is simd.c's vector kernel; the fully
+ * connected rows of deeper ones are fc.c's. Reductions over a vector (dot products) use 16
+ * partial sums and a fixed tree, so their order is fixed by the source.
  * Every function computes each row independently of the others, so a row gives the same
  * bits whatever batch it is part of: this is what makes truth tables equal to the model.
  */
@@ -38,89 +36,12 @@ tr_qspec tr_qspec_make(ir_quant_kind kind, int bits) {
     return q;
 }
 
-/* ---- Fully connected rows ------------------------------------------------------- */
+/* ---- Fully connected rows: fc.c (tr_fc_forward/backward, tr_dot) ------------------ */
 
 /* Multiply-add, one rounding on every machine: fmaf is one instruction with FMA hardware and
  * correctly rounded in software without, so the bits never depend on the CPU. */
 #define MADD(a, b, c) fmaf((a), (b), (c))
-
-/* The dot product of train.h: 16 partial sums (element n goes to sum n%16, in order), then a
- * fixed tree. */
-static inline float dot16(const float *restrict a, const float *restrict b, int n) {
-    float acc[LANES] = {0};
-    int n0 = 0;
-    for (; n0 + LANES <= n; n0 += LANES)
-        for (int j = 0; j < LANES; j++)
-            acc[j] = MADD(a[n0 + j], b[n0 + j], acc[j]);
-    for (int j = 0; n0 + j < n; j++)
-        acc[j] = MADD(a[n0 + j], b[n0 + j], acc[j]);
-    for (int w = LANES / 2; w > 0; w /= 2)
-        for (int j = 0; j < w; j++)
-            acc[j] += acc[j + w];
-    return acc[0];
-}
-
-float tr_dot(const float *a, const float *b, int n) {
-    return dot16(a, b, n);
-}
-
-/* Hidden units [n0, n0+W) of one row: bias, then k = 0..K-1 in order. The same expression
- * for every block width, so every path computes the same bits. */
-#define FC_BLOCK(W)                                                                                \
-    for (; n0 + (W) <= N; n0 += (W)) {                                                             \
-        float acc[W];                                                                              \
-        for (int j = 0; j < (W); j++)                                                              \
-            acc[j] = bias[n0 + j];                                                                 \
-        for (int k = 0; k < K; k++) {                                                              \
-            float xk = xr[k];                                                                      \
-            const float *restrict wk = w + (size_t)k * N + n0;                                     \
-            for (int j = 0; j < (W); j++)                                                          \
-                acc[j] = MADD(xk, wk[j], acc[j]);                                                  \
-        }                                                                                          \
-        for (int j = 0; j < (W); j++)                                                              \
-            yr[n0 + j] = relu ? (acc[j] > 0.0f ? acc[j] : 0.0f) : acc[j];                          \
-    }
-
-void tr_fc_forward(const float *restrict x, int ldx, int R, int K, const float *restrict w,
-                   const float *restrict bias, int N, float *restrict y, int ldy, bool relu) {
-    for (int r = 0; r < R; r++) {
-        const float *restrict xr = x + (size_t)r * ldx;
-        float *restrict yr = y + (size_t)r * ldy;
-        int n0 = 0;
-        FC_BLOCK(4 * LANES)
-        FC_BLOCK(LANES)
-        FC_BLOCK(1)
-    }
-}
-#undef FC_BLOCK
-
-void tr_fc_backward(const float *restrict x, int ldx, int R, int K, const float *restrict w, int N,
-                    const float *restrict dy, int ldy, float *restrict dw, float *restrict db,
-                    float *restrict dx, int lddx) {
-    /* db[n] = sum_r dy[r][n]; dw[k][n] = sum_r x[r][k]*dy[r][n], rows in order */
-    for (int n = 0; n < N; n++)
-        db[n] = 0.0f;
-    for (size_t i = 0; i < (size_t)K * N; i++)
-        dw[i] = 0.0f;
-    for (int r = 0; r < R; r++) {
-        const float *restrict dr = dy + (size_t)r * ldy;
-        for (int n = 0; n < N; n++)
-            db[n] += dr[n];
-        for (int k = 0; k < K; k++) {
-            float xk = x[(size_t)r * ldx + k];
-            float *restrict dwk = dw + (size_t)k * N;
-            for (int n = 0; n < N; n++)
-                dwk[n] = MADD(xk, dr[n], dwk[n]);
-        }
-    }
-    /* dx[r][k] = w[k] . dy[r] */
-    if (dx)
-        for (int r = 0; r < R; r++) {
-            const float *restrict dr = dy + (size_t)r * ldy;
-            for (int k = 0; k < K; k++)
-                dx[(size_t)r * lddx + k] = dot16(w + (size_t)k * N, dr, N);
-        }
-}
+#define dot16         tr_dot
 
 /* ---- The L-LUT sub-network ------------------------------------------------------ *
  *
@@ -132,7 +53,9 @@ size_t tr_subnet_scratch(const tr_shape *sh, int R) {
     /* deep sub-networks: x in rows, the hidden activations of every hidden layer, two
      * gradient buffers and the input gradients in rows */
     if (sh->N == 0 || sh->depth == 1) return 0;
-    return (size_t)R * (size_t)sh->N * (size_t)(sh->depth + 2) + 2 * (size_t)R * sh->F;
+    int K = sh->N > sh->F ? sh->N : sh->F; /* + tr_fc_backward's transposed weights */
+    return (size_t)R * (size_t)sh->N * (size_t)(sh->depth + 2) + 2 * (size_t)R * sh->F +
+           (size_t)sh->N * (size_t)tr_fc_pad(K);
 }
 
 /* The skip path and bias alone (no hidden layer): y = (sum_k x[k]*ws[k]) + b. */
@@ -190,8 +113,8 @@ void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *restri
     float db = 0.0f;
     for (int r = 0; r < R; r++)
         db += dy[r];
-    g->b[0] = db;
-    if (sh->skip) {
+    if (g) g->b[0] = db;
+    if (g && sh->skip) {
         float *restrict gws = g->ws;
         for (int k = 0; k < F; k++) {
             const float *restrict xk = x + (size_t)k * ldx;
@@ -220,31 +143,37 @@ void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *restri
     float *dh = hs + (size_t)depth * R * N;
     float *dh2 = dh + (size_t)R * N;
     float *dxs = dh2 + (size_t)R * N;
+    float *wt = dxs + (size_t)R * F;
     const float *restrict hl = hs + (size_t)(depth - 1) * R * N;
     const float *restrict w2 = p->w2;
-    float *restrict gw2 = g->w2;
-    for (int n = 0; n < N; n++)
-        gw2[n] = 0.0f;
+    if (g) {
+        float *restrict gw2 = g->w2;
+        for (int n = 0; n < N; n++)
+            gw2[n] = 0.0f;
+        for (int r = 0; r < R; r++)
+            for (int n = 0; n < N; n++)
+                gw2[n] = MADD(dy[r], hl[(size_t)r * N + n], gw2[n]);
+    }
     for (int r = 0; r < R; r++) {
         const float *restrict hr = hl + (size_t)r * N;
         float *restrict dr = dh + (size_t)r * N;
         float d = dy[r];
-        for (int n = 0; n < N; n++) {
-            gw2[n] = MADD(d, hr[n], gw2[n]);
+        for (int n = 0; n < N; n++)
             dr[n] = hr[n] > 0.0f ? d * w2[n] : 0.0f;
-        }
     }
     for (int d = depth - 1; d >= 1; d--) {
         const float *restrict hin = hs + (size_t)(d - 1) * R * N;
         tr_fc_backward(hin, N, R, N, p->wh + (size_t)(d - 1) * N * N, N, dh, N,
-                       g->wh + (size_t)(d - 1) * N * N, g->bh + (size_t)(d - 1) * N, dh2, N);
+                       g ? g->wh + (size_t)(d - 1) * N * N : NULL,
+                       g ? g->bh + (size_t)(d - 1) * N : NULL, dh2, N, wt);
         for (size_t i = 0; i < (size_t)R * N; i++)
             dh2[i] = hin[i] > 0.0f ? dh2[i] : 0.0f;
         float *t = dh;
         dh = dh2;
         dh2 = t;
     }
-    tr_fc_backward(xr, F, R, F, p->w1, N, dh, N, g->w1, g->b1, dx ? dxs : NULL, F);
+    tr_fc_backward(xr, F, R, F, p->w1, N, dh, N, g ? g->w1 : NULL, g ? g->b1 : NULL,
+                   dx ? dxs : NULL, F, wt);
     if (dx)
         for (int k = 0; k < F; k++)
             for (int r = 0; r < R; r++)

@@ -86,9 +86,15 @@ static inline float tr_q_scale_grad(float raw, float ds) {
 void tr_fc_forward(const float *x, int ldx, int R, int K, const float *w, const float *bias, int N,
                    float *y, int ldy, bool relu);
 /* Backward of the fc with dy (already masked by the ReLU): dw = x^T dy and db = sum_r dy
- * (both overwritten), dx = dy w^T (overwritten; skipped when dx is NULL). */
+ * (both overwritten; skipped when dw is NULL), dx = dy w^T (overwritten; skipped when dx is
+ * NULL; wt: scratch for it). */
 void tr_fc_backward(const float *x, int ldx, int R, int K, const float *w, int N, const float *dy,
-                    int ldy, float *dw, float *db, float *dx, int lddx);
+                    int ldy, float *dw, float *db, float *dx, int lddx, float *wt);
+/* K rounded up to a multiple of 16: wt, the scratch of tr_fc_backward's dx, holds
+ * N * tr_fc_pad(K) floats. */
+static inline int tr_fc_pad(int K) {
+    return (K + 15) / 16 * 16;
+}
 /* Dot product in a fixed order (16 partial sums, then a fixed tree). */
 float tr_dot(const float *a, const float *b, int n);
 
@@ -123,7 +129,8 @@ void tr_subnet_forward(const tr_shape *sh, const tr_lut *p, const float *x, int 
 /* Gradients of sum_r dy[r]*y[r]: parameter gradients into g (overwritten), input gradients
  * feature-major into dx[f*lddx + r] (overwritten for r < R; up to tr_pad_rows(R) rows may be
  * written; NULL: skipped). dy: tr_pad_rows(R) values, zero beyond R. Recomputes the hidden
- * layer. */
+ * layer g NULL (depth > 1 or hidden = 0 only): the input gradients alone, no
+ * parameter gradients (the per-address path's Jacobian pass). */
 void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
                         const float *dy, const tr_lut *g, float *dx, int lddx, float *scratch);
 /* The one-hidden-layer fast path (simd.c) behind them. */

@@ -109,7 +109,9 @@ static void fc_check(bool relu) {
     tr_fc_forward(c.x, c.K, c.R, c.K, c.w, c.b, c.N, c.y, c.N, relu);
     for (int i = 0; i < c.R * c.N; i++)
         dyr[i] = (!relu || c.y[i] > 0) ? c.dy[i] : 0.0f;
-    tr_fc_backward(c.x, c.K, c.R, c.K, c.w, c.N, dyr, c.N, dw, db, dx, c.K);
+    float *wt = malloc(sizeof(float) * c.N * tr_fc_pad(c.K));
+    tr_fc_backward(c.x, c.K, c.R, c.K, c.w, c.N, dyr, c.N, dw, db, dx, c.K, wt);
+    free(wt);
     /* piecewise linear and away from kinks: exact differences up to float rounding of y;
      * step 5e-2, tolerance 1e-3 relative + 3e-4 */
     fd_check(fc_loss, &c, c.w, dw, c.K * c.N, 5e-2f, 1e-3, 3e-4, "fc dw");
@@ -117,6 +119,62 @@ static void fc_check(bool relu) {
     fd_check(fc_loss, &c, c.x, dx, c.R * c.K, 5e-2f, 1e-3, 3e-4, "fc dx");
     free(c.x), free(c.w), free(c.b), free(c.y), free(c.dy), free(dw), free(db), free(dx), free(dyr);
 }
+
+/* The scalar definitions of fc.c's vector kernels (train_int.h): every step one fmaf. */
+static float ref_dot(const float *a, const float *b, int n) {
+    float acc[16] = {0};
+    for (int i = 0; i < n; i++)
+        acc[i % 16] = fmaf(a[i], b[i], acc[i % 16]);
+    for (int w = 8; w > 0; w /= 2)
+        for (int j = 0; j < w; j++)
+            acc[j] += acc[j + w];
+    return acc[0];
+}
+
+/* The vector kernels give the scalar definitions' bits for every shape: full and partial
+ * vectors, row and input blocks and their remainders. */
+START_TEST(test_fc_scalar_bits) {
+    static const int shapes[][3] = {{5, 7, 37}, {9, 64, 64}, {3, 6, 16}, {1, 1, 1}, {6, 17, 70}};
+    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
+        int R = shapes[t][0], K = shapes[t][1], N = shapes[t][2];
+        float *x = malloc(sizeof(float) * R * K), *w = malloc(sizeof(float) * K * N);
+        float *b = malloc(sizeof(float) * N), *dy = malloc(sizeof(float) * R * N);
+        float *y = malloc(sizeof(float) * R * N), *dw = malloc(sizeof(float) * K * N);
+        float *db = malloc(sizeof(float) * N), *dx = malloc(sizeof(float) * R * K);
+        float *wt = malloc(sizeof(float) * N * tr_fc_pad(K));
+        fill(x, (size_t)R * K, 1), fill(w, (size_t)K * N, 1), fill(b, (size_t)N, 1);
+        fill(dy, (size_t)R * N, 1);
+        tr_fc_forward(x, K, R, K, w, b, N, y, N, true);
+        tr_fc_backward(x, K, R, K, w, N, dy, N, dw, db, dx, K, wt);
+        float wk[70];
+        for (int r = 0; r < R; r++)
+            for (int n = 0; n < N; n++) {
+                float a = b[n];
+                for (int k = 0; k < K; k++)
+                    a = fmaf(x[r * K + k], w[k * N + n], a);
+                a = a > 0.0f ? a : 0.0f;
+                ck_assert_msg(memcmp(&a, &y[r * N + n], sizeof a) == 0, "y[%d][%d] of %dx%dx%d", r,
+                              n, R, K, N);
+            }
+        for (int k = 0; k < K; k++)
+            for (int n = 0; n < N; n++) {
+                float a = 0.0f, d = 0.0f;
+                for (int r = 0; r < R; r++)
+                    a = fmaf(x[r * K + k], dy[r * N + n], a), d += dy[r * N + n];
+                ck_assert_msg(memcmp(&a, &dw[k * N + n], sizeof a) == 0, "dw[%d][%d]", k, n);
+                ck_assert_msg(memcmp(&d, &db[n], sizeof d) == 0, "db[%d]", n);
+            }
+        for (int r = 0; r < R; r++)
+            for (int k = 0; k < K; k++) {
+                memcpy(wk, w + k * N, sizeof(float) * N);
+                float a = ref_dot(wk, dy + r * N, N), v = tr_dot(wk, dy + r * N, N);
+                ck_assert_msg(memcmp(&a, &dx[r * K + k], sizeof a) == 0, "dx[%d][%d]", r, k);
+                ck_assert_msg(memcmp(&a, &v, sizeof a) == 0, "tr_dot of %d", N);
+            }
+        free(x), free(w), free(b), free(dy), free(y), free(dw), free(db), free(dx), free(wt);
+    }
+}
+END_TEST
 
 START_TEST(test_fc_grad) {
     fc_check(false);
@@ -608,6 +666,7 @@ static Suite *kernels_suite(void) {
     TCase *tc = tcase_create("grad");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_fc_grad);
+    tcase_add_test(tc, test_fc_scalar_bits);
     tcase_add_test(tc, test_relu_grad);
     tcase_add_test(tc, test_subnet_grad);
     tcase_add_test(tc, test_skip_grad);
