@@ -157,26 +157,66 @@ static void sv_md_range(FILE *f, sv_type t, double lo, double hi, bool lo_open) 
     }
 }
 
+/* The type, default and range cells of s, each followed by sep. */
+static void sv_md_cells(FILE *f, const sv_spec *s, const char *sep) {
+    kw_id words[SV_MAX_WORDS + 1];
+    sv_words(s, words);
+    sv_md_type(f, s->type, s->unit, words, s->each, s->doc_type);
+    fputs(sep, f);
+    sv_md_default(f, s->type, s->dflt, s->doc_default);
+    for (int v = 0; v < SV_COUNT(sv_variants); v++)
+        if (sv_variants[v].block == s->block && sv_variants[v].key == s->key && !s->doc_default) {
+            fprintf(f, "; %s: ", kw_text(sv_variants[v].name));
+            sv_md_default(f, s->type, sv_variants[v].dflt, NULL);
+        }
+    fputs(sep, f);
+    sv_md_range(f, s->type, s->lo, s->hi, s->lo_open);
+    fputs(sep, f);
+}
+
 void sv_write_reference(FILE *f, kw_id block) {
     fputs("| property | type | default | range | meaning |\n|---|---|---|---|---|\n", f);
     for (int i = 0; i < SV_COUNT(sv_table); i++) {
         const sv_spec *s = &sv_table[i];
         if (s->block != block) continue;
         fprintf(f, "| `%s` | ", kw_text(s->key));
-        kw_id words[SV_MAX_WORDS + 1];
-        sv_words(s, words);
-        sv_md_type(f, s->type, s->unit, words, s->each, s->doc_type);
-        fputs(" | ", f);
-        sv_md_default(f, s->type, s->dflt, s->doc_default);
-        for (int v = 0; v < SV_COUNT(sv_variants); v++)
-            if (sv_variants[v].block == block && sv_variants[v].key == s->key && !s->doc_default) {
-                fprintf(f, "; %s: ", kw_text(sv_variants[v].name));
-                sv_md_default(f, s->type, sv_variants[v].dflt, NULL);
-            }
-        fputs(" | ", f);
-        sv_md_range(f, s->type, s->lo, s->hi, s->lo_open);
-        fprintf(f, " | %s |\n", s->meaning);
+        sv_md_cells(f, s, " | ");
+        fprintf(f, "%s |\n", s->meaning);
     }
+}
+
+/* ---- For editors (nltc lsp) -------------------------------------------------------------- */
+
+bool nltc_describe_property(FILE *f, kw_id block, kw_id key) {
+    const sv_spec *s = sv_spec_of(block, key);
+    if (!s) return false;
+    fprintf(f, "**`%s`** (in `%s`): %s\n\n| type | default | range |\n|---|---|---|\n| ",
+            kw_text(key), kw_text(block), s->meaning);
+    sv_md_cells(f, s, " | ");
+    fputs("\n", f);
+    return true;
+}
+
+int nltc_property_names(kw_id block, kw_id *out, int max) {
+    int n = 0;
+    for (int i = 0; i < SV_COUNT(sv_table) && n < max; i++) {
+        bool seen = false; /* train holds its own and the stages' properties */
+        for (int j = 0; j < n && !seen; j++)
+            seen = out[j] == sv_table[i].key;
+        if (sv_accepts(block, &sv_table[i]) && !seen) out[n++] = sv_table[i].key;
+    }
+    return n;
+}
+
+int nltc_property_words(kw_id block, kw_id key, kw_id *out) {
+    const sv_spec *s = sv_spec_of(block, key);
+    out[0] = KW_IDENT;
+    if (s && s->type == SV_WORD) return sv_words(s, out);
+    if (!s || s->type != SV_BOOL) return 0;
+    out[0] = KW_TRUE;
+    out[1] = KW_FALSE;
+    out[2] = KW_IDENT;
+    return 2;
 }
 
 void sv_write_arguments(FILE *f) {

@@ -214,6 +214,15 @@ static void buf_vprintf(rt_buf *b, const char *fmt, va_list ap) {
     free(big);
 }
 
+/* Formats the message and hands it to d->sink. */
+static void diag_to_sink(diag_ctx *d, diag_level lvl, src_range at, const char *fmt, va_list ap) {
+    rt_buf m = {0};
+    buf_vprintf(&m, fmt, ap);
+    rt_buf_put(&m, "", 1); /* the terminating NUL */
+    d->sink(d->sink_ctx, lvl, at, m.data);
+    rt_buf_free(&m);
+}
+
 void diag_vreport(diag_ctx *d, diag_level lvl, src_range at, const char *fmt, va_list ap) {
     static const char *const names[] = {"error", "warning", "note"};
     int max = d->max_errors > 0 ? d->max_errors : 50;
@@ -223,7 +232,14 @@ void diag_vreport(diag_ctx *d, diag_level lvl, src_range at, const char *fmt, va
     if (!d->out || d->suppressed) {
         if (lvl == DIAG_ERROR && d->out && d->errors == max + 1)
             fprintf(d->out, "nltc: too many errors; stopping here\n");
+        if (d->sink && !d->suppressed) diag_to_sink(d, lvl, at, fmt, ap);
         return;
+    }
+    if (d->sink) {
+        va_list aq;
+        va_copy(aq, ap);
+        diag_to_sink(d, lvl, at, fmt, aq);
+        va_end(aq);
     }
     rt_buf b = {0};
     if (at.file) {
