@@ -212,6 +212,21 @@ int nltc_property_words(kw_id block, kw_id key, kw_id *out) {
     const sv_spec *s = sv_spec_of(block, key);
     out[0] = KW_IDENT;
     if (s && s->type == SV_WORD) return sv_words(s, out);
+    if (s && s->type == SV_ANY && s->doc_type) { /* the value words its type cell names */
+        int n = 0;
+        const char *p = s->doc_type, *close;
+        for (; n < SV_MAX_WORDS && (p = strchr(p, '`')) && (close = strchr(p + 1, '`'));
+             p = close + 1) {
+            size_t len = strspn(p + 1, "abcdefghijklmnopqrstuvwxyz_0123456789");
+            kw_id w = kw_lookup(p + 1, len);
+            bool seen = false;
+            for (int i = 0; i < n && !seen; i++)
+                seen = out[i] == w;
+            if (w != KW_IDENT && (kw_roles(w) & KWR_VALUE) && !seen) out[n++] = w;
+        }
+        out[n] = KW_IDENT;
+        return n;
+    }
     if (!s || s->type != SV_BOOL) return 0;
     out[0] = KW_TRUE;
     out[1] = KW_FALSE;
