@@ -25,10 +25,8 @@ void lc_start(lc_server *s, const char *nltc) {
         exit(2);
     }
     if (s->pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
         dup2(to[0], 0);
         dup2(from[1], 1);
-        if (null >= 0) dup2(null, 2);
         close(to[1]);
         close(from[0]);
         execl(nltc, nltc, "lsp", (char *)NULL);

@@ -19,7 +19,7 @@ typedef struct lc_server {
     bool eof;     /* it closed its stdout */
 } lc_server;
 
-/* Starts `nltc lsp` (stderr to /dev/null). */
+/* Starts `nltc lsp` (its stderr is the test's: a sanitizer's report shows). */
 void lc_start(lc_server *s, const char *nltc);
 /* Writes raw bytes (while reading what the server sends, so neither side blocks). */
 void lc_write(lc_server *s, const char *data, size_t n);

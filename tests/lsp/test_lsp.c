@@ -21,7 +21,7 @@ static int failures;
 #define CHECK(cond, ...)                                                                           \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                       \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                        \
             fprintf(stderr, __VA_ARGS__);                                                          \
             fputc('\n', stderr);                                                                   \
             failures++;                                                                            \
@@ -219,8 +219,9 @@ static void formatting_and_imports(lc_server *s) {
               num(&edits->items[0], "range.end.line") == 2,
           "formatting: %s", edits && edits->n ? str(&edits->items[0], "newText") : "no edit");
     json_free(v);
-    open_doc(s, "uses_broken.nlt", "// imports a module with a syntax error\n"
-                                   "import \"broken_lib.nlt\"\n");
+    open_doc(s, "uses_broken.nlt",
+             "// imports a module with a syntax error\n"
+             "import \"broken_lib.nlt\"\n");
     v = diagnostics(s);
     const json_value *d = json_path(v, "params.diagnostics");
     CHECK(d && d->n >= 1, "no diagnostic for the broken import");
@@ -331,8 +332,7 @@ int main(int argc, char **argv) {
     big_document(&s);
     lc_send(&s, "{\"jsonrpc\":\"2.0\",\"id\":90,\"method\":\"shutdown\"}");
     v = lc_wait(&s, 90, NULL);
-    CHECK(v && json_member(v, "result") && json_member(v, "result")->kind == JSON_NULL,
-          "shutdown");
+    CHECK(v && json_member(v, "result") && json_member(v, "result")->kind == JSON_NULL, "shutdown");
     json_free(v);
     lc_send(&s, "{\"jsonrpc\":\"2.0\",\"method\":\"exit\"}");
     int st = lc_finish(&s, 60);
