@@ -86,20 +86,6 @@ static uint32_t lsp_line_start(const src_file *f, uint32_t line) {
     return o;
 }
 
-/* The 0-based line of offset off of f (indexed), and where it starts. */
-static uint32_t lsp_line_of(const src_file *f, uint32_t off, uint32_t *start) {
-    uint32_t lo = 0, hi = f->n_lines;
-    while (hi - lo > 1) { /* the last line starting at or before off */
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (f->lines[mid] <= off)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    *start = f->lines[lo];
-    return lo;
-}
-
 /* A non-negative integer member of v that fits 32 bits. */
 static bool lsp_uint(const json_value *v, const char *key, uint32_t *out) {
     const json_value *m = json_member(v, key);
@@ -130,25 +116,17 @@ bool lsp_offset(const lsp_server *s, const src_file *f, const json_value *pos, u
 
 /* Appends the position of offset off of f. */
 static void lsp_put_pos(const lsp_server *s, rt_buf *b, const src_file *f, uint32_t off) {
-    uint32_t start, line = 0;
     if (off > f->len) off = (uint32_t)f->len;
-    if (f->lines) {
-        line = lsp_line_of(f, off, &start);
-    } else {
-        for (start = 0; start < off; start++)
-            line += f->text[start] == '\n';
-        for (start = off; start > 0 && f->text[start - 1] != '\n'; start--)
-            ;
-    }
+    size_t start, line = src_line_of(f, off, &start);
     uint32_t ch = 0;
     if (s->utf8) {
-        ch = off - start;
+        ch = (uint32_t)(off - start);
     } else {
         int u;
         for (size_t o = start; o < off; ch += (uint32_t)u)
             o += lsp_char(f->text, o, off, &u);
     }
-    rt_buf_printf(b, "{\"line\":%u,\"character\":%u}", line, ch);
+    rt_buf_printf(b, "{\"line\":%zu,\"character\":%u}", line, ch);
 }
 
 void lsp_put_range(const lsp_server *s, rt_buf *b, const src_file *f, uint32_t begin,

@@ -64,6 +64,9 @@ typedef struct src_range {
  * the caret by display width (see diag.c). Takes O(log lines + column) with the index of
  * src_index, else O(off). */
 void src_line_col(const src_file *f, uint32_t off, int *line, int *col);
+/* The 0-based line of offset o (o <= f->len) and the offset *start its line starts at
+ * (O(log lines) with the index of src_index, else O(o)). */
+size_t src_line_of(const src_file *f, size_t o, size_t *start);
 /* Builds f's line index (in a), so src_line_col need not scan from the start. */
 void src_index(nltc_arena *a, src_file *f);
 
