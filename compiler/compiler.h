@@ -83,6 +83,9 @@ void nltc_outline_buffer(const char *name, const char *text, size_t len, const n
  * meaning, type, default and range, as lang/README.md's tables give them, from the one
  * table schema.def); false (nothing written) when there is no such property. */
 bool nltc_describe_property(FILE *f, kw_id block, kw_id key);
+/* The same for argument `name` of the constructor call ctor(...) (KW_IDENT: its positional
+ * argument). */
+bool nltc_describe_argument(FILE *f, kw_id ctor, kw_id name);
 /* The property names a block of kind `block` accepts, in table order, into out[max];
  * returns their count. */
 int nltc_property_names(kw_id block, kw_id *out, int max);

@@ -185,6 +185,27 @@ void sv_write_reference(FILE *f, kw_id block) {
     }
 }
 
+/* The type, default and range cells of argument a, separated by " | ". */
+static void sv_md_arg_cells(FILE *f, const sv_arg_spec *a) {
+    sv_md_type(f, a->type, a->unit, NULL, false, NULL);
+    fputs(" | ", f);
+    sv_md_default(f, a->type, a->dflt, a->dflt.given ? NULL : "required");
+    fputs(" | ", f);
+    sv_md_range(f, a->type, a->lo, a->hi, false);
+}
+
+void sv_write_arguments(FILE *f) {
+    fputs("| call | argument | type | default | range | meaning |\n|---|---|---|---|---|---|\n", f);
+    for (int i = 0; i < SV_COUNT(sv_args); i++) {
+        const sv_arg_spec *a = &sv_args[i];
+        fprintf(f, "| `%s(...)` | %s%s%s | ", kw_text(a->ctor), a->name == KW_IDENT ? "" : "`",
+                a->name == KW_IDENT ? "positional" : kw_text(a->name),
+                a->name == KW_IDENT ? "" : "`");
+        sv_md_arg_cells(f, a);
+        fprintf(f, " | %s |\n", a->meaning);
+    }
+}
+
 /* ---- For editors (nltc lsp) -------------------------------------------------------------- */
 
 bool nltc_describe_property(FILE *f, kw_id block, kw_id key) {
@@ -194,6 +215,18 @@ bool nltc_describe_property(FILE *f, kw_id block, kw_id key) {
             kw_text(key), kw_text(block), s->meaning);
     sv_md_cells(f, s, " | ");
     fputs("\n", f);
+    return true;
+}
+
+bool nltc_describe_argument(FILE *f, kw_id ctor, kw_id name) {
+    const sv_arg_spec *a = sv_arg_spec_of(ctor, name);
+    if (!a) return false;
+    fprintf(f,
+            "**`%s`** (argument of `%s(...)`): %s\n\n| type | default | range |\n"
+            "|---|---|---|\n| ",
+            kw_text(name), kw_text(ctor), a->meaning);
+    sv_md_arg_cells(f, a);
+    fputs(" |\n", f);
     return true;
 }
 
@@ -232,20 +265,4 @@ int nltc_property_words(kw_id block, kw_id key, kw_id *out) {
     out[1] = KW_FALSE;
     out[2] = KW_IDENT;
     return 2;
-}
-
-void sv_write_arguments(FILE *f) {
-    fputs("| call | argument | type | default | range | meaning |\n|---|---|---|---|---|---|\n", f);
-    for (int i = 0; i < SV_COUNT(sv_args); i++) {
-        const sv_arg_spec *a = &sv_args[i];
-        fprintf(f, "| `%s(...)` | %s%s%s | ", kw_text(a->ctor), a->name == KW_IDENT ? "" : "`",
-                a->name == KW_IDENT ? "positional" : kw_text(a->name),
-                a->name == KW_IDENT ? "" : "`");
-        sv_md_type(f, a->type, a->unit, NULL, false, NULL);
-        fputs(" | ", f);
-        sv_md_default(f, a->type, a->dflt, a->dflt.given ? NULL : "required");
-        fputs(" | ", f);
-        sv_md_range(f, a->type, a->lo, a->hi, false);
-        fprintf(f, " | %s |\n", a->meaning);
-    }
 }

@@ -119,6 +119,10 @@ static void lsp_put_prop(FILE *f, const void *ctx) {
     const lsp_prop_ref *p = ctx;
     nltc_describe_property(f, p->block, p->key);
 }
+static void lsp_put_arg(FILE *f, const void *ctx) {
+    const lsp_prop_ref *p = ctx; /* block: the constructor, key: the argument */
+    nltc_describe_argument(f, p->block, p->key);
+}
 static void lsp_put_block(FILE *f, const void *ctx) {
     kw_id block = *(const kw_id *)ctx, keys[256];
     int n = nltc_property_names(block, keys, 256);
@@ -126,6 +130,21 @@ static void lsp_put_block(FILE *f, const void *ctx) {
     for (int i = 0; i < n; i++)
         fprintf(f, "%s`%s`", i ? ", " : "", kw_text(keys[i]));
     fputs("\n", f);
+}
+
+/* The constructor of the call whose parentheses hold offset off of the line, or KW_IDENT. */
+static kw_id lsp_call_at(const src_file *f, uint32_t off) {
+    const char *t = f->text;
+    int depth = 0;
+    for (uint32_t i = off; i > 0 && t[i - 1] != '\n' && t[i - 1] != '{'; i--) {
+        depth += t[i - 1] == ')' ? 1 : t[i - 1] == '(' ? -1 : 0;
+        if (depth < 0) {
+            uint32_t b, e;
+            lsp_word(f, i - 1, &b, &e);
+            return kw_lookup(t + b, e - b);
+        }
+    }
+    return KW_IDENT;
 }
 
 /* Where the declaration named [b, e) of d is declared, or NULL (malloc'd). */
@@ -153,11 +172,14 @@ static char *lsp_hover_text(lsp_server *s, const lsp_doc *d, uint32_t b, uint32_
     size_t after = e;
     while (after < d->src->len && (t[after] == ' ' || t[after] == '\t'))
         after++;
-    char *md = c.in_value ? lsp_declared_at(s, d, b, e) : NULL;
+    bool is_key = after < d->src->len && t[after] == '=';
+    kw_id ctor = c.in_value && is_key ? lsp_call_at(d->src, b) : KW_IDENT;
+    char *md = !is_key ? lsp_declared_at(s, d, b, e) : NULL;
     if (md) return md;
-    if (c.in_value || (after < d->src->len && t[after] == '=')) {
-        lsp_prop_ref p = {c.block, c.in_value ? c.key : w};
-        md = report_string(lsp_put_prop, &p);
+    if (c.in_value || is_key) { /* an argument, a value, a property */
+        lsp_prop_ref p = {ctor != KW_IDENT ? ctor : c.block,
+                          c.in_value && ctor == KW_IDENT ? c.key : w};
+        md = report_string(ctor != KW_IDENT ? lsp_put_arg : lsp_put_prop, &p);
         if (md[0]) return md;
         free(md);
         return NULL;

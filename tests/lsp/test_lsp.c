@@ -1,7 +1,7 @@
 /* test_lsp.c - drives `nltc lsp` as an editor would, over pipes (lsp_client.c):
  * initialize (UTF-16 and UTF-8 positions), didOpen of a broken model (the diagnostic's
- * range), didChange fixing it (diagnostics cleared), hover (a property, the model's
- * summary), completion (keys, value words, declarations), definition (into an imported
+ * range), didChange fixing it (diagnostics cleared), hover (a property, a call's argument,
+ * the model's summary), completion (keys, value words, declarations), definition (into an imported
  * file, an import path, the standard library), formatting, the code lens, an error in an
  * imported module, and bad input: a request before initialize, a body that is no JSON, a
  * header without Content-Length, unknown methods, a 10 MB document, a huge Content-Length
@@ -44,7 +44,8 @@ static char dir[PATH_MAX];
     "    tree t1 { levels = leaf -> node; neurons = 120 }\n"                                       \
     "    tree t2 { levels = leaf -> node -> node; neurons = 10 }\n"                                \
     "    output { bits = 4 }\n"                                                                    \
-    "    train { batch = 32; /* \xc3\xa9\xf0\x9f\x98\x80 */ " LR " = 0.003 }\n"                    \
+    "    train { batch = 32; /* \xc3\xa9\xf0\x9f\x98\x80 */ " LR " = 0.003\n"                      \
+    "        stage dense { regularize = hw(wd = 1e-4) } }\n"                                       \
     "    hardware { pipeline = trees }\n"                                                          \
     "}\n"
 static const char good[] = MODEL_TEXT("lr");
@@ -159,13 +160,18 @@ static void queries(lc_server *s) {
               strstr(str(v, "result.contents.value"), "estimated LUTs: **1240** LUT6"),
           "hover on the model: %s", v ? str(v, "result.contents.value") : "none");
     json_free(v);
+    at(s, 19, "textDocument/hover", "model.nlt", 12, 39); /* wd, an argument of hw(...) */
+    v = lc_wait(s, 19, NULL);
+    CHECK(v && strstr(str(v, "result.contents.value"), "**`wd`** (argument of `hw(...)`)"),
+          "hover on an argument: %s", v ? str(v, "result.contents.value") : "none");
+    json_free(v);
     at(s, 12, "textDocument/completion", "model.nlt", 11, 12); /* a key of train */
     v = lc_wait(s, 12, NULL);
     CHECK(v && has_item(v, "batch") && has_item(v, "lr") && has_item(v, "stage") &&
               !has_item(v, "fanin"),
           "train's keys");
     json_free(v);
-    at(s, 13, "textDocument/completion", "model.nlt", 12, 27); /* pipeline = |trees */
+    at(s, 13, "textDocument/completion", "model.nlt", 13, 27); /* pipeline = |trees */
     v = lc_wait(s, 13, NULL);
     CHECK(v && has_item(v, "none") && has_item(v, "trees"), "pipeline's words");
     json_free(v);
@@ -272,7 +278,7 @@ static void bad_input(lc_server *s) {
 static void big_document(lc_server *s) {
     rt_buf b = {0};
     rt_buf_puts(&b, good);
-    int lines = 13 + 1;
+    int lines = 15;
     while (b.len < 10 * 1024 * 1024) {
         rt_buf_puts(&b, "// padding: a comment line of a very large model file, 64 bytes\n");
         lines++;
