@@ -250,18 +250,19 @@ typedef void (*lsp_method_fn)(lsp_server *s, const json_value *id, const json_va
 static const struct lsp_method {
     const char *name;
     lsp_method_fn fn;
+    bool notification; /* answers nothing (sent with an id anyway, it gets a null result) */
 } lsp_methods[] = {
-    {"initialize", lsp_initialize},
-    {"shutdown", lsp_shutdown},
-    {"exit", lsp_exit},
-    {"textDocument/didOpen", lsp_did_open},
-    {"textDocument/didChange", lsp_did_change},
-    {"textDocument/didClose", lsp_did_close},
-    {"textDocument/hover", lsp_hover},
-    {"textDocument/completion", lsp_completion},
-    {"textDocument/definition", lsp_definition},
-    {"textDocument/formatting", lsp_formatting},
-    {"textDocument/codeLens", lsp_code_lens},
+    {"initialize", lsp_initialize, false},
+    {"shutdown", lsp_shutdown, false},
+    {"exit", lsp_exit, true},
+    {"textDocument/didOpen", lsp_did_open, true},
+    {"textDocument/didChange", lsp_did_change, true},
+    {"textDocument/didClose", lsp_did_close, true},
+    {"textDocument/hover", lsp_hover, false},
+    {"textDocument/completion", lsp_completion, false},
+    {"textDocument/definition", lsp_definition, false},
+    {"textDocument/formatting", lsp_formatting, false},
+    {"textDocument/codeLens", lsp_code_lens, false},
 };
 
 /* Handles one message (a parsed body). */
@@ -277,9 +278,9 @@ static void lsp_dispatch(lsp_server *s, const json_value *msg) {
     const struct lsp_method *f = NULL;
     for (size_t i = 0; i < sizeof lsp_methods / sizeof lsp_methods[0] && !f; i++)
         if (strcmp(lsp_methods[i].name, m->text) == 0) f = &lsp_methods[i];
-    bool exit = f && f->fn == lsp_exit;
+    bool is_exit = f && f->fn == lsp_exit;
     if (!id) { /* a notification: no answer, whatever happens */
-        if (f && (s->initialized || exit)) f->fn(s, NULL, params);
+        if (f && (s->initialized || is_exit)) f->fn(s, NULL, params);
         return;
     }
     if (!f) {
@@ -287,12 +288,13 @@ static void lsp_dispatch(lsp_server *s, const json_value *msg) {
         rt_buf_printf(&b, "unknown method '%s'", m->text);
         lsp_respond_error(s, id, LSP_METHOD_NOT_FOUND, b.data);
         rt_buf_free(&b);
-    } else if (!s->initialized && f->fn != lsp_initialize) {
+    } else if (!s->initialized && f->fn != lsp_initialize && !is_exit) {
         lsp_respond_error(s, id, LSP_NOT_INITIALIZED, "the server is not initialized");
-    } else if (s->shutdown) {
+    } else if (s->shutdown && !is_exit) {
         lsp_respond_error(s, id, LSP_INVALID_REQUEST, "the server is shut down");
     } else {
         f->fn(s, id, params);
+        if (f->notification) lsp_respond(s, id, "null");
     }
 }
 
