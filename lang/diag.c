@@ -217,7 +217,7 @@ static void buf_vprintf(rt_buf *b, const char *fmt, va_list ap) {
 static void diag_to_sink(diag_ctx *d, diag_level lvl, src_range at, const char *fmt, va_list ap) {
     rt_buf m = {0};
     buf_vprintf(&m, fmt, ap);
-    rt_buf_put(&m, "", 1); /* the terminating NUL */
+    rt_buf_put(&m, "", 1); /* data is a string even for an empty message */
     d->sink(d->sink_ctx, lvl, at, m.data);
     rt_buf_free(&m);
 }
