@@ -10,6 +10,8 @@ static ir_program *cc_run(const char *path, const char *text, size_t len,
     static const nltc_compile_opts defaults = {0};
     fe_ctx fe = {.a = a, .o = o ? o : &defaults};
     fe.d.out = fe.o->quiet ? NULL : fe.o->diag ? fe.o->diag : stderr;
+    fe.d.sink = fe.o->sink;
+    fe.d.sink_ctx = fe.o->sink_ctx;
     ir_program *p = NULL;
     fe_decl *model = NULL;
     bool read = fe_load(&fe, path, text, len);

@@ -36,6 +36,8 @@ typedef struct nltc_compile_opts {
     uint64_t seed;                   /* the --seed value */
     FILE *diag;                      /* diagnostics; NULL = stderr */
     bool quiet;                      /* drop all diagnostics (counts are still kept) */
+    diag_sink_fn sink;               /* if set: every diagnostic as data too (nltc lsp) */
+    void *sink_ctx;                  /* its first argument */
 } nltc_compile_opts;
 
 /* What a compilation reported. */
@@ -54,6 +56,42 @@ ir_program *nltc_compile(const char *path, const nltc_compile_opts *o, nltc_aren
  * data paths resolve against the directory part of name ("." if none). */
 ir_program *nltc_compile_buffer(const char *name, const char *text, size_t len,
                                 const nltc_compile_opts *o, nltc_arena *a, nltc_status *st);
+
+/* What an editor needs to know of a model held in memory without checking it (nltc lsp):
+ * every top-level declaration of the model and of the modules it imports, and the imports
+ * of the model text itself with the files they load. Only reading and parsing happen;
+ * the diagnostics are dropped. */
+typedef struct nltc_symbol {
+    const char *name; /* the declared name */
+    kw_id kind;       /* its block kind (KW_LUT, KW_DATASET, KW_MODEL, ...) */
+    src_range at;     /* the name in its file */
+} nltc_symbol;
+typedef struct nltc_link {
+    src_range at;           /* the import string in the model text */
+    const src_file *target; /* the file it loads */
+} nltc_link;
+typedef struct nltc_outline {
+    const src_file *model;  /* the model text as read (its line index built) */
+    int n_symbols, n_links; /* entries of symbols and links */
+    nltc_symbol *symbols;   /* [n_symbols] in load order, the model's first */
+    nltc_link *links;       /* [n_links] */
+} nltc_outline;
+void nltc_outline_buffer(const char *name, const char *text, size_t len, const nltc_compile_opts *o,
+                         nltc_arena *a, nltc_outline *out);
+
+/* Writes the reference of property `key` of a block of kind `block` in Markdown (its
+ * meaning, type, default and range, as lang/README.md's tables give them, from the one
+ * table schema.def); false (nothing written) when there is no such property. */
+bool nltc_describe_property(FILE *f, kw_id block, kw_id key);
+/* The same for argument `name` of the constructor call ctor(...) (KW_IDENT: its positional
+ * argument). */
+bool nltc_describe_argument(FILE *f, kw_id ctor, kw_id name);
+/* The property names a block of kind `block` accepts, in table order, into out[max];
+ * returns their count. */
+int nltc_property_names(kw_id block, kw_id *out, int max);
+/* The value words property `key` of block kind `block` accepts (true/false for a bool),
+ * KW_IDENT-terminated into out[17]; returns their count (0: no words, or no property). */
+int nltc_property_words(kw_id block, kw_id key, kw_id *out);
 
 /* Reads a whole file into the arena (NUL-terminated). NULL with errno set on failure. */
 src_file *nltc_read_source(nltc_arena *a, const char *path);

@@ -157,26 +157,41 @@ static void sv_md_range(FILE *f, sv_type t, double lo, double hi, bool lo_open) 
     }
 }
 
+/* The type, default and range cells of s, each followed by sep. */
+static void sv_md_cells(FILE *f, const sv_spec *s, const char *sep) {
+    kw_id words[SV_MAX_WORDS + 1];
+    sv_words(s, words);
+    sv_md_type(f, s->type, s->unit, words, s->each, s->doc_type);
+    fputs(sep, f);
+    sv_md_default(f, s->type, s->dflt, s->doc_default);
+    for (int v = 0; v < SV_COUNT(sv_variants); v++)
+        if (sv_variants[v].block == s->block && sv_variants[v].key == s->key && !s->doc_default) {
+            fprintf(f, "; %s: ", kw_text(sv_variants[v].name));
+            sv_md_default(f, s->type, sv_variants[v].dflt, NULL);
+        }
+    fputs(sep, f);
+    sv_md_range(f, s->type, s->lo, s->hi, s->lo_open);
+    fputs(sep, f);
+}
+
 void sv_write_reference(FILE *f, kw_id block) {
     fputs("| property | type | default | range | meaning |\n|---|---|---|---|---|\n", f);
     for (int i = 0; i < SV_COUNT(sv_table); i++) {
         const sv_spec *s = &sv_table[i];
         if (s->block != block) continue;
         fprintf(f, "| `%s` | ", kw_text(s->key));
-        kw_id words[SV_MAX_WORDS + 1];
-        sv_words(s, words);
-        sv_md_type(f, s->type, s->unit, words, s->each, s->doc_type);
-        fputs(" | ", f);
-        sv_md_default(f, s->type, s->dflt, s->doc_default);
-        for (int v = 0; v < SV_COUNT(sv_variants); v++)
-            if (sv_variants[v].block == block && sv_variants[v].key == s->key && !s->doc_default) {
-                fprintf(f, "; %s: ", kw_text(sv_variants[v].name));
-                sv_md_default(f, s->type, sv_variants[v].dflt, NULL);
-            }
-        fputs(" | ", f);
-        sv_md_range(f, s->type, s->lo, s->hi, s->lo_open);
-        fprintf(f, " | %s |\n", s->meaning);
+        sv_md_cells(f, s, " | ");
+        fprintf(f, "%s |\n", s->meaning);
     }
+}
+
+/* The type, default and range cells of argument a, separated by " | ". */
+static void sv_md_arg_cells(FILE *f, const sv_arg_spec *a) {
+    sv_md_type(f, a->type, a->unit, NULL, false, NULL);
+    fputs(" | ", f);
+    sv_md_default(f, a->type, a->dflt, a->dflt.given ? NULL : "required");
+    fputs(" | ", f);
+    sv_md_range(f, a->type, a->lo, a->hi, false);
 }
 
 void sv_write_arguments(FILE *f) {
@@ -186,11 +201,68 @@ void sv_write_arguments(FILE *f) {
         fprintf(f, "| `%s(...)` | %s%s%s | ", kw_text(a->ctor), a->name == KW_IDENT ? "" : "`",
                 a->name == KW_IDENT ? "positional" : kw_text(a->name),
                 a->name == KW_IDENT ? "" : "`");
-        sv_md_type(f, a->type, a->unit, NULL, false, NULL);
-        fputs(" | ", f);
-        sv_md_default(f, a->type, a->dflt, a->dflt.given ? NULL : "required");
-        fputs(" | ", f);
-        sv_md_range(f, a->type, a->lo, a->hi, false);
+        sv_md_arg_cells(f, a);
         fprintf(f, " | %s |\n", a->meaning);
     }
+}
+
+/* ---- For editors (nltc lsp) -------------------------------------------------------------- */
+
+bool nltc_describe_property(FILE *f, kw_id block, kw_id key) {
+    const sv_spec *s = sv_spec_of(block, key);
+    if (!s) return false;
+    fprintf(f, "**`%s`** (in `%s`): %s\n\n| type | default | range |\n|---|---|---|\n| ",
+            kw_text(key), kw_text(block), s->meaning);
+    sv_md_cells(f, s, " | ");
+    fputs("\n", f);
+    return true;
+}
+
+bool nltc_describe_argument(FILE *f, kw_id ctor, kw_id name) {
+    const sv_arg_spec *a = sv_arg_spec_of(ctor, name);
+    if (!a) return false;
+    fprintf(f,
+            "**`%s`** (argument of `%s(...)`): %s\n\n| type | default | range |\n"
+            "|---|---|---|\n| ",
+            kw_text(name), kw_text(ctor), a->meaning);
+    sv_md_arg_cells(f, a);
+    fputs(" |\n", f);
+    return true;
+}
+
+int nltc_property_names(kw_id block, kw_id *out, int max) {
+    int n = 0;
+    for (int i = 0; i < SV_COUNT(sv_table) && n < max; i++) {
+        bool seen = false; /* train holds its own and the stages' properties */
+        for (int j = 0; j < n && !seen; j++)
+            seen = out[j] == sv_table[i].key;
+        if (sv_accepts(block, &sv_table[i]) && !seen) out[n++] = sv_table[i].key;
+    }
+    return n;
+}
+
+int nltc_property_words(kw_id block, kw_id key, kw_id *out) {
+    const sv_spec *s = sv_spec_of(block, key);
+    out[0] = KW_IDENT;
+    if (s && s->type == SV_WORD) return sv_words(s, out);
+    if (s && s->type == SV_ANY && s->doc_type) { /* the value words its type cell names */
+        int n = 0;
+        const char *p = s->doc_type, *close;
+        for (; n < SV_MAX_WORDS && (p = strchr(p, '`')) && (close = strchr(p + 1, '`'));
+             p = close + 1) {
+            size_t len = strspn(p + 1, "abcdefghijklmnopqrstuvwxyz_0123456789");
+            kw_id w = kw_lookup(p + 1, len);
+            bool seen = false;
+            for (int i = 0; i < n && !seen; i++)
+                seen = out[i] == w;
+            if (w != KW_IDENT && (kw_roles(w) & KWR_VALUE) && !seen) out[n++] = w;
+        }
+        out[n] = KW_IDENT;
+        return n;
+    }
+    if (!s || s->type != SV_BOOL) return 0;
+    out[0] = KW_TRUE;
+    out[1] = KW_FALSE;
+    out[2] = KW_IDENT;
+    return 2;
 }

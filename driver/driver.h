@@ -26,6 +26,8 @@ rt_status driver_cmd_tag(int argc, char **argv, rt_error *e);
 rt_status driver_cmd_verify(int argc, char **argv, rt_error *e);
 /* `nltc fmt` (fmt_cmd.c). */
 rt_status driver_cmd_fmt(int argc, char **argv, rt_error *e);
+/* `nltc lsp`, the language server (lsp.c). */
+rt_status driver_cmd_lsp(int argc, char **argv, rt_error *e);
 
 /* Prints e to f (error.c): nothing when e->msg is empty (the problem was already reported,
  * as the front end's diagnostics are); "FILE:LINE:COL: error: MSG" when e->prop names a

@@ -29,8 +29,7 @@
 #include "store.h"
 #include "train.h"
 
-/* Prints the one-screen summary of a lowered model: dataset shape, layers, table sizes. */
-static void flow_summary(FILE *f, const ir_program *ir) {
+void nltc_flow_summary(FILE *f, const ir_program *ir) {
     long luts = 0;
     long long bits = 0;
     fprintf(f, "model %s: dataset %s, %d inputs x %d bits, %d classes\n", ir->model_name,
@@ -106,7 +105,7 @@ static rt_status flow_open(flow *f, rt_error *e) {
     if (st) return st;
     f->report_path = rt_path_join(o->out_dir, "report.json");
     if ((st = flow_write_ir(f->ir, o->out_dir, &f->ir_text, e))) return st;
-    if (!o->quiet) flow_summary(stdout, f->ir);
+    if (!o->quiet) nltc_flow_summary(stdout, f->ir);
     if (o->record && !(f->sources = store_sources_capture(f->ir->n_sources, f->ir->sources, e)))
         return e->status;
     return RT_OK;

@@ -40,6 +40,10 @@ typedef struct nltc_flow_opts {
  * the checkpoint is saved). */
 rt_status nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o, rt_error *e);
 
+/* Prints the one-screen summary of a lowered model: dataset shape, layers, L-LUTs, table
+ * bits (the flow's first lines; nltc lsp's hover on the model). */
+void nltc_flow_summary(FILE *f, const ir_program *ir);
+
 /* The output folder's rules (outdir.c). nltc_outdir_check refuses, as a usage error naming
  * -o: a path that resolves to the filesystem root or the user's home folder; something
  * that is not a folder; a non-empty folder that is not an nltc output folder, unless

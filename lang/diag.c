@@ -113,8 +113,7 @@ void src_index(nltc_arena *a, src_file *f) {
     f->n_lines = n;
 }
 
-/* The 0-based line of offset o (o <= f->len) and the offset its line starts at. */
-static size_t find_line(const src_file *f, size_t o, size_t *start) {
+size_t src_line_of(const src_file *f, size_t o, size_t *start) {
     if (f->lines) { /* the last line starting at or before o */
         uint32_t lo = 0, hi = f->n_lines;
         while (hi - lo > 1) {
@@ -137,7 +136,7 @@ static size_t find_line(const src_file *f, size_t o, size_t *start) {
 
 void src_line_col(const src_file *f, uint32_t off, int *line, int *col) {
     size_t o = off > f->len ? f->len : off, start;
-    *line = (int)find_line(f, o, &start) + 1;
+    *line = (int)src_line_of(f, o, &start) + 1;
     *col = (int)u8_count(f->text, start, o) + 1;
 }
 
@@ -161,7 +160,7 @@ static void put_blanks(rt_buf *b, const char *t, size_t from, size_t to) {
 static void show_line(rt_buf *b, src_range r) {
     const char *t = r.file->text;
     size_t len = r.file->len, at = r.begin > len ? len : r.begin, s;
-    find_line(r.file, at, &s);
+    src_line_of(r.file, at, &s);
     const char *nl = memchr(t + at, '\n', len - at);
     size_t e = nl ? (size_t)(nl - t) : len;
     if (e > s && t[e - 1] == '\r') e--;
@@ -214,6 +213,15 @@ static void buf_vprintf(rt_buf *b, const char *fmt, va_list ap) {
     free(big);
 }
 
+/* Formats the message and hands it to d->sink. */
+static void diag_to_sink(diag_ctx *d, diag_level lvl, src_range at, const char *fmt, va_list ap) {
+    rt_buf m = {0};
+    buf_vprintf(&m, fmt, ap);
+    rt_buf_put(&m, "", 1); /* data is a string even for an empty message */
+    d->sink(d->sink_ctx, lvl, at, m.data);
+    rt_buf_free(&m);
+}
+
 void diag_vreport(diag_ctx *d, diag_level lvl, src_range at, const char *fmt, va_list ap) {
     static const char *const names[] = {"error", "warning", "note"};
     int max = d->max_errors > 0 ? d->max_errors : 50;
@@ -223,7 +231,14 @@ void diag_vreport(diag_ctx *d, diag_level lvl, src_range at, const char *fmt, va
     if (!d->out || d->suppressed) {
         if (lvl == DIAG_ERROR && d->out && d->errors == max + 1)
             fprintf(d->out, "nltc: too many errors; stopping here\n");
+        if (d->sink && !d->suppressed) diag_to_sink(d, lvl, at, fmt, ap);
         return;
+    }
+    if (d->sink) {
+        va_list aq;
+        va_copy(aq, ap);
+        diag_to_sink(d, lvl, at, fmt, aq);
+        va_end(aq);
     }
     rt_buf b = {0};
     if (at.file) {

@@ -64,6 +64,9 @@ typedef struct src_range {
  * the caret by display width (see diag.c). Takes O(log lines + column) with the index of
  * src_index, else O(off). */
 void src_line_col(const src_file *f, uint32_t off, int *line, int *col);
+/* The 0-based line of offset o (o <= f->len) and the offset *start its line starts at
+ * (O(log lines) with the index of src_index, else O(o)). */
+size_t src_line_of(const src_file *f, size_t o, size_t *start);
 /* Builds f's line index (in a), so src_line_col need not scan from the start. */
 void src_index(nltc_arena *a, src_file *f);
 
@@ -74,12 +77,17 @@ void src_index(nltc_arena *a, src_file *f);
 
 typedef enum diag_level { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } diag_level;
 
+/* A receiver of diagnostics as data (the language server): level, where, the message. */
+typedef void (*diag_sink_fn)(void *ctx, diag_level lvl, src_range at, const char *msg);
+
 typedef struct diag_ctx {
-    FILE *out;       /* where messages go; NULL = count only */
-    int errors;      /* errors reported so far */
-    int warnings;    /* warnings reported so far */
-    int max_errors;  /* after this many errors further ones are dropped (0 = 50) */
-    bool suppressed; /* the last error/warning was dropped: drop its notes too */
+    FILE *out;         /* where messages go; NULL = count only */
+    diag_sink_fn sink; /* if not NULL: also gets every message that is not dropped */
+    void *sink_ctx;    /* its first argument */
+    int errors;        /* errors reported so far */
+    int warnings;      /* warnings reported so far */
+    int max_errors;    /* after this many errors further ones are dropped (0 = 50) */
+    bool suppressed;   /* the last error/warning was dropped: drop its notes too */
 } diag_ctx;
 
 void diag_report(diag_ctx *d, diag_level lvl, src_range at, const char *fmt, ...)
