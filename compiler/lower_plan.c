@@ -161,6 +161,7 @@ void lw_train(fe_ctx *fe, const eblock *t, src_range model_at, const ir_program 
         learned |= p->layers[i].connect == IR_CONNECT_LEARNED;
     tr->seed = (uint64_t)sv_int_or_default(t, KW_TRAIN, KW_SEED);
     LW_ENUM(select, sv_word_or_default(t, KW_TRAIN, KW_SELECT), &tr->select);
+    LW_ENUM(class_weight, sv_word_or_default(t, KW_TRAIN, KW_CLASS_WEIGHT), &tr->class_weight);
     const ast_value *avg = lw_value(t, KW_AVERAGE);
     tr->average = avg ? lw_average(fe, avg) : 0;
     const ast_value *aug = lw_value(t, KW_AUGMENT);

@@ -84,6 +84,7 @@ typedef struct flow {
     const nltc_flow_opts *o;
     rt_report rep;
     rt_dataset data;
+    data_info info; /* class names, the fitted encoding */
     tr_model *model;
     rt_tables tables;
     rt_codes codes;
@@ -115,7 +116,7 @@ static rt_status flow_open(flow *f, rt_error *e) {
 /* The data, then the memory the run needs now that the splits' sizes are known (printed
  * with the summary; refused when it does not fit, before training allocates it). */
 static rt_status flow_data(flow *f, rt_error *e) {
-    rt_status st = data_load(&f->ir->dataset, &f->data, e);
+    rt_status st = data_load_info(&f->ir->dataset, &f->data, &f->info, e);
     if (st) return st;
     if (!f->o->quiet) {
         char split[256];
@@ -171,6 +172,8 @@ static rt_status flow_verdict(const rt_error *verdict, rt_error *e) {
 /* Report: documents first, report.json last (it marks the run complete); the summary. */
 static rt_status flow_report(flow *f, rt_error *e) {
     const rt_report *r = &f->rep;
+    report_classes_fill(&f->rep, &f->codes, f->ir->dataset.classes,
+                        (const char *const *)f->info.class_names);
     report_input rin = {.r = r, .ir = f->ir, .out_dir = f->o->out_dir, .layer_luts = NULL};
     rt_error doc = {0};
     rt_status st = report_write_docs(&rin, &doc);
@@ -234,6 +237,8 @@ static void flow_free(flow *f) {
     if (f->be_ready) be_flow_free(&f->be);
     free(f->report_path);
     rt_artifacts_free(&f->rep.artifacts);
+    report_classes_free(&f->rep);
+    data_info_free(&f->info);
     free(f->ir_text);
     store_sources_free(f->sources);
     tr_model_free(f->model);
