@@ -100,20 +100,22 @@ static void svg_confusion(FILE *f, const void *vr) {
         for (int j = 0; j < n; j++) {
             long v = r->classes.confusion[(size_t)i * n + j];
             double t = row ? (double)v / (double)row : 0;
-            /* white to blue on the diagonal, white to red off it */
-            int g = (int)lround(255 - 200 * t), rb = (int)lround(255 - 170 * t);
+            /* white to blue on the diagonal; white to red off it, on a square-root scale so
+             * that a few errors show */
+            double u = i == j ? t : sqrt(t);
+            static const int to[2][3] = {{214, 39, 40}, {31, 119, 180}};
+            const int *c = to[i == j];
             fprintf(f,
-                    "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"rgb(%d,%d,%d)\" "
+                    "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"rgb(%ld,%ld,%ld)\" "
                     "stroke=\"#d8dbe0\"><title>true %d, predicted %d: %ld</title></rect>\n",
-                    left + j * cell, top + i * cell, cell, cell, i == j ? rb : 255, g,
-                    i == j ? 255 : g, i, j, v);
+                    left + j * cell, top + i * cell, cell, cell, lround(255 - (255 - c[0]) * u),
+                    lround(255 - (255 - c[1]) * u), lround(255 - (255 - c[2]) * u), i, j, v);
             if (v && cell >= 26)
-                fprintf(
-                    f,
-                    "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" dominant-baseline=\"middle\" "
-                    "fill=\"%s\">%ld</text>\n",
-                    left + j * cell + cell / 2, top + i * cell + cell / 2,
-                    t > 0.6 ? "#fff" : "#222", v);
+                fprintf(f,
+                        "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
+                        "dominant-baseline=\"middle\" fill=\"%s\">%ld</text>\n",
+                        left + j * cell + cell / 2, top + i * cell + cell / 2,
+                        u > 0.55 ? "#fff" : "#222", v);
         }
     }
     fputs("</svg>\n", f);
@@ -157,6 +159,7 @@ void doc_classes(doc *d, const rt_report *r, fmt_pool *p) {
         for (int j = 0; j < n; j++)
             rt_buf_printf(&h, "\t>%s", labels[j]);
         doc_block *m = doc_table(d, h.data);
+        m->md_only = true; /* the page shows the heat map */
         rt_buf_free(&h);
         for (int i = 0; i < n; i++) {
             rt_buf row = {0};

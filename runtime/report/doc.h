@@ -31,6 +31,7 @@ typedef struct doc_block {
     int rows, cols;                /* table shape (cards: rows = pairs, cols = 2) */
     char **cells;                  /* [rows * cols] cell text */
     bool numeric[DOC_MAX_COLS];    /* right-aligned columns */
+    bool md_only;                  /* only in report.md (the page shows it otherwise) */
     int n_figs;                    /* figures in this block */
     doc_figure figs[DOC_MAX_FIGS]; /* [n_figs] */
 } doc_block;

@@ -425,13 +425,34 @@ static void build_training(doc *d, const rt_report *r, const report_curve *c,
     *p = pool;
 }
 
-static void build_lut_plot(doc *d, const ir_program *ir, const double *luts) {
-    doc_heading(d, "LUTs per layer");
-    const char **labels = xmalloc(sizeof(char *) * (size_t)(ir->n_layers + 1));
+/* LUTs per layer, and the logic depth (and delay, when estimated) per pipeline stage. */
+static void build_lut_plot(doc *d, const ir_program *ir, const rt_report *r, const double *luts) {
+    doc_heading(d, "LUTs per layer, depth per pipeline stage");
+    const char **labels = xmalloc(sizeof(char *) * (size_t)(ir->n_layers + RT_MAX_STAGE_LEVELS));
     for (int l = 0; l < ir->n_layers; l++)
         labels[l] = ir->layers[l].name;
     report_bar_plot bp = {"LUTs per layer", "layer", "LUTs", ir->n_layers, labels, luts};
-    add_figure(doc_add(d, DOC_FIGURES), "plots/luts.svg", "LUTs per layer", plot_bars(&bp));
+    doc_block *f = doc_add(d, DOC_FIGURES);
+    add_figure(f, "plots/luts.svg", "LUTs per layer", plot_bars(&bp));
+    int ns = r->hardware.n_stage_levels < RT_MAX_STAGE_LEVELS ? r->hardware.n_stage_levels
+                                                              : RT_MAX_STAGE_LEVELS;
+    if (ns > 0) {
+        char names[RT_MAX_STAGE_LEVELS][16];
+        double lv[RT_MAX_STAGE_LEVELS];
+        for (int i = 0; i < ns; i++) {
+            snprintf(names[i], sizeof names[i], "stage %d", i + 1);
+            labels[i] = names[i];
+            lv[i] = r->hardware.timed ? r->hardware.stage_ns[i] : r->hardware.stage_levels[i];
+        }
+        report_bar_plot sp = {r->hardware.timed ? "Delay per pipeline stage (estimate)"
+                                                : "LUT levels per pipeline stage",
+                              "pipeline stage",
+                              r->hardware.timed ? "ns" : "LUT levels",
+                              ns,
+                              labels,
+                              lv};
+        add_figure(f, "plots/stages.svg", "logic depth per pipeline stage", plot_bars(&sp));
+    }
     free(labels);
 }
 
@@ -468,7 +489,7 @@ static void build_doc(doc *d, const report_input *in, const report_curve *c,
     build_hardware(d, r, &pool);
     build_times(d, r, &pool);
     build_training(d, r, c, curve_note, &pool);
-    if (in->ir) build_lut_plot(d, in->ir, luts);
+    if (in->ir) build_lut_plot(d, in->ir, r, luts);
     free(luts);
     pool_clear(&pool);
 }
@@ -592,6 +613,7 @@ static void render_html(FILE *f, const doc *d) {
     fputs("</p>\n", f);
     for (int i = 0; i < d->n; i++) {
         const doc_block *b = &d->b[i];
+        if (b->md_only) continue;
         switch (b->kind) {
         case DOC_HEADING:
             fputs("<h2>", f);
