@@ -23,6 +23,7 @@
 #include "backend.h"
 #include "compiler.h"
 #include "data.h"
+#include "driver.h"
 #include "reduce_step.h"
 #include "report.h"
 #include "rt.h"
@@ -149,6 +150,7 @@ static rt_status flow_tabulate(flow *f, rt_error *e) {
     f->rep.time_s.tabulate = rt_now() - t0;
     be_flow_opts bo = {.rtl = f->o->rtl, .synth = f->o->synth, .quiet = f->o->quiet};
     be_flow_init(&f->be, f->ir, &f->tables, &f->codes, f->o->out_dir, &bo);
+    f->be.plan.prep = nltc_prep_text(f->ir, &f->info, f->model); /* tables/preprocess.txt */
     f->be_ready = true;
     return RT_OK;
 }

@@ -63,6 +63,7 @@ void be_plan_copy(const be_plan *src, be_plan *dst) {
     dst->reset_style = src->reset_style;
     free(dst->ident);
     dst->ident = xstrdup(src->ident);
+    dst->prep = src->prep ? xstrdup(src->prep) : NULL;
     for (int l = 0; l < src->n_layers; l++) {
         dst->layers[l] = src->layers[l];
         dst->layers[l].name = xstrdup(src->layers[l].name);
@@ -92,6 +93,7 @@ void be_plan_free(be_plan *p) {
     free(p->ident);
     free(p->clock);
     free(p->reset);
+    free(p->prep);
     memset(p, 0, sizeof *p);
 }
 

@@ -165,6 +165,11 @@ rt_status be_tables_write(const rt_tables *t, const be_plan *p, const char *dir,
         free(path);
         free(img);
     }
+    if (rc == 0 && p->prep) { /* the preprocessing, when the flow knows it */
+        char *path = rt_path_join(dir, "preprocess.txt");
+        rc = write_atomic(path, p->prep, strlen(p->prep), e);
+        free(path);
+    }
     if (rc == 0) {
         /* The manifest goes last: a reader never sees it before its layer files. */
         char *path = rt_path_join(dir, "manifest.txt");
@@ -428,6 +433,13 @@ rt_status be_tables_read(const char *dir, rt_tables *t, be_plan *p, rt_error *e)
     }
     if (be_tables_check(t, e)) goto done;
     p->ident = be_ident(p->model); /* derived, never stored: one rule for all */
+    char *ppath = rt_path_join(dir, "preprocess.txt");
+    size_t plen;
+    bool opened = false;
+    p->prep = rt_read_file(ppath, &plen, &opened); /* NULL: tables without preprocessing */
+    if (!p->prep && opened) rt_fail(e, RT_ERR_IO, "%s: cannot read: %s", ppath, strerror(errno));
+    free(ppath);
+    if (!p->prep && opened) goto done;
     rc = RT_OK;
 done:
     fclose(m.f);
