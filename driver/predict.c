@@ -192,7 +192,7 @@ static rt_status predict_rows(predictor *P, const data_buf *b, FILE *out, bool c
     record r = {0};
     long line = 1, rows = 0, labelled_rows = 0, correct = 0;
     rt_status st = RT_OK;
-    int with = P->p.n_cols, without = P->p.label_col >= 0 ? with - 1 : with;
+    int with = P->p.n_cols, without = P->p.label_col >= 0 ? with - 1 : with, width = 0;
     for (bool first = true; !st; first = false) {
         long at = line;
         if (!read_record(&s, end, P->p.delimiter, &line, &r)) break;
@@ -206,6 +206,12 @@ static rt_status predict_rows(predictor *P, const data_buf *b, FILE *out, bool c
                          P->file, at, r.n, with, without);
             break;
         }
+        if (width && r.n != width) { /* every row with its label, or none */
+            st = rt_fail(e, RT_ERR_DATA, "%s:%ld: %d fields, but the rows before have %d", P->file,
+                         at, r.n, width);
+            break;
+        }
+        width = r.n;
         bool labelled = r.n == with && P->p.label_col >= 0;
         if ((st = encode_row(P, &r, labelled, at, e))) break;
         be_lookup(&P->t, 1, P->in, P->layers);
