@@ -133,6 +133,7 @@ void ir_print(FILE *f, const ir_program *p) {
     if (h->pipeline == IR_PIPE_EVERY_K) fprintf(f, " k %d", h->pipeline_k);
     fprintf(f, " stages %d", h->stages);
     if (h->reduce_rarity > 0) fprintf(f, " reduce dont_care rarity %ld", h->reduce_rarity);
+    if (h->argmax) fputs(" argmax", f);
     fputc('\n', f);
     fputs("  clock ", f);
     pr_string(f, h->clock);

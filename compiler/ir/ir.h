@@ -166,6 +166,7 @@ typedef struct ir_hardware {
     const char *reset; /* reset port name, default "rst" */
     ir_reset reset_style;
     long reduce_rarity; /* reduce = dont_care(rarity = R): R; 0 = no reduction */
+    bool argmax;        /* the RTL has the out_class port (the predicted class index) */
 } ir_hardware;
 
 /* ---- Source locations -------------------------------------------------------------

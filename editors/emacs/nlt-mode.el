@@ -28,7 +28,7 @@
   "Reserved words of the .nlt grammar.")
 (defconst nlt-block-keywords '("dataset" "hardware" "input" "lut" "model" "output" "stage" "train" "tree")
   "Words that start a block.")
-(defconst nlt-property-keywords '("augment" "average" "batch" "binarize" "bits" "categorical" "class_names" "class_weight" "classes" "clock" "connect" "dataset" "delimiter" "depth" "drop" "encoding" "epochs" "fanin" "format" "hardware" "header" "hidden" "inputs" "label" "leaves" "levels" "log1p" "lr" "lut_inputs" "neurons" "norm" "optimizer" "pipeline" "quant" "reduce" "regularize" "reset" "reset_style" "scale" "schedule" "seed" "select" "skip" "split_seed" "test" "train" "valid")
+(defconst nlt-property-keywords '("argmax" "augment" "average" "batch" "binarize" "bits" "categorical" "class_names" "class_weight" "classes" "clock" "connect" "dataset" "delimiter" "depth" "drop" "encoding" "epochs" "fanin" "format" "hardware" "header" "hidden" "inputs" "label" "leaves" "levels" "log1p" "lr" "lut_inputs" "neurons" "norm" "optimizer" "pipeline" "quant" "reduce" "regularize" "reset" "reset_style" "scale" "schedule" "seed" "select" "skip" "split_seed" "test" "train" "valid")
   "Property names.")
 (defconst nlt-argument-keywords '("beta1" "beta2" "decay" "lr_min" "mult" "pixels" "rarity" "restart" "wd" "wd1" "weight_decay")
   "Named arguments of value constructors.")

@@ -54,7 +54,11 @@ typedef struct be_plan {
     int n_layers;          /* == rt_tables.n_layers */
     be_layer_plan *layers; /* [n_layers] (owned) */
     char *prep;            /* tables/preprocess.txt's text (be_prep_format), or NULL (owned) */
+    bool argmax;           /* the RTL's out_class port (hardware.argmax) */
 } be_plan;
+
+/* Bits of the RTL's out_class port for a number of classes (at least 1). */
+int be_class_bits(int classes);
 
 /* ---- Preprocessing (prep.c) -----------------------------------------------------------
  * How a raw CSV row becomes the input codes, and the class names: the encoding fitted on

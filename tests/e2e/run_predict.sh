@@ -3,7 +3,8 @@
 # trained with its test split in a file of its own, then predict on that file prints the
 # input and output codes of OUT/rtl/vectors.hex (the verified test vectors) line for line,
 # the classes by name with and without the label column, the accuracy report.json has, and
-# the C simulator's <id>_classify agrees row for row. Bad rows fail with file:line.
+# the C simulator's <id>_classify agrees row for row. Bad rows fail with file:line. With
+# Verilator, the RTL's out_class port (hardware.argmax) passes the test bench.
 # Usage: run_predict.sh NLTC SOURCE_DIR
 set -u
 nltc=$1
@@ -19,11 +20,20 @@ cp "$src/tests/e2e/predict.nlt" "$work/"
 gzip -dc "$src/examples/data/digits.csv.gz" | head -n 1400 >"$work/train.csv"
 gzip -dc "$src/examples/data/digits.csv.gz" | tail -n +1401 >"$work/test.csv"
 cd "$work" || exit 1
-"$nltc" predict.nlt -o out --no-record --no-rtl --no-synth --quiet || {
+rtl=--no-rtl
+command -v verilator >/dev/null 2>&1 && rtl=
+"$nltc" predict.nlt -o out --no-record $rtl --no-synth --quiet || {
     echo "predict: FAILED: the fixture run failed"
     exit 1
 }
 grep -q '^class 9 nine$' out/tables/preprocess.txt || fail "class names in preprocess.txt"
+grep -q 'output wire \[3:0\] out_class' out/rtl/predict_small.v || fail "no out_class port"
+grep -q '^argmax 1$' out/tables/manifest.txt || fail "the manifest does not record argmax"
+if [ -z "$rtl" ]; then
+    grep -q '"rtl": 0\.' out/report.json || fail "the RTL with out_class was not verified"
+else
+    echo "verilator is not installed: the out_class port is not simulated"
+fi
 "$nltc" predict out test.csv --codes -o codes.hex 2>/dev/null || fail "predict --codes"
 cmp -s codes.hex out/rtl/vectors.hex || fail "predicted codes differ from out/rtl/vectors.hex"
 "$nltc" predict out test.csv -o classes.txt 2>acc.txt || fail "predict"
@@ -60,7 +70,7 @@ if ${CC:-cc} -std=c99 -O2 -Wall -Wextra -Werror -Iout/csim -o cl cl.c out/csim/p
 else
     fail "the C simulator's preprocessing does not compile warning-free"
 fi
-"$nltc" verify out --no-rtl --quiet >/dev/null 2>&1 || fail "nltc verify"
+"$nltc" verify out $rtl --quiet >/dev/null 2>&1 || fail "nltc verify"
 # A row of the wrong width, a cell that is no number: located errors, exit code 1.
 sed '3s/^[^,]*,//' test.csv >short.csv
 rc=0
