@@ -161,6 +161,7 @@ void lw_train(fe_ctx *fe, const eblock *t, src_range model_at, const ir_program 
         learned |= p->layers[i].connect == IR_CONNECT_LEARNED;
     tr->seed = (uint64_t)sv_int_or_default(t, KW_TRAIN, KW_SEED);
     LW_ENUM(select, sv_word_or_default(t, KW_TRAIN, KW_SELECT), &tr->select);
+    LW_ENUM(class_weight, sv_word_or_default(t, KW_TRAIN, KW_CLASS_WEIGHT), &tr->class_weight);
     const ast_value *avg = lw_value(t, KW_AVERAGE);
     tr->average = avg ? lw_average(fe, avg) : 0;
     const ast_value *aug = lw_value(t, KW_AUGMENT);
@@ -225,7 +226,8 @@ static long lw_reduce(fe_ctx *fe, const ast_value *v) {
 void lw_hardware(fe_ctx *fe, const eblock *h, ir_hardware *hw) {
     *hw = (ir_hardware){.lut_inputs = (int)sv_int_or_default(h, KW_HARDWARE, KW_LUT_INPUTS),
                         .clock = sv_string_or_default(h, KW_HARDWARE, KW_CLOCK),
-                        .reset = sv_string_or_default(h, KW_HARDWARE, KW_RESET)};
+                        .reset = sv_string_or_default(h, KW_HARDWARE, KW_RESET),
+                        .argmax = sv_bool_or_default(h, KW_HARDWARE, KW_ARGMAX)};
     LW_ENUM(pipeline, sv_default(KW_HARDWARE, KW_IDENT, KW_PIPELINE).word, &hw->pipeline);
     LW_ENUM(reset, sv_word_or_default(h, KW_HARDWARE, KW_RESET_STYLE), &hw->reset_style);
     const ast_value *p = lw_value(h, KW_PIPELINE);

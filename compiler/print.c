@@ -122,6 +122,8 @@ void ir_print(FILE *f, const ir_program *p) {
     fprintf(f, "train seed %llu select %s", (unsigned long long)p->train.seed,
             ir_select_name(p->train.select));
     if (p->train.average > 0) fprintf(f, " average ema %.9g", p->train.average);
+    if (p->train.class_weight != IR_CW_NONE)
+        fprintf(f, " class_weight %s", ir_class_weight_name(p->train.class_weight));
     if (p->train.shift > 0) fprintf(f, " augment shift %d", p->train.shift);
     fputc('\n', f);
     for (int i = 0; i < p->train.n_stages; i++)
@@ -131,6 +133,7 @@ void ir_print(FILE *f, const ir_program *p) {
     if (h->pipeline == IR_PIPE_EVERY_K) fprintf(f, " k %d", h->pipeline_k);
     fprintf(f, " stages %d", h->stages);
     if (h->reduce_rarity > 0) fprintf(f, " reduce dont_care rarity %ld", h->reduce_rarity);
+    if (h->argmax) fputs(" argmax", f);
     fputc('\n', f);
     fputs("  clock ", f);
     pr_string(f, h->clock);

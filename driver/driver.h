@@ -28,6 +28,13 @@ rt_status driver_cmd_verify(int argc, char **argv, rt_error *e);
 rt_status driver_cmd_fmt(int argc, char **argv, rt_error *e);
 /* `nltc lsp`, the language server (lsp.c). */
 rt_status driver_cmd_lsp(int argc, char **argv, rt_error *e);
+/* `nltc predict OUT FILE.csv` (predict.c). */
+rt_status driver_cmd_predict(int argc, char **argv, rt_error *e);
+/* The text of OUT/tables/preprocess.txt for a trained model and its data (predict.c):
+ * the fitted encoding, each input's quantizer as thresholds, the class names. */
+struct data_info;
+struct tr_model;
+char *nltc_prep_text(const ir_program *ir, const struct data_info *info, const struct tr_model *m);
 
 /* Prints e to f (error.c): nothing when e->msg is empty (the problem was already reported,
  * as the front end's diagnostics are); "FILE:LINE:COL: error: MSG" when e->prop names a

@@ -23,6 +23,7 @@
 #include "backend.h"
 #include "compiler.h"
 #include "data.h"
+#include "driver.h"
 #include "reduce_step.h"
 #include "report.h"
 #include "rt.h"
@@ -83,6 +84,7 @@ typedef struct flow {
     const nltc_flow_opts *o;
     rt_report rep;
     rt_dataset data;
+    data_info info; /* class names, the fitted encoding */
     tr_model *model;
     rt_tables tables;
     rt_codes codes;
@@ -114,7 +116,7 @@ static rt_status flow_open(flow *f, rt_error *e) {
 /* The data, then the memory the run needs now that the splits' sizes are known (printed
  * with the summary; refused when it does not fit, before training allocates it). */
 static rt_status flow_data(flow *f, rt_error *e) {
-    rt_status st = data_load(&f->ir->dataset, &f->data, e);
+    rt_status st = data_load_info(&f->ir->dataset, &f->data, &f->info, e);
     if (st) return st;
     if (!f->o->quiet) {
         char split[256];
@@ -147,6 +149,7 @@ static rt_status flow_tabulate(flow *f, rt_error *e) {
     f->rep.time_s.tabulate = rt_now() - t0;
     be_flow_opts bo = {.rtl = f->o->rtl, .synth = f->o->synth, .quiet = f->o->quiet};
     be_flow_init(&f->be, f->ir, &f->tables, &f->codes, f->o->out_dir, &bo);
+    f->be.plan.prep = nltc_prep_text(f->ir, &f->info, f->model); /* tables/preprocess.txt */
     f->be_ready = true;
     return RT_OK;
 }
@@ -170,6 +173,8 @@ static rt_status flow_verdict(const rt_error *verdict, rt_error *e) {
 /* Report: documents first, report.json last (it marks the run complete); the summary. */
 static rt_status flow_report(flow *f, rt_error *e) {
     const rt_report *r = &f->rep;
+    report_classes_fill(&f->rep, &f->codes, f->ir->dataset.classes,
+                        (const char *const *)f->info.class_names);
     report_input rin = {.r = r, .ir = f->ir, .out_dir = f->o->out_dir, .layer_luts = NULL};
     rt_error doc = {0};
     rt_status st = report_write_docs(&rin, &doc);
@@ -233,6 +238,8 @@ static void flow_free(flow *f) {
     if (f->be_ready) be_flow_free(&f->be);
     free(f->report_path);
     rt_artifacts_free(&f->rep.artifacts);
+    report_classes_free(&f->rep);
+    data_info_free(&f->info);
     free(f->ir_text);
     store_sources_free(f->sources);
     tr_model_free(f->model);

@@ -38,6 +38,7 @@ static const main_command main_commands[] = {
     {"verify", driver_cmd_verify, "re-verify an output folder: nltc verify OUT [--no-rtl]"},
     {"fmt", driver_cmd_fmt, "format .nlt files: nltc fmt [--write | --check] FILE..."},
     {"lsp", driver_cmd_lsp, "the language server for editors (LSP over stdio): nltc lsp"},
+    {"predict", driver_cmd_predict, "classify raw CSV rows: nltc predict OUT FILE.csv [-o FILE]"},
 };
 enum { MAIN_N_COMMANDS = (int)(sizeof main_commands / sizeof main_commands[0]) };
 

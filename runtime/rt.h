@@ -365,7 +365,12 @@ typedef struct rt_report {
         long changed_test;                /* test samples whose codes the reduction changed */
         double seconds;                   /* counting, reduction and recomputation */
     } reduce;
-    struct {                      /* what reproducing the run needs (NULL, -1: not known) */
+    struct {   /* per class on the test split, from the verified codes (argmax, first on ties) */
+        int n; /* classes; 0: not measured */
+        const char **names; /* [n] class names */
+        long *confusion;    /* [n * n] test samples of true class i predicted as j at i*n + j */
+    } classes;              /* arrays owned by whoever filled them (report_classes_free) */
+    struct {                /* what reproducing the run needs (NULL, -1: not known) */
         const char *nltc_version; /* nltc's version */
         const char *commit;       /* git describe --always --dirty of the source, or "unknown" */
         const char *compiler;     /* of the training library: id and version */

@@ -149,6 +149,7 @@ typedef struct ir_train {
     ir_stage *stages; /* in order; a dense stage, when present, comes first */
     uint64_t seed;
     ir_select select;
+    ir_class_weight class_weight; /* weights of the classes in the training loss */
     double average; /* decay of the sparse stage's parameter average (EMA); 0 = none */
     int shift;      /* augment = shift(pixels = P): training images moved by up to P pixels
                        each way, per row and epoch; 0 = none */
@@ -165,6 +166,7 @@ typedef struct ir_hardware {
     const char *reset; /* reset port name, default "rst" */
     ir_reset reset_style;
     long reduce_rarity; /* reduce = dont_care(rarity = R): R; 0 = no reduction */
+    bool argmax;        /* the RTL has the out_class port (the predicted class index) */
 } ir_hardware;
 
 /* ---- Source locations -------------------------------------------------------------

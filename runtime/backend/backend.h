@@ -53,7 +53,62 @@ typedef struct be_plan {
     ir_reset reset_style;  /* reset kind and active level */
     int n_layers;          /* == rt_tables.n_layers */
     be_layer_plan *layers; /* [n_layers] (owned) */
+    char *prep;            /* tables/preprocess.txt's text (be_prep_format), or NULL (owned) */
+    bool argmax;           /* the RTL's out_class port (hardware.argmax) */
 } be_plan;
+
+/* Bits of the RTL's out_class port for a number of classes (at least 1). */
+int be_class_bits(int classes);
+
+/* ---- Preprocessing (prep.c) -----------------------------------------------------------
+ * How a raw CSV row becomes the input codes, and the class names: the encoding fitted on
+ * the training split (the kinds are runtime/data's data_in_kind), then each input's
+ * quantizer as thresholds. The text form is OUT/tables/preprocess.txt (README.md). */
+enum { BE_PREP_NUMERIC, BE_PREP_BINARIZED, BE_PREP_ONEHOT, BE_PREP_BINARY };
+
+typedef struct be_prep_input {
+    int kind;            /* BE_PREP_* */
+    int col;             /* the raw column it reads */
+    int index;           /* onehot: the value's code; binarized, binary: the bit */
+    double shift, mul;   /* numeric: x = (f(raw) - shift) * mul */
+    double lo, hi;       /* binarized: training range of f(raw) */
+    int n_thr;           /* thresholds of the input quantizer */
+    float thr[255];      /* ascending: code codes[k] for thr[k-1] <= x < thr[k] */
+    uint16_t codes[256]; /* [n_thr + 1] */
+    char *name;          /* "sbytes", "proto=tcp", ... (owned) */
+} be_prep_input;
+
+typedef struct be_prep {
+    char delimiter;     /* CSV field delimiter */
+    bool header;        /* the data has a header row */
+    int n_cols;         /* raw columns (with the label's) */
+    int label_col;      /* the label's column, -1 when none (IDX data) */
+    double scale;       /* f(raw) = raw * scale, then sign*log1p when log1p */
+    bool log1p;         /* */
+    int binarize_bits;  /* bits of binarized inputs */
+    char **col_names;   /* [n_cols] header names, or NULL */
+    int *col_nvalues;   /* [n_cols] values of a categorical column, else 0 */
+    char ***col_values; /* [n_cols][col_nvalues] the values in code order */
+    int n_classes;      /* output codes, one per class */
+    char **class_names; /* [n_classes] */
+    int n_inputs;       /* input codes */
+    be_prep_input *in;  /* [n_inputs] */
+    size_t cap_in;      /* allocated entries of in */
+} be_prep;
+
+/* The text of tables/preprocess.txt (malloc'd). */
+char *be_prep_format(const be_prep *p);
+/* Reads it back; RT_ERR_DATA naming name:line. */
+rt_status be_prep_parse(const char *text, const char *name, be_prep *p, rt_error *e);
+void be_prep_free(be_prep *p);
+/* The float feature of one input from its column's raw number (or, categorical, the
+ * value's code, -1 when not seen in training), as the data loader computes it. */
+float be_prep_feature(const be_prep *p, const be_prep_input *in, double raw, int cat);
+/* The input code of a feature value. */
+uint16_t be_prep_code(const be_prep_input *in, float x);
+/* The C simulator's <id>_prep.h and <id>_prep.c (ID: id in capitals). */
+void be_prep_emit_h(FILE *f, const be_prep *p, const char *id, const char *ID);
+void be_prep_emit_c(FILE *f, const be_prep *p, const char *id, const char *ID);
 
 /* Builds the plan from the IR (reg_after taken as lowered). */
 void be_plan_from_ir(const ir_program *ir, be_plan *p);

@@ -222,6 +222,27 @@ static rt_status write_main(const rt_tables *t, const be_plan *p, const char *pa
     return st;
 }
 
+/* <ident>_prep.h and .c, when the plan has the preprocessing (prep.c). */
+static rt_status write_prep(const be_plan *p, const char *dir, rt_error *e) {
+    be_prep pp;
+    BE_TRY(be_prep_parse(p->prep, "tables/preprocess.txt", &pp, e));
+    char ID[160], name[256];
+    be_upper(ID, p->ident, sizeof ID);
+    rt_status rc = RT_OK;
+    for (int k = 0; k < 2 && !rc; k++) {
+        snprintf(name, sizeof name, "%s_prep.%s", p->ident, k ? "c" : "h");
+        char *path = rt_path_join(dir, name);
+        rt_afile a;
+        rc = be_afile_open(&a, path, e);
+        free(path);
+        if (rc) break;
+        (k ? be_prep_emit_c : be_prep_emit_h)(a.f, &pp, p->ident, ID);
+        rc = be_afile_close(&a, e);
+    }
+    be_prep_free(&pp);
+    return rc;
+}
+
 rt_status be_emit_csim(const be_input *in, const char *dir, rt_error *e) {
     const rt_tables *t = in->tables;
     const be_plan *p = in->plan;
@@ -244,5 +265,5 @@ rt_status be_emit_csim(const be_input *in, const char *dir, rt_error *e) {
     path = rt_path_join(dir, "main.c");
     rc = write_main(t, p, path, e);
     free(path);
-    return rc;
+    return rc || !p->prep ? rc : write_prep(p, dir, e);
 }

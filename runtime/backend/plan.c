@@ -18,6 +18,7 @@ static void plan_base(be_plan *p, const char *model, int n_layers) {
 void be_plan_from_ir(const ir_program *ir, be_plan *p) {
     plan_base(p, ir->model_name ? ir->model_name : "model", ir->n_layers);
     p->lut_inputs = ir->hw.lut_inputs > 0 ? ir->hw.lut_inputs : 6;
+    p->argmax = ir->hw.argmax;
     p->pipeline = ir->hw.pipeline;
     p->pipeline_k = ir->hw.pipeline == IR_PIPE_EVERY_K ? ir->hw.pipeline_k : 0;
     p->clock = xstrdup(ir->hw.clock ? ir->hw.clock : "clk");
@@ -56,6 +57,7 @@ void be_plan_default(const rt_tables *t, const char *model, ir_pipeline pipe, in
 void be_plan_copy(const be_plan *src, be_plan *dst) {
     plan_base(dst, src->model, src->n_layers);
     dst->lut_inputs = src->lut_inputs;
+    dst->argmax = src->argmax;
     dst->pipeline = src->pipeline;
     dst->pipeline_k = src->pipeline_k;
     dst->clock = xstrdup(src->clock);
@@ -63,6 +65,7 @@ void be_plan_copy(const be_plan *src, be_plan *dst) {
     dst->reset_style = src->reset_style;
     free(dst->ident);
     dst->ident = xstrdup(src->ident);
+    dst->prep = src->prep ? xstrdup(src->prep) : NULL;
     for (int l = 0; l < src->n_layers; l++) {
         dst->layers[l] = src->layers[l];
         dst->layers[l].name = xstrdup(src->layers[l].name);
@@ -92,6 +95,7 @@ void be_plan_free(be_plan *p) {
     free(p->ident);
     free(p->clock);
     free(p->reset);
+    free(p->prep);
     memset(p, 0, sizeof *p);
 }
 

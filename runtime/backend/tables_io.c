@@ -165,6 +165,11 @@ rt_status be_tables_write(const rt_tables *t, const be_plan *p, const char *dir,
         free(path);
         free(img);
     }
+    if (rc == 0 && p->prep) { /* the preprocessing, when the flow knows it */
+        char *path = rt_path_join(dir, "preprocess.txt");
+        rc = write_atomic(path, p->prep, strlen(p->prep), e);
+        free(path);
+    }
     if (rc == 0) {
         /* The manifest goes last: a reader never sees it before its layer files. */
         char *path = rt_path_join(dir, "manifest.txt");
@@ -180,6 +185,7 @@ rt_status be_tables_write(const rt_tables *t, const be_plan *p, const char *dir,
             fprintf(f, "pipeline %s %d\n", ir_pipeline_name(p->pipeline), p->pipeline_k);
             fprintf(f, "clock %s\n", p->clock);
             fprintf(f, "reset %s %s\n", p->reset, ir_reset_name(p->reset_style));
+            if (p->argmax) fprintf(f, "argmax 1\n"); /* only when on: older manifests stay */
             fprintf(f, "layers %d\n", t->n_layers);
             fprintf(f, "# layer index name tree level root n_lut in_width fanin bits_in "
                        "bits_out signed reg_after file bytes fnv1a64\n");
@@ -224,13 +230,8 @@ static int next_line(manifest *m) {
     return 0;
 }
 
-/* Expects a line "key ..." and returns the text after the key. */
-static const char *expect_key(manifest *m, const char *key, rt_error *e) {
-    if (!next_line(m)) {
-        rt_fail(e, RT_ERR_IO, "%s:%d: unexpected end of file, expected '%s'", m->path, m->line + 1,
-                key);
-        return NULL;
-    }
+/* The line read last is "key ...": the text after the key (NULL, e filled: another). */
+static const char *at_key(manifest *m, const char *key, rt_error *e) {
     size_t k = strlen(key);
     if (strncmp(m->buf, key, k) != 0 || (m->buf[k] != ' ' && m->buf[k] != '\0')) {
         rt_fail(e, RT_ERR_IO, "%s:%d: expected '%s', found \"%.60s\"", m->path, m->line, key,
@@ -238,6 +239,16 @@ static const char *expect_key(manifest *m, const char *key, rt_error *e) {
         return NULL;
     }
     return m->buf + k;
+}
+
+/* Expects a line "key ..." and returns the text after the key. */
+static const char *expect_key(manifest *m, const char *key, rt_error *e) {
+    if (!next_line(m)) {
+        rt_fail(e, RT_ERR_IO, "%s:%d: unexpected end of file, expected '%s'", m->path, m->line + 1,
+                key);
+        return NULL;
+    }
+    return at_key(m, key, e);
 }
 
 /* Reads layer file l into L, checking it against the manifest's line. */
@@ -344,7 +355,13 @@ static rt_status read_manifest_head(manifest *m, rt_tables *t, be_plan *p, int *
         return RT_ERR_IO;
     }
     p->reset = xstrdup(w1);
-    if (!(s = expect_key(m, "layers", e))) return RT_ERR_IO;
+    if (!next_line(m)) return rt_fail(e, RT_ERR_IO, "%s:%d: expected 'layers'", m->path, m->line);
+    if (strcmp(m->buf, "argmax 1") == 0) { /* the optional out_class port */
+        p->argmax = true;
+        if (!next_line(m))
+            return rt_fail(e, RT_ERR_IO, "%s:%d: expected 'layers'", m->path, m->line);
+    }
+    if (!(s = at_key(m, "layers", e))) return RT_ERR_IO;
     if (sscanf(s, "%d", nl) != 1 || *nl < 1 || *nl > 100000) {
         return rt_fail(e, RT_ERR_IO, "%s:%d: layer count expected", m->path, m->line);
     }
@@ -428,6 +445,13 @@ rt_status be_tables_read(const char *dir, rt_tables *t, be_plan *p, rt_error *e)
     }
     if (be_tables_check(t, e)) goto done;
     p->ident = be_ident(p->model); /* derived, never stored: one rule for all */
+    char *ppath = rt_path_join(dir, "preprocess.txt");
+    size_t plen;
+    bool opened = false;
+    p->prep = rt_read_file(ppath, &plen, &opened); /* NULL: tables without preprocessing */
+    if (!p->prep && opened) rt_fail(e, RT_ERR_IO, "%s: cannot read: %s", ppath, strerror(errno));
+    free(ppath);
+    if (!p->prep && opened) goto done;
     rc = RT_OK;
 done:
     fclose(m.f);

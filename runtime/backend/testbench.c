@@ -51,6 +51,19 @@ rt_status be_write_testbench(const rt_tables *t, const be_plan *p, int n, const 
     for (int l = 0; l < t->n_layers; l++)
         rt_buf_printf(&writes, "            $fwrite(fl, \"%%h\\n\", dut.l%d);\n", l);
     char *layer_writes = rt_buf_take(&writes);
+    /* hardware.argmax: out_class is checked against the expected codes' argmax */
+    int cw = be_class_bits(last->n_lut), b = last->bits_out;
+    char *decl = p->argmax
+                     ? rt_strfmt("    wire [%d:0] out_class;\n"
+                                 "    function [%d:0] tb_argmax(input [OW-1:0] o);\n"
+                                 "        integer k;\n        begin\n"
+                                 "            tb_argmax = {%d{1'b0}};\n"
+                                 "            for (k = 1; k < %d; k = k + 1)\n"
+                                 "                if (o[k*%d +: %d] > o[tb_argmax*%d +: %d])\n"
+                                 "                    tb_argmax = k[%d:0];\n"
+                                 "        end\n    endfunction\n",
+                                 cw - 1, cw - 1, cw, last->n_lut, b, b, b, b, cw - 1)
+                     : xstrdup("");
     const char *vars[] = {"ident",
                           p->ident,
                           "n",
@@ -71,9 +84,16 @@ rt_status be_write_testbench(const rt_tables *t, const be_plan *p, int n, const 
                           low ? "1" : "0",
                           "layer_writes",
                           layer_writes,
+                          "argmax_decl",
+                          decl,
+                          "argmax_conn",
+                          p->argmax ? ", .out_class(out_class)" : "",
+                          "argmax_cond",
+                          p->argmax ? " || out_class !== tb_argmax(w[IW+OW-1:IW])" : "",
                           NULL};
     char *text = be_template_fill(be_tpl_testbench_v, vars);
     free(layer_writes);
+    free(decl);
     rt_status st = be_write_text(path, text, e);
     free(text);
     return st;

@@ -182,6 +182,28 @@ static void emit_valid_reg(FILE *f, const be_plan *p, const char *q, const char 
     fprintf(f, "        else %s <= %s;\n    end\n", q, d);
 }
 
+int be_class_bits(int classes) {
+    int b = 1;
+    while ((1L << b) < classes)
+        b++;
+    return b;
+}
+
+/* out_class (hardware.argmax): the index of the largest class code, the first on ties (the
+ * C simulator's argmax; offset-binary codes compare as unsigned). */
+static void emit_argmax(FILE *f, const rt_table_layer *last) {
+    int cw = be_class_bits(last->n_lut), b = last->bits_out;
+    fprintf(f,
+            "\n    // out_class: the index of the largest class code, the first on ties\n"
+            "    reg [%d:0] best;\n    reg [%d:0] cls;\n    integer k;\n    always @* begin\n"
+            "        best = out_data[%d:0];\n        cls = {%d{1'b0}};\n"
+            "        for (k = 1; k < %d; k = k + 1)\n"
+            "            if (out_data[k*%d +: %d] > best) begin\n"
+            "                best = out_data[k*%d +: %d];\n                cls = k[%d:0];\n"
+            "            end\n    end\n    assign out_class = cls;\n",
+            b - 1, cw - 1, b - 1, cw, last->n_lut, b, b, b, b, cw - 1);
+}
+
 static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset *ts) {
     const rt_table_layer *last = &t->layers[t->n_layers - 1];
     int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
@@ -208,7 +230,10 @@ static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset
     fprintf(f, "    input  wire [%d:0] in_data,%s\n", iw - 1,
             in_all ? "" : " // some input codes are read by no L-LUT");
     if (!in_all) fputs(lint_on, f);
-    fprintf(f, "    output wire out_valid,\n    output wire [%d:0] out_data\n);\n", ow - 1);
+    fprintf(f, "    output wire out_valid,\n    output wire [%d:0] out_data", ow - 1);
+    if (p->argmax)
+        fprintf(f, ",\n    output wire [%d:0] out_class", be_class_bits(last->n_lut) - 1);
+    fputs("\n);\n", f);
     char valid[32] = "in_valid";
     for (int l = 0; l < t->n_layers; l++) {
         const rt_table_layer *L = &t->layers[l];
@@ -255,7 +280,9 @@ static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset
     }
     char src[32];
     source_name(p, t->n_layers, src, sizeof src);
-    fprintf(f, "\n    assign out_valid = %s;\n    assign out_data = %s;\nendmodule\n", valid, src);
+    fprintf(f, "\n    assign out_valid = %s;\n    assign out_data = %s;\n", valid, src);
+    if (p->argmax) emit_argmax(f, last);
+    fputs("endmodule\n", f);
 }
 
 rt_status be_write_rtl(const rt_tables *t, const be_plan *p, const char *path, rt_error *e) {

@@ -147,7 +147,15 @@ static rt_status resolve_labels(data_ctx *c) {
     const ir_dataset *ds = c->ds;
     data_dict *d = &c->lay.labels;
     char qb[200], list[512] = "";
-    if (ds->n_class_names > 0) {
+    /* class names over integer labels (none of which is a name): the labels index them */
+    bool by_index = ds->n_class_names > 0;
+    for (int i = 0; i < d->n && by_index; i++) {
+        double v;
+        by_index = data_parse_number(d->e[i].s, d->e[i].len, &v) == 0 && v == floor(v);
+        for (int k = 0; k < ds->n_class_names && by_index; k++)
+            by_index = strcmp(ds->class_names[k], d->e[i].s) != 0;
+    }
+    if (ds->n_class_names > 0 && !by_index) {
         join_names(list, sizeof list, ds->class_names, ds->n_class_names);
         for (int i = 0; i < d->n; i++) {
             data_dict_entry *e = &d->e[i];
@@ -564,6 +572,29 @@ static char *numeric_name(const data_ctx *c, int k) {
     return xstrdup(b);
 }
 
+/* The raw columns: names, the label's, and each categorical column's values in code order. */
+static void fill_columns(const data_ctx *c, data_info *info) {
+    const data_layout *l = &c->lay;
+    info->n_cols = l->n_cols ? l->n_cols : l->n_num;
+    info->label_col = l->n_cols ? l->label_col : -1;
+    int n = info->n_cols ? info->n_cols : 1;
+    info->col_nvalues = xcalloc((size_t)n, sizeof *info->col_nvalues);
+    info->col_values = xcalloc((size_t)n, sizeof *info->col_values);
+    if (l->names) {
+        info->col_names = xmalloc((size_t)n * sizeof *info->col_names);
+        for (int i = 0; i < l->n_cols; i++)
+            info->col_names[i] = xstrdup(l->names[i]);
+    }
+    for (int k = 0; k < l->n_cat; k++) {
+        int col = l->cat_col[k], m = c->cat_n[k];
+        info->col_nvalues[col] = m;
+        info->col_values[col] = xcalloc((size_t)(m ? m : 1), sizeof(char *));
+        for (int i = 0; i < l->cats[k].n; i++)
+            if (l->cats[k].e[i].code >= 0)
+                info->col_values[col][l->cats[k].e[i].code] = xstrdup(l->cats[k].e[i].s);
+    }
+}
+
 static void fill_info(const data_ctx *c, const rt_dataset *d, data_info *info) {
     const ir_dataset *ds = c->ds;
     info->inputs = c->width;
@@ -571,6 +602,12 @@ static void fill_info(const data_ctx *c, const rt_dataset *d, data_info *info) {
     info->input_names = xmalloc((size_t)c->width * sizeof *info->input_names);
     info->shift = xcalloc((size_t)c->width, sizeof *info->shift);
     info->mul = xmalloc((size_t)c->width * sizeof *info->mul);
+    info->kind = xcalloc((size_t)c->width, sizeof *info->kind);
+    info->col = xcalloc((size_t)c->width, sizeof *info->col);
+    info->index = xcalloc((size_t)c->width, sizeof *info->index);
+    info->lo = xcalloc((size_t)c->width, sizeof *info->lo);
+    info->hi = xcalloc((size_t)c->width, sizeof *info->hi);
+    fill_columns(c, info);
     int o = 0;
     for (int p = 0; p < c->n_plan; p++) {
         int k = c->plan[p].slot, w = c->plan[p].width;
@@ -584,14 +621,22 @@ static void fill_info(const data_ctx *c, const rt_dataset *d, data_info *info) {
         }
         for (int b = 0; b < w; b++, o++) {
             info->mul[o] = 1;
+            info->col[o] =
+                c->lay.n_cols ? (c->plan[p].cat ? c->lay.cat_col[k] : c->lay.num_col[k]) : k;
+            info->index[o] = w - 1 - b; /* the bit, for the bit encodings */
             if (c->plan[p].cat && ds->cat_encoding == IR_CAT_ONEHOT) {
                 const data_dict *dict = &c->lay.cats[k];
+                info->kind[o] = DATA_IN_ONEHOT;
+                info->index[o] = b;
                 for (int i = 0; i < dict->n; i++)
                     if (dict->e[i].code == b)
                         info->input_names[o] = rt_strfmt("%s=%s", base, dict->e[i].s);
             } else if (c->plan[p].cat || ds->binarize_bits) {
+                info->kind[o] = c->plan[p].cat ? DATA_IN_BINARY : DATA_IN_BINARIZED;
                 info->input_names[o] = rt_strfmt("%s.bit%d", base, w - 1 - b);
+                if (!c->plan[p].cat) info->lo[o] = c->lo[k], info->hi[o] = c->hi[k];
             } else {
+                info->kind[o] = DATA_IN_NUMERIC;
                 info->input_names[o] = xstrdup(base);
                 info->shift[o] = c->shift[k];
                 info->mul[o] = c->mul[k];
@@ -624,6 +669,20 @@ void data_info_free(data_info *info) {
     free(info->split);
     free(info->shift);
     free(info->mul);
+    free(info->kind);
+    free(info->col);
+    free(info->index);
+    free(info->lo);
+    free(info->hi);
+    for (int i = 0; i < info->n_cols; i++) {
+        if (info->col_names) free(info->col_names[i]);
+        for (int v = 0; info->col_values && v < info->col_nvalues[i]; v++)
+            free(info->col_values[i][v]);
+        if (info->col_values) free(info->col_values[i]);
+    }
+    free(info->col_names);
+    free(info->col_values);
+    free(info->col_nvalues);
     memset(info, 0, sizeof *info);
 }
 

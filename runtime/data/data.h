@@ -41,7 +41,27 @@ typedef struct data_info {
     char *split;        /* one line: how the splits were made (as data_describe) */
     double *shift;      /* [inputs] x_in = (f(raw) - shift) * mul for plain numeric */
     double *mul;        /*   inputs; shift 0 and mul 1 for encoded (0/1) inputs */
+    /* How each input is computed from one raw column (the recipe nltc predict and the C
+     * simulator repeat; f(raw) = raw * scale, then sign*log1p when log1p): */
+    int *kind;        /* [inputs] data_in_kind */
+    int *col;         /* [inputs] its raw column (CSV field, 0-based; IDX: value index) */
+    int *index;       /* [inputs] onehot: the value's code; binarized, binary: the bit (0 = lsb) */
+    double *lo;       /* [inputs] binarized: training min of f(raw) */
+    double *hi;       /* [inputs] binarized: training max of f(raw) */
+    int n_cols;       /* raw columns (CSV fields; IDX: values per image) */
+    char **col_names; /* [n_cols] header names, or NULL (no header; IDX) */
+    int label_col;    /* CSV column of the label, -1 for IDX */
+    int *col_nvalues; /* [n_cols] categorical: values seen in training, else 0 */
+    char ***col_values; /* [n_cols] categorical: the values in code order, else NULL */
 } data_info;
+
+/* What an input is, in data_info.kind. */
+typedef enum data_in_kind {
+    DATA_IN_NUMERIC,   /* (f(raw) - shift) * mul */
+    DATA_IN_BINARIZED, /* bit `index` of round((f(raw) - lo) / (hi - lo) * (2^b - 1)), clamped */
+    DATA_IN_ONEHOT,    /* 1 when the column's value has code `index`, else 0 */
+    DATA_IN_BINARY,    /* bit `index` of the value's code (an unseen value: code 0) */
+} data_in_kind;
 
 /* Loads, encodes and checks the dataset. Returns RT_OK and fills *out (release it with
  * rt_dataset_free), or fills e and returns its status with *out zeroed. */

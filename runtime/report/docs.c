@@ -4,7 +4,7 @@
  * key figures) and then rendered twice, as Markdown (plots linked as plots/NAME.svg) and as
  * one self-contained HTML page (plots inline). Nothing in the output depends on the clock,
  * so the same run gives the same documents. */
-#include "report.h"
+#include "doc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -13,44 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* ---- The document model --------------------------------------------------------------- */
-
-typedef enum doc_kind {
-    DOC_HEADING, /* a section heading */
-    DOC_PARA,    /* a paragraph of plain text */
-    DOC_TABLE,   /* a table, row 0 is the header */
-    DOC_FIGURES, /* one or more plots side by side */
-    DOC_CARDS,   /* key figures: label/value pairs */
-} doc_kind;
-
-/* One plot: its SVG markup and the file report.md links. */
-typedef struct doc_figure {
-    char *file; /* path relative to OUT, e.g. "plots/loss.svg" */
-    char *alt;  /* alternative text */
-    char *svg;  /* the <svg> element */
-} doc_figure;
-
-enum { DOC_MAX_COLS = 16, DOC_MAX_FIGS = 3 };
-
-typedef struct doc_block {
-    doc_kind kind;
-    char *text;                    /* heading / paragraph text */
-    int rows, cols;                /* table shape (cards: rows = pairs, cols = 2) */
-    char **cells;                  /* [rows * cols] cell text */
-    bool numeric[DOC_MAX_COLS];    /* right-aligned columns */
-    int n_figs;                    /* figures in this block */
-    doc_figure figs[DOC_MAX_FIGS]; /* [n_figs] */
-} doc_block;
-
-typedef struct doc {
-    char *title; /* page title */
-    char *sub;   /* line under the title */
-    int n;       /* blocks used */
-    size_t cap;  /* blocks allocated */
-    doc_block *b;
-} doc;
-
-static doc_block *doc_add(doc *d, doc_kind kind) {
+doc_block *doc_add(doc *d, doc_kind kind) {
     rt_grow((void **)&d->b, (size_t)d->n, &d->cap, sizeof *d->b);
     doc_block *b = &d->b[d->n++];
     memset(b, 0, sizeof *b);
@@ -58,11 +21,11 @@ static doc_block *doc_add(doc *d, doc_kind kind) {
     return b;
 }
 
-static void doc_heading(doc *d, const char *text) {
+void doc_heading(doc *d, const char *text) {
     doc_add(d, DOC_HEADING)->text = xstrdup(text);
 }
 
-static void doc_para(doc *d, const char *fmt, ...) {
+void doc_para(doc *d, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     doc_add(d, DOC_PARA)->text = rt_vstrfmt(fmt, ap);
@@ -70,7 +33,7 @@ static void doc_para(doc *d, const char *fmt, ...) {
 }
 
 /* Appends one row to a table or card block; the row is fmt's output split at tabs. */
-static void doc_row(doc_block *b, const char *fmt, ...) {
+void doc_row(doc_block *b, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     char *line = rt_vstrfmt(fmt, ap);
@@ -88,7 +51,7 @@ static void doc_row(doc_block *b, const char *fmt, ...) {
 }
 
 /* Starts a table; header is tab-separated, a leading '>' marks a right-aligned column. */
-static doc_block *doc_table(doc *d, const char *header) {
+doc_block *doc_table(doc *d, const char *header) {
     doc_block *b = doc_add(d, DOC_TABLE);
     b->cols = 1;
     for (const char *c = header; *c; c++)
@@ -125,11 +88,11 @@ static void doc_free(doc *d) {
 /* ---- Number formatting ----------------------------------------------------------------- */
 
 /* Each returns a new string; "n/a" for values that were not measured. */
-static char *fmt_pct(double v) {
+char *fmt_pct(double v) {
     return isfinite(v) ? rt_strfmt("%.2f%%", v * 100) : xstrdup("n/a");
 }
 
-static char *fmt_count(long long v) {
+char *fmt_count(long long v) {
     if (v < 0) return xstrdup("n/a");
     char digits[32], out[48];
     int n = snprintf(digits, sizeof digits, "%lld", v), o = 0;
@@ -150,14 +113,7 @@ static char *fmt_secs(double s) {
     return rt_strfmt(s < 10 ? "%.2f s" : "%.1f s", s);
 }
 
-/* Formatted strings kept alive until the document is built, so that they can be passed
- * straight into doc_row. */
-typedef struct fmt_pool {
-    char **s; /* [n] strings handed out */
-    int n;    /* used entries */
-} fmt_pool;
-
-static const char *pool_keep(fmt_pool *p, char *s) {
+const char *pool_keep(fmt_pool *p, char *s) {
     p->s = xrealloc(p->s, (size_t)(p->n + 1) * sizeof *p->s);
     return p->s[p->n++] = s;
 }
@@ -170,8 +126,6 @@ static void pool_clear(fmt_pool *p) {
     p->n = 0;
 }
 
-#define PCT(v)  pool_keep(&pool, fmt_pct(v))
-#define CNT(v)  pool_keep(&pool, fmt_count(v))
 #define SECS(v) pool_keep(&pool, fmt_secs(v))
 
 /* ---- Model facts from the IR ------------------------------------------------------------- */
@@ -401,7 +355,7 @@ static char *plot_bars(const report_bar_plot *p) {
     return report_string(put_bars, p);
 }
 
-static void add_figure(doc_block *b, const char *file, const char *alt, char *svg) {
+void add_figure(doc_block *b, const char *file, const char *alt, char *svg) {
     doc_figure *f = &b->figs[b->n_figs++];
     f->file = xstrdup(file);
     f->alt = xstrdup(alt);
@@ -409,7 +363,8 @@ static void add_figure(doc_block *b, const char *file, const char *alt, char *sv
 }
 
 /* The loss and validation-accuracy plots, one series per training stage. */
-static void build_training(doc *d, const report_curve *c, const char *curve_note, fmt_pool *p) {
+static void build_training(doc *d, const rt_report *r, const report_curve *c,
+                           const char *curve_note, fmt_pool *p) {
     fmt_pool pool = *p;
     doc_heading(d, "Training");
     if (curve_note) {
@@ -423,7 +378,7 @@ static void build_training(doc *d, const report_curve *c, const char *curve_note
     report_series ls[8], vs[8];
     int ns = 0;
     doc_block *t = doc_table(d, "stage\t>epochs\t>final loss\t>best validation accuracy\t"
-                                ">at epoch\t>mean samples/s");
+                                ">at epoch\t>selected epoch\t>mean samples/s");
     for (int i = 0; i < c->n;) {
         int j = i;
         while (j < c->n && strcmp(c->rows[j].stage, c->rows[i].stage) == 0)
@@ -442,15 +397,20 @@ static void build_training(doc *d, const report_curve *c, const char *curve_note
                 nsps++;
             }
         }
+        /* The sparse stage's checkpoint: among epochs of equal validation accuracy, training
+         * selects the one of lower validation loss, so "at epoch" names the selected one. */
+        bool sparse = strcmp(c->rows[i].stage, "sparse") == 0;
+        int sel = sparse && r->best_epoch > 0 && r->best_epoch <= j - i ? r->best_epoch : -1;
+        if (sel > 0 && c->rows[i + sel - 1].valid_acc == best) best_ep = sel;
         if (ns < 8) {
             ls[ns] = (report_series){c->rows[i].stage, j - i, x + i, loss + i, false};
             vs[ns] = (report_series){c->rows[i].stage, j - i, x + i, vacc + i, false};
             ns++;
         }
-        doc_row(t, "%s\t%d\t%s\t%s\t%s\t%s", c->rows[i].stage, j - i,
+        doc_row(t, "%s\t%d\t%s\t%s\t%s\t%s\t%s", c->rows[i].stage, j - i,
                 pool_keep(&pool,
                           isfinite(loss[j - 1]) ? rt_strfmt("%.4f", loss[j - 1]) : xstrdup("n/a")),
-                PCT(best), best_ep > 0 ? CNT(best_ep) : "n/a",
+                PCT(best), best_ep > 0 ? CNT(best_ep) : "n/a", sel > 0 ? CNT(sel) : "",
                 nsps ? CNT(llround(sps / nsps)) : "n/a");
         i = j;
     }
@@ -465,13 +425,34 @@ static void build_training(doc *d, const report_curve *c, const char *curve_note
     *p = pool;
 }
 
-static void build_lut_plot(doc *d, const ir_program *ir, const double *luts) {
-    doc_heading(d, "LUTs per layer");
-    const char **labels = xmalloc(sizeof(char *) * (size_t)(ir->n_layers + 1));
+/* LUTs per layer, and the logic depth (and delay, when estimated) per pipeline stage. */
+static void build_lut_plot(doc *d, const ir_program *ir, const rt_report *r, const double *luts) {
+    doc_heading(d, "LUTs per layer, depth per pipeline stage");
+    const char **labels = xmalloc(sizeof(char *) * (size_t)(ir->n_layers + RT_MAX_STAGE_LEVELS));
     for (int l = 0; l < ir->n_layers; l++)
         labels[l] = ir->layers[l].name;
     report_bar_plot bp = {"LUTs per layer", "layer", "LUTs", ir->n_layers, labels, luts};
-    add_figure(doc_add(d, DOC_FIGURES), "plots/luts.svg", "LUTs per layer", plot_bars(&bp));
+    doc_block *f = doc_add(d, DOC_FIGURES);
+    add_figure(f, "plots/luts.svg", "LUTs per layer", plot_bars(&bp));
+    int ns = r->hardware.n_stage_levels < RT_MAX_STAGE_LEVELS ? r->hardware.n_stage_levels
+                                                              : RT_MAX_STAGE_LEVELS;
+    if (ns > 0) {
+        char names[RT_MAX_STAGE_LEVELS][16];
+        double lv[RT_MAX_STAGE_LEVELS];
+        for (int i = 0; i < ns; i++) {
+            snprintf(names[i], sizeof names[i], "stage %d", i + 1);
+            labels[i] = names[i];
+            lv[i] = r->hardware.timed ? r->hardware.stage_ns[i] : r->hardware.stage_levels[i];
+        }
+        report_bar_plot sp = {r->hardware.timed ? "Delay per pipeline stage (estimate)"
+                                                : "LUT levels per pipeline stage",
+                              "pipeline stage",
+                              r->hardware.timed ? "ns" : "LUT levels",
+                              ns,
+                              labels,
+                              lv};
+        add_figure(f, "plots/stages.svg", "logic depth per pipeline stage", plot_bars(&sp));
+    }
     free(labels);
 }
 
@@ -503,11 +484,12 @@ static void build_doc(doc *d, const report_input *in, const report_curve *c,
                                              r->hardware.latency_cycles, r->hardware.latency_ns)));
     doc_row(k, "verify mismatches\t%s", CNT(r->verify.mismatches));
     build_accuracy(d, r, &pool);
+    doc_classes(d, r, &pool);
     if (in->ir) build_model(d, in, luts, &pool);
     build_hardware(d, r, &pool);
     build_times(d, r, &pool);
-    build_training(d, c, curve_note, &pool);
-    if (in->ir) build_lut_plot(d, in->ir, luts);
+    build_training(d, r, c, curve_note, &pool);
+    if (in->ir) build_lut_plot(d, in->ir, r, luts);
     free(luts);
     pool_clear(&pool);
 }
@@ -631,6 +613,7 @@ static void render_html(FILE *f, const doc *d) {
     fputs("</p>\n", f);
     for (int i = 0; i < d->n; i++) {
         const doc_block *b = &d->b[i];
+        if (b->md_only) continue;
         switch (b->kind) {
         case DOC_HEADING:
             fputs("<h2>", f);

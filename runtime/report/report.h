@@ -86,6 +86,20 @@ rt_status report_json_parse(const char *text, size_t len, const char *name, repo
 rt_status report_json_read(const char *path, report_doc *doc, rt_error *e);
 void report_doc_free(report_doc *doc);
 
+/* ---- Results per class --------------------------------------------------------------- */
+
+/* Fills r->classes from the test split's verified codes: the confusion matrix of the
+ * predicted class (index of the largest output code of the last layer, the first on ties)
+ * against the label; names (may be NULL) [n] are kept as pointers. False (and nothing
+ * filled) when the last layer has not one output per class. */
+bool report_classes_fill(rt_report *r, const rt_codes *c, int n, const char *const *names);
+/* Frees r->classes' arrays (not the names' text) and marks it not measured. */
+void report_classes_free(rt_report *r);
+/* Recall (correct / test samples of class k) and precision (correct / samples predicted
+ * as k); NaN when the divisor is 0. */
+double report_class_recall(const rt_report *r, int k);
+double report_class_precision(const rt_report *r, int k);
+
 /* ---- Training curve ------------------------------------------------------------------ */
 
 /* One row of OUT/train/curve.csv. Empty, "nan" and "null" cells read as NaN. */

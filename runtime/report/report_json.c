@@ -26,6 +26,10 @@ typedef enum rj_type {
     RJ_ARTIFACTS, /* artifacts: an object of path -> SHA-256 hex, one member per line */
     RJ_NSLIST,    /* hardware.stage_ns, null unless timed */
     RJ_LUTLIST,   /* hardware.layer_luts, null when n_layer_luts < 0 */
+    RJ_CNAMES,    /* classes.names: [n] strings, null when not measured */
+    RJ_CONFUSION, /* classes.confusion: [n] rows of [n] counts, null when not measured */
+    RJ_RECALL,    /* classes.recall/precision: [n] numbers, derived (the reader checks */
+    RJ_PRECISION, /*   their type and takes the matrix's figures) */
 } rj_type;
 
 /* One report.json key: its dotted path and where its value lives in rt_report. */
@@ -95,6 +99,10 @@ static const rj_field rj_fields[] = {
     RJ("reduce.luts_after", RJ_LONG, reduce.luts_after),
     RJ("reduce.changed_test", RJ_LONG, reduce.changed_test),
     RJ("reduce.seconds", RJ_DOUBLE, reduce.seconds),
+    RJ("classes.names", RJ_CNAMES, classes),
+    RJ("classes.confusion", RJ_CONFUSION, classes),
+    RJ("classes.recall", RJ_RECALL, classes),
+    RJ("classes.precision", RJ_PRECISION, classes),
     RJ("artifacts", RJ_ARTIFACTS, artifacts),
 };
 #undef RJ
@@ -107,9 +115,42 @@ static void rj_put_count(FILE *f, long long v) {
         fprintf(f, "%lld", v);
 }
 
+/* The per-class keys: an array of n values per class (a row of the matrix for confusion). */
+static void rj_put_classes(FILE *f, const rt_report *r, rj_type t) {
+    int n = r->classes.n;
+    if (n < 1 || !r->classes.confusion) {
+        fputs("null", f);
+        return;
+    }
+    fputc('[', f);
+    for (int k = 0; k < n; k++) {
+        fputs(!k ? "" : t == RJ_CONFUSION ? "," : ", ", f);
+        if (t == RJ_CNAMES) {
+            char nb[32];
+            snprintf(nb, sizeof nb, "%d", k);
+            json_put_string(f, r->classes.names && r->classes.names[k] ? r->classes.names[k] : nb);
+        } else if (t == RJ_CONFUSION) {
+            fputs("\n    [", f);
+            for (int j = 0; j < n; j++)
+                fprintf(f, "%s%ld", j ? ", " : "", r->classes.confusion[(size_t)k * n + j]);
+            fputc(']', f);
+        } else {
+            json_put_number(f, t == RJ_RECALL ? report_class_recall(r, k)
+                                              : report_class_precision(r, k));
+        }
+    }
+    fputs(t == RJ_CONFUSION ? "\n  ]" : "]", f);
+}
+
 static void rj_put_value(FILE *f, const rt_report *r, const rj_field *fd) {
     const char *base = (const char *)r + fd->offset;
     switch (fd->type) {
+    case RJ_CNAMES:
+    case RJ_CONFUSION:
+    case RJ_RECALL:
+    case RJ_PRECISION:
+        rj_put_classes(f, r, fd->type);
+        break;
     case RJ_STR:
         json_put_string(f, *(const char *const *)base);
         break;
@@ -236,10 +277,50 @@ static bool rj_get_count(const json_value *v, long long max, long long *out) {
     return true;
 }
 
+/* Reads classes.names (first: it sets n) or classes.confusion (n rows of n counts; n from
+ * the matrix when there are no names); recall and precision are only checked. */
+static bool rj_get_classes(rt_report *r, rj_type t, const json_value *v) {
+    if (v->kind == JSON_NULL) return true;
+    if (v->kind != JSON_ARRAY) return false;
+    int n = v->n;
+    if (t == RJ_CNAMES) {
+        r->classes.names = xcalloc((size_t)(n ? n : 1), sizeof *r->classes.names);
+        r->classes.n = n;
+        for (int k = 0; k < n; k++) {
+            if (v->items[k].kind != JSON_STRING) return false;
+            r->classes.names[k] = v->items[k].text;
+        }
+        return true;
+    }
+    if (t != RJ_CONFUSION) {
+        for (int k = 0; k < n; k++)
+            if (v->items[k].kind != JSON_NUMBER && v->items[k].kind != JSON_NULL) return false;
+        return true;
+    }
+    if ((r->classes.names && r->classes.n != n) || r->classes.confusion) return false;
+    r->classes.n = n;
+    r->classes.confusion = xcalloc((size_t)(n ? n : 1) * (size_t)(n ? n : 1), sizeof(long));
+    for (int i = 0; i < n; i++) {
+        const json_value *row = &v->items[i];
+        if (row->kind != JSON_ARRAY || row->n != n) return false;
+        for (int j = 0; j < n; j++) {
+            long long c;
+            if (!rj_get_count(&row->items[j], LONG_MAX, &c) || c < 0) return false;
+            r->classes.confusion[(size_t)i * n + j] = (long)c;
+        }
+    }
+    return true;
+}
+
 static bool rj_get_value(rt_report *r, const rj_field *fd, const json_value *v) {
     char *base = (char *)r + fd->offset;
     long long n = 0;
     switch (fd->type) {
+    case RJ_CNAMES:
+    case RJ_CONFUSION:
+    case RJ_RECALL:
+    case RJ_PRECISION:
+        return rj_get_classes(r, fd->type, v);
     case RJ_STR:
         if (v->kind != JSON_STRING && v->kind != JSON_NULL) return false;
         *(const char **)base = v->kind == JSON_STRING ? v->text : NULL;
@@ -338,6 +419,13 @@ static const char *rj_expected(rj_type t) {
         return "an object of SHA-256 digests (64 lower-case hex digits)";
     case RJ_NSLIST:
         return "null or an array of at most 64 numbers";
+    case RJ_CNAMES:
+        return "null or an array of class names";
+    case RJ_CONFUSION:
+        return "null or a square array of arrays of counts, one row per class";
+    case RJ_RECALL:
+    case RJ_PRECISION:
+        return "null or an array of numbers";
     default:
         return "a non-negative integer or null";
     }
@@ -378,6 +466,7 @@ rt_status report_json_read(const char *path, report_doc *doc, rt_error *e) {
 
 void report_doc_free(report_doc *doc) {
     rt_artifacts_free(&doc->r.artifacts);
+    report_classes_free(&doc->r);
     json_free(doc->root);
     memset(doc, 0, sizeof *doc);
     rt_report_init(&doc->r);

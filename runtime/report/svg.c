@@ -203,8 +203,9 @@ void report_svg_bars(FILE *f, const report_bar_plot *p) {
         double top = svg_map(&y, v, y0, y1);
         fprintf(f,
                 "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n"
-                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#222\">%.0f</text>\n",
-                cx - bw / 2, top, bw, y0 - top, svg_colors[0], cx, top - 4, v);
+                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#222\">%.*f</text>\n",
+                cx - bw / 2, top, bw, y0 - top, svg_colors[0], cx, top - 4,
+                v == floor(v) || v >= 100 ? 0 : 2, v); /* 3400 LUTs, 1.25 ns */
         if (slanted)
             fprintf(f,
                     "<text transform=\"translate(%.1f %d) rotate(-35)\" text-anchor=\"end\" "

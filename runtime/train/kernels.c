@@ -268,7 +268,8 @@ int tr_argmax_u16(const uint16_t *v, int n) {
     return best;
 }
 
-double tr_ce(const float *logits, const int *y, int R, int C, float *dlogits, int *correct) {
+double tr_ce(const float *logits, const int *y, const float *w, int R, int C, float *dlogits,
+             int *correct) {
     double loss = 0.0;
     int ok = 0;
     for (int r = 0; r < R; r++) {
@@ -278,11 +279,12 @@ double tr_ce(const float *logits, const int *y, int R, int C, float *dlogits, in
         double mx = l[am], se = 0.0;
         for (int c = 0; c < C; c++)
             se += tr_exp((double)l[c] - mx);
-        loss += tr_log(se) + mx - (double)l[y[r]];
+        double wr = w ? (double)w[y[r]] : 1.0; /* x * 1.0 is x: unweighted runs keep their bits */
+        loss += (tr_log(se) + mx - (double)l[y[r]]) * wr;
         if (dlogits)
             for (int c = 0; c < C; c++) {
                 double p = tr_exp((double)l[c] - mx) / se;
-                dlogits[(size_t)r * C + c] = (float)((p - (c == y[r])) / R);
+                dlogits[(size_t)r * C + c] = (float)((p - (c == y[r])) * wr / R);
             }
     }
     if (correct) *correct = ok;

@@ -414,7 +414,7 @@ double tr_model_forward_train(tr_model *m, int R, int *correct) {
     for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++)
             m->w.logits[(size_t)r * C + c] = last->val[(size_t)c * ld + r];
-    double loss = tr_ce(m->w.logits, m->w.y, R, C, m->w.dlogits, correct);
+    double loss = tr_ce(m->w.logits, m->w.y, m->w.class_w, R, C, m->w.dlogits, correct);
     for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++)
             last->dval[(size_t)c * ld + r] = m->w.dlogits[(size_t)r * C + c];

@@ -14,6 +14,7 @@
  */
 #include "train_int.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,4 +126,49 @@ rt_status tr_codes(const tr_model *cm, const rt_split *s, rt_codes *c, rt_error 
     }
     memcpy(c->labels, s->y, n * sizeof(int));
     return RT_OK;
+}
+
+/* The order of floats as integers: a < b exactly when key(a) < key(b) (not NaN). */
+static int64_t float_key(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u >> 31 ? -(int64_t)(u & 0x7fffffffu) : (int64_t)u;
+}
+
+static float key_float(int64_t k) {
+    uint32_t u = k < 0 ? (uint32_t)(-k) | 0x80000000u : (uint32_t)k;
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* Input i's code of the value x: the evaluation pass's batch norm and quantizer. */
+static uint16_t input_code(const tr_params *P, int i, float x) {
+    float z = tr_bn_eval(x, P->param[P->o_in_gamma + i], P->param[P->o_in_beta + i],
+                         P->state[P->o_in_rmean + i], P->state[P->o_in_rvar + i]);
+    return tr_q_code(&P->in_q, tr_q_int(&P->in_q, z, tr_q_scale(P->param[P->o_in_scale])));
+}
+
+int tr_input_thresholds(const tr_model *m, int i, float *thr, uint16_t *codes) {
+    const tr_params *P = &m->p;
+    int64_t lo = float_key(-INFINITY), end = float_key(INFINITY);
+    int n = 0;
+    codes[0] = input_code(P, i, -INFINITY);
+    /* the code is monotone in x (batch norm is affine, the quantizer clips and rounds), so
+     * each change is found by bisection over the floats above the previous one */
+    while (n < 255 && input_code(P, i, INFINITY) != codes[n]) {
+        int64_t a = lo, b = end; /* code(a) == codes[n] != code(b) */
+        while (b - a > 1) {
+            int64_t mid = a + (b - a) / 2;
+            if (input_code(P, i, key_float(mid)) == codes[n])
+                a = mid;
+            else
+                b = mid;
+        }
+        thr[n] = key_float(b);
+        codes[n + 1] = input_code(P, i, thr[n]);
+        n++;
+        lo = b;
+    }
+    return n;
 }

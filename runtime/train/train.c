@@ -190,7 +190,7 @@ static void evaluate(tr_model *m, const rt_split *s, double *flt, double *quanti
             }
             okf += bf == m->w.y[r];
             okq += bq == m->w.y[r];
-            ce += tr_ce(m->w.logits, &m->w.y[r], 1, C, NULL, NULL);
+            ce += tr_ce(m->w.logits, &m->w.y[r], NULL, 1, C, NULL, NULL);
         }
     }
     if (flt) *flt = s->n ? (double)okf / s->n : NAN;
@@ -299,6 +299,7 @@ typedef struct session {
     float *plain_param, *plain_state; /* its parameters and running statistics, or NULL */
     double plain_valid, plain_loss;   /* its validation accuracy (-1: none) and loss */
     int plain_epoch;                  /* its sparse epoch */
+    float *class_w; /* [classes] loss weights (train.class_weight = balanced), or NULL */
 } session;
 
 /* Keeps the plain model (live parameters, running statistics) of this epoch if it is the
@@ -400,6 +401,7 @@ static double train_batch(session *S, const stage_ctx *c, int e, int b) {
     double lr = tr_lr_at(c->st, e + (double)b / c->nb);
     double t0 = rt_now();
     int correct;
+    m->w.class_w = S->class_w;
     double loss = tr_model_forward_train(m, R, &correct);
     tr_model_step(m, R, c->st, lr, c->wd, c->wd1);
     if (run->avg && m->opt->adam_t % TR_AVG_EVERY == 0) tr_model_average(m, run->avg, c->avg_decay);
@@ -644,6 +646,22 @@ static void report_start(rt_report *rep, const ir_program *ir, const rt_dataset 
     rep->table_bits = tr_table_bits(ir);
 }
 
+/* The loss weight of each class: NULL for class_weight = none; balanced: n / (classes x n_c)
+ * with the training split's counts (0 for a class it lacks), so the weights of the training
+ * rows average 1. */
+static float *class_weights(const ir_program *ir, const rt_split *tr) {
+    if (ir->train.class_weight != IR_CW_BALANCED) return NULL;
+    int C = ir->dataset.classes;
+    long *n = xcalloc((size_t)C, sizeof *n);
+    float *w = xmalloc((size_t)C * sizeof *w);
+    for (int i = 0; i < tr->n; i++)
+        n[tr->y[i]]++;
+    for (int c = 0; c < C; c++)
+        w[c] = n[c] ? (float)((double)tr->n / ((double)C * (double)n[c])) : 0.0f;
+    free(n);
+    return w;
+}
+
 /* Opens a session: checks, output folder, fingerprint, workspace size, and the checkpoint
  * when resuming. */
 static rt_status session_open(session *S) {
@@ -653,6 +671,7 @@ static rt_status session_open(session *S) {
     if (st == RT_OK) st = paths_init(&S->paths, o->out_dir, S->e);
     if (st != RT_OK) return st;
     S->fp = run_fingerprint(ir, S->d);
+    S->class_w = class_weights(ir, &S->d->train);
     S->rows_max = tr_rows_max(ir);
     S->run.best_valid = S->plain_valid = -1.0;
     S->run.best_loss = S->plain_loss = INFINITY;
@@ -713,6 +732,7 @@ rt_status tr_train_bench(const ir_program *ir, const rt_dataset *d, const train_
     paths_free(&S.paths);
     free(S.plain_param);
     free(S.plain_state);
+    free(S.class_w);
     return st;
 }
 

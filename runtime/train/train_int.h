@@ -176,9 +176,11 @@ void tr_build_facts(rt_report *rep, int threads);
 void tr_gemm(int M, int N, int K, const float *A, size_t sa, size_t sk, const float *B, size_t ldb,
              float *C, size_t ldc);
 
-/* Mean softmax cross-entropy of R rows of C logits against labels y; dlogits (may be NULL)
+/* Mean softmax cross-entropy of R rows of C logits against labels y, row r weighted by
+ * w[y[r]] (w NULL: every row 1; the sum is still divided by R); dlogits (may be NULL)
  * receives d(mean loss)/d(logits). *correct (may be NULL) counts argmax == label. */
-double tr_ce(const float *logits, const int *y, int R, int C, float *dlogits, int *correct);
+double tr_ce(const float *logits, const int *y, const float *w, int R, int C, float *dlogits,
+             int *correct);
 
 /* First index of the largest of n values. */
 int tr_argmax_f(const float *v, int n);
@@ -282,27 +284,29 @@ typedef struct tr_layer_buf {
  * kernels read directly), per-thread scratch and the thread pool. Every buffer is a slice of
  * one block (64-byte aligned slices). */
 typedef struct tr_work {
-    bool train;         /* training buffers present */
-    int rows_max;       /* most rows of one batch */
-    int ld;             /* leading dimension of batch buffers: rows_max padded to 16 */
-    float bn_momentum;  /* running-statistics momentum (training) */
-    tr_layer_buf *lb;   /* [n_layers] */
-    float *x_in;        /* [inputs][ld] raw input batch */
-    float *in_val;      /* [inputs][ld] input quantizer values */
-    uint16_t *in_codes; /* [inputs][ld] input codes (evaluation) */
-    float *in_xhat;     /* [inputs][ld] input batch-norm xhat (training) */
-    float *in_dval;     /* [inputs][ld] gradient w.r.t. in_val (training) */
-    float *in_istd;     /* [inputs] (training) */
-    float *in_ds_part;  /* [inputs] (training) */
-    float *logits;      /* [rows_max][classes] the last layer's values, row-major (loss) */
-    float *dlogits;     /* [rows_max][classes] their gradient (training) */
-    int *y;             /* [rows_max] labels of the batch */
-    int addr_mode;      /* sparse layers' path: TR_ADDR_AUTO, _SAMPLE or _ADDRESS (addr.c) */
-    int threads;        /* thread count */
-    tr_pool *pool;      /* worker threads */
-    float **scratch;    /* [threads] per-thread scratch */
-    size_t scratch_n;   /* floats per thread scratch */
-    void *block;        /* everything above but the pool */
+    bool train;           /* training buffers present */
+    int rows_max;         /* most rows of one batch */
+    int ld;               /* leading dimension of batch buffers: rows_max padded to 16 */
+    float bn_momentum;    /* running-statistics momentum (training) */
+    const float *class_w; /* [classes] loss weight of each class (train.class_weight; set by
+                             the trainer, not owned), or NULL: every sample weighs 1 */
+    tr_layer_buf *lb;     /* [n_layers] */
+    float *x_in;          /* [inputs][ld] raw input batch */
+    float *in_val;        /* [inputs][ld] input quantizer values */
+    uint16_t *in_codes;   /* [inputs][ld] input codes (evaluation) */
+    float *in_xhat;       /* [inputs][ld] input batch-norm xhat (training) */
+    float *in_dval;       /* [inputs][ld] gradient w.r.t. in_val (training) */
+    float *in_istd;       /* [inputs] (training) */
+    float *in_ds_part;    /* [inputs] (training) */
+    float *logits;        /* [rows_max][classes] the last layer's values, row-major (loss) */
+    float *dlogits;       /* [rows_max][classes] their gradient (training) */
+    int *y;               /* [rows_max] labels of the batch */
+    int addr_mode;        /* sparse layers' path: TR_ADDR_AUTO, _SAMPLE or _ADDRESS (addr.c) */
+    int threads;          /* thread count */
+    tr_pool *pool;        /* worker threads */
+    float **scratch;      /* [threads] per-thread scratch */
+    size_t scratch_n;     /* floats per thread scratch */
+    void *block;          /* everything above but the pool */
 } tr_work;
 
 /* A model: parameters (always), optimizer state (NULL unless training) and workspace. */

@@ -54,6 +54,7 @@ START_TEST(lower_defaults) {
     ck_assert_int_eq(p->hw.pipeline, IR_PIPE_TREES);
     ck_assert_str_eq(p->hw.clock, "clk");
     ck_assert_str_eq(p->hw.reset, "rst");
+    ck_assert(!p->hw.argmax); /* no out_class port unless asked for */
     ck_assert_int_eq(ir_verify(p, NULL), 0);
     result_free(&r);
 }
@@ -167,6 +168,7 @@ END_TEST
 
 START_TEST(lower_training_plan) {
     result r = compile(MODEL("train {\n batch = 64; lr = 3e-3; seed = 7; select = last\n"
+                             " class_weight = balanced\n"
                              " optimizer = adam(beta2 = 0.99, weight_decay = 0.01)\n"
                              " stage dense { epochs = 5 epochs; regularize = hw(wd = 8e-5) }\n"
                              " stage sparse { epochs = 50; lr = 0.001; schedule = cosine(restart "
@@ -175,6 +177,7 @@ START_TEST(lower_training_plan) {
     const ir_train *t = &p->train;
     ck_assert_int_eq(t->seed, 7);
     ck_assert_int_eq(t->select, IR_SELECT_LAST);
+    ck_assert_int_eq(t->class_weight, IR_CW_BALANCED);
     ck_assert_int_eq(t->n_stages, 2);
     const ir_stage *d = &t->stages[0], *s = &t->stages[1];
     ck_assert_int_eq(d->epochs, 5);
@@ -201,6 +204,7 @@ START_TEST(lower_training_plan) {
     ck_assert_int_eq(p->train.n_stages, 1);
     ck_assert_int_eq(p->train.stages[0].kind, IR_STAGE_SPARSE);
     ck_assert_int_eq(p->train.stages[0].schedule, IR_SCHED_CONSTANT);
+    ck_assert_int_eq(p->train.class_weight, IR_CW_NONE); /* the default */
     ck_assert_int_eq(p->layers[0].connect, IR_CONNECT_RANDOM);
     result_free(&r);
 }

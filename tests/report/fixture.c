@@ -114,6 +114,20 @@ void fixture_report(rt_report *r) {
     r->hardware.n_layer_luts = 2;
     r->hardware.layer_luts[0] = 3000;
     r->hardware.layer_luts[1] = 800;
+    /* 1797 test samples, 1733 correct (96.42%): rows of 180 (179 for classes 7..9), the
+     * errors of class i all predicted as (i + 3) % 10 */
+    static const char *names[10] = {"zero", "one", "two",   "three", "four",
+                                    "five", "six", "seven", "eight", "nine"};
+    static const int errors[10] = {2, 1, 5, 9, 4, 8, 3, 6, 14, 12};
+    static long confusion[100];
+    memset(confusion, 0, sizeof confusion);
+    for (int i = 0; i < 10; i++) {
+        confusion[i * 10 + i] = (i < 7 ? 180 : 179) - errors[i];
+        confusion[i * 10 + (i + 3) % 10] = errors[i];
+    }
+    r->classes.n = 10;
+    r->classes.names = names;
+    r->classes.confusion = confusion;
 }
 
 int fixture_mkdirs(const char *dir) {

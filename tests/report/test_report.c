@@ -473,13 +473,25 @@ START_TEST(docs_content) {
     ck_assert_ptr_nonnull(strstr(md, "| sparse | 30 | 64 | 0.002 | AdamW | cosine to 1e-05, "
                                      "restart every 10 epochs (x2) |  |"));
     /* Training summary from curve.csv. */
-    ck_assert_ptr_nonnull(strstr(md, "| dense | 5 | 0.3475 | 88.00% | 5 | 11,300 |"));
-    ck_assert_ptr_nonnull(strstr(md, "| sparse | 30 | 0.1405 | 97.40% | 27 | 50,775 |"));
+    ck_assert_ptr_nonnull(strstr(md, "| dense | 5 | 0.3475 | 88.00% | 5 |  | 11,300 |"));
+    ck_assert_ptr_nonnull(strstr(md, "| sparse | 30 | 0.1405 | 97.40% | 27 | 27 | 50,775 |"));
+    /* Results per class: recall 178/180, precision 178/(178 + 6 from class seven). */
+    ck_assert_ptr_nonnull(strstr(md, "| zero | 180 | 184 | 178 | 98.89% | 96.74% |"));
+    ck_assert_ptr_nonnull(strstr(md, "| nine | 179 | 170 | 167 | 93.30% | 98.24% |"));
+    ck_assert_ptr_nonnull(strstr(md, "1,733 of 1,797 test samples correct (96.44%)"));
+    ck_assert_ptr_nonnull(strstr(md, "| eight | 0 | 14 | 0 | 0 | 0 | 0 | 0 | 0 | 165 | 0 |"));
+    ck_assert_ptr_nonnull(strstr(md, "![confusion matrix of the test split](plots/confusion.svg)"));
+    ck_assert_int_eq(count(html, "true \\ predicted"), 0); /* the page shows the heat map */
     /* Plots: linked from the Markdown, inline in the HTML, nothing external. */
     ck_assert_ptr_nonnull(strstr(md, "![training loss per epoch](plots/loss.svg)"));
     ck_assert_ptr_nonnull(strstr(md, "![validation accuracy per epoch](plots/valid_acc.svg)"));
     ck_assert_ptr_nonnull(strstr(md, "![LUTs per layer](plots/luts.svg)"));
-    ck_assert_int_eq(count(html, "<svg "), 3);
+    ck_assert_int_eq(count(html, "<svg "), 6); /* + confusion, recall, stages */
+    char *conf = slurp(dir, "plots/confusion.svg");
+    ck_assert_int_eq(count(conf, "<rect x="), 100);
+    ck_assert_ptr_nonnull(strstr(conf, "<title>true 8, predicted 1: 14</title>"));
+    ck_assert_ptr_nonnull(strstr(conf, ">eight</text>"));
+    free(conf);
     ck_assert_int_eq(count(html, "<script"), 0);
     ck_assert_int_eq(count(html, "src="), 0);
     ck_assert_int_eq(count(html, "href="), 0);
@@ -499,6 +511,10 @@ START_TEST(docs_content) {
     ck_assert_int_eq(count(luts, "<rect x="), 4 + 1); /* + the plot frame */
     ck_assert_ptr_nonnull(strstr(luts, ">3400</text>"));
     ck_assert_ptr_nonnull(strstr(luts, ">t2.1</text>"));
+    char *stages = slurp(dir, "plots/stages.svg"); /* the estimated delay per stage */
+    ck_assert_ptr_nonnull(strstr(stages, ">1.25</text>"));
+    ck_assert_ptr_nonnull(strstr(stages, ">stage 2</text>"));
+    free(stages);
     /* Same inputs, same documents (no clock in the output). */
     ck_assert_int_eq(report_write_docs(&in, NULL), RT_OK);
     char *md2 = slurp(dir, "report.md");
@@ -510,6 +526,60 @@ START_TEST(docs_content) {
     free(md);
     free(html);
     free(dir);
+}
+END_TEST
+
+/* The confusion matrix from codes: argmax of the last layer (the first of equal codes). */
+START_TEST(classes_from_codes) {
+    uint16_t in[6] = {0}, last[6 * 3] = {
+                              3, 1, 0, /* -> 0 */
+                              2, 2, 1, /* tie -> 0 */
+                              0, 5, 4, /* -> 1 */
+                              1, 1, 7, /* -> 2 */
+                              0, 3, 3, /* tie -> 1 */
+                              4, 0, 0, /* -> 0 */
+                          };
+    uint16_t *layers[1] = {last};
+    int widths[1] = {3}, labels[6] = {0, 1, 1, 2, 2, 0};
+    rt_codes c = {6, 1, 1, widths, in, layers, labels};
+    rt_report r;
+    rt_report_init(&r);
+    const char *names[3] = {"a", "b", "c"};
+    ck_assert(report_classes_fill(&r, &c, 3, names));
+    long want[9] = {2, 0, 0, 1, 1, 0, 0, 1, 1}, sum = 0;
+    for (int i = 0; i < 9; i++) {
+        ck_assert_int_eq(r.classes.confusion[i], want[i]);
+        sum += r.classes.confusion[i];
+    }
+    ck_assert_int_eq(sum, 6); /* every test sample once */
+    ck_assert_double_eq(report_class_recall(&r, 0), 1.0);
+    ck_assert_double_eq(report_class_recall(&r, 1), 0.5);
+    ck_assert_double_eq(report_class_precision(&r, 0), 2.0 / 3.0);
+    ck_assert_double_eq(report_class_precision(&r, 2), 1.0);
+    /* report.json round trip of the per-class keys */
+    capture cap;
+    capture_begin(&cap);
+    report_json_print(cap.f, &r);
+    char *json = capture_end(&cap);
+    ck_assert_ptr_nonnull(strstr(json, "\"names\": [\"a\", \"b\", \"c\"], \"confusion\": [\n    "
+                                       "[2, 0, 0],\n    [1, 1, 0],\n    [0, 1, 1]\n  ], "
+                                       "\"recall\": [1, 0.5, 0.5]"));
+    report_doc doc;
+    ck_assert_int_eq(report_json_parse(json, strlen(json), "r.json", &doc, NULL), RT_OK);
+    ck_assert_int_eq(doc.r.classes.n, 3);
+    ck_assert_str_eq(doc.r.classes.names[2], "c");
+    ck_assert_int_eq(doc.r.classes.confusion[7], 1);
+    report_doc_free(&doc);
+    free(json);
+    /* a matrix that is not square is refused, naming the key */
+    const char *bad = "{\"classes\": {\"confusion\": [[1, 2], [3]]}}";
+    rt_error e = {0};
+    ck_assert_int_eq(report_json_parse(bad, strlen(bad), "b.json", &doc, &e), RT_ERR_DATA);
+    ck_assert_ptr_nonnull(strstr(e.msg, "b.json: key \"classes.confusion\""));
+    /* a last layer without one output per class: not measured */
+    ck_assert(!report_classes_fill(&r, &c, 4, NULL));
+    ck_assert_int_eq(r.classes.n, 0);
+    report_classes_free(&r);
 }
 END_TEST
 
@@ -600,6 +670,7 @@ static Suite *report_suite(void) {
     t = tcase_create("docs");
     tcase_set_timeout(t, 30);
     tcase_add_test(t, docs_content);
+    tcase_add_test(t, classes_from_codes);
     tcase_add_test(t, docs_back_end_layer_luts);
     tcase_add_test(t, docs_bad_curve_and_no_ir);
     tcase_add_test(t, svg_empty_and_escaped);

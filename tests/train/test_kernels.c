@@ -463,21 +463,32 @@ END_TEST
 typedef struct ce_case {
     float *l; /* logits [3][5] */
     int *y;   /* labels */
+    float *w; /* class weights [5], or NULL */
 } ce_case;
 
 static double ce_loss(void *vc) {
     ce_case *c = vc;
-    return tr_ce(c->l, c->y, 3, 5, NULL, NULL);
+    return tr_ce(c->l, c->y, c->w, 3, 5, NULL, NULL);
 }
 
 START_TEST(test_ce_grad) {
     float l[15], g[15];
     int y[3] = {0, 4, 2}, ok;
     fill(l, 15, 3);
-    ce_case c = {l, y};
-    tr_ce(l, y, 3, 5, g, &ok);
+    ce_case c = {l, y, NULL};
+    double plain = tr_ce(l, y, NULL, 3, 5, g, &ok);
     ck_assert_int_ge(ok, 0);
     fd_check(ce_loss, &c, l, g, 15, 1e-3f, 2e-3, 1e-5, "cross-entropy");
+    /* class weights: the loss is the weighted mean, the gradient follows it */
+    float w[5] = {2.0f, 1.0f, 0.5f, 1.0f, 3.0f}, ones[5] = {1, 1, 1, 1, 1};
+    ck_assert(tr_ce(l, y, ones, 3, 5, NULL, NULL) == plain); /* weight 1: the same bits */
+    double sum = 0;
+    for (int r = 0; r < 3; r++)
+        sum += w[y[r]] * tr_ce(l + 5 * r, y + r, NULL, 1, 5, NULL, NULL);
+    c.w = w;
+    ck_assert_double_eq_tol(tr_ce(l, y, w, 3, 5, g, NULL), sum / 3, 1e-12);
+    ck_assert(fabs(tr_ce(l, y, w, 3, 5, NULL, NULL) - plain) > 1e-3);
+    fd_check(ce_loss, &c, l, g, 15, 1e-3f, 2e-3, 1e-5, "weighted cross-entropy");
 }
 END_TEST
 
