@@ -147,6 +147,13 @@ static void layer_shape(tr_layer *L, const ir_layer *il, bool dense) {
         L->wire = TR_WIRE_MASKED;
 }
 
+/* Weights in an L-LUT record's ws slice: the skip path's F, or a linear or polynomial
+ * L-LUT's monomial weights (poly.c). */
+static size_t ws_count(const tr_shape *sh) {
+    int D = tr_shape_degree(sh);
+    return D > 0 ? (size_t)tr_poly_terms(sh->F, D) - 1 : sh->skip ? (size_t)sh->F : 0;
+}
+
 /* Parameter offsets of layer L from float n on; returns the next free offset. */
 static size_t layer_offsets(tr_layer *L, size_t n) {
     size_t O = (size_t)L->out, F = (size_t)L->sh.F, N = (size_t)L->sh.N;
@@ -168,7 +175,7 @@ static size_t layer_offsets(tr_layer *L, size_t n) {
     L->r_w2 = r;
     r += N;
     L->r_ws = r;
-    r += L->sh.skip ? F : 0;
+    r += ws_count(&L->sh);
     L->n_dec = r;
     L->r_b1 = r;
     r += N;
@@ -432,7 +439,8 @@ void tr_model_init_params(tr_model *m, uint64_t seed, int stage) {
                 fill_uniform(p.wh, D * N * N, (int)N, &r);
                 fill_uniform(p.bh, D * N, (int)N, &r);
                 fill_uniform(p.w2, N, (int)N, &r);
-                if (L->sh.skip) fill_uniform(p.ws, F, (int)F, &r);
+                size_t nws = ws_count(&L->sh);
+                fill_uniform(p.ws, nws, (int)nws, &r);
                 fill_uniform(p.b, 1, (int)F, &r);
             }
             P[tr_gamma_off(L, o)] = 1.0f;
