@@ -79,6 +79,11 @@ uint64_t tr_ir_fingerprint(const ir_program *ir) {
         v[8] = (int)L->quant;
         v[9] = L->connect == IR_CONNECT_CONTIGUOUS;
         h = mix_ints(h, v, 10);
+        if (L->kind == IR_KIND_POLY) { /* (other kinds keep their earlier fingerprints) */
+            v[0] = (int)L->kind;
+            v[1] = L->degree;
+            h = mix_ints(h, v, 2);
+        }
     }
     return h;
 }
@@ -136,6 +141,7 @@ static void layer_shape(tr_layer *L, const ir_layer *il, bool dense) {
     L->sh.N = il->hidden;
     L->sh.depth = il->hidden > 0 ? (il->depth > 0 ? il->depth : 1) : 0;
     L->sh.skip = il->lut_skip;
+    L->sh.degree = il->kind == IR_KIND_POLY ? il->degree : 0; /* linear: hidden 0 with skip */
     L->q = tr_qspec_make(il->quant, il->bits_out);
     L->bits_in = il->bits_in;
     L->connect = il->connect;

@@ -115,8 +115,10 @@ typedef struct tr_shape {
 /* Linear and polynomial L-LUTs (poly.c): y = b + sum_m ws[m] * x^a(m) over the monomials of
  * degree 1..D of the F inputs in poly.c's order (the first F are x_0 .. x_F-1), so a linear
  * L-LUT (D = 1) is an MLP L-LUT without hidden layer, its skip weights ws. */
-#define TR_POLY_MAX_TERMS  1024 /* most monomials, the constant included */
-#define TR_POLY_MAX_DEGREE 8    /* highest degree */
+/* The most monomials (the constant included) and the highest degree the kernels take: C(16+4,
+ * 4) is the largest fan-in (F * bits_in <= 16) at the IR's largest degree, 4. */
+#define TR_POLY_MAX_TERMS  4845
+#define TR_POLY_MAX_DEGREE 8
 /* The polynomial degree of an L-LUT shape: sh->degree, 1 for hidden = 0 with the skip path
  * (linear), 0 for an MLP. */
 int tr_shape_degree(const tr_shape *sh);

@@ -82,7 +82,8 @@ START_TEST(test_poly_terms) {
     ck_assert_int_eq(tr_poly_terms(6, 2), 28);
     ck_assert_int_eq(tr_poly_terms(6, 4), 210);
     ck_assert_int_eq(tr_poly_terms(2, 3), 10);
-    ck_assert_int_eq(tr_poly_terms(16, 8), TR_POLY_MAX_TERMS + 1);
+    ck_assert_int_eq(tr_poly_terms(16, 4), TR_POLY_MAX_TERMS);
+    ck_assert_int_eq(tr_poly_terms(16, 5), TR_POLY_MAX_TERMS + 1);
     tr_shape lin = {5, 0, 0, true, 0}, mlp = {5, 16, 1, true, 0}, poly = {5, 0, 0, true, 3};
     ck_assert_int_eq(tr_shape_degree(&lin), 1);
     ck_assert_int_eq(tr_shape_degree(&mlp), 0);
@@ -177,6 +178,91 @@ START_TEST(test_poly_rows_independent) {
 }
 END_TEST
 
+/* ---- Whole models ---------------------------------------------------------------------- */
+
+/* Trains and tabulates; the tables equal the model on the test split. */
+static tr_model *train_checked(const ir_program *ir, const rt_dataset *d, int threads,
+                               rt_tables *t) {
+    tr_model *m = train_small(ir, d, threads);
+    ck_assert_int_eq(tr_tabulate(m, t, NULL), RT_OK);
+    rt_codes c;
+    ck_assert_int_eq(tr_codes(m, &d->test, &c, NULL), RT_OK);
+    ck_assert_int_eq(lookup_mismatches(t, &c), 0);
+    rt_codes_free(&c);
+    return m;
+}
+
+/* The record sizes follow the kinds: C(F+D, D) - 1 monomial weights per poly L-LUT. */
+START_TEST(test_kinds_layout) {
+    ir_program *ir = kinds_program(1, 0);
+    tr_model *m = tr_model_new(ir, false, NULL, 1, 16, 1, true);
+    const tr_layer *L = m->p.layers;
+    ck_assert_int_eq(L[0].sh.degree, 2);
+    ck_assert_int_eq((int)(L[0].n_dec), tr_poly_terms(4, 2) - 1); /* 14 weights */
+    ck_assert_int_eq((int)(L[2].n_dec), 3);                       /* linear: F weights */
+    ck_assert_int_eq((int)(L[3].n_dec), tr_poly_terms(4, 3) - 1);
+    ck_assert_int_eq(tr_shape_degree(&L[1].sh), 0); /* the MLP level */
+    ck_assert_uint_ne(tr_ir_fingerprint(ir), 0);
+    uint64_t fp = tr_ir_fingerprint(ir);
+    ir->layers[3].degree = 2; /* another degree, another model */
+    ck_assert_uint_ne(tr_ir_fingerprint(ir), fp);
+    tr_model_free(m);
+    fx_program_free(ir);
+}
+END_TEST
+
+/* Dense and sparse stages on both paths with 1 and 2 threads: the same bits; the tables
+ * equal the model. */
+START_TEST(test_kinds_threads) {
+    rt_dataset d;
+    parity_data(&d, 12, 512, 21);
+    ir_program *ir = kinds_program(3, 2);
+    rt_tables t1, t2;
+    tr_model *m1 = train_checked(ir, &d, 1, &t1), *m2 = train_checked(ir, &d, 2, &t2);
+    ck_assert(same_params(m1, m2));
+    ck_assert(same_tables(&t1, &t2));
+    rt_tables_free(&t1), rt_tables_free(&t2);
+    tr_model_free(m1), tr_model_free(m2);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+/* The polynomial means what it says: on the XOR of two binary inputs one degree-2 L-LUT per
+ * class (its x0*x1 monomial is the label) separates the classes. */
+static double xor_accuracy(ir_lut_kind kind, int degree) { /* test accuracy */
+    fx_net n;
+    memset(&n, 0, sizeof n);
+    n.n_layers = 1;
+    n.widths[0] = 2;
+    n.widths[1] = 2;
+    n.bits_in = 1;
+    n.bits_out = 4;
+    n.fanin_in = 2;
+    n.connect = IR_CONNECT_CONTIGUOUS; /* both classes read x0, x1 */
+    n.kind[0] = kind;
+    n.degree[0] = degree;
+    ir_stage st = fx_stage(IR_STAGE_SPARSE, 30, 32, 1e-2);
+    ir_program *ir = fx_program(&n, &st, 1, 4);
+    rt_dataset d;
+    parity_data(&d, 2, 512, 5);
+    rt_tables t;
+    tr_model *m = train_checked(ir, &d, 2, &t);
+    double q;
+    tr_evaluate(m, &d.test, NULL, &q);
+    rt_tables_free(&t);
+    tr_model_free(m);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+    return q;
+}
+
+START_TEST(test_kinds_xor) {
+    double poly = xor_accuracy(IR_KIND_POLY, 2);
+    ck_assert_msg(poly >= 0.99, "poly(2) on XOR: %.3f", poly);
+}
+END_TEST
+
 static Suite *poly_suite(void) {
     Suite *s = suite_create("train_poly");
     TCase *tc = tcase_create("kernels");
@@ -187,6 +273,12 @@ static Suite *poly_suite(void) {
     tcase_add_test(tc, test_poly_jacobian);
     tcase_add_test(tc, test_poly_rows_independent);
     suite_add_tcase(s, tc);
+    TCase *tm = tcase_create("models");
+    tcase_set_timeout(tm, 60);
+    tcase_add_test(tm, test_kinds_layout);
+    tcase_add_test(tm, test_kinds_threads);
+    tcase_add_test(tm, test_kinds_xor);
+    suite_add_tcase(s, tm);
     return s;
 }
 
