@@ -113,8 +113,9 @@ typedef struct tr_shape {
 } tr_shape;
 
 /* Linear and polynomial L-LUTs (poly.c): y = b + sum_m ws[m] * x^a(m) over the monomials of
- * degree 1..D of the F inputs in poly.c's order (the first F are x_0 .. x_F-1), so a linear
- * L-LUT (D = 1) is an MLP L-LUT without hidden layer, its skip weights ws. */
+ * degree 1..D of the F inputs in poly.c's order (depth first: for D = 1 the inputs x_0 ..
+ * x_F-1), so a linear L-LUT (D = 1) is an MLP L-LUT without hidden layer, its skip weights
+ * ws. */
 /* The most monomials (the constant included) and the highest degree the kernels take: C(16+4,
  * 4) is the largest fan-in (F * bits_in <= 16) at the IR's largest degree, 4. */
 #define TR_POLY_MAX_TERMS  4845
