@@ -3,7 +3,7 @@
  * file's sparse stage's optimizer), with the model file's data.
  *
  *   bench_addr FILE.nlt [--data-dir DIR] [--batch B] [--depth D] [--batches N]
- *              [--threads N] [--repeat N] [--sweep]
+ *              [--threads N] [--repeat N] [--sweep] [--kinds]
  *
  * --depth overrides every sub-network's depth; --sweep also prints both paths for 1, 2, ...
  * up to the machine's cores. Each measurement is a fresh model (same seed) trained for N
@@ -13,6 +13,10 @@
  * of all threads) is the measure of work that a loaded machine disturbs least.
  * Summary: bench_addr: MODEL batch B depth D T threads: per-sample X samples/s |
  *          per-address Y samples/s | ratio Y/X
+ * --kinds instead measures the L-LUT kinds on the same shapes (every layer's L-LUTs made
+ * mlp as the file says, linear, poly(degree = 2), poly(degree = 3); the default path
+ * choice), in turns:
+ *          bench_addr: MODEL batch B kinds T threads: mlp X | linear Y | poly2 Z | poly3 W
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +27,7 @@
 #include "compiler.h"
 #include "data.h"
 #include "bench_train.h"
+#include "fixture.h"
 #include "train_int.h"
 
 static double clock_s(clockid_t c) {
@@ -71,6 +76,31 @@ static void measure(const ir_program *ir, const rt_dataset *d, int B, int N, int
         }
 }
 
+/* --kinds: samples/s of every kind on the file's shapes, the best of `repeat` turns
+ * (out[2k] per wall second, out[2k+1] per CPU second, k: mlp, linear, poly 2, poly 3). */
+static void measure_kinds(ir_program *ir, const rt_dataset *d, int B, int N, int T, int repeat,
+                          double *out) {
+    static const ir_lut_kind kind[4] = {IR_KIND_MLP, IR_KIND_LINEAR, IR_KIND_POLY, IR_KIND_POLY};
+    static const int degree[4] = {0, 0, 2, 3};
+    ir_layer *orig = xmalloc((size_t)ir->n_layers * sizeof *orig);
+    memcpy(orig, ir->layers, (size_t)ir->n_layers * sizeof *orig);
+    for (int k = 0; k < 8; k++)
+        out[k] = 0;
+    for (int i = 0; i < repeat; i++)
+        for (int k = 0; k < 4; k++) {
+            for (int l = 0; l < ir->n_layers; l++) {
+                ir->layers[l] = orig[l];
+                fx_set_kind(&ir->layers[l], kind[k], degree[k]);
+            }
+            double v[2];
+            measure1(ir, d, B, N, T, TR_ADDR_AUTO, v);
+            for (int j = 0; j < 2; j++)
+                out[2 * k + j] = v[j] > out[2 * k + j] ? v[j] : out[2 * k + j];
+        }
+    memcpy(ir->layers, orig, (size_t)ir->n_layers * sizeof *orig);
+    free(orig);
+}
+
 static long number(const char *s) {
     char *end;
     long v = strtol(s, &end, 10);
@@ -81,7 +111,7 @@ int main(int argc, char **argv) {
     const char *file = NULL;
     nltc_compile_opts co = {0};
     long batch = -1, depth = -1, batches = 50, threads = 2, repeat = 3;
-    bool sweep = false;
+    bool sweep = false, kinds = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has = i + 1 < argc;
@@ -99,6 +129,8 @@ int main(int argc, char **argv) {
             repeat = number(argv[++i]);
         else if (!strcmp(a, "--sweep"))
             sweep = true;
+        else if (!strcmp(a, "--kinds"))
+            kinds = true;
         else if (a[0] != '-' && !file)
             file = a;
         else
@@ -106,7 +138,7 @@ int main(int argc, char **argv) {
     }
     if (!file) {
         fprintf(stderr, "usage: bench_addr FILE.nlt [--data-dir DIR] [--batch B] [--depth D] "
-                        "[--batches N] [--threads N] [--repeat N] [--sweep]\n");
+                        "[--batches N] [--threads N] [--repeat N] [--sweep] [--kinds]\n");
         return 2;
     }
     nltc_arena *arena = nltc_arena_new();
@@ -134,6 +166,18 @@ int main(int argc, char **argv) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     double l0 = bt_loadavg(), v[6];
     static const int modes[3] = {TR_ADDR_SAMPLE, TR_ADDR_ADDRESS, TR_ADDR_AUTO};
+    if (kinds) {
+        double k[8];
+        measure_kinds(ir, &d, B, N, (int)threads, (int)repeat, k);
+        printf("bench_addr: %s batch %d kinds %ld threads, %d batches, best of %ld, samples/s "
+               "(per CPU-s): mlp %.0f (%.0f) | linear %.0f (%.0f) | poly2 %.0f (%.0f) | poly3 "
+               "%.0f (%.0f) | load average %.2f -> %.2f\n",
+               ir->model_name, B, threads, N, repeat, k[0], k[1], k[2], k[3], k[4], k[5], k[6],
+               k[7], l0, bt_loadavg());
+        rt_dataset_free(&d);
+        nltc_arena_free(arena);
+        return 0;
+    }
     if (sweep)
         for (int t = 1; t <= cores; t++) {
             measure(ir, &d, B, N, t, (int)repeat, modes, 2, v);

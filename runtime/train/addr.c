@@ -316,7 +316,9 @@ void tr_addr_backward(tr_model *m, int l, int o, int R, float *dx, int lddx, flo
     for (int u = 0; u < b.Up; u++)
         b.one[u] = u < b.U ? 1.0f : 0.0f;
     tr_lut p = tr_layer_lut(L, m->p.param, o), g = tr_layer_lut(L, m->opt->grad, o);
-    if (L->sh.N > 0 && L->sh.depth == 1) {
+    if (tr_shape_degree(&L->sh) > 0) {
+        tr_poly_backward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, &g, b.one, b.jac, b.Up, b.sub);
+    } else if (L->sh.depth == 1) {
         tr_sub1_backward_jac(&L->sh, &p, b.xu, b.Up, b.U, b.yu, b.one, &g, b.jac, b.Up);
     } else {
         tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, &g, NULL, 0, b.sub);

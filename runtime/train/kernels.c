@@ -46,36 +46,25 @@ tr_qspec tr_qspec_make(ir_quant_kind kind, int bits) {
 /* ---- The L-LUT sub-network ------------------------------------------------------ *
  *
  * Sub-networks with one hidden layer (the paper's) take the vector fast path of simd.c;
- * deeper ones are composed from tr_fc_forward/backward here.
+ * deeper ones are composed from tr_fc_forward/backward here; linear and polynomial L-LUTs
+ * (no hidden layer) are poly.c's.
  */
 
 size_t tr_subnet_scratch(const tr_shape *sh, int R) {
     /* deep sub-networks: x in rows, the hidden activations of every hidden layer, two
      * gradient buffers and the input gradients in rows */
-    if (sh->N == 0 || sh->depth == 1) return 0;
+    if (tr_shape_degree(sh) > 0) return tr_poly_scratch(sh);
+    if (sh->depth == 1) return 0;
     int K = sh->N > sh->F ? sh->N : sh->F; /* + tr_fc_backward's transposed weights */
     return (size_t)R * (size_t)sh->N * (size_t)(sh->depth + 2) + 2 * (size_t)R * sh->F +
            (size_t)sh->N * (size_t)tr_fc_pad(K);
 }
 
-/* The skip path and bias alone (no hidden layer): y = (sum_k x[k]*ws[k]) + b. */
-static void skip_only(const tr_shape *sh, const tr_lut *p, const float *restrict x, int ldx, int R,
-                      float *restrict y) {
-    float b = p->b[0];
-    for (int r = 0; r < R; r++) {
-        float s = 0.0f;
-        if (sh->skip)
-            for (int k = 0; k < sh->F; k++)
-                s += x[(size_t)k * ldx + r] * p->ws[k];
-        y[r] = s + b;
-    }
-}
-
 void tr_subnet_forward(const tr_shape *sh, const tr_lut *p, const float *restrict x, int ldx, int R,
                        float *restrict y, float *restrict scratch) {
     int F = sh->F, N = sh->N;
-    if (N == 0) {
-        skip_only(sh, p, x, ldx, R, y);
+    if (tr_shape_degree(sh) > 0) { /* linear and polynomial L-LUTs (poly.c) */
+        tr_poly_forward(sh, p, x, ldx, R, y);
         return;
     }
     if (sh->depth == 1) {
@@ -105,7 +94,11 @@ void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *restri
                         int lddx, float *restrict scratch) {
     int F = sh->F, N = sh->N, depth = sh->depth;
     const float *restrict ws = p->ws;
-    if (N > 0 && depth == 1) {
+    if (tr_shape_degree(sh) > 0) {
+        tr_poly_backward(sh, p, x, ldx, R, dy, g, dy, dx, lddx, scratch);
+        return;
+    }
+    if (depth == 1) {
         tr_sub1_backward(sh, p, x, ldx, R, dy, g, dx, lddx);
         return;
     }
@@ -123,13 +116,6 @@ void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *restri
                 a = MADD(dy[r], xk[r], a);
             gws[k] = a;
         }
-    }
-    if (N == 0) {
-        if (dx)
-            for (int k = 0; k < F; k++)
-                for (int r = 0; r < R; r++)
-                    dx[(size_t)k * lddx + r] = sh->skip ? dy[r] * ws[k] : 0.0f;
-        return;
     }
     /* deep sub-networks: rows layout, recompute the hidden activations, layer by layer */
     float *xr = scratch, *hs = xr + (size_t)R * F; /* depth blocks of [R][N] */

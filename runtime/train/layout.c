@@ -79,6 +79,11 @@ uint64_t tr_ir_fingerprint(const ir_program *ir) {
         v[8] = (int)L->quant;
         v[9] = L->connect == IR_CONNECT_CONTIGUOUS;
         h = mix_ints(h, v, 10);
+        if (L->kind == IR_KIND_POLY) { /* (other kinds keep their earlier fingerprints) */
+            v[0] = (int)L->kind;
+            v[1] = L->degree;
+            h = mix_ints(h, v, 2);
+        }
     }
     return h;
 }
@@ -136,6 +141,7 @@ static void layer_shape(tr_layer *L, const ir_layer *il, bool dense) {
     L->sh.N = il->hidden;
     L->sh.depth = il->hidden > 0 ? (il->depth > 0 ? il->depth : 1) : 0;
     L->sh.skip = il->lut_skip;
+    L->sh.degree = il->kind == IR_KIND_POLY ? il->degree : 0; /* linear: hidden 0 with skip */
     L->q = tr_qspec_make(il->quant, il->bits_out);
     L->bits_in = il->bits_in;
     L->connect = il->connect;
@@ -145,6 +151,13 @@ static void layer_shape(tr_layer *L, const ir_layer *il, bool dense) {
         L->wire = TR_WIRE_DIRECT;
     else /* masks, or contiguous inputs read 0 or many times (leaf layers that wrap) */
         L->wire = TR_WIRE_MASKED;
+}
+
+/* Weights in an L-LUT record's ws slice: the skip path's F, or a linear or polynomial
+ * L-LUT's monomial weights (poly.c). */
+static size_t ws_count(const tr_shape *sh) {
+    int D = tr_shape_degree(sh);
+    return D > 0 ? (size_t)tr_poly_terms(sh->F, D) - 1 : sh->skip ? (size_t)sh->F : 0;
 }
 
 /* Parameter offsets of layer L from float n on; returns the next free offset. */
@@ -168,7 +181,7 @@ static size_t layer_offsets(tr_layer *L, size_t n) {
     L->r_w2 = r;
     r += N;
     L->r_ws = r;
-    r += L->sh.skip ? F : 0;
+    r += ws_count(&L->sh);
     L->n_dec = r;
     L->r_b1 = r;
     r += N;
@@ -432,7 +445,8 @@ void tr_model_init_params(tr_model *m, uint64_t seed, int stage) {
                 fill_uniform(p.wh, D * N * N, (int)N, &r);
                 fill_uniform(p.bh, D * N, (int)N, &r);
                 fill_uniform(p.w2, N, (int)N, &r);
-                if (L->sh.skip) fill_uniform(p.ws, F, (int)F, &r);
+                size_t nws = ws_count(&L->sh);
+                fill_uniform(p.ws, nws, (int)nws, &r);
                 fill_uniform(p.b, 1, (int)F, &r);
             }
             P[tr_gamma_off(L, o)] = 1.0f;

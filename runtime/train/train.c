@@ -96,8 +96,14 @@ static void check_layers(const ir_program *ir, problems *P) {
                 L->in_width, L->out_width, L->fanin);
         if (L->hidden < 0 || (L->hidden > 0 && L->depth < 1))
             BAD("layer %s: hidden width %d with depth %d", nm, L->hidden, L->depth);
-        if (L->hidden == 0 && !L->lut_skip)
+        if (L->kind == IR_KIND_MLP && L->hidden == 0 && !L->lut_skip)
             BAD("layer %s: an L-LUT with neither hidden layer nor skip is a constant", nm);
+        if (L->kind == IR_KIND_POLY &&
+            (L->degree < 1 || L->degree > TR_POLY_MAX_DEGREE || L->hidden != 0 ||
+             tr_poly_terms(L->fanin, L->degree) > TR_POLY_MAX_TERMS))
+            BAD("layer %s: poly(degree = %d) with fan-in %d and hidden %d (degree 1..%d, at most "
+                "%d monomials, no hidden layer)",
+                nm, L->degree, L->fanin, L->hidden, TR_POLY_MAX_DEGREE, TR_POLY_MAX_TERMS);
         if (L->quant == IR_Q_HARDTANH)
             BAD("layer %s: the hard-tanh quantizer is for the input only", nm);
         prev_w = L->out_width;

@@ -111,11 +111,38 @@ typedef struct tr_lut {
 
 /* Shape of the L-LUTs of one layer. */
 typedef struct tr_shape {
-    int F;     /* inputs */
-    int N;     /* hidden width (0: no MLP) */
-    int depth; /* hidden layers (>= 1 when N > 0) */
-    bool skip; /* linear skip path */
+    int F;      /* inputs */
+    int N;      /* hidden width (0: no MLP) */
+    int depth;  /* hidden layers (>= 1 when N > 0) */
+    bool skip;  /* linear skip path */
+    int degree; /* kind = poly(degree = D): D (N = 0); 0 otherwise (see tr_shape_degree) */
 } tr_shape;
+
+/* Linear and polynomial L-LUTs (poly.c): y = b + sum_m ws[m] * x^a(m) over the monomials of
+ * degree 1..D of the F inputs in poly.c's order (depth first: for D = 1 the inputs x_0 ..
+ * x_F-1), so a linear L-LUT (D = 1) is an MLP L-LUT without hidden layer, its skip weights
+ * ws. */
+/* The most monomials (the constant included) and the highest degree the kernels take: C(16+4,
+ * 4) is the largest fan-in (F * bits_in <= 16) at the IR's largest degree, 4. */
+#define TR_POLY_MAX_TERMS  4845
+#define TR_POLY_MAX_DEGREE 8
+/* The polynomial degree of an L-LUT shape: sh->degree, 1 for hidden = 0 with the skip path
+ * (linear), 0 for an MLP. */
+int tr_shape_degree(const tr_shape *sh);
+/* C(F+D, D), the monomials of F inputs up to degree D with the constant; more than
+ * TR_POLY_MAX_TERMS gives TR_POLY_MAX_TERMS + 1. */
+int tr_poly_terms(int F, int D);
+/* Scratch floats of tr_poly_backward (any row count). */
+size_t tr_poly_scratch(const tr_shape *sh);
+/* y[r] for R rows (x as tr_subnet_forward's). */
+void tr_poly_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R, float *y);
+/* With g: the parameter gradients of sum_r dy[r]*y[r] (g->ws, g->b overwritten); with dx:
+ * the input gradients of sum_r dyx[r]*y[r] (dyx = dy for the gradient, ones for the
+ * per-address path's Jacobian), feature-major as tr_subnet_backward's. dy and dyx:
+ * tr_pad_rows(R) values, zero beyond R. */
+void tr_poly_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                      const float *dy, const tr_lut *g, const float *dyx, float *dx, int lddx,
+                      float *scratch);
 
 /* Scratch floats tr_subnet_forward/backward need for R rows. */
 size_t tr_subnet_scratch(const tr_shape *sh, int R);
@@ -129,7 +156,7 @@ void tr_subnet_forward(const tr_shape *sh, const tr_lut *p, const float *x, int 
 /* Gradients of sum_r dy[r]*y[r]: parameter gradients into g (overwritten), input gradients
  * feature-major into dx[f*lddx + r] (overwritten for r < R; up to tr_pad_rows(R) rows may be
  * written; NULL: skipped). dy: tr_pad_rows(R) values, zero beyond R. Recomputes the hidden
- * layer g NULL (depth > 1 or hidden = 0 only): the input gradients alone, no
+ * layer. g NULL (depth > 1 only): the input gradients alone, no
  * parameter gradients (the per-address path's Jacobian pass). */
 void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
                         const float *dy, const tr_lut *g, float *dx, int lddx, float *scratch);

@@ -76,6 +76,7 @@ ir_program *fx_program(const fx_net *n, const ir_stage *stages, int n_stages, ui
         L->hidden = n->hidden;
         L->depth = n->hidden > 0 ? n->depth : 0;
         L->lut_skip = n->lut_skip;
+        if (n->kind[l] != IR_KIND_MLP) fx_set_kind(L, n->kind[l], n->degree[l]);
         L->bits_in = prev_bits;
         L->bits_out = last ? n->bits_out : (sup ? n->bits_support : n->bits_hidden);
         if (last || (n->tree_skip && !root))
@@ -93,6 +94,14 @@ ir_program *fx_program(const fx_net *n, const ir_stage *stages, int n_stages, ui
     p->train.select = IR_SELECT_VALIDATION;
     p->hw.lut_inputs = 6;
     return p;
+}
+
+void fx_set_kind(ir_layer *L, ir_lut_kind kind, int degree) {
+    L->kind = kind;
+    if (kind == IR_KIND_MLP) return;
+    L->hidden = L->depth = 0;
+    L->lut_skip = kind == IR_KIND_LINEAR;
+    L->degree = kind == IR_KIND_POLY ? degree : 0;
 }
 
 void fx_program_free(ir_program *p) {

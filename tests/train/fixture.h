@@ -18,21 +18,25 @@
 
 /* A LUT network in the shape of the paper's configurations. */
 typedef struct fx_net {
-    int n_layers;                  /* layers */
-    int widths[FX_MAX_LAYERS + 1]; /* widths[0] inputs ... widths[n_layers] classes */
-    int support[FX_MAX_LAYERS];    /* 1: the layer is a support (tree) level */
-    int bits_in;                   /* input quantizer bits */
-    int bits_hidden;               /* output bits of leaf layers */
-    int bits_support;              /* output bits of support layers */
-    int bits_out;                  /* output bits of the last layer */
-    int fanin_in;                  /* fan-in of the first layer */
-    int fanin_hidden;              /* fan-in of other leaf layers */
-    int fanin_support;             /* fan-in of support layers */
-    int hidden;                    /* N */
-    int depth;                     /* hidden layers per sub-network */
-    bool lut_skip;                 /* linear skip in every L-LUT */
-    bool tree_skip;                /* tree-level skip */
-    ir_connect connect;            /* connectivity of leaf layers */
+    int n_layers;                    /* layers */
+    int widths[FX_MAX_LAYERS + 1];   /* widths[0] inputs ... widths[n_layers] classes */
+    int support[FX_MAX_LAYERS];      /* 1: the layer is a support (tree) level */
+    int bits_in;                     /* input quantizer bits */
+    int bits_hidden;                 /* output bits of leaf layers */
+    int bits_support;                /* output bits of support layers */
+    int bits_out;                    /* output bits of the last layer */
+    int fanin_in;                    /* fan-in of the first layer */
+    int fanin_hidden;                /* fan-in of other leaf layers */
+    int fanin_support;               /* fan-in of support layers */
+    int hidden;                      /* N */
+    int depth;                       /* hidden layers per sub-network */
+    bool lut_skip;                   /* linear skip in every L-LUT */
+    bool tree_skip;                  /* tree-level skip */
+    ir_connect connect;              /* connectivity of leaf layers */
+    ir_lut_kind kind[FX_MAX_LAYERS]; /* each layer's L-LUT kind (0: mlp, with hidden, depth and
+                                      * lut_skip above; linear: hidden 0 with the skip path;
+                                      * poly: hidden 0, no skip path) */
+    int degree[FX_MAX_LAYERS];       /* poly layers: the degree */
 } fx_net;
 
 /* The paper's MNIST configuration (784-2160-360-2160-360-60-10, F=6, N=64, 1/1/1/6 bits). */
@@ -44,6 +48,9 @@ ir_stage fx_stage(ir_stage_kind kind, int epochs, int batch, double lr);
 /* Lowers the network; stages are copied. Free with fx_program_free. */
 ir_program *fx_program(const fx_net *n, const ir_stage *stages, int n_stages, uint64_t seed);
 void fx_program_free(ir_program *p);
+/* Makes layer L's L-LUTs of another kind, as the front end lowers them: linear (hidden 0
+ * with the skip path) or poly (hidden 0, no skip path, degree); mlp leaves it. */
+void fx_set_kind(ir_layer *L, ir_lut_kind kind, int degree);
 
 /* n samples of a seeded synthetic task: inputs uniform in [-1,-0.25] u [0.25,1]; the label
  * is the parity of the signs of the first `bits` inputs (classes 2), an XOR-like problem. */

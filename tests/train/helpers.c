@@ -59,6 +59,14 @@ ir_program *small_program(int sparse_epochs, int dense_epochs, uint64_t seed) {
     return ir;
 }
 
+ir_program *kinds_program(int sparse_epochs, int dense_epochs) {
+    ir_program *ir = small_program(sparse_epochs, dense_epochs, 2);
+    fx_set_kind(&ir->layers[0], IR_KIND_POLY, 2);
+    fx_set_kind(&ir->layers[2], IR_KIND_LINEAR, 0);
+    fx_set_kind(&ir->layers[3], IR_KIND_POLY, 3);
+    return ir;
+}
+
 train_opts quiet_opts(int threads) {
     train_opts o;
     train_opts_init(&o);
@@ -133,4 +141,24 @@ tr_model *train_small(const ir_program *ir, const rt_dataset *d, int threads) {
     tr_model *m = NULL;
     ck_assert_int_eq(train_run(ir, d, &o, &rep, &m, &terr), RT_OK);
     return m;
+}
+
+/* Looks up every layer from the previous codes through the tables; counts mismatches. */
+long lookup_mismatches(const rt_tables *t, const rt_codes *c) {
+    long bad = 0;
+    for (int s = 0; s < c->n_samples; s++) {
+        const uint16_t *prev = c->input + (size_t)s * c->n_inputs;
+        for (int l = 0; l < t->n_layers; l++) {
+            const rt_table_layer *L = &t->layers[l];
+            const uint16_t *want = c->layer[l] + (size_t)s * L->n_lut;
+            for (int o = 0; o < L->n_lut; o++) {
+                unsigned addr = 0;
+                for (int j = 0; j < L->fanin; j++)
+                    addr |= (unsigned)prev[L->inputs[o * L->fanin + j]] << (j * L->bits_in);
+                bad += L->codes[((size_t)o << (L->fanin * L->bits_in)) + addr] != want[o];
+            }
+            prev = want;
+        }
+    }
+    return bad;
 }

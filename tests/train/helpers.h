@@ -11,6 +11,10 @@ void parity_data(rt_dataset *d, int inputs, int n, uint64_t seed);
 void as_images(rt_dataset *d);
 /* A four-layer model with masked and support levels, 2-bit inputs and 3-bit codes. */
 ir_program *small_program(int sparse_epochs, int dense_epochs, uint64_t seed);
+/* small_program's layers as L-LUT kinds: a poly(2) leaf layer (learned: the dense stage's
+ * linear surrogate picks its masks), an MLP tree level, linear leaves, a poly(3) root level
+ * (seed 2). */
+ir_program *kinds_program(int sparse_epochs, int dense_epochs);
 /* Options without progress lines. */
 train_opts quiet_opts(int threads);
 /* The error record of the calls under test. */
@@ -26,6 +30,8 @@ void remove_dir(const char *dir);
 /* Bit-identical parameters and running statistics; tables. */
 bool same_params(const tr_model *ma, const tr_model *mb);
 bool same_tables(const rt_tables *a, const rt_tables *b);
+/* Looks up every layer from the previous codes through the tables; counts mismatches. */
+long lookup_mismatches(const rt_tables *t, const rt_codes *c);
 /* A quiet training run that must succeed. */
 tr_model *train_small(const ir_program *ir, const rt_dataset *d, int threads);
 

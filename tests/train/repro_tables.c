@@ -1,6 +1,7 @@
-/* repro_tables.c - trains the small test model (dense and sparse stages, 2 threads) twice,
- * once on each sparse-stage path (per sample, per address), and writes both runs'
- * parameters, running statistics and truth tables to FILE, byte for byte.
+/* repro_tables.c - trains the small test model (dense and sparse stages, 2 threads) and its
+ * variant of mixed L-LUT kinds (poly, mlp, linear), each once on each sparse-stage path (per
+ * sample, per address), and writes every run's parameters, running statistics and truth
+ * tables to FILE, byte for byte.
  * CMake builds it against training libraries compiled for several vector widths
  * (repro_width.cmake compares the files: the same bits for every width). */
 #include <stdio.h>
@@ -22,7 +23,7 @@ int main(int argc, char **argv) {
     }
     rt_dataset d;
     parity_data(&d, 12, 512, 11);
-    ir_program *ir = small_program(3, 3, 9);
+    ir_program *irs[2] = {small_program(3, 3, 9), kinds_program(3, 3)};
     train_opts o = quiet_opts(2);
     FILE *f = fopen(argv[1], "wb");
     if (!f) {
@@ -30,8 +31,9 @@ int main(int argc, char **argv) {
         return 2;
     }
     static const int paths[] = {TR_ADDR_SAMPLE, TR_ADDR_ADDRESS};
-    for (int i = 0; i < 2; i++) {
-        tr_bench_opts b = {0, false, paths[i]};
+    for (int i = 0; i < 4; i++) {
+        const ir_program *ir = irs[i / 2];
+        tr_bench_opts b = {0, false, paths[i % 2]};
         rt_report rep;
         rt_report_init(&rep);
         tr_model *m = NULL;
@@ -49,9 +51,9 @@ int main(int argc, char **argv) {
             put(f, L->codes, ((size_t)L->n_lut << (L->fanin * L->bits_in)) * sizeof(uint16_t));
             put(f, L->inputs, (size_t)L->n_lut * (size_t)L->fanin * sizeof(int));
         }
-        printf("repro_tables: %s, path %s, %zu parameters, test accuracy %.4f\n",
-               rep.build.cpu_features, i ? "address" : "sample", m->p.n_param,
-               rep.accuracy.quantized);
+        printf("repro_tables: %s, %s model, path %s, %zu parameters, test accuracy %.4f\n",
+               rep.build.cpu_features, i / 2 ? "kinds" : "mlp", i % 2 ? "address" : "sample",
+               m->p.n_param, rep.accuracy.quantized);
         rt_tables_free(&t);
         tr_model_free(m);
     }
@@ -59,7 +61,8 @@ int main(int argc, char **argv) {
         perror(argv[1]);
         return 2;
     }
-    fx_program_free(ir);
+    fx_program_free(irs[0]);
+    fx_program_free(irs[1]);
     rt_dataset_free(&d);
     return 0;
 }

@@ -15,54 +15,10 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "gradcheck.h"
 #include "train_int.h"
 
 /* ---- Helpers ------------------------------------------------------------------------ */
-
-static uint64_t rng_state = 12345;
-
-static float urand(void) {
-    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (float)((rng_state >> 40) & 0xffffff) / 16777216.0f * 2.0f - 1.0f;
-}
-
-static void fill(float *p, size_t n, float scale) {
-    for (size_t i = 0; i < n; i++)
-        p[i] = urand() * scale;
-}
-
-/* A loss L(v) of one coordinate's value, the rest fixed. */
-typedef double (*loss_fn)(void *ctx);
-
-/* Checks analytic gradients g[0..n) of the loss with respect to v[0..n) (v is perturbed
- * in place and restored). Returns the number of coordinates skipped at kinks. */
-static int fd_check(loss_fn f, void *ctx, float *v, const float *g, int n, float h, double rel,
-                    double abs_tol, const char *what) {
-    /* smooth functions (large steps) have one-sided slopes that differ by about h*f'' */
-    double kink = h >= 1e-2f ? 1e-3 : 1e-1;
-    int skipped = 0;
-    for (int i = 0; i < n; i++) {
-        float keep = v[i];
-        double f0 = f(ctx);
-        v[i] = keep + h;
-        double p1 = f(ctx);
-        v[i] = keep - h;
-        double m1 = f(ctx);
-        v[i] = keep;
-        double n1 = (p1 - m1) / (2.0 * h);
-        /* one-sided slopes differ by the slope change of a kink inside the step */
-        if (fabs((p1 - f0) - (f0 - m1)) / h > kink * (1.0 + fabs(n1))) {
-            skipped++;
-            continue;
-        }
-        double a = g[i];
-        double tol = rel * fmax(fabs(a), fabs(n1)) + abs_tol;
-        ck_assert_msg(fabs(a - n1) <= tol, "%s[%d]: analytic %.7g, numeric %.7g (tol %.3g)", what,
-                      i, a, n1, tol);
-    }
-    ck_assert_msg(skipped * 5 <= n, "%s: %d of %d coordinates at kinks", what, skipped, n);
-    return skipped;
-}
 
 /* Biases of magnitude 1..2 (random sign) and small weights keep every ReLU pre-activation
  * at least 0.4 away from its kink for inputs in [-1,1]: the differences are then exact,
@@ -280,7 +236,7 @@ END_TEST
 /* Rows are independent: a row's output does not depend on the batch around it (the
  * property that makes truth tables equal to the model). */
 START_TEST(test_subnet_rows_independent) {
-    tr_shape sh = {6, 64, 1, true};
+    tr_shape sh = {6, 64, 1, true, 0};
     size_t n = 6 * 64 + 64 + 64 + 6 + 1;
     float *param = malloc(sizeof(float) * n);
     fill(param, n, 0.5f);

@@ -416,26 +416,6 @@ END_TEST
 
 /* ---- Tables == quantized model ------------------------------------------------------ */
 
-/* Looks up every layer from the previous codes through the tables; counts mismatches. */
-static long lookup_mismatches(const rt_tables *t, const rt_codes *c) {
-    long bad = 0;
-    for (int s = 0; s < c->n_samples; s++) {
-        const uint16_t *prev = c->input + (size_t)s * c->n_inputs;
-        for (int l = 0; l < t->n_layers; l++) {
-            const rt_table_layer *L = &t->layers[l];
-            const uint16_t *want = c->layer[l] + (size_t)s * L->n_lut;
-            for (int o = 0; o < L->n_lut; o++) {
-                unsigned addr = 0;
-                for (int j = 0; j < L->fanin; j++)
-                    addr |= (unsigned)prev[L->inputs[o * L->fanin + j]] << (j * L->bits_in);
-                bad += L->codes[((size_t)o << (L->fanin * L->bits_in)) + addr] != want[o];
-            }
-            prev = want;
-        }
-    }
-    return bad;
-}
-
 START_TEST(test_tables_equal_model) {
     rt_dataset d;
     parity_data(&d, 12, 512, 21);
