@@ -95,6 +95,10 @@ rt_status be_flow_synth(be_flow *f, rt_report *r, rt_error *e) {
         if (!work) st = RT_ERR_IO;
         if (work && !f->o.quiet) fprintf(stderr, "nltc: synthesizing %s with Yosys\n", rtl);
         if (work) st = be_synth(rtl, &f->plan, work, &f->hw, e);
+        if (work && !st && f->hw.synthesized && f->plan.target == IR_TARGET_ICE40) {
+            if (!f->o.quiet) fprintf(stderr, "nltc: placing and routing on iCE40 with nextpnr\n");
+            st = be_pnr(rtl, f->tables, &f->plan, work, f->out_dir, &f->hw, e);
+        }
         rt_scratch_free(work, false);
         free(rtl);
     }

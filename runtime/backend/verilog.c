@@ -301,7 +301,7 @@ rt_status be_check_verilog(const ir_program *ir, rt_error *e) {
     be_plan_from_ir(ir, &p);
     rt_status st = be_verilog_check_plan(&p, e);
     be_plan_free(&p);
-    return st;
+    return st ? st : be_pnr_check(ir, e);
 }
 
 rt_status be_emit_verilog(const be_input *in, const char *dir, rt_error *e) {
