@@ -534,9 +534,11 @@ int be_addr_bits(const rt_table_layer *L);
  * time) from vars, pairs of name and value ending with NULL; "${" without a known name stays as it
  * is. Returns the text (malloc'd). */
 char *be_template_fill(const char *tpl, const char *const *vars);
-/* The embedded templates: templates/csim_main.c.in, templates/testbench.v.in. */
+/* The embedded templates: templates/csim_main.c.in, templates/testbench.v.in,
+ * templates/testbench_stream.v.in. */
 extern const char be_tpl_csim_main_c[];
 extern const char be_tpl_testbench_v[];
+extern const char be_tpl_testbench_stream_v[];
 /* Writes text to path atomically. */
 rt_status be_write_text(const char *path, const char *text, rt_error *e);
 /* Upper-case copy of an identifier (C macro prefix), at most n bytes with the NUL. */

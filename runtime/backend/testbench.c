@@ -49,7 +49,8 @@ rt_status be_write_testbench(const rt_tables *t, const be_plan *p, int n, const 
     /* On a mismatch the bench writes every layer's codes of the failing sample. */
     rt_buf writes = {0};
     for (int l = 0; l < t->n_layers; l++)
-        rt_buf_printf(&writes, "            $fwrite(fl, \"%%h\\n\", dut.l%d);\n", l);
+        rt_buf_printf(&writes, "            $fwrite(fl, \"%%h\\n\", dut.%sl%d);\n",
+                      p->iface == IR_IFACE_STREAM ? "core." : "", l);
     char *layer_writes = rt_buf_take(&writes);
     const char *vars[] = {"ident",
                           p->ident,
@@ -72,7 +73,8 @@ rt_status be_write_testbench(const rt_tables *t, const be_plan *p, int n, const 
                           "layer_writes",
                           layer_writes,
                           NULL};
-    char *text = be_template_fill(be_tpl_testbench_v, vars);
+    char *text = be_template_fill(
+        p->iface == IR_IFACE_STREAM ? be_tpl_testbench_stream_v : be_tpl_testbench_v, vars);
     free(layer_writes);
     rt_status st = be_write_text(path, text, e);
     free(text);

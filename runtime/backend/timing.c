@@ -39,23 +39,25 @@ static const be_timing_model xilinx_usp = {
  * vendor timing report. iCE40's are checked against nextpnr-ice40's routed Fmax
  * (bench/hardware/README.md). */
 
-/* iCE40 (LP/HX/UP): LogicCell40 LUT4 in->out about 0.45 ns (HX, icestorm's timing data;
- * UltraPlus is slower), clock-to-out 0.54 ns, setup 0.47 ns; the routing of this
- * small-switch-box fabric dominates: about 1.3 ns for a local net. */
+/* iCE40 UltraPlus (UP5K, the part small models are placed on): nextpnr-ice40's delays of
+ * the part, clock-to-out 1.4 ns, LUT4 1.3 ns, setup 0.1 ns, and routing that dominates,
+ * about 3 ns a net (nextpnr's critical-path report of examples/digits_ice40.nlt). The HX8K
+ * is faster: for it this model is pessimistic. */
 static const be_timing_model ice40 = {
-    .name = "lattice_ice40",
-    .t_cko = 0.54,
-    .t_setup = 0.47,
-    .t_lut = 0.45,
-    .t_muxf7 = 0.45,
-    .t_muxf8 = 0.45,
-    .t_inv = 0.45,
-    .wire_base = 1.30,
-    .wire_fanout = 0.25,
+    .name = "lattice_ice40_up5k",
+    .t_cko = 1.40,
+    .t_setup = 0.10,
+    .t_lut = 1.30,
+    .t_muxf7 = 1.30,
+    .t_muxf8 = 1.30,
+    .t_inv = 1.30,
+    .wire_base = 2.60,
+    .wire_fanout = 0.15,
     .mux7 = "-",
     .mux8 = "-",
-    .calibrated = "data-sheet-order cell delays (iCE40 LogicCell40); routing checked against "
-                  "nextpnr-ice40's routed Fmax: bench/hardware/README.md",
+    .calibrated = "cell delays of nextpnr-ice40's UP5K timing data; the routed-net term fitted "
+                  "to nextpnr-ice40's routed Fmax of examples/digits_ice40.nlt: "
+                  "bench/hardware/README.md",
 };
 
 /* ECP5 (-8 speed grade, data sheet DS1044's order): LUT4 about 0.25 ns, PFUMX and L6MUX21
@@ -147,6 +149,10 @@ static double arrival(netlist *nl, const be_timing_model *m, int i) {
     bool buf = x->kind == DRV_BUF && x->cell == BE_CELL_NONE;
     for (int k = 0; k < nl->nets[i].n_in; k++) {
         int s = nl->nets[i].in[k];
+        int r = root_of(nl, s);
+        if (nl->nets[r].kind == DRV_CONST ||
+            (nl->nets[r].kind == DRV_NONE && nl->nets[r].name[0] == '$'))
+            continue; /* a tied-off pin ($false, $true): no routed net */
         double t = arrival(nl, m, s);
         if (!buf && !(nl->nets[i].pin_local && nl->nets[i].pin_local[k])) t += wire(m, nl, s);
         if (from < 0 || t > best) best = t, from = s;
