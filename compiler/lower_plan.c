@@ -235,7 +235,8 @@ static void lw_target(fe_ctx *fe, const eblock *h, ir_hardware *hw) {
     LW_ENUM(interface, sv_word_or_default(h, KW_HARDWARE, KW_INTERFACE), &hw->interface);
     int fam = lw_family_lut(hw->target);
     const ast_value *k = lw_value(h, KW_LUT_INPUTS), *t = lw_value(h, KW_TARGET);
-    if (!k) hw->lut_inputs = fam;
+    if (!k)
+        hw->lut_inputs = fam;
     else if (t && hw->lut_inputs > fam)
         fe_error(fe, k->at,
                  "lut_inputs = %d: target %s has %d-input LUTs (a smaller K maps onto them, a "

@@ -165,7 +165,7 @@ typedef struct ir_hardware {
     const char *clock; /* clock port name, default "clk" */
     const char *reset; /* reset port name, default "rst" */
     ir_reset reset_style;
-    long reduce_rarity; /* reduce = dont_care(rarity = R): R; 0 = no reduction */
+    long reduce_rarity;     /* reduce = dont_care(rarity = R): R; 0 = no reduction */
     ir_target target;       /* FPGA family (lut_inputs follows it unless written) */
     ir_part part;           /* iCE40 part to place and route on */
     ir_interface interface; /* ports of the RTL: plain or a valid/ready stream */

@@ -138,9 +138,9 @@ static rt_status copy_atomic(const char *src, const char *dst, rt_error *e) {
 }
 
 /* Synthesizes shell and core with synth_ice40 into json; *luts, *ffs from its stat. */
-static rt_status synth_json(const char *yosys, const char *rtl, const char *shell,
-                            const be_plan *p, const char *work, const char *out_dir, long *luts,
-                            long *ffs, rt_error *e) {
+static rt_status synth_json(const char *yosys, const char *rtl, const char *shell, const be_plan *p,
+                            const char *work, const char *out_dir, long *luts, long *ffs,
+                            rt_error *e) {
     char *script = rt_path_join(work, "pnr.ys"), *json = rt_path_join(work, "pnr.json");
     char *stat = rt_path_join(work, "pnr_stat.txt"), *log = rt_path_join(work, "yosys_pnr.log");
     char *text = rt_strfmt("read_verilog \"%s\"\nread_verilog \"%s\"\n"
@@ -176,8 +176,8 @@ static const ice_part *choose(const be_plan *p, long luts, long ffs, be_hw *h) {
     for (int i = 0; i < N_PARTS; i++)
         if (bound <= parts[i].cells || (i == N_PARTS - 1 && need <= parts[i].cells)) {
             snprintf(h->pnr.why, sizeof h->pnr.why,
-                     "the smallest that holds %ld LUT4 + %ld flip-flops in %ld logic cells",
-                     luts, ffs, parts[i].cells);
+                     "the smallest that holds %ld LUT4 + %ld flip-flops in %ld logic cells", luts,
+                     ffs, parts[i].cells);
             return &parts[i];
         }
     return NULL;
@@ -193,7 +193,9 @@ rt_status be_pnr(const char *rtl, const rt_tables *t, const be_plan *p, const ch
         snprintf(h->pnr.note, sizeof h->pnr.note,
                  "%s not installed: place and route skipped (Debian: nextpnr-ice40, "
                  "fpga-icestorm)",
-                 !yosys ? "yosys" : !nextpnr ? "nextpnr-ice40" : "icepack");
+                 !yosys     ? "yosys"
+                 : !nextpnr ? "nextpnr-ice40"
+                            : "icepack");
         free(yosys), free(nextpnr), free(icepack);
         return RT_OK;
     }
@@ -209,19 +211,25 @@ rt_status be_pnr(const char *rtl, const rt_tables *t, const be_plan *p, const ch
     const ice_part *q = st ? NULL : choose(p, luts, ffs, h);
     if (!st && !q) {
         const ice_part *big = part_of(p->part) ? part_of(p->part) : &parts[N_PARTS - 1];
-        st = rt_fail_prop(e, RT_ERR_MODEL, big == part_of(p->part) ? "hardware.part" : "hardware.target",
-                          "the design does not fit: %ld LUT4 and %ld flip-flops after synth_ice40 "
-                          "(I/O shell included), the %s has %ld logic cells%s",
-                          luts, ffs, big->name, big->cells,
-                          p->part == IR_PART_AUTO ? " (the UP5K 5,280)" : "");
+        st = rt_fail_prop(
+            e, RT_ERR_MODEL, big == part_of(p->part) ? "hardware.part" : "hardware.target",
+            "the design does not fit: %ld LUT4 and %ld flip-flops after synth_ice40 "
+            "(I/O shell included), the %s has %ld logic cells%s",
+            luts, ffs, big->name, big->cells, p->part == IR_PART_AUTO ? " (the UP5K 5,280)" : "");
     }
     if (!st) {
-        char *argv[] = {nextpnr,        (char *)q->flag,
-                        "--package",    (char *)q->package,
-                        "--json",       json,
-                        "--asc",        asc,
-                        "--seed",       "1",
-                        "--freq",       "12",
+        char *argv[] = {nextpnr,
+                        (char *)q->flag,
+                        "--package",
+                        (char *)q->package,
+                        "--json",
+                        json,
+                        "--asc",
+                        asc,
+                        "--seed",
+                        "1",
+                        "--freq",
+                        "12",
                         "--pcf-allow-unconstrained",
                         NULL};
         st = run_tool(argv, log, out_dir, e);

@@ -167,8 +167,8 @@ static void reset_head(FILE *f, const be_plan *p, const char *indent) {
     if (p->reset_style == IR_RESET_SYNC_HIGH || p->reset_style == IR_RESET_SYNC_LOW)
         fprintf(f, "    always @(posedge %s) begin\n", p->clock);
     else
-        fprintf(f, "    always @(posedge %s or %s %s) begin\n", p->clock, low ? "negedge" : "posedge",
-                r);
+        fprintf(f, "    always @(posedge %s or %s %s) begin\n", p->clock,
+                low ? "negedge" : "posedge", r);
     fprintf(f, "%sif (%s%s) ", indent, low ? "!" : "", r);
 }
 
@@ -269,11 +269,12 @@ static void emit_stream(FILE *f, const rt_tables *t, const be_plan *p) {
             "// m_data; results wait in a %d-entry FIFO and s_ready falls when it could fill.\n"
             "// Latency %d cycles from s_valid & s_ready to m_valid (the core's %d + the FIFO).\n",
             p->ident, p->ident, depth, be_plan_stages(p) + 1, be_plan_stages(p));
-    fprintf(f,
-            "module %s_stream (\n    input  wire %s,\n    input  wire %s,\n"
-            "    input  wire s_valid,\n    output wire s_ready,\n    input  wire [%d:0] s_data,\n"
-            "    output wire m_valid,\n    input  wire m_ready,\n    output wire [%d:0] m_data\n);\n",
-            p->ident, p->clock, p->reset, iw - 1, ow - 1);
+    fprintf(
+        f,
+        "module %s_stream (\n    input  wire %s,\n    input  wire %s,\n"
+        "    input  wire s_valid,\n    output wire s_ready,\n    input  wire [%d:0] s_data,\n"
+        "    output wire m_valid,\n    input  wire m_ready,\n    output wire [%d:0] m_data\n);\n",
+        p->ident, p->clock, p->reset, iw - 1, ow - 1);
     fprintf(f,
             "    localparam [%d:0] DEPTH = %d'd%d;\n"
             "    wire take = s_valid && s_ready;\n    wire give = m_valid && m_ready;\n"
