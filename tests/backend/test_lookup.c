@@ -152,8 +152,12 @@ END_TEST
  * Shannon decomposition of C(6) = 7 LUT4 (four LUT4 cofactors of 5 bits... down to 2:1
  * muxes), and the estimate says so in its note; a table that fits costs one. */
 START_TEST(test_hw_estimate_lut4) {
-    fx_shape s = {.n_inputs = 12, .input_bits = 2, .n_layers = 2, .width = {6, 2},
-                  .fanin = {3, 2}, .bits = {2, 2}};
+    fx_shape s = {.n_inputs = 12,
+                  .input_bits = 2,
+                  .n_layers = 2,
+                  .width = {6, 2},
+                  .fanin = {3, 2},
+                  .bits = {2, 2}};
     rt_tables t;
     be_plan p;
     fx_random_tables(&s, 7, &t);
