@@ -351,19 +351,73 @@ static int reg_layer(const char *name) {
     return *end == '\0' || *end == '[' ? (int)k : -1;
 }
 
-/* Pipeline stage of every flip-flop of nl (-1 none), from the register names, and the
- * deepest path of each stage into depth[n_stages] (the outputs close the last when tail). */
+/* Register stages by structure, for the flip-flops whose names the mapping replaced
+ * (synth_ice40, synth_ecp5 and synth_intel_alm often name a register after the ROM input
+ * it feeds): such a flip-flop closes the stage after the latest one in its D cone. */
+typedef struct cone {
+    const netlist *nl;
+    int *ff_of_q;  /* [n nets] flip-flop whose Q the net is, -1 none */
+    int *ff_stage; /* [n_ff] stage, -1 none, -2 not known yet, -3 in progress */
+    int *memo;     /* [n nets] latest stage in the cone, -2 not known yet */
+} cone;
+
+static int ff_stage_of(cone *c, int f);
+
+static int cone_stage(cone *c, int i) {
+    if (c->memo[i] != -2) return c->memo[i];
+    c->memo[i] = -1; /* a loop (none in this RTL) ends here */
+    const net *x = &c->nl->nets[i];
+    int s = -1;
+    if (x->kind == DRV_FF)
+        s = c->ff_of_q[i] >= 0 ? ff_stage_of(c, c->ff_of_q[i]) : -1;
+    else
+        for (int k = 0; k < x->n_in; k++) {
+            int t = cone_stage(c, x->in[k]);
+            if (t > s) s = t;
+        }
+    return c->memo[i] = s;
+}
+
+static int ff_stage_of(cone *c, int f) {
+    if (c->ff_stage[f] == -2) {
+        c->ff_stage[f] = -3;
+        c->ff_stage[f] = cone_stage(c, c->nl->ff_d[f]) + 1;
+    }
+    return c->ff_stage[f] == -3 ? -1 : c->ff_stage[f];
+}
+
+static void stage_by_cone(const netlist *nl, int *ff_stage, int n_stages) {
+    cone c = {nl, xmalloc(sizeof(int) * (size_t)(nl->n + 1)), ff_stage,
+              xmalloc(sizeof(int) * (size_t)(nl->n + 1))};
+    for (int i = 0; i < nl->n; i++)
+        c.ff_of_q[i] = -1, c.memo[i] = -2;
+    for (int f = 0; f < nl->n_ff; f++) {
+        c.ff_of_q[nl->ff_q[f]] = f;
+        if (ff_stage[f] < 0) ff_stage[f] = -2;
+    }
+    for (int f = 0; f < nl->n_ff; f++)
+        if (ff_stage_of(&c, f) >= n_stages) ff_stage[f] = -1;
+    free(c.ff_of_q);
+    free(c.memo);
+}
+
+/* Pipeline stage of every flip-flop of nl (-1 none), from the register names (for the
+ * other families than UltraScale+ completed by structure), and the deepest path of each
+ * stage into depth[n_stages] (the outputs close the last when tail). */
 static int *stage_map(netlist *nl, const be_plan *p, bool tail, int n_stages, int *depth,
                       long *maxd) {
     int *stage_of = xmalloc(sizeof *stage_of * (size_t)(p->n_layers + 1));
     for (int l = 0, s = 0; l < p->n_layers; l++)
         stage_of[l] = p->layers[l].reg_after ? s++ : -1;
     int *ff_stage = xmalloc(sizeof *ff_stage * (size_t)(nl->n_ff + 1));
+    for (int i = 0; i < nl->n_ff; i++) {
+        int l = reg_layer(nl->nets[nl->ff_q[i]].name);
+        ff_stage[i] = l >= 0 && l < p->n_layers ? stage_of[l] : -1;
+    }
+    if (p->target != IR_TARGET_ULTRASCALE_PLUS) stage_by_cone(nl, ff_stage, be_plan_stages(p));
     *maxd = 0;
     for (int i = 0; i < nl->n_ff; i++) {
         int d = net_depth(nl, nl->ff_d[i]);
-        int l = reg_layer(nl->nets[nl->ff_q[i]].name);
-        ff_stage[i] = l >= 0 && l < p->n_layers ? stage_of[l] : -1;
         if (ff_stage[i] >= 0 && d > depth[ff_stage[i]]) depth[ff_stage[i]] = d;
         if (d > *maxd) *maxd = d;
     }
