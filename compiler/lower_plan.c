@@ -223,11 +223,38 @@ static long lw_reduce(fe_ctx *fe, const ast_value *v) {
     return (long)sv_arg_or_default(KW_DONT_CARE, v, KW_RARITY);
 }
 
+/* The LUT size of each target family: lut_inputs' default and its upper bound. */
+static int lw_family_lut(ir_target t) {
+    return t == IR_TARGET_ICE40 || t == IR_TARGET_ECP5 ? 4 : 6;
+}
+
+/* target, part and interface; lut_inputs follows the target unless written, and may not
+ * exceed the family's LUT (a smaller K maps onto it) when the target is written. */
+static void lw_target(fe_ctx *fe, const eblock *h, ir_hardware *hw) {
+    LW_ENUM(target, sv_word_or_default(h, KW_HARDWARE, KW_TARGET), &hw->target);
+    LW_ENUM(part, sv_word_or_default(h, KW_HARDWARE, KW_PART), &hw->part);
+    LW_ENUM(interface, sv_word_or_default(h, KW_HARDWARE, KW_INTERFACE), &hw->interface);
+    int fam = lw_family_lut(hw->target);
+    const ast_value *k = lw_value(h, KW_LUT_INPUTS), *t = lw_value(h, KW_TARGET);
+    if (!k)
+        hw->lut_inputs = fam;
+    else if (t && hw->lut_inputs > fam)
+        fe_error(fe, k->at,
+                 "lut_inputs = %d: target %s has %d-input LUTs (a smaller K maps onto them, a "
+                 "larger one does not)",
+                 hw->lut_inputs, ir_target_word(hw->target), fam);
+    const ast_value *part = lw_value(h, KW_PART);
+    if (part && hw->target != IR_TARGET_ICE40)
+        fe_error(fe, part->at, "part = %s is an iCE40 part, but the target is %s",
+                 ir_part_word(hw->part), ir_target_word(hw->target));
+}
+
 void lw_hardware(fe_ctx *fe, const eblock *h, ir_hardware *hw) {
     *hw = (ir_hardware){.lut_inputs = (int)sv_int_or_default(h, KW_HARDWARE, KW_LUT_INPUTS),
                         .clock = sv_string_or_default(h, KW_HARDWARE, KW_CLOCK),
                         .reset = sv_string_or_default(h, KW_HARDWARE, KW_RESET),
                         .argmax = sv_bool_or_default(h, KW_HARDWARE, KW_ARGMAX)};
+    lw_target(fe, h, hw);
     LW_ENUM(pipeline, sv_default(KW_HARDWARE, KW_IDENT, KW_PIPELINE).word, &hw->pipeline);
     LW_ENUM(reset, sv_word_or_default(h, KW_HARDWARE, KW_RESET_STYLE), &hw->reset_style);
     const ast_value *p = lw_value(h, KW_PIPELINE);

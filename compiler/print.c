@@ -153,6 +153,10 @@ void ir_print(FILE *f, const ir_program *p) {
     fprintf(f, " stages %d", h->stages);
     if (h->reduce_rarity > 0) fprintf(f, " reduce dont_care rarity %ld", h->reduce_rarity);
     if (h->argmax) fputs(" argmax", f);
+    if (h->target != IR_TARGET_ULTRASCALE_PLUS) fprintf(f, " target %s", ir_target_name(h->target));
+    if (h->part != IR_PART_AUTO) fprintf(f, " part %s", ir_part_name(h->part));
+    if (h->interface != IR_IFACE_PLAIN)
+        fprintf(f, " interface %s", ir_interface_name(h->interface));
     fputc('\n', f);
     fputs("  clock ", f);
     pr_string(f, h->clock);

@@ -26,7 +26,7 @@
  * unfinished run before anything else changes. */
 static const char *const outdir_artifacts[] = {
     "report.json", "model.ir", "tables",    "vectors",     "rtl",
-    "csim",        "plots",    "report.md", "report.html",
+    "csim",        "plots",    "report.md", "report.html", "pnr",
 };
 
 /* Files whose presence makes a folder an nltc output folder. */

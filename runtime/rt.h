@@ -353,6 +353,13 @@ typedef struct rt_report {
         const char *timing_model;              /* "estimate ...: model, calibration" */
         int n_layer_luts;                      /* entries of layer_luts; -1: not known */
         long layer_luts[RT_MAX_STAGE_LEVELS];  /* analytic LUTs per layer */
+        const char *target;                    /* FPGA family ("ice40"), NULL: not known */
+        long luts_mapped;                      /* the family's own mapping (synth_ice40 ...) */
+        const char *estimate_note;             /* Shannon decomposition note, or NULL */
+        const char *pnr_part;                  /* placed and routed on, NULL: no P&R */
+        double pnr_fmax_mhz;                   /* the router's Fmax */
+        long pnr_cells, pnr_cells_total;       /* logic cells used, of the part's */
+        const char *bitstream;                 /* relative to OUT */
     } hardware;
     rt_artifacts artifacts; /* every file of OUT but report.json, with its SHA-256 (owned
                              * by whoever filled it: free with rt_artifacts_free) */

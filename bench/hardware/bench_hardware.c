@@ -96,7 +96,7 @@ static rt_status build(const design *d, const rt_tables *t, const be_plan *p, be
     char *dir = base ? rt_path_join(base, d->name) : rt_scratch_new("bench-hw", e);
     if (!dir) return RT_ERR_IO;
     char *rtl = rt_path_join(dir, "design.v"), *gen = rt_path_join(dir, "mapped.blif"),
-         *xil = rt_path_join(dir, "xilinx.blif");
+         *xil = rt_path_join(dir, "vendor.blif");
     rt_status st;
     if (retime_dir) {
         st = be_hw_read_mapped(gen, xil, p, h, e);

@@ -30,10 +30,10 @@
 /* ---- Enums (enums.def) ---------------------------------------------------------------
  * Every IR enum (ir_quant_kind, ir_data_format, ir_norm, ir_cat_encoding, ir_connect,
  * ir_lut_kind, ir_encode, ir_thresholds, ir_head, ir_stage_kind, ir_optimizer, ir_schedule,
- * ir_select, ir_pipeline, ir_reset) is defined by the table in enums.def, with the meaning
- * of each constant. For each enum, with <s> its short name (quant, format, norm, encoding,
- * connect, kind, encode, thresh, head, stage, optimizer, schedule, select, pipeline, reset),
- * ir.c generates:
+ * ir_select, ir_pipeline, ir_reset, ir_target, ir_part, ir_interface) is defined by the table
+ * in enums.def, with the meaning of each constant. For each enum, with <s> its short name
+ * (quant, format, norm, encoding, connect, kind, encode, thresh, head, stage, optimizer,
+ * schedule, select, pipeline, reset, target, part, interface), ir.c generates:
  *   const char *ir_<s>_name(v)   the printed name (IR dump, manifests, report.json); "?"
  *                                for a value out of range
  *   const char *ir_<s>_word(v)   the word of the .nlt language ("?" out of range)
@@ -172,8 +172,11 @@ typedef struct ir_hardware {
     const char *clock; /* clock port name, default "clk" */
     const char *reset; /* reset port name, default "rst" */
     ir_reset reset_style;
-    long reduce_rarity; /* reduce = dont_care(rarity = R): R; 0 = no reduction */
-    bool argmax;        /* the RTL has the out_class port (the predicted class index) */
+    long reduce_rarity;     /* reduce = dont_care(rarity = R): R; 0 = no reduction */
+    ir_target target;       /* FPGA family (lut_inputs follows it unless written) */
+    ir_part part;           /* iCE40 part to place and route on */
+    ir_interface interface; /* ports of the RTL: plain or a valid/ready stream */
+    bool argmax;            /* the RTL has the out_class port (the predicted class index) */
 } ir_hardware;
 
 /* ---- Source locations -------------------------------------------------------------

@@ -51,6 +51,9 @@ typedef struct be_plan {
     char *clock;           /* clock port name (owned) */
     char *reset;           /* reset port name (owned) */
     ir_reset reset_style;  /* reset kind and active level */
+    ir_target target;      /* FPGA family: synthesis command, timing model, P&R */
+    ir_part part;          /* iCE40 part (IR_PART_AUTO: by size) */
+    ir_interface iface;    /* plain ports or the valid/ready stream wrapper */
     int n_layers;          /* == rt_tables.n_layers */
     be_layer_plan *layers; /* [n_layers] (owned) */
     char *prep;            /* tables/preprocess.txt's text (be_prep_format), or NULL (owned) */
@@ -344,54 +347,70 @@ typedef enum be_cell {
  * wire(fo) = wire_base + wire_fanout * log2(fo). Calibrated constants live in timing.c
  * (bench/hardware/README.md has the calibration table). */
 typedef struct be_timing_model {
-    const char *name;       /* "xilinx_ultrascale_plus" */
-    double t_cko;           /* flip-flop clock to output */
-    double t_setup;         /* flip-flop setup, plus clock uncertainty and skew */
-    double t_lut;           /* LUT input to output */
-    double t_muxf7;         /* MUXF7 input to output (inputs from the LUTs of its slice) */
-    double t_muxf8;         /* MUXF8 likewise */
-    double t_inv;           /* inverter (a LUT1 on Xilinx) */
-    double wire_base;       /* routed net, fanout 1 */
-    double wire_fanout;     /* added per doubling of the fanout */
-    const char *calibrated; /* how the constants were chosen (for the report) */
+    const char *name;        /* "xilinx_ultrascale_plus" */
+    double t_cko;            /* flip-flop clock to output */
+    double t_setup;          /* flip-flop setup, plus clock uncertainty and skew */
+    double t_lut;            /* LUT input to output */
+    double t_muxf7;          /* MUXF7 input to output (inputs from the LUTs of its slice) */
+    double t_muxf8;          /* MUXF8 likewise */
+    double t_inv;            /* inverter (a LUT1 on Xilinx) */
+    double wire_base;        /* routed net, fanout 1 */
+    double wire_fanout;      /* added per doubling of the fanout */
+    const char *mux7, *mux8; /* the family's names of the two multiplexer levels */
+    const char *calibrated;  /* how the constants were chosen (for the report) */
 } be_timing_model;
 
-/* The model of AMD/Xilinx UltraScale+ (LUT6, MUXF7/F8, FDRE). */
-const be_timing_model *be_timing_xilinx_usp(void);
+/* The model of a target family: AMD/Xilinx UltraScale+ (LUT6, MUXF7/F8, FDRE, calibrated),
+ * Lattice iCE40 and ECP5, Intel Cyclone V (data-sheet-order estimates; timing.c). */
+const be_timing_model *be_timing_of(ir_target t);
+/* The Yosys synthesis command of a target family ("synth_ice40"). */
+const char *be_target_synth(ir_target t);
 
 /* What hardware cost is known. -1 / NAN where not measured. */
 typedef struct be_hw {
-    long luts_estimate;   /* sum over tables of bits_out * C(address bits) */
-    long luts_support;    /* the same over each output bit's true support (0 when constant
-                           * or a plain wire), a tighter analytic figure */
-    long *layer_luts;     /* [n_layers] luts_estimate per layer (owned) */
-    int n_layers;         /* entries of layer_luts */
-    int pipeline_stages;  /* register stages */
-    int latency_cycles;   /* == pipeline_stages */
-    bool synthesized;     /* Yosys ran */
-    char synth_note[256]; /* why synthesis was skipped, or the flow used */
-    long luts_yosys;      /* LUT cells after mapping */
-    long ffs;             /* flip-flops */
-    long lut_levels;      /* critical path in LUT levels over all stages */
-    int n_stage_depth;    /* entries of stage_depth */
-    int *stage_depth;     /* [n] deepest path of each combinational stage (owned): stage s
-                           * ends in register stage s+1, the last may end at the outputs */
-    double synth_s;       /* wall time of synthesis */
-    double synth_cpu_s;   /* CPU time of the Yosys process */
+    long luts_estimate;      /* sum over tables of bits_out * C(address bits) */
+    long luts_support;       /* the same over each output bit's true support (0 when constant
+                              * or a plain wire), a tighter analytic figure */
+    long *layer_luts;        /* [n_layers] luts_estimate per layer (owned) */
+    int n_layers;            /* entries of layer_luts */
+    char estimate_note[256]; /* a table address wider than K: the Shannon decomposition */
+    int pipeline_stages;     /* register stages */
+    int latency_cycles;      /* == pipeline_stages */
+    ir_target target;        /* the family synthesized for */
+    bool synthesized;        /* Yosys ran */
+    char synth_note[256];    /* why synthesis was skipped, or the flow used */
+    long luts_yosys;         /* LUT cells after mapping */
+    long ffs;                /* flip-flops */
+    long lut_levels;         /* critical path in LUT levels over all stages */
+    int n_stage_depth;       /* entries of stage_depth */
+    int *stage_depth;        /* [n] deepest path of each combinational stage (owned): stage s
+                              * ends in register stage s+1, the last may end at the outputs */
+    double synth_s;          /* wall time of synthesis */
+    double synth_cpu_s;      /* CPU time of the Yosys process */
     /* Yosys synth_xilinx mapping (K = 6 only; -1 otherwise) */
     long luts_mapped;  /* LUT1..LUT6 cells */
     long muxf7, muxf8; /* wide-function multiplexers */
     long ffs_mapped;   /* FDRE */
     int mapped_levels; /* deepest path in cells (LUT and MUXF) over all stages */
     /* Static timing estimate over the mapped netlist (NAN when not timed) */
-    bool timed;            /* the timing pass ran */
-    double period_ns;      /* slowest stage: the clock period */
-    double fmax_mhz;       /* 1000 / period_ns */
-    double latency_ns;     /* latency_cycles * period_ns, or the path delay when none */
-    double adp;            /* LUTs (mapped, else generic) x latency_ns */
-    double *stage_ns;      /* [n_stage_depth] delay of each stage (owned) */
-    char critical[512];    /* the critical path: stage, layers and cells */
-    char timing_note[512]; /* the model and how it was calibrated */
+    bool timed;                  /* the timing pass ran */
+    double period_ns;            /* slowest stage: the clock period */
+    double fmax_mhz;             /* 1000 / period_ns */
+    double latency_ns;           /* latency_cycles * period_ns, or the path delay when none */
+    double adp;                  /* LUTs (mapped, else generic) x latency_ns */
+    double *stage_ns;            /* [n_stage_depth] delay of each stage (owned) */
+    char critical[512];          /* the critical path: stage, layers and cells */
+    char timing_note[512];       /* the model and how it was calibrated */
+    struct {                     /* place and route (iCE40 targets; pnr.c) */
+        bool ran;                /* nextpnr placed and routed, the bitstream is in OUT */
+        char part[32];           /* "iCE40 UP5K (SG48)" */
+        char why[160];           /* why this part */
+        double fmax_mhz;         /* the router's Fmax of the clock (NAN: none) */
+        long cells, cells_total; /* logic cells used, of the part's */
+        double seconds;          /* synth_ice40 + nextpnr + icepack */
+        char bitstream[96];      /* "pnr/<ident>.bin", relative to OUT */
+        char note[256];          /* the command, or why it was skipped */
+    } pnr;
 } be_hw;
 
 void be_hw_init(be_hw *h);
@@ -411,6 +430,17 @@ rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_h
  * critical). Pipeline registers are recognised by their RTL names r<layer>, v<layer>. */
 rt_status be_hw_read_mapped(const char *gen, const char *xil, const be_plan *p, be_hw *h,
                             rt_error *e);
+
+/* Refuses at --check an iCE40 model whose registers alone (pipeline and I/O shell) exceed
+ * the part it names, or the largest part (RT_ERR_MODEL, located at hardware.part/target). */
+rt_status be_pnr_check(const ir_program *ir, rt_error *e);
+/* Places and routes the RTL rtl for an iCE40 target (nothing for the others): the core in a
+ * serial I/O shell, synth_ice40, nextpnr-ice40 on the model's part or the smallest that
+ * fits (UP5K, HX8K), icepack; fills h->pnr and writes OUT/pnr/<ident>.bin, the shell and
+ * nextpnr's log. Tools absent: RT_OK with h->pnr.note saying so. A design that fits no
+ * part: RT_ERR_MODEL with its size and the part's, nothing written to OUT/pnr. */
+rt_status be_pnr(const char *rtl, const rt_tables *t, const be_plan *p, const char *work,
+                 const char *out_dir, be_hw *h, rt_error *e);
 
 /* ---- Verification ----------------------------------------------------------------- */
 
@@ -559,9 +589,11 @@ int be_addr_bits(const rt_table_layer *L);
  * time) from vars, pairs of name and value ending with NULL; "${" without a known name stays as it
  * is. Returns the text (malloc'd). */
 char *be_template_fill(const char *tpl, const char *const *vars);
-/* The embedded templates: templates/csim_main.c.in, templates/testbench.v.in. */
+/* The embedded templates: templates/csim_main.c.in, templates/testbench.v.in,
+ * templates/testbench_stream.v.in. */
 extern const char be_tpl_csim_main_c[];
 extern const char be_tpl_testbench_v[];
+extern const char be_tpl_testbench_stream_v[];
 /* Writes text to path atomically. */
 rt_status be_write_text(const char *path, const char *text, rt_error *e);
 /* Upper-case copy of an identifier (C macro prefix), at most n bytes with the NUL. */

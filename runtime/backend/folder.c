@@ -11,6 +11,7 @@ void be_hw_print(FILE *f, const be_hw *h) {
             h->luts_estimate, h->luts_support);
     fprintf(f, "%d pipeline stages, latency %d cycles\n", h->pipeline_stages, h->latency_cycles);
     fprintf(f, "  estimate: %s\n", rt_lut_cost_formula());
+    if (h->estimate_note[0]) fprintf(f, "  note: %s\n", h->estimate_note);
     if (!h->synthesized) {
         fprintf(f, "  synthesis: %s\n", h->synth_note);
         return;
@@ -21,10 +22,11 @@ void be_hw_print(FILE *f, const be_hw *h) {
     for (int s = 0; s < h->n_stage_depth; s++)
         fprintf(f, " %d", h->stage_depth[s]);
     fputc('\n', f);
+    const be_timing_model *m = be_timing_of(h->target);
     if (h->luts_mapped >= 0)
-        fprintf(f,
-                "  synth_xilinx mapping: %ld LUTs + %ld MUXF7 + %ld MUXF8, %ld FDRE, %d levels\n",
-                h->luts_mapped, h->muxf7, h->muxf8, h->ffs_mapped, h->mapped_levels);
+        fprintf(f, "  %s mapping: %ld LUTs + %ld %s + %ld %s, %ld flip-flops, %d levels\n",
+                be_target_synth(h->target), h->luts_mapped, h->muxf7, m->mux7, h->muxf8, m->mux8,
+                h->ffs_mapped, h->mapped_levels);
     if (!h->timed) {
         fprintf(f, "  %s\n", h->timing_note);
         return;
@@ -35,6 +37,14 @@ void be_hw_print(FILE *f, const be_hw *h) {
     for (int s = 0; s < h->n_stage_depth; s++)
         fprintf(f, " %.2f", h->stage_ns[s]);
     fprintf(f, "\n  critical path: %s\n  %s\n", h->critical, h->timing_note);
+    if (h->pnr.ran)
+        fprintf(f,
+                "  place and route (%.1f s): %s (%s): Fmax %.1f MHz (router), %ld of %ld logic "
+                "cells; bitstream %s\n",
+                h->pnr.seconds, h->pnr.part, h->pnr.why, h->pnr.fmax_mhz, h->pnr.cells,
+                h->pnr.cells_total, h->pnr.bitstream);
+    else if (h->pnr.note[0])
+        fprintf(f, "  place and route: %s\n", h->pnr.note);
 }
 
 /* Synthesizes dir/rtl/<ident>.v with Yosys in a scratch folder into h. */

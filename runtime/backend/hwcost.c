@@ -1,8 +1,9 @@
 /* hwcost.c - hardware cost: the analytic LUT-K estimate of every table (Shannon
  * decomposition), and synthesis of the RTL with Yosys: the lean generic flow (abc -lut K),
- * and for K = 6 also Yosys's synth_xilinx mapping (LUT1..LUT6, MUXF7/F8, FDRE). Each mapped
- * netlist is read back to count cells and find the deepest path of every pipeline stage;
- * the static timing pass of timing.c then estimates delays over the Xilinx one. */
+ * and the target family's mapping (synth_xilinx's LUT1..LUT6, MUXF7/F8, FDRE for K = 6;
+ * synth_ice40, synth_ecp5, synth_intel_alm for the others). Each mapped netlist is read
+ * back to count cells and find the deepest path of every pipeline stage; the static timing
+ * pass of timing.c then estimates delays over the family's one. */
 #include "netlist.h"
 
 #include <ctype.h>
@@ -22,6 +23,8 @@ void be_hw_init(be_hw *h) {
     h->luts_mapped = h->muxf7 = h->muxf8 = h->ffs_mapped = -1;
     h->mapped_levels = -1;
     h->period_ns = h->fmax_mhz = h->latency_ns = h->adp = NAN;
+    h->pnr.fmax_mhz = h->pnr.seconds = NAN;
+    h->pnr.cells = h->pnr.cells_total = -1;
 }
 
 void be_hw_free(be_hw *h) {
@@ -69,6 +72,16 @@ void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h) {
             }
     }
     h->pipeline_stages = h->latency_cycles = be_plan_stages(p);
+    h->estimate_note[0] = '\0';
+    for (int l = 0; l < t->n_layers; l++) {
+        int a = be_addr_bits(&t->layers[l]);
+        if (a <= k) continue;
+        snprintf(h->estimate_note, sizeof h->estimate_note,
+                 "layer %s has %d-bit table addresses, wider than the %d-input LUT: each output "
+                 "bit is a Shannon decomposition of %ld LUT%d",
+                 p->layers[l].name, a, k, rt_lut_cost(a, k), k);
+        break;
+    }
 }
 
 /* ---- Reading the mapped netlist (BLIF) ---------------------------------------------- */
@@ -148,16 +161,34 @@ static void add_ff(netlist *nl, int d, int q) {
     nl->nets[q].depth = 0;
 }
 
-/* The kind of a library cell by its type name, BE_CELL_NONE when unknown. */
+/* The kind of a library cell by its type name, BE_CELL_NONE when unknown: Xilinx (LUTn,
+ * MUXF7/F8, FDRE), iCE40 (SB_LUT4, SB_DFF*), ECP5 (LUT4, PFUMX and L6MUX21 counted as the
+ * wide multiplexers, TRELLIS_FF), Cyclone V (MISTRAL_ALUTn, MISTRAL_NOT, MISTRAL_FF). */
 static be_cell cell_kind(const char *type) {
-    if (strstr(type, "DFF") || strstr(type, "DLATCH") || strncmp(type, "FD", 2) == 0)
+    size_t n = strlen(type);
+    if (strstr(type, "DFF") || strstr(type, "DLATCH") || strncmp(type, "FD", 2) == 0 ||
+        (n > 3 && strcmp(type + n - 3, "_FF") == 0))
         return BE_CELL_FF;
+    if (strncmp(type, "SB_", 3) == 0) type += 3;
+    if (strncmp(type, "MISTRAL_A", 9) == 0) type += 9;
     if (strncmp(type, "LUT", 3) == 0 && isdigit((unsigned char)type[3])) return BE_CELL_LUT;
-    if (strcmp(type, "MUXF7") == 0) return BE_CELL_MUXF7;
-    if (strcmp(type, "MUXF8") == 0) return BE_CELL_MUXF8;
-    if (strcmp(type, "INV") == 0) return BE_CELL_INV;
+    if (strcmp(type, "MUXF7") == 0 || strcmp(type, "PFUMX") == 0) return BE_CELL_MUXF7;
+    if (strcmp(type, "MUXF8") == 0 || strcmp(type, "L6MUX21") == 0) return BE_CELL_MUXF8;
+    if (strcmp(type, "INV") == 0 || strcmp(type, "MISTRAL_NOT") == 0) return BE_CELL_INV;
     return BE_CELL_NONE;
 }
+
+/* Pins by role: a flip-flop's data (D, DI, DATAIN) and output (Q), a logic cell's output
+ * (O, Y, Z; Q of an ALUT), and a multiplexer's inputs from its own slice (I0/I1 of
+ * MUXF7/F8, ALUT/BLUT of PFUMX, D0/D1 of L6MUX21). */
+static bool pin_is(const char *pin, const char *const *names) {
+    for (; *names; names++)
+        if (strcmp(pin, *names) == 0) return true;
+    return false;
+}
+static const char *const ff_d_pins[] = {"D", "DI", "DATAIN", NULL};
+static const char *const out_pins[] = {"O", "Y", "Z", "Q", NULL};
+static const char *const local_pins[] = {"I0", "I1", "ALUT", "BLUT", "D0", "D1", NULL};
 
 /* A .subckt or .gate line: a flip-flop (D, Q) or a logic cell (output O, data inputs the
  * other pins; I0/I1 of a MUXF7/F8 come from its own slice). false for an unknown cell. */
@@ -172,12 +203,12 @@ static bool read_cell(netlist *nl, char **w, int n) {
         *eq = '\0';
         const char *pin = w[i], *val = eq + 1;
         if (c == BE_CELL_FF) {
-            if (strcmp(pin, "D") == 0) ins[0] = net_get(nl, val), n_in = 1;
+            if (pin_is(pin, ff_d_pins)) ins[0] = net_get(nl, val), n_in = 1;
             if (strcmp(pin, "Q") == 0) out = net_get(nl, val);
-        } else if (strcmp(pin, "O") == 0 || strcmp(pin, "Y") == 0) {
+        } else if (pin_is(pin, out_pins)) {
             out = net_get(nl, val);
         } else if (n_in < 16) {
-            local[n_in] = (c == BE_CELL_MUXF7 || c == BE_CELL_MUXF8) && pin[0] == 'I';
+            local[n_in] = (c == BE_CELL_MUXF7 || c == BE_CELL_MUXF8) && pin_is(pin, local_pins);
             ins[n_in++] = net_get(nl, val);
         }
     }
@@ -320,19 +351,73 @@ static int reg_layer(const char *name) {
     return *end == '\0' || *end == '[' ? (int)k : -1;
 }
 
-/* Pipeline stage of every flip-flop of nl (-1 none), from the register names, and the
- * deepest path of each stage into depth[n_stages] (the outputs close the last when tail). */
+/* Register stages by structure, for the flip-flops whose names the mapping replaced
+ * (synth_ice40, synth_ecp5 and synth_intel_alm often name a register after the ROM input
+ * it feeds): such a flip-flop closes the stage after the latest one in its D cone. */
+typedef struct cone {
+    const netlist *nl;
+    int *ff_of_q;  /* [n nets] flip-flop whose Q the net is, -1 none */
+    int *ff_stage; /* [n_ff] stage, -1 none, -2 not known yet, -3 in progress */
+    int *memo;     /* [n nets] latest stage in the cone, -2 not known yet */
+} cone;
+
+static int ff_stage_of(cone *c, int f);
+
+static int cone_stage(cone *c, int i) {
+    if (c->memo[i] != -2) return c->memo[i];
+    c->memo[i] = -1; /* a loop (none in this RTL) ends here */
+    const net *x = &c->nl->nets[i];
+    int s = -1;
+    if (x->kind == DRV_FF)
+        s = c->ff_of_q[i] >= 0 ? ff_stage_of(c, c->ff_of_q[i]) : -1;
+    else
+        for (int k = 0; k < x->n_in; k++) {
+            int t = cone_stage(c, x->in[k]);
+            if (t > s) s = t;
+        }
+    return c->memo[i] = s;
+}
+
+static int ff_stage_of(cone *c, int f) {
+    if (c->ff_stage[f] == -2) {
+        c->ff_stage[f] = -3;
+        c->ff_stage[f] = cone_stage(c, c->nl->ff_d[f]) + 1;
+    }
+    return c->ff_stage[f] == -3 ? -1 : c->ff_stage[f];
+}
+
+static void stage_by_cone(const netlist *nl, int *ff_stage, int n_stages) {
+    cone c = {nl, xmalloc(sizeof(int) * (size_t)(nl->n + 1)), ff_stage,
+              xmalloc(sizeof(int) * (size_t)(nl->n + 1))};
+    for (int i = 0; i < nl->n; i++)
+        c.ff_of_q[i] = -1, c.memo[i] = -2;
+    for (int f = 0; f < nl->n_ff; f++) {
+        c.ff_of_q[nl->ff_q[f]] = f;
+        if (ff_stage[f] < 0) ff_stage[f] = -2;
+    }
+    for (int f = 0; f < nl->n_ff; f++)
+        if (ff_stage_of(&c, f) >= n_stages) ff_stage[f] = -1;
+    free(c.ff_of_q);
+    free(c.memo);
+}
+
+/* Pipeline stage of every flip-flop of nl (-1 none), from the register names (for the
+ * other families than UltraScale+ completed by structure), and the deepest path of each
+ * stage into depth[n_stages] (the outputs close the last when tail). */
 static int *stage_map(netlist *nl, const be_plan *p, bool tail, int n_stages, int *depth,
                       long *maxd) {
     int *stage_of = xmalloc(sizeof *stage_of * (size_t)(p->n_layers + 1));
     for (int l = 0, s = 0; l < p->n_layers; l++)
         stage_of[l] = p->layers[l].reg_after ? s++ : -1;
     int *ff_stage = xmalloc(sizeof *ff_stage * (size_t)(nl->n_ff + 1));
+    for (int i = 0; i < nl->n_ff; i++) {
+        int l = reg_layer(nl->nets[nl->ff_q[i]].name);
+        ff_stage[i] = l >= 0 && l < p->n_layers ? stage_of[l] : -1;
+    }
+    if (p->target != IR_TARGET_ULTRASCALE_PLUS) stage_by_cone(nl, ff_stage, be_plan_stages(p));
     *maxd = 0;
     for (int i = 0; i < nl->n_ff; i++) {
         int d = net_depth(nl, nl->ff_d[i]);
-        int l = reg_layer(nl->nets[nl->ff_q[i]].name);
-        ff_stage[i] = l >= 0 && l < p->n_layers ? stage_of[l] : -1;
         if (ff_stage[i] >= 0 && d > depth[ff_stage[i]]) depth[ff_stage[i]] = d;
         if (d > *maxd) *maxd = d;
     }
@@ -346,20 +431,42 @@ static int *stage_map(netlist *nl, const be_plan *p, bool tail, int n_stages, in
 }
 
 /* The Yosys script: the lean generic flow of TOOLCHAIN.md (memory_map turns the case ROMs
- * into logic) to gen, and for K = 6 from the same elaborated design synth_xilinx's mapping
- * (its LUT, wide-mux and flip-flop steps) to xil. */
-static void write_script(FILE *f, const char *rtl, const char *top, int k, const char *gen,
-                         const char *xil) {
+ * into logic) to gen, and from the same elaborated design the target family's mapping to
+ * vendor (NULL: none): synth_xilinx's LUT, wide-mux and flip-flop steps, or synth_ice40,
+ * synth_ecp5, synth_intel_alm (Cyclone V) without I/O buffers. */
+static void write_script(FILE *f, const char *rtl, const be_plan *p, int k, const char *gen,
+                         const char *vendor) {
+    const char *top = p->ident;
     fprintf(f,
             "read_verilog \"%s\"\nhierarchy -top %s\nproc\nflatten\nmemory_map\ntechmap\n"
             "design -save lean\nabc -fast -lut %d\nopt_clean\nstat\nwrite_blif \"%s\"\n",
             rtl, top, k, gen);
-    if (!xil) return;
+    if (!vendor) return;
+    fprintf(f, "design -load lean\n");
     const char *opts = "-flatten -noiopad -noclkbuf -nodsp -nosrl";
-    fprintf(f,
-            "design -load lean\nsynth_xilinx -top %s %s -run begin:prepare\n"
-            "synth_xilinx -top %s %s -run map_ffs:check\nwrite_blif -gates \"%s\"\n",
-            top, opts, top, opts, xil);
+    switch (p->target) {
+    case IR_TARGET_ULTRASCALE_PLUS:
+        fprintf(f,
+                "synth_xilinx -top %s %s -run begin:prepare\n"
+                "synth_xilinx -top %s %s -run map_ffs:check\n",
+                top, opts, top, opts);
+        break;
+    case IR_TARGET_ICE40:
+    case IR_TARGET_ECP5:
+        fprintf(f, "%s -top %s -flatten\n", be_target_synth(p->target), top);
+        break;
+    case IR_TARGET_CYCLONE_V:
+        fprintf(f, "%s -top %s -family cyclonev -noiopad -noclkbuf\n", be_target_synth(p->target),
+                top);
+        break;
+    }
+    fprintf(f, "write_blif -gates \"%s\"\n", vendor);
+}
+
+const char *be_target_synth(ir_target t) {
+    static const char *const cmd[] = {"synth_xilinx", "synth_ice40", "synth_ecp5",
+                                      "synth_intel_alm"};
+    return (unsigned)t < sizeof cmd / sizeof *cmd ? cmd[t] : "?";
 }
 
 rt_status be_hw_read_mapped(const char *gen, const char *xil, const be_plan *p, be_hw *h,
@@ -392,10 +499,12 @@ rt_status be_hw_read_mapped(const char *gen, const char *xil, const be_plan *p, 
         h->muxf8 = nx.cells[BE_CELL_MUXF8];
         h->ffs_mapped = nx.ffs;
         h->mapped_levels = (int)maxd;
-        be_sta(&nx, be_timing_xilinx_usp(), p, ff_stage, h->n_stage_depth, tail, h);
+        be_sta(&nx, be_timing_of(p->target), p, ff_stage, h->n_stage_depth, tail, h);
     } else {
         snprintf(h->timing_note, sizeof h->timing_note,
-                 "no timing estimate: the timing model is of 6-input LUTs (UltraScale+)");
+                 "no timing estimate: lut_inputs = %d is not the LUT6 of the UltraScale+ "
+                 "model (set hardware { target = ... } for another family)",
+                 p->lut_inputs);
     }
     free(ff_stage);
     netlist_free(&nl);
@@ -405,6 +514,7 @@ rt_status be_hw_read_mapped(const char *gen, const char *xil, const be_plan *p, 
 
 rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, rt_error *e) {
     h->synthesized = false;
+    h->target = p->target;
     const char *env = getenv("NLTC_YOSYS");
     char *yosys = be_which(env && *env ? env : "yosys");
     if (!yosys) {
@@ -419,19 +529,21 @@ rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_h
     int k = p->lut_inputs > 0 ? p->lut_inputs : 6;
     char *script = rt_path_join(work_dir, "synth.ys"), *log = rt_path_join(work_dir, "yosys.log");
     char *gen = rt_path_join(work_dir, "mapped.blif");
-    char *xil = k == 6 ? rt_path_join(work_dir, "xilinx.blif") : NULL;
+    bool vendor = p->target != IR_TARGET_ULTRASCALE_PLUS || k == 6;
+    char *xil = vendor ? rt_path_join(work_dir, "vendor.blif") : NULL;
     FILE *f = fopen(script, "w");
     if (!f) {
         rc = rt_fail(e, RT_ERR_IO, "%s: cannot create: %s", script, strerror(errno));
         free(yosys), free(script), free(gen), free(xil), free(log);
         return rc;
     }
-    write_script(f, rtl, p->ident, k, gen, xil);
+    write_script(f, rtl, p, k, gen, xil);
     fclose(f);
     snprintf(h->synth_note, sizeof h->synth_note,
              "yosys: hierarchy; proc; flatten; memory_map; techmap; abc -fast -lut %d; "
-             "opt_clean%s",
-             k, xil ? "; then synth_xilinx's LUT/MUXF7/F8/FDRE mapping" : "");
+             "opt_clean%s%s%s",
+             k, xil ? "; then " : "", xil ? be_target_synth(p->target) : "",
+             xil && p->target == IR_TARGET_ULTRASCALE_PLUS ? "'s LUT/MUXF7/F8/FDRE mapping" : "");
     remove(log);
     remove(gen);
     if (xil) remove(xil);

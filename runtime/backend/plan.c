@@ -24,6 +24,9 @@ void be_plan_from_ir(const ir_program *ir, be_plan *p) {
     p->clock = xstrdup(ir->hw.clock ? ir->hw.clock : "clk");
     p->reset = xstrdup(ir->hw.reset ? ir->hw.reset : "rst");
     p->reset_style = ir->hw.reset_style;
+    p->target = ir->hw.target;
+    p->part = ir->hw.part;
+    p->iface = ir->hw.interface;
     for (int l = 0; l < ir->n_layers; l++) {
         const ir_layer *L = &ir->layers[l];
         be_layer_plan *q = &p->layers[l];
@@ -63,6 +66,9 @@ void be_plan_copy(const be_plan *src, be_plan *dst) {
     dst->clock = xstrdup(src->clock);
     dst->reset = xstrdup(src->reset);
     dst->reset_style = src->reset_style;
+    dst->target = src->target;
+    dst->part = src->part;
+    dst->iface = src->iface;
     free(dst->ident);
     dst->ident = xstrdup(src->ident);
     dst->prep = src->prep ? xstrdup(src->prep) : NULL;

@@ -34,6 +34,8 @@ rt_status be_flow_estimate(be_flow *f, rt_report *r, rt_error *e) {
     (void)e; /* arithmetic on checked tables: cannot fail */
     be_hw_estimate(f->tables, &f->plan, &f->hw);
     r->hardware.luts_estimate = f->hw.luts_estimate;
+    r->hardware.target = ir_target_name(f->plan.target);
+    r->hardware.estimate_note = f->hw.estimate_note[0] ? f->hw.estimate_note : NULL;
     r->hardware.pipeline_stages = f->hw.pipeline_stages;
     r->hardware.latency_cycles = f->hw.latency_cycles;
     if (f->hw.n_layers <= RT_MAX_STAGE_LEVELS) {
@@ -51,6 +53,15 @@ static void report_timing(const be_flow *f, rt_report *r) {
     r->hardware.luts_xilinx = h->luts_mapped;
     r->hardware.muxf = h->muxf7 >= 0 ? h->muxf7 + h->muxf8 : -1;
     r->hardware.timing_model = h->timing_note[0] ? h->timing_note : NULL;
+    r->hardware.luts_mapped = h->luts_mapped;
+    if (h->target != IR_TARGET_ULTRASCALE_PLUS) r->hardware.luts_xilinx = r->hardware.muxf = -1;
+    if (h->pnr.ran) {
+        r->hardware.pnr_part = h->pnr.part;
+        r->hardware.pnr_fmax_mhz = h->pnr.fmax_mhz;
+        r->hardware.pnr_cells = h->pnr.cells;
+        r->hardware.pnr_cells_total = h->pnr.cells_total;
+        r->hardware.bitstream = h->pnr.bitstream;
+    }
     if (!h->timed) return;
     r->hardware.fmax_mhz = h->fmax_mhz;
     r->hardware.latency_ns = h->latency_ns;
@@ -95,6 +106,10 @@ rt_status be_flow_synth(be_flow *f, rt_report *r, rt_error *e) {
         if (!work) st = RT_ERR_IO;
         if (work && !f->o.quiet) fprintf(stderr, "nltc: synthesizing %s with Yosys\n", rtl);
         if (work) st = be_synth(rtl, &f->plan, work, &f->hw, e);
+        if (work && !st && f->hw.synthesized && f->plan.target == IR_TARGET_ICE40) {
+            if (!f->o.quiet) fprintf(stderr, "nltc: placing and routing on iCE40 with nextpnr\n");
+            st = be_pnr(rtl, f->tables, &f->plan, work, f->out_dir, &f->hw, e);
+        }
         rt_scratch_free(work, false);
         free(rtl);
     }

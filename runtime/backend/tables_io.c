@@ -185,6 +185,10 @@ rt_status be_tables_write(const rt_tables *t, const be_plan *p, const char *dir,
             fprintf(f, "pipeline %s %d\n", ir_pipeline_name(p->pipeline), p->pipeline_k);
             fprintf(f, "clock %s\n", p->clock);
             fprintf(f, "reset %s %s\n", p->reset, ir_reset_name(p->reset_style));
+            if (p->target != IR_TARGET_ULTRASCALE_PLUS || p->iface != IR_IFACE_PLAIN ||
+                p->part != IR_PART_AUTO) /* absent: the defaults (older manifests too) */
+                fprintf(f, "target %s %s %s\n", ir_target_name(p->target), ir_part_name(p->part),
+                        ir_interface_name(p->iface));
             if (p->argmax) fprintf(f, "argmax 1\n"); /* only when on: older manifests stay */
             fprintf(f, "layers %d\n", t->n_layers);
             fprintf(f, "# layer index name tree level root n_lut in_width fanin bits_in "
@@ -215,6 +219,7 @@ typedef struct manifest {
     int line;         /* current line (1-based) */
     FILE *f;          /* open file */
     char buf[1024];   /* current line's text */
+    bool held;        /* buf holds a line not consumed yet */
 } manifest;
 
 /* Next line that is not blank or a comment; 0 at end of file. */
@@ -230,8 +235,14 @@ static int next_line(manifest *m) {
     return 0;
 }
 
-/* The line read last is "key ...": the text after the key (NULL, e filled: another). */
-static const char *at_key(manifest *m, const char *key, rt_error *e) {
+/* Expects a line "key ..." and returns the text after the key. */
+static const char *expect_key(manifest *m, const char *key, rt_error *e) {
+    if (!m->held && !next_line(m)) {
+        rt_fail(e, RT_ERR_IO, "%s:%d: unexpected end of file, expected '%s'", m->path, m->line + 1,
+                key);
+        return NULL;
+    }
+    m->held = false;
     size_t k = strlen(key);
     if (strncmp(m->buf, key, k) != 0 || (m->buf[k] != ' ' && m->buf[k] != '\0')) {
         rt_fail(e, RT_ERR_IO, "%s:%d: expected '%s', found \"%.60s\"", m->path, m->line, key,
@@ -239,16 +250,6 @@ static const char *at_key(manifest *m, const char *key, rt_error *e) {
         return NULL;
     }
     return m->buf + k;
-}
-
-/* Expects a line "key ..." and returns the text after the key. */
-static const char *expect_key(manifest *m, const char *key, rt_error *e) {
-    if (!next_line(m)) {
-        rt_fail(e, RT_ERR_IO, "%s:%d: unexpected end of file, expected '%s'", m->path, m->line + 1,
-                key);
-        return NULL;
-    }
-    return at_key(m, key, e);
 }
 
 /* Reads layer file l into L, checking it against the manifest's line. */
@@ -309,6 +310,31 @@ static rt_status read_layer(const char *dir, const char *file, size_t want_len, 
     return rc;
 }
 
+/* The optional line "argmax 1": the RTL's out_class port (absent: no port). */
+static rt_status read_argmax(manifest *m, be_plan *p, rt_error *e) {
+    (void)e;
+    if (!m->held && !next_line(m)) return RT_OK; /* expect_key reports the end of the file */
+    m->held = strcmp(m->buf, "argmax 1") != 0;
+    p->argmax = !m->held;
+    return RT_OK;
+}
+
+/* The optional line "target FAMILY PART INTERFACE" (absent: the defaults). */
+static rt_status read_target(manifest *m, be_plan *p, rt_error *e) {
+    char w1[256], w2[256], w3[256];
+    if (!next_line(m)) return RT_OK; /* expect_key reports the end of the file */
+    m->held = strncmp(m->buf, "target ", 7) != 0;
+    if (m->held) return RT_OK;
+    if (sscanf(m->buf + 7, " %255s %255s %255s", w1, w2, w3) != 3 ||
+        !ir_target_parse(w1, &p->target) || !ir_part_parse(w2, &p->part) ||
+        !ir_interface_parse(w3, &p->iface))
+        return rt_fail(e, RT_ERR_IO,
+                       "%s:%d: 'target ultrascale_plus|ice40|ecp5|cyclone_v PART plain|stream' "
+                       "expected",
+                       m->path, m->line);
+    return RT_OK;
+}
+
 /* Reads the manifest's lines before the layer lines into t and p, and the layer count. */
 static rt_status read_manifest_head(manifest *m, rt_tables *t, be_plan *p, int *nl, rt_error *e) {
     const char *s;
@@ -355,13 +381,9 @@ static rt_status read_manifest_head(manifest *m, rt_tables *t, be_plan *p, int *
         return RT_ERR_IO;
     }
     p->reset = xstrdup(w1);
-    if (!next_line(m)) return rt_fail(e, RT_ERR_IO, "%s:%d: expected 'layers'", m->path, m->line);
-    if (strcmp(m->buf, "argmax 1") == 0) { /* the optional out_class port */
-        p->argmax = true;
-        if (!next_line(m))
-            return rt_fail(e, RT_ERR_IO, "%s:%d: expected 'layers'", m->path, m->line);
-    }
-    if (!(s = at_key(m, "layers", e))) return RT_ERR_IO;
+    BE_TRY(read_target(m, p, e));
+    BE_TRY(read_argmax(m, p, e));
+    if (!(s = expect_key(m, "layers", e))) return RT_ERR_IO;
     if (sscanf(s, "%d", nl) != 1 || *nl < 1 || *nl > 100000) {
         return rt_fail(e, RT_ERR_IO, "%s:%d: layer count expected", m->path, m->line);
     }

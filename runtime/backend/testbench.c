@@ -49,7 +49,8 @@ rt_status be_write_testbench(const rt_tables *t, const be_plan *p, int n, const 
     /* On a mismatch the bench writes every layer's codes of the failing sample. */
     rt_buf writes = {0};
     for (int l = 0; l < t->n_layers; l++)
-        rt_buf_printf(&writes, "            $fwrite(fl, \"%%h\\n\", dut.l%d);\n", l);
+        rt_buf_printf(&writes, "            $fwrite(fl, \"%%h\\n\", dut.%sl%d);\n",
+                      p->iface == IR_IFACE_STREAM ? "core." : "", l);
     char *layer_writes = rt_buf_take(&writes);
     /* hardware.argmax: out_class is checked against the expected codes' argmax */
     int cw = be_class_bits(last->n_lut), b = last->bits_out;
@@ -91,7 +92,8 @@ rt_status be_write_testbench(const rt_tables *t, const be_plan *p, int n, const 
                           "argmax_cond",
                           p->argmax ? " || out_class !== tb_argmax(w[IW+OW-1:IW])" : "",
                           NULL};
-    char *text = be_template_fill(be_tpl_testbench_v, vars);
+    char *text = be_template_fill(
+        p->iface == IR_IFACE_STREAM ? be_tpl_testbench_stream_v : be_tpl_testbench_v, vars);
     free(layer_writes);
     free(decl);
     rt_status st = be_write_text(path, text, e);

@@ -27,13 +27,87 @@ static const be_timing_model xilinx_usp = {
     .t_inv = 0.10,
     .wire_base = 0.10,
     .wire_fanout = 0.010,
+    .mux7 = "MUXF7",
+    .mux8 = "MUXF8",
     .calibrated = "cell delays from UltraScale+ data-sheet ranges; wire and per-stage clock "
                   "terms fitted to Vivado results of NeuraLUT-Assemble MNIST, JSC, NID "
                   "(xcvu9p), within 25% on each: bench/hardware/README.md",
 };
 
-const be_timing_model *be_timing_xilinx_usp(void) {
-    return &xilinx_usp;
+/* The other families: no vendor tool runs here, so these constants are estimates of the
+ * order the vendors' data sheets give for the fastest common speed grade, not fitted to a
+ * vendor timing report. iCE40's are checked against nextpnr-ice40's routed Fmax
+ * (bench/hardware/README.md). */
+
+/* iCE40 UltraPlus (UP5K, the part small models are placed on): nextpnr-ice40's delays of
+ * the part, clock-to-out 1.4 ns, LUT4 1.3 ns, setup 0.1 ns, and routing that dominates,
+ * about 3 ns a net (nextpnr's critical-path report of examples/digits_ice40.nlt). The HX8K
+ * is faster: for it this model is pessimistic. */
+static const be_timing_model ice40 = {
+    .name = "lattice_ice40_up5k",
+    .t_cko = 1.40,
+    .t_setup = 0.10,
+    .t_lut = 1.30,
+    .t_muxf7 = 1.30,
+    .t_muxf8 = 1.30,
+    .t_inv = 1.30,
+    .wire_base = 2.60,
+    .wire_fanout = 0.15,
+    .mux7 = "-",
+    .mux8 = "-",
+    .calibrated = "cell delays of nextpnr-ice40's UP5K timing data; the routed-net term fitted "
+                  "to nextpnr-ice40's routed Fmax of examples/digits_ice40.nlt: "
+                  "bench/hardware/README.md",
+};
+
+/* ECP5 (-8 speed grade, data sheet DS1044's order): LUT4 about 0.25 ns, PFUMX and L6MUX21
+ * (the slice's LUT5/LUT6 multiplexers) about 0.15 ns, clock-to-out 0.3 ns, setup 0.1 ns,
+ * a routed net about 0.5 ns. */
+static const be_timing_model ecp5 = {
+    .name = "lattice_ecp5",
+    .t_cko = 0.30,
+    .t_setup = 0.15,
+    .t_lut = 0.25,
+    .t_muxf7 = 0.15,
+    .t_muxf8 = 0.15,
+    .t_inv = 0.25,
+    .wire_base = 0.50,
+    .wire_fanout = 0.05,
+    .mux7 = "PFUMX",
+    .mux8 = "L6MUX21",
+    .calibrated = "uncalibrated: data-sheet-order delays of ECP5 (LUT4, PFUMX, L6MUX21); no "
+                  "vendor timing report to fit to",
+};
+
+/* Cyclone V (-C6 speed grade, Intel's Cyclone V data sheet's order): an ALM's 6-input LUT
+ * about 0.35 ns, clock-to-out 0.25 ns, setup 0.15 ns, a routed net about 0.45 ns. */
+static const be_timing_model cyclone_v = {
+    .name = "intel_cyclone_v",
+    .t_cko = 0.25,
+    .t_setup = 0.15,
+    .t_lut = 0.35,
+    .t_muxf7 = 0.35,
+    .t_muxf8 = 0.35,
+    .t_inv = 0.35,
+    .wire_base = 0.45,
+    .wire_fanout = 0.05,
+    .mux7 = "-",
+    .mux8 = "-",
+    .calibrated = "uncalibrated: data-sheet-order delays of Cyclone V ALMs; no vendor timing "
+                  "report to fit to",
+};
+
+const be_timing_model *be_timing_of(ir_target t) {
+    switch (t) {
+    case IR_TARGET_ICE40:
+        return &ice40;
+    case IR_TARGET_ECP5:
+        return &ecp5;
+    case IR_TARGET_CYCLONE_V:
+        return &cyclone_v;
+    default:
+        return &xilinx_usp;
+    }
 }
 
 /* The net a chain of buffers starts from. */
@@ -75,6 +149,10 @@ static double arrival(netlist *nl, const be_timing_model *m, int i) {
     bool buf = x->kind == DRV_BUF && x->cell == BE_CELL_NONE;
     for (int k = 0; k < nl->nets[i].n_in; k++) {
         int s = nl->nets[i].in[k];
+        int r = root_of(nl, s);
+        if (nl->nets[r].kind == DRV_CONST ||
+            (nl->nets[r].kind == DRV_NONE && nl->nets[r].name[0] == '$'))
+            continue; /* a tied-off pin ($false, $true): no routed net */
         double t = arrival(nl, m, s);
         if (!buf && !(nl->nets[i].pin_local && nl->nets[i].pin_local[k])) t += wire(m, nl, s);
         if (from < 0 || t > best) best = t, from = s;
@@ -86,7 +164,8 @@ static double arrival(netlist *nl, const be_timing_model *m, int i) {
 
 /* Walks the critical path back from endpoint net d (closing stage s) into h->critical:
  * the layers of the stage (from the plan), where the path starts and ends, its cells. */
-static void describe(const netlist *nl, const be_plan *p, int d, int s, double t, be_hw *h) {
+static void describe(const netlist *nl, const be_timing_model *m, const be_plan *p, int d, int s,
+                     double t, be_hw *h) {
     long cells[BE_N_CELLS] = {0};
     int start = d;
     for (int i = d, guard = 0; i >= 0 && guard < 100000; i = nl->nets[i].from, guard++) {
@@ -105,9 +184,9 @@ static void describe(const netlist *nl, const be_plan *p, int d, int s, double t
     if (lo >= 0)
         snprintf(layers, sizeof layers, " (layers %s..%s)", p->layers[lo].name, p->layers[hi].name);
     snprintf(h->critical, sizeof h->critical,
-             "stage %d%s: from %s to %s through %ld LUT, %ld MUXF7, %ld MUXF8; %.3f ns", s + 1,
-             layers, nl->nets[start].name, nl->nets[d].name, cells[BE_CELL_LUT],
-             cells[BE_CELL_MUXF7], cells[BE_CELL_MUXF8], t);
+             "stage %d%s: from %s to %s through %ld LUT, %ld %s, %ld %s; %.3f ns", s + 1, layers,
+             nl->nets[start].name, nl->nets[d].name, cells[BE_CELL_LUT], cells[BE_CELL_MUXF7],
+             m->mux7, cells[BE_CELL_MUXF8], m->mux8, t);
 }
 
 void be_sta(netlist *nl, const be_timing_model *m, const be_plan *p, const int *stage_of_ff,
@@ -148,7 +227,7 @@ void be_sta(netlist *nl, const be_timing_model *m, const be_plan *p, const int *
     if (cycles == 0) h->latency_ns = period;
     long luts = h->luts_mapped >= 0 ? h->luts_mapped : h->luts_yosys;
     h->adp = (double)luts * h->latency_ns;
-    describe(nl, p, wd, ws, worst, h);
+    describe(nl, m, p, wd, ws, worst, h);
     snprintf(h->timing_note, sizeof h->timing_note,
              "estimate, not a vendor timing report: %s model (%s)", m->name, m->calibrated);
 }

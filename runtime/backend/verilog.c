@@ -159,27 +159,23 @@ static bool all_read(const rt_tables *t, int l) {
 static const char *lint_off = "    // verilator lint_off UNUSED\n";
 static const char *lint_on = "    // verilator lint_on UNUSED\n";
 
+/* Opens an always block with the plan's reset style: "always @(...) begin" and
+ * "if (<reset active>) " at the given indent, for the caller to finish. */
+static void reset_head(FILE *f, const be_plan *p, const char *indent) {
+    const char *r = p->reset;
+    bool low = p->reset_style == IR_RESET_SYNC_LOW || p->reset_style == IR_RESET_ASYNC_LOW;
+    if (p->reset_style == IR_RESET_SYNC_HIGH || p->reset_style == IR_RESET_SYNC_LOW)
+        fprintf(f, "    always @(posedge %s) begin\n", p->clock);
+    else
+        fprintf(f, "    always @(posedge %s or %s %s) begin\n", p->clock,
+                low ? "negedge" : "posedge", r);
+    fprintf(f, "%sif (%s%s) ", indent, low ? "!" : "", r);
+}
+
 /* The always block of a valid bit with the plan's reset style. */
 static void emit_valid_reg(FILE *f, const be_plan *p, const char *q, const char *d) {
-    const char *r = p->reset;
-    switch (p->reset_style) {
-    case IR_RESET_SYNC_HIGH:
-        fprintf(f, "    always @(posedge %s) begin\n        if (%s) %s <= 1'b0;\n", p->clock, r, q);
-        break;
-    case IR_RESET_SYNC_LOW:
-        fprintf(f, "    always @(posedge %s) begin\n        if (!%s) %s <= 1'b0;\n", p->clock, r,
-                q);
-        break;
-    case IR_RESET_ASYNC_HIGH:
-        fprintf(f, "    always @(posedge %s or posedge %s) begin\n        if (%s) %s <= 1'b0;\n",
-                p->clock, r, r, q);
-        break;
-    case IR_RESET_ASYNC_LOW:
-        fprintf(f, "    always @(posedge %s or negedge %s) begin\n        if (!%s) %s <= 1'b0;\n",
-                p->clock, r, r, q);
-        break;
-    }
-    fprintf(f, "        else %s <= %s;\n    end\n", q, d);
+    reset_head(f, p, "        ");
+    fprintf(f, "%s <= 1'b0;\n        else %s <= %s;\n    end\n", q, q, d);
 }
 
 int be_class_bits(int classes) {
@@ -285,6 +281,58 @@ static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset
     fputs("endmodule\n", f);
 }
 
+/* The valid/ready wrapper (hardware { interface = stream }): the core runs freely, an
+ * input is taken only when the output FIFO (depth latency + 2) has room for everything in
+ * flight, so no result is ever dropped; s_ready depends on registers only. */
+static void emit_stream(FILE *f, const rt_tables *t, const be_plan *p) {
+    const rt_table_layer *last = &t->layers[t->n_layers - 1];
+    int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
+    int depth = be_plan_stages(p) + 2, aw = be_bits_for((unsigned)depth - 1),
+        cw = be_bits_for((unsigned)depth);
+    fprintf(f,
+            "// %s_stream: AXI-Stream style valid/ready ports around %s. s_data and m_data\n"
+            "// have the bit layout of in_data and out_data; a transfer happens on a clock edge\n"
+            "// where valid and ready are both high. Back-pressure: m_ready low holds m_valid and\n"
+            "// m_data; results wait in a %d-entry FIFO and s_ready falls when it could fill.\n"
+            "// Latency %d cycles from s_valid & s_ready to m_valid (the core's %d + the FIFO).\n",
+            p->ident, p->ident, depth, be_plan_stages(p) + 1, be_plan_stages(p));
+    fprintf(
+        f,
+        "module %s_stream (\n    input  wire %s,\n    input  wire %s,\n"
+        "    input  wire s_valid,\n    output wire s_ready,\n    input  wire [%d:0] s_data,\n"
+        "    output wire m_valid,\n    input  wire m_ready,\n    output wire [%d:0] m_data\n);\n",
+        p->ident, p->clock, p->reset, iw - 1, ow - 1);
+    fprintf(f,
+            "    localparam [%d:0] DEPTH = %d'd%d;\n"
+            "    wire take = s_valid && s_ready;\n    wire give = m_valid && m_ready;\n"
+            "    wire c_valid;\n    wire [%d:0] c_data;\n"
+            "    reg  [%d:0] fifo [0:%d];\n    reg  [%d:0] wr, rd;\n"
+            "    reg  [%d:0] used; // taken, not yet given: in the core or the FIFO\n"
+            "    reg  [%d:0] held; // in the FIFO\n",
+            cw - 1, cw, depth, ow - 1, ow - 1, depth - 1, aw - 1, cw - 1, cw - 1);
+    fprintf(f,
+            "    %s core (.%s(%s), .%s(%s), .in_valid(take), .in_data(s_data),\n"
+            "        .out_valid(c_valid), .out_data(c_data));\n",
+            p->ident, p->clock, p->clock, p->reset, p->reset);
+    fprintf(f,
+            "    assign s_ready = used != DEPTH;\n    assign m_valid = held != %d'd0;\n"
+            "    assign m_data = fifo[rd];\n"
+            "    always @(posedge %s) if (c_valid) fifo[wr] <= c_data;\n",
+            cw, p->clock);
+    reset_head(f, p, "        ");
+    fprintf(f,
+            "begin\n            wr <= %d'd0;\n            rd <= %d'd0;\n"
+            "            used <= %d'd0;\n            held <= %d'd0;\n        end else begin\n"
+            "            if (c_valid) wr <= wr == %d'd%d ? %d'd0 : wr + %d'd1;\n"
+            "            if (give) rd <= rd == %d'd%d ? %d'd0 : rd + %d'd1;\n"
+            "            if (take && !give) used <= used + %d'd1;\n"
+            "            else if (give && !take) used <= used - %d'd1;\n"
+            "            if (c_valid && !give) held <= held + %d'd1;\n"
+            "            else if (give && !c_valid) held <= held - %d'd1;\n"
+            "        end\n    end\nendmodule\n\n",
+            aw, aw, cw, cw, aw, depth - 1, aw, aw, aw, depth - 1, aw, aw, cw, cw, cw, cw);
+}
+
 rt_status be_write_rtl(const rt_tables *t, const be_plan *p, const char *path, rt_error *e) {
     rt_afile a;
     BE_TRY(be_afile_open(&a, path, e));
@@ -313,6 +361,7 @@ rt_status be_write_rtl(const rt_tables *t, const be_plan *p, const char *path, r
         snprintf(name, sizeof name, "%s_t%d", p->ident, m);
         emit_rom(f, name, lut_rows(L, ts.rep_lut[m]), be_addr_bits(L), L->bits_out);
     }
+    if (p->iface == IR_IFACE_STREAM) emit_stream(f, t, p);
     tabset_free(t, &ts);
     return be_afile_close(&a, e);
 }
@@ -328,7 +377,7 @@ rt_status be_check_verilog(const ir_program *ir, rt_error *e) {
     be_plan_from_ir(ir, &p);
     rt_status st = be_verilog_check_plan(&p, e);
     be_plan_free(&p);
-    return st;
+    return st ? st : be_pnr_check(ir, e);
 }
 
 rt_status be_emit_verilog(const be_input *in, const char *dir, rt_error *e) {

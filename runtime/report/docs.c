@@ -263,7 +263,8 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
     doc_block *t = doc_table(d, "measure\t>value");
     doc_row(t, "L-LUTs (logical tables)\t%s", CNT(r->llut_count));
     doc_row(t, "table bits\t%s", CNT(r->table_bits));
-    doc_row(t, "LUT6, analytic estimate\t%s", CNT(r->hardware.luts_estimate));
+    if (r->hardware.target) doc_row(t, "target\t%s", r->hardware.target);
+    doc_row(t, "LUTs, analytic estimate\t%s", CNT(r->hardware.luts_estimate));
     doc_row(t, "LUTs, Yosys\t%s", CNT(r->hardware.luts_yosys));
     doc_row(t, "flip-flops\t%s", CNT(r->hardware.ffs));
     doc_row(t, "logic depth (LUT levels)\t%s", CNT(r->hardware.lut_levels));
@@ -278,7 +279,17 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
     if (r->hardware.luts_xilinx >= 0)
         doc_row(t, "LUTs, Yosys synth_xilinx (+ MUXF7/F8)\t%s (+ %s)", CNT(r->hardware.luts_xilinx),
                 CNT(r->hardware.muxf));
+    if (r->hardware.luts_mapped >= 0 && r->hardware.luts_xilinx < 0)
+        doc_row(t, "LUTs, the target's Yosys mapping\t%s", CNT(r->hardware.luts_mapped));
     if (r->hardware.timed) build_timing(t, r, &pool);
+    if (r->hardware.pnr_part) {
+        doc_row(t, "placed and routed on\t%s", r->hardware.pnr_part);
+        doc_row(t, "Fmax, nextpnr router (MHz)\t%.1f", r->hardware.pnr_fmax_mhz);
+        doc_row(t, "logic cells used\t%s of %s", CNT(r->hardware.pnr_cells),
+                CNT(r->hardware.pnr_cells_total));
+        doc_row(t, "bitstream\t%s", r->hardware.bitstream);
+    }
+    if (r->hardware.estimate_note) doc_para(d, "Note: %s.", r->hardware.estimate_note);
     doc_para(d, "Analytic estimate, %s.", rt_lut_cost_formula());
     if (r->reduce.rarity > 0) {
         doc_heading(d, "Table reduction");

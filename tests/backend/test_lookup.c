@@ -148,6 +148,40 @@ START_TEST(test_hw_estimate) {
 }
 END_TEST
 
+/* A 4-input LUT family (iCE40, ECP5) under tables of 6 address bits: every output bit is a
+ * Shannon decomposition of C(6) = 7 LUT4 (four LUT4 cofactors of 5 bits... down to 2:1
+ * muxes), and the estimate says so in its note; a table that fits costs one. */
+START_TEST(test_hw_estimate_lut4) {
+    fx_shape s = {.n_inputs = 12,
+                  .input_bits = 2,
+                  .n_layers = 2,
+                  .width = {6, 2},
+                  .fanin = {3, 2},
+                  .bits = {2, 2}};
+    rt_tables t;
+    be_plan p;
+    fx_random_tables(&s, 7, &t);
+    be_plan_default(&t, "lut4", IR_PIPE_EVERY_LAYER, 0, &p);
+    p.lut_inputs = 4;
+    p.target = IR_TARGET_ICE40;
+    be_hw h;
+    be_hw_init(&h);
+    be_hw_estimate(&t, &p, &h);
+    ck_assert_int_eq(h.layer_luts[0], 6L * 2 * 7); /* 6-bit tables: 7 LUT4 a bit */
+    ck_assert_int_eq(h.layer_luts[1], 2L * 2 * 1); /* 4-bit tables: one LUT4 a bit */
+    ck_assert_int_eq(h.luts_estimate, 84 + 4);
+    ck_assert_ptr_nonnull(strstr(h.estimate_note, "Shannon decomposition of 7 LUT4"));
+    ck_assert_ptr_nonnull(strstr(h.estimate_note, "6-bit table addresses"));
+    p.lut_inputs = 6; /* the same tables on LUT6: one each, no note */
+    be_hw_estimate(&t, &p, &h);
+    ck_assert_int_eq(h.luts_estimate, 6 * 2 + 2 * 2);
+    ck_assert_str_eq(h.estimate_note, "");
+    be_hw_free(&h);
+    be_plan_free(&p);
+    rt_tables_free(&t);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("backend lookup");
     TCase *tc = tcase_create("lookup");
@@ -158,6 +192,7 @@ int main(void) {
     tcase_add_test(tc, test_argmax_accuracy);
     tcase_add_test(tc, test_lut_cost);
     tcase_add_test(tc, test_hw_estimate);
+    tcase_add_test(tc, test_hw_estimate_lut4);
     suite_add_tcase(s, tc);
     return fx_run_suite(s);
 }

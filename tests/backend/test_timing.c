@@ -71,7 +71,7 @@ int main(void) {
         fprintf(stderr, "test_be_timing: %s\n", e.msg);
         return 1;
     }
-    const be_timing_model *m = be_timing_xilinx_usp();
+    const be_timing_model *m = be_timing_of(IR_TARGET_ULTRASCALE_PLUS);
     double w3 = m->wire_base + m->wire_fanout * log2(3.0), w1 = m->wire_base;
     double s1 = m->t_cko + w3 + m->t_lut + w1 + m->t_setup;
     double s2 = m->t_cko + w3 + m->t_lut + m->t_muxf7 + w1 + m->t_setup;
