@@ -45,11 +45,11 @@ static void cli_opt_name(char *buf, size_t n, const cli_opt *o, bool both) {
 
 enum { CLI_WIDTH = 90 }; /* help lines are wrapped before this column */
 
-/* Prints the words of text from column col on, wrapping at CLI_WIDTH to column indent. */
-static void cli_wrap(FILE *f, const char *text, int col, int indent) {
+/* Prints the words of text from column col on, wrapping at width to column indent. */
+static void cli_wrap_at(FILE *f, const char *text, int col, int indent, int width) {
     while (*text) {
         size_t n = strcspn(text, " ");
-        if (col > indent && col + 1 + (int)n > CLI_WIDTH) {
+        if (col > indent && col + 1 + (int)n > width) {
             fprintf(f, "\n%*s", indent, "");
             col = indent;
         } else if (col > indent) {
@@ -63,6 +63,19 @@ static void cli_wrap(FILE *f, const char *text, int col, int indent) {
             text++;
     }
     fputc('\n', f);
+}
+
+static void cli_wrap(FILE *f, const char *text, int col, int indent) {
+    cli_wrap_at(f, text, col, indent, CLI_WIDTH);
+}
+
+void cli_printf_wrapped(FILE *f, int indent, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = rt_vstrfmt(fmt, ap);
+    va_end(ap);
+    cli_wrap_at(f, text, 0, indent, CLI_OUT_WIDTH - 1);
+    free(text);
 }
 
 /* Prints " word" at *col, first wrapping to column indent if it would pass CLI_WIDTH. */

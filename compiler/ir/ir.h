@@ -183,7 +183,7 @@ typedef struct ir_hardware {
 typedef struct ir_srcloc {
     const char *prop; /* schema path */
     const char *file; /* the file the property was written in */
-    int line, col;    /* 1-based */
+    int line, col;    /* 1-based; 0 when set from the command line (file: the flag) */
 } ir_srcloc;
 
 /* ---- The program ------------------------------------------------------------------ */

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-void be_hw_print(FILE *f, const be_hw *h) {
+void be_hw_print(FILE *f, const be_hw *h, bool verbose) {
     fprintf(f, "hardware: analytic LUT estimate %ld (%ld over each bit's true support); ",
             h->luts_estimate, h->luts_support);
     fprintf(f, "%d pipeline stages, latency %d cycles\n", h->pipeline_stages, h->latency_cycles);
-    fprintf(f, "  estimate: %s\n", rt_lut_cost_formula());
+    if (verbose) fprintf(f, "  estimate: %s\n", rt_lut_cost_formula());
     if (!h->synthesized) {
         fprintf(f, "  synthesis: %s\n", h->synth_note);
         return;

@@ -434,7 +434,7 @@ static void progress_line(session *S, const stage_ctx *c, int e, const tr_curve_
     double left = per * (st->epochs - e - 1);
     for (int k = S->run.stage + 1; k < ir->train.n_stages; k++)
         left += per * ir->train.stages[k].epochs;
-    char eta[32], seta[32], vbuf[48];
+    char eta[32], seta[32], vbuf[48], line[320];
     fmt_time(eta, sizeof eta, left);
     fmt_time(seta, sizeof seta, per * (st->epochs - e - 1));
     if (isnan(row->valid_acc))
@@ -442,11 +442,20 @@ static void progress_line(session *S, const stage_ctx *c, int e, const tr_curve_
     else
         snprintf(vbuf, sizeof vbuf, isnan(plain) ? "%.2f%%" : "%.2f%% (plain %.2f%%)",
                  100 * row->valid_acc, 100 * plain);
-    fprintf(S->log,
-            "train: %s epoch %d/%d  loss %.4f  train %.2f%%  valid %s  lr %.3g  "
-            "%.0f samples/s  ETA %s (stage %s)\n",
-            c->dense ? "dense" : "sparse", e + 1, st->epochs, row->loss, 100 * row->train_acc, vbuf,
-            row->lr, row->sps, eta, seta);
+    snprintf(line, sizeof line,
+             "train: %s epoch %d/%d  loss %.4f  train %.2f%%  valid %s  lr %.3g  "
+             "%.0f samples/s  ETA %s (stage %s)\n",
+             c->dense ? "dense" : "sparse", e + 1, st->epochs, row->loss, 100 * row->train_acc,
+             vbuf, row->lr, row->sps, eta, seta);
+    if (S->o->on_epoch) {
+        tr_progress p = {c->dense,       S->run.stage,   ir->train.n_stages,
+                         e + 1,          st->epochs,     row->loss,
+                         row->train_acc, row->valid_acc, row->lr,
+                         row->sps,       left,           per * (st->epochs - e - 1)};
+        S->o->on_epoch(S->o->on_epoch_ctx, &p, line);
+        return;
+    }
+    fputs(line, S->log);
     fflush(S->log);
 }
 
