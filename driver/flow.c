@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "cli.h"
@@ -216,12 +217,24 @@ static rt_status flow_report(flow *f, rt_error *e) {
     return RT_OK;
 }
 
-/* The experiment store. */
+/* The experiment store: --store, $NLTC_STORE, else .nltc/ beside the model; when the
+ * model's folder cannot be written (an installed example), ./.nltc, saying so. */
 static rt_status flow_record(flow *f, rt_error *e) {
     const nltc_flow_opts *o = f->o;
     if (!o->record) return RT_OK;
+    const char *dir = o->store_dir, *env = getenv("NLTC_STORE");
+    char *parent = xstrdup(f->ir->source_path);
+    char *slash = strrchr(parent, '/');
+    if (slash) *slash = '\0';
+    const char *folder = slash ? (*parent ? parent : "/") : ".";
+    if (!dir && !(env && *env) && access(folder, W_OK) != 0) {
+        dir = ".nltc";
+        if (!o->quiet)
+            printf("nltc: %s cannot be written; recording into ./.nltc instead\n", folder);
+    }
+    free(parent);
     store_record_args sa = {
-        .store_dir = o->store_dir,
+        .store_dir = dir,
         .model_name = f->ir->model_name,
         .model_path = f->ir->source_path,
         .n_sources = f->ir->n_sources,

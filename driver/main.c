@@ -2,7 +2,8 @@
  * table of exit codes.
  *
  *   nltc FILE -o DIR      compile, then run the whole flow (flow.c)
- *   nltc --check FILE     diagnostics only
+ *   nltc --check FILE     diagnostics, the back ends' and the memory checks, and a csv
+ *                         dataset read and encoded (when its training file is there)
  *   nltc --emit=ir FILE   print the IR
  *   nltc COMMAND ...      a subcommand from main_commands[]
  * Every command returns an rt_status and fills an rt_error; main prints the error
@@ -11,12 +12,14 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "compiler.h"
 #include "driver.h"
 #include "backend.h"
+#include "data.h"
 #include "flow.h"
 
 #ifndef NLTC_VERSION
@@ -119,6 +122,24 @@ static int main_size(const char *text, uint64_t *out) {
 /* What `nltc FILE` does after compiling. */
 typedef enum main_mode { MAIN_RUN, MAIN_EMIT, MAIN_CHECK } main_mode;
 
+/* --check of a csv dataset whose training file is there: loads and encodes it (columns,
+ * cells, the encoded width against `inputs`, an error located there that says the right
+ * number) and prints how the columns become the inputs. Other data is not read. */
+static rt_status main_check_data(const ir_program *ir, rt_error *e) {
+    const ir_dataset *ds = &ir->dataset;
+    struct stat sb;
+    if (ds->format != IR_DATA_CSV || !ds->train.path || stat(ds->train.path, &sb) != 0)
+        return RT_OK;
+    rt_dataset d;
+    data_info info;
+    rt_status st = data_load_info(ds, &d, &info, e);
+    if (st) return st;
+    cli_printf_wrapped(stdout, 2, "data: %s", info.encoding);
+    rt_dataset_free(&d);
+    data_info_free(&info);
+    return RT_OK;
+}
+
 /* Compiles file and does what the mode asks. Errors about the model are printed here,
  * located through the IR, while it is alive. */
 static rt_status main_compile(const char *file, main_mode mode, const nltc_compile_opts *co,
@@ -138,6 +159,7 @@ static rt_status main_compile(const char *file, main_mode mode, const nltc_compi
         st = be_check_model(ir, e); /* what the back ends refuse, before any training */
         if (st == RT_OK)            /* and what does not fit the machine (the data not counted) */
             st = nltc_memory_check(ir, fo->threads, NULL, fo->max_memory, stdout, e);
+        if (st == RT_OK) st = main_check_data(ir, e);
     } else {
         st = nltc_flow_run(ir, fo, e); /* the flow checks the back ends first too */
     }
