@@ -45,28 +45,8 @@ static void cli_opt_name(char *buf, size_t n, const cli_opt *o, bool both) {
 
 enum { CLI_WIDTH = 90 }; /* help lines are wrapped before this column */
 
-/* Prints the words of text from column col on, wrapping at width to column indent. */
-static void cli_wrap_at(FILE *f, const char *text, int col, int indent, int width) {
-    while (*text) {
-        size_t n = strcspn(text, " ");
-        if (col > indent && col + 1 + (int)n > width) {
-            fprintf(f, "\n%*s", indent, "");
-            col = indent;
-        } else if (col > indent) {
-            fputc(' ', f);
-            col++;
-        }
-        fwrite(text, 1, n, f);
-        col += (int)n;
-        text += n;
-        while (*text == ' ')
-            text++;
-    }
-    fputc('\n', f);
-}
-
 static void cli_wrap(FILE *f, const char *text, int col, int indent) {
-    cli_wrap_at(f, text, col, indent, CLI_WIDTH);
+    rt_write_wrapped(f, text, col, indent, CLI_WIDTH + 1);
 }
 
 void cli_printf_wrapped(FILE *f, int indent, const char *fmt, ...) {
@@ -74,7 +54,7 @@ void cli_printf_wrapped(FILE *f, int indent, const char *fmt, ...) {
     va_start(ap, fmt);
     char *text = rt_vstrfmt(fmt, ap);
     va_end(ap);
-    cli_wrap_at(f, text, 0, indent, CLI_OUT_WIDTH - 1);
+    rt_write_wrapped(f, text, 0, indent, RT_OUT_WIDTH);
     free(text);
 }
 

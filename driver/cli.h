@@ -84,10 +84,9 @@ void cli_result_free(cli_result *r);
  * line (and -h, --help), and the epilog. */
 void cli_help(FILE *f, const cli_spec *s);
 
-/* Prints printf(fmt, ...) to f and a newline, wrapped at spaces so that no line passes
- * CLI_OUT_WIDTH - 1 columns (a longer word stays whole); continuation lines are indented by
- * indent spaces. For the summary lines of the flow. */
-enum { CLI_OUT_WIDTH = 100 };
+/* Prints printf(fmt, ...) to f and a newline, wrapped at spaces before column 100
+ * (rt_write_wrapped); continuation lines are indented by indent spaces. For the summary
+ * lines of the flow. */
 void cli_printf_wrapped(FILE *f, int indent, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

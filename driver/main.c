@@ -290,7 +290,7 @@ static rt_status main_run(int argc, char **argv, rt_error *e) {
         {'q', "quiet", CLI_FLAG, NULL, &m.quiet,
          "no progress: only warnings, errors and the one-line result", 0, 0, NULL, false, NULL},
         {'v', "verbose", CLI_FLAG, NULL, &m.verbose,
-         "more detail (the LUT cost formula, every tool step)", 0, 0, NULL, false, NULL},
+         "more detail (the LUT cost formula of the estimate)", 0, 0, NULL, false, NULL},
         {0, "log", CLI_STRING, "FILE", &m.log,
          "also write the plain progress lines (one per epoch) to FILE", 0, 0, NULL, false, NULL},
         {0, "color", CLI_CHOICE, "WHEN", &m.color,

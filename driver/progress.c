@@ -18,18 +18,6 @@
 
 enum { PR_BAR = 20 };
 
-/* Seconds as "12.0s", "3m05s", "1h02m". */
-static void pr_time(char *buf, size_t n, double s) {
-    if (!(s >= 0) || s > 1e8)
-        snprintf(buf, n, "?");
-    else if (s >= 3600)
-        snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
-    else if (s >= 60)
-        snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
-    else
-        snprintf(buf, n, "%.1fs", s);
-}
-
 /* Draws the status line of the last epoch (after a carriage return, erasing the rest). */
 static void pr_draw(nltc_progress *p) {
     const tr_progress *t = &p->last;
@@ -38,7 +26,7 @@ static void pr_draw(nltc_progress *p) {
     for (int i = 0; i < PR_BAR; i++)
         bar[i] = i < fill ? '#' : '.';
     bar[PR_BAR] = '\0';
-    pr_time(eta, sizeof eta, t->eta_s);
+    tr_format_seconds(eta, sizeof eta, t->eta_s);
     if (isnan(t->valid_acc))
         snprintf(valid, sizeof valid, "-");
     else

@@ -6,35 +6,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Writes b's line wrapped before column 100 (continuations indented by 4) and empties b. */
+static void hw_line(FILE *f, rt_buf *b) {
+    rt_write_wrapped(f, b->data ? b->data : "", 0, 4, RT_OUT_WIDTH);
+    rt_buf_free(b);
+}
+
 void be_hw_print(FILE *f, const be_hw *h, bool verbose) {
-    fprintf(f, "hardware: analytic LUT estimate %ld (%ld over each bit's true support); ",
-            h->luts_estimate, h->luts_support);
-    fprintf(f, "%d pipeline stages, latency %d cycles\n", h->pipeline_stages, h->latency_cycles);
-    if (verbose) fprintf(f, "  estimate: %s\n", rt_lut_cost_formula());
+    rt_buf b = {0};
+    rt_buf_printf(&b,
+                  "hardware: analytic LUT estimate %ld (%ld over each bit's true support); %d "
+                  "pipeline stages, latency %d cycles",
+                  h->luts_estimate, h->luts_support, h->pipeline_stages, h->latency_cycles);
+    hw_line(f, &b);
+    if (verbose) {
+        rt_buf_printf(&b, "  estimate: %s", rt_lut_cost_formula());
+        hw_line(f, &b);
+    }
     if (!h->synthesized) {
-        fprintf(f, "  synthesis: %s\n", h->synth_note);
+        rt_buf_printf(&b, "  synthesis: %s", h->synth_note);
+        hw_line(f, &b);
         return;
     }
-    fprintf(f, "  synthesis (%s, %.1f s): %ld LUTs, %ld flip-flops, critical path %ld LUT levels",
-            h->synth_note, h->synth_s, h->luts_yosys, h->ffs, h->lut_levels);
-    fprintf(f, "; per stage:");
+    rt_buf_printf(&b,
+                  "  synthesis (%s, %.1f s): %ld LUTs, %ld flip-flops, critical path %ld LUT "
+                  "levels; per stage:",
+                  h->synth_note, h->synth_s, h->luts_yosys, h->ffs, h->lut_levels);
     for (int s = 0; s < h->n_stage_depth; s++)
-        fprintf(f, " %d", h->stage_depth[s]);
-    fputc('\n', f);
+        rt_buf_printf(&b, " %d", h->stage_depth[s]);
+    hw_line(f, &b);
     if (h->luts_mapped >= 0)
         fprintf(f,
                 "  synth_xilinx mapping: %ld LUTs + %ld MUXF7 + %ld MUXF8, %ld FDRE, %d levels\n",
                 h->luts_mapped, h->muxf7, h->muxf8, h->ffs_mapped, h->mapped_levels);
-    if (!h->timed) {
-        fprintf(f, "  %s\n", h->timing_note);
-        return;
+    if (h->timed) {
+        rt_buf_printf(&b,
+                      "  timing (estimate): Fmax %.0f MHz, latency %d cycles = %.2f ns, ADP %.3g "
+                      "LUT*ns; per stage ns:",
+                      h->fmax_mhz, h->latency_cycles, h->latency_ns, h->adp);
+        for (int s = 0; s < h->n_stage_depth; s++)
+            rt_buf_printf(&b, " %.2f", h->stage_ns[s]);
+        hw_line(f, &b);
+        rt_buf_printf(&b, "  critical path: %s", h->critical);
+        hw_line(f, &b);
     }
-    fprintf(f, "  timing (estimate): Fmax %.0f MHz, latency %d cycles = %.2f ns, ADP %.3g LUT*ns;",
-            h->fmax_mhz, h->latency_cycles, h->latency_ns, h->adp);
-    fprintf(f, " per stage ns:");
-    for (int s = 0; s < h->n_stage_depth; s++)
-        fprintf(f, " %.2f", h->stage_ns[s]);
-    fprintf(f, "\n  critical path: %s\n  %s\n", h->critical, h->timing_note);
+    rt_buf_printf(&b, "  %s", h->timing_note);
+    hw_line(f, &b);
 }
 
 /* Synthesizes dir/rtl/<ident>.v with Yosys in a scratch folder into h. */

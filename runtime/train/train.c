@@ -269,7 +269,7 @@ static void paths_free(run_paths *p) {
     free(p->curve);
 }
 
-static void fmt_time(char *buf, size_t n, double s) {
+void tr_format_seconds(char *buf, size_t n, double s) {
     if (!(s >= 0) || s > 1e8)
         snprintf(buf, n, "?");
     else if (s >= 3600)
@@ -435,8 +435,8 @@ static void progress_line(session *S, const stage_ctx *c, int e, const tr_curve_
     for (int k = S->run.stage + 1; k < ir->train.n_stages; k++)
         left += per * ir->train.stages[k].epochs;
     char eta[32], seta[32], vbuf[48], line[320];
-    fmt_time(eta, sizeof eta, left);
-    fmt_time(seta, sizeof seta, per * (st->epochs - e - 1));
+    tr_format_seconds(eta, sizeof eta, left);
+    tr_format_seconds(seta, sizeof seta, per * (st->epochs - e - 1));
     if (isnan(row->valid_acc))
         snprintf(vbuf, sizeof vbuf, "-");
     else

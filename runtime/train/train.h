@@ -73,6 +73,9 @@ typedef struct tr_progress {
     double stage_eta_s; /* the rest of this stage */
 } tr_progress;
 
+/* Seconds as the progress lines write them: "12.0s", "3m05s", "1h02m" ("?" when unknown). */
+void tr_format_seconds(char *buf, size_t n, double s);
+
 /* Receives each epoch's figures and its plain progress line (ending with a newline). */
 typedef void (*tr_progress_fn)(void *ctx, const tr_progress *p, const char *line);
 
