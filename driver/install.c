@@ -14,7 +14,7 @@
 #endif
 
 const char *driver_stdlib_dir(void) {
-    static char dir[PATH_MAX + sizeof NLTC_REL_STDLIB + 1];
+    static char dir[PATH_MAX];
     const char *env = getenv("NLTC_STDLIB");
     if (env && env[0]) return NULL; /* the compiler reads it */
     char exe[PATH_MAX];
@@ -24,7 +24,8 @@ const char *driver_stdlib_dir(void) {
     char *slash = strrchr(exe, '/');
     if (!slash) return NULL;
     slash[1] = '\0';
-    snprintf(dir, sizeof dir, "%s%s", exe, NLTC_REL_STDLIB);
-    struct stat sb;
-    return stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) ? dir : NULL;
+    char rel[PATH_MAX + sizeof NLTC_REL_STDLIB];
+    snprintf(rel, sizeof rel, "%s%s", exe, NLTC_REL_STDLIB);
+    struct stat sb; /* PREFIX/share/nltc/stdlib, without the bin/.. */
+    return stat(rel, &sb) == 0 && S_ISDIR(sb.st_mode) && realpath(rel, dir) ? dir : NULL;
 }

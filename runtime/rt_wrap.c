@@ -10,9 +10,11 @@ void rt_write_wrapped(FILE *f, const char *text, int col, int indent, int width)
         fprintf(f, "%s\n", text);
         return;
     }
+    size_t lead = strspn(text, " "); /* a leading indentation is kept */
+    fwrite(text, 1, lead, f);
+    text += lead;
+    col += (int)lead;
     int start = col;
-    while (*text == ' ')
-        text++;
     while (*text) {
         size_t n = strcspn(text, " ");
         if (col > start && col + 1 + (int)n >= width) {

@@ -26,7 +26,8 @@ unset NLTC_STDLIB NLTC_PATH NLTC_STORE
 ex="$p/share/nltc/examples/digits.nlt"
 "$p/bin/nltc" --check "$ex" || fail "nltc --check of the installed example"
 # the standard library is the installed one, found beside the binary
-"$p/bin/nltc" --emit=ir "$ex" | grep -q "^source \"$p/bin/../share/nltc/stdlib/datasets/digits.nlt\"" ||
+p_real=$(cd "$p" && pwd -P)
+"$p/bin/nltc" --emit=ir "$ex" | grep -q "^source \"$p_real/share/nltc/stdlib/datasets/digits.nlt\"" ||
     fail "the installed nltc does not import its own standard library: $("$p/bin/nltc" \
         --emit=ir "$ex" | grep '^source')"
 "$p/bin/nltc" "$ex" -o out --set stage.dense.epochs=1 --set stage.sparse.epochs=2 \
