@@ -433,8 +433,8 @@ void be_hw_print(FILE *f, const be_hw *h, bool verbose);
  * rt_status; progress goes to stderr unless quiet. */
 
 typedef struct be_flow_opts {
-    bool rtl;   /* verify with Verilator (when installed) */
-    bool synth; /* synthesize with Yosys (when installed) */
+    bool rtl;     /* verify with Verilator (when installed) */
+    bool synth;   /* synthesize with Yosys (when installed) */
     bool quiet;   /* no progress lines */
     bool verbose; /* more detail: the LUT cost formula */
 } be_flow_opts;
