@@ -81,15 +81,15 @@ typedef void (*tr_progress_fn)(void *ctx, const tr_progress *p, const char *line
 
 /* How train_run runs (the model and the data come from the IR and the dataset). */
 typedef struct train_opts {
-    const char *out_dir; /* OUT: checkpoints, masks, curve go to OUT/train/; NULL: no files */
-    bool resume;         /* continue from OUT/train/checkpoint.bin when it exists */
-    int threads;         /* worker threads (0 = the default: tr_threads(0)) */
-    FILE *progress;      /* per-epoch progress lines (NULL = stderr) */
-    bool quiet;          /* no progress lines at all */
-    tr_progress_fn on_epoch;     /* if set (and not quiet): called at the end of every epoch
-                                    instead of writing its line to progress; the other
-                                    lines still go to progress */
-    void *on_epoch_ctx;          /* its first argument */
+    const char *out_dir;     /* OUT: checkpoints, masks, curve go to OUT/train/; NULL: no files */
+    bool resume;             /* continue from OUT/train/checkpoint.bin when it exists */
+    int threads;             /* worker threads (0 = the default: tr_threads(0)) */
+    FILE *progress;          /* per-epoch progress lines (NULL = stderr) */
+    bool quiet;              /* no progress lines at all */
+    tr_progress_fn on_epoch; /* if set (and not quiet): called at the end of every epoch
+                                instead of writing its line to progress; the other
+                                lines still go to progress */
+    void *on_epoch_ctx;      /* its first argument */
     volatile sig_atomic_t *stop; /* NULL: train_run catches SIGINT itself while it runs;
                                   * else the caller's flag (set it from the caller's own
                                   * handler or thread), polled between batches, and no
