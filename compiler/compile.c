@@ -1,5 +1,6 @@
 /* compile.c - the front-end pipeline, written out in one function:
- * load (read + parse every module) -> declare (global names) -> check every property
+ * load (read + parse every module) -> declare (global names) -> the overrides (--set)
+ * -> check every property
  * against the schema -> check every declaration (extends, references, nesting, L-LUTs)
  * -> find the model -> lower (semantic checks, IR) -> verify the IR.
  * Each phase runs only if the ones before it reported no error. */
@@ -12,15 +13,20 @@ static ir_program *cc_run(const char *path, const char *text, size_t len,
     fe.d.out = fe.o->quiet ? NULL : fe.o->diag ? fe.o->diag : stderr;
     fe.d.sink = fe.o->sink;
     fe.d.sink_ctx = fe.o->sink_ctx;
+    fe.d.color = fe.o->color;
     ir_program *p = NULL;
     fe_decl *model = NULL;
     bool read = fe_load(&fe, path, text, len);
     if (read && !fe.d.errors) fe_declare(&fe);
     bool declared = read && !fe.d.errors;
+    if (declared && fe.o->n_overrides) { /* --set: before any check, as if written */
+        model = fe_main_model(&fe);
+        fe_apply_overrides(&fe, model, fe.o->overrides, fe.o->n_overrides);
+    }
     for (int i = 0; declared && i < fe.modules.n; i++)
         sv_check_file(&fe, ((fe_module *)fe.modules.v[i])->ast);
     if (read && !fe.d.errors) fe_check_decls(&fe);
-    if (read && !fe.d.errors) model = fe_main_model(&fe);
+    if (read && !fe.d.errors && !model) model = fe_main_model(&fe);
     if (model && !fe.d.errors) p = fe_lower(&fe, model);
     if (p && ir_verify(p, fe.d.out) > 0) {
         fe.d.errors++;

@@ -24,6 +24,20 @@
 
 /* ---- Public API ------------------------------------------------------------------- */
 
+/* One property override from outside the model file (`nltc --set PATH=VALUE`, a sweep's
+ * point): PATH is a schema path as ir_locate names properties, with dots or spaces
+ * between its words ("train.batch", "tree t1.neurons" or "tree.t1.neurons", "lut
+ * leaf.fanin", "stage sparse.epochs", "model.bits"); VALUE is the property's value as it
+ * would be written in the file ("256", "cosine", "hw(wd = 1e-4)", "leaf -> node"). It is
+ * applied after parsing and before every check (fe_apply_overrides), so it is checked and
+ * lowered exactly like the file's own text; diagnostics about it print as
+ * "nltc: error: ORIGIN: message" with ORIGIN "--set PATH=VALUE" unless origin is set. */
+typedef struct nltc_override {
+    const char *path;   /* the property's schema path */
+    const char *value;  /* its value, in the language's syntax */
+    const char *origin; /* how diagnostics name it; NULL: "--set PATH=VALUE" */
+} nltc_override;
+
 /* Options of one compilation. Zero-initialised options are valid: stdlib from
  * $NLTC_STDLIB or the built-in directory, no extra search path, diagnostics to stderr. */
 typedef struct nltc_compile_opts {
@@ -38,6 +52,9 @@ typedef struct nltc_compile_opts {
     bool quiet;                      /* drop all diagnostics (counts are still kept) */
     diag_sink_fn sink;               /* if set: every diagnostic as data too (nltc lsp) */
     void *sink_ctx;                  /* its first argument */
+    bool color;                      /* diagnostics in colour (diag_ctx.color) */
+    const nltc_override *overrides;  /* [n_overrides] applied in order (a later one wins) */
+    int n_overrides;
 } nltc_compile_opts;
 
 /* What a compilation reported. */
@@ -171,6 +188,15 @@ void fe_warning(fe_ctx *fe, src_range at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Joins a directory and a relative path ("." and absolute paths handled). */
 const char *fe_join(nltc_arena *a, const char *dir, const char *rel);
+
+/* ---- Internal: property overrides (override.c) ------------------------------------- */
+
+/* Applies ov[0..n) to the parsed modules (after fe_declare, before the schema checks): each
+ * sets, in the block its path names (the main model's nested block, made if missing; the
+ * top-level declaration for `lut NAME`), the property to the parsed value. Errors (a path
+ * naming no block, a value that does not parse) are reported at the override's origin.
+ * model is the main model (fe_main_model); nothing happens when it is NULL. */
+void fe_apply_overrides(fe_ctx *fe, fe_decl *model, const nltc_override *ov, int n);
 
 /* ---- Internal: names and effective blocks (blocks.c) --------------------------------- */
 

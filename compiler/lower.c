@@ -55,7 +55,8 @@ static ir_srcloc *lw_loc_new(fe_ctx *fe, const char *prop, src_range at) {
     ir_srcloc *l = nltc_arena_alloc(fe->a, sizeof *l);
     l->prop = prop;
     l->file = at.file ? at.file->path : "";
-    if (at.file) src_line_col(at.file, at.begin, &l->line, &l->col);
+    if (at.file && !at.file->flag) /* a --set override: line 0, the flag as file */
+        src_line_col(at.file, at.begin, &l->line, &l->col);
     return l;
 }
 

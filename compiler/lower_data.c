@@ -104,8 +104,9 @@ static bool lw_same_col(ir_colref a, ir_colref b) {
 
 /* Errors for properties that only csv datasets have. */
 static void lw_csv_only(fe_ctx *fe, const eblock *d) {
-    static const kw_id keys[] = {KW_HEADER,      KW_DELIMITER, KW_LABEL,      KW_DROP,
-                                 KW_CATEGORICAL, KW_ENCODING,  KW_CLASS_NAMES};
+    static const kw_id keys[] = {KW_HEADER, KW_DELIMITER,   KW_LABEL,
+                                 KW_DROP,   KW_CATEGORICAL, KW_ENCODING,
+                                 KW_SKIP,   KW_CLASS_NAMES, KW_MISSING};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         const ast_item *p = sv_prop(d, keys[i]);
         if (p)
@@ -139,6 +140,8 @@ void lw_dataset(fe_ctx *fe, const eblock *d, ir_dataset *ds) {
         lw_csv_only(fe, d);
     } else {
         ds->header = sv_bool_or_default(d, KW_DATASET, KW_HEADER);
+        ds->skip = (long)sv_int_or_default(d, KW_DATASET, KW_SKIP);
+        LW_ENUM(missing, sv_word_or_default(d, KW_DATASET, KW_MISSING), &ds->missing);
         if (strlen(delim) != 1 || delim[0] == '"' || delim[0] == '\n') {
             fe_error(fe, lw_value(d, KW_DELIMITER)->at,
                      "'delimiter' must be one character other than '\"' and a line end");

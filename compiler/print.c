@@ -57,6 +57,9 @@ static void pr_dataset(FILE *f, const ir_dataset *d) {
     pr_split(f, "test", &d->test, d->test_fraction);
     fprintf(f, "  split_seed %llu\n", (unsigned long long)d->split_seed);
     if (d->format == IR_DATA_CSV) {
+        if (d->skip) fprintf(f, "  skip %ld\n", d->skip);
+        if (d->missing != IR_MISSING_ERROR)
+            fprintf(f, "  missing %s\n", ir_missing_name(d->missing));
         fprintf(f, "  header %s\n", d->header ? "true" : "false");
         fprintf(f, "  delimiter ");
         pr_string(f, (char[]){d->delimiter, 0});

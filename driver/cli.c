@@ -45,24 +45,17 @@ static void cli_opt_name(char *buf, size_t n, const cli_opt *o, bool both) {
 
 enum { CLI_WIDTH = 90 }; /* help lines are wrapped before this column */
 
-/* Prints the words of text from column col on, wrapping at CLI_WIDTH to column indent. */
 static void cli_wrap(FILE *f, const char *text, int col, int indent) {
-    while (*text) {
-        size_t n = strcspn(text, " ");
-        if (col > indent && col + 1 + (int)n > CLI_WIDTH) {
-            fprintf(f, "\n%*s", indent, "");
-            col = indent;
-        } else if (col > indent) {
-            fputc(' ', f);
-            col++;
-        }
-        fwrite(text, 1, n, f);
-        col += (int)n;
-        text += n;
-        while (*text == ' ')
-            text++;
-    }
-    fputc('\n', f);
+    rt_write_wrapped(f, text, col, indent, CLI_WIDTH + 1);
+}
+
+void cli_printf_wrapped(FILE *f, int indent, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = rt_vstrfmt(fmt, ap);
+    va_end(ap);
+    rt_write_wrapped(f, text, 0, indent, RT_OUT_WIDTH);
+    free(text);
 }
 
 /* Prints " word" at *col, first wrapping to column indent if it would pass CLI_WIDTH. */

@@ -84,6 +84,15 @@ void cli_result_free(cli_result *r);
  * line (and -h, --help), and the epilog. */
 void cli_help(FILE *f, const cli_spec *s);
 
+/* Prints printf(fmt, ...) to f and a newline, wrapped at spaces before column 100
+ * (rt_write_wrapped); continuation lines are indented by indent spaces. For the summary
+ * lines of the flow. */
+void cli_printf_wrapped(FILE *f, int indent, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 /* Fills e with a usage error of command s ("runs: MSG (see nltc runs --help)") and
  * returns RT_ERR_USAGE; for checks a command makes after cli_parse. */
 rt_status cli_usage_error(const cli_spec *s, rt_error *e, const char *fmt, ...)

@@ -8,6 +8,7 @@
 #ifndef NLTC_DRIVER_H
 #define NLTC_DRIVER_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "ir.h"
@@ -35,6 +36,18 @@ rt_status driver_cmd_predict(int argc, char **argv, rt_error *e);
 struct data_info;
 struct tr_model;
 char *nltc_prep_text(const ir_program *ir, const struct data_info *info, const struct tr_model *m);
+
+/* The standard library of an installed nltc (install.c): PREFIX/share/nltc/stdlib when the
+ * running binary is PREFIX/bin/nltc and that folder exists; NULL when $NLTC_STDLIB is set
+ * (the compiler reads it) or there is none (the compiler's built-in path, the source
+ * folder of a build tree, applies). For nltc_compile_opts.stdlib_dir. */
+const char *driver_stdlib_dir(void);
+
+/* Colour (error.c): driver_color_init(when) decides once, for stderr, from --color
+ * (0 auto, 1 always, 2 never), $NO_COLOR (set and not empty: never, unless always) and
+ * whether stderr is a terminal (auto); driver_color() says what it decided. */
+void driver_color_init(int when);
+bool driver_color(void);
 
 /* Prints e to f (error.c): nothing when e->msg is empty (the problem was already reported,
  * as the front end's diagnostics are); "FILE:LINE:COL: error: MSG" when e->prop names a

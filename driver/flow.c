@@ -19,11 +19,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backend.h"
+#include "cli.h"
 #include "compiler.h"
 #include "data.h"
 #include "driver.h"
+#include "progress.h"
 #include "reduce_step.h"
 #include "report.h"
 #include "rt.h"
@@ -66,16 +69,21 @@ static rt_status flow_write_ir(const ir_program *ir, const char *out_dir, char *
     return st;
 }
 
+/* The one-line result (wrapped before column 100): the test accuracy of every
+ * representation. */
 static void flow_print_accuracy(const rt_report *r) {
-    printf("test accuracy: float %.2f%%, quantized %.2f%%", 100 * r->accuracy.flt,
-           100 * r->accuracy.quantized);
+    rt_buf b = {0};
+    rt_buf_printf(&b, "test accuracy: float %.2f%%, quantized %.2f%%", 100 * r->accuracy.flt,
+                  100 * r->accuracy.quantized);
     if (!isnan(r->accuracy.repr[RT_REPR_TABLES]))
-        printf(", tables %.2f%%", 100 * r->accuracy.repr[RT_REPR_TABLES]);
+        rt_buf_printf(&b, ", tables %.2f%%", 100 * r->accuracy.repr[RT_REPR_TABLES]);
     if (!isnan(r->accuracy.repr[RT_REPR_CSIM]))
-        printf(", C sim %.2f%%", 100 * r->accuracy.repr[RT_REPR_CSIM]);
+        rt_buf_printf(&b, ", C sim %.2f%%", 100 * r->accuracy.repr[RT_REPR_CSIM]);
     if (!isnan(r->accuracy.repr[RT_REPR_RTL]))
-        printf(", RTL %.2f%%", 100 * r->accuracy.repr[RT_REPR_RTL]);
-    printf("  (validation %.2f%%, %d test samples)\n", 100 * r->validation_accuracy, r->n_test);
+        rt_buf_printf(&b, ", RTL %.2f%%", 100 * r->accuracy.repr[RT_REPR_RTL]);
+    cli_printf_wrapped(stdout, 2, "%s  (validation %.2f%%, %d test samples)", b.data,
+                       100 * r->validation_accuracy, r->n_test);
+    rt_buf_free(&b);
 }
 
 /* Everything one run holds. */
@@ -121,7 +129,7 @@ static rt_status flow_data(flow *f, rt_error *e) {
     if (!f->o->quiet) {
         char split[256];
         data_describe(&f->ir->dataset, &f->data, split, sizeof split);
-        printf("data: %s\n", split);
+        cli_printf_wrapped(stdout, 2, "data: %s", split);
         fflush(stdout);
     }
     tr_mem_rows rows = {f->data.train.n, f->data.valid.n, f->data.test.n};
@@ -129,15 +137,24 @@ static rt_status flow_data(flow *f, rt_error *e) {
                              f->o->quiet ? NULL : stdout, e);
 }
 
-/* Training: dense stage, masks, sparse stage, selection on validation. */
+/* Training: dense stage, masks, sparse stage, selection on validation; its progress shown
+ * as progress.c does (a status line on a terminal, the plain lines elsewhere and to --log). */
 static rt_status flow_train(flow *f, rt_error *e) {
+    nltc_progress pr;
+    rt_status st =
+        nltc_progress_open(&pr, f->o->live, driver_color(), f->o->quiet, f->o->log_path, e);
     train_opts topts;
     train_opts_init(&topts);
     topts.out_dir = f->o->out_dir;
     topts.resume = f->o->resume;
     topts.threads = f->o->threads;
-    topts.quiet = f->o->quiet;
-    return train_run(f->ir, &f->data, &topts, &f->rep, &f->model, e);
+    topts.quiet = f->o->quiet && !f->o->log_path;
+    topts.progress = nltc_progress_stream(&pr);
+    topts.on_epoch = nltc_progress_epoch;
+    topts.on_epoch_ctx = &pr;
+    if (!st) st = train_run(f->ir, &f->data, &topts, &f->rep, &f->model, e);
+    nltc_progress_close(&pr);
+    return st;
 }
 
 /* Truth tables and the reference codes of the test split, from the same forward pass. */
@@ -147,7 +164,8 @@ static rt_status flow_tabulate(flow *f, rt_error *e) {
     if (!st) st = tr_codes(f->model, &f->data.test, &f->codes, e);
     if (st) return st;
     f->rep.time_s.tabulate = rt_now() - t0;
-    be_flow_opts bo = {.rtl = f->o->rtl, .synth = f->o->synth, .quiet = f->o->quiet};
+    be_flow_opts bo = {
+        .rtl = f->o->rtl, .synth = f->o->synth, .quiet = f->o->quiet, .verbose = f->o->verbose};
     be_flow_init(&f->be, f->ir, &f->tables, &f->codes, f->o->out_dir, &bo);
     f->be.plan.prep = nltc_prep_text(f->ir, &f->info, f->model); /* tables/preprocess.txt */
     f->be_ready = true;
@@ -185,27 +203,41 @@ static rt_status flow_report(flow *f, rt_error *e) {
     /* the digest of every file written so far: report.json's "artifacts" */
     if ((st = rt_artifacts_scan(f->o->out_dir, &f->rep.artifacts, e))) return st;
     if ((st = report_json_write(r, f->report_path, e))) return st;
+    flow_print_accuracy(r); /* the one-line result, with -q too */
     if (!f->o->quiet) {
-        flow_print_accuracy(r);
-        printf("hardware: %ld LUT6 (estimate)", r->hardware.luts_estimate);
+        rt_buf b = {0};
+        rt_buf_printf(&b, "hardware: %ld LUT6 (estimate)", r->hardware.luts_estimate);
         if (r->hardware.luts_yosys >= 0)
-            printf(", %ld LUTs, %ld FFs, %ld LUT levels (Yosys)", r->hardware.luts_yosys,
-                   r->hardware.ffs, r->hardware.lut_levels);
+            rt_buf_printf(&b, ", %ld LUTs, %ld FFs, %ld LUT levels (Yosys)", r->hardware.luts_yosys,
+                          r->hardware.ffs, r->hardware.lut_levels);
         if (!isnan(r->hardware.fmax_mhz))
-            printf(", Fmax %.0f MHz, %.2f ns (estimate)", r->hardware.fmax_mhz,
-                   r->hardware.latency_ns);
-        printf(", latency %d cycles\nreport: %s/report.md\n", r->hardware.latency_cycles,
-               f->o->out_dir);
+            rt_buf_printf(&b, ", Fmax %.0f MHz, %.2f ns (estimate)", r->hardware.fmax_mhz,
+                          r->hardware.latency_ns);
+        cli_printf_wrapped(stdout, 2, "%s, latency %d cycles", b.data, r->hardware.latency_cycles);
+        printf("report: %s/report.md\n", f->o->out_dir);
+        rt_buf_free(&b);
     }
     return RT_OK;
 }
 
-/* The experiment store. */
+/* The experiment store: --store, $NLTC_STORE, else .nltc/ beside the model; when the
+ * model's folder cannot be written (an installed example), ./.nltc, saying so. */
 static rt_status flow_record(flow *f, rt_error *e) {
     const nltc_flow_opts *o = f->o;
     if (!o->record) return RT_OK;
+    const char *dir = o->store_dir, *env = getenv("NLTC_STORE");
+    char *parent = xstrdup(f->ir->source_path);
+    char *slash = strrchr(parent, '/');
+    if (slash) *slash = '\0';
+    const char *folder = slash ? (*parent ? parent : "/") : ".";
+    if (!dir && !(env && *env) && access(folder, W_OK) != 0) {
+        dir = ".nltc";
+        if (!o->quiet)
+            printf("nltc: %s cannot be written; recording into ./.nltc instead\n", folder);
+    }
+    free(parent);
     store_record_args sa = {
-        .store_dir = o->store_dir,
+        .store_dir = dir,
         .model_name = f->ir->model_name,
         .model_path = f->ir->source_path,
         .n_sources = f->ir->n_sources,

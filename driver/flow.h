@@ -20,12 +20,15 @@
 typedef struct nltc_flow_opts {
     const char *out_dir;   /* -o DIR: output folder, created if missing */
     bool resume;           /* --resume: continue a stopped training run in out_dir */
-    int threads;           /* --threads N: worker threads (0 = default: 2) */
+    int threads;           /* --threads N: worker threads (0: the machine's cores) */
     bool record;           /* record the run in the experiment store (--no-record clears) */
     const char *store_dir; /* --store DIR (NULL: $NLTC_STORE, else .nltc/ beside the model) */
     bool rtl;              /* verify the RTL with Verilator when installed (--no-rtl clears) */
     bool synth;            /* synthesize with Yosys when installed (--no-synth clears) */
-    bool quiet;            /* --quiet: no per-epoch progress */
+    bool quiet;            /* -q: no progress, only warnings, errors and the one-line result */
+    bool verbose;          /* -v: more detail (the LUT cost formula) */
+    const char *log_path;  /* --log FILE: the plain progress lines also go to FILE */
+    bool live;             /* stderr is a terminal: one updating status line per stage */
     bool force;            /* --force: write into a non-empty folder that is no nltc output */
     uint64_t max_memory;   /* --max-memory: bytes the run may use (0: the physical memory) */
     int argc;              /* the command line, recorded with the run */

@@ -1,6 +1,7 @@
 /* fmt_cmd.c - `nltc fmt [--write | --check] FILE...`: the command line of the formatter
  * (compiler/fmt.c holds the formatter itself, fmt_source).
  *
+ * FILE "-" is standard input, formatted to standard output (format-on-save in an editor).
  * Without an option prints the formatted FILE (one file) to stdout; --write (-w) rewrites
  * each changed FILE in place atomically; --check lists the files that are not formatted.
  * Statuses: RT_ERR_MODEL for syntax errors (diagnostics printed) or, with --check,
@@ -40,6 +41,30 @@ static rt_status fmt_write(const char *link, const char *text, size_t len, rt_er
     return st;
 }
 
+/* Reads standard input whole into the arena, as the source "<stdin>"; NULL with errno set
+ * when it cannot be read. */
+static src_file *fmt_read_stdin(nltc_arena *a) {
+    rt_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+        rt_buf_put(&b, chunk, n);
+    int err = ferror(stdin);
+    src_file *s = NULL;
+    if (!err) {
+        char *text = nltc_arena_alloc(a, b.len + 1);
+        if (b.len) memcpy(text, b.data, b.len);
+        text[b.len] = '\0';
+        s = nltc_arena_alloc(a, sizeof *s);
+        s->path = "<stdin>";
+        s->text = text;
+        s->len = b.len;
+    }
+    rt_buf_free(&b);
+    if (err) errno = EIO;
+    return s;
+}
+
 /* How bad a status is, for keeping the worst one over several files. */
 static int fmt_rank(rt_status st) {
     return st == RT_OK ? 0 : st == RT_ERR_MODEL ? 1 : 2;
@@ -50,11 +75,12 @@ static int fmt_rank(rt_status st) {
  * every file is reported. */
 static rt_status fmt_one(const char *file, bool write, bool check, int *unformatted) {
     nltc_arena *a = nltc_arena_new();
-    src_file *src = nltc_read_source(a, file);
+    bool in = strcmp(file, "-") == 0;
+    src_file *src = in ? fmt_read_stdin(a) : nltc_read_source(a, file);
     rt_error e = {0};
     rt_status st = RT_OK;
     if (!src) {
-        st = rt_fail(&e, RT_ERR_IO, "cannot read '%s': %s", file, strerror(errno));
+        st = rt_fail(&e, RT_ERR_IO, "cannot read '%s': %s", in ? "<stdin>" : file, strerror(errno));
         driver_print_error(NULL, &e);
         nltc_arena_free(a);
         return st;
@@ -93,7 +119,8 @@ rt_status driver_cmd_fmt(int argc, char **argv, rt_error *e) {
         {0, "check", CLI_FLAG, NULL, &check, "list the FILEs that are not formatted; exit 1 if any",
          0, 0, NULL, false, NULL},
     };
-    static const char *const usage[] = {"nltc fmt [--write | --check] FILE...", NULL};
+    static const char *const usage[] = {"nltc fmt [--write | --check] FILE...",
+                                        "nltc fmt -    (standard input to standard output)", NULL};
     const cli_spec spec = {"nltc fmt",
                            "FILE...",
                            1,
@@ -107,6 +134,10 @@ rt_status driver_cmd_fmt(int argc, char **argv, rt_error *e) {
                            NULL};
     cli_result r;
     rt_status st = cli_parse(&spec, argc, argv, &r, e);
+    for (int i = 0; st == RT_OK && !r.help && i < r.n_args; i++)
+        if (strcmp(r.args[i], "-") == 0 && (write || r.n_args > 1))
+            st = cli_usage_error(&spec, e, "'-' (standard input) is formatted alone, to stdout%s",
+                                 write ? " (not with --write)" : "");
     if (st == RT_OK && !r.help && write && check)
         st = cli_usage_error(&spec, e, "--write and --check cannot be combined");
     if (st == RT_OK && !r.help && !write && !check && r.n_args > 1)

@@ -2,7 +2,8 @@
  * table of exit codes.
  *
  *   nltc FILE -o DIR      compile, then run the whole flow (flow.c)
- *   nltc --check FILE     diagnostics only
+ *   nltc --check FILE     diagnostics, the back ends' and the memory checks, and a csv
+ *                         dataset read and encoded (when its training file is there)
  *   nltc --emit=ir FILE   print the IR
  *   nltc COMMAND ...      a subcommand from main_commands[]
  * Every command returns an rt_status and fills an rt_error; main prints the error
@@ -11,16 +12,24 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "compiler.h"
 #include "driver.h"
 #include "backend.h"
+#include "data.h"
 #include "flow.h"
 
 #ifndef NLTC_VERSION
 #define NLTC_VERSION "0.0.0"
 #endif
+#ifndef NLTC_COMMIT
+#define NLTC_COMMIT "unknown"
+#endif
+
+static rt_status main_run(int argc, char **argv, rt_error *e);
 
 /* A subcommand. Add entries here; --help lists them. */
 typedef struct main_command {
@@ -30,6 +39,7 @@ typedef struct main_command {
 } main_command;
 
 static const main_command main_commands[] = {
+    {"run", main_run, "the default command spelled out: nltc run FILE -o DIR [options]"},
     {"runs", driver_cmd_runs, "list recorded runs: nltc runs [--model M] [--store DIR]"},
     {"show", driver_cmd_show, "show a run's report: nltc show RUN [--json]"},
     {"diff", driver_cmd_diff, "compare two runs: nltc diff A B [--html FILE]"},
@@ -76,11 +86,16 @@ static void main_epilog(FILE *f) {
           "  NLTC_PATH      colon-separated directories searched for imports\n"
           "  NLTC_STDLIB    the standard library directory (`import \"std/...\"`)\n"
           "  NLTC_STORE     the experiment store (default .nltc/ beside the model)\n"
+          "  NLTC_YOSYS     the Yosys program for synthesis (default: yosys on PATH)\n"
+          "  NLTC_VERILATOR the Verilator program for the RTL check (default: verilator)\n"
+          "  CC             the C compiler of the C simulator's check (default: cc)\n"
+          "  TMPDIR         where scratch folders go (default /tmp)\n"
+          "  NO_COLOR       set and not empty: no colour (unless --color=always)\n"
           "\nexit codes:\n",
           f);
     for (size_t i = 0; i < sizeof main_exit_meanings / sizeof main_exit_meanings[0]; i++)
         fprintf(f, "  %-4d %s\n", main_exit_meanings[i].code, main_exit_meanings[i].meaning);
-    fputs("\nthe language: lang/README.md\n", f);
+    fputs("\nmore: man nltc, man nltc-lang (the language), lang/README.md\n", f);
 }
 
 /* Parses a size: a whole number of bytes, or with the binary suffix K, M, G or T (an
@@ -109,6 +124,24 @@ static int main_size(const char *text, uint64_t *out) {
 /* What `nltc FILE` does after compiling. */
 typedef enum main_mode { MAIN_RUN, MAIN_EMIT, MAIN_CHECK } main_mode;
 
+/* --check of a csv dataset whose training file is there: loads and encodes it (columns,
+ * cells, the encoded width against `inputs`, an error located there that says the right
+ * number) and prints how the columns become the inputs. Other data is not read. */
+static rt_status main_check_data(const ir_program *ir, rt_error *e) {
+    const ir_dataset *ds = &ir->dataset;
+    struct stat sb;
+    if (ds->format != IR_DATA_CSV || !ds->train.path || stat(ds->train.path, &sb) != 0)
+        return RT_OK;
+    rt_dataset d;
+    data_info info;
+    rt_status st = data_load_info(ds, &d, &info, e);
+    if (st) return st;
+    cli_printf_wrapped(stdout, 2, "data: %s", info.encoding);
+    rt_dataset_free(&d);
+    data_info_free(&info);
+    return RT_OK;
+}
+
 /* Compiles file and does what the mode asks. Errors about the model are printed here,
  * located through the IR, while it is alive. */
 static rt_status main_compile(const char *file, main_mode mode, const nltc_compile_opts *co,
@@ -128,6 +161,7 @@ static rt_status main_compile(const char *file, main_mode mode, const nltc_compi
         st = be_check_model(ir, e); /* what the back ends refuse, before any training */
         if (st == RT_OK)            /* and what does not fit the machine (the data not counted) */
             st = nltc_memory_check(ir, fo->threads, NULL, fo->max_memory, stdout, e);
+        if (st == RT_OK) st = main_check_data(ir, e);
     } else {
         st = nltc_flow_run(ir, fo, e); /* the flow checks the back ends first too */
     }
@@ -139,47 +173,133 @@ static rt_status main_compile(const char *file, main_mode mode, const nltc_compi
     return st;
 }
 
+/* The options of `nltc FILE`. */
+typedef struct main_args {
+    bool check, version, seed_given, resume, no_record, no_rtl, no_synth, quiet, verbose, force;
+    int emit, color;
+    uint64_t seed, threads;
+    const char *out, *data_dir, *store, *max_memory, *log;
+    cli_list includes, sets;
+} main_args;
+
+/* Splits each --set PATH=VALUE into ov (n entries; the texts point into argv). */
+static rt_status main_sets(const cli_spec *spec, const cli_list *sets, nltc_override *ov,
+                           rt_error *e) {
+    for (size_t i = 0; i < sets->n; i++) {
+        const char *t = sets->items[i], *eq = strchr(t, '=');
+        if (!eq || eq == t)
+            return cli_usage_error(spec, e,
+                                   "--set expects PATH=VALUE (e.g. train.batch=256), "
+                                   "found '%s'",
+                                   t);
+        char *path = xmalloc((size_t)(eq - t) + 1);
+        memcpy(path, t, (size_t)(eq - t));
+        path[eq - t] = '\0';
+        ov[i] = (nltc_override){path, eq + 1, NULL};
+    }
+    return RT_OK;
+}
+
+/* Checks the positional arguments and options of `nltc FILE`, then compiles and runs. */
+static rt_status main_go(const cli_spec *spec, const cli_result *r, main_args *m, int argc,
+                         char **argv, rt_error *e) {
+    main_mode mode = m->emit == 0 ? MAIN_EMIT : m->check ? MAIN_CHECK : MAIN_RUN;
+    uint64_t mem = 0;
+    if (r->n_args == 0) return cli_usage_error(spec, e, "no model file given");
+    if (r->n_args > 1)
+        return cli_usage_error(spec, e, "more than one model file given ('%s')", r->args[1]);
+    if (m->max_memory && main_size(m->max_memory, &mem) != 0)
+        return cli_usage_error(spec, e,
+                               "--max-memory expects a size such as 512M, 8G or 1T, found '%s'",
+                               m->max_memory);
+    if (m->quiet && m->verbose) return cli_usage_error(spec, e, "-q and -v cannot be combined");
+    if (mode == MAIN_RUN && !m->out)
+        return cli_usage_error(spec, e, "missing -o DIR for '%s' (or use --check / --emit=ir)",
+                               r->args[0]);
+    nltc_override *ov = xcalloc(m->sets.n + 1, sizeof *ov);
+    rt_status st = main_sets(spec, &m->sets, ov, e);
+    nltc_compile_opts co = {.include_dirs = m->includes.items,
+                            .n_include_dirs = (int)m->includes.n,
+                            .stdlib_dir = driver_stdlib_dir(),
+                            .data_dir = m->data_dir,
+                            .seed_set = m->seed_given,
+                            .seed = m->seed,
+                            .color = driver_color(),
+                            .overrides = ov,
+                            .n_overrides = (int)m->sets.n};
+    nltc_flow_opts fo = {.out_dir = m->out,
+                         .resume = m->resume,
+                         .threads = (int)m->threads,
+                         .record = !m->no_record,
+                         .store_dir = m->store,
+                         .rtl = !m->no_rtl,
+                         .synth = !m->no_synth,
+                         .quiet = m->quiet,
+                         .verbose = m->verbose,
+                         .log_path = m->log,
+                         .live = isatty(STDERR_FILENO) != 0,
+                         .force = m->force,
+                         .max_memory = mem,
+                         .argc = argc,
+                         .argv = argv};
+    if (st == RT_OK) st = main_compile(r->args[0], mode, &co, &fo, e);
+    for (size_t i = 0; i < m->sets.n; i++)
+        free((char *)ov[i].path);
+    free(ov);
+    return st;
+}
+
 static rt_status main_run(int argc, char **argv, rt_error *e) {
-    bool check = false, version = false, seed_given = false, resume = false, no_record = false;
-    bool no_rtl = false, no_synth = false, quiet = false, force = false;
-    int emit = -1;
-    uint64_t seed = 0, threads = 0, mem = 0;
-    const char *out = NULL, *data_dir = NULL, *store = NULL, *max_memory = NULL;
-    cli_list includes = {0};
+    main_args m = {.emit = -1};
     static const char *const emit_kinds[] = {"ir", NULL};
+    static const char *const colors[] = {"auto", "always", "never", NULL};
     const cli_opt opts[] = {
-        {'o', NULL, CLI_STRING, "DIR", &out, "output folder of the flow (created if missing)", 0, 0,
-         NULL, false, NULL},
-        {0, "check", CLI_FLAG, NULL, &check, "parse and check FILE only", 0, 0, NULL, false, NULL},
-        {0, "emit", CLI_CHOICE, "KIND", &emit, "print the lowered IR of FILE (--emit=ir)", 0, 0,
-         emit_kinds, false, NULL},
-        {'I', NULL, CLI_LIST, "DIR", &includes, "add DIR to the import search path (repeatable)", 0,
+        {'o', NULL, CLI_STRING, "DIR", &m.out, "output folder of the flow (created if missing)", 0,
          0, NULL, false, NULL},
-        {0, "data-dir", CLI_STRING, "DIR", &data_dir,
+        {0, "check", CLI_FLAG, NULL, &m.check, "parse and check FILE only", 0, 0, NULL, false,
+         NULL},
+        {0, "emit", CLI_CHOICE, "KIND", &m.emit, "print the lowered IR of FILE (--emit=ir)", 0, 0,
+         emit_kinds, false, NULL},
+        {0, "set", CLI_LIST, "PATH=VALUE", &m.sets,
+         "override a property of the model, e.g. train.batch=256 or tree.t1.neurons=60 "
+         "(repeatable; checked like the file)",
+         0, 0, NULL, false, NULL},
+        {'I', NULL, CLI_LIST, "DIR", &m.includes, "add DIR to the import search path (repeatable)",
+         0, 0, NULL, false, NULL},
+        {0, "data-dir", CLI_STRING, "DIR", &m.data_dir,
          "read every data file of the dataset from DIR (file names kept)", 0, 0, NULL, false, NULL},
-        {0, "seed", CLI_NUMBER, "N", &seed, "override the training seed of the model", 0,
-         UINT64_MAX, NULL, false, &seed_given},
-        {0, "resume", CLI_FLAG, NULL, &resume,
+        {0, "seed", CLI_NUMBER, "N", &m.seed, "override the training seed of the model", 0,
+         UINT64_MAX, NULL, false, &m.seed_given},
+        {0, "resume", CLI_FLAG, NULL, &m.resume,
          "continue a stopped training run in the output folder", 0, 0, NULL, false, NULL},
-        {0, "threads", CLI_NUMBER, "N", &threads,
+        {0, "threads", CLI_NUMBER, "N", &m.threads,
          "worker threads (default: the machine's cores; the tables do not depend on it)", 0, 1024,
          NULL, false, NULL},
-        {0, "store", CLI_STRING, "DIR", &store,
+        {0, "store", CLI_STRING, "DIR", &m.store,
          "experiment store (default $NLTC_STORE, else .nltc/ beside the model)", 0, 0, NULL, false,
          NULL},
-        {0, "no-record", CLI_FLAG, NULL, &no_record,
+        {0, "no-record", CLI_FLAG, NULL, &m.no_record,
          "do not record the run in the experiment store", 0, 0, NULL, false, NULL},
-        {0, "no-rtl", CLI_FLAG, NULL, &no_rtl,
+        {0, "no-rtl", CLI_FLAG, NULL, &m.no_rtl,
          "skip the Verilator run of the RTL during verification", 0, 0, NULL, false, NULL},
-        {0, "no-synth", CLI_FLAG, NULL, &no_synth,
+        {0, "no-synth", CLI_FLAG, NULL, &m.no_synth,
          "skip Yosys synthesis (the analytic LUT estimate remains)", 0, 0, NULL, false, NULL},
-        {0, "force", CLI_FLAG, NULL, &force,
+        {0, "force", CLI_FLAG, NULL, &m.force,
          "write into a non-empty -o folder that holds no earlier nltc run", 0, 0, NULL, false,
          NULL},
-        {0, "max-memory", CLI_STRING, "SIZE", &max_memory,
+        {0, "max-memory", CLI_STRING, "SIZE", &m.max_memory,
          "memory the run may use, e.g. 8G (default: the physical memory)", 0, 0, NULL, false, NULL},
-        {0, "quiet", CLI_FLAG, NULL, &quiet, "no progress output", 0, 0, NULL, false, NULL},
-        {0, "version", CLI_FLAG, NULL, &version, "show the version", 0, 0, NULL, false, NULL},
+        {'q', "quiet", CLI_FLAG, NULL, &m.quiet,
+         "no progress: only warnings, errors and the one-line result", 0, 0, NULL, false, NULL},
+        {'v', "verbose", CLI_FLAG, NULL, &m.verbose,
+         "more detail (the LUT cost formula of the estimate)", 0, 0, NULL, false, NULL},
+        {0, "log", CLI_STRING, "FILE", &m.log,
+         "also write the plain progress lines (one per epoch) to FILE", 0, 0, NULL, false, NULL},
+        {0, "color", CLI_CHOICE, "WHEN", &m.color,
+         "colour diagnostics and progress: auto (a terminal without $NO_COLOR), always, never", 0,
+         0, colors, false, NULL},
+        {0, "version", CLI_FLAG, NULL, &m.version, "show the version and the source commit", 0, 0,
+         NULL, false, NULL},
     };
     static const char *const usage[] = {
         "nltc FILE -o DIR [options]     compile FILE and run the whole flow into DIR",
@@ -192,41 +312,13 @@ static rt_status main_run(int argc, char **argv, rt_error *e) {
         "nltc", "FILE", 0, -1, usage, NULL, opts, (int)(sizeof opts / sizeof opts[0]), main_epilog};
     cli_result r;
     rt_status st = cli_parse(&spec, argc, argv, &r, e);
-    if (st == RT_OK && !r.help && version) {
-        printf("nltc %s\n", NLTC_VERSION);
-    } else if (st == RT_OK && !r.help) {
-        main_mode mode = emit == 0 ? MAIN_EMIT : check ? MAIN_CHECK : MAIN_RUN;
-        if (r.n_args == 0)
-            st = cli_usage_error(&spec, e, "no model file given");
-        else if (r.n_args > 1)
-            st = cli_usage_error(&spec, e, "more than one model file given ('%s')", r.args[1]);
-        else if (max_memory && main_size(max_memory, &mem) != 0)
-            st = cli_usage_error(&spec, e,
-                                 "--max-memory expects a size such as 512M, 8G or 1T, found '%s'",
-                                 max_memory);
-        else if (mode == MAIN_RUN && !out)
-            st = cli_usage_error(&spec, e, "missing -o DIR for '%s' (or use --check / --emit=ir)",
-                                 r.args[0]);
-        nltc_compile_opts co = {.include_dirs = includes.items,
-                                .n_include_dirs = (int)includes.n,
-                                .data_dir = data_dir,
-                                .seed_set = seed_given,
-                                .seed = seed};
-        nltc_flow_opts fo = {.out_dir = out,
-                             .resume = resume,
-                             .threads = (int)threads,
-                             .record = !no_record,
-                             .store_dir = store,
-                             .rtl = !no_rtl,
-                             .synth = !no_synth,
-                             .quiet = quiet,
-                             .force = force,
-                             .max_memory = mem,
-                             .argc = argc,
-                             .argv = argv};
-        if (st == RT_OK) st = main_compile(r.args[0], mode, &co, &fo, e);
-    }
-    cli_list_free(&includes);
+    driver_color_init(m.color);
+    if (st == RT_OK && !r.help && m.version)
+        printf("nltc %s (commit %s)\n", NLTC_VERSION, NLTC_COMMIT);
+    else if (st == RT_OK && !r.help)
+        st = main_go(&spec, &r, &m, argc, argv, e);
+    cli_list_free(&m.includes);
+    cli_list_free(&m.sets);
     cli_result_free(&r);
     return st;
 }

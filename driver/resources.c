@@ -5,6 +5,7 @@
  */
 #include <unistd.h>
 
+#include "cli.h"
 #include "flow.h"
 #include "train.h"
 
@@ -22,8 +23,8 @@ rt_status nltc_memory_check(const ir_program *ir, int threads, const tr_mem_rows
     tr_mem_format(need, nsz, sizeof nsz);
     tr_mem_format(limit, lsz, sizeof lsz);
     if (out && (limit == 0 || need <= limit)) {
-        fprintf(out, "memory: about %s at the peak (%s%s); largest part: %s\n", nsz, m.phase,
-                m.data_counted ? "" : ", data not counted", m.why);
+        cli_printf_wrapped(out, 2, "memory: about %s at the peak (%s%s); largest part: %s", nsz,
+                           m.phase, m.data_counted ? "" : ", data not counted", m.why);
         fflush(out);
     }
     if (limit == 0 || need <= limit) return RT_OK;

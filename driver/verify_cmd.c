@@ -108,7 +108,7 @@ static rt_status verify_folder(const char *out, be_verify_opts *o, const char *m
     be_hw hw;
     st = be_verify_folder(out, o, synth, &r, &hw, e);
     be_verify_print(stdout, &r);
-    if (hw.luts_estimate >= 0) be_hw_print(stdout, &hw);
+    if (hw.luts_estimate >= 0) be_hw_print(stdout, &hw, false);
     if (!st)
         printf("verify: %d artifacts match report.json (SHA-256 %s; the store records it: "
                "nltc show RUN --json | sha256sum)\n",

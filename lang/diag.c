@@ -157,7 +157,7 @@ static void put_blanks(rt_buf *b, const char *t, size_t from, size_t to) {
 
 /* Appends the line holding r.begin (the part of it around r.begin when it is long) and
  * the underline of r (up to the end of the shown part). */
-static void show_line(rt_buf *b, src_range r) {
+static void show_line(rt_buf *b, src_range r, bool color) {
     const char *t = r.file->text;
     size_t len = r.file->len, at = r.begin > len ? len : r.begin, s;
     src_line_of(r.file, at, &s);
@@ -184,6 +184,7 @@ static void show_line(rt_buf *b, src_range r) {
     rt_buf_put(b, "\n", 1);
     if (ws > s) rt_buf_puts(b, "   ");
     put_blanks(b, t, ws, at);
+    if (color) rt_buf_puts(b, "\033[1;32m");
     rt_buf_put(b, "^", 1);
     uint32_t cp;
     size_t stop = r.end < we ? r.end : we, first = at < we ? at + u8_char(t, at, we, &cp) : at;
@@ -192,6 +193,7 @@ static void show_line(rt_buf *b, src_range r) {
         for (size_t i = 0; i < n; i++)
             rt_buf_put(b, "~", 1);
     }
+    if (color) rt_buf_puts(b, "\033[0m");
     rt_buf_put(b, "\n", 1);
 }
 
@@ -224,6 +226,7 @@ static void diag_to_sink(diag_ctx *d, diag_level lvl, src_range at, const char *
 
 void diag_vreport(diag_ctx *d, diag_level lvl, src_range at, const char *fmt, va_list ap) {
     static const char *const names[] = {"error", "warning", "note"};
+    static const char *const colors[] = {"\033[1;31m", "\033[1;35m", "\033[1;36m"};
     int max = d->max_errors > 0 ? d->max_errors : 50;
     if (lvl == DIAG_ERROR) d->errors++;
     if (lvl == DIAG_WARNING) d->warnings++;
@@ -240,17 +243,22 @@ void diag_vreport(diag_ctx *d, diag_level lvl, src_range at, const char *fmt, va
         diag_to_sink(d, lvl, at, fmt, aq);
         va_end(aq);
     }
+    const char *bold = d->color ? "\033[1m" : "", *off = d->color ? "\033[0m" : "";
+    const char *lc = d->color ? colors[lvl] : "";
     rt_buf b = {0};
-    if (at.file) {
+    if (at.file && at.file->flag) {
+        rt_buf_printf(&b, "%snltc:%s %s%s:%s %s: ", bold, off, lc, names[lvl], off, at.file->path);
+    } else if (at.file) {
         int line, col;
         src_line_col(at.file, at.begin, &line, &col);
-        rt_buf_printf(&b, "%s:%d:%d: %s: ", at.file->path, line, col, names[lvl]);
+        rt_buf_printf(&b, "%s%s:%d:%d:%s %s%s:%s ", bold, at.file->path, line, col, off, lc,
+                      names[lvl], off);
     } else {
-        rt_buf_printf(&b, "nltc: %s: ", names[lvl]);
+        rt_buf_printf(&b, "%snltc:%s %s%s:%s ", bold, off, lc, names[lvl], off);
     }
     buf_vprintf(&b, fmt, ap);
     rt_buf_put(&b, "\n", 1);
-    if (at.file) show_line(&b, at);
+    if (at.file && !at.file->flag) show_line(&b, at, d->color);
     fwrite(b.data, 1, b.len, d->out);
     fflush(d->out);
     rt_buf_free(&b);

@@ -47,6 +47,9 @@ typedef struct src_file {
     const char *text;      /* contents, NUL-terminated (may hold other NULs) */
     size_t len;            /* bytes of text */
     bool library;          /* found through the stdlib dir or the search path */
+    bool flag;             /* text from the command line (path: the flag, e.g. "--set
+                              train.batch=0"): diagnostics print "nltc: error: PATH: ..."
+                              without line, column or source line */
     const uint32_t *lines; /* NULL, or [n_lines] the offset of every line's start (src_index) */
     uint32_t n_lines;
 } src_file;
@@ -88,6 +91,8 @@ typedef struct diag_ctx {
     int warnings;      /* warnings reported so far */
     int max_errors;    /* after this many errors further ones are dropped (0 = 50) */
     bool suppressed;   /* the last error/warning was dropped: drop its notes too */
+    bool color;        /* GCC's colours (location bold, error red, warning magenta, note
+                          cyan, caret green): the driver sets it for a terminal */
 } diag_ctx;
 
 void diag_report(diag_ctx *d, diag_level lvl, src_range at, const char *fmt, ...)

@@ -95,6 +95,12 @@ void rt_buf_printf(rt_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* Writes text and a newline to f as it is when it fits before column width (text starting
+ * at column col), else wrapped at spaces, continuation lines indented by indent spaces (a
+ * word longer than a line stays whole). Output lines of nltc stay under 100 columns with
+ * RT_OUT_WIDTH (the driver's help text uses 90). */
+enum { RT_OUT_WIDTH = 100 };
+void rt_write_wrapped(FILE *f, const char *text, int col, int indent, int width);
 /* Takes the string out of b (malloc'd, "" when empty) and leaves b empty. */
 char *rt_buf_take(rt_buf *b);
 void rt_buf_free(rt_buf *b);

@@ -87,12 +87,14 @@ typedef struct ir_dataset {
     double test_fraction;  /* fraction of train rows moved to test (0 when a file) */
     uint64_t split_seed;   /* seed of the deterministic shuffle used for carving splits */
     /* CSV layout */
-    bool header;       /* first row is a header */
-    char delimiter;    /* ',' by default */
-    ir_colref label;   /* label column */
-    int n_drop;        /* columns ignored entirely */
-    ir_colref *drop;   /* [n_drop] */
-    int n_categorical; /* categorical (string or integer code) columns */
+    long skip;          /* lines skipped before the header or the data (skip = N) */
+    ir_missing missing; /* what a missing numeric cell becomes (missing = ...) */
+    bool header;        /* first row is a header */
+    char delimiter;     /* ',' by default */
+    ir_colref label;    /* label column */
+    int n_drop;         /* columns ignored entirely */
+    ir_colref *drop;    /* [n_drop] */
+    int n_categorical;  /* categorical (string or integer code) columns */
     ir_colref *categorical;
     ir_cat_encoding cat_encoding;
     /* LogicNets-style numeric binarization: when binarize_bits > 0, every numeric
@@ -195,7 +197,7 @@ typedef struct ir_hardware {
 typedef struct ir_srcloc {
     const char *prop; /* schema path */
     const char *file; /* the file the property was written in */
-    int line, col;    /* 1-based */
+    int line, col;    /* 1-based; 0 when set from the command line (file: the flag) */
 } ir_srcloc;
 
 /* ---- The program ------------------------------------------------------------------ */

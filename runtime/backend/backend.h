@@ -508,8 +508,9 @@ char *be_keep_log(const char *out_dir, const char *log, const char *name);
  * the RTL file and the differing address), else the count. */
 rt_status be_verify_fail(const be_verify_result *r, rt_error *e);
 
-/* Prints the hardware summary of h (analytic estimate, synthesis) to f. */
-void be_hw_print(FILE *f, const be_hw *h);
+/* Prints the hardware summary of h (analytic estimate, synthesis) to f; verbose: also the
+ * LUT cost formula of the estimate. */
+void be_hw_print(FILE *f, const be_hw *h, bool verbose);
 
 /* ---- The flow steps ------------------------------------------------------------------
  * What the driver's flow calls after enumeration, one step per line (driver/flow.c):
@@ -517,9 +518,10 @@ void be_hw_print(FILE *f, const be_hw *h);
  * rt_status; progress goes to stderr unless quiet. */
 
 typedef struct be_flow_opts {
-    bool rtl;   /* verify with Verilator (when installed) */
-    bool synth; /* synthesize with Yosys (when installed) */
-    bool quiet; /* no progress lines */
+    bool rtl;     /* verify with Verilator (when installed) */
+    bool synth;   /* synthesize with Yosys (when installed) */
+    bool quiet;   /* no progress lines */
+    bool verbose; /* more detail: the LUT cost formula */
 } be_flow_opts;
 
 /* The state the steps share: the plan and the results so far. */

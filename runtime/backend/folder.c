@@ -6,45 +6,68 @@
 #include <stdlib.h>
 #include <string.h>
 
-void be_hw_print(FILE *f, const be_hw *h) {
-    fprintf(f, "hardware: analytic LUT estimate %ld (%ld over each bit's true support); ",
-            h->luts_estimate, h->luts_support);
-    fprintf(f, "%d pipeline stages, latency %d cycles\n", h->pipeline_stages, h->latency_cycles);
-    fprintf(f, "  estimate: %s\n", rt_lut_cost_formula());
-    if (h->estimate_note[0]) fprintf(f, "  note: %s\n", h->estimate_note);
+/* Writes b's line wrapped before column 100 (continuations indented by 4) and empties b. */
+static void hw_line(FILE *f, rt_buf *b) {
+    rt_write_wrapped(f, b->data ? b->data : "", 0, 4, RT_OUT_WIDTH);
+    rt_buf_free(b);
+}
+
+void be_hw_print(FILE *f, const be_hw *h, bool verbose) {
+    rt_buf b = {0};
+    rt_buf_printf(&b,
+                  "hardware: analytic LUT estimate %ld (%ld over each bit's true support); %d "
+                  "pipeline stages, latency %d cycles",
+                  h->luts_estimate, h->luts_support, h->pipeline_stages, h->latency_cycles);
+    hw_line(f, &b);
+    if (verbose) {
+        rt_buf_printf(&b, "  estimate: %s", rt_lut_cost_formula());
+        hw_line(f, &b);
+    }
+    if (h->estimate_note[0]) {
+        rt_buf_printf(&b, "  note: %s", h->estimate_note);
+        hw_line(f, &b);
+    }
     if (!h->synthesized) {
-        fprintf(f, "  synthesis: %s\n", h->synth_note);
+        rt_buf_printf(&b, "  synthesis: %s", h->synth_note);
+        hw_line(f, &b);
         return;
     }
-    fprintf(f, "  synthesis (%s, %.1f s): %ld LUTs, %ld flip-flops, critical path %ld LUT levels",
-            h->synth_note, h->synth_s, h->luts_yosys, h->ffs, h->lut_levels);
-    fprintf(f, "; per stage:");
+    rt_buf_printf(&b,
+                  "  synthesis (%s, %.1f s): %ld LUTs, %ld flip-flops, critical path %ld LUT "
+                  "levels; per stage:",
+                  h->synth_note, h->synth_s, h->luts_yosys, h->ffs, h->lut_levels);
     for (int s = 0; s < h->n_stage_depth; s++)
-        fprintf(f, " %d", h->stage_depth[s]);
-    fputc('\n', f);
+        rt_buf_printf(&b, " %d", h->stage_depth[s]);
+    hw_line(f, &b);
     const be_timing_model *m = be_timing_of(h->target);
-    if (h->luts_mapped >= 0)
-        fprintf(f, "  %s mapping: %ld LUTs + %ld %s + %ld %s, %ld flip-flops, %d levels\n",
-                be_target_synth(h->target), h->luts_mapped, h->muxf7, m->mux7, h->muxf8, m->mux8,
-                h->ffs_mapped, h->mapped_levels);
-    if (!h->timed) {
-        fprintf(f, "  %s\n", h->timing_note);
-        return;
+    if (h->luts_mapped >= 0) {
+        rt_buf_printf(&b, "  %s mapping: %ld LUTs + %ld %s + %ld %s, %ld flip-flops, %d levels",
+                      be_target_synth(h->target), h->luts_mapped, h->muxf7, m->mux7, h->muxf8,
+                      m->mux8, h->ffs_mapped, h->mapped_levels);
+        hw_line(f, &b);
     }
-    fprintf(f, "  timing (estimate): Fmax %.0f MHz, latency %d cycles = %.2f ns, ADP %.3g LUT*ns;",
-            h->fmax_mhz, h->latency_cycles, h->latency_ns, h->adp);
-    fprintf(f, " per stage ns:");
-    for (int s = 0; s < h->n_stage_depth; s++)
-        fprintf(f, " %.2f", h->stage_ns[s]);
-    fprintf(f, "\n  critical path: %s\n  %s\n", h->critical, h->timing_note);
+    if (h->timed) {
+        rt_buf_printf(&b,
+                      "  timing (estimate): Fmax %.0f MHz, latency %d cycles = %.2f ns, ADP %.3g "
+                      "LUT*ns; per stage ns:",
+                      h->fmax_mhz, h->latency_cycles, h->latency_ns, h->adp);
+        for (int s = 0; s < h->n_stage_depth; s++)
+            rt_buf_printf(&b, " %.2f", h->stage_ns[s]);
+        hw_line(f, &b);
+        rt_buf_printf(&b, "  critical path: %s", h->critical);
+        hw_line(f, &b);
+    }
+    rt_buf_printf(&b, "  %s", h->timing_note);
+    hw_line(f, &b);
     if (h->pnr.ran)
-        fprintf(f,
-                "  place and route (%.1f s): %s (%s): Fmax %.1f MHz (router), %ld of %ld logic "
-                "cells; bitstream %s\n",
-                h->pnr.seconds, h->pnr.part, h->pnr.why, h->pnr.fmax_mhz, h->pnr.cells,
-                h->pnr.cells_total, h->pnr.bitstream);
+        rt_buf_printf(&b,
+                      "  place and route (%.1f s): %s (%s): Fmax %.1f MHz (router), %ld of %ld "
+                      "logic cells; bitstream %s",
+                      h->pnr.seconds, h->pnr.part, h->pnr.why, h->pnr.fmax_mhz, h->pnr.cells,
+                      h->pnr.cells_total, h->pnr.bitstream);
     else if (h->pnr.note[0])
-        fprintf(f, "  place and route: %s\n", h->pnr.note);
+        rt_buf_printf(&b, "  place and route: %s", h->pnr.note);
+    if (b.data) hw_line(f, &b);
 }
 
 /* Synthesizes dir/rtl/<ident>.v with Yosys in a scratch folder into h. */

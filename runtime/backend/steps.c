@@ -125,6 +125,6 @@ rt_status be_flow_synth(be_flow *f, rt_report *r, rt_error *e) {
         }
         report_timing(f, r);
     }
-    if (!st && !f->o.quiet) be_hw_print(stderr, &f->hw);
+    if (!st && !f->o.quiet) be_hw_print(stderr, &f->hw, f->o.verbose);
     return st;
 }

@@ -158,14 +158,20 @@ static void print_check(FILE *f, const char *what, const be_check *k, int sample
         print_entries(f, what, k);
         return;
     }
-    fprintf(f, "  %-22s %s: %ld of %d samples differ", what,
-            k->m.samples == 0 && k->latency_errors == 0 ? "ok" : "MISMATCH", k->m.samples, samples);
-    if (!isnan(k->accuracy)) fprintf(f, ", accuracy %.4f", k->accuracy);
+    rt_buf b = {0}; /* one line, wrapped before column 100 */
+    rt_buf_printf(&b, "%s: %ld of %d samples differ",
+                  k->m.samples == 0 && k->latency_errors == 0 ? "ok" : "MISMATCH", k->m.samples,
+                  samples);
+    if (!isnan(k->accuracy)) rt_buf_printf(&b, ", accuracy %.4f", k->accuracy);
     if (k->latency >= 0)
-        fprintf(f, ", latency %d cycles (%ld timing errors)", k->latency, k->latency_errors);
-    if (k->lint_warnings >= 0) fprintf(f, ", verilator -Wall: %ld warnings", k->lint_warnings);
-    if (!isnan(k->seconds)) fprintf(f, ", %.1f s", k->seconds);
-    fputc('\n', f);
+        rt_buf_printf(&b, ", latency %d cycles (%ld timing errors)", k->latency, k->latency_errors);
+    if (k->lint_warnings >= 0)
+        rt_buf_printf(&b, ", verilator -Wall: %ld warnings", k->lint_warnings);
+    if (!isnan(k->seconds)) rt_buf_printf(&b, ", %.1f s", k->seconds);
+    fprintf(f, "  %-22s ", what);
+    rt_write_wrapped(f, b.data, 25 > 3 + (int)strlen(what) ? 25 : 3 + (int)strlen(what), 4,
+                     RT_OUT_WIDTH);
+    rt_buf_free(&b);
     if (k->m.sample >= 0) {
         fprintf(f, "    first failing sample %d, layer %d", k->m.sample, k->m.layer);
         if (k->m.index >= 0)

@@ -9,8 +9,11 @@
  * anywhere else they are an error. */
 #include "data.h"
 
+#include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* One field of the current record: NUL-terminated text inside the file buffer. */
 typedef struct csv_field {
@@ -129,6 +132,72 @@ static int csv_next(csv_reader *r, rt_error *err) {
     return 1;
 }
 
+/* The fields of the record starting at p, counted without changing the buffer (quotes
+ * honoured); *next receives the start of the following record and *lines the line ends
+ * passed. 0 when p holds only blanks and line ends, or a quote that is not closed. */
+static int csv_count(const csv_reader *r, const char *p, const char **next, long *lines) {
+    const char *end = r->end;
+    int n = 0;
+    *lines = 0;
+    if (csv_rest_blank(p, end)) return *next = end, 0;
+    bool quoted = false;
+    for (; p < end; p++) {
+        if (*p == '"') quoted = !quoted; /* "" inside a quoted field toggles twice */
+        if (quoted) {
+            *lines += *p == '\n';
+            continue;
+        }
+        if (*p == r->delim) n++;
+        if (*p == '\n' || *p == '\r') break;
+    }
+    if (quoted) return *next = end, 0; /* unterminated: the tokenizer says where */
+    if (p < end && *p == '\r' && p + 1 < end && p[1] == '\n') p++;
+    if (p < end) ++*lines, p++;
+    *next = p;
+    return n + 1;
+}
+
+/* The first two records must have as many fields (the layout comes from the first): a
+ * file that starts with a line of counts or a title (scikit-learn's exports) fails here,
+ * naming both lines, both counts and the way out. */
+static rt_status csv_first_two(const ir_dataset *ds, const csv_reader *r, rt_error *err) {
+    const char *second;
+    long l1, l2;
+    int n1 = csv_count(r, r->p, &second, &l1);
+    int n2 = csv_count(r, second, &second, &l2);
+    if (n1 == 0 || n2 == 0 || n1 == n2) return RT_OK;
+    return data_error(err, r->path, 0, 0,
+                      "line %ld (%s) has %d %s but line %ld (the %s) has %d; if the "
+                      "file starts with lines that are neither header nor data, skip them with "
+                      "'skip = N' in the dataset (skip = %ld skips line %ld)",
+                      r->line, ds->header ? "the header" : "the first row", n1,
+                      data_plural(n1, "field", "fields"), r->line + l1,
+                      ds->header ? "first data row" : "second row", n2, ds->skip + 1, r->line);
+}
+
+/* Skips ds->skip lines at r->p; an error when the file has no more lines than that. */
+static rt_status csv_skip(const ir_dataset *ds, csv_reader *r, rt_error *err) {
+    for (long i = 0; i < ds->skip; i++) {
+        char *nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
+        long lines = i + !csv_rest_blank(r->p, r->end);
+        if (!nl)
+            return data_error(err, r->path, 0, 0, "skip = %ld, but the file has only %ld %s",
+                              ds->skip, lines, data_plural(lines, "line", "lines"));
+        r->p = nl + 1;
+        r->line++;
+    }
+    return RT_OK;
+}
+
+/* Whether a numeric cell is a missing value: empty, NA, N/A, NaN, ?, null (any case). */
+static bool csv_missing(const csv_field *f) {
+    static const char *const marks[] = {"na", "n/a", "nan", "?", "null"};
+    if (f->len == 0) return true;
+    for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
+        if (f->len == strlen(marks[i]) && strncasecmp(f->s, marks[i], f->len) == 0) return true;
+    return false;
+}
+
 /* "'sbytes'" with a header, else "12" (the 1-based field number). */
 static const char *csv_colname(const data_layout *lay, int c, char *buf) {
     if (lay->names) {
@@ -200,6 +269,7 @@ static rt_status csv_claim(const char *path, data_layout *lay, int col, data_rol
 static rt_status csv_layout(const ir_dataset *ds, const char *path, const csv_reader *r,
                             data_layout *lay, rt_error *err) {
     lay->n_cols = r->nf;
+    lay->first_line = r->rec_line;
     if (ds->header) {
         lay->names = xmalloc((size_t)r->nf * sizeof *lay->names);
         for (int c = 0; c < r->nf; c++)
@@ -256,16 +326,19 @@ static rt_status csv_same_header(const char *path, const csv_reader *r, const da
 
 /* Stores the current record as row `row` of src. */
 static rt_status csv_row(const csv_reader *r, data_layout *lay, data_src *src, int which, int row,
-                         rt_error *err) {
+                         ir_missing missing, rt_error *err) {
     char qb[200], cb[200];
+    if (r->nf != lay->n_cols && !which)
+        return data_error(err, r->path, r->rec_line,
+                          (r->nf < lay->n_cols ? r->nf : lay->n_cols) + 1,
+                          "ragged row: line %ld has %d %s but line %ld (%s) has %d", r->rec_line,
+                          r->nf, data_plural(r->nf, "field", "fields"), lay->first_line,
+                          lay->names ? "the header" : "the first row", lay->n_cols);
     if (r->nf != lay->n_cols)
         return data_error(err, r->path, r->rec_line,
                           (r->nf < lay->n_cols ? r->nf : lay->n_cols) + 1,
-                          "ragged row: %d %s, expected %d as in %s", r->nf,
-                          data_plural(r->nf, "field", "fields"), lay->n_cols,
-                          lay->names ? "the header"
-                          : which    ? "the training file"
-                                     : "the first row");
+                          "ragged row: %d %s, expected %d as in the training file", r->nf,
+                          data_plural(r->nf, "field", "fields"), lay->n_cols);
     src->line[row] = r->rec_line;
     for (int c = 0; c < r->nf; c++) {
         const csv_field *f = &r->f[c];
@@ -274,9 +347,16 @@ static rt_status csv_row(const csv_reader *r, data_layout *lay, data_src *src, i
             double *v = &src->num[(size_t)row * (size_t)lay->n_num + (size_t)lay->slot[c]];
             int rc = data_parse_number(f->s, f->len, v);
             if (rc == 0) break;
-            if (f->len == 0)
+            if (csv_missing(f) && missing != IR_MISSING_ERROR) {
+                *v = NAN; /* filled when the training split is fitted (data.c) */
+                break;
+            }
+            if (csv_missing(f))
                 return data_error(err, r->path, r->rec_line, c + 1,
-                                  "empty cell in numeric column %s", csv_colname(lay, c, cb));
+                                  "missing value %s in numeric column %s (fill such cells with "
+                                  "'missing = zero' or 'missing = mean' in the dataset)",
+                                  f->len ? data_quote(f->s, f->len, qb) : "(an empty cell)",
+                                  csv_colname(lay, c, cb));
             return data_error(err, r->path, r->rec_line, c + 1,
                               rc == 1 ? "non-numeric cell %s in column %s"
                                       : "number %s is out of range in column %s",
@@ -322,7 +402,13 @@ rt_status data_csv_load(const ir_dataset *ds, const char *path, int which, int f
         data_error(err, path, 0, 0, "empty file");
         goto done;
     }
+    if (csv_skip(ds, &r, err) || csv_first_two(ds, &r, err)) goto done;
     if ((got = csv_next(&r, err)) < 0) goto done;
+    if (got == 0) {
+        data_error(err, path, 0, 0, "no rows after the %ld skipped %s", ds->skip,
+                   data_plural(ds->skip, "line", "lines"));
+        goto done;
+    }
     if (first && csv_layout(ds, path, &r, lay, err)) goto done;
     if (ds->header) {
         if (!first && csv_same_header(path, &r, lay, err)) goto done;
@@ -349,7 +435,7 @@ rt_status data_csv_load(const ir_dataset *ds, const char *path, int which, int f
             src->label = xrealloc(src->label, cap * sizeof *src->label);
             src->line = xrealloc(src->line, cap * sizeof *src->line);
         }
-        if (csv_row(&r, lay, src, which, src->n, err)) goto done;
+        if (csv_row(&r, lay, src, which, src->n, ds->missing, err)) goto done;
         src->n++;
     }
     rc = got < 0 ? RT_ERR_DATA : RT_OK;

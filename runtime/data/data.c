@@ -35,6 +35,7 @@ typedef struct data_ctx {
     } split[3];
     double *shift, *mul; /* [n_num] x_in = (f(raw) - shift) * mul (plain numeric) */
     double *lo, *hi;     /* [n_num] training min and max (binarization) */
+    double *fill;        /* [n_num] what a missing cell (NAN) becomes, or NULL: none yet */
     int *cat_n;          /* [n_cat] distinct values seen in the training split */
     data_plan *plan;     /* [n_plan] input order */
     int n_plan;          /* plan entries */
@@ -286,6 +287,10 @@ static void fetch(const data_ctx *c, const data_src *s, int row, double *out) {
         memcpy(out, s->num + (size_t)row * (size_t)n, (size_t)n * sizeof *out);
     double scale = c->ds->scale;
     for (int k = 0; k < n; k++) {
+        if (c->fill && isnan(out[k])) { /* a missing cell (missing = zero | mean) */
+            out[k] = c->fill[k];
+            continue;
+        }
         double v = out[k] * scale;
         if (c->ds->log1p) v = v < 0 ? -log1p(-v) : log1p(v);
         out[k] = v;
@@ -344,6 +349,27 @@ static int bits_for(int m) {
 
 static rt_status value_error(const data_ctx *c, const data_src *s, int row, int k, double v);
 
+/* What missing cells become (missing = zero | mean): 0, or the mean over the training
+ * split's present cells of the column after scale and log1p (0 when it has none). */
+static void fit_missing(data_ctx *c) {
+    int n = c->lay.n_num;
+    size_t nn = (size_t)(n ? n : 1);
+    const data_src *s = &c->src[c->split[SPLIT_TRAIN].src];
+    double *sum = xcalloc(nn, sizeof *sum), *v = xmalloc(nn * sizeof *v);
+    long *count = xcalloc(nn, sizeof *count);
+    for (int i = 0; c->ds->missing == IR_MISSING_MEAN && !s->img && i < c->split[SPLIT_TRAIN].n;
+         i++) {
+        fetch(c, s, c->split[SPLIT_TRAIN].rows[i], v); /* c->fill is NULL: missing stays NAN */
+        for (int k = 0; k < n; k++)
+            if (!isnan(v[k])) sum[k] += v[k], count[k]++;
+    }
+    for (int k = 0; k < n; k++)
+        sum[k] = count[k] ? sum[k] / (double)count[k] : 0;
+    c->fill = sum;
+    free(v);
+    free(count);
+}
+
 /* Fits the statistics on the training split (a value that is no finite number after
  * scaling is an error at its row: it would spoil the statistics of every row) and makes
  * the input plan. */
@@ -364,6 +390,7 @@ static rt_status fit(data_ctx *c) {
     const data_src *s = &c->src[c->split[SPLIT_TRAIN].src];
     int nt = c->split[SPLIT_TRAIN].n;
     rt_status rc = RT_OK;
+    if (ds->missing != IR_MISSING_ERROR) fit_missing(c);
     for (int i = 0; i < nt && !rc; i++) {
         fetch(c, s, c->split[SPLIT_TRAIN].rows[i], v);
         for (int k = 0; k < n && !rc; k++) {
@@ -716,10 +743,14 @@ rt_status data_load_info(const ir_dataset *ds, rt_dataset *out, data_info *info,
     if (!rc) rc = fit(&c);
     if (!rc) {
         c.encoding = describe_encoding(&c);
-        if (c.width != ds->inputs)
-            rc = data_error(e, ds->train.path, 0, 0,
-                            "the data gives %d %s but the model declares inputs = %d (%s)", c.width,
-                            data_plural(c.width, "input", "inputs"), ds->inputs, c.encoding);
+        if (c.width != ds->inputs &&
+            (rc = data_error(e, ds->train.path, 0, 0,
+                             "the data gives %d %s but the model "
+                             "declares inputs = %d (%s)",
+                             c.width, data_plural(c.width, "input", "inputs"), ds->inputs,
+                             c.encoding)) &&
+            e)
+            snprintf(e->prop, sizeof e->prop, "dataset.inputs"); /* located at inputs */
     }
     out->inputs = c.width;
     out->classes = ds->classes;
@@ -744,6 +775,7 @@ rt_status data_load_info(const ir_dataset *ds, rt_dataset *out, data_info *info,
     free(c.mul);
     free(c.lo);
     free(c.hi);
+    free(c.fill);
     free(c.cat_n);
     free(c.plan);
     free(c.encoding);

@@ -142,6 +142,7 @@ typedef enum data_role {
 /* Column layout shared by all sources of a dataset (fixed by the training file). */
 typedef struct data_layout {
     int n_cols;       /* CSV: fields per row; IDX: 0 */
+    long first_line;  /* CSV: the training file's line that fixed n_cols (header or row) */
     char **names;     /* [n_cols] header names, or NULL without a header */
     data_role *role;  /* [n_cols] */
     int *slot;        /* [n_cols] index among the numeric or categorical columns */

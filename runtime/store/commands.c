@@ -34,6 +34,10 @@ typedef struct run_row {
     git_time_t time;  /* commit time, for sorting */
     char when[32];    /* formatted date */
     char name[300];   /* MODEL~N */
+    char model[256];  /* MODEL */
+    char variant[12]; /* FNV-1a of model.ir, 8 hex digits */
+    double acc_v;     /* accuracy (NAN: none) */
+    long luts_v;      /* LUTs (-1: none) */
     char shortid[16]; /* unique abbreviation */
     char seed[24];    /* the run's seed */
     char acc[16];     /* quantized test accuracy */
@@ -41,10 +45,49 @@ typedef struct run_row {
     char tags[256];   /* tags on the run */
 } run_row;
 
+static store_sort g_sort; /* the key of run_row_cmp (qsort has no context) */
+
 static int run_row_cmp(const void *pa, const void *pb) {
     const run_row *a = pa, *b = pb;
+    int c = 0;
+    switch (g_sort) {
+    case STORE_SORT_ACCURACY: /* highest first, runs without an accuracy last */
+        if (isnan(a->acc_v) || isnan(b->acc_v))
+            c = isnan(a->acc_v) - isnan(b->acc_v);
+        else
+            c = (a->acc_v < b->acc_v) - (a->acc_v > b->acc_v);
+        break;
+    case STORE_SORT_LUTS:
+        c = (a->luts_v < 0) != (b->luts_v < 0) ? (a->luts_v < 0) - (b->luts_v < 0)
+                                               : (a->luts_v > b->luts_v) - (a->luts_v < b->luts_v);
+        break;
+    case STORE_SORT_MODEL:
+        c = strcmp(a->model, b->model);
+        break;
+    case STORE_SORT_SEED:
+        c = (strtod(a->seed, NULL) > strtod(b->seed, NULL)) -
+            (strtod(a->seed, NULL) < strtod(b->seed, NULL));
+        break;
+    case STORE_SORT_DATE:
+        break;
+    }
+    if (c) return c;
     if (a->time != b->time) return a->time < b->time ? 1 : -1;
     return strcmp(a->name, b->name);
+}
+
+/* The variant of a run: the top 32 bits of the 64-bit FNV-1a of its model.ir without the
+ * training seed (the seed has a column of its own), as 8 hex digits. */
+static void runs_variant(const char *ir, size_t len, char *buf, size_t n) {
+    static const char key[] = "\ntrain seed ";
+    const char *at = strstr(ir, key), *rest = ir + len; /* ir ends with a NUL */
+    if (at) {
+        rest = at + sizeof key - 1;
+        rest += strspn(rest, "0123456789");
+    }
+    uint64_t h = rt_fnv1a(RT_FNV_INIT, ir, at ? (size_t)(at - ir) + 6 : len);
+    h = rt_fnv1a(h, rest, len - (size_t)(rest - ir));
+    snprintf(buf, n, "%08x", (unsigned)(h >> 32));
 }
 
 /* Adds the runs of one branch (first-parent history from its tip). */
@@ -77,6 +120,9 @@ static rt_status runs_branch(store *s, const char *branch, run_row **rows, int *
         r->time = git_commit_time(c);
         store_format_time(c, false, r->when, sizeof r->when);
         snprintf(r->name, sizeof r->name, "%s~%d", branch, k++);
+        snprintf(r->model, sizeof r->model, "%s", branch);
+        r->acc_v = NAN;
+        r->luts_v = -1;
         git_buf sb = {0};
         if (git_object_short_id(&sb, (const git_object *)c) == 0)
             snprintf(r->shortid, sizeof r->shortid, "%s", sb.ptr);
@@ -88,11 +134,16 @@ static rt_status runs_branch(store *s, const char *branch, run_row **rows, int *
         if (text && report_json_parse(text, len, "report.json", &doc, NULL) == 0) {
             double acc = doc.r.accuracy.quantized;
             if (isfinite(acc)) snprintf(r->acc, sizeof r->acc, "%.2f%%", acc * 100);
+            if (isfinite(acc)) r->acc_v = acc;
             long luts = doc.r.hardware.luts_yosys >= 0 ? doc.r.hardware.luts_yosys
                                                        : doc.r.hardware.luts_estimate;
             if (luts >= 0) snprintf(r->luts, sizeof r->luts, "%ld", luts);
+            r->luts_v = luts;
             report_doc_free(&doc);
         }
+        free(text);
+        text = store_read_file(s, c, "model.ir", &len);
+        if (text) runs_variant(text, len, r->variant, sizeof r->variant);
         free(text);
         json_value *meta = NULL;
         text = store_read_file(s, c, "run.json", &len);
@@ -109,7 +160,66 @@ static rt_status runs_branch(store *s, const char *branch, run_row **rows, int *
     return rc;
 }
 
-rt_status store_runs(const store_io *io, const char *model, rt_error *e) {
+/* Prints the rows as the format asks. */
+static void runs_print(FILE *out, const run_row *rows, int n, store_list format, const char *dir) {
+    if (format == STORE_LIST_JSON) {
+        fputs("[", out);
+        for (int i = 0; i < n; i++) {
+            const run_row *r = &rows[i];
+            rt_buf b = {0};
+            rt_buf_printf(&b, "%s\n  {\"id\": ", i ? "," : "");
+            json_buf_string(&b, r->shortid);
+            const char *keys[] = {"date", "name", "model", "variant", "tags"};
+            const char *vals[] = {r->when, r->name, r->model, r->variant, r->tags};
+            for (int k = 0; k < 5; k++) {
+                rt_buf_printf(&b, ", \"%s\": ", keys[k]);
+                json_buf_string(&b, vals[k]);
+            }
+            rt_buf_printf(&b, ", \"seed\": %s", r->seed[0] ? r->seed : "null");
+            if (isnan(r->acc_v))
+                rt_buf_puts(&b, ", \"accuracy\": null");
+            else
+                rt_buf_printf(&b, ", \"accuracy\": %.6g", r->acc_v);
+            if (r->luts_v < 0)
+                rt_buf_puts(&b, ", \"luts\": null}");
+            else
+                rt_buf_printf(&b, ", \"luts\": %ld}", r->luts_v);
+            fwrite(b.data, 1, b.len, out);
+            rt_buf_free(&b);
+        }
+        fputs(n ? "\n]\n" : "]\n", out);
+        return;
+    }
+    if (format == STORE_LIST_CSV) {
+        fputs("id,date,name,model,variant,seed,accuracy,luts,tags\n", out);
+        for (int i = 0; i < n; i++) {
+            const run_row *r = &rows[i];
+            fprintf(out, "%s,%s,%s,%s,%s,%s,", r->shortid, r->when, r->name, r->model, r->variant,
+                    r->seed);
+            if (!isnan(r->acc_v)) fprintf(out, "%.6g", r->acc_v);
+            fputc(',', out);
+            if (r->luts_v >= 0) fprintf(out, "%ld", r->luts_v);
+            fprintf(out, ",\"%s\"\n", r->tags);
+        }
+        return;
+    }
+    int w = 8;
+    for (int i = 0; i < n; i++)
+        w = (int)strlen(rows[i].name) > w ? (int)strlen(rows[i].name) : w;
+    if (n == 0)
+        fprintf(out, "no runs recorded in %s\n", dir);
+    else
+        fprintf(out, "%-9s %-16s  %-*s %-8s %8s %9s %8s  %s\n", "RUN", "DATE", w, "MODEL~N",
+                "VARIANT", "SEED", "ACCURACY", "LUTS", "TAGS");
+    for (int i = 0; i < n; i++)
+        fprintf(out, "%-9s %-16s  %-*s %-8s %8s %9s %8s  %s\n", rows[i].shortid, rows[i].when, w,
+                rows[i].name, rows[i].variant[0] ? rows[i].variant : "-",
+                rows[i].seed[0] ? rows[i].seed : "-", rows[i].acc[0] ? rows[i].acc : "n/a",
+                rows[i].luts[0] ? rows[i].luts : "n/a", rows[i].tags);
+}
+
+rt_status store_runs(const store_io *io, const store_runs_opts *o, rt_error *e) {
+    const char *model = o->model;
     git_libgit2_init();
     store s;
     rt_status rc = store_open(&s, store_cmd_dir(io->dir), false, NULL, e);
@@ -139,21 +249,9 @@ rt_status store_runs(const store_io *io, const char *model, rt_error *e) {
         git_branch_iterator_free(it);
     }
     if (rc == RT_OK) {
-        FILE *out = io->out;
+        g_sort = o->sort;
         qsort(rows, (size_t)n, sizeof *rows, run_row_cmp);
-        int w = 8;
-        for (int i = 0; i < n; i++)
-            w = (int)strlen(rows[i].name) > w ? (int)strlen(rows[i].name) : w;
-        if (n == 0)
-            fprintf(out, "no runs recorded in %s\n", s.dir);
-        else
-            fprintf(out, "%-9s %-16s  %-*s %8s %9s %8s  %s\n", "RUN", "DATE", w, "MODEL~N", "SEED",
-                    "ACCURACY", "LUTS", "TAGS");
-        for (int i = 0; i < n; i++)
-            fprintf(out, "%-9s %-16s  %-*s %8s %9s %8s  %s\n", rows[i].shortid, rows[i].when, w,
-                    rows[i].name, rows[i].seed[0] ? rows[i].seed : "-",
-                    rows[i].acc[0] ? rows[i].acc : "n/a", rows[i].luts[0] ? rows[i].luts : "n/a",
-                    rows[i].tags);
+        runs_print(io->out, rows, n, o->format, s.dir);
     }
     free(rows);
     if (rc == RT_OK) rc = store_check_damage(&s, e);

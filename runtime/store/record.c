@@ -543,7 +543,7 @@ rt_status store_record(const store_record_args *a, rt_error *e) {
         char hex[GIT_OID_HEXSZ + 1];
         git_oid_tostr(hex, sizeof hex, &id);
         if (a->log)
-            fprintf(a->log, "nltc: recorded run %.7s as %s~0 in %s\n", hex, a->model_name, r.s.dir);
+            fprintf(a->log, "nltc: recorded run %.7s of %s in %s\n", hex, a->model_name, r.s.dir);
     }
     int n = a->n_sources > 0 ? a->n_sources : 1;
     for (int i = 0; paths && i < n; i++)

@@ -75,7 +75,8 @@ typedef struct store_record_args {
     const char *out_dir; /* OUT: its files are recorded; OUT/report.json (the written report)
                             is required, the rest is taken if present */
     int64_t time;        /* commit time in seconds since 1970 (UTC); 0 = now */
-    FILE *log;           /* receives "nltc: recorded run ID as MODEL~0 in DIR"; NULL: quiet */
+    FILE *log;           /* receives "nltc: recorded run ID of MODEL in DIR" (the id stays
+                            valid; MODEL~0 would name the next run later); NULL: quiet */
     FILE *notes;         /* receives notes (see above); NULL: none */
 } store_record_args;
 
@@ -99,15 +100,29 @@ typedef struct store_io {
 /* The commands behind `nltc runs/show/diff/checkout/tag` (driver/ parses their command
  * lines). RUN is a short commit id, a tag, MODEL (its latest run) or MODEL~N (N runs
  * before the latest). Output goes to io->out.
- *   store_runs       one line per run: id, date, MODEL~N, seed, accuracy, LUTs, tags (model:
- *                    only that model's runs; NULL: all)
+ *   store_runs       one line per run: id, date, MODEL~N, variant (FNV-1a of the run's
+ *                    model.ir: runs of one model with other properties differ), seed,
+ *                    accuracy, LUTs, tags; or JSON or CSV; sorted (store_runs_opts)
  *   store_show       run facts, then report.md (json: report.json as stored)
  *   store_diff       model-file diff and metric deltas; html (if not NULL) names a page to
  *                    write
  *   store_checkout   restores the run's files into folder to (new or empty; force allows
  *                    overwriting files in a non-empty one)
  *   store_tag        names a run (a lightweight tag refs/tags/NAME) */
-rt_status store_runs(const store_io *io, const char *model, rt_error *e);
+typedef enum store_list { STORE_LIST_TABLE, STORE_LIST_JSON, STORE_LIST_CSV } store_list;
+typedef enum store_sort {
+    STORE_SORT_DATE,     /* newest first */
+    STORE_SORT_ACCURACY, /* highest quantized test accuracy first */
+    STORE_SORT_LUTS,     /* fewest LUTs first */
+    STORE_SORT_MODEL,    /* by model name, then MODEL~N */
+    STORE_SORT_SEED,     /* by seed */
+} store_sort;
+typedef struct store_runs_opts {
+    const char *model; /* only that model's runs; NULL: all */
+    store_list format; /* a table, a JSON array of objects, or CSV with a header row */
+    store_sort sort;   /* the order (ties: newest first) */
+} store_runs_opts;
+rt_status store_runs(const store_io *io, const store_runs_opts *o, rt_error *e);
 rt_status store_show(const store_io *io, const char *run, bool json, rt_error *e);
 rt_status store_diff(const store_io *io, const char *run_a, const char *run_b, const char *html,
                      rt_error *e);

@@ -275,7 +275,7 @@ static void paths_free(run_paths *p) {
     free(p->curve);
 }
 
-static void fmt_time(char *buf, size_t n, double s) {
+void tr_format_seconds(char *buf, size_t n, double s) {
     if (!(s >= 0) || s > 1e8)
         snprintf(buf, n, "?");
     else if (s >= 3600)
@@ -442,19 +442,28 @@ static void progress_line(session *S, const stage_ctx *c, int e, const tr_curve_
     double left = per * (st->epochs - e - 1);
     for (int k = S->run.stage + 1; k < ir->train.n_stages; k++)
         left += per * ir->train.stages[k].epochs;
-    char eta[32], seta[32], vbuf[48];
-    fmt_time(eta, sizeof eta, left);
-    fmt_time(seta, sizeof seta, per * (st->epochs - e - 1));
+    char eta[32], seta[32], vbuf[48], line[320];
+    tr_format_seconds(eta, sizeof eta, left);
+    tr_format_seconds(seta, sizeof seta, per * (st->epochs - e - 1));
     if (isnan(row->valid_acc))
         snprintf(vbuf, sizeof vbuf, "-");
     else
         snprintf(vbuf, sizeof vbuf, isnan(plain) ? "%.2f%%" : "%.2f%% (plain %.2f%%)",
                  100 * row->valid_acc, 100 * plain);
-    fprintf(S->log,
-            "train: %s epoch %d/%d  loss %.4f  train %.2f%%  valid %s  lr %.3g  "
-            "%.0f samples/s  ETA %s (stage %s)\n",
-            c->dense ? "dense" : "sparse", e + 1, st->epochs, row->loss, 100 * row->train_acc, vbuf,
-            row->lr, row->sps, eta, seta);
+    snprintf(line, sizeof line,
+             "train: %s epoch %d/%d  loss %.4f  train %.2f%%  valid %s  lr %.3g  "
+             "%.0f samples/s  ETA %s (stage %s)\n",
+             c->dense ? "dense" : "sparse", e + 1, st->epochs, row->loss, 100 * row->train_acc,
+             vbuf, row->lr, row->sps, eta, seta);
+    if (S->o->on_epoch) {
+        tr_progress p = {c->dense,       S->run.stage,   ir->train.n_stages,
+                         e + 1,          st->epochs,     row->loss,
+                         row->train_acc, row->valid_acc, row->lr,
+                         row->sps,       left,           per * (st->epochs - e - 1)};
+        S->o->on_epoch(S->o->on_epoch_ctx, &p, line);
+        return;
+    }
+    fputs(line, S->log);
     fflush(S->log);
 }
 

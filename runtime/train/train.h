@@ -60,13 +60,36 @@
 
 /* ==== 1. Public API ============================================================== */
 
+/* The figures of one epoch's progress line, for a caller that shows progress its own way
+ * (a terminal's status line): train_opts.on_epoch. */
+typedef struct tr_progress {
+    bool dense;             /* the dense stage (else a sparse one) */
+    int stage, n_stages;    /* 0-based stage index, stages of the plan */
+    int epoch, epochs;      /* 1-based epoch of this stage, and its epoch count */
+    double loss, train_acc; /* the epoch's mean loss and training accuracy (0..1) */
+    double valid_acc;       /* validation accuracy (0..1), NAN when there is no split */
+    double lr, samples_per_s;
+    double eta_s;       /* the rest of the training at the pace so far (seconds) */
+    double stage_eta_s; /* the rest of this stage */
+} tr_progress;
+
+/* Seconds as the progress lines write them: "12.0s", "3m05s", "1h02m" ("?" when unknown). */
+void tr_format_seconds(char *buf, size_t n, double s);
+
+/* Receives each epoch's figures and its plain progress line (ending with a newline). */
+typedef void (*tr_progress_fn)(void *ctx, const tr_progress *p, const char *line);
+
 /* How train_run runs (the model and the data come from the IR and the dataset). */
 typedef struct train_opts {
-    const char *out_dir; /* OUT: checkpoints, masks, curve go to OUT/train/; NULL: no files */
-    bool resume;         /* continue from OUT/train/checkpoint.bin when it exists */
-    int threads;         /* worker threads (0 = the default: tr_threads(0)) */
-    FILE *progress;      /* per-epoch progress lines (NULL = stderr) */
-    bool quiet;          /* no progress lines at all */
+    const char *out_dir;     /* OUT: checkpoints, masks, curve go to OUT/train/; NULL: no files */
+    bool resume;             /* continue from OUT/train/checkpoint.bin when it exists */
+    int threads;             /* worker threads (0 = the default: tr_threads(0)) */
+    FILE *progress;          /* per-epoch progress lines (NULL = stderr) */
+    bool quiet;              /* no progress lines at all */
+    tr_progress_fn on_epoch; /* if set (and not quiet): called at the end of every epoch
+                                instead of writing its line to progress; the other
+                                lines still go to progress */
+    void *on_epoch_ctx;      /* its first argument */
     volatile sig_atomic_t *stop; /* NULL: train_run catches SIGINT itself while it runs;
                                   * else the caller's flag (set it from the caller's own
                                   * handler or thread), polled between batches, and no

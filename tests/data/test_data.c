@@ -129,7 +129,8 @@ START_TEST(csv_quoted_categorical) {
     strcat(bad, "x,1\n");
     ds.train.path = fxs("quoted-bad.csv", bad);
     free(bad);
-    expect_err(&ds, "%s:7:3: ragged row: 2 fields, expected 3 as in the header", ds.train.path);
+    expect_err(&ds, "%s:7:3: ragged row: line 7 has 2 fields but line 1 (the header) has 3",
+               ds.train.path);
 }
 END_TEST
 

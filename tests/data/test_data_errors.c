@@ -19,15 +19,23 @@ static const char basic_csv[] = "a,b,label\n1,2,0\n3,4.5,1\n-1,1e2,0\n5,\"6\",1\
 START_TEST(csv_errors_cells) {
     ir_dataset ds = csv_ds(NULL, "label", -1, 2, 2);
     ds.train.path = fxs("e1.csv", "a,b,label\n1,2,0\n3,4\n");
-    expect_err(&ds, "%s:3:3: ragged row: 2 fields, expected 3 as in the header", ds.train.path);
+    expect_err(&ds, "%s:3:3: ragged row: line 3 has 2 fields but line 1 (the header) has 3",
+               ds.train.path);
     ds.train.path = fxs("e2.csv", "a,b,label\n1,2,0\n3,4,1,9\n");
-    expect_err(&ds, "%s:3:4: ragged row: 4 fields, expected 3 as in the header", ds.train.path);
+    expect_err(&ds, "%s:3:4: ragged row: line 3 has 4 fields but line 1 (the header) has 3",
+               ds.train.path);
     ds.train.path = fxs("e3.csv", "a,b,label\n1,2,0\r\n3,abc,1\n");
     expect_err(&ds, "%s:3:2: non-numeric cell 'abc' in column 'b'", ds.train.path);
     ds.train.path = fxs("e4.csv", "a,b,label\n1,,0\n");
-    expect_err(&ds, "%s:2:2: empty cell in numeric column 'b'", ds.train.path);
+    expect_err(&ds,
+               "%s:2:2: missing value (an empty cell) in numeric column 'b' (fill such cells "
+               "with 'missing = zero' or 'missing = mean' in the dataset)",
+               ds.train.path);
     ds.train.path = fxs("e5.csv", "a,b,label\n1,nan,0\n");
-    expect_err(&ds, "%s:2:2: non-numeric cell 'nan' in column 'b'", ds.train.path);
+    expect_err(&ds,
+               "%s:2:2: missing value 'nan' in numeric column 'b' (fill such cells with "
+               "'missing = zero' or 'missing = mean' in the dataset)",
+               ds.train.path);
     ds.train.path = fxs("e6.csv", "a,b,label\n1e999,1,0\n");
     expect_err(&ds, "%s:2:1: number '1e999' is out of range in column 'a'", ds.train.path);
     ds.train.path = fxs("e7.csv", "a,b,label\n1,\"2,0\n3,4,1\n");
@@ -42,7 +50,11 @@ START_TEST(csv_errors_cells) {
     ds.train.path = fxs("e10.csv", "1,2,0\n3,x\001y,1\n");
     expect_err(&ds, "%s:2:2: non-numeric cell 'x\\x01y' in column 2", ds.train.path);
     ds.train.path = fxs("e11.csv", "1,2,0\n3,4,1,5\n");
-    expect_err(&ds, "%s:2:4: ragged row: 4 fields, expected 3 as in the first row", ds.train.path);
+    expect_err(&ds,
+               "%s: line 1 (the first row) has 3 fields but line 2 (the second row) has 4; if the "
+               "file starts with lines that are neither header nor data, skip them with 'skip = "
+               "N' in the dataset (skip = 1 skips line 1)",
+               ds.train.path);
     ds.test.path = fxs("e12.csv", "1,2\n");
     ds.train.path = fxs("e12-train.csv", "1,2,0\n3,4,1\n");
     expect_err(&ds, "%s:1:3: ragged row: 2 fields, expected 3 as in the training file",

@@ -104,13 +104,13 @@ basic)
         make_model "$i"
         make_out "out$i" "0.9$i"
         expect_rc 0 record "out$i" "$i" --time $((1700000000 + 60 * i))
-        expect_grep "recorded run [0-9a-f]{7} as digits~0 in $W/m/.nltc" out.txt
+        expect_grep "recorded run [0-9a-f]{7} of digits in $W/m/.nltc" out.txt
     done
     S=m/.nltc
     [ "$(count_runs $S)" = 3 ] || fail "runs lists $(count_runs $S) runs, wanted 3"
     expect_rc 0 "$N" runs --store $S
-    expect_grep '^[0-9a-f]{7,} +2023-11-14 22:1[0-9] +digits~2 +1 +91\.00% +3391' out.txt
-    expect_grep 'digits~0 +3 +93\.00%' out.txt
+    expect_grep '^[0-9a-f]{7,} +2023-11-14 22:1[0-9] +digits~2 +[0-9a-f]{8} +1 +91\.00% +3391' out.txt
+    expect_grep 'digits~0 +[0-9a-f]{8} +3 +93\.00%' out.txt
     # RUN forms: MODEL~N, MODEL, short id, tag.
     id1=$(grep 'digits~1 ' out.txt | cut -c1-7)
     expect_rc 0 "$N" show digits~1 --store $S
