@@ -49,7 +49,7 @@ grep -q '^  split_seed 3$' "$work/ref.txt" || fail "overrides through dataset = 
 
 expect 1 "nltc: error: --set train.batch=0: 'batch' must be between 1 and 1048576, found 0" \
     --check "$ex" --set train.batch=0
-expect 1 "nltc: error: --set train.bogus=1: unknown property 'bogus' in 'train' (expected seed, select, average, augment, epochs, batch, lr, optimizer, schedule or regularize)" \
+expect 1 "nltc: error: --set train.bogus=1: unknown property 'bogus' in 'train' (expected seed, select, class_weight, average, augment, epochs, batch, lr, optimizer, schedule or regularize)" \
     --check "$ex" --set train.bogus=1
 expect 1 "nltc: error: --set foo.bar=1: unknown block 'foo' in the path (expected model, dataset, input, output, train, hardware, tree NAME, stage NAME or lut NAME)" \
     --check "$ex" --set foo.bar=1
