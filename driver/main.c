@@ -37,6 +37,8 @@ static const main_command main_commands[] = {
     {"tag", driver_cmd_tag, "name a run: nltc tag RUN NAME"},
     {"verify", driver_cmd_verify, "re-verify an output folder: nltc verify OUT [--no-rtl]"},
     {"fmt", driver_cmd_fmt, "format .nlt files: nltc fmt [--write | --check] FILE..."},
+    {"sweep", driver_cmd_sweep, "run a sweep block's configurations: nltc sweep FILE -o DIR"},
+    {"pareto", driver_cmd_pareto, "accuracy against LUTs of the stored runs: nltc pareto"},
 };
 enum { MAIN_N_COMMANDS = (int)(sizeof main_commands / sizeof main_commands[0]) };
 
