@@ -17,6 +17,9 @@
 #include "driver.h"
 #include "backend.h"
 #include "flow.h"
+#ifdef NLTC_MPI
+#include "sweep.h"
+#endif
 
 #ifndef NLTC_VERSION
 #define NLTC_VERSION "0.0.0"
@@ -139,6 +142,17 @@ static rt_status main_compile(const char *file, main_mode mode, const nltc_compi
     return st;
 }
 
+/* The MPI ranks this process is one of (1 without MPI). */
+static int main_ranks(void) {
+    int rank = 0;
+#ifdef NLTC_MPI
+    return sw_mpi_ranks(&rank);
+#else
+    (void)rank;
+    return 1;
+#endif
+}
+
 static rt_status main_run(int argc, char **argv, rt_error *e) {
     bool check = false, version = false, seed_given = false, resume = false, no_record = false;
     bool no_rtl = false, no_synth = false, quiet = false, force = false;
@@ -204,6 +218,12 @@ static rt_status main_run(int argc, char **argv, rt_error *e) {
             st = cli_usage_error(&spec, e,
                                  "--max-memory expects a size such as 512M, 8G or 1T, found '%s'",
                                  max_memory);
+        else if (mode == MAIN_RUN && main_ranks() > 1)
+            st = cli_usage_error(&spec, e,
+                                 "training one model over %d MPI ranks (data-parallel) is not "
+                                 "implemented: run it as one process, or farm configurations "
+                                 "with `mpirun ... nltc sweep`",
+                                 main_ranks());
         else if (mode == MAIN_RUN && !out)
             st = cli_usage_error(&spec, e, "missing -o DIR for '%s' (or use --check / --emit=ir)",
                                  r.args[0]);
@@ -232,6 +252,10 @@ static rt_status main_run(int argc, char **argv, rt_error *e) {
 }
 
 int main(int argc, char **argv) {
+#ifdef NLTC_MPI
+    sw_mpi_start(&argc, &argv);
+    atexit(sw_mpi_end);
+#endif
     rt_error e = {0};
     rt_status st = RT_ERR_USAGE;
     bool found = false;

@@ -81,7 +81,7 @@ static int sw_prune(sw_plan *p, sw_row *r, diag_ctx *d) {
 
 /* Compiles, estimates and prunes every configuration. RT_ERR_MODEL after errors (printed). */
 static rt_status sw_build(sw_plan *p, rt_error *e) {
-    diag_ctx d = {.out = stderr};
+    diag_ctx d = {.out = p->co.quiet ? NULL : stderr};
     for (int i = 0; i < p->n; i++) {
         sw_row *r = &p->rows[i];
         nltc_compile_opts co = p->co;
@@ -95,14 +95,15 @@ static rt_status sw_build(sw_plan *p, rt_error *e) {
             sw_estimate(ir, r);
             rt_error be = {0};
             if (be_check_model(ir, &be) != RT_OK) {
-                driver_print_error(ir, &be);
+                if (!p->co.quiet) driver_print_error(ir, &be);
                 cs.errors++;
             }
         }
         nltc_arena_free(a);
         if (!ir || cs.errors) {
-            fprintf(stderr, "nltc: configuration %s (%s) does not compile\n", r->c->name,
-                    r->c->key);
+            if (!p->co.quiet)
+                fprintf(stderr, "nltc: configuration %s (%s) does not compile\n", r->c->name,
+                        r->c->key);
             e->prop[0] = e->msg[0] = '\0';
             return e->status = RT_ERR_MODEL;
         }
@@ -398,6 +399,11 @@ rt_status driver_cmd_sweep(int argc, char **argv, rt_error *e) {
                  .argv = argv};
     p.co = (nltc_compile_opts){
         .include_dirs = includes.items, .n_include_dirs = (int)includes.n, .data_dir = data_dir};
+    int rank = 0, ranks = 1;
+#ifdef NLTC_MPI
+    ranks = sw_mpi_ranks(&rank);
+#endif
+    p.co.quiet = rank > 0; /* rank 0 speaks for all */
     nltc_status cs;
     p.sweep = nltc_sweep_load(p.file, &p.co, a, &cs);
     if (!p.sweep) {
@@ -414,19 +420,24 @@ rt_status driver_cmd_sweep(int argc, char **argv, rt_error *e) {
         p.store_dir = store_dir = store_default_dir(store, p.file);
         st = sw_build(&p, e);
     }
-    if (!st) st = store_each_run(p.store_dir, p.model, true, sw_stored_visit, &p, e);
+    if (!st && rank == 0) st = store_each_run(p.store_dir, p.model, true, sw_stored_visit, &p, e);
     if (st == RT_ERR_DATA) st = e->status = RT_OK; /* no run of the model yet */
-    if (!st) sw_counts(&p);
-    if (!st && dry) sw_table(&p, false);
-    if (!st && !dry) st = nltc_outdir_check(out, true, e);
-    int mk = !st && !dry ? rt_mkdirs(out, NULL) : 0;
+    if (!st && rank == 0) sw_counts(&p);
+    if (!st && rank == 0 && dry) sw_table(&p, false);
+    if (!st && !dry && rank == 0) st = nltc_outdir_check(out, true, e);
+    int mk = !st && !dry && rank == 0 ? rt_mkdirs(out, NULL) : 0;
     if (mk) st = rt_fail(e, RT_ERR_IO, "-o %s: %s", out, strerror(mk));
-    if (!st && !dry) st = sw_local_farm(&p, (int)jobs, e);
-    if (!dry && p.rows && (st == RT_OK || st == RT_INTERRUPTED)) sw_table(&p, true);
+#ifdef NLTC_MPI
+    if (ranks > 1 && !dry && !sw_mpi_go(st == RT_OK) && !st) st = e->status = RT_ERR_USAGE;
+    if (ranks > 1 && !dry && !st) st = sw_mpi_farm(&p, e);
+    if (rank > 0) e->msg[0] = '\0'; /* rank 0 reports */
+#endif
+    if (!st && !dry && ranks == 1) st = sw_local_farm(&p, (int)jobs, e);
+    if (rank == 0 && !dry && p.rows && (st == RT_OK || st == RT_INTERRUPTED)) sw_table(&p, true);
     int failed = 0;
     for (int i = 0; i < p.n; i++)
         failed += p.rows[i].state == SW_FAILED;
-    if (!st && failed)
+    if (!st && failed && rank == 0)
         st = rt_fail(e, RT_ERR_TOOL, "%d of the sweep's runs failed (their logs are in %s)", failed,
                      out);
     free(p.rows);

@@ -69,6 +69,11 @@ void sw_print_progress(const sw_plan *p, const sw_row *r, int k, int n);
 rt_status sw_mpi_farm(sw_plan *p, rt_error *e);
 /* The number of ranks and this rank's (1 and 0 without mpirun). */
 int sw_mpi_ranks(int *rank);
+/* MPI_Init when launched by mpirun (or srun), else nothing; sw_mpi_end finalizes. */
+void sw_mpi_start(int *argc, char ***argv);
+void sw_mpi_end(void);
+/* Whether every rank is ready (go on each): the farm starts only then. */
+bool sw_mpi_go(bool go);
 #endif
 
 #endif /* NLTC_SWEEP_H */

@@ -8,4 +8,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
     build-essential cmake flex bison libgit2-dev verilator check \
-    yosys zlib1g-dev pkg-config git
+    yosys zlib1g-dev pkg-config git openmpi-bin libopenmpi-dev
