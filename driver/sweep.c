@@ -289,7 +289,8 @@ static rt_status sw_local_farm(sw_plan *p, int jobs, rt_error *e) {
 
 /* ---- Tables --------------------------------------------------------------------------------- */
 
-static const char *const sw_state_word[] = {"to run", "pruned", "stored", "done", "failed"};
+static const char *const sw_state_word[] = {"to run", "pruned", "stored",
+                                            "done",   "failed", "other"};
 
 static void sw_pct(char *buf, size_t n, double v) {
     if (isnan(v))
@@ -334,15 +335,17 @@ static void sw_table(const sw_plan *p, bool summary) {
 
 /* The counts of each state, as one line. */
 static void sw_counts(const sw_plan *p) {
-    int c[5] = {0};
+    int c[SW_OTHER + 1] = {0};
     for (int i = 0; i < p->n; i++)
         c[p->rows[i].state]++;
-    printf("%d configurations (grid %d): %d to run, %d pruned, %d already in the store %s\n", p->n,
+    printf("%d configurations (grid %d): %d to run, %d pruned, %d already in the store %s", p->n,
            p->sweep->n_grid, c[SW_TODO], c[SW_PRUNED], c[SW_STORED], p->store_dir);
+    if (c[SW_OTHER]) printf(", %d for other shards", c[SW_OTHER]);
+    printf("\n");
 }
 
 rt_status driver_cmd_sweep(int argc, char **argv, rt_error *e) {
-    const char *out = NULL, *store = NULL, *data_dir = NULL;
+    const char *out = NULL, *store = NULL, *data_dir = NULL, *shard = NULL;
     bool dry = false, no_rtl = false, no_synth = false;
     uint64_t jobs = 1, threads = 1;
     cli_list includes = {0};
@@ -364,6 +367,9 @@ rt_status driver_cmd_sweep(int argc, char **argv, rt_error *e) {
          false, NULL},
         {0, "no-rtl", CLI_FLAG, NULL, &no_rtl, "skip the Verilator run of each RTL", 0, 0, NULL,
          false, NULL},
+        {0, "shard", CLI_STRING, "K/N", &shard,
+         "run only the configurations whose number is K modulo N (job arrays)", 0, 0, NULL, false,
+         NULL},
         {0, "no-synth", CLI_FLAG, NULL, &no_synth, "skip Yosys synthesis of each run", 0, 0, NULL,
          false, NULL},
     };
@@ -384,6 +390,12 @@ rt_status driver_cmd_sweep(int argc, char **argv, rt_error *e) {
     rt_status st = cli_parse(&spec, argc, argv, &cr, e);
     if (st == RT_OK && !cr.help && !out && !dry)
         st = cli_usage_error(&spec, e, "missing -o DIR (or use --dry-run)");
+    unsigned shard_k = 0, shard_n = 1;
+    char shard_end = 0;
+    if (st == RT_OK && !cr.help && shard &&
+        (sscanf(shard, "%u/%u%c", &shard_k, &shard_n, &shard_end) != 2 || shard_n == 0 ||
+         shard_k >= shard_n))
+        st = cli_usage_error(&spec, e, "--shard expects K/N with 0 <= K < N, found '%s'", shard);
     if (st != RT_OK || cr.help) {
         cli_list_free(&includes);
         cli_result_free(&cr);
@@ -419,6 +431,9 @@ rt_status driver_cmd_sweep(int argc, char **argv, rt_error *e) {
                 (sw_row){.c = &p.sweep->configs[i], .test = NAN, .valid = NAN, .luts_run = -1};
         p.store_dir = store_dir = store_default_dir(store, p.file);
         st = sw_build(&p, e);
+        for (int i = 0; i < p.n; i++) /* a shard (--shard K/N) keeps its own rows */
+            if (p.rows[i].state == SW_TODO && (unsigned)i % shard_n != shard_k)
+                p.rows[i].state = SW_OTHER;
     }
     if (!st && rank == 0) st = store_each_run(p.store_dir, p.model, true, sw_stored_visit, &p, e);
     if (st == RT_ERR_DATA) st = e->status = RT_OK; /* no run of the model yet */

@@ -18,6 +18,7 @@ typedef enum sw_state {
     SW_STORED, /* already in the store: skipped (resume) */
     SW_DONE,   /* trained now */
     SW_FAILED, /* its run failed (the log says why) */
+    SW_OTHER,  /* another shard's (--shard K/N) */
 } sw_state;
 
 /* One configuration of the plan. */

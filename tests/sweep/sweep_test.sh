@@ -58,6 +58,10 @@ check "outside: located" grep -q "^outside.nlt:3:2: error: 'PATH in VALUES' belo
 check "dry run: exit 0" [ $? = 0 ]
 check "dry run: counts" grep -q "^3 configurations (grid 12): 3 to run" dry.out
 check "dry run: nothing written" [ ! -e out ] && [ ! -e .nltc ]
+"$nltc" sweep grid.nlt --dry-run --shard 1/2 $data > shard.out 2>&1
+check "shard 1/2: one of three" grep -q "^3 configurations (grid 12): 1 to run, .*, 2 for other shards" shard.out
+"$nltc" sweep grid.nlt --dry-run --shard 2/2 $data > /dev/null 2>&1
+check "shard 2/2: a usage error" [ $? = 2 ]
 
 # the sweep: 3 runs, 2 workers, recorded with their configuration
 "$nltc" sweep grid.nlt -o out -j 2 --no-rtl --no-synth $data > run1.out 2>&1
