@@ -26,7 +26,7 @@ END {
         if (n[k]) printf "%-6d %-6s %6d %7.2f%% %7.2f%% %7.2f%%\n", dep[i], sk[m], n[k], 100 * s[k] / n[k], 100 * lo[k], 100 * hi[k]
     }
     # the plot: mean test accuracy against depth, one line per skip setting, min-max bars
-    W = 480; H = 300; L = 60; R = 20; T = 40; B = 50
+    W = 480; H = 310; L = 60; R = 20; T = 50; B = 50
     ymin = 1; ymax = 0
     for (k in n) { if (lo[k] < ymin) ymin = lo[k]; if (hi[k] > ymax) ymax = hi[k] }
     ymin = int(ymin * 20) / 20; ymax = int(ymax * 20 + 1) / 20
@@ -56,7 +56,7 @@ END {
             printf "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/><circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>\n", x, y0, x, y1, col[m], x, y, col[m] > svg
         }
         printf "<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n", path, col[m] > svg
-        printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/><text x=\"%d\" y=\"%d\">skip = %s</text>\n", W - 190 + (m - 1) * 95, 18, W - 172 + (m - 1) * 95, 18, col[m], W - 168 + (m - 1) * 95, 22, sk[m] > svg
+        printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/><text x=\"%d\" y=\"%d\">skip = %s</text>\n", L + (m - 1) * 110, 38, L + 18 + (m - 1) * 110, 38, col[m], L + 22 + (m - 1) * 110, 42, sk[m] > svg
     }
     print "</svg>" > svg
 }'
