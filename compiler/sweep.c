@@ -116,10 +116,10 @@ static const char *sw_value_text(nltc_arena *a, const ast_value *v, const src_ra
 
 /* The folder-name part of a value: letters, digits, '.', '-' and '+' kept, blanks and the
  * '>' of '->' dropped, others '_'. */
-static void sw_name_part(rt_buf *b, const char *t) {
-    for (; *t; t++) {
+static void sw_name_part(rt_buf *b, const char *text) {
+    for (const char *t = text; *t; t++) {
         char c = *t;
-        if (c == ' ' || (c == '>' && t[-1] == '-')) continue; /* "leaf -> node": leaf-node */
+        if (c == ' ' || (c == '>' && t > text && t[-1] == '-')) continue; /* leaf-node */
         bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '.' || c == '-' || c == '+';
         if (keep || (b->len && b->data[b->len - 1] != '_')) rt_buf_printf(b, "%c", keep ? c : '_');
