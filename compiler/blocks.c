@@ -99,6 +99,12 @@ void fe_declare(fe_ctx *fe) {
         for (int i = 0; i < f->n; i++) {
             const ast_item *it = f->items[i];
             if (it->kind == AI_IMPORT) continue;
+            if (it->kind == AI_AXIS || it->kind == AI_WHERE) {
+                fe_error(fe, it->at, "'%s' belongs in a sweep block",
+                         it->kind == AI_AXIS ? "PATH in VALUES" : "where");
+                continue;
+            }
+            if (it->kind == AI_BLOCK && it->u.block.kind.kw == KW_SWEEP) continue; /* sweep.c */
             if (it->kind == AI_PROP) {
                 fe_error(fe, it->u.prop.key.at,
                          "property '%s' outside a block (expected a declaration: lut, dataset, "
@@ -201,8 +207,8 @@ static bool blk_is_base_in_main(const fe_module *main, const fe_decl *d) {
     return false;
 }
 
-fe_decl *fe_main_model(fe_ctx *fe) {
-    const fe_module *main = fe->modules.v[0];
+/* The model of module `main` that no other model of it extends (reported when two are). */
+static fe_decl *blk_model_of(fe_ctx *fe, const fe_module *main, bool *two) {
     fe_decl *found = NULL;
     for (int i = 0; i < main->ast->n; i++) {
         const ast_item *it = main->ast->items[i];
@@ -216,15 +222,30 @@ fe_decl *fe_main_model(fe_ctx *fe) {
                      "(neither extends the other)",
                      found->name, d->name);
             diag_note(&fe->d, found->item->u.block.name.at, "'%s' is declared here", found->name);
+            *two = true;
             return NULL;
         }
         found = d;
     }
-    if (!found)
+    return found;
+}
+
+fe_decl *fe_main_model(fe_ctx *fe) {
+    const fe_module *main = fe->modules.v[0];
+    bool two = false, sweep = false;
+    fe_decl *found = blk_model_of(fe, main, &two);
+    for (int i = 0; i < main->ast->n; i++)
+        sweep |= main->ast->items[i]->kind == AI_BLOCK &&
+                 main->ast->items[i]->u.block.kind.kw == KW_SWEEP;
+    /* A sweep file without a model sweeps the model of the first file it imports. */
+    if (!found && !two && sweep && fe->modules.n > 1)
+        found = blk_model_of(fe, fe->modules.v[1], &two);
+    if (!found && !two)
         fe_error(fe, (src_range){main->src, 0, 0},
                  "%s declares no model (models of imported files are bases: write "
-                 "'model NAME extends BASE { }')",
-                 main->src->path);
+                 "'model NAME extends BASE { }'%s)",
+                 main->src->path,
+                 sweep ? "; a sweep file sweeps the model of the file it imports first" : "");
     return found;
 }
 

@@ -1,6 +1,6 @@
 /* compile.c - the front-end pipeline, written out in one function:
- * load (read + parse every module) -> declare (global names) -> the overrides (--set)
- * -> check every property
+ * load (read + parse every module) -> declare (global names) -> sweep blocks' placement
+ * -> apply the overrides (override.c) -> check every property
  * against the schema -> check every declaration (extends, references, nesting, L-LUTs)
  * -> find the model -> lower (semantic checks, IR) -> verify the IR.
  * Each phase runs only if the ones before it reported no error. */
@@ -18,11 +18,9 @@ static ir_program *cc_run(const char *path, const char *text, size_t len,
     fe_decl *model = NULL;
     bool read = fe_load(&fe, path, text, len);
     if (read && !fe.d.errors) fe_declare(&fe);
+    if (read && !fe.d.errors) fe_sweep_block(&fe);
+    if (read && !fe.d.errors) fe_apply_overrides(&fe);
     bool declared = read && !fe.d.errors;
-    if (declared && fe.o->n_overrides) { /* --set: before any check, as if written */
-        model = fe_main_model(&fe);
-        fe_apply_overrides(&fe, model, fe.o->overrides, fe.o->n_overrides);
-    }
     for (int i = 0; declared && i < fe.modules.n; i++)
         sv_check_file(&fe, ((fe_module *)fe.modules.v[i])->ast);
     if (read && !fe.d.errors) fe_check_decls(&fe);

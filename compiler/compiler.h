@@ -24,19 +24,29 @@
 
 /* ---- Public API ------------------------------------------------------------------- */
 
-/* One property override from outside the model file (`nltc --set PATH=VALUE`, a sweep's
- * point): PATH is a schema path as ir_locate names properties, with dots or spaces
- * between its words ("train.batch", "tree t1.neurons" or "tree.t1.neurons", "lut
- * leaf.fanin", "stage sparse.epochs", "model.bits"); VALUE is the property's value as it
- * would be written in the file ("256", "cosine", "hw(wd = 1e-4)", "leaf -> node"). It is
- * applied after parsing and before every check (fe_apply_overrides), so it is checked and
- * lowered exactly like the file's own text; diagnostics about it print as
- * "nltc: error: ORIGIN: message" with ORIGIN "--set PATH=VALUE" unless origin is set. */
+/* One property override, applied to the model as if it were written in the file: the
+ * same schema checks and lowering (`nltc sweep` configurations, `--set PATH=VALUE`). Given
+ * as path and value (a sweep's point), or as the text "PATH=VALUE" (`--set`: parsed by the
+ * compilation with nltc_override_parse; its diagnostics name the flag).
+ * path is a schema path as ir_locate takes it: "lut leaf.fanin", "tree t1.neurons",
+ * "train.lr", "stage dense.epochs", "hardware.lut_inputs", "input.bits", "model.bits" (a dot
+ * may stand for the space: "tree.t1.neurons");
+ * a bare key is the model's property, except `seed`, which is "train.seed". The block is
+ * the main model's (or, for lut, the declaration of that name; for train, hardware and
+ * dataset, a declaration the model names); train, hardware, input, output and stage
+ * blocks the model lacks are added. Errors are located at path_at (the path) and at the
+ * value's own range. */
 typedef struct nltc_override {
-    const char *path;   /* the property's schema path */
-    const char *value;  /* its value, in the language's syntax */
-    const char *origin; /* how diagnostics name it; NULL: "--set PATH=VALUE" */
+    const char *path;       /* the property */
+    src_range path_at;      /* where the path was written; file NULL: made from text */
+    const ast_value *value; /* the value (a node of a parsed file or of nltc_override_parse) */
+    const char *text;       /* or, with value NULL: "PATH=VALUE" as written after --set */
 } nltc_override;
+
+/* Parses "PATH=VALUE" (a --set argument) into o, allocated in a: the value is parsed as
+ * .nlt text; its diagnostics (to d) print as "nltc: error: --set PATH=VALUE: ...". Returns false, with a
+ * diagnostic, when the text is not PATH=VALUE or the value does not parse. */
+bool nltc_override_parse(nltc_arena *a, const char *arg, diag_ctx *d, nltc_override *o);
 
 /* Options of one compilation. Zero-initialised options are valid: stdlib from
  * $NLTC_STDLIB or the built-in directory, no extra search path, diagnostics to stderr. */
@@ -109,6 +119,49 @@ int nltc_property_names(kw_id block, kw_id *out, int max);
 /* The value words property `key` of block kind `block` accepts (true/false for a bool),
  * KW_IDENT-terminated into out[17]; returns their count (0: no words, or no property). */
 int nltc_property_words(kw_id block, kw_id key, kw_id *out);
+/* ---- Sweeps (sweep.c): the `sweep` block of a model file or of a file importing one ---- */
+
+/* One configuration of a sweep: one value per axis. */
+typedef struct nltc_sweep_config {
+    int index;         /* in grid order, 0-based */
+    const char *name;  /* folder name: "007_leaf.fanin-4_seed-2" */
+    const char *key;   /* identity, recorded with the run: "lut leaf.fanin=4; seed=2" */
+    nltc_override *ov; /* [n_axes] the overrides that make it */
+    double *num;       /* [n_axes] each value as a number (NAN: not a number) */
+} nltc_sweep_config;
+
+/* A variable of a where clause: a derived quantity or a swept property. */
+typedef struct nltc_sweep_var {
+    const char *name; /* "address_bits", "luts", "lut leaf.fanin" */
+    double value;
+} nltc_sweep_var;
+
+/* An expanded sweep. Configurations are not compiled here: compiling one (nltc_compile
+ * with its overrides) applies every check of the model file, located in the sweep block. */
+typedef struct nltc_sweep {
+    const char *file;           /* the sweep file */
+    src_range at;               /* the `sweep` word */
+    int n_axes;                 /* axes `PATH in VALUES` */
+    const char **paths;         /* [n_axes] canonical paths ("lut leaf.fanin") */
+    src_range *axis_at;         /* [n_axes] each axis as written */
+    int n_grid;                 /* configurations of the whole grid */
+    int n_configs;              /* configurations drawn (the grid when draws = 0) */
+    nltc_sweep_config *configs; /* [n_configs] in grid order */
+    int n_where;                /* where clauses */
+    const ast_item **where;     /* [n_where] */
+    long max_luts, max_latency; /* budgets; -1 when absent */
+    src_range max_luts_at, max_latency_at;
+} nltc_sweep;
+
+/* Loads the file at path (and its imports), checks the sweep block and expands it. NULL
+ * after errors (printed as the compiler prints them; st as nltc_compile's). */
+nltc_sweep *nltc_sweep_load(const char *path, const nltc_compile_opts *o, nltc_arena *a,
+                            nltc_status *st);
+/* Evaluates where clause w of configuration c with the derived quantities vars (the swept
+ * paths are added from c). 1 kept, 0 pruned, -1 an error (an unknown name, a property
+ * that is no number, a division by zero) reported to d at the clause. */
+int nltc_sweep_where(const nltc_sweep *s, const ast_item *w, const nltc_sweep_config *c,
+                     const nltc_sweep_var *vars, int n_vars, diag_ctx *d);
 
 /* Reads a whole file into the arena (NUL-terminated). NULL with errno set on failure. */
 src_file *nltc_read_source(nltc_arena *a, const char *path);
@@ -191,12 +244,11 @@ const char *fe_join(nltc_arena *a, const char *dir, const char *rel);
 
 /* ---- Internal: property overrides (override.c) ------------------------------------- */
 
-/* Applies ov[0..n) to the parsed modules (after fe_declare, before the schema checks): each
- * sets, in the block its path names (the main model's nested block, made if missing; the
- * top-level declaration for `lut NAME`), the property to the parsed value. Errors (a path
- * naming no block, a value that does not parse) are reported at the override's origin.
- * model is the main model (fe_main_model); nothing happens when it is NULL. */
-void fe_apply_overrides(fe_ctx *fe, fe_decl *model, const nltc_override *ov, int n);
+/* Applies fe->o's overrides to the loaded ASTs (override.c); errors are reported. */
+void fe_apply_overrides(fe_ctx *fe);
+/* The model file's sweep block (a top-level `sweep`), or NULL; nested axis and where
+ * items and sweep blocks anywhere else are reported. */
+const ast_item *fe_sweep_block(fe_ctx *fe);
 
 /* ---- Internal: names and effective blocks (blocks.c) --------------------------------- */
 

@@ -336,6 +336,10 @@ static bool fmt_item_inline(const fmt_state *st, fmt_buf *b, const ast_item *it)
         fmt_puts(b, " = ");
         fmt_value_flat(st, b, it->u.prop.value);
         return true;
+    case AI_AXIS:
+    case AI_WHERE: /* a sweep's axis or condition: as written */
+        fmt_put(b, st->src->text + it->at.begin, it->at.end - it->at.begin);
+        return true;
     case AI_BLOCK:
         fmt_block_header(b, it);
         if (it->u.block.n == 0) {
@@ -385,7 +389,7 @@ static void fmt_item(fmt_state *st, const ast_item *it, int indent) {
             fmt_put(b, st->src->text + it->at.begin, it->at.end - it->at.begin);
             while (st->ci < st->ast->n_comments && fmt_comment(st, st->ci)->begin < it->at.end)
                 st->ci++;
-        } else if (it->kind == AI_IMPORT) {
+        } else if (it->kind != AI_PROP) {
             fmt_buf line = {0};
             fmt_item_inline(st, &line, it);
             fmt_put(b, line.s, line.n);
@@ -528,6 +532,14 @@ static bool fmt_same_items(ast_item **a, int na, ast_item **b, int nb) {
                 !fmt_same_value(x->u.prop.value, y->u.prop.value))
                 return false;
             break;
+        case AI_AXIS:
+        case AI_WHERE: {
+            uint32_t nx = x->at.end - x->at.begin, ny = y->at.end - y->at.begin;
+            if (nx != ny ||
+                memcmp(x->at.file->text + x->at.begin, y->at.file->text + y->at.begin, nx) != 0)
+                return false;
+            break;
+        }
         case AI_BLOCK:
             if (!fmt_same_word(&x->u.block.kind, &y->u.block.kind) ||
                 !fmt_same_word(&x->u.block.name, &y->u.block.name) ||

@@ -17,13 +17,16 @@ _nltc_opts() {
         --quiet -h --help" ;;
     fmt) echo "-w --write --check -h --help" ;;
     lsp) echo "-I --stdio -h --help" ;;
+    sweep) echo "-o -j --jobs --threads --dry-run --store -I --data-dir --no-rtl --shard
+        --no-synth -h --help" ;;
+    pareto) echo "--store --model --html -h --help" ;;
     predict) echo "-o --output --codes -h --help" ;;
     esac
 }
 
 _nltc() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-    local commands="run runs show diff checkout tag verify fmt lsp predict"
+    local commands="run runs show diff checkout tag verify fmt lsp predict sweep pareto"
     local cmd="" i
     for ((i = 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
@@ -49,7 +52,7 @@ _nltc() {
     --set) COMPREPLY=($(compgen -W "train.batch= train.lr= train.seed= tree. stage.
         hardware. lut. model.bits= input.bits= output.bits=" -- "$cur"))
         compopt -o nospace 2>/dev/null; return ;;
-    --seed | --threads | --max-memory) return ;;
+    --seed | --threads | --max-memory | -j | --jobs | --shard) return ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$(_nltc_opts "$cmd")" -- "$cur"))

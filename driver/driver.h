@@ -25,6 +25,9 @@ rt_status driver_cmd_checkout(int argc, char **argv, rt_error *e);
 rt_status driver_cmd_tag(int argc, char **argv, rt_error *e);
 /* `nltc verify OUT` (verify_cmd.c). */
 rt_status driver_cmd_verify(int argc, char **argv, rt_error *e);
+/* `nltc sweep` (sweep.c), `nltc pareto` (pareto.c). */
+rt_status driver_cmd_sweep(int argc, char **argv, rt_error *e);
+rt_status driver_cmd_pareto(int argc, char **argv, rt_error *e);
 /* `nltc fmt` (fmt_cmd.c). */
 rt_status driver_cmd_fmt(int argc, char **argv, rt_error *e);
 /* `nltc lsp`, the language server (lsp.c). */

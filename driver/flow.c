@@ -249,6 +249,7 @@ static rt_status flow_record(flow *f, rt_error *e) {
         .argv = o->argv,
         .version = NLTC_VERSION,
         .out_dir = o->out_dir,
+        .config = o->config,
         .log = o->quiet ? NULL : stdout,
         .report = &f->rep,
         .notes = stderr,

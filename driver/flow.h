@@ -31,6 +31,7 @@ typedef struct nltc_flow_opts {
     bool live;             /* stderr is a terminal: one updating status line per stage */
     bool force;            /* --force: write into a non-empty folder that is no nltc output */
     uint64_t max_memory;   /* --max-memory: bytes the run may use (0: the physical memory) */
+    const char *config;    /* a sweep configuration's key, recorded with the run (or NULL) */
     int argc;              /* the command line, recorded with the run */
     char **argv;
 } nltc_flow_opts;

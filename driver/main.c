@@ -21,6 +21,9 @@
 #include "backend.h"
 #include "data.h"
 #include "flow.h"
+#ifdef NLTC_MPI
+#include "sweep.h"
+#endif
 
 #ifndef NLTC_VERSION
 #define NLTC_VERSION "0.0.0"
@@ -49,6 +52,8 @@ static const main_command main_commands[] = {
     {"fmt", driver_cmd_fmt, "format .nlt files: nltc fmt [--write | --check] FILE..."},
     {"lsp", driver_cmd_lsp, "the language server for editors (LSP over stdio): nltc lsp"},
     {"predict", driver_cmd_predict, "classify raw CSV rows: nltc predict OUT FILE.csv [-o FILE]"},
+    {"sweep", driver_cmd_sweep, "run a sweep block's configurations: nltc sweep FILE -o DIR"},
+    {"pareto", driver_cmd_pareto, "accuracy against LUTs of the stored runs: nltc pareto"},
 };
 enum { MAIN_N_COMMANDS = (int)(sizeof main_commands / sizeof main_commands[0]) };
 
@@ -182,7 +187,19 @@ typedef struct main_args {
     cli_list includes, sets;
 } main_args;
 
-/* Splits each --set PATH=VALUE into ov (n entries; the texts point into argv). */
+/* The MPI ranks this process is one of (1 without MPI). */
+static int main_ranks(void) {
+    int rank = 0;
+#ifdef NLTC_MPI
+    return sw_mpi_ranks(&rank);
+#else
+    (void)rank;
+    return 1;
+#endif
+}
+
+/* Each --set PATH=VALUE as an override (the text points into argv; the compilation parses
+ * it, nltc_override_parse). */
 static rt_status main_sets(const cli_spec *spec, const cli_list *sets, nltc_override *ov,
                            rt_error *e) {
     for (size_t i = 0; i < sets->n; i++) {
@@ -192,10 +209,7 @@ static rt_status main_sets(const cli_spec *spec, const cli_list *sets, nltc_over
                                    "--set expects PATH=VALUE (e.g. train.batch=256), "
                                    "found '%s'",
                                    t);
-        char *path = xmalloc((size_t)(eq - t) + 1);
-        memcpy(path, t, (size_t)(eq - t));
-        path[eq - t] = '\0';
-        ov[i] = (nltc_override){path, eq + 1, NULL};
+        ov[i] = (nltc_override){.text = t};
     }
     return RT_OK;
 }
@@ -213,6 +227,12 @@ static rt_status main_go(const cli_spec *spec, const cli_result *r, main_args *m
                                "--max-memory expects a size such as 512M, 8G or 1T, found '%s'",
                                m->max_memory);
     if (m->quiet && m->verbose) return cli_usage_error(spec, e, "-q and -v cannot be combined");
+    if (mode == MAIN_RUN && main_ranks() > 1)
+        return cli_usage_error(spec, e,
+                               "training one model over %d MPI ranks (data-parallel) is not "
+                               "implemented: run it as one process, or farm configurations "
+                               "with `mpirun ... nltc sweep`",
+                               main_ranks());
     if (mode == MAIN_RUN && !m->out)
         return cli_usage_error(spec, e, "missing -o DIR for '%s' (or use --check / --emit=ir)",
                                r->args[0]);
@@ -243,8 +263,6 @@ static rt_status main_go(const cli_spec *spec, const cli_result *r, main_args *m
                          .argc = argc,
                          .argv = argv};
     if (st == RT_OK) st = main_compile(r->args[0], mode, &co, &fo, e);
-    for (size_t i = 0; i < m->sets.n; i++)
-        free((char *)ov[i].path);
     free(ov);
     return st;
 }
@@ -324,6 +342,10 @@ static rt_status main_run(int argc, char **argv, rt_error *e) {
 }
 
 int main(int argc, char **argv) {
+#ifdef NLTC_MPI
+    sw_mpi_start(&argc, &argv);
+    atexit(sw_mpi_end);
+#endif
     rt_error e = {0};
     rt_status st = RT_ERR_USAGE;
     bool found = false;

@@ -112,6 +112,45 @@ ast_item *ast_block(nltc_arena *a, ast_word kind, ast_word name, ast_word base, 
     return it;
 }
 
+ast_path ast_path_new(ast_word block, ast_word name, ast_word key, src_range at) {
+    return (ast_path){.block = block, .name = name, .key = key, .at = at};
+}
+
+ast_item *ast_axis(nltc_arena *a, ast_path path, ast_value *v, bool range, src_range at) {
+    ast_item *it = nltc_arena_alloc(a, sizeof *it);
+    it->kind = AI_AXIS;
+    it->at = at;
+    it->u.axis.path = path;
+    it->u.axis.value = v;
+    it->u.axis.range = range;
+    return it;
+}
+
+ast_item *ast_where(nltc_arena *a, ast_expr *x, src_range at) {
+    ast_item *it = nltc_arena_alloc(a, sizeof *it);
+    it->kind = AI_WHERE;
+    it->at = at;
+    it->u.where = x;
+    return it;
+}
+
+ast_expr *ast_expr_leaf(nltc_arena *a, ast_value *num, ast_path path, src_range at) {
+    ast_expr *x = nltc_arena_alloc(a, sizeof *x);
+    x->at = at;
+    x->num = num;
+    x->path = path;
+    return x;
+}
+
+ast_expr *ast_expr_op(nltc_arena *a, int op, ast_expr *l, ast_expr *r) {
+    ast_expr *x = nltc_arena_alloc(a, sizeof *x);
+    x->op = op;
+    x->at = ast_span(l->at, r->at);
+    x->l = l;
+    x->r = r;
+    return x;
+}
+
 ast_file *ast_file_new(nltc_arena *a, const src_file *src, ptr_vec *items, ptr_vec *comments) {
     ast_file *f = nltc_arena_alloc(a, sizeof *f);
     f->src = src;

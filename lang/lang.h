@@ -187,9 +187,29 @@ struct ast_value {
     } u;
 };
 
-typedef enum ast_item_kind { AI_IMPORT, AI_PROP, AI_BLOCK } ast_item_kind;
+typedef enum ast_item_kind { AI_IMPORT, AI_PROP, AI_BLOCK, AI_AXIS, AI_WHERE } ast_item_kind;
 
 typedef struct ast_item ast_item;
+
+/* A property path of a sweep: `seed`, `train.lr`, `lut leaf.fanin` (block kind, block
+ * name, key; absent words have text NULL). */
+typedef struct ast_path {
+    ast_word block; /* block kind word, text NULL for a bare key */
+    ast_word name;  /* block name, text NULL if none */
+    ast_word key;   /* the property */
+    src_range at;   /* the whole path */
+} ast_path;
+
+/* An expression of a `where` clause: a number, a path or a derived quantity (a word), or
+ * an operator applied to two operands. */
+typedef struct ast_expr ast_expr;
+struct ast_expr {
+    int op;          /* 0: leaf; '+', '*', '/', '<', '>', '=' (==), '!' (!=), 'l' (<=), 'g' (>=) */
+    src_range at;    /* the whole expression */
+    ast_expr *l, *r; /* operands of an operator */
+    ast_value *num;  /* leaf: a number, or NULL for a path */
+    ast_path path;   /* leaf: the path (key only: a word) */
+};
 
 struct ast_item {
     ast_item_kind kind; /* which member of the union is live */
@@ -211,6 +231,13 @@ struct ast_item {
             ast_item **items; /* [n] in source order */
             src_range close;  /* the closing brace */
         } block;
+        struct {
+            ast_path path;    /* the swept property */
+            ast_value *value; /* a list, a call (logspace, linspace) or, with range, the
+                                 AV_LIST [lo, hi] of `lo..hi` */
+            bool range;       /* written `lo..hi` */
+        } axis;               /* AI_AXIS: `path in values` (sweep blocks) */
+        ast_expr *where;      /* AI_WHERE: `where condition` (sweep blocks) */
     } u;
 };
 
@@ -234,6 +261,11 @@ ast_item *ast_import(nltc_arena *a, src_range at, const char *path, src_range pa
 ast_item *ast_prop(nltc_arena *a, ast_word key, ast_value *v);
 ast_item *ast_block(nltc_arena *a, ast_word kind, ast_word name, ast_word base, ptr_vec *items,
                     src_range close);
+ast_path ast_path_new(ast_word block, ast_word name, ast_word key, src_range at);
+ast_item *ast_axis(nltc_arena *a, ast_path path, ast_value *v, bool range, src_range at);
+ast_item *ast_where(nltc_arena *a, ast_expr *x, src_range at);
+ast_expr *ast_expr_leaf(nltc_arena *a, ast_value *num, ast_path path, src_range at);
+ast_expr *ast_expr_op(nltc_arena *a, int op, ast_expr *l, ast_expr *r);
 ast_file *ast_file_new(nltc_arena *a, const src_file *src, ptr_vec *items, ptr_vec *comments);
 
 /* Short description of a value's kind for messages ("an integer", "a list"). */

@@ -63,6 +63,8 @@ typedef struct lang_parser {
     ptr_vec vec;      /* lists of items, values, arguments */
     ast_unit unit;    /* a number's unit */
     ast_arg *arg;     /* one call argument */
+    ast_path path;    /* a sweep's property path */
+    ast_expr *expr;   /* a where clause's expression */
     lang_open *open;  /* a block header */
 }
 
@@ -76,6 +78,7 @@ typedef struct lang_parser {
 static void yyerror(src_range *loc, yyscan_t scanner, lang_parser *P, const char *msg);
 static lang_open *parse_open(lang_parser *P, ast_word kind, ast_word name, ast_word base);
 static void parse_close(lang_parser *P);
+static src_range ast_span2(src_range a, src_range b) { a.end = b.end; return a; }
 }
 
 %initial-action { @$.file = P->src; }
@@ -87,9 +90,22 @@ static void parse_close(lang_parser *P);
 %token IMPORT "'import'"
 %token EXTENDS "'extends'"
 %token ARROW "'->'"
+%token IN "'in'"
+%token WHERE "'where'"
+%token DOTDOT "'..'"
+%token LE "'<='"
+%token GE "'>='"
+%token EQ "'=='"
+%token NE "'!='"
+
+%left '+'
+%left '*' '/'
 
 %type <vec> items body values vlist args alist
-%type <item> line_item block prop
+%type <item> line_item block prop sweep_item
+%type <path> path
+%type <expr> expr cond
+%type <value> range_end
 %type <value> value atom
 %type <vec> links
 %type <word> opt_name opt_base
@@ -122,6 +138,7 @@ items: %empty                       { $$ = (ptr_vec){0}; }
 
 line_item: IMPORT STRING            { $$ = ast_import(P->arena, @1, $2, @2); }
          | prop
+         | sweep_item
          ;
 
 block: block_open body '}'          { $$ = ast_block(P->arena, $1->kind, $1->name, $1->base, &$2, @3); parse_close(P); }
@@ -183,6 +200,38 @@ arg: value                          { $$ = ast_arg_new(P->arena, (ast_word){.kw 
    | WORD '=' value                 { $$ = ast_arg_new(P->arena, $1, $3); }
    ;
 
+/* Items of a sweep block (compiler/sweep.c refuses them elsewhere). */
+sweep_item: path IN value           { $$ = ast_axis(P->arena, $1, $3, false, @$); }
+          | path IN range_end DOTDOT range_end
+                                    { ptr_vec v = {0}; ptr_vec_push(P->arena, &v, $3); ptr_vec_push(P->arena, &v, $5);
+                                      $$ = ast_axis(P->arena, $1, ast_list(P->arena, AV_LIST, &v, ast_span2(@3, @5)), true, @$); }
+          | WHERE cond              { $$ = ast_where(P->arena, $2, @$); }
+          ;
+
+range_end: NUMBER
+         ;
+
+path: WORD                          { ast_word none = {.kw = KW_IDENT, .at = @1}; $$ = ast_path_new(none, none, $1, @$); }
+    | WORD '.' WORD                 { ast_word none = {.kw = KW_IDENT, .at = @1}; $$ = ast_path_new($1, none, $3, @$); }
+    | WORD WORD '.' WORD            { $$ = ast_path_new($1, $2, $4, @$); }
+    ;
+
+cond: expr '<' expr                 { $$ = ast_expr_op(P->arena, '<', $1, $3); }
+    | expr '>' expr                 { $$ = ast_expr_op(P->arena, '>', $1, $3); }
+    | expr LE expr                  { $$ = ast_expr_op(P->arena, 'l', $1, $3); }
+    | expr GE expr                  { $$ = ast_expr_op(P->arena, 'g', $1, $3); }
+    | expr EQ expr                  { $$ = ast_expr_op(P->arena, '=', $1, $3); }
+    | expr NE expr                  { $$ = ast_expr_op(P->arena, '!', $1, $3); }
+    ;
+
+expr: NUMBER                        { $$ = ast_expr_leaf(P->arena, $1, (ast_path){0}, @$); }
+    | path                          { $$ = ast_expr_leaf(P->arena, NULL, $1, @$); }
+    | '(' expr ')'                  { $$ = $2; }
+    | expr '+' expr                 { $$ = ast_expr_op(P->arena, '+', $1, $3); }
+    | expr '*' expr                 { $$ = ast_expr_op(P->arena, '*', $1, $3); }
+    | expr '/' expr                 { $$ = ast_expr_op(P->arena, '/', $1, $3); }
+    ;
+
 %%
 
 /* A short description of the token at r for "found ..." (the source text when useful). */
@@ -203,12 +252,29 @@ static const char *parse_found(lang_parser *P, yysymbol_kind_t tok, src_range r)
     }
 }
 
+/* The tokens expected at c into exp; outside a sweep block the tokens only a sweep block
+ * takes ('.', 'in', 'where', '..', operators) are left out of the list. */
+static int parse_expected(lang_parser *P, const yypcontext_t *c, yysymbol_kind_t *exp, int max) {
+    int n = yypcontext_expected_tokens(c, exp, max), k = 0;
+    bool sweep = false;
+    for (int i = 0; i < P->open.n; i++)
+        sweep |= ((const lang_open *)P->open.v[i])->kind.kw == KW_SWEEP;
+    for (int i = 0; i < n; i++) {
+        const char *name = yysymbol_name(exp[i]);
+        bool sweep_only = exp[i] == YYSYMBOL_IN || exp[i] == YYSYMBOL_WHERE ||
+                          exp[i] == YYSYMBOL_DOTDOT || strcmp(name, "'.'") == 0;
+        if (sweep || !sweep_only) exp[k++] = exp[i];
+    }
+    return n > 0 ? k : n;
+}
+
 /* "X, Y or Z expected (to close 'model' at line 3), found W". */
 static int yyreport_syntax_error(const yypcontext_t *c, yyscan_t scanner, lang_parser *P) {
     (void)scanner;
-    enum { MAX_EXPECTED = 5 };
-    yysymbol_kind_t exp[MAX_EXPECTED];
-    int n = yypcontext_expected_tokens(c, exp, MAX_EXPECTED);
+    enum { MAX_EXPECTED = 5, MAX_ANY = 24 };
+    yysymbol_kind_t exp[MAX_ANY];
+    int n = parse_expected(P, c, exp, MAX_ANY);
+    if (n > MAX_EXPECTED) n = 0; /* too many to list */
     src_range at = *yypcontext_location(c);
     const char *found = parse_found(P, yypcontext_token(c), at);
     bool value_start = false, item_start = false, close_ok = false;

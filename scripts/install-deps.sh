@@ -10,4 +10,4 @@ $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
     build-essential cmake flex bison libgit2-dev verilator check \
     yosys zlib1g-dev pkg-config git chromium \
-    nextpnr-ice40 fpga-icestorm
+    nextpnr-ice40 fpga-icestorm openmpi-bin libopenmpi-dev

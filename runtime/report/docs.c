@@ -414,8 +414,10 @@ static void build_training(doc *d, const rt_report *r, const report_curve *c,
         int sel = sparse && r->best_epoch > 0 && r->best_epoch <= j - i ? r->best_epoch : -1;
         if (sel > 0 && c->rows[i + sel - 1].valid_acc == best) best_ep = sel;
         if (ns < 8) {
-            ls[ns] = (report_series){c->rows[i].stage, j - i, x + i, loss + i, false};
-            vs[ns] = (report_series){c->rows[i].stage, j - i, x + i, vacc + i, false};
+            ls[ns] = (report_series){
+                .name = c->rows[i].stage, .n = j - i, .x = x + i, .y = loss + i, .dashed = false};
+            vs[ns] = (report_series){
+                .name = c->rows[i].stage, .n = j - i, .x = x + i, .y = vacc + i, .dashed = false};
             ns++;
         }
         doc_row(t, "%s\t%d\t%s\t%s\t%s\t%s\t%s", c->rows[i].stage, j - i,

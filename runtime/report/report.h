@@ -140,7 +140,10 @@ typedef struct report_series {
     int n;            /* number of points */
     const double *x;  /* [n] */
     const double *y;  /* [n] */
-    bool dashed;      /* draw dashed (to tell apart series that may overlap) */
+    bool dashed;      /* draw dashed (to tell apart series that may overlap); scatter: rings */
+    bool scatter;     /* points only, no line (the x axis is then not forced to integers) */
+    const char *const *labels; /* [n] each point's name (a tooltip), or NULL */
+    bool show_labels;          /* also write each label beside its point */
 } report_series;
 
 typedef struct report_line_plot {

@@ -93,6 +93,35 @@ static void svg_no_data(FILE *f) {
             (SVG_LEFT + SVG_W - SVG_RIGHT) / 2, (SVG_TOP + SVG_H - SVG_BOTTOM) / 2);
 }
 
+/* The points of a scatter series: a circle each, its label as a tooltip (and as text). */
+static void svg_points(FILE *f, const report_series *se, const svg_axis *x, const svg_axis *y,
+                       const char *color) {
+    int x0 = SVG_LEFT, x1 = SVG_W - SVG_RIGHT, y0 = SVG_H - SVG_BOTTOM, y1 = SVG_TOP;
+    for (int i = 0; i < se->n; i++) {
+        if (!isfinite(se->x[i]) || !isfinite(se->y[i])) continue;
+        double px = svg_map(x, se->x[i], x0, x1), py = svg_map(y, se->y[i], y0, y1);
+        if (se->dashed) /* a ring */
+            fprintf(f,
+                    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"none\" stroke=\"%s\" "
+                    "stroke-width=\"2\">",
+                    px, py, color);
+        else
+            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\">", px, py, color);
+        if (se->labels && se->labels[i]) {
+            fputs("<title>", f);
+            report_html_escape(f, se->labels[i]);
+            fputs("</title>", f);
+        }
+        fputs("</circle>\n", f);
+        if (se->show_labels && se->labels && se->labels[i]) {
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"%s\">", px + 7, py - 5,
+                    color);
+            report_html_escape(f, se->labels[i]);
+            fputs("</text>\n", f);
+        }
+    }
+}
+
 void report_svg_lines(FILE *f, const report_line_plot *p) {
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
     int points = 0;
@@ -121,7 +150,8 @@ void report_svg_lines(FILE *f, const report_line_plot *p) {
     }
     svg_axis y = svg_axis_make(ymin, ymax, 5);
     svg_axis x = svg_axis_make(xmin, xmax, 8);
-    if (x.step < 1) { /* epochs are integers: never tick between them */
+    bool scatter = p->n_series > 0 && p->series[0].scatter;
+    if (x.step < 1 && !scatter) { /* epochs are integers: never tick between them */
         x = svg_axis_make(xmin, xmin + fmax(1, xmax - xmin), 1);
         x.step = 1;
         x.decimals = 0;
@@ -140,6 +170,10 @@ void report_svg_lines(FILE *f, const report_line_plot *p) {
     for (int s = 0; s < p->n_series; s++) {
         const report_series *se = &p->series[s];
         const char *color = svg_colors[s % SVG_NCOLORS];
+        if (se->scatter) {
+            svg_points(f, se, &x, &y, color);
+            continue;
+        }
         fprintf(f, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s d=\"", color,
                 se->dashed ? " stroke-dasharray=\"7 4\"" : "");
         bool pen = false;

@@ -312,7 +312,8 @@ static void diff_curve_plot(FILE *f, const diff_side *a, const diff_side *b, boo
             y[m++] = acc ? c->rows[i].valid_acc : c->rows[i].loss;
         }
         free(ex);
-        series[ns++] = (report_series){k ? "B" : "A", m, x, y, k == 1};
+        series[ns++] =
+            (report_series){.name = k ? "B" : "A", .n = m, .x = x, .y = y, .dashed = k == 1};
     }
     report_line_plot p = {acc ? "Validation accuracy" : "Training loss",
                           "epoch",

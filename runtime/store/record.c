@@ -340,6 +340,14 @@ static char *rec_run_json(const rec_facts *x) {
     }
     rt_buf_puts(&b, "],\n  \"out_dir\": ");
     json_buf_string(&b, a->out_dir);
+    if (a->config) {
+        rt_buf_puts(&b, ",\n  \"config\": ");
+        json_buf_string(&b, a->config);
+    }
+    if (a->config) {
+        rt_buf_puts(&b, ",\n  \"config\": ");
+        json_buf_string(&b, a->config);
+    }
     rt_buf_puts(&b, ",\n  \"sources\": [");
     for (int i = 0; i < n; i++) {
         rt_buf_puts(&b, i ? ",\n    " : "\n    ");

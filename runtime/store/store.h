@@ -74,6 +74,8 @@ typedef struct store_record_args {
     const char *version;           /* nltc version string */
     const char *out_dir; /* OUT: its files are recorded; OUT/report.json (the written report)
                             is required, the rest is taken if present */
+    const char *config;  /* a sweep configuration ("lut leaf.fanin=4; seed=2"), recorded as
+                            run.json's "config"; NULL: none */
     int64_t time;        /* commit time in seconds since 1970 (UTC); 0 = now */
     FILE *log;           /* receives "nltc: recorded run ID of MODEL in DIR" (the id stays
                             valid; MODEL~0 would name the next run later); NULL: quiet */
@@ -129,6 +131,24 @@ rt_status store_diff(const store_io *io, const char *run_a, const char *run_b, c
 rt_status store_checkout(const store_io *io, const char *run, const char *to, bool force,
                          rt_error *e);
 rt_status store_tag(const store_io *io, const char *run, const char *name, rt_error *e);
+
+/* One recorded run, as store_each_run hands it over (valid during the call only). */
+typedef struct store_run_view {
+    const char *shortid;     /* unique abbreviation of the commit id */
+    const char *name;        /* MODEL~N */
+    const char *model;       /* the model (its branch) */
+    const char *run_json;    /* run.json, NUL-terminated; NULL when unreadable */
+    size_t run_json_len;     /* its bytes */
+    const char *report_json; /* report.json, likewise */
+    size_t report_json_len;
+} store_run_view;
+typedef void (*store_run_fn)(void *ctx, const store_run_view *run);
+
+/* Calls fn for every run in store dir (model: only that model's; NULL: all), each branch
+ * newest first. A dir that does not exist: RT_OK and no call when missing_ok, else
+ * RT_ERR_IO. Readers take no lock: a branch moves only after its objects are written. */
+rt_status store_each_run(const char *dir, const char *model, bool missing_ok, store_run_fn fn,
+                         void *ctx, rt_error *e);
 
 /* ---- Internal ----------------------------------------------------------------------------- */
 

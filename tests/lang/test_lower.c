@@ -588,10 +588,61 @@ START_TEST(ir_source_locations) {
 }
 END_TEST
 
+/* Property overrides (nltc_override, --set and sweeps): applied as if written in the file,
+ * checked like it, located where the override was written. */
+START_TEST(lower_overrides) {
+    nltc_arena *a = nltc_arena_new();
+    diag_ctx d = {0};
+    nltc_override ov[5];
+    ck_assert(nltc_override_parse(a, "lut leaf.fanin=4", &d, &ov[0]));
+    ck_assert(nltc_override_parse(a, "tree t.neurons = 2", &d, &ov[1]));
+    ck_assert(nltc_override_parse(a, "train.lr=0.01", &d, &ov[2]));
+    ck_assert(nltc_override_parse(a, "seed=7", &d, &ov[3]));
+    ck_assert(nltc_override_parse(a, "stage dense.epochs=2", &d, &ov[4]));
+    ck_assert_str_eq(ov[1].path, "tree t.neurons");
+    ck_assert_int_eq(d.errors, 0);
+    result r =
+        compile_opts("m.nlt", MODEL(""), (nltc_compile_opts){.overrides = ov, .n_overrides = 5});
+    ir_program *p = expect_ok(&r);
+    ck_assert_int_eq(p->layers[0].fanin, 4);
+    ck_assert_str_eq(ir_locate(p, "tree t.neurons")->file, "--set tree t.neurons = 2");
+    ck_assert_int_eq((int)p->train.seed, 7);
+    ck_assert(p->train.stages[p->train.n_stages - 1].lr == 0.01);
+    ck_assert_int_eq(p->train.stages[0].epochs, 2);
+    const ir_srcloc *l = ir_locate(p, "lut leaf.fanin");
+    ck_assert_str_eq(l->file, "--set lut leaf.fanin=4");
+    result_free(&r);
+
+    /* checked like the file: out of range, unknown property, unknown block, a bad path */
+    static const struct {
+        const char *arg, *needle;
+    } bad[] = {
+        {"lut leaf.fanin=40", "'fanin' must be between 1 and 16"},
+        {"lut leaf.fanim=4", "unknown property 'fanim' in 'lut' (did you mean 'fanin'?)"},
+        {"tree u.neurons=4", "model 'm' has no tree 'u'"},
+        {"lut.fanin=4", "'lut' needs its name"},
+        {"train x.lr=1", "'train' takes no name"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        nltc_override o;
+        ck_assert(nltc_override_parse(a, bad[i].arg, &d, &o));
+        r = compile_opts("m.nlt", MODEL(""),
+                         (nltc_compile_opts){.overrides = &o, .n_overrides = 1});
+        ck_assert_msg(!r.ir && strstr(r.msgs, bad[i].needle), "%s: %s", bad[i].arg, r.msgs);
+        ck_assert_msg(strstr(r.msgs, "--set"), "located at the override: %s", r.msgs);
+        result_free(&r);
+    }
+    nltc_override o;
+    ck_assert(!nltc_override_parse(a, "fanin", &d, &o));
+    ck_assert(!nltc_override_parse(a, "train.lr=[", &d, &o));
+    nltc_arena_free(a);
+}
+END_TEST
+
 void add_lower_tests(Suite *s) {
     ADD_CASE(s, "lower", lower_defaults, lower_lut_defaults, lower_quantizers, lower_bits,
              lower_pipeline, lower_training_plan, lower_extends, lower_dataset, lower_paths,
-             lower_stdlib_import);
+             lower_stdlib_import, lower_overrides);
     ADD_CASE(s, "ir", ir_verifier, ir_printer, ir_enum_tables, ir_pipeline_rule, schema_table,
              ir_source_locations);
 }

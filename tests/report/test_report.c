@@ -632,7 +632,7 @@ START_TEST(docs_bad_curve_and_no_ir) {
 END_TEST
 
 START_TEST(svg_empty_and_escaped) {
-    report_series s = {"a<b", 2, (double[]){1, 2}, (double[]){NAN, NAN}, false};
+    report_series s = {.name = "a<b", .n = 2, .x = (double[]){1, 2}, .y = (double[]){NAN, NAN}};
     report_line_plot p = {"T & U", "x", "y", false, 1, &s};
     capture c;
     capture_begin(&c);
