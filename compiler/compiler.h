@@ -44,8 +44,8 @@ typedef struct nltc_override {
 } nltc_override;
 
 /* Parses "PATH=VALUE" (a --set argument) into o, allocated in a: the value is parsed as
- * .nlt text; its diagnostics (to d) print as "nltc: error: --set PATH=VALUE: ...". Returns false, with a
- * diagnostic, when the text is not PATH=VALUE or the value does not parse. */
+ * .nlt text; its diagnostics (to d) print as "nltc: error: --set PATH=VALUE: ...". Returns false,
+ * with a diagnostic, when the text is not PATH=VALUE or the value does not parse. */
 bool nltc_override_parse(nltc_arena *a, const char *arg, diag_ctx *d, nltc_override *o);
 
 /* Options of one compilation. Zero-initialised options are valid: stdlib from
