@@ -90,74 +90,58 @@ static void runs_variant(const char *ir, size_t len, char *buf, size_t n) {
     snprintf(buf, n, "%08x", (unsigned)(h >> 32));
 }
 
-/* Adds the runs of one branch (first-parent history from its tip). */
-static rt_status runs_branch(store *s, const char *branch, run_row **rows, int *n, int *cap,
-                             rt_error *e) {
-    char ref[512];
-    snprintf(ref, sizeof ref, "refs/heads/%s", branch);
-    git_revwalk *walk = NULL;
-    if (git_revwalk_new(&walk, s->repo) || git_revwalk_push_ref(walk, ref)) {
-        git_revwalk_free(walk);
-        return store_git_error(s, "cannot walk the history", e);
+/* The rows of `nltc runs`. */
+typedef struct runs_rows {
+    run_row *rows;
+    int n, cap;
+} runs_rows;
+
+/* Adds one run (store_walk's callback). */
+static rt_status runs_row(store *s, git_commit *c, const char *model, const char *name,
+                          const char *shortid, void *ctx, rt_error *e) {
+    (void)e;
+    runs_rows *x = ctx;
+    if (x->n == x->cap) {
+        x->cap = x->cap ? 2 * x->cap : 64;
+        x->rows = xrealloc(x->rows, (size_t)x->cap * sizeof *x->rows);
     }
-    git_revwalk_simplify_first_parent(walk);
-    git_oid id;
-    rt_status rc = RT_OK;
-    int k = 0, got;
-    while ((got = git_revwalk_next(&id, walk)) == 0) {
-        git_commit *c = NULL;
-        if (git_commit_lookup(&c, s->repo, &id)) {
-            rc = store_git_error(s, "corrupt repository, a run is unreadable", e);
-            break;
-        }
-        if (*n == *cap) {
-            *cap = *cap ? 2 * *cap : 64;
-            *rows = xrealloc(*rows, (size_t)*cap * sizeof **rows);
-        }
-        run_row *r = &(*rows)[(*n)++];
-        memset(r, 0, sizeof *r);
-        git_oid_cpy(&r->id, &id);
-        r->time = git_commit_time(c);
-        store_format_time(c, false, r->when, sizeof r->when);
-        snprintf(r->name, sizeof r->name, "%s~%d", branch, k++);
-        snprintf(r->model, sizeof r->model, "%s", branch);
-        r->acc_v = NAN;
-        r->luts_v = -1;
-        git_buf sb = {0};
-        if (git_object_short_id(&sb, (const git_object *)c) == 0)
-            snprintf(r->shortid, sizeof r->shortid, "%s", sb.ptr);
-        git_buf_dispose(&sb);
-        store_run_tags(s, &id, r->tags, sizeof r->tags);
-        size_t len;
-        char *text = store_read_file(s, c, "report.json", &len);
-        report_doc doc;
-        if (text && report_json_parse(text, len, "report.json", &doc, NULL) == 0) {
-            double acc = doc.r.accuracy.quantized;
-            if (isfinite(acc)) snprintf(r->acc, sizeof r->acc, "%.2f%%", acc * 100);
-            if (isfinite(acc)) r->acc_v = acc;
-            long luts = doc.r.hardware.luts_yosys >= 0 ? doc.r.hardware.luts_yosys
-                                                       : doc.r.hardware.luts_estimate;
-            if (luts >= 0) snprintf(r->luts, sizeof r->luts, "%ld", luts);
-            r->luts_v = luts;
-            report_doc_free(&doc);
-        }
-        free(text);
-        text = store_read_file(s, c, "model.ir", &len);
-        if (text) runs_variant(text, len, r->variant, sizeof r->variant);
-        free(text);
-        json_value *meta = NULL;
-        text = store_read_file(s, c, "run.json", &len);
-        const json_value *seed = NULL;
-        if (text && json_parse(text, len, "run.json", &meta, NULL) == 0 &&
-            (seed = json_member(meta, "seed")) && seed->kind == JSON_NUMBER)
-            snprintf(r->seed, sizeof r->seed, "%s", seed->text);
-        json_free(meta);
-        free(text);
-        git_commit_free(c);
+    run_row *r = &x->rows[x->n++];
+    memset(r, 0, sizeof *r);
+    git_oid_cpy(&r->id, git_commit_id(c));
+    r->time = git_commit_time(c);
+    store_format_time(c, false, r->when, sizeof r->when);
+    snprintf(r->name, sizeof r->name, "%s", name);
+    snprintf(r->model, sizeof r->model, "%s", model);
+    r->acc_v = NAN;
+    r->luts_v = -1;
+    snprintf(r->shortid, sizeof r->shortid, "%s", shortid);
+    store_run_tags(s, git_commit_id(c), r->tags, sizeof r->tags);
+    size_t len;
+    char *text = store_read_file(s, c, "report.json", &len);
+    report_doc doc;
+    if (text && report_json_parse(text, len, "report.json", &doc, NULL) == 0) {
+        double acc = doc.r.accuracy.quantized;
+        if (isfinite(acc)) snprintf(r->acc, sizeof r->acc, "%.2f%%", acc * 100);
+        if (isfinite(acc)) r->acc_v = acc;
+        long luts = doc.r.hardware.luts_yosys >= 0 ? doc.r.hardware.luts_yosys
+                                                   : doc.r.hardware.luts_estimate;
+        if (luts >= 0) snprintf(r->luts, sizeof r->luts, "%ld", luts);
+        r->luts_v = luts;
+        report_doc_free(&doc);
     }
-    if (rc == RT_OK && got != GIT_ITEROVER) rc = store_git_error(s, "cannot walk the history", e);
-    git_revwalk_free(walk);
-    return rc;
+    free(text);
+    text = store_read_file(s, c, "model.ir", &len);
+    if (text) runs_variant(text, len, r->variant, sizeof r->variant);
+    free(text);
+    json_value *meta = NULL;
+    text = store_read_file(s, c, "run.json", &len);
+    const json_value *seed = NULL;
+    if (text && json_parse(text, len, "run.json", &meta, NULL) == 0 &&
+        (seed = json_member(meta, "seed")) && seed->kind == JSON_NUMBER)
+        snprintf(r->seed, sizeof r->seed, "%s", seed->text);
+    json_free(meta);
+    free(text);
+    return RT_OK;
 }
 
 /* Prints the rows as the format asks. */
@@ -223,37 +207,14 @@ rt_status store_runs(const store_io *io, const store_runs_opts *o, rt_error *e) 
     git_libgit2_init();
     store s;
     rt_status rc = store_open(&s, store_cmd_dir(io->dir), false, NULL, e);
-    run_row *rows = NULL;
-    int n = 0, cap = 0;
-    if (rc == RT_OK && model) {
-        git_reference *ref = NULL;
-        char name[512];
-        snprintf(name, sizeof name, "refs/heads/%s", model);
-        if (git_reference_lookup(&ref, s.repo, name) != 0)
-            rc = rt_fail(e, RT_ERR_DATA, "no runs of model '%s' in %s", model, s.dir);
-        else
-            rc = runs_branch(&s, model, &rows, &n, &cap, e);
-        git_reference_free(ref);
-    } else if (rc == RT_OK) {
-        git_branch_iterator *it = NULL;
-        git_reference *ref = NULL;
-        git_branch_t type;
-        if (git_branch_iterator_new(&it, s.repo, GIT_BRANCH_LOCAL))
-            rc = store_git_error(&s, "cannot list models", e);
-        while (rc == RT_OK && git_branch_next(&ref, &type, it) == 0) {
-            const char *branch = NULL;
-            if (git_branch_name(&branch, ref) == 0)
-                rc = runs_branch(&s, branch, &rows, &n, &cap, e);
-            git_reference_free(ref);
-        }
-        git_branch_iterator_free(it);
-    }
+    runs_rows x = {0};
+    if (rc == RT_OK) rc = store_walk(&s, model, runs_row, &x, e);
     if (rc == RT_OK) {
         g_sort = o->sort;
-        qsort(rows, (size_t)n, sizeof *rows, run_row_cmp);
-        runs_print(io->out, rows, n, o->format, s.dir);
+        qsort(x.rows, (size_t)x.n, sizeof *x.rows, run_row_cmp);
+        runs_print(io->out, x.rows, x.n, o->format, s.dir);
     }
-    free(rows);
+    free(x.rows);
     if (rc == RT_OK) rc = store_check_damage(&s, e);
     store_close(&s);
     git_libgit2_shutdown();

@@ -162,6 +162,14 @@ typedef struct store {
     char damage[600];     /* the first damage met */
 } store;
 
+/* Calls fn for every run of model `model` (NULL: of every model), each branch newest first
+ * (first-parent history from its tip), with the run's commit, its model (branch), its name
+ * MODEL~N and its short id; a status other than RT_OK stops the walk and is returned. A
+ * model without runs: RT_ERR_DATA. */
+typedef rt_status (*store_commit_fn)(store *s, git_commit *c, const char *model, const char *name,
+                                     const char *shortid, void *ctx, rt_error *e);
+rt_status store_walk(store *s, const char *model, store_commit_fn fn, void *ctx, rt_error *e);
+
 /* Opens the store at dir. With create, a missing or empty folder becomes a new store whose
  * HEAD names init_branch. RT_OK, or RT_ERR_IO (missing, foreign, corrupt). */
 rt_status store_open(store *s, const char *dir, bool create, const char *init_branch, rt_error *e);
