@@ -25,24 +25,6 @@
 #define INLINE static inline __attribute__((always_inline))
 #define UNROLL _Pragma("GCC unroll 4")
 
-/* n <= VL floats, the other lanes zero */
-INLINE vf ld_n(const float *p, int n) {
-    if (n == VL) return vld(p);
-    vf v = {0};
-    memcpy(&v, p, (size_t)n * sizeof(float));
-    return v;
-}
-
-INLINE void st_n(float *p, vf v, int n) {
-    memcpy(p, &v, (size_t)n * sizeof(float));
-}
-
-/* ReLU: v where v > 0, else +0 (as the scalar v > 0 ? v : 0) */
-INLINE vf relu_v(vf v) {
-    vi m = v > (vf){0};
-    return (vf)((vi)v & m);
-}
-
 /* ---- Forward ------------------------------------------------------------------------ */
 
 /* Rows [r0, r0+RB) x the C vectors from column n0 (the last holds nl lanes). */
@@ -52,7 +34,7 @@ INLINE void fwd_tile(const int RB, const int C, const bool P, const float *restr
     vf acc[4][4];
     UNROLL
     for (int c = 0; c < C; c++) {
-        vf b = ld_n(bias + n0 + c * VL, (P && c == C - 1) ? nl : VL);
+        vf b = vldn(bias + n0 + c * VL, (P && c == C - 1) ? nl : VL);
         UNROLL
         for (int i = 0; i < RB; i++)
             acc[i][c] = b;
@@ -62,7 +44,7 @@ INLINE void fwd_tile(const int RB, const int C, const bool P, const float *restr
         vf wv[4];
         UNROLL
         for (int c = 0; c < C; c++)
-            wv[c] = ld_n(wk + c * VL, (P && c == C - 1) ? nl : VL);
+            wv[c] = vldn(wk + c * VL, (P && c == C - 1) ? nl : VL);
         UNROLL
         for (int i = 0; i < RB; i++) {
             vf xs = vsplat(x[(size_t)(r0 + i) * ldx + k]);
@@ -75,8 +57,8 @@ INLINE void fwd_tile(const int RB, const int C, const bool P, const float *restr
     for (int i = 0; i < RB; i++)
         UNROLL
     for (int c = 0; c < C; c++) {
-        vf v = relu ? relu_v(acc[i][c]) : acc[i][c];
-        st_n(y + (size_t)(r0 + i) * ldy + n0 + c * VL, v, (P && c == C - 1) ? nl : VL);
+        vf v = relu ? vpos(acc[i][c], acc[i][c]) : acc[i][c];
+        vstn(y + (size_t)(r0 + i) * ldy + n0 + c * VL, v, (P && c == C - 1) ? nl : VL);
     }
 }
 
@@ -120,7 +102,7 @@ INLINE void dw_tile(const int KB, const int C, const bool P, const float *restri
         vf dv[4];
         UNROLL
         for (int c = 0; c < C; c++)
-            dv[c] = ld_n(dr + c * VL, (P && c == C - 1) ? nl : VL);
+            dv[c] = vldn(dr + c * VL, (P && c == C - 1) ? nl : VL);
         UNROLL
         for (int i = 0; i < KB; i++) {
             vf xs = vsplat(x[(size_t)r * ldx + k0 + i]);
@@ -133,7 +115,7 @@ INLINE void dw_tile(const int KB, const int C, const bool P, const float *restri
     for (int i = 0; i < KB; i++)
         UNROLL
     for (int c = 0; c < C; c++)
-        st_n(dw + (size_t)(k0 + i) * N + n0 + c * VL, acc[i][c], (P && c == C - 1) ? nl : VL);
+        vstn(dw + (size_t)(k0 + i) * N + n0 + c * VL, acc[i][c], (P && c == C - 1) ? nl : VL);
 }
 
 INLINE void dw_cols(const int C, const bool P, const float *x, int ldx, int R, int K,
@@ -162,7 +144,7 @@ static void dx_block(const float *restrict dr, int N, const float *restrict wt, 
     for (int w = 8; w > 0; w /= 2)
         for (int j = 0; j < w; j++)
             s[j] += s[j + w];
-    st_n(dx, s[0], n);
+    vstn(dx, s[0], n);
 }
 
 void tr_fc_backward(const float *restrict x, int ldx, int R, int K, const float *restrict w, int N,
@@ -172,8 +154,8 @@ void tr_fc_backward(const float *restrict x, int ldx, int R, int K, const float 
         int nl = N - n0 < VL ? N - n0 : VL;
         vf a = {0};
         for (int r = 0; r < R; r++)
-            a += ld_n(dy + (size_t)r * ldy + n0, nl);
-        st_n(db + n0, a, nl);
+            a += vldn(dy + (size_t)r * ldy + n0, nl);
+        vstn(db + n0, a, nl);
     }
     if (dw) { /* full vectors in groups of up to 4, then the partial one */
         int nf = N / VL, nl = N % VL, n0 = 0;
@@ -214,7 +196,7 @@ float tr_dot(const float *a, const float *b, int n) {
             int m = n - n0 - v * VL;
             if (m <= 0) break;
             if (m > VL) m = VL;
-            vf t = vfma(ld_n(a + n0 + v * VL, m), ld_n(b + n0 + v * VL, m), s[v]);
+            vf t = vfma(vldn(a + n0 + v * VL, m), vldn(b + n0 + v * VL, m), s[v]);
             float tl[VL], sl[VL];
             memcpy(tl, &t, sizeof tl);
             memcpy(sl, &s[v], sizeof sl);

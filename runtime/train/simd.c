@@ -43,26 +43,9 @@
  * guarded by k < F), and zeroing them would cost a kilobyte of stores per block. */
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-/* n <= VL floats, the other lanes zero */
-INLINE vf vldn(const float *p, int n) {
-    vf v = {0};
-    memcpy(&v, p, (size_t)n * sizeof(float));
-    return v;
-}
-
-INLINE void vstn(float *p, vf v, int n) {
-    memcpy(p, &v, (size_t)n * sizeof(float));
-}
-
 /* the bias splat (-0 becomes +0; the kernels have always started their sums this way) */
 INLINE vf vbias(float x) {
     return (vf){0} + x;
-}
-
-/* v where a > 0, else 0 (the ReLU and its mask) */
-INLINE vf vpos(vf a, vf v) {
-    vi m = a > (vf){0};
-    return (vf)((vi)v & m);
 }
 
 /* ---- Forward ------------------------------------------------------------------------ */

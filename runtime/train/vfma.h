@@ -61,6 +61,25 @@ VFMA_INLINE void vst(float *p, vf v) {
     memcpy(p, &v, sizeof v);
 }
 
+/* n <= VL floats, the other lanes zero */
+VFMA_INLINE vf vldn(const float *p, int n) {
+    if (n == VL) return vld(p);
+    vf v = {0};
+    memcpy(&v, p, (size_t)n * sizeof(float));
+    return v;
+}
+
+/* The first n <= VL lanes of v. */
+VFMA_INLINE void vstn(float *p, vf v, int n) {
+    memcpy(p, &v, (size_t)n * sizeof(float));
+}
+
+/* v where a > 0, else +0 (the ReLU, and its mask with a the pre-activation) */
+VFMA_INLINE vf vpos(vf a, vf v) {
+    vi m = a > (vf){0};
+    return (vf)((vi)v & m);
+}
+
 /* x in every lane (x - 0 is x, -0 included) */
 VFMA_INLINE vf vsplat(float x) {
     return x - (vf){0};
