@@ -92,7 +92,7 @@ static ast_item *ov_referenced(fe_ctx *fe, const ast_item *b, kw_id kind) {
 /* Appends item it to block b. */
 static void ov_append(fe_ctx *fe, ast_item *b, ast_item *it) {
     ast_item **items = nltc_arena_alloc(fe->a, (size_t)(b->u.block.n + 1) * sizeof *items);
-    memcpy(items, b->u.block.items, (size_t)b->u.block.n * sizeof *items);
+    if (b->u.block.n) memcpy(items, b->u.block.items, (size_t)b->u.block.n * sizeof *items);
     items[b->u.block.n++] = it;
     b->u.block.items = items;
 }

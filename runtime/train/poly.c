@@ -81,7 +81,7 @@ INLINE vf load_x(const float *x, int ldx, int k, int r0, int R) {
     const float *p = x + (size_t)k * ldx + r0;
     if (r0 + VL <= R) return vld(p);
     vf v = {0};
-    memcpy(&v, p, (size_t)(R - r0) * sizeof(float));
+    if (r0 < R) memcpy(&v, p, (size_t)(R - r0) * sizeof(float));
     return v;
 }
 
