@@ -30,7 +30,7 @@
   "Words that start a block.")
 (defconst nlt-property-keywords '("augment" "average" "batch" "binarize" "bits" "categorical" "class_names" "classes" "clock" "connect" "dataset" "delimiter" "depth" "drop" "encode" "encoding" "epochs" "fanin" "format" "hardware" "head" "header" "hidden" "inputs" "kind" "label" "leaves" "levels" "log1p" "lr" "lut_inputs" "neurons" "norm" "optimizer" "pipeline" "quant" "reduce" "regularize" "reset" "reset_style" "scale" "schedule" "seed" "select" "skip" "split_seed" "test" "train" "valid")
   "Property names.")
-(defconst nlt-argument-keywords '("beta1" "beta2" "decay" "degree" "lr_min" "mult" "pixels" "rarity" "restart" "tau" "thresholds" "wd" "wd1" "weight_decay")
+(defconst nlt-argument-keywords '("beta1" "beta2" "decay" "degree" "lr_min" "mult" "pixels" "rarity" "restart" "steps" "tau" "thresholds" "wd" "wd1" "weight_decay")
   "Named arguments of value constructors.")
 (defconst nlt-value-keywords '("adam" "adamw" "async_high" "async_low" "binarize" "codes" "constant" "contiguous" "cosine" "csv" "dense" "dont_care" "ema" "every" "every_layer" "false" "group_sum" "hardtanh" "hw" "identity" "idx" "last" "learned" "linear" "mapping" "minmax" "mlp" "none" "onehot" "poly" "quantile" "random" "relu" "shift" "sparse" "standardize" "sync_high" "sync_low" "table" "thermometer" "tree" "trees" "true" "uniform" "validation")
   "Words used as values.")
