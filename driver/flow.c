@@ -285,6 +285,7 @@ rt_status nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o, rt_error 
     flow_init(&f, ir, o);
     rt_error verdict = {0};
     rt_status st = nltc_outdir_check(o->out_dir, o->force, e);
+    if (!st) st = tr_check_model(ir, e);
     if (!st) st = be_check_model(ir, e);
     if (!st) st = nltc_memory_check(ir, o->threads, NULL, o->max_memory, NULL, e);
     if (!st) st = flow_open(&f, e);

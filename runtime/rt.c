@@ -744,6 +744,7 @@ void rt_tables_free(rt_tables *t) {
         free(t->layers[l].codes);
     }
     free(t->layers);
+    free(t->enc.thresholds);
     memset(t, 0, sizeof *t);
 }
 

@@ -256,12 +256,36 @@ typedef struct rt_table_layer {
     uint16_t *codes; /* [n_lut << (fanin*bits_in)] output code per L-LUT per address */
 } rt_table_layer;
 
+/* The input encoder of a model with `input { encode = thermometer(...) | binarize }`
+ * (ir_program.encode), fitted on the training split by runtime/train: what turns one
+ * sample's normalized features x[0 .. n_features) (the floats of rt_split.x, the domain
+ * the trainer sees) into the n_inputs 1-bit input codes of the tables:
+ *     code[f*levels + t] = x[f] > thresholds[f*levels + t]      (1 or 0)
+ * with thresholds ascending per feature (binarize: levels = 1, every threshold 0). The
+ * back ends take raw features instead: data_info (runtime/data/data.h) gives the
+ * normalization x = (g(raw) - shift[f]) * mul[f], g = the dataset's `scale` then `log1p`
+ * (both monotonic, mul > 0), so x > thr  <=>  g(raw) > thr / mul[f] + shift[f]; the back
+ * end converts each threshold to its raw fixed-point format and must give the same bit as
+ * this rule on every sample of the test split (rt_codes.input holds the encoded bits).
+ * encode = 0 (IR_ENC_HARDTANH): no encoder here, levels 0, thresholds NULL. */
+typedef struct rt_encoder {
+    int encode;        /* the ir_encode value (IR_ENC_THERMOMETER, IR_ENC_BINARIZE) */
+    int n_features;    /* dataset inputs */
+    int levels;        /* thresholds per feature: T, 1 for binarize */
+    float *thresholds; /* [n_features * levels] in the normalized domain */
+} rt_encoder;
+
 typedef struct rt_tables {
     int n_inputs;      /* width of the input code vector */
     int input_bits;    /* bits per input code */
     bool input_signed; /* input codes are offset binary */
     int n_layers;
     rt_table_layer *layers; /* [n_layers] */
+    rt_encoder enc;         /* the input encoder (encode 0: none, the codes are the input) */
+    /* The output head: 0 for one code per class (the largest wins); G for a group sum: the
+     * last layer has classes * G 1-bit codes and class c's score is the number of 1s among
+     * codes [c*G, (c+1)*G); the highest score wins, ties to the lowest class. */
+    int head_group;
 } rt_tables;
 
 void rt_tables_free(rt_tables *t);

@@ -713,6 +713,7 @@ static rt_status session_open(session *S) {
 rt_status tr_train_bench(const ir_program *ir, const rt_dataset *d, const train_opts *opts,
                          const tr_bench_opts *bench, rt_report *rep, tr_model **out, rt_error *e) {
     static const tr_bench_opts no_bench = {0, false, TR_ADDR_AUTO};
+    if (tr_check_model(ir, e)) return e->status;
     train_opts defaults;
     train_opts_init(&defaults);
     session S;

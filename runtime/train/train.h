@@ -123,6 +123,12 @@ void train_opts_init(train_opts *o);
 rt_status train_run(const ir_program *ir, const rt_dataset *d, const train_opts *o, rt_report *rep,
                     tr_model **out, rt_error *e);
 
+/* What this build's training refuses (RT_ERR_MODEL, located at the property): the L-LUT
+ * kinds table and poly, connect = mapping, encoders other than hardtanh and the group-sum
+ * head have their kernels (dwn.c) but no model pass yet. `nltc --check` and train_run call
+ * it before anything else. */
+rt_status tr_check_model(const ir_program *ir, rt_error *e);
+
 /* Loads the selected model that train_run left in OUT/train/model.bin (for `nltc verify`):
  * parameters, statistics and masks, no optimizer state. The file must have been written for
  * the same model architecture. threads: as in train_opts. Errors name the file. */

@@ -213,6 +213,60 @@ double tr_ce(const float *logits, const int *y, const float *w, int R, int C, fl
 int tr_argmax_f(const float *v, int n);
 int tr_argmax_u16(const uint16_t *v, int n);
 
+/* DWN-style kernels (dwn.c; issue 16, arXiv 2410.11112).
+ *
+ * Trained table (lut { kind = table }): one real value per address, T[2^A], A = F * bits_in;
+ * the address of a row is its input codes' bits, slot j in bits [j*bits_in, (j+1)*bits_in)
+ * (the table address convention). Forward: z[r] = T[addr[r]], which the layer's quantizer
+ * turns into the output code (1-bit relu: 1 when z > 0; multi-bit: the quantizer's level),
+ * so the tabulated table is exactly the training forward. Backward: the table entry of
+ * each row's address gets dz[r] (straight-through; rows ascending), and each address bit j
+ * gets DWN's extended finite difference
+ *     dz[r] * sum_k (-1)^(1-k_j) T[k] / (H(k, addr, not j) + 1)
+ * (k over all 2^A addresses ascending, H the Hamming distance ignoring bit j) into
+ * dbit[j*ldb + r]. A multi-bit input code c = sum_t 2^t bit_t (b bits) gets, by definition,
+ * the gradient sum_t 2^t dbit_t / (2^b - 1) (tr_table_code_grad): the bit gradients
+ * weighted by the bits' weight in the code, normalised to the code's range. */
+void tr_table_forward(const float *T, const uint32_t *addr, int R, float *z);
+/* dT += the straight-through gradient (dT is [2^A], accumulated); dbit (NULL: skipped):
+ * [A][ldb] EFD gradients of the address bits, overwritten for r < R. */
+void tr_table_backward(const float *T, int A, const uint32_t *addr, int R, const float *dz,
+                       float *dT, float *dbit, int ldb);
+/* The gradient of row r's b-bit input code from its bits' gradients dbit[t*ldb + r]. */
+float tr_table_code_grad(const float *dbit, int ldb, int r, int b);
+/* Initial table: n values uniform in [-1, 1) from rng (DWN initialises uniformly). */
+void tr_table_init(float *T, int n, rt_rng *rng);
+
+/* Learned mapping (connect = mapping): S = out*F slots, each with weights W[s][0..I) over
+ * the layer's I inputs (row stride ldw = tr_map_pad(I), padding zero). P = softmax(W/tau)
+ * per slot and arg = its argmax (first of equal maxima). Training forward is hard: slot s
+ * reads input arg[s] (so the argmax wiring that becomes rt_tables' inputs is what the
+ * forward computed); backward is the soft choice's gradient: with
+ * G[s][i] = sum_r dsel[r][s] X[r][i] (tr_gemm, fixed order), dW[s][i] += P[s][i] (G[s][i] -
+ * sum_j P[s][j] G[s][j]) / tau and dX[r][i] = sum_s dsel[r][s] P[s][i]. X is row-major
+ * [R][ldx], ldx = tr_map_pad(I); sel and dsel are [R][S]; G is [S][ldx] scratch. */
+int tr_map_pad(int I);
+void tr_map_softmax(const float *W, int S, int I, int ldw, float tau, float *P, int *arg);
+void tr_map_forward(const float *X, int R, int ldx, const int *arg, int S, float *sel);
+void tr_map_backward(const float *X, int R, int ldx, const float *P, int S, int I, float tau,
+                     const float *dsel, float *G, float *dW, float *dX);
+
+/* Group-sum head: out is the last layer's values feature-major (output j of row r at
+ * out[j*ldo + r], classes*G outputs in [0, 1]); class c's logit is the sum of its group
+ * c*G .. c*G+G-1 divided by tau (logits [R][classes]); returns the mean softmax
+ * cross-entropy, counts correct argmax; with dout (then dlogits [R][classes] scratch) the
+ * gradient of the mean loss w.r.t. every output, feature-major like out. */
+double tr_group_sum_ce(const float *out, int R, int ldo, int classes, int G, float tau,
+                       const int *y, float *logits, float *dlogits, float *dout, int *correct);
+
+/* Input encoders: the thresholds of ir's encoder (thermometer: enc_levels per feature,
+ * uniform over the feature's training range min + (t+1)(max-min)/(T+1), or at the training
+ * quantiles: the value of rank floor((t+1) n / (T+1)) of the sorted column; binarize: one
+ * threshold 0) fitted on split s of `inputs` features into enc (thresholds malloc'd). */
+void tr_encoder_fit(const ir_program *ir, const rt_split *s, int inputs, rt_encoder *enc);
+/* One row's 1-bit codes: codes[f*levels + t] = x[f] > threshold. */
+void tr_encode_row(const rt_encoder *enc, const float *x, uint16_t *codes);
+
 /* ==== 4. Internals shared by the files of runtime/train ========================== */
 
 /* A fixed pool of threads: tr_pool_run calls fn(ctx, tid, n) on every thread (the caller
