@@ -11,6 +11,12 @@ void be_hw_print(FILE *f, const be_hw *h) {
             h->luts_estimate, h->luts_support);
     fprintf(f, "%d pipeline stages, latency %d cycles\n", h->pipeline_stages, h->latency_cycles);
     fprintf(f, "  estimate: %s\n", rt_lut_cost_formula());
+    if (h->luts_enc_estimate >= 0)
+        fprintf(f, "  input encoder (beside the core): %ld LUTs estimated, %ld by Yosys\n",
+                h->luts_enc_estimate, h->luts_enc_yosys);
+    if (h->luts_head_estimate >= 0)
+        fprintf(f, "  group-sum head (beside the core): %ld LUTs estimated, %ld by Yosys\n",
+                h->luts_head_estimate, h->luts_head_yosys);
     if (!h->synthesized) {
         fprintf(f, "  synthesis: %s\n", h->synth_note);
         return;

@@ -22,6 +22,7 @@ void be_hw_init(be_hw *h) {
     h->luts_mapped = h->muxf7 = h->muxf8 = h->ffs_mapped = -1;
     h->mapped_levels = -1;
     h->period_ns = h->fmax_mhz = h->latency_ns = h->adp = NAN;
+    h->luts_enc_estimate = h->luts_head_estimate = h->luts_enc_yosys = h->luts_head_yosys = -1;
 }
 
 void be_hw_free(be_hw *h) {
@@ -69,6 +70,7 @@ void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h) {
             }
     }
     h->pipeline_stages = h->latency_cycles = be_plan_stages(p);
+    be_hw_estimate_io(t, k, h);
 }
 
 /* ---- Reading the mapped netlist (BLIF) ---------------------------------------------- */
@@ -311,9 +313,12 @@ static int net_depth(netlist *nl, int i) {
     return x->depth;
 }
 
-/* Layer index of a pipeline register from its name "r<k>[i]" or "v<k>", or -1. */
-static int reg_layer(const char *name) {
+/* Layer index of a pipeline register from its name "r<k>[i]" or "v<k>" (n_layers: the
+ * head's "rh[i]", "vh"), or -1. */
+static int reg_layer(const char *name, int n_layers) {
     if (name[0] == '\\') name++;
+    if ((name[0] == 'r' || name[0] == 'v') && name[1] == 'h' && (!name[2] || name[2] == '['))
+        return n_layers;
     if ((name[0] != 'r' && name[0] != 'v') || !isdigit((unsigned char)name[1])) return -1;
     char *end;
     long k = strtol(name + 1, &end, 10);
@@ -325,14 +330,16 @@ static int reg_layer(const char *name) {
 static int *stage_map(netlist *nl, const be_plan *p, bool tail, int n_stages, int *depth,
                       long *maxd) {
     int *stage_of = xmalloc(sizeof *stage_of * (size_t)(p->n_layers + 1));
-    for (int l = 0, s = 0; l < p->n_layers; l++)
+    int s = 0;
+    for (int l = 0; l < p->n_layers; l++)
         stage_of[l] = p->layers[l].reg_after ? s++ : -1;
+    stage_of[p->n_layers] = be_plan_head_reg(p) ? s : -1;
     int *ff_stage = xmalloc(sizeof *ff_stage * (size_t)(nl->n_ff + 1));
     *maxd = 0;
     for (int i = 0; i < nl->n_ff; i++) {
         int d = net_depth(nl, nl->ff_d[i]);
-        int l = reg_layer(nl->nets[nl->ff_q[i]].name);
-        ff_stage[i] = l >= 0 && l < p->n_layers ? stage_of[l] : -1;
+        int l = reg_layer(nl->nets[nl->ff_q[i]].name, p->n_layers);
+        ff_stage[i] = l >= 0 && l <= p->n_layers ? stage_of[l] : -1;
         if (ff_stage[i] >= 0 && d > depth[ff_stage[i]]) depth[ff_stage[i]] = d;
         if (d > *maxd) *maxd = d;
     }
@@ -403,6 +410,36 @@ rt_status be_hw_read_mapped(const char *gen, const char *xil, const be_plan *p, 
     return RT_OK;
 }
 
+rt_status be_synth_module_luts(const char *yosys, const char *rtl, const char *module, int k,
+                               const char *work, long *luts, rt_error *e) {
+    char name[300];
+    snprintf(name, sizeof name, "%s.ys", module);
+    char *script = rt_path_join(work, name);
+    snprintf(name, sizeof name, "%s.blif", module);
+    char *blif = rt_path_join(work, name);
+    snprintf(name, sizeof name, "%s.log", module);
+    char *log = rt_path_join(work, name);
+    FILE *f = fopen(script, "w");
+    rt_status rc = RT_OK;
+    if (!f)
+        rc = rt_fail(e, RT_ERR_IO, "%s: cannot create: %s", script, strerror(errno));
+    else {
+        write_script(f, rtl, module, k, blif, NULL);
+        fclose(f);
+        char *argv[] = {(char *)yosys, "-q", "-s", script, NULL};
+        int st = be_spawn(argv, NULL, log, log);
+        netlist nl = {0};
+        if (st != 0)
+            rc = rt_fail(e, RT_ERR_TOOL, "yosys failed (exit %d) on module %s of %s; see %s", st,
+                         module, rtl, log);
+        else if (!(rc = read_blif(blif, &nl, e)))
+            *luts = nl.luts;
+        netlist_free(&nl);
+    }
+    free(script), free(blif), free(log);
+    return rc;
+}
+
 rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, rt_error *e) {
     h->synthesized = false;
     const char *env = getenv("NLTC_YOSYS");
@@ -445,6 +482,13 @@ rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_h
     else
         rc = be_hw_read_mapped(gen, xil, p, h, e);
     if (rc == RT_OK) h->synthesized = true;
+    char module[200];
+    snprintf(module, sizeof module, "%s_enc", p->ident);
+    if (!rc && h->luts_enc_estimate >= 0)
+        rc = be_synth_module_luts(yosys, rtl, module, k, work_dir, &h->luts_enc_yosys, e);
+    snprintf(module, sizeof module, "%s_head", p->ident);
+    if (!rc && h->luts_head_estimate >= 0)
+        rc = be_synth_module_luts(yosys, rtl, module, k, work_dir, &h->luts_head_yosys, e);
     free(yosys), free(script), free(gen), free(xil), free(log);
     return rc;
 }

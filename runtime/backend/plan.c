@@ -42,6 +42,7 @@ void be_plan_default(const rt_tables *t, const char *model, ir_pipeline pipe, in
     p->clock = xstrdup("clk");
     p->reset = xstrdup("rst");
     p->reset_style = IR_RESET_SYNC_HIGH;
+    p->head = t->head_group > 0;
     for (int l = 0; l < t->n_layers; l++) {
         char buf[32];
         snprintf(buf, sizeof buf, "t%d.0", l);
@@ -61,6 +62,7 @@ void be_plan_copy(const be_plan *src, be_plan *dst) {
     dst->clock = xstrdup(src->clock);
     dst->reset = xstrdup(src->reset);
     dst->reset_style = src->reset_style;
+    dst->head = src->head;
     free(dst->ident);
     dst->ident = xstrdup(src->ident);
     for (int l = 0; l < src->n_layers; l++) {
@@ -77,8 +79,12 @@ void be_plan_set_pipeline(be_plan *p, ir_pipeline pipe, int k) {
             ir_reg_after(pipe, p->pipeline_k, l, p->n_layers, p->layers[l].tree_root);
 }
 
+bool be_plan_head_reg(const be_plan *p) {
+    return p->head && p->pipeline != IR_PIPE_NONE;
+}
+
 int be_plan_stages(const be_plan *p) {
-    int s = 0;
+    int s = be_plan_head_reg(p);
     for (int l = 0; l < p->n_layers; l++)
         s += p->layers[l].reg_after;
     return s;

@@ -46,8 +46,8 @@ rt_status be_verify_tables(const be_verify_ctx *v, be_repr_checks *r, rt_error *
     be_lookup_codes(v->tables, v->codes, &got);
     k->ran = true;
     be_compare_codes(v->codes, &got, &k->m);
-    int last = got.n_layers - 1;
-    k->accuracy = be_accuracy(got.layer[last], got.n_samples, got.widths[last], got.labels);
+    k->accuracy =
+        be_accuracy(be_codes_out(&got), got.n_samples, be_codes_out_width(&got), got.labels);
     rt_codes_free(&got);
     k->seconds = rt_now() - t0;
     snprintf(k->note, sizeof k->note, "every layer compared");

@@ -14,6 +14,7 @@ void be_flow_init(be_flow *f, const ir_program *ir, const rt_tables *t, const rt
     f->out_dir = out_dir;
     f->o = *o;
     be_plan_from_ir(ir, &f->plan);
+    f->plan.head = t->head_group > 0;
     be_hw_init(&f->hw);
 }
 
@@ -36,6 +37,8 @@ rt_status be_flow_estimate(be_flow *f, rt_report *r, rt_error *e) {
     r->hardware.luts_estimate = f->hw.luts_estimate;
     r->hardware.pipeline_stages = f->hw.pipeline_stages;
     r->hardware.latency_cycles = f->hw.latency_cycles;
+    r->hardware.luts_encoder_estimate = f->hw.luts_enc_estimate;
+    r->hardware.luts_head_estimate = f->hw.luts_head_estimate;
     if (f->hw.n_layers <= RT_MAX_STAGE_LEVELS) {
         r->hardware.n_layer_luts = f->hw.n_layers;
         for (int l = 0; l < f->hw.n_layers; l++)
@@ -103,6 +106,8 @@ rt_status be_flow_synth(be_flow *f, rt_report *r, rt_error *e) {
         r->hardware.luts_yosys = f->hw.luts_yosys;
         r->hardware.ffs = f->hw.ffs;
         r->hardware.lut_levels = f->hw.lut_levels;
+        r->hardware.luts_encoder_yosys = f->hw.luts_enc_yosys;
+        r->hardware.luts_head_yosys = f->hw.luts_head_yosys;
         if (f->hw.n_stage_depth <= RT_MAX_STAGE_LEVELS) {
             r->hardware.n_stage_levels = f->hw.n_stage_depth;
             for (int s = 0; s < f->hw.n_stage_depth; s++)

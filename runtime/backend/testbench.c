@@ -16,21 +16,25 @@ static void put_hex(FILE *f, const uint8_t *bits, int nbits) {
 }
 
 rt_status be_write_vectors(const rt_tables *t, const rt_codes *c, const char *path, rt_error *e) {
-    const rt_table_layer *last = &t->layers[t->n_layers - 1];
-    int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
+    int nin = be_in_fields(t), ib = be_in_field_bits(t), nout = be_classes(t), ob = be_out_bits(t);
+    int iw = nin * ib, ow = nout * ob;
+    bool raw = t->enc.n_features > 0;
     rt_afile a;
     BE_TRY(be_afile_open(&a, path, e));
     size_t nbytes = (size_t)(iw + ow + 7) / 8 + 1;
     uint8_t *buf = xmalloc(nbytes);
-    const uint16_t *out = c->layer[c->n_layers - 1];
+    const uint16_t *out = be_codes_out(c);
+    unsigned mask = (unsigned)((1ull << ib) - 1); /* raw values: two's complement */
     for (int s = 0; s < c->n_samples; s++) {
         memset(buf, 0, nbytes);
-        for (int i = 0; i < t->n_inputs; i++)
-            be_bits_put(buf, (size_t)i * (size_t)t->input_bits,
-                        c->input[(size_t)s * (size_t)t->n_inputs + (size_t)i], t->input_bits);
-        for (int j = 0; j < last->n_lut; j++)
-            be_bits_put(buf, (size_t)iw + (size_t)j * (size_t)last->bits_out,
-                        out[(size_t)s * (size_t)last->n_lut + (size_t)j], last->bits_out);
+        for (int i = 0; i < nin; i++) {
+            size_t at = (size_t)s * (size_t)nin + (size_t)i;
+            unsigned v = raw ? (unsigned)c->raw[at] & mask : c->input[at];
+            be_bits_put(buf, (size_t)i * (size_t)ib, v, ib);
+        }
+        for (int j = 0; j < nout; j++)
+            be_bits_put(buf, (size_t)iw + (size_t)j * (size_t)ob,
+                        out[(size_t)s * (size_t)nout + (size_t)j], ob);
         put_hex(a.f, buf, iw + ow);
     }
     free(buf);
@@ -39,15 +43,16 @@ rt_status be_write_vectors(const rt_tables *t, const rt_codes *c, const char *pa
 
 rt_status be_write_testbench(const rt_tables *t, const be_plan *p, int n, const char *path,
                              rt_error *e) {
-    const rt_table_layer *last = &t->layers[t->n_layers - 1];
     bool low = p->reset_style == IR_RESET_SYNC_LOW || p->reset_style == IR_RESET_ASYNC_LOW;
     char sn[16], siw[16], sow[16], slat[16];
     snprintf(sn, sizeof sn, "%d", n);
-    snprintf(siw, sizeof siw, "%d", t->n_inputs * t->input_bits);
-    snprintf(sow, sizeof sow, "%d", last->n_lut * last->bits_out);
+    snprintf(siw, sizeof siw, "%d", be_in_fields(t) * be_in_field_bits(t));
+    snprintf(sow, sizeof sow, "%d", be_classes(t) * be_out_bits(t));
     snprintf(slat, sizeof slat, "%d", be_plan_stages(p));
     /* On a mismatch the bench writes every layer's codes of the failing sample. */
     rt_buf writes = {0};
+    if (t->enc.n_features > 0)
+        rt_buf_puts(&writes, "            $fwrite(fl, \"%h\\n\", dut.enc);\n");
     for (int l = 0; l < t->n_layers; l++)
         rt_buf_printf(&writes, "            $fwrite(fl, \"%%h\\n\", dut.l%d);\n", l);
     char *layer_writes = rt_buf_take(&writes);

@@ -130,10 +130,11 @@ static void emit_rom(FILE *f, const char *name, const uint16_t *rows, int a, int
 
 /* ---- Top module ------------------------------------------------------------------- */
 
-/* Names of the vector layer l reads: in_data, or l<k> / r<k> of the layer before. */
-static void source_name(const be_plan *p, int l, char *buf, size_t n) {
+/* Names of the vector layer l reads: in_data (enc with an encoder), or l<k> / r<k> of the
+ * layer before. */
+static void source_name(const rt_tables *t, const be_plan *p, int l, char *buf, size_t n) {
     if (l == 0)
-        snprintf(buf, n, "in_data");
+        snprintf(buf, n, "%s", t->enc.n_features > 0 ? "enc" : "in_data");
     else
         snprintf(buf, n, "%c%d", p->layers[l - 1].reg_after ? 'r' : 'l', l - 1);
 }
@@ -160,7 +161,7 @@ static const char *lint_off = "    // verilator lint_off UNUSED\n";
 static const char *lint_on = "    // verilator lint_on UNUSED\n";
 
 /* The always block of a valid bit with the plan's reset style. */
-static void emit_valid_reg(FILE *f, const be_plan *p, const char *q, const char *d) {
+void be_rtl_valid_reg(FILE *f, const be_plan *p, const char *q, const char *d) {
     const char *r = p->reset;
     switch (p->reset_style) {
     case IR_RESET_SYNC_HIGH:
@@ -184,8 +185,9 @@ static void emit_valid_reg(FILE *f, const be_plan *p, const char *q, const char 
 
 static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset *ts) {
     const rt_table_layer *last = &t->layers[t->n_layers - 1];
-    int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
+    int iw = be_in_fields(t) * be_in_field_bits(t), ow = be_classes(t) * be_out_bits(t);
     int stages = be_plan_stages(p);
+    be_rtl_io_ports(f, t);
     fprintf(f, "// Top module. in_data: %d codes x %d bits, code i at [i*%d +: %d]%s.\n",
             t->n_inputs, t->input_bits, t->input_bits, t->input_bits,
             t->input_signed ? " (offset binary)" : "");
@@ -203,19 +205,20 @@ static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset
     fprintf(f, "    input  wire %s,\n    input  wire %s,\n", p->clock, p->reset);
     if (stages == 0) fputs(lint_on, f);
     fprintf(f, "    input  wire in_valid,\n");
-    bool in_all = all_read(t, 0);
+    bool in_all = t->enc.n_features > 0 || all_read(t, 0); /* the encoder module's lint */
     if (!in_all) fputs(lint_off, f);
     fprintf(f, "    input  wire [%d:0] in_data,%s\n", iw - 1,
             in_all ? "" : " // some input codes are read by no L-LUT");
     if (!in_all) fputs(lint_on, f);
     fprintf(f, "    output wire out_valid,\n    output wire [%d:0] out_data\n);\n", ow - 1);
     char valid[32] = "in_valid";
+    if (t->enc.n_features > 0) be_rtl_encoder_inst(f, t, p);
     for (int l = 0; l < t->n_layers; l++) {
         const rt_table_layer *L = &t->layers[l];
         const be_layer_plan *q = &p->layers[l];
         int w = L->n_lut * L->bits_out, bi = L->bits_in, bo = L->bits_out;
         char src[32];
-        source_name(p, l, src, sizeof src);
+        source_name(t, p, l, src, sizeof src);
         fprintf(f, "\n    // layer %d (%s): %d L-LUTs, fan-in %d, %d -> %d bits\n", l, q->name,
                 L->n_lut, L->fanin, bi, bo);
         bool next_all = all_read(t, l + 1);
@@ -249,12 +252,17 @@ static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset
             fprintf(f, "    always @(posedge %s) r%d <= l%d;\n", p->clock, l, l);
             char qv[32];
             snprintf(qv, sizeof qv, "v%d", l);
-            emit_valid_reg(f, p, qv, valid);
+            be_rtl_valid_reg(f, p, qv, valid);
             snprintf(valid, sizeof valid, "v%d", l);
         }
     }
     char src[32];
-    source_name(p, t->n_layers, src, sizeof src);
+    source_name(t, p, t->n_layers, src, sizeof src);
+    if (t->head_group > 0) {
+        char last_src[32];
+        snprintf(last_src, sizeof last_src, "%s", src);
+        be_rtl_head_inst(f, t, p, last_src, src, sizeof src, valid, sizeof valid);
+    }
     fprintf(f, "\n    assign out_valid = %s;\n    assign out_data = %s;\nendmodule\n", valid, src);
 }
 
@@ -280,6 +288,7 @@ rt_status be_write_rtl(const rt_tables *t, const be_plan *p, const char *path, r
     fprintf(f, "\n// Truth tables: one case ROM per distinct table, all in this file on "
                "purpose (one file\n// keeps Verilator and Yosys fast), hence no "
                "file-name match.\n// verilator lint_off DECLFILENAME\n\n");
+    be_rtl_io_modules(f, t, p);
     for (int m = 0; m < ts.n; m++) {
         const rt_table_layer *L = &t->layers[ts.rep_layer[m]];
         char name[160];

@@ -324,6 +324,12 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
     if (r->hardware.luts_xilinx >= 0)
         doc_row(t, "LUTs, Yosys synth_xilinx (+ MUXF7/F8)\t%s (+ %s)", CNT(r->hardware.luts_xilinx),
                 CNT(r->hardware.muxf));
+    if (r->hardware.luts_encoder_estimate >= 0)
+        doc_row(t, "input encoder LUTs, estimate / Yosys (beside the core)\t%s / %s",
+                CNT(r->hardware.luts_encoder_estimate), CNT(r->hardware.luts_encoder_yosys));
+    if (r->hardware.luts_head_estimate >= 0)
+        doc_row(t, "group-sum head LUTs, estimate / Yosys (beside the core)\t%s / %s",
+                CNT(r->hardware.luts_head_estimate), CNT(r->hardware.luts_head_yosys));
     if (r->hardware.timed) build_timing(t, r, &pool);
     doc_para(d, "Analytic estimate, %s.", rt_lut_cost_formula());
     if (r->reduce.rarity > 0) {
