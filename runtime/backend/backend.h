@@ -184,6 +184,26 @@ int32_t be_raw_quantize(const be_raw_map *m, int f, float x);
  * normalized features x [n_samples * n_features], input codes = be_encode(raw), every
  * layer recomputed through the tables (be_lookup) and the scores added. */
 void be_codes_follow_encoder(const rt_tables *t, const be_raw_map *m, const float *x, rt_codes *c);
+/* The raw fixed-point format of a dataset's features (m's map filled, bits/frac/is_signed
+ * set): the raw values every split's normalized features stand for (the map inverted);
+ * frac 0 when each is an integer (within 1e-4 relative), else 8; the fewest bits that hold
+ * every rounded value, two's complement when one is negative. RT_ERR_DATA (prop
+ * input.encode) past 31 bits. */
+rt_status be_raw_format(const rt_dataset *d, be_raw_map *m, rt_error *e);
+/* What the flow knows of a trained model's encoder and head. */
+typedef struct be_hwio_spec {
+    int head_group;        /* group-sum head: G; 0 = one code per class */
+    const float *thr;      /* [n_inputs] thresholds on the normalized feature (input code i =
+                            * x_feature[i] > thr[i]); NULL: no encoder in hardware */
+    const int *feature;    /* [n_inputs] the feature each input code reads */
+    const be_raw_map *map; /* the loader's map and the raw format (be_raw_format) */
+    const rt_split *test;  /* the test split the reference codes are of */
+} be_hwio_spec;
+/* Puts the encoder (be_encoder_fit) and the head into t and makes the reference codes c
+ * follow them (be_codes_follow_encoder, or only the scores): *changed = test samples whose
+ * input codes the integer encoder changed. */
+rt_status be_hwio_attach(rt_tables *t, rt_codes *c, const be_hwio_spec *s, long *changed,
+                         rt_error *e);
 /* Sets c->scores from its last layer when t has a group-sum head (else none). */
 void be_codes_add_scores(const rt_tables *t, rt_codes *c);
 

@@ -242,3 +242,61 @@ void be_hw_estimate_io(const rt_tables *t, int k, be_hw *h) {
             (long)be_classes(t) * (parts * leaf + (parts - 1) * be_score_bits(t));
     }
 }
+
+/* ---- The encoder and head of a trained model ------------------------------------------- */
+
+/* The raw value before the fixed-point rounding of normalized feature f = x. */
+static double raw_value(const be_raw_map *m, int f, float x) {
+    double v = (double)x / m->mul[f] + m->shift[f];
+    if (m->log1p) v = v < 0 ? -expm1(-v) : expm1(v);
+    return v / m->scale;
+}
+
+rt_status be_raw_format(const rt_dataset *d, be_raw_map *m, rt_error *e) {
+    const rt_split *sp[3] = {&d->train, &d->valid, &d->test};
+    bool integer = true;
+    for (int k = 0; k < 3 && integer; k++)
+        for (long i = 0; i < (long)sp[k]->n * d->inputs && integer; i++) {
+            double v = raw_value(m, (int)(i % d->inputs), sp[k]->x[i]);
+            integer = fabs(v - nearbyint(v)) <= 1e-4 * (fabs(v) > 1 ? fabs(v) : 1);
+        }
+    m->frac = integer ? 0 : 8;
+    double lo = 0, hi = 0;
+    for (int k = 0; k < 3; k++)
+        for (long i = 0; i < (long)sp[k]->n * d->inputs; i++) {
+            double r = nearbyint(ldexp(raw_value(m, (int)(i % d->inputs), sp[k]->x[i]), m->frac));
+            lo = r < lo ? r : lo;
+            hi = r > hi ? r : hi;
+        }
+    m->is_signed = lo < 0;
+    int bits = 1;
+    while (bits < 40 && (ldexp(1, bits) <= hi || (m->is_signed && ldexp(1, bits) < -lo)))
+        bits++;
+    m->bits = bits + m->is_signed;
+    if (m->bits > 31)
+        return rt_fail_prop(e, RT_ERR_DATA, "input.encode",
+                            "the raw features range over [%g, %g] with %d fraction bits: more "
+                            "than the 31 bits the encoder in hardware takes",
+                            ldexp(lo, -m->frac), ldexp(hi, -m->frac), m->frac);
+    return RT_OK;
+}
+
+rt_status be_hwio_attach(rt_tables *t, rt_codes *c, const be_hwio_spec *s, long *changed,
+                         rt_error *e) {
+    *changed = 0;
+    t->head_group = s->head_group;
+    if (s->thr) {
+        BE_TRY(be_encoder_fit(s->map, t->n_inputs, s->feature, s->thr, &t->enc, e));
+        size_t n = (size_t)c->n_samples * (size_t)c->n_inputs;
+        uint16_t *before = xmalloc(sizeof *before * (n + 1));
+        memcpy(before, c->input, sizeof *before * n);
+        be_codes_follow_encoder(t, s->map, s->test->x, c);
+        for (int q = 0; q < c->n_samples; q++)
+            *changed += memcmp(before + (size_t)q * (size_t)c->n_inputs,
+                               c->input + (size_t)q * (size_t)c->n_inputs,
+                               sizeof *before * (size_t)c->n_inputs) != 0;
+        free(before);
+    } else
+        be_codes_add_scores(t, c);
+    return be_tables_check(t, e);
+}

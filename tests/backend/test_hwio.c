@@ -91,6 +91,52 @@ static void test_fit(void) {
            "a 40-bit raw format is refused at input.encode: %s", e.msg);
 }
 
+/* A dataset of pixels 0..255, standardized: the raw format is 8-bit unsigned integers, and
+ * the reference codes follow the integer encoder through the tables. */
+static void test_attach(void) {
+    enum { N = 40, NF = 4 };
+    double shift[NF] = {33.3, 100, 0, 7}, mul[NF] = {1 / 78.5, 0.01, 0.5, 1};
+    rt_dataset d = {.inputs = NF, .classes = 3};
+    rt_split *sp[3] = {&d.train, &d.valid, &d.test};
+    for (int k = 0; k < 3; k++) {
+        sp[k]->n = N;
+        sp[k]->x = xmalloc(sizeof(float) * N * NF);
+        sp[k]->y = xcalloc(N, sizeof(int));
+        for (int i = 0; i < N * NF; i++) {
+            int raw = (i * 37 + k * 11) % 256;
+            sp[k]->x[i] = (float)(((double)raw - shift[i % NF]) * mul[i % NF]);
+        }
+    }
+    be_raw_map m = {NF, 0, 0, false, 1, false, shift, mul};
+    rt_error e = {0};
+    EXPECT(be_raw_format(&d, &m, &e) == RT_OK && m.bits == 8 && m.frac == 0 && !m.is_signed,
+           "pixels: %d bits, %d fraction bits, signed %d", m.bits, m.frac, m.is_signed);
+    rt_tables t;
+    rt_codes c;
+    fx_hwio_tables(false, 21, &t);
+    free(t.enc.feature), free(t.enc.thr), free(t.enc.descending);
+    memset(&t.enc, 0, sizeof t.enc);
+    t.head_group = 0;
+    fx_random_codes(&t, N, 22, &c);
+    float thr[12];
+    int feature[12];
+    for (int i = 0; i < 12; i++)
+        feature[i] = i / 3, thr[i] = (float)(i % 3) * 0.5f - 0.4f;
+    for (int i = 0; i < N * 12; i++) /* the float encoder on the test split */
+        c.input[i] = d.test.x[(i / 12) * NF + feature[i % 12]] > thr[i % 12];
+    be_lookup(&t, N, c.input, c.layer);
+    be_hwio_spec spec = {4, thr, feature, &m, &d.test};
+    long changed = -1;
+    EXPECT(be_hwio_attach(&t, &c, &spec, &changed, &e) == RT_OK, "%s", e.msg);
+    EXPECT(changed == 0, "integer raw values: the integer encoder changes %ld samples", changed);
+    EXPECT(c.raw && c.n_raw == NF && c.raw[1] == 59 && c.scores && c.n_scores == 3,
+           "raw features and scores in the reference codes");
+    EXPECT(be_codes_check(&t, &c, &e) == RT_OK, "%s", e.msg);
+    rt_tables_free(&t);
+    rt_codes_free(&c);
+    rt_dataset_free(&d);
+}
+
 static void test_head(void) {
     rt_tables t;
     rt_codes c;
@@ -197,14 +243,20 @@ static void test_verify(const char *dir, bool is_signed, ir_pipeline pipe) {
         EXPECT(rtl->latency == be_plan_stages(&p) && rtl->lint_warnings == 0,
                "RTL latency %d (want %d), %ld lint warnings", rtl->latency, be_plan_stages(&p),
                rtl->lint_warnings);
+    /* the formal proof covers the encoder and the head at every input */
+    char *v = rt_path_join(dir, "rtl/hw.v"), *work = rt_path_join(dir, "formal");
+    be_formal_result fr;
+    EXPECT(be_formal(&t, &p, v, work, dir, &fr, &e) == RT_OK, "%s", e.msg);
+    EXPECT(!fr.ran || fr.proved, "formal: %s", fr.note);
     /* a comparator's threshold edited in the RTL: the RTL run fails at the encoder */
-    char *v = rt_path_join(dir, "rtl/hw.v");
     EXPECT(edit_file(v, is_signed ? "} >= 10'd" : "] >= 8'd", is_signed ? "} > 10'd" : "] > 8'd") ==
                0,
            "no comparator in %s", v);
     char *cs = rt_path_join(dir, "csim/hw.c");
     EXPECT(edit_file(cs, "scores[c] = (uint16_t)s;", "scores[c] = (uint16_t)(s ^ (c == 1));") == 0,
            "no head in %s", cs);
+    EXPECT(be_formal(&t, &p, v, work, dir, &fr, &e) == RT_OK, "%s", e.msg);
+    EXPECT(!fr.ran || (!fr.proved && strstr(fr.note, "input encoder")), "formal: %s", fr.note);
     EXPECT(be_verify(&t, &p, &c, dir, &o, &r, &e) == RT_OK, "%s", e.msg);
     const be_check *k = &r.repr[RT_REPR_RTL].run[0];
     if (k->ran)
@@ -215,6 +267,7 @@ static void test_verify(const char *dir, bool is_signed, ir_pipeline pipe) {
         EXPECT(k->m.samples > 0 && k->m.layer == t.n_layers,
                "the edited head: %ld samples, layer %d", k->m.samples, k->m.layer);
     free(v);
+    free(work);
     free(cs);
     rt_tables_free(&t);
     rt_codes_free(&c);
@@ -224,6 +277,7 @@ static void test_verify(const char *dir, bool is_signed, ir_pipeline pipe) {
 int main(void) {
     test_edges();
     test_fit();
+    test_attach();
     test_head();
     char *dir = fx_tmpdir("hwio");
     test_files(dir);
@@ -233,7 +287,7 @@ int main(void) {
     sub = rt_path_join(dir, "s");
     test_verify(sub, true, IR_PIPE_EVERY_LAYER);
     free(sub);
-    fx_release(dir, NULL, NULL, NULL);
+    if (!getenv("HWIO_KEEP")) fx_release(dir, NULL, NULL, NULL);
     if (failures) fprintf(stderr, "test_be_hwio: %d failures\n", failures);
     return failures ? 1 : 0;
 }
