@@ -189,11 +189,12 @@ typedef struct sv_spec {
 /* One named argument of a constructor call (name KW_IDENT: the positional argument). */
 typedef struct sv_arg_spec {
     kw_id ctor, name;
-    sv_type type; /* SV_INT, SV_REAL or SV_FRACTION */
+    sv_type type; /* SV_INT, SV_REAL, SV_FRACTION, or SV_WORD (an enum's words) */
     kw_id unit;   /* accepted unit word, KW_IDENT if none */
     double lo, hi;
     sv_value dflt;
     const char *meaning;
+    const char *const *enum_words; /* SV_WORD: the words of an IR enum (ir_<s>_words) */
 } sv_arg_spec;
 
 /* The accepted words of an SV_WORD property into out[SV_MAX_WORDS + 1], KW_IDENT-terminated
@@ -201,6 +202,9 @@ typedef struct sv_arg_spec {
  * none); returns their count. */
 enum { SV_MAX_WORDS = 16 };
 int sv_words(const sv_spec *s, kw_id *out);
+/* The keywords of an IR enum's words (ir_<s>_words, NULL: none) into out[SV_MAX_WORDS + 1],
+ * KW_IDENT-terminated; returns their count. */
+int sv_enum_kws(const char *const *enum_words, kw_id *out);
 /* Every property, in table order. */
 const sv_spec *sv_specs(int *n);
 /* Whether a block of kind `block` accepts property s (train accepts stage properties). */
@@ -255,6 +259,8 @@ const ast_value *sv_arg(const ast_value *call, kw_id name);
 /* The number of argument `name` of constructor ctor in v when v is a checked call giving
  * it, else the argument's default (v may be a word or NULL). */
 double sv_arg_or_default(kw_id ctor, const ast_value *v, kw_id name);
+/* The same for a word argument (SV_ARG_ENUM): the word given, else its default. */
+kw_id sv_arg_word_or_default(kw_id ctor, const ast_value *v, kw_id name);
 
 /* ---- Internal: lowering (lower.c) -------------------------------------------------------- */
 

@@ -31,11 +31,14 @@ kw_id lw_ctor(const ast_value *v);
 void lw_dataset(fe_ctx *fe, const eblock *d, ir_dataset *ds);
 
 /* lower_layers.c: the lowered shape of a `lut` declaration (checked once, cached); every
- * tree of model m into p->layers, p->n_layers, p->n_trees, p->input_bits, p->tree_skip. */
+ * tree of model m into p->layers, p->n_layers, p->n_trees, p->input_bits, p->tree_skip,
+ * the input encoder (p->encode, enc_*, in_width) and the output head (p->head, head_*). */
 typedef struct lw_lut {
     bool ok;          /* the declaration is valid */
     const char *name; /* the lut's declared name */
     int fanin;        /* F */
+    ir_lut_kind kind; /* what the L-LUT computes */
+    int degree;       /* poly: D */
     int hidden;       /* N */
     int depth;        /* hidden layers */
     bool skip;        /* linear skip path */

@@ -6,6 +6,42 @@
 
 /* ---- L-LUTs -------------------------------------------------------------------------- */
 
+/* kind = mlp | linear | poly(degree = D) | table into l->kind, l->degree; false after
+ * errors. */
+static bool lw_kind(fe_ctx *fe, const eblock *e, lw_lut *l) {
+    const ast_value *v = lw_value(e, KW_KIND);
+    l->kind = IR_KIND_MLP;
+    if (!v) return true;
+    kw_id fn = lw_ctor(v);
+    bool word = v->kind == AV_WORD && (fn == KW_MLP || fn == KW_LINEAR || fn == KW_TABLE);
+    if (!word && fn != KW_POLY) {
+        fe_error(fe, v->at, "mlp, linear, poly(degree = D) or table expected for 'kind', found %s",
+                 v->kind == AV_WORD ? nltc_arena_printf(fe->a, "'%s'", v->u.word.text)
+                                    : ast_value_desc(v));
+        return false;
+    }
+    if (v->kind == AV_CALL && !sv_check_args(fe, v)) return false;
+    LW_ENUM(kind, fn, &l->kind);
+    l->degree = fn == KW_POLY ? (int)sv_arg_or_default(KW_POLY, v, KW_DEGREE) : 0;
+    return true;
+}
+
+/* The sub-network of a kind other than mlp: no hidden MLP; the linear kind is the linear
+ * path alone (hidden = 0, skip = linear), the others have no skip path. hidden, depth and
+ * skip belong to kind = mlp. */
+static void lw_kind_shape(fe_ctx *fe, const eblock *e, lw_lut *l) {
+    static const kw_id mlp_only[] = {KW_HIDDEN, KW_DEPTH, KW_SKIP};
+    for (int i = 0; i < 3; i++) {
+        const ast_item *p = sv_prop(e, mlp_only[i]);
+        if (!p) continue;
+        fe_error(fe, p->u.prop.key.at, "'%s' belongs to kind = mlp; lut '%s' is kind = %s",
+                 kw_text(mlp_only[i]), e->name, ir_kind_word(l->kind));
+        l->ok = false;
+    }
+    l->hidden = l->depth = 0;
+    l->skip = l->kind == IR_KIND_LINEAR;
+}
+
 const lw_lut *lw_lut_of(fe_ctx *fe, fe_decl *d) {
     if (d->lowered) return d->lowered;
     lw_lut *l = nltc_arena_alloc(fe->a, sizeof *l);
@@ -20,6 +56,11 @@ const lw_lut *lw_lut_of(fe_ctx *fe, fe_decl *d) {
     } else {
         fe_error(fe, lw_at(e), "lut '%s' needs 'fanin' (its inputs per L-LUT)", e->name);
         l->ok = false;
+    }
+    l->ok &= lw_kind(fe, e, l);
+    if (l->kind != IR_KIND_MLP) {
+        lw_kind_shape(fe, e, l);
+        return l;
     }
     l->hidden = (int)sv_int_or_default(e, KW_LUT, KW_HIDDEN);
     l->depth = l->hidden ? (int)sv_default(KW_LUT, KW_IDENT, KW_DEPTH).num : 0;
@@ -44,11 +85,14 @@ const lw_lut *lw_lut_of(fe_ctx *fe, fe_decl *d) {
 
 /* What the model says about all trees. */
 typedef struct lw_model {
-    int bits;           /* default bits of every level */
-    ir_connect connect; /* default leaf connectivity */
-    bool tree_skip;     /* tree-level skip connection */
-    int out_bits;       /* output { bits }, 0 if not given */
-    src_range out_at;   /* where output bits were given */
+    int bits;             /* default bits of every level */
+    ir_connect connect;   /* default leaf connectivity */
+    bool tree_skip;       /* tree-level skip connection */
+    int out_bits;         /* output { bits }, 0 if not given */
+    src_range out_at;     /* where output bits were given */
+    bool group_sum;       /* output { head = group_sum(...) } */
+    src_range head_at;    /* where the head was given */
+    src_range connect_at; /* where the model's connect was given (else no file) */
 } lw_model;
 
 /* bits / quant of a tree: one value for every level, or a list of one per level. Checks
@@ -182,6 +226,37 @@ static void lw_address(fe_ctx *fe, const ir_layer *l, src_range at) {
     }
 }
 
+/* The output layer under a group-sum head: 1-bit unsigned codes (IR_Q_RELU). q, bits: the
+ * tree's per-level quantizer and bits of this level when given as a list (else NULL). */
+static void lw_group_sum_layer(fe_ctx *fe, const lw_model *m, const ast_value *q,
+                               const ast_value *bits, ir_layer *l) {
+    if (q && q->u.word.kw != KW_RELU)
+        fe_error(fe, q->at,
+                 "under head = group_sum the output layer gives 1-bit unsigned codes (relu); "
+                 "'%s' is not allowed here",
+                 q->u.word.text);
+    int b = m->out_bits ? m->out_bits : bits ? (int)bits->u.num.i : 1;
+    if (b != 1) {
+        fe_error(fe, m->out_bits ? m->out_at : bits->at,
+                 "a group-sum head counts 1-bit outputs, but the output layer has %d bits", b);
+        diag_note(&fe->d, m->head_at, "the head is given here");
+    }
+    l->quant = IR_Q_RELU;
+    l->bits_out = 1;
+}
+
+/* A table leaf level with connect = learned: refused (learned masks come from the dense
+ * stage's MLP weights, which a table has not); located at the connect that applies. */
+static void lw_table_learned(fe_ctx *fe, const eblock *t, const lw_model *m, src_range at) {
+    const ast_item *c = sv_prop(t, KW_CONNECT);
+    src_range where = c ? c->u.prop.value->at : m->connect_at.file ? m->connect_at : at;
+    fe_error(fe, where,
+             "the leaves of tree '%s' are kind = table: connect = learned picks inputs from the "
+             "dense stage's MLP weights, which a table has not (use connect = mapping, random or "
+             "contiguous)",
+             t->name);
+}
+
 /* Lowers one tree into layers; *in_width and *bits_in carry the layer below. */
 static void lw_tree(fe_ctx *fe, const eblock *t, int index, bool last_tree, const lw_model *m,
                     int *in_width, int *bits_in, ptr_vec *layers) {
@@ -211,6 +286,8 @@ static void lw_tree(fe_ctx *fe, const eblock *t, int index, bool last_tree, cons
         l->out_width = w[k];
         l->lut = luts[k]->name;
         l->fanin = luts[k]->fanin;
+        l->kind = luts[k]->kind;
+        l->degree = luts[k]->degree;
         l->hidden = luts[k]->hidden;
         l->depth = luts[k]->depth;
         l->lut_skip = luts[k]->skip;
@@ -218,7 +295,10 @@ static void lw_tree(fe_ctx *fe, const eblock *t, int index, bool last_tree, cons
         l->bits_out = bits ? (int)bits[bits_list ? k : 0]->u.num.i : m->bits;
         l->connect = k > 0 ? IR_CONNECT_CONTIGUOUS : connect;
         const ast_value *q = quant ? quant[quant_list ? k : 0] : NULL;
-        if (final) {
+        if (final && m->group_sum) {
+            lw_group_sum_layer(fe, m, q && quant_list ? q : NULL,
+                               bits ? bits[bits_list ? k : 0] : NULL, l);
+        } else if (final) {
             if (q && quant_list && q->u.word.kw != KW_IDENTITY)
                 fe_error(fe, q->at,
                          "the output layer uses the identity quantizer (signed "
@@ -247,11 +327,118 @@ static void lw_tree(fe_ctx *fe, const eblock *t, int index, bool last_tree, cons
                      "fan-in %d of the leaves of tree '%s' exceeds the %d inputs they "
                      "read",
                      l->fanin, t->name, l->in_width);
+        if (k == 0 && l->kind == IR_KIND_TABLE && connect == IR_CONNECT_LEARNED)
+            lw_table_learned(fe, t, m, at[0]);
         lw_address(fe, l, at[k]);
         ptr_vec_push(fe->a, layers, l);
         *in_width = w[k];
         *bits_in = l->bits_out;
     }
+}
+
+/* ---- Input encoder and output head ---------------------------------------------------- */
+
+/* encode = thermometer(levels = T, thresholds = ...) (call or word e): p->enc_*, in_width. */
+static void lw_thermometer(fe_ctx *fe, const ast_value *e, ir_program *p) {
+    const ast_value *levels = e->kind == AV_CALL ? sv_arg(e, KW_LEVELS) : NULL;
+    if (!levels) {
+        fe_error(fe, e->at,
+                 "a thermometer needs its thresholds per feature: thermometer(levels = T)");
+        return;
+    }
+    p->enc_levels = (int)sv_number(levels);
+    LW_ENUM(thresh, sv_arg_word_or_default(KW_THERMOMETER, e, KW_THRESHOLDS), &p->enc_thresholds);
+    long long w = (long long)p->dataset.inputs * p->enc_levels;
+    if (w > 16777216) {
+        fe_error(fe, levels->at, "%d features x %d levels = %lld encoded inputs (at most 16777216)",
+                 p->dataset.inputs, p->enc_levels, w);
+        return;
+    }
+    p->in_width = (int)w;
+}
+
+/* input { bits, quant, encode }: p->input_bits, encode, enc_*, in_width. */
+static void lw_input(fe_ctx *fe, const eblock *in, int model_bits, ir_program *p) {
+    int64_t v = 0;
+    bool bits_given = in && sv_int(in, KW_BITS, &v);
+    p->input_bits = bits_given ? (int)v : model_bits;
+    p->in_width = p->dataset.inputs;
+    p->encode = IR_ENC_HARDTANH;
+    const ast_value *e = lw_value(in, KW_ENCODE);
+    if (!e) return;
+    kw_id fn = lw_ctor(e);
+    bool word = e->kind == AV_WORD && (fn == KW_HARDTANH || fn == KW_BINARIZE);
+    if (!word && fn != KW_THERMOMETER) {
+        fe_error(fe, e->at,
+                 "hardtanh, thermometer(levels = T, thresholds = uniform | quantile) or "
+                 "binarize expected for 'encode'");
+        return;
+    }
+    if (e->kind == AV_CALL && !sv_check_args(fe, e)) return;
+    LW_ENUM(encode, fn, &p->encode);
+    if (p->encode == IR_ENC_HARDTANH) return;
+    const ast_item *q = sv_prop(in, KW_QUANT);
+    if (q)
+        fe_error(fe, q->u.prop.key.at,
+                 "'quant' is the hard-tanh encoder's; this input is "
+                 "encode = %s",
+                 ir_encode_word(p->encode));
+    if (bits_given && v != 1)
+        fe_error(fe, sv_prop(in, KW_BITS)->u.prop.value->at,
+                 "the %s encoder gives 1-bit inputs: 'bits = %d' contradicts it",
+                 ir_encode_word(p->encode), (int)v);
+    p->input_bits = 1;
+    if (p->encode == IR_ENC_THERMOMETER) lw_thermometer(fe, e, p);
+}
+
+/* output { head }: p->head, head_tau (head_group follows from the widths); lm->group_sum.
+ * False when the head is not one. */
+static bool lw_head(fe_ctx *fe, const eblock *out, ir_program *p, lw_model *lm) {
+    p->head = IR_HEAD_CODES;
+    p->head_group = 1;
+    const ast_value *h = lw_value(out, KW_HEAD);
+    if (!h) return true;
+    kw_id fn = lw_ctor(h);
+    if (!(fn == KW_CODES && h->kind == AV_WORD) && fn != KW_GROUP_SUM) {
+        fe_error(fe, h->at, "codes or group_sum(tau = X) expected for 'head'");
+        return false;
+    }
+    LW_ENUM(head, fn, &p->head);
+    if (p->head != IR_HEAD_GROUP_SUM) return true;
+    lm->group_sum = true;
+    lm->head_at = h->at;
+    if (h->kind == AV_CALL && !sv_check_args(fe, h)) return true;
+    p->head_tau = sv_arg_or_default(KW_GROUP_SUM, h, KW_TAU);
+    const ast_item *q = sv_prop(out, KW_QUANT);
+    if (q)
+        fe_error(fe, q->u.prop.value->at,
+                 "'quant' is the codes head's; under head = group_sum the output layer gives "
+                 "1-bit unsigned codes");
+    return true;
+}
+
+/* The last tree's root count against the classes: equal under head = codes, a multiple
+ * (p->head_group per class) under group_sum. */
+static void lw_classes(fe_ctx *fe, const eblock *last, int width, ir_program *p) {
+    int classes = p->dataset.classes;
+    bool gs = p->head == IR_HEAD_GROUP_SUM;
+    if (width <= 0 || !classes) return;
+    if (gs && width % classes == 0) {
+        p->head_group = width / classes;
+        return;
+    }
+    if (!gs && width == classes) return;
+    const ast_item *w =
+        sv_prop(last, KW_NEURONS) ? sv_prop(last, KW_NEURONS) : sv_prop(last, KW_LEAVES);
+    if (gs)
+        fe_error(fe, w->u.prop.value->at,
+                 "the last tree '%s' has %d roots: a group-sum head needs a multiple of "
+                 "dataset '%s''s %d classes (G roots per class)",
+                 last->name, width, p->dataset.name, classes);
+    else
+        fe_error(fe, w->u.prop.value->at,
+                 "the last tree '%s' has %d roots, but dataset '%s' has %d classes", last->name,
+                 width, p->dataset.name, classes);
 }
 
 /* Lowers every tree of model m into p->layers. */
@@ -260,14 +447,15 @@ void lw_trees(fe_ctx *fe, const eblock *m, ir_program *p) {
                    .tree_skip = sv_word_or_default(m, KW_MODEL, KW_SKIP) == KW_TREE};
     int64_t v;
     LW_ENUM(connect, sv_word_or_default(m, KW_MODEL, KW_CONNECT), &lm.connect);
+    if (sv_prop(m, KW_CONNECT)) lm.connect_at = sv_prop(m, KW_CONNECT)->u.prop.value->at;
     p->tree_skip = lm.tree_skip;
     const eblock *in = lw_sub(m, KW_INPUT), *out = lw_sub(m, KW_OUTPUT);
-    p->input_bits = lm.bits;
-    if (in && sv_int(in, KW_BITS, &v)) p->input_bits = (int)v;
+    lw_input(fe, in, lm.bits, p);
     if (out && sv_int(out, KW_BITS, &v)) {
         lm.out_bits = (int)v;
         lm.out_at = sv_prop(out, KW_BITS)->u.prop.value->at;
     }
+    bool head_ok = lw_head(fe, out, p, &lm);
     int n = sv_blocks(m, KW_TREE, NULL, 0);
     if (n == 0) {
         fe_error(fe, lw_at(m),
@@ -279,7 +467,7 @@ void lw_trees(fe_ctx *fe, const eblock *m, ir_program *p) {
     eblock **trees = nltc_arena_alloc(fe->a, (size_t)n * sizeof *trees);
     sv_blocks(m, KW_TREE, trees, n);
     ptr_vec layers = {0};
-    int in_width = p->dataset.inputs, bits_in = p->input_bits;
+    int in_width = p->in_width, bits_in = p->input_bits;
     for (int i = 0; i < n && in_width > 0; i++)
         lw_tree(fe, trees[i], i, i == n - 1, &lm, &in_width, &bits_in, &layers);
     p->n_trees = n;
@@ -287,12 +475,5 @@ void lw_trees(fe_ctx *fe, const eblock *m, ir_program *p) {
     p->layers = nltc_arena_alloc(fe->a, (size_t)layers.n * sizeof *p->layers);
     for (int i = 0; i < layers.n; i++)
         p->layers[i] = *(ir_layer *)layers.v[i];
-    const eblock *last = trees[n - 1];
-    if (in_width > 0 && p->dataset.classes && in_width != p->dataset.classes) {
-        const ast_item *width =
-            sv_prop(last, KW_NEURONS) ? sv_prop(last, KW_NEURONS) : sv_prop(last, KW_LEAVES);
-        fe_error(fe, width->u.prop.value->at,
-                 "the last tree '%s' has %d roots, but dataset '%s' has %d classes", last->name,
-                 in_width, p->dataset.name, p->dataset.classes);
-    }
+    if (head_ok) lw_classes(fe, trees[n - 1], in_width, p);
 }

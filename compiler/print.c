@@ -83,14 +83,33 @@ static void pr_dataset(FILE *f, const ir_dataset *d) {
     }
 }
 
+/* A layer; its kind is printed when it is not mlp (the models before kinds print as they
+ * did). */
 static void pr_layer(FILE *f, const ir_layer *l) {
-    fprintf(f,
-            "layer %s tree %d level %d%s%s in %d out %d fanin %d hidden %d depth %d skip %s "
-            "bits %d->%d quant %s connect %s%s\n",
-            l->name, l->tree, l->level, l->support ? " support" : "", l->tree_root ? " root" : "",
-            l->in_width, l->out_width, l->fanin, l->hidden, l->depth,
-            l->lut_skip ? "linear" : "none", l->bits_in, l->bits_out, ir_quant_name(l->quant),
-            ir_connect_name(l->connect), l->reg_after ? " reg" : "");
+    fprintf(f, "layer %s tree %d level %d%s%s in %d out %d fanin %d", l->name, l->tree, l->level,
+            l->support ? " support" : "", l->tree_root ? " root" : "", l->in_width, l->out_width,
+            l->fanin);
+    if (l->kind != IR_KIND_MLP) fprintf(f, " kind %s", ir_kind_name(l->kind));
+    if (l->kind == IR_KIND_POLY) fprintf(f, " degree %d", l->degree);
+    fprintf(f, " hidden %d depth %d skip %s bits %d->%d quant %s connect %s%s\n", l->hidden,
+            l->depth, l->lut_skip ? "linear" : "none", l->bits_in, l->bits_out,
+            ir_quant_name(l->quant), ir_connect_name(l->connect), l->reg_after ? " reg" : "");
+}
+
+/* The input encoder and the output head; the defaults (hardtanh, codes) print as before. */
+static void pr_io(FILE *f, const ir_program *p) {
+    if (p->encode == IR_ENC_HARDTANH)
+        fprintf(f, "input bits %d quant %s\n", p->input_bits, ir_quant_name(IR_Q_HARDTANH));
+    else if (p->encode == IR_ENC_THERMOMETER)
+        fprintf(f, "input bits %d encode %s levels %d thresholds %s width %d\n", p->input_bits,
+                ir_encode_name(p->encode), p->enc_levels, ir_thresh_name(p->enc_thresholds),
+                p->in_width);
+    else
+        fprintf(f, "input bits %d encode %s width %d\n", p->input_bits, ir_encode_name(p->encode),
+                p->in_width);
+    if (p->head == IR_HEAD_GROUP_SUM)
+        fprintf(f, "output head %s tau %.15g group %d\n", ir_head_name(p->head), p->head_tau,
+                p->head_group);
 }
 
 static void pr_stage(FILE *f, const ir_stage *s) {
@@ -114,7 +133,7 @@ void ir_print(FILE *f, const ir_program *p) {
         fputc('\n', f);
     }
     pr_dataset(f, &p->dataset);
-    fprintf(f, "input bits %d quant %s\n", p->input_bits, ir_quant_name(IR_Q_HARDTANH));
+    pr_io(f, p);
     fprintf(f, "tree_skip %s\n", p->tree_skip ? "true" : "false");
     fprintf(f, "trees %d layers %d\n", p->n_trees, p->n_layers);
     for (int i = 0; i < p->n_layers; i++)

@@ -25,7 +25,9 @@ static const sv_spec sv_table[] = {
 
 static const sv_arg_spec sv_args[] = {
 #define SV_ARG(ctor, name, type, unit, lo, hi, dflt, meaning)                                      \
-    {ctor, name, type, unit, lo, hi, dflt, meaning},
+    {ctor, name, type, unit, lo, hi, dflt, meaning, NULL},
+#define SV_ARG_ENUM(ctor, name, sh, dflt, meaning)                                                 \
+    {ctor, name, SV_WORD, KW_IDENT, 0, 0, dflt, meaning, ir_##sh##_words},
 #include "schema.def"
 };
 
@@ -85,14 +87,19 @@ double sv_arg_default(kw_id ctor, kw_id name) {
     return a ? a->dflt.num : 0;
 }
 
+int sv_enum_kws(const char *const *enum_words, kw_id *out) {
+    int n = 0;
+    for (; enum_words && enum_words[n] && n < SV_MAX_WORDS; n++)
+        out[n] = kw_lookup(enum_words[n], strlen(enum_words[n]));
+    out[n] = KW_IDENT;
+    return n;
+}
+
 int sv_words(const sv_spec *s, kw_id *out) {
     int n = 0;
-    if (s->words)
-        for (; s->words[n] != KW_IDENT && n < SV_MAX_WORDS; n++)
-            out[n] = s->words[n];
-    else if (s->enum_words)
-        for (; s->enum_words[n] && n < SV_MAX_WORDS; n++)
-            out[n] = kw_lookup(s->enum_words[n], strlen(s->enum_words[n]));
+    if (!s->words) return sv_enum_kws(s->enum_words, out);
+    for (; s->words[n] != KW_IDENT && n < SV_MAX_WORDS; n++)
+        out[n] = s->words[n];
     out[n] = KW_IDENT;
     return n;
 }
@@ -109,7 +116,6 @@ static void sv_md_number(FILE *f, double x) {
 /* The type cell: DOC_TYPE, else the type with its unit or words. */
 static void sv_md_type(FILE *f, sv_type t, kw_id unit, const kw_id *words, bool each,
                        const char *doc) {
-    /* words is NULL for arguments (never SV_WORD) */
     static const char *const names[] = {"integer", "real", "fraction", "bool",
                                         "string",  "",     "",         ""};
     if (doc) {
@@ -186,7 +192,9 @@ void sv_write_arguments(FILE *f) {
         fprintf(f, "| `%s(...)` | %s%s%s | ", kw_text(a->ctor), a->name == KW_IDENT ? "" : "`",
                 a->name == KW_IDENT ? "positional" : kw_text(a->name),
                 a->name == KW_IDENT ? "" : "`");
-        sv_md_type(f, a->type, a->unit, NULL, false, NULL);
+        kw_id words[SV_MAX_WORDS + 1];
+        sv_enum_kws(a->enum_words, words);
+        sv_md_type(f, a->type, a->unit, words, false, NULL);
         fputs(" | ", f);
         sv_md_default(f, a->type, a->dflt, a->dflt.given ? NULL : "required");
         fputs(" | ", f);

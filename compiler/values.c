@@ -268,9 +268,18 @@ bool sv_check_args(fe_ctx *fe, const ast_value *call) {
             continue;
         }
         const char *what = nltc_arena_printf(fe->a, "argument '%s' of %s()", g->name.text, fn);
-        ok &= sv_check_value(fe, g->value, s->type, s->unit, s->lo, s->hi, NULL, what);
+        kw_id words[SV_MAX_WORDS + 1];
+        sv_enum_kws(s->enum_words, words);
+        ok &= sv_check_value(fe, g->value, s->type, s->unit, s->lo, s->hi, words, what);
     }
     return ok;
+}
+
+kw_id sv_arg_word_or_default(kw_id ctor, const ast_value *v, kw_id name) {
+    const ast_value *a = v && v->kind == AV_CALL ? sv_arg(v, name) : NULL;
+    if (a && a->kind == AV_WORD) return a->u.word.kw;
+    const sv_arg_spec *s = sv_arg_spec_of(ctor, name);
+    return s ? s->dflt.word : KW_IDENT;
 }
 
 double sv_arg_or_default(kw_id ctor, const ast_value *v, kw_id name) {

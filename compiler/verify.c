@@ -31,10 +31,18 @@ int ir_verify(const ir_program *p, FILE *err) {
     if (d->n_class_names != 0 && d->n_class_names != d->classes)
         vf_fail(&n, err, "%d class names for %d classes", d->n_class_names, d->classes);
     if (p->input_bits < 1 || p->input_bits > 8) vf_fail(&n, err, "input bits %d", p->input_bits);
+    int enc_width = p->encode == IR_ENC_THERMOMETER ? d->inputs * p->enc_levels : d->inputs;
+    if (p->in_width != enc_width)
+        vf_fail(&n, err, "encoded input width %d, expected %d", p->in_width, enc_width);
+    if (p->encode != IR_ENC_HARDTANH && p->input_bits != 1)
+        vf_fail(&n, err, "the %s encoder with %d-bit codes", ir_encode_name(p->encode),
+                p->input_bits);
+    if ((p->encode == IR_ENC_THERMOMETER) != (p->enc_levels >= 1))
+        vf_fail(&n, err, "encoder %s with %d levels", ir_encode_name(p->encode), p->enc_levels);
     int stages = 0, tree = 0;
     for (int i = 0; i < p->n_layers; i++) {
         const ir_layer *l = &p->layers[i];
-        int in = i ? p->layers[i - 1].out_width : d->inputs;
+        int in = i ? p->layers[i - 1].out_width : p->in_width;
         int bits = i ? p->layers[i - 1].bits_out : p->input_bits;
         if (l->in_width != in)
             vf_fail(&n, err, "layer %s: in_width %d, previous width %d", l->name, l->in_width, in);
@@ -54,9 +62,17 @@ int ir_verify(const ir_program *p, FILE *err) {
             vf_fail(&n, err, "layer %s: fan-in %d > %d inputs", l->name, l->fanin, l->in_width);
         if (l->support != (l->level > 0))
             vf_fail(&n, err, "layer %s: support flag and level %d disagree", l->name, l->level);
-        if (l->hidden < 0 || (l->hidden > 0) != (l->depth >= 1) || (!l->hidden && !l->lut_skip))
-            vf_fail(&n, err, "layer %s: sub-network hidden %d depth %d", l->name, l->hidden,
-                    l->depth);
+        bool mlp = l->kind == IR_KIND_MLP;
+        if (l->hidden < 0 || (l->hidden > 0) != (l->depth >= 1) ||
+            (!l->hidden && !l->lut_skip && (mlp || l->kind == IR_KIND_LINEAR)) ||
+            (!mlp && l->hidden) || (l->kind == IR_KIND_LINEAR && !l->lut_skip))
+            vf_fail(&n, err, "layer %s: kind %s, sub-network hidden %d depth %d", l->name,
+                    ir_kind_name(l->kind), l->hidden, l->depth);
+        if ((l->kind == IR_KIND_POLY) != (l->degree >= 1 && l->degree <= 4))
+            vf_fail(&n, err, "layer %s: kind %s with degree %d", l->name, ir_kind_name(l->kind),
+                    l->degree);
+        if (l->connect == IR_CONNECT_LEARNED && l->kind == IR_KIND_TABLE)
+            vf_fail(&n, err, "layer %s: learned connectivity of a table", l->name);
         if (l->level == 0 && i > 0) tree++;
         if (l->tree != tree)
             vf_fail(&n, err, "layer %s: tree index %d, expected %d", l->name, l->tree, tree);
@@ -65,9 +81,18 @@ int ir_verify(const ir_program *p, FILE *err) {
         stages += l->reg_after;
     }
     const ir_layer *last = &p->layers[p->n_layers - 1];
-    if (last->out_width != d->classes)
-        vf_fail(&n, err, "last layer width %d != %d classes", last->out_width, d->classes);
-    if (last->quant != IR_Q_IDENTITY) vf_fail(&n, err, "last layer quantizer is not identity");
+    bool gs = p->head == IR_HEAD_GROUP_SUM;
+    if (p->head_group < 1 || (!gs && p->head_group != 1) || (gs && !(p->head_tau > 0)))
+        vf_fail(&n, err, "head %s group %d tau %g", ir_head_name(p->head), p->head_group,
+                p->head_tau);
+    if (last->out_width != d->classes * p->head_group)
+        vf_fail(&n, err, "last layer width %d != %d classes x %d", last->out_width, d->classes,
+                p->head_group);
+    if (!gs && last->quant != IR_Q_IDENTITY)
+        vf_fail(&n, err, "last layer quantizer is not identity");
+    if (gs && (last->quant != IR_Q_RELU || last->bits_out != 1))
+        vf_fail(&n, err, "group-sum head over %d-bit %s outputs", last->bits_out,
+                ir_quant_name(last->quant));
     if (tree + 1 != p->n_trees) vf_fail(&n, err, "%d trees, n_trees %d", tree + 1, p->n_trees);
     if (stages != p->hw.stages)
         vf_fail(&n, err, "%d registered layers, hw.stages %d", stages, p->hw.stages);

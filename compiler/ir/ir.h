@@ -10,12 +10,16 @@
  * compilation (see compiler/compiler.h); runtime code must not free IR pointers.
  *
  * Invariants (checked by ir_verify):
- *   - layers[0].in_width == dataset.inputs; layers[i].in_width == layers[i-1].out_width;
- *     the last layer's out_width == dataset.classes.
+ *   - layers[0].in_width == in_width (the input encoder's width); layers[i].in_width ==
+ *     layers[i-1].out_width; the last layer's out_width == dataset.classes (head codes) or
+ *     classes * head_group (head group_sum).
  *   - layers[i].bits_in == bits_out of the layer (or input quantizer) feeding it.
  *   - a support layer has in_width == out_width * fanin and connect == IR_CONNECT_CONTIGUOUS.
  *   - 1 <= bits <= 8; fanin * bits_in <= 16 (table address width).
- *   - the last layer's quantizer is IR_Q_IDENTITY (signed output codes).
+ *   - the last layer's quantizer is IR_Q_IDENTITY (signed output codes), or IR_Q_RELU with
+ *     1 bit under a group-sum head.
+ *   - input_bits == 1 for the thermometer and binarize encoders.
+ *   - a layer of kind mlp has hidden > 0 or the skip path; the other kinds have hidden 0.
  */
 #ifndef NLTC_IR_H
 #define NLTC_IR_H
@@ -25,10 +29,11 @@
 
 /* ---- Enums (enums.def) ---------------------------------------------------------------
  * Every IR enum (ir_quant_kind, ir_data_format, ir_norm, ir_cat_encoding, ir_connect,
- * ir_stage_kind, ir_optimizer, ir_schedule, ir_select, ir_pipeline, ir_reset) is defined
- * by the table in enums.def, with the meaning of each constant. For each enum, with
- * <s> its short name (quant, format, norm, encoding, connect, stage, optimizer, schedule,
- * select, pipeline, reset), ir.c generates:
+ * ir_lut_kind, ir_encode, ir_thresholds, ir_head, ir_stage_kind, ir_optimizer, ir_schedule,
+ * ir_select, ir_pipeline, ir_reset) is defined by the table in enums.def, with the meaning
+ * of each constant. For each enum, with <s> its short name (quant, format, norm, encoding,
+ * connect, kind, encode, thresh, head, stage, optimizer, schedule, select, pipeline, reset),
+ * ir.c generates:
  *   const char *ir_<s>_name(v)   the printed name (IR dump, manifests, report.json); "?"
  *                                for a value out of range
  *   const char *ir_<s>_word(v)   the word of the .nlt language ("?" out of range)
@@ -125,6 +130,8 @@ typedef struct ir_layer {
     ir_connect connect;  /* connectivity rule */
     bool reg_after;      /* hardware: a pipeline register stage follows this layer */
     const char *lut;     /* the lut declaration of its L-LUTs ("leaf"; NULL in tests) */
+    ir_lut_kind kind;    /* what an L-LUT computes (lut { kind }); mlp: hidden, depth, skip */
+    int degree;          /* IR_KIND_POLY: the largest monomial degree (1..4); 0 otherwise */
 } ir_layer;
 
 /* ---- Training --------------------------------------------------------------------- */
@@ -194,10 +201,29 @@ typedef struct ir_program {
     int n_sources;           /* the model file and every imported module, resolved */
     const char **sources;    /* [n_sources] resolved paths, importing file first */
     ir_dataset dataset;
-    int input_bits; /* bits of the input quantizer (IR_Q_HARDTANH) */
+    int input_bits; /* bits per input code: the hard-tanh quantizer's bits; 1 for the
+                       thermometer and binarize encoders */
+    /* The input encoder (input { encode }): what turns a normalized feature vector of
+     * dataset.inputs floats into the code vector of in_width codes read by layer 0.
+     *   hardtanh     in_width = inputs, codes of input_bits bits (batch norm + hard tanh)
+     *   thermometer  in_width = inputs * enc_levels; code [f*T + t] = x_f > threshold_f,t
+     *                (thresholds fitted on the training split, enc_thresholds says how)
+     *   binarize     in_width = inputs; code f = x_f > 0 */
+    ir_encode encode;
+    int enc_levels;               /* thermometer: T thresholds per feature; 0 otherwise */
+    ir_thresholds enc_thresholds; /* thermometer: how they are fitted */
+    int in_width;                 /* the code vector width into layer 0 */
     int n_layers;
     ir_layer *layers; /* [n_layers] in evaluation order */
     bool tree_skip;   /* tree-level skip: non-root levels use IR_Q_IDENTITY */
+    /* The output head (output { head }). codes: the last layer's out_width == classes and
+     * the largest signed code wins. group_sum: the last layer has classes * head_group
+     * 1-bit outputs; class c's score is the number of 1s among outputs
+     * [c*head_group, (c+1)*head_group) (ties: the lowest class); training uses
+     * softmax(score / head_tau) cross-entropy. */
+    ir_head head;
+    double head_tau; /* group_sum: the softmax temperature of training; 0 for codes */
+    int head_group;  /* group_sum: G, outputs per class; 1 for codes */
     int n_trees;
     ir_train train;
     ir_hardware hw;

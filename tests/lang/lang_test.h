@@ -54,6 +54,7 @@ void add_syntax_tests(Suite *s);
 void add_lower_tests(Suite *s);
 void add_check_tests(Suite *s);
 void add_diag_tests(Suite *s);
+void add_hybrid_tests(Suite *s);
 
 /* Adds tests to a new test case `name` of s (30 s timeout). */
 void add_case(Suite *s, const char *name, const TTest *const *tests, int n);

@@ -38,7 +38,8 @@ START_TEST(check_types) {
     expect_error(MODEL("train { lr = \"fast\" }"), 1, "a number expected for 'lr', found a string");
     expect_error(MODEL("skip = maybe"), 1,
                  "unknown value 'maybe' for 'skip' (expected tree or none)");
-    expect_error(MODEL("connect = 3"), 1, "learned, random or contiguous expected for 'connect'");
+    expect_error(MODEL("connect = 3"), 1,
+                 "learned, random, contiguous or mapping expected for 'connect'");
     expect_error(MODEL("hardware { clock = clk }"), 1,
                  "a string expected for 'clock', found a word");
     expect_error(BASE "dataset d extends tiny { header = 1 }\n"

@@ -397,7 +397,8 @@ START_TEST(ir_verifier) {
     p->layers[0].hidden = 0;
     ck_assert_int_eq(ir_verify(p, f), 1);
     fclose(f);
-    ck_assert(strstr(text, "nltc: IR verification: layer t.0: sub-network hidden 0 depth 1"));
+    ck_assert(
+        strstr(text, "nltc: IR verification: layer t.0: kind mlp, sub-network hidden 0 depth 1"));
     free(text);
     result_free(&r);
 }
@@ -526,7 +527,7 @@ START_TEST(schema_table) {
     int rows = 0;
     for (char *c = md; *c; c++)
         rows += *c == '\n';
-    ck_assert_int_eq(rows, 6);
+    ck_assert_int_eq(rows, 7);
     free(md);
 }
 END_TEST

@@ -11,13 +11,13 @@
 
 static ir_layer fixture_layers[] = {
     {"t1.0", 0, 0, false, false, 64, 120, 3, 16, 1, true, 2, 2, IR_Q_IDENTITY, IR_CONNECT_LEARNED,
-     false, NULL},
+     false, NULL, IR_KIND_MLP, 0},
     {"t1.1", 0, 1, true, true, 120, 40, 3, 16, 1, true, 2, 2, IR_Q_RELU, IR_CONNECT_CONTIGUOUS,
-     true, NULL},
+     true, NULL, IR_KIND_MLP, 0},
     {"t2.0", 1, 0, false, false, 40, 60, 3, 16, 1, true, 2, 2, IR_Q_IDENTITY, IR_CONNECT_LEARNED,
-     false, NULL},
+     false, NULL, IR_KIND_MLP, 0},
     {"t2.1", 1, 1, true, true, 60, 10, 6, 16, 1, true, 2, 4, IR_Q_IDENTITY, IR_CONNECT_CONTIGUOUS,
-     true, NULL},
+     true, NULL, IR_KIND_MLP, 0},
 };
 
 static ir_stage fixture_stages[] = {

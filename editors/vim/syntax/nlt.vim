@@ -14,12 +14,12 @@ syn case match
 
 " Words take their meaning by context (lang/README.md): later matches win, so a value
 " word is overridden by a block kind before `{` and by a property name before `=`.
-syn match nltValue    "\<\(adam\|adamw\|async_high\|async_low\|binarize\|constant\|contiguous\|cosine\|csv\|dense\|dont_care\|ema\|every\|every_layer\|false\|hardtanh\|hw\|identity\|idx\|last\|learned\|linear\|minmax\|none\|onehot\|random\|relu\|shift\|sparse\|standardize\|sync_high\|sync_low\|tree\|trees\|true\|validation\)\>"
+syn match nltValue    "\<\(adam\|adamw\|async_high\|async_low\|binarize\|codes\|constant\|contiguous\|cosine\|csv\|dense\|dont_care\|ema\|every\|every_layer\|false\|group_sum\|hardtanh\|hw\|identity\|idx\|last\|learned\|linear\|mapping\|minmax\|mlp\|none\|onehot\|poly\|quantile\|random\|relu\|shift\|sparse\|standardize\|sync_high\|sync_low\|table\|thermometer\|tree\|trees\|true\|uniform\|validation\)\>"
 syn match nltCall     "\<\h\w*\ze\s*("
 syn match nltBlock    "\<\(dataset\|hardware\|input\|lut\|model\|output\|stage\|train\|tree\)\>\ze\(\s\+\h\w*\)\=\s*\(\<extends\>\|{\)"
 syn match nltBlockName "\(\<\(dataset\|hardware\|input\|lut\|model\|output\|stage\|train\|tree\)\s\+\)\@<=\(extends\>\)\@!\h\w*\ze\s*\(\<extends\>\|{\)"
-syn match nltProp     "\<\(augment\|average\|batch\|binarize\|bits\|categorical\|class_names\|classes\|clock\|connect\|dataset\|delimiter\|depth\|drop\|encoding\|epochs\|fanin\|format\|hardware\|header\|hidden\|inputs\|label\|leaves\|levels\|log1p\|lr\|lut_inputs\|neurons\|norm\|optimizer\|pipeline\|quant\|reduce\|regularize\|reset\|reset_style\|scale\|schedule\|seed\|select\|skip\|split_seed\|test\|train\|valid\)\>\ze\s*="
-syn match nltArg      "\<\(beta1\|beta2\|decay\|lr_min\|mult\|pixels\|rarity\|restart\|wd\|wd1\|weight_decay\)\>\ze\s*="
+syn match nltProp     "\<\(augment\|average\|batch\|binarize\|bits\|categorical\|class_names\|classes\|clock\|connect\|dataset\|delimiter\|depth\|drop\|encode\|encoding\|epochs\|fanin\|format\|hardware\|head\|header\|hidden\|inputs\|kind\|label\|leaves\|levels\|log1p\|lr\|lut_inputs\|neurons\|norm\|optimizer\|pipeline\|quant\|reduce\|regularize\|reset\|reset_style\|scale\|schedule\|seed\|select\|skip\|split_seed\|test\|train\|valid\)\>\ze\s*="
+syn match nltArg      "\<\(beta1\|beta2\|decay\|degree\|lr_min\|mult\|pixels\|rarity\|restart\|tau\|thresholds\|wd\|wd1\|weight_decay\)\>\ze\s*="
 syn keyword nltImport import
 syn match nltExtends  "\<extends\>"
 syn match nltBase     "\(\<extends\s\+\)\@<=\h\w*"

@@ -1,0 +1,152 @@
+/* test_hybrid.c - unit tests of the hybrid-network vocabulary (issue 16): L-LUT kinds
+ * (lut { kind }), the learned mapping (connect = mapping), input encoders (input { encode })
+ * and the group-sum head (output { head }): their lowering, the IR verifier and printer,
+ * and each located error. */
+#include "lang_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* tiny (4 inputs, 2 classes) with the hybrid luts below and a model with extra text. */
+#define HBASE                                                                                      \
+    BASE "lut tab { fanin = 2; kind = table }\n"                                                   \
+         "lut lin { fanin = 2; kind = linear }\n"                                                  \
+         "lut pol { fanin = 2; kind = poly(degree = 3) }\n"
+#define HMODEL(extra) HBASE "model m {\n dataset = tiny\n" extra "\n}\n"
+
+START_TEST(hybrid_kinds) {
+    result r = compile(HMODEL("tree t { levels = tab -> lin -> pol -> leaf; neurons = 2; "
+                              "connect = random }"));
+    ir_program *p = expect_ok(&r);
+    ck_assert_int_eq(p->n_layers, 4);
+    ck_assert_int_eq(p->layers[0].kind, IR_KIND_TABLE);
+    ck_assert_int_eq(p->layers[0].hidden, 0);
+    ck_assert(!p->layers[0].lut_skip);
+    /* linear lowers to exactly the MLP kind's hidden = 0 (the linear path only) */
+    ck_assert_int_eq(p->layers[1].kind, IR_KIND_LINEAR);
+    ck_assert_int_eq(p->layers[1].hidden, 0);
+    ck_assert_int_eq(p->layers[1].depth, 0);
+    ck_assert(p->layers[1].lut_skip);
+    ck_assert_int_eq(p->layers[2].kind, IR_KIND_POLY);
+    ck_assert_int_eq(p->layers[2].degree, 3);
+    ck_assert_int_eq(p->layers[3].kind, IR_KIND_MLP);
+    ck_assert_int_eq(p->layers[3].degree, 0);
+    ck_assert_int_eq(p->layers[3].hidden, 8);
+    /* the defaults: mlp, hardtanh, codes */
+    ck_assert_int_eq(p->encode, IR_ENC_HARDTANH);
+    ck_assert_int_eq(p->in_width, 4);
+    ck_assert_int_eq(p->head, IR_HEAD_CODES);
+    ck_assert_int_eq(p->head_group, 1);
+    ck_assert_int_eq(ir_verify(p, NULL), 0);
+    result_free(&r);
+    r = compile(BASE "lut p { fanin = 2; kind = poly }\nmodel m { dataset = tiny\n tree t { "
+                     "levels = p -> pair; neurons = 2 } }");
+    ck_assert_int_eq(expect_ok(&r)->layers[0].degree, 2);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(hybrid_dwn_model) {
+    result r = compile(HMODEL("input { encode = thermometer(levels = 5, thresholds = quantile) }\n"
+                              "tree t { levels = tab; neurons = 6; connect = mapping; bits = 1 }\n"
+                              "output { head = group_sum(tau = 2.5) }"));
+    ir_program *p = expect_ok(&r);
+    ck_assert_int_eq(p->encode, IR_ENC_THERMOMETER);
+    ck_assert_int_eq(p->enc_levels, 5);
+    ck_assert_int_eq(p->enc_thresholds, IR_THRESH_QUANTILE);
+    ck_assert_int_eq(p->in_width, 20);
+    ck_assert_int_eq(p->input_bits, 1);
+    ck_assert_int_eq(p->layers[0].in_width, 20);
+    ck_assert_int_eq(p->layers[0].bits_in, 1);
+    ck_assert_int_eq(p->layers[0].connect, IR_CONNECT_MAPPING);
+    ck_assert_int_eq(p->head, IR_HEAD_GROUP_SUM);
+    ck_assert_double_eq(p->head_tau, 2.5);
+    ck_assert_int_eq(p->head_group, 3);
+    ck_assert_int_eq(p->layers[0].quant, IR_Q_RELU);
+    ck_assert_int_eq(p->layers[0].bits_out, 1);
+    /* no learned connectivity: one sparse stage */
+    ck_assert_int_eq(p->train.n_stages, 1);
+    ck_assert_int_eq(ir_verify(p, NULL), 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ir_print(f, p);
+    fclose(f);
+    ck_assert_msg(strstr(text, "input bits 1 encode thermometer levels 5 thresholds quantile "
+                               "width 20\noutput head group_sum tau 2.5 group 3\n"),
+                  "%s", text);
+    ck_assert_msg(strstr(text, "in 20 out 6 fanin 2 kind table hidden 0"), "%s", text);
+    free(text);
+    /* the verifier sees a broken contract */
+    p->head_group = 2;
+    ck_assert_int_gt(ir_verify(p, NULL), 0);
+    p->head_group = 3;
+    p->in_width = 4;
+    ck_assert_int_gt(ir_verify(p, NULL), 0);
+    result_free(&r);
+    r = compile(HMODEL("input { encode = binarize }\ntree t { levels = lin -> pol; neurons = 4 }\n"
+                       "output { head = group_sum }"));
+    p = expect_ok(&r);
+    ck_assert_int_eq(p->in_width, 4);
+    ck_assert_int_eq(p->input_bits, 1);
+    ck_assert_int_eq(p->head_group, 2);
+    ck_assert_double_eq(p->head_tau, 3.3333333333333335);
+    ck_assert_int_eq(ir_verify(p, NULL), 0);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(hybrid_errors) {
+    expect_error(HMODEL("tree t { levels = tab -> pair; neurons = 2 }"), 1,
+                 "the leaves of tree 't' are kind = table: connect = learned");
+    expect_error(HMODEL("connect = learned\ntree t { levels = tab -> pair; neurons = 2 }"), 1,
+                 "m.nlt:9:11: error: the leaves of tree 't' are kind = table");
+    expect_error(BASE "lut x { fanin = 2; kind = table; hidden = 4 }\nmodel m { dataset = tiny\n"
+                      " tree t { levels = x; neurons = 2; connect = random } }",
+                 1, "m.nlt:4:34: error: 'hidden' belongs to kind = mlp; lut 'x' is kind = table");
+    expect_error(BASE "lut x { fanin = 2; kind = linear; skip = none }\nmodel m { dataset = tiny\n"
+                      " tree t { levels = x; neurons = 2 } }",
+                 1, "'skip' belongs to kind = mlp; lut 'x' is kind = linear");
+    expect_error(BASE "lut x { fanin = 2; kind = cubic }\nmodel m { dataset = tiny\n"
+                      " tree t { levels = x; neurons = 2 } }",
+                 1, "mlp, linear, poly(degree = D) or table expected for 'kind', found 'cubic'");
+    expect_error(BASE "lut x { fanin = 2; kind = poly(degree = 5) }\nmodel m { dataset = tiny\n"
+                      " tree t { levels = x; neurons = 2 } }",
+                 1, "argument 'degree' of poly() must be between 1 and 4, found 5");
+    expect_error(MODEL("input { encode = thermometer(levels = 256) }"), 1,
+                 "argument 'levels' of thermometer() must be between 1 and 255, found 256");
+    expect_error(MODEL("input { encode = thermometer }"), 1,
+                 "a thermometer needs its thresholds per feature: thermometer(levels = T)");
+    expect_error(MODEL("input { encode = thermometer(levels = 2, thresholds = median) }"), 1,
+                 "unknown value 'median' for argument 'thresholds' of thermometer() (expected "
+                 "uniform or quantile)");
+    expect_error(MODEL("input { bits = 2; encode = thermometer(levels = 2) }"), 1,
+                 "the thermometer encoder gives 1-bit inputs: 'bits = 2' contradicts it");
+    expect_error(MODEL("input { quant = hardtanh; encode = binarize }"), 1,
+                 "'quant' is the hard-tanh encoder's; this input is encode = binarize");
+    expect_error(MODEL("input { encode = relu }"), 1,
+                 "hardtanh, thermometer(levels = T, thresholds = uniform | quantile) or binarize "
+                 "expected for 'encode'");
+    expect_error(HMODEL("tree t { levels = lin -> pol; neurons = 3 }\n"
+                        "output { head = group_sum }"),
+                 1,
+                 "the last tree 't' has 3 roots: a group-sum head needs a multiple of dataset "
+                 "'tiny''s 2 classes");
+    expect_error(HMODEL("tree t { levels = lin -> pol; neurons = 4 }\n"
+                        "output { head = group_sum; bits = 2 }"),
+                 1, "a group-sum head counts 1-bit outputs, but the output layer has 2 bits");
+    expect_error(HMODEL("tree t { levels = lin -> pol; neurons = 4; bits = [2, 3] }\n"
+                        "output { head = group_sum }"),
+                 1, "m.nlt:9:55: error: a group-sum head counts 1-bit outputs");
+    expect_error(HMODEL("tree t { levels = lin -> pol; neurons = 4 }\n"
+                        "output { head = group_sum(tau = 0) }"),
+                 1, "argument 'tau' of group_sum() must be between 0.001 and 1000000, found 0");
+    expect_error(HMODEL("tree t { levels = lin -> pol; neurons = 4 }\n"
+                        "output { head = softmax }"),
+                 1, "codes or group_sum(tau = X) expected for 'head'");
+}
+END_TEST
+
+void add_hybrid_tests(Suite *s) {
+    ADD_CASE(s, "hybrid", hybrid_kinds, hybrid_dwn_model, hybrid_errors);
+}
