@@ -153,6 +153,13 @@ int be_encode_bit(const rt_encoder *en, int i, int64_t raw);
 void be_encode(const rt_tables *t, int n, const int32_t *raw, uint16_t *codes);
 /* n samples of last-layer codes [n * n_lut] -> class scores [n * be_classes]. */
 void be_head_scores(const rt_tables *t, int n, const uint16_t *last, uint16_t *scores);
+/* The largest group of a group-sum head (13-bit scores). */
+#define BE_HEAD_MAX 4096
+/* What the back ends refuse of an encoder or head, before training (part of the tables
+ * row's check): a group-sum head of more than BE_HEAD_MAX outputs per class, located at
+ * output.head. A raw format past 31 bits is refused once the data is loaded
+ * (be_raw_format, before training too). */
+rt_status be_check_hwio(const ir_program *ir, rt_error *e);
 /* The encoder's and head's shapes in t (part of be_tables_check). */
 rt_status be_hwio_check(const rt_tables *t, rt_error *e);
 /* Codes that fit t's encoder and head: raw features and scores present as t needs them,

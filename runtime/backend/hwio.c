@@ -80,9 +80,9 @@ void be_head_scores(const rt_tables *t, int n, const uint16_t *last, uint16_t *s
 rt_status be_hwio_check(const rt_tables *t, rt_error *e) {
     const rt_encoder *en = &t->enc;
     const rt_table_layer *last = &t->layers[t->n_layers - 1];
-    if (t->head_group < 0 || t->head_group > 4096)
-        return rt_fail(e, RT_ERR_IO, "tables: group-sum head of %d outputs per class (1..4096)",
-                       t->head_group);
+    if (t->head_group < 0 || t->head_group > BE_HEAD_MAX)
+        return rt_fail(e, RT_ERR_IO, "tables: group-sum head of %d outputs per class (1..%d)",
+                       t->head_group, BE_HEAD_MAX);
     if (t->head_group > 0 && (last->bits_out != 1 || last->n_lut % t->head_group != 0))
         return rt_fail(e, RT_ERR_IO,
                        "tables: a group-sum head of %d per class needs 1-bit outputs in whole "
@@ -132,6 +132,15 @@ rt_status be_hwio_codes_check(const rt_tables *t, const rt_codes *c, rt_error *e
         if (c->raw[i] < be_raw_min(en) || c->raw[i] > be_raw_max(en))
             return rt_fail(e, RT_ERR_IO, "codes: sample %ld raw feature %ld is %d, outside %d bits",
                            i / c->n_raw, i % c->n_raw, c->raw[i], en->raw_bits);
+    return RT_OK;
+}
+
+rt_status be_check_hwio(const ir_program *ir, rt_error *e) {
+    if (ir->head == IR_HEAD_GROUP_SUM && (ir->head_group < 1 || ir->head_group > BE_HEAD_MAX))
+        return rt_fail_prop(e, RT_ERR_MODEL, "output.head",
+                            "a group-sum head of %d outputs per class: the back ends take 1 to "
+                            "%d (the scores' adder trees)",
+                            ir->head_group, BE_HEAD_MAX);
     return RT_OK;
 }
 

@@ -30,6 +30,7 @@ rt_status be_check_tables(const ir_program *ir, rt_error *e) {
     for (int l = 0; l < p.n_layers && !st; l++)
         st = check_word("model", "layer", p.layers[l].name, e);
     be_plan_free(&p);
+    if (!st) st = be_check_hwio(ir, e);
     return st;
 }
 

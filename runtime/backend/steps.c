@@ -26,6 +26,7 @@ void be_flow_free(be_flow *f) {
 rt_status be_flow_emit(be_flow *f, rt_report *r, rt_error *e) {
     be_input in = {f->tables, &f->plan, f->codes};
     double t0 = rt_now();
+    f->plan.head = f->tables->head_group > 0; /* the head is attached after tabulation */
     BE_TRY(be_emit_all(&in, f->out_dir, e));
     r->time_s.emit = rt_now() - t0;
     return RT_OK;

@@ -3,7 +3,7 @@
 # group-sum head (hwio.nlt on the digits set): tables = C simulator = RTL with 0
 # mismatches, the encoder's and head's LUTs in report.json, `nltc verify OUT` passes, and
 # an encoder threshold edited in the RTL is caught (exit 3).
-# Skipped (77) while the language has no `encode`/`head` (before issue 16's language).
+# Skipped (77) when the language has no `encode`/`head`.
 # Usage: run_hwio.sh NLTC SOURCE_DIR
 set -u
 nltc=$1
