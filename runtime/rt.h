@@ -256,7 +256,7 @@ typedef struct rt_table_layer {
  * feature[i] and is 1 when R >= thr[i] (descending[i] false) or R <= thr[i] (true); a
  * threshold outside the raw range makes the code constant. n_features = 0: no encoder in
  * hardware (the design reads the input codes). */
-typedef struct rt_encoder {
+typedef struct rt_hw_encoder {
     int n_features; /* raw features (0: none) */
     int raw_bits;   /* W: bits per raw feature, 1..31 */
     int raw_frac;   /* F: fraction bits of the fixed-point value */
@@ -264,7 +264,7 @@ typedef struct rt_encoder {
     int *feature;     /* [n_inputs] raw feature of input code i */
     int64_t *thr;     /* [n_inputs] integer threshold in the raw domain */
     bool *descending; /* [n_inputs] the code is 1 at or below thr (the feature falls with R) */
-} rt_encoder;
+} rt_hw_encoder;
 
 typedef struct rt_tables {
     int n_inputs;      /* width of the input code vector */
@@ -272,11 +272,7 @@ typedef struct rt_tables {
     bool input_signed; /* input codes are offset binary */
     int n_layers;
     rt_table_layer *layers; /* [n_layers] */
-    rt_encoder enc;         /* the input encoder in hardware (enc.n_features 0: none) */
-    /* Output head: 0 = one code per class (the last layer's codes); G > 0 = group sum:
-     * the last layer's 1-bit outputs in groups of G, class c's score the number of 1s in
-     * [c*G, (c+1)*G) (be_head_scores), the largest score wins, ties to the lowest class. */
-    int head_group;
+    rt_hw_encoder hwenc; /* the input encoder in hardware (hwenc.n_features 0: none) */
 } rt_tables;
 
 void rt_tables_free(rt_tables *t);
@@ -292,7 +288,7 @@ typedef struct rt_codes {
     uint16_t *input;  /* [n_samples * n_inputs] input codes */
     uint16_t **layer; /* [n_layers][n_samples * widths[l]] output codes */
     int *labels;      /* [n_samples] true class */
-    /* With an encoder in hardware (rt_tables.enc): the raw fixed-point features of every
+    /* With an encoder in hardware (rt_tables.hwenc): the raw fixed-point features of every
      * sample, [n_samples * n_raw]; input holds the integer encoder's codes of them. */
     int n_raw;
     int32_t *raw;

@@ -128,7 +128,7 @@ long be_compare_codes(const rt_codes *want, const rt_codes *got, be_mismatch *m)
 long be_compare_outputs(const rt_codes *want, const uint16_t *got, be_mismatch *m);
 
 /* ---- Encoder and head (hwio.c) ------------------------------------------------------
- * The input encoder in hardware (rt_tables.enc: raw fixed-point features -> 1-bit input
+ * The input encoder in hardware (rt_tables.hwenc: raw fixed-point features -> 1-bit input
  * codes, one integer comparison each) and the group-sum head (rt_tables.head_group: class
  * score = popcount of the class's group of 1-bit outputs; argmax ties to the lowest class).
  * The design's ports: in_data holds be_in_fields fields of be_in_field_bits bits (the raw
@@ -136,8 +136,8 @@ long be_compare_outputs(const rt_codes *want, const uint16_t *got, be_mismatch *
  * be_out_bits bits (the scores with a group-sum head, else the last layer's codes). */
 
 /* The range of a raw feature. */
-int64_t be_raw_min(const rt_encoder *en);
-int64_t be_raw_max(const rt_encoder *en);
+int64_t be_raw_min(const rt_hw_encoder *en);
+int64_t be_raw_max(const rt_hw_encoder *en);
 int be_classes(const rt_tables *t);
 /* Bits of a class score: enough for G. */
 int be_score_bits(const rt_tables *t);
@@ -148,7 +148,7 @@ int be_in_field_bits(const rt_tables *t);
 const uint16_t *be_codes_out(const rt_codes *c);
 int be_codes_out_width(const rt_codes *c);
 /* Input code i of raw value raw: 1 when raw >= thr[i] (<= when descending). */
-int be_encode_bit(const rt_encoder *en, int i, int64_t raw);
+int be_encode_bit(const rt_hw_encoder *en, int i, int64_t raw);
 /* n samples of raw features [n * n_features] -> input codes [n * n_inputs]. */
 void be_encode(const rt_tables *t, int n, const int32_t *raw, uint16_t *codes);
 /* n samples of last-layer codes [n * n_lut] -> class scores [n * be_classes]. */
@@ -183,7 +183,7 @@ typedef struct be_raw_map {
  * binary search over the raw range, so the integer comparison equals the float one at
  * every raw value. RT_ERR_MODEL (prop input.encode) for an unsupported format. */
 rt_status be_encoder_fit(const be_raw_map *m, int n_inputs, const int *feature,
-                         const float *thr_norm, rt_encoder *en, rt_error *e);
+                         const float *thr_norm, rt_hw_encoder *en, rt_error *e);
 /* The raw fixed-point value of normalized feature f = x (the map inverted, rounded to
  * nearest, saturated to the format). */
 int32_t be_raw_quantize(const be_raw_map *m, int f, float x);

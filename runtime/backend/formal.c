@@ -13,7 +13,7 @@
  * the layer before. */
 static void src_name(const rt_tables *t, const be_plan *p, int l, char *buf, size_t n) {
     if (l == 0)
-        snprintf(buf, n, "%s", t->enc.n_features > 0 ? "enc" : "in_data");
+        snprintf(buf, n, "%s", t->hwenc.n_features > 0 ? "enc" : "in_data");
     else
         snprintf(buf, n, "%c%d", p->layers[l - 1].reg_after ? 'r' : 'l', l - 1);
 }
@@ -24,14 +24,14 @@ static void src_name(const rt_tables *t, const be_plan *p, int l, char *buf, siz
  * head's score or rh); then, with an encoder, enc equals the thresholds applied to in_data;
  * then, with a head, score equals the popcounts of the last layer's groups. */
 static int n_obligations(const rt_tables *t, const be_plan *p) {
-    return p->n_layers + be_plan_stages(p) + 1 + (t->enc.n_features > 0) + (t->head_group > 0);
+    return p->n_layers + be_plan_stages(p) + 1 + (t->hwenc.n_features > 0) + (t->head_group > 0);
 }
 
 /* The encoder's and head's obligations and wires of the checker, written from the
  * thresholds and the group size alone; *out receives what out_data must equal. */
 static void write_checker_io(FILE *f, const rt_tables *t, const be_plan *p, int ob, char *out,
                              size_t nout) {
-    const rt_encoder *en = &t->enc;
+    const rt_hw_encoder *en = &t->hwenc;
     if (en->n_features > 0) {
         int W = en->raw_bits;
         for (int i = 0; i < t->n_inputs; i++) {
@@ -62,7 +62,7 @@ static void write_checker_io(FILE *f, const rt_tables *t, const be_plan *p, int 
 static void write_checker(FILE *f, const rt_tables *t, const be_plan *p) {
     int iw = be_in_fields(t) * be_in_field_bits(t), ow = be_classes(t) * be_out_bits(t);
     int nb = n_obligations(t, p), sw = be_classes(t) * be_score_bits(t);
-    bool enc = t->enc.n_features > 0, head = t->head_group > 0, hreg = be_plan_head_reg(p);
+    bool enc = t->hwenc.n_features > 0, head = t->head_group > 0, hreg = be_plan_head_reg(p);
     fprintf(f, "// nltc formal check of %s against its tables\n", p->ident);
     fprintf(f,
             "module %s__fv (input wire clk, input wire rst, input wire in_valid,\n"
@@ -145,7 +145,7 @@ static void write_script(FILE *f, const rt_tables *t, const be_plan *p, const ch
         fprintf(f, "select -assert-count 1 %s/w:l%d\n", p->ident, l);
         if (p->layers[l].reg_after) fprintf(f, "select -assert-count 1 %s/w:r%d\n", p->ident, l);
     }
-    const char *io[3] = {t->enc.n_features > 0 ? "enc" : NULL, t->head_group > 0 ? "score" : NULL,
+    const char *io[3] = {t->hwenc.n_features > 0 ? "enc" : NULL, t->head_group > 0 ? "score" : NULL,
                          be_plan_head_reg(p) ? "rh" : NULL};
     for (int i = 0; i < 3; i++)
         if (io[i]) fprintf(f, "select -assert-count 1 %s/w:%s\n", p->ident, io[i]);
@@ -250,7 +250,7 @@ static void explain(const rt_tables *t, const be_plan *p, const char *log, const
     int out_ob = t->n_layers + be_plan_stages(p);
     if (ob > out_ob) {
         snprintf(note, n, "%s is not equivalent to the tables: the %s differs", rtl,
-                 ob == out_ob + 1 && t->enc.n_features > 0
+                 ob == out_ob + 1 && t->hwenc.n_features > 0
                      ? "input encoder (enc) from the thresholds applied to in_data"
                      : "group-sum head (score) from the popcounts of the last layer");
         return;

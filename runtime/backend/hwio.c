@@ -12,11 +12,11 @@
 
 /* ---- Shapes -------------------------------------------------------------------------- */
 
-int64_t be_raw_min(const rt_encoder *en) {
+int64_t be_raw_min(const rt_hw_encoder *en) {
     return en->raw_signed ? -((int64_t)1 << (en->raw_bits - 1)) : 0;
 }
 
-int64_t be_raw_max(const rt_encoder *en) {
+int64_t be_raw_max(const rt_hw_encoder *en) {
     return en->raw_signed ? ((int64_t)1 << (en->raw_bits - 1)) - 1
                           : ((int64_t)1 << en->raw_bits) - 1;
 }
@@ -35,11 +35,11 @@ int be_out_bits(const rt_tables *t) {
 }
 
 int be_in_fields(const rt_tables *t) {
-    return t->enc.n_features > 0 ? t->enc.n_features : t->n_inputs;
+    return t->hwenc.n_features > 0 ? t->hwenc.n_features : t->n_inputs;
 }
 
 int be_in_field_bits(const rt_tables *t) {
-    return t->enc.n_features > 0 ? t->enc.raw_bits : t->input_bits;
+    return t->hwenc.n_features > 0 ? t->hwenc.raw_bits : t->input_bits;
 }
 
 const uint16_t *be_codes_out(const rt_codes *c) {
@@ -52,12 +52,12 @@ int be_codes_out_width(const rt_codes *c) {
 
 /* ---- The integer arithmetic ------------------------------------------------------------ */
 
-int be_encode_bit(const rt_encoder *en, int i, int64_t raw) {
+int be_encode_bit(const rt_hw_encoder *en, int i, int64_t raw) {
     return en->descending[i] ? raw <= en->thr[i] : raw >= en->thr[i];
 }
 
 void be_encode(const rt_tables *t, int n, const int32_t *raw, uint16_t *codes) {
-    const rt_encoder *en = &t->enc;
+    const rt_hw_encoder *en = &t->hwenc;
     for (int s = 0; s < n; s++)
         for (int i = 0; i < t->n_inputs; i++)
             codes[(size_t)s * (size_t)t->n_inputs + (size_t)i] = (uint16_t)be_encode_bit(
@@ -78,7 +78,7 @@ void be_head_scores(const rt_tables *t, int n, const uint16_t *last, uint16_t *s
 /* ---- Consistency ----------------------------------------------------------------------- */
 
 rt_status be_hwio_check(const rt_tables *t, rt_error *e) {
-    const rt_encoder *en = &t->enc;
+    const rt_hw_encoder *en = &t->hwenc;
     const rt_table_layer *last = &t->layers[t->n_layers - 1];
     if (t->head_group < 0 || t->head_group > BE_HEAD_MAX)
         return rt_fail(e, RT_ERR_IO, "tables: group-sum head of %d outputs per class (1..%d)",
@@ -103,7 +103,7 @@ rt_status be_hwio_check(const rt_tables *t, rt_error *e) {
 }
 
 rt_status be_hwio_codes_check(const rt_tables *t, const rt_codes *c, rt_error *e) {
-    const rt_encoder *en = &t->enc;
+    const rt_hw_encoder *en = &t->hwenc;
     if ((en->n_features > 0) != (c->raw != NULL) || (c->raw && c->n_raw != en->n_features))
         return rt_fail(e, RT_ERR_IO,
                        "codes: %d raw features per sample, the tables' encoder reads %d", c->n_raw,
@@ -155,7 +155,7 @@ static float norm_value(const be_raw_map *m, int f, int64_t r) {
 }
 
 rt_status be_encoder_fit(const be_raw_map *m, int n_inputs, const int *feature,
-                         const float *thr_norm, rt_encoder *en, rt_error *e) {
+                         const float *thr_norm, rt_hw_encoder *en, rt_error *e) {
     memset(en, 0, sizeof *en);
     if (m->bits < 1 || m->bits > 31 || m->frac < 0 || m->frac > 31)
         return rt_fail_prop(e, RT_ERR_MODEL, "input.encode",
@@ -203,13 +203,13 @@ int32_t be_raw_quantize(const be_raw_map *m, int f, float x) {
     if (m->log1p) v = v < 0 ? -expm1(-v) : expm1(v);
     v /= m->scale;
     double r = nearbyint(ldexp(v, m->frac));
-    rt_encoder en = {.raw_bits = m->bits, .raw_signed = m->is_signed};
+    rt_hw_encoder en = {.raw_bits = m->bits, .raw_signed = m->is_signed};
     double lo = (double)be_raw_min(&en), hi = (double)be_raw_max(&en);
     return (int32_t)(r < lo ? lo : r > hi ? hi : r);
 }
 
 void be_codes_follow_encoder(const rt_tables *t, const be_raw_map *m, const float *x, rt_codes *c) {
-    int nf = t->enc.n_features;
+    int nf = t->hwenc.n_features;
     free(c->raw);
     c->n_raw = nf;
     c->raw = xmalloc(sizeof *c->raw * ((size_t)c->n_samples * (size_t)nf + 1));
@@ -233,7 +233,7 @@ void be_codes_add_scores(const rt_tables *t, rt_codes *c) {
 /* ---- Hardware cost ------------------------------------------------------------------- */
 
 void be_hw_estimate_io(const rt_tables *t, int k, be_hw *h) {
-    const rt_encoder *en = &t->enc;
+    const rt_hw_encoder *en = &t->hwenc;
     h->luts_enc_estimate = h->luts_head_estimate = -1;
     if (en->n_features > 0) {
         h->luts_enc_estimate = 0;
@@ -295,7 +295,7 @@ rt_status be_hwio_attach(rt_tables *t, rt_codes *c, const be_hwio_spec *s, long 
     *changed = 0;
     t->head_group = s->head_group;
     if (s->thr) {
-        BE_TRY(be_encoder_fit(s->map, t->n_inputs, s->feature, s->thr, &t->enc, e));
+        BE_TRY(be_encoder_fit(s->map, t->n_inputs, s->feature, s->thr, &t->hwenc, e));
         size_t n = (size_t)c->n_samples * (size_t)c->n_inputs;
         uint16_t *before = xmalloc(sizeof *before * (n + 1));
         memcpy(before, c->input, sizeof *before * n);

@@ -11,7 +11,7 @@
 
 /* What input code i is for raw features of [lo, hi]: 1 or 0 when its threshold lies
  * outside the range, else -1 (a comparator). */
-static int const_code(const rt_encoder *en, int i) {
+static int const_code(const rt_hw_encoder *en, int i) {
     int64_t lo = be_raw_min(en), hi = be_raw_max(en), t = en->thr[i];
     if (en->descending[i]) return t >= hi ? 1 : t < lo ? 0 : -1;
     return t <= lo ? 1 : t > hi ? 0 : -1;
@@ -19,14 +19,14 @@ static int const_code(const rt_encoder *en, int i) {
 
 /* Whether some comparator reads raw feature f. */
 static bool *features_read(const rt_tables *t) {
-    bool *used = xcalloc((size_t)t->enc.n_features, sizeof *used);
+    bool *used = xcalloc((size_t)t->hwenc.n_features, sizeof *used);
     for (int i = 0; i < t->n_inputs; i++)
-        if (const_code(&t->enc, i) < 0) used[t->enc.feature[i]] = true;
+        if (const_code(&t->hwenc, i) < 0) used[t->hwenc.feature[i]] = true;
     return used;
 }
 
 static void emit_encoder(FILE *f, const rt_tables *t, const be_plan *p) {
-    const rt_encoder *en = &t->enc;
+    const rt_hw_encoder *en = &t->hwenc;
     int W = en->raw_bits, nf = en->n_features;
     bool *used = features_read(t), all = true;
     for (int i = 0; i < nf; i++)
@@ -96,12 +96,12 @@ static void emit_head(FILE *f, const rt_tables *t, const be_plan *p) {
 }
 
 void be_rtl_io_modules(FILE *f, const rt_tables *t, const be_plan *p) {
-    if (t->enc.n_features > 0) emit_encoder(f, t, p);
+    if (t->hwenc.n_features > 0) emit_encoder(f, t, p);
     if (t->head_group > 0) emit_head(f, t, p);
 }
 
 void be_rtl_io_ports(FILE *f, const rt_tables *t) {
-    const rt_encoder *en = &t->enc;
+    const rt_hw_encoder *en = &t->hwenc;
     if (en->n_features > 0)
         fprintf(f,
                 "// in_data: %d raw features x %d bits, feature f at [f*%d +: %d]: %s "
@@ -141,7 +141,7 @@ void be_rtl_head_inst(FILE *f, const rt_tables *t, const be_plan *p, const char 
 /* ---- C ------------------------------------------------------------------------------- */
 
 void be_csim_io_macros(FILE *f, const rt_tables *t, const char *ID) {
-    const rt_encoder *en = &t->enc;
+    const rt_hw_encoder *en = &t->hwenc;
     fprintf(f, "#define %s_ENCODER %d     /* the design reads raw features (%s_encode) */\n", ID,
             en->n_features > 0, ID);
     fprintf(f, "#define %s_RAW_FEATURES %d /* raw fixed-point features per sample */\n", ID,
@@ -159,7 +159,7 @@ void be_csim_io_macros(FILE *f, const rt_tables *t, const char *ID) {
 }
 
 void be_csim_io_decls(FILE *f, const rt_tables *t, const char *id, const char *ID) {
-    if (t->enc.n_features > 0)
+    if (t->hwenc.n_features > 0)
         fprintf(f,
                 "/* The input encoder: raw[%s_RAW_FEATURES] fixed-point integers -> "
                 "in[%s_INPUTS] codes. */\n"
@@ -174,7 +174,7 @@ void be_csim_io_decls(FILE *f, const rt_tables *t, const char *id, const char *I
 }
 
 void be_csim_io_defs(FILE *f, const rt_tables *t, const char *id, const char *ID) {
-    const rt_encoder *en = &t->enc;
+    const rt_hw_encoder *en = &t->hwenc;
     if (en->n_features > 0) {
         fprintf(f, "/* The encoder: code i = raw[feature] >= threshold (or <=). */\n");
         fprintf(f, "void %s_encode(const int32_t *raw, uint16_t *in) {\n", id);

@@ -52,7 +52,7 @@ void be_lookup_codes(const rt_tables *t, const rt_codes *ref, rt_codes *out) {
     }
     size_t ni = ns * (size_t)t->n_inputs;
     out->input = xmalloc(sizeof *out->input * (ni + 1));
-    if (t->enc.n_features > 0 && ref->raw) { /* the design's input: the raw features */
+    if (t->hwenc.n_features > 0 && ref->raw) { /* the design's input: the raw features */
         size_t nr = ns * (size_t)ref->n_raw;
         out->n_raw = ref->n_raw;
         out->raw = xmalloc(sizeof *out->raw * (nr + 1));

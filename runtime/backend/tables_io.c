@@ -143,7 +143,7 @@ static uint8_t *layer_image(const rt_table_layer *L, size_t *len) {
 /* The manifest's head and encoder records (README.md "Table files"). */
 static void write_hwio(FILE *f, const rt_tables *t) {
     if (t->head_group > 0) fprintf(f, "head group_sum %d\n", t->head_group);
-    const rt_encoder *en = &t->enc;
+    const rt_hw_encoder *en = &t->hwenc;
     if (en->n_features <= 0) return;
     fprintf(f, "encoder %d %d %d %d\n", en->n_features, en->raw_bits, en->raw_frac, en->raw_signed);
     fprintf(f, "# threshold code feature ge|le raw_threshold\n");
@@ -421,7 +421,7 @@ static rt_status read_manifest_layers(manifest *m, const char *dir, int nl, rt_t
 
 /* The encoder's threshold lines, one per input code. */
 static rt_status read_thresholds(manifest *m, rt_tables *t, rt_error *e) {
-    rt_encoder *en = &t->enc;
+    rt_hw_encoder *en = &t->hwenc;
     size_t n = (size_t)t->n_inputs;
     en->feature = xcalloc(n, sizeof *en->feature);
     en->thr = xcalloc(n, sizeof *en->thr);
@@ -452,7 +452,7 @@ static rt_status read_manifest_tail(manifest *m, rt_tables *t, rt_error *e) {
                            m->line + 1);
         const char *s = m->buf;
         int used = 0, sgn;
-        rt_encoder *en = &t->enc;
+        rt_hw_encoder *en = &t->hwenc;
         if (strcmp(s, "end") == 0) return RT_OK;
         if (strncmp(s, "head ", 5) == 0 && t->head_group == 0) {
             if (sscanf(s + 5, " group_sum %d%n", &t->head_group, &used) != 1 || s[5 + used] ||

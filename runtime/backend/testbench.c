@@ -18,7 +18,7 @@ static void put_hex(FILE *f, const uint8_t *bits, int nbits) {
 rt_status be_write_vectors(const rt_tables *t, const rt_codes *c, const char *path, rt_error *e) {
     int nin = be_in_fields(t), ib = be_in_field_bits(t), nout = be_classes(t), ob = be_out_bits(t);
     int iw = nin * ib, ow = nout * ob;
-    bool raw = t->enc.n_features > 0;
+    bool raw = t->hwenc.n_features > 0;
     rt_afile a;
     BE_TRY(be_afile_open(&a, path, e));
     size_t nbytes = (size_t)(iw + ow + 7) / 8 + 1;
@@ -51,7 +51,7 @@ rt_status be_write_testbench(const rt_tables *t, const be_plan *p, int n, const 
     snprintf(slat, sizeof slat, "%d", be_plan_stages(p));
     /* On a mismatch the bench writes every layer's codes of the failing sample. */
     rt_buf writes = {0};
-    if (t->enc.n_features > 0)
+    if (t->hwenc.n_features > 0)
         rt_buf_puts(&writes, "            $fwrite(fl, \"%h\\n\", dut.enc);\n");
     for (int l = 0; l < t->n_layers; l++)
         rt_buf_printf(&writes, "            $fwrite(fl, \"%%h\\n\", dut.l%d);\n", l);

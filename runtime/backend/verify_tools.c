@@ -62,7 +62,7 @@ static void locate_layer(const char *path, const rt_tables *t, const rt_codes *c
     size_t cap = 1 << 20;
     char *line = xmalloc(cap);
     bool found = false;
-    for (int l = t->enc.n_features > 0 ? -1 : 0; l < t->n_layers && !found; l++) {
+    for (int l = t->hwenc.n_features > 0 ? -1 : 0; l < t->n_layers && !found; l++) {
         if (!fgets(line, (int)cap, f)) break;
         int w = l < 0 ? t->n_inputs : t->layers[l].n_lut;
         const uint16_t *want = (l < 0 ? c->input : c->layer[l]) + (size_t)m->sample * (size_t)w;

@@ -134,7 +134,7 @@ static void emit_rom(FILE *f, const char *name, const uint16_t *rows, int a, int
  * layer before. */
 static void source_name(const rt_tables *t, const be_plan *p, int l, char *buf, size_t n) {
     if (l == 0)
-        snprintf(buf, n, "%s", t->enc.n_features > 0 ? "enc" : "in_data");
+        snprintf(buf, n, "%s", t->hwenc.n_features > 0 ? "enc" : "in_data");
     else
         snprintf(buf, n, "%c%d", p->layers[l - 1].reg_after ? 'r' : 'l', l - 1);
 }
@@ -205,14 +205,14 @@ static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset
     fprintf(f, "    input  wire %s,\n    input  wire %s,\n", p->clock, p->reset);
     if (stages == 0) fputs(lint_on, f);
     fprintf(f, "    input  wire in_valid,\n");
-    bool in_all = t->enc.n_features > 0 || all_read(t, 0); /* the encoder module's lint */
+    bool in_all = t->hwenc.n_features > 0 || all_read(t, 0); /* the encoder module's lint */
     if (!in_all) fputs(lint_off, f);
     fprintf(f, "    input  wire [%d:0] in_data,%s\n", iw - 1,
             in_all ? "" : " // some input codes are read by no L-LUT");
     if (!in_all) fputs(lint_on, f);
     fprintf(f, "    output wire out_valid,\n    output wire [%d:0] out_data\n);\n", ow - 1);
     char valid[32] = "in_valid";
-    if (t->enc.n_features > 0) be_rtl_encoder_inst(f, t, p);
+    if (t->hwenc.n_features > 0) be_rtl_encoder_inst(f, t, p);
     for (int l = 0; l < t->n_layers; l++) {
         const rt_table_layer *L = &t->layers[l];
         const be_layer_plan *q = &p->layers[l];

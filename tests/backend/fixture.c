@@ -217,7 +217,7 @@ void fx_hwio_tables(bool is_signed, uint64_t seed, rt_tables *t) {
     s.width[1] = 12, s.fanin[1] = 3, s.bits[1] = 1;
     fx_random_tables(&s, seed, t);
     t->head_group = 4; /* 3 classes of 4 outputs */
-    rt_encoder *en = &t->enc;
+    rt_hw_encoder *en = &t->hwenc;
     en->n_features = 4;
     en->raw_bits = is_signed ? 10 : 8;
     en->raw_frac = is_signed ? 4 : 0;
@@ -238,7 +238,7 @@ void fx_hwio_tables(bool is_signed, uint64_t seed, rt_tables *t) {
 }
 
 void fx_hwio_codes(const rt_tables *t, int n, uint64_t seed, rt_codes *c) {
-    const rt_encoder *en = &t->enc;
+    const rt_hw_encoder *en = &t->hwenc;
     fx_random_codes(t, n, seed, c);
     c->n_raw = en->n_features;
     c->raw = xmalloc(sizeof *c->raw * (size_t)n * (size_t)en->n_features);

@@ -28,7 +28,7 @@ static int failures;
 static void test_edges(void) {
     rt_tables t;
     fx_hwio_tables(false, 3, &t);
-    const rt_encoder *en = &t.enc;
+    const rt_hw_encoder *en = &t.hwenc;
     for (int i = 0; i < t.n_inputs; i++) {
         int64_t thr = en->thr[i];
         int up = !en->descending[i];
@@ -44,7 +44,7 @@ static void test_edges(void) {
     EXPECT(be_raw_min(en) == 0 && be_raw_max(en) == 255, "8-bit unsigned range");
     rt_tables_free(&t);
     fx_hwio_tables(true, 3, &t);
-    EXPECT(be_raw_min(&t.enc) == -512 && be_raw_max(&t.enc) == 511, "10-bit signed range");
+    EXPECT(be_raw_min(&t.hwenc) == -512 && be_raw_max(&t.hwenc) == 511, "10-bit signed range");
     rt_tables_free(&t);
 }
 
@@ -56,10 +56,10 @@ static void test_fit(void) {
     int feature[6] = {0, 0, 1, 1, 2, 2};
     for (int variant = 0; variant < 3; variant++) {
         be_raw_map m = {3, 10, 2, true, variant == 1 ? -0.5 : 1.0, variant == 2, shift, mul};
-        rt_encoder en;
+        rt_hw_encoder en;
         rt_error e = {0};
         EXPECT(be_encoder_fit(&m, 6, feature, thr, &en, &e) == RT_OK, "%s", e.msg);
-        rt_tables t = {.n_inputs = 6, .input_bits = 1, .enc = en};
+        rt_tables t = {.n_inputs = 6, .input_bits = 1, .hwenc = en};
         long bad = 0;
         for (int64_t r = be_raw_min(&en); r <= be_raw_max(&en); r++)
             for (int i = 0; i < 6; i++) {
@@ -84,7 +84,7 @@ static void test_fit(void) {
         rt_tables_free(&t);
     }
     be_raw_map bad = {1, 40, 0, false, 1, false, shift, mul};
-    rt_encoder en;
+    rt_hw_encoder en;
     rt_error e = {0};
     EXPECT(be_encoder_fit(&bad, 1, feature, thr, &en, &e) == RT_ERR_MODEL &&
                strcmp(e.prop, "input.encode") == 0,
@@ -114,8 +114,8 @@ static void test_attach(void) {
     rt_tables t;
     rt_codes c;
     fx_hwio_tables(false, 21, &t);
-    free(t.enc.feature), free(t.enc.thr), free(t.enc.descending);
-    memset(&t.enc, 0, sizeof t.enc);
+    free(t.hwenc.feature), free(t.hwenc.thr), free(t.hwenc.descending);
+    memset(&t.hwenc, 0, sizeof t.hwenc);
     t.head_group = 0;
     fx_random_codes(&t, N, 22, &c);
     float thr[12];
@@ -179,11 +179,11 @@ static void test_files(const char *dir) {
     char *tdir = rt_path_join(dir, "tables"), *cpath = rt_path_join(dir, "test.codes");
     EXPECT(be_tables_write(&t, &p, tdir, &e) == RT_OK, "%s", e.msg);
     EXPECT(be_tables_read(tdir, &t2, &p2, &e) == RT_OK, "%s", e.msg);
-    EXPECT(t2.head_group == 4 && p2.head && t2.enc.n_features == 4 && t2.enc.raw_bits == 10 &&
-               t2.enc.raw_frac == 4 && t2.enc.raw_signed,
+    EXPECT(t2.head_group == 4 && p2.head && t2.hwenc.n_features == 4 && t2.hwenc.raw_bits == 10 &&
+               t2.hwenc.raw_frac == 4 && t2.hwenc.raw_signed,
            "head and encoder read back");
-    EXPECT(memcmp(t.enc.thr, t2.enc.thr, sizeof *t.enc.thr * 12) == 0 &&
-               memcmp(t.enc.descending, t2.enc.descending, 12) == 0,
+    EXPECT(memcmp(t.hwenc.thr, t2.hwenc.thr, sizeof *t.hwenc.thr * 12) == 0 &&
+               memcmp(t.hwenc.descending, t2.hwenc.descending, 12) == 0,
            "thresholds read back");
     EXPECT(be_plan_stages(&p2) == 3, "2 layers and the head's register: %d", be_plan_stages(&p2));
     EXPECT(be_codes_write(&c, cpath, &e) == RT_OK, "%s", e.msg);
