@@ -259,7 +259,7 @@ rt_status nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o, rt_error 
     if (!st) st = flow_train(&f, e);
     if (!st) st = flow_tabulate(&f, e);
     if (!st) st = nltc_flow_reduce(ir, f.model, &f.data, &f.tables, &f.codes, &f.rep, o->quiet, e);
-    if (!st) st = nltc_flow_hwio(ir, &f.data, &f.raw, NULL, &f.tables, &f.codes, o->quiet, e);
+    if (!st) st = nltc_flow_hwio(ir, &f.data, &f.raw, &f.tables, &f.codes, o->quiet, e);
     if (!st) st = be_flow_emit(&f.be, &f.rep, e);
     if (!st) st = be_flow_estimate(&f.be, &f.rep, e);
     if (!st) st = flow_verify(&f, &verdict, e);

@@ -19,7 +19,11 @@ rt_status nltc_hwio_format(const ir_program *ir, const rt_dataset *d, const data
 }
 
 rt_status nltc_flow_hwio(const ir_program *ir, const rt_dataset *d, const be_raw_map *m,
-                         const float *thr, rt_tables *t, rt_codes *c, bool quiet, rt_error *e) {
+                         rt_tables *t, rt_codes *c, bool quiet, rt_error *e) {
+    const float *thr =
+        t->enc.encode && t->enc.levels == (ir->encode == IR_ENC_THERMOMETER ? ir->enc_levels : 1)
+            ? t->enc.thresholds
+            : NULL;
     be_hwio_spec s = {ir->head == IR_HEAD_GROUP_SUM ? ir->head_group : 0, NULL, NULL, m, &d->test};
     int n = t->n_inputs, per = ir->encode == IR_ENC_THERMOMETER ? ir->enc_levels : 1;
     int *feature = xmalloc(sizeof *feature * (size_t)n);

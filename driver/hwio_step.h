@@ -21,12 +21,12 @@ bool nltc_hwio_encoder(const ir_program *ir);
 rt_status nltc_hwio_format(const ir_program *ir, const rt_dataset *d, const data_info *info,
                            be_raw_map *m, rt_error *e);
 
-/* After tabulation (and reduction): the head and the encoder into t, the reference codes c
- * made to follow them (raw test features, integer encoder, layers recomputed through the
- * tables, scores). thr: the encoder's thresholds on the normalized feature, one per input
- * code (thermometer: the trained model's; NULL for binarize, whose threshold is 0). Prints
- * a line unless quiet. */
+/* After tabulation (and reduction): the head (ir->head_group) and the encoder in hardware
+ * (from the trained encoder t->enc: its thresholds on the normalized feature, one per input
+ * code; binarize without them: 0) into t, the reference codes c made to follow them (raw
+ * test features, integer encoder, layers recomputed through the tables, scores). Prints a
+ * line unless quiet. */
 rt_status nltc_flow_hwio(const ir_program *ir, const rt_dataset *d, const be_raw_map *m,
-                         const float *thr, rt_tables *t, rt_codes *c, bool quiet, rt_error *e);
+                         rt_tables *t, rt_codes *c, bool quiet, rt_error *e);
 
 #endif /* NLTC_HWIO_STEP_H */

@@ -744,6 +744,7 @@ void rt_tables_free(rt_tables *t) {
         free(t->layers[l].codes);
     }
     free(t->layers);
+    free(t->enc.thresholds);
     free(t->hwenc.feature), free(t->hwenc.thr), free(t->hwenc.descending);
     memset(t, 0, sizeof *t);
 }

@@ -250,12 +250,32 @@ typedef struct rt_table_layer {
     uint16_t *codes; /* [n_lut << (fanin*bits_in)] output code per L-LUT per address */
 } rt_table_layer;
 
+/* The input encoder of a model with `input { encode = thermometer(...) | binarize }`
+ * (ir_program.encode), fitted on the training split by runtime/train: what turns one
+ * sample's normalized features x[0 .. n_features) (the floats of rt_split.x, the domain
+ * the trainer sees) into the n_inputs 1-bit input codes of the tables:
+ *     code[f*levels + t] = x[f] > thresholds[f*levels + t]      (1 or 0)
+ * with thresholds ascending per feature (binarize: levels = 1, every threshold 0). The
+ * back ends take raw features instead: data_info (runtime/data/data.h) gives the
+ * normalization x = (g(raw) - shift[f]) * mul[f], g = the dataset's `scale` then `log1p`
+ * (both monotonic, mul > 0), so x > thr  <=>  g(raw) > thr / mul[f] + shift[f]; the back
+ * end converts each threshold to its raw fixed-point format and must give the same bit as
+ * this rule on every sample of the test split (rt_codes.input holds the encoded bits).
+ * encode = 0 (IR_ENC_HARDTANH): no encoder here, levels 0, thresholds NULL. */
+typedef struct rt_encoder {
+    int encode;        /* the ir_encode value (IR_ENC_THERMOMETER, IR_ENC_BINARIZE) */
+    int n_features;    /* dataset inputs */
+    int levels;        /* thresholds per feature: T, 1 for binarize */
+    float *thresholds; /* [n_features * levels] in the normalized domain */
+} rt_encoder;
+
 /* The input encoder in hardware: raw fixed-point features -> input codes of 1 bit
  * (thermometer, binarize). A raw feature is an integer R of raw_bits bits (two's complement
  * when raw_signed) standing for the value R * 2^-raw_frac. Input code i reads raw feature
  * feature[i] and is 1 when R >= thr[i] (descending[i] false) or R <= thr[i] (true); a
  * threshold outside the raw range makes the code constant. n_features = 0: no encoder in
  * hardware (the design reads the input codes). */
+/* (runtime/backend hwio.c makes it from rt_encoder: README "Encoder and head".) */
 typedef struct rt_hw_encoder {
     int n_features; /* raw features (0: none) */
     int raw_bits;   /* W: bits per raw feature, 1..31 */
@@ -272,6 +292,11 @@ typedef struct rt_tables {
     bool input_signed; /* input codes are offset binary */
     int n_layers;
     rt_table_layer *layers; /* [n_layers] */
+    rt_encoder enc;         /* the input encoder (encode 0: none, the codes are the input) */
+    /* The output head: 0 for one code per class (the largest wins); G for a group sum: the
+     * last layer has classes * G 1-bit codes and class c's score is the number of 1s among
+     * codes [c*G, (c+1)*G); the highest score wins, ties to the lowest class. */
+    int head_group;
     rt_hw_encoder hwenc; /* the input encoder in hardware (hwenc.n_features 0: none) */
 } rt_tables;
 
