@@ -245,6 +245,21 @@ static void test_verify(const char *dir, bool is_signed, ir_pipeline pipe) {
                rtl->lint_warnings);
     /* the formal proof covers the encoder and the head at every input */
     char *v = rt_path_join(dir, "rtl/hw.v"), *work = rt_path_join(dir, "formal");
+    /* their LUTs beside the core: estimated, and by Yosys for each module alone */
+    be_hw h;
+    be_hw_init(&h);
+    be_hw_estimate(&t, &p, &h);
+    EXPECT(h.luts_enc_estimate > 0 && h.luts_head_estimate > 0, "estimates %ld, %ld",
+           h.luts_enc_estimate, h.luts_head_estimate);
+    char *sw = rt_path_join(dir, "synth");
+    EXPECT(be_synth(v, &p, sw, &h, &e) == RT_OK, "%s", e.msg);
+    if (h.synthesized)
+        EXPECT(h.luts_enc_yosys > 0 && h.luts_head_yosys > 0 &&
+                   h.n_stage_depth == be_plan_stages(&p) + (pipe == IR_PIPE_NONE),
+               "Yosys: encoder %ld, head %ld LUTs, %d stages", h.luts_enc_yosys, h.luts_head_yosys,
+               h.n_stage_depth);
+    be_hw_free(&h);
+    free(sw);
     be_formal_result fr;
     EXPECT(be_formal(&t, &p, v, work, dir, &fr, &e) == RT_OK, "%s", e.msg);
     EXPECT(!fr.ran || fr.proved, "formal: %s", fr.note);
