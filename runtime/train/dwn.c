@@ -26,29 +26,12 @@ rt_status tr_check_model(const ir_program *ir, rt_error *e) {
     char prop[160];
     for (int i = 0; i < ir->n_layers; i++) {
         const ir_layer *l = &ir->layers[i];
-        if (l->kind == IR_KIND_TABLE) {
-            snprintf(prop, sizeof prop, "lut %s.kind", l->lut ? l->lut : "?");
-            return rt_fail_prop(e, RT_ERR_MODEL, prop,
-                                "layer %s: this build's trainer has no model pass for kind = %s "
-                                "yet (the table kernels are runtime/train/dwn.c's); use mlp, "
-                                "linear or poly",
-                                l->name, ir_kind_word(l->kind));
-        }
         if (l->connect == IR_CONNECT_MAPPING)
             return rt_fail_prop(e, RT_ERR_MODEL, dw_connect_prop(ir, l, prop, sizeof prop),
                                 "layer %s: this build's trainer has no model pass for connect = "
                                 "mapping yet; use learned, random or contiguous",
                                 l->name);
     }
-    if (ir->encode != IR_ENC_HARDTANH)
-        return rt_fail_prop(e, RT_ERR_MODEL, "input.encode",
-                            "this build's trainer has no model pass for encode = %s yet (the "
-                            "threshold fit is tr_encoder_fit); use hardtanh",
-                            ir_encode_word(ir->encode));
-    if (ir->head != IR_HEAD_CODES)
-        return rt_fail_prop(e, RT_ERR_MODEL, "output.head",
-                            "this build's trainer has no model pass for head = group_sum yet "
-                            "(its loss is tr_group_sum_ce); use codes");
     return RT_OK;
 }
 
@@ -196,4 +179,60 @@ void tr_encode_row(const rt_encoder *enc, const float *x, uint16_t *codes) {
     for (int f = 0; f < enc->n_features; f++)
         for (int t = 0; t < T; t++)
             codes[f * T + t] = x[f] > enc->thresholds[(size_t)f * T + t];
+}
+
+/* ---- The model's pieces: table L-LUTs, the encoder --------------------------------- */
+
+/* The address of row r: bit j is input j's sign (the 1-bit code of its value). */
+static uint32_t dw_addr(const float *x, int ldx, int F, int r) {
+    uint32_t a = 0;
+    for (int j = 0; j < F; j++)
+        a |= (uint32_t)(x[(size_t)j * ldx + r] > 0.0f) << j;
+    return a;
+}
+
+void tr_tlut_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                     float *y) {
+    for (int r = 0; r < R; r++)
+        y[r] = p->ws[dw_addr(x, ldx, sh->F, r)];
+}
+
+void tr_tlut_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                      const float *dy, const tr_lut *g, float *dx, int lddx) {
+    int F = sh->F;
+    if (g) {
+        memset(g->ws, 0, ((size_t)1 << F) * sizeof(float));
+        g->b[0] = 0.0f;
+    }
+    for (int r = 0; r < R; r++) { /* rows ascending: a fixed order per entry */
+        uint32_t a = dw_addr(x, ldx, F, r);
+        if (g) g->ws[a] += dy[r];
+        if (dx)
+            for (int j = 0; j < F; j++)
+                dx[(size_t)j * lddx + r] = dy[r] * dw_efd(p->ws, F, a, j);
+    }
+}
+
+void tr_model_fit_encoder(tr_model *m, const rt_split *s) {
+    tr_params *P = &m->p;
+    if (!P->encode) return;
+    ir_program ir = {0};
+    ir.encode = (ir_encode)P->encode;
+    ir.enc_levels = P->enc_levels;
+    ir.enc_thresholds = (ir_thresholds)P->enc_thresh;
+    rt_encoder enc;
+    tr_encoder_fit(&ir, s, P->features, &enc);
+    memcpy(P->state + P->o_enc, enc.thresholds, (size_t)P->inputs * sizeof(float));
+    free(enc.thresholds);
+}
+
+void tr_model_encoder(const tr_model *m, rt_encoder *enc) {
+    const tr_params *P = &m->p;
+    memset(enc, 0, sizeof *enc);
+    if (!P->encode) return;
+    enc->encode = P->encode;
+    enc->n_features = P->features;
+    enc->levels = P->enc_levels;
+    enc->thresholds = xmalloc((size_t)P->inputs * sizeof(float));
+    memcpy(enc->thresholds, P->state + P->o_enc, (size_t)P->inputs * sizeof(float));
 }

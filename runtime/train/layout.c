@@ -79,11 +79,18 @@ uint64_t tr_ir_fingerprint(const ir_program *ir) {
         v[8] = (int)L->quant;
         v[9] = L->connect == IR_CONNECT_CONTIGUOUS;
         h = mix_ints(h, v, 10);
-        if (L->kind == IR_KIND_POLY) { /* (other kinds keep their earlier fingerprints) */
+        if (L->kind == IR_KIND_POLY || L->kind == IR_KIND_TABLE) { /* (others: as before) */
             v[0] = (int)L->kind;
             v[1] = L->degree;
             h = mix_ints(h, v, 2);
         }
+    }
+    if (ir->encode != IR_ENC_HARDTANH || ir->head != IR_HEAD_CODES) {
+        v[0] = (int)ir->encode;
+        v[1] = ir->enc_levels;
+        v[2] = (int)ir->enc_thresholds;
+        v[3] = ir->head_group;
+        h = mix_ints(h, v, 4);
     }
     return h;
 }
@@ -142,6 +149,7 @@ static void layer_shape(tr_layer *L, const ir_layer *il, bool dense) {
     L->sh.depth = il->hidden > 0 ? (il->depth > 0 ? il->depth : 1) : 0;
     L->sh.skip = il->lut_skip;
     L->sh.degree = il->kind == IR_KIND_POLY ? il->degree : 0; /* linear: hidden 0 with skip */
+    L->sh.table = il->kind == IR_KIND_TABLE;
     L->q = tr_qspec_make(il->quant, il->bits_out);
     L->bits_in = il->bits_in;
     L->connect = il->connect;
@@ -156,6 +164,7 @@ static void layer_shape(tr_layer *L, const ir_layer *il, bool dense) {
 /* Weights in an L-LUT record's ws slice: the skip path's F, or a linear or polynomial
  * L-LUT's monomial weights (poly.c). */
 static size_t ws_count(const tr_shape *sh) {
+    if (sh->table) return (size_t)1 << sh->F; /* the table's entries */
     int D = tr_shape_degree(sh);
     return D > 0 ? (size_t)tr_poly_terms(sh->F, D) - 1 : sh->skip ? (size_t)sh->F : 0;
 }
@@ -221,7 +230,9 @@ static void param_offsets(tr_params *p) {
     p->o_in_rmean = ns;
     ns += (size_t)p->inputs;
     p->o_in_rvar = ns;
-    p->n_state = ns + (size_t)p->inputs;
+    ns += (size_t)p->inputs;
+    p->o_enc = ns; /* the encoder's thresholds */
+    p->n_state = ns + (p->encode ? (size_t)p->inputs : 0);
 }
 
 /* The slices of the parameter block: param, state, then every layer's wiring tables. */
@@ -242,8 +253,14 @@ void tr_params_build(tr_params *p, const ir_program *ir, bool dense, int *const 
     memset(p, 0, sizeof *p);
     p->n_layers = ir->n_layers;
     p->layers = xcalloc((size_t)p->n_layers, sizeof(tr_layer));
-    p->inputs = ir->dataset.inputs;
+    p->inputs = ir->in_width > 0 ? ir->in_width : ir->dataset.inputs;
     p->classes = ir->dataset.classes;
+    p->encode = (int)ir->encode;
+    p->features = ir->dataset.inputs;
+    p->enc_thresh = (int)ir->enc_thresholds;
+    p->enc_levels = ir->encode == IR_ENC_THERMOMETER ? ir->enc_levels : 1;
+    p->head_group = ir->head == IR_HEAD_GROUP_SUM ? ir->head_group : 0;
+    p->head_tau = (float)ir->head_tau;
     p->in_q = tr_qspec_make(IR_Q_HARDTANH, ir->input_bits);
     p->dense = dense;
     p->fingerprint = tr_ir_fingerprint(ir);

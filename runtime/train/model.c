@@ -344,6 +344,18 @@ static void in_fwd_job(void *vc, int tid, int nt) {
     tr_model *m = c->m;
     int lo, hi;
     tr_share(m->p.inputs, tid, nt, &lo, &hi);
+    if (m->p.encode) { /* encoded bits 0/1: the code, and its level's value */
+        float s = tr_q_scale(m->p.param[m->p.o_in_scale]);
+        for (int i = lo; i < hi; i++) {
+            size_t row = (size_t)i * m->w.ld;
+            for (int r = 0; r < c->R; r++) {
+                uint16_t code = m->w.x_in[row + (size_t)r] > 0.5f;
+                m->w.in_codes[row + (size_t)r] = code;
+                m->w.in_val[row + (size_t)r] = tr_q_value(tr_q_level(&m->p.in_q, code), s);
+            }
+        }
+        return;
+    }
     for (int i = lo; i < hi; i++) {
         chan ch = in_chan(m, i);
         chan_forward(&ch, m->w.x_in + (size_t)i * m->w.ld, c->R, c->train, m->w.scratch[tid]);
@@ -357,6 +369,10 @@ static void in_bwd_job(void *vc, int tid, int nt) {
     float *dz = m->w.scratch[tid], *dy = dz + m->w.ld;
     tr_share(m->p.inputs, tid, nt, &lo, &hi);
     for (int i = lo; i < hi; i++) {
+        if (m->p.encode) { /* fixed encoder: nothing to learn */
+            m->w.in_ds_part[i] = 0.0f;
+            continue;
+        }
         chan ch = in_chan(m, i);
         m->w.in_ds_part[i] =
             chan_backward(&ch, m->w.in_dval + (size_t)i * m->w.ld, c->R, dz, dy,
@@ -376,13 +392,35 @@ static void run_forward(tr_model *m, int R, bool train) {
 }
 
 void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R) {
-    size_t W = (size_t)m->p.inputs, ld = (size_t)m->w.ld;
+    const tr_params *P = &m->p;
+    size_t W = (size_t)P->inputs, ld = (size_t)m->w.ld;
     for (int r = 0; r < R; r++) {
         int i = perm ? perm[i0 + r] : i0 + r;
+        m->w.y[r] = s->y[i];
+        if (P->encode) { /* the bits of tr_encode_row, as 0/1 */
+            const float *src = s->x + (size_t)i * (size_t)P->features;
+            const float *thr = P->state + P->o_enc;
+            for (size_t j = 0; j < W; j++)
+                m->w.x_in[j * ld + (size_t)r] = src[j / (size_t)P->enc_levels] > thr[j];
+            continue;
+        }
         const float *src = s->x + (size_t)i * W;
         for (size_t j = 0; j < W; j++)
             m->w.x_in[j * ld + (size_t)r] = src[j];
-        m->w.y[r] = s->y[i];
+    }
+}
+
+void tr_model_scores(const tr_model *m, int r, bool flt, float *score) {
+    const tr_layer_buf *last = &m->w.lb[m->p.n_layers - 1];
+    int G = m->p.head_group > 0 ? m->p.head_group : 1;
+    size_t ld = (size_t)m->w.ld;
+    for (int c = 0; c < m->p.classes; c++) {
+        float s = 0.0f;
+        for (int g = 0; g < G; g++) {
+            size_t at = (size_t)(c * G + g) * ld + (size_t)r;
+            s += flt ? last->zlast[at] : (float)last->codes[at];
+        }
+        score[c] = s;
     }
 }
 
@@ -411,6 +449,9 @@ double tr_model_forward_train(tr_model *m, int R, int *correct) {
     tr_layer_buf *last = &m->w.lb[m->p.n_layers - 1];
     int C = m->p.classes;
     size_t ld = (size_t)m->w.ld;
+    if (m->p.head_group > 0) /* softmax(group sums / tau) cross-entropy */
+        return tr_group_sum_ce(last->val, R, (int)ld, C, m->p.head_group, m->p.head_tau, m->w.y,
+                               m->w.logits, m->w.dlogits, last->dval, correct);
     for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++)
             m->w.logits[(size_t)r * C + c] = last->val[(size_t)c * ld + r];

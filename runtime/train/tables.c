@@ -52,9 +52,11 @@ rt_status tr_tabulate(const tr_model *cm, rt_tables *t, rt_error *e) {
     memset(t, 0, sizeof *t);
     t->n_inputs = P->inputs;
     t->input_bits = P->in_q.bits;
-    t->input_signed = P->in_q.is_signed;
+    t->input_signed = P->in_q.is_signed && !P->encode; /* encoder bits: plain 0/1 */
     t->n_layers = P->n_layers;
     t->layers = xcalloc((size_t)P->n_layers, sizeof(rt_table_layer));
+    tr_model_encoder(m, &t->enc);
+    t->head_group = P->head_group;
     const tr_qspec *pq = &P->in_q;
     float ps = tr_q_scale(P->param[P->o_in_scale]);
     for (int l = 0; l < P->n_layers; l++) {

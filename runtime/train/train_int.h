@@ -116,6 +116,7 @@ typedef struct tr_shape {
     int depth;  /* hidden layers (>= 1 when N > 0) */
     bool skip;  /* linear skip path */
     int degree; /* kind = poly(degree = D): D (N = 0); 0 otherwise (see tr_shape_degree) */
+    bool table; /* kind = table: the 2^F entries are the parameters (ws), 1-bit inputs */
 } tr_shape;
 
 /* Linear and polynomial L-LUTs (poly.c): y = b + sum_m ws[m] * x^a(m) over the monomials of
@@ -317,12 +318,19 @@ typedef struct tr_layer {
  * batch-norm running statistics. param, state and the wiring tables are slices of one
  * block. */
 typedef struct tr_params {
-    int n_layers;                             /* layers */
-    tr_layer *layers;                         /* [n_layers] */
-    int inputs;                               /* input width */
-    int classes;                              /* output width */
-    tr_qspec in_q;                            /* input quantizer */
-    bool dense;                               /* a stage-1 model (dense learned layers) */
+    int n_layers;     /* layers */
+    tr_layer *layers; /* [n_layers] */
+    int inputs;       /* input width (codes into layer 0) */
+    int classes;      /* classes */
+    /* The input encoder (ir_program.encode; 0: hard tanh): features raw features per row,
+     * levels thresholds each, kept in the state block at o_enc ([inputs] floats, fitted on
+     * the training split by tr_model_fit_encoder); the codes are x_f > thr (tr_encode_row) */
+    int encode, features, enc_levels, enc_thresh;
+    size_t o_enc;
+    int head_group; /* group-sum head: G outputs per class (0: one code per class) */
+    float head_tau; /* its softmax temperature */
+    tr_qspec in_q;  /* input quantizer */
+    bool dense;     /* a stage-1 model (dense learned layers) */
     size_t o_in_gamma, o_in_beta, o_in_scale; /* input parameters (offsets) */
     size_t o_in_rmean, o_in_rvar;             /* input running statistics (state offsets) */
     float *param;                             /* [n_param] all parameters */
@@ -429,7 +437,23 @@ size_t tr_gamma_off(const tr_layer *L, int o);
 size_t tr_beta_off(const tr_layer *L, int o);
 /* The passes below run on any model; those that train (forward_train, backward, step,
  * bn_refit) need a training model (tr_model_new with train). */
-/* Copies rows [i0, i0+R) of split s (through perm when not NULL) into the batch. */
+/* Fits the input encoder's thresholds on split s (tr_encoder_fit) into the state block;
+ * nothing without an encoder. */
+void tr_model_fit_encoder(tr_model *m, const rt_split *s);
+/* The model's input encoder as rt_encoder (thresholds malloc'd; encode 0: none). */
+void tr_model_encoder(const tr_model *m, rt_encoder *enc);
+/* Class scores of batch row r after a forward: the quantized codes (or, flt, the last
+ * layer's pre-quantizer values zlast), summed over each class's group under a group-sum
+ * head. score: [classes]. */
+void tr_model_scores(const tr_model *m, int r, bool flt, float *score);
+/* Table L-LUTs (kind = table, 1-bit inputs): y[r] = T[address of row r], address bit j
+ * = x[j][r] > 0 (x feature-major as tr_subnet_forward's); the backward adds dy to the
+ * entries (straight through) and gives each input the EFD (dwn.c) times dy. */
+void tr_tlut_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R, float *y);
+void tr_tlut_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                      const float *dy, const tr_lut *g, float *dx, int lddx);
+/* Copies rows [i0, i0+R) of split s (through perm when not NULL) into the batch, through
+ * the input encoder when the model has one. */
 void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R);
 /* augment = shift: moves the image of each batch row [0,R) by (dy, dx), each uniform in
  * -P..P drawn from rng in row order (dy first); pixels shifted in are d->blank. */
