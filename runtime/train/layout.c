@@ -79,10 +79,12 @@ uint64_t tr_ir_fingerprint(const ir_program *ir) {
         v[8] = (int)L->quant;
         v[9] = L->connect == IR_CONNECT_CONTIGUOUS;
         h = mix_ints(h, v, 10);
-        if (L->kind == IR_KIND_POLY || L->kind == IR_KIND_TABLE) { /* (others: as before) */
+        if (L->kind == IR_KIND_POLY || L->kind == IR_KIND_TABLE ||
+            L->connect == IR_CONNECT_MAPPING) { /* (the others: as before) */
             v[0] = (int)L->kind;
             v[1] = L->degree;
-            h = mix_ints(h, v, 2);
+            v[2] = (int)L->connect;
+            h = mix_ints(h, v, L->connect == IR_CONNECT_MAPPING ? 3 : 2);
         }
     }
     if (ir->encode != IR_ENC_HARDTANH || ir->head != IR_HEAD_CODES) {
@@ -202,7 +204,13 @@ static size_t layer_offsets(tr_layer *L, size_t n) {
     L->n_rec = r;
     L->stride = (r + 15) / 16 * 16;
     L->o_lut = n;
-    return n + O * L->stride;
+    n += O * L->stride;
+    if (L->connect == IR_CONNECT_MAPPING) { /* the selection weights */
+        L->ldw = tr_map_pad(L->in);
+        L->o_map = n;
+        n += O * F * (size_t)L->ldw;
+    }
+    return n;
 }
 
 /* Offsets of every parameter and running statistic: the layers' records or arrays, the
@@ -282,8 +290,9 @@ void tr_params_build(tr_params *p, const ir_program *ir, bool dense, int *const 
         } else if (masks && masks[l]) {
             memcpy(L->idx, masks[l], (size_t)L->out * F * sizeof(int));
         } else {
-            random_mask(L, seed, l);
-            L->connect = IR_CONNECT_RANDOM; /* learned without a dense stage */
+            random_mask(L, seed, l); /* mapping: until tr_map_refresh */
+            if (L->connect != IR_CONNECT_MAPPING)
+                L->connect = IR_CONNECT_RANDOM; /* learned without a dense stage */
         }
         if (L->wire == TR_WIRE_MASKED) build_readers(L);
     }
@@ -354,9 +363,12 @@ static void work_slices(tr_work *w, const tr_params *p, carver *c) {
             b.dval = carve(c, O * ld * sizeof(float));
             b.istd = carve(c, O * sizeof(float));
             b.ds_part = carve(c, O * sizeof(float));
-            if (L->wire == TR_WIRE_DENSE) {
-                b.ypre = carve(c, O * ld * sizeof(float));
+            if (L->wire == TR_WIRE_DENSE) b.ypre = carve(c, O * ld * sizeof(float));
+            if (L->wire == TR_WIRE_DENSE || L->connect == IR_CONNECT_MAPPING)
                 b.xt = carve(c, ld * (size_t)tr_pad_rows(L->in) * sizeof(float));
+            if (L->connect == IR_CONNECT_MAPPING) {
+                b.mp = carve(c, O * F * (size_t)L->ldw * sizeof(float));
+                b.mg = carve(c, O * F * (size_t)L->ldw * sizeof(float));
             }
             if (L->wire == TR_WIRE_MASKED) b.dxg = carve(c, O * F * ld * sizeof(float));
             if (tr_addr_scratch(L, (int)ld) > 0) b.inv = carve(c, O * ld * sizeof(uint16_t));
@@ -473,6 +485,13 @@ void tr_model_init_params(tr_model *m, uint64_t seed, int stage) {
         }
         bool last = l == pm->n_layers - 1;
         P[L->o_scale] = init_max(last) / (float)(L->q.qmax > 1 ? L->q.qmax : 1);
+    }
+    rt_rng_seed(&r, seed, 0x6d6170ULL /* "map" */, (uint64_t)stage, 0);
+    for (int l = 0; l < pm->n_layers; l++) { /* mapping weights: their own stream */
+        const tr_layer *L = &pm->layers[l];
+        if (L->connect != IR_CONNECT_MAPPING || L->wire == TR_WIRE_DENSE) continue;
+        for (int s = 0; s < L->out * L->sh.F; s++)
+            fill_uniform(P + L->o_map + (size_t)s * L->ldw, (size_t)L->in, 1, &r);
     }
     for (int i = 0; i < pm->inputs; i++) {
         P[pm->o_in_gamma + i] = 1.0f;

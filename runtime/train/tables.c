@@ -55,6 +55,7 @@ rt_status tr_tabulate(const tr_model *cm, rt_tables *t, rt_error *e) {
     t->input_signed = P->in_q.is_signed && !P->encode; /* encoder bits: plain 0/1 */
     t->n_layers = P->n_layers;
     t->layers = xcalloc((size_t)P->n_layers, sizeof(rt_table_layer));
+    tr_map_refresh(m, false); /* the wires of mapping layers */
     tr_model_encoder(m, &t->enc);
     t->head_group = P->head_group;
     const tr_qspec *pq = &P->in_q;

@@ -312,6 +312,10 @@ typedef struct tr_layer {
     size_t o_wd, o_b, o_gamma, o_beta;                         /* dense layers: the arrays */
     size_t o_scale;                                            /* the layer's quantizer scale */
     size_t o_rmean, o_rvar;                                    /* offsets into the state block */
+    /* connect = mapping: the selection weights [out*F][ldw] from o_map (ldw = tr_map_pad(in),
+     * padding 0); each slot's wire idx is the argmax of its row (tr_map_refresh) */
+    size_t o_map;
+    int ldw;
 } tr_layer;
 
 /* What a saved model is: the layers' shapes, wiring and offsets, the parameter block and the
@@ -366,6 +370,7 @@ typedef struct tr_layer_buf {
     float *istd;     /* [out] batch-norm inverse std of the batch (training) */
     float *ds_part;  /* [out] per-L-LUT scale-gradient partial sums (training) */
     uint16_t *inv;   /* [out][ld] per-address path: each row's address index (training) */
+    float *mp, *mg;  /* [out*F][ldw] mapping layers: softmax(W / TR_MAP_TAU), its gradient */
 } tr_layer_buf;
 
 /* The workspace, sized by rows_max: batch buffers (feature-major: value j of row r is at
@@ -437,6 +442,11 @@ size_t tr_gamma_off(const tr_layer *L, int o);
 size_t tr_beta_off(const tr_layer *L, int o);
 /* The passes below run on any model; those that train (forward_train, backward, step,
  * bn_refit) need a training model (tr_model_new with train). */
+/* The learned mapping's softmax temperature (training's soft choice; the wire is hard). */
+#define TR_MAP_TAU 1.0f
+/* The wires of every mapping layer from its weights: idx = argmax per slot, and in training
+ * (train) the softmax rows mp. */
+void tr_map_refresh(tr_model *m, bool train);
 /* Fits the input encoder's thresholds on split s (tr_encoder_fit) into the state block;
  * nothing without an encoder. */
 void tr_model_fit_encoder(tr_model *m, const rt_split *s);

@@ -15,7 +15,7 @@ enum { FEATURES = 12, LEVELS = 3, GROUP = 4 };
 
 /* 12 features -> thermometer(3) = 36 bits -> 24 tables of 4 inputs (random) -> 8 tables of
  * 3 inputs (contiguous) = 2 classes x 4 -> group sum. */
-static ir_program *dwn_program(int epochs) {
+static ir_program *dwn_program(int epochs, ir_connect connect) {
     fx_net n;
     memset(&n, 0, sizeof n);
     n.n_layers = 2;
@@ -26,7 +26,7 @@ static ir_program *dwn_program(int epochs) {
     n.bits_in = n.bits_hidden = n.bits_support = n.bits_out = 1;
     n.fanin_in = 4;
     n.fanin_support = 3;
-    n.connect = IR_CONNECT_RANDOM;
+    n.connect = connect;
     ir_stage st = fx_stage(IR_STAGE_SPARSE, epochs, 32, 1e-2);
     ir_program *ir = fx_program(&n, &st, 1, 7);
     ir->encode = IR_ENC_THERMOMETER;
@@ -59,7 +59,7 @@ static int group_class(const rt_codes *c, int s) {
 START_TEST(test_dwn_tables_equal_model) {
     rt_dataset d;
     parity_data(&d, FEATURES, 1024, 31);
-    ir_program *ir = dwn_program(15);
+    ir_program *ir = dwn_program(15, IR_CONNECT_RANDOM);
     ck_assert_int_eq(tr_check_model(ir, &terr), RT_OK);
     tr_model *m = train_small(ir, &d, 2);
     rt_tables t;
@@ -97,10 +97,37 @@ START_TEST(test_dwn_tables_equal_model) {
 }
 END_TEST
 
+/* The same with the learned mapping (connect = mapping) on the leaves. */
+START_TEST(test_dwn_mapping) {
+    rt_dataset d;
+    parity_data(&d, FEATURES, 1024, 33);
+    ir_program *ir = dwn_program(15, IR_CONNECT_MAPPING);
+    tr_model *m = train_small(ir, &d, 2);
+    rt_tables t;
+    ck_assert_int_eq(tr_tabulate(m, &t, NULL), RT_OK);
+    rt_codes c;
+    ck_assert_int_eq(tr_codes(m, &d.test, &c, NULL), RT_OK);
+    ck_assert_int_eq(lookup_mismatches(&t, &c), 0);
+    double q;
+    tr_evaluate(m, &d.test, NULL, &q);
+    long ok = 0;
+    for (int s = 0; s < c.n_samples; s++)
+        ok += group_class(&c, s) == c.labels[s];
+    ck_assert_double_eq(q, (double)ok / c.n_samples);
+    ck_assert_double_gt(q, 0.85); /* the learned wires find the two signs */
+    rt_codes_free(&c);
+    rt_tables_free(&t);
+    tr_model_free(m);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+/* One and two threads train the same bits, with random wires and with the mapping. */
 START_TEST(test_dwn_threads) {
     rt_dataset d;
     parity_data(&d, FEATURES, 512, 32);
-    ir_program *ir = dwn_program(2);
+    ir_program *ir = dwn_program(2, _i ? IR_CONNECT_MAPPING : IR_CONNECT_RANDOM);
     tr_model *a = train_small(ir, &d, 1), *b = train_small(ir, &d, 2);
     ck_assert(same_params(a, b));
     rt_tables ta, tb;
@@ -121,7 +148,8 @@ int main(void) {
     TCase *tc = tcase_create("dwn_model");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_dwn_tables_equal_model);
-    tcase_add_test(tc, test_dwn_threads);
+    tcase_add_test(tc, test_dwn_mapping);
+    tcase_add_loop_test(tc, test_dwn_threads, 0, 2);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
