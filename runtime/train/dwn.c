@@ -12,7 +12,17 @@
 /* ---- What the trainer refuses --------------------------------------------------------- */
 
 rt_status tr_check_model(const ir_program *ir, rt_error *e) {
-    (void)ir, (void)e; /* every kind, connectivity, encoder and head trains */
+    char prop[160];
+    for (int i = 0; i < ir->n_layers; i++) {
+        const ir_layer *l = &ir->layers[i];
+        if (l->kind != IR_KIND_TABLE || l->bits_in == 1) continue;
+        snprintf(prop, sizeof prop, "lut %s.kind", l->lut ? l->lut : "?");
+        return rt_fail_prop(e, RT_ERR_MODEL, prop,
+                            "layer %s: kind = table addresses its table by 1-bit inputs, but it "
+                            "reads %d-bit codes; give the layer feeding it bits = 1 (or the "
+                            "input encode = thermometer or binarize)",
+                            l->name, l->bits_in);
+    }
     return RT_OK;
 }
 

@@ -104,8 +104,6 @@ static void check_layers(const ir_program *ir, problems *P) {
             BAD("layer %s: poly(degree = %d) with fan-in %d and hidden %d (degree 1..%d, at most "
                 "%d monomials, no hidden layer)",
                 nm, L->degree, L->fanin, L->hidden, TR_POLY_MAX_DEGREE, TR_POLY_MAX_TERMS);
-        if (L->kind == IR_KIND_TABLE && L->bits_in != 1)
-            BAD("layer %s: kind = table reads 1-bit codes, not %d-bit", nm, L->bits_in);
         if (L->quant == IR_Q_HARDTANH)
             BAD("layer %s: the hard-tanh quantizer is for the input only", nm);
         prev_w = L->out_width;

@@ -184,15 +184,22 @@ END_TEST
 /* ---- What the trainer refuses ---------------------------------------------------------- */
 
 START_TEST(check_refuses) {
-    /* the table kind, the encoders and the group-sum head train; the mapping does not yet */
-    ir_layer l = {.name = "t.0", .lut = "six", .kind = IR_KIND_TABLE, .connect = IR_CONNECT_RANDOM};
+    /* the table kind, the mapping, the encoders and the group-sum head train; a table over
+     * multi-bit codes does not */
+    ir_layer l = {.name = "t.0",
+                  .lut = "six",
+                  .kind = IR_KIND_TABLE,
+                  .connect = IR_CONNECT_MAPPING,
+                  .bits_in = 1};
     ir_program ir = {
         .n_layers = 1, .layers = &l, .encode = IR_ENC_THERMOMETER, .head = IR_HEAD_GROUP_SUM};
     rt_error e = {0};
     ck_assert_int_eq(tr_check_model(&ir, &e), RT_OK);
-    l.connect = IR_CONNECT_MAPPING;
+    l.bits_in = 2;
     ck_assert_int_eq(tr_check_model(&ir, &e), RT_ERR_MODEL);
-    ck_assert_str_eq(e.prop, "model.connect");
+    ck_assert_str_eq(e.prop, "lut six.kind");
+    l.kind = IR_KIND_MLP;
+    ck_assert_int_eq(tr_check_model(&ir, &e), RT_OK);
 }
 END_TEST
 
