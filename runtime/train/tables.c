@@ -147,9 +147,16 @@ static float key_float(int64_t k) {
 
 /* Input i's code of the value x: the evaluation pass's batch norm and quantizer. */
 static uint16_t input_code(const tr_params *P, int i, float x) {
+    if (P->encode) return x > P->state[P->o_enc + i]; /* the encoder's bit */
     float z = tr_bn_eval(x, P->param[P->o_in_gamma + i], P->param[P->o_in_beta + i],
                          P->state[P->o_in_rmean + i], P->state[P->o_in_rvar + i]);
     return tr_q_code(&P->in_q, tr_q_int(&P->in_q, z, tr_q_scale(P->param[P->o_in_scale])));
+}
+
+int tr_input_feature(const tr_model *m, int i) {
+    const tr_params *P = &m->p;
+    if (i < 0 || i >= P->inputs) return -1;
+    return P->encode ? i / P->enc_levels : i;
 }
 
 int tr_input_thresholds(const tr_model *m, int i, float *thr, uint16_t *codes) {

@@ -152,11 +152,15 @@ rt_status tr_tabulate(const tr_model *m, rt_tables *t, rt_error *e);
  * (and the labels) into c. RT_ERR_MODEL for a stage-1 dense model. */
 rt_status tr_codes(const tr_model *m, const rt_split *s, rt_codes *c, rt_error *e);
 
-/* Input i's quantizer (batch norm and clip, as the evaluation pass computes it) as
+/* Input code i's quantizer (batch norm and clip, as the evaluation pass computes it, or the
+ * encoder's x > threshold) as
  * thresholds on the float feature x: code codes[0] below thr[0], codes[k] from thr[k-1]
  * up to thr[k], ...; returns the number of thresholds (thr [255], codes [256]). The
  * exported preprocessing (tables/preprocess.txt) reproduces the input codes with it. */
 int tr_input_thresholds(const tr_model *m, int i, float *thr, uint16_t *codes);
+/* The feature input code i reads (i itself, or with an input encoder i / levels); -1 when
+ * the model has no input code i. */
+int tr_input_feature(const tr_model *m, int i);
 
 /* Accuracy of the model on split s (fractions 0..1): *quantized is the argmax of the output
  * codes (ties: lowest class index); *flt is the argmax of the last layer's values before its
