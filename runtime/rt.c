@@ -743,8 +743,7 @@ void rt_tables_free(rt_tables *t) {
         free(t->layers[l].inputs);
         free(t->layers[l].codes);
     }
-    free(t->layers);
-    free(t->enc.thresholds);
+    free(t->layers), free(t->enc.thresholds);
     free(t->hwenc.feature), free(t->hwenc.thr), free(t->hwenc.descending);
     memset(t, 0, sizeof *t);
 }
@@ -752,10 +751,7 @@ void rt_tables_free(rt_tables *t) {
 void rt_codes_free(rt_codes *c) {
     for (int l = 0; l < c->n_layers; l++)
         free(c->layer[l]);
-    free(c->layer);
-    free(c->widths);
-    free(c->input);
-    free(c->labels);
+    free(c->layer), free(c->widths), free(c->input), free(c->labels);
     free(c->raw), free(c->scores);
     memset(c, 0, sizeof *c);
 }
