@@ -338,19 +338,19 @@ static void lw_tree(fe_ctx *fe, const eblock *t, int index, bool last_tree, cons
 
 /* ---- Input encoder and output head ---------------------------------------------------- */
 
-/* encode = thermometer(levels = T, thresholds = ...) (call or word e): p->enc_*, in_width. */
+/* encode = thermometer(steps = T, thresholds = ...) (call or word e): p->enc_*, in_width. */
 static void lw_thermometer(fe_ctx *fe, const ast_value *e, ir_program *p) {
-    const ast_value *levels = e->kind == AV_CALL ? sv_arg(e, KW_LEVELS) : NULL;
+    const ast_value *levels = e->kind == AV_CALL ? sv_arg(e, KW_STEPS) : NULL;
     if (!levels) {
         fe_error(fe, e->at,
-                 "a thermometer needs its thresholds per feature: thermometer(levels = T)");
+                 "a thermometer needs its thresholds per feature: thermometer(steps = T)");
         return;
     }
     p->enc_levels = (int)sv_number(levels);
     LW_ENUM(thresh, sv_arg_word_or_default(KW_THERMOMETER, e, KW_THRESHOLDS), &p->enc_thresholds);
     long long w = (long long)p->dataset.inputs * p->enc_levels;
     if (w > 16777216) {
-        fe_error(fe, levels->at, "%d features x %d levels = %lld encoded inputs (at most 16777216)",
+        fe_error(fe, levels->at, "%d features x %d steps = %lld encoded inputs (at most 16777216)",
                  p->dataset.inputs, p->enc_levels, w);
         return;
     }
@@ -370,7 +370,7 @@ static void lw_input(fe_ctx *fe, const eblock *in, int model_bits, ir_program *p
     bool word = e->kind == AV_WORD && (fn == KW_HARDTANH || fn == KW_BINARIZE);
     if (!word && fn != KW_THERMOMETER) {
         fe_error(fe, e->at,
-                 "hardtanh, thermometer(levels = T, thresholds = uniform | quantile) or "
+                 "hardtanh, thermometer(steps = T, thresholds = uniform | quantile) or "
                  "binarize expected for 'encode'");
         return;
     }

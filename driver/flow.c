@@ -26,6 +26,7 @@
 #include "compiler.h"
 #include "data.h"
 #include "driver.h"
+#include "hwio_step.h"
 #include "progress.h"
 #include "reduce_step.h"
 #include "report.h"
@@ -93,6 +94,7 @@ typedef struct flow {
     rt_report rep;
     rt_dataset data;
     data_info info; /* class names, the fitted encoding */
+    be_raw_map raw; /* the raw fixed-point format of the features (bits 0: no encoder) */
     tr_model *model;
     rt_tables tables;
     rt_codes codes;
@@ -125,6 +127,7 @@ static rt_status flow_open(flow *f, rt_error *e) {
  * with the summary; refused when it does not fit, before training allocates it). */
 static rt_status flow_data(flow *f, rt_error *e) {
     rt_status st = data_load_info(&f->ir->dataset, &f->data, &f->info, e);
+    if (!st) st = nltc_hwio_format(f->ir, &f->data, &f->info, &f->raw, e);
     if (st) return st;
     if (!f->o->quiet) {
         char split[256];
@@ -279,6 +282,7 @@ static void flow_free(flow *f) {
     rt_codes_free(&f->codes);
     rt_tables_free(&f->tables);
     rt_dataset_free(&f->data);
+    data_info_free(&f->info);
 }
 
 rt_status nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o, rt_error *e) {
@@ -286,6 +290,7 @@ rt_status nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o, rt_error 
     flow_init(&f, ir, o);
     rt_error verdict = {0};
     rt_status st = nltc_outdir_check(o->out_dir, o->force, e);
+    if (!st) st = tr_check_model(ir, e);
     if (!st) st = be_check_model(ir, e);
     if (!st) st = nltc_memory_check(ir, o->threads, NULL, o->max_memory, NULL, e);
     if (!st) st = flow_open(&f, e);
@@ -293,6 +298,7 @@ rt_status nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o, rt_error 
     if (!st) st = flow_train(&f, e);
     if (!st) st = flow_tabulate(&f, e);
     if (!st) st = nltc_flow_reduce(ir, f.model, &f.data, &f.tables, &f.codes, &f.rep, o->quiet, e);
+    if (!st) st = nltc_flow_hwio(ir, &f.data, &f.raw, &f.tables, &f.codes, o->quiet, e);
     if (!st) st = be_flow_emit(&f.be, &f.rep, e);
     if (!st) st = be_flow_estimate(&f.be, &f.rep, e);
     if (!st) st = flow_verify(&f, &verdict, e);

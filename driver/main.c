@@ -21,6 +21,7 @@
 #include "backend.h"
 #include "data.h"
 #include "flow.h"
+#include "train.h"
 #ifdef NLTC_MPI
 #include "sweep.h"
 #endif
@@ -163,8 +164,9 @@ static rt_status main_compile(const char *file, main_mode mode, const nltc_compi
     } else if (mode == MAIN_EMIT) {
         ir_print(stdout, ir);
     } else if (mode == MAIN_CHECK) {
-        st = be_check_model(ir, e); /* what the back ends refuse, before any training */
-        if (st == RT_OK)            /* and what does not fit the machine (the data not counted) */
+        st = tr_check_model(ir, e);                  /* what training refuses */
+        if (st == RT_OK) st = be_check_model(ir, e); /* what the back ends refuse */
+        if (st == RT_OK) /* and what does not fit the machine (the data not counted) */
             st = nltc_memory_check(ir, fo->threads, NULL, fo->max_memory, stdout, e);
         if (st == RT_OK) st = main_check_data(ir, e);
     } else {

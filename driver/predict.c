@@ -36,19 +36,23 @@ char *nltc_prep_text(const ir_program *ir, const data_info *info, const tr_model
         .col_values = info->col_values,
         .n_classes = info->classes,
         .class_names = info->class_names,
-        .n_inputs = info->inputs,
     };
-    p.in = xcalloc((size_t)(info->inputs ? info->inputs : 1), sizeof *p.in);
-    for (int i = 0; i < info->inputs; i++) {
+    /* the input codes: one per feature, or with an input encoder its bits, each reading
+     * its feature (tr_input_feature) */
+    while (tr_input_feature(m, p.n_inputs) >= 0)
+        p.n_inputs++;
+    p.in = xcalloc((size_t)(p.n_inputs ? p.n_inputs : 1), sizeof *p.in);
+    for (int i = 0; i < p.n_inputs; i++) {
         be_prep_input *in = &p.in[i];
-        in->kind = info->kind[i];
-        in->col = info->col[i];
-        in->index = info->index[i];
-        in->shift = info->shift[i];
-        in->mul = info->mul[i];
-        in->lo = info->lo[i];
-        in->hi = info->hi[i];
-        in->name = info->input_names[i];
+        int f = tr_input_feature(m, i);
+        in->kind = info->kind[f];
+        in->col = info->col[f];
+        in->index = info->index[f];
+        in->shift = info->shift[f];
+        in->mul = info->mul[f];
+        in->lo = info->lo[f];
+        in->hi = info->hi[f];
+        in->name = info->input_names[f];
         in->n_thr = tr_input_thresholds(m, i, in->thr, in->codes);
     }
     char *text = be_prep_format(&p);
@@ -193,6 +197,7 @@ static rt_status predict_rows(predictor *P, const data_buf *b, FILE *out, bool c
     long line = 1, rows = 0, labelled_rows = 0, correct = 0;
     rt_status st = RT_OK;
     int with = P->p.n_cols, without = P->p.label_col >= 0 ? with - 1 : with, width = 0;
+    uint16_t *scores = xmalloc((size_t)be_classes(&P->t) * sizeof *scores); /* group sums */
     for (bool first = true; !st; first = false) {
         long at = line;
         if (!read_record(&s, end, P->p.delimiter, &line, &r)) break;
@@ -216,7 +221,10 @@ static rt_status predict_rows(predictor *P, const data_buf *b, FILE *out, bool c
         if ((st = encode_row(P, &r, labelled, at, e))) break;
         be_lookup(&P->t, 1, P->in, P->layers);
         const rt_table_layer *last = &P->t.layers[P->t.n_layers - 1];
-        int k = be_argmax(P->layers[P->t.n_layers - 1], last->n_lut);
+        const uint16_t *last_codes = P->layers[P->t.n_layers - 1];
+        if (P->t.head_group > 0) be_head_scores(&P->t, 1, last_codes, scores);
+        int k = P->t.head_group > 0 ? be_argmax(scores, be_classes(&P->t))
+                                    : be_argmax(last_codes, last->n_lut);
         rows++;
         if (codes)
             put_vector(out, P);
@@ -238,6 +246,7 @@ static rt_status predict_rows(predictor *P, const data_buf *b, FILE *out, bool c
                 100.0 * (double)correct / (double)labelled_rows, correct, labelled_rows);
     else if (!st)
         fprintf(stderr, "predict: %ld rows\n", rows);
+    free(scores);
     free(r.f);
     free(r.off);
     rt_buf_free(&r.text);

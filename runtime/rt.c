@@ -743,17 +743,16 @@ void rt_tables_free(rt_tables *t) {
         free(t->layers[l].inputs);
         free(t->layers[l].codes);
     }
-    free(t->layers);
+    free(t->layers), free(t->enc.thresholds);
+    free(t->hwenc.feature), free(t->hwenc.thr), free(t->hwenc.descending);
     memset(t, 0, sizeof *t);
 }
 
 void rt_codes_free(rt_codes *c) {
     for (int l = 0; l < c->n_layers; l++)
         free(c->layer[l]);
-    free(c->layer);
-    free(c->widths);
-    free(c->input);
-    free(c->labels);
+    free(c->layer), free(c->widths), free(c->input), free(c->labels);
+    free(c->raw), free(c->scores);
     memset(c, 0, sizeof *c);
 }
 
@@ -790,6 +789,8 @@ void rt_report_init(rt_report *r) {
     r->reduce.test_before = r->reduce.test_after = r->reduce.seconds = NAN;
     r->build.threads = -1;
     r->hardware.luts_xilinx = r->hardware.muxf = -1;
+    r->hardware.luts_encoder_estimate = r->hardware.luts_encoder_yosys =
+        r->hardware.luts_head_estimate = r->hardware.luts_head_yosys = -1;
     r->hardware.fmax_mhz = r->hardware.latency_ns = r->hardware.adp = NAN;
     r->hardware.n_layer_luts = -1;
     r->hardware.luts_mapped = r->hardware.pnr_cells = r->hardware.pnr_cells_total = -1;

@@ -256,12 +256,54 @@ typedef struct rt_table_layer {
     uint16_t *codes; /* [n_lut << (fanin*bits_in)] output code per L-LUT per address */
 } rt_table_layer;
 
+/* The input encoder of a model with `input { encode = thermometer(...) | binarize }`
+ * (ir_program.encode), fitted on the training split by runtime/train: what turns one
+ * sample's normalized features x[0 .. n_features) (the floats of rt_split.x, the domain
+ * the trainer sees) into the n_inputs 1-bit input codes of the tables:
+ *     code[f*levels + t] = x[f] > thresholds[f*levels + t]      (1 or 0)
+ * with thresholds ascending per feature (binarize: levels = 1, every threshold 0). The
+ * back ends take raw features instead: data_info (runtime/data/data.h) gives the
+ * normalization x = (g(raw) - shift[f]) * mul[f], g = the dataset's `scale` then `log1p`
+ * (both monotonic, mul > 0), so x > thr  <=>  g(raw) > thr / mul[f] + shift[f]; the back
+ * end converts each threshold to its raw fixed-point format and must give the same bit as
+ * this rule on every sample of the test split (rt_codes.input holds the encoded bits).
+ * encode = 0 (IR_ENC_HARDTANH): no encoder here, levels 0, thresholds NULL. */
+typedef struct rt_encoder {
+    int encode;        /* the ir_encode value (IR_ENC_THERMOMETER, IR_ENC_BINARIZE) */
+    int n_features;    /* dataset inputs */
+    int levels;        /* thresholds per feature: T, 1 for binarize */
+    float *thresholds; /* [n_features * levels] in the normalized domain */
+} rt_encoder;
+
+/* The input encoder in hardware: raw fixed-point features -> input codes of 1 bit
+ * (thermometer, binarize). A raw feature is an integer R of raw_bits bits (two's complement
+ * when raw_signed) standing for the value R * 2^-raw_frac. Input code i reads raw feature
+ * feature[i] and is 1 when R >= thr[i] (descending[i] false) or R <= thr[i] (true); a
+ * threshold outside the raw range makes the code constant. n_features = 0: no encoder in
+ * hardware (the design reads the input codes). */
+/* (runtime/backend hwio.c makes it from rt_encoder: README "Encoder and head".) */
+typedef struct rt_hw_encoder {
+    int n_features; /* raw features (0: none) */
+    int raw_bits;   /* W: bits per raw feature, 1..31 */
+    int raw_frac;   /* F: fraction bits of the fixed-point value */
+    bool raw_signed;
+    int *feature;     /* [n_inputs] raw feature of input code i */
+    int64_t *thr;     /* [n_inputs] integer threshold in the raw domain */
+    bool *descending; /* [n_inputs] the code is 1 at or below thr (the feature falls with R) */
+} rt_hw_encoder;
+
 typedef struct rt_tables {
     int n_inputs;      /* width of the input code vector */
     int input_bits;    /* bits per input code */
     bool input_signed; /* input codes are offset binary */
     int n_layers;
     rt_table_layer *layers; /* [n_layers] */
+    rt_encoder enc;         /* the input encoder (encode 0: none, the codes are the input) */
+    /* The output head: 0 for one code per class (the largest wins); G for a group sum: the
+     * last layer has classes * G 1-bit codes and class c's score is the number of 1s among
+     * codes [c*G, (c+1)*G); the highest score wins, ties to the lowest class. */
+    int head_group;
+    rt_hw_encoder hwenc; /* the input encoder in hardware (hwenc.n_features 0: none) */
 } rt_tables;
 
 void rt_tables_free(rt_tables *t);
@@ -277,6 +319,13 @@ typedef struct rt_codes {
     uint16_t *input;  /* [n_samples * n_inputs] input codes */
     uint16_t **layer; /* [n_layers][n_samples * widths[l]] output codes */
     int *labels;      /* [n_samples] true class */
+    /* With an encoder in hardware (rt_tables.hwenc): the raw fixed-point features of every
+     * sample, [n_samples * n_raw]; input holds the integer encoder's codes of them. */
+    int n_raw;
+    int32_t *raw;
+    /* With a group-sum head: the class scores, [n_samples * n_scores] (n_scores = classes). */
+    int n_scores;
+    uint16_t *scores;
 } rt_codes;
 
 void rt_codes_free(rt_codes *c);
@@ -352,20 +401,23 @@ typedef struct rt_report {
         int n_stage_levels;                    /* entries of stage_levels; -1: not measured */
         int stage_levels[RT_MAX_STAGE_LEVELS]; /* deepest LUT path of each pipeline stage */
         long luts_xilinx, muxf;                /* Yosys synth_xilinx: LUTs, MUXF7 + MUXF8 */
-        double fmax_mhz, latency_ns, adp;      /* timing estimate; adp = LUTs x latency ns */
-        double stage_ns[RT_MAX_STAGE_LEVELS];  /* [n_stage_levels] delay of each stage, ns */
-        bool timed;                            /* stage_ns holds the estimate */
-        const char *critical_path;             /* stage, layers, cells of the slowest path */
-        const char *timing_model;              /* "estimate ...: model, calibration" */
-        int n_layer_luts;                      /* entries of layer_luts; -1: not known */
-        long layer_luts[RT_MAX_STAGE_LEVELS];  /* analytic LUTs per layer */
-        const char *target;                    /* FPGA family ("ice40"), NULL: not known */
-        long luts_mapped;                      /* the family's own mapping (synth_ice40 ...) */
-        const char *estimate_note;             /* Shannon decomposition note, or NULL */
-        const char *pnr_part;                  /* placed and routed on, NULL: no P&R */
-        double pnr_fmax_mhz;                   /* the router's Fmax */
-        long pnr_cells, pnr_cells_total;       /* logic cells used, of the part's */
-        const char *bitstream;                 /* relative to OUT */
+        /* beside the core: the input encoder and the group-sum head in hardware, analytic
+         * and Yosys (each module alone); -1 when the design has none */
+        long luts_encoder_estimate, luts_encoder_yosys, luts_head_estimate, luts_head_yosys;
+        double fmax_mhz, latency_ns, adp;     /* timing estimate; adp = LUTs x latency ns */
+        double stage_ns[RT_MAX_STAGE_LEVELS]; /* [n_stage_levels] delay of each stage, ns */
+        bool timed;                           /* stage_ns holds the estimate */
+        const char *critical_path;            /* stage, layers, cells of the slowest path */
+        const char *timing_model;             /* "estimate ...: model, calibration" */
+        int n_layer_luts;                     /* entries of layer_luts; -1: not known */
+        long layer_luts[RT_MAX_STAGE_LEVELS]; /* analytic LUTs per layer */
+        const char *target;                   /* FPGA family ("ice40"), NULL: not known */
+        long luts_mapped;                     /* the family's own mapping (synth_ice40 ...) */
+        const char *estimate_note;            /* Shannon decomposition note, or NULL */
+        const char *pnr_part;                 /* placed and routed on, NULL: no P&R */
+        double pnr_fmax_mhz;                  /* the router's Fmax */
+        long pnr_cells, pnr_cells_total;      /* logic cells used, of the part's */
+        const char *bitstream;                /* relative to OUT */
     } hardware;
     rt_artifacts artifacts; /* every file of OUT but report.json, with its SHA-256 (owned
                              * by whoever filled it: free with rt_artifacts_free) */

@@ -58,7 +58,12 @@ typedef struct be_plan {
     be_layer_plan *layers; /* [n_layers] (owned) */
     char *prep;            /* tables/preprocess.txt's text (be_prep_format), or NULL (owned) */
     bool argmax;           /* the RTL's out_class port (hardware.argmax) */
+    bool head;             /* a group-sum head follows the last layer (rt_tables.head_group) */
 } be_plan;
+
+/* Whether a register stage (rh, valid vh) follows the group-sum head: when the model
+ * pipelines (any strategy but none), so the head's adder trees are a stage of their own. */
+bool be_plan_head_reg(const be_plan *p);
 
 /* Bits of the RTL's out_class port for a number of classes (at least 1). */
 int be_class_bits(int classes);
@@ -122,7 +127,7 @@ void be_plan_default(const rt_tables *t, const char *model, ir_pipeline pipe, in
 void be_plan_copy(const be_plan *src, be_plan *dst);
 /* Re-derives every reg_after for another strategy by the IR's rule (ir_reg_after). */
 void be_plan_set_pipeline(be_plan *p, ir_pipeline pipe, int k);
-/* Register stages = layers with reg_after = latency in clock cycles. */
+/* Register stages = layers with reg_after, plus the head's = latency in clock cycles. */
 int be_plan_stages(const be_plan *p);
 void be_plan_free(be_plan *p);
 /* Parses a strategy's name (ir_pipeline_parse: "none", "every_layer", "trees", "every_k"
@@ -167,11 +172,120 @@ typedef struct be_mismatch {
     unsigned got, want; /* the codes there */
 } be_mismatch;
 
-/* Compares every layer of got with want. Returns m->samples. */
+/* be_mismatch.layer of a difference in the input codes an encoder made; n_layers is the
+ * head's class scores. */
+#define BE_LAYER_ENCODER (-2)
+/* "the encoder", "layer 3", "the head" (n_layers) into buf. */
+const char *be_layer_what(int layer, int n_layers, char *buf, size_t n);
+/* Compares every layer of got with want (and the input codes an encoder made, and the
+ * class scores, when want has them). Returns m->samples. */
 long be_compare_codes(const rt_codes *want, const rt_codes *got, be_mismatch *m);
-/* Compares final-layer codes got [n * width] with want's last layer; m->layer is the
- * last layer on a mismatch. Returns m->samples. */
+/* Compares the design's outputs got [n * width] with want's (be_codes_out: the scores
+ * with a head, else the last layer); m->layer is the last layer (n_layers: the head) on a
+ * mismatch. Returns m->samples. */
 long be_compare_outputs(const rt_codes *want, const uint16_t *got, be_mismatch *m);
+
+/* ---- Encoder and head (hwio.c) ------------------------------------------------------
+ * The input encoder in hardware (rt_tables.hwenc: raw fixed-point features -> 1-bit input
+ * codes, one integer comparison each) and the group-sum head (rt_tables.head_group: class
+ * score = popcount of the class's group of 1-bit outputs; argmax ties to the lowest class).
+ * The design's ports: in_data holds be_in_fields fields of be_in_field_bits bits (the raw
+ * features with an encoder, else the input codes); out_data holds be_classes outputs of
+ * be_out_bits bits (the scores with a group-sum head, else the last layer's codes). */
+
+/* The range of a raw feature. */
+int64_t be_raw_min(const rt_hw_encoder *en);
+int64_t be_raw_max(const rt_hw_encoder *en);
+int be_classes(const rt_tables *t);
+/* Bits of a class score: enough for G. */
+int be_score_bits(const rt_tables *t);
+int be_out_bits(const rt_tables *t);
+int be_in_fields(const rt_tables *t);
+int be_in_field_bits(const rt_tables *t);
+/* The reference outputs of the design: the scores with a head, else the last layer. */
+const uint16_t *be_codes_out(const rt_codes *c);
+int be_codes_out_width(const rt_codes *c);
+/* Input code i of raw value raw: 1 when raw >= thr[i] (<= when descending). */
+int be_encode_bit(const rt_hw_encoder *en, int i, int64_t raw);
+/* n samples of raw features [n * n_features] -> input codes [n * n_inputs]. */
+void be_encode(const rt_tables *t, int n, const int32_t *raw, uint16_t *codes);
+/* n samples of last-layer codes [n * n_lut] -> class scores [n * be_classes]. */
+void be_head_scores(const rt_tables *t, int n, const uint16_t *last, uint16_t *scores);
+/* The largest group of a group-sum head (13-bit scores). */
+#define BE_HEAD_MAX 4096
+/* What the back ends refuse of an encoder or head, before training (part of the tables
+ * row's check): a group-sum head of more than BE_HEAD_MAX outputs per class, located at
+ * output.head. A raw format past 31 bits is refused once the data is loaded
+ * (be_raw_format, before training too). */
+rt_status be_check_hwio(const ir_program *ir, rt_error *e);
+/* The encoder's and head's shapes in t (part of be_tables_check). */
+rt_status be_hwio_check(const rt_tables *t, rt_error *e);
+/* Codes that fit t's encoder and head: raw features and scores present as t needs them,
+ * every input code the integer encoder's of the raw features, raw values in range. */
+rt_status be_hwio_codes_check(const rt_tables *t, const rt_codes *c, rt_error *e);
+
+/* How the data loader turns a raw value into the normalized feature x the float encoder
+ * compares (runtime/data, data_info): x = (float)((g(R * 2^-frac) - shift) * mul), g =
+ * multiplication by scale, then sign*log1p when log1p. Every input a numeric feature. */
+typedef struct be_raw_map {
+    int n_features;      /* raw features (== the dataset's inputs) */
+    int bits, frac;      /* the raw fixed-point format: W bits, F fraction bits */
+    bool is_signed;      /* two's complement */
+    double scale;        /* dataset scale */
+    bool log1p;          /* dataset log1p */
+    const double *shift; /* [n_features] */
+    const double *mul;   /* [n_features] */
+} be_raw_map;
+/* The integer encoder of thresholds on the normalized feature (input code i = x_f > thr,
+ * f = feature[i]): per code the raw threshold where the loader's map crosses thr, found by
+ * binary search over the raw range, so the integer comparison equals the float one at
+ * every raw value. RT_ERR_MODEL (prop input.encode) for an unsupported format. */
+rt_status be_encoder_fit(const be_raw_map *m, int n_inputs, const int *feature,
+                         const float *thr_norm, rt_hw_encoder *en, rt_error *e);
+/* The raw fixed-point value of normalized feature f = x (the map inverted, rounded to
+ * nearest, saturated to the format). */
+int32_t be_raw_quantize(const be_raw_map *m, int f, float x);
+/* Makes reference codes c follow the integer encoder: raw = be_raw_quantize of the split's
+ * normalized features x [n_samples * n_features], input codes = be_encode(raw), every
+ * layer recomputed through the tables (be_lookup) and the scores added. */
+void be_codes_follow_encoder(const rt_tables *t, const be_raw_map *m, const float *x, rt_codes *c);
+/* The raw fixed-point format of a dataset's features (m's map filled, bits/frac/is_signed
+ * set): the raw values every split's normalized features stand for (the map inverted);
+ * frac 0 when each is an integer (within 1e-4 relative), else 8; the fewest bits that hold
+ * every rounded value, two's complement when one is negative. RT_ERR_DATA (prop
+ * input.encode) past 31 bits. */
+rt_status be_raw_format(const rt_dataset *d, be_raw_map *m, rt_error *e);
+/* What the flow knows of a trained model's encoder and head. */
+typedef struct be_hwio_spec {
+    int head_group;        /* group-sum head: G; 0 = one code per class */
+    const float *thr;      /* [n_inputs] thresholds on the normalized feature (input code i =
+                            * x_feature[i] > thr[i]); NULL: no encoder in hardware */
+    const int *feature;    /* [n_inputs] the feature each input code reads */
+    const be_raw_map *map; /* the loader's map and the raw format (be_raw_format) */
+    const rt_split *test;  /* the test split the reference codes are of */
+} be_hwio_spec;
+/* Puts the encoder (be_encoder_fit) and the head into t and makes the reference codes c
+ * follow them (be_codes_follow_encoder, or only the scores): *changed = test samples whose
+ * input codes the integer encoder changed. */
+rt_status be_hwio_attach(rt_tables *t, rt_codes *c, const be_hwio_spec *s, long *changed,
+                         rt_error *e);
+/* Sets c->scores from its last layer when t has a group-sum head (else none). */
+void be_codes_add_scores(const rt_tables *t, rt_codes *c);
+
+/* The encoder and head in generated code (hwio_emit.c): the modules <ident>_enc and
+ * <ident>_head, the port comments, the instances in the top (the head's with its register
+ * rh/vh when be_plan_head_reg; out/valid receive the names the outputs are then read
+ * from), the valid bit's register, and the C simulator's macros, declarations and
+ * definitions (<ident>_encode, <ident>_scores). */
+void be_rtl_io_modules(FILE *f, const rt_tables *t, const be_plan *p);
+void be_rtl_io_ports(FILE *f, const rt_tables *t);
+void be_rtl_encoder_inst(FILE *f, const rt_tables *t, const be_plan *p);
+void be_rtl_head_inst(FILE *f, const rt_tables *t, const be_plan *p, const char *src, char *out,
+                      size_t nout, char *valid, size_t nvalid);
+void be_rtl_valid_reg(FILE *f, const be_plan *p, const char *q, const char *d);
+void be_csim_io_macros(FILE *f, const rt_tables *t, const char *ID);
+void be_csim_io_decls(FILE *f, const rt_tables *t, const char *id, const char *ID);
+void be_csim_io_defs(FILE *f, const rt_tables *t, const char *id, const char *ID);
 
 /* ---- Representations ---------------------------------------------------------------
  * OUT/tables (table files), OUT/vectors (reference codes), OUT/rtl (Verilog top, test
@@ -368,11 +482,17 @@ const char *be_target_synth(ir_target t);
 
 /* What hardware cost is known. -1 / NAN where not measured. */
 typedef struct be_hw {
-    long luts_estimate;      /* sum over tables of bits_out * C(address bits) */
-    long luts_support;       /* the same over each output bit's true support (0 when constant
-                              * or a plain wire), a tighter analytic figure */
-    long *layer_luts;        /* [n_layers] luts_estimate per layer (owned) */
-    int n_layers;            /* entries of layer_luts */
+    long luts_estimate; /* sum over tables of bits_out * C(address bits) */
+    long luts_support;  /* the same over each output bit's true support (0 when constant
+                         * or a plain wire), a tighter analytic figure */
+    long *layer_luts;   /* [n_layers] luts_estimate per layer (owned) */
+    int n_layers;       /* entries of layer_luts */
+    /* Beside the core (the tables; -1: none in the design): the encoder (one comparator per
+     * input code that is not constant, rt_lut_cost of the raw bits each) and the group-sum
+     * head (per class: ceil(G/K) popcounts of K bits, be_bits_for(K) LUTs each, joined by
+     * ceil(G/K)-1 adders of score-bits LUTs), analytic and Yosys (the module alone). */
+    long luts_enc_estimate, luts_head_estimate;
+    long luts_enc_yosys, luts_head_yosys;
     char estimate_note[256]; /* a table address wider than K: the Shannon decomposition */
     int pipeline_stages;     /* register stages */
     int latency_cycles;      /* == pipeline_stages */
@@ -415,7 +535,10 @@ typedef struct be_hw {
 
 void be_hw_init(be_hw *h);
 void be_hw_free(be_hw *h);
-/* Analytic part: fills luts_estimate, luts_support, layer_luts, stages, latency. */
+/* The encoder's and head's analytic LUT-K counts into h (hwio.c). */
+void be_hw_estimate_io(const rt_tables *t, int k, be_hw *h);
+/* Analytic part: fills luts_estimate, luts_support, layer_luts, stages, latency, and the
+ * encoder's and head's estimates. */
 void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h);
 /* Synthesizes the Verilog file rtl (top module p->ident) with Yosys in work_dir using
  * `hierarchy; proc; flatten; memory_map; techmap; abc -fast -lut K; opt_clean` ($NLTC_YOSYS
@@ -423,6 +546,10 @@ void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h);
  * depth per stage. When Yosys is not installed, returns 0 with h->synthesized false and
  * synth_note saying so. */
 rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, rt_error *e);
+/* The LUT-K count Yosys's generic flow (abc -fast -lut K) gives the module `module` of the
+ * Verilog file rtl alone, synthesized in work. RT_ERR_TOOL when Yosys fails. */
+rt_status be_synth_module_luts(const char *yosys, const char *rtl, const char *module, int k,
+                               const char *work, long *luts, rt_error *e);
 /* Reads the mapped netlists back (BLIF as Yosys writes them): gen, the generic LUT-K one,
  * for luts_yosys, ffs, lut_levels, stage_depth; xil (NULL: none), the synth_xilinx one
  * (.gate LUTn/MUXF7/MUXF8/INV/FDRE), for luts_mapped, muxf7/8, ffs_mapped, mapped_levels
@@ -456,6 +583,7 @@ typedef struct be_findings {
 
 typedef struct be_verify_result {
     int samples;                    /* test samples compared */
+    int n_layers;                   /* layers of the tables (n_layers locates the head) */
     long mismatches;                /* over every run: mismatching samples + latency errors
                                      * (+ entries of the exhaustive checks + findings
                                      * + failed formal proofs) */

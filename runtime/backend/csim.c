@@ -52,8 +52,9 @@ static void emit_header(FILE *f, const rt_tables *t, const be_plan *p, bool slic
     fprintf(f, "#define %s_LAYERS %d      /* layers of L-LUTs */\n", ID, t->n_layers);
     fprintf(f, "#define %s_CODES %ld      /* codes of all layers per sample */\n", ID,
             total_codes(t));
-    fprintf(f, "#define %s_SLICED %d      /* infer_batch bit-slices 64 samples per word */\n\n", ID,
+    fprintf(f, "#define %s_SLICED %d      /* infer_batch bit-slices 64 samples per word */\n", ID,
             sliced);
+    be_csim_io_macros(f, t, ID);
     fprintf(f,
             "/* Codes per layer, in evaluation order. */\nextern const int "
             "%s_layer_width[%s_LAYERS];\n\n",
@@ -73,11 +74,12 @@ static void emit_header(FILE *f, const rt_tables *t, const be_plan *p, bool slic
             "at a time\n * bit-sliced when %s_SLICED. */\n"
             "void %s_infer_batch(size_t n, const uint16_t *in, uint16_t *out);\n\n",
             ID, ID, ID, id);
+    be_csim_io_decls(f, t, id, ID);
     fprintf(f,
-            "/* The predicted class: index of the largest output code, the first on ties. "
-            "*/\n"
+            "/* The predicted class: index of the largest of the %s_CLASSES class outputs (the "
+            "scores\n * with a group-sum head, else the output codes), the first on ties. */\n"
             "int %s_argmax(const uint16_t *out);\n\n#endif\n",
-            id);
+            ID, id);
 }
 
 /* Comma-separated numbers, 24 per line. */
@@ -172,7 +174,7 @@ static void emit_plain(FILE *f, const rt_tables *t, const be_plan *p) {
     fprintf(f,
             "int %s_argmax(const uint16_t *out) {\n"
             "    int i, best = 0;\n"
-            "    for (i = 1; i < %s_OUTPUTS; i++)\n"
+            "    for (i = 1; i < %s_CLASSES; i++)\n"
             "        if (out[i] > out[best])\n"
             "            best = i;\n"
             "    return best;\n}\n\n",
@@ -191,6 +193,9 @@ static rt_status write_c(const rt_tables *t, const be_plan *p, const char *path,
             "#include \"%s.h\"\n\n#include <string.h>\n\n",
             p->ident, p->model, total_codes(t), t->n_layers, p->ident, p->ident, p->ident);
     emit_plain(f, t, p);
+    char ID[160];
+    be_upper(ID, p->ident, sizeof ID);
+    be_csim_io_defs(f, t, p->ident, ID);
     if (sliced) {
         long ops = be_csim_emit_sliced(f, t, p);
         fprintf(f, "\n/* bit-sliced: %ld word operations per 64 samples in the L-LUTs */\n", ops);

@@ -27,6 +27,18 @@ void be_hw_print(FILE *f, const be_hw *h, bool verbose) {
         rt_buf_printf(&b, "  note: %s", h->estimate_note);
         hw_line(f, &b);
     }
+    if (h->luts_enc_estimate >= 0) {
+        rt_buf_printf(&b, "  input encoder (beside the core): %ld LUTs estimated",
+                      h->luts_enc_estimate);
+        if (h->luts_enc_yosys >= 0) rt_buf_printf(&b, ", %ld by Yosys", h->luts_enc_yosys);
+        hw_line(f, &b);
+    }
+    if (h->luts_head_estimate >= 0) {
+        rt_buf_printf(&b, "  group-sum head (beside the core): %ld LUTs estimated",
+                      h->luts_head_estimate);
+        if (h->luts_head_yosys >= 0) rt_buf_printf(&b, ", %ld by Yosys", h->luts_head_yosys);
+        hw_line(f, &b);
+    }
     if (!h->synthesized) {
         rt_buf_printf(&b, "  synthesis: %s", h->synth_note);
         hw_line(f, &b);

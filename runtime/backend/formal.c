@@ -9,32 +9,69 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The vector layer l reads in the RTL: in_data, or l<k> / r<k> of the layer before. */
-static void src_name(const be_plan *p, int l, char *buf, size_t n) {
+/* The vector layer l reads in the RTL: in_data (enc with an encoder), or l<k> / r<k> of
+ * the layer before. */
+static void src_name(const rt_tables *t, const be_plan *p, int l, char *buf, size_t n) {
     if (l == 0)
-        snprintf(buf, n, "in_data");
+        snprintf(buf, n, "%s", t->hwenc.n_features > 0 ? "enc" : "in_data");
     else
         snprintf(buf, n, "%c%d", p->layers[l - 1].reg_after ? 'r' : 'l', l - 1);
 }
 
 /* Obligations, one bit of bad each: [0, n_layers) layer l's codes equal its tables applied
  * to the vector it reads; then one per register stage (r<k> holds l<k> of the cycle
- * before); then out_data equals the last layer's vector. */
-static int n_obligations(const be_plan *p) {
-    return p->n_layers + be_plan_stages(p) + 1;
+ * before; the head's rh its score last); then out_data equals the last layer's vector (the
+ * head's score or rh); then, with an encoder, enc equals the thresholds applied to in_data;
+ * then, with a head, score equals the popcounts of the last layer's groups. */
+static int n_obligations(const rt_tables *t, const be_plan *p) {
+    return p->n_layers + be_plan_stages(p) + 1 + (t->hwenc.n_features > 0) + (t->head_group > 0);
+}
+
+/* The encoder's and head's obligations and wires of the checker, written from the
+ * thresholds and the group size alone; *out receives what out_data must equal. */
+static void write_checker_io(FILE *f, const rt_tables *t, const be_plan *p, int ob, char *out,
+                             size_t nout) {
+    const rt_hw_encoder *en = &t->hwenc;
+    if (en->n_features > 0) {
+        int W = en->raw_bits;
+        for (int i = 0; i < t->n_inputs; i++) {
+            int lo = en->feature[i] * W, hi = lo + W - 1;
+            long long thr = (long long)en->thr[i];
+            fprintf(f, "    assign fenc[%d] = %sin_data[%d:%d]%s %s %s35'sd%lld;\n", i,
+                    en->raw_signed ? "$signed(" : "$signed({1'b0, ", hi, lo,
+                    en->raw_signed ? ")" : "})",
+                    en->descending[i] ? "<=" : ">=", thr < 0 ? "-" : "", thr < 0 ? -thr : thr);
+        }
+        fprintf(f, "    assign bad[%d] = fenc != enc;\n", ob++);
+    }
+    if (t->head_group <= 0) return;
+    int G = t->head_group, S = be_score_bits(t);
+    char src[32];
+    src_name(t, p, t->n_layers, src, sizeof src);
+    for (int c = 0; c < be_classes(t); c++) {
+        fprintf(f, "    assign fscore[%d:%d] = %s[%d]", c * S + S - 1, c * S, src, c * G);
+        for (int g = 1; g < G; g++)
+            fprintf(f, " + %s[%d]", src, c * G + g);
+        fputs(";\n", f);
+    }
+    fprintf(f, "    assign bad[%d] = fscore != score;\n", ob);
+    snprintf(out, nout, "%s", be_plan_head_reg(p) ? "rh" : "score");
 }
 
 /* Writes the checker module <ident>__fv. */
 static void write_checker(FILE *f, const rt_tables *t, const be_plan *p) {
-    const rt_table_layer *last = &t->layers[t->n_layers - 1];
-    int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
-    int nb = n_obligations(p);
+    int iw = be_in_fields(t) * be_in_field_bits(t), ow = be_classes(t) * be_out_bits(t);
+    int nb = n_obligations(t, p), sw = be_classes(t) * be_score_bits(t);
+    bool enc = t->hwenc.n_features > 0, head = t->head_group > 0, hreg = be_plan_head_reg(p);
     fprintf(f, "// nltc formal check of %s against its tables\n", p->ident);
     fprintf(f,
             "module %s__fv (input wire clk, input wire rst, input wire in_valid,\n"
             "    input wire [%d:0] in_data, output wire [%d:0] bad);\n",
             p->ident, iw - 1, nb - 1);
     fprintf(f, "    wire out_valid;\n    wire [%d:0] out_data;\n", ow - 1);
+    if (enc) fprintf(f, "    wire [%d:0] enc, fenc;\n", t->n_inputs - 1);
+    if (head) fprintf(f, "    wire [%d:0] score, fscore;\n", sw - 1);
+    if (hreg) fprintf(f, "    wire [%d:0] rh;\n    reg [%d:0] ph;\n", sw - 1, sw - 1);
     for (int l = 0; l < t->n_layers; l++) {
         int w = t->layers[l].n_lut * t->layers[l].bits_out;
         fprintf(f, "    wire [%d:0] l%d, f%d;\n", w - 1, l, l);
@@ -49,14 +86,15 @@ static void write_checker(FILE *f, const rt_tables *t, const be_plan *p) {
         fprintf(f, ", .l%d(l%d)", l, l);
         if (p->layers[l].reg_after) fprintf(f, ", .r%d(r%d)", l, l);
     }
-    fprintf(f, ");\n");
+    fprintf(f, "%s%s%s);\n", enc ? ", .enc(enc)" : "", head ? ", .score(score)" : "",
+            hreg ? ", .rh(rh)" : "");
     int ob = t->n_layers;
     for (int l = 0; l < t->n_layers; l++) {
         const rt_table_layer *L = &t->layers[l];
         int a = be_addr_bits(L), bi = L->bits_in, bo = L->bits_out;
         size_t rows = (size_t)1 << a;
         char src[32];
-        src_name(p, l, src, sizeof src);
+        src_name(t, p, l, src, sizeof src);
         char *hex = xmalloc(rows / 4 + 2);
         for (int j = 0; j < L->n_lut; j++) {
             fprintf(f, "    wire [%d:0] a%d_%d = {", a - 1, l, j);
@@ -88,24 +126,36 @@ static void write_checker(FILE *f, const rt_tables *t, const be_plan *p) {
             fprintf(f, "    assign bad[%d] = r%d != p%d;\n", ob++, l, l);
         }
     }
+    if (hreg) {
+        fprintf(f, "    always @(posedge clk) ph <= score;\n");
+        fprintf(f, "    assign bad[%d] = rh != ph;\n", ob++);
+    }
     char src[32];
-    src_name(p, t->n_layers, src, sizeof src);
+    src_name(t, p, t->n_layers, src, sizeof src);
+    write_checker_io(f, t, p, ob + 1, src, sizeof src);
     fprintf(f, "    assign bad[%d] = out_data != %s;\nendmodule\n", ob, src);
 }
 
 /* The Yosys script: the RTL flattened, its layer vectors made ports, the checker, and the
  * SAT proof over two cycles from any state. */
-static void write_script(FILE *f, const be_plan *p, const char *rtl, const char *checker) {
+static void write_script(FILE *f, const rt_tables *t, const be_plan *p, const char *rtl,
+                         const char *checker) {
     fprintf(f, "read_verilog \"%s\"\nhierarchy -check -top %s\nproc\nflatten\n", rtl, p->ident);
     for (int l = 0; l < p->n_layers; l++) {
         fprintf(f, "select -assert-count 1 %s/w:l%d\n", p->ident, l);
         if (p->layers[l].reg_after) fprintf(f, "select -assert-count 1 %s/w:r%d\n", p->ident, l);
     }
+    const char *io[3] = {t->hwenc.n_features > 0 ? "enc" : NULL, t->head_group > 0 ? "score" : NULL,
+                         be_plan_head_reg(p) ? "rh" : NULL};
+    for (int i = 0; i < 3; i++)
+        if (io[i]) fprintf(f, "select -assert-count 1 %s/w:%s\n", p->ident, io[i]);
     fprintf(f, "expose");
     for (int l = 0; l < p->n_layers; l++) {
         fprintf(f, " %s/w:l%d", p->ident, l);
         if (p->layers[l].reg_after) fprintf(f, " %s/w:r%d", p->ident, l);
     }
+    for (int i = 0; i < 3; i++)
+        if (io[i]) fprintf(f, " %s/w:%s", p->ident, io[i]);
     fprintf(f,
             "\nread_verilog \"%s\"\nhierarchy -check -top %s__fv\nproc\nflatten\nmemory\n"
             "async2sync\nsetattr -unset init w:*\n",
@@ -163,7 +213,7 @@ static unsigned bin_field(const char *v, size_t pos, int w) {
 static void explain(const rt_tables *t, const be_plan *p, const char *log, const char *rtl,
                     char *note, size_t n) {
     char *bad = sat_value(log, "bad");
-    int nb = n_obligations(p), ob = -1;
+    int nb = n_obligations(t, p), ob = -1;
     for (int i = 0; i < nb && ob < 0; i++)
         if (bin_bit(bad, (size_t)i)) ob = i;
     free(bad);
@@ -174,7 +224,7 @@ static void explain(const rt_tables *t, const be_plan *p, const char *log, const
         char *got = sat_value(log, name);
         snprintf(name, sizeof name, "f%d", ob);
         char *want = sat_value(log, name);
-        src_name(p, ob, src, sizeof src);
+        src_name(t, p, ob, src, sizeof src);
         char *in = sat_value(log, src);
         int j = -1;
         for (int k = 0; k < L->n_lut && j < 0; k++)
@@ -196,19 +246,34 @@ static void explain(const rt_tables *t, const be_plan *p, const char *log, const
         }
         free(got), free(want), free(in);
         if (j >= 0) return;
-    } else if (ob >= t->n_layers && ob < nb - 1) {
+    }
+    int out_ob = t->n_layers + be_plan_stages(p);
+    if (ob > out_ob) {
+        snprintf(note, n, "%s is not equivalent to the tables: the %s differs", rtl,
+                 ob == out_ob + 1 && t->hwenc.n_features > 0
+                     ? "input encoder (enc) from the thresholds applied to in_data"
+                     : "group-sum head (score) from the popcounts of the last layer");
+        return;
+    } else if (ob >= t->n_layers && ob < out_ob) {
         int k = ob - t->n_layers, l = 0;
         for (int c = -1; l < t->n_layers; l++)
             if (p->layers[l].reg_after && ++c == k) break;
+        if (l == t->n_layers) {
+            snprintf(note, n,
+                     "%s is not equivalent to the tables: register rh does not hold "
+                     "the head's scores of the cycle before",
+                     rtl);
+            return;
+        }
         snprintf(note, n,
                  "%s is not equivalent to the tables: register r%d does not hold layer %d's "
                  "codes of the cycle before",
                  rtl, l, l);
         return;
-    } else if (ob == nb - 1) {
+    } else if (ob == out_ob) {
         char *in = sat_value(log, "in_data");
         char src[32];
-        src_name(p, t->n_layers, src, sizeof src);
+        src_name(t, p, t->n_layers, src, sizeof src);
         size_t len = in ? strlen(in) : 0;
         char hex[80] = "?";
         /* the input as hex, most significant digit first (long inputs shortened) */
@@ -277,7 +342,7 @@ rt_status be_formal(const rt_tables *t, const be_plan *p, const char *rtl, const
     FILE *f = fopen(checker, "w"), *g = fopen(script, "w");
     if (!f || !g) st = rt_fail(e, RT_ERR_IO, "%s: cannot create: %s", work, strerror(errno));
     if (f) write_checker(f, t, p), fclose(f);
-    if (g) write_script(g, p, rtl, checker), fclose(g);
+    if (g) write_script(g, t, p, rtl, checker), fclose(g);
     if (!st) {
         double t0 = rt_now();
         remove(log);

@@ -25,6 +25,7 @@ void be_hw_init(be_hw *h) {
     h->period_ns = h->fmax_mhz = h->latency_ns = h->adp = NAN;
     h->pnr.fmax_mhz = h->pnr.seconds = NAN;
     h->pnr.cells = h->pnr.cells_total = -1;
+    h->luts_enc_estimate = h->luts_head_estimate = h->luts_enc_yosys = h->luts_head_yosys = -1;
 }
 
 void be_hw_free(be_hw *h) {
@@ -82,6 +83,7 @@ void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h) {
                  p->layers[l].name, a, k, rt_lut_cost(a, k), k);
         break;
     }
+    be_hw_estimate_io(t, k, h);
 }
 
 /* ---- Reading the mapped netlist (BLIF) ---------------------------------------------- */
@@ -342,9 +344,12 @@ static int net_depth(netlist *nl, int i) {
     return x->depth;
 }
 
-/* Layer index of a pipeline register from its name "r<k>[i]" or "v<k>", or -1. */
-static int reg_layer(const char *name) {
+/* Layer index of a pipeline register from its name "r<k>[i]" or "v<k>" (n_layers: the
+ * head's "rh[i]", "vh"), or -1. */
+static int reg_layer(const char *name, int n_layers) {
     if (name[0] == '\\') name++;
+    if ((name[0] == 'r' || name[0] == 'v') && name[1] == 'h' && (!name[2] || name[2] == '['))
+        return n_layers;
     if ((name[0] != 'r' && name[0] != 'v') || !isdigit((unsigned char)name[1])) return -1;
     char *end;
     long k = strtol(name + 1, &end, 10);
@@ -407,12 +412,14 @@ static void stage_by_cone(const netlist *nl, int *ff_stage, int n_stages) {
 static int *stage_map(netlist *nl, const be_plan *p, bool tail, int n_stages, int *depth,
                       long *maxd) {
     int *stage_of = xmalloc(sizeof *stage_of * (size_t)(p->n_layers + 1));
-    for (int l = 0, s = 0; l < p->n_layers; l++)
+    int s = 0;
+    for (int l = 0; l < p->n_layers; l++)
         stage_of[l] = p->layers[l].reg_after ? s++ : -1;
+    stage_of[p->n_layers] = be_plan_head_reg(p) ? s : -1;
     int *ff_stage = xmalloc(sizeof *ff_stage * (size_t)(nl->n_ff + 1));
     for (int i = 0; i < nl->n_ff; i++) {
-        int l = reg_layer(nl->nets[nl->ff_q[i]].name);
-        ff_stage[i] = l >= 0 && l < p->n_layers ? stage_of[l] : -1;
+        int l = reg_layer(nl->nets[nl->ff_q[i]].name, p->n_layers);
+        ff_stage[i] = l >= 0 && l <= p->n_layers ? stage_of[l] : -1;
     }
     if (p->target != IR_TARGET_ULTRASCALE_PLUS) stage_by_cone(nl, ff_stage, be_plan_stages(p));
     *maxd = 0;
@@ -434,9 +441,8 @@ static int *stage_map(netlist *nl, const be_plan *p, bool tail, int n_stages, in
  * into logic) to gen, and from the same elaborated design the target family's mapping to
  * vendor (NULL: none): synth_xilinx's LUT, wide-mux and flip-flop steps, or synth_ice40,
  * synth_ecp5, synth_intel_alm (Cyclone V) without I/O buffers. */
-static void write_script(FILE *f, const char *rtl, const be_plan *p, int k, const char *gen,
-                         const char *vendor) {
-    const char *top = p->ident;
+static void write_script(FILE *f, const char *rtl, const char *top, ir_target target, int k,
+                         const char *gen, const char *vendor) {
     fprintf(f,
             "read_verilog \"%s\"\nhierarchy -top %s\nproc\nflatten\nmemory_map\ntechmap\n"
             "design -save lean\nabc -fast -lut %d\nopt_clean\nstat\nwrite_blif \"%s\"\n",
@@ -444,7 +450,7 @@ static void write_script(FILE *f, const char *rtl, const be_plan *p, int k, cons
     if (!vendor) return;
     fprintf(f, "design -load lean\n");
     const char *opts = "-flatten -noiopad -noclkbuf -nodsp -nosrl";
-    switch (p->target) {
+    switch (target) {
     case IR_TARGET_ULTRASCALE_PLUS:
         fprintf(f,
                 "synth_xilinx -top %s %s -run begin:prepare\n"
@@ -453,10 +459,10 @@ static void write_script(FILE *f, const char *rtl, const be_plan *p, int k, cons
         break;
     case IR_TARGET_ICE40:
     case IR_TARGET_ECP5:
-        fprintf(f, "%s -top %s -flatten\n", be_target_synth(p->target), top);
+        fprintf(f, "%s -top %s -flatten\n", be_target_synth(target), top);
         break;
     case IR_TARGET_CYCLONE_V:
-        fprintf(f, "%s -top %s -family cyclonev -noiopad -noclkbuf\n", be_target_synth(p->target),
+        fprintf(f, "%s -top %s -family cyclonev -noiopad -noclkbuf\n", be_target_synth(target),
                 top);
         break;
     }
@@ -512,6 +518,36 @@ rt_status be_hw_read_mapped(const char *gen, const char *xil, const be_plan *p, 
     return RT_OK;
 }
 
+rt_status be_synth_module_luts(const char *yosys, const char *rtl, const char *module, int k,
+                               const char *work, long *luts, rt_error *e) {
+    char name[300];
+    snprintf(name, sizeof name, "%s.ys", module);
+    char *script = rt_path_join(work, name);
+    snprintf(name, sizeof name, "%s.blif", module);
+    char *blif = rt_path_join(work, name);
+    snprintf(name, sizeof name, "%s.log", module);
+    char *log = rt_path_join(work, name);
+    FILE *f = fopen(script, "w");
+    rt_status rc = RT_OK;
+    if (!f)
+        rc = rt_fail(e, RT_ERR_IO, "%s: cannot create: %s", script, strerror(errno));
+    else {
+        write_script(f, rtl, module, IR_TARGET_ULTRASCALE_PLUS, k, blif, NULL);
+        fclose(f);
+        char *argv[] = {(char *)yosys, "-q", "-s", script, NULL};
+        int st = be_spawn(argv, NULL, log, log);
+        netlist nl = {0};
+        if (st != 0)
+            rc = rt_fail(e, RT_ERR_TOOL, "yosys failed (exit %d) on module %s of %s; see %s", st,
+                         module, rtl, log);
+        else if (!(rc = read_blif(blif, &nl, e)))
+            *luts = nl.luts;
+        netlist_free(&nl);
+    }
+    free(script), free(blif), free(log);
+    return rc;
+}
+
 rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, rt_error *e) {
     h->synthesized = false;
     h->target = p->target;
@@ -537,7 +573,7 @@ rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_h
         free(yosys), free(script), free(gen), free(xil), free(log);
         return rc;
     }
-    write_script(f, rtl, p, k, gen, xil);
+    write_script(f, rtl, p->ident, p->target, k, gen, xil);
     fclose(f);
     snprintf(h->synth_note, sizeof h->synth_note,
              "yosys: hierarchy; proc; flatten; memory_map; techmap; abc -fast -lut %d; "
@@ -557,6 +593,13 @@ rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_h
     else
         rc = be_hw_read_mapped(gen, xil, p, h, e);
     if (rc == RT_OK) h->synthesized = true;
+    char module[200];
+    snprintf(module, sizeof module, "%s_enc", p->ident);
+    if (!rc && h->luts_enc_estimate >= 0)
+        rc = be_synth_module_luts(yosys, rtl, module, k, work_dir, &h->luts_enc_yosys, e);
+    snprintf(module, sizeof module, "%s_head", p->ident);
+    if (!rc && h->luts_head_estimate >= 0)
+        rc = be_synth_module_luts(yosys, rtl, module, k, work_dir, &h->luts_head_yosys, e);
     free(yosys), free(script), free(gen), free(xil), free(log);
     return rc;
 }

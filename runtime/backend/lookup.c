@@ -52,10 +52,18 @@ void be_lookup_codes(const rt_tables *t, const rt_codes *ref, rt_codes *out) {
     }
     size_t ni = ns * (size_t)t->n_inputs;
     out->input = xmalloc(sizeof *out->input * (ni + 1));
-    memcpy(out->input, ref->input, sizeof *out->input * ni);
+    if (t->hwenc.n_features > 0 && ref->raw) { /* the design's input: the raw features */
+        size_t nr = ns * (size_t)ref->n_raw;
+        out->n_raw = ref->n_raw;
+        out->raw = xmalloc(sizeof *out->raw * (nr + 1));
+        memcpy(out->raw, ref->raw, sizeof *out->raw * nr);
+        be_encode(t, ref->n_samples, out->raw, out->input);
+    } else
+        memcpy(out->input, ref->input, sizeof *out->input * ni);
     out->labels = xmalloc(sizeof *out->labels * (ns + 1));
     memcpy(out->labels, ref->labels, sizeof *out->labels * ns);
     be_lookup(t, ref->n_samples, out->input, out->layer);
+    be_codes_add_scores(t, out);
 }
 
 int be_argmax(const uint16_t *codes, int n) {
@@ -78,28 +86,50 @@ static void mismatch_init(be_mismatch *m) {
     m->sample = m->layer = m->index = -1;
 }
 
+/* Codes array l of a code set: -1 the input codes, 0 .. n_layers-1 the layers, n_layers
+ * the class scores (NULL when absent). */
+static const uint16_t *code_array(const rt_codes *c, int l, int *w) {
+    if (l < 0) return *w = c->n_inputs, c->input;
+    if (l == c->n_layers) return *w = c->n_scores, c->scores;
+    return *w = c->widths[l], c->layer[l];
+}
+
+const char *be_layer_what(int layer, int n_layers, char *buf, size_t n) {
+    if (layer == BE_LAYER_ENCODER)
+        snprintf(buf, n, "the encoder");
+    else if (layer == n_layers)
+        snprintf(buf, n, "the head");
+    else
+        snprintf(buf, n, "layer %d", layer);
+    return buf;
+}
+
 long be_compare_codes(const rt_codes *want, const rt_codes *got, be_mismatch *m) {
     mismatch_init(m);
     int nl = want->n_layers < got->n_layers ? want->n_layers : got->n_layers;
     int ns = want->n_samples < got->n_samples ? want->n_samples : got->n_samples;
+    /* the input codes when an encoder made them, every layer, the scores */
+    int l0 = want->raw ? -1 : 0, l1 = want->scores ? nl + 1 : nl;
     for (int s = 0; s < ns; s++) {
         bool bad = false;
-        for (int l = 0; l < nl && !bad; l++) {
-            int w = want->widths[l];
-            if (got->widths[l] != w) {
+        for (int l = l0; l < l1 && !bad; l++) {
+            int w, wg;
+            const uint16_t *a = code_array(want, l, &w), *b = code_array(got, l, &wg);
+            if (wg != w || !b) {
                 bad = true;
                 if (m->sample < 0) m->sample = s, m->layer = l, m->index = 0;
                 break;
             }
-            const uint16_t *a = want->layer[l] + (size_t)s * (size_t)w;
-            const uint16_t *b = got->layer[l] + (size_t)s * (size_t)w;
+            a += (size_t)s * (size_t)w;
+            b += (size_t)s * (size_t)w;
             if (memcmp(a, b, sizeof *a * (size_t)w) == 0) continue;
             bad = true;
             if (m->sample < 0) {
                 int i = 0;
                 while (a[i] == b[i])
                     i++;
-                m->sample = s, m->layer = l, m->index = i, m->got = b[i], m->want = a[i];
+                m->sample = s, m->layer = l < 0 ? BE_LAYER_ENCODER : l, m->index = i, m->got = b[i],
+                m->want = a[i];
             }
         }
         m->samples += bad;
@@ -113,9 +143,9 @@ long be_compare_codes(const rt_codes *want, const rt_codes *got, be_mismatch *m)
 
 long be_compare_outputs(const rt_codes *want, const uint16_t *got, be_mismatch *m) {
     mismatch_init(m);
-    int last = want->n_layers - 1, w = want->widths[last];
+    int last = want->scores ? want->n_layers : want->n_layers - 1, w = be_codes_out_width(want);
     for (int s = 0; s < want->n_samples; s++) {
-        const uint16_t *a = want->layer[last] + (size_t)s * (size_t)w;
+        const uint16_t *a = be_codes_out(want) + (size_t)s * (size_t)w;
         const uint16_t *b = got + (size_t)s * (size_t)w;
         if (memcmp(a, b, sizeof *a * (size_t)w) == 0) continue;
         if (m->sample < 0) {

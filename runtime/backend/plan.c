@@ -46,6 +46,7 @@ void be_plan_default(const rt_tables *t, const char *model, ir_pipeline pipe, in
     p->clock = xstrdup("clk");
     p->reset = xstrdup("rst");
     p->reset_style = IR_RESET_SYNC_HIGH;
+    p->head = t->head_group > 0;
     for (int l = 0; l < t->n_layers; l++) {
         char buf[32];
         snprintf(buf, sizeof buf, "t%d.0", l);
@@ -69,6 +70,7 @@ void be_plan_copy(const be_plan *src, be_plan *dst) {
     dst->target = src->target;
     dst->part = src->part;
     dst->iface = src->iface;
+    dst->head = src->head;
     free(dst->ident);
     dst->ident = xstrdup(src->ident);
     dst->prep = src->prep ? xstrdup(src->prep) : NULL;
@@ -86,8 +88,12 @@ void be_plan_set_pipeline(be_plan *p, ir_pipeline pipe, int k) {
             ir_reg_after(pipe, p->pipeline_k, l, p->n_layers, p->layers[l].tree_root);
 }
 
+bool be_plan_head_reg(const be_plan *p) {
+    return p->head && p->pipeline != IR_PIPE_NONE;
+}
+
 int be_plan_stages(const be_plan *p) {
-    int s = 0;
+    int s = be_plan_head_reg(p);
     for (int l = 0; l < p->n_layers; l++)
         s += p->layers[l].reg_after;
     return s;

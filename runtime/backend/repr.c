@@ -30,6 +30,7 @@ rt_status be_check_tables(const ir_program *ir, rt_error *e) {
     for (int l = 0; l < p.n_layers && !st; l++)
         st = check_word("model", "layer", p.layers[l].name, e);
     be_plan_free(&p);
+    if (!st) st = be_check_hwio(ir, e);
     return st;
 }
 
@@ -46,8 +47,8 @@ rt_status be_verify_tables(const be_verify_ctx *v, be_repr_checks *r, rt_error *
     be_lookup_codes(v->tables, v->codes, &got);
     k->ran = true;
     be_compare_codes(v->codes, &got, &k->m);
-    int last = got.n_layers - 1;
-    k->accuracy = be_accuracy(got.layer[last], got.n_samples, got.widths[last], got.labels);
+    k->accuracy =
+        be_accuracy(be_codes_out(&got), got.n_samples, be_codes_out_width(&got), got.labels);
     rt_codes_free(&got);
     k->seconds = rt_now() - t0;
     snprintf(k->note, sizeof k->note, "every layer compared");

@@ -14,6 +14,7 @@ void be_flow_init(be_flow *f, const ir_program *ir, const rt_tables *t, const rt
     f->out_dir = out_dir;
     f->o = *o;
     be_plan_from_ir(ir, &f->plan);
+    f->plan.head = t->head_group > 0;
     be_hw_init(&f->hw);
 }
 
@@ -25,6 +26,7 @@ void be_flow_free(be_flow *f) {
 rt_status be_flow_emit(be_flow *f, rt_report *r, rt_error *e) {
     be_input in = {f->tables, &f->plan, f->codes};
     double t0 = rt_now();
+    f->plan.head = f->tables->head_group > 0; /* the head is attached after tabulation */
     BE_TRY(be_emit_all(&in, f->out_dir, e));
     r->time_s.emit = rt_now() - t0;
     return RT_OK;
@@ -38,6 +40,8 @@ rt_status be_flow_estimate(be_flow *f, rt_report *r, rt_error *e) {
     r->hardware.estimate_note = f->hw.estimate_note[0] ? f->hw.estimate_note : NULL;
     r->hardware.pipeline_stages = f->hw.pipeline_stages;
     r->hardware.latency_cycles = f->hw.latency_cycles;
+    r->hardware.luts_encoder_estimate = f->hw.luts_enc_estimate;
+    r->hardware.luts_head_estimate = f->hw.luts_head_estimate;
     if (f->hw.n_layers <= RT_MAX_STAGE_LEVELS) {
         r->hardware.n_layer_luts = f->hw.n_layers;
         for (int l = 0; l < f->hw.n_layers; l++)
@@ -118,6 +122,8 @@ rt_status be_flow_synth(be_flow *f, rt_report *r, rt_error *e) {
         r->hardware.luts_yosys = f->hw.luts_yosys;
         r->hardware.ffs = f->hw.ffs;
         r->hardware.lut_levels = f->hw.lut_levels;
+        r->hardware.luts_encoder_yosys = f->hw.luts_enc_yosys;
+        r->hardware.luts_head_yosys = f->hw.luts_head_yosys;
         if (f->hw.n_stage_depth <= RT_MAX_STAGE_LEVELS) {
             r->hardware.n_stage_levels = f->hw.n_stage_depth;
             for (int s = 0; s < f->hw.n_stage_depth; s++)

@@ -10,7 +10,8 @@
 
 #define TAB_MAGIC  "NLTCLUT1"
 #define COD_MAGIC  "NLTCCOD1"
-#define TAB_HEADER 32 /* magic + 6 x u32 */
+#define COD_MAGIC2 "NLTCCOD2" /* with raw features and class scores */
+#define TAB_HEADER 32         /* magic + 6 x u32 */
 
 /* ---- Little-endian byte buffers --------------------------------------------------- */
 
@@ -76,7 +77,7 @@ rt_status be_tables_check(const rt_tables *t, rt_error *e) {
         width = L->n_lut;
         bits = L->bits_out;
     }
-    return RT_OK;
+    return be_hwio_check(t, e);
 }
 
 rt_status be_codes_check(const rt_tables *t, const rt_codes *c, rt_error *e) {
@@ -101,7 +102,7 @@ rt_status be_codes_check(const rt_tables *t, const rt_codes *c, rt_error *e) {
                                "codes: sample %ld layer %d code %ld is %u, above %d bits",
                                i / c->widths[l], l, i % c->widths[l], c->layer[l][i], L->bits_out);
     }
-    return RT_OK;
+    return be_hwio_codes_check(t, c, e);
 }
 
 /* ---- Tables: writer --------------------------------------------------------------- */
@@ -137,6 +138,18 @@ static uint8_t *layer_image(const rt_table_layer *L, size_t *len) {
         be_bits_put(codes, r * (size_t)L->bits_out, L->codes[r], L->bits_out);
     *len = n;
     return b;
+}
+
+/* The manifest's head and encoder records (README.md "Table files"). */
+static void write_hwio(FILE *f, const rt_tables *t) {
+    if (t->head_group > 0) fprintf(f, "head group_sum %d\n", t->head_group);
+    const rt_hw_encoder *en = &t->hwenc;
+    if (en->n_features <= 0) return;
+    fprintf(f, "encoder %d %d %d %d\n", en->n_features, en->raw_bits, en->raw_frac, en->raw_signed);
+    fprintf(f, "# threshold code feature ge|le raw_threshold\n");
+    for (int i = 0; i < t->n_inputs; i++)
+        fprintf(f, "threshold %d %d %s %" PRId64 "\n", i, en->feature[i],
+                en->descending[i] ? "le" : "ge", en->thr[i]);
 }
 
 rt_status be_tables_write(const rt_tables *t, const be_plan *p, const char *dir, rt_error *e) {
@@ -201,6 +214,7 @@ rt_status be_tables_write(const rt_tables *t, const be_plan *p, const char *dir,
                     l, q->name, q->tree, q->level, q->tree_root, L->n_lut, L->in_width, L->fanin,
                     L->bits_in, L->bits_out, L->out_signed, q->reg_after, l, sizes[l], sums[l]);
             }
+            write_hwio(f, t);
             fprintf(f, "end\n");
             rc = be_afile_close(&a, e);
         }
@@ -444,6 +458,64 @@ static rt_status read_manifest_layers(manifest *m, const char *dir, int nl, rt_t
     return RT_OK;
 }
 
+/* The encoder's threshold lines, one per input code. */
+static rt_status read_thresholds(manifest *m, rt_tables *t, rt_error *e) {
+    rt_hw_encoder *en = &t->hwenc;
+    size_t n = (size_t)t->n_inputs;
+    en->feature = xcalloc(n, sizeof *en->feature);
+    en->thr = xcalloc(n, sizeof *en->thr);
+    en->descending = xcalloc(n, sizeof *en->descending);
+    for (int i = 0; i < t->n_inputs; i++) {
+        const char *s = expect_key(m, "threshold", e);
+        if (!s) return RT_ERR_IO;
+        int idx, used = 0;
+        char dir[8];
+        long long thr;
+        if (sscanf(s, "%d %d %7s %lld%n", &idx, &en->feature[i], dir, &thr, &used) != 4 ||
+            s[used] != '\0' || idx != i || (strcmp(dir, "ge") && strcmp(dir, "le")) ||
+            thr < -((long long)1 << 33) || thr > ((long long)1 << 33))
+            return rt_fail(e, RT_ERR_IO,
+                           "%s:%d: 'threshold %d FEATURE ge|le RAW' expected (raw within 2^33)",
+                           m->path, m->line, i);
+        en->descending[i] = dir[0] == 'l';
+        en->thr[i] = thr;
+    }
+    return RT_OK;
+}
+
+/* The optional head and encoder records, then 'end'. */
+static rt_status read_manifest_tail(manifest *m, rt_tables *t, rt_error *e) {
+    for (;;) {
+        if (!next_line(m))
+            return rt_fail(e, RT_ERR_IO, "%s:%d: unexpected end of file, expected 'end'", m->path,
+                           m->line + 1);
+        const char *s = m->buf;
+        int used = 0, sgn;
+        rt_hw_encoder *en = &t->hwenc;
+        if (strcmp(s, "end") == 0) return RT_OK;
+        if (strncmp(s, "head ", 5) == 0 && t->head_group == 0) {
+            if (sscanf(s + 5, " group_sum %d%n", &t->head_group, &used) != 1 || s[5 + used] ||
+                t->head_group < 1)
+                return rt_fail(e, RT_ERR_IO, "%s:%d: 'head group_sum G' expected (G >= 1)", m->path,
+                               m->line);
+        } else if (strncmp(s, "encoder ", 8) == 0 && en->n_features == 0) {
+            if (sscanf(s + 8, "%d %d %d %d%n", &en->n_features, &en->raw_bits, &en->raw_frac, &sgn,
+                       &used) != 4 ||
+                s[8 + used] || en->n_features < 1 || en->n_features > (1 << 24) || (sgn & ~1)) {
+                en->n_features = 0;
+                return rt_fail(e, RT_ERR_IO,
+                               "%s:%d: 'encoder FEATURES RAW_BITS RAW_FRAC SIGNED' expected",
+                               m->path, m->line);
+            }
+            en->raw_signed = sgn;
+            BE_TRY(read_thresholds(m, t, e));
+        } else
+            return rt_fail(e, RT_ERR_IO,
+                           "%s:%d: expected 'head', 'encoder' or 'end', found \"%.60s\"", m->path,
+                           m->line, s);
+    }
+}
+
 rt_status be_tables_read(const char *dir, rt_tables *t, be_plan *p, rt_error *e) {
     memset(t, 0, sizeof *t);
     memset(p, 0, sizeof *p);
@@ -460,13 +532,14 @@ rt_status be_tables_read(const char *dir, rt_tables *t, be_plan *p, rt_error *e)
     int nl;
     if (read_manifest_head(&m, t, p, &nl, e) || read_manifest_layers(&m, dir, nl, t, p, e))
         goto done;
-    if (!expect_key(&m, "end", e)) goto done;
+    if (read_manifest_tail(&m, t, e)) goto done;
     if (next_line(&m)) {
         rt_fail(e, RT_ERR_IO, "%s:%d: text after 'end'", m.path, m.line);
         goto done;
     }
     if (be_tables_check(t, e)) goto done;
     p->ident = be_ident(p->model); /* derived, never stored: one rule for all */
+    p->head = t->head_group > 0;
     char *ppath = rt_path_join(dir, "preprocess.txt");
     size_t plen;
     bool opened = false;
@@ -498,21 +571,33 @@ static int max_bits(const uint16_t *v, size_t n) {
 rt_status be_codes_write(const rt_codes *c, const char *path, rt_error *e) {
     int nl = c->n_layers;
     size_t ns = (size_t)c->n_samples;
+    bool v2 = c->raw || c->scores; /* format 1 when there is neither */
+    size_t nraw = c->raw ? ns * (size_t)c->n_raw : 0,
+           nsc = c->scores ? ns * (size_t)c->n_scores : 0;
+    int sbits = c->scores ? max_bits(c->scores, nsc) : 0;
     int *bits = xmalloc(sizeof *bits * (size_t)(nl + 1));
     bits[0] = max_bits(c->input, ns * (size_t)c->n_inputs);
-    size_t n = 8 + 16 + 8 * (size_t)nl + packed_bytes(ns * (size_t)c->n_inputs, bits[0]);
+    size_t n = 8 + 16 + (v2 ? 12 : 0) + 8 * (size_t)nl +
+               packed_bytes(ns * (size_t)c->n_inputs, bits[0]) + 4 * nraw +
+               packed_bytes(nsc, sbits);
     for (int l = 0; l < nl; l++) {
         bits[l + 1] = max_bits(c->layer[l], ns * (size_t)c->widths[l]);
         n += packed_bytes(ns * (size_t)c->widths[l], bits[l + 1]);
     }
     n += 4 * ns + 8;
     uint8_t *b = xcalloc(n, 1), *p = b;
-    memcpy(p, COD_MAGIC, 8);
+    memcpy(p, v2 ? COD_MAGIC2 : COD_MAGIC, 8);
     put_u32(p + 8, (uint32_t)c->n_samples);
     put_u32(p + 12, (uint32_t)c->n_inputs);
     put_u32(p + 16, (uint32_t)nl);
     put_u32(p + 20, (uint32_t)bits[0]);
     p += 24;
+    if (v2) {
+        put_u32(p, c->raw ? (uint32_t)c->n_raw : 0);
+        put_u32(p + 4, c->scores ? (uint32_t)c->n_scores : 0);
+        put_u32(p + 8, (uint32_t)sbits);
+        p += 12;
+    }
     for (int l = 0; l < nl; l++, p += 8) {
         put_u32(p, (uint32_t)c->widths[l]);
         put_u32(p + 4, (uint32_t)bits[l + 1]);
@@ -527,6 +612,11 @@ rt_status be_codes_write(const rt_codes *c, const char *path, rt_error *e) {
             be_bits_put(p, i * (size_t)bits[l + 1], c->layer[l][i], bits[l + 1]);
         p += packed_bytes(cnt, bits[l + 1]);
     }
+    for (size_t i = 0; i < nraw; i++, p += 4)
+        put_u32(p, (uint32_t)c->raw[i]);
+    for (size_t i = 0; i < nsc; i++)
+        be_bits_put(p, i * (size_t)sbits, c->scores[i], sbits);
+    p += packed_bytes(nsc, sbits);
     for (size_t i = 0; i < ns; i++, p += 4)
         put_u32(p, (uint32_t)c->labels[i]);
     uint64_t h = rt_fnv1a(RT_FNV_INIT, b, (size_t)(p - b));
@@ -544,11 +634,15 @@ rt_status be_codes_read(const char *path, rt_codes *c, rt_error *e) {
     uint8_t *b = be_read_file(path, &n, e);
     if (!b) return RT_ERR_IO;
     rt_status rc = RT_ERR_IO; /* every failure below is a malformed file */
-    if (n < 32 || memcmp(b, COD_MAGIC, 8) != 0) {
+    bool v2 = n >= 44 && memcmp(b, COD_MAGIC2, 8) == 0;
+    if (n < 32 || (!v2 && memcmp(b, COD_MAGIC, 8) != 0)) {
         rt_fail(e, RT_ERR_IO, "%s: offset 0: not an nltc codes file (magic %s expected)", path,
                 COD_MAGIC);
         goto done;
     }
+    size_t hdr = v2 ? 36 : 24; /* format 2: + n_raw, n_scores, score bits */
+    uint32_t nraw = v2 ? get_u32(b + 24) : 0, nsc = v2 ? get_u32(b + 28) : 0;
+    uint32_t sbits = v2 ? get_u32(b + 32) : 0;
     uint64_t h = (uint64_t)get_u32(b + n - 8) | (uint64_t)get_u32(b + n - 4) << 32;
     if (rt_fnv1a(RT_FNV_INIT, b, n - 8) != h) {
         rt_fail(e, RT_ERR_IO, "%s: checksum mismatch (file truncated or corrupted)", path);
@@ -557,13 +651,14 @@ rt_status be_codes_read(const char *path, rt_codes *c, rt_error *e) {
     uint32_t ns = get_u32(b + 8), ni = get_u32(b + 12), nl = get_u32(b + 16);
     uint32_t ib = get_u32(b + 20);
     if (ns > (1u << 26) || ni < 1 || ni > (1u << 24) || nl < 1 || nl > 100000 || ib < 1 ||
-        ib > 16) {
+        ib > 16 || nraw > (1u << 24) || nsc > (1u << 24) || sbits > 16 ||
+        (nsc > 0) != (sbits > 0)) {
         rt_fail(e, RT_ERR_IO,
                 "%s: offset 8: bad header (samples %u, inputs %u, layers %u, bits %u)", path, ns,
                 ni, nl, ib);
         goto done;
     }
-    if (n < 24 + 8 * (size_t)nl + 8) {
+    if (n < hdr + 8 * (size_t)nl + 8) {
         rt_fail(e, RT_ERR_IO, "%s: %zu bytes, too short for %u layers", path, n, nl);
         goto done;
     }
@@ -574,12 +669,14 @@ rt_status be_codes_read(const char *path, rt_codes *c, rt_error *e) {
     c->layer = xcalloc(nl, sizeof *c->layer);
     int *bits = xmalloc(sizeof *bits * (nl + 1));
     bits[0] = (int)ib;
-    size_t need = 24 + 8 * (size_t)nl + packed_bytes((size_t)ns * ni, (int)ib) + 4 * (size_t)ns + 8;
+    size_t need = hdr + 8 * (size_t)nl + packed_bytes((size_t)ns * ni, (int)ib) +
+                  4 * (size_t)ns * nraw + packed_bytes((size_t)ns * nsc, (int)sbits) +
+                  4 * (size_t)ns + 8;
     for (uint32_t l = 0; l < nl; l++) {
-        uint32_t w = get_u32(b + 24 + 8 * l), lb = get_u32(b + 28 + 8 * l);
+        uint32_t w = get_u32(b + hdr + 8 * l), lb = get_u32(b + hdr + 4 + 8 * l);
         if (w < 1 || w > (1u << 24) || lb < 1 || lb > 16) {
-            rt_fail(e, RT_ERR_IO, "%s: offset %u: layer %u has width %u and %u bits", path,
-                    24 + 8 * l, l, w, lb);
+            rt_fail(e, RT_ERR_IO, "%s: offset %zu: layer %u has width %u and %u bits", path,
+                    hdr + 8 * l, l, w, lb);
             free(bits);
             goto done;
         }
@@ -592,7 +689,7 @@ rt_status be_codes_read(const char *path, rt_codes *c, rt_error *e) {
         free(bits);
         goto done;
     }
-    const uint8_t *p = b + 24 + 8 * (size_t)nl;
+    const uint8_t *p = b + hdr + 8 * (size_t)nl;
     size_t cnt = (size_t)ns * ni;
     c->input = xmalloc(sizeof *c->input * (cnt ? cnt : 1));
     for (size_t i = 0; i < cnt; i++)
@@ -606,6 +703,21 @@ rt_status be_codes_read(const char *path, rt_codes *c, rt_error *e) {
         p += packed_bytes(cnt, bits[l + 1]);
     }
     free(bits);
+    if (nraw) {
+        c->n_raw = (int)nraw;
+        cnt = (size_t)ns * nraw;
+        c->raw = xmalloc(sizeof *c->raw * (cnt + 1));
+        for (size_t i = 0; i < cnt; i++, p += 4)
+            c->raw[i] = (int32_t)get_u32(p);
+    }
+    if (nsc) {
+        c->n_scores = (int)nsc;
+        cnt = (size_t)ns * nsc;
+        c->scores = xmalloc(sizeof *c->scores * (cnt + 1));
+        for (size_t i = 0; i < cnt; i++)
+            c->scores[i] = (uint16_t)be_bits_get(p, i * (size_t)sbits, (int)sbits);
+        p += packed_bytes(cnt, (int)sbits);
+    }
     c->labels = xmalloc(sizeof *c->labels * (ns ? ns : 1));
     for (uint32_t i = 0; i < ns; i++, p += 4)
         c->labels[i] = (int)get_u32(p);

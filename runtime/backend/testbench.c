@@ -16,21 +16,25 @@ static void put_hex(FILE *f, const uint8_t *bits, int nbits) {
 }
 
 rt_status be_write_vectors(const rt_tables *t, const rt_codes *c, const char *path, rt_error *e) {
-    const rt_table_layer *last = &t->layers[t->n_layers - 1];
-    int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
+    int nin = be_in_fields(t), ib = be_in_field_bits(t), nout = be_classes(t), ob = be_out_bits(t);
+    int iw = nin * ib, ow = nout * ob;
+    bool raw = t->hwenc.n_features > 0;
     rt_afile a;
     BE_TRY(be_afile_open(&a, path, e));
     size_t nbytes = (size_t)(iw + ow + 7) / 8 + 1;
     uint8_t *buf = xmalloc(nbytes);
-    const uint16_t *out = c->layer[c->n_layers - 1];
+    const uint16_t *out = be_codes_out(c);
+    unsigned mask = (unsigned)((1ull << ib) - 1); /* raw values: two's complement */
     for (int s = 0; s < c->n_samples; s++) {
         memset(buf, 0, nbytes);
-        for (int i = 0; i < t->n_inputs; i++)
-            be_bits_put(buf, (size_t)i * (size_t)t->input_bits,
-                        c->input[(size_t)s * (size_t)t->n_inputs + (size_t)i], t->input_bits);
-        for (int j = 0; j < last->n_lut; j++)
-            be_bits_put(buf, (size_t)iw + (size_t)j * (size_t)last->bits_out,
-                        out[(size_t)s * (size_t)last->n_lut + (size_t)j], last->bits_out);
+        for (int i = 0; i < nin; i++) {
+            size_t at = (size_t)s * (size_t)nin + (size_t)i;
+            unsigned v = raw ? (unsigned)c->raw[at] & mask : c->input[at];
+            be_bits_put(buf, (size_t)i * (size_t)ib, v, ib);
+        }
+        for (int j = 0; j < nout; j++)
+            be_bits_put(buf, (size_t)iw + (size_t)j * (size_t)ob,
+                        out[(size_t)s * (size_t)nout + (size_t)j], ob);
         put_hex(a.f, buf, iw + ow);
     }
     free(buf);
@@ -39,21 +43,23 @@ rt_status be_write_vectors(const rt_tables *t, const rt_codes *c, const char *pa
 
 rt_status be_write_testbench(const rt_tables *t, const be_plan *p, int n, const char *path,
                              rt_error *e) {
-    const rt_table_layer *last = &t->layers[t->n_layers - 1];
     bool low = p->reset_style == IR_RESET_SYNC_LOW || p->reset_style == IR_RESET_ASYNC_LOW;
     char sn[16], siw[16], sow[16], slat[16];
     snprintf(sn, sizeof sn, "%d", n);
-    snprintf(siw, sizeof siw, "%d", t->n_inputs * t->input_bits);
-    snprintf(sow, sizeof sow, "%d", last->n_lut * last->bits_out);
+    snprintf(siw, sizeof siw, "%d", be_in_fields(t) * be_in_field_bits(t));
+    snprintf(sow, sizeof sow, "%d", be_classes(t) * be_out_bits(t));
     snprintf(slat, sizeof slat, "%d", be_plan_stages(p));
     /* On a mismatch the bench writes every layer's codes of the failing sample. */
     rt_buf writes = {0};
+    if (t->hwenc.n_features > 0)
+        rt_buf_printf(&writes, "            $fwrite(fl, \"%%h\\n\", dut.%senc);\n",
+                      p->iface == IR_IFACE_STREAM ? "core." : "");
     for (int l = 0; l < t->n_layers; l++)
         rt_buf_printf(&writes, "            $fwrite(fl, \"%%h\\n\", dut.%sl%d);\n",
                       p->iface == IR_IFACE_STREAM ? "core." : "", l);
     char *layer_writes = rt_buf_take(&writes);
     /* hardware.argmax: out_class is checked against the expected codes' argmax */
-    int cw = be_class_bits(last->n_lut), b = last->bits_out;
+    int nc = be_classes(t), cw = be_class_bits(nc), b = be_out_bits(t);
     char *decl = p->argmax
                      ? rt_strfmt("    wire [%d:0] out_class;\n"
                                  "    function [%d:0] tb_argmax(input [OW-1:0] o);\n"
@@ -63,7 +69,7 @@ rt_status be_write_testbench(const rt_tables *t, const be_plan *p, int n, const 
                                  "                if (o[k*%d +: %d] > o[tb_argmax*%d +: %d])\n"
                                  "                    tb_argmax = k[%d:0];\n"
                                  "        end\n    endfunction\n",
-                                 cw - 1, cw - 1, cw, last->n_lut, b, b, b, b, cw - 1)
+                                 cw - 1, cw - 1, cw, nc, b, b, b, b, cw - 1)
                      : xstrdup("");
     const char *vars[] = {"ident",
                           p->ident,

@@ -83,8 +83,8 @@ rt_status be_verify(const rt_tables *t, const be_plan *p, const rt_codes *c, con
     BE_TRY(be_tables_check(t, e));
     BE_TRY(be_codes_check(t, c, e));
     r->samples = c->n_samples;
-    int last = t->n_layers - 1;
-    r->accuracy_ref = be_accuracy(c->layer[last], c->n_samples, c->widths[last], c->labels);
+    r->n_layers = t->n_layers;
+    r->accuracy_ref = be_accuracy(be_codes_out(c), c->n_samples, be_codes_out_width(c), c->labels);
     char *work = NULL, *vectors = NULL;
     rt_status st = RT_OK;
     if (o->csim || o->rtl) st = open_work(t, c, o, &work, &vectors, e);
@@ -148,7 +148,7 @@ static void print_formal(FILE *f, const be_formal_result *fr) {
         fprintf(f, "    formal: skipped: %s\n", fr->note);
 }
 
-static void print_check(FILE *f, const char *what, const be_check *k, int samples) {
+static void print_check(FILE *f, const char *what, const be_check *k, int samples, int r_layers) {
     if (!k->ran) {
         fprintf(f, "  %-22s skipped: %s\n", what, k->note);
         print_formal(f, &k->formal);
@@ -173,7 +173,9 @@ static void print_check(FILE *f, const char *what, const be_check *k, int sample
                      RT_OUT_WIDTH);
     rt_buf_free(&b);
     if (k->m.sample >= 0) {
-        fprintf(f, "    first failing sample %d, layer %d", k->m.sample, k->m.layer);
+        char what[32];
+        fprintf(f, "    first failing sample %d, %s", k->m.sample,
+                be_layer_what(k->m.layer, r_layers, what, sizeof what));
         if (k->m.index >= 0)
             fprintf(f, ", code %d: got %u, expected %u", k->m.index, k->m.got, k->m.want);
         fputc('\n', f);
@@ -193,6 +195,6 @@ void be_verify_print(FILE *f, const be_verify_result *r) {
     fprintf(f, "verify: %d test samples, reference accuracy %.4f\n", r->samples, r->accuracy_ref);
     for (int i = 0; i < RT_N_REPR; i++)
         for (int j = 0; j < r->repr[i].n; j++)
-            print_check(f, r->repr[i].run[j].label, &r->repr[i].run[j], r->samples);
+            print_check(f, r->repr[i].run[j].label, &r->repr[i].run[j], r->samples, r->n_layers);
     fprintf(f, "verify: %ld mismatches\n", r->mismatches);
 }

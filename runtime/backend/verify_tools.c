@@ -52,24 +52,26 @@ static int read_hex_lines(const char *path, int n, int width, int w, uint16_t *o
     return got;
 }
 
-/* Locates the first layer whose codes (one hex line per layer in path) differ from the
- * reference codes of sample m->sample, and the first differing code there; m is left as it
- * is when the file is unreadable or agrees. */
+/* Locates the first layer whose codes (one hex line per layer in path, after a line of
+ * the input codes when an encoder made them) differ from the reference codes of sample
+ * m->sample, and the first differing code there; m is left as it is when the file is
+ * unreadable or agrees (with a head: the head is at fault). */
 static void locate_layer(const char *path, const rt_tables *t, const rt_codes *c, be_mismatch *m) {
     FILE *f = fopen(path, "r");
     if (!f) return;
     size_t cap = 1 << 20;
     char *line = xmalloc(cap);
     bool found = false;
-    for (int l = 0; l < t->n_layers && !found; l++) {
+    for (int l = t->hwenc.n_features > 0 ? -1 : 0; l < t->n_layers && !found; l++) {
         if (!fgets(line, (int)cap, f)) break;
-        int w = t->layers[l].n_lut;
-        const uint16_t *want = c->layer[l] + (size_t)m->sample * (size_t)w;
+        int w = l < 0 ? t->n_inputs : t->layers[l].n_lut;
+        const uint16_t *want = (l < 0 ? c->input : c->layer[l]) + (size_t)m->sample * (size_t)w;
         uint16_t *codes = xmalloc(sizeof *codes * (size_t)w);
-        if (hex_to_codes(line, w, t->layers[l].bits_out, codes) == 0)
+        if (hex_to_codes(line, w, l < 0 ? 1 : t->layers[l].bits_out, codes) == 0)
             for (int i = 0; i < w && !found; i++)
                 if (codes[i] != want[i]) {
-                    m->layer = l, m->index = i, m->got = codes[i], m->want = want[i];
+                    m->layer = l < 0 ? BE_LAYER_ENCODER : l, m->index = i, m->got = codes[i],
+                    m->want = want[i];
                     found = true;
                 }
         free(codes);
@@ -127,9 +129,9 @@ static rt_status run_csim(const rt_tables *t, const be_plan *p, const rt_codes *
     char *run_argv[] = {exe, (char *)vectors, NULL};
     remove(out);
     st = be_spawn(run_argv, NULL, out, err);
-    int last = t->n_layers - 1, w = t->layers[last].n_lut;
+    int last = t->head_group > 0 ? t->n_layers : t->n_layers - 1, w = be_classes(t);
     uint16_t *got = xcalloc((size_t)c->n_samples * (size_t)w + 1, sizeof *got);
-    int n = read_hex_lines(out, c->n_samples, w, t->layers[last].bits_out, got);
+    int n = read_hex_lines(out, c->n_samples, w, be_out_bits(t), got);
     k->ran = true;
     snprintf(k->note, sizeof k->note, "%s -std=c99 -O2; exit %d", cc, st);
     if (n < c->n_samples) {
@@ -244,9 +246,9 @@ static rt_status run_rtl(const rt_tables *t, const be_plan *q, bool own, const r
         k->m.samples = c->n_samples;
         goto done;
     }
-    int last = t->n_layers - 1, w = t->layers[last].n_lut;
+    int last = t->head_group > 0 ? t->n_layers : t->n_layers - 1, w = be_classes(t);
     got = xcalloc((size_t)c->n_samples * (size_t)w + 1, sizeof *got);
-    int n = read_hex_lines(out, c->n_samples, w, t->layers[last].bits_out, got);
+    int n = read_hex_lines(out, c->n_samples, w, be_out_bits(t), got);
     be_compare_outputs(c, got, &k->m);
     if (n < c->n_samples && (k->m.sample < 0 || k->m.sample > n))
         k->m.sample = n, k->m.layer = last;

@@ -130,10 +130,11 @@ static void emit_rom(FILE *f, const char *name, const uint16_t *rows, int a, int
 
 /* ---- Top module ------------------------------------------------------------------- */
 
-/* Names of the vector layer l reads: in_data, or l<k> / r<k> of the layer before. */
-static void source_name(const be_plan *p, int l, char *buf, size_t n) {
+/* Names of the vector layer l reads: in_data (enc with an encoder), or l<k> / r<k> of the
+ * layer before. */
+static void source_name(const rt_tables *t, const be_plan *p, int l, char *buf, size_t n) {
     if (l == 0)
-        snprintf(buf, n, "in_data");
+        snprintf(buf, n, "%s", t->hwenc.n_features > 0 ? "enc" : "in_data");
     else
         snprintf(buf, n, "%c%d", p->layers[l - 1].reg_after ? 'r' : 'l', l - 1);
 }
@@ -173,7 +174,7 @@ static void reset_head(FILE *f, const be_plan *p, const char *indent) {
 }
 
 /* The always block of a valid bit with the plan's reset style. */
-static void emit_valid_reg(FILE *f, const be_plan *p, const char *q, const char *d) {
+void be_rtl_valid_reg(FILE *f, const be_plan *p, const char *q, const char *d) {
     reset_head(f, p, "        ");
     fprintf(f, "%s <= 1'b0;\n        else %s <= %s;\n    end\n", q, q, d);
 }
@@ -187,8 +188,8 @@ int be_class_bits(int classes) {
 
 /* out_class (hardware.argmax): the index of the largest class code, the first on ties (the
  * C simulator's argmax; offset-binary codes compare as unsigned). */
-static void emit_argmax(FILE *f, const rt_table_layer *last) {
-    int cw = be_class_bits(last->n_lut), b = last->bits_out;
+static void emit_argmax(FILE *f, const rt_tables *t) {
+    int n = be_classes(t), cw = be_class_bits(n), b = be_out_bits(t);
     fprintf(f,
             "\n    // out_class: the index of the largest class code, the first on ties\n"
             "    reg [%d:0] best;\n    reg [%d:0] cls;\n    integer k;\n    always @* begin\n"
@@ -197,13 +198,14 @@ static void emit_argmax(FILE *f, const rt_table_layer *last) {
             "            if (out_data[k*%d +: %d] > best) begin\n"
             "                best = out_data[k*%d +: %d];\n                cls = k[%d:0];\n"
             "            end\n    end\n    assign out_class = cls;\n",
-            b - 1, cw - 1, b - 1, cw, last->n_lut, b, b, b, b, cw - 1);
+            b - 1, cw - 1, b - 1, cw, n, b, b, b, b, cw - 1);
 }
 
 static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset *ts) {
     const rt_table_layer *last = &t->layers[t->n_layers - 1];
-    int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
+    int iw = be_in_fields(t) * be_in_field_bits(t), ow = be_classes(t) * be_out_bits(t);
     int stages = be_plan_stages(p);
+    be_rtl_io_ports(f, t);
     fprintf(f, "// Top module. in_data: %d codes x %d bits, code i at [i*%d +: %d]%s.\n",
             t->n_inputs, t->input_bits, t->input_bits, t->input_bits,
             t->input_signed ? " (offset binary)" : "");
@@ -221,22 +223,23 @@ static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset
     fprintf(f, "    input  wire %s,\n    input  wire %s,\n", p->clock, p->reset);
     if (stages == 0) fputs(lint_on, f);
     fprintf(f, "    input  wire in_valid,\n");
-    bool in_all = all_read(t, 0);
+    bool in_all = t->hwenc.n_features > 0 || all_read(t, 0); /* the encoder module's lint */
     if (!in_all) fputs(lint_off, f);
     fprintf(f, "    input  wire [%d:0] in_data,%s\n", iw - 1,
             in_all ? "" : " // some input codes are read by no L-LUT");
     if (!in_all) fputs(lint_on, f);
     fprintf(f, "    output wire out_valid,\n    output wire [%d:0] out_data", ow - 1);
     if (p->argmax)
-        fprintf(f, ",\n    output wire [%d:0] out_class", be_class_bits(last->n_lut) - 1);
+        fprintf(f, ",\n    output wire [%d:0] out_class", be_class_bits(be_classes(t)) - 1);
     fputs("\n);\n", f);
     char valid[32] = "in_valid";
+    if (t->hwenc.n_features > 0) be_rtl_encoder_inst(f, t, p);
     for (int l = 0; l < t->n_layers; l++) {
         const rt_table_layer *L = &t->layers[l];
         const be_layer_plan *q = &p->layers[l];
         int w = L->n_lut * L->bits_out, bi = L->bits_in, bo = L->bits_out;
         char src[32];
-        source_name(p, l, src, sizeof src);
+        source_name(t, p, l, src, sizeof src);
         fprintf(f, "\n    // layer %d (%s): %d L-LUTs, fan-in %d, %d -> %d bits\n", l, q->name,
                 L->n_lut, L->fanin, bi, bo);
         bool next_all = all_read(t, l + 1);
@@ -270,14 +273,19 @@ static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset
             fprintf(f, "    always @(posedge %s) r%d <= l%d;\n", p->clock, l, l);
             char qv[32];
             snprintf(qv, sizeof qv, "v%d", l);
-            emit_valid_reg(f, p, qv, valid);
+            be_rtl_valid_reg(f, p, qv, valid);
             snprintf(valid, sizeof valid, "v%d", l);
         }
     }
     char src[32];
-    source_name(p, t->n_layers, src, sizeof src);
+    source_name(t, p, t->n_layers, src, sizeof src);
+    if (t->head_group > 0) {
+        char last_src[32];
+        snprintf(last_src, sizeof last_src, "%s", src);
+        be_rtl_head_inst(f, t, p, last_src, src, sizeof src, valid, sizeof valid);
+    }
     fprintf(f, "\n    assign out_valid = %s;\n    assign out_data = %s;\n", valid, src);
-    if (p->argmax) emit_argmax(f, last);
+    if (p->argmax) emit_argmax(f, t);
     fputs("endmodule\n", f);
 }
 
@@ -285,8 +293,7 @@ static void emit_top(FILE *f, const rt_tables *t, const be_plan *p, const tabset
  * input is taken only when the output FIFO (depth latency + 2) has room for everything in
  * flight, so no result is ever dropped; s_ready depends on registers only. */
 static void emit_stream(FILE *f, const rt_tables *t, const be_plan *p) {
-    const rt_table_layer *last = &t->layers[t->n_layers - 1];
-    int iw = t->n_inputs * t->input_bits, ow = last->n_lut * last->bits_out;
+    int iw = be_in_fields(t) * be_in_field_bits(t), ow = be_classes(t) * be_out_bits(t);
     int depth = be_plan_stages(p) + 2, aw = be_bits_for((unsigned)depth - 1),
         cw = be_bits_for((unsigned)depth);
     fprintf(f,
@@ -355,6 +362,7 @@ rt_status be_write_rtl(const rt_tables *t, const be_plan *p, const char *path, r
     fprintf(f, "\n// Truth tables: one case ROM per distinct table, all in this file on "
                "purpose (one file\n// keeps Verilator and Yosys fast), hence no "
                "file-name match.\n// verilator lint_off DECLFILENAME\n\n");
+    be_rtl_io_modules(f, t, p);
     for (int m = 0; m < ts.n; m++) {
         const rt_table_layer *L = &t->layers[ts.rep_layer[m]];
         char name[160];

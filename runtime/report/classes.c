@@ -18,8 +18,10 @@ void report_classes_free(rt_report *r) {
 
 bool report_classes_fill(rt_report *r, const rt_codes *c, int n, const char *const *names) {
     report_classes_free(r);
-    if (n < 1 || c->n_layers < 1 || c->widths[c->n_layers - 1] != n) return false;
-    const uint16_t *out = c->layer[c->n_layers - 1];
+    if (n < 1 || c->n_layers < 1) return false;
+    /* with a group-sum head the class scores, else the last layer's codes */
+    if (c->scores ? c->n_scores != n : c->widths[c->n_layers - 1] != n) return false;
+    const uint16_t *out = c->scores ? c->scores : c->layer[c->n_layers - 1];
     r->classes.n = n;
     r->classes.names = xmalloc((size_t)n * sizeof *r->classes.names);
     for (int k = 0; k < n; k++)

@@ -281,6 +281,12 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
                 CNT(r->hardware.muxf));
     if (r->hardware.luts_mapped >= 0 && r->hardware.luts_xilinx < 0)
         doc_row(t, "LUTs, the target's Yosys mapping\t%s", CNT(r->hardware.luts_mapped));
+    if (r->hardware.luts_encoder_estimate >= 0)
+        doc_row(t, "input encoder LUTs, estimate / Yosys (beside the core)\t%s / %s",
+                CNT(r->hardware.luts_encoder_estimate), CNT(r->hardware.luts_encoder_yosys));
+    if (r->hardware.luts_head_estimate >= 0)
+        doc_row(t, "group-sum head LUTs, estimate / Yosys (beside the core)\t%s / %s",
+                CNT(r->hardware.luts_head_estimate), CNT(r->hardware.luts_head_yosys));
     if (r->hardware.timed) build_timing(t, r, &pool);
     if (r->hardware.pnr_part) {
         doc_row(t, "placed and routed on\t%s", r->hardware.pnr_part);

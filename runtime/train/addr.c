@@ -36,7 +36,7 @@
 
 bool tr_addr_use(const tr_work *w, const tr_layer *L, int R) {
     int A = L->sh.F * L->bits_in;
-    if (L->wire == TR_WIRE_DENSE || A > TR_ADDR_MAX_BITS) return false;
+    if (L->wire == TR_WIRE_DENSE || L->sh.table || A > TR_ADDR_MAX_BITS) return false;
     if (w->addr_mode == TR_ADDR_SAMPLE) return false;
     if (w->addr_mode == TR_ADDR_ADDRESS) return true;
     return 2 * ((long)1 << A) <= (long)R; /* auto: the table is at most half the batch */

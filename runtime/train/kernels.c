@@ -53,6 +53,7 @@ tr_qspec tr_qspec_make(ir_quant_kind kind, int bits) {
 size_t tr_subnet_scratch(const tr_shape *sh, int R) {
     /* deep sub-networks: x in rows, the hidden activations of every hidden layer, two
      * gradient buffers and the input gradients in rows */
+    if (sh->table) return 0;
     if (tr_shape_degree(sh) > 0) return tr_poly_scratch(sh);
     if (sh->depth == 1) return 0;
     int K = sh->N > sh->F ? sh->N : sh->F; /* + tr_fc_backward's transposed weights */
@@ -63,6 +64,10 @@ size_t tr_subnet_scratch(const tr_shape *sh, int R) {
 void tr_subnet_forward(const tr_shape *sh, const tr_lut *p, const float *restrict x, int ldx, int R,
                        float *restrict y, float *restrict scratch) {
     int F = sh->F, N = sh->N;
+    if (sh->table) {
+        tr_tlut_forward(sh, p, x, ldx, R, y);
+        return;
+    }
     if (tr_shape_degree(sh) > 0) { /* linear and polynomial L-LUTs (poly.c) */
         tr_poly_forward(sh, p, x, ldx, R, y);
         return;
@@ -94,6 +99,10 @@ void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *restri
                         int lddx, float *restrict scratch) {
     int F = sh->F, N = sh->N, depth = sh->depth;
     const float *restrict ws = p->ws;
+    if (sh->table) {
+        tr_tlut_backward(sh, p, x, ldx, R, dy, g, dx, lddx);
+        return;
+    }
     if (tr_shape_degree(sh) > 0) {
         tr_poly_backward(sh, p, x, ldx, R, dy, g, dy, dx, lddx, scratch);
         return;

@@ -79,11 +79,20 @@ uint64_t tr_ir_fingerprint(const ir_program *ir) {
         v[8] = (int)L->quant;
         v[9] = L->connect == IR_CONNECT_CONTIGUOUS;
         h = mix_ints(h, v, 10);
-        if (L->kind == IR_KIND_POLY) { /* (other kinds keep their earlier fingerprints) */
+        if (L->kind == IR_KIND_POLY || L->kind == IR_KIND_TABLE ||
+            L->connect == IR_CONNECT_MAPPING) { /* (the others: as before) */
             v[0] = (int)L->kind;
             v[1] = L->degree;
-            h = mix_ints(h, v, 2);
+            v[2] = (int)L->connect;
+            h = mix_ints(h, v, L->connect == IR_CONNECT_MAPPING ? 3 : 2);
         }
+    }
+    if (ir->encode != IR_ENC_HARDTANH || ir->head != IR_HEAD_CODES) {
+        v[0] = (int)ir->encode;
+        v[1] = ir->enc_levels;
+        v[2] = (int)ir->enc_thresholds;
+        v[3] = ir->head_group;
+        h = mix_ints(h, v, 4);
     }
     return h;
 }
@@ -142,6 +151,7 @@ static void layer_shape(tr_layer *L, const ir_layer *il, bool dense) {
     L->sh.depth = il->hidden > 0 ? (il->depth > 0 ? il->depth : 1) : 0;
     L->sh.skip = il->lut_skip;
     L->sh.degree = il->kind == IR_KIND_POLY ? il->degree : 0; /* linear: hidden 0 with skip */
+    L->sh.table = il->kind == IR_KIND_TABLE;
     L->q = tr_qspec_make(il->quant, il->bits_out);
     L->bits_in = il->bits_in;
     L->connect = il->connect;
@@ -156,6 +166,7 @@ static void layer_shape(tr_layer *L, const ir_layer *il, bool dense) {
 /* Weights in an L-LUT record's ws slice: the skip path's F, or a linear or polynomial
  * L-LUT's monomial weights (poly.c). */
 static size_t ws_count(const tr_shape *sh) {
+    if (sh->table) return (size_t)1 << sh->F; /* the table's entries */
     int D = tr_shape_degree(sh);
     return D > 0 ? (size_t)tr_poly_terms(sh->F, D) - 1 : sh->skip ? (size_t)sh->F : 0;
 }
@@ -193,7 +204,13 @@ static size_t layer_offsets(tr_layer *L, size_t n) {
     L->n_rec = r;
     L->stride = (r + 15) / 16 * 16;
     L->o_lut = n;
-    return n + O * L->stride;
+    n += O * L->stride;
+    if (L->connect == IR_CONNECT_MAPPING) { /* the selection weights */
+        L->ldw = tr_map_pad(L->in);
+        L->o_map = n;
+        n += O * F * (size_t)L->ldw;
+    }
+    return n;
 }
 
 /* Offsets of every parameter and running statistic: the layers' records or arrays, the
@@ -221,7 +238,9 @@ static void param_offsets(tr_params *p) {
     p->o_in_rmean = ns;
     ns += (size_t)p->inputs;
     p->o_in_rvar = ns;
-    p->n_state = ns + (size_t)p->inputs;
+    ns += (size_t)p->inputs;
+    p->o_enc = ns; /* the encoder's thresholds */
+    p->n_state = ns + (p->encode ? (size_t)p->inputs : 0);
 }
 
 /* The slices of the parameter block: param, state, then every layer's wiring tables. */
@@ -242,8 +261,14 @@ void tr_params_build(tr_params *p, const ir_program *ir, bool dense, int *const 
     memset(p, 0, sizeof *p);
     p->n_layers = ir->n_layers;
     p->layers = xcalloc((size_t)p->n_layers, sizeof(tr_layer));
-    p->inputs = ir->dataset.inputs;
+    p->inputs = ir->in_width > 0 ? ir->in_width : ir->dataset.inputs;
     p->classes = ir->dataset.classes;
+    p->encode = (int)ir->encode;
+    p->features = ir->dataset.inputs;
+    p->enc_thresh = (int)ir->enc_thresholds;
+    p->enc_levels = ir->encode == IR_ENC_THERMOMETER ? ir->enc_levels : 1;
+    p->head_group = ir->head == IR_HEAD_GROUP_SUM ? ir->head_group : 0;
+    p->head_tau = (float)ir->head_tau;
     p->in_q = tr_qspec_make(IR_Q_HARDTANH, ir->input_bits);
     p->dense = dense;
     p->fingerprint = tr_ir_fingerprint(ir);
@@ -265,8 +290,9 @@ void tr_params_build(tr_params *p, const ir_program *ir, bool dense, int *const 
         } else if (masks && masks[l]) {
             memcpy(L->idx, masks[l], (size_t)L->out * F * sizeof(int));
         } else {
-            random_mask(L, seed, l);
-            L->connect = IR_CONNECT_RANDOM; /* learned without a dense stage */
+            random_mask(L, seed, l); /* mapping: until tr_map_refresh */
+            if (L->connect != IR_CONNECT_MAPPING)
+                L->connect = IR_CONNECT_RANDOM; /* learned without a dense stage */
         }
         if (L->wire == TR_WIRE_MASKED) build_readers(L);
     }
@@ -337,9 +363,12 @@ static void work_slices(tr_work *w, const tr_params *p, carver *c) {
             b.dval = carve(c, O * ld * sizeof(float));
             b.istd = carve(c, O * sizeof(float));
             b.ds_part = carve(c, O * sizeof(float));
-            if (L->wire == TR_WIRE_DENSE) {
-                b.ypre = carve(c, O * ld * sizeof(float));
+            if (L->wire == TR_WIRE_DENSE) b.ypre = carve(c, O * ld * sizeof(float));
+            if (L->wire == TR_WIRE_DENSE || L->connect == IR_CONNECT_MAPPING)
                 b.xt = carve(c, ld * (size_t)tr_pad_rows(L->in) * sizeof(float));
+            if (L->connect == IR_CONNECT_MAPPING) {
+                b.mp = carve(c, O * F * (size_t)L->ldw * sizeof(float));
+                b.mg = carve(c, O * F * (size_t)L->ldw * sizeof(float));
             }
             if (L->wire == TR_WIRE_MASKED) b.dxg = carve(c, O * F * ld * sizeof(float));
             if (tr_addr_scratch(L, (int)ld) > 0) b.inv = carve(c, O * ld * sizeof(uint16_t));
@@ -456,6 +485,13 @@ void tr_model_init_params(tr_model *m, uint64_t seed, int stage) {
         }
         bool last = l == pm->n_layers - 1;
         P[L->o_scale] = init_max(last) / (float)(L->q.qmax > 1 ? L->q.qmax : 1);
+    }
+    rt_rng_seed(&r, seed, 0x6d6170ULL /* "map" */, (uint64_t)stage, 0);
+    for (int l = 0; l < pm->n_layers; l++) { /* mapping weights: their own stream */
+        const tr_layer *L = &pm->layers[l];
+        if (L->connect != IR_CONNECT_MAPPING || L->wire == TR_WIRE_DENSE) continue;
+        for (int s = 0; s < L->out * L->sh.F; s++)
+            fill_uniform(P + L->o_map + (size_t)s * L->ldw, (size_t)L->in, 1, &r);
     }
     for (int i = 0; i < pm->inputs; i++) {
         P[pm->o_in_gamma + i] = 1.0f;

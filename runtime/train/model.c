@@ -344,6 +344,18 @@ static void in_fwd_job(void *vc, int tid, int nt) {
     tr_model *m = c->m;
     int lo, hi;
     tr_share(m->p.inputs, tid, nt, &lo, &hi);
+    if (m->p.encode) { /* encoded bits 0/1: the code, and its level's value */
+        float s = tr_q_scale(m->p.param[m->p.o_in_scale]);
+        for (int i = lo; i < hi; i++) {
+            size_t row = (size_t)i * m->w.ld;
+            for (int r = 0; r < c->R; r++) {
+                uint16_t code = m->w.x_in[row + (size_t)r] > 0.5f;
+                m->w.in_codes[row + (size_t)r] = code;
+                m->w.in_val[row + (size_t)r] = tr_q_value(tr_q_level(&m->p.in_q, code), s);
+            }
+        }
+        return;
+    }
     for (int i = lo; i < hi; i++) {
         chan ch = in_chan(m, i);
         chan_forward(&ch, m->w.x_in + (size_t)i * m->w.ld, c->R, c->train, m->w.scratch[tid]);
@@ -357,6 +369,10 @@ static void in_bwd_job(void *vc, int tid, int nt) {
     float *dz = m->w.scratch[tid], *dy = dz + m->w.ld;
     tr_share(m->p.inputs, tid, nt, &lo, &hi);
     for (int i = lo; i < hi; i++) {
+        if (m->p.encode) { /* fixed encoder: nothing to learn */
+            m->w.in_ds_part[i] = 0.0f;
+            continue;
+        }
         chan ch = in_chan(m, i);
         m->w.in_ds_part[i] =
             chan_backward(&ch, m->w.in_dval + (size_t)i * m->w.ld, c->R, dz, dy,
@@ -364,10 +380,71 @@ static void in_bwd_job(void *vc, int tid, int nt) {
     }
 }
 
+/* ---- Learned mapping (connect = mapping; dwn.c's kernels) --------------------------- */
+
+/* The wires (argmax) and, training, the softmax rows of a share of layer c->l's slots. */
+static void map_refresh_job(void *vc, int tid, int nt) {
+    pass_ctx *c = vc;
+    tr_layer *L = &c->m->p.layers[c->l];
+    int lo, hi, I = L->in, ldw = L->ldw;
+    tr_share(L->out * L->sh.F, tid, nt, &lo, &hi);
+    const float *W = c->m->p.param + L->o_map + (size_t)lo * ldw;
+    if (c->train) {
+        tr_map_softmax(W, hi - lo, I, ldw, TR_MAP_TAU, c->m->w.lb[c->l].mp + (size_t)lo * ldw,
+                       L->idx + lo);
+        return;
+    }
+    for (int s = lo; s < hi; s++)
+        L->idx[s] = tr_argmax_f(W + (size_t)(s - lo) * ldw, I);
+}
+
+void tr_map_refresh(tr_model *m, bool train) {
+    pass_ctx c = {m, 0, 0, train && m->w.train, 0.0, 0.0, NULL, NULL, NULL, NULL, NULL};
+    for (int l = 0; l < m->p.n_layers; l++) {
+        if (m->p.layers[l].connect != IR_CONNECT_MAPPING) continue;
+        c.l = l;
+        tr_pool_run(m->w.pool, map_refresh_job, &c);
+    }
+}
+
+/* The mapping weights' gradient over a share of the slots: G = dxg xt (each slot's
+ * gradient of its soft choice, rows in order), then the softmax's backward. */
+static void map_w_job(void *vc, int tid, int nt) {
+    pass_ctx *c = vc;
+    tr_model *m = c->m;
+    const tr_layer *L = &m->p.layers[c->l];
+    const tr_layer_buf *B = &m->w.lb[c->l];
+    int lo, hi, I = L->in, ldw = L->ldw, ld = m->w.ld;
+    tr_share(L->out * L->sh.F, tid, nt, &lo, &hi);
+    tr_gemm(hi - lo, I, c->R, B->dxg + (size_t)lo * ld, (size_t)ld, 1, B->xt,
+            (size_t)tr_pad_rows(I), B->mg + (size_t)lo * ldw, (size_t)ldw);
+    for (int s = lo; s < hi; s++) {
+        const float *p = B->mp + (size_t)s * ldw, *g = B->mg + (size_t)s * ldw;
+        float *dw = m->opt->grad + L->o_map + (size_t)s * ldw, dot = tr_dot(p, g, I);
+        for (int i = 0; i < I; i++)
+            dw[i] = p[i] * (g[i] - dot) / TR_MAP_TAU;
+        for (int i = I; i < ldw; i++)
+            dw[i] = 0.0f;
+    }
+}
+
+/* The inputs' gradients of a mapping layer over a share of the inputs: din = P^T dxg. */
+static void map_in_job(void *vc, int tid, int nt) {
+    pass_ctx *c = vc;
+    tr_model *m = c->m;
+    const tr_layer *L = &m->p.layers[c->l];
+    const tr_layer_buf *B = &m->w.lb[c->l];
+    int lo, hi, ld = m->w.ld;
+    tr_share(L->in, tid, nt, &lo, &hi);
+    tr_gemm(hi - lo, c->R, L->out * L->sh.F, B->mp + lo, 1, (size_t)L->ldw, B->dxg, (size_t)ld,
+            c->din + (size_t)lo * ld, (size_t)ld);
+}
+
 /* ---- Whole passes ------------------------------------------------------------------- */
 
 static void run_forward(tr_model *m, int R, bool train) {
     pass_ctx c = {m, 0, R, train, 0.0, 0.0, NULL, NULL, NULL, NULL, NULL};
+    tr_map_refresh(m, train);
     tr_pool_run(m->w.pool, in_fwd_job, &c);
     for (int l = 0; l < m->p.n_layers; l++) {
         layer_io(&c, l);
@@ -376,13 +453,35 @@ static void run_forward(tr_model *m, int R, bool train) {
 }
 
 void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R) {
-    size_t W = (size_t)m->p.inputs, ld = (size_t)m->w.ld;
+    const tr_params *P = &m->p;
+    size_t W = (size_t)P->inputs, ld = (size_t)m->w.ld;
     for (int r = 0; r < R; r++) {
         int i = perm ? perm[i0 + r] : i0 + r;
+        m->w.y[r] = s->y[i];
+        if (P->encode) { /* the bits of tr_encode_row, as 0/1 */
+            const float *src = s->x + (size_t)i * (size_t)P->features;
+            const float *thr = P->state + P->o_enc;
+            for (size_t j = 0; j < W; j++)
+                m->w.x_in[j * ld + (size_t)r] = src[j / (size_t)P->enc_levels] > thr[j];
+            continue;
+        }
         const float *src = s->x + (size_t)i * W;
         for (size_t j = 0; j < W; j++)
             m->w.x_in[j * ld + (size_t)r] = src[j];
-        m->w.y[r] = s->y[i];
+    }
+}
+
+void tr_model_scores(const tr_model *m, int r, bool flt, float *score) {
+    const tr_layer_buf *last = &m->w.lb[m->p.n_layers - 1];
+    int G = m->p.head_group > 0 ? m->p.head_group : 1;
+    size_t ld = (size_t)m->w.ld;
+    for (int c = 0; c < m->p.classes; c++) {
+        float s = 0.0f;
+        for (int g = 0; g < G; g++) {
+            size_t at = (size_t)(c * G + g) * ld + (size_t)r;
+            s += flt ? last->zlast[at] : (float)last->codes[at];
+        }
+        score[c] = s;
     }
 }
 
@@ -411,6 +510,9 @@ double tr_model_forward_train(tr_model *m, int R, int *correct) {
     tr_layer_buf *last = &m->w.lb[m->p.n_layers - 1];
     int C = m->p.classes;
     size_t ld = (size_t)m->w.ld;
+    if (m->p.head_group > 0) /* softmax(group sums / tau) cross-entropy */
+        return tr_group_sum_ce(last->val, R, (int)ld, C, m->p.head_group, m->p.head_tau, m->w.y,
+                               m->w.logits, m->w.dlogits, last->dval, correct);
     for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++)
             m->w.logits[(size_t)r * C + c] = last->val[(size_t)c * ld + r];
@@ -465,9 +567,15 @@ static void backward(tr_model *m, int R, double wd, double wd1, const tr_adam *a
     for (int l = m->p.n_layers - 1; l >= 0; l--) {
         const tr_layer *L = &m->p.layers[l];
         layer_io(&c, l);
-        if (L->wire == TR_WIRE_DENSE) tr_pool_run(m->w.pool, transpose_job, &c);
+        bool map = L->connect == IR_CONNECT_MAPPING;
+        if (L->wire == TR_WIRE_DENSE || map) tr_pool_run(m->w.pool, transpose_job, &c);
         tr_pool_run(m->w.pool, bwd_job, &c);
-        if (L->wire != TR_WIRE_DIRECT) tr_pool_run(m->w.pool, gradin_job, &c);
+        if (map) { /* the soft choice: the weights' gradient, the inputs' through P */
+            tr_pool_run(m->w.pool, map_w_job, &c);
+            tr_pool_run(m->w.pool, map_in_job, &c);
+        } else if (L->wire != TR_WIRE_DIRECT) {
+            tr_pool_run(m->w.pool, gradin_job, &c);
+        }
         float ds = 0.0f;
         for (int o = 0; o < L->out; o++)
             ds += m->w.lb[l].ds_part[o];
@@ -508,6 +616,9 @@ static void adam_job(void *vc, int tid, int nt) {
             for (int o = lo; o < hi; o++)
                 lut_adam(c->a, m, L, o);
         }
+        if (L->connect == IR_CONNECT_MAPPING && L->wire != TR_WIRE_DENSE) /* slots of lo..hi */
+            tr_adam_apply(c->a, m->p.param, m->opt, L->o_map + (size_t)lo * L->sh.F * L->ldw,
+                          (size_t)(hi - lo) * L->sh.F * L->ldw, false);
     }
     if (tid == nt - 1) { /* the scales, then the input's gamma, beta and scale: contiguous */
         size_t s0 = m->p.layers[0].o_scale;

@@ -52,9 +52,12 @@ rt_status tr_tabulate(const tr_model *cm, rt_tables *t, rt_error *e) {
     memset(t, 0, sizeof *t);
     t->n_inputs = P->inputs;
     t->input_bits = P->in_q.bits;
-    t->input_signed = P->in_q.is_signed;
+    t->input_signed = P->in_q.is_signed && !P->encode; /* encoder bits: plain 0/1 */
     t->n_layers = P->n_layers;
     t->layers = xcalloc((size_t)P->n_layers, sizeof(rt_table_layer));
+    tr_map_refresh(m, false); /* the wires of mapping layers */
+    tr_model_encoder(m, &t->enc);
+    t->head_group = P->head_group;
     const tr_qspec *pq = &P->in_q;
     float ps = tr_q_scale(P->param[P->o_in_scale]);
     for (int l = 0; l < P->n_layers; l++) {
@@ -144,9 +147,16 @@ static float key_float(int64_t k) {
 
 /* Input i's code of the value x: the evaluation pass's batch norm and quantizer. */
 static uint16_t input_code(const tr_params *P, int i, float x) {
+    if (P->encode) return x > P->state[P->o_enc + i]; /* the encoder's bit */
     float z = tr_bn_eval(x, P->param[P->o_in_gamma + i], P->param[P->o_in_beta + i],
                          P->state[P->o_in_rmean + i], P->state[P->o_in_rvar + i]);
     return tr_q_code(&P->in_q, tr_q_int(&P->in_q, z, tr_q_scale(P->param[P->o_in_scale])));
+}
+
+int tr_input_feature(const tr_model *m, int i) {
+    const tr_params *P = &m->p;
+    if (i < 0 || i >= P->inputs) return -1;
+    return P->encode ? i / P->enc_levels : i;
 }
 
 int tr_input_thresholds(const tr_model *m, int i, float *thr, uint16_t *codes) {

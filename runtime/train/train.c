@@ -73,7 +73,7 @@ static void bad(problems *p, const char *fmt, ...) {
 static void check_layers(const ir_program *ir, problems *P) {
 #define BAD(...) bad(P, __VA_ARGS__)
     if (ir->input_bits < 1 || ir->input_bits > 8) BAD("input bits %d outside 1..8", ir->input_bits);
-    int prev_w = ir->dataset.inputs, prev_b = ir->input_bits;
+    int prev_w = ir->in_width > 0 ? ir->in_width : ir->dataset.inputs, prev_b = ir->input_bits;
     for (int l = 0; l < ir->n_layers; l++) {
         const ir_layer *L = &ir->layers[l];
         const char *nm = L->name ? L->name : "?";
@@ -109,8 +109,9 @@ static void check_layers(const ir_program *ir, problems *P) {
         prev_w = L->out_width;
         prev_b = L->bits_out;
     }
-    if (ir->n_layers > 0 && prev_w != ir->dataset.classes)
-        BAD("the last layer gives %d values for %d classes", prev_w, ir->dataset.classes);
+    int G = ir->head == IR_HEAD_GROUP_SUM ? ir->head_group : 1;
+    if (ir->n_layers > 0 && prev_w != ir->dataset.classes * G)
+        BAD("the last layer gives %d values for %d classes of %d", prev_w, ir->dataset.classes, G);
 #undef BAD
 }
 
@@ -136,6 +137,9 @@ static rt_status check_model(const ir_program *ir, const rt_dataset *d, rt_error
         if (!(st->lr > 0)) BAD("stage %d: the learning rate must be positive", s + 1);
     }
     if (sparse == 0) BAD("training needs a sparse stage");
+    if (ir->train.shift > 0 && ir->encode != IR_ENC_HARDTANH)
+        BAD("augment = shift works on the features before an input encoder: use encode = "
+            "hardtanh with it");
     if (ir->train.shift > 0 &&
         !(d->blank && d->img_w > ir->train.shift && d->img_h > ir->train.shift))
         BAD("augment = shift(pixels = %d) needs images larger than the shift, with one input per "
@@ -178,8 +182,10 @@ static uint64_t run_fingerprint(const ir_program *ir, const rt_dataset *d) {
  * outputs on split s; any pointer may be NULL. */
 static void evaluate(tr_model *m, const rt_split *s, double *flt, double *quantized, double *loss) {
     const tr_layer_buf *last = &m->w.lb[m->p.n_layers - 1];
-    int C = m->p.classes, rows = m->w.rows_max;
+    int C = m->p.classes, rows = m->w.rows_max, G = m->p.head_group;
     size_t ld = (size_t)m->w.ld;
+    /* a group sum's logits: the count of 1s times the 1 level's value, over tau */
+    float lv = tr_q_value(1, tr_q_scale(m->p.param[m->p.layers[m->p.n_layers - 1].o_scale]));
     long okf = 0, okq = 0;
     double ce = 0.0;
     for (int i0 = 0; i0 < s->n; i0 += rows) {
@@ -187,12 +193,14 @@ static void evaluate(tr_model *m, const rt_split *s, double *flt, double *quanti
         tr_model_load_rows(m, s, NULL, i0, R);
         tr_model_forward_eval(m, R);
         for (int r = 0; r < R; r++) {
-            int bf = 0, bq = 0; /* first maximum over classes (column r of [C][ld]) */
+            int bf = 0, bq = 0; /* first maximum over classes */
+            float *sf = m->w.logits + C, *sq = sf + C;
+            tr_model_scores(m, r, true, sf);
+            tr_model_scores(m, r, false, sq);
             for (int c = 0; c < C; c++) {
-                size_t at = (size_t)c * ld + r;
-                if (last->zlast[at] > last->zlast[(size_t)bf * ld + r]) bf = c;
-                if (last->codes[at] > last->codes[(size_t)bq * ld + r]) bq = c;
-                m->w.logits[c] = last->val[at];
+                if (sf[c] > sf[bf]) bf = c;
+                if (sq[c] > sq[bq]) bq = c;
+                m->w.logits[c] = G ? sq[c] * lv / m->p.head_tau : last->val[(size_t)c * ld + r];
             }
             okf += bf == m->w.y[r];
             okq += bq == m->w.y[r];
@@ -556,6 +564,7 @@ static void start_model(session *S, bool dense, int *const *masks) {
     const ir_program *ir = S->ir;
     S->m = tr_model_new(ir, dense, masks, ir->train.seed, S->rows_max, S->o->threads, true);
     tr_model_init_params(S->m, ir->train.seed, dense ? 0 : 1);
+    tr_model_fit_encoder(S->m, &S->d->train);
     S->m->w.addr_mode = S->bench->addr_mode;
 }
 
@@ -713,6 +722,7 @@ static rt_status session_open(session *S) {
 rt_status tr_train_bench(const ir_program *ir, const rt_dataset *d, const train_opts *opts,
                          const tr_bench_opts *bench, rt_report *rep, tr_model **out, rt_error *e) {
     static const tr_bench_opts no_bench = {0, false, TR_ADDR_AUTO};
+    if (tr_check_model(ir, e)) return e->status;
     train_opts defaults;
     train_opts_init(&defaults);
     session S;

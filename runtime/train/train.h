@@ -123,6 +123,12 @@ void train_opts_init(train_opts *o);
 rt_status train_run(const ir_program *ir, const rt_dataset *d, const train_opts *o, rt_report *rep,
                     tr_model **out, rt_error *e);
 
+/* What this build's training refuses (RT_ERR_MODEL, located at the property): the L-LUT
+ * kinds table and poly, connect = mapping, encoders other than hardtanh and the group-sum
+ * head have their kernels (dwn.c) but no model pass yet. `nltc --check` and train_run call
+ * it before anything else. */
+rt_status tr_check_model(const ir_program *ir, rt_error *e);
+
 /* Loads the selected model that train_run left in OUT/train/model.bin (for `nltc verify`):
  * parameters, statistics and masks, no optimizer state. The file must have been written for
  * the same model architecture. threads: as in train_opts. Errors name the file. */
@@ -146,11 +152,15 @@ rt_status tr_tabulate(const tr_model *m, rt_tables *t, rt_error *e);
  * (and the labels) into c. RT_ERR_MODEL for a stage-1 dense model. */
 rt_status tr_codes(const tr_model *m, const rt_split *s, rt_codes *c, rt_error *e);
 
-/* Input i's quantizer (batch norm and clip, as the evaluation pass computes it) as
+/* Input code i's quantizer (batch norm and clip, as the evaluation pass computes it, or the
+ * encoder's x > threshold) as
  * thresholds on the float feature x: code codes[0] below thr[0], codes[k] from thr[k-1]
  * up to thr[k], ...; returns the number of thresholds (thr [255], codes [256]). The
  * exported preprocessing (tables/preprocess.txt) reproduces the input codes with it. */
 int tr_input_thresholds(const tr_model *m, int i, float *thr, uint16_t *codes);
+/* The feature input code i reads (i itself, or with an input encoder i / levels); -1 when
+ * the model has no input code i. */
+int tr_input_feature(const tr_model *m, int i);
 
 /* Accuracy of the model on split s (fractions 0..1): *quantized is the argmax of the output
  * codes (ties: lowest class index); *flt is the argmax of the last layer's values before its

@@ -116,6 +116,7 @@ typedef struct tr_shape {
     int depth;  /* hidden layers (>= 1 when N > 0) */
     bool skip;  /* linear skip path */
     int degree; /* kind = poly(degree = D): D (N = 0); 0 otherwise (see tr_shape_degree) */
+    bool table; /* kind = table: the 2^F entries are the parameters (ws), 1-bit inputs */
 } tr_shape;
 
 /* Linear and polynomial L-LUTs (poly.c): y = b + sum_m ws[m] * x^a(m) over the monomials of
@@ -213,6 +214,60 @@ double tr_ce(const float *logits, const int *y, const float *w, int R, int C, fl
 int tr_argmax_f(const float *v, int n);
 int tr_argmax_u16(const uint16_t *v, int n);
 
+/* DWN-style kernels (dwn.c; issue 16, arXiv 2410.11112).
+ *
+ * Trained table (lut { kind = table }): one real value per address, T[2^A], A = F * bits_in;
+ * the address of a row is its input codes' bits, slot j in bits [j*bits_in, (j+1)*bits_in)
+ * (the table address convention). Forward: z[r] = T[addr[r]], which the layer's quantizer
+ * turns into the output code (1-bit relu: 1 when z > 0; multi-bit: the quantizer's level),
+ * so the tabulated table is exactly the training forward. Backward: the table entry of
+ * each row's address gets dz[r] (straight-through; rows ascending), and each address bit j
+ * gets DWN's extended finite difference
+ *     dz[r] * sum_k (-1)^(1-k_j) T[k] / (H(k, addr, not j) + 1)
+ * (k over all 2^A addresses ascending, H the Hamming distance ignoring bit j) into
+ * dbit[j*ldb + r]. A multi-bit input code c = sum_t 2^t bit_t (b bits) gets, by definition,
+ * the gradient sum_t 2^t dbit_t / (2^b - 1) (tr_table_code_grad): the bit gradients
+ * weighted by the bits' weight in the code, normalised to the code's range. */
+void tr_table_forward(const float *T, const uint32_t *addr, int R, float *z);
+/* dT += the straight-through gradient (dT is [2^A], accumulated); dbit (NULL: skipped):
+ * [A][ldb] EFD gradients of the address bits, overwritten for r < R. */
+void tr_table_backward(const float *T, int A, const uint32_t *addr, int R, const float *dz,
+                       float *dT, float *dbit, int ldb);
+/* The gradient of row r's b-bit input code from its bits' gradients dbit[t*ldb + r]. */
+float tr_table_code_grad(const float *dbit, int ldb, int r, int b);
+/* Initial table: n values uniform in [-1, 1) from rng (DWN initialises uniformly). */
+void tr_table_init(float *T, int n, rt_rng *rng);
+
+/* Learned mapping (connect = mapping): S = out*F slots, each with weights W[s][0..I) over
+ * the layer's I inputs (row stride ldw = tr_map_pad(I), padding zero). P = softmax(W/tau)
+ * per slot and arg = its argmax (first of equal maxima). Training forward is hard: slot s
+ * reads input arg[s] (so the argmax wiring that becomes rt_tables' inputs is what the
+ * forward computed); backward is the soft choice's gradient: with
+ * G[s][i] = sum_r dsel[r][s] X[r][i] (tr_gemm, fixed order), dW[s][i] += P[s][i] (G[s][i] -
+ * sum_j P[s][j] G[s][j]) / tau and dX[r][i] = sum_s dsel[r][s] P[s][i]. X is row-major
+ * [R][ldx], ldx = tr_map_pad(I); sel and dsel are [R][S]; G is [S][ldx] scratch. */
+int tr_map_pad(int I);
+void tr_map_softmax(const float *W, int S, int I, int ldw, float tau, float *P, int *arg);
+void tr_map_forward(const float *X, int R, int ldx, const int *arg, int S, float *sel);
+void tr_map_backward(const float *X, int R, int ldx, const float *P, int S, int I, float tau,
+                     const float *dsel, float *G, float *dW, float *dX);
+
+/* Group-sum head: out is the last layer's values feature-major (output j of row r at
+ * out[j*ldo + r], classes*G outputs in [0, 1]); class c's logit is the sum of its group
+ * c*G .. c*G+G-1 divided by tau (logits [R][classes]); returns the mean softmax
+ * cross-entropy, counts correct argmax; with dout (then dlogits [R][classes] scratch) the
+ * gradient of the mean loss w.r.t. every output, feature-major like out. */
+double tr_group_sum_ce(const float *out, int R, int ldo, int classes, int G, float tau,
+                       const int *y, float *logits, float *dlogits, float *dout, int *correct);
+
+/* Input encoders: the thresholds of ir's encoder (thermometer: enc_levels per feature,
+ * uniform over the feature's training range min + (t+1)(max-min)/(T+1), or at the training
+ * quantiles: the value of rank floor((t+1) n / (T+1)) of the sorted column; binarize: one
+ * threshold 0) fitted on split s of `inputs` features into enc (thresholds malloc'd). */
+void tr_encoder_fit(const ir_program *ir, const rt_split *s, int inputs, rt_encoder *enc);
+/* One row's 1-bit codes: codes[f*levels + t] = x[f] > threshold. */
+void tr_encode_row(const rt_encoder *enc, const float *x, uint16_t *codes);
+
 /* ==== 4. Internals shared by the files of runtime/train ========================== */
 
 /* A fixed pool of threads: tr_pool_run calls fn(ctx, tid, n) on every thread (the caller
@@ -257,18 +312,29 @@ typedef struct tr_layer {
     size_t o_wd, o_b, o_gamma, o_beta;                         /* dense layers: the arrays */
     size_t o_scale;                                            /* the layer's quantizer scale */
     size_t o_rmean, o_rvar;                                    /* offsets into the state block */
+    /* connect = mapping: the selection weights [out*F][ldw] from o_map (ldw = tr_map_pad(in),
+     * padding 0); each slot's wire idx is the argmax of its row (tr_map_refresh) */
+    size_t o_map;
+    int ldw;
 } tr_layer;
 
 /* What a saved model is: the layers' shapes, wiring and offsets, the parameter block and the
  * batch-norm running statistics. param, state and the wiring tables are slices of one
  * block. */
 typedef struct tr_params {
-    int n_layers;                             /* layers */
-    tr_layer *layers;                         /* [n_layers] */
-    int inputs;                               /* input width */
-    int classes;                              /* output width */
-    tr_qspec in_q;                            /* input quantizer */
-    bool dense;                               /* a stage-1 model (dense learned layers) */
+    int n_layers;     /* layers */
+    tr_layer *layers; /* [n_layers] */
+    int inputs;       /* input width (codes into layer 0) */
+    int classes;      /* classes */
+    /* The input encoder (ir_program.encode; 0: hard tanh): features raw features per row,
+     * levels thresholds each, kept in the state block at o_enc ([inputs] floats, fitted on
+     * the training split by tr_model_fit_encoder); the codes are x_f > thr (tr_encode_row) */
+    int encode, features, enc_levels, enc_thresh;
+    size_t o_enc;
+    int head_group; /* group-sum head: G outputs per class (0: one code per class) */
+    float head_tau; /* its softmax temperature */
+    tr_qspec in_q;  /* input quantizer */
+    bool dense;     /* a stage-1 model (dense learned layers) */
     size_t o_in_gamma, o_in_beta, o_in_scale; /* input parameters (offsets) */
     size_t o_in_rmean, o_in_rvar;             /* input running statistics (state offsets) */
     float *param;                             /* [n_param] all parameters */
@@ -304,6 +370,7 @@ typedef struct tr_layer_buf {
     float *istd;     /* [out] batch-norm inverse std of the batch (training) */
     float *ds_part;  /* [out] per-L-LUT scale-gradient partial sums (training) */
     uint16_t *inv;   /* [out][ld] per-address path: each row's address index (training) */
+    float *mp, *mg;  /* [out*F][ldw] mapping layers: softmax(W / TR_MAP_TAU), its gradient */
 } tr_layer_buf;
 
 /* The workspace, sized by rows_max: batch buffers (feature-major: value j of row r is at
@@ -375,7 +442,28 @@ size_t tr_gamma_off(const tr_layer *L, int o);
 size_t tr_beta_off(const tr_layer *L, int o);
 /* The passes below run on any model; those that train (forward_train, backward, step,
  * bn_refit) need a training model (tr_model_new with train). */
-/* Copies rows [i0, i0+R) of split s (through perm when not NULL) into the batch. */
+/* The learned mapping's softmax temperature (training's soft choice; the wire is hard). */
+#define TR_MAP_TAU 1.0f
+/* The wires of every mapping layer from its weights: idx = argmax per slot, and in training
+ * (train) the softmax rows mp. */
+void tr_map_refresh(tr_model *m, bool train);
+/* Fits the input encoder's thresholds on split s (tr_encoder_fit) into the state block;
+ * nothing without an encoder. */
+void tr_model_fit_encoder(tr_model *m, const rt_split *s);
+/* The model's input encoder as rt_encoder (thresholds malloc'd; encode 0: none). */
+void tr_model_encoder(const tr_model *m, rt_encoder *enc);
+/* Class scores of batch row r after a forward: the quantized codes (or, flt, the last
+ * layer's pre-quantizer values zlast), summed over each class's group under a group-sum
+ * head. score: [classes]. */
+void tr_model_scores(const tr_model *m, int r, bool flt, float *score);
+/* Table L-LUTs (kind = table, 1-bit inputs): y[r] = T[address of row r], address bit j
+ * = x[j][r] > 0 (x feature-major as tr_subnet_forward's); the backward adds dy to the
+ * entries (straight through) and gives each input the EFD (dwn.c) times dy. */
+void tr_tlut_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R, float *y);
+void tr_tlut_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                      const float *dy, const tr_lut *g, float *dx, int lddx);
+/* Copies rows [i0, i0+R) of split s (through perm when not NULL) into the batch, through
+ * the input encoder when the model has one. */
 void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R);
 /* augment = shift: moves the image of each batch row [0,R) by (dy, dx), each uniform in
  * -P..P drawn from rng in row order (dy first); pixels shifted in are d->blank. */

@@ -210,3 +210,56 @@ char *fx_tmpdir(const char *tag) {
     }
     return d;
 }
+
+void fx_hwio_tables(bool is_signed, uint64_t seed, rt_tables *t) {
+    fx_shape s = {.n_inputs = 12, .input_bits = 1, .n_layers = 2};
+    s.width[0] = 12, s.fanin[0] = 4, s.bits[0] = 1;
+    s.width[1] = 12, s.fanin[1] = 3, s.bits[1] = 1;
+    fx_random_tables(&s, seed, t);
+    t->head_group = 4; /* 3 classes of 4 outputs */
+    rt_hw_encoder *en = &t->hwenc;
+    en->n_features = 4;
+    en->raw_bits = is_signed ? 10 : 8;
+    en->raw_frac = is_signed ? 4 : 0;
+    en->raw_signed = is_signed;
+    en->feature = xmalloc(sizeof *en->feature * 12);
+    en->thr = xmalloc(sizeof *en->thr * 12);
+    en->descending = xcalloc(12, sizeof *en->descending);
+    int64_t lo = be_raw_min(en), hi = be_raw_max(en);
+    uint64_t st = seed ^ 0x5eed;
+    for (int i = 0; i < 12; i++) { /* thermometer: 3 codes per feature */
+        en->feature[i] = i / 3;
+        en->thr[i] = lo + 1 + (int64_t)(fx_rand(&st) % (uint64_t)(hi - lo - 1));
+    }
+    en->descending[4] = en->descending[5] = true; /* a feature that falls with the raw value */
+    en->thr[6] = lo;                              /* always 1 */
+    en->thr[7] = hi + 1;                          /* always 0 */
+    en->thr[8] = hi;                              /* 1 only at the largest raw value */
+}
+
+void fx_hwio_codes(const rt_tables *t, int n, uint64_t seed, rt_codes *c) {
+    const rt_hw_encoder *en = &t->hwenc;
+    fx_random_codes(t, n, seed, c);
+    c->n_raw = en->n_features;
+    c->raw = xmalloc(sizeof *c->raw * (size_t)n * (size_t)en->n_features);
+    int64_t lo = be_raw_min(en), hi = be_raw_max(en);
+    uint64_t st = seed;
+    for (int s = 0; s < n; s++)
+        for (int f = 0; f < en->n_features; f++) {
+            int64_t v = lo + (int64_t)(fx_rand(&st) % (uint64_t)(hi - lo + 1));
+            int i = f * 3 + s % 3, edge = s / 3 % 5; /* the edges: at, just below and above a
+                                                      * threshold, the smallest, the largest */
+            if (edge == 0) v = en->thr[i];
+            if (edge == 1 && en->thr[i] > lo) v = en->thr[i] - 1;
+            if (edge == 2 && en->thr[i] < hi) v = en->thr[i] + 1;
+            if (edge == 3) v = lo;
+            if (edge == 4 && s % 2) v = hi;
+            v = v < lo ? lo : v > hi ? hi : v;
+            c->raw[(size_t)s * (size_t)en->n_features + (size_t)f] = (int32_t)v;
+        }
+    be_encode(t, n, c->raw, c->input);
+    be_lookup(t, n, c->input, c->layer);
+    be_codes_add_scores(t, c);
+    for (int s = 0; s < n; s++) /* labels among the 3 classes */
+        c->labels[s] %= be_classes(t);
+}

@@ -50,6 +50,15 @@ void fx_hand_tables(rt_tables *t);
 /* All 16 input combinations with the expected codes written out by hand. */
 void fx_hand_codes(rt_codes *c);
 
+/* A model with an input encoder and a group-sum head: 4 raw features (8-bit unsigned
+ * integers, or 10-bit signed with 4 fraction bits), 3 thermometer codes each (one falling,
+ * one always 1, one always 0, one 1 only at the largest raw value), two 1-bit layers of 12
+ * L-LUTs, 3 classes of 4 outputs. */
+void fx_hwio_tables(bool is_signed, uint64_t seed, rt_tables *t);
+/* n samples of raw features (thresholds, their neighbours, the smallest and largest raw
+ * values among them), encoded, looked up, with scores. */
+void fx_hwio_codes(const rt_tables *t, int n, uint64_t seed, rt_codes *c);
+
 /* Runs a Check suite (run_suite.c); returns the exit code: 0 when every test passed. */
 struct Suite;
 int fx_run_suite(struct Suite *s);

@@ -47,7 +47,7 @@ START_TEST(hybrid_kinds) {
 END_TEST
 
 START_TEST(hybrid_dwn_model) {
-    result r = compile(HMODEL("input { encode = thermometer(levels = 5, thresholds = quantile) }\n"
+    result r = compile(HMODEL("input { encode = thermometer(steps = 5, thresholds = quantile) }\n"
                               "tree t { levels = tab; neurons = 6; connect = mapping; bits = 1 }\n"
                               "output { head = group_sum(tau = 2.5) }"));
     ir_program *p = expect_ok(&r);
@@ -113,19 +113,19 @@ START_TEST(hybrid_errors) {
     expect_error(BASE "lut x { fanin = 2; kind = poly(degree = 5) }\nmodel m { dataset = tiny\n"
                       " tree t { levels = x; neurons = 2 } }",
                  1, "argument 'degree' of poly() must be between 1 and 4, found 5");
-    expect_error(MODEL("input { encode = thermometer(levels = 256) }"), 1,
-                 "argument 'levels' of thermometer() must be between 1 and 255, found 256");
+    expect_error(MODEL("input { encode = thermometer(steps = 256) }"), 1,
+                 "argument 'steps' of thermometer() must be between 1 and 255, found 256");
     expect_error(MODEL("input { encode = thermometer }"), 1,
-                 "a thermometer needs its thresholds per feature: thermometer(levels = T)");
-    expect_error(MODEL("input { encode = thermometer(levels = 2, thresholds = median) }"), 1,
+                 "a thermometer needs its thresholds per feature: thermometer(steps = T)");
+    expect_error(MODEL("input { encode = thermometer(steps = 2, thresholds = median) }"), 1,
                  "unknown value 'median' for argument 'thresholds' of thermometer() (expected "
                  "uniform or quantile)");
-    expect_error(MODEL("input { bits = 2; encode = thermometer(levels = 2) }"), 1,
+    expect_error(MODEL("input { bits = 2; encode = thermometer(steps = 2) }"), 1,
                  "the thermometer encoder gives 1-bit inputs: 'bits = 2' contradicts it");
     expect_error(MODEL("input { quant = hardtanh; encode = binarize }"), 1,
                  "'quant' is the hard-tanh encoder's; this input is encode = binarize");
     expect_error(MODEL("input { encode = relu }"), 1,
-                 "hardtanh, thermometer(levels = T, thresholds = uniform | quantile) or binarize "
+                 "hardtanh, thermometer(steps = T, thresholds = uniform | quantile) or binarize "
                  "expected for 'encode'");
     expect_error(HMODEL("tree t { levels = lin -> pol; neurons = 3 }\n"
                         "output { head = group_sum }"),

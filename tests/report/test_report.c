@@ -541,7 +541,13 @@ START_TEST(classes_from_codes) {
                           };
     uint16_t *layers[1] = {last};
     int widths[1] = {3}, labels[6] = {0, 1, 1, 2, 2, 0};
-    rt_codes c = {6, 1, 1, widths, in, layers, labels};
+    rt_codes c = {.n_samples = 6,
+                  .n_inputs = 1,
+                  .n_layers = 1,
+                  .widths = widths,
+                  .input = in,
+                  .layer = layers,
+                  .labels = labels};
     rt_report r;
     rt_report_init(&r);
     const char *names[3] = {"a", "b", "c"};

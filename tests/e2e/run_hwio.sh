@@ -1,0 +1,59 @@
+#!/bin/sh
+# run_hwio.sh - the whole flow of a model with an input encoder (thermometer) and a
+# group-sum head (hwio.nlt on the digits set): tables = C simulator = RTL with 0
+# mismatches, the encoder's and head's LUTs in report.json, `nltc verify OUT` passes, and
+# an encoder threshold edited in the RTL is caught (exit 3).
+# Skipped (77) when the language has no `encode`/`head`.
+# Usage: run_hwio.sh NLTC SOURCE_DIR
+set -u
+nltc=$1
+src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+model="$src/tests/e2e/hwio.nlt"
+fails=0
+fail() {
+    echo "hwio: FAILED: $*"
+    fails=$((fails + 1))
+}
+
+if ! "$nltc" --check "$model" --data-dir "$src/examples/data" >"$work/check.txt" 2>&1; then
+    if grep -qE "encode|head|thermometer|group_sum" "$work/check.txt"; then
+        echo "hwio: skipped: this build has no input encoders or output heads:"
+        cat "$work/check.txt"
+        exit 77
+    fi
+    cat "$work/check.txt"
+    exit 1
+fi
+
+echo "== the flow"
+"$nltc" "$model" -o "$work/out" --data-dir "$src/examples/data" --no-record --no-synth \
+    >"$work/flow.txt" 2>&1 || fail "the flow failed: $(tail -20 "$work/flow.txt")"
+json="$work/out/report.json"
+grep -q '"mismatches": 0' "$json" || fail "mismatches in report.json"
+for key in luts_encoder_estimate luts_head_estimate; do
+    grep -qE "\"$key\": [0-9]+" "$json" || fail "report.json has no $key"
+done
+v=$(ls "$work/out/rtl/"*.v | grep -v _tb.v)
+grep -q "_enc u_enc" "$v" || fail "no encoder in $v"
+grep -q "_head u_head" "$v" || fail "no head in $v"
+grep -q "^encoder " "$work/out/tables/manifest.txt" || fail "no encoder in the manifest"
+grep -q "^head group_sum 20" "$work/out/tables/manifest.txt" || fail "no head in the manifest"
+grep -q "RTL (every_layer).*ok: 0 of" "$work/flow.txt" || fail "the RTL was not verified"
+
+echo "== nltc verify OUT"
+"$nltc" verify "$work/out" >"$work/verify.txt" 2>&1 || fail "verify: $(tail -5 "$work/verify.txt")"
+
+echo "== an encoder threshold edited in the RTL"
+cp -R "$work/out" "$work/bad"
+vb=$(ls "$work/bad/rtl/"*.v | grep -v _tb.v)
+sed -i '0,/ >= [0-9]*'"'"'d/s/ >= \([0-9]*\)'"'"'d/ > \1'"'"'d/' "$vb"
+cmp -s "$v" "$vb" && fail "the sed edited nothing"
+rc=0
+"$nltc" verify "$work/bad" >"$work/bad.txt" 2>&1 || rc=$?
+[ "$rc" = 3 ] || fail "tampered encoder: exit $rc, want 3: $(tail -5 "$work/bad.txt")"
+grep -q "rtl/" "$work/bad.txt" || fail "tampered encoder: the RTL file is not named"
+
+[ "$fails" = 0 ] && echo "hwio: ok"
+[ "$fails" = 0 ]

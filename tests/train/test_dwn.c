@@ -1,0 +1,220 @@
+/* test_dwn.c - checks of the DWN-style kernels (runtime/train/dwn.c): the trained table's
+ * forward and its extended finite difference against the formula worked by hand, the
+ * learned mapping's gradients against central differences of its soft choice, the
+ * group-sum head's loss gradient, the encoders' thresholds, and what the trainer refuses. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train_int.h"
+
+static uint64_t seed_state = 99;
+
+static float urand(void) {
+    seed_state = seed_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (float)((seed_state >> 40) & 0xffffff) / 16777216.0f * 2.0f - 1.0f;
+}
+
+static void expect_near(double a, double n, double tol, const char *what, int i) {
+    ck_assert_msg(fabs(a - n) <= tol * fmax(1.0, fmax(fabs(a), fabs(n))),
+                  "%s[%d]: analytic %.9g, numeric %.9g", what, i, a, n);
+}
+
+/* ---- Trained tables ------------------------------------------------------------------- */
+
+START_TEST(table_forward_backward) {
+    float T[4] = {0.5f, -0.25f, 0.75f, -1.0f};
+    uint32_t addr[3] = {0, 3, 0};
+    float z[3], dz[3] = {1.0f, 2.0f, -0.5f}, dT[4] = {0}, dbit[2 * 3];
+    tr_table_forward(T, addr, 3, z);
+    ck_assert(z[0] == 0.5f && z[1] == -1.0f && z[2] == 0.5f);
+    tr_table_backward(T, 2, addr, 3, dz, dT, dbit, 3);
+    /* straight through: each row's entry gets its dz, rows ascending */
+    ck_assert(dT[0] == 0.5f && dT[3] == 2.0f && dT[1] == 0.0f && dT[2] == 0.0f);
+    /* EFD of bit 0 at address 0: (T1 - T0)/1 + (T3 - T2)/2; bit 1: (T2 - T0) + (T3 - T1)/2 */
+    expect_near(dbit[0 * 3 + 0], (T[1] - T[0]) + (T[3] - T[2]) / 2, 1e-6, "bit0", 0);
+    expect_near(dbit[1 * 3 + 0], (T[2] - T[0]) + (T[3] - T[1]) / 2, 1e-6, "bit1", 0);
+    /* at address 3 the near neighbours swap roles: bit 0 is (T3 - T2) + (T1 - T0)/2 */
+    expect_near(dbit[0 * 3 + 1], 2.0 * ((T[3] - T[2]) + (T[1] - T[0]) / 2), 1e-6, "bit0", 1);
+    /* one address bit: EFD is the plain finite difference */
+    float T1[2] = {-0.3f, 0.9f}, d1[1];
+    uint32_t a1 = 1;
+    float one = 1.0f, dT1[2] = {0};
+    tr_table_backward(T1, 1, &a1, 1, &one, dT1, d1, 1);
+    expect_near(d1[0], T1[1] - T1[0], 1e-6, "fd", 0);
+    /* a 2-bit code: bits weighted 1 and 2 over the range 3 */
+    float bits[2] = {0.3f, 0.6f};
+    expect_near(tr_table_code_grad(bits, 1, 0, 2), (0.3 + 2 * 0.6) / 3, 1e-6, "code", 0);
+}
+END_TEST
+
+/* ---- Learned mapping ------------------------------------------------------------------ */
+
+enum { MR = 5, MS = 3, MI = 7 };
+
+/* The soft choice's loss sum_r sum_s dsel[r][s] sum_i P[s][i] X[r][i] in double. */
+static double soft_loss(const float *W, const float *X, const float *dsel, int ld, float tau) {
+    double L = 0.0;
+    for (int s = 0; s < MS; s++) {
+        double mx = -1e30, se = 0.0, p[MI];
+        for (int i = 0; i < MI; i++)
+            mx = fmax(mx, W[s * ld + i]);
+        for (int i = 0; i < MI; i++)
+            se += p[i] = exp((W[s * ld + i] - mx) / tau);
+        for (int r = 0; r < MR; r++)
+            for (int i = 0; i < MI; i++)
+                L += dsel[r * MS + s] * p[i] / se * X[r * ld + i];
+    }
+    return L;
+}
+
+START_TEST(mapping_gradients) {
+    int ld = tr_map_pad(MI);
+    ck_assert_int_eq(ld, 16);
+    float *W = calloc((size_t)MS * ld, sizeof(float)), *P = calloc((size_t)MS * ld, sizeof(float));
+    float *X = calloc((size_t)(MR + 16) * ld, sizeof(float)), *G = calloc((size_t)MS * ld, 4);
+    float *dW = calloc((size_t)MS * ld, sizeof(float)), *dX = calloc((size_t)MR * ld, 4);
+    float dsel[MR * MS], sel[MR * MS];
+    int arg[MS];
+    float tau = 0.7f;
+    for (int s = 0; s < MS; s++)
+        for (int i = 0; i < MI; i++)
+            W[s * ld + i] = urand();
+    for (int r = 0; r < MR; r++)
+        for (int i = 0; i < MI; i++)
+            X[r * ld + i] = urand();
+    for (int k = 0; k < MR * MS; k++)
+        dsel[k] = urand();
+    tr_map_softmax(W, MS, MI, ld, tau, P, arg);
+    tr_map_forward(X, MR, ld, arg, MS, sel);
+    for (int s = 0; s < MS; s++) {
+        ck_assert_int_eq(arg[s], tr_argmax_f(W + s * ld, MI));
+        ck_assert(sel[2 * MS + s] == X[2 * ld + arg[s]]);
+    }
+    tr_map_backward(X, MR, ld, P, MS, MI, tau, dsel, G, dW, dX);
+    const float h = 1e-3f;
+    for (int s = 0; s < MS; s++)
+        for (int i = 0; i < MI; i++) {
+            float w0 = W[s * ld + i];
+            W[s * ld + i] = w0 + h;
+            double up = soft_loss(W, X, dsel, ld, tau);
+            W[s * ld + i] = w0 - h;
+            double dn = soft_loss(W, X, dsel, ld, tau);
+            W[s * ld + i] = w0;
+            expect_near(dW[s * ld + i], (up - dn) / (2 * h), 2e-3, "dW", s * MI + i);
+        }
+    for (int r = 0; r < MR; r++)
+        for (int i = 0; i < MI; i++) {
+            float x0 = X[r * ld + i];
+            X[r * ld + i] = x0 + h;
+            double up = soft_loss(W, X, dsel, ld, tau);
+            X[r * ld + i] = x0 - h;
+            double dn = soft_loss(W, X, dsel, ld, tau);
+            X[r * ld + i] = x0;
+            expect_near(dX[r * ld + i], (up - dn) / (2 * h), 2e-3, "dX", r * MI + i);
+        }
+    free(W), free(P), free(X), free(G), free(dW), free(dX);
+}
+END_TEST
+
+/* ---- Group-sum head ------------------------------------------------------------------- */
+
+START_TEST(group_sum_gradient) {
+    enum { R = 4, C = 3, G = 2, LD = 16 };
+    float out[C * G * LD], dout[C * G * LD], logits[R * C], dlogits[R * C];
+    int y[R] = {0, 2, 1, 2}, correct;
+    for (int k = 0; k < C * G * LD; k++)
+        out[k] = (urand() + 1.0f) / 2.0f;
+    float tau = 0.5f;
+    double L = tr_group_sum_ce(out, R, LD, C, G, tau, y, logits, dlogits, dout, &correct);
+    ck_assert(L > 0);
+    /* the logit of class 1 of row 2 is its group's sum over tau */
+    expect_near(logits[2 * C + 1], (out[2 * LD + 2] + out[3 * LD + 2]) / tau, 1e-6, "logit", 0);
+    const float h = 1e-3f;
+    for (int j = 0; j < C * G; j++)
+        for (int r = 0; r < R; r++) {
+            float o = out[j * LD + r];
+            out[j * LD + r] = o + h;
+            double up = tr_group_sum_ce(out, R, LD, C, G, tau, y, logits, NULL, NULL, NULL);
+            out[j * LD + r] = o - h;
+            double dn = tr_group_sum_ce(out, R, LD, C, G, tau, y, logits, NULL, NULL, NULL);
+            out[j * LD + r] = o;
+            expect_near(dout[j * LD + r], (up - dn) / (2 * h), 2e-3, "dout", j * R + r);
+        }
+}
+END_TEST
+
+/* ---- Encoders ------------------------------------------------------------------------- */
+
+START_TEST(encoder_thresholds) {
+    /* two features over 8 rows: 0..7 and 7..0 scaled by 2 */
+    float x[8 * 2];
+    for (int r = 0; r < 8; r++)
+        x[r * 2] = (float)r, x[r * 2 + 1] = (float)(2 * (7 - r));
+    rt_split s = {.n = 8, .x = x, .y = NULL};
+    ir_program ir = {
+        .encode = IR_ENC_THERMOMETER, .enc_levels = 3, .enc_thresholds = IR_THRESH_UNIFORM};
+    rt_encoder enc = {0};
+    tr_encoder_fit(&ir, &s, 2, &enc);
+    ck_assert_int_eq(enc.levels, 3);
+    /* uniform: min + (t+1)(max-min)/4 */
+    ck_assert(enc.thresholds[0] == 1.75f && enc.thresholds[1] == 3.5f);
+    ck_assert(enc.thresholds[5] == 10.5f);
+    uint16_t codes[6];
+    float row[2] = {3.6f, 3.5f};
+    tr_encode_row(&enc, row, codes);
+    ck_assert(codes[0] == 1 && codes[1] == 1 && codes[2] == 0);
+    ck_assert(codes[3] == 0 && codes[4] == 0 && codes[5] == 0);
+    free(enc.thresholds);
+    /* quantile: ranks floor((t+1)*8/4) = 2, 4, 6 of the sorted column */
+    ir.enc_thresholds = IR_THRESH_QUANTILE;
+    tr_encoder_fit(&ir, &s, 2, &enc);
+    ck_assert(enc.thresholds[0] == 2.0f && enc.thresholds[1] == 4.0f && enc.thresholds[2] == 6.0f);
+    ck_assert(enc.thresholds[3] == 4.0f && enc.thresholds[5] == 12.0f);
+    free(enc.thresholds);
+    ir.encode = IR_ENC_BINARIZE;
+    tr_encoder_fit(&ir, &s, 2, &enc);
+    ck_assert_int_eq(enc.levels, 1);
+    ck_assert(enc.thresholds[0] == 0.0f && enc.thresholds[1] == 0.0f);
+    free(enc.thresholds);
+}
+END_TEST
+
+/* ---- What the trainer refuses ---------------------------------------------------------- */
+
+START_TEST(check_refuses) {
+    /* the table kind, the mapping, the encoders and the group-sum head train; a table over
+     * multi-bit codes does not */
+    ir_layer l = {.name = "t.0",
+                  .lut = "six",
+                  .kind = IR_KIND_TABLE,
+                  .connect = IR_CONNECT_MAPPING,
+                  .bits_in = 1};
+    ir_program ir = {
+        .n_layers = 1, .layers = &l, .encode = IR_ENC_THERMOMETER, .head = IR_HEAD_GROUP_SUM};
+    rt_error e = {0};
+    ck_assert_int_eq(tr_check_model(&ir, &e), RT_OK);
+    l.bits_in = 2;
+    ck_assert_int_eq(tr_check_model(&ir, &e), RT_ERR_MODEL);
+    ck_assert_str_eq(e.prop, "lut six.kind");
+    l.kind = IR_KIND_MLP;
+    ck_assert_int_eq(tr_check_model(&ir, &e), RT_OK);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("dwn");
+    TCase *tc = tcase_create("dwn");
+    tcase_add_test(tc, table_forward_backward);
+    tcase_add_test(tc, mapping_gradients);
+    tcase_add_test(tc, group_sum_gradient);
+    tcase_add_test(tc, encoder_thresholds);
+    tcase_add_test(tc, check_refuses);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

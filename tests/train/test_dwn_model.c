@@ -1,0 +1,159 @@
+/* test_dwn_model.c - a DWN-style model through the trainer's model passes (issue 16): a
+ * thermometer encoder, two layers of trained tables (kind = table; random leaves, a
+ * contiguous support level) and a group-sum head. The tables are what the model computes
+ * (table lookup of the test split's codes gives the model's codes, and the accuracy from
+ * the group sums of the codes is the quantized model's), the encoder and the head reach
+ * rt_tables, and one and two threads train the same bits. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+enum { FEATURES = 12, LEVELS = 3, GROUP = 4 };
+
+/* 12 features -> thermometer(3) = 36 bits -> 24 tables of 4 inputs (random) -> 8 tables of
+ * 3 inputs (contiguous) = 2 classes x 4 -> group sum. */
+static ir_program *dwn_program(int epochs, ir_connect connect) {
+    fx_net n;
+    memset(&n, 0, sizeof n);
+    n.n_layers = 2;
+    int w[] = {FEATURES, 24, 2 * GROUP};
+    int sup[] = {0, 1};
+    memcpy(n.widths, w, sizeof w);
+    memcpy(n.support, sup, sizeof sup);
+    n.bits_in = n.bits_hidden = n.bits_support = n.bits_out = 1;
+    n.fanin_in = 4;
+    n.fanin_support = 3;
+    n.connect = connect;
+    ir_stage st = fx_stage(IR_STAGE_SPARSE, epochs, 32, 1e-2);
+    ir_program *ir = fx_program(&n, &st, 1, 7);
+    ir->encode = IR_ENC_THERMOMETER;
+    ir->enc_levels = LEVELS;
+    ir->enc_thresholds = IR_THRESH_QUANTILE;
+    ir->in_width = FEATURES * LEVELS;
+    ir->layers[0].in_width = FEATURES * LEVELS;
+    ir->dataset.classes = 2;
+    ir->head = IR_HEAD_GROUP_SUM;
+    ir->head_group = GROUP;
+    ir->head_tau = 1.0;
+    for (int l = 0; l < 2; l++) {
+        fx_set_kind(&ir->layers[l], IR_KIND_TABLE, 0);
+        ir->layers[l].quant = IR_Q_RELU;
+    }
+    return ir;
+}
+
+/* The class of the largest group sum of sample s's last-layer codes (ties: the lowest). */
+static int group_class(const rt_codes *c, int s) {
+    const uint16_t *o = c->layer[c->n_layers - 1] + (size_t)s * 2 * GROUP;
+    int best = 0, score[2] = {0, 0};
+    for (int k = 0; k < 2; k++)
+        for (int g = 0; g < GROUP; g++)
+            score[k] += o[k * GROUP + g];
+    if (score[1] > score[0]) best = 1;
+    return best;
+}
+
+START_TEST(test_dwn_tables_equal_model) {
+    rt_dataset d;
+    parity_data(&d, FEATURES, 1024, 31);
+    ir_program *ir = dwn_program(15, IR_CONNECT_RANDOM);
+    ck_assert_int_eq(tr_check_model(ir, &terr), RT_OK);
+    tr_model *m = train_small(ir, &d, 2);
+    rt_tables t;
+    ck_assert_int_eq(tr_tabulate(m, &t, NULL), RT_OK);
+    ck_assert_int_eq(t.n_inputs, FEATURES * LEVELS);
+    ck_assert(!t.input_signed);
+    ck_assert_int_eq(t.head_group, GROUP);
+    ck_assert_int_eq(t.enc.encode, IR_ENC_THERMOMETER);
+    ck_assert_int_eq(t.enc.levels, LEVELS);
+    ck_assert_int_eq(t.enc.n_features, FEATURES);
+    for (int f = 0; f < FEATURES; f++) /* quantile thresholds ascend per feature */
+        for (int k = 1; k < LEVELS; k++)
+            ck_assert(t.enc.thresholds[f * LEVELS + k - 1] <= t.enc.thresholds[f * LEVELS + k]);
+    rt_codes c;
+    ck_assert_int_eq(tr_codes(m, &d.test, &c, NULL), RT_OK);
+    /* the input codes are the encoder's bits of the raw features */
+    uint16_t bits[FEATURES * LEVELS];
+    for (int s = 0; s < c.n_samples; s++) {
+        tr_encode_row(&t.enc, d.test.x + (size_t)s * FEATURES, bits);
+        ck_assert_mem_eq(bits, c.input + (size_t)s * FEATURES * LEVELS, sizeof bits);
+    }
+    ck_assert_int_eq(lookup_mismatches(&t, &c), 0);
+    double q;
+    tr_evaluate(m, &d.test, NULL, &q);
+    long ok = 0;
+    for (int s = 0; s < c.n_samples; s++)
+        ok += group_class(&c, s) == c.labels[s];
+    ck_assert_double_eq(q, (double)ok / c.n_samples);
+    ck_assert_double_gt(q, 0.6); /* XOR of two signs: chance is 0.5 */
+    rt_codes_free(&c);
+    rt_tables_free(&t);
+    tr_model_free(m);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+/* The same with the learned mapping (connect = mapping) on the leaves. */
+START_TEST(test_dwn_mapping) {
+    rt_dataset d;
+    parity_data(&d, FEATURES, 1024, 33);
+    ir_program *ir = dwn_program(15, IR_CONNECT_MAPPING);
+    tr_model *m = train_small(ir, &d, 2);
+    rt_tables t;
+    ck_assert_int_eq(tr_tabulate(m, &t, NULL), RT_OK);
+    rt_codes c;
+    ck_assert_int_eq(tr_codes(m, &d.test, &c, NULL), RT_OK);
+    ck_assert_int_eq(lookup_mismatches(&t, &c), 0);
+    double q;
+    tr_evaluate(m, &d.test, NULL, &q);
+    long ok = 0;
+    for (int s = 0; s < c.n_samples; s++)
+        ok += group_class(&c, s) == c.labels[s];
+    ck_assert_double_eq(q, (double)ok / c.n_samples);
+    ck_assert_double_gt(q, 0.85); /* the learned wires find the two signs */
+    rt_codes_free(&c);
+    rt_tables_free(&t);
+    tr_model_free(m);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+/* One and two threads train the same bits, with random wires and with the mapping. */
+START_TEST(test_dwn_threads) {
+    rt_dataset d;
+    parity_data(&d, FEATURES, 512, 32);
+    ir_program *ir = dwn_program(2, _i ? IR_CONNECT_MAPPING : IR_CONNECT_RANDOM);
+    tr_model *a = train_small(ir, &d, 1), *b = train_small(ir, &d, 2);
+    ck_assert(same_params(a, b));
+    rt_tables ta, tb;
+    ck_assert_int_eq(tr_tabulate(a, &ta, NULL), RT_OK);
+    ck_assert_int_eq(tr_tabulate(b, &tb, NULL), RT_OK);
+    ck_assert(same_tables(&ta, &tb));
+    rt_tables_free(&ta);
+    rt_tables_free(&tb);
+    tr_model_free(a);
+    tr_model_free(b);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("dwn_model");
+    TCase *tc = tcase_create("dwn_model");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_dwn_tables_equal_model);
+    tcase_add_test(tc, test_dwn_mapping);
+    tcase_add_loop_test(tc, test_dwn_threads, 0, 2);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
