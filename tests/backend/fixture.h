@@ -6,10 +6,23 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "backend.h"
 
 #define FX_MAX_LAYERS 16
+
+/* A check of the tests that run without Check (Yosys, Verilator): on failure it prints
+ * file:line and the message and counts it in the including file's `failures`. */
+#define EXPECT(cond, ...)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                        \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+            failures++;                                                                            \
+        }                                                                                          \
+    } while (0)
 
 /* The shape of a model: widths, fan-ins and bits per layer. */
 typedef struct fx_shape {
