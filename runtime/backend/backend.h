@@ -537,6 +537,14 @@ void be_hw_init(be_hw *h);
 void be_hw_free(be_hw *h);
 /* The encoder's and head's analytic LUT-K counts into h (hwio.c). */
 void be_hw_estimate_io(const rt_tables *t, int k, be_hw *h);
+
+/* The group-sum head's sum for class c: G bits b[c*G +: G] to an S-bit score, as columns of
+ * equal-weight bits reduced by LUT-sized compressors (up to min(K, 6) bits of one column
+ * counted into ceil(log2(n+1)) bits of the next columns, one K-LUT function per output bit)
+ * until every column holds at most two bits, then one S-bit adder. Bits of weight S or
+ * more are always 0 (the total is at most G < 2^S) and are dropped. Writes the Verilog
+ * (wires h<c>_<k>, assign s[...]) to f unless f is NULL; returns the LUT estimate. */
+long be_head_tree(FILE *f, int c, int G, int S, int k);
 /* Analytic part: fills luts_estimate, luts_support, layer_luts, stages, latency, and the
  * encoder's and head's estimates. */
 void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h);

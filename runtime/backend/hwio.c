@@ -230,6 +230,84 @@ void be_codes_add_scores(const rt_tables *t, rt_codes *c) {
     be_head_scores(t, c->n_samples, c->layer[c->n_layers - 1], c->scores);
 }
 
+/* ---- The group-sum head's compressor tree ---------------------------------------------- */
+
+/* One bit of the head's compressor tree: b[bit] (comp < 0) or bit `bit` of compressor
+ * wire h<class>_<comp>. */
+typedef struct hbit {
+    int comp, bit;
+} hbit;
+
+static void put_hbit(FILE *f, int c, hbit x) {
+    if (x.comp < 0)
+        fprintf(f, "b[%d]", x.bit);
+    else
+        fprintf(f, "h%d_%d[%d]", c, x.comp, x.bit);
+}
+
+static int count_bits(int n) {
+    int w = 1;
+    while ((1 << w) <= n)
+        w++;
+    return w;
+}
+
+long be_head_tree(FILE *f, int c, int G, int S, int k) {
+    int kc = k < 6 ? (k < 3 ? 3 : k) : 6;
+    long luts = S; /* the final adder: about one LUT per bit */
+    hbit *col = xcalloc((size_t)S * (size_t)G, sizeof *col),
+         *nxt = xcalloc((size_t)S * (size_t)G, sizeof *nxt);
+    int *n = xcalloc((size_t)S, sizeof *n), *nn = xcalloc((size_t)S, sizeof *nn), id = 0;
+    for (int i = 0; i < G; i++)
+        col[i] = (hbit){-1, c * G + i};
+    n[0] = G;
+    for (bool more = G > 2; more;) {
+        memset(nn, 0, (size_t)S * sizeof *nn);
+        for (int w = 0; w < S; w++)
+            for (int i = 0; i < n[w];) {
+                int m = n[w] - i < kc ? n[w] - i : kc, ow = count_bits(m);
+                if (m < 3) {
+                    for (; i < n[w]; i++)
+                        nxt[(size_t)w * G + nn[w]++] = col[(size_t)w * G + i];
+                    break;
+                }
+                if (f) fprintf(f, "    wire [%d:0] h%d_%d = ", ow - 1, c, id);
+                for (int j = 0; j < m; j++, i++) {
+                    if (!f) continue;
+                    fprintf(f, "%s{%d'd0, ", j ? " + " : "", ow - 1);
+                    put_hbit(f, c, col[(size_t)w * G + i]);
+                    fputc('}', f);
+                }
+                if (f) fputs(";\n", f);
+                for (int j = 0; j < ow && w + j < S; j++) {
+                    nxt[(size_t)(w + j) * G + nn[w + j]++] = (hbit){id, j};
+                    luts += rt_lut_cost(m, k);
+                }
+                id++;
+            }
+        more = false;
+        for (int w = 0; w < S; w++)
+            more |= nn[w] > 2;
+        hbit *t = col;
+        col = nxt, nxt = t;
+        int *tn = n;
+        n = nn, nn = tn;
+    }
+    for (int r = 0; r < 2 && f; r++) {
+        fprintf(f, "    wire [%d:0] h%d_r%d = {", S - 1, c, r);
+        for (int w = S - 1; w >= 0; w--) {
+            if (n[w] > r)
+                put_hbit(f, c, col[(size_t)w * G + r]);
+            else
+                fputs("1'b0", f);
+            fputs(w ? ", " : "};\n", f);
+        }
+    }
+    if (f) fprintf(f, "    assign s[%d:%d] = h%d_r0 + h%d_r1;\n", c * S + S - 1, c * S, c, c);
+    free(col), free(nxt), free(n), free(nn);
+    return luts;
+}
+
 /* ---- Hardware cost ------------------------------------------------------------------- */
 
 void be_hw_estimate_io(const rt_tables *t, int k, be_hw *h) {
@@ -245,10 +323,8 @@ void be_hw_estimate_io(const rt_tables *t, int k, be_hw *h) {
         }
     }
     if (t->head_group > 0) {
-        long parts = (t->head_group + k - 1) / k;
-        int leaf = be_bits_for((unsigned)(t->head_group < k ? t->head_group : k));
         h->luts_head_estimate =
-            (long)be_classes(t) * (parts * leaf + (parts - 1) * be_score_bits(t));
+            (long)be_classes(t) * be_head_tree(NULL, 0, t->head_group, be_score_bits(t), k);
     }
 }
 

@@ -1,5 +1,5 @@
 /* hwio_emit.c - the encoder and the group-sum head in the generated code: Verilog modules
- * <ident>_enc (one comparator per input code) and <ident>_head (one balanced adder tree
+ * <ident>_enc (one comparator per input code) and <ident>_head (a compressor tree
  * per class), their instances in the top module, and the C simulator's <ident>_encode and
  * <ident>_scores (the same comparisons and sums). README.md: "Encoder and head". */
 #include "backend.h"
@@ -62,36 +62,17 @@ static void emit_encoder(FILE *f, const rt_tables *t, const be_plan *p) {
     free(used);
 }
 
-/* The balanced sum of b[lo, hi) as S-bit operands. */
-static void emit_sum(FILE *f, int lo, int hi, int S) {
-    if (hi - lo == 1) {
-        if (S == 1)
-            fprintf(f, "b[%d]", lo);
-        else
-            fprintf(f, "{%d'd0, b[%d]}", S - 1, lo);
-        return;
-    }
-    int mid = lo + (hi - lo) / 2;
-    fputc('(', f);
-    emit_sum(f, lo, mid, S);
-    fputs(" + ", f);
-    emit_sum(f, mid, hi, S);
-    fputc(')', f);
-}
-
 static void emit_head(FILE *f, const rt_tables *t, const be_plan *p) {
     int G = t->head_group, C = be_classes(t), S = be_score_bits(t);
     fprintf(f,
             "// The group-sum head: class c's score s[c*%d +: %d] is the number of 1s among "
-            "b[c*%d +: %d],\n// a balanced adder tree per class.\n",
+            "b[c*%d +: %d],\n// a tree of LUT-sized compressors (h<c>_<k>: up to K bits of "
+            "one weight counted) and one adder per class.\n",
             S, S, G, G);
     fprintf(f, "module %s_head (\n    input  wire [%d:0] b,\n    output wire [%d:0] s\n);\n",
             p->ident, C * G - 1, C * S - 1);
-    for (int c = 0; c < C; c++) {
-        fprintf(f, "    assign s[%d:%d] = ", c * S + S - 1, c * S);
-        emit_sum(f, c * G, c * G + G, S);
-        fputs(";\n", f);
-    }
+    for (int c = 0; c < C; c++)
+        be_head_tree(f, c, G, S, p->lut_inputs);
     fputs("endmodule\n\n", f);
 }
 
