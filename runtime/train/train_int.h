@@ -247,6 +247,7 @@ void tr_table_init(float *T, int n, rt_rng *rng);
  * sum_j P[s][j] G[s][j]) / tau and dX[r][i] = sum_s dsel[r][s] P[s][i]. X is row-major
  * [R][ldx], ldx = tr_map_pad(I); sel and dsel are [R][S]; G is [S][ldx] scratch. */
 int tr_map_pad(int I);
+int tr_map_argmax(const float *w, int I); /* tr_argmax_f, vectorized */
 void tr_map_softmax(const float *W, int S, int I, int ldw, float tau, float *P, int *arg);
 void tr_map_forward(const float *X, int R, int ldx, const int *arg, int S, float *sel);
 void tr_map_backward(const float *X, int R, int ldx, const float *P, int S, int I, float tau,
