@@ -216,6 +216,32 @@ START_TEST(test_resume_extends) {
 }
 END_TEST
 
+/* A learned mapping's wires go into the checkpoint as its own kind of mask: a run resumed
+ * with more epochs equals a straight run. */
+START_TEST(test_resume_mapping) {
+    rt_dataset d;
+    parity_data(&d, DWN_FEATURES, 256, 8);
+    ir_program *ir = dwn_program(2, IR_CONNECT_MAPPING);
+    char *dir = temp_dir();
+    train_opts o = quiet_opts(2);
+    o.out_dir = dir;
+    rt_report rep;
+    rt_report_init(&rep);
+    ck_assert_int_eq(train_run(ir, &d, &o, &rep, NULL, &terr), RT_OK);
+    ir->train.stages[0].epochs = 4;
+    o.resume = true;
+    tr_model *a = NULL, *b = train_small(ir, &d, 2);
+    ck_assert_msg(train_run(ir, &d, &o, &rep, &a, &terr) == RT_OK, "got: %s", terr.msg);
+    ck_assert(same_params(a, b));
+    tr_model_free(a);
+    tr_model_free(b);
+    remove_dir(dir);
+    free(dir);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
 static void ignore_sigint(int sig) {
     (void)sig;
 }
@@ -325,6 +351,7 @@ static Suite *run_suite(void) {
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_output_files);
     tcase_add_test(tc, test_resume_extends);
+    tcase_add_test(tc, test_resume_mapping);
     tcase_add_test(tc, test_bad_masks);
     tcase_add_test(tc, test_sigint_resume_identical);
     tcase_add_test(tc, test_stop_flag);
