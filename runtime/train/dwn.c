@@ -34,15 +34,22 @@ void tr_table_forward(const float *T, const uint32_t *addr, int R, float *z) {
         z[r] = T[addr[r]];
 }
 
-/* EFD of address bit j at address a: sum over k of (-1)^(1-k_j) T[k] / (H(k, a, not j) + 1),
- * k ascending. */
+/* EFD of address bit j at address a: sum over k of (-1)^(1-k_j) T[k] w(H(k, a, not j)), k
+ * ascending, with DWN's weights w(h) = alpha beta^h, alpha = 0.5 * 0.75^(A-1), beta = 1/3:
+ * the finite differences across bit j of the addresses near a weigh most (the weights of
+ * the 2^(A-1) pairs sum to 0.5 * (0.75 (1 + 1/3))^(A-1) = 0.5). */
 static float dw_efd(const float *T, int A, uint32_t a, int j) {
+    float w[32];
+    w[0] = 0.5f;
+    for (int i = 1; i < A; i++)
+        w[0] *= 0.75f;
+    for (int h = 1; h < A; h++)
+        w[h] = w[h - 1] * (1.0f / 3.0f);
     float g = 0.0f;
     uint32_t n = 1u << A, bit = 1u << j;
     for (uint32_t k = 0; k < n; k++) {
-        int h = __builtin_popcount((k ^ a) & ~bit);
-        float w = 1.0f / (float)(h + 1);
-        g = __builtin_fmaf(k & bit ? w : -w, T[k], g);
+        float wk = w[__builtin_popcount((k ^ a) & ~bit)];
+        g = __builtin_fmaf(k & bit ? wk : -wk, T[k], g);
     }
     return g;
 }
