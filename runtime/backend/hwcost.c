@@ -151,6 +151,17 @@ static int split(char *s, char **w, int max) {
     return n;
 }
 
+/* The number of words split would find in s (s unchanged). */
+static int count_words(const char *s) {
+    int n = 0;
+    for (bool in = false; *s; s++) {
+        bool sp = isspace((unsigned char)*s);
+        n += !sp && !in;
+        in = !sp;
+    }
+    return n;
+}
+
 static void add_ff(netlist *nl, int d, int q) {
     nl->ff_d = xrealloc(nl->ff_d, sizeof *nl->ff_d * (size_t)(nl->n_ff + 1));
     nl->ff_q = xrealloc(nl->ff_q, sizeof *nl->ff_q * (size_t)(nl->n_ff + 1));
@@ -244,8 +255,8 @@ static rt_status read_blif(const char *path, netlist *nl, rt_error *e) {
     for (size_t i = 0; i + 1 < len; i++)
         if (text[i] == '\\' && (text[i + 1] == '\n' || text[i + 1] == '\r'))
             text[i] = ' ', text[i + 1] = ' ';
-    enum { MAXW = 4096 };
-    char **w = xmalloc(sizeof *w * MAXW);
+    int cap = 4096; /* words per line; grows for long .inputs lines (raw encoder inputs) */
+    char **w = xmalloc(sizeof *w * (size_t)cap);
     int cur = -1; /* net driven by the .names being read */
     bool models = false;
     int lineno = 0;
@@ -255,14 +266,13 @@ static rt_status read_blif(const char *path, netlist *nl, rt_error *e) {
         if (next) *next++ = '\0';
         char *hash = strchr(line, '#');
         if (hash) *hash = '\0';
-        int n = split(line, w, MAXW);
-        if (n == 0) continue;
-        if (n > MAXW) {
-            free(w);
-            free(text);
-            return rt_fail(e, RT_ERR_TOOL, "%s:%d: line with more than %d names", path, lineno,
-                           MAXW);
+        int need = count_words(line);
+        if (need > cap) {
+            cap = need;
+            w = xrealloc(w, sizeof *w * (size_t)cap);
         }
+        int n = split(line, w, cap);
+        if (n == 0) continue;
         if (w[0][0] != '.') {
             /* a cover row of the current .names: "1 1" keeps it a buffer */
             if (cur >= 0 && nl->nets[cur].kind == DRV_BUF &&

@@ -5,6 +5,7 @@
  * this build's training refuses. Everything here is deterministic: every sum runs in one
  * fixed order (rows ascending, addresses ascending), independent of any thread split. */
 #include "train_int.h"
+#include "vfma.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,15 +34,22 @@ void tr_table_forward(const float *T, const uint32_t *addr, int R, float *z) {
         z[r] = T[addr[r]];
 }
 
-/* EFD of address bit j at address a: sum over k of (-1)^(1-k_j) T[k] / (H(k, a, not j) + 1),
- * k ascending. */
+/* EFD of address bit j at address a: sum over k of (-1)^(1-k_j) T[k] w(H(k, a, not j)), k
+ * ascending, with DWN's weights w(h) = alpha beta^h, alpha = 0.5 * 0.75^(A-1), beta = 1/3:
+ * the finite differences across bit j of the addresses near a weigh most (the weights of
+ * the 2^(A-1) pairs sum to 0.5 * (0.75 (1 + 1/3))^(A-1) = 0.5). */
 static float dw_efd(const float *T, int A, uint32_t a, int j) {
+    float w[32];
+    w[0] = 0.5f;
+    for (int i = 1; i < A; i++)
+        w[0] *= 0.75f;
+    for (int h = 1; h < A; h++)
+        w[h] = w[h - 1] * (1.0f / 3.0f);
     float g = 0.0f;
     uint32_t n = 1u << A, bit = 1u << j;
     for (uint32_t k = 0; k < n; k++) {
-        int h = __builtin_popcount((k ^ a) & ~bit);
-        float w = 1.0f / (float)(h + 1);
-        g = __builtin_fmaf(k & bit ? w : -w, T[k], g);
+        float wk = w[__builtin_popcount((k ^ a) & ~bit)];
+        g = __builtin_fmaf(k & bit ? wk : -wk, T[k], g);
     }
     return g;
 }
@@ -74,20 +82,56 @@ int tr_map_pad(int I) {
     return (I + 15) / 16 * 16;
 }
 
-void tr_map_softmax(const float *W, int S, int I, int ldw, float tau, float *P, int *arg) {
-    for (int s = 0; s < S; s++) {
-        const float *w = W + (size_t)s * ldw;
-        float *p = P + (size_t)s * ldw;
-        int am = tr_argmax_f(w, I);
-        double se = 0.0;
-        for (int i = 0; i < I; i++)
-            se += tr_exp(((double)w[i] - w[am]) / tau);
-        for (int i = 0; i < I; i++)
-            p[i] = (float)(tr_exp(((double)w[i] - w[am]) / tau) / se);
-        for (int i = I; i < ldw; i++)
-            p[i] = 0.0f;
-        arg[s] = am;
+/* One row: e = exp((w - max) / tau) once per input in float (vexp_neg, lanes past I zero),
+ * summed over the 16 logical lanes i mod 16 and then across them in a fixed order, so the
+ * bits are the same for every vector width; then p = e / sum. ldw is a multiple of 16. */
+/* tr_argmax_f of w[0..I) (the first largest): the largest value by vector max (exact in any
+ * order), then its first index. */
+int tr_map_argmax(const float *w, int I) {
+    vf mx = vsplat(w[0]);
+    for (int i = 0; i + VL <= I; i += VL) {
+        vf v = vld(w + i);
+        vi gt = v > mx;
+        mx = (vf)(((vi)v & gt) | ((vi)mx & ~gt));
     }
+    float m = w[0];
+    for (int j = 0; j < VL; j++)
+        if (mx[j] > m) m = mx[j];
+    for (int i = I / VL * VL; i < I; i++)
+        if (w[i] > m) m = w[i];
+    for (int i = 0; i < I; i++)
+        if (w[i] == m) return i;
+    return 0;
+}
+
+static int map_softmax_row(const float *w, int I, int ldw, float tau, float *p) {
+    enum { NV = 16 / VL };
+    int am = tr_map_argmax(w, I);
+    vf mx = vsplat(w[am]), t = vsplat(tau), acc[NV];
+    vi lane;
+    for (int j = 0; j < VL; j++)
+        lane[j] = j;
+    for (int v = 0; v < NV; v++)
+        acc[v] = (vf){0};
+    for (int i = 0; i < ldw; i += VL) {
+        vf e = vexp_neg((vld(w + i) - mx) / t);
+        e = (vf)((vi)e & (lane + i < I)); /* the padding: 0 */
+        vst(p + i, e);
+        acc[(i / VL) % NV] += e;
+    }
+    float l[16], se = 0.0f;
+    memcpy(l, acc, sizeof l);
+    for (int j = 0; j < 16; j++)
+        se += l[j];
+    vf s = vsplat(se);
+    for (int i = 0; i < ldw; i += VL)
+        vst(p + i, vld(p + i) / s);
+    return am;
+}
+
+void tr_map_softmax(const float *W, int S, int I, int ldw, float tau, float *P, int *arg) {
+    for (int s = 0; s < S; s++)
+        arg[s] = map_softmax_row(W + (size_t)s * ldw, I, ldw, tau, P + (size_t)s * ldw);
 }
 
 void tr_map_forward(const float *X, int R, int ldx, const int *arg, int S, float *sel) {
@@ -195,12 +239,22 @@ void tr_tlut_backward(const tr_shape *sh, const tr_lut *p, const float *x, int l
         memset(g->ws, 0, ((size_t)1 << F) * sizeof(float));
         g->b[0] = 0.0f;
     }
+    /* each address's EFDs once (the same bits as per row), when the addresses fit */
+    enum { MEMO_F = 8 };
+    float efd[MEMO_F << MEMO_F];
+    uint8_t done[1 << MEMO_F] = {0};
+    bool memo = F <= MEMO_F;
     for (int r = 0; r < R; r++) { /* rows ascending: a fixed order per entry */
         uint32_t a = dw_addr(x, ldx, F, r);
         if (g) g->ws[a] += dy[r];
-        if (dx)
+        if (!dx) continue;
+        float *e = memo ? efd + (size_t)a * F : efd;
+        if (!memo || !done[a])
             for (int j = 0; j < F; j++)
-                dx[(size_t)j * lddx + r] = dy[r] * dw_efd(p->ws, F, a, j);
+                e[j] = dw_efd(p->ws, F, a, j);
+        if (memo) done[a] = 1;
+        for (int j = 0; j < F; j++)
+            dx[(size_t)j * lddx + r] = dy[r] * e[j];
     }
 }
 

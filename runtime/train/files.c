@@ -193,7 +193,8 @@ static int **get_masks(ibuf *b, const ir_program *ir, ir_connect *how) {
         int kind = get_i32(b);
         how[l] = ir->layers[l].connect;
         if (kind == 0) continue;
-        if (kind != IR_CONNECT_LEARNED + 1 && kind != IR_CONNECT_RANDOM + 1) {
+        if (kind != IR_CONNECT_LEARNED + 1 && kind != IR_CONNECT_RANDOM + 1 &&
+            kind != IR_CONNECT_MAPPING + 1) {
             b->bad = true;
             break;
         }

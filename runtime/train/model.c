@@ -395,7 +395,7 @@ static void map_refresh_job(void *vc, int tid, int nt) {
         return;
     }
     for (int s = lo; s < hi; s++)
-        L->idx[s] = tr_argmax_f(W + (size_t)(s - lo) * ldw, I);
+        L->idx[s] = tr_map_argmax(W + (size_t)(s - lo) * ldw, I);
 }
 
 void tr_map_refresh(tr_model *m, bool train) {
@@ -572,7 +572,8 @@ static void backward(tr_model *m, int R, double wd, double wd1, const tr_adam *a
         tr_pool_run(m->w.pool, bwd_job, &c);
         if (map) { /* the soft choice: the weights' gradient, the inputs' through P */
             tr_pool_run(m->w.pool, map_w_job, &c);
-            tr_pool_run(m->w.pool, map_in_job, &c);
+            if (l > 0 || !m->p.encode) /* a fixed encoder's bits need no gradient */
+                tr_pool_run(m->w.pool, map_in_job, &c);
         } else if (L->wire != TR_WIRE_DIRECT) {
             tr_pool_run(m->w.pool, gradin_job, &c);
         }

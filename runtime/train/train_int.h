@@ -223,8 +223,9 @@ int tr_argmax_u16(const uint16_t *v, int n);
  * so the tabulated table is exactly the training forward. Backward: the table entry of
  * each row's address gets dz[r] (straight-through; rows ascending), and each address bit j
  * gets DWN's extended finite difference
- *     dz[r] * sum_k (-1)^(1-k_j) T[k] / (H(k, addr, not j) + 1)
- * (k over all 2^A addresses ascending, H the Hamming distance ignoring bit j) into
+ *     dz[r] * sum_k (-1)^(1-k_j) T[k] alpha beta^H(k, addr, not j)
+ * (k over all 2^A addresses ascending, H the Hamming distance ignoring bit j, alpha = 0.5 *
+ * 0.75^(A-1), beta = 1/3: DWN's weights, the near addresses weigh most) into
  * dbit[j*ldb + r]. A multi-bit input code c = sum_t 2^t bit_t (b bits) gets, by definition,
  * the gradient sum_t 2^t dbit_t / (2^b - 1) (tr_table_code_grad): the bit gradients
  * weighted by the bits' weight in the code, normalised to the code's range. */
@@ -247,6 +248,7 @@ void tr_table_init(float *T, int n, rt_rng *rng);
  * sum_j P[s][j] G[s][j]) / tau and dX[r][i] = sum_s dsel[r][s] P[s][i]. X is row-major
  * [R][ldx], ldx = tr_map_pad(I); sel and dsel are [R][S]; G is [S][ldx] scratch. */
 int tr_map_pad(int I);
+int tr_map_argmax(const float *w, int I); /* tr_argmax_f, vectorized */
 void tr_map_softmax(const float *W, int S, int I, int ldw, float tau, float *P, int *arg);
 void tr_map_forward(const float *X, int R, int ldx, const int *arg, int S, float *sel);
 void tr_map_backward(const float *X, int R, int ldx, const float *P, int S, int I, float tau,

@@ -85,4 +85,26 @@ VFMA_INLINE vf vsplat(float x) {
     return x - (vf){0};
 }
 
+/* e^x for x <= 0 in every lane, from IEEE operations alone (Cephes' expf: x = k ln 2 + r,
+ * |r| <= ln 2 / 2, a degree-6 polynomial by fused Horner steps, 2^k from the exponent
+ * bits). A lane's result depends on its x alone, whatever the width; x < -87 gives 0 (the
+ * true value is under 2^-125). Relative error about 2 ulp of float. */
+VFMA_INLINE vf vexp_neg(vf x) {
+    vi under = x < vsplat(-87.0f);
+    vf xc = (vf)(((vi)x & ~under) | ((vi)vsplat(-87.0f) & under));
+    vf big = vsplat(12582912.0f); /* 1.5 * 2^23: adding it rounds to an integer */
+    vf k = vfma(xc, vsplat(1.44269504088896341f), big) - big;
+    vf r = vfma(k, vsplat(-0.693359375f), xc);
+    r = vfma(k, vsplat(2.12194440e-4f), r);
+    vf p = vsplat(1.9875691500e-4f);
+    p = vfma(p, r, vsplat(1.3981999507e-3f));
+    p = vfma(p, r, vsplat(8.3334519073e-3f));
+    p = vfma(p, r, vsplat(4.1665795894e-2f));
+    p = vfma(p, r, vsplat(1.6666665459e-1f));
+    p = vfma(p, r, vsplat(5.0000001201e-1f));
+    vf y = vfma(p, r * r, r) + vsplat(1.0f);
+    vi e = (__builtin_convertvector(k, vi) + 127) << 23;
+    return (vf)((vi)(y * (vf)e) & ~under);
+}
+
 #endif

@@ -1,9 +1,10 @@
 /* repro_tables.c - trains the small test model (dense and sparse stages, 2 threads) and its
  * variant of mixed L-LUT kinds (poly, mlp, linear), each once on each sparse-stage path (per
- * sample, per address), and writes every run's parameters, running statistics and truth
- * tables to FILE, byte for byte.
- * CMake builds it against training libraries compiled for several vector widths
- * (repro_width.cmake compares the files: the same bits for every width). */
+ * sample, per address), and a DWN-style model with the learned mapping (the softmax's float
+ * exponentials, helpers.c's dwn_program) on the sample path, and writes every run's parameters,
+ * running statistics and truth tables to FILE, byte for byte. CMake builds it against training
+ * libraries compiled for several vector widths (repro_width.cmake compares the files: the same bits
+ * for every width). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -23,7 +24,8 @@ int main(int argc, char **argv) {
     }
     rt_dataset d;
     parity_data(&d, 12, 512, 11);
-    ir_program *irs[2] = {small_program(3, 3, 9), kinds_program(3, 3)};
+    ir_program *irs[3] = {small_program(3, 3, 9), kinds_program(3, 3),
+                          dwn_program(3, IR_CONNECT_MAPPING)};
     train_opts o = quiet_opts(2);
     FILE *f = fopen(argv[1], "wb");
     if (!f) {
@@ -31,7 +33,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     static const int paths[] = {TR_ADDR_SAMPLE, TR_ADDR_ADDRESS};
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) { /* the DWN model (mapping) on the sample path */
         const ir_program *ir = irs[i / 2];
         tr_bench_opts b = {0, false, paths[i % 2]};
         rt_report rep;
@@ -52,8 +54,8 @@ int main(int argc, char **argv) {
             put(f, L->inputs, (size_t)L->n_lut * (size_t)L->fanin * sizeof(int));
         }
         printf("repro_tables: %s, %s model, path %s, %zu parameters, test accuracy %.4f\n",
-               rep.build.cpu_features, i / 2 ? "kinds" : "mlp", i % 2 ? "address" : "sample",
-               m->p.n_param, rep.accuracy.quantized);
+               rep.build.cpu_features, (const char *[]){"mlp", "kinds", "dwn"}[i / 2],
+               i % 2 ? "address" : "sample", m->p.n_param, rep.accuracy.quantized);
         rt_tables_free(&t);
         tr_model_free(m);
     }
@@ -63,6 +65,7 @@ int main(int argc, char **argv) {
     }
     fx_program_free(irs[0]);
     fx_program_free(irs[1]);
+    fx_program_free(irs[2]);
     rt_dataset_free(&d);
     return 0;
 }

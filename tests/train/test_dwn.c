@@ -32,17 +32,19 @@ START_TEST(table_forward_backward) {
     tr_table_backward(T, 2, addr, 3, dz, dT, dbit, 3);
     /* straight through: each row's entry gets its dz, rows ascending */
     ck_assert(dT[0] == 0.5f && dT[3] == 2.0f && dT[1] == 0.0f && dT[2] == 0.0f);
-    /* EFD of bit 0 at address 0: (T1 - T0)/1 + (T3 - T2)/2; bit 1: (T2 - T0) + (T3 - T1)/2 */
-    expect_near(dbit[0 * 3 + 0], (T[1] - T[0]) + (T[3] - T[2]) / 2, 1e-6, "bit0", 0);
-    expect_near(dbit[1 * 3 + 0], (T[2] - T[0]) + (T[3] - T[1]) / 2, 1e-6, "bit1", 0);
-    /* at address 3 the near neighbours swap roles: bit 0 is (T3 - T2) + (T1 - T0)/2 */
-    expect_near(dbit[0 * 3 + 1], 2.0 * ((T[3] - T[2]) + (T[1] - T[0]) / 2), 1e-6, "bit0", 1);
-    /* one address bit: EFD is the plain finite difference */
+    /* EFD (A = 2: alpha = 0.5 * 0.75, beta = 1/3) of bit 0 at address 0: alpha ((T1 - T0) +
+     * (T3 - T2) / 3); bit 1: alpha ((T2 - T0) + (T3 - T1) / 3) */
+    double al = 0.5 * 0.75;
+    expect_near(dbit[0 * 3 + 0], al * ((T[1] - T[0]) + (T[3] - T[2]) / 3), 1e-6, "bit0", 0);
+    expect_near(dbit[1 * 3 + 0], al * ((T[2] - T[0]) + (T[3] - T[1]) / 3), 1e-6, "bit1", 0);
+    /* at address 3 the near neighbours swap roles: bit 0 is alpha ((T3 - T2) + (T1 - T0) / 3) */
+    expect_near(dbit[0 * 3 + 1], 2.0 * al * ((T[3] - T[2]) + (T[1] - T[0]) / 3), 1e-6, "bit0", 1);
+    /* one address bit: EFD is half the plain finite difference (alpha = 0.5) */
     float T1[2] = {-0.3f, 0.9f}, d1[1];
     uint32_t a1 = 1;
     float one = 1.0f, dT1[2] = {0};
     tr_table_backward(T1, 1, &a1, 1, &one, dT1, d1, 1);
-    expect_near(d1[0], T1[1] - T1[0], 1e-6, "fd", 0);
+    expect_near(d1[0], 0.5 * (T1[1] - T1[0]), 1e-6, "fd", 0);
     /* a 2-bit code: bits weighted 1 and 2 over the range 3 */
     float bits[2] = {0.3f, 0.6f};
     expect_near(tr_table_code_grad(bits, 1, 0, 2), (0.3 + 2 * 0.6) / 3, 1e-6, "code", 0);

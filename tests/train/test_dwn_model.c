@@ -11,39 +11,7 @@
 
 #include "helpers.h"
 
-enum { FEATURES = 12, LEVELS = 3, GROUP = 4 };
-
-/* 12 features -> thermometer(3) = 36 bits -> 24 tables of 4 inputs (random) -> 8 tables of
- * 3 inputs (contiguous) = 2 classes x 4 -> group sum. */
-static ir_program *dwn_program(int epochs, ir_connect connect) {
-    fx_net n;
-    memset(&n, 0, sizeof n);
-    n.n_layers = 2;
-    int w[] = {FEATURES, 24, 2 * GROUP};
-    int sup[] = {0, 1};
-    memcpy(n.widths, w, sizeof w);
-    memcpy(n.support, sup, sizeof sup);
-    n.bits_in = n.bits_hidden = n.bits_support = n.bits_out = 1;
-    n.fanin_in = 4;
-    n.fanin_support = 3;
-    n.connect = connect;
-    ir_stage st = fx_stage(IR_STAGE_SPARSE, epochs, 32, 1e-2);
-    ir_program *ir = fx_program(&n, &st, 1, 7);
-    ir->encode = IR_ENC_THERMOMETER;
-    ir->enc_levels = LEVELS;
-    ir->enc_thresholds = IR_THRESH_QUANTILE;
-    ir->in_width = FEATURES * LEVELS;
-    ir->layers[0].in_width = FEATURES * LEVELS;
-    ir->dataset.classes = 2;
-    ir->head = IR_HEAD_GROUP_SUM;
-    ir->head_group = GROUP;
-    ir->head_tau = 1.0;
-    for (int l = 0; l < 2; l++) {
-        fx_set_kind(&ir->layers[l], IR_KIND_TABLE, 0);
-        ir->layers[l].quant = IR_Q_RELU;
-    }
-    return ir;
-}
+enum { FEATURES = DWN_FEATURES, LEVELS = DWN_LEVELS, GROUP = DWN_GROUP };
 
 /* The class of the largest group sum of sample s's last-layer codes (ties: the lowest). */
 static int group_class(const rt_codes *c, int s) {

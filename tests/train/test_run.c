@@ -164,26 +164,37 @@ START_TEST(test_bad_masks) {
 }
 END_TEST
 
-START_TEST(test_resume_extends) {
-    rt_dataset d;
-    parity_data(&d, 12, 256, 8);
-    ir_program *ir = small_program(2, 2, 3);
+/* Trains ir into a new folder, then resumes it with stage's epochs raised to epochs: the
+ * resumed run equals a straight one. Returns the folder (the caller removes it). */
+static char *resume_extends(ir_program *ir, const rt_dataset *d, int stage, int epochs) {
     char *dir = temp_dir();
     train_opts o = quiet_opts(2);
     o.out_dir = dir;
     rt_report rep;
     rt_report_init(&rep);
-    ck_assert_int_eq(train_run(ir, &d, &o, &rep, NULL, &terr), RT_OK);
-    /* the same run with more sparse epochs, resumed, equals a straight run */
-    ir->train.stages[1].epochs = 4;
+    ck_assert_int_eq(train_run(ir, d, &o, &rep, NULL, &terr), RT_OK);
+    ir->train.stages[stage].epochs = epochs;
     o.resume = true;
-    tr_model *a = NULL, *b = NULL;
-    ck_assert_int_eq(train_run(ir, &d, &o, &rep, &a, &terr), RT_OK);
-    ck_assert_int_eq(rep.n_train, 256);
-    b = train_small(ir, &d, 2);
+    tr_model *a = NULL, *b = train_small(ir, d, 2);
+    ck_assert_msg(train_run(ir, d, &o, &rep, &a, &terr) == RT_OK, "got: %s", terr.msg);
+    ck_assert_int_eq(rep.n_train, d->train.n);
     ck_assert(same_params(a, b));
     tr_model_free(a);
     tr_model_free(b);
+    return dir;
+}
+
+START_TEST(test_resume_extends) {
+    rt_dataset d;
+    parity_data(&d, 12, 256, 8);
+    ir_program *ir = small_program(2, 2, 3);
+    /* the same run with more sparse epochs, resumed, equals a straight run */
+    char *dir = resume_extends(ir, &d, 1, 4);
+    train_opts o = quiet_opts(2);
+    o.out_dir = dir;
+    o.resume = true;
+    rt_report rep;
+    rt_report_init(&rep);
     /* a damaged checkpoint, one of another format version and a foreign file are refused,
      * each with its own message naming the file */
     static const struct {
@@ -209,6 +220,20 @@ START_TEST(test_resume_extends) {
         ck_assert_int_eq(terr.status, RT_ERR_IO);
         ck_assert_msg(strstr(terr.msg, pokes[i].msg) != NULL, "got: %s", terr.msg);
     }
+    remove_dir(dir);
+    free(dir);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+/* A learned mapping's wires go into the checkpoint as its own kind of mask: a run resumed
+ * with more epochs equals a straight run. */
+START_TEST(test_resume_mapping) {
+    rt_dataset d;
+    parity_data(&d, DWN_FEATURES, 256, 8);
+    ir_program *ir = dwn_program(2, IR_CONNECT_MAPPING);
+    char *dir = resume_extends(ir, &d, 0, 4);
     remove_dir(dir);
     free(dir);
     fx_program_free(ir);
@@ -325,6 +350,7 @@ static Suite *run_suite(void) {
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_output_files);
     tcase_add_test(tc, test_resume_extends);
+    tcase_add_test(tc, test_resume_mapping);
     tcase_add_test(tc, test_bad_masks);
     tcase_add_test(tc, test_sigint_resume_identical);
     tcase_add_test(tc, test_stop_flag);
