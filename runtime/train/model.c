@@ -485,24 +485,29 @@ void tr_model_scores(const tr_model *m, int r, bool flt, float *score) {
     }
 }
 
-void tr_model_shift_rows(tr_model *m, const rt_dataset *d, int R, int P, rt_rng *rng) {
-    int H = d->img_h, W = d->img_w;
+void tr_model_shift_rows(tr_model *m, const rt_dataset *d, const rt_split *s, const int *perm,
+                         int i0, int R, int P, rt_rng *rng) {
+    /* the image is moved, then encoded: with an input encoder pixel j's T bits are its
+     * shifted value against its own thresholds (tr_model_load_rows' codes) */
+    int H = d->img_h, W = d->img_w, T = m->p.encode ? m->p.enc_levels : 1;
     size_t ld = (size_t)m->w.ld;
-    float *img = xmalloc((size_t)H * (size_t)W * sizeof *img);
+    const float *thr = m->p.state + m->p.o_enc;
     for (int r = 0; r < R; r++) {
         int dy = (int)rt_rng_below(rng, 2u * (unsigned)P + 1) - P;
         int dx = (int)rt_rng_below(rng, 2u * (unsigned)P + 1) - P;
+        const float *src = s->x + (size_t)(perm ? perm[i0 + r] : i0 + r) * (size_t)(H * W);
         float *col = m->w.x_in + r;
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++) {
                 int sy = y - dy, sx = x - dx, j = y * W + x;
                 bool in = sy >= 0 && sy < H && sx >= 0 && sx < W;
-                img[j] = in ? col[(size_t)(sy * W + sx) * ld] : d->blank[j];
+                float v = in ? src[sy * W + sx] : d->blank[j];
+                for (int t = 0; t < T; t++) {
+                    size_t k = (size_t)j * (size_t)T + (size_t)t;
+                    col[k * ld] = m->p.encode ? (float)(v > thr[k]) : v;
+                }
             }
-        for (int j = 0; j < H * W; j++)
-            col[(size_t)j * ld] = img[j];
     }
-    free(img);
 }
 
 double tr_model_forward_train(tr_model *m, int R, int *correct) {

@@ -137,9 +137,6 @@ static rt_status check_model(const ir_program *ir, const rt_dataset *d, rt_error
         if (!(st->lr > 0)) BAD("stage %d: the learning rate must be positive", s + 1);
     }
     if (sparse == 0) BAD("training needs a sparse stage");
-    if (ir->train.shift > 0 && ir->encode != IR_ENC_HARDTANH)
-        BAD("augment = shift works on the features before an input encoder: use encode = "
-            "hardtanh with it");
     if (ir->train.shift > 0 &&
         !(d->blank && d->img_w > ir->train.shift && d->img_h > ir->train.shift))
         BAD("augment = shift(pixels = %d) needs images larger than the shift, with one input per "
@@ -410,7 +407,7 @@ static double train_batch(session *S, const stage_ctx *c, int e, int b) {
         rt_rng srng;
         rt_rng_seed(&srng, ir->train.seed, 0x73686674ULL /* "shft" */,
                     (uint64_t)run->stage << 32 | (uint64_t)e, (uint64_t)b);
-        tr_model_shift_rows(m, S->d, R, ir->train.shift, &srng);
+        tr_model_shift_rows(m, S->d, tr, c->perm, b * B, R, ir->train.shift, &srng);
     }
     double lr = tr_lr_at(c->st, e + (double)b / c->nb);
     double t0 = rt_now();

@@ -467,9 +467,11 @@ void tr_tlut_backward(const tr_shape *sh, const tr_lut *p, const float *x, int l
 /* Copies rows [i0, i0+R) of split s (through perm when not NULL) into the batch, through
  * the input encoder when the model has one. */
 void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R);
-/* augment = shift: moves the image of each batch row [0,R) by (dy, dx), each uniform in
- * -P..P drawn from rng in row order (dy first); pixels shifted in are d->blank. */
-void tr_model_shift_rows(tr_model *m, const rt_dataset *d, int R, int P, rt_rng *rng);
+/* augment = shift: batch row r (split s's row perm[i0 + r], as tr_model_load_rows) is its
+ * image moved by (dy, dx), each uniform in -P..P drawn from rng in row order (dy first),
+ * pixels shifted in d->blank; with an input encoder the moved image is then encoded. */
+void tr_model_shift_rows(tr_model *m, const rt_dataset *d, const rt_split *s, const int *perm,
+                         int i0, int R, int P, rt_rng *rng);
 /* Training forward of rows [0,R) of m->w.x_in; returns the mean loss; counts correct. */
 double tr_model_forward_train(tr_model *m, int R, int *correct);
 /* Backward after tr_model_forward_train; wd/wd1 > 0 add the regulariser (dense layers). */

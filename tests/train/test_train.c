@@ -369,7 +369,7 @@ START_TEST(test_shift_rows) {
     rt_rng rng, again;
     rt_rng_seed(&rng, 5, 1, 2, 3);
     again = rng;
-    tr_model_shift_rows(m, &d, 16, 2, &rng);
+    tr_model_shift_rows(m, &d, &d.train, NULL, 0, 16, 2, &rng);
     int moved = 0;
     for (int r = 0; r < 16; r++) {
         int dy = (int)rt_rng_below(&again, 5) - 2, dx = (int)rt_rng_below(&again, 5) - 2;
@@ -384,6 +384,41 @@ START_TEST(test_shift_rows) {
             }
     }
     ck_assert_int_gt(moved, 8); /* 24 of 25 shifts move: not the identity */
+    tr_model_free(m);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+/* With a thermometer encoder the image moves, then is encoded: pixel j's DWN_LEVELS bits
+ * are the shifted value against pixel j's thresholds, a pixel from outside the blank's. */
+START_TEST(test_shift_rows_encoded) {
+    rt_dataset d;
+    parity_data(&d, 12, 64, 3);
+    as_images(&d);
+    ir_program *ir = dwn_program(1, IR_CONNECT_RANDOM);
+    tr_model *m = tr_model_new(ir, false, NULL, 1, 16, 1, false);
+    tr_model_fit_encoder(m, &d.train);
+    tr_model_load_rows(m, &d.train, NULL, 0, 16);
+    const float *thr = m->p.state + m->p.o_enc;
+    rt_rng rng, again;
+    rt_rng_seed(&rng, 5, 1, 2, 3);
+    again = rng;
+    tr_model_shift_rows(m, &d, &d.train, NULL, 0, 16, 1, &rng);
+    int blanks = 0;
+    for (int r = 0; r < 16; r++) {
+        int dy = (int)rt_rng_below(&again, 3) - 1, dx = (int)rt_rng_below(&again, 3) - 1;
+        for (int j = 0; j < 12; j++)
+            for (int t = 0; t < DWN_LEVELS; t++) {
+                int sy = j / 4 - dy, sx = j % 4 - dx, k = j * DWN_LEVELS + t;
+                bool in = sy >= 0 && sy < 3 && sx >= 0 && sx < 4;
+                float v = in ? d.train.x[(size_t)r * 12 + (size_t)(sy * 4 + sx)] : (float)-j;
+                blanks += !in;
+                ck_assert_float_eq(m->w.x_in[(size_t)k * (size_t)m->w.ld + (size_t)r],
+                                   (float)(v > thr[k])); /* the destination's thresholds */
+            }
+    }
+    ck_assert_int_gt(blanks, 0);
     tr_model_free(m);
     fx_program_free(ir);
     rt_dataset_free(&d);
@@ -468,6 +503,7 @@ static Suite *train_suite(void) {
     tcase_add_test(tc, test_average_update);
     tcase_add_test(tc, test_average_training);
     tcase_add_test(tc, test_shift_rows);
+    tcase_add_test(tc, test_shift_rows_encoded);
     tcase_add_test(tc, test_shift_training);
     tcase_add_test(tc, test_tables_equal_model);
     suite_add_tcase(s, tc);
