@@ -262,12 +262,14 @@ static rt_status make_dir(const char *p, rt_error *e) {
     return rt_fail(e, RT_ERR_IO, "train: cannot create folder %s: %s", p, strerror(errno));
 }
 
-static rt_status paths_init(run_paths *p, const char *out, rt_error *e) {
+/* The paths under out; writer: the folders are created (rank 0 writes, other ranks of a
+ * data-parallel run only read a checkpoint to resume). */
+static rt_status paths_init(run_paths *p, const char *out, bool writer, rt_error *e) {
     memset(p, 0, sizeof *p);
     if (!out) return RT_OK;
-    if (make_dir(out, e) != RT_OK) return RT_ERR_IO;
+    if (writer && make_dir(out, e) != RT_OK) return RT_ERR_IO;
     p->dir = rt_path_join(out, "train");
-    if (make_dir(p->dir, e) != RT_OK) return RT_ERR_IO;
+    if (writer && make_dir(p->dir, e) != RT_OK) return RT_ERR_IO;
     p->ckpt = rt_path_join(p->dir, "checkpoint.bin");
     p->model = rt_path_join(p->dir, "model.bin");
     p->masks = rt_path_join(p->dir, "masks.txt");
@@ -314,6 +316,7 @@ typedef struct session {
     double plain_valid, plain_loss;   /* its validation accuracy (-1: none) and loss */
     int plain_epoch;                  /* its sparse epoch */
     float *class_w; /* [classes] loss weights (train.class_weight = balanced), or NULL */
+    bool writer;    /* this process writes OUT/train (rank 0 of a data-parallel run) */
 } session;
 
 /* Keeps the plain model (live parameters, running statistics) of this epoch if it is the
@@ -359,7 +362,7 @@ static void tick(session *S, bool dense) {
 }
 
 static rt_status save_checkpoint(session *S) {
-    if (!S->paths.ckpt) return RT_OK;
+    if (!S->paths.ckpt || !S->writer) return RT_OK;
     rt_status st = tr_ckpt_save(S->paths.ckpt, &S->run, S->m, S->fp, S->e);
     if (st == RT_OK) st = tr_write_curve(S->paths.curve, &S->run, S->e);
     return st;
@@ -404,20 +407,33 @@ static double train_batch(session *S, const stage_ctx *c, int e, int b) {
     tr_model *m = S->m;
     tr_run *run = &S->run;
     int B = c->st->batch, n = tr->n;
-    int R = n - b * B < B ? n - b * B : B;
-    tr_model_load_rows(m, tr, c->perm, b * B, R);
+    int R = n - b * B < B ? n - b * B : B, r0 = 0, Rl = R;
+    const train_dp *dp = &S->o->dp;
+    if (dp->ranks > 1) { /* this rank's whole 16-row blocks of the batch */
+        int nb = (R + TR_ROW_BLOCK - 1) / TR_ROW_BLOCK;
+        int b0 = (int)((long)dp->rank * nb / dp->ranks);
+        int b1 = (int)((long)(dp->rank + 1) * nb / dp->ranks);
+        r0 = b0 * TR_ROW_BLOCK;
+        Rl = (b1 * TR_ROW_BLOCK < R ? b1 * TR_ROW_BLOCK : R) - r0;
+        m->w.split_rows = R;
+    }
+    tr_model_load_rows(m, tr, c->perm, b * B + r0, Rl);
     if (ir->train.shift > 0) { /* seeded per batch, so a resumed epoch is the same */
         rt_rng srng;
+        uint32_t span = 2u * (unsigned)ir->train.shift + 1;
         rt_rng_seed(&srng, ir->train.seed, 0x73686674ULL /* "shft" */,
                     (uint64_t)run->stage << 32 | (uint64_t)e, (uint64_t)b);
-        tr_model_shift_rows(m, S->d, R, ir->train.shift, &srng);
+        for (int r = 0; r < 2 * r0; r++) /* the shifts of the rows before this rank's */
+            rt_rng_below(&srng, span);
+        tr_model_shift_rows(m, S->d, Rl, ir->train.shift, &srng);
     }
     double lr = tr_lr_at(c->st, e + (double)b / c->nb);
     double t0 = rt_now();
     int correct;
     m->w.class_w = S->class_w;
-    double loss = tr_model_forward_train(m, R, &correct);
-    tr_model_step(m, R, c->st, lr, c->wd, c->wd1);
+    double loss = tr_model_forward_train(m, Rl, &correct);
+    tr_model_step(m, Rl, c->st, lr, c->wd, c->wd1);
+    m->w.split_rows = 0;
     if (run->avg && m->opt->adam_t % TR_AVG_EVERY == 0) tr_model_average(m, run->avg, c->avg_decay);
     run->ep_train_s += rt_now() - t0;
     run->ep_loss += loss * R;
@@ -515,6 +531,14 @@ static void end_epoch(session *S, const stage_ctx *c, int e, double lr) {
     run->ep_train_s = 0;
 }
 
+/* Whether to stop before the next batch: the stop flag, set on any rank. */
+static bool stop_now(session *S) {
+    uint64_t v = *S->stop != 0;
+    const train_dp *dp = &S->o->dp;
+    if (dp->ranks > 1) dp->reduce(dp->ctx, &v, 1);
+    return v != 0;
+}
+
 /* Runs the remaining epochs of the current stage. */
 static rt_status run_stage(session *S) {
     const ir_program *ir = S->ir;
@@ -544,7 +568,7 @@ static rt_status run_stage(session *S) {
         shuffle(S, e, c.perm, n);
         double lr = tr_lr_at(c.st, e);
         for (int b = run->batch; b < c.nb && st == RT_OK; b++) {
-            if (*S->stop)
+            if (stop_now(S))
                 st = interrupted(S, &c, e, b);
             else
                 lr = train_batch(S, &c, e, b);
@@ -566,6 +590,7 @@ static void start_model(session *S, bool dense, int *const *masks) {
     tr_model_init_params(S->m, ir->train.seed, dense ? 0 : 1);
     tr_model_fit_encoder(S->m, &S->d->train);
     S->m->w.addr_mode = S->bench->addr_mode;
+    S->m->w.dp = S->o->dp;
 }
 
 /* The stage after a complete one: the dense model hands its masks to a fresh sparse model
@@ -584,7 +609,7 @@ static rt_status next_stage(session *S, bool dense) {
         start_model(S, false, masks);
     else
         tr_optim_reset(S->m->opt);
-    if (S->paths.masks && masks) st = tr_write_masks(S->m, S->paths.masks, S->e);
+    if (S->paths.masks && masks && S->writer) st = tr_write_masks(S->m, S->paths.masks, S->e);
     if (masks) {
         for (int l = 0; l < S->ir->n_layers; l++)
             free(masks[l]);
@@ -626,7 +651,7 @@ static rt_status finish(session *S, rt_report *rep, tr_model **out) {
     } else { /* the last epoch's model: with an average, the average, batch norm refitted */
         evaluated_model(m, run, &S->d->train, NULL, S->ir->train.stages[run->stage].batch, NULL);
     }
-    if (S->paths.model) {
+    if (S->paths.model && S->writer) {
         rt_status st = tr_model_save(S->paths.model, m, S->e);
         if (st == RT_OK) st = tr_write_masks(m, S->paths.masks, S->e);
         if (st != RT_OK) return st;
@@ -692,7 +717,8 @@ static rt_status session_open(session *S) {
     const ir_program *ir = S->ir;
     const train_opts *o = S->o;
     rt_status st = check_model(ir, S->d, S->e);
-    if (st == RT_OK) st = paths_init(&S->paths, o->out_dir, S->e);
+    S->writer = o->dp.ranks <= 1 || o->dp.rank == 0;
+    if (st == RT_OK) st = paths_init(&S->paths, o->out_dir, S->writer, S->e);
     if (st != RT_OK) return st;
     S->fp = run_fingerprint(ir, S->d);
     S->class_w = class_weights(ir, &S->d->train);
@@ -704,6 +730,7 @@ static rt_status session_open(session *S) {
         st = tr_ckpt_load(S->paths.ckpt, ir, S->fp, S->rows_max, o->threads, &S->run, &S->m, S->e);
         if (st != RT_OK) return st;
         S->m->w.addr_mode = S->bench->addr_mode;
+        S->m->w.dp = o->dp;
         if (!o->quiet)
             fprintf(S->log, "train: resuming at stage %d epoch %d batch %d\n", S->run.stage + 1,
                     S->run.epoch + 1, S->run.batch);
@@ -716,6 +743,29 @@ static rt_status session_open(session *S) {
     if (learned && ir->train.stages[0].kind != IR_STAGE_DENSE && !o->masks && !o->quiet && !S->m)
         fprintf(S->log, "train: note: connect = learned without a dense stage; using random "
                         "masks\n");
+    return RT_OK;
+}
+
+rt_status tr_check_dp(const ir_program *ir, int ranks, rt_error *e) {
+    if (ranks <= 1) return RT_OK;
+    char prop[160];
+    for (int i = 0; i < ir->n_layers; i++) {
+        const ir_layer *l = &ir->layers[i];
+        const char *what = l->kind == IR_KIND_TABLE           ? "kind = table"
+                           : l->connect == IR_CONNECT_MAPPING ? "connect = mapping"
+                                                              : NULL;
+        if (!what) continue;
+        snprintf(prop, sizeof prop, "lut %s.kind", l->lut ? l->lut : "?");
+        return rt_fail_prop(e, RT_ERR_USAGE, l->kind == IR_KIND_TABLE ? prop : "",
+                            "layer %s: %s is not covered by data-parallel training over %d "
+                            "ranks yet; train it as one process (mpirun -np 1)",
+                            l->name, what, ranks);
+    }
+    if (ir->head == IR_HEAD_GROUP_SUM)
+        return rt_fail_prop(e, RT_ERR_USAGE, "output.head",
+                            "head = group_sum is not covered by data-parallel training over %d "
+                            "ranks yet; train it as one process (mpirun -np 1)",
+                            ranks);
     return RT_OK;
 }
 
@@ -736,7 +786,8 @@ rt_status tr_train_bench(const ir_program *ir, const rt_dataset *d, const train_
     if (out) *out = NULL;
     report_start(rep, ir, d);
     tr_build_facts(rep, tr_threads(S.o->threads));
-    rt_status st = session_open(&S);
+    rt_status st = tr_check_dp(ir, S.o->dp.ranks, e);
+    if (st == RT_OK) st = session_open(&S);
     if (st == RT_OK) {
         struct sigaction sa, old;
         S.stop = S.o->stop ? S.o->stop : &g_sigint;
