@@ -586,6 +586,10 @@ void tr_model_step(tr_model *m, int R, const ir_stage *st, double lr, double wd,
 /* Learning rate of a stage at fractional epoch e (0-based) under its schedule. */
 double tr_lr_at(const ir_stage *st, double e);
 
+/* The IR and the data must fit together (check.c): RT_ERR_MODEL naming every problem, all
+ * in one message. */
+rt_status tr_check_run(const ir_program *ir, const rt_dataset *d, rt_error *e);
+
 /* One row of curve.csv. */
 typedef struct tr_curve_row {
     bool dense;       /* stage kind */
