@@ -340,10 +340,9 @@ static void unfinish_job(void *vc, int tid, int nt) {
 static void bn_back(const pass_ctx *c, const chan *ch, const uint64_t *st, float *dy, float *k,
                     float *sd, float *sdx) {
     tr_model *m = c->m;
-    if (dp_own(m)) {
-        m->opt->gfix[ch->o_gamma] = st[1];
-        m->opt->gfix[ch->o_beta] = st[0];
-    }
+    bool own = dp_own(m);
+    m->opt->gfix[ch->o_gamma] = own ? st[1] : 0;
+    m->opt->gfix[ch->o_beta] = own ? st[0] : 0;
     *sd = tr_unfix(st[0], TR_FIX_G);
     *sdx = tr_unfix(st[1], TR_FIX_G);
     /* dxhat = gamma*dz; dy = istd/n * (n*dxhat - sum dxhat - xhat * sum(dxhat*xhat)) */
@@ -367,6 +366,7 @@ static void lut_subnet_bwd(const pass_ctx *c, int o, const float *dy, float *xg,
     const float *x = lut_inputs(m, L, o, c->in, c->R, xg, &ldx);
     float *dx = (L->wire == TR_WIRE_DIRECT ? c->din : m->w.lb[c->l].dxg) + (size_t)o * F * ld;
     uint64_t *acc = m->opt->gfix + L->o_lut + (size_t)o * L->stride;
+    memset(acc, 0, L->r_gamma * sizeof(uint64_t));
     for (int r0 = 0; r0 < c->R; r0 += TR_ROW_BLOCK) {
         int n = c->R - r0 < TR_ROW_BLOCK ? c->R - r0 : TR_ROW_BLOCK;
         memset(gb, 0, L->r_gamma * sizeof(float));
@@ -386,6 +386,7 @@ static void dense_wgrad(const pass_ctx *c, int lo, int hi, float *gb) {
     for (int o0 = lo; o0 < hi; o0 += TR_DENSE_CHUNK) {
         int M = hi - o0 < TR_DENSE_CHUNK ? hi - o0 : TR_DENSE_CHUNK;
         uint64_t *acc = m->opt->gfix + L->o_wd + (size_t)o0 * in;
+        memset(acc, 0, (size_t)M * in * sizeof(uint64_t));
         for (int r0 = 0; r0 < c->R; r0 += TR_ROW_BLOCK) {
             int n = c->R - r0 < TR_ROW_BLOCK ? c->R - r0 : TR_ROW_BLOCK;
             tr_gemm(M, (int)in, n, B->ypre + (size_t)o0 * ld + r0, ld, 1, B->xt + (size_t)r0 * ldt,
@@ -440,11 +441,12 @@ static void bwd_job(void *vc, int tid, int nt) {
             memcpy(m->w.lb[c->l].ypre + (size_t)o * ld, dy, (size_t)c->R * sizeof(float));
         } else if (per_addr) {
             tr_lut g = tr_lut_rec(L, gb);
+            uint64_t *acc = m->opt->gfix + L->o_lut + (size_t)o * L->stride;
+            memset(gb, 0, L->r_gamma * sizeof(float));
+            memset(acc, 0, L->r_gamma * sizeof(uint64_t));
             tr_addr_backward(m, c->l, o, c->R, c->n, m->w.atab + (size_t)o * 3 * A, dy, k, sd, sdx,
                              &g, dx + (size_t)o * L->sh.F * ld, ld, xg);
-            if (dp_own(m))
-                tr_fix_add(m->opt->gfix + L->o_lut + (size_t)o * L->stride, gb, L->r_gamma,
-                           TR_FIX_G);
+            if (dp_own(m)) tr_fix_add(acc, gb, L->r_gamma, TR_FIX_G);
         } else {
             lut_subnet_bwd(c, o, dy, xg, sub, gb);
         }
@@ -523,8 +525,9 @@ static void map_w_job(void *vc, int tid, int nt) {
             dw[i] = p[i] * (g[i] - dot) / TR_MAP_TAU;
         for (int i = I; i < ldw; i++)
             dw[i] = 0.0f;
-        if (dp_own(m))
-            tr_fix_add(m->opt->gfix + L->o_map + (size_t)s * ldw, dw, (size_t)ldw, TR_FIX_G);
+        uint64_t *acc = m->opt->gfix + L->o_map + (size_t)s * ldw;
+        memset(acc, 0, (size_t)ldw * sizeof(uint64_t));
+        if (dp_own(m)) tr_fix_add(acc, dw, (size_t)ldw, TR_FIX_G);
     }
 }
 
@@ -621,7 +624,8 @@ static void scale_grad(tr_model *m, int l, size_t o) {
     for (int k = 0; k < N; k++)
         ds += m->w.st[3 * (size_t)k + 2];
     float raw = m->p.param[o];
-    if (dp_own(m) && !(raw <= 1e-4f && raw >= -1e-4f)) m->opt->gfix[o] = raw > 0 ? ds : 0 - ds;
+    bool live = dp_own(m) && !(raw <= 1e-4f && raw >= -1e-4f);
+    m->opt->gfix[o] = !live ? 0 : raw > 0 ? ds : 0 - ds;
 }
 
 /* The per-address sums of layer l need 3 * 2^A entries per L-LUT (grown on first use). */
@@ -634,10 +638,9 @@ static void atab_fit(tr_model *m, const tr_layer *L) {
 }
 
 /* The backward pass: every gradient as a fixed-point sum over the rows (gfix), over all
- * ranks, then as floats (grad). */
+ * ranks (every entry is written: the records' padding stays 0). */
 static void backward(tr_model *m, int R, double wd, double wd1) {
     pass_ctx c = {m, 0, R, m->w.rows_all, true, wd, wd1, 0, NULL, NULL, NULL, NULL};
-    memset(m->opt->gfix, 0, m->p.n_param * sizeof(uint64_t));
     for (int l = m->p.n_layers - 1; l >= 0; l--) {
         const tr_layer *L = &m->p.layers[l];
         layer_io(&c, l);
@@ -660,18 +663,18 @@ static void backward(tr_model *m, int R, double wd, double wd1) {
     c.l = -1;
     tr_pool_run(m->w.pool, unfinish_job, &c);
     dp_reduce(m, m->w.st, 3 * (size_t)m->p.inputs);
-    if (dp_own(m))
-        for (int i = 0; i < m->p.inputs; i++) {
-            m->opt->gfix[m->p.o_in_gamma + (size_t)i] = m->w.st[3 * (size_t)i + 1];
-            m->opt->gfix[m->p.o_in_beta + (size_t)i] = m->w.st[3 * (size_t)i];
-        }
+    for (int i = 0; i < m->p.inputs; i++) {
+        bool own = dp_own(m);
+        m->opt->gfix[m->p.o_in_gamma + (size_t)i] = own ? m->w.st[3 * (size_t)i + 1] : 0;
+        m->opt->gfix[m->p.o_in_beta + (size_t)i] = own ? m->w.st[3 * (size_t)i] : 0;
+    }
     scale_grad(m, -1, m->p.o_in_scale);
     dp_reduce(m, m->opt->gfix, m->p.n_param);
-    tr_pool_run(m->w.pool, unfix_job, m);
 }
 
 void tr_model_backward(tr_model *m, int R, double wd, double wd1) {
     backward(m, R, wd, wd1);
+    tr_pool_run(m->w.pool, unfix_job, m); /* the floats, for the tests (Adam reads gfix) */
 }
 
 /* Adam over every parameter: the dense layers', the sparse L-LUTs' records, the mapping

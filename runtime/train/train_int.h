@@ -381,8 +381,9 @@ typedef struct tr_params {
 /* The optimizer state, only while training: gradients, Adam moments (slices of one block)
  * and the step count. */
 typedef struct tr_optim {
-    float *grad;     /* [n_param] gradients of the parameters */
-    uint64_t *gfix;  /* [n_param] their sums over rows in fixed point (TR_FIX_G) */
+    float *grad;     /* [n_param] gradients of the parameters as floats (tr_model_backward) */
+    uint64_t *gfix;  /* [n_param] their sums over rows in fixed point (TR_FIX_G): what the
+                      * backward writes and Adam reads */
     float *adam_m;   /* [n_param] Adam first moments */
     float *adam_v;   /* [n_param] Adam second moments */
     size_t n_param;  /* parameter count */
@@ -514,7 +515,8 @@ void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0,
 void tr_model_shift_rows(tr_model *m, const rt_dataset *d, int R, int P, rt_rng *rng);
 /* Training forward of rows [0,R) of m->w.x_in; returns the mean loss; counts correct. */
 double tr_model_forward_train(tr_model *m, int R, int *correct);
-/* Backward after tr_model_forward_train; wd/wd1 > 0 add the regulariser (dense layers). */
+/* Backward after tr_model_forward_train; wd/wd1 > 0 add the regulariser (dense layers):
+ * the gradients' sums (gfix) and as floats (grad). */
 void tr_model_backward(tr_model *m, int R, double wd, double wd1);
 /* The evaluation-mode batch norm and quantizer of L-LUT o of layer l (exactly what the
  * evaluation pass applies) over sub-network outputs y[0..R): values and codes. */
