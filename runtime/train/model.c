@@ -1,10 +1,12 @@
-/* model.c - the multithreaded training forward, backward (with the fused Adam step) and
- * evaluation passes over whole layers (the model's layout is built in layout.c).
+/* model.c - the multithreaded training forward, backward and evaluation passes over whole
+ * layers, and the Adam step (the model's layout is built in layout.c).
  *
  * Threads: every layer is split into fixed contiguous shares of L-LUTs (tr_share). Every
  * quantity an L-LUT contributes to (its own parameter gradients, its input gradients, its
- * share of the layer's scale gradient) is written per L-LUT, and sums across L-LUTs are
- * taken afterwards in index order: the results do not depend on the thread count.
+ * share of the layer's scale gradient) is written per L-LUT. Sums over the batch's rows
+ * are int64 fixed-point sums (rows.c), added over the ranks of a data-parallel run
+ * between the steps of a layer (train_dp): the results depend neither on the thread count
+ * nor on the rank count.
  */
 #include "train_int.h"
 

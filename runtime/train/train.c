@@ -286,8 +286,8 @@ typedef struct stage_ctx {
     int ep0;            /* epochs done when it started */
 } stage_ctx;
 
-/* Batch b of epoch e: load, augment, forward, fused backward and step, average. Returns the
- * learning rate it used. */
+/* Batch b of epoch e (this rank's rows of it): load, augment, forward, backward and step,
+ * average. Returns the learning rate it used. */
 static double train_batch(session *S, const stage_ctx *c, int e, int b) {
     const ir_program *ir = S->ir;
     const rt_split *tr = &S->d->train;
