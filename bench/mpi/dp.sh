@@ -4,8 +4,11 @@
 # clock), the speed-up against the first count and the efficiency, and whether the tables
 # equal the first count's (they must: sums over rows are int64 fixed point).
 # usage: bench/mpi/dp.sh NLTC MODEL.nlt DATA_DIR "1 2 3" [nltc options...]
-# Ranks beyond the cores run oversubscribed; --threads 1 is passed (one core per rank).
+# Ranks beyond the cores run oversubscribed; --threads 1 is passed (one core per rank);
+# waiting ranks yield the core (OMPI_MCA_mpi_yield_when_idle=1 unless set).
 set -u
+# Open MPI's waiting ranks poll; on a machine with fewer idle cores than ranks let them yield
+export OMPI_MCA_mpi_yield_when_idle="${OMPI_MCA_mpi_yield_when_idle:-1}"
 nltc=$1 model=$2 data=$3 counts=$4
 shift 4
 out=$(mktemp -d)
