@@ -125,8 +125,8 @@ static void mem_blame_params(const ir_program *ir, bool dense, tr_memory *m) {
     snprintf(m->why, sizeof m->why, "%s: layer %s, %d L-LUTs x %llu floats each = %s%s",
              dense ? "the dense stage's parameters" : "parameters", L->name ? L->name : "?",
              L->out_width, (unsigned long long)per, sz,
-             " (with gradients, Adam moments, the best copy and the checkpoint's buffer: 9 "
-             "copies)");
+             " (with gradients, their int64 sums, Adam moments, the best copy and the "
+             "checkpoint's buffer: 11 copies)");
 }
 
 /* Names what makes the truth tables large: the layer with the largest, and in it the larger
