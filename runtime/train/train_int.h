@@ -576,14 +576,13 @@ typedef struct tr_adam {
 } tr_adam;
 /* Counts the step (o->adam_t) and fills a. */
 void tr_adam_begin(tr_adam *a, tr_optim *o, const ir_stage *st, double lr);
-/* Updates parameters param[i0, i0+n) from their gradients in o; decay: weight decay
- * applies. */
+/* Updates parameters param[i0, i0+n) from their gradients' sums in o (gfix); decay:
+ * weight decay applies. */
 void tr_adam_apply(const tr_adam *a, float *param, tr_optim *o, size_t i0, size_t n, bool decay);
 /* A whole step over the parameter block (after tr_model_backward; a training model). */
 void tr_adam_step(tr_model *m, const ir_stage *st, double lr);
-/* Backward and Adam step in one pass: each L-LUT's parameters are updated right after its
- * gradients are computed, while they are in cache; the results equal tr_model_backward
- * followed by tr_adam_step. */
+/* The backward (gradient sums over all ranks) then the Adam step over every parameter:
+ * the results equal tr_model_backward followed by tr_adam_step. */
 void tr_model_step(tr_model *m, int R, const ir_stage *st, double lr, double wd, double wd1);
 /* Learning rate of a stage at fractional epoch e (0-based) under its schedule. */
 double tr_lr_at(const ir_stage *st, double e);
