@@ -155,8 +155,37 @@ static rt_status flow_train(flow *f, rt_error *e) {
     topts.progress = nltc_progress_stream(&pr);
     topts.on_epoch = nltc_progress_epoch;
     topts.on_epoch_ctx = &pr;
+    topts.dp = f->o->dp;
     if (!st) st = train_run(f->ir, &f->data, &topts, &f->rep, &f->model, e);
     nltc_progress_close(&pr);
+    /* a rank that fails alone would leave the others waiting in a reduction: end them all
+     * (OUT keeps no report, so it does not look complete) */
+    if (st && st != RT_INTERRUPTED && f->o->dp.ranks > 1 && f->o->dp_abort) {
+        driver_print_error(f->ir, e);
+        f->o->dp_abort(st);
+    }
+    return st;
+}
+
+/* The ranks of a data-parallel run agree to train only when every one is ready (each
+ * loaded the same data; rank 0 also opened OUT). */
+static rt_status flow_dp_ready(const flow *f, rt_status st, rt_error *e) {
+    const train_dp *dp = &f->o->dp;
+    if (dp->ranks <= 1) return st;
+    uint64_t bad = st != RT_OK;
+    dp->reduce(dp->ctx, &bad, 1);
+    if (st || !bad) return st;
+    return rt_fail(e, RT_ERR_USAGE, "another MPI rank failed before training (see its message)");
+}
+
+/* Ranks other than 0 of a data-parallel run: the checks, the data and training, writing
+ * nothing (a resume reads rank 0's checkpoint). */
+static rt_status flow_worker(flow *f, rt_error *e) {
+    rt_status st = tr_check_model(f->ir, e);
+    if (!st) st = tr_check_dp(f->ir, f->o->dp.ranks, e);
+    if (!st) st = flow_data(f, e);
+    st = flow_dp_ready(f, st, e);
+    if (!st) st = flow_train(f, e);
     return st;
 }
 
@@ -288,13 +317,20 @@ static void flow_free(flow *f) {
 rt_status nltc_flow_run(const ir_program *ir, const nltc_flow_opts *o, rt_error *e) {
     flow f;
     flow_init(&f, ir, o);
+    if (o->dp.ranks > 1 && o->dp.rank > 0) {
+        rt_status st = flow_worker(&f, e);
+        flow_free(&f);
+        return st;
+    }
     rt_error verdict = {0};
     rt_status st = nltc_outdir_check(o->out_dir, o->force, e);
     if (!st) st = tr_check_model(ir, e);
+    if (!st) st = tr_check_dp(ir, o->dp.ranks, e);
     if (!st) st = be_check_model(ir, e);
     if (!st) st = nltc_memory_check(ir, o->threads, NULL, o->max_memory, NULL, e);
     if (!st) st = flow_open(&f, e);
     if (!st) st = flow_data(&f, e);
+    st = flow_dp_ready(&f, st, e);
     if (!st) st = flow_train(&f, e);
     if (!st) st = flow_tabulate(&f, e);
     if (!st) st = nltc_flow_reduce(ir, f.model, &f.data, &f.tables, &f.codes, &f.rep, o->quiet, e);

@@ -16,6 +16,7 @@
 
 #include "ir.h"
 #include "rt.h"
+#include "train.h"
 
 typedef struct nltc_flow_opts {
     const char *out_dir;   /* -o DIR: output folder, created if missing */
@@ -34,6 +35,9 @@ typedef struct nltc_flow_opts {
     const char *config;    /* a sweep configuration's key, recorded with the run (or NULL) */
     int argc;              /* the command line, recorded with the run */
     char **argv;
+    train_dp dp;                    /* data-parallel training over MPI ranks (zeroed: one process):
+                                     * every rank trains, rank 0 alone writes OUT and runs the rest */
+    void (*dp_abort)(rt_status st); /* ends every rank when one fails while training */
 } nltc_flow_opts;
 
 /* Runs the flow: the back ends' checks, data, training, tables, emission, estimate,

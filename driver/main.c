@@ -189,14 +189,26 @@ typedef struct main_args {
     cli_list includes, sets;
 } main_args;
 
-/* The MPI ranks this process is one of (1 without MPI). */
-static int main_ranks(void) {
-    int rank = 0;
 #ifdef NLTC_MPI
-    return sw_mpi_ranks(&rank);
+static void main_dp_abort(rt_status st) {
+    sw_mpi_abort(main_exit_code(st));
+}
+#endif
+
+/* Under mpirun with more than one rank: the flow trains data-parallel over the ranks;
+ * ranks other than 0 are quiet and write nothing. */
+static void main_dp(nltc_flow_opts *fo) {
+#ifdef NLTC_MPI
+    int rank, ranks = sw_mpi_ranks(&rank);
+    if (ranks <= 1) return;
+    fo->dp = (train_dp){rank, ranks, sw_mpi_reduce, NULL};
+    fo->dp_abort = main_dp_abort;
+    if (rank == 0) return;
+    fo->quiet = true;
+    fo->verbose = fo->live = false;
+    fo->log_path = NULL;
 #else
-    (void)rank;
-    return 1;
+    (void)fo;
 #endif
 }
 
@@ -229,12 +241,6 @@ static rt_status main_go(const cli_spec *spec, const cli_result *r, main_args *m
                                "--max-memory expects a size such as 512M, 8G or 1T, found '%s'",
                                m->max_memory);
     if (m->quiet && m->verbose) return cli_usage_error(spec, e, "-q and -v cannot be combined");
-    if (mode == MAIN_RUN && main_ranks() > 1)
-        return cli_usage_error(spec, e,
-                               "training one model over %d MPI ranks (data-parallel) is not "
-                               "implemented: run it as one process, or farm configurations "
-                               "with `mpirun ... nltc sweep`",
-                               main_ranks());
     if (mode == MAIN_RUN && !m->out)
         return cli_usage_error(spec, e, "missing -o DIR for '%s' (or use --check / --emit=ir)",
                                r->args[0]);
@@ -264,6 +270,7 @@ static rt_status main_go(const cli_spec *spec, const cli_result *r, main_args *m
                          .max_memory = mem,
                          .argc = argc,
                          .argv = argv};
+    if (mode == MAIN_RUN) main_dp(&fo);
     if (st == RT_OK) st = main_compile(r->args[0], mode, &co, &fo, e);
     free(ov);
     return st;

@@ -70,6 +70,11 @@ void sw_print_progress(const sw_plan *p, const sw_row *r, int k, int n);
 rt_status sw_mpi_farm(sw_plan *p, rt_error *e);
 /* The number of ranks and this rank's (1 and 0 without mpirun). */
 int sw_mpi_ranks(int *rank);
+/* train_dp.reduce over MPI_COMM_WORLD: v[0..n) summed over the ranks in place
+ * (MPI_Allreduce, MPI_UINT64_T, MPI_SUM: modulo 2^64). */
+void sw_mpi_reduce(void *ctx, uint64_t *v, size_t n);
+/* Ends every rank (MPI_Abort) with exit code code. */
+void sw_mpi_abort(int code);
 /* MPI_Init when launched by mpirun (or srun), else nothing; sw_mpi_end finalizes. */
 void sw_mpi_start(int *argc, char ***argv);
 void sw_mpi_end(void);

@@ -45,6 +45,22 @@ bool sw_mpi_go(bool go) {
     return all != 0;
 }
 
+void sw_mpi_reduce(void *ctx, uint64_t *v, size_t n) {
+    (void)ctx;
+    while (n > 0) { /* counts are int */
+        int k = n > (size_t)1 << 30 ? 1 << 30 : (int)n;
+        MPI_Allreduce(MPI_IN_PLACE, v, k, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+        v += k;
+        n -= (size_t)k;
+    }
+}
+
+void sw_mpi_abort(int code) {
+    fflush(stdout);
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, code);
+}
+
 int sw_mpi_ranks(int *rank) {
     int ready = 0, size = 1;
     *rank = 0;

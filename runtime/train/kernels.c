@@ -263,25 +263,42 @@ int tr_argmax_u16(const uint16_t *v, int n) {
     return best;
 }
 
+/* Row r's weighted loss; with dl, its gradient divided by n into dl[0..C). */
+static double ce_row(const float *l, int y, const float *w, int C, float *dl, int n, int *ok) {
+    int am = tr_argmax_f(l, C);
+    *ok += am == y;
+    double mx = l[am], se = 0.0;
+    for (int c = 0; c < C; c++)
+        se += tr_exp((double)l[c] - mx);
+    double wr = w ? (double)w[y] : 1.0; /* x * 1.0 is x: unweighted runs keep their bits */
+    if (dl)
+        for (int c = 0; c < C; c++) {
+            double p = tr_exp((double)l[c] - mx) / se;
+            dl[c] = (float)((p - (c == y)) * wr / n);
+        }
+    return (tr_log(se) + mx - (double)l[y]) * wr;
+}
+
 double tr_ce(const float *logits, const int *y, const float *w, int R, int C, float *dlogits,
              int *correct) {
     double loss = 0.0;
     int ok = 0;
-    for (int r = 0; r < R; r++) {
-        const float *l = logits + (size_t)r * C;
-        int am = tr_argmax_f(l, C);
-        ok += am == y[r];
-        double mx = l[am], se = 0.0;
-        for (int c = 0; c < C; c++)
-            se += tr_exp((double)l[c] - mx);
-        double wr = w ? (double)w[y[r]] : 1.0; /* x * 1.0 is x: unweighted runs keep their bits */
-        loss += (tr_log(se) + mx - (double)l[y[r]]) * wr;
-        if (dlogits)
-            for (int c = 0; c < C; c++) {
-                double p = tr_exp((double)l[c] - mx) / se;
-                dlogits[(size_t)r * C + c] = (float)((p - (c == y[r])) * wr / R);
-            }
-    }
+    for (int r = 0; r < R; r++)
+        loss += ce_row(logits + (size_t)r * C, y[r], w, C, dlogits ? dlogits + (size_t)r * C : NULL,
+                       R, &ok);
     if (correct) *correct = ok;
     return loss / R;
+}
+
+uint64_t tr_ce_rows(const float *logits, const int *y, const float *w, int R, int n, int C,
+                    float *dlogits, int *correct) {
+    uint64_t sum = 0;
+    int ok = 0;
+    for (int r = 0; r < R; r++) {
+        double lr = ce_row(logits + (size_t)r * C, y[r], w, C,
+                           dlogits ? dlogits + (size_t)r * C : NULL, n, &ok);
+        sum += tr_fix((float)lr, TR_FIX_M);
+    }
+    if (correct) *correct = ok;
+    return sum;
 }

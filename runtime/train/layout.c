@@ -309,10 +309,11 @@ void tr_params_free(tr_params *p) {
 tr_optim *tr_optim_new(size_t n) {
     tr_optim *o = xcalloc(1, sizeof *o);
     size_t sz = (n * sizeof(float) + 63) / 64 * 64;
-    o->block = block_new(3 * sz);
+    o->block = block_new(5 * sz);
     o->grad = o->block;
     o->adam_m = (float *)((char *)o->block + sz);
     o->adam_v = (float *)((char *)o->block + 2 * sz);
+    o->gfix = (uint64_t *)((char *)o->block + 3 * sz);
     o->n_param = n;
     return o;
 }
@@ -346,6 +347,18 @@ static size_t scratch_floats(const tr_params *p, size_t ld) {
     return scratch + 64;
 }
 
+/* Floats of a thread's block gradients (training): an L-LUT record, or TR_DENSE_CHUNK
+ * rows of a dense layer's weights. */
+static size_t block_grad_floats(const tr_params *p) {
+    size_t n = 16;
+    for (int l = 0; l < p->n_layers; l++) {
+        const tr_layer *L = &p->layers[l];
+        size_t need = L->wire == TR_WIRE_DENSE ? (size_t)TR_DENSE_CHUNK * L->in : L->stride;
+        n = need > n ? need : n;
+    }
+    return n + 16;
+}
+
 /* The slices of the workspace block (w->train, ld, threads and scratch_n set). */
 static void work_slices(tr_work *w, const tr_params *p, carver *c) {
     size_t ld = (size_t)w->ld, W = (size_t)p->inputs;
@@ -362,7 +375,6 @@ static void work_slices(tr_work *w, const tr_params *p, carver *c) {
             b.xhat = carve(c, O * ld * sizeof(float));
             b.dval = carve(c, O * ld * sizeof(float));
             b.istd = carve(c, O * sizeof(float));
-            b.ds_part = carve(c, O * sizeof(float));
             if (L->wire == TR_WIRE_DENSE) b.ypre = carve(c, O * ld * sizeof(float));
             if (L->wire == TR_WIRE_DENSE || L->connect == IR_CONNECT_MAPPING)
                 b.xt = carve(c, ld * (size_t)tr_pad_rows(L->in) * sizeof(float));
@@ -381,7 +393,11 @@ static void work_slices(tr_work *w, const tr_params *p, carver *c) {
     w->in_xhat = t ? carve(c, W * ld * sizeof(float)) : NULL;
     w->in_dval = t ? carve(c, W * ld * sizeof(float)) : NULL;
     w->in_istd = t ? carve(c, W * sizeof(float)) : NULL;
-    w->in_ds_part = t ? carve(c, W * sizeof(float)) : NULL;
+    size_t C = W; /* the most channels of one layer */
+    for (int l = 0; l < p->n_layers; l++)
+        C = (size_t)p->layers[l].out > C ? (size_t)p->layers[l].out : C;
+    w->st = t ? carve(c, 3 * C * sizeof(uint64_t)) : NULL;
+    w->mu = t ? carve(c, C * sizeof(float)) : NULL;
     w->logits = carve(c, ld * (size_t)p->classes * sizeof(float));
     w->dlogits = t ? carve(c, ld * (size_t)p->classes * sizeof(float)) : NULL;
     w->y = carve(c, ld * sizeof(int));
@@ -389,6 +405,11 @@ static void work_slices(tr_work *w, const tr_params *p, carver *c) {
     for (int k = 0; k < w->threads; k++) {
         float *s = carve(c, w->scratch_n * sizeof(float));
         if (w->scratch) w->scratch[k] = s;
+    }
+    w->gsc = t ? carve(c, (size_t)w->threads * sizeof(float *)) : NULL;
+    for (int k = 0; t && k < w->threads; k++) {
+        float *s = carve(c, w->gsc_n * sizeof(float));
+        if (w->gsc) w->gsc[k] = s;
     }
 }
 
@@ -401,6 +422,7 @@ void tr_work_build(tr_work *w, const tr_params *p, int rows_max, int threads, bo
     w->pool = tr_pool_new(tr_threads(threads));
     w->threads = tr_pool_threads(w->pool);
     w->scratch_n = scratch_floats(p, (size_t)w->ld);
+    w->gsc_n = block_grad_floats(p);
     carver c = {NULL, 0};
     work_slices(w, p, &c);
     w->block = block_new(c.n);
@@ -410,6 +432,7 @@ void tr_work_build(tr_work *w, const tr_params *p, int rows_max, int threads, bo
 
 void tr_work_free(tr_work *w) {
     tr_pool_free(w->pool);
+    free(w->atab);
     free(w->block);
     memset(w, 0, sizeof *w);
 }
@@ -507,7 +530,10 @@ void tr_model_init_params(tr_model *m, uint64_t seed, int stage) {
 }
 
 tr_lut tr_layer_lut(const tr_layer *L, float *base, int o) {
-    float *rec = base + L->o_lut + (size_t)o * L->stride;
+    return tr_lut_rec(L, base + L->o_lut + (size_t)o * L->stride);
+}
+
+tr_lut tr_lut_rec(const tr_layer *L, float *rec) {
     tr_lut p = {rec,           rec + L->r_b1, rec + L->r_wh, rec + L->r_bh,
                 rec + L->r_w2, rec + L->r_ws, rec + L->r_b};
     return p;
@@ -586,6 +612,7 @@ void tr_layout_measure(const ir_program *ir, bool dense, int rows_max, int threa
         w.ld = tr_pad_rows(rows_max);
         w.threads = tr_threads(threads);
         w.scratch_n = scratch_floats(&p, (size_t)w.ld);
+        w.gsc_n = block_grad_floats(&p);
         c = (carver){NULL, 0};
         work_slices(&w, &p, &c);
         if (t)

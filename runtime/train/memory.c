@@ -125,8 +125,8 @@ static void mem_blame_params(const ir_program *ir, bool dense, tr_memory *m) {
     snprintf(m->why, sizeof m->why, "%s: layer %s, %d L-LUTs x %llu floats each = %s%s",
              dense ? "the dense stage's parameters" : "parameters", L->name ? L->name : "?",
              L->out_width, (unsigned long long)per, sz,
-             " (with gradients, Adam moments, the best copy and the checkpoint's buffer: 9 "
-             "copies)");
+             " (with gradients, their int64 sums, Adam moments, the best copy and the "
+             "checkpoint's buffer: 11 copies)");
 }
 
 /* Names what makes the truth tables large: the layer with the largest, and in it the larger
@@ -159,10 +159,11 @@ static uint64_t mem_training(const ir_program *ir, bool dense, int threads, uint
     tr_layout_size s;
     tr_layout_measure(ir, dense, tr_rows_max(ir), threads, &s);
     uint64_t floats = (uint64_t)s.n_param * sizeof(float);
-    /* gradients and two moments; the best checkpoint's parameters and statistics; the
-     * average and the live copy of an averaging sparse stage */
+    /* gradients, their fixed-point sums (8 bytes each) and two moments; the best
+     * checkpoint's parameters and statistics; the average and the live copy of an averaging
+     * sparse stage */
     uint64_t state = (uint64_t)s.n_state * sizeof(float);
-    uint64_t optim = 3 * floats + floats + state;
+    uint64_t optim = 5 * floats + floats + state;
     if (!dense && ir->train.average > 0) optim += 2 * floats;
     /* the checkpoint written after every epoch is built in memory first: parameters, two
      * moments, the best copy (and the average), the statistics twice */

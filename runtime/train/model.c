@@ -1,10 +1,12 @@
-/* model.c - the multithreaded training forward, backward (with the fused Adam step) and
- * evaluation passes over whole layers (the model's layout is built in layout.c).
+/* model.c - the multithreaded training forward, backward and evaluation passes over whole
+ * layers, and the Adam step (the model's layout is built in layout.c).
  *
  * Threads: every layer is split into fixed contiguous shares of L-LUTs (tr_share). Every
  * quantity an L-LUT contributes to (its own parameter gradients, its input gradients, its
- * share of the layer's scale gradient) is written per L-LUT, and sums across L-LUTs are
- * taken afterwards in index order: the results do not depend on the thread count.
+ * share of the layer's scale gradient) is written per L-LUT. Sums over the batch's rows
+ * are int64 fixed-point sums (rows.c), added over the ranks of a data-parallel run
+ * between the steps of a layer (train_dp): the results depend neither on the thread count
+ * nor on the rank count.
  */
 #include "train_int.h"
 
@@ -16,18 +18,36 @@
 
 /* What one pool job works on. */
 typedef struct pass_ctx {
-    tr_model *m;      /* the model */
-    int l;            /* layer index */
-    int R;            /* rows */
-    bool train;       /* training mode (batch statistics) or evaluation */
-    double wd, wd1;   /* regulariser (backward of dense layers) */
-    const tr_adam *a; /* fused optimizer step (backward), or NULL */
-    const float *in;  /* [in][ld] the layer's input values */
-    float *din;       /* [in][ld] their gradients (backward) */
+    tr_model *m;     /* the model */
+    int l;           /* layer index (-1: the input features) */
+    int R;           /* rows (this rank's share of the batch in training) */
+    int n;           /* the batch's rows over all ranks (divides the sums; decides the path) */
+    bool train;      /* training mode (batch statistics) or evaluation */
+    double wd, wd1;  /* regulariser (backward of dense layers) */
+    int phase;       /* the step of a multi-step job */
+    const float *in; /* [in][ld] the layer's input values */
+    float *din;      /* [in][ld] their gradients (backward) */
     /* the test hooks tr_layer_subnet_*: the sub-networks alone */
     float *raw_y;        /* [out][ld] sub-network outputs (forward) */
     const float *raw_dy; /* [out][ld] their gradients (backward) */
 } pass_ctx;
+
+/* The sums over rows of v[0..n) over all ranks (nothing with one process or unsplit rows). */
+static void dp_reduce(tr_model *m, uint64_t *v, size_t n) {
+    const tr_work *w = &m->w;
+    if (w->split_rows > 0 && w->dp.ranks > 1 && w->dp.reduce) w->dp.reduce(w->dp.ctx, v, n);
+}
+
+/* Whether this rank adds the quantities every rank computes alike (computed from reduced
+ * sums) to the gradient sums that are reduced once more: rank 0 only. */
+static bool dp_own(const tr_model *m) {
+    return m->w.split_rows == 0 || m->w.dp.rank == 0;
+}
+
+/* The mean over n rows of a fixed-point sum at scale k. */
+static float fix_mean(uint64_t s, float k, int n) {
+    return (float)((double)(int64_t)s / (double)k / (double)n);
+}
 
 /* The Adam update of L-LUT o's own parameters (sparse layers): its record, the weights
  * with weight decay, then the biases and norm without. */
@@ -66,35 +86,24 @@ static const float *lut_inputs(const tr_model *m, const tr_layer *L, int o, cons
 /* One channel (an L-LUT's output or an input feature) over a batch: its batch norm, its
  * running statistics and its quantizer. */
 typedef struct chan {
-    const tr_qspec *q;   /* quantizer */
-    float s;             /* effective scale */
-    float mo;            /* running-statistics momentum (training) */
-    float gamma, beta;   /* batch-norm affine */
-    float *rmean, *rvar; /* running statistics */
-    float *istd;         /* batch inverse std (training) */
-    float *xhat;         /* [R] normalized values (training) */
-    float *val;          /* [R] dequantized outputs */
-    uint16_t *codes;     /* [R] codes (evaluation) */
-    float *zout;         /* [R] pre-quantizer values (evaluation), or NULL */
+    const tr_qspec *q;      /* quantizer */
+    float s;                /* effective scale */
+    float mo;               /* running-statistics momentum (training) */
+    float gamma, beta;      /* batch-norm affine */
+    float *rmean, *rvar;    /* running statistics */
+    float *istd;            /* batch inverse std (training) */
+    float *xhat;            /* [R] normalized values (training) */
+    float *val;             /* [R] dequantized outputs */
+    uint16_t *codes;        /* [R] codes (evaluation) */
+    float *zout;            /* [R] pre-quantizer values (evaluation), or NULL */
+    float *y;               /* [R] the values batch norm reads (training: the layer's value row
+                             * holds them until chan_finish, the inputs' the raw batch) */
+    float *dval;            /* [R] the gradient of val (training) */
+    size_t o_gamma, o_beta; /* parameter offsets of gamma and beta */
 } chan;
 
-/* Forward of a channel over y[0..R): batch statistics (training, z: scratch) or running
- * ones (evaluation). */
-static void chan_forward(const chan *c, const float *y, int R, bool train, float *z) {
-    if (train) {
-        float mean, var;
-        tr_bn_forward(y, R, c->gamma, c->beta, c->xhat, z, &mean, &var, c->istd);
-        float mo = c->mo;
-        *c->rmean = (1.0f - mo) * *c->rmean + mo * mean;
-        float unb = R > 1 ? var * (float)R / (float)(R - 1) : var;
-        *c->rvar = (1.0f - mo) * *c->rvar + mo * unb;
-        for (int r = 0; r < R; r++) { /* the codes too: the per-address path reads them */
-            int q = tr_q_int(c->q, z[r], c->s);
-            c->val[r] = tr_q_value(q, c->s);
-            c->codes[r] = tr_q_code(c->q, q);
-        }
-        return;
-    }
+/* Evaluation: batch norm with the running statistics and the quantizer over y[0..R). */
+static void chan_eval(const chan *c, const float *y, int R) {
     float rm = *c->rmean, rv = *c->rvar;
     for (int r = 0; r < R; r++) {
         float zz = tr_bn_eval(y[r], c->gamma, c->beta, rm, rv);
@@ -105,17 +114,21 @@ static void chan_forward(const chan *c, const float *y, int R, bool train, float
     }
 }
 
-/* Backward of a channel in training: dy[0..R) from dval (dz: scratch); sets the batch-norm
- * gradients and returns the channel's share of the scale gradient. */
-static float chan_backward(const chan *c, const float *dval, int R, float *dz, float *dy,
-                           float *dgamma, float *dbeta) {
-    float ds = 0.0f;
-    for (int r = 0; r < R; r++) {
-        float z = c->gamma * c->xhat[r] + c->beta;
-        dz[r] = tr_q_backward(c->q, z, c->s, dval[r], &ds);
+/* Training: batch norm with the batch's mean mu and variance var (over n rows) and the
+ * quantizer over c->y[0..R) (in place for layers), the running statistics. */
+static void chan_finish(const chan *c, int R, int n, float mu, float var) {
+    float is = 1.0f / sqrtf(var + TR_BN_EPS), mo = c->mo;
+    *c->istd = is;
+    *c->rmean = (1.0f - mo) * *c->rmean + mo * mu;
+    float unb = n > 1 ? var * (float)n / (float)(n - 1) : var;
+    *c->rvar = (1.0f - mo) * *c->rvar + mo * unb;
+    for (int r = 0; r < R; r++) { /* the codes too: the per-address path reads them */
+        float xh = (c->y[r] - mu) * is;
+        c->xhat[r] = xh;
+        int q = tr_q_int(c->q, c->gamma * xh + c->beta, c->s);
+        c->val[r] = tr_q_value(q, c->s);
+        c->codes[r] = tr_q_code(c->q, q);
     }
-    tr_bn_backward(c->xhat, dz, R, c->gamma, *c->istd, dy, dgamma, dbeta);
-    return ds;
 }
 
 /* The channel of L-LUT o of layer l. */
@@ -134,7 +147,11 @@ static chan lut_chan(tr_model *m, int l, int o) {
               at(B->xhat, row),
               B->val + row,
               B->codes + row,
-              at(B->zlast, row)};
+              at(B->zlast, row),
+              B->val + row,
+              at(B->dval, row),
+              tr_gamma_off(L, o),
+              tr_beta_off(L, o)};
     return c;
 }
 
@@ -152,8 +169,21 @@ static chan in_chan(tr_model *m, int i) {
               at(m->w.in_xhat, row),
               m->w.in_val + row,
               m->w.in_codes + row,
-              NULL};
+              NULL,
+              m->w.x_in + row,
+              at(m->w.in_dval, row),
+              m->p.o_in_gamma + (size_t)i,
+              m->p.o_in_beta + (size_t)i};
     return c;
+}
+
+/* Channel o of layer l, or input feature o for l < 0; their count. */
+static chan any_chan(tr_model *m, int l, int o) {
+    return l < 0 ? in_chan(m, o) : lut_chan(m, l, o);
+}
+
+static int chan_count(const tr_model *m, int l) {
+    return l < 0 ? m->p.inputs : m->p.layers[l].out;
 }
 
 void tr_lut_codes(tr_model *m, int l, int o, const float *y, int R, float *val, uint16_t *codes) {
@@ -161,100 +191,216 @@ void tr_lut_codes(tr_model *m, int l, int o, const float *y, int R, float *val, 
     c.val = val;
     c.codes = codes;
     c.zout = NULL;
-    chan_forward(&c, y, R, false, NULL);
+    chan_eval(&c, y, R);
 }
 
-/* Batch norm and quantizer of L-LUT o of layer l over its sub-network outputs y[0..R). */
-static void lut_finish(tr_model *m, int l, int o, const float *y, int R, bool train, float *z) {
-    chan c = lut_chan(m, l, o);
-    chan_forward(&c, y, R, train, z);
-}
-
-/* Forward of a dense layer's share [lo, hi) of outputs: one product (tr_gemm), then bias
- * and finish. */
-static void dense_fwd(const pass_ctx *c, int lo, int hi, float *y, float *z) {
-    tr_model *m = c->m;
-    const tr_layer *L = &m->p.layers[c->l];
-    float *ypre = m->w.lb[c->l].ypre;
-    int ld = m->w.ld, R = c->R;
-    tr_gemm(hi - lo, R, L->in, m->p.param + L->o_wd + (size_t)lo * L->in, (size_t)L->in, 1, c->in,
-            (size_t)ld, ypre + (size_t)lo * ld, (size_t)ld);
-    for (int o = lo; o < hi; o++) {
-        float b = m->p.param[L->o_b + o];
-        const float *yp = ypre + (size_t)o * ld;
-        for (int r = 0; r < R; r++)
-            y[r] = yp[r] + b;
-        lut_finish(m, c->l, o, y, R, c->train, z);
-    }
-}
-
+/* Sub-network outputs y of the share [lo, hi) of layer c->l; in training each into its
+ * value row with its sum (phase 0 of the batch statistics), else finished at once. */
 static void fwd_job(void *vc, int tid, int nt) {
     pass_ctx *c = vc;
     tr_model *m = c->m;
     const tr_layer *L = &m->p.layers[c->l];
+    tr_layer_buf *B = &m->w.lb[c->l];
     int R = c->R, ld = m->w.ld, lo, hi;
     float *sc = m->w.scratch[tid];
-    float *y = sc, *z = y + ld, *xg = z + ld, *sub = xg + (size_t)L->sh.F * ld;
+    float *y = sc, *xg = y + ld, *sub = xg + (size_t)L->sh.F * ld;
     tr_share(L->out, tid, nt, &lo, &hi);
-    if (L->wire == TR_WIRE_DENSE) {
-        dense_fwd(c, lo, hi, y, z);
-        return;
-    }
-    bool per_addr = tr_addr_use(&m->w, L, R);
+    bool dense = L->wire == TR_WIRE_DENSE, per_addr = tr_addr_use(&m->w, L, c->n);
+    if (dense)
+        tr_gemm(hi - lo, R, L->in, m->p.param + L->o_wd + (size_t)lo * L->in, (size_t)L->in, 1,
+                c->in, (size_t)ld, B->ypre + (size_t)lo * ld, (size_t)ld);
     for (int o = lo; o < hi; o++) {
-        if (per_addr && c->train) {
-            tr_addr_forward_train(m, c->l, o, R, xg);
-            continue;
-        }
-        if (per_addr) {
-            tr_addr_forward(m, c->l, o, R, y, xg);
+        float *yo = c->train ? B->val + (size_t)o * ld : y;
+        if (dense) {
+            float b = m->p.param[L->o_b + o];
+            const float *yp = B->ypre + (size_t)o * ld;
+            for (int r = 0; r < R; r++)
+                yo[r] = yp[r] + b;
+        } else if (per_addr) {
+            tr_addr_forward(m, c->l, o, R, yo, xg);
         } else {
             tr_lut p = tr_layer_lut(L, m->p.param, o);
             int ldx;
             const float *x = lut_inputs(m, L, o, c->in, R, xg, &ldx);
-            tr_subnet_forward(&L->sh, &p, x, ldx, R, y, sub);
+            tr_subnet_forward(&L->sh, &p, x, ldx, R, yo, sub);
         }
-        lut_finish(m, c->l, o, y, R, c->train, z);
+        if (c->train) {
+            m->w.st[o] = tr_fix_sum(yo, R, TR_FIX_M);
+        } else {
+            chan ch = lut_chan(m, c->l, o);
+            chan_eval(&ch, yo, R);
+        }
     }
 }
 
-/* Quantizer and batch-norm backward of L-LUT o of layer l: dy[0..R) from dval (dy
- * zero-padded to the vector block); sets the batch-norm gradients and the L-LUT's
- * scale-gradient share. */
-static void lut_unfinish(tr_model *m, int l, int o, int R, float *dz, float *dy) {
-    const tr_layer *L = &m->p.layers[l];
-    tr_layer_buf *B = &m->w.lb[l];
-    float *g = m->opt->grad;
-    chan c = lut_chan(m, l, o);
-    B->ds_part[o] = chan_backward(&c, B->dval + (size_t)o * m->w.ld, R, dz, dy,
-                                  &g[tr_gamma_off(L, o)], &g[tr_beta_off(L, o)]);
-    for (int r = R; r < tr_pad_rows(R); r++)
+/* The batch statistics of a share of layer c->l's channels (training): phase 0 the sums
+ * of the values (the inputs'; layers sum in fwd_job), phase 1 of the squared deviations
+ * from the mean, phase 2 the normalization and quantizer. */
+static void stat_job(void *vc, int tid, int nt) {
+    pass_ctx *c = vc;
+    tr_model *m = c->m;
+    int N = chan_count(m, c->l), lo, hi;
+    float *d = m->w.scratch[tid];
+    tr_share(N, tid, nt, &lo, &hi);
+    for (int o = lo; o < hi; o++) {
+        chan ch = any_chan(m, c->l, o);
+        float mu = m->w.mu[o];
+        if (c->phase == 0) {
+            m->w.st[o] = tr_fix_sum(ch.y, c->R, TR_FIX_M);
+        } else if (c->phase == 1) {
+            for (int r = 0; r < c->R; r++) {
+                float t = ch.y[r] - mu;
+                d[r] = t * t;
+            }
+            m->w.st[N + o] = tr_fix_sum(d, c->R, TR_FIX_V);
+        } else {
+            chan_finish(&ch, c->R, c->n, mu, fix_mean(m->w.st[N + o], TR_FIX_V, c->n));
+        }
+    }
+}
+
+/* Encoded inputs (bits 0/1): the code, and its level's value, over a feature share. */
+static void in_enc_job(void *vc, int tid, int nt) {
+    pass_ctx *c = vc;
+    tr_model *m = c->m;
+    int lo, hi;
+    tr_share(m->p.inputs, tid, nt, &lo, &hi);
+    float s = tr_q_scale(m->p.param[m->p.o_in_scale]);
+    for (int i = lo; i < hi; i++) {
+        size_t row = (size_t)i * m->w.ld;
+        for (int r = 0; r < c->R; r++) {
+            uint16_t code = m->w.x_in[row + (size_t)r] > 0.5f;
+            m->w.in_codes[row + (size_t)r] = code;
+            m->w.in_val[row + (size_t)r] = tr_q_value(tr_q_level(&m->p.in_q, code), s);
+        }
+    }
+}
+
+/* Input batch norm and quantizer in evaluation, over a feature share. */
+static void in_eval_job(void *vc, int tid, int nt) {
+    pass_ctx *c = vc;
+    tr_model *m = c->m;
+    int lo, hi;
+    tr_share(m->p.inputs, tid, nt, &lo, &hi);
+    for (int i = lo; i < hi; i++) {
+        chan ch = in_chan(m, i);
+        chan_eval(&ch, ch.y, c->R);
+    }
+}
+
+/* The forward of layer c->l (-1: the inputs) in training: the values and their sums
+ * (fwd_job or phase 0), the means over all ranks, the squared deviations' sums, the
+ * variances over all ranks, then batch norm and quantizer. */
+static void layer_forward_train(tr_model *m, pass_ctx *c) {
+    int N = chan_count(m, c->l);
+    c->phase = 0;
+    tr_pool_run(m->w.pool, c->l < 0 ? stat_job : fwd_job, c);
+    dp_reduce(m, m->w.st, (size_t)N);
+    for (int o = 0; o < N; o++)
+        m->w.mu[o] = fix_mean(m->w.st[o], TR_FIX_M, c->n);
+    c->phase = 1;
+    tr_pool_run(m->w.pool, stat_job, c);
+    dp_reduce(m, m->w.st + N, (size_t)N);
+    c->phase = 2;
+    tr_pool_run(m->w.pool, stat_job, c);
+}
+
+/* ---- Backward ----------------------------------------------------------------------- */
+
+/* Step 1 of the backward of a share of layer c->l's channels (-1: the inputs): the
+ * quantizer's straight-through estimator per row (dz replaces dval), and the fixed-point
+ * sums of dz, dz * xhat and the scale-gradient terms into st[3o .. 3o+2]; layers on the
+ * per-address path also their sums per address. */
+static void unfinish_job(void *vc, int tid, int nt) {
+    pass_ctx *c = vc;
+    tr_model *m = c->m;
+    int N = chan_count(m, c->l), lo, hi;
+    tr_share(N, tid, nt, &lo, &hi);
+    bool per_addr = c->l >= 0 && tr_addr_use(&m->w, &m->p.layers[c->l], c->n);
+    size_t A = per_addr ? (size_t)1 << (m->p.layers[c->l].sh.F * m->p.layers[c->l].bits_in) : 0;
+    for (int o = lo; o < hi; o++) {
+        uint64_t *st = m->w.st + 3 * (size_t)o;
+        st[0] = st[1] = st[2] = 0;
+        if (c->l < 0 && m->p.encode) continue; /* fixed encoder: nothing to learn */
+        chan ch = any_chan(m, c->l, o);
+        float *dv = ch.dval;
+        const float *xh = ch.xhat;
+        for (int r = 0; r < c->R; r++) {
+            float ds = 0.0f, dz = tr_q_backward(ch.q, ch.gamma * xh[r] + ch.beta, ch.s, dv[r], &ds);
+            dv[r] = dz;
+            st[0] += tr_fix(dz, TR_FIX_G);
+            st[1] += tr_fix(dz * xh[r], TR_FIX_G);
+            st[2] += tr_fix(ds, TR_FIX_G);
+        }
+        if (per_addr) tr_addr_sums(m, c->l, o, c->R, dv, xh, m->w.atab + (size_t)o * 3 * A);
+    }
+}
+
+/* The batch-norm backward of channel ch over all ranks' sums st (gamma's and beta's
+ * gradients, on rank 0) into dy[0..R), zero-padded to the vector block; *k, *sd, *sdx:
+ * its factor and sums. */
+static void bn_back(const pass_ctx *c, const chan *ch, const uint64_t *st, float *dy, float *k,
+                    float *sd, float *sdx) {
+    tr_model *m = c->m;
+    bool own = dp_own(m);
+    m->opt->gfix[ch->o_gamma] = own ? st[1] : 0;
+    m->opt->gfix[ch->o_beta] = own ? st[0] : 0;
+    *sd = tr_unfix(st[0], TR_FIX_G);
+    *sdx = tr_unfix(st[1], TR_FIX_G);
+    /* dxhat = gamma*dz; dy = istd/n * (n*dxhat - sum dxhat - xhat * sum(dxhat*xhat)) */
+    *k = ch->gamma * *ch->istd / (float)c->n;
+    float kk = *k, nn = (float)c->n, a = *sd, b = *sdx;
+    for (int r = 0; r < c->R; r++)
+        dy[r] = kk * (nn * ch->dval[r] - a - ch->xhat[r] * b);
+    for (int r = c->R; r < tr_pad_rows(c->R); r++)
         dy[r] = 0.0f;
 }
 
-/* Backward of a dense layer's share [lo, hi) of outputs: their gradients into ypre, then
- * the weight gradient by one product over the rows (with the transposed inputs xt, so
- * each weight's sum runs over the rows in order) and the regulariser's. */
-static void dense_bwd(const pass_ctx *c, int lo, int hi, float *dy, float *dz) {
+/* Sub-network backward of L-LUT o of a sparse layer from dy over 16-row blocks: each
+ * block's parameter gradients (into gb) added to the fixed-point sums, the input gradients
+ * into din (DIRECT) or the slot rows dxg (MASKED). */
+static void lut_subnet_bwd(const pass_ctx *c, int o, const float *dy, float *xg, float *sub,
+                           float *gb) {
     tr_model *m = c->m;
     const tr_layer *L = &m->p.layers[c->l];
-    float *ypre = m->w.lb[c->l].ypre;
-    int ld = m->w.ld, R = c->R;
-    for (int o = lo; o < hi; o++) {
-        lut_unfinish(m, c->l, o, R, dz, dy);
-        float db = 0.0f, *dyo = ypre + (size_t)o * ld;
-        for (int r = 0; r < R; r++) {
-            db += dy[r];
-            dyo[r] = dy[r];
-        }
-        m->opt->grad[L->o_b + o] = db;
+    int F = L->sh.F, ld = m->w.ld, ldx;
+    tr_lut p = tr_layer_lut(L, m->p.param, o), g = tr_lut_rec(L, gb);
+    const float *x = lut_inputs(m, L, o, c->in, c->R, xg, &ldx);
+    float *dx = (L->wire == TR_WIRE_DIRECT ? c->din : m->w.lb[c->l].dxg) + (size_t)o * F * ld;
+    uint64_t *acc = m->opt->gfix + L->o_lut + (size_t)o * L->stride;
+    memset(acc, 0, L->r_gamma * sizeof(uint64_t));
+    for (int r0 = 0; r0 < c->R; r0 += TR_ROW_BLOCK) {
+        int n = c->R - r0 < TR_ROW_BLOCK ? c->R - r0 : TR_ROW_BLOCK;
+        memset(gb, 0, L->r_gamma * sizeof(float));
+        tr_subnet_backward(&L->sh, &p, x + r0, ldx, n, dy + r0, &g, dx + r0, ld, sub);
+        tr_fix_add(acc, gb, L->r_gamma, TR_FIX_G);
     }
-    float *dw = m->opt->grad + L->o_wd + (size_t)lo * L->in;
-    tr_gemm(hi - lo, L->in, R, ypre + (size_t)lo * ld, (size_t)ld, 1, m->w.lb[c->l].xt,
-            (size_t)tr_pad_rows(L->in), dw, (size_t)L->in);
-    if (c->wd > 0.0 && hi > lo)
-        tr_reg_backward(m->p.param + L->o_wd + (size_t)lo * L->in, hi - lo, L->in, c->wd, c->wd1,
-                        dw);
+}
+
+/* The weight gradients of a dense layer's outputs [lo, hi) from their output gradients
+ * (ypre) and the transposed inputs xt: products over 16-row blocks of TR_DENSE_CHUNK
+ * outputs, each added to the fixed-point sums; the regulariser's (rank 0). */
+static void dense_wgrad(const pass_ctx *c, int lo, int hi, float *gb) {
+    tr_model *m = c->m;
+    const tr_layer *L = &m->p.layers[c->l];
+    const tr_layer_buf *B = &m->w.lb[c->l];
+    size_t ld = (size_t)m->w.ld, in = (size_t)L->in, ldt = (size_t)tr_pad_rows(L->in);
+    for (int o0 = lo; o0 < hi; o0 += TR_DENSE_CHUNK) {
+        int M = hi - o0 < TR_DENSE_CHUNK ? hi - o0 : TR_DENSE_CHUNK;
+        uint64_t *acc = m->opt->gfix + L->o_wd + (size_t)o0 * in;
+        memset(acc, 0, (size_t)M * in * sizeof(uint64_t));
+        for (int r0 = 0; r0 < c->R; r0 += TR_ROW_BLOCK) {
+            int n = c->R - r0 < TR_ROW_BLOCK ? c->R - r0 : TR_ROW_BLOCK;
+            tr_gemm(M, (int)in, n, B->ypre + (size_t)o0 * ld + r0, ld, 1, B->xt + (size_t)r0 * ldt,
+                    ldt, gb, in);
+            tr_fix_add(acc, gb, (size_t)M * in, TR_FIX_G);
+        }
+        if (c->wd > 0.0 && dp_own(m)) {
+            memset(gb, 0, (size_t)M * in * sizeof(float));
+            tr_reg_backward(m->p.param + L->o_wd + (size_t)o0 * in, M, (int)in, c->wd, c->wd1, gb);
+            tr_fix_add(acc, gb, (size_t)M * in, TR_FIX_G);
+        }
+    }
 }
 
 /* The inputs of a dense layer transposed into xt ([row][input], inputs padded to 16 with
@@ -275,41 +421,39 @@ static void transpose_job(void *vc, int tid, int nt) {
     }
 }
 
-/* Sub-network backward of L-LUT o of a sparse layer from dy: parameter gradients, and the
- * input gradients into din (DIRECT) or the slot rows dxg (MASKED). */
-static void lut_subnet_bwd(const pass_ctx *c, int o, const float *dy, float *xg, float *sub) {
-    tr_model *m = c->m;
-    const tr_layer *L = &m->p.layers[c->l];
-    int F = L->sh.F, ld = m->w.ld, ldx;
-    tr_lut p = tr_layer_lut(L, m->p.param, o), g = tr_layer_lut(L, m->opt->grad, o);
-    const float *x = lut_inputs(m, L, o, c->in, c->R, xg, &ldx);
-    float *dx = L->wire == TR_WIRE_DIRECT ? c->din : m->w.lb[c->l].dxg;
-    tr_subnet_backward(&L->sh, &p, x, ldx, c->R, dy, &g, dx + (size_t)o * F * ld, ld, sub);
-}
-
+/* Step 2 of the backward of a share of layer c->l's L-LUTs: the batch-norm backward, then
+ * the sub-network's (or the dense layer's bias and weights'). */
 static void bwd_job(void *vc, int tid, int nt) {
     pass_ctx *c = vc;
     tr_model *m = c->m;
     const tr_layer *L = &m->p.layers[c->l];
     int ld = m->w.ld, lo, hi;
-    float *sc = m->w.scratch[tid];
-    float *dy = sc, *dz = dy + ld, *xg = dz + ld, *sub = xg + (size_t)L->sh.F * ld;
+    float *sc = m->w.scratch[tid], *gb = m->w.gsc[tid];
+    float *dy = sc, *xg = dy + ld, *sub = xg + (size_t)L->sh.F * ld;
     tr_share(L->out, tid, nt, &lo, &hi);
-    if (L->wire == TR_WIRE_DENSE) {
-        dense_bwd(c, lo, hi, dy, dz);
-        return;
-    }
-    bool per_addr = tr_addr_use(&m->w, L, c->R);
+    bool dense = L->wire == TR_WIRE_DENSE, per_addr = tr_addr_use(&m->w, L, c->n);
+    size_t A = per_addr ? (size_t)1 << (L->sh.F * L->bits_in) : 0;
     float *dx = L->wire == TR_WIRE_DIRECT ? c->din : m->w.lb[c->l].dxg;
     for (int o = lo; o < hi; o++) {
-        if (per_addr) {
-            tr_addr_backward(m, c->l, o, c->R, dx + (size_t)o * L->sh.F * ld, ld, xg);
+        chan ch = lut_chan(m, c->l, o);
+        float k, sd, sdx;
+        bn_back(c, &ch, m->w.st + 3 * (size_t)o, dy, &k, &sd, &sdx);
+        if (dense) {
+            m->opt->gfix[L->o_b + o] = tr_fix_sum(dy, c->R, TR_FIX_G);
+            memcpy(m->w.lb[c->l].ypre + (size_t)o * ld, dy, (size_t)c->R * sizeof(float));
+        } else if (per_addr) {
+            tr_lut g = tr_lut_rec(L, gb);
+            uint64_t *acc = m->opt->gfix + L->o_lut + (size_t)o * L->stride;
+            memset(gb, 0, L->r_gamma * sizeof(float));
+            memset(acc, 0, L->r_gamma * sizeof(uint64_t));
+            tr_addr_backward(m, c->l, o, c->R, c->n, m->w.atab + (size_t)o * 3 * A, dy, k, sd, sdx,
+                             &g, dx + (size_t)o * L->sh.F * ld, ld, xg);
+            if (dp_own(m)) tr_fix_add(acc, gb, L->r_gamma, TR_FIX_G);
         } else {
-            lut_unfinish(m, c->l, o, c->R, dz, dy);
-            lut_subnet_bwd(c, o, dy, xg, sub);
+            lut_subnet_bwd(c, o, dy, xg, sub, gb);
         }
-        if (c->a) lut_adam(c->a, m, L, o);
     }
+    if (dense) dense_wgrad(c, lo, hi, gb);
 }
 
 /* Input gradients of a masked layer: the sum over each input's readers, in slot order;
@@ -338,48 +482,6 @@ static void gradin_job(void *vc, int tid, int nt) {
     }
 }
 
-/* Input batch norm and quantizer, forward (training or evaluation), over a feature share. */
-static void in_fwd_job(void *vc, int tid, int nt) {
-    pass_ctx *c = vc;
-    tr_model *m = c->m;
-    int lo, hi;
-    tr_share(m->p.inputs, tid, nt, &lo, &hi);
-    if (m->p.encode) { /* encoded bits 0/1: the code, and its level's value */
-        float s = tr_q_scale(m->p.param[m->p.o_in_scale]);
-        for (int i = lo; i < hi; i++) {
-            size_t row = (size_t)i * m->w.ld;
-            for (int r = 0; r < c->R; r++) {
-                uint16_t code = m->w.x_in[row + (size_t)r] > 0.5f;
-                m->w.in_codes[row + (size_t)r] = code;
-                m->w.in_val[row + (size_t)r] = tr_q_value(tr_q_level(&m->p.in_q, code), s);
-            }
-        }
-        return;
-    }
-    for (int i = lo; i < hi; i++) {
-        chan ch = in_chan(m, i);
-        chan_forward(&ch, m->w.x_in + (size_t)i * m->w.ld, c->R, c->train, m->w.scratch[tid]);
-    }
-}
-
-static void in_bwd_job(void *vc, int tid, int nt) {
-    pass_ctx *c = vc;
-    tr_model *m = c->m;
-    int lo, hi;
-    float *dz = m->w.scratch[tid], *dy = dz + m->w.ld;
-    tr_share(m->p.inputs, tid, nt, &lo, &hi);
-    for (int i = lo; i < hi; i++) {
-        if (m->p.encode) { /* fixed encoder: nothing to learn */
-            m->w.in_ds_part[i] = 0.0f;
-            continue;
-        }
-        chan ch = in_chan(m, i);
-        m->w.in_ds_part[i] =
-            chan_backward(&ch, m->w.in_dval + (size_t)i * m->w.ld, c->R, dz, dy,
-                          &m->opt->grad[m->p.o_in_gamma + i], &m->opt->grad[m->p.o_in_beta + i]);
-    }
-}
-
 /* ---- Learned mapping (connect = mapping; dwn.c's kernels) --------------------------- */
 
 /* The wires (argmax) and, training, the softmax rows of a share of layer c->l's slots. */
@@ -399,7 +501,7 @@ static void map_refresh_job(void *vc, int tid, int nt) {
 }
 
 void tr_map_refresh(tr_model *m, bool train) {
-    pass_ctx c = {m, 0, 0, train && m->w.train, 0.0, 0.0, NULL, NULL, NULL, NULL, NULL};
+    pass_ctx c = {m, 0, 0, 0, train && m->w.train, 0.0, 0.0, 0, NULL, NULL, NULL, NULL};
     for (int l = 0; l < m->p.n_layers; l++) {
         if (m->p.layers[l].connect != IR_CONNECT_MAPPING) continue;
         c.l = l;
@@ -425,6 +527,9 @@ static void map_w_job(void *vc, int tid, int nt) {
             dw[i] = p[i] * (g[i] - dot) / TR_MAP_TAU;
         for (int i = I; i < ldw; i++)
             dw[i] = 0.0f;
+        uint64_t *acc = m->opt->gfix + L->o_map + (size_t)s * ldw;
+        memset(acc, 0, (size_t)ldw * sizeof(uint64_t));
+        if (dp_own(m)) tr_fix_add(acc, dw, (size_t)ldw, TR_FIX_G);
     }
 }
 
@@ -442,90 +547,47 @@ static void map_in_job(void *vc, int tid, int nt) {
 
 /* ---- Whole passes ------------------------------------------------------------------- */
 
+/* The forward pass over rows [0,R) (training: this rank's share of a batch of
+ * m->w.rows_all rows). */
 static void run_forward(tr_model *m, int R, bool train) {
-    pass_ctx c = {m, 0, R, train, 0.0, 0.0, NULL, NULL, NULL, NULL, NULL};
+    pass_ctx c = {m, -1, R, train ? m->w.rows_all : R, train, 0.0, 0.0, 0, NULL, NULL, NULL, NULL};
     tr_map_refresh(m, train);
-    tr_pool_run(m->w.pool, in_fwd_job, &c);
+    if (m->p.encode)
+        tr_pool_run(m->w.pool, in_enc_job, &c);
+    else if (train)
+        layer_forward_train(m, &c);
+    else
+        tr_pool_run(m->w.pool, in_eval_job, &c);
     for (int l = 0; l < m->p.n_layers; l++) {
         layer_io(&c, l);
-        tr_pool_run(m->w.pool, fwd_job, &c);
-    }
-}
-
-void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R) {
-    const tr_params *P = &m->p;
-    size_t W = (size_t)P->inputs, ld = (size_t)m->w.ld;
-    for (int r = 0; r < R; r++) {
-        int i = perm ? perm[i0 + r] : i0 + r;
-        m->w.y[r] = s->y[i];
-        if (P->encode) { /* the bits of tr_encode_row, as 0/1 */
-            const float *src = s->x + (size_t)i * (size_t)P->features;
-            const float *thr = P->state + P->o_enc;
-            for (size_t j = 0; j < W; j++)
-                m->w.x_in[j * ld + (size_t)r] = src[j / (size_t)P->enc_levels] > thr[j];
-            continue;
-        }
-        const float *src = s->x + (size_t)i * W;
-        for (size_t j = 0; j < W; j++)
-            m->w.x_in[j * ld + (size_t)r] = src[j];
-    }
-}
-
-void tr_model_scores(const tr_model *m, int r, bool flt, float *score) {
-    const tr_layer_buf *last = &m->w.lb[m->p.n_layers - 1];
-    int G = m->p.head_group > 0 ? m->p.head_group : 1;
-    size_t ld = (size_t)m->w.ld;
-    for (int c = 0; c < m->p.classes; c++) {
-        float s = 0.0f;
-        for (int g = 0; g < G; g++) {
-            size_t at = (size_t)(c * G + g) * ld + (size_t)r;
-            s += flt ? last->zlast[at] : (float)last->codes[at];
-        }
-        score[c] = s;
-    }
-}
-
-void tr_model_shift_rows(tr_model *m, const rt_dataset *d, const rt_split *s, const int *perm,
-                         int i0, int R, int P, rt_rng *rng) {
-    /* the image is moved, then encoded: with an input encoder pixel j's T bits are its
-     * shifted value against its own thresholds (tr_model_load_rows' codes) */
-    int H = d->img_h, W = d->img_w, T = m->p.encode ? m->p.enc_levels : 1;
-    size_t ld = (size_t)m->w.ld;
-    const float *thr = m->p.state + m->p.o_enc;
-    for (int r = 0; r < R; r++) {
-        int dy = (int)rt_rng_below(rng, 2u * (unsigned)P + 1) - P;
-        int dx = (int)rt_rng_below(rng, 2u * (unsigned)P + 1) - P;
-        const float *src = s->x + (size_t)(perm ? perm[i0 + r] : i0 + r) * (size_t)(H * W);
-        float *col = m->w.x_in + r;
-        for (int y = 0; y < H; y++)
-            for (int x = 0; x < W; x++) {
-                int sy = y - dy, sx = x - dx, j = y * W + x;
-                bool in = sy >= 0 && sy < H && sx >= 0 && sx < W;
-                float v = in ? src[sy * W + sx] : d->blank[j];
-                for (int t = 0; t < T; t++) {
-                    size_t k = (size_t)j * (size_t)T + (size_t)t;
-                    col[k * ld] = m->p.encode ? (float)(v > thr[k]) : v;
-                }
-            }
+        if (train)
+            layer_forward_train(m, &c);
+        else
+            tr_pool_run(m->w.pool, fwd_job, &c);
     }
 }
 
 double tr_model_forward_train(tr_model *m, int R, int *correct) {
+    m->w.rows_all = m->w.split_rows > 0 ? m->w.split_rows : R;
     run_forward(m, R, true);
     tr_layer_buf *last = &m->w.lb[m->p.n_layers - 1];
-    int C = m->p.classes;
+    int C = m->p.classes, n = m->w.rows_all;
     size_t ld = (size_t)m->w.ld;
-    if (m->p.head_group > 0) /* softmax(group sums / tau) cross-entropy */
+    if (m->p.head_group > 0) /* softmax(group sums / tau) cross-entropy (one process) */
         return tr_group_sum_ce(last->val, R, (int)ld, C, m->p.head_group, m->p.head_tau, m->w.y,
                                m->w.logits, m->w.dlogits, last->dval, correct);
     for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++)
             m->w.logits[(size_t)r * C + c] = last->val[(size_t)c * ld + r];
-    double loss = tr_ce(m->w.logits, m->w.y, m->w.class_w, R, C, m->w.dlogits, correct);
+    int ok;
+    uint64_t sum[2] = {tr_ce_rows(m->w.logits, m->w.y, m->w.class_w, R, n, C, m->w.dlogits, &ok)};
+    sum[1] = (uint64_t)ok;
+    dp_reduce(m, sum, 2);
     for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++)
             last->dval[(size_t)c * ld + r] = m->w.dlogits[(size_t)r * C + c];
-    return loss;
+    if (correct) *correct = (int)sum[1];
+    return (double)(int64_t)sum[0] / (double)TR_FIX_M / (double)n;
 }
 
 void tr_model_forward_eval(tr_model *m, int R) {
@@ -538,41 +600,58 @@ void tr_model_bn_refit(tr_model *m, const rt_split *s, const int *perm, int n, i
     int blocks = n / R;
     for (int k = 0; k < blocks; k++) { /* momentum 1/(k+1): the mean over the blocks */
         m->w.bn_momentum = 1.0f / (float)(k + 1);
+        m->w.rows_all = R; /* every rank refits on the same rows: nothing is split */
         tr_model_load_rows(m, s, perm, k * R, R);
         run_forward(m, R, true);
     }
     m->w.bn_momentum = TR_BN_MOMENTUM;
 }
 
-/* One share of the parameter average's update. */
-typedef struct avg_pass {
-    const tr_model *m; /* the model */
-    float *avg;        /* [n_param] the average */
-    float decay;       /* the average's weight */
-} avg_pass;
-
-static void avg_job(void *vc, int tid, int nt) {
-    avg_pass *c = vc;
+/* The gradients from their fixed-point sums over a share of the parameters. */
+static void unfix_job(void *vc, int tid, int nt) {
+    tr_model *m = vc;
     int lo, hi;
-    tr_share((int)c->m->p.n_param, tid, nt, &lo, &hi);
-    const float *restrict p = c->m->p.param;
-    float *restrict a = c->avg, d = c->decay, e = 1.0f - c->decay;
+    tr_share((int)m->p.n_param, tid, nt, &lo, &hi);
+    const uint64_t *restrict s = m->opt->gfix;
+    float *restrict g = m->opt->grad;
     for (int i = lo; i < hi; i++)
-        a[i] = d * a[i] + e * p[i];
+        g[i] = tr_unfix(s[i], TR_FIX_G);
 }
 
-void tr_model_average(tr_model *m, float *avg, float decay) {
-    avg_pass c = {m, avg, decay};
-    tr_pool_run(m->w.pool, avg_job, &c);
+/* The gradient of the scale at offset o of layer l (-1: the input's) from the channels'
+ * fixed-point sums of the scale-gradient terms (st, over all ranks; rank 0). */
+static void scale_grad(tr_model *m, int l, size_t o) {
+    int N = chan_count(m, l);
+    uint64_t ds = 0;
+    for (int k = 0; k < N; k++)
+        ds += m->w.st[3 * (size_t)k + 2];
+    float raw = m->p.param[o];
+    bool live = dp_own(m) && !(raw <= 1e-4f && raw >= -1e-4f);
+    m->opt->gfix[o] = !live ? 0 : raw > 0 ? ds : 0 - ds;
 }
 
-/* The backward pass; with a, the fused optimizer step of sparse L-LUTs. */
-static void backward(tr_model *m, int R, double wd, double wd1, const tr_adam *a) {
-    pass_ctx c = {m, 0, R, true, wd, wd1, a, NULL, NULL, NULL, NULL};
+/* The per-address sums of layer l need 3 * 2^A entries per L-LUT (grown on first use). */
+static void atab_fit(tr_model *m, const tr_layer *L) {
+    size_t n = (size_t)L->out * 3 * ((size_t)1 << (L->sh.F * L->bits_in));
+    if (n <= m->w.atab_n) return;
+    free(m->w.atab);
+    m->w.atab = xmalloc(n * sizeof(uint64_t));
+    m->w.atab_n = n;
+}
+
+/* The backward pass: every gradient as a fixed-point sum over the rows (gfix), over all
+ * ranks (every entry is written: the records' padding stays 0). */
+static void backward(tr_model *m, int R, double wd, double wd1) {
+    pass_ctx c = {m, 0, R, m->w.rows_all, true, wd, wd1, 0, NULL, NULL, NULL, NULL};
     for (int l = m->p.n_layers - 1; l >= 0; l--) {
         const tr_layer *L = &m->p.layers[l];
         layer_io(&c, l);
-        bool map = L->connect == IR_CONNECT_MAPPING;
+        bool map = L->connect == IR_CONNECT_MAPPING, per_addr = tr_addr_use(&m->w, L, c.n);
+        if (per_addr) atab_fit(m, L);
+        tr_pool_run(m->w.pool, unfinish_job, &c);
+        dp_reduce(m, m->w.st, 3 * (size_t)L->out);
+        if (per_addr)
+            dp_reduce(m, m->w.atab, (size_t)L->out * 3 * ((size_t)1 << (L->sh.F * L->bits_in)));
         if (L->wire == TR_WIRE_DENSE || map) tr_pool_run(m->w.pool, transpose_job, &c);
         tr_pool_run(m->w.pool, bwd_job, &c);
         if (map) { /* the soft choice: the weights' gradient, the inputs' through P */
@@ -582,69 +661,68 @@ static void backward(tr_model *m, int R, double wd, double wd1, const tr_adam *a
         } else if (L->wire != TR_WIRE_DIRECT) {
             tr_pool_run(m->w.pool, gradin_job, &c);
         }
-        float ds = 0.0f;
-        for (int o = 0; o < L->out; o++)
-            ds += m->w.lb[l].ds_part[o];
-        m->opt->grad[L->o_scale] = tr_q_scale_grad(m->p.param[L->o_scale], ds);
+        scale_grad(m, l, L->o_scale);
     }
-    tr_pool_run(m->w.pool, in_bwd_job, &c);
-    float ds = 0.0f;
-    for (int i = 0; i < m->p.inputs; i++)
-        ds += m->w.in_ds_part[i];
-    m->opt->grad[m->p.o_in_scale] = tr_q_scale_grad(m->p.param[m->p.o_in_scale], ds);
+    c.l = -1;
+    tr_pool_run(m->w.pool, unfinish_job, &c);
+    dp_reduce(m, m->w.st, 3 * (size_t)m->p.inputs);
+    for (int i = 0; i < m->p.inputs; i++) {
+        bool own = dp_own(m);
+        m->opt->gfix[m->p.o_in_gamma + (size_t)i] = own ? m->w.st[3 * (size_t)i + 1] : 0;
+        m->opt->gfix[m->p.o_in_beta + (size_t)i] = own ? m->w.st[3 * (size_t)i] : 0;
+    }
+    scale_grad(m, -1, m->p.o_in_scale);
+    dp_reduce(m, m->opt->gfix, m->p.n_param);
 }
 
 void tr_model_backward(tr_model *m, int R, double wd, double wd1) {
-    backward(m, R, wd, wd1, NULL);
+    backward(m, R, wd, wd1);
+    tr_pool_run(m->w.pool, unfix_job, m); /* the floats, for the tests (Adam reads gfix) */
 }
 
-/* Adam over the parameters the fused step leaves (dense layers, the scales, the input's),
- * and with all set over the sparse L-LUTs' records too (the unfused whole step). */
+/* Adam over every parameter: the dense layers', the sparse L-LUTs' records, the mapping
+ * weights, the scales and the input's. */
 typedef struct adam_pass {
     tr_model *m;      /* the model */
     const tr_adam *a; /* the step */
-    bool all;         /* also the sparse layers' L-LUT records */
 } adam_pass;
 
 static void adam_job(void *vc, int tid, int nt) {
-    adam_pass *c = vc;
-    tr_model *m = c->m;
+    const tr_adam *a = ((adam_pass *)vc)->a;
+    tr_model *m = ((adam_pass *)vc)->m;
     int lo, hi;
     for (int l = 0; l < m->p.n_layers; l++) {
         const tr_layer *L = &m->p.layers[l];
         tr_share(L->out, tid, nt, &lo, &hi);
         if (L->wire == TR_WIRE_DENSE) {
-            tr_adam_apply(c->a, m->p.param, m->opt, L->o_wd + (size_t)lo * L->in,
+            tr_adam_apply(a, m->p.param, m->opt, L->o_wd + (size_t)lo * L->in,
                           (size_t)(hi - lo) * L->in, true);
             if (tid == 0) /* bias, gamma and beta are contiguous */
-                tr_adam_apply(c->a, m->p.param, m->opt, L->o_b, 3 * (size_t)L->out, false);
-        } else if (c->all) {
+                tr_adam_apply(a, m->p.param, m->opt, L->o_b, 3 * (size_t)L->out, false);
+        } else {
             for (int o = lo; o < hi; o++)
-                lut_adam(c->a, m, L, o);
+                lut_adam(a, m, L, o);
         }
         if (L->connect == IR_CONNECT_MAPPING && L->wire != TR_WIRE_DENSE) /* slots of lo..hi */
-            tr_adam_apply(c->a, m->p.param, m->opt, L->o_map + (size_t)lo * L->sh.F * L->ldw,
+            tr_adam_apply(a, m->p.param, m->opt, L->o_map + (size_t)lo * L->sh.F * L->ldw,
                           (size_t)(hi - lo) * L->sh.F * L->ldw, false);
     }
     if (tid == nt - 1) { /* the scales, then the input's gamma, beta and scale: contiguous */
         size_t s0 = m->p.layers[0].o_scale;
-        tr_adam_apply(c->a, m->p.param, m->opt, s0, m->p.n_param - s0, false);
+        tr_adam_apply(a, m->p.param, m->opt, s0, m->p.n_param - s0, false);
     }
 }
 
 void tr_adam_step(tr_model *m, const ir_stage *st, double lr) {
     tr_adam a;
     tr_adam_begin(&a, m->opt, st, lr);
-    adam_pass c = {m, &a, true};
+    adam_pass c = {m, &a};
     tr_pool_run(m->w.pool, adam_job, &c);
 }
 
 void tr_model_step(tr_model *m, int R, const ir_stage *st, double lr, double wd, double wd1) {
-    tr_adam a;
-    tr_adam_begin(&a, m->opt, st, lr);
-    backward(m, R, wd, wd1, &a);
-    adam_pass c = {m, &a, false};
-    tr_pool_run(m->w.pool, adam_job, &c);
+    backward(m, R, wd, wd1);
+    tr_adam_step(m, st, lr);
 }
 
 double tr_model_reg(const tr_model *m, double wd, double wd1) {
@@ -679,23 +757,26 @@ static void raw_bwd_job(void *vc, int tid, int nt) {
     const tr_layer *L = &m->p.layers[c->l];
     int ld = m->w.ld, lo, hi;
     float *dy = m->w.scratch[tid], *xg = dy + ld, *sub = xg + (size_t)L->sh.F * ld;
+    float *gb = m->w.gsc[tid];
     tr_share(L->out, tid, nt, &lo, &hi);
     for (int o = lo; o < hi; o++) {
         memcpy(dy, c->raw_dy + (size_t)o * ld, (size_t)c->R * sizeof(float));
         for (int r = c->R; r < tr_pad_rows(c->R); r++)
             dy[r] = 0.0f;
-        lut_subnet_bwd(c, o, dy, xg, sub);
+        lut_subnet_bwd(c, o, dy, xg, sub, gb);
     }
 }
 
 void tr_layer_subnet_forward(tr_model *m, int l, const float *in, int R, float *y) {
-    pass_ctx c = {m, l, R, true, 0.0, 0.0, NULL, in, NULL, y, NULL};
+    pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, NULL, y, NULL};
     tr_pool_run(m->w.pool, raw_fwd_job, &c);
 }
 
 void tr_layer_subnet_backward(tr_model *m, int l, const float *in, int R, const float *dy,
                               float *din) {
-    pass_ctx c = {m, l, R, true, 0.0, 0.0, NULL, in, din, NULL, dy};
+    pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, din, NULL, dy};
+    memset(m->opt->gfix, 0, m->p.n_param * sizeof(uint64_t));
     tr_pool_run(m->w.pool, raw_bwd_job, &c);
+    tr_pool_run(m->w.pool, unfix_job, m);
     if (m->p.layers[l].wire == TR_WIRE_MASKED) tr_pool_run(m->w.pool, gradin_job, &c);
 }

@@ -23,7 +23,8 @@ void tr_adam_begin(tr_adam *a, tr_optim *o, const ir_stage *st, double lr) {
 }
 
 void tr_adam_apply(const tr_adam *a, float *param, tr_optim *o, size_t i0, size_t n, bool decay) {
-    float *restrict p = param + i0, *restrict g = o->grad + i0;
+    float *restrict p = param + i0;
+    const uint64_t *restrict g = o->gfix + i0; /* the gradients' fixed-point sums */
     float *restrict mm = o->adam_m + i0, *restrict vv = o->adam_v + i0;
     float b1 = a->b1, b2 = a->b2, lr = a->lr;
     /* lr * (m/c1) / (sqrt(v/c2) + eps), with the bias corrections folded into constants */
@@ -31,7 +32,7 @@ void tr_adam_apply(const tr_adam *a, float *param, tr_optim *o, size_t i0, size_
     float wd = decay ? a->wd : 0.0f;
     float l2 = a->decoupled ? 0.0f : wd, shrink = a->decoupled ? 1.0f - lr * wd : 1.0f;
     for (size_t i = 0; i < n; i++) {
-        float gi = g[i] + l2 * p[i];
+        float gi = tr_unfix(g[i], TR_FIX_G) + l2 * p[i];
         mm[i] = b1 * mm[i] + (1.0f - b1) * gi;
         vv[i] = b2 * vv[i] + (1.0f - b2) * gi * gi;
         p[i] = p[i] * shrink - step * mm[i] / (sqrtf(vv[i]) * rc2 + ADAM_EPS);

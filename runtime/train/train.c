@@ -50,116 +50,6 @@ long long tr_table_bits(const ir_program *ir) {
     return n;
 }
 
-/* ---- Checks ------------------------------------------------------------------------- */
-
-/* The problems found so far ("; "-separated in one message). */
-typedef struct problems {
-    rt_buf msg; /* "train: " then the problems */
-    int n;      /* how many */
-} problems;
-
-static void bad(problems *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void bad(problems *p, const char *fmt, ...) {
-    rt_buf_puts(&p->msg, p->n++ ? "; " : "train: ");
-    va_list ap;
-    va_start(ap, fmt);
-    char *t = rt_vstrfmt(fmt, ap);
-    va_end(ap);
-    rt_buf_puts(&p->msg, t);
-    free(t);
-}
-
-/* The IR's layers must chain from the data's inputs to its classes. */
-static void check_layers(const ir_program *ir, problems *P) {
-#define BAD(...) bad(P, __VA_ARGS__)
-    if (ir->input_bits < 1 || ir->input_bits > 8) BAD("input bits %d outside 1..8", ir->input_bits);
-    int prev_w = ir->in_width > 0 ? ir->in_width : ir->dataset.inputs, prev_b = ir->input_bits;
-    for (int l = 0; l < ir->n_layers; l++) {
-        const ir_layer *L = &ir->layers[l];
-        const char *nm = L->name ? L->name : "?";
-        if (L->in_width != prev_w)
-            BAD("layer %s reads %d values but the previous layer gives %d", nm, L->in_width,
-                prev_w);
-        if (L->bits_in != prev_b)
-            BAD("layer %s reads %d-bit codes but the previous layer gives %d bits", nm, L->bits_in,
-                prev_b);
-        if (L->out_width < 1 || L->fanin < 1)
-            BAD("layer %s needs at least one L-LUT and one input each", nm);
-        if (L->bits_out < 1 || L->bits_out > 8)
-            BAD("layer %s: output bits %d outside 1..8", nm, L->bits_out);
-        if (L->fanin * L->bits_in > 16)
-            BAD("layer %s: table address %d bits is over 16", nm, L->fanin * L->bits_in);
-        if (L->connect != IR_CONNECT_CONTIGUOUS && L->fanin > L->in_width)
-            BAD("layer %s: fan-in %d is more than its %d inputs", nm, L->fanin, L->in_width);
-        if (L->support && L->in_width != L->out_width * L->fanin)
-            BAD("support layer %s needs in_width == out_width * fanin (%d vs %d*%d)", nm,
-                L->in_width, L->out_width, L->fanin);
-        if (L->hidden < 0 || (L->hidden > 0 && L->depth < 1))
-            BAD("layer %s: hidden width %d with depth %d", nm, L->hidden, L->depth);
-        if (L->kind == IR_KIND_MLP && L->hidden == 0 && !L->lut_skip)
-            BAD("layer %s: an L-LUT with neither hidden layer nor skip is a constant", nm);
-        if (L->kind == IR_KIND_POLY &&
-            (L->degree < 1 || L->degree > TR_POLY_MAX_DEGREE || L->hidden != 0 ||
-             tr_poly_terms(L->fanin, L->degree) > TR_POLY_MAX_TERMS))
-            BAD("layer %s: poly(degree = %d) with fan-in %d and hidden %d (degree 1..%d, at most "
-                "%d monomials, no hidden layer)",
-                nm, L->degree, L->fanin, L->hidden, TR_POLY_MAX_DEGREE, TR_POLY_MAX_TERMS);
-        if (L->quant == IR_Q_HARDTANH)
-            BAD("layer %s: the hard-tanh quantizer is for the input only", nm);
-        prev_w = L->out_width;
-        prev_b = L->bits_out;
-    }
-    int G = ir->head == IR_HEAD_GROUP_SUM ? ir->head_group : 1;
-    if (ir->n_layers > 0 && prev_w != ir->dataset.classes * G)
-        BAD("the last layer gives %d values for %d classes of %d", prev_w, ir->dataset.classes, G);
-#undef BAD
-}
-
-/* The IR and the data must fit together; every problem is named, all in one message. */
-static rt_status check_model(const ir_program *ir, const rt_dataset *d, rt_error *e) {
-    problems P = {{0}, 0};
-#define BAD(...) bad(&P, __VA_ARGS__)
-    if (ir->n_layers < 1) BAD("the model has no layers");
-    if (d->inputs != ir->dataset.inputs)
-        BAD("the data has %d inputs, the model expects %d", d->inputs, ir->dataset.inputs);
-    if (d->classes != ir->dataset.classes)
-        BAD("the data has %d classes, the model expects %d", d->classes, ir->dataset.classes);
-    check_layers(ir, &P);
-    int sparse = 0;
-    for (int s = 0; s < ir->train.n_stages; s++) {
-        const ir_stage *st = &ir->train.stages[s];
-        if (st->kind == IR_STAGE_DENSE && s > 0)
-            BAD("the dense stage must come first (it is stage %d)", s + 1);
-        sparse += st->kind == IR_STAGE_SPARSE;
-        if (st->batch < 2)
-            BAD("stage %d: batch %d (batch norm needs at least 2)", s + 1, st->batch);
-        if (st->epochs < 0) BAD("stage %d: negative epoch count", s + 1);
-        if (!(st->lr > 0)) BAD("stage %d: the learning rate must be positive", s + 1);
-    }
-    if (sparse == 0) BAD("training needs a sparse stage");
-    if (ir->train.shift > 0 &&
-        !(d->blank && d->img_w > ir->train.shift && d->img_h > ir->train.shift))
-        BAD("augment = shift(pixels = %d) needs images larger than the shift, with one input per "
-            "pixel (IDX files of 2-D images, not binarized)",
-            ir->train.shift);
-    if (d->train.n < 2) BAD("the training split has %d samples", d->train.n);
-    const rt_split *sp[3] = {&d->train, &d->valid, &d->test};
-    const char *spn[3] = {"training", "validation", "test"};
-    for (int k = 0; k < 3; k++)
-        for (int i = 0; i < sp[k]->n; i++)
-            if (sp[k]->y[i] < 0 || sp[k]->y[i] >= d->classes) {
-                BAD("%s sample %d has label %d outside 0..%d", spn[k], i, sp[k]->y[i],
-                    d->classes - 1);
-                break;
-            }
-#undef BAD
-    if (P.n == 0) return RT_OK;
-    char *msg = rt_buf_take(&P.msg);
-    rt_fail(e, RT_ERR_MODEL, "%s", msg);
-    free(msg);
-    return RT_ERR_MODEL;
-}
-
 /* The run fingerprint: the architecture plus what makes a resume meaningful. */
 static uint64_t run_fingerprint(const ir_program *ir, const rt_dataset *d) {
     uint64_t h = tr_ir_fingerprint(ir);
@@ -259,12 +149,14 @@ static rt_status make_dir(const char *p, rt_error *e) {
     return rt_fail(e, RT_ERR_IO, "train: cannot create folder %s: %s", p, strerror(errno));
 }
 
-static rt_status paths_init(run_paths *p, const char *out, rt_error *e) {
+/* The paths under out; writer: the folders are created (rank 0 writes, other ranks of a
+ * data-parallel run only read a checkpoint to resume). */
+static rt_status paths_init(run_paths *p, const char *out, bool writer, rt_error *e) {
     memset(p, 0, sizeof *p);
     if (!out) return RT_OK;
-    if (make_dir(out, e) != RT_OK) return RT_ERR_IO;
+    if (writer && make_dir(out, e) != RT_OK) return RT_ERR_IO;
     p->dir = rt_path_join(out, "train");
-    if (make_dir(p->dir, e) != RT_OK) return RT_ERR_IO;
+    if (writer && make_dir(p->dir, e) != RT_OK) return RT_ERR_IO;
     p->ckpt = rt_path_join(p->dir, "checkpoint.bin");
     p->model = rt_path_join(p->dir, "model.bin");
     p->masks = rt_path_join(p->dir, "masks.txt");
@@ -311,6 +203,7 @@ typedef struct session {
     double plain_valid, plain_loss;   /* its validation accuracy (-1: none) and loss */
     int plain_epoch;                  /* its sparse epoch */
     float *class_w; /* [classes] loss weights (train.class_weight = balanced), or NULL */
+    bool writer;    /* this process writes OUT/train (rank 0 of a data-parallel run) */
 } session;
 
 /* Keeps the plain model (live parameters, running statistics) of this epoch if it is the
@@ -356,7 +249,7 @@ static void tick(session *S, bool dense) {
 }
 
 static rt_status save_checkpoint(session *S) {
-    if (!S->paths.ckpt) return RT_OK;
+    if (!S->paths.ckpt || !S->writer) return RT_OK;
     rt_status st = tr_ckpt_save(S->paths.ckpt, &S->run, S->m, S->fp, S->e);
     if (st == RT_OK) st = tr_write_curve(S->paths.curve, &S->run, S->e);
     return st;
@@ -393,28 +286,41 @@ typedef struct stage_ctx {
     int ep0;            /* epochs done when it started */
 } stage_ctx;
 
-/* Batch b of epoch e: load, augment, forward, fused backward and step, average. Returns the
- * learning rate it used. */
+/* Batch b of epoch e (this rank's rows of it): load, augment, forward, backward and step,
+ * average. Returns the learning rate it used. */
 static double train_batch(session *S, const stage_ctx *c, int e, int b) {
     const ir_program *ir = S->ir;
     const rt_split *tr = &S->d->train;
     tr_model *m = S->m;
     tr_run *run = &S->run;
     int B = c->st->batch, n = tr->n;
-    int R = n - b * B < B ? n - b * B : B;
-    tr_model_load_rows(m, tr, c->perm, b * B, R);
+    int R = n - b * B < B ? n - b * B : B, r0 = 0, Rl = R;
+    const train_dp *dp = &S->o->dp;
+    if (dp->ranks > 1) { /* this rank's whole 16-row blocks of the batch */
+        int nb = (R + TR_ROW_BLOCK - 1) / TR_ROW_BLOCK;
+        int b0 = (int)((long)dp->rank * nb / dp->ranks);
+        int b1 = (int)((long)(dp->rank + 1) * nb / dp->ranks);
+        r0 = b0 * TR_ROW_BLOCK;
+        Rl = (b1 * TR_ROW_BLOCK < R ? b1 * TR_ROW_BLOCK : R) - r0;
+        m->w.split_rows = R;
+    }
+    tr_model_load_rows(m, tr, c->perm, b * B + r0, Rl);
     if (ir->train.shift > 0) { /* seeded per batch, so a resumed epoch is the same */
         rt_rng srng;
+        uint32_t span = 2u * (unsigned)ir->train.shift + 1;
         rt_rng_seed(&srng, ir->train.seed, 0x73686674ULL /* "shft" */,
                     (uint64_t)run->stage << 32 | (uint64_t)e, (uint64_t)b);
-        tr_model_shift_rows(m, S->d, tr, c->perm, b * B, R, ir->train.shift, &srng);
+        for (int r = 0; r < 2 * r0; r++) /* the shifts of the rows before this rank's */
+            rt_rng_below(&srng, span);
+        tr_model_shift_rows(m, S->d, tr, c->perm, b * B + r0, Rl, ir->train.shift, &srng);
     }
     double lr = tr_lr_at(c->st, e + (double)b / c->nb);
     double t0 = rt_now();
     int correct;
     m->w.class_w = S->class_w;
-    double loss = tr_model_forward_train(m, R, &correct);
-    tr_model_step(m, R, c->st, lr, c->wd, c->wd1);
+    double loss = tr_model_forward_train(m, Rl, &correct);
+    tr_model_step(m, Rl, c->st, lr, c->wd, c->wd1);
+    m->w.split_rows = 0;
     if (run->avg && m->opt->adam_t % TR_AVG_EVERY == 0) tr_model_average(m, run->avg, c->avg_decay);
     run->ep_train_s += rt_now() - t0;
     run->ep_loss += loss * R;
@@ -512,6 +418,14 @@ static void end_epoch(session *S, const stage_ctx *c, int e, double lr) {
     run->ep_train_s = 0;
 }
 
+/* Whether to stop before the next batch: the stop flag, set on any rank. */
+static bool stop_now(session *S) {
+    uint64_t v = *S->stop != 0;
+    const train_dp *dp = &S->o->dp;
+    if (dp->ranks > 1) dp->reduce(dp->ctx, &v, 1);
+    return v != 0;
+}
+
 /* Runs the remaining epochs of the current stage. */
 static rt_status run_stage(session *S) {
     const ir_program *ir = S->ir;
@@ -541,7 +455,7 @@ static rt_status run_stage(session *S) {
         shuffle(S, e, c.perm, n);
         double lr = tr_lr_at(c.st, e);
         for (int b = run->batch; b < c.nb && st == RT_OK; b++) {
-            if (*S->stop)
+            if (stop_now(S))
                 st = interrupted(S, &c, e, b);
             else
                 lr = train_batch(S, &c, e, b);
@@ -563,6 +477,7 @@ static void start_model(session *S, bool dense, int *const *masks) {
     tr_model_init_params(S->m, ir->train.seed, dense ? 0 : 1);
     tr_model_fit_encoder(S->m, &S->d->train);
     S->m->w.addr_mode = S->bench->addr_mode;
+    S->m->w.dp = S->o->dp;
 }
 
 /* The stage after a complete one: the dense model hands its masks to a fresh sparse model
@@ -581,7 +496,7 @@ static rt_status next_stage(session *S, bool dense) {
         start_model(S, false, masks);
     else
         tr_optim_reset(S->m->opt);
-    if (S->paths.masks && masks) st = tr_write_masks(S->m, S->paths.masks, S->e);
+    if (S->paths.masks && masks && S->writer) st = tr_write_masks(S->m, S->paths.masks, S->e);
     if (masks) {
         for (int l = 0; l < S->ir->n_layers; l++)
             free(masks[l]);
@@ -623,7 +538,7 @@ static rt_status finish(session *S, rt_report *rep, tr_model **out) {
     } else { /* the last epoch's model: with an average, the average, batch norm refitted */
         evaluated_model(m, run, &S->d->train, NULL, S->ir->train.stages[run->stage].batch, NULL);
     }
-    if (S->paths.model) {
+    if (S->paths.model && S->writer) {
         rt_status st = tr_model_save(S->paths.model, m, S->e);
         if (st == RT_OK) st = tr_write_masks(m, S->paths.masks, S->e);
         if (st != RT_OK) return st;
@@ -688,8 +603,9 @@ static float *class_weights(const ir_program *ir, const rt_split *tr) {
 static rt_status session_open(session *S) {
     const ir_program *ir = S->ir;
     const train_opts *o = S->o;
-    rt_status st = check_model(ir, S->d, S->e);
-    if (st == RT_OK) st = paths_init(&S->paths, o->out_dir, S->e);
+    rt_status st = tr_check_run(ir, S->d, S->e);
+    S->writer = o->dp.ranks <= 1 || o->dp.rank == 0;
+    if (st == RT_OK) st = paths_init(&S->paths, o->out_dir, S->writer, S->e);
     if (st != RT_OK) return st;
     S->fp = run_fingerprint(ir, S->d);
     S->class_w = class_weights(ir, &S->d->train);
@@ -701,6 +617,7 @@ static rt_status session_open(session *S) {
         st = tr_ckpt_load(S->paths.ckpt, ir, S->fp, S->rows_max, o->threads, &S->run, &S->m, S->e);
         if (st != RT_OK) return st;
         S->m->w.addr_mode = S->bench->addr_mode;
+        S->m->w.dp = o->dp;
         if (!o->quiet)
             fprintf(S->log, "train: resuming at stage %d epoch %d batch %d\n", S->run.stage + 1,
                     S->run.epoch + 1, S->run.batch);
@@ -733,7 +650,8 @@ rt_status tr_train_bench(const ir_program *ir, const rt_dataset *d, const train_
     if (out) *out = NULL;
     report_start(rep, ir, d);
     tr_build_facts(rep, tr_threads(S.o->threads));
-    rt_status st = session_open(&S);
+    rt_status st = tr_check_dp(ir, S.o->dp.ranks, e);
+    if (st == RT_OK) st = session_open(&S);
     if (st == RT_OK) {
         struct sigaction sa, old;
         S.stop = S.o->stop ? S.o->stop : &g_sigint;

@@ -79,6 +79,19 @@ void tr_format_seconds(char *buf, size_t n, double s);
 /* Receives each epoch's figures and its plain progress line (ending with a newline). */
 typedef void (*tr_progress_fn)(void *ctx, const tr_progress *p, const char *line);
 
+/* Data-parallel training over ranks (processes, e.g. MPI ranks; the driver sets it up):
+ * every rank runs train_run with the same model, data and seed, takes its whole 16-row
+ * blocks of each batch, and every sum over rows goes through reduce: v[0..n) replaced on
+ * every rank by the sum over the ranks, wrapping modulo 2^64 (int64 fixed point, so the
+ * order of the additions cannot matter; MPI_Allreduce with MPI_UINT64_T and MPI_SUM).
+ * Every rank must call train_run; rank 0 alone writes OUT/train. ranks <= 1 (the default,
+ * zeroed): one process, reduce unused. The results do not depend on ranks. */
+typedef struct train_dp {
+    int rank, ranks;                                  /* this rank, how many */
+    void (*reduce)(void *ctx, uint64_t *v, size_t n); /* in-place sum over the ranks */
+    void *ctx;                                        /* its first argument */
+} train_dp;
+
 /* How train_run runs (the model and the data come from the IR and the dataset). */
 typedef struct train_opts {
     const char *out_dir;     /* OUT: checkpoints, masks, curve go to OUT/train/; NULL: no files */
@@ -97,6 +110,7 @@ typedef struct train_opts {
     int *const *masks;           /* fixed input masks per layer (e.g. from tr_read_masks): NULL, or
                                     [n_layers] with NULL entries for layers wired as the IR says;
                                     with masks the dense stage is skipped */
+    train_dp dp;                 /* data-parallel ranks (zeroed: one process) */
 } train_opts;
 
 /* A trained quantized model (opaque outside this folder). */
@@ -128,6 +142,12 @@ rt_status train_run(const ir_program *ir, const rt_dataset *d, const train_opts 
  * head have their kernels (dwn.c) but no model pass yet. `nltc --check` and train_run call
  * it before anything else. */
 rt_status tr_check_model(const ir_program *ir, rt_error *e);
+
+/* What data-parallel training over ranks > 1 refuses (RT_ERR_USAGE, located at the
+ * property where it has one): kind = table, connect = mapping and head = group_sum, whose
+ * sums over rows are not in fixed point yet. train_run calls it; the driver before it
+ * writes anything. */
+rt_status tr_check_dp(const ir_program *ir, int ranks, rt_error *e);
 
 /* Loads the selected model that train_run left in OUT/train/model.bin (for `nltc verify`):
  * parameters, statistics and masks, no optimizer state. The file must have been written for

@@ -81,6 +81,35 @@ static inline float tr_q_scale_grad(float raw, float ds) {
     return raw > 0 ? ds : -ds;
 }
 
+/* ---- Sums over rows in int64 fixed point (rows.c) ----------------------------------
+ * Every sum over a batch's rows (batch-norm statistics and their backward sums, parameter
+ * gradients, the scale gradients, the loss) adds int64 terms: each row's term (or each
+ * 16-row block's partial sum, blocks in row order from row 0 of the batch) times 2^k,
+ * truncated toward zero and clamped to +-2^46 (NaN: +2^46), added modulo 2^64. Integer
+ * addition is associative, so the sum does not depend on how the rows are split over
+ * threads or ranks (train_dp). k per quantity: */
+#define TR_FIX_G       0x1p40f /* gradients and backward sums: resolution 2^-40 */
+#define TR_FIX_M       0x1p32f /* batch-norm sums of values (mean), of xhat, the loss */
+#define TR_FIX_V       0x1p24f /* batch-norm sums of squared deviations (variance) */
+#define TR_FIX_LIM     0x1p46f /* the clamp of one term (2^46 units) */
+#define TR_ROW_BLOCK   16      /* rows per block: ranks own whole blocks */
+#define TR_DENSE_CHUNK 8       /* dense weight gradients: outputs per block product */
+
+static inline uint64_t tr_fix(float x, float k) {
+    float v = x * k;
+    v = v < TR_FIX_LIM ? v : TR_FIX_LIM;
+    v = v > -TR_FIX_LIM ? v : -TR_FIX_LIM;
+    return (uint64_t)(int64_t)v;
+}
+/* The float of a fixed-point sum s at scale k. */
+static inline float tr_unfix(uint64_t s, float k) {
+    return (float)((double)(int64_t)s / (double)k);
+}
+/* acc[i] += tr_fix(x[i], k) for i < n. */
+void tr_fix_add(uint64_t *restrict acc, const float *restrict x, size_t n, float k);
+/* The sum over r < n of tr_fix(x[r], k). */
+uint64_t tr_fix_sum(const float *restrict x, int n, float k);
+
 /* Fully connected rows: y[r][n] = bias[n] + sum_k x[r][k]*w[k][n] (w is [K][N]), then
  * ReLU when relu. x has row stride ldx, y row stride ldy. */
 void tr_fc_forward(const float *x, int ldx, int R, int K, const float *w, const float *bias, int N,
@@ -209,6 +238,10 @@ void tr_gemm(int M, int N, int K, const float *A, size_t sa, size_t sk, const fl
  * receives d(mean loss)/d(logits). *correct (may be NULL) counts argmax == label. */
 double tr_ce(const float *logits, const int *y, const float *w, int R, int C, float *dlogits,
              int *correct);
+/* The same over R of a batch's n rows (a rank's share): dlogits of the mean over n rows;
+ * returns the sum of the R rows' weighted losses as tr_fix at TR_FIX_M. */
+uint64_t tr_ce_rows(const float *logits, const int *y, const float *w, int R, int n, int C,
+                    float *dlogits, int *correct);
 
 /* First index of the largest of n values. */
 int tr_argmax_f(const float *v, int n);
@@ -350,7 +383,9 @@ typedef struct tr_params {
 /* The optimizer state, only while training: gradients, Adam moments (slices of one block)
  * and the step count. */
 typedef struct tr_optim {
-    float *grad;     /* [n_param] gradients of the parameters */
+    float *grad;     /* [n_param] gradients of the parameters as floats (tr_model_backward) */
+    uint64_t *gfix;  /* [n_param] their sums over rows in fixed point (TR_FIX_G): what the
+                      * backward writes and Adam reads */
     float *adam_m;   /* [n_param] Adam first moments */
     float *adam_v;   /* [n_param] Adam second moments */
     size_t n_param;  /* parameter count */
@@ -370,7 +405,6 @@ typedef struct tr_layer_buf {
     float *dval;     /* gradient w.r.t. val (training) */
     float *dxg;      /* [out*F][ld] masked layers: input gradients per L-LUT slot (training) */
     float *istd;     /* [out] batch-norm inverse std of the batch (training) */
-    float *ds_part;  /* [out] per-L-LUT scale-gradient partial sums (training) */
     uint16_t *inv;   /* [out][ld] per-address path: each row's address index (training) */
     float *mp, *mg;  /* [out*F][ldw] mapping layers: softmax(W / TR_MAP_TAU), its gradient */
 } tr_layer_buf;
@@ -393,16 +427,25 @@ typedef struct tr_work {
     float *in_xhat;       /* [inputs][ld] input batch-norm xhat (training) */
     float *in_dval;       /* [inputs][ld] gradient w.r.t. in_val (training) */
     float *in_istd;       /* [inputs] (training) */
-    float *in_ds_part;    /* [inputs] (training) */
-    float *logits;        /* [rows_max][classes] the last layer's values, row-major (loss) */
-    float *dlogits;       /* [rows_max][classes] their gradient (training) */
-    int *y;               /* [rows_max] labels of the batch */
-    int addr_mode;        /* sparse layers' path: TR_ADDR_AUTO, _SAMPLE or _ADDRESS (addr.c) */
-    int threads;          /* thread count */
-    tr_pool *pool;        /* worker threads */
-    float **scratch;      /* [threads] per-thread scratch */
-    size_t scratch_n;     /* floats per thread scratch */
-    void *block;          /* everything above but the pool */
+    uint64_t *st;         /* [3 * max(out, inputs)] per-channel fixed-point sums (training) */
+    float *mu;            /* [max(out, inputs)] per-channel batch means (training) */
+    float **gsc;          /* [threads] per-thread block gradients (training), gsc_n floats */
+    size_t gsc_n;
+    uint64_t *atab;   /* per-address path: [out][2^A][3] sums per address (grown) */
+    size_t atab_n;    /* its capacity (entries) */
+    train_dp dp;      /* the ranks (train_opts.dp); ranks <= 1: one process */
+    int split_rows;   /* this batch's rows over all ranks while the rows are split
+                       * (train.c), 0 otherwise: the rows are the whole batch */
+    int rows_all;     /* the current batch's rows over all ranks (forward_train sets) */
+    float *logits;    /* [rows_max][classes] the last layer's values, row-major (loss) */
+    float *dlogits;   /* [rows_max][classes] their gradient (training) */
+    int *y;           /* [rows_max] labels of the batch */
+    int addr_mode;    /* sparse layers' path: TR_ADDR_AUTO, _SAMPLE or _ADDRESS (addr.c) */
+    int threads;      /* thread count */
+    tr_pool *pool;    /* worker threads */
+    float **scratch;  /* [threads] per-thread scratch */
+    size_t scratch_n; /* floats per thread scratch */
+    void *block;      /* everything above but the pool */
 } tr_work;
 
 /* A model: parameters (always), optimizer state (NULL unless training) and workspace. */
@@ -439,6 +482,8 @@ void tr_model_finish_training(tr_model *m);
 void tr_model_init_params(tr_model *m, uint64_t seed, int stage);
 /* The parameter (or gradient, with base = grad) slices of L-LUT o of a sparse layer. */
 tr_lut tr_layer_lut(const tr_layer *L, float *base, int o);
+/* The slices of one L-LUT record at rec (a parameter or gradient record of layer L). */
+tr_lut tr_lut_rec(const tr_layer *L, float *rec);
 /* Offsets of the batch-norm gamma and beta of L-LUT o (any layer). */
 size_t tr_gamma_off(const tr_layer *L, int o);
 size_t tr_beta_off(const tr_layer *L, int o);
@@ -474,7 +519,8 @@ void tr_model_shift_rows(tr_model *m, const rt_dataset *d, const rt_split *s, co
                          int i0, int R, int P, rt_rng *rng);
 /* Training forward of rows [0,R) of m->w.x_in; returns the mean loss; counts correct. */
 double tr_model_forward_train(tr_model *m, int R, int *correct);
-/* Backward after tr_model_forward_train; wd/wd1 > 0 add the regulariser (dense layers). */
+/* Backward after tr_model_forward_train; wd/wd1 > 0 add the regulariser (dense layers):
+ * the gradients' sums (gfix) and as floats (grad). */
 void tr_model_backward(tr_model *m, int R, double wd, double wd1);
 /* The evaluation-mode batch norm and quantizer of L-LUT o of layer l (exactly what the
  * evaluation pass applies) over sub-network outputs y[0..R): values and codes. */
@@ -506,18 +552,23 @@ enum { TR_ADDR_AUTO, TR_ADDR_SAMPLE, TR_ADDR_ADDRESS };
 bool tr_addr_use(const tr_work *w, const tr_layer *L, int R);
 /* Per-thread scratch floats the path needs for layer L (0 when it cannot run there). */
 size_t tr_addr_scratch(const tr_layer *L, int ld);
-/* Evaluation: sub-network outputs y[0..R) of L-LUT o of sparse layer l from the codes of
- * the layer's inputs (the forward pass writes them beside the values), bit-identical to
- * tr_subnet_forward's on the values; sc: tr_addr_scratch floats. */
+/* Sub-network outputs y[0..R) of L-LUT o of sparse layer l from the codes of the layer's
+ * inputs (the forward pass writes them beside the values), bit-identical to
+ * tr_subnet_forward's on the values; sc: tr_addr_scratch floats. A training workspace
+ * keeps the rows' addresses (tr_layer_buf.inv) for the backward. */
 void tr_addr_forward(const tr_model *m, int l, int o, int R, float *y, float *sc);
-/* Training: the whole L-LUT (sub-network, batch norm with batch statistics, quantizer) per
- * used address: values and codes of rows [0,R), the running statistics; keeps the rows'
- * addresses and the normalized values per address for the backward. */
-void tr_addr_forward_train(tr_model *m, int l, int o, int R, float *sc);
-/* Its backward from the L-LUT's dval row: quantizer, batch norm and sub-network, the
- * L-LUT's parameter gradients (overwritten), its scale-gradient share, and the input
- * gradients per slot, dx[f*lddx + r] for r < R. */
-void tr_addr_backward(tr_model *m, int l, int o, int R, float *dx, int lddx, float *sc);
+/* The backward's sums per address over the rows [0,R) of L-LUT o: t[3a..3a+2] = the
+ * fixed-point sums of dz (TR_FIX_G), of xhat (TR_FIX_M) and the row count of address a
+ * (t: [2^A][3], overwritten). dz: [R] the gradient before batch norm; xh: [R]. */
+void tr_addr_sums(const tr_model *m, int l, int o, int R, const float *dz, const float *xh,
+                  uint64_t *t);
+/* The sub-network backward per address from the sums over all rows (t, reduced over the
+ * ranks): parameter gradients (g), and the input gradients of rows [0,R) per slot,
+ * dx[f*lddx + r] = J(address of r) * dy[r]. k = gamma * istd / n (n: the batch's rows),
+ * sd, sdx: the batch-norm sums over all rows. */
+void tr_addr_backward(tr_model *m, int l, int o, int R, int n, const uint64_t *t, const float *dy,
+                      float k, float sd, float sdx, const tr_lut *g, float *dx, int lddx,
+                      float *sc);
 
 /* One Adam/AdamW step's constants. */
 typedef struct tr_adam {
@@ -529,17 +580,20 @@ typedef struct tr_adam {
 } tr_adam;
 /* Counts the step (o->adam_t) and fills a. */
 void tr_adam_begin(tr_adam *a, tr_optim *o, const ir_stage *st, double lr);
-/* Updates parameters param[i0, i0+n) from their gradients in o; decay: weight decay
- * applies. */
+/* Updates parameters param[i0, i0+n) from their gradients' sums in o (gfix); decay:
+ * weight decay applies. */
 void tr_adam_apply(const tr_adam *a, float *param, tr_optim *o, size_t i0, size_t n, bool decay);
 /* A whole step over the parameter block (after tr_model_backward; a training model). */
 void tr_adam_step(tr_model *m, const ir_stage *st, double lr);
-/* Backward and Adam step in one pass: each L-LUT's parameters are updated right after its
- * gradients are computed, while they are in cache; the results equal tr_model_backward
- * followed by tr_adam_step. */
+/* The backward (gradient sums over all ranks) then the Adam step over every parameter:
+ * the results equal tr_model_backward followed by tr_adam_step. */
 void tr_model_step(tr_model *m, int R, const ir_stage *st, double lr, double wd, double wd1);
 /* Learning rate of a stage at fractional epoch e (0-based) under its schedule. */
 double tr_lr_at(const ir_stage *st, double e);
+
+/* The IR and the data must fit together (check.c): RT_ERR_MODEL naming every problem, all
+ * in one message. */
+rt_status tr_check_run(const ir_program *ir, const rt_dataset *d, rt_error *e);
 
 /* One row of curve.csv. */
 typedef struct tr_curve_row {

@@ -474,10 +474,11 @@ END_TEST
 
 /* One Adam and one AdamW step against the hand-computed values (PyTorch's formulas). */
 START_TEST(test_adam_step) {
-    float p[2] = {1.0f, 1.0f}, g[2] = {0.5f, 0.5f}, mm[2] = {0}, vv[2] = {0};
+    float p[2] = {1.0f, 1.0f}, mm[2] = {0}, vv[2] = {0};
+    uint64_t g[2] = {tr_fix(0.5f, TR_FIX_G), tr_fix(0.5f, TR_FIX_G)}; /* what Adam reads */
     tr_optim o;
     memset(&o, 0, sizeof o);
-    o.grad = g;
+    o.gfix = g;
     o.adam_m = mm;
     o.adam_v = vv;
     o.n_param = 2;

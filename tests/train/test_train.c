@@ -143,7 +143,7 @@ START_TEST(test_deterministic) {
 }
 END_TEST
 
-/* The fused backward + Adam step computes exactly what the two separate passes do. */
+/* tr_model_step computes exactly what tr_model_backward then tr_adam_step do. */
 START_TEST(test_fused_step) {
     rt_dataset d;
     parity_data(&d, 12, 64, 3);

@@ -1,0 +1,86 @@
+/* batch.c - a batch's rows: loading them from a split (through the input encoder),
+ * augmentation, the class scores of a row after a forward, and the parameter average.
+ */
+#include "train_int.h"
+
+#include <stdlib.h>
+
+void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R) {
+    const tr_params *P = &m->p;
+    size_t W = (size_t)P->inputs, ld = (size_t)m->w.ld;
+    for (int r = 0; r < R; r++) {
+        int i = perm ? perm[i0 + r] : i0 + r;
+        m->w.y[r] = s->y[i];
+        if (P->encode) { /* the bits of tr_encode_row, as 0/1 */
+            const float *src = s->x + (size_t)i * (size_t)P->features;
+            const float *thr = P->state + P->o_enc;
+            for (size_t j = 0; j < W; j++)
+                m->w.x_in[j * ld + (size_t)r] = src[j / (size_t)P->enc_levels] > thr[j];
+            continue;
+        }
+        const float *src = s->x + (size_t)i * W;
+        for (size_t j = 0; j < W; j++)
+            m->w.x_in[j * ld + (size_t)r] = src[j];
+    }
+}
+
+void tr_model_scores(const tr_model *m, int r, bool flt, float *score) {
+    const tr_layer_buf *last = &m->w.lb[m->p.n_layers - 1];
+    int G = m->p.head_group > 0 ? m->p.head_group : 1;
+    size_t ld = (size_t)m->w.ld;
+    for (int c = 0; c < m->p.classes; c++) {
+        float s = 0.0f;
+        for (int g = 0; g < G; g++) {
+            size_t at = (size_t)(c * G + g) * ld + (size_t)r;
+            s += flt ? last->zlast[at] : (float)last->codes[at];
+        }
+        score[c] = s;
+    }
+}
+
+void tr_model_shift_rows(tr_model *m, const rt_dataset *d, const rt_split *s, const int *perm,
+                         int i0, int R, int P, rt_rng *rng) {
+    /* the image is moved, then encoded: with an input encoder pixel j's T bits are its
+     * shifted value against its own thresholds (tr_model_load_rows' codes) */
+    int H = d->img_h, W = d->img_w, T = m->p.encode ? m->p.enc_levels : 1;
+    size_t ld = (size_t)m->w.ld;
+    const float *thr = m->p.state + m->p.o_enc;
+    for (int r = 0; r < R; r++) {
+        int dy = (int)rt_rng_below(rng, 2u * (unsigned)P + 1) - P;
+        int dx = (int)rt_rng_below(rng, 2u * (unsigned)P + 1) - P;
+        const float *src = s->x + (size_t)(perm ? perm[i0 + r] : i0 + r) * (size_t)(H * W);
+        float *col = m->w.x_in + r;
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                int sy = y - dy, sx = x - dx, j = y * W + x;
+                bool in = sy >= 0 && sy < H && sx >= 0 && sx < W;
+                float v = in ? src[sy * W + sx] : d->blank[j];
+                for (int t = 0; t < T; t++) {
+                    size_t k = (size_t)j * (size_t)T + (size_t)t;
+                    col[k * ld] = m->p.encode ? (float)(v > thr[k]) : v;
+                }
+            }
+    }
+}
+
+/* One share of the parameter average's update. */
+typedef struct avg_pass {
+    const tr_model *m; /* the model */
+    float *avg;        /* [n_param] the average */
+    float decay;       /* the average's weight */
+} avg_pass;
+
+static void avg_job(void *vc, int tid, int nt) {
+    avg_pass *c = vc;
+    int lo, hi;
+    tr_share((int)c->m->p.n_param, tid, nt, &lo, &hi);
+    const float *restrict p = c->m->p.param;
+    float *restrict a = c->avg, d = c->decay, e = 1.0f - c->decay;
+    for (int i = lo; i < hi; i++)
+        a[i] = d * a[i] + e * p[i];
+}
+
+void tr_model_average(tr_model *m, float *avg, float decay) {
+    avg_pass c = {m, avg, decay};
+    tr_pool_run(m->w.pool, avg_job, &c);
+}

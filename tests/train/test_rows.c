@@ -1,0 +1,217 @@
+/* test_rows.c - sums over rows in int64 fixed point (runtime/train/rows.c) and the
+ * data-parallel training they make possible (train_opts.dp).
+ *
+ * The fixed-point sum of a set of terms does not depend on their order or on how they are
+ * split into blocks; terms clamp and wrap deterministically. Data-parallel training is run
+ * here without MPI: P "ranks" are P threads in this process, each calling train_run with
+ * its rank and a reduction through shared memory (a barrier, then the sum in rank order).
+ * The trained parameters, statistics and tables must be bit-identical for P = 1, 2 and 3,
+ * on both sparse paths, with a dense stage and with a batch that is no multiple of the
+ * 16-row block.
+ */
+#include <check.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+/* ---- Fixed-point sums ----------------------------------------------------------------- */
+
+START_TEST(test_fix_order) {
+    enum { N = 1000 };
+    float x[N], y[N];
+    rt_rng rng;
+    rt_rng_seed(&rng, 7, 1, 2, 3);
+    for (int i = 0; i < N; i++) /* magnitudes from 1e-9 to 20, both signs (the clamp: 64) */
+        x[i] = (float)((rt_rng_below(&rng, 2) ? 1 : -1) * pow(10.0, rt_rng_below(&rng, 11) - 9.0) *
+                       (1.0 + rt_rng_below(&rng, 1000) / 1000.0));
+    uint64_t whole = tr_fix_sum(x, N, TR_FIX_G), rev = 0;
+    for (int i = N - 1; i >= 0; i--)
+        rev += tr_fix(x[i], TR_FIX_G);
+    ck_assert(whole == rev);
+    memcpy(y, x, sizeof x); /* a shuffled order */
+    for (int i = N - 1; i > 0; i--) {
+        int j = (int)rt_rng_below(&rng, (uint32_t)i + 1);
+        float t = y[i];
+        y[i] = y[j];
+        y[j] = t;
+    }
+    ck_assert(tr_fix_sum(y, N, TR_FIX_G) == whole);
+    /* any split into blocks, summed in any order of the blocks */
+    int cuts[] = {0, 16, 17, 333, 512, 999, N};
+    uint64_t parts = 0;
+    for (int k = 6; k > 0; k--)
+        parts += tr_fix_sum(x + cuts[k - 1], cuts[k] - cuts[k - 1], TR_FIX_G);
+    ck_assert(parts == whole);
+    /* tr_fix_add (vectorized) adds what tr_fix gives, element by element */
+    uint64_t acc[N];
+    for (int i = 0; i < N; i++)
+        acc[i] = (uint64_t)i;
+    tr_fix_add(acc, x, N, TR_FIX_G);
+    for (int i = 0; i < N; i++)
+        ck_assert(acc[i] == (uint64_t)i + tr_fix(x[i], TR_FIX_G));
+    /* the value comes back within the resolution */
+    ck_assert(tr_unfix(tr_fix(0.375f, TR_FIX_G), TR_FIX_G) == 0.375f);
+    double exact = 0.0;
+    for (int i = 0; i < N; i++)
+        exact += x[i];
+    ck_assert_double_eq_tol(tr_unfix(whole, TR_FIX_G), exact, 1e-3 * fabs(exact) + 1e-6);
+    /* clamps: 2^46 units either way, NaN as +2^46; sums wrap modulo 2^64 */
+    ck_assert(tr_fix(1e30f, TR_FIX_G) == (uint64_t)1 << 46);
+    ck_assert((int64_t)tr_fix(-1e30f, TR_FIX_G) == -((int64_t)1 << 46));
+    ck_assert(tr_fix(NAN, TR_FIX_G) == (uint64_t)1 << 46);
+    ck_assert((int64_t)(tr_fix(-2.0f, TR_FIX_M) + tr_fix(1.5f, TR_FIX_M)) == -((int64_t)1 << 31));
+}
+END_TEST
+
+/* ---- Data-parallel training, ranks as threads ---------------------------------------- */
+
+enum { MAXR = 3 };
+
+/* The shared-memory reduction of the simulated ranks. */
+typedef struct ranks {
+    int P;
+    pthread_barrier_t bar;
+    uint64_t *v[MAXR]; /* each rank's vector */
+    uint64_t *sum;     /* the sum (grown by rank 0) */
+    size_t cap;
+} ranks;
+
+typedef struct rank_arg {
+    ranks *all;
+    int rank;
+} rank_arg;
+
+static void shared_reduce(void *ctx, uint64_t *v, size_t n) {
+    rank_arg *a = ctx;
+    ranks *s = a->all;
+    s->v[a->rank] = v;
+    pthread_barrier_wait(&s->bar);
+    if (a->rank == 0) {
+        if (n > s->cap) {
+            free(s->sum);
+            s->sum = malloc(n * sizeof *s->sum);
+            s->cap = n;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t t = 0;
+            for (int k = 0; k < s->P; k++)
+                t += s->v[k][i];
+            s->sum[i] = t;
+        }
+    }
+    pthread_barrier_wait(&s->bar);
+    memcpy(v, s->sum, n * sizeof *v);
+    pthread_barrier_wait(&s->bar);
+}
+
+/* One rank's training run. */
+typedef struct job {
+    rank_arg ra;
+    const ir_program *ir;
+    const rt_dataset *d;
+    int addr_mode;
+    tr_model *out;
+    rt_status st;
+    rt_report rep;
+} job;
+
+static void *rank_main(void *p) {
+    job *j = p;
+    static volatile sig_atomic_t never = 0;
+    train_opts o = quiet_opts(1);
+    o.stop = &never;
+    o.dp = (train_dp){j->ra.rank, j->ra.all->P, shared_reduce, &j->ra};
+    tr_bench_opts b = {0, false, j->addr_mode};
+    rt_error e = {0};
+    rt_report_init(&j->rep);
+    j->st = tr_train_bench(j->ir, j->d, &o, &b, &j->rep, &j->out, &e);
+    return NULL;
+}
+
+/* Trains ir over P simulated ranks; returns rank 0's model (the others must equal it). */
+static tr_model *train_ranks(const ir_program *ir, const rt_dataset *d, int P, int addr_mode,
+                             double *test_acc) {
+    ranks s = {.P = P};
+    pthread_barrier_init(&s.bar, NULL, (unsigned)P);
+    job jobs[MAXR];
+    pthread_t th[MAXR];
+    for (int k = 0; k < P; k++) {
+        jobs[k] = (job){{&s, k}, ir, d, addr_mode, NULL, RT_OK, {0}};
+        pthread_create(&th[k], NULL, rank_main, &jobs[k]);
+    }
+    for (int k = 0; k < P; k++)
+        pthread_join(th[k], NULL);
+    for (int k = 0; k < P; k++) {
+        ck_assert_int_eq(jobs[k].st, RT_OK);
+        ck_assert(same_params(jobs[0].out, jobs[k].out));
+        ck_assert(jobs[k].rep.accuracy.quantized == jobs[0].rep.accuracy.quantized);
+    }
+    for (int k = 1; k < P; k++)
+        tr_model_free(jobs[k].out);
+    *test_acc = jobs[0].rep.accuracy.quantized;
+    pthread_barrier_destroy(&s.bar);
+    free(s.sum);
+    return jobs[0].out;
+}
+
+static void ranks_check(int dense_epochs, int batch, int addr_mode) {
+    rt_dataset d;
+    parity_data(&d, 12, 200, 11);
+    ir_program *ir = small_program(2, dense_epochs, 3);
+    for (int k = 0; k < ir->train.n_stages; k++)
+        ir->train.stages[k].batch = batch;
+    double acc1, acc;
+    tr_model *one = train_ranks(ir, &d, 1, addr_mode, &acc1);
+    rt_tables t1, tk;
+    ck_assert_int_eq(tr_tabulate(one, &t1, &terr), RT_OK);
+    for (int P = 2; P <= MAXR; P++) {
+        tr_model *m = train_ranks(ir, &d, P, addr_mode, &acc);
+        ck_assert(same_params(one, m));
+        ck_assert(acc == acc1);
+        ck_assert_int_eq(tr_tabulate(m, &tk, &terr), RT_OK);
+        ck_assert(same_tables(&t1, &tk));
+        rt_tables_free(&tk);
+        tr_model_free(m);
+    }
+    rt_tables_free(&t1);
+    tr_model_free(one);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+
+/* The per-sample path, dense stage then sparse, batch 40 (2.5 blocks: ranks get 1 or 2). */
+START_TEST(test_ranks_sample) {
+    ranks_check(1, 40, TR_ADDR_SAMPLE);
+}
+END_TEST
+
+/* The per-address path (the ranks add their tables per address), batch 64. */
+START_TEST(test_ranks_address) {
+    ranks_check(0, 64, TR_ADDR_ADDRESS);
+}
+END_TEST
+
+/* More ranks than blocks: batch 24 (2 blocks) over 3 ranks leaves one rank without rows. */
+START_TEST(test_ranks_idle) {
+    ranks_check(0, 24, TR_ADDR_AUTO);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("rows");
+    TCase *tc = tcase_create("rows");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_fix_order);
+    tcase_add_test(tc, test_ranks_sample);
+    tcase_add_test(tc, test_ranks_address);
+    tcase_add_test(tc, test_ranks_idle);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
