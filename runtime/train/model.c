@@ -445,6 +445,7 @@ static void map_in_job(void *vc, int tid, int nt) {
 static void run_forward(tr_model *m, int R, bool train) {
     pass_ctx c = {m, 0, R, train, 0.0, 0.0, NULL, NULL, NULL, NULL, NULL};
     tr_map_refresh(m, train);
+    tr_table_refresh(m);
     tr_pool_run(m->w.pool, in_fwd_job, &c);
     for (int l = 0; l < m->p.n_layers; l++) {
         layer_io(&c, l);
@@ -684,6 +685,7 @@ static void raw_bwd_job(void *vc, int tid, int nt) {
 
 void tr_layer_subnet_forward(tr_model *m, int l, const float *in, int R, float *y) {
     pass_ctx c = {m, l, R, true, 0.0, 0.0, NULL, in, NULL, y, NULL};
+    tr_table_refresh(m);
     tr_pool_run(m->w.pool, raw_fwd_job, &c);
 }
 

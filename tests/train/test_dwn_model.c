@@ -13,9 +13,10 @@
 
 enum { FEATURES = 12, LEVELS = 3, GROUP = 4 };
 
-/* 12 features -> thermometer(3) = 36 bits -> 24 tables of 4 inputs (random) -> 8 tables of
- * 3 inputs (contiguous) = 2 classes x 4 -> group sum. */
-static ir_program *dwn_program(int epochs, ir_connect connect) {
+/* 12 features -> thermometer(3) = 36 bits -> 24 tables of 4 inputs (random) with mid-bit
+ * outputs -> 8 tables of 3 inputs (contiguous, 3*mid-bit addresses) = 2 classes x 4 ->
+ * group sum. */
+static ir_program *dwn_program(int epochs, ir_connect connect, int mid) {
     fx_net n;
     memset(&n, 0, sizeof n);
     n.n_layers = 2;
@@ -23,7 +24,8 @@ static ir_program *dwn_program(int epochs, ir_connect connect) {
     int sup[] = {0, 1};
     memcpy(n.widths, w, sizeof w);
     memcpy(n.support, sup, sizeof sup);
-    n.bits_in = n.bits_hidden = n.bits_support = n.bits_out = 1;
+    n.bits_in = n.bits_support = n.bits_out = 1;
+    n.bits_hidden = mid;
     n.fanin_in = 4;
     n.fanin_support = 3;
     n.connect = connect;
@@ -59,7 +61,7 @@ static int group_class(const rt_codes *c, int s) {
 START_TEST(test_dwn_tables_equal_model) {
     rt_dataset d;
     parity_data(&d, FEATURES, 1024, 31);
-    ir_program *ir = dwn_program(15, IR_CONNECT_RANDOM);
+    ir_program *ir = dwn_program(15, IR_CONNECT_RANDOM, 1);
     ck_assert_int_eq(tr_check_model(ir, &terr), RT_OK);
     tr_model *m = train_small(ir, &d, 2);
     rt_tables t;
@@ -101,7 +103,7 @@ END_TEST
 START_TEST(test_dwn_mapping) {
     rt_dataset d;
     parity_data(&d, FEATURES, 1024, 33);
-    ir_program *ir = dwn_program(15, IR_CONNECT_MAPPING);
+    ir_program *ir = dwn_program(15, IR_CONNECT_MAPPING, 1);
     tr_model *m = train_small(ir, &d, 2);
     rt_tables t;
     ck_assert_int_eq(tr_tabulate(m, &t, NULL), RT_OK);
@@ -123,11 +125,47 @@ START_TEST(test_dwn_mapping) {
 }
 END_TEST
 
-/* One and two threads train the same bits, with random wires and with the mapping. */
+/* Multi-bit tables: the leaves give 2-bit codes (relu), which the second level's tables
+ * read as 6-bit addresses (3 inputs x 2 bits); the tables are what the model computes. */
+START_TEST(test_dwn_multibit) {
+    rt_dataset d;
+    parity_data(&d, FEATURES, 1024, 34);
+    ir_program *ir = dwn_program(15, IR_CONNECT_MAPPING, 2);
+    ck_assert_int_eq(tr_check_model(ir, &terr), RT_OK);
+    tr_model *m = train_small(ir, &d, 2);
+    rt_tables t;
+    ck_assert_int_eq(tr_tabulate(m, &t, NULL), RT_OK);
+    ck_assert_int_eq(t.layers[0].bits_out, 2);
+    ck_assert_int_eq(t.layers[1].bits_in, 2);
+    rt_codes c;
+    ck_assert_int_eq(tr_codes(m, &d.test, &c, NULL), RT_OK);
+    ck_assert_int_eq(lookup_mismatches(&t, &c), 0);
+    int used[4] = {0}; /* the leaves use more than two of their four codes */
+    for (size_t k = 0; k < (size_t)c.n_samples * 24; k++)
+        used[c.layer[0][k]] = 1;
+    ck_assert_int_gt(used[0] + used[1] + used[2] + used[3], 2);
+    double q;
+    tr_evaluate(m, &d.test, NULL, &q);
+    long ok = 0;
+    for (int s = 0; s < c.n_samples; s++)
+        ok += group_class(&c, s) == c.labels[s];
+    ck_assert_double_eq(q, (double)ok / c.n_samples);
+    ck_assert_double_gt(q, 0.85);
+    rt_codes_free(&c);
+    rt_tables_free(&t);
+    tr_model_free(m);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
+/* One and two threads train the same bits, with random wires and with the mapping, with 1-
+ * and 2-bit leaves. */
 START_TEST(test_dwn_threads) {
     rt_dataset d;
     parity_data(&d, FEATURES, 512, 32);
-    ir_program *ir = dwn_program(2, _i ? IR_CONNECT_MAPPING : IR_CONNECT_RANDOM);
+    ir_program *ir =
+        dwn_program(2, _i & 1 ? IR_CONNECT_MAPPING : IR_CONNECT_RANDOM, _i < 2 ? 1 : 2);
     tr_model *a = train_small(ir, &d, 1), *b = train_small(ir, &d, 2);
     ck_assert(same_params(a, b));
     rt_tables ta, tb;
@@ -149,7 +187,8 @@ int main(void) {
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_dwn_tables_equal_model);
     tcase_add_test(tc, test_dwn_mapping);
-    tcase_add_loop_test(tc, test_dwn_threads, 0, 2);
+    tcase_add_test(tc, test_dwn_multibit);
+    tcase_add_loop_test(tc, test_dwn_threads, 0, 4);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
