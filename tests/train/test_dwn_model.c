@@ -99,17 +99,27 @@ START_TEST(test_dwn_tables_equal_model) {
 }
 END_TEST
 
-/* The same with the learned mapping (connect = mapping) on the leaves. */
+/* The same with the learned mapping (connect = mapping) on the leaves, with 1-bit leaves
+ * and (_i = 1) multi-bit tables: the leaves give 2-bit codes (relu), which the second
+ * level's tables read as 6-bit addresses (3 inputs x 2 bits). */
 START_TEST(test_dwn_mapping) {
     rt_dataset d;
-    parity_data(&d, FEATURES, 1024, 33);
-    ir_program *ir = dwn_program(15, IR_CONNECT_MAPPING, 1);
+    int mid = 1 + _i;
+    parity_data(&d, FEATURES, 1024, 33 + _i);
+    ir_program *ir = dwn_program(15, IR_CONNECT_MAPPING, mid);
+    ck_assert_int_eq(tr_check_model(ir, &terr), RT_OK);
     tr_model *m = train_small(ir, &d, 2);
     rt_tables t;
     ck_assert_int_eq(tr_tabulate(m, &t, NULL), RT_OK);
+    ck_assert_int_eq(t.layers[0].bits_out, mid);
+    ck_assert_int_eq(t.layers[1].bits_in, mid);
     rt_codes c;
     ck_assert_int_eq(tr_codes(m, &d.test, &c, NULL), RT_OK);
     ck_assert_int_eq(lookup_mismatches(&t, &c), 0);
+    int used[4] = {0}; /* the leaves use all their codes, more than two of 2-bit ones */
+    for (size_t k = 0; k < (size_t)c.n_samples * 24; k++)
+        used[c.layer[0][k]] = 1;
+    ck_assert_int_gt(used[0] + used[1] + used[2] + used[3], mid);
     double q;
     tr_evaluate(m, &d.test, NULL, &q);
     long ok = 0;
@@ -117,40 +127,6 @@ START_TEST(test_dwn_mapping) {
         ok += group_class(&c, s) == c.labels[s];
     ck_assert_double_eq(q, (double)ok / c.n_samples);
     ck_assert_double_gt(q, 0.85); /* the learned wires find the two signs */
-    rt_codes_free(&c);
-    rt_tables_free(&t);
-    tr_model_free(m);
-    fx_program_free(ir);
-    rt_dataset_free(&d);
-}
-END_TEST
-
-/* Multi-bit tables: the leaves give 2-bit codes (relu), which the second level's tables
- * read as 6-bit addresses (3 inputs x 2 bits); the tables are what the model computes. */
-START_TEST(test_dwn_multibit) {
-    rt_dataset d;
-    parity_data(&d, FEATURES, 1024, 34);
-    ir_program *ir = dwn_program(15, IR_CONNECT_MAPPING, 2);
-    ck_assert_int_eq(tr_check_model(ir, &terr), RT_OK);
-    tr_model *m = train_small(ir, &d, 2);
-    rt_tables t;
-    ck_assert_int_eq(tr_tabulate(m, &t, NULL), RT_OK);
-    ck_assert_int_eq(t.layers[0].bits_out, 2);
-    ck_assert_int_eq(t.layers[1].bits_in, 2);
-    rt_codes c;
-    ck_assert_int_eq(tr_codes(m, &d.test, &c, NULL), RT_OK);
-    ck_assert_int_eq(lookup_mismatches(&t, &c), 0);
-    int used[4] = {0}; /* the leaves use more than two of their four codes */
-    for (size_t k = 0; k < (size_t)c.n_samples * 24; k++)
-        used[c.layer[0][k]] = 1;
-    ck_assert_int_gt(used[0] + used[1] + used[2] + used[3], 2);
-    double q;
-    tr_evaluate(m, &d.test, NULL, &q);
-    long ok = 0;
-    for (int s = 0; s < c.n_samples; s++)
-        ok += group_class(&c, s) == c.labels[s];
-    ck_assert_double_eq(q, (double)ok / c.n_samples);
-    ck_assert_double_gt(q, 0.85);
     rt_codes_free(&c);
     rt_tables_free(&t);
     tr_model_free(m);
@@ -186,8 +162,7 @@ int main(void) {
     TCase *tc = tcase_create("dwn_model");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_dwn_tables_equal_model);
-    tcase_add_test(tc, test_dwn_mapping);
-    tcase_add_test(tc, test_dwn_multibit);
+    tcase_add_loop_test(tc, test_dwn_mapping, 0, 2);
     tcase_add_loop_test(tc, test_dwn_threads, 0, 4);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
