@@ -2,8 +2,9 @@
  * table (lut { kind = table }) with the extended finite difference (EFD) for its inputs, the
  * learned mapping (connect = mapping) through the fixed-order GEMM, the group-sum head's
  * loss, and the input encoders' thresholds (thermometer, binarize); and tr_check_model, what
- * this build's training refuses. Everything here is deterministic: every sum runs in one
- * fixed order (rows ascending, addresses ascending), independent of any thread split. */
+ * this build's training refuses (tables wider than TR_TABLE_MAX_BITS). Everything here is
+ * deterministic: every sum runs in one fixed order (rows ascending, addresses ascending),
+ * independent of any thread split. */
 #include "train_int.h"
 #include "vfma.h"
 
@@ -16,13 +17,15 @@ rt_status tr_check_model(const ir_program *ir, rt_error *e) {
     char prop[160];
     for (int i = 0; i < ir->n_layers; i++) {
         const ir_layer *l = &ir->layers[i];
-        if (l->kind != IR_KIND_TABLE || l->bits_in == 1) continue;
+        int A = l->fanin * l->bits_in;
+        if (l->kind != IR_KIND_TABLE || A <= TR_TABLE_MAX_BITS) continue;
         snprintf(prop, sizeof prop, "lut %s.kind", l->lut ? l->lut : "?");
         return rt_fail_prop(e, RT_ERR_MODEL, prop,
-                            "layer %s: kind = table addresses its table by 1-bit inputs, but it "
-                            "reads %d-bit codes; give the layer feeding it bits = 1 (or the "
-                            "input encode = thermometer or binarize)",
-                            l->name, l->bits_in);
+                            "layer %s: kind = table over fan-in %d x %d-bit codes has a %d-bit "
+                            "address; a trained table takes at most %d (its 2^A entries are "
+                            "parameters and the extended finite difference costs A x 2^A per "
+                            "row): lower the fan-in or the bits of the layer feeding it",
+                            l->name, l->fanin, l->bits_in, A, TR_TABLE_MAX_BITS);
     }
     return RT_OK;
 }
@@ -218,43 +221,67 @@ void tr_encode_row(const rt_encoder *enc, const float *x, uint16_t *codes) {
 
 /* ---- The model's pieces: table L-LUTs, the encoder --------------------------------- */
 
-/* The address of row r: bit j is input j's sign (the 1-bit code of its value). */
-static uint32_t dw_addr(const float *x, int ldx, int F, int r) {
+/* The code of input value x of a table L-LUT (tr_tlut_forward). */
+static uint32_t dw_code(const tr_shape *sh, float x) {
+    if (sh->b_in <= 1) return x > 0.0f;
+    const tr_qspec *q = &sh->in_q;
+    float t = __builtin_rintf(x / sh->in_s);
+    t = t > (float)q->qmin ? t : (float)q->qmin;
+    return tr_q_code(q, (int)(t < (float)q->qmax ? t : (float)q->qmax));
+}
+
+/* The address of row r: input j's code in bits [j*b, (j+1)*b). */
+static uint32_t dw_addr(const tr_shape *sh, const float *x, int ldx, int r) {
+    int b = sh->b_in > 1 ? sh->b_in : 1;
     uint32_t a = 0;
-    for (int j = 0; j < F; j++)
-        a |= (uint32_t)(x[(size_t)j * ldx + r] > 0.0f) << j;
+    for (int j = 0; j < sh->F; j++)
+        a |= dw_code(sh, x[(size_t)j * ldx + r]) << (j * b);
     return a;
 }
 
 void tr_tlut_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
                      float *y) {
     for (int r = 0; r < R; r++)
-        y[r] = p->ws[dw_addr(x, ldx, sh->F, r)];
+        y[r] = p->ws[dw_addr(sh, x, ldx, r)];
 }
 
 void tr_tlut_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
                       const float *dy, const tr_lut *g, float *dx, int lddx) {
-    int F = sh->F;
+    int F = sh->F, A = tr_shape_addr_bits(sh), b = A / F;
     if (g) {
-        memset(g->ws, 0, ((size_t)1 << F) * sizeof(float));
+        memset(g->ws, 0, ((size_t)1 << A) * sizeof(float));
         g->b[0] = 0.0f;
     }
     /* each address's EFDs once (the same bits as per row), when the addresses fit */
-    enum { MEMO_F = 8 };
-    float efd[MEMO_F << MEMO_F];
-    uint8_t done[1 << MEMO_F] = {0};
-    bool memo = F <= MEMO_F;
+    enum { MEMO_A = 8 }; /* F <= A: F entries per address */
+    float efd[MEMO_A << MEMO_A];
+    uint8_t done[1 << MEMO_A] = {0};
+    bool memo = A <= MEMO_A;
     for (int r = 0; r < R; r++) { /* rows ascending: a fixed order per entry */
-        uint32_t a = dw_addr(x, ldx, F, r);
+        uint32_t a = dw_addr(sh, x, ldx, r);
         if (g) g->ws[a] += dy[r];
         if (!dx) continue;
         float *e = memo ? efd + (size_t)a * F : efd;
         if (!memo || !done[a])
-            for (int j = 0; j < F; j++)
-                e[j] = dw_efd(p->ws, F, a, j);
+            for (int j = 0; j < F; j++) { /* tr_table_code_grad over the code's EFDs */
+                float c = dw_efd(p->ws, A, a, j * b);
+                for (int t = 1; t < b; t++)
+                    c = __builtin_fmaf(dw_efd(p->ws, A, a, j * b + t), (float)(1 << t), c);
+                e[j] = b > 1 ? c / (float)((1 << b) - 1) : c;
+            }
         if (memo) done[a] = 1;
         for (int j = 0; j < F; j++)
             dx[(size_t)j * lddx + r] = dy[r] * e[j];
+    }
+}
+
+void tr_table_refresh(tr_model *m) {
+    tr_params *P = &m->p;
+    for (int l = 0; l < P->n_layers; l++) {
+        tr_layer *L = &P->layers[l];
+        if (!L->sh.table) continue;
+        L->sh.in_q = l ? P->layers[l - 1].q : P->in_q;
+        L->sh.in_s = tr_q_scale(P->param[l ? P->layers[l - 1].o_scale : P->o_in_scale]);
     }
 }
 

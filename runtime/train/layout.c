@@ -152,6 +152,7 @@ static void layer_shape(tr_layer *L, const ir_layer *il, bool dense) {
     L->sh.skip = il->lut_skip;
     L->sh.degree = il->kind == IR_KIND_POLY ? il->degree : 0; /* linear: hidden 0 with skip */
     L->sh.table = il->kind == IR_KIND_TABLE;
+    L->sh.b_in = L->sh.table ? il->bits_in : 0;
     L->q = tr_qspec_make(il->quant, il->bits_out);
     L->bits_in = il->bits_in;
     L->connect = il->connect;
@@ -166,7 +167,7 @@ static void layer_shape(tr_layer *L, const ir_layer *il, bool dense) {
 /* Weights in an L-LUT record's ws slice: the skip path's F, or a linear or polynomial
  * L-LUT's monomial weights (poly.c). */
 static size_t ws_count(const tr_shape *sh) {
-    if (sh->table) return (size_t)1 << sh->F; /* the table's entries */
+    if (sh->table) return (size_t)1 << tr_shape_addr_bits(sh); /* the table's entries */
     int D = tr_shape_degree(sh);
     return D > 0 ? (size_t)tr_poly_terms(sh->F, D) - 1 : sh->skip ? (size_t)sh->F : 0;
 }

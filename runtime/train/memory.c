@@ -99,7 +99,8 @@ static uint64_t mem_layer_params(const ir_layer *L, bool dense, uint64_t *per_lu
         *per_lut = (uint64_t)L->in_width + 3;
     else
         *per_lut = F * N + D * N * N + N + (L->lut_skip ? F : 0) + N + D * N + 3;
-    if (L->kind == IR_KIND_TABLE) *per_lut += (uint64_t)1 << L->fanin; /* the entries */
+    if (L->kind == IR_KIND_TABLE) /* the entries */
+        *per_lut += (uint64_t)1 << (L->fanin * L->bits_in);
     if (L->connect == IR_CONNECT_MAPPING) /* the selection weights of its slots */
         *per_lut += F * (uint64_t)tr_map_pad(L->in_width);
     return *per_lut * (uint64_t)L->out_width * sizeof(float);

@@ -552,6 +552,7 @@ static void map_in_job(void *vc, int tid, int nt) {
 static void run_forward(tr_model *m, int R, bool train) {
     pass_ctx c = {m, -1, R, train ? m->w.rows_all : R, train, 0.0, 0.0, 0, NULL, NULL, NULL, NULL};
     tr_map_refresh(m, train);
+    tr_table_refresh(m);
     if (m->p.encode)
         tr_pool_run(m->w.pool, in_enc_job, &c);
     else if (train)
@@ -768,6 +769,7 @@ static void raw_bwd_job(void *vc, int tid, int nt) {
 }
 
 void tr_layer_subnet_forward(tr_model *m, int l, const float *in, int R, float *y) {
+    tr_table_refresh(m);
     pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, NULL, y, NULL};
     tr_pool_run(m->w.pool, raw_fwd_job, &c);
 }

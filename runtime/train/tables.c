@@ -56,6 +56,7 @@ rt_status tr_tabulate(const tr_model *cm, rt_tables *t, rt_error *e) {
     t->n_layers = P->n_layers;
     t->layers = xcalloc((size_t)P->n_layers, sizeof(rt_table_layer));
     tr_map_refresh(m, false); /* the wires of mapping layers */
+    tr_table_refresh(m);      /* the input codes of table layers */
     tr_model_encoder(m, &t->enc);
     t->head_group = P->head_group;
     const tr_qspec *pq = &P->in_q;

@@ -145,8 +145,22 @@ typedef struct tr_shape {
     int depth;  /* hidden layers (>= 1 when N > 0) */
     bool skip;  /* linear skip path */
     int degree; /* kind = poly(degree = D): D (N = 0); 0 otherwise (see tr_shape_degree) */
-    bool table; /* kind = table: the 2^F entries are the parameters (ws), 1-bit inputs */
+    bool table; /* kind = table: the 2^(F*b_in) entries are the parameters (ws) */
+    /* kind = table: the codes it reads, b_in bits each (0 or 1: 1-bit, x > 0), from the
+     * quantizer in_q of scale in_s feeding it (tr_table_refresh; multi-bit inputs only) */
+    int b_in;
+    tr_qspec in_q;
+    float in_s;
 } tr_shape;
+
+/* The widest address of a trained table (tr_check_model): 2^A entries are parameters and
+ * the EFD of a row costs A * 2^A. */
+#define TR_TABLE_MAX_BITS 12
+
+/* Address bits of a table L-LUT: F * b_in. */
+static inline int tr_shape_addr_bits(const tr_shape *sh) {
+    return sh->F * (sh->b_in > 1 ? sh->b_in : 1);
+}
 
 /* Linear and polynomial L-LUTs (poly.c): y = b + sum_m ws[m] * x^a(m) over the monomials of
  * degree 1..D of the F inputs in poly.c's order (depth first: for D = 1 the inputs x_0 ..
@@ -494,6 +508,9 @@ size_t tr_beta_off(const tr_layer *L, int o);
 /* The wires of every mapping layer from its weights: idx = argmax per slot, and in training
  * (train) the softmax rows mp. */
 void tr_map_refresh(tr_model *m, bool train);
+/* The input quantizer and scale of every table layer (tr_shape.in_q, in_s) from the model's
+ * parameters: run before each forward and tabulation, as tr_map_refresh. */
+void tr_table_refresh(tr_model *m);
 /* Fits the input encoder's thresholds on split s (tr_encoder_fit) into the state block;
  * nothing without an encoder. */
 void tr_model_fit_encoder(tr_model *m, const rt_split *s);
@@ -503,9 +520,12 @@ void tr_model_encoder(const tr_model *m, rt_encoder *enc);
  * layer's pre-quantizer values zlast), summed over each class's group under a group-sum
  * head. score: [classes]. */
 void tr_model_scores(const tr_model *m, int r, bool flt, float *score);
-/* Table L-LUTs (kind = table, 1-bit inputs): y[r] = T[address of row r], address bit j
- * = x[j][r] > 0 (x feature-major as tr_subnet_forward's); the backward adds dy to the
- * entries (straight through) and gives each input the EFD (dwn.c) times dy. */
+/* Table L-LUTs (kind = table): y[r] = T[address of row r] (x feature-major as
+ * tr_subnet_forward's); input j's code fills address bits [j*b, (j+1)*b): with 1-bit inputs
+ * the bit x[j][r] > 0, with b-bit inputs the code of the level rint(x / in_s) under in_q
+ * (x is (float)level * in_s, so this is the code the layer below gave). The backward adds
+ * dy to the entries (straight through) and gives each input dy times its code's gradient
+ * from the EFD of its bits (tr_table_code_grad's definition; the EFD itself for 1 bit). */
 void tr_tlut_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R, float *y);
 void tr_tlut_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
                       const float *dy, const tr_lut *g, float *dx, int lddx);

@@ -69,7 +69,7 @@ ir_program *kinds_program(int sparse_epochs, int dense_epochs) {
 
 /* 12 features -> thermometer(3) = 36 bits -> 24 tables of 4 inputs (random) -> 8 tables of
  * 3 inputs (contiguous) = 2 classes x 4 -> group sum. */
-ir_program *dwn_program(int epochs, ir_connect connect) {
+ir_program *dwn_program(int epochs, ir_connect connect, int mid) {
     fx_net n;
     memset(&n, 0, sizeof n);
     n.n_layers = 2;
@@ -77,7 +77,8 @@ ir_program *dwn_program(int epochs, ir_connect connect) {
     int sup[] = {0, 1};
     memcpy(n.widths, w, sizeof w);
     memcpy(n.support, sup, sizeof sup);
-    n.bits_in = n.bits_hidden = n.bits_support = n.bits_out = 1;
+    n.bits_in = n.bits_support = n.bits_out = 1;
+    n.bits_hidden = mid;
     n.fanin_in = 4;
     n.fanin_support = 3;
     n.connect = connect;

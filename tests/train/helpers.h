@@ -17,10 +17,10 @@ ir_program *small_program(int sparse_epochs, int dense_epochs, uint64_t seed);
 ir_program *kinds_program(int sparse_epochs, int dense_epochs);
 
 /* A DWN-style model (test_dwn_model.c): DWN_FEATURES features -> thermometer(DWN_LEVELS) ->
- * 24 trained tables of 4 inputs (connect) -> 2 classes x DWN_GROUP tables of 3 inputs ->
- * group-sum head. */
+ * 24 trained tables of 4 inputs (connect) with mid-bit outputs -> 2 classes x DWN_GROUP
+ * tables of 3 inputs (contiguous, 3 * mid-bit addresses) -> group-sum head. */
 enum { DWN_FEATURES = 12, DWN_LEVELS = 3, DWN_GROUP = 4 };
-ir_program *dwn_program(int epochs, ir_connect connect);
+ir_program *dwn_program(int epochs, ir_connect connect, int mid);
 /* Options without progress lines. */
 train_opts quiet_opts(int threads);
 /* The error record of the calls under test. */

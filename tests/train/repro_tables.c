@@ -25,7 +25,7 @@ int main(int argc, char **argv) {
     rt_dataset d;
     parity_data(&d, 12, 512, 11);
     ir_program *irs[3] = {small_program(3, 3, 9), kinds_program(3, 3),
-                          dwn_program(3, IR_CONNECT_MAPPING)};
+                          dwn_program(3, IR_CONNECT_MAPPING, 1)};
     train_opts o = quiet_opts(2);
     FILE *f = fopen(argv[1], "wb");
     if (!f) {

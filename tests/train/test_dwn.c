@@ -51,6 +51,66 @@ START_TEST(table_forward_backward) {
 }
 END_TEST
 
+/* EFD of address bit j at address a over a table of 2^A entries, in double: the entries
+ * at Hamming distance h (bit j aside) weighted alpha beta^h, alpha = 0.5 * 0.75^(A-1),
+ * beta = 1/3. */
+static double efd_ref(const float *T, int A, uint32_t a, int j) {
+    double g = 0.0, alpha = 0.5 * pow(0.75, A - 1);
+    for (uint32_t k = 0; k < (1u << A); k++) {
+        int h = __builtin_popcount((k ^ a) & ~(1u << j));
+        g += (k >> j & 1 ? 1.0 : -1.0) * T[k] * alpha * pow(1.0 / 3.0, h);
+    }
+    return g;
+}
+
+/* A table L-LUT over 2-bit codes (signed and unsigned quantizers feeding it): the address
+ * is the codes of the levels x / s, the entries' gradient is the central difference of
+ * sum_r dy[r] y[r], each input's the EFD of its code's bits, weighted 1 and 2 over 3. */
+START_TEST(table_multibit) {
+    enum { F = 3, B = 2, A = F * B, R = 9 };
+    tr_shape sh = {.F = F, .table = true, .b_in = B};
+    sh.in_q = tr_qspec_make(_i ? IR_Q_IDENTITY : IR_Q_RELU, B); /* levels -2..1 or 0..3 */
+    sh.in_s = 0.37f;
+    ck_assert_int_eq(tr_shape_addr_bits(&sh), A);
+    float T[1 << A], gT[1 << A], b0 = 0.0f, gb = 0.0f;
+    for (int k = 0; k < (1 << A); k++)
+        T[k] = urand();
+    tr_lut p = {.ws = T, .b = &b0}, g = {.ws = gT, .b = &gb};
+    float x[F * R], dy[R], y[R], dx[F * R];
+    uint32_t addr[R];
+    for (int r = 0; r < R; r++) {
+        addr[r] = 0;
+        for (int j = 0; j < F; j++) {
+            int code = (r * 7 + j * 5 + r * j) % 4;
+            x[j * R + r] = tr_q_value(tr_q_level(&sh.in_q, (uint16_t)code), sh.in_s);
+            addr[r] |= (uint32_t)code << (j * B);
+        }
+        dy[r] = urand();
+    }
+    tr_tlut_forward(&sh, &p, x, R, R, y);
+    for (int r = 0; r < R; r++)
+        ck_assert(y[r] == T[addr[r]]);
+    tr_tlut_backward(&sh, &p, x, R, R, dy, &g, dx, R);
+    for (int k = 0; k < (1 << A); k++) { /* central differences of sum_r dy y */
+        double lp = 0.0, lm = 0.0, h = 1e-3, keep = T[k];
+        for (int sgn = 0; sgn < 2; sgn++) {
+            T[k] = (float)(keep + (sgn ? -h : h));
+            tr_tlut_forward(&sh, &p, x, R, R, y);
+            for (int r = 0; r < R; r++)
+                *(sgn ? &lm : &lp) += (double)dy[r] * y[r];
+        }
+        T[k] = (float)keep;
+        expect_near(gT[k], (lp - lm) / (2 * (double)(float)h), 1e-3, "entry", k);
+    }
+    for (int r = 0; r < R; r++)
+        for (int j = 0; j < F; j++)
+            expect_near(
+                dx[j * R + r],
+                dy[r] * (efd_ref(T, A, addr[r], j * B) + 2 * efd_ref(T, A, addr[r], j * B + 1)) / 3,
+                1e-5, "input", j * R + r);
+}
+END_TEST
+
 /* ---- Learned mapping ------------------------------------------------------------------ */
 
 enum { MR = 5, MS = 3, MI = 7 };
@@ -186,20 +246,24 @@ END_TEST
 /* ---- What the trainer refuses ---------------------------------------------------------- */
 
 START_TEST(check_refuses) {
-    /* the table kind, the mapping, the encoders and the group-sum head train; a table over
-     * multi-bit codes does not */
+    /* the table kind, the mapping, the encoders and the group-sum head train, tables over
+     * multi-bit codes too; a table address over TR_TABLE_MAX_BITS does not */
     ir_layer l = {.name = "t.0",
                   .lut = "six",
                   .kind = IR_KIND_TABLE,
                   .connect = IR_CONNECT_MAPPING,
+                  .fanin = 6,
                   .bits_in = 1};
     ir_program ir = {
         .n_layers = 1, .layers = &l, .encode = IR_ENC_THERMOMETER, .head = IR_HEAD_GROUP_SUM};
     rt_error e = {0};
     ck_assert_int_eq(tr_check_model(&ir, &e), RT_OK);
-    l.bits_in = 2;
+    l.bits_in = 2; /* 12 address bits */
+    ck_assert_int_eq(tr_check_model(&ir, &e), RT_OK);
+    l.fanin = 7; /* 14 */
     ck_assert_int_eq(tr_check_model(&ir, &e), RT_ERR_MODEL);
     ck_assert_str_eq(e.prop, "lut six.kind");
+    ck_assert_ptr_nonnull(strstr(e.msg, "14-bit address"));
     l.kind = IR_KIND_MLP;
     ck_assert_int_eq(tr_check_model(&ir, &e), RT_OK);
 }
@@ -209,6 +273,7 @@ int main(void) {
     Suite *s = suite_create("dwn");
     TCase *tc = tcase_create("dwn");
     tcase_add_test(tc, table_forward_backward);
+    tcase_add_loop_test(tc, table_multibit, 0, 2);
     tcase_add_test(tc, mapping_gradients);
     tcase_add_test(tc, group_sum_gradient);
     tcase_add_test(tc, encoder_thresholds);

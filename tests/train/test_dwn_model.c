@@ -27,7 +27,7 @@ static int group_class(const rt_codes *c, int s) {
 START_TEST(test_dwn_tables_equal_model) {
     rt_dataset d;
     parity_data(&d, FEATURES, 1024, 31);
-    ir_program *ir = dwn_program(15, IR_CONNECT_RANDOM);
+    ir_program *ir = dwn_program(15, IR_CONNECT_RANDOM, 1);
     ck_assert_int_eq(tr_check_model(ir, &terr), RT_OK);
     tr_model *m = train_small(ir, &d, 2);
     rt_tables t;
@@ -65,17 +65,27 @@ START_TEST(test_dwn_tables_equal_model) {
 }
 END_TEST
 
-/* The same with the learned mapping (connect = mapping) on the leaves. */
+/* The same with the learned mapping (connect = mapping) on the leaves, with 1-bit leaves
+ * and (_i = 1) multi-bit tables: the leaves give 2-bit codes (relu), which the second
+ * level's tables read as 6-bit addresses (3 inputs x 2 bits). */
 START_TEST(test_dwn_mapping) {
     rt_dataset d;
-    parity_data(&d, FEATURES, 1024, 33);
-    ir_program *ir = dwn_program(15, IR_CONNECT_MAPPING);
+    int mid = 1 + _i;
+    parity_data(&d, FEATURES, 1024, 33 + _i);
+    ir_program *ir = dwn_program(15, IR_CONNECT_MAPPING, mid);
+    ck_assert_int_eq(tr_check_model(ir, &terr), RT_OK);
     tr_model *m = train_small(ir, &d, 2);
     rt_tables t;
     ck_assert_int_eq(tr_tabulate(m, &t, NULL), RT_OK);
+    ck_assert_int_eq(t.layers[0].bits_out, mid);
+    ck_assert_int_eq(t.layers[1].bits_in, mid);
     rt_codes c;
     ck_assert_int_eq(tr_codes(m, &d.test, &c, NULL), RT_OK);
     ck_assert_int_eq(lookup_mismatches(&t, &c), 0);
+    int used[4] = {0}; /* the leaves use all their codes, more than two of 2-bit ones */
+    for (size_t k = 0; k < (size_t)c.n_samples * 24; k++)
+        used[c.layer[0][k]] = 1;
+    ck_assert_int_gt(used[0] + used[1] + used[2] + used[3], mid);
     double q;
     tr_evaluate(m, &d.test, NULL, &q);
     long ok = 0;
@@ -91,11 +101,13 @@ START_TEST(test_dwn_mapping) {
 }
 END_TEST
 
-/* One and two threads train the same bits, with random wires and with the mapping. */
+/* One and two threads train the same bits, with random wires and with the mapping, with 1-
+ * and 2-bit leaves. */
 START_TEST(test_dwn_threads) {
     rt_dataset d;
     parity_data(&d, FEATURES, 512, 32);
-    ir_program *ir = dwn_program(2, _i ? IR_CONNECT_MAPPING : IR_CONNECT_RANDOM);
+    ir_program *ir =
+        dwn_program(2, _i & 1 ? IR_CONNECT_MAPPING : IR_CONNECT_RANDOM, _i < 2 ? 1 : 2);
     tr_model *a = train_small(ir, &d, 1), *b = train_small(ir, &d, 2);
     ck_assert(same_params(a, b));
     rt_tables ta, tb;
@@ -116,8 +128,8 @@ int main(void) {
     TCase *tc = tcase_create("dwn_model");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_dwn_tables_equal_model);
-    tcase_add_test(tc, test_dwn_mapping);
-    tcase_add_loop_test(tc, test_dwn_threads, 0, 2);
+    tcase_add_loop_test(tc, test_dwn_mapping, 0, 2);
+    tcase_add_loop_test(tc, test_dwn_threads, 0, 4);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

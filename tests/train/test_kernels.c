@@ -236,7 +236,7 @@ END_TEST
 /* Rows are independent: a row's output does not depend on the batch around it (the
  * property that makes truth tables equal to the model). */
 START_TEST(test_subnet_rows_independent) {
-    tr_shape sh = {6, 64, 1, true, 0, false};
+    tr_shape sh = {.F = 6, .N = 64, .depth = 1, .skip = true};
     size_t n = 6 * 64 + 64 + 64 + 6 + 1;
     float *param = malloc(sizeof(float) * n);
     fill(param, n, 0.5f);

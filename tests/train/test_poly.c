@@ -31,7 +31,7 @@ static tr_lut poly_slice(float *base, int M) {
 
 static void poly_case_new(poly_case *c, int F, int D, int R) {
     memset(c, 0, sizeof *c);
-    c->sh = (tr_shape){F, 0, 0, true, D, false};
+    c->sh = (tr_shape){.F = F, .skip = true, .degree = D};
     c->R = R;
     c->ld = tr_pad_rows(R);
     c->M = tr_poly_terms(F, D);
@@ -84,8 +84,8 @@ START_TEST(test_poly_terms) {
     ck_assert_int_eq(tr_poly_terms(2, 3), 10);
     ck_assert_int_eq(tr_poly_terms(16, 4), TR_POLY_MAX_TERMS);
     ck_assert_int_eq(tr_poly_terms(16, 5), TR_POLY_MAX_TERMS + 1);
-    tr_shape lin = {5, 0, 0, true, 0, false}, mlp = {5, 16, 1, true, 0, false},
-             poly = {5, 0, 0, true, 3, false};
+    tr_shape lin = {.F = 5, .skip = true}, mlp = {.F = 5, .N = 16, .depth = 1, .skip = true},
+             poly = {.F = 5, .skip = true, .degree = 3};
     ck_assert_int_eq(tr_shape_degree(&lin), 1);
     ck_assert_int_eq(tr_shape_degree(&mlp), 0);
     ck_assert_int_eq(tr_shape_degree(&poly), 3);

@@ -232,7 +232,7 @@ END_TEST
 START_TEST(test_resume_mapping) {
     rt_dataset d;
     parity_data(&d, DWN_FEATURES, 256, 8);
-    ir_program *ir = dwn_program(2, IR_CONNECT_MAPPING);
+    ir_program *ir = dwn_program(2, IR_CONNECT_MAPPING, 1);
     char *dir = resume_extends(ir, &d, 0, 4);
     remove_dir(dir);
     free(dir);

@@ -396,7 +396,7 @@ START_TEST(test_shift_rows_encoded) {
     rt_dataset d;
     parity_data(&d, 12, 64, 3);
     as_images(&d);
-    ir_program *ir = dwn_program(1, IR_CONNECT_RANDOM);
+    ir_program *ir = dwn_program(1, IR_CONNECT_RANDOM, 1);
     tr_model *m = tr_model_new(ir, false, NULL, 1, 16, 1, false);
     tr_model_fit_encoder(m, &d.train);
     tr_model_load_rows(m, &d.train, NULL, 0, 16);
