@@ -46,23 +46,29 @@ void be_counts_free(be_counts *c) {
 }
 
 void be_counts_add(be_counts *c, const rt_tables *t, const rt_codes *codes) {
-    for (int l = 0; l < t->n_layers; l++) {
-        const rt_table_layer *L = &t->layers[l];
-        const int F = L->fanin, b = L->bits_in, a = be_addr_bits(L);
-        const unsigned mask = (1u << b) - 1;
-        const uint16_t *src = l ? codes->layer[l - 1] : codes->input;
-        for (int s = 0; s < codes->n_samples; s++) {
-            const uint16_t *x = src + (size_t)s * (size_t)L->in_width;
-            const int *w = L->inputs;
-            for (int j = 0; j < L->n_lut; j++, w += F) {
-                uint32_t addr = 0;
-                for (int f = 0; f < F; f++)
-                    addr |= (uint32_t)(x[w[f]] & mask) << (f * b);
-                uint32_t *n = &c->counts[l][((size_t)j << a) | addr];
-                if (*n != UINT32_MAX) ++*n;
-            }
+    for (int l = 0; l < t->n_layers; l++)
+        be_lookup_layer(&t->layers[l], codes->n_samples, l ? codes->layer[l - 1] : codes->input,
+                        NULL, c->counts[l]);
+}
+
+void be_counts_lookup(be_counts *c, const rt_tables *t, int n, const uint16_t *in) {
+    enum { BLOCK = 256 }; /* samples whose codes are held at once */
+    int w = 1;
+    for (int l = 0; l < t->n_layers; l++)
+        w = t->layers[l].n_lut > w ? t->layers[l].n_lut : w;
+    uint16_t *buf[2] = {xmalloc(sizeof **buf * BLOCK * (size_t)w),
+                        xmalloc(sizeof **buf * BLOCK * (size_t)w)};
+    for (int s0 = 0; s0 < n; s0 += BLOCK) {
+        int m = n - s0 < BLOCK ? n - s0 : BLOCK;
+        const uint16_t *src = in + (size_t)s0 * (size_t)t->n_inputs;
+        for (int l = 0; l < t->n_layers; l++) {
+            bool last = l == t->n_layers - 1;
+            be_lookup_layer(&t->layers[l], m, src, last ? NULL : buf[l & 1], c->counts[l]);
+            src = buf[l & 1];
         }
     }
+    free(buf[0]);
+    free(buf[1]);
 }
 
 /* ---- One output bit --------------------------------------------------------------- */

@@ -25,6 +25,11 @@ void be_counts_free(be_counts *c);
 /* Adds the addresses that codes (input codes and every layer's output codes of some
  * samples, as tr_codes makes them) present to each L-LUT of t. Saturates at UINT32_MAX. */
 void be_counts_add(be_counts *c, const rt_tables *t, const rt_codes *codes);
+/* Adds the addresses n samples present, from their input codes alone ([n * n_inputs]):
+ * the layers' codes come from t's own tables (table lookup, be_lookup_layer). Since the
+ * tables are what the quantized forward computes, this counts exactly what be_counts_add
+ * counts from tr_codes, without running the model. */
+void be_counts_lookup(be_counts *c, const rt_tables *t, int n, const uint16_t *in);
 
 /* The strategies of the support reduction; the pass runs each on every output bit and
  * keeps the cheapest (ties: the smaller support, then the first in this order):
