@@ -54,15 +54,18 @@ static rt_status rs_pass(const tr_model *m, const rt_dataset *d, const rt_split 
     return st;
 }
 
-static void rs_print(const be_reduce_stats *s, const rt_report *r) {
+static void rs_print(const be_reduce_stats *s, const rt_report *r, bool abc) {
     printf("reduce: rarity %ld, %lld of %lld addresses seen; LUT estimate %ld -> %ld "
            "(support %ld -> %ld inputs, constant bits %ld -> %ld, wires %ld -> %ld, shared %ld, "
            "O5/O6 pairs %ld); %.2f s\n",
            r->reduce.rarity, s->seen, s->addresses, s->luts_before, s->luts_final,
            s->support_before, s->support_after, s->const_before, s->const_after, s->wire_before,
            s->wire_after, s->dup_luts, s->pairs, r->reduce.seconds);
-    printf("reduce: strategies chosen per bit:");
-    for (int m = 0; m < BE_RD_N; m++)
+    if (abc)
+        printf("reduce: fill abc (ABC's collapse with the don't-cares, read back)");
+    else
+        printf("reduce: strategies chosen per bit:");
+    for (int m = 0; m < BE_RD_N && !abc; m++)
         printf(" %s %ld", be_rd_method_name((be_rd_method)m), s->wins[m]);
     printf("\nreduce: accuracy validation %.2f%% -> %.2f%%, test %.2f%% -> %.2f%% (%ld test "
            "samples changed)\n",
@@ -83,10 +86,13 @@ rt_status nltc_flow_reduce(const ir_program *ir, const tr_model *m, const rt_dat
         be_counts_free(&cnt);
         return st;
     }
-    be_reduce_opts o = {.rarity = ir->hw.reduce_rarity, .lut_inputs = ir->hw.lut_inputs};
+    be_reduce_opts o = {.rarity = ir->hw.reduce_rarity,
+                        .lut_inputs = ir->hw.lut_inputs,
+                        .abc = ir->hw.reduce_fill == IR_RFILL_ABC};
     be_reduce_stats s;
-    be_reduce(t, &cnt, &o, &s);
+    st = be_reduce(t, &cnt, &o, &s, e);
     be_counts_free(&cnt);
+    if (st) return st;
     r->reduce.rarity = o.rarity;
     st = rs_pass(m, d, &d->valid, t, NULL, &r->reduce.valid_after, e);
     if (st) return st;
@@ -104,6 +110,6 @@ rt_status nltc_flow_reduce(const ir_program *ir, const tr_model *m, const rt_dat
     r->reduce.luts_before = s.luts_before;
     r->reduce.luts_after = s.luts_final;
     r->reduce.seconds = rt_now() - t0;
-    if (!quiet) rs_print(&s, r);
+    if (!quiet) rs_print(&s, r, o.abc);
     return RT_OK;
 }

@@ -375,7 +375,8 @@ long be_reduce_estimate(const rt_tables *t, int lut_inputs, bool pairs) {
 
 /* ---- The pass ------------------------------------------------------------------------ */
 
-void be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, be_reduce_stats *s) {
+rt_status be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, be_reduce_stats *s,
+                    rt_error *e) {
     double t0 = rt_now();
     memset(s, 0, sizeof *s);
     be_reduce_opts opt = *o;
@@ -384,6 +385,11 @@ void be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, be_red
     long d0, p0;
     s->luts_before = rd_tables(t, opt.lut_inputs, false, &d0, &p0, &s->const_before,
                                &s->wire_before, &s->support_before);
+    if (opt.abc) { /* ABC's fill; the pass below then only counts (trained: no drops) */
+        rt_status st = be_reduce_abc(t, c, opt.rarity, e);
+        if (st) return st;
+        opt.methods = 1u << BE_RD_TRAINED;
+    }
     for (int l = 0; l < t->n_layers; l++) {
         rt_table_layer *L = &t->layers[l];
         const int a = be_addr_bits(L);
@@ -406,4 +412,5 @@ void be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, be_red
                               &s->wire_after, &s->support_after);
     s->luts_final = s->luts_after - s->dup_luts - s->pairs;
     s->seconds = rt_now() - t0;
+    return RT_OK;
 }

@@ -54,6 +54,7 @@ typedef struct be_reduce_opts {
     int lut_inputs;     /* K of the target's LUTs; K == 6 allows O5/O6 pairs */
     unsigned methods;   /* bit set of be_rd_method to try; 0: all */
     bool cofactor_fill; /* functions wider than K: fill for equal cofactors first */
+    bool abc;           /* ABC fills the don't-cares (be_reduce_abc), no support reduction */
 } be_reduce_opts;
 
 /* What the pass did. LUT figures use rt_lut_cost over each output bit's support (a
@@ -73,8 +74,18 @@ typedef struct be_reduce_stats {
 } be_reduce_stats;
 
 /* Reduces t in place (codes at unseen addresses rewritten). counts must come from t's
- * wiring; a seen address keeps its code. */
-void be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, be_reduce_stats *s);
+ * wiring; a seen address keeps its code. RT_OK, or with o->abc what be_reduce_abc
+ * returns. */
+rt_status be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, be_reduce_stats *s,
+                    rt_error *e);
+
+/* The fill ABC chooses (reduce_abc.c): every L-LUT with addresses seen fewer than rarity
+ * times goes to yosys-abc (NLTC_YOSYS_ABC overrides the path) as a BLIF model with those
+ * addresses as its EXDC network; `collapse` computes an ISOP per output bit within the
+ * don't-cares, and the covers are written back into t at every address. RT_ERR_TOOL when
+ * yosys-abc is missing or fails (or a cover changes a seen address), RT_ERR_IO for the
+ * scratch files. */
+rt_status be_reduce_abc(rt_tables *t, const be_counts *c, long rarity, rt_error *e);
 
 /* Support-based LUT estimate of t as it is (no don't-cares), with duplicate bits and
  * O5/O6 pairs when pairs is set: the figure to compare luts_final with. */
