@@ -54,13 +54,16 @@ static rt_status rs_pass(const tr_model *m, const rt_dataset *d, const rt_split 
     return st;
 }
 
-static void rs_print(const be_reduce_stats *s, const rt_report *r, bool abc) {
-    printf("reduce: rarity %ld, %lld of %lld addresses seen; LUT estimate %ld -> %ld "
-           "(support %ld -> %ld inputs, constant bits %ld -> %ld, wires %ld -> %ld, shared %ld, "
-           "O5/O6 pairs %ld); %.2f s\n",
-           r->reduce.rarity, s->seen, s->addresses, s->luts_before, s->luts_final,
-           s->support_before, s->support_after, s->const_before, s->const_after, s->wire_before,
-           s->wire_after, s->dup_luts, s->pairs, r->reduce.seconds);
+static void rs_print(const be_reduce_stats *s, const rt_report *r, int k, bool abc) {
+    printf("reduce: rarity %ld, %lld of %lld addresses seen; LUT%d estimate %ld -> %ld without "
+           "O5/O6 pairs, %ld -> %ld with them (pairs %ld -> %ld%s; support %ld -> %ld inputs, "
+           "constant bits %ld -> %ld, wires %ld -> %ld, identical functions shared %ld -> %ld); "
+           "%.2f s\n",
+           r->reduce.rarity, s->seen, s->addresses, k, r->reduce.luts_before, r->reduce.luts_after,
+           r->reduce.luts_before_pairs, r->reduce.luts_after_pairs, s->pairs_before, s->pairs,
+           k == 6 ? "" : ": only 6-input LUTs pair", s->support_before, s->support_after,
+           s->const_before, s->const_after, s->wire_before, s->wire_after, s->dup_before,
+           s->dup_luts, r->reduce.seconds);
     if (abc)
         printf("reduce: fill abc (ABC's collapse with the don't-cares, read back)");
     else
@@ -107,9 +110,11 @@ rt_status nltc_flow_reduce(const ir_program *ir, const tr_model *m, const rt_dat
     *c = red;
     r->reduce.addresses = s.addresses;
     r->reduce.seen = s.seen;
-    r->reduce.luts_before = s.luts_before;
-    r->reduce.luts_after = s.luts_final;
+    r->reduce.luts_before = s.luts_before - s.dup_before;
+    r->reduce.luts_after = s.luts_after - s.dup_luts;
+    r->reduce.luts_before_pairs = r->reduce.luts_before - s.pairs_before;
+    r->reduce.luts_after_pairs = s.luts_final;
     r->reduce.seconds = rt_now() - t0;
-    if (!quiet) rs_print(&s, r, o.abc);
+    if (!quiet) rs_print(&s, r, o.lut_inputs, o.abc);
     return RT_OK;
 }

@@ -382,9 +382,8 @@ rt_status be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, b
     be_reduce_opts opt = *o;
     if (opt.rarity < 1) opt.rarity = 1;
     if (opt.lut_inputs < 2) opt.lut_inputs = 6;
-    long d0, p0;
-    s->luts_before = rd_tables(t, opt.lut_inputs, false, &d0, &p0, &s->const_before,
-                               &s->wire_before, &s->support_before);
+    s->luts_before = rd_tables(t, opt.lut_inputs, true, &s->dup_before, &s->pairs_before,
+                               &s->const_before, &s->wire_before, &s->support_before);
     if (opt.abc) { /* ABC's fill; the pass below then only counts (trained: no drops) */
         rt_status st = be_reduce_abc(t, c, opt.rarity, e);
         if (st) return st;

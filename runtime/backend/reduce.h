@@ -66,8 +66,10 @@ typedef struct be_reduce_stats {
     long const_before, const_after;     /* constant bits */
     long wire_before, wire_after;       /* bits that are one input bit, not inverted */
     long luts_before, luts_after;       /* support estimate (before merging and pairs) */
+    long dup_before, pairs_before;      /* dup_luts and pairs of the trained tables */
     long dup_luts;      /* after: LUTs of functions (on the same signals) another bit has */
-    long pairs;         /* after: O5/O6 pairs of <= 5-input functions on <= 5 shared signals */
+    long pairs;         /* after: O5/O6 pairs of <= 5-input functions on <= 5 shared signals
+                         * (0 unless lut_inputs is 6: 4- and 5-input LUTs do not fracture) */
     long luts_final;    /* luts_after - dup_luts - pairs */
     long wins[BE_RD_N]; /* output bits where each strategy was the cheapest */
     double seconds;
