@@ -5,9 +5,10 @@
  * An output bit of an L-LUT with a address bits is a ternary table over 2^a addresses:
  * 0, 1 or don't-care (DC). Dropping address bit v is possible when no two specified
  * addresses that differ only in v disagree; the two halves then merge (a specified value
- * wins over DC) and the table halves. After the drops the remaining DCs are filled by
- * copying across each remaining variable (so cofactors agree where they can), then 0, and
- * the function is expanded back to every address: specified addresses keep their value. */
+ * wins over DC) and the table halves. After the drops the remaining DCs take the majority
+ * of the trained values they stand for (rd_fill), and the function is expanded back to
+ * every address: specified addresses keep their value. With fill = abc, ABC fills the DCs
+ * instead (reduce_abc.c) and this pass only counts. */
 #include "reduce.h"
 
 #include <stdlib.h>
