@@ -88,6 +88,9 @@ rt_status be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, b
  * yosys-abc is missing or fails (or a cover changes a seen address), RT_ERR_IO for the
  * scratch files. */
 rt_status be_reduce_abc(rt_tables *t, const be_counts *c, long rarity, rt_error *e);
+/* RT_ERR_TOOL (located at hardware.reduce) when yosys-abc is not found: the flow's check
+ * before training, so that fill = abc fails at once rather than after training. */
+rt_status be_reduce_abc_check(rt_error *e);
 
 /* Support-based LUT estimate of t as it is (no don't-cares), with duplicate bits and
  * O5/O6 pairs when pairs is set: the figure to compare luts_final with. */

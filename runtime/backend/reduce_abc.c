@@ -121,9 +121,19 @@ static rt_status ra_read_pla(const char *path, const rt_table_layer *L, const ui
     return st;
 }
 
-rt_status be_reduce_abc(rt_tables *t, const be_counts *c, long rarity, rt_error *e) {
+rt_status be_reduce_abc_check(rt_error *e) {
     char *abc = be_find_tool("NLTC_YOSYS_ABC", "yosys-abc");
-    if (!abc) return rt_fail(e, RT_ERR_TOOL, "reduce: fill = abc needs yosys-abc (Yosys' ABC)");
+    free(abc);
+    return abc ? RT_OK
+               : rt_fail_prop(e, RT_ERR_TOOL, "hardware.reduce",
+                              "fill = abc needs yosys-abc (the ABC that Yosys installs; "
+                              "NLTC_YOSYS_ABC names another), which is not on PATH");
+}
+
+rt_status be_reduce_abc(rt_tables *t, const be_counts *c, long rarity, rt_error *e) {
+    rt_status found = be_reduce_abc_check(e);
+    if (found) return found;
+    char *abc = be_find_tool("NLTC_YOSYS_ABC", "yosys-abc");
     char *dir = rt_scratch_new("nltc-reduce-abc", e);
     rt_status st = dir ? RT_OK : e->status;
     char *script = dir ? rt_path_join(dir, "fill.abc") : NULL, name[64];
