@@ -211,16 +211,17 @@ static bool lw_verilog_name(const char *s) {
            strlen(s);
 }
 
-/* reduce = none | dont_care | dont_care(rarity = R): R, 0 for none. */
-static long lw_reduce(fe_ctx *fe, const ast_value *v) {
+/* reduce = none | dont_care | dont_care(rarity = R, fill = F): R (0 for none) and F. */
+static void lw_reduce(fe_ctx *fe, const ast_value *v, ir_hardware *hw) {
     kw_id fn = lw_ctor(v);
-    if (fn == KW_NONE && v->kind == AV_WORD) return 0;
+    if (fn == KW_NONE && v->kind == AV_WORD) return;
     if (fn != KW_DONT_CARE) {
         fe_error(fe, v->at, "none, dont_care or dont_care(rarity = R) expected for 'reduce'");
-        return 0;
+        return;
     }
-    if (v->kind == AV_CALL && !sv_check_args(fe, v)) return 0;
-    return (long)sv_arg_or_default(KW_DONT_CARE, v, KW_RARITY);
+    if (v->kind == AV_CALL && !sv_check_args(fe, v)) return;
+    hw->reduce_rarity = (long)sv_arg_or_default(KW_DONT_CARE, v, KW_RARITY);
+    LW_ENUM(rfill, sv_arg_word_or_default(KW_DONT_CARE, v, KW_FILL), &hw->reduce_fill);
 }
 
 /* The LUT size of each target family: lut_inputs' default and its upper bound. */
@@ -276,7 +277,7 @@ void lw_hardware(fe_ctx *fe, const eblock *h, ir_hardware *hw) {
         fe_error(fe, p->at, "none, every_layer, trees or every(K) expected for 'pipeline'");
     }
     const ast_value *r = lw_value(h, KW_REDUCE);
-    if (r) hw->reduce_rarity = lw_reduce(fe, r);
+    if (r) lw_reduce(fe, r, hw);
     if (!h) return;
     const char *names[2] = {hw->clock, hw->reset};
     static const kw_id keys[2] = {KW_CLOCK, KW_RESET};

@@ -154,7 +154,9 @@ void ir_print(FILE *f, const ir_program *p) {
     fprintf(f, "hardware lut_inputs %d pipeline %s", h->lut_inputs, ir_pipeline_name(h->pipeline));
     if (h->pipeline == IR_PIPE_EVERY_K) fprintf(f, " k %d", h->pipeline_k);
     fprintf(f, " stages %d", h->stages);
-    if (h->reduce_rarity > 0) fprintf(f, " reduce dont_care rarity %ld", h->reduce_rarity);
+    if (h->reduce_rarity > 0)
+        fprintf(f, " reduce dont_care rarity %ld fill %s", h->reduce_rarity,
+                ir_rfill_name(h->reduce_fill));
     if (h->argmax) fputs(" argmax", f);
     if (h->target != IR_TARGET_ULTRASCALE_PLUS) fprintf(f, " target %s", ir_target_name(h->target));
     if (h->part != IR_PART_AUTO) fprintf(f, " part %s", ir_part_name(h->part));

@@ -94,6 +94,7 @@ static void main_epilog(FILE *f) {
           "  NLTC_STORE     the experiment store (default .nltc/ beside the model)\n"
           "  NLTC_YOSYS     the Yosys program for synthesis (default: yosys on PATH)\n"
           "  NLTC_VERILATOR the Verilator program for the RTL check (default: verilator)\n"
+          "  NLTC_YOSYS_ABC the ABC of reduce = dont_care(fill = abc) (default: yosys-abc)\n"
           "  CC             the C compiler of the C simulator's check (default: cc)\n"
           "  TMPDIR         where scratch folders go (default /tmp)\n"
           "  NO_COLOR       set and not empty: no colour (unless --color=always)\n"

@@ -1,7 +1,8 @@
 /* reduce_step.c - the flow's table-reduction step: address counts on the training split
- * (the model's own reference codes, a block of samples at a time), the reduction
- * (runtime/backend/reduce.c), and the test split's reference codes recomputed through the
- * reduced tables, with the accuracy of both on validation and test. */
+ * (the model's input codes, then table lookup through the trained tables, a block of
+ * samples at a time), the reduction (runtime/backend/reduce.c), and the test split's
+ * reference codes recomputed through the reduced tables, with the accuracy of both on
+ * validation and test. */
 #include "reduce_step.h"
 
 #include <math.h>
@@ -19,45 +20,55 @@ static rt_split rs_rows(const rt_split *s, int inputs, int off, int n) {
     return (rt_split){.n = n, .x = s->x + (size_t)off * (size_t)inputs, .y = s->y + off};
 }
 
-/* Adds the addresses the model produces on split s to cnt; with t2 set, also the
- * accuracy of the model's codes (*before) and of t2's lookup (*after) on s. */
-static rt_status rs_pass(const tr_model *m, const rt_dataset *d, const rt_split *s,
-                         const rt_tables *t, be_counts *cnt, const rt_tables *t2, double *before,
-                         double *after, rt_error *e) {
-    long right[2] = {0, 0};
-    for (int off = 0; off < s->n; off += RS_BLOCK) {
-        int n = s->n - off < RS_BLOCK ? s->n - off : RS_BLOCK;
-        rt_split part = rs_rows(s, d->inputs, off, n);
-        rt_codes c;
-        rt_status st = tr_codes(m, &part, &c, e);
-        if (st) return st;
-        if (cnt) be_counts_add(cnt, t, &c);
-        if (t2) {
-            rt_codes red;
-            be_lookup_codes(t2, &c, &red);
-            int w = t->layers[t->n_layers - 1].n_lut, L = t->n_layers - 1;
-            right[0] += lround(be_accuracy(c.layer[L], n, w, c.labels) * n);
-            right[1] += lround(be_accuracy(red.layer[L], n, w, red.labels) * n);
-            rt_codes_free(&red);
-        }
-        rt_codes_free(&c);
-    }
-    if (t2) {
-        *before = s->n ? (double)right[0] / s->n : NAN;
-        *after = s->n ? (double)right[1] / s->n : NAN;
-    }
-    return RT_OK;
+/* Accuracy of a code set: the class scores with a group-sum head, else the last layer. */
+static double rs_accuracy(const rt_codes *c) {
+    return be_accuracy(be_codes_out(c), c->n_samples, be_codes_out_width(c), c->labels);
 }
 
-static void rs_print(const be_reduce_stats *s, const rt_report *r) {
-    printf("reduce: rarity %ld, %lld of %lld addresses seen; LUT estimate %ld -> %ld "
-           "(support %ld -> %ld inputs, constant bits %ld -> %ld, wires %ld -> %ld, shared %ld, "
-           "O5/O6 pairs %ld); %.2f s\n",
-           r->reduce.rarity, s->seen, s->addresses, s->luts_before, s->luts_final,
-           s->support_before, s->support_after, s->const_before, s->const_after, s->wire_before,
-           s->wire_after, s->dup_luts, s->pairs, r->reduce.seconds);
-    printf("reduce: strategies chosen per bit:");
-    for (int m = 0; m < BE_RD_N; m++)
+/* Over split s, a block of samples at a time: the model's input codes (tr_input_codes),
+ * then table lookup through t. Adds every L-LUT's addresses to cnt when set; returns the
+ * accuracy of t's lookup in *acc when set. The tables are what the quantized forward
+ * computes, so these are the model's own codes, without its forward pass. */
+static rt_status rs_pass(const tr_model *m, const rt_dataset *d, const rt_split *s,
+                         const rt_tables *t, be_counts *cnt, double *acc, rt_error *e) {
+    long right = 0;
+    int blk = s->n < RS_BLOCK ? s->n : RS_BLOCK;
+    uint16_t *in = xmalloc(sizeof *in * ((size_t)blk * (size_t)t->n_inputs + 1));
+    rt_status st = RT_OK;
+    for (int off = 0; off < s->n && !st; off += RS_BLOCK) {
+        int n = s->n - off < RS_BLOCK ? s->n - off : RS_BLOCK;
+        rt_split part = rs_rows(s, d->inputs, off, n);
+        st = tr_input_codes(m, &part, in, e);
+        if (st) break;
+        if (cnt) be_counts_lookup(cnt, t, n, in);
+        if (acc) {
+            rt_codes ref = {.n_samples = n, .n_inputs = t->n_inputs, .input = in, .labels = part.y},
+                     got;
+            be_lookup_codes(t, &ref, &got);
+            right += lround(rs_accuracy(&got) * n);
+            rt_codes_free(&got);
+        }
+    }
+    free(in);
+    if (acc) *acc = s->n ? (double)right / s->n : NAN;
+    return st;
+}
+
+static void rs_print(const be_reduce_stats *s, const rt_report *r, int k, bool abc) {
+    printf("reduce: rarity %ld, %lld of %lld addresses seen; LUT%d estimate %ld -> %ld without "
+           "O5/O6 pairs, %ld -> %ld with them (pairs %ld -> %ld%s; support %ld -> %ld inputs, "
+           "constant bits %ld -> %ld, wires %ld -> %ld, identical functions shared %ld -> %ld); "
+           "%.2f s\n",
+           r->reduce.rarity, s->seen, s->addresses, k, r->reduce.luts_before, r->reduce.luts_after,
+           r->reduce.luts_before_pairs, r->reduce.luts_after_pairs, s->pairs_before, s->pairs,
+           k == 6 ? "" : ": only 6-input LUTs pair", s->support_before, s->support_after,
+           s->const_before, s->const_after, s->wire_before, s->wire_after, s->dup_before,
+           s->dup_luts, r->reduce.seconds);
+    if (abc)
+        printf("reduce: fill abc (ABC's collapse with the don't-cares, read back)");
+    else
+        printf("reduce: strategies chosen per bit:");
+    for (int m = 0; m < BE_RD_N && !abc; m++)
         printf(" %s %ld", be_rd_method_name((be_rd_method)m), s->wins[m]);
     printf("\nreduce: accuracy validation %.2f%% -> %.2f%%, test %.2f%% -> %.2f%% (%ld test "
            "samples changed)\n",
@@ -72,32 +83,38 @@ rt_status nltc_flow_reduce(const ir_program *ir, const tr_model *m, const rt_dat
     double t0 = rt_now();
     be_counts cnt;
     be_counts_init(&cnt, t);
-    rt_status st = rs_pass(m, d, &d->train, t, &cnt, NULL, NULL, NULL, e);
+    rt_status st = rs_pass(m, d, &d->train, t, &cnt, NULL, e);
+    if (!st) st = rs_pass(m, d, &d->valid, t, NULL, &r->reduce.valid_before, e);
     if (st) {
         be_counts_free(&cnt);
         return st;
     }
-    be_reduce_opts o = {.rarity = ir->hw.reduce_rarity, .lut_inputs = ir->hw.lut_inputs};
+    be_reduce_opts o = {.rarity = ir->hw.reduce_rarity,
+                        .lut_inputs = ir->hw.lut_inputs,
+                        .abc = ir->hw.reduce_fill == IR_RFILL_ABC};
     be_reduce_stats s;
-    be_reduce(t, &cnt, &o, &s);
+    st = be_reduce(t, &cnt, &o, &s, e);
     be_counts_free(&cnt);
+    if (st) return st;
     r->reduce.rarity = o.rarity;
-    st = rs_pass(m, d, &d->valid, t, NULL, t, &r->reduce.valid_before, &r->reduce.valid_after, e);
+    st = rs_pass(m, d, &d->valid, t, NULL, &r->reduce.valid_after, e);
     if (st) return st;
     rt_codes red; /* the test split's reference codes, through the reduced tables */
     be_lookup_codes(t, c, &red);
-    int L = t->n_layers - 1, w = t->layers[L].n_lut;
-    r->reduce.test_before = be_accuracy(c->layer[L], c->n_samples, w, c->labels);
-    r->reduce.test_after = be_accuracy(red.layer[L], red.n_samples, w, red.labels);
+    be_codes_add_scores(t, c);
+    r->reduce.test_before = rs_accuracy(c);
+    r->reduce.test_after = rs_accuracy(&red);
     be_mismatch mm;
     r->reduce.changed_test = be_compare_codes(c, &red, &mm);
     rt_codes_free(c);
     *c = red;
     r->reduce.addresses = s.addresses;
     r->reduce.seen = s.seen;
-    r->reduce.luts_before = s.luts_before;
-    r->reduce.luts_after = s.luts_final;
+    r->reduce.luts_before = s.luts_before - s.dup_before;
+    r->reduce.luts_after = s.luts_after - s.dup_luts;
+    r->reduce.luts_before_pairs = r->reduce.luts_before - s.pairs_before;
+    r->reduce.luts_after_pairs = s.luts_final;
     r->reduce.seconds = rt_now() - t0;
-    if (!quiet) rs_print(&s, r);
+    if (!quiet) rs_print(&s, r, o.lut_inputs, o.abc);
     return RT_OK;
 }

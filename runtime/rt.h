@@ -423,12 +423,14 @@ typedef struct rt_report {
                              * by whoever filled it: free with rt_artifacts_free) */
     struct { /* hardware { reduce = dont_care(rarity = R) }; rarity -1: no reduction */
         long rarity;
-        double valid_before, valid_after; /* validation accuracy, model vs reduced tables */
-        double test_before, test_after;   /* test accuracy, likewise */
-        long long addresses, seen;        /* table addresses, those seen >= R times */
-        long luts_before, luts_after;     /* support-based LUT estimate (be_reduce_stats) */
-        long changed_test;                /* test samples whose codes the reduction changed */
-        double seconds;                   /* counting, reduction and recomputation */
+        double valid_before, valid_after;         /* validation accuracy, model vs reduced tables */
+        double test_before, test_after;           /* test accuracy, likewise */
+        long long addresses, seen;                /* table addresses, those seen >= R times */
+        long luts_before, luts_after;             /* support-based LUT estimate, identical functions
+                                                   * shared, no O5/O6 pairs (be_reduce_stats) */
+        long luts_before_pairs, luts_after_pairs; /* the same with O5/O6 pairs (K = 6) */
+        long changed_test; /* test samples whose codes the reduction changed */
+        double seconds;    /* counting, reduction and recomputation */
     } reduce;
     struct {   /* per class on the test split, from the verified codes (argmax, first on ties) */
         int n; /* classes; 0: not measured */

@@ -35,7 +35,7 @@ int main(int argc, char **argv) {
     }
     be_reduce_opts o = {.rarity = 1, .lut_inputs = 6};
     be_reduce_stats r;
-    be_reduce(&t, &cnt, &o, &r);
+    be_reduce(&t, &cnt, &o, &r, NULL); /* the support fill: no tool, no failure */
     printf("bench_reduce: mnist shape, %d samples counted in %.2f s (lookup included), %lld of "
            "%lld addresses seen, reduction %.3f s, support estimate %ld -> %ld LUT6 (support %ld "
            "-> %ld, constant %ld, wires %ld, shared %ld, O5/O6 pairs %ld)\n",

@@ -174,11 +174,12 @@ typedef struct ir_hardware {
     const char *clock; /* clock port name, default "clk" */
     const char *reset; /* reset port name, default "rst" */
     ir_reset reset_style;
-    long reduce_rarity;     /* reduce = dont_care(rarity = R): R; 0 = no reduction */
-    ir_target target;       /* FPGA family (lut_inputs follows it unless written) */
-    ir_part part;           /* iCE40 part to place and route on */
-    ir_interface interface; /* ports of the RTL: plain or a valid/ready stream */
-    bool argmax;            /* the RTL has the out_class port (the predicted class index) */
+    long reduce_rarity;         /* reduce = dont_care(rarity = R): R; 0 = no reduction */
+    ir_reduce_fill reduce_fill; /* dont_care(fill = ...): who fills the don't-cares */
+    ir_target target;           /* FPGA family (lut_inputs follows it unless written) */
+    ir_part part;               /* iCE40 part to place and route on */
+    ir_interface interface;     /* ports of the RTL: plain or a valid/ready stream */
+    bool argmax;                /* the RTL has the out_class port (the predicted class index) */
 } ir_hardware;
 
 /* ---- Source locations -------------------------------------------------------------

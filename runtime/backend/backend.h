@@ -156,6 +156,11 @@ rt_status be_codes_check(const rt_tables *t, const rt_codes *c, rt_error *e);
  * 2^input_bits); layers[l] receives [n * n_lut(l)] output codes of layer l
  * (caller-allocated). Single-threaded. */
 void be_lookup(const rt_tables *t, int n, const uint16_t *in, uint16_t **layers);
+/* One layer of be_lookup over n samples: src [n * in_width] codes -> dst [n * n_lut]
+ * (when dst is set); with counts ([n_lut << addr bits], reduce.h's be_counts), each
+ * address read is also counted (saturating at UINT32_MAX). */
+void be_lookup_layer(const rt_table_layer *L, int n, const uint16_t *src, uint16_t *dst,
+                     uint32_t *counts);
 /* Runs ref->input through the tables into a fresh rt_codes (labels copied). */
 void be_lookup_codes(const rt_tables *t, const rt_codes *ref, rt_codes *out);
 /* Index of the largest code (first on ties). Offset-binary order equals signed order. */

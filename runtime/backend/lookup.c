@@ -7,19 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One layer over n samples: src [n * in_width] -> dst [n * n_lut]. */
-static void lookup_layer(const rt_table_layer *L, int n, const uint16_t *src, uint16_t *dst) {
+void be_lookup_layer(const rt_table_layer *L, int n, const uint16_t *src, uint16_t *dst,
+                     uint32_t *counts) {
     const int F = L->fanin, b = L->bits_in, a = be_addr_bits(L);
     const unsigned mask = (1u << b) - 1; /* out-of-range codes never index outside */
     for (int s = 0; s < n; s++) {
         const uint16_t *x = src + (size_t)s * (size_t)L->in_width;
-        uint16_t *y = dst + (size_t)s * (size_t)L->n_lut;
+        uint16_t *y = dst ? dst + (size_t)s * (size_t)L->n_lut : NULL;
         const int *w = L->inputs;
         for (int j = 0; j < L->n_lut; j++, w += F) {
             uint32_t addr = 0;
             for (int f = 0; f < F; f++)
                 addr |= (uint32_t)(x[w[f]] & mask) << (f * b);
-            y[j] = L->codes[((size_t)j << a) | addr];
+            size_t at = ((size_t)j << a) | addr;
+            if (y) y[j] = L->codes[at];
+            if (counts && counts[at] != UINT32_MAX) counts[at]++;
         }
     }
 }
@@ -32,7 +34,7 @@ void be_lookup(const rt_tables *t, int n, const uint16_t *in, uint16_t **layers)
         const uint16_t *src = in + (size_t)s0 * (size_t)t->n_inputs;
         for (int l = 0; l < t->n_layers; l++) {
             uint16_t *dst = layers[l] + (size_t)s0 * (size_t)t->layers[l].n_lut;
-            lookup_layer(&t->layers[l], m, src, dst);
+            be_lookup_layer(&t->layers[l], m, src, dst, NULL);
             src = dst;
         }
     }

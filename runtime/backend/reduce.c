@@ -5,9 +5,10 @@
  * An output bit of an L-LUT with a address bits is a ternary table over 2^a addresses:
  * 0, 1 or don't-care (DC). Dropping address bit v is possible when no two specified
  * addresses that differ only in v disagree; the two halves then merge (a specified value
- * wins over DC) and the table halves. After the drops the remaining DCs are filled by
- * copying across each remaining variable (so cofactors agree where they can), then 0, and
- * the function is expanded back to every address: specified addresses keep their value. */
+ * wins over DC) and the table halves. After the drops the remaining DCs take the majority
+ * of the trained values they stand for (rd_fill), and the function is expanded back to
+ * every address: specified addresses keep their value. With fill = abc, ABC fills the DCs
+ * instead (reduce_abc.c) and this pass only counts. */
 #include "reduce.h"
 
 #include <stdlib.h>
@@ -46,23 +47,29 @@ void be_counts_free(be_counts *c) {
 }
 
 void be_counts_add(be_counts *c, const rt_tables *t, const rt_codes *codes) {
-    for (int l = 0; l < t->n_layers; l++) {
-        const rt_table_layer *L = &t->layers[l];
-        const int F = L->fanin, b = L->bits_in, a = be_addr_bits(L);
-        const unsigned mask = (1u << b) - 1;
-        const uint16_t *src = l ? codes->layer[l - 1] : codes->input;
-        for (int s = 0; s < codes->n_samples; s++) {
-            const uint16_t *x = src + (size_t)s * (size_t)L->in_width;
-            const int *w = L->inputs;
-            for (int j = 0; j < L->n_lut; j++, w += F) {
-                uint32_t addr = 0;
-                for (int f = 0; f < F; f++)
-                    addr |= (uint32_t)(x[w[f]] & mask) << (f * b);
-                uint32_t *n = &c->counts[l][((size_t)j << a) | addr];
-                if (*n != UINT32_MAX) ++*n;
-            }
+    for (int l = 0; l < t->n_layers; l++)
+        be_lookup_layer(&t->layers[l], codes->n_samples, l ? codes->layer[l - 1] : codes->input,
+                        NULL, c->counts[l]);
+}
+
+void be_counts_lookup(be_counts *c, const rt_tables *t, int n, const uint16_t *in) {
+    enum { BLOCK = 256 }; /* samples whose codes are held at once */
+    int w = 1;
+    for (int l = 0; l < t->n_layers; l++)
+        w = t->layers[l].n_lut > w ? t->layers[l].n_lut : w;
+    uint16_t *buf[2] = {xmalloc(sizeof **buf * BLOCK * (size_t)w),
+                        xmalloc(sizeof **buf * BLOCK * (size_t)w)};
+    for (int s0 = 0; s0 < n; s0 += BLOCK) {
+        int m = n - s0 < BLOCK ? n - s0 : BLOCK;
+        const uint16_t *src = in + (size_t)s0 * (size_t)t->n_inputs;
+        for (int l = 0; l < t->n_layers; l++) {
+            bool last = l == t->n_layers - 1;
+            be_lookup_layer(&t->layers[l], m, src, last ? NULL : buf[l & 1], c->counts[l]);
+            src = buf[l & 1];
         }
     }
+    free(buf[0]);
+    free(buf[1]);
 }
 
 /* ---- One output bit --------------------------------------------------------------- */
@@ -369,15 +376,20 @@ long be_reduce_estimate(const rt_tables *t, int lut_inputs, bool pairs) {
 
 /* ---- The pass ------------------------------------------------------------------------ */
 
-void be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, be_reduce_stats *s) {
+rt_status be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, be_reduce_stats *s,
+                    rt_error *e) {
     double t0 = rt_now();
     memset(s, 0, sizeof *s);
     be_reduce_opts opt = *o;
     if (opt.rarity < 1) opt.rarity = 1;
     if (opt.lut_inputs < 2) opt.lut_inputs = 6;
-    long d0, p0;
-    s->luts_before = rd_tables(t, opt.lut_inputs, false, &d0, &p0, &s->const_before,
-                               &s->wire_before, &s->support_before);
+    s->luts_before = rd_tables(t, opt.lut_inputs, true, &s->dup_before, &s->pairs_before,
+                               &s->const_before, &s->wire_before, &s->support_before);
+    if (opt.abc) { /* ABC's fill; the pass below then only counts (trained: no drops) */
+        rt_status st = be_reduce_abc(t, c, opt.rarity, e);
+        if (st) return st;
+        opt.methods = 1u << BE_RD_TRAINED;
+    }
     for (int l = 0; l < t->n_layers; l++) {
         rt_table_layer *L = &t->layers[l];
         const int a = be_addr_bits(L);
@@ -400,4 +412,5 @@ void be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, be_red
                               &s->wire_after, &s->support_after);
     s->luts_final = s->luts_after - s->dup_luts - s->pairs;
     s->seconds = rt_now() - t0;
+    return RT_OK;
 }

@@ -25,6 +25,11 @@ void be_counts_free(be_counts *c);
 /* Adds the addresses that codes (input codes and every layer's output codes of some
  * samples, as tr_codes makes them) present to each L-LUT of t. Saturates at UINT32_MAX. */
 void be_counts_add(be_counts *c, const rt_tables *t, const rt_codes *codes);
+/* Adds the addresses n samples present, from their input codes alone ([n * n_inputs]):
+ * the layers' codes come from t's own tables (table lookup, be_lookup_layer). Since the
+ * tables are what the quantized forward computes, this counts exactly what be_counts_add
+ * counts from tr_codes, without running the model. */
+void be_counts_lookup(be_counts *c, const rt_tables *t, int n, const uint16_t *in);
 
 /* The strategies of the support reduction; the pass runs each on every output bit and
  * keeps the cheapest (ties: the smaller support, then the first in this order):
@@ -49,6 +54,7 @@ typedef struct be_reduce_opts {
     int lut_inputs;     /* K of the target's LUTs; K == 6 allows O5/O6 pairs */
     unsigned methods;   /* bit set of be_rd_method to try; 0: all */
     bool cofactor_fill; /* functions wider than K: fill for equal cofactors first */
+    bool abc;           /* ABC fills the don't-cares (be_reduce_abc), no support reduction */
 } be_reduce_opts;
 
 /* What the pass did. LUT figures use rt_lut_cost over each output bit's support (a
@@ -60,16 +66,31 @@ typedef struct be_reduce_stats {
     long const_before, const_after;     /* constant bits */
     long wire_before, wire_after;       /* bits that are one input bit, not inverted */
     long luts_before, luts_after;       /* support estimate (before merging and pairs) */
+    long dup_before, pairs_before;      /* dup_luts and pairs of the trained tables */
     long dup_luts;      /* after: LUTs of functions (on the same signals) another bit has */
-    long pairs;         /* after: O5/O6 pairs of <= 5-input functions on <= 5 shared signals */
+    long pairs;         /* after: O5/O6 pairs of <= 5-input functions on <= 5 shared signals
+                         * (0 unless lut_inputs is 6: 4- and 5-input LUTs do not fracture) */
     long luts_final;    /* luts_after - dup_luts - pairs */
     long wins[BE_RD_N]; /* output bits where each strategy was the cheapest */
     double seconds;
 } be_reduce_stats;
 
 /* Reduces t in place (codes at unseen addresses rewritten). counts must come from t's
- * wiring; a seen address keeps its code. */
-void be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, be_reduce_stats *s);
+ * wiring; a seen address keeps its code. RT_OK, or with o->abc what be_reduce_abc
+ * returns. */
+rt_status be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, be_reduce_stats *s,
+                    rt_error *e);
+
+/* The fill ABC chooses (reduce_abc.c): every L-LUT with addresses seen fewer than rarity
+ * times goes to yosys-abc (NLTC_YOSYS_ABC overrides the path) as a BLIF model with those
+ * addresses as its EXDC network; `collapse` computes an ISOP per output bit within the
+ * don't-cares, and the covers are written back into t at every address. RT_ERR_TOOL when
+ * yosys-abc is missing or fails (or a cover changes a seen address), RT_ERR_IO for the
+ * scratch files. */
+rt_status be_reduce_abc(rt_tables *t, const be_counts *c, long rarity, rt_error *e);
+/* RT_ERR_TOOL (located at hardware.reduce) when yosys-abc is not found: the flow's check
+ * before training, so that fill = abc fails at once rather than after training. */
+rt_status be_reduce_abc_check(rt_error *e);
 
 /* Support-based LUT estimate of t as it is (no don't-cares), with duplicate bits and
  * O5/O6 pairs when pairs is set: the figure to compare luts_final with. */

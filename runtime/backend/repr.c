@@ -1,6 +1,7 @@
 /* repr.c - the representation table (be_reprs[]): one row per back end with its check,
  * emitter and verification; the checks run before training, the emitters into OUT. */
 #include "backend.h"
+#include "reduce.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -31,6 +32,8 @@ rt_status be_check_tables(const ir_program *ir, rt_error *e) {
         st = check_word("model", "layer", p.layers[l].name, e);
     be_plan_free(&p);
     if (!st) st = be_check_hwio(ir, e);
+    if (!st && ir->hw.reduce_rarity > 0 && ir->hw.reduce_fill == IR_RFILL_ABC)
+        st = be_reduce_abc_check(e);
     return st;
 }
 

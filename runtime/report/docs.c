@@ -303,8 +303,10 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
         doc_row(u, "validation accuracy\t%s\t%s", PCT(r->reduce.valid_before),
                 PCT(r->reduce.valid_after));
         doc_row(u, "test accuracy\t%s\t%s", PCT(r->reduce.test_before), PCT(r->reduce.test_after));
-        doc_row(u, "LUTs, support estimate\t%s\t%s", CNT(r->reduce.luts_before),
-                CNT(r->reduce.luts_after));
+        doc_row(u, "LUTs, support estimate (identical functions shared)\t%s\t%s",
+                CNT(r->reduce.luts_before), CNT(r->reduce.luts_after));
+        doc_row(u, "LUTs, with O5/O6 pairs (6-input LUTs only)\t%s\t%s",
+                CNT(r->reduce.luts_before_pairs), CNT(r->reduce.luts_after_pairs));
         doc_para(d,
                  "Addresses seen fewer than %ld times on the training split (%s of %s were "
                  "seen) became don't-cares; the tables above are the reduced ones. %s test "

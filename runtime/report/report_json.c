@@ -109,6 +109,8 @@ static const rj_field rj_fields[] = {
     RJ("reduce.seen", RJ_LLONG, reduce.seen),
     RJ("reduce.luts_before", RJ_LONG, reduce.luts_before),
     RJ("reduce.luts_after", RJ_LONG, reduce.luts_after),
+    RJ("reduce.luts_before_pairs", RJ_LONG, reduce.luts_before_pairs),
+    RJ("reduce.luts_after_pairs", RJ_LONG, reduce.luts_after_pairs),
     RJ("reduce.changed_test", RJ_LONG, reduce.changed_test),
     RJ("reduce.seconds", RJ_DOUBLE, reduce.seconds),
     RJ("classes.names", RJ_CNAMES, classes),

@@ -595,6 +595,11 @@ void tr_model_forward_eval(tr_model *m, int R) {
     run_forward(m, R, false);
 }
 
+void tr_model_forward_inputs(tr_model *m, int R) {
+    pass_ctx c = {m, 0, R, false, 0.0, 0.0, NULL, NULL, NULL, NULL, NULL};
+    tr_pool_run(m->w.pool, in_fwd_job, &c);
+}
+
 void tr_model_bn_refit(tr_model *m, const rt_split *s, const int *perm, int n, int rows) {
     int R = rows < m->w.rows_max ? rows : m->w.rows_max;
     R = R < n ? R : n;

@@ -10,7 +10,7 @@
  * L-LUTs are split over the model's threads.
  *
  * tr_codes runs a split through the evaluation pass and keeps every layer's codes: the
- * reference every back end is verified against.
+ * reference every back end is verified against; tr_input_codes runs its input stage alone.
  */
 #include "train_int.h"
 
@@ -93,6 +93,14 @@ rt_status tr_tabulate(const tr_model *cm, rt_tables *t, rt_error *e) {
     return RT_OK;
 }
 
+/* The input codes of the R rows of the last forward, row-major, into dst. */
+static void input_rows(const tr_model *m, int R, uint16_t *dst) {
+    size_t W = (size_t)m->p.inputs, ld = (size_t)m->w.ld;
+    for (int r = 0; r < R; r++)
+        for (size_t j = 0; j < W; j++)
+            dst[(size_t)r * W + j] = m->w.in_codes[j * ld + (size_t)r];
+}
+
 rt_status tr_codes(const tr_model *cm, const rt_split *s, rt_codes *c, rt_error *e) {
     tr_model *m = (tr_model *)cm; /* const for callers: only the workspace changes */
     const tr_params *P = &m->p;
@@ -116,9 +124,7 @@ rt_status tr_codes(const tr_model *cm, const rt_split *s, rt_codes *c, rt_error 
         tr_model_load_rows(m, s, NULL, i0, R);
         tr_model_forward_eval(m, R);
         size_t ld = (size_t)m->w.ld;
-        for (int r = 0; r < R; r++)
-            for (size_t j = 0; j < W; j++)
-                c->input[(size_t)(i0 + r) * W + j] = m->w.in_codes[j * ld + (size_t)r];
+        input_rows(m, R, c->input + (size_t)i0 * W);
         for (int l = 0; l < P->n_layers; l++) {
             size_t O = (size_t)P->layers[l].out;
             const uint16_t *src = m->w.lb[l].codes;
@@ -129,6 +135,19 @@ rt_status tr_codes(const tr_model *cm, const rt_split *s, rt_codes *c, rt_error 
         }
     }
     memcpy(c->labels, s->y, n * sizeof(int));
+    return RT_OK;
+}
+
+rt_status tr_input_codes(const tr_model *cm, const rt_split *s, uint16_t *codes, rt_error *e) {
+    tr_model *m = (tr_model *)cm; /* const for callers: only the workspace changes */
+    if (m->p.dense) return rt_fail(e, RT_ERR_MODEL, "train: a stage-1 dense model has no codes");
+    int rows = m->w.rows_max;
+    for (int i0 = 0; i0 < s->n; i0 += rows) {
+        int R = s->n - i0 < rows ? s->n - i0 : rows;
+        tr_model_load_rows(m, s, NULL, i0, R);
+        tr_model_forward_inputs(m, R);
+        input_rows(m, R, codes + (size_t)i0 * (size_t)m->p.inputs);
+    }
     return RT_OK;
 }
 

@@ -171,6 +171,11 @@ rt_status tr_tabulate(const tr_model *m, rt_tables *t, rt_error *e);
 /* Runs split s through the quantized model: the input codes and every layer's output codes
  * (and the labels) into c. RT_ERR_MODEL for a stage-1 dense model. */
 rt_status tr_codes(const tr_model *m, const rt_split *s, rt_codes *c, rt_error *e);
+/* The input codes of split s alone, exactly tr_codes' c->input (the evaluation pass's
+ * input quantizer or encoder, the layers not run): [s->n * inputs] row-major into codes
+ * (caller-allocated). With rt_tables, table lookup from them gives every layer's codes
+ * (be_lookup). RT_ERR_MODEL for a stage-1 dense model. */
+rt_status tr_input_codes(const tr_model *m, const rt_split *s, uint16_t *codes, rt_error *e);
 
 /* Input code i's quantizer (batch norm and clip, as the evaluation pass computes it, or the
  * encoder's x > threshold) as

@@ -550,6 +550,9 @@ double tr_model_reg(const tr_model *m, double wd, double wd1);
 /* Evaluation forward of rows [0,R) of m->w.x_in (running statistics): fills values and, when
  * the code arrays are set, codes; the last layer's pre-quantizer values go to zlast. */
 void tr_model_forward_eval(tr_model *m, int R);
+/* The input stage of tr_model_forward_eval alone: the input codes (w.in_codes) of rows
+ * [0,R) of m->w.x_in, the layers untouched. */
+void tr_model_forward_inputs(tr_model *m, int R);
 /* Refits the batch-norm running statistics to the current parameters: the mean of the
  * batch statistics of training-mode forwards over rows perm[0..n) of split s (n >= 1), in
  * blocks of min(rows, rows_max, n) rows (a last partial block is left out); the parameters

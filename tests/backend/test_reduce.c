@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "reduce.h"
 
 /* Random tables of shape s, n random samples counted; reduced copy in *red. */
@@ -19,7 +20,7 @@ static void reduce_random(const fx_shape *s, int n, long rarity, rt_tables *orig
     be_counts_init(cnt, orig);
     be_counts_add(cnt, orig, c);
     be_reduce_opts o = {.rarity = rarity, .lut_inputs = 6};
-    be_reduce(red, cnt, &o, st);
+    ck_assert_int_eq(be_reduce(red, cnt, &o, st, NULL), RT_OK);
 }
 
 /* Every address counted at least rarity times keeps its code, in every layer. */
@@ -86,7 +87,7 @@ START_TEST(test_all_seen_unchanged) {
     }
     be_reduce_opts o = {.rarity = 1, .lut_inputs = 6};
     be_reduce_stats st;
-    be_reduce(&red, &cnt, &o, &st);
+    ck_assert_int_eq(be_reduce(&red, &cnt, &o, &st, NULL), RT_OK);
     ck_assert_int_eq(st.seen, st.addresses);
     for (int l = 0; l < orig.n_layers; l++) {
         size_t n = (size_t)orig.layers[l].n_lut << be_addr_bits(&orig.layers[l]);
@@ -131,7 +132,7 @@ START_TEST(test_rarity) {
         one_lut(&t, &cnt);
         be_reduce_opts o = {.rarity = r, .lut_inputs = 6};
         be_reduce_stats st;
-        be_reduce(&t, &cnt, &o, &st);
+        ck_assert_int_eq(be_reduce(&t, &cnt, &o, &st, NULL), RT_OK);
         if (r <= 2) { /* seen: f keeps all three inputs (x0 and the x1 x2 exception) */
             ck_assert_int_eq(t.layers[0].codes[7], 0);
             ck_assert_int_eq(st.seen, 8);
@@ -170,12 +171,60 @@ START_TEST(test_counts_and_methods) {
     ck_assert_uint_eq(cnt.counts[0][0], UINT32_MAX);
     be_reduce_opts o = {.rarity = 3, .lut_inputs = 6, .methods = 1u << BE_RD_TRAINED};
     be_reduce_stats st;
-    be_reduce(&t, &cnt, &o, &st);
+    ck_assert_int_eq(be_reduce(&t, &cnt, &o, &st, NULL), RT_OK);
     ck_assert_int_eq(st.wins[BE_RD_TRAINED], 1);
     ck_assert_int_eq(t.layers[0].codes[7], 0); /* the trained value kept */
     ck_assert_str_eq(be_rd_method_name(BE_RD_BEST_FIRST), "best-first");
     be_counts_free(&cnt);
     rt_tables_free(&t);
+}
+END_TEST
+
+/* ABC's fill (fill = abc): the don't-care of the one-L-LUT model makes f the wire x0 (the
+ * ISOP between x0 without address 7 and x0); on random tables every seen address keeps its
+ * code in every layer. Without yosys-abc: a refusal that names it. */
+START_TEST(test_abc_fill) {
+    char *abc = be_which("yosys-abc");
+    rt_tables t;
+    be_counts cnt;
+    one_lut(&t, &cnt);
+    be_reduce_opts o = {.rarity = 3, .lut_inputs = 6, .abc = true};
+    be_reduce_stats st;
+    rt_error e;
+    if (!abc) {
+        setenv("NLTC_YOSYS_ABC", "/nonexistent/yosys-abc", 1);
+        ck_assert_int_eq(be_reduce(&t, &cnt, &o, &st, &e), RT_ERR_TOOL);
+        ck_assert_ptr_nonnull(strstr(e.msg, "yosys-abc"));
+        puts("test_abc_fill: yosys-abc not installed: only the refusal checked");
+        be_counts_free(&cnt);
+        rt_tables_free(&t);
+        return;
+    }
+    free(abc);
+    ck_assert_int_eq(be_reduce(&t, &cnt, &o, &st, &e), RT_OK);
+    for (int x = 0; x < 8; x++)
+        ck_assert_int_eq(t.layers[0].codes[x], x & 1);
+    ck_assert_int_eq(st.wire_after, 1);
+    be_counts_free(&cnt);
+    rt_tables_free(&t);
+    fx_shape s = {.n_inputs = 16, .input_bits = 2, .n_layers = 2};
+    static const int w[] = {8, 4}, f[] = {3, 2}, b[] = {2, 3};
+    for (int l = 0; l < 2; l++)
+        s.width[l] = w[l], s.fanin[l] = f[l], s.bits[l] = b[l];
+    rt_tables orig, red;
+    rt_codes c;
+    fx_random_tables(&s, 5, &orig);
+    fx_random_tables(&s, 5, &red);
+    fx_random_codes(&orig, 20, 6, &c);
+    be_counts_init(&cnt, &orig);
+    be_counts_add(&cnt, &orig, &c);
+    ck_assert_int_eq(be_reduce(&red, &cnt, &o, &st, &e), RT_OK);
+    assert_seen_kept(&orig, &red, &cnt, 3);
+    ck_assert_int_lt(st.seen, st.addresses);
+    be_counts_free(&cnt);
+    rt_tables_free(&orig);
+    rt_tables_free(&red);
+    rt_codes_free(&c);
 }
 END_TEST
 
@@ -201,6 +250,7 @@ int main(void) {
     tcase_add_test(tc, test_rarity);
     tcase_add_test(tc, test_counts_and_methods);
     tcase_add_test(tc, test_estimate);
+    tcase_add_test(tc, test_abc_fill);
     suite_add_tcase(s, tc);
     return fx_run_suite(s);
 }

@@ -31,7 +31,7 @@ grep -q '^<stdin>:' fmt3.txt || fail "fmt -: errors do not name <stdin>: $(cat f
 
 # --help: the environment and the commands
 "$nltc" --help >help.txt
-for v in NLTC_PATH NLTC_STDLIB NLTC_STORE NLTC_YOSYS NLTC_VERILATOR CC NO_COLOR; do
+for v in NLTC_PATH NLTC_STDLIB NLTC_STORE NLTC_YOSYS NLTC_VERILATOR NLTC_YOSYS_ABC CC NO_COLOR; do
     grep -q "^  $v " help.txt || fail "--help does not list $v"
 done
 awk 'length($0) >= 100 {exit 1}' help.txt || fail "--help has lines of 100 columns or more"
