@@ -547,18 +547,24 @@ static void map_in_job(void *vc, int tid, int nt) {
 
 /* ---- Whole passes ------------------------------------------------------------------- */
 
+/* The input stage of the forward pass (c->layer = -1): the encoder's bits, or the inputs'
+ * batch norm and quantizer. */
+static void run_inputs(tr_model *m, pass_ctx *c) {
+    if (m->p.encode)
+        tr_pool_run(m->w.pool, in_enc_job, c);
+    else if (c->train)
+        layer_forward_train(m, c);
+    else
+        tr_pool_run(m->w.pool, in_eval_job, c);
+}
+
 /* The forward pass over rows [0,R) (training: this rank's share of a batch of
  * m->w.rows_all rows). */
 static void run_forward(tr_model *m, int R, bool train) {
     pass_ctx c = {m, -1, R, train ? m->w.rows_all : R, train, 0.0, 0.0, 0, NULL, NULL, NULL, NULL};
     tr_map_refresh(m, train);
     tr_table_refresh(m);
-    if (m->p.encode)
-        tr_pool_run(m->w.pool, in_enc_job, &c);
-    else if (train)
-        layer_forward_train(m, &c);
-    else
-        tr_pool_run(m->w.pool, in_eval_job, &c);
+    run_inputs(m, &c);
     for (int l = 0; l < m->p.n_layers; l++) {
         layer_io(&c, l);
         if (train)
@@ -596,8 +602,8 @@ void tr_model_forward_eval(tr_model *m, int R) {
 }
 
 void tr_model_forward_inputs(tr_model *m, int R) {
-    pass_ctx c = {m, 0, R, false, 0.0, 0.0, NULL, NULL, NULL, NULL, NULL};
-    tr_pool_run(m->w.pool, in_fwd_job, &c);
+    pass_ctx c = {m, -1, R, R, false, 0.0, 0.0, 0, NULL, NULL, NULL, NULL};
+    run_inputs(m, &c);
 }
 
 void tr_model_bn_refit(tr_model *m, const rt_split *s, const int *perm, int n, int rows) {
