@@ -131,6 +131,23 @@ static double soft_loss(const float *W, const float *X, const float *dsel, int l
     return L;
 }
 
+/* Central differences of soft_loss in each of the first n x MI entries of v (W or X, row
+ * stride ld) against the analytic gradient g. */
+static void fd_check(float *v, int n, const float *W, const float *X, const float *dsel, int ld,
+                     float tau, const float *g, const char *what) {
+    const float h = 1e-3f;
+    for (int s = 0; s < n; s++)
+        for (int i = 0; i < MI; i++) {
+            float v0 = v[s * ld + i];
+            v[s * ld + i] = v0 + h;
+            double up = soft_loss(W, X, dsel, ld, tau);
+            v[s * ld + i] = v0 - h;
+            double dn = soft_loss(W, X, dsel, ld, tau);
+            v[s * ld + i] = v0;
+            expect_near(g[s * ld + i], (up - dn) / (2 * h), 2e-3, what, s * MI + i);
+        }
+}
+
 START_TEST(mapping_gradients) {
     int ld = tr_map_pad(MI);
     ck_assert_int_eq(ld, 16);
@@ -155,27 +172,8 @@ START_TEST(mapping_gradients) {
         ck_assert(sel[2 * MS + s] == X[2 * ld + arg[s]]);
     }
     tr_map_backward(X, MR, ld, P, MS, MI, tau, dsel, G, dW, dX);
-    const float h = 1e-3f;
-    for (int s = 0; s < MS; s++)
-        for (int i = 0; i < MI; i++) {
-            float w0 = W[s * ld + i];
-            W[s * ld + i] = w0 + h;
-            double up = soft_loss(W, X, dsel, ld, tau);
-            W[s * ld + i] = w0 - h;
-            double dn = soft_loss(W, X, dsel, ld, tau);
-            W[s * ld + i] = w0;
-            expect_near(dW[s * ld + i], (up - dn) / (2 * h), 2e-3, "dW", s * MI + i);
-        }
-    for (int r = 0; r < MR; r++)
-        for (int i = 0; i < MI; i++) {
-            float x0 = X[r * ld + i];
-            X[r * ld + i] = x0 + h;
-            double up = soft_loss(W, X, dsel, ld, tau);
-            X[r * ld + i] = x0 - h;
-            double dn = soft_loss(W, X, dsel, ld, tau);
-            X[r * ld + i] = x0;
-            expect_near(dX[r * ld + i], (up - dn) / (2 * h), 2e-3, "dX", r * MI + i);
-        }
+    fd_check(W, MS, W, X, dsel, ld, tau, dW, "dW");
+    fd_check(X, MR, W, X, dsel, ld, tau, dX, "dX");
     free(W), free(P), free(X), free(G), free(dW), free(dX);
 }
 END_TEST

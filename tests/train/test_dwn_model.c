@@ -24,6 +24,17 @@ static int group_class(const rt_codes *c, int s) {
     return best;
 }
 
+/* The quantized model's test accuracy, asserted equal to the group sums' of the codes c. */
+static double group_accuracy(tr_model *m, const rt_dataset *d, const rt_codes *c) {
+    double q;
+    tr_evaluate(m, &d->test, NULL, &q);
+    long ok = 0;
+    for (int s = 0; s < c->n_samples; s++)
+        ok += group_class(c, s) == c->labels[s];
+    ck_assert_double_eq(q, (double)ok / c->n_samples);
+    return q;
+}
+
 START_TEST(test_dwn_tables_equal_model) {
     rt_dataset d;
     parity_data(&d, FEATURES, 1024, 31);
@@ -50,13 +61,7 @@ START_TEST(test_dwn_tables_equal_model) {
         ck_assert_mem_eq(bits, c.input + (size_t)s * FEATURES * LEVELS, sizeof bits);
     }
     ck_assert_int_eq(lookup_mismatches(&t, &c), 0);
-    double q;
-    tr_evaluate(m, &d.test, NULL, &q);
-    long ok = 0;
-    for (int s = 0; s < c.n_samples; s++)
-        ok += group_class(&c, s) == c.labels[s];
-    ck_assert_double_eq(q, (double)ok / c.n_samples);
-    ck_assert_double_gt(q, 0.6); /* XOR of two signs: chance is 0.5 */
+    ck_assert_double_gt(group_accuracy(m, &d, &c), 0.6); /* XOR of two signs: chance is 0.5 */
     rt_codes_free(&c);
     rt_tables_free(&t);
     tr_model_free(m);
@@ -86,13 +91,7 @@ START_TEST(test_dwn_mapping) {
     for (size_t k = 0; k < (size_t)c.n_samples * 24; k++)
         used[c.layer[0][k]] = 1;
     ck_assert_int_gt(used[0] + used[1] + used[2] + used[3], mid);
-    double q;
-    tr_evaluate(m, &d.test, NULL, &q);
-    long ok = 0;
-    for (int s = 0; s < c.n_samples; s++)
-        ok += group_class(&c, s) == c.labels[s];
-    ck_assert_double_eq(q, (double)ok / c.n_samples);
-    ck_assert_double_gt(q, 0.85); /* the learned wires find the two signs */
+    ck_assert_double_gt(group_accuracy(m, &d, &c), 0.85); /* the learned wires find the signs */
     rt_codes_free(&c);
     rt_tables_free(&t);
     tr_model_free(m);
