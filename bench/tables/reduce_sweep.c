@@ -1,7 +1,7 @@
 /* reduce_sweep.c - the table reduction of a trained run again, under several settings,
  * without training or the rest of the flow (bench/tables/README.md).
  *
- *   reduce_sweep MODEL.nlt OUT [--data-dir DIR] [--synth] SETTING...
+ *   reduce_sweep MODEL.nlt OUT [--data-dir DIR] [--synth | --synth-core] SETTING...
  *   SETTING: none | R | R:abc | R:eE | R:count, each optionally @K (LUT inputs; default the
  *   model's). R:eE: dont_care(rarity = R, errors = E); R:count: with a group-sum head, the
  *   count-based pass alone on every layer (no be_reduce_head: what the pass did before it).
@@ -13,7 +13,8 @@
  * --synth, the Yosys LUT count of the RTL emitted from the (reduced) tables (the flow's
  * generic `abc -fast -lut K` synthesis of the whole design, be_synth_module_luts) and, with
  * an input encoder in hardware, of the design without it (the encoder module kept apart:
- * the core and the head), and of the core alone (encoder and head kept apart). */
+ * the core and the head), and of the core alone (encoder and head kept apart);
+ * --synth-core: only the design without the encoder. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ static long sweep_synth_kept(const char *yosys, const char *rtl, const char *top
             fprintf(f, "setattr -mod -set keep_hierarchy 1 %s\n", keep[i]);
         fprintf(f,
                 "proc\nflatten\nmemory_map\ntechmap\nabc -fast -lut %d\nopt_clean\n"
-                "select -module %s\ntee -q -o \"%s\" stat\n",
+                "select -module %s\ntee -q -o %s stat\n", /* tee takes no quotes */
                 k, top, stat);
         fclose(f);
         char *argv[] = {(char *)yosys, "-q", "-s", script, NULL};
@@ -55,8 +56,10 @@ static long sweep_synth_kept(const char *yosys, const char *rtl, const char *top
 }
 
 /* Yosys LUTs of t's RTL under plan p: luts[0] the whole design, luts[1] without the input
- * encoder (core and head), luts[2] the core alone; -1 where not measured. */
-static void sweep_synth(const rt_tables *t, const be_plan *p, long luts[3], rt_error *e) {
+ * encoder (core and head), luts[2] the core alone; -1 where not measured (only luts[1]
+ * when core_head). */
+static void sweep_synth(const rt_tables *t, const be_plan *p, bool core_head, long luts[3],
+                        rt_error *e) {
     char *yosys = be_find_tool("NLTC_YOSYS", "yosys");
     char *work = rt_scratch_new("nltc-sweep", e);
     luts[0] = luts[1] = luts[2] = -1;
@@ -65,14 +68,15 @@ static void sweep_synth(const rt_tables *t, const be_plan *p, long luts[3], rt_e
         char name[256], enc[300], head[300];
         snprintf(name, sizeof name, "%s.v", p->ident);
         char *rtl = rt_path_join(work, name);
-        if (be_synth_module_luts(yosys, rtl, p->ident, p->lut_inputs, work, &luts[0], e) != RT_OK)
+        if (!core_head &&
+            be_synth_module_luts(yosys, rtl, p->ident, p->lut_inputs, work, &luts[0], e) != RT_OK)
             luts[0] = -1;
         snprintf(enc, sizeof enc, "%s_enc", p->ident);
         snprintf(head, sizeof head, "%s_head", p->ident);
         const char *k1[] = {enc, NULL}, *k2[] = {enc, head, NULL};
         if (t->hwenc.n_features > 0)
             luts[1] = sweep_synth_kept(yosys, rtl, p->ident, k1, p->lut_inputs, work);
-        if (t->head_group > 0)
+        if (t->head_group > 0 && !core_head)
             luts[2] = sweep_synth_kept(yosys, rtl, p->ident, k2, p->lut_inputs, work);
         free(rtl);
     }
@@ -82,7 +86,7 @@ static void sweep_synth(const rt_tables *t, const be_plan *p, long luts[3], rt_e
 
 /* One setting: "none", "R", "R:abc", each with an optional "@K". */
 static rt_status sweep_one(ir_program *ir, const tr_model *m, const rt_dataset *d,
-                           const be_raw_map *raw, const char *spec, bool synth, rt_error *e) {
+                           const be_raw_map *raw, const char *spec, int synth, rt_error *e) {
     int k0 = ir->hw.lut_inputs;
     const char *at = strchr(spec, '@');
     if (at) ir->hw.lut_inputs = atoi(at + 1);
@@ -110,7 +114,7 @@ static rt_status sweep_one(ir_program *ir, const tr_model *m, const rt_dataset *
     if (!st && synth) {
         be_plan p;
         be_plan_from_ir(ir, &p);
-        sweep_synth(&t, &p, luts, e);
+        sweep_synth(&t, &p, synth == 2, luts, e);
         be_plan_free(&p);
     }
     if (!st)
@@ -128,16 +132,18 @@ static rt_status sweep_one(ir_program *ir, const tr_model *m, const rt_dataset *
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: reduce_sweep MODEL.nlt OUT [--data-dir DIR] [--synth] "
+        fprintf(stderr, "usage: reduce_sweep MODEL.nlt OUT [--data-dir DIR] [--synth|--synth-core] "
                         "none|R|R:abc[@K]...\n");
         return 2;
     }
     const char *data_dir = NULL;
-    bool synth = false;
+    int synth = 0;
     int first = 3;
     for (; first < argc && argv[first][0] == '-'; first++) {
         if (!strcmp(argv[first], "--synth"))
-            synth = true;
+            synth = 1;
+        else if (!strcmp(argv[first], "--synth-core"))
+            synth = 2;
         else if (!strcmp(argv[first], "--data-dir") && first + 1 < argc)
             data_dir = argv[++first];
         else {
