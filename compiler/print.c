@@ -155,8 +155,8 @@ void ir_print(FILE *f, const ir_program *p) {
     if (h->pipeline == IR_PIPE_EVERY_K) fprintf(f, " k %d", h->pipeline_k);
     fprintf(f, " stages %d", h->stages);
     if (h->reduce_rarity > 0)
-        fprintf(f, " reduce dont_care rarity %ld fill %s", h->reduce_rarity,
-                ir_rfill_name(h->reduce_fill));
+        fprintf(f, " reduce dont_care rarity %ld fill %s errors %g margin %d", h->reduce_rarity,
+                ir_rfill_name(h->reduce_fill), h->reduce_errors, h->reduce_margin);
     if (h->argmax) fputs(" argmax", f);
     if (h->target != IR_TARGET_ULTRASCALE_PLUS) fprintf(f, " target %s", ir_target_name(h->target));
     if (h->part != IR_PART_AUTO) fprintf(f, " part %s", ir_part_name(h->part));

@@ -27,10 +27,12 @@ static double rs_accuracy(const rt_codes *c) {
 
 /* Over split s, a block of samples at a time: the model's input codes (tr_input_codes),
  * then table lookup through t. Adds every L-LUT's addresses to cnt when set; returns the
- * accuracy of t's lookup in *acc when set. The tables are what the quantized forward
- * computes, so these are the model's own codes, without its forward pass. */
+ * accuracy of t's lookup in *acc when set; fills smp's last-layer addresses when set. The tables
+ * are what the quantized forward computes, so these are the model's own codes, without its forward
+ * pass. */
 static rt_status rs_pass(const tr_model *m, const rt_dataset *d, const rt_split *s,
-                         const rt_tables *t, be_counts *cnt, double *acc, rt_error *e) {
+                         const rt_tables *t, be_counts *cnt, be_samples *smp, double *acc,
+                         rt_error *e) {
     long right = 0;
     int blk = s->n < RS_BLOCK ? s->n : RS_BLOCK;
     uint16_t *in = xmalloc(sizeof *in * ((size_t)blk * (size_t)t->n_inputs + 1));
@@ -41,6 +43,7 @@ static rt_status rs_pass(const tr_model *m, const rt_dataset *d, const rt_split 
         st = tr_input_codes(m, &part, in, e);
         if (st) break;
         if (cnt) be_counts_lookup(cnt, t, n, in);
+        if (smp) be_samples_lookup(smp, t, off, n, in);
         if (acc) {
             rt_codes ref = {.n_samples = n, .n_inputs = t->n_inputs, .input = in, .labels = part.y},
                      got;
@@ -54,7 +57,7 @@ static rt_status rs_pass(const tr_model *m, const rt_dataset *d, const rt_split 
     return st;
 }
 
-static void rs_print(const be_reduce_stats *s, const rt_report *r, int k, bool abc) {
+static void rs_print(const be_reduce_stats *s, const rt_report *r, int k, bool abc, bool head) {
     printf("reduce: rarity %ld, %lld of %lld addresses seen; LUT%d estimate %ld -> %ld without "
            "O5/O6 pairs, %ld -> %ld with them (pairs %ld -> %ld%s; support %ld -> %ld inputs, "
            "constant bits %ld -> %ld, wires %ld -> %ld, identical functions shared %ld -> %ld); "
@@ -64,6 +67,13 @@ static void rs_print(const be_reduce_stats *s, const rt_report *r, int k, bool a
            k == 6 ? "" : ": only 6-input LUTs pair", s->support_before, s->support_after,
            s->const_before, s->const_after, s->wire_before, s->wire_after, s->dup_before,
            s->dup_luts, r->reduce.seconds);
+    if (head) {
+        printf("reduce: group-sum head: last-layer L-LUTs by inputs kept:");
+        for (int i = 0; i < 9; i++)
+            if (s->head_support[i]) printf(" %d: %ld", i, s->head_support[i]);
+        printf("; net new errors on the %ld training samples %ld\n", s->head_samples,
+               s->head_errors);
+    }
     if (abc)
         printf("reduce: fill abc (ABC's collapse with the don't-cares, read back)");
     else
@@ -83,21 +93,31 @@ rt_status nltc_flow_reduce(const ir_program *ir, const tr_model *m, const rt_dat
     double t0 = rt_now();
     be_counts cnt;
     be_counts_init(&cnt, t);
-    rt_status st = rs_pass(m, d, &d->train, t, &cnt, NULL, e);
-    if (!st) st = rs_pass(m, d, &d->valid, t, NULL, &r->reduce.valid_before, e);
+    rt_status st = rs_pass(m, d, &d->train, t, &cnt, NULL, NULL, e);
+    if (!st) st = rs_pass(m, d, &d->valid, t, NULL, NULL, &r->reduce.valid_before, e);
     if (st) {
         be_counts_free(&cnt);
         return st;
     }
     be_reduce_opts o = {.rarity = ir->hw.reduce_rarity,
                         .lut_inputs = ir->hw.lut_inputs,
-                        .abc = ir->hw.reduce_fill == IR_RFILL_ABC};
+                        .abc = ir->hw.reduce_fill == IR_RFILL_ABC,
+                        .errors = ir->hw.reduce_errors,
+                        .margin = ir->hw.reduce_margin};
+    o.head = !o.abc && o.errors >= 0 && be_reduce_head_applies(t); /* < 0: benches only */
     be_reduce_stats s;
     st = be_reduce(t, &cnt, &o, &s, e);
     be_counts_free(&cnt);
+    if (!st && o.head) { /* the group-sum head's layer, on the samples through the rest */
+        be_samples smp;
+        be_samples_init(&smp, t, d->train.n, d->train.y);
+        st = rs_pass(m, d, &d->train, t, NULL, &smp, NULL, e);
+        if (!st) be_reduce_head(t, &smp, &o, &s);
+        be_samples_free(&smp);
+    }
     if (st) return st;
     r->reduce.rarity = o.rarity;
-    st = rs_pass(m, d, &d->valid, t, NULL, &r->reduce.valid_after, e);
+    st = rs_pass(m, d, &d->valid, t, NULL, NULL, &r->reduce.valid_after, e);
     if (st) return st;
     rt_codes red; /* the test split's reference codes, through the reduced tables */
     be_lookup_codes(t, c, &red);
@@ -115,6 +135,6 @@ rt_status nltc_flow_reduce(const ir_program *ir, const tr_model *m, const rt_dat
     r->reduce.luts_before_pairs = r->reduce.luts_before - s.pairs_before;
     r->reduce.luts_after_pairs = s.luts_final;
     r->reduce.seconds = rt_now() - t0;
-    if (!quiet) rs_print(&s, r, o.lut_inputs, o.abc);
+    if (!quiet) rs_print(&s, r, o.lut_inputs, o.abc, o.head);
     return RT_OK;
 }

@@ -1,15 +1,20 @@
 /* reduce_sweep.c - the table reduction of a trained run again, under several settings,
  * without training or the rest of the flow (bench/tables/README.md).
  *
- *   reduce_sweep MODEL.nlt OUT [--data-dir DIR] [--synth] SETTING...
- *   SETTING: none | R | R:abc, each optionally @K (LUT inputs; default the model's)
+ *   reduce_sweep MODEL.nlt OUT [--data-dir DIR] [--synth | --synth-core] SETTING...
+ *   SETTING: none | R | R:abc | R:eE | R:count, each optionally @K (LUT inputs; default the
+ *   model's). R:eE: dont_care(rarity = R, errors = E); R:count: with a group-sum head, the
+ *   count-based pass alone on every layer (no be_reduce_head: what the pass did before it).
  *
  * OUT is a finished run of MODEL (its train/model.bin). For each setting the trained
  * tables are tabulated afresh and the flow's own reduction step (nltc_flow_reduce, compiled
  * in from driver/reduce_step.c) runs with rarity R and the fill (support or abc); its
  * summary lines are printed, then one line "sweep:" with the step's CPU seconds and, with
  * --synth, the Yosys LUT count of the RTL emitted from the (reduced) tables (the flow's
- * generic `abc -fast -lut K` synthesis of the whole design, be_synth_module_luts). */
+ * generic `abc -fast -lut K` synthesis of the whole design, be_synth_module_luts) and, with
+ * an input encoder in hardware, of the design without it (the encoder module kept apart:
+ * the core and the head), and of the core alone (encoder and head kept apart);
+ * --synth-core: only the design without the encoder. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,36 +23,79 @@
 #include "backend.h"
 #include "compiler.h"
 #include "data.h"
+#include "hwio_step.h"
 #include "reduce_step.h"
 #include "train.h"
 
-/* Yosys LUTs of t's RTL under plan p, or -1. */
-static long sweep_synth(const rt_tables *t, const be_plan *p, rt_error *e) {
+/* Yosys LUTs of the top module of rtl with the modules keep (NULL-terminated) kept apart,
+ * the generic flow of be_synth_module_luts; -1 when Yosys fails. */
+static long sweep_synth_kept(const char *yosys, const char *rtl, const char *top,
+                             const char *const *keep, int k, const char *work) {
+    char *script = rt_path_join(work, "kept.ys"), *stat = rt_path_join(work, "kept.txt");
+    char *log = rt_path_join(work, "kept.log");
+    FILE *f = fopen(script, "w");
+    long luts = -1;
+    if (f) {
+        fprintf(f, "read_verilog \"%s\"\nhierarchy -top %s\n", rtl, top);
+        for (int i = 0; keep[i]; i++)
+            fprintf(f, "setattr -mod -set keep_hierarchy 1 %s\n", keep[i]);
+        fprintf(f,
+                "proc\nflatten\nmemory_map\ntechmap\nabc -fast -lut %d\nopt_clean\n"
+                "select -module %s\ntee -q -o %s stat\n", /* tee takes no quotes */
+                k, top, stat);
+        fclose(f);
+        char *argv[] = {(char *)yosys, "-q", "-s", script, NULL};
+        FILE *s = be_spawn(argv, NULL, log, log) == 0 ? fopen(stat, "r") : NULL;
+        char line[512];
+        while (s && fgets(line, sizeof line, s))
+            if (sscanf(line, " $lut %ld", &luts) == 1) break;
+        if (s) fclose(s);
+    }
+    free(script), free(stat), free(log);
+    return luts;
+}
+
+/* Yosys LUTs of t's RTL under plan p: luts[0] the whole design, luts[1] without the input
+ * encoder (core and head), luts[2] the core alone; -1 where not measured (only luts[1]
+ * when core_head). */
+static void sweep_synth(const rt_tables *t, const be_plan *p, bool core_head, long luts[3],
+                        rt_error *e) {
     char *yosys = be_find_tool("NLTC_YOSYS", "yosys");
     char *work = rt_scratch_new("nltc-sweep", e);
-    long luts = -1;
+    luts[0] = luts[1] = luts[2] = -1;
     be_input in = {.tables = t, .plan = p, .codes = NULL};
     if (yosys && work && be_emit_verilog(&in, work, e) == RT_OK) {
-        char name[256];
+        char name[256], enc[300], head[300];
         snprintf(name, sizeof name, "%s.v", p->ident);
         char *rtl = rt_path_join(work, name);
-        if (be_synth_module_luts(yosys, rtl, p->ident, p->lut_inputs, work, &luts, e) != RT_OK)
-            luts = -1;
+        if (!core_head &&
+            be_synth_module_luts(yosys, rtl, p->ident, p->lut_inputs, work, &luts[0], e) != RT_OK)
+            luts[0] = -1;
+        snprintf(enc, sizeof enc, "%s_enc", p->ident);
+        snprintf(head, sizeof head, "%s_head", p->ident);
+        const char *k1[] = {enc, NULL}, *k2[] = {enc, head, NULL};
+        if (t->hwenc.n_features > 0)
+            luts[1] = sweep_synth_kept(yosys, rtl, p->ident, k1, p->lut_inputs, work);
+        if (t->head_group > 0 && !core_head)
+            luts[2] = sweep_synth_kept(yosys, rtl, p->ident, k2, p->lut_inputs, work);
         free(rtl);
     }
     if (work) rt_scratch_free(work, false);
     free(yosys);
-    return luts;
 }
 
 /* One setting: "none", "R", "R:abc", each with an optional "@K". */
-static rt_status sweep_one(ir_program *ir, const tr_model *m, const rt_dataset *d, const char *spec,
-                           bool synth, rt_error *e) {
+static rt_status sweep_one(ir_program *ir, const tr_model *m, const rt_dataset *d,
+                           const be_raw_map *raw, const char *spec, int synth, rt_error *e) {
     int k0 = ir->hw.lut_inputs;
     const char *at = strchr(spec, '@');
     if (at) ir->hw.lut_inputs = atoi(at + 1);
     ir->hw.reduce_rarity = strncmp(spec, "none", 4) == 0 ? 0 : atol(spec);
     ir->hw.reduce_fill = strstr(spec, ":abc") ? IR_RFILL_ABC : IR_RFILL_SUPPORT;
+    const char *er = strstr(spec, ":e");
+    ir->hw.reduce_errors = er ? atof(er + 2) : strstr(spec, ":count") ? -1 : 0;
+    const char *mr = strstr(spec, ":m");
+    ir->hw.reduce_margin = mr ? atoi(mr + 2) : 2;
     rt_tables t;
     rt_codes c;
     rt_report r;
@@ -55,24 +103,26 @@ static rt_status sweep_one(ir_program *ir, const tr_model *m, const rt_dataset *
     rt_status st = tr_tabulate(m, &t, e);
     if (!st) st = tr_codes(m, &d->test, &c, e);
     if (st) return st;
+    be_codes_add_scores(&t, &c); /* the group-sum head's scores, for "none" */
     printf("== %s (K = %d)\n", spec, ir->hw.lut_inputs);
     clock_t c0 = clock();
     double w0 = rt_now();
     st = nltc_flow_reduce(ir, m, d, &t, &c, &r, false, e);
     double cpu = (double)(clock() - c0) / CLOCKS_PER_SEC, wall = rt_now() - w0;
-    long luts = -1;
+    if (!st) st = nltc_flow_hwio(ir, d, raw, &t, &c, true, e); /* the encoder and head */
+    long luts[3] = {-1, -1, -1};
     if (!st && synth) {
         be_plan p;
         be_plan_from_ir(ir, &p);
-        luts = sweep_synth(&t, &p, e);
+        sweep_synth(&t, &p, synth == 2, luts, e);
         be_plan_free(&p);
     }
     if (!st)
-        printf(
-            "sweep: %s K %d: reduce step %.2f s CPU (%.2f s wall); test %.2f%%; yosys LUTs %ld\n",
-            spec, ir->hw.lut_inputs, cpu, wall,
-            100 * be_accuracy(be_codes_out(&c), c.n_samples, be_codes_out_width(&c), c.labels),
-            luts);
+        printf("sweep: %s K %d: reduce step %.2f s CPU (%.2f s wall); test %.2f%%; yosys LUTs "
+               "%ld (without the encoder %ld, core alone %ld)\n",
+               spec, ir->hw.lut_inputs, cpu, wall,
+               100 * be_accuracy(be_codes_out(&c), c.n_samples, be_codes_out_width(&c), c.labels),
+               luts[0], luts[1], luts[2]);
     fflush(stdout);
     rt_codes_free(&c);
     rt_tables_free(&t);
@@ -82,16 +132,18 @@ static rt_status sweep_one(ir_program *ir, const tr_model *m, const rt_dataset *
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: reduce_sweep MODEL.nlt OUT [--data-dir DIR] [--synth] "
+        fprintf(stderr, "usage: reduce_sweep MODEL.nlt OUT [--data-dir DIR] [--synth|--synth-core] "
                         "none|R|R:abc[@K]...\n");
         return 2;
     }
     const char *data_dir = NULL;
-    bool synth = false;
+    int synth = 0;
     int first = 3;
     for (; first < argc && argv[first][0] == '-'; first++) {
         if (!strcmp(argv[first], "--synth"))
-            synth = true;
+            synth = 1;
+        else if (!strcmp(argv[first], "--synth-core"))
+            synth = 2;
         else if (!strcmp(argv[first], "--data-dir") && first + 1 < argc)
             data_dir = argv[++first];
         else {
@@ -110,8 +162,10 @@ int main(int argc, char **argv) {
     tr_model *m = NULL;
     rt_status st = data_load_info(&ir->dataset, &d, &info, &e);
     if (!st) st = tr_model_load(ir, argv[2], 2, &m, &e);
+    be_raw_map raw;
+    if (!st) st = nltc_hwio_format(ir, &d, &info, &raw, &e);
     for (int i = first; i < argc && !st; i++)
-        st = sweep_one(ir, m, &d, argv[i], synth, &e);
+        st = sweep_one(ir, m, &d, &raw, argv[i], synth, &e);
     if (st) fprintf(stderr, "reduce_sweep: error: %s\n", e.msg);
     return st ? 1 : 0;
 }

@@ -176,6 +176,9 @@ typedef struct ir_hardware {
     ir_reset reset_style;
     long reduce_rarity;         /* reduce = dont_care(rarity = R): R; 0 = no reduction */
     ir_reduce_fill reduce_fill; /* dont_care(fill = ...): who fills the don't-cares */
+    double reduce_errors;       /* dont_care(errors = E): net new training errors allowed by
+                                   the group-sum head's reduction, a fraction of the samples */
+    int reduce_margin;          /* dont_care(margin = M): the class margin training samples keep */
     ir_target target;           /* FPGA family (lut_inputs follows it unless written) */
     ir_part part;               /* iCE40 part to place and route on */
     ir_interface interface;     /* ports of the RTL: plain or a valid/ready stream */

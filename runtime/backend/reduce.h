@@ -55,6 +55,9 @@ typedef struct be_reduce_opts {
     unsigned methods;   /* bit set of be_rd_method to try; 0: all */
     bool cofactor_fill; /* functions wider than K: fill for equal cofactors first */
     bool abc;           /* ABC fills the don't-cares (be_reduce_abc), no support reduction */
+    bool head;          /* be_reduce_head reduces the last layer: be_reduce only counts it */
+    double errors;      /* be_reduce_head: net new training errors allowed, a fraction */
+    int margin;         /* be_reduce_head: the class margin a training sample keeps */
 } be_reduce_opts;
 
 /* What the pass did. LUT figures use rt_lut_cost over each output bit's support (a
@@ -67,11 +70,14 @@ typedef struct be_reduce_stats {
     long wire_before, wire_after;       /* bits that are one input bit, not inverted */
     long luts_before, luts_after;       /* support estimate (before merging and pairs) */
     long dup_before, pairs_before;      /* dup_luts and pairs of the trained tables */
-    long dup_luts;      /* after: LUTs of functions (on the same signals) another bit has */
-    long pairs;         /* after: O5/O6 pairs of <= 5-input functions on <= 5 shared signals
-                         * (0 unless lut_inputs is 6: 4- and 5-input LUTs do not fracture) */
-    long luts_final;    /* luts_after - dup_luts - pairs */
-    long wins[BE_RD_N]; /* output bits where each strategy was the cheapest */
+    long dup_luts;        /* after: LUTs of functions (on the same signals) another bit has */
+    long pairs;           /* after: O5/O6 pairs of <= 5-input functions on <= 5 shared signals
+                           * (0 unless lut_inputs is 6: 4- and 5-input LUTs do not fracture) */
+    long luts_final;      /* luts_after - dup_luts - pairs */
+    long wins[BE_RD_N];   /* output bits where each strategy was the cheapest */
+    long head_support[9]; /* be_reduce_head: last-layer L-LUTs by the inputs they keep */
+    long head_errors;     /* be_reduce_head: net new errors on the training samples */
+    long head_samples;    /* be_reduce_head: training samples it kept the classes of */
     double seconds;
 } be_reduce_stats;
 
@@ -91,6 +97,31 @@ rt_status be_reduce_abc(rt_tables *t, const be_counts *c, long rarity, rt_error 
 /* RT_ERR_TOOL (located at hardware.reduce) when yosys-abc is not found: the flow's check
  * before training, so that fill = abc fails at once rather than after training. */
 rt_status be_reduce_abc_check(rt_error *e);
+
+/* ---- A group-sum head (1-bit last layer): the class, not the address, decides ----------
+ * Under a group-sum head an L-LUT's output only counts towards its class's score, and a
+ * training sample keeps its class unless a score crosses another. be_reduce_head takes the
+ * training samples' addresses of the last layer and, one L-LUT at a time, replaces its
+ * function by the one with the fewest inputs (a constant first) among the best function on
+ * each set of address bits, where the cost of an output is the net number of training
+ * samples whose class it changes (addresses seen fewer than rarity times cost nothing),
+ * within o->errors of the samples in all; the others then see the new scores. */
+bool be_reduce_head_applies(const rt_tables *t); /* group sum, 1-bit, <= 8 address bits */
+
+typedef struct be_samples {
+    int n, n_lut;      /* training samples, last-layer L-LUTs */
+    uint8_t *addr;     /* [n_lut * n]: L-LUT j's address for sample s at j * n + s */
+    const int *labels; /* [n] */
+} be_samples;
+
+void be_samples_init(be_samples *s, const rt_tables *t, int n, const int *labels);
+void be_samples_free(be_samples *s);
+/* Samples [off, off + n) from their input codes in [n * n_inputs], through t's tables. */
+void be_samples_lookup(be_samples *s, const rt_tables *t, int off, int n, const uint16_t *in);
+/* Reduces t's last layer (be_reduce_head_applies) with the samples as they run through t's
+ * (already reduced) earlier layers; s continues be_reduce's figures. */
+void be_reduce_head(rt_tables *t, const be_samples *smp, const be_reduce_opts *o,
+                    be_reduce_stats *s);
 
 /* Support-based LUT estimate of t as it is (no don't-cares), with duplicate bits and
  * O5/O6 pairs when pairs is set: the figure to compare luts_final with. */

@@ -21,6 +21,28 @@ static rt_status check_word(const char *prop, const char *what, const char *s, r
     return RT_OK;
 }
 
+/* dont_care(errors = E > 0) needs what be_reduce_head reduces: a group-sum head on tables
+ * of at most 8 address bits, and fill = support. */
+static rt_status check_reduce_errors(const ir_program *ir, rt_error *e) {
+    if (ir->hw.reduce_errors <= 0) return RT_OK;
+    const ir_layer *last = ir->n_layers ? &ir->layers[ir->n_layers - 1] : NULL;
+    if (ir->head != IR_HEAD_GROUP_SUM)
+        return rt_fail_prop(e, RT_ERR_MODEL, "hardware.reduce",
+                            "dont_care(errors = %g) needs output { head = group_sum }: without "
+                            "it every output code is the class score",
+                            ir->hw.reduce_errors);
+    if (!last || last->fanin * last->bits_in > 8)
+        return rt_fail_prop(e, RT_ERR_MODEL, "hardware.reduce",
+                            "dont_care(errors = %g) needs last-layer L-LUTs of at most 8 address "
+                            "bits (fan-in times input bits), not %d",
+                            ir->hw.reduce_errors, last ? last->fanin * last->bits_in : 0);
+    if (ir->hw.reduce_fill == IR_RFILL_ABC)
+        return rt_fail_prop(e, RT_ERR_MODEL, "hardware.reduce",
+                            "dont_care(errors = %g) works with fill = support, not fill = abc",
+                            ir->hw.reduce_errors);
+    return RT_OK;
+}
+
 rt_status be_check_tables(const ir_program *ir, rt_error *e) {
     be_plan p;
     be_plan_from_ir(ir, &p);
@@ -34,6 +56,7 @@ rt_status be_check_tables(const ir_program *ir, rt_error *e) {
     if (!st) st = be_check_hwio(ir, e);
     if (!st && ir->hw.reduce_rarity > 0 && ir->hw.reduce_fill == IR_RFILL_ABC)
         st = be_reduce_abc_check(e);
+    if (!st && ir->hw.reduce_rarity > 0) st = check_reduce_errors(ir, e);
     return st;
 }
 

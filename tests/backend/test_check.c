@@ -42,6 +42,36 @@ START_TEST(test_clock_keyword_refused) {
 }
 END_TEST
 
+/* dont_care(errors = E > 0) is refused, at hardware.reduce, without a group-sum head, with
+ * last-layer addresses over 8 bits, and with fill = abc; accepted where it applies. */
+START_TEST(test_reduce_errors) {
+    ir_layer layers[3];
+    ir_program ir = make_ir(layers, NULL, NULL);
+    for (int l = 0; l < 3; l++)
+        layers[l].fanin = 6, layers[l].bits_in = 1;
+    ir.hw.reduce_rarity = 1;
+    ir.hw.reduce_errors = 0.01;
+    rt_error e = {0};
+    ck_assert_int_eq(be_check_model(&ir, &e), RT_ERR_MODEL);
+    ck_assert_str_eq(e.prop, "hardware.reduce");
+    ck_assert_ptr_nonnull(strstr(e.msg, "group_sum"));
+    ir.head = IR_HEAD_GROUP_SUM;
+    ir.head_group = 4;
+    ck_assert_msg(be_check_model(&ir, &e) == RT_OK, "%s", e.msg);
+    layers[2].bits_in = 2;
+    ck_assert_int_eq(be_check_model(&ir, &e), RT_ERR_MODEL);
+    ck_assert_ptr_nonnull(strstr(e.msg, "not 12"));
+    layers[2].bits_in = 1;
+    ir.hw.reduce_fill = IR_RFILL_ABC;
+    setenv("NLTC_YOSYS_ABC", "/bin/true", 1); /* the abc check passes; ours refuses */
+    ck_assert_int_eq(be_check_model(&ir, &e), RT_ERR_MODEL);
+    ck_assert_ptr_nonnull(strstr(e.msg, "fill = abc"));
+    ir.hw.reduce_errors = 0;
+    ck_assert_int_eq(be_check_model(&ir, &e), RT_OK);
+    unsetenv("NLTC_YOSYS_ABC");
+}
+END_TEST
+
 START_TEST(test_port_names) {
     rt_error e;
     ck_assert_int_eq(check(NULL, NULL, &e), RT_OK);
@@ -240,6 +270,7 @@ int main(void) {
     tcase_add_test(tc, test_name_checks);
     tcase_add_test(tc, test_template_fill);
     tcase_add_test(tc, test_templates_filled);
+    tcase_add_test(tc, test_reduce_errors);
     suite_add_tcase(s, tc);
     return fx_run_suite(s);
 }

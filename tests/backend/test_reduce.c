@@ -1,7 +1,7 @@
 /* test_reduce.c - table reduction with don't-cares (runtime/backend/reduce.c): a seen
  * address never changes, the counted samples run through the reduced tables exactly as
  * through the trained ones, the rarity threshold, the support reduction on a function
- * whose don't-cares hide a plain wire, and the estimate. */
+ * whose don't-cares hide a plain wire, the estimate, and the group-sum head's pass. */
 #include "fixture.h"
 
 #include <check.h>
@@ -241,6 +241,102 @@ START_TEST(test_estimate) {
 }
 END_TEST
 
+/* A group-sum model (two 1-bit layers of 12 L-LUTs, 3 classes of 4) and n samples labelled
+ * with its own classes, counted; *red a copy to reduce. */
+static void head_model(int n, rt_tables *t, rt_tables *red, rt_codes *c, be_counts *cnt) {
+    fx_shape s = {.n_inputs = 16, .input_bits = 1, .n_layers = 2};
+    s.width[0] = 12, s.fanin[0] = 4, s.bits[0] = 1;
+    s.width[1] = 12, s.fanin[1] = 3, s.bits[1] = 1;
+    fx_random_tables(&s, 11, t);
+    fx_random_tables(&s, 11, red);
+    t->head_group = red->head_group = 4;
+    fx_random_codes(t, n, 12, c);
+    be_codes_add_scores(t, c);
+    for (int i = 0; i < n; i++) { /* the model's own class: every sample classified */
+        const uint16_t *sc = c->scores + (size_t)i * 3;
+        int k = 0;
+        for (int j = 1; j < 3; j++)
+            k = sc[j] > sc[k] ? j : k;
+        c->labels[i] = k;
+    }
+    be_counts_init(cnt, t);
+    be_counts_add(cnt, t, c);
+}
+
+/* Reduces red as the flow does (be_reduce, then be_reduce_head on the samples through
+ * red's reduced first layer); returns the accuracy of red on c's samples. */
+static double head_reduce(rt_tables *red, const rt_codes *c, const be_counts *cnt, double errors,
+                          int margin, be_reduce_stats *st) {
+    be_reduce_opts o = {
+        .rarity = 1, .lut_inputs = 6, .head = true, .errors = errors, .margin = margin};
+    ck_assert(be_reduce_head_applies(red));
+    ck_assert_int_eq(be_reduce(red, cnt, &o, st, NULL), RT_OK);
+    be_samples smp;
+    be_samples_init(&smp, red, c->n_samples, c->labels);
+    be_samples_lookup(&smp, red, 0, c->n_samples, c->input);
+    be_reduce_head(red, &smp, &o, st);
+    be_samples_free(&smp);
+    rt_codes got;
+    be_lookup_codes(red, c, &got);
+    be_codes_add_scores(red, &got);
+    double acc = be_accuracy(got.scores, got.n_samples, 3, c->labels);
+    rt_codes_free(&got);
+    return acc;
+}
+
+/* Inputs the last layer of t depends on, summed over its L-LUTs. */
+static long last_support(const rt_tables *t) {
+    const rt_table_layer *L = &t->layers[t->n_layers - 1];
+    const int a = be_addr_bits(L);
+    long n = 0;
+    for (int j = 0; j < L->n_lut; j++)
+        for (int i = 0; i < a; i++) {
+            bool dep = false;
+            for (int x = 0; x < 1 << a && !dep; x++)
+                dep = !(x >> i & 1) && L->codes[(j << a) | x] != L->codes[(j << a) | x | 1 << i];
+            n += dep;
+        }
+    return n;
+}
+
+/* The group-sum head's pass: with errors = 0 no training sample loses its class, yet the
+ * last layer loses inputs; with errors = E (margin 0: the class alone) at most E of the
+ * samples do and it loses at least as many; without a group-sum head it does not apply. */
+START_TEST(test_head) {
+    enum { N = 60 };
+    rt_tables t, red, red2;
+    rt_codes c;
+    be_counts cnt;
+    be_reduce_stats st, st2;
+    head_model(N, &t, &red, &c, &cnt);
+    ck_assert_double_eq(head_reduce(&red, &c, &cnt, 0, 1, &st), 1.0);
+    ck_assert_int_eq(st.head_errors, 0);
+    ck_assert_int_eq(st.head_samples, N);
+    long kept = 0;
+    for (int k = 0; k <= 3; k++)
+        kept += k * st.head_support[k];
+    ck_assert_int_eq(kept, last_support(&red));
+    ck_assert_int_lt(kept, last_support(&t)); /* the last layer lost inputs */
+    rt_tables_free(&red);
+    fx_shape s = {.n_inputs = 16, .input_bits = 1, .n_layers = 2};
+    s.width[0] = 12, s.fanin[0] = 4, s.bits[0] = 1;
+    s.width[1] = 12, s.fanin[1] = 3, s.bits[1] = 1;
+    fx_random_tables(&s, 11, &red2);
+    red2.head_group = 4;
+    double acc = head_reduce(&red2, &c, &cnt, 0.1, 0, &st2);
+    ck_assert_int_gt(st2.head_errors, 0);
+    ck_assert_int_le(st2.head_errors, N / 10);
+    ck_assert_double_ge(acc, 1.0 - (double)st2.head_errors / N);
+    ck_assert_int_le(st2.support_after, st.support_after);
+    red2.head_group = 0;
+    ck_assert(!be_reduce_head_applies(&red2));
+    rt_tables_free(&red2);
+    rt_tables_free(&t);
+    rt_codes_free(&c);
+    be_counts_free(&cnt);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("reduce");
     TCase *tc = tcase_create("reduce");
@@ -251,6 +347,7 @@ int main(void) {
     tcase_add_test(tc, test_counts_and_methods);
     tcase_add_test(tc, test_estimate);
     tcase_add_test(tc, test_abc_fill);
+    tcase_add_test(tc, test_head);
     suite_add_tcase(s, tc);
     return fx_run_suite(s);
 }
