@@ -30,12 +30,18 @@ typedef struct pass_ctx {
     /* the test hooks tr_layer_subnet_*: the sub-networks alone */
     float *raw_y;        /* [out][ld] sub-network outputs (forward) */
     const float *raw_dy; /* [out][ld] their gradients (backward) */
+    const tr_adam *adam; /* backward: the step run on each sparse L-LUT's record as soon as
+                          * its gradient sums are final (one process), or NULL */
 } pass_ctx;
 
 /* The sums over rows of v[0..n) over all ranks (nothing with one process or unsplit rows). */
-static void dp_reduce(tr_model *m, uint64_t *v, size_t n) {
+static bool dp_active(const tr_model *m) {
     const tr_work *w = &m->w;
-    if (w->split_rows > 0 && w->dp.ranks > 1 && w->dp.reduce) w->dp.reduce(w->dp.ctx, v, n);
+    return w->split_rows > 0 && w->dp.ranks > 1 && w->dp.reduce;
+}
+
+static void dp_reduce(tr_model *m, uint64_t *v, size_t n) {
+    if (dp_active(m)) m->w.dp.reduce(m->w.dp.ctx, v, n);
 }
 
 /* Whether this rank adds the quantities every rank computes alike (computed from reduced
@@ -452,6 +458,7 @@ static void bwd_job(void *vc, int tid, int nt) {
         } else {
             lut_subnet_bwd(c, o, dy, xg, sub, gb);
         }
+        if (c->adam && !dense) lut_adam(c->adam, m, L, o); /* the record's sums are final */
     }
     if (dense) dense_wgrad(c, lo, hi, gb);
 }
@@ -501,7 +508,7 @@ static void map_refresh_job(void *vc, int tid, int nt) {
 }
 
 void tr_map_refresh(tr_model *m, bool train) {
-    pass_ctx c = {m, 0, 0, 0, train && m->w.train, 0.0, 0.0, 0, NULL, NULL, NULL, NULL};
+    pass_ctx c = {m, 0, 0, 0, train && m->w.train, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, NULL};
     for (int l = 0; l < m->p.n_layers; l++) {
         if (m->p.layers[l].connect != IR_CONNECT_MAPPING) continue;
         c.l = l;
@@ -561,7 +568,8 @@ static void run_inputs(tr_model *m, pass_ctx *c) {
 /* The forward pass over rows [0,R) (training: this rank's share of a batch of
  * m->w.rows_all rows). */
 static void run_forward(tr_model *m, int R, bool train) {
-    pass_ctx c = {m, -1, R, train ? m->w.rows_all : R, train, 0.0, 0.0, 0, NULL, NULL, NULL, NULL};
+    pass_ctx c = {m,    -1,   R,   train ? m->w.rows_all : R, train, 0.0, 0.0, 0, NULL, NULL,
+                  NULL, NULL, NULL};
     tr_map_refresh(m, train);
     tr_table_refresh(m);
     run_inputs(m, &c);
@@ -602,7 +610,7 @@ void tr_model_forward_eval(tr_model *m, int R) {
 }
 
 void tr_model_forward_inputs(tr_model *m, int R) {
-    pass_ctx c = {m, -1, R, R, false, 0.0, 0.0, 0, NULL, NULL, NULL, NULL};
+    pass_ctx c = {m, -1, R, R, false, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, NULL};
     run_inputs(m, &c);
 }
 
@@ -651,13 +659,24 @@ static void atab_fit(tr_model *m, const tr_layer *L) {
     m->w.atab_n = n;
 }
 
+/* Whether the Adam step of a sparse layer's records runs inside the backward (fused):
+ * only in one process (the sums over the rows are final when an L-LUT's rows are done;
+ * ranks must add theirs first) and not for mapping layers (their weights' gradient comes
+ * after the records'). The update of an element reads only its own sum, so fusing
+ * changes no bit. */
+static bool adam_fused(const tr_model *m, const tr_layer *L) {
+    return !dp_active(m) && L->wire != TR_WIRE_DENSE && L->connect != IR_CONNECT_MAPPING;
+}
+
 /* The backward pass: every gradient as a fixed-point sum over the rows (gfix), over all
- * ranks (every entry is written: the records' padding stays 0). */
-static void backward(tr_model *m, int R, double wd, double wd1) {
-    pass_ctx c = {m, 0, R, m->w.rows_all, true, wd, wd1, 0, NULL, NULL, NULL, NULL};
+ * ranks (every entry is written: the records' padding stays 0); with adam, the step of
+ * the records adam_fused allows. */
+static void backward(tr_model *m, int R, double wd, double wd1, const tr_adam *adam) {
+    pass_ctx c = {m, 0, R, m->w.rows_all, true, wd, wd1, 0, NULL, NULL, NULL, NULL, NULL};
     for (int l = m->p.n_layers - 1; l >= 0; l--) {
         const tr_layer *L = &m->p.layers[l];
         layer_io(&c, l);
+        c.adam = adam && adam_fused(m, L) ? adam : NULL;
         bool map = L->connect == IR_CONNECT_MAPPING, per_addr = tr_addr_use(&m->w, L, c.n);
         if (per_addr) atab_fit(m, L);
         tr_pool_run(m->w.pool, unfinish_job, &c);
@@ -676,6 +695,7 @@ static void backward(tr_model *m, int R, double wd, double wd1) {
         scale_grad(m, l, L->o_scale);
     }
     c.l = -1;
+    c.adam = NULL;
     tr_pool_run(m->w.pool, unfinish_job, &c);
     dp_reduce(m, m->w.st, 3 * (size_t)m->p.inputs);
     for (int i = 0; i < m->p.inputs; i++) {
@@ -688,20 +708,22 @@ static void backward(tr_model *m, int R, double wd, double wd1) {
 }
 
 void tr_model_backward(tr_model *m, int R, double wd, double wd1) {
-    backward(m, R, wd, wd1);
+    backward(m, R, wd, wd1, NULL);
     tr_pool_run(m->w.pool, unfix_job, m); /* the floats, for the tests (Adam reads gfix) */
 }
 
-/* Adam over every parameter: the dense layers', the sparse L-LUTs' records, the mapping
- * weights, the scales and the input's. */
+/* Adam over every parameter: the dense layers', the sparse L-LUTs' records (unless the
+ * backward ran it: fused), the mapping weights, the scales and the input's. */
 typedef struct adam_pass {
     tr_model *m;      /* the model */
     const tr_adam *a; /* the step */
+    bool fused;       /* the records adam_fused allows are done */
 } adam_pass;
 
 static void adam_job(void *vc, int tid, int nt) {
     const tr_adam *a = ((adam_pass *)vc)->a;
     tr_model *m = ((adam_pass *)vc)->m;
+    bool fused = ((adam_pass *)vc)->fused;
     int lo, hi;
     for (int l = 0; l < m->p.n_layers; l++) {
         const tr_layer *L = &m->p.layers[l];
@@ -711,7 +733,7 @@ static void adam_job(void *vc, int tid, int nt) {
                           (size_t)(hi - lo) * L->in, true);
             if (tid == 0) /* bias, gamma and beta are contiguous */
                 tr_adam_apply(a, m->p.param, m->opt, L->o_b, 3 * (size_t)L->out, false);
-        } else {
+        } else if (!fused || !adam_fused(m, L)) {
             for (int o = lo; o < hi; o++)
                 lut_adam(a, m, L, o);
         }
@@ -728,13 +750,16 @@ static void adam_job(void *vc, int tid, int nt) {
 void tr_adam_step(tr_model *m, const ir_stage *st, double lr) {
     tr_adam a;
     tr_adam_begin(&a, m->opt, st, lr);
-    adam_pass c = {m, &a};
+    adam_pass c = {m, &a, false};
     tr_pool_run(m->w.pool, adam_job, &c);
 }
 
 void tr_model_step(tr_model *m, int R, const ir_stage *st, double lr, double wd, double wd1) {
-    backward(m, R, wd, wd1);
-    tr_adam_step(m, st, lr);
+    tr_adam a;
+    tr_adam_begin(&a, m->opt, st, lr);
+    backward(m, R, wd, wd1, &a);
+    adam_pass c = {m, &a, true};
+    tr_pool_run(m->w.pool, adam_job, &c);
 }
 
 double tr_model_reg(const tr_model *m, double wd, double wd1) {
@@ -781,13 +806,13 @@ static void raw_bwd_job(void *vc, int tid, int nt) {
 
 void tr_layer_subnet_forward(tr_model *m, int l, const float *in, int R, float *y) {
     tr_table_refresh(m);
-    pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, NULL, y, NULL};
+    pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, NULL, y, NULL, NULL};
     tr_pool_run(m->w.pool, raw_fwd_job, &c);
 }
 
 void tr_layer_subnet_backward(tr_model *m, int l, const float *in, int R, const float *dy,
                               float *din) {
-    pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, din, NULL, dy};
+    pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, din, NULL, dy, NULL};
     memset(m->opt->gfix, 0, m->p.n_param * sizeof(uint64_t));
     tr_pool_run(m->w.pool, raw_bwd_job, &c);
     tr_pool_run(m->w.pool, unfix_job, m);
