@@ -68,10 +68,16 @@ static inline int tr_q_level(const tr_qspec *q, uint16_t code) {
 /* Straight-through backward for one element: dv = dL/d(value); returns dL/dz and adds
  * dL/ds (the effective scale) to *ds: the level q minus z/s where the gradient passes. */
 static inline float tr_q_backward(const tr_qspec *q, float z, float s, float dv, float *ds) {
-    float t = z / s;
-    bool inside =
-        q->binary ? (t >= -1.0f && t <= 1.0f) : (t >= (float)q->qmin && t <= (float)q->qmax);
-    *ds += dv * ((float)tr_q_int(q, z, s) - (inside ? t : 0.0f));
+    float t = z / s, lo = q->binary ? -1.0f : (float)q->qmin,
+          hi = q->binary ? 1.0f : (float)q->qmax;
+    bool inside = (t >= lo) & (t <= hi); /* & not &&: no branch */
+    /* the level as a float: tr_q_int's without the int conversion (it differs only in the
+     * sign of a zero level, which the difference below gives as +0 either way); no branch,
+     * so loops over rows vectorize */
+    float c = t >= lo ? t : lo;
+    c = c <= hi ? c : hi;
+    float lv = q->binary ? (t >= 0.0f ? 1.0f : -1.0f) : __builtin_rintf(c);
+    *ds += dv * (lv - (inside ? t : 0.0f));
     return inside ? dv : 0.0f;
 }
 
