@@ -405,6 +405,11 @@ static void lut_subnet_bwd(const pass_ctx *c, int o, const float *dy, float *xg,
     float *dx = (L->wire == TR_WIRE_DIRECT ? c->din : m->w.lb[c->l].dxg) + (size_t)o * F * ld;
     uint64_t *acc = m->opt->gfix + L->o_lut + (size_t)o * L->stride;
     memset(acc, 0, L->r_gamma * sizeof(uint64_t));
+    if (L->sh.depth == 1 && !L->sh.table && tr_shape_degree(&L->sh) == 0) {
+        tr_lut_fix f = tr_lut_fixrec(L, acc); /* the blocks in one pass */
+        tr_sub1_backward_fix(&L->sh, &p, x, ldx, c->R, dy, &f, dx, ld);
+        return;
+    }
     for (int r0 = 0; r0 < c->R; r0 += TR_ROW_BLOCK) {
         int n = c->R - r0 < TR_ROW_BLOCK ? c->R - r0 : TR_ROW_BLOCK;
         memset(gb, 0, L->r_gamma * sizeof(float));

@@ -143,6 +143,11 @@ typedef struct tr_lut {
     float *ws; /* [F] linear skip */
     float *b;  /* [1] output bias */
 } tr_lut;
+/* The fixed-point sums of a record's parts (tr_lut_fixrec: tr_lut_rec's layout over the
+ * gradient sums tr_optim.gfix), which tr_sub1_backward_fix adds to. */
+typedef struct tr_lut_fix {
+    uint64_t *w1, *b1, *w2, *ws, *b;
+} tr_lut_fix;
 
 /* Shape of the L-LUTs of one layer. */
 typedef struct tr_shape {
@@ -214,6 +219,11 @@ void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *x, int
 void tr_sub1_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R, float *y);
 void tr_sub1_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
                       const float *dy, const tr_lut *g, float *dx, int lddx);
+/* tr_sub1_backward over blocks of TR_ROW_BLOCK rows from row 0, each block's parameter
+ * gradients added to the fixed-point sums g (TR_FIX_G; the entries it adds to only): the
+ * same sums as a tr_sub1_backward per block followed by tr_fix_add, in one pass. */
+void tr_sub1_backward_fix(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                          const float *dy, const tr_lut_fix *g, float *dx, int lddx);
 /* The per-address path's backward (addr.c): parameter gradients of sum_r dy[r]*y[r] into g
  * and the input Jacobian d y[r] / d x[f][r] into jac[f*ldj + r] (one: R ones, then zeros
  * to the padded block; jac as dx above). */
@@ -504,6 +514,7 @@ void tr_model_init_params(tr_model *m, uint64_t seed, int stage);
 tr_lut tr_layer_lut(const tr_layer *L, float *base, int o);
 /* The slices of one L-LUT record at rec (a parameter or gradient record of layer L). */
 tr_lut tr_lut_rec(const tr_layer *L, float *rec);
+tr_lut_fix tr_lut_fixrec(const tr_layer *L, uint64_t *rec);
 /* Offsets of the batch-norm gamma and beta of L-LUT o (any layer). */
 size_t tr_gamma_off(const tr_layer *L, int o);
 size_t tr_beta_off(const tr_layer *L, int o);
