@@ -267,13 +267,17 @@ int tr_argmax_u16(const uint16_t *v, int n) {
 static double ce_row(const float *l, int y, const float *w, int C, float *dl, int n, int *ok) {
     int am = tr_argmax_f(l, C);
     *ok += am == y;
-    double mx = l[am], se = 0.0;
-    for (int c = 0; c < C; c++)
-        se += tr_exp((double)l[c] - mx);
+    enum { KEEP = 256 }; /* the exponentials of up to KEEP classes kept for the gradient */
+    double mx = l[am], se = 0.0, e[KEEP];
+    for (int c = 0; c < C; c++) {
+        double x = tr_exp((double)l[c] - mx);
+        if (c < KEEP) e[c] = x;
+        se += x;
+    }
     double wr = w ? (double)w[y] : 1.0; /* x * 1.0 is x: unweighted runs keep their bits */
     if (dl)
         for (int c = 0; c < C; c++) {
-            double p = tr_exp((double)l[c] - mx) / se;
+            double p = (c < KEEP ? e[c] : tr_exp((double)l[c] - mx)) / se;
             dl[c] = (float)((p - (c == y)) * wr / n);
         }
     return (tr_log(se) + mx - (double)l[y]) * wr;
