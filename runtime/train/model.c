@@ -313,32 +313,41 @@ static void layer_forward_train(tr_model *m, pass_ctx *c) {
 
 /* ---- Backward ----------------------------------------------------------------------- */
 
-/* The quantizer's straight-through estimator over the R rows (dz replaces dv) and the
- * fixed-point sums of dz, dz * xhat and the scale-gradient terms added to st[0..2]; called
- * with q.binary a constant, so the loop has no branch and vectorizes. */
+/* The quantizer's straight-through estimator over n rows (dz replaces dv) with the
+ * products dz * xhat into e and the scale-gradient terms into d; called with q.binary a
+ * constant, so the loop has no branch and vectorizes. */
 static inline __attribute__((always_inline)) void
-ste_rows(const tr_qspec q, float gamma, float beta, float s, int R, float *restrict dv,
-         const float *restrict xh, uint64_t *restrict st) {
-    uint64_t s0 = 0, s1 = 0, s2 = 0;
-    for (int r = 0; r < R; r++) {
+ste_rows(const tr_qspec q, float gamma, float beta, float s, int n, float *restrict dv,
+         const float *restrict xh, float *restrict e, float *restrict d) {
+    for (int r = 0; r < n; r++) {
         float ds = 0.0f, dz = tr_q_backward(&q, gamma * xh[r] + beta, s, dv[r], &ds);
         dv[r] = dz;
-        s0 += tr_fix(dz, TR_FIX_G);
-        s1 += tr_fix(dz * xh[r], TR_FIX_G);
-        s2 += tr_fix(ds, TR_FIX_G);
+        e[r] = dz * xh[r];
+        d[r] = ds;
     }
-    st[0] += s0, st[1] += s1, st[2] += s2;
 }
 
-/* ste_rows over the rows of channel ch. */
+/* The straight-through estimator over the R rows of channel ch (dz replaces dval) and the
+ * fixed-point sums of dz, dz * xhat and the scale-gradient terms added to st[0..2]: per
+ * chunk of rows the floats first, then their sums. */
 static void chan_unfinish(const chan *ch, int R, uint64_t *st) {
+    enum { CHUNK = 256 };
+    float e[CHUNK], d[CHUNK];
     tr_qspec q = *ch->q;
-    if (q.binary)
-        ste_rows((tr_qspec){q.bits, q.is_signed, true, q.qmin, q.qmax}, ch->gamma, ch->beta, ch->s,
-                 R, ch->dval, ch->xhat, st);
-    else
-        ste_rows((tr_qspec){q.bits, q.is_signed, false, q.qmin, q.qmax}, ch->gamma, ch->beta, ch->s,
-                 R, ch->dval, ch->xhat, st);
+    for (int r0 = 0; r0 < R; r0 += CHUNK) {
+        int n = R - r0 < CHUNK ? R - r0 : CHUNK;
+        float *dv = ch->dval + r0;
+        const float *xh = ch->xhat + r0;
+        if (q.binary)
+            ste_rows((tr_qspec){q.bits, q.is_signed, true, q.qmin, q.qmax}, ch->gamma, ch->beta,
+                     ch->s, n, dv, xh, e, d);
+        else
+            ste_rows((tr_qspec){q.bits, q.is_signed, false, q.qmin, q.qmax}, ch->gamma, ch->beta,
+                     ch->s, n, dv, xh, e, d);
+        st[0] += tr_fix_sum(dv, n, TR_FIX_G);
+        st[1] += tr_fix_sum(e, n, TR_FIX_G);
+        st[2] += tr_fix_sum(d, n, TR_FIX_G);
+    }
 }
 
 /* Step 1 of the backward of a share of layer c->l's channels (-1: the inputs): the
