@@ -34,14 +34,9 @@ typedef struct pass_ctx {
                           * its gradient sums are final (one process), or NULL */
 } pass_ctx;
 
-/* The sums over rows of v[0..n) over all ranks (nothing with one process or unsplit rows). */
-static bool dp_active(const tr_model *m) {
-    const tr_work *w = &m->w;
-    return w->split_rows > 0 && w->dp.ranks > 1 && w->dp.reduce;
-}
-
+/* The sums over rows of v[0..n) over all ranks (nothing unless tr_dp_active). */
 static void dp_reduce(tr_model *m, uint64_t *v, size_t n) {
-    if (dp_active(m)) m->w.dp.reduce(m->w.dp.ctx, v, n);
+    if (tr_dp_active(m)) m->w.dp.reduce(m->w.dp.ctx, v, n);
 }
 
 /* Whether this rank adds the quantities every rank computes alike (computed from reduced
@@ -53,14 +48,6 @@ static bool dp_own(const tr_model *m) {
 /* The mean over n rows of a fixed-point sum at scale k. */
 static float fix_mean(uint64_t s, float k, int n) {
     return (float)((double)(int64_t)s / (double)k / (double)n);
-}
-
-/* The Adam update of L-LUT o's own parameters (sparse layers): its record, the weights
- * with weight decay, then the biases and norm without. */
-static void lut_adam(const tr_adam *a, tr_model *m, const tr_layer *L, int o) {
-    size_t rec = L->o_lut + (size_t)o * L->stride;
-    tr_adam_apply(a, m->p.param, m->opt, rec, L->n_dec, true);
-    tr_adam_apply(a, m->p.param, m->opt, rec + L->n_dec, L->n_rec - L->n_dec, false);
 }
 
 /* The input values of layer l and their gradients (each layer reads the previous one). */
@@ -313,41 +300,9 @@ static void layer_forward_train(tr_model *m, pass_ctx *c) {
 
 /* ---- Backward ----------------------------------------------------------------------- */
 
-/* The quantizer's straight-through estimator over n rows (dz replaces dv) with the
- * products dz * xhat into e and the scale-gradient terms into d; called with q.binary a
- * constant, so the loop has no branch and vectorizes. */
-static inline __attribute__((always_inline)) void
-ste_rows(const tr_qspec q, float gamma, float beta, float s, int n, float *restrict dv,
-         const float *restrict xh, float *restrict e, float *restrict d) {
-    for (int r = 0; r < n; r++) {
-        float ds = 0.0f, dz = tr_q_backward(&q, gamma * xh[r] + beta, s, dv[r], &ds);
-        dv[r] = dz;
-        e[r] = dz * xh[r];
-        d[r] = ds;
-    }
-}
-
-/* The straight-through estimator over the R rows of channel ch (dz replaces dval) and the
- * fixed-point sums of dz, dz * xhat and the scale-gradient terms added to st[0..2]: per
- * chunk of rows the floats first, then their sums. */
+/* The straight-through estimator over the R rows of channel ch and its sums (st[0..2]). */
 static void chan_unfinish(const chan *ch, int R, uint64_t *st) {
-    enum { CHUNK = 256 };
-    float e[CHUNK], d[CHUNK];
-    tr_qspec q = *ch->q;
-    for (int r0 = 0; r0 < R; r0 += CHUNK) {
-        int n = R - r0 < CHUNK ? R - r0 : CHUNK;
-        float *dv = ch->dval + r0;
-        const float *xh = ch->xhat + r0;
-        if (q.binary)
-            ste_rows((tr_qspec){q.bits, q.is_signed, true, q.qmin, q.qmax}, ch->gamma, ch->beta,
-                     ch->s, n, dv, xh, e, d);
-        else
-            ste_rows((tr_qspec){q.bits, q.is_signed, false, q.qmin, q.qmax}, ch->gamma, ch->beta,
-                     ch->s, n, dv, xh, e, d);
-        st[0] += tr_fix_sum(dv, n, TR_FIX_G);
-        st[1] += tr_fix_sum(e, n, TR_FIX_G);
-        st[2] += tr_fix_sum(d, n, TR_FIX_G);
-    }
+    tr_q_backward_rows(ch->q, ch->gamma, ch->beta, ch->s, R, ch->dval, ch->xhat, st);
 }
 
 /* Step 1 of the backward of a share of layer c->l's channels (-1: the inputs): the
@@ -493,7 +448,7 @@ static void bwd_job(void *vc, int tid, int nt) {
         } else {
             lut_subnet_bwd(c, o, dy, xg, sub, gb);
         }
-        if (c->adam && !dense) lut_adam(c->adam, m, L, o); /* the record's sums are final */
+        if (c->adam && !dense) tr_adam_lut(c->adam, m, L, o); /* the record's sums are final */
     }
     if (dense) dense_wgrad(c, lo, hi, gb);
 }
@@ -694,24 +649,15 @@ static void atab_fit(tr_model *m, const tr_layer *L) {
     m->w.atab_n = n;
 }
 
-/* Whether the Adam step of a sparse layer's records runs inside the backward (fused):
- * only in one process (the sums over the rows are final when an L-LUT's rows are done;
- * ranks must add theirs first) and not for mapping layers (their weights' gradient comes
- * after the records'). The update of an element reads only its own sum, so fusing
- * changes no bit. */
-static bool adam_fused(const tr_model *m, const tr_layer *L) {
-    return !dp_active(m) && L->wire != TR_WIRE_DENSE && L->connect != IR_CONNECT_MAPPING;
-}
-
 /* The backward pass: every gradient as a fixed-point sum over the rows (gfix), over all
  * ranks (every entry is written: the records' padding stays 0); with adam, the step of
- * the records adam_fused allows. */
+ * the records tr_adam_fused allows. */
 static void backward(tr_model *m, int R, double wd, double wd1, const tr_adam *adam) {
     pass_ctx c = {m, 0, R, m->w.rows_all, true, wd, wd1, 0, NULL, NULL, NULL, NULL, NULL};
     for (int l = m->p.n_layers - 1; l >= 0; l--) {
         const tr_layer *L = &m->p.layers[l];
         layer_io(&c, l);
-        c.adam = adam && adam_fused(m, L) ? adam : NULL;
+        c.adam = adam && tr_adam_fused(m, L) ? adam : NULL;
         bool map = L->connect == IR_CONNECT_MAPPING, per_addr = tr_addr_use(&m->w, L, c.n);
         if (per_addr) atab_fit(m, L);
         tr_pool_run(m->w.pool, unfinish_job, &c);
@@ -747,54 +693,11 @@ void tr_model_backward(tr_model *m, int R, double wd, double wd1) {
     tr_pool_run(m->w.pool, unfix_job, m); /* the floats, for the tests (Adam reads gfix) */
 }
 
-/* Adam over every parameter: the dense layers', the sparse L-LUTs' records (unless the
- * backward ran it: fused), the mapping weights, the scales and the input's. */
-typedef struct adam_pass {
-    tr_model *m;      /* the model */
-    const tr_adam *a; /* the step */
-    bool fused;       /* the records adam_fused allows are done */
-} adam_pass;
-
-static void adam_job(void *vc, int tid, int nt) {
-    const tr_adam *a = ((adam_pass *)vc)->a;
-    tr_model *m = ((adam_pass *)vc)->m;
-    bool fused = ((adam_pass *)vc)->fused;
-    int lo, hi;
-    for (int l = 0; l < m->p.n_layers; l++) {
-        const tr_layer *L = &m->p.layers[l];
-        tr_share(L->out, tid, nt, &lo, &hi);
-        if (L->wire == TR_WIRE_DENSE) {
-            tr_adam_apply(a, m->p.param, m->opt, L->o_wd + (size_t)lo * L->in,
-                          (size_t)(hi - lo) * L->in, true);
-            if (tid == 0) /* bias, gamma and beta are contiguous */
-                tr_adam_apply(a, m->p.param, m->opt, L->o_b, 3 * (size_t)L->out, false);
-        } else if (!fused || !adam_fused(m, L)) {
-            for (int o = lo; o < hi; o++)
-                lut_adam(a, m, L, o);
-        }
-        if (L->connect == IR_CONNECT_MAPPING && L->wire != TR_WIRE_DENSE) /* slots of lo..hi */
-            tr_adam_apply(a, m->p.param, m->opt, L->o_map + (size_t)lo * L->sh.F * L->ldw,
-                          (size_t)(hi - lo) * L->sh.F * L->ldw, false);
-    }
-    if (tid == nt - 1) { /* the scales, then the input's gamma, beta and scale: contiguous */
-        size_t s0 = m->p.layers[0].o_scale;
-        tr_adam_apply(a, m->p.param, m->opt, s0, m->p.n_param - s0, false);
-    }
-}
-
-void tr_adam_step(tr_model *m, const ir_stage *st, double lr) {
-    tr_adam a;
-    tr_adam_begin(&a, m->opt, st, lr);
-    adam_pass c = {m, &a, false};
-    tr_pool_run(m->w.pool, adam_job, &c);
-}
-
 void tr_model_step(tr_model *m, int R, const ir_stage *st, double lr, double wd, double wd1) {
     tr_adam a;
     tr_adam_begin(&a, m->opt, st, lr);
     backward(m, R, wd, wd1, &a);
-    adam_pass c = {m, &a, true};
-    tr_pool_run(m->w.pool, adam_job, &c);
+    tr_adam_run(m, &a, true);
 }
 
 double tr_model_reg(const tr_model *m, double wd, double wd1) {

@@ -87,6 +87,13 @@ static inline float tr_q_scale_grad(float raw, float ds) {
     return raw > 0 ? ds : -ds;
 }
 
+/* The quantizer's straight-through estimator over R rows of a channel (batch-norm affine
+ * gamma, beta; scale s): dz replaces dv (dv[r]: the gradient of the value of row r, xh[r]
+ * its normalized pre-activation), and the fixed-point sums (TR_FIX_G) of dz, dz * xh and
+ * the scale-gradient terms are added to st[0..2] (kernels.c). */
+void tr_q_backward_rows(const tr_qspec *q, float gamma, float beta, float s, int R, float *dv,
+                        const float *xh, uint64_t *st);
+
 /* ---- Sums over rows in int64 fixed point (rows.c) ----------------------------------
  * Every sum over a batch's rows (batch-norm statistics and their backward sums, parameter
  * gradients, the scale gradients, the loss) adds int64 terms: each row's term (or each
@@ -623,6 +630,16 @@ void tr_adam_begin(tr_adam *a, tr_optim *o, const ir_stage *st, double lr);
 /* Updates parameters param[i0, i0+n) from their gradients' sums in o (gfix); decay:
  * weight decay applies. */
 void tr_adam_apply(const tr_adam *a, float *param, tr_optim *o, size_t i0, size_t n, bool decay);
+/* Whether the sums over rows are added over ranks (train_dp: ranks > 1, rows split). */
+bool tr_dp_active(const tr_model *m);
+/* The step on L-LUT o's record of sparse layer L (weights with decay, the rest without). */
+void tr_adam_lut(const tr_adam *a, tr_model *m, const tr_layer *L, int o);
+/* Whether the backward runs the step on layer L's records as soon as each L-LUT's sums are
+ * final (fused: one process, not a dense or mapping layer); the same bits either way. */
+bool tr_adam_fused(const tr_model *m, const tr_layer *L);
+/* The step a over every parameter, but for the records tr_adam_fused allows when fused
+ * (the backward ran their step). */
+void tr_adam_run(tr_model *m, const tr_adam *a, bool fused);
 /* A whole step over the parameter block (after tr_model_backward; a training model). */
 void tr_adam_step(tr_model *m, const ir_stage *st, double lr);
 /* The backward (gradient sums over all ranks) then the Adam step over every parameter:
