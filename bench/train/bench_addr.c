@@ -3,7 +3,7 @@
  * file's sparse stage's optimizer), with the model file's data.
  *
  *   bench_addr FILE.nlt [--data-dir DIR] [--batch B] [--depth D] [--batches N]
- *              [--threads N] [--repeat N] [--sweep] [--kinds]
+ *              [--threads N] [--repeat N] [--sweep] [--kinds] [--path sample|address]
  *
  * --depth overrides every sub-network's depth; --sweep also prints both paths for 1, 2, ...
  * up to the machine's cores. Each measurement is a fresh model (same seed) trained for N
@@ -15,7 +15,10 @@
  *          per-address Y samples/s | ratio Y/X
  * --kinds instead measures the L-LUT kinds on the same shapes (every layer's L-LUTs made
  * mlp as the file says, linear, poly(degree = 2), poly(degree = 3); the default path
- * choice), in turns:
+ * choice), in turns.
+ * --path measures that path alone (for profiling: `perf record -g bench_addr ... --path P`):
+ *          bench_addr: MODEL batch B depth D T threads: PATH X samples/s (Y per CPU-s)
+ * --kinds:
  *          bench_addr: MODEL batch B kinds T threads: mlp X | linear Y | poly2 Z | poly3 W
  */
 #include <stdio.h>
@@ -112,6 +115,7 @@ int main(int argc, char **argv) {
     nltc_compile_opts co = {0};
     long batch = -1, depth = -1, batches = 50, threads = 2, repeat = 3;
     bool sweep = false, kinds = false;
+    int only = -1; /* --path: that mode alone */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has = i + 1 < argc;
@@ -131,6 +135,10 @@ int main(int argc, char **argv) {
             sweep = true;
         else if (!strcmp(a, "--kinds"))
             kinds = true;
+        else if (!strcmp(a, "--path") && has && !strcmp(argv[i + 1], "sample"))
+            only = TR_ADDR_SAMPLE, i++;
+        else if (!strcmp(a, "--path") && has && !strcmp(argv[i + 1], "address"))
+            only = TR_ADDR_ADDRESS, i++;
         else if (a[0] != '-' && !file)
             file = a;
         else
@@ -138,7 +146,8 @@ int main(int argc, char **argv) {
     }
     if (!file) {
         fprintf(stderr, "usage: bench_addr FILE.nlt [--data-dir DIR] [--batch B] [--depth D] "
-                        "[--batches N] [--threads N] [--repeat N] [--sweep] [--kinds]\n");
+                        "[--batches N] [--threads N] [--repeat N] [--sweep] [--kinds] "
+                        "[--path sample|address]\n");
         return 2;
     }
     nltc_arena *arena = nltc_arena_new();
@@ -178,19 +187,27 @@ int main(int argc, char **argv) {
         nltc_arena_free(arena);
         return 0;
     }
-    if (sweep)
+    if (only >= 0) {
+        measure(ir, &d, B, N, (int)threads, (int)repeat, &only, 1, v);
+        printf("bench_addr: %s batch %d depth %d %ld threads, %d batches, best of %ld: %s %.0f "
+               "samples/s (%.0f per CPU-s) | load average %.2f -> %.2f\n",
+               ir->model_name, B, D, threads, N, repeat,
+               only == TR_ADDR_SAMPLE ? "per-sample" : "per-address", v[0], v[1], l0, bt_loadavg());
+    } else if (sweep)
         for (int t = 1; t <= cores; t++) {
             measure(ir, &d, B, N, t, (int)repeat, modes, 2, v);
             printf("bench_addr: %s batch %d depth %d %d threads: per-sample %.0f samples/s "
                    "(%.0f per CPU-s) | per-address %.0f samples/s (%.0f per CPU-s)\n",
                    ir->model_name, B, D, t, v[0], v[1], v[2], v[3]);
         }
-    measure(ir, &d, B, N, (int)threads, (int)repeat, modes, 3, v);
-    printf("bench_addr: %s batch %d depth %d %ld threads, %d batches, best of %ld: per-sample "
-           "%.0f samples/s | per-address %.0f samples/s | ratio %.2fx | auto %.0f samples/s | "
-           "per CPU-s: %.0f | %.0f | ratio %.2fx | load average %.2f -> %.2f\n",
-           ir->model_name, B, D, threads, N, repeat, v[0], v[2], v[2] / v[0], v[4], v[1], v[3],
-           v[3] / v[1], l0, bt_loadavg());
+    if (only < 0) {
+        measure(ir, &d, B, N, (int)threads, (int)repeat, modes, 3, v);
+        printf("bench_addr: %s batch %d depth %d %ld threads, %d batches, best of %ld: per-sample "
+               "%.0f samples/s | per-address %.0f samples/s | ratio %.2fx | auto %.0f samples/s | "
+               "per CPU-s: %.0f | %.0f | ratio %.2fx | load average %.2f -> %.2f\n",
+               ir->model_name, B, D, threads, N, repeat, v[0], v[2], v[2] / v[0], v[4], v[1], v[3],
+               v[3] / v[1], l0, bt_loadavg());
+    }
     rt_dataset_free(&d);
     nltc_arena_free(arena);
     return 0;

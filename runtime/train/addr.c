@@ -111,6 +111,18 @@ static void addr_compute(const tr_model *m, int l, int o, int R, addr_buf *b) {
     }
 }
 
+/* y[r] = v[iv[r]] (times s[r] when s is not NULL) for r < R: a loop that vectorizes
+ * (gathers). */
+static void gather_rows(const float *restrict v, const int *restrict iv, int R,
+                        const float *restrict s, float *restrict y) {
+    if (s)
+        for (int r = 0; r < R; r++)
+            y[r] = v[iv[r]] * s[r];
+    else
+        for (int r = 0; r < R; r++)
+            y[r] = v[iv[r]];
+}
+
 /* Numbers the used addresses of the rows' addresses b->inv in ascending order: U, Up, the
  * address of each (b->rep) and each row's number (b->iv). */
 static void addr_number(const tr_layer *L, int R, addr_buf *b) {
@@ -159,22 +171,28 @@ void tr_addr_forward(const tr_model *m, int l, int o, int R, float *y, float *sc
     addr_values(m, l, &b);
     tr_lut p = tr_layer_lut(L, m->p.param, o);
     tr_subnet_forward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, b.sub);
-    const int *restrict iv = b.iv;
-    const float *restrict yu = b.yu;
-    for (int r = 0; r < R; r++)
-        y[r] = yu[iv[r]];
+    gather_rows(b.yu, b.iv, R, NULL, y);
 }
 
 void tr_addr_sums(const tr_model *m, int l, int o, int R, const float *dz, const float *xh,
                   uint64_t *t) {
     const tr_layer *L = &m->p.layers[l];
     const uint16_t *restrict inv = m->w.lb[l].inv + (size_t)o * m->w.ld;
+    enum { CHUNK = 256 };
+    uint64_t fz[CHUNK], fx[CHUNK];
     memset(t, 0, 3 * ((size_t)1 << (L->sh.F * L->bits_in)) * sizeof(uint64_t));
-    for (int r = 0; r < R; r++) {
-        uint64_t *ta = t + 3 * (size_t)inv[r];
-        ta[0] += tr_fix(dz[r], TR_FIX_G);
-        ta[1] += tr_fix(xh[r], TR_FIX_M);
-        ta[2]++;
+    for (int r0 = 0; r0 < R; r0 += CHUNK) { /* the terms first (vector conversions), then added */
+        int n = R - r0 < CHUNK ? R - r0 : CHUNK;
+        for (int r = 0; r < n; r++) {
+            fz[r] = tr_fix(dz[r0 + r], TR_FIX_G);
+            fx[r] = tr_fix(xh[r0 + r], TR_FIX_M);
+        }
+        for (int r = 0; r < n; r++) {
+            uint64_t *ta = t + 3 * (size_t)inv[r0 + r];
+            ta[0] += fz[r];
+            ta[1] += fx[r];
+            ta[2]++;
+        }
     }
 }
 
@@ -200,8 +218,10 @@ void tr_addr_backward(tr_model *m, int l, int o, int R, int n, const uint64_t *t
     for (int u = U; u < b.Up; u++)
         b.yu[u] = b.one[u] = 0.0f;
     const uint16_t *restrict inv = m->w.lb[l].inv + (size_t)o * m->w.ld;
+    int *restrict iv = b.iv;
+    const int *restrict map = b.map;
     for (int r = 0; r < R; r++)
-        b.iv[r] = b.map[inv[r]];
+        iv[r] = map[inv[r]];
     addr_values(m, l, &b);
     tr_lut p = tr_layer_lut(L, m->p.param, o);
     if (tr_shape_degree(&L->sh) > 0) {
@@ -212,10 +232,6 @@ void tr_addr_backward(tr_model *m, int l, int o, int R, int n, const uint64_t *t
         tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, g, NULL, 0, b.sub);
         tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.one, NULL, b.jac, b.Up, b.sub);
     }
-    for (int f = 0; f < F; f++) { /* d[r] = J(address of r) * dy[r] */
-        const float *restrict j = b.jac + (size_t)f * b.Up;
-        float *restrict d = dx + (size_t)f * lddx;
-        for (int r = 0; r < R; r++)
-            d[r] = j[b.iv[r]] * dy[r];
-    }
+    for (int f = 0; f < F; f++) /* d[r] = J(address of r) * dy[r] */
+        gather_rows(b.jac + (size_t)f * b.Up, b.iv, R, dy, dx + (size_t)f * lddx);
 }

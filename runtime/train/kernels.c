@@ -36,6 +36,38 @@ tr_qspec tr_qspec_make(ir_quant_kind kind, int bits) {
     return q;
 }
 
+/* tr_q_backward over n rows with the products dz * xhat into e and the scale-gradient
+ * terms into d; called with q.binary a constant, so the loop has no branch and vectorizes. */
+static inline __attribute__((always_inline)) void
+ste_rows(const tr_qspec q, float gamma, float beta, float s, int n, float *restrict dv,
+         const float *restrict xh, float *restrict e, float *restrict d) {
+    for (int r = 0; r < n; r++) {
+        float ds = 0.0f, dz = tr_q_backward(&q, gamma * xh[r] + beta, s, dv[r], &ds);
+        dv[r] = dz;
+        e[r] = dz * xh[r];
+        d[r] = ds;
+    }
+}
+
+void tr_q_backward_rows(const tr_qspec *qs, float gamma, float beta, float s, int R, float *dv,
+                        const float *xh, uint64_t *st) {
+    enum { CHUNK = 256 }; /* per chunk of rows the floats first, then their sums */
+    float e[CHUNK], d[CHUNK];
+    tr_qspec q = *qs;
+    for (int r0 = 0; r0 < R; r0 += CHUNK) {
+        int n = R - r0 < CHUNK ? R - r0 : CHUNK;
+        if (q.binary)
+            ste_rows((tr_qspec){q.bits, q.is_signed, true, q.qmin, q.qmax}, gamma, beta, s, n,
+                     dv + r0, xh + r0, e, d);
+        else
+            ste_rows((tr_qspec){q.bits, q.is_signed, false, q.qmin, q.qmax}, gamma, beta, s, n,
+                     dv + r0, xh + r0, e, d);
+        st[0] += tr_fix_sum(dv + r0, n, TR_FIX_G);
+        st[1] += tr_fix_sum(e, n, TR_FIX_G);
+        st[2] += tr_fix_sum(d, n, TR_FIX_G);
+    }
+}
+
 /* ---- Fully connected rows: fc.c (tr_fc_forward/backward, tr_dot) ------------------ */
 
 /* Multiply-add, one rounding on every machine: fmaf is one instruction with FMA hardware and
@@ -267,13 +299,17 @@ int tr_argmax_u16(const uint16_t *v, int n) {
 static double ce_row(const float *l, int y, const float *w, int C, float *dl, int n, int *ok) {
     int am = tr_argmax_f(l, C);
     *ok += am == y;
-    double mx = l[am], se = 0.0;
-    for (int c = 0; c < C; c++)
-        se += tr_exp((double)l[c] - mx);
+    enum { KEEP = 256 }; /* the exponentials of up to KEEP classes kept for the gradient */
+    double mx = l[am], se = 0.0, e[KEEP];
+    for (int c = 0; c < C; c++) {
+        double x = tr_exp((double)l[c] - mx);
+        if (c < KEEP) e[c] = x;
+        se += x;
+    }
     double wr = w ? (double)w[y] : 1.0; /* x * 1.0 is x: unweighted runs keep their bits */
     if (dl)
         for (int c = 0; c < C; c++) {
-            double p = tr_exp((double)l[c] - mx) / se;
+            double p = (c < KEEP ? e[c] : tr_exp((double)l[c] - mx)) / se;
             dl[c] = (float)((p - (c == y)) * wr / n);
         }
     return (tr_log(se) + mx - (double)l[y]) * wr;

@@ -540,6 +540,11 @@ tr_lut tr_lut_rec(const tr_layer *L, float *rec) {
     return p;
 }
 
+tr_lut_fix tr_lut_fixrec(const tr_layer *L, uint64_t *rec) {
+    tr_lut_fix f = {rec, rec + L->r_b1, rec + L->r_w2, rec + L->r_ws, rec + L->r_b};
+    return f;
+}
+
 size_t tr_gamma_off(const tr_layer *L, int o) {
     return L->wire == TR_WIRE_DENSE ? L->o_gamma + (size_t)o
                                     : L->o_lut + (size_t)o * L->stride + L->r_gamma;

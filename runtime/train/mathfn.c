@@ -41,7 +41,13 @@ double tr_exp(double x) {
     double p = inv_fact[14];
     for (int i = 13; i >= 0; i--)
         p = p * r + inv_fact[i];
-    return ldexp(p, (int)k);
+    if (k < -1021.0 || k > 1022.0) return ldexp(p, (int)k); /* |p| < 2: rounding or overflow */
+    /* p * 2^k with 2^k from its exponent bits: exact, so ldexp's result, without the call */
+    union {
+        uint64_t u;
+        double d;
+    } t = {(uint64_t)((int64_t)k + 1023) << 52};
+    return p * t.d;
 }
 
 double tr_log(double x) {

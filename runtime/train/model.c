@@ -30,12 +30,13 @@ typedef struct pass_ctx {
     /* the test hooks tr_layer_subnet_*: the sub-networks alone */
     float *raw_y;        /* [out][ld] sub-network outputs (forward) */
     const float *raw_dy; /* [out][ld] their gradients (backward) */
+    const tr_adam *adam; /* backward: the step run on each sparse L-LUT's record as soon as
+                          * its gradient sums are final (one process), or NULL */
 } pass_ctx;
 
-/* The sums over rows of v[0..n) over all ranks (nothing with one process or unsplit rows). */
+/* The sums over rows of v[0..n) over all ranks (nothing unless tr_dp_active). */
 static void dp_reduce(tr_model *m, uint64_t *v, size_t n) {
-    const tr_work *w = &m->w;
-    if (w->split_rows > 0 && w->dp.ranks > 1 && w->dp.reduce) w->dp.reduce(w->dp.ctx, v, n);
+    if (tr_dp_active(m)) m->w.dp.reduce(m->w.dp.ctx, v, n);
 }
 
 /* Whether this rank adds the quantities every rank computes alike (computed from reduced
@@ -47,14 +48,6 @@ static bool dp_own(const tr_model *m) {
 /* The mean over n rows of a fixed-point sum at scale k. */
 static float fix_mean(uint64_t s, float k, int n) {
     return (float)((double)(int64_t)s / (double)k / (double)n);
-}
-
-/* The Adam update of L-LUT o's own parameters (sparse layers): its record, the weights
- * with weight decay, then the biases and norm without. */
-static void lut_adam(const tr_adam *a, tr_model *m, const tr_layer *L, int o) {
-    size_t rec = L->o_lut + (size_t)o * L->stride;
-    tr_adam_apply(a, m->p.param, m->opt, rec, L->n_dec, true);
-    tr_adam_apply(a, m->p.param, m->opt, rec + L->n_dec, L->n_rec - L->n_dec, false);
 }
 
 /* The input values of layer l and their gradients (each layer reads the previous one). */
@@ -307,6 +300,11 @@ static void layer_forward_train(tr_model *m, pass_ctx *c) {
 
 /* ---- Backward ----------------------------------------------------------------------- */
 
+/* The straight-through estimator over the R rows of channel ch and its sums (st[0..2]). */
+static void chan_unfinish(const chan *ch, int R, uint64_t *st) {
+    tr_q_backward_rows(ch->q, ch->gamma, ch->beta, ch->s, R, ch->dval, ch->xhat, st);
+}
+
 /* Step 1 of the backward of a share of layer c->l's channels (-1: the inputs): the
  * quantizer's straight-through estimator per row (dz replaces dval), and the fixed-point
  * sums of dz, dz * xhat and the scale-gradient terms into st[3o .. 3o+2]; layers on the
@@ -323,16 +321,9 @@ static void unfinish_job(void *vc, int tid, int nt) {
         st[0] = st[1] = st[2] = 0;
         if (c->l < 0 && m->p.encode) continue; /* fixed encoder: nothing to learn */
         chan ch = any_chan(m, c->l, o);
-        float *dv = ch.dval;
-        const float *xh = ch.xhat;
-        for (int r = 0; r < c->R; r++) {
-            float ds = 0.0f, dz = tr_q_backward(ch.q, ch.gamma * xh[r] + ch.beta, ch.s, dv[r], &ds);
-            dv[r] = dz;
-            st[0] += tr_fix(dz, TR_FIX_G);
-            st[1] += tr_fix(dz * xh[r], TR_FIX_G);
-            st[2] += tr_fix(ds, TR_FIX_G);
-        }
-        if (per_addr) tr_addr_sums(m, c->l, o, c->R, dv, xh, m->w.atab + (size_t)o * 3 * A);
+        chan_unfinish(&ch, c->R, st);
+        if (per_addr)
+            tr_addr_sums(m, c->l, o, c->R, ch.dval, ch.xhat, m->w.atab + (size_t)o * 3 * A);
     }
 }
 
@@ -369,6 +360,11 @@ static void lut_subnet_bwd(const pass_ctx *c, int o, const float *dy, float *xg,
     float *dx = (L->wire == TR_WIRE_DIRECT ? c->din : m->w.lb[c->l].dxg) + (size_t)o * F * ld;
     uint64_t *acc = m->opt->gfix + L->o_lut + (size_t)o * L->stride;
     memset(acc, 0, L->r_gamma * sizeof(uint64_t));
+    if (L->sh.depth == 1 && !L->sh.table && tr_shape_degree(&L->sh) == 0) {
+        tr_lut_fix f = tr_lut_fixrec(L, acc); /* the blocks in one pass */
+        tr_sub1_backward_fix(&L->sh, &p, x, ldx, c->R, dy, &f, dx, ld);
+        return;
+    }
     for (int r0 = 0; r0 < c->R; r0 += TR_ROW_BLOCK) {
         int n = c->R - r0 < TR_ROW_BLOCK ? c->R - r0 : TR_ROW_BLOCK;
         memset(gb, 0, L->r_gamma * sizeof(float));
@@ -452,6 +448,7 @@ static void bwd_job(void *vc, int tid, int nt) {
         } else {
             lut_subnet_bwd(c, o, dy, xg, sub, gb);
         }
+        if (c->adam && !dense) tr_adam_lut(c->adam, m, L, o); /* the record's sums are final */
     }
     if (dense) dense_wgrad(c, lo, hi, gb);
 }
@@ -501,7 +498,7 @@ static void map_refresh_job(void *vc, int tid, int nt) {
 }
 
 void tr_map_refresh(tr_model *m, bool train) {
-    pass_ctx c = {m, 0, 0, 0, train && m->w.train, 0.0, 0.0, 0, NULL, NULL, NULL, NULL};
+    pass_ctx c = {m, 0, 0, 0, train && m->w.train, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, NULL};
     for (int l = 0; l < m->p.n_layers; l++) {
         if (m->p.layers[l].connect != IR_CONNECT_MAPPING) continue;
         c.l = l;
@@ -561,7 +558,8 @@ static void run_inputs(tr_model *m, pass_ctx *c) {
 /* The forward pass over rows [0,R) (training: this rank's share of a batch of
  * m->w.rows_all rows). */
 static void run_forward(tr_model *m, int R, bool train) {
-    pass_ctx c = {m, -1, R, train ? m->w.rows_all : R, train, 0.0, 0.0, 0, NULL, NULL, NULL, NULL};
+    pass_ctx c = {m,    -1,   R,   train ? m->w.rows_all : R, train, 0.0, 0.0, 0, NULL, NULL,
+                  NULL, NULL, NULL};
     tr_map_refresh(m, train);
     tr_table_refresh(m);
     run_inputs(m, &c);
@@ -602,7 +600,7 @@ void tr_model_forward_eval(tr_model *m, int R) {
 }
 
 void tr_model_forward_inputs(tr_model *m, int R) {
-    pass_ctx c = {m, -1, R, R, false, 0.0, 0.0, 0, NULL, NULL, NULL, NULL};
+    pass_ctx c = {m, -1, R, R, false, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, NULL};
     run_inputs(m, &c);
 }
 
@@ -652,12 +650,14 @@ static void atab_fit(tr_model *m, const tr_layer *L) {
 }
 
 /* The backward pass: every gradient as a fixed-point sum over the rows (gfix), over all
- * ranks (every entry is written: the records' padding stays 0). */
-static void backward(tr_model *m, int R, double wd, double wd1) {
-    pass_ctx c = {m, 0, R, m->w.rows_all, true, wd, wd1, 0, NULL, NULL, NULL, NULL};
+ * ranks (every entry is written: the records' padding stays 0); with adam, the step of
+ * the records tr_adam_fused allows. */
+static void backward(tr_model *m, int R, double wd, double wd1, const tr_adam *adam) {
+    pass_ctx c = {m, 0, R, m->w.rows_all, true, wd, wd1, 0, NULL, NULL, NULL, NULL, NULL};
     for (int l = m->p.n_layers - 1; l >= 0; l--) {
         const tr_layer *L = &m->p.layers[l];
         layer_io(&c, l);
+        c.adam = adam && tr_adam_fused(m, L) ? adam : NULL;
         bool map = L->connect == IR_CONNECT_MAPPING, per_addr = tr_addr_use(&m->w, L, c.n);
         if (per_addr) atab_fit(m, L);
         tr_pool_run(m->w.pool, unfinish_job, &c);
@@ -676,6 +676,7 @@ static void backward(tr_model *m, int R, double wd, double wd1) {
         scale_grad(m, l, L->o_scale);
     }
     c.l = -1;
+    c.adam = NULL;
     tr_pool_run(m->w.pool, unfinish_job, &c);
     dp_reduce(m, m->w.st, 3 * (size_t)m->p.inputs);
     for (int i = 0; i < m->p.inputs; i++) {
@@ -688,53 +689,15 @@ static void backward(tr_model *m, int R, double wd, double wd1) {
 }
 
 void tr_model_backward(tr_model *m, int R, double wd, double wd1) {
-    backward(m, R, wd, wd1);
+    backward(m, R, wd, wd1, NULL);
     tr_pool_run(m->w.pool, unfix_job, m); /* the floats, for the tests (Adam reads gfix) */
 }
 
-/* Adam over every parameter: the dense layers', the sparse L-LUTs' records, the mapping
- * weights, the scales and the input's. */
-typedef struct adam_pass {
-    tr_model *m;      /* the model */
-    const tr_adam *a; /* the step */
-} adam_pass;
-
-static void adam_job(void *vc, int tid, int nt) {
-    const tr_adam *a = ((adam_pass *)vc)->a;
-    tr_model *m = ((adam_pass *)vc)->m;
-    int lo, hi;
-    for (int l = 0; l < m->p.n_layers; l++) {
-        const tr_layer *L = &m->p.layers[l];
-        tr_share(L->out, tid, nt, &lo, &hi);
-        if (L->wire == TR_WIRE_DENSE) {
-            tr_adam_apply(a, m->p.param, m->opt, L->o_wd + (size_t)lo * L->in,
-                          (size_t)(hi - lo) * L->in, true);
-            if (tid == 0) /* bias, gamma and beta are contiguous */
-                tr_adam_apply(a, m->p.param, m->opt, L->o_b, 3 * (size_t)L->out, false);
-        } else {
-            for (int o = lo; o < hi; o++)
-                lut_adam(a, m, L, o);
-        }
-        if (L->connect == IR_CONNECT_MAPPING && L->wire != TR_WIRE_DENSE) /* slots of lo..hi */
-            tr_adam_apply(a, m->p.param, m->opt, L->o_map + (size_t)lo * L->sh.F * L->ldw,
-                          (size_t)(hi - lo) * L->sh.F * L->ldw, false);
-    }
-    if (tid == nt - 1) { /* the scales, then the input's gamma, beta and scale: contiguous */
-        size_t s0 = m->p.layers[0].o_scale;
-        tr_adam_apply(a, m->p.param, m->opt, s0, m->p.n_param - s0, false);
-    }
-}
-
-void tr_adam_step(tr_model *m, const ir_stage *st, double lr) {
+void tr_model_step(tr_model *m, int R, const ir_stage *st, double lr, double wd, double wd1) {
     tr_adam a;
     tr_adam_begin(&a, m->opt, st, lr);
-    adam_pass c = {m, &a};
-    tr_pool_run(m->w.pool, adam_job, &c);
-}
-
-void tr_model_step(tr_model *m, int R, const ir_stage *st, double lr, double wd, double wd1) {
-    backward(m, R, wd, wd1);
-    tr_adam_step(m, st, lr);
+    backward(m, R, wd, wd1, &a);
+    tr_adam_run(m, &a, true);
 }
 
 double tr_model_reg(const tr_model *m, double wd, double wd1) {
@@ -781,13 +744,13 @@ static void raw_bwd_job(void *vc, int tid, int nt) {
 
 void tr_layer_subnet_forward(tr_model *m, int l, const float *in, int R, float *y) {
     tr_table_refresh(m);
-    pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, NULL, y, NULL};
+    pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, NULL, y, NULL, NULL};
     tr_pool_run(m->w.pool, raw_fwd_job, &c);
 }
 
 void tr_layer_subnet_backward(tr_model *m, int l, const float *in, int R, const float *dy,
                               float *din) {
-    pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, din, NULL, dy};
+    pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, din, NULL, dy, NULL};
     memset(m->opt->gfix, 0, m->p.n_param * sizeof(uint64_t));
     tr_pool_run(m->w.pool, raw_bwd_job, &c);
     tr_pool_run(m->w.pool, unfix_job, m);

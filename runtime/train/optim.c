@@ -1,5 +1,6 @@
 /* optim.c - Adam / AdamW over the model's parameter block, and the learning-rate schedules
- * (constant; cosine annealing with warm restarts, SGDR).
+ * (constant; cosine annealing with warm restarts, SGDR), and the step over a model (tr_adam_run;
+ * the backward runs it per L-LUT record when fused, model.c).
  *
  * Weight decay applies to the weights only (fc, skip and dense weights; the callers in
  * model.c know the layout), never to biases, batch-norm affines or quantizer scales. Adam
@@ -37,6 +38,69 @@ void tr_adam_apply(const tr_adam *a, float *param, tr_optim *o, size_t i0, size_
         vv[i] = b2 * vv[i] + (1.0f - b2) * gi * gi;
         p[i] = p[i] * shrink - step * mm[i] / (sqrtf(vv[i]) * rc2 + ADAM_EPS);
     }
+}
+
+bool tr_dp_active(const tr_model *m) {
+    const tr_work *w = &m->w;
+    return w->split_rows > 0 && w->dp.ranks > 1 && w->dp.reduce;
+}
+
+void tr_adam_lut(const tr_adam *a, tr_model *m, const tr_layer *L, int o) {
+    size_t rec = L->o_lut + (size_t)o * L->stride; /* weights with decay, then the rest */
+    tr_adam_apply(a, m->p.param, m->opt, rec, L->n_dec, true);
+    tr_adam_apply(a, m->p.param, m->opt, rec + L->n_dec, L->n_rec - L->n_dec, false);
+}
+
+/* Fused only in one process (the sums over the rows are final when an L-LUT's rows are
+ * done; ranks must add theirs first) and not for mapping layers (their weights' gradient
+ * comes after the records'). An element's update reads only its own sum: no bit changes. */
+bool tr_adam_fused(const tr_model *m, const tr_layer *L) {
+    return !tr_dp_active(m) && L->wire != TR_WIRE_DENSE && L->connect != IR_CONNECT_MAPPING;
+}
+
+/* What one Adam job works on. */
+typedef struct adam_pass {
+    tr_model *m;      /* the model */
+    const tr_adam *a; /* the step */
+    bool fused;       /* the records tr_adam_fused allows are done */
+} adam_pass;
+
+static void adam_job(void *vc, int tid, int nt) {
+    const tr_adam *a = ((adam_pass *)vc)->a;
+    tr_model *m = ((adam_pass *)vc)->m;
+    bool fused = ((adam_pass *)vc)->fused;
+    int lo, hi;
+    for (int l = 0; l < m->p.n_layers; l++) {
+        const tr_layer *L = &m->p.layers[l];
+        tr_share(L->out, tid, nt, &lo, &hi);
+        if (L->wire == TR_WIRE_DENSE) {
+            tr_adam_apply(a, m->p.param, m->opt, L->o_wd + (size_t)lo * L->in,
+                          (size_t)(hi - lo) * L->in, true);
+            if (tid == 0) /* bias, gamma and beta are contiguous */
+                tr_adam_apply(a, m->p.param, m->opt, L->o_b, 3 * (size_t)L->out, false);
+        } else if (!fused || !tr_adam_fused(m, L)) {
+            for (int o = lo; o < hi; o++)
+                tr_adam_lut(a, m, L, o);
+        }
+        if (L->connect == IR_CONNECT_MAPPING && L->wire != TR_WIRE_DENSE) /* slots of lo..hi */
+            tr_adam_apply(a, m->p.param, m->opt, L->o_map + (size_t)lo * L->sh.F * L->ldw,
+                          (size_t)(hi - lo) * L->sh.F * L->ldw, false);
+    }
+    if (tid == nt - 1) { /* the scales, then the input's gamma, beta and scale: contiguous */
+        size_t s0 = m->p.layers[0].o_scale;
+        tr_adam_apply(a, m->p.param, m->opt, s0, m->p.n_param - s0, false);
+    }
+}
+
+void tr_adam_run(tr_model *m, const tr_adam *a, bool fused) {
+    adam_pass c = {m, a, fused};
+    tr_pool_run(m->w.pool, adam_job, &c);
+}
+
+void tr_adam_step(tr_model *m, const ir_stage *st, double lr) {
+    tr_adam a;
+    tr_adam_begin(&a, m->opt, st, lr);
+    tr_adam_run(m, &a, false);
 }
 
 double tr_lr_at(const ir_stage *st, double e) {

@@ -85,48 +85,72 @@ INLINE void fwd(const int F, int N, const float *restrict xt, int ldx, int Rp,
     }
 }
 
+/* ---- Fixed-point sums (tr_sub1_backward_fix) --------------------------------------- */
+
+/* acc[i] += tr_fix(lane i of v) for the first W lanes. */
+INLINE void vfix_add(uint64_t *restrict acc, vf v, int W) {
+    float t[VL];
+    vst(t, v);
+    for (int i = 0; i < W; i++)
+        acc[i] += tr_fix(t[i], TR_FIX_G);
+}
+
 /* ---- Backward: weight gradients (hidden units in the lanes) ------------------------- */
+/* Over all R rows into gw1, gb1, gw2 (fix NULL), or (fix) over blocks of TR_ROW_BLOCK rows
+ * from row 0, each block's sums added to the fixed-point sums fix->w1, b1, w2: the weights
+ * stay in registers across the blocks. */
 
 INLINE void bwd_w(const int F, int N, const float *restrict xt, int ldx, int R,
                   const float *restrict w1, const float *restrict b1, const float *restrict w2,
                   const float *restrict dy, float *restrict gw1, float *restrict gb1,
-                  float *restrict gw2) {
+                  float *restrict gw2, const tr_lut_fix *fix) {
+    int blk = fix ? TR_ROW_BLOCK : R > 0 ? R : 1;
     for (int n0 = 0; n0 < N; n0 += VL) {
         int W = N - n0 < VL ? N - n0 : VL;
         bool full = W == VL;
         vf wk[FMAX], gk[FMAX];
         UNROLL_F
-        for (int k = 0; k < F; k++) {
+        for (int k = 0; k < F; k++)
             wk[k] = full ? vld(w1 + (size_t)k * N + n0) : vldn(w1 + (size_t)k * N + n0, W);
-            gk[k] = (vf){0};
-        }
         vf bb = full ? vld(b1 + n0) : vldn(b1 + n0, W);
         vf ww2 = full ? vld(w2 + n0) : vldn(w2 + n0, W);
-        vf gb = {0}, g2 = {0};
-        for (int r = 0; r < R; r++) {
-            float d = dy[r];
-            vf a = bb;
+        for (int r0 = 0; r0 < R || r0 == 0; r0 += blk) { /* once when R = 0: zeros */
+            int r1 = R - r0 < blk ? R : r0 + blk;
             UNROLL_F
             for (int k = 0; k < F; k++)
-                a = vfma(vsplat(xt[(size_t)k * ldx + r]), wk[k], a);
-            g2 = vfma(vpos(a, a), vsplat(d), g2);
-            vf dh = vpos(a, ww2 * d);
-            gb = gb + dh;
-            UNROLL_F
-            for (int k = 0; k < F; k++)
-                gk[k] = vfma(vsplat(xt[(size_t)k * ldx + r]), dh, gk[k]);
-        }
-        if (full) {
-            vst(gb1 + n0, gb);
-            vst(gw2 + n0, g2);
-            UNROLL_F
-            for (int k = 0; k < F; k++)
-                vst(gw1 + (size_t)k * N + n0, gk[k]);
-        } else {
-            vstn(gb1 + n0, gb, W);
-            vstn(gw2 + n0, g2, W);
-            for (int k = 0; k < F; k++)
-                vstn(gw1 + (size_t)k * N + n0, gk[k], W);
+                gk[k] = (vf){0};
+            vf gb = {0}, g2 = {0};
+            for (int r = r0; r < r1; r++) {
+                float d = dy[r];
+                vf a = bb;
+                UNROLL_F
+                for (int k = 0; k < F; k++)
+                    a = vfma(vsplat(xt[(size_t)k * ldx + r]), wk[k], a);
+                g2 = vfma(vpos(a, a), vsplat(d), g2);
+                vf dh = vpos(a, ww2 * d);
+                gb = gb + dh;
+                UNROLL_F
+                for (int k = 0; k < F; k++)
+                    gk[k] = vfma(vsplat(xt[(size_t)k * ldx + r]), dh, gk[k]);
+            }
+            if (fix) {
+                vfix_add(fix->b1 + n0, gb, W);
+                vfix_add(fix->w2 + n0, g2, W);
+                UNROLL_F
+                for (int k = 0; k < F; k++)
+                    vfix_add(fix->w1 + (size_t)k * N + n0, gk[k], W);
+            } else if (full) {
+                vst(gb1 + n0, gb);
+                vst(gw2 + n0, g2);
+                UNROLL_F
+                for (int k = 0; k < F; k++)
+                    vst(gw1 + (size_t)k * N + n0, gk[k]);
+            } else {
+                vstn(gb1 + n0, gb, W);
+                vstn(gw2 + n0, g2, W);
+                for (int k = 0; k < F; k++)
+                    vstn(gw1 + (size_t)k * N + n0, gk[k], W);
+            }
         }
     }
 }
@@ -148,17 +172,23 @@ INLINE float lanes16(const vf *v) {
     return acc;
 }
 
-INLINE void bwd_x(const int F, int N, const float *restrict xt, int ldx, int Rp,
-                  const float *restrict w1, const float *restrict b1, const float *restrict w2,
-                  const float *restrict ws, bool skip, const float *restrict dyp,
-                  float *restrict dx, int lddx, float *restrict gws, float *restrict gb) {
-    vf sk[FMAX][LG], sb[LG];
+/* Zero sums in sk[0..F)[LG] and sb[LG]. */
+INLINE void lanes_zero(const int F, vf sk[][LG], vf *sb) {
     for (int g = 0; g < LG; g++) {
         sb[g] = (vf){0};
         UNROLL_F
         for (int k = 0; k < F; k++)
             sk[k][g] = (vf){0};
     }
+}
+
+INLINE void bwd_x(const int F, int N, const float *restrict xt, int ldx, int Rp,
+                  const float *restrict w1, const float *restrict b1, const float *restrict w2,
+                  const float *restrict ws, bool skip, const float *restrict dyp,
+                  float *restrict dx, int lddx, float *restrict gws, float *restrict gb,
+                  const tr_lut_fix *fix) {
+    vf sk[FMAX][LG], sb[LG];
+    lanes_zero(F, sk, sb);
     for (int r0 = 0; r0 < Rp; r0 += VL) {
         vf xk[FMAX], gk[FMAX];
         UNROLL_F
@@ -173,6 +203,13 @@ INLINE void bwd_x(const int F, int N, const float *restrict xt, int ldx, int Rp,
             UNROLL_F
             for (int k = 0; k < F; k++)
                 sk[k][g] = vfma(dyv, xk[k], sk[k][g]);
+        }
+        if (fix && g == LG - 1) { /* a 16-row block's sums, added in fixed point */
+            fix->b[0] += tr_fix(lanes16(sb), TR_FIX_G);
+            if (skip)
+                for (int k = 0; k < F; k++)
+                    fix->ws[k] += tr_fix(lanes16(sk[k]), TR_FIX_G);
+            lanes_zero(F, sk, sb);
         }
         if (!dx) continue;
         for (int n = 0; n < N; n++) {
@@ -194,6 +231,7 @@ INLINE void bwd_x(const int F, int N, const float *restrict xt, int ldx, int Rp,
         for (int k = 0; k < F; k++)
             vst(dx + (size_t)k * lddx + r0, gk[k]);
     }
+    if (fix) return;
     *gb = lanes16(sb);
     if (skip)
         for (int k = 0; k < F; k++)
@@ -247,18 +285,26 @@ void tr_sub1_forward(const tr_shape *sh, const tr_lut *p, const float *xt, int l
 void tr_sub1_backward(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
                       const float *dy, const tr_lut *g, float *dx, int lddx) {
     int F = sh->F, N = sh->N, Rp = tr_pad_rows(R);
-    F_DISPATCH(F, bwd_w, N, xt, ldx, R, p->w1, p->b1, p->w2, dy, g->w1, g->b1, g->w2);
+    F_DISPATCH(F, bwd_w, N, xt, ldx, R, p->w1, p->b1, p->w2, dy, g->w1, g->b1, g->w2, NULL);
     F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, dy, dx, lddx, g->ws,
-               g->b);
+               g->b, NULL);
+}
+
+void tr_sub1_backward_fix(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
+                          const float *dy, const tr_lut_fix *g, float *dx, int lddx) {
+    int F = sh->F, N = sh->N, Rp = tr_pad_rows(R);
+    F_DISPATCH(F, bwd_w, N, xt, ldx, R, p->w1, p->b1, p->w2, dy, NULL, NULL, NULL, g);
+    F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, dy, dx, lddx, NULL,
+               NULL, g);
 }
 
 void tr_sub1_backward_jac(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
                           const float *dy, const float *one, const tr_lut *g, float *jac, int ldj) {
     int F = sh->F, N = sh->N, Rp = tr_pad_rows(R);
     float gws[FMAX], gb;
-    F_DISPATCH(F, bwd_w, N, xt, ldx, R, p->w1, p->b1, p->w2, dy, g->w1, g->b1, g->w2);
+    F_DISPATCH(F, bwd_w, N, xt, ldx, R, p->w1, p->b1, p->w2, dy, g->w1, g->b1, g->w2, NULL);
     F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, dy, NULL, 0, g->ws,
-               g->b);
+               g->b, NULL);
     F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, one, jac, ldj, gws,
-               &gb);
+               &gb, NULL);
 }

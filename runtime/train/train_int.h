@@ -68,10 +68,16 @@ static inline int tr_q_level(const tr_qspec *q, uint16_t code) {
 /* Straight-through backward for one element: dv = dL/d(value); returns dL/dz and adds
  * dL/ds (the effective scale) to *ds: the level q minus z/s where the gradient passes. */
 static inline float tr_q_backward(const tr_qspec *q, float z, float s, float dv, float *ds) {
-    float t = z / s;
-    bool inside =
-        q->binary ? (t >= -1.0f && t <= 1.0f) : (t >= (float)q->qmin && t <= (float)q->qmax);
-    *ds += dv * ((float)tr_q_int(q, z, s) - (inside ? t : 0.0f));
+    float t = z / s, lo = q->binary ? -1.0f : (float)q->qmin,
+          hi = q->binary ? 1.0f : (float)q->qmax;
+    bool inside = (t >= lo) & (t <= hi); /* & not &&: no branch */
+    /* the level as a float: tr_q_int's without the int conversion (it differs only in the
+     * sign of a zero level, which the difference below gives as +0 either way); no branch,
+     * so loops over rows vectorize */
+    float c = t >= lo ? t : lo;
+    c = c <= hi ? c : hi;
+    float lv = q->binary ? (t >= 0.0f ? 1.0f : -1.0f) : __builtin_rintf(c);
+    *ds += dv * (lv - (inside ? t : 0.0f));
     return inside ? dv : 0.0f;
 }
 
@@ -80,6 +86,13 @@ static inline float tr_q_scale_grad(float raw, float ds) {
     if (raw <= 1e-4f && raw >= -1e-4f) return 0.0f;
     return raw > 0 ? ds : -ds;
 }
+
+/* The quantizer's straight-through estimator over R rows of a channel (batch-norm affine
+ * gamma, beta; scale s): dz replaces dv (dv[r]: the gradient of the value of row r, xh[r]
+ * its normalized pre-activation), and the fixed-point sums (TR_FIX_G) of dz, dz * xh and
+ * the scale-gradient terms are added to st[0..2] (kernels.c). */
+void tr_q_backward_rows(const tr_qspec *q, float gamma, float beta, float s, int R, float *dv,
+                        const float *xh, uint64_t *st);
 
 /* ---- Sums over rows in int64 fixed point (rows.c) ----------------------------------
  * Every sum over a batch's rows (batch-norm statistics and their backward sums, parameter
@@ -137,6 +150,11 @@ typedef struct tr_lut {
     float *ws; /* [F] linear skip */
     float *b;  /* [1] output bias */
 } tr_lut;
+/* The fixed-point sums of a record's parts (tr_lut_fixrec: tr_lut_rec's layout over the
+ * gradient sums tr_optim.gfix), which tr_sub1_backward_fix adds to. */
+typedef struct tr_lut_fix {
+    uint64_t *w1, *b1, *w2, *ws, *b;
+} tr_lut_fix;
 
 /* Shape of the L-LUTs of one layer. */
 typedef struct tr_shape {
@@ -208,6 +226,11 @@ void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *x, int
 void tr_sub1_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R, float *y);
 void tr_sub1_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
                       const float *dy, const tr_lut *g, float *dx, int lddx);
+/* tr_sub1_backward over blocks of TR_ROW_BLOCK rows from row 0, each block's parameter
+ * gradients added to the fixed-point sums g (TR_FIX_G; the entries it adds to only): the
+ * same sums as a tr_sub1_backward per block followed by tr_fix_add, in one pass. */
+void tr_sub1_backward_fix(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                          const float *dy, const tr_lut_fix *g, float *dx, int lddx);
 /* The per-address path's backward (addr.c): parameter gradients of sum_r dy[r]*y[r] into g
  * and the input Jacobian d y[r] / d x[f][r] into jac[f*ldj + r] (one: R ones, then zeros
  * to the padded block; jac as dx above). */
@@ -498,6 +521,7 @@ void tr_model_init_params(tr_model *m, uint64_t seed, int stage);
 tr_lut tr_layer_lut(const tr_layer *L, float *base, int o);
 /* The slices of one L-LUT record at rec (a parameter or gradient record of layer L). */
 tr_lut tr_lut_rec(const tr_layer *L, float *rec);
+tr_lut_fix tr_lut_fixrec(const tr_layer *L, uint64_t *rec);
 /* Offsets of the batch-norm gamma and beta of L-LUT o (any layer). */
 size_t tr_gamma_off(const tr_layer *L, int o);
 size_t tr_beta_off(const tr_layer *L, int o);
@@ -606,6 +630,16 @@ void tr_adam_begin(tr_adam *a, tr_optim *o, const ir_stage *st, double lr);
 /* Updates parameters param[i0, i0+n) from their gradients' sums in o (gfix); decay:
  * weight decay applies. */
 void tr_adam_apply(const tr_adam *a, float *param, tr_optim *o, size_t i0, size_t n, bool decay);
+/* Whether the sums over rows are added over ranks (train_dp: ranks > 1, rows split). */
+bool tr_dp_active(const tr_model *m);
+/* The step on L-LUT o's record of sparse layer L (weights with decay, the rest without). */
+void tr_adam_lut(const tr_adam *a, tr_model *m, const tr_layer *L, int o);
+/* Whether the backward runs the step on layer L's records as soon as each L-LUT's sums are
+ * final (fused: one process, not a dense or mapping layer); the same bits either way. */
+bool tr_adam_fused(const tr_model *m, const tr_layer *L);
+/* The step a over every parameter, but for the records tr_adam_fused allows when fused
+ * (the backward ran their step). */
+void tr_adam_run(tr_model *m, const tr_adam *a, bool fused);
 /* A whole step over the parameter block (after tr_model_backward; a training model). */
 void tr_adam_step(tr_model *m, const ir_stage *st, double lr);
 /* The backward (gradient sums over all ranks) then the Adam step over every parameter:
