@@ -73,7 +73,7 @@ bool *be_layer_reads(const rt_tables *t, int l) {
     const rt_table_layer *L = &t->layers[l];
     bool *used = xcalloc((size_t)L->in_width, sizeof *used);
     for (long i = 0; i < (long)L->n_lut * L->fanin; i++)
-        used[L->inputs[i]] = true;
+        if (L->inputs[i] >= 0 && L->inputs[i] < L->in_width) used[L->inputs[i]] = true;
     return used;
 }
 
