@@ -38,9 +38,10 @@ rt_status nltc_flow_hwio(const ir_program *ir, const rt_dataset *d, const be_raw
     rt_status st = be_hwio_attach(t, c, &s, &changed, e);
     if (!st && !quiet && s.thr)
         printf("encoder in hardware: %d raw features, %d-bit %s fixed point with %d fraction "
-               "bits; the integer encoder changed %ld of %d test samples' input codes\n",
-               m->n_features, m->bits, m->is_signed ? "signed" : "unsigned", m->frac, changed,
-               c->n_samples);
+               "bits; %d comparators of %d thresholds (the codes the L-LUTs read); the integer "
+               "encoder changed %ld of %d test samples' input codes\n",
+               m->n_features, m->bits, m->is_signed ? "signed" : "unsigned", m->frac,
+               be_encoder_comparators(t), t->n_inputs, changed, c->n_samples);
     if (!st && !quiet && s.head_group)
         printf("group-sum head: %d classes x %d outputs, %d-bit scores\n", be_classes(t),
                s.head_group, be_score_bits(t));

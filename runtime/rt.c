@@ -792,6 +792,7 @@ void rt_report_init(rt_report *r) {
     r->hardware.luts_xilinx = r->hardware.muxf = -1;
     r->hardware.luts_encoder_estimate = r->hardware.luts_encoder_yosys =
         r->hardware.luts_head_estimate = r->hardware.luts_head_yosys = -1;
+    r->hardware.encoder_comparators = r->hardware.encoder_thresholds = -1;
     r->hardware.fmax_mhz = r->hardware.latency_ns = r->hardware.adp = NAN;
     r->hardware.n_layer_luts = -1;
     r->hardware.luts_mapped = r->hardware.pnr_cells = r->hardware.pnr_cells_total = -1;

@@ -404,6 +404,9 @@ typedef struct rt_report {
         /* beside the core: the input encoder and the group-sum head in hardware, analytic
          * and Yosys (each module alone); -1 when the design has none */
         long luts_encoder_estimate, luts_encoder_yosys, luts_head_estimate, luts_head_yosys;
+        /* the encoder's comparators (the thresholds some L-LUT reads, not constant) of its
+         * thresholds (one per input code); -1 when the design has no encoder */
+        int encoder_comparators, encoder_thresholds;
         double fmax_mhz, latency_ns, adp;     /* timing estimate; adp = LUTs x latency ns */
         double stage_ns[RT_MAX_STAGE_LEVELS]; /* [n_stage_levels] delay of each stage, ns */
         bool timed;                           /* stage_ns holds the estimate */

@@ -212,6 +212,18 @@ const uint16_t *be_codes_out(const rt_codes *c);
 int be_codes_out_width(const rt_codes *c);
 /* Input code i of raw value raw: 1 when raw >= thr[i] (<= when descending). */
 int be_encode_bit(const rt_hw_encoder *en, int i, int64_t raw);
+/* What input code i is for every raw value of the format: 1 or 0 when its threshold lies
+ * outside the range (a constant, no comparator), else -1 (a comparator). */
+int be_encode_const(const rt_hw_encoder *en, int i);
+/* The encoder's comparators: the input codes that are not constant (0 without encoder). */
+int be_encoder_comparators(const rt_tables *t);
+/* Which codes of layer l's source vector (the input codes for l = 0) some L-LUT of layer l
+ * reads: [in_width], owned by the caller. */
+bool *be_layer_reads(const rt_tables *t, int l);
+/* Makes every input code i with keep[i] false the constant 0 (threshold max + 1, rising),
+ * so the encoder holds no comparator for it. The flow keeps the codes layer 0 reads
+ * (be_hwio_attach): an unread threshold is an input to nothing. */
+void be_encoder_keep(rt_hw_encoder *en, int n_inputs, const bool *keep);
 /* n samples of raw features [n * n_features] -> input codes [n * n_inputs]. */
 void be_encode(const rt_tables *t, int n, const int32_t *raw, uint16_t *codes);
 /* n samples of last-layer codes [n * n_lut] -> class scores [n * be_classes]. */
@@ -269,9 +281,10 @@ typedef struct be_hwio_spec {
     const be_raw_map *map; /* the loader's map and the raw format (be_raw_format) */
     const rt_split *test;  /* the test split the reference codes are of */
 } be_hwio_spec;
-/* Puts the encoder (be_encoder_fit) and the head into t and makes the reference codes c
- * follow them (be_codes_follow_encoder, or only the scores): *changed = test samples whose
- * input codes the integer encoder changed. */
+/* Puts the encoder (be_encoder_fit, then be_encoder_keep of the codes layer 0 reads: the
+ * others constant 0) and the head into t and makes the reference codes c follow them
+ * (be_codes_follow_encoder, or only the scores): *changed = test samples whose read input
+ * codes the integer encoder changed. */
 rt_status be_hwio_attach(rt_tables *t, rt_codes *c, const be_hwio_spec *s, long *changed,
                          rt_error *e);
 /* Sets c->scores from its last layer when t has a group-sum head (else none). */
@@ -492,12 +505,14 @@ typedef struct be_hw {
                          * or a plain wire), a tighter analytic figure */
     long *layer_luts;   /* [n_layers] luts_estimate per layer (owned) */
     int n_layers;       /* entries of layer_luts */
-    /* Beside the core (the tables; -1: none in the design): the encoder (one comparator per
-     * input code that is not constant, rt_lut_cost of the raw bits each) and the group-sum
+    /* Beside the core (the tables; -1: none in the design): the encoder (enc_comparators of
+     * its enc_thresholds input codes are not constant: one comparator each, rt_lut_cost of
+     * the raw bits; the codes no L-LUT reads are constant 0) and the group-sum
      * head (per class: ceil(G/K) popcounts of K bits, be_bits_for(K) LUTs each, joined by
      * ceil(G/K)-1 adders of score-bits LUTs), analytic and Yosys (the module alone). */
     long luts_enc_estimate, luts_head_estimate;
     long luts_enc_yosys, luts_head_yosys;
+    int enc_comparators, enc_thresholds;
     char estimate_note[256]; /* a table address wider than K: the Shannon decomposition */
     int pipeline_stages;     /* register stages */
     int latency_cycles;      /* == pipeline_stages */

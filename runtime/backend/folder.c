@@ -28,8 +28,10 @@ void be_hw_print(FILE *f, const be_hw *h, bool verbose) {
         hw_line(f, &b);
     }
     if (h->luts_enc_estimate >= 0) {
-        rt_buf_printf(&b, "  input encoder (beside the core): %ld LUTs estimated",
-                      h->luts_enc_estimate);
+        rt_buf_printf(&b,
+                      "  input encoder (beside the core): %d comparators of %d thresholds (the "
+                      "codes the L-LUTs read), %ld LUTs estimated",
+                      h->enc_comparators, h->enc_thresholds, h->luts_enc_estimate);
         if (h->luts_enc_yosys >= 0) rt_buf_printf(&b, ", %ld by Yosys", h->luts_enc_yosys);
         hw_line(f, &b);
     }

@@ -26,6 +26,7 @@ void be_hw_init(be_hw *h) {
     h->pnr.fmax_mhz = h->pnr.seconds = NAN;
     h->pnr.cells = h->pnr.cells_total = -1;
     h->luts_enc_estimate = h->luts_head_estimate = h->luts_enc_yosys = h->luts_head_yosys = -1;
+    h->enc_comparators = h->enc_thresholds = -1;
 }
 
 void be_hw_free(be_hw *h) {

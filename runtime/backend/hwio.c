@@ -56,6 +56,35 @@ int be_encode_bit(const rt_hw_encoder *en, int i, int64_t raw) {
     return en->descending[i] ? raw <= en->thr[i] : raw >= en->thr[i];
 }
 
+int be_encode_const(const rt_hw_encoder *en, int i) {
+    int64_t lo = be_raw_min(en), hi = be_raw_max(en), t = en->thr[i];
+    if (en->descending[i]) return t >= hi ? 1 : t < lo ? 0 : -1;
+    return t <= lo ? 1 : t > hi ? 0 : -1;
+}
+
+int be_encoder_comparators(const rt_tables *t) {
+    int n = 0;
+    for (int i = 0; i < t->n_inputs && t->hwenc.n_features > 0; i++)
+        n += be_encode_const(&t->hwenc, i) < 0;
+    return n;
+}
+
+bool *be_layer_reads(const rt_tables *t, int l) {
+    const rt_table_layer *L = &t->layers[l];
+    bool *used = xcalloc((size_t)L->in_width, sizeof *used);
+    for (long i = 0; i < (long)L->n_lut * L->fanin; i++)
+        if (L->inputs[i] >= 0 && L->inputs[i] < L->in_width) used[L->inputs[i]] = true;
+    return used;
+}
+
+void be_encoder_keep(rt_hw_encoder *en, int n_inputs, const bool *keep) {
+    for (int i = 0; i < n_inputs; i++)
+        if (!keep[i]) { /* R >= max + 1 never holds */
+            en->descending[i] = false;
+            en->thr[i] = be_raw_max(en) + 1;
+        }
+}
+
 void be_encode(const rt_tables *t, int n, const int32_t *raw, uint16_t *codes) {
     const rt_hw_encoder *en = &t->hwenc;
     for (int s = 0; s < n; s++)
@@ -313,14 +342,11 @@ long be_head_tree(FILE *f, int c, int G, int S, int k) {
 void be_hw_estimate_io(const rt_tables *t, int k, be_hw *h) {
     const rt_hw_encoder *en = &t->hwenc;
     h->luts_enc_estimate = h->luts_head_estimate = -1;
+    h->enc_comparators = h->enc_thresholds = -1;
     if (en->n_features > 0) {
-        h->luts_enc_estimate = 0;
-        int64_t lo = be_raw_min(en), hi = be_raw_max(en);
-        for (int i = 0; i < t->n_inputs; i++) {
-            int64_t thr = en->thr[i];
-            bool konst = en->descending[i] ? (thr >= hi || thr < lo) : (thr <= lo || thr > hi);
-            if (!konst) h->luts_enc_estimate += rt_lut_cost(en->raw_bits, k);
-        }
+        h->enc_thresholds = t->n_inputs;
+        h->enc_comparators = be_encoder_comparators(t);
+        h->luts_enc_estimate = (long)h->enc_comparators * rt_lut_cost(en->raw_bits, k);
     }
     if (t->head_group > 0) {
         h->luts_head_estimate =
@@ -372,15 +398,23 @@ rt_status be_hwio_attach(rt_tables *t, rt_codes *c, const be_hwio_spec *s, long 
     t->head_group = s->head_group;
     if (s->thr) {
         BE_TRY(be_encoder_fit(s->map, t->n_inputs, s->feature, s->thr, &t->hwenc, e));
+        /* only the codes some L-LUT reads get a comparator (the others: constant 0) */
+        bool *read = be_layer_reads(t, 0);
+        be_encoder_keep(&t->hwenc, t->n_inputs, read);
         size_t n = (size_t)c->n_samples * (size_t)c->n_inputs;
         uint16_t *before = xmalloc(sizeof *before * (n + 1));
         memcpy(before, c->input, sizeof *before * n);
         be_codes_follow_encoder(t, s->map, s->test->x, c);
-        for (int q = 0; q < c->n_samples; q++)
-            *changed += memcmp(before + (size_t)q * (size_t)c->n_inputs,
-                               c->input + (size_t)q * (size_t)c->n_inputs,
-                               sizeof *before * (size_t)c->n_inputs) != 0;
+        for (int q = 0; q < c->n_samples; q++) {
+            size_t at = (size_t)q * (size_t)c->n_inputs;
+            int i = 0;
+            while (i < c->n_inputs &&
+                   (!read[i] || before[at + (size_t)i] == c->input[at + (size_t)i]))
+                i++;
+            *changed += i < c->n_inputs;
+        }
         free(before);
+        free(read);
     } else
         be_codes_add_scores(t, c);
     return be_tables_check(t, e);

@@ -9,19 +9,11 @@
 
 /* ---- Verilog ------------------------------------------------------------------------- */
 
-/* What input code i is for raw features of [lo, hi]: 1 or 0 when its threshold lies
- * outside the range, else -1 (a comparator). */
-static int const_code(const rt_hw_encoder *en, int i) {
-    int64_t lo = be_raw_min(en), hi = be_raw_max(en), t = en->thr[i];
-    if (en->descending[i]) return t >= hi ? 1 : t < lo ? 0 : -1;
-    return t <= lo ? 1 : t > hi ? 0 : -1;
-}
-
 /* Whether some comparator reads raw feature f. */
 static bool *features_read(const rt_tables *t) {
     bool *used = xcalloc((size_t)t->hwenc.n_features, sizeof *used);
     for (int i = 0; i < t->n_inputs; i++)
-        if (const_code(&t->hwenc, i) < 0) used[t->hwenc.feature[i]] = true;
+        if (be_encode_const(&t->hwenc, i) < 0) used[t->hwenc.feature[i]] = true;
     return used;
 }
 
@@ -34,8 +26,10 @@ static void emit_encoder(FILE *f, const rt_tables *t, const be_plan *p) {
     fprintf(f,
             "// The input encoder: raw feature f is the %d-bit %s integer x[f*%d +: %d] (the "
             "value x * 2^-%d);\n// input code i = (feature >= threshold) or (feature <= "
-            "threshold), one comparator each.\n",
-            W, en->raw_signed ? "two's-complement" : "unsigned", W, W, en->raw_frac);
+            "threshold): %d comparators of %d\n// thresholds, the codes the L-LUTs read (the "
+            "others are constant).\n",
+            W, en->raw_signed ? "two's-complement" : "unsigned", W, W, en->raw_frac,
+            be_encoder_comparators(t), t->n_inputs);
     fprintf(f, "module %s_enc (\n", p->ident);
     if (!all) fputs("    // verilator lint_off UNUSED\n", f);
     fprintf(f, "    input  wire [%d:0] x,%s\n", nf * W - 1,
@@ -44,7 +38,7 @@ static void emit_encoder(FILE *f, const rt_tables *t, const be_plan *p) {
     fprintf(f, "    output wire [%d:0] c\n);\n", t->n_inputs - 1);
     int64_t off = en->raw_signed ? (int64_t)1 << (W - 1) : 0;
     for (int i = 0; i < t->n_inputs; i++) {
-        int k = const_code(en, i), fe = en->feature[i];
+        int k = be_encode_const(en, i), fe = en->feature[i];
         if (k >= 0) {
             fprintf(f, "    assign c[%d] = 1'b%d;\n", i, k);
             continue;
@@ -157,10 +151,13 @@ void be_csim_io_decls(FILE *f, const rt_tables *t, const char *id, const char *I
 void be_csim_io_defs(FILE *f, const rt_tables *t, const char *id, const char *ID) {
     const rt_hw_encoder *en = &t->hwenc;
     if (en->n_features > 0) {
-        fprintf(f, "/* The encoder: code i = raw[feature] >= threshold (or <=). */\n");
+        fprintf(f,
+                "/* The encoder: code i = raw[feature] >= threshold (or <=); %d comparators of "
+                "%d thresholds,\n * the codes the L-LUTs read (the others are constant). */\n",
+                be_encoder_comparators(t), t->n_inputs);
         fprintf(f, "void %s_encode(const int32_t *raw, uint16_t *in) {\n", id);
         for (int i = 0; i < t->n_inputs; i++) {
-            int k = const_code(en, i);
+            int k = be_encode_const(en, i);
             if (k >= 0)
                 fprintf(f, "    in[%d] = %d;\n", i, k);
             else

@@ -41,6 +41,8 @@ rt_status be_flow_estimate(be_flow *f, rt_report *r, rt_error *e) {
     r->hardware.pipeline_stages = f->hw.pipeline_stages;
     r->hardware.latency_cycles = f->hw.latency_cycles;
     r->hardware.luts_encoder_estimate = f->hw.luts_enc_estimate;
+    r->hardware.encoder_comparators = f->hw.enc_comparators;
+    r->hardware.encoder_thresholds = f->hw.enc_thresholds;
     r->hardware.luts_head_estimate = f->hw.luts_head_estimate;
     if (f->hw.n_layers <= RT_MAX_STAGE_LEVELS) {
         r->hardware.n_layer_luts = f->hw.n_layers;

@@ -139,18 +139,9 @@ static void source_name(const rt_tables *t, const be_plan *p, int l, char *buf, 
         snprintf(buf, n, "%c%d", p->layers[l - 1].reg_after ? 'r' : 'l', l - 1);
 }
 
-/* Marks which codes of layer l's source vector some L-LUT reads. */
-static bool *codes_read(const rt_tables *t, int l) {
-    const rt_table_layer *L = &t->layers[l];
-    bool *used = xcalloc((size_t)L->in_width, sizeof *used);
-    for (long i = 0; i < (long)L->n_lut * L->fanin; i++)
-        used[L->inputs[i]] = true;
-    return used;
-}
-
 static bool all_read(const rt_tables *t, int l) {
     if (l >= t->n_layers) return true;
-    bool *used = codes_read(t, l), all = true;
+    bool *used = be_layer_reads(t, l), all = true;
     for (int i = 0; i < t->layers[l].in_width; i++)
         all &= used[i];
     free(used);

@@ -282,7 +282,10 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
     if (r->hardware.luts_mapped >= 0 && r->hardware.luts_xilinx < 0)
         doc_row(t, "LUTs, the target's Yosys mapping\t%s", CNT(r->hardware.luts_mapped));
     if (r->hardware.luts_encoder_estimate >= 0)
-        doc_row(t, "input encoder LUTs, estimate / Yosys (beside the core)\t%s / %s",
+        doc_row(t,
+                "input encoder (beside the core): comparators of thresholds; LUTs, estimate / "
+                "Yosys\t%s of %s; %s / %s",
+                CNT(r->hardware.encoder_comparators), CNT(r->hardware.encoder_thresholds),
                 CNT(r->hardware.luts_encoder_estimate), CNT(r->hardware.luts_encoder_yosys));
     if (r->hardware.luts_head_estimate >= 0)
         doc_row(t, "group-sum head LUTs, estimate / Yosys (beside the core)\t%s / %s",

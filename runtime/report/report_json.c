@@ -79,6 +79,8 @@ static const rj_field rj_fields[] = {
     RJ("hardware.muxf", RJ_LONG, hardware.muxf),
     RJ("hardware.luts_encoder_estimate", RJ_LONG, hardware.luts_encoder_estimate),
     RJ("hardware.luts_encoder_yosys", RJ_LONG, hardware.luts_encoder_yosys),
+    RJ("hardware.encoder_comparators", RJ_INT, hardware.encoder_comparators),
+    RJ("hardware.encoder_thresholds", RJ_INT, hardware.encoder_thresholds),
     RJ("hardware.luts_head_estimate", RJ_LONG, hardware.luts_head_estimate),
     RJ("hardware.luts_head_yosys", RJ_LONG, hardware.luts_head_yosys),
     RJ("hardware.fmax_mhz", RJ_DOUBLE, hardware.fmax_mhz),

@@ -81,6 +81,8 @@ static void test_fit(void) {
            "a 40-bit raw format is refused at input.encode: %s", e.msg);
 }
 
+static void unwire(rt_tables *t);
+
 /* A dataset of pixels 0..255, standardized: the raw format is 8-bit unsigned integers, and
  * the reference codes follow the integer encoder through the tables. */
 static void test_attach(void) {
@@ -107,6 +109,7 @@ static void test_attach(void) {
     free(t.hwenc.feature), free(t.hwenc.thr), free(t.hwenc.descending);
     memset(&t.hwenc, 0, sizeof t.hwenc);
     t.head_group = 0;
+    unwire(&t); /* the encoder keeps no comparator for codes 1, 4, 10 */
     fx_random_codes(&t, N, 22, &c);
     float thr[12];
     int feature[12];
@@ -119,6 +122,10 @@ static void test_attach(void) {
     long changed = -1;
     EXPECT(be_hwio_attach(&t, &c, &spec, &changed, &e) == RT_OK, "%s", e.msg);
     EXPECT(changed == 0, "integer raw values: the integer encoder changes %ld samples", changed);
+    EXPECT(be_encode_const(&t.hwenc, 1) == 0 && be_encode_const(&t.hwenc, 4) == 0 &&
+               be_encode_const(&t.hwenc, 10) == 0 && be_encode_const(&t.hwenc, 0) < 0 &&
+               be_encoder_comparators(&t) <= 9,
+           "the codes no L-LUT reads are constant 0: %d comparators", be_encoder_comparators(&t));
     EXPECT(c.raw && c.n_raw == NF && c.raw[1] == 59 && c.scores && c.n_scores == 3,
            "raw features and scores in the reference codes");
     EXPECT(be_codes_check(&t, &c, &e) == RT_OK, "%s", e.msg);
@@ -209,17 +216,79 @@ static int edit_file(const char *path, const char *from, const char *to) {
     return 0;
 }
 
-/* Emits, verifies, then breaks the RTL's first comparator and the C simulator's head. */
-static void test_verify(const char *dir, bool is_signed, ir_pipeline pipe) {
+/* Rewires layer 0 so that no L-LUT reads input codes 1, 4 and 10. */
+static void unwire(rt_tables *t) {
+    rt_table_layer *L = &t->layers[0];
+    for (int j = 0; j < L->n_lut; j++)
+        for (int f = 0; f < L->fanin; f++) {
+            int *w = &L->inputs[j * L->fanin + f];
+            while (*w == 1 || *w == 4 || *w == 10)
+                *w = (*w + 1) % t->n_inputs;
+        }
+}
+
+/* unwire, then keeps the encoder's comparators to the codes read (4 is a falling code);
+ * want[i]: code i has a comparator. */
+static void keep_read(rt_tables *t, bool *want) {
+    unwire(t);
+    bool *read = be_layer_reads(t, 0);
+    int n = 0;
+    for (int i = 0; i < t->n_inputs; i++)
+        n += want[i] = read[i] && be_encode_const(&t->hwenc, i) < 0;
+    be_encoder_keep(&t->hwenc, t->n_inputs, read);
+    EXPECT(!read[1] && !read[4] && !read[10] && be_encoder_comparators(t) == n && n >= 6,
+           "%d comparators kept, want %d of the codes layer 0 reads", be_encoder_comparators(t), n);
+    for (int i = 0; i < t->n_inputs; i++)
+        EXPECT(read[i] || be_encode_const(&t->hwenc, i) == 0, "unread code %d: constant 0", i);
+    free(read);
+}
+
+/* The comparators an emitted file holds: has[i] for each line that compares input code i
+ * (prefix "c[" in the RTL, "in[" in the C simulator, followed by "%d] = " and the raw
+ * feature, "x[" or "raw["); returns their number, -1 without the file. */
+static int comparators_in(const char *path, const char *prefix, const char *raw, bool *has) {
+    size_t n;
+    char *s = rt_read_file(path, &n, NULL);
+    if (!s) return -1;
+    int count = 0;
+    for (const char *at = s; (at = strstr(at, prefix)) != NULL; at++) {
+        int i, used = 0;
+        if (sscanf(at + strlen(prefix), "%d] = %n", &i, &used) == 1 && used > 0 && i >= 0 &&
+            i < 12 && strncmp(at + strlen(prefix) + used, raw, strlen(raw)) == 0 &&
+            (at == s || at[-1] == ' '))
+            count += has[i] = true;
+    }
+    free(s);
+    return count;
+}
+
+/* Emits, verifies, then breaks the RTL's first comparator and the C simulator's head;
+ * with prune, the encoder first keeps only the comparators layer 0 reads (keep_read) and
+ * the emitted RTL and C simulator must hold exactly those. */
+static void test_verify(const char *dir, bool is_signed, ir_pipeline pipe, bool prune) {
     rt_tables t;
     rt_codes c;
     be_plan p;
     rt_error e = {0};
     fx_hwio_tables(is_signed, 11, &t);
+    bool want[12] = {0};
+    if (prune) keep_read(&t, want);
     fx_hwio_codes(&t, 300, 12, &c);
     be_plan_default(&t, "hw", pipe, 0, &p);
     be_input in = {&t, &p, &c};
     EXPECT(be_emit_all(&in, dir, &e) == RT_OK, "%s", e.msg);
+    if (prune) {
+        char *rv = rt_path_join(dir, "rtl/hw.v"), *rc = rt_path_join(dir, "csim/hw.c");
+        bool in_rtl[12] = {0}, in_c[12] = {0};
+        int nr = comparators_in(rv, "c[", "{~x[", in_rtl),
+            nc = comparators_in(rc, "in[", "raw[", in_c);
+        EXPECT(
+            nr == be_encoder_comparators(&t) && nc == nr &&
+                memcmp(in_rtl, want, sizeof want) == 0 && memcmp(in_c, want, sizeof want) == 0,
+            "comparators emitted: %d in the RTL, %d in the C simulator, want %d (the read codes)",
+            nr, nc, be_encoder_comparators(&t));
+        free(rv), free(rc);
+    }
     be_verify_opts o;
     be_verify_opts_default(&o);
     o.quiet = true;
@@ -241,6 +310,10 @@ static void test_verify(const char *dir, bool is_signed, ir_pipeline pipe) {
     be_hw_estimate(&t, &p, &h);
     EXPECT(h.luts_enc_estimate > 0 && h.luts_head_estimate > 0, "estimates %ld, %ld",
            h.luts_enc_estimate, h.luts_head_estimate);
+    EXPECT(h.enc_thresholds == 12 && h.enc_comparators == be_encoder_comparators(&t) &&
+               h.luts_enc_estimate == h.enc_comparators * rt_lut_cost(t.hwenc.raw_bits, 6),
+           "encoder: %d comparators of %d thresholds, %ld LUTs", h.enc_comparators,
+           h.enc_thresholds, h.luts_enc_estimate);
     char *sw = rt_path_join(dir, "synth");
     EXPECT(be_synth(v, &p, sw, &h, &e) == RT_OK, "%s", e.msg);
     if (h.synthesized)
@@ -287,10 +360,10 @@ int main(void) {
     char *dir = fx_tmpdir("hwio");
     test_files(dir);
     char *sub = rt_path_join(dir, "u");
-    test_verify(sub, false, IR_PIPE_NONE);
+    test_verify(sub, false, IR_PIPE_NONE, false);
     free(sub);
     sub = rt_path_join(dir, "s");
-    test_verify(sub, true, IR_PIPE_EVERY_LAYER);
+    test_verify(sub, true, IR_PIPE_EVERY_LAYER, true);
     free(sub);
     if (!getenv("HWIO_KEEP")) fx_release(dir, NULL, NULL, NULL);
     if (failures) fprintf(stderr, "test_be_hwio: %d failures\n", failures);

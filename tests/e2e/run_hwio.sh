@@ -39,6 +39,16 @@ v=$(ls "$work/out/rtl/"*.v | grep -v _tb.v)
 grep -q "_enc u_enc" "$v" || fail "no encoder in $v"
 grep -q "_head u_head" "$v" || fail "no head in $v"
 grep -q "^encoder " "$work/out/tables/manifest.txt" || fail "no encoder in the manifest"
+# the encoder holds the comparators of the codes the L-LUTs read, the same in the report,
+# the RTL and the C simulator, fewer than its thresholds (pixels always 0, unread codes)
+n=$(sed -n 's/.*"encoder_comparators": \([0-9]*\).*/\1/p' "$json")
+m=$(sed -n 's/.*"encoder_thresholds": \([0-9]*\).*/\1/p' "$json")
+nv=$(grep -c "assign c\[[0-9]*\] = x\[" "$v")
+nc=$(grep -c "in\\[[0-9]*\\] = raw\\[" "$work/out/csim/$(basename "$v" .v).c")
+[ -n "$n" ] && [ "$n" = "$nv" ] && [ "$n" = "$nc" ] && [ "$m" = 768 ] && [ "$n" -lt "$m" ] ||
+    fail "encoder: report $n comparators of $m thresholds, RTL $nv, C simulator $nc"
+grep -q "input encoder (beside the core): $n comparators of 768 thresholds" "$work/flow.txt" ||
+    fail "the flow does not say the encoder's comparators"
 grep -q "^head group_sum 20" "$work/out/tables/manifest.txt" || fail "no head in the manifest"
 grep -q "RTL (every_layer).*ok: 0 of" "$work/flow.txt" || fail "the RTL was not verified"
 
