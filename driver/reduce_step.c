@@ -42,8 +42,7 @@ static rt_status rs_pass(const tr_model *m, const rt_dataset *d, const rt_split 
         rt_split part = rs_rows(s, d->inputs, off, n);
         st = tr_input_codes(m, &part, in, e);
         if (st) break;
-        if (cnt) be_counts_lookup(cnt, t, n, in);
-        if (smp) be_samples_lookup(smp, t, off, n, in);
+        if (cnt || smp) be_reduce_lookup(t, off, n, in, cnt, smp);
         if (acc) {
             rt_codes ref = {.n_samples = n, .n_inputs = t->n_inputs, .input = in, .labels = part.y},
                      got;

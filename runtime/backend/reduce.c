@@ -52,7 +52,25 @@ void be_counts_add(be_counts *c, const rt_tables *t, const rt_codes *codes) {
                         NULL, c->counts[l]);
 }
 
-void be_counts_lookup(be_counts *c, const rt_tables *t, int n, const uint16_t *in) {
+/* The last layer's addresses of m samples whose last-layer inputs are src, L-LUT-major, into
+ * s->addr at sample off. */
+static void rd_last_addresses(be_samples *s, const rt_table_layer *last, int off, int m,
+                              const uint16_t *src) {
+    const unsigned mask = (1u << last->bits_in) - 1;
+    for (int i = 0; i < m; i++) {
+        const uint16_t *x = src + (size_t)i * (size_t)last->in_width;
+        const int *wi = last->inputs;
+        for (int j = 0; j < last->n_lut; j++, wi += last->fanin) {
+            unsigned a = 0;
+            for (int f = 0; f < last->fanin; f++)
+                a |= (x[wi[f]] & mask) << (f * last->bits_in);
+            s->addr[(size_t)j * (size_t)s->n + (size_t)(off + i)] = (uint8_t)a;
+        }
+    }
+}
+
+void be_reduce_lookup(const rt_tables *t, int off, int n, const uint16_t *in, be_counts *c,
+                      be_samples *s) {
     enum { BLOCK = 256 }; /* samples whose codes are held at once */
     int w = 1;
     for (int l = 0; l < t->n_layers; l++)
@@ -64,12 +82,19 @@ void be_counts_lookup(be_counts *c, const rt_tables *t, int n, const uint16_t *i
         const uint16_t *src = in + (size_t)s0 * (size_t)t->n_inputs;
         for (int l = 0; l < t->n_layers; l++) {
             bool last = l == t->n_layers - 1;
-            be_lookup_layer(&t->layers[l], m, src, last ? NULL : buf[l & 1], c->counts[l]);
+            if (last && s) rd_last_addresses(s, &t->layers[l], off + s0, m, src);
+            if (last && !c) break;
+            be_lookup_layer(&t->layers[l], m, src, last ? NULL : buf[l & 1],
+                            c ? c->counts[l] : NULL);
             src = buf[l & 1];
         }
     }
     free(buf[0]);
     free(buf[1]);
+}
+
+void be_counts_lookup(be_counts *c, const rt_tables *t, int n, const uint16_t *in) {
+    be_reduce_lookup(t, 0, n, in, c, NULL);
 }
 
 /* ---- One output bit --------------------------------------------------------------- */
@@ -441,37 +466,6 @@ void be_samples_free(be_samples *s) {
     s->addr = NULL;
 }
 
-void be_samples_lookup(be_samples *s, const rt_tables *t, int off, int n, const uint16_t *in) {
-    enum { BLOCK = 256 };
-    const rt_table_layer *last = &t->layers[t->n_layers - 1];
-    int w = 1;
-    for (int l = 0; l < t->n_layers; l++)
-        w = t->layers[l].n_lut > w ? t->layers[l].n_lut : w;
-    uint16_t *buf[2] = {xmalloc(sizeof **buf * BLOCK * (size_t)w),
-                        xmalloc(sizeof **buf * BLOCK * (size_t)w)};
-    const unsigned mask = (1u << last->bits_in) - 1;
-    for (int s0 = 0; s0 < n; s0 += BLOCK) {
-        int m = n - s0 < BLOCK ? n - s0 : BLOCK;
-        const uint16_t *src = in + (size_t)s0 * (size_t)t->n_inputs;
-        for (int l = 0; l + 1 < t->n_layers; l++) {
-            be_lookup_layer(&t->layers[l], m, src, buf[l & 1], NULL);
-            src = buf[l & 1];
-        }
-        for (int i = 0; i < m; i++) { /* the last layer's addresses, L-LUT-major */
-            const uint16_t *x = src + (size_t)i * (size_t)last->in_width;
-            const int *wi = last->inputs;
-            for (int j = 0; j < last->n_lut; j++, wi += last->fanin) {
-                unsigned a = 0;
-                for (int f = 0; f < last->fanin; f++)
-                    a |= (x[wi[f]] & mask) << (f * last->bits_in);
-                s->addr[(size_t)j * (size_t)s->n + (size_t)(off + s0 + i)] = (uint8_t)a;
-            }
-        }
-    }
-    free(buf[0]);
-    free(buf[1]);
-}
-
 /* A sample's standing with class c's score moved by d: 0 misclassified, 1 classified with
  * a margin below M, 2 classified with a margin of at least M (the margin: its class's score
  * less the best other's; the largest score wins, ties to the lowest class, as the head
@@ -488,13 +482,12 @@ static int hd_level(const int16_t *sc, int C, int c, int d, int y, int M) {
 }
 
 /* One L-LUT's choice: per address what flipping its output costs (harm: training samples
- * that turn wrong minus those that turn right; 0 below the rarity) and how many samples
+ * whose standing falls; 0 below the rarity) and how many samples
  * it touches; the candidate of each kept-variable set (keep: a bit mask of address bits). */
 typedef struct hd_lut {
     int a; /* address bits */
     const uint16_t *cur;
     long harm[256], cnt[256];
-    long rarity;
 } hd_lut;
 
 typedef struct hd_cand {
@@ -548,7 +541,7 @@ static bool hd_better(const hd_cand *p, const hd_cand *q) {
  * Returns the support of the function kept. */
 static int hd_reduce_lut(rt_table_layer *L, int j, const be_samples *smp, int16_t *sc, int C, int G,
                          int M, long rarity, long allow, hd_cand *cand, long *spent) {
-    hd_lut h = {.a = be_addr_bits(L), .rarity = rarity};
+    hd_lut h = {.a = be_addr_bits(L)};
     size_t n = (size_t)1 << h.a;
     uint16_t *codes = L->codes + ((size_t)j << h.a);
     h.cur = codes;

@@ -116,8 +116,11 @@ typedef struct be_samples {
 
 void be_samples_init(be_samples *s, const rt_tables *t, int n, const int *labels);
 void be_samples_free(be_samples *s);
-/* Samples [off, off + n) from their input codes in [n * n_inputs], through t's tables. */
-void be_samples_lookup(be_samples *s, const rt_tables *t, int off, int n, const uint16_t *in);
+/* One walk of samples [off, off + n) through t's tables from their input codes ([n *
+ * n_inputs]): adds their addresses to c (be_counts_lookup) and fills s's last-layer
+ * addresses, each when not NULL. */
+void be_reduce_lookup(const rt_tables *t, int off, int n, const uint16_t *in, be_counts *c,
+                      be_samples *s);
 /* Reduces t's last layer (be_reduce_head_applies) with the samples as they run through t's
  * (already reduced) earlier layers; s continues be_reduce's figures. */
 void be_reduce_head(rt_tables *t, const be_samples *smp, const be_reduce_opts *o,

@@ -273,7 +273,7 @@ static double head_reduce(rt_tables *red, const rt_codes *c, const be_counts *cn
     ck_assert_int_eq(be_reduce(red, cnt, &o, st, NULL), RT_OK);
     be_samples smp;
     be_samples_init(&smp, red, c->n_samples, c->labels);
-    be_samples_lookup(&smp, red, 0, c->n_samples, c->input);
+    be_reduce_lookup(red, 0, c->n_samples, c->input, NULL, &smp);
     be_reduce_head(red, &smp, &o, st);
     be_samples_free(&smp);
     rt_codes got;
