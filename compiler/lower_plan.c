@@ -105,9 +105,14 @@ static int lw_augment(fe_ctx *fe, const ast_value *v, const ir_dataset *ds) {
 /* Stage properties a block sets (bits of the return value of lw_stage_props). */
 enum { LW_SET_EPOCHS = 1, LW_SET_REGULARIZE = 2 };
 
-/* Applies the stage properties of block b (train or stage) to s; *sched: where the
- * schedule was set (for the restart check). Returns the LW_SET_* bits of what b set. */
-static int lw_stage_props(fe_ctx *fe, const eblock *b, ir_stage *s, const ast_value **sched) {
+/* Where a stage's checked properties were set (the train block or the stage's own). */
+typedef struct lw_stage_at {
+    const ast_value *sched, *freeze;
+} lw_stage_at;
+
+/* Applies the stage properties of block b (train or stage) to s; *at: where the schedule
+ * and freeze_mapping were set (for their checks). Returns the LW_SET_* bits of what b set. */
+static int lw_stage_props(fe_ctx *fe, const eblock *b, ir_stage *s, lw_stage_at *at) {
     int64_t v;
     const ast_value *x;
     int set = 0;
@@ -116,7 +121,9 @@ static int lw_stage_props(fe_ctx *fe, const eblock *b, ir_stage *s, const ast_va
     if (sv_int(b, KW_BATCH, &v)) s->batch = (int)v;
     sv_real(b, KW_LR, &s->lr);
     if ((x = lw_value(b, KW_OPTIMIZER))) lw_optimizer(fe, x, s);
-    if ((x = lw_value(b, KW_SCHEDULE))) lw_schedule(fe, x, s), *sched = x;
+    if ((x = lw_value(b, KW_SCHEDULE))) lw_schedule(fe, x, s), at->sched = x;
+    if (sv_int(b, KW_FREEZE_MAPPING, &v))
+        s->freeze_mapping = (int)v, at->freeze = lw_value(b, KW_FREEZE_MAPPING);
     if ((x = lw_value(b, KW_REGULARIZE))) lw_regularize(fe, x, s), set |= LW_SET_REGULARIZE;
     return set;
 }
@@ -156,9 +163,11 @@ static int lw_stage_blocks(fe_ctx *fe, const eblock *t, bool learned, eblock **g
 }
 
 void lw_train(fe_ctx *fe, const eblock *t, src_range model_at, const ir_program *p, ir_train *tr) {
-    bool learned = false;
-    for (int i = 0; i < p->n_layers; i++)
+    bool learned = false, mapping = false;
+    for (int i = 0; i < p->n_layers; i++) {
         learned |= p->layers[i].connect == IR_CONNECT_LEARNED;
+        mapping |= p->layers[i].connect == IR_CONNECT_MAPPING;
+    }
     tr->seed = (uint64_t)sv_int_or_default(t, KW_TRAIN, KW_SEED);
     LW_ENUM(select, sv_word_or_default(t, KW_TRAIN, KW_SELECT), &tr->select);
     LW_ENUM(class_weight, sv_word_or_default(t, KW_TRAIN, KW_CLASS_WEIGHT), &tr->class_weight);
@@ -170,8 +179,8 @@ void lw_train(fe_ctx *fe, const eblock *t, src_range model_at, const ir_program 
     int n = lw_stage_blocks(fe, t, learned, given);
     /* The train block's stage properties, read once, are the defaults of every stage. */
     ir_stage common = lw_stage_defaults();
-    const ast_value *common_sched = NULL;
-    int common_set = lw_stage_props(fe, t, &common, &common_sched);
+    lw_stage_at common_at = {NULL, NULL};
+    int common_set = lw_stage_props(fe, t, &common, &common_at);
     bool dense = given[0] || (learned && n == 0);
     tr->n_stages = dense ? 2 : 1;
     tr->stages = nltc_arena_alloc(fe->a, (size_t)tr->n_stages * sizeof *tr->stages);
@@ -185,12 +194,20 @@ void lw_train(fe_ctx *fe, const eblock *t, src_range model_at, const ir_program 
             s->epochs = (int)sv_default(KW_STAGE, variant, KW_EPOCHS).num;
         if (!(common_set & LW_SET_REGULARIZE))
             lw_regularize_set(sv_default(KW_STAGE, variant, KW_REGULARIZE).word, NULL, s);
-        const ast_value *sched = common_sched;
-        lw_stage_props(fe, given[!is_dense], s, &sched);
+        lw_stage_at at = common_at;
+        lw_stage_props(fe, given[!is_dense], s, &at);
+        const char *kind = is_dense ? "dense" : "sparse";
         if (s->schedule == IR_SCHED_COSINE && s->restart_epochs > s->epochs)
-            fe_error(fe, sched->at,
+            fe_error(fe, at.sched->at,
                      "cosine restart period of %d epochs exceeds the %s stage's %d epochs",
-                     s->restart_epochs, is_dense ? "dense" : "sparse", s->epochs);
+                     s->restart_epochs, kind, s->epochs);
+        if (s->freeze_mapping > 0 && !mapping)
+            fe_error(fe, at.freeze->at,
+                     "freeze_mapping fixes learned mappings, but no tree has connect = mapping");
+        else if (s->freeze_mapping > s->epochs)
+            fe_error(fe, at.freeze->at,
+                     "freeze_mapping of %d epochs exceeds the %s stage's %d epochs",
+                     s->freeze_mapping, kind, s->epochs);
     }
     const ir_dataset *ds = &p->dataset;
     if (tr->select == IR_SELECT_VALIDATION && !ds->valid.path && ds->valid_fraction <= 0) {

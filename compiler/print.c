@@ -126,6 +126,7 @@ static void pr_stage(FILE *f, const ir_stage *s) {
     else
         fprintf(f, "    schedule %s\n", ir_schedule_name(s->schedule));
     fprintf(f, "    regularize wd %.15g wd1 %.15g\n", s->wd, s->wd1);
+    if (s->freeze_mapping > 0) fprintf(f, "    freeze_mapping %d\n", s->freeze_mapping);
 }
 
 void ir_print(FILE *f, const ir_program *p) {

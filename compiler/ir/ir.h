@@ -151,6 +151,7 @@ typedef struct ir_stage {
     double restart_mult; /* cosine: T_mult (>= 1) */
     double lr_min;       /* cosine: floor of the learning rate */
     double wd, wd1;      /* hardware regulariser wd*sum(2^(wd1*||row||_1)-1); 0 = off */
+    int freeze_mapping;  /* the last N epochs keep the learned mapping's wires fixed */
 } ir_stage;
 
 typedef struct ir_train {

@@ -28,7 +28,7 @@
   "Reserved words of the .nlt grammar.")
 (defconst nlt-block-keywords '("dataset" "hardware" "input" "lut" "model" "output" "stage" "sweep" "train" "tree")
   "Words that start a block.")
-(defconst nlt-property-keywords '("argmax" "augment" "average" "batch" "binarize" "bits" "categorical" "class_names" "class_weight" "classes" "clock" "connect" "dataset" "delimiter" "depth" "draw_seed" "draws" "drop" "encode" "encoding" "epochs" "fanin" "format" "hardware" "head" "header" "hidden" "inputs" "interface" "kind" "label" "leaves" "levels" "log1p" "lr" "lut_inputs" "max_latency" "max_luts" "missing" "neurons" "norm" "optimizer" "part" "pipeline" "quant" "reduce" "regularize" "reset" "reset_style" "scale" "schedule" "seed" "select" "skip" "split_seed" "target" "test" "train" "valid")
+(defconst nlt-property-keywords '("argmax" "augment" "average" "batch" "binarize" "bits" "categorical" "class_names" "class_weight" "classes" "clock" "connect" "dataset" "delimiter" "depth" "draw_seed" "draws" "drop" "encode" "encoding" "epochs" "fanin" "format" "freeze_mapping" "hardware" "head" "header" "hidden" "inputs" "interface" "kind" "label" "leaves" "levels" "log1p" "lr" "lut_inputs" "max_latency" "max_luts" "missing" "neurons" "norm" "optimizer" "part" "pipeline" "quant" "reduce" "regularize" "reset" "reset_style" "scale" "schedule" "seed" "select" "skip" "split_seed" "target" "test" "train" "valid")
   "Property names.")
 (defconst nlt-argument-keywords '("beta1" "beta2" "decay" "degree" "errors" "fill" "lr_min" "margin" "mult" "pixels" "rarity" "restart" "steps" "tau" "thresholds" "wd" "wd1" "weight_decay")
   "Named arguments of value constructors.")

@@ -222,6 +222,9 @@ static void build_model(doc *d, const report_input *in, const double *luts, fmt_
                 : pool_keep(&pool, rt_strfmt("cosine to %g, restart every %d "
                                              "epochs (x%g)",
                                              st->lr_min, st->restart_epochs, st->restart_mult));
+        if (st->freeze_mapping > 0)
+            sched = pool_keep(&pool, rt_strfmt("%s; mapping fixed the last %d epochs", sched,
+                                               st->freeze_mapping));
         const char *reg =
             st->wd > 0 ? pool_keep(&pool, rt_strfmt("hw (wd %g, wd1 %g)", st->wd, st->wd1)) : "";
         doc_row(s, "%s\t%d\t%d\t%g\t%s\t%s\t%s", ir_stage_text(st->kind), st->epochs, st->batch,

@@ -97,8 +97,7 @@ uint64_t tr_ir_fingerprint(const ir_program *ir) {
     return h;
 }
 
-/* Readers of every input of a masked layer, as CSR grouped by input (slots ascending). */
-static void build_readers(tr_layer *L) {
+void tr_layer_readers(tr_layer *L) {
     int F = L->sh.F;
     memset(L->rd_off, 0, ((size_t)L->in + 1) * sizeof(int));
     for (int s = 0; s < L->out * F; s++)
@@ -295,7 +294,7 @@ void tr_params_build(tr_params *p, const ir_program *ir, bool dense, int *const 
             if (L->connect != IR_CONNECT_MAPPING)
                 L->connect = IR_CONNECT_RANDOM; /* learned without a dense stage */
         }
-        if (L->wire == TR_WIRE_MASKED) build_readers(L);
+        if (L->wire == TR_WIRE_MASKED) tr_layer_readers(L);
     }
 }
 

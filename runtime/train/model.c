@@ -498,11 +498,26 @@ static void map_refresh_job(void *vc, int tid, int nt) {
 }
 
 void tr_map_refresh(tr_model *m, bool train) {
-    pass_ctx c = {m, 0, 0, 0, train && m->w.train, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, NULL};
+    bool soft = train && m->w.train && !m->w.map_frozen;
+    pass_ctx c = {m, 0, 0, 0, soft, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, NULL};
     for (int l = 0; l < m->p.n_layers; l++) {
         if (m->p.layers[l].connect != IR_CONNECT_MAPPING) continue;
         c.l = l;
         tr_pool_run(m->w.pool, map_refresh_job, &c);
+    }
+}
+
+void tr_model_freeze_mapping(tr_model *m, bool on) {
+    m->w.map_frozen = on;
+    if (!on) return;
+    tr_map_refresh(m, false);
+    for (int l = 0; l < m->p.n_layers; l++) {
+        tr_layer *L = &m->p.layers[l];
+        if (L->connect != IR_CONNECT_MAPPING || L->wire != TR_WIRE_MASKED) continue;
+        tr_layer_readers(L);
+        if (m->opt) /* no gradient of the weights from here: the sums stay 0 */
+            memset(m->opt->gfix + L->o_map, 0,
+                   (size_t)L->out * L->sh.F * L->ldw * sizeof(uint64_t));
     }
 }
 
@@ -658,7 +673,8 @@ static void backward(tr_model *m, int R, double wd, double wd1, const tr_adam *a
         const tr_layer *L = &m->p.layers[l];
         layer_io(&c, l);
         c.adam = adam && tr_adam_fused(m, L) ? adam : NULL;
-        bool map = L->connect == IR_CONNECT_MAPPING, per_addr = tr_addr_use(&m->w, L, c.n);
+        bool map = L->connect == IR_CONNECT_MAPPING && !m->w.map_frozen;
+        bool per_addr = tr_addr_use(&m->w, L, c.n);
         if (per_addr) atab_fit(m, L);
         tr_pool_run(m->w.pool, unfinish_job, &c);
         dp_reduce(m, m->w.st, 3 * (size_t)L->out);

@@ -82,7 +82,7 @@ static void adam_job(void *vc, int tid, int nt) {
             for (int o = lo; o < hi; o++)
                 tr_adam_lut(a, m, L, o);
         }
-        if (L->connect == IR_CONNECT_MAPPING && L->wire != TR_WIRE_DENSE) /* slots of lo..hi */
+        if (L->connect == IR_CONNECT_MAPPING && L->wire != TR_WIRE_DENSE && !m->w.map_frozen)
             tr_adam_apply(a, m->p.param, m->opt, L->o_map + (size_t)lo * L->sh.F * L->ldw,
                           (size_t)(hi - lo) * L->sh.F * L->ldw, false);
     }

@@ -478,6 +478,7 @@ typedef struct tr_work {
     float *dlogits;   /* [rows_max][classes] their gradient (training) */
     int *y;           /* [rows_max] labels of the batch */
     int addr_mode;    /* sparse layers' path: TR_ADDR_AUTO, _SAMPLE or _ADDRESS (addr.c) */
+    bool map_frozen;  /* the mapping layers' wires are fixed (tr_model_freeze_mapping) */
     int threads;      /* thread count */
     tr_pool *pool;    /* worker threads */
     float **scratch;  /* [threads] per-thread scratch */
@@ -527,11 +528,19 @@ size_t tr_gamma_off(const tr_layer *L, int o);
 size_t tr_beta_off(const tr_layer *L, int o);
 /* The passes below run on any model; those that train (forward_train, backward, step,
  * bn_refit) need a training model (tr_model_new with train). */
+/* The readers of every input of a masked layer (rd_off, rd_slot) from its wires idx, as CSR
+ * grouped by input, slots ascending. */
+void tr_layer_readers(tr_layer *L);
 /* The learned mapping's softmax temperature (training's soft choice; the wire is hard). */
 #define TR_MAP_TAU 1.0f
 /* The wires of every mapping layer from its weights: idx = argmax per slot, and in training
  * (train) the softmax rows mp. */
 void tr_map_refresh(tr_model *m, bool train);
+/* Fixes (on) or frees the wires of the model's mapping layers (stage.freeze_mapping). Fixed,
+ * a mapping layer trains as a layer with those wires (connect = random's path): no softmax,
+ * no weight gradient, the inputs' gradients through the wires only, and Adam leaves its
+ * weights as they are. */
+void tr_model_freeze_mapping(tr_model *m, bool on);
 /* The input quantizer and scale of every table layer (tr_shape.in_q, in_s) from the model's
  * parameters: run before each forward and tabulation, as tr_map_refresh. */
 void tr_table_refresh(tr_model *m);

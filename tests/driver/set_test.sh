@@ -49,7 +49,7 @@ grep -q '^  split_seed 3$' "$work/ref.txt" || fail "overrides through dataset = 
 
 expect 1 "nltc: error: --set train.batch=0: 'batch' must be between 1 and 1048576, found 0" \
     --check "$ex" --set train.batch=0
-expect 1 "nltc: error: --set train.bogus=1: unknown property 'bogus' in 'train' (expected seed, select, class_weight, average, augment, epochs, batch, lr, optimizer, schedule or regularize)" \
+expect 1 "nltc: error: --set train.bogus=1: unknown property 'bogus' in 'train' (expected seed, select, class_weight, average, augment, epochs, batch, lr, optimizer, schedule, regularize or freeze_mapping)" \
     --check "$ex" --set train.bogus=1
 expect 1 "nltc: error: --set foo.bar=1: 'foo' names no block of a model (expected model, train, hardware, input, output, dataset, lut NAME, tree NAME or stage NAME)" \
     --check "$ex" --set foo.bar=1

@@ -96,6 +96,32 @@ START_TEST(hybrid_dwn_model) {
 }
 END_TEST
 
+START_TEST(hybrid_freeze_mapping) {
+    result r = compile(HMODEL("tree t { levels = tab; neurons = 6; connect = mapping; bits = 1 }\n"
+                              "train { epochs = 8; freeze_mapping = 3 epochs }\n"
+                              "output { head = group_sum }"));
+    ir_program *p = expect_ok(&r);
+    ck_assert_int_eq(p->train.stages[0].freeze_mapping, 3);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ir_print(f, p);
+    fclose(f);
+    ck_assert_msg(strstr(text, "    freeze_mapping 3\n"), "%s", text);
+    free(text);
+    result_free(&r);
+    expect_error(HMODEL("tree t { levels = tab; neurons = 6; connect = mapping; bits = 1 }\n"
+                        "train { epochs = 8; stage sparse { freeze_mapping = 9 epochs } }\n"
+                        "output { head = group_sum }"),
+                 1, "freeze_mapping of 9 epochs exceeds the sparse stage's 8 epochs");
+    expect_error(HMODEL("tree t { levels = tab; neurons = 6; connect = random; bits = 1 }\n"
+                        "train { freeze_mapping = 2 epochs }\noutput { head = group_sum }"),
+                 1,
+                 "m.nlt:10:26: error: freeze_mapping fixes learned mappings, but no tree has "
+                 "connect = mapping");
+}
+END_TEST
+
 START_TEST(hybrid_errors) {
     expect_error(HMODEL("tree t { levels = tab -> pair; neurons = 2 }"), 1,
                  "the leaves of tree 't' are kind = table: connect = learned");
@@ -148,5 +174,5 @@ START_TEST(hybrid_errors) {
 END_TEST
 
 void add_hybrid_tests(Suite *s) {
-    ADD_CASE(s, "hybrid", hybrid_kinds, hybrid_dwn_model, hybrid_errors);
+    ADD_CASE(s, "hybrid", hybrid_kinds, hybrid_dwn_model, hybrid_freeze_mapping, hybrid_errors);
 }

@@ -22,9 +22,9 @@ static ir_layer fixture_layers[] = {
 
 static ir_stage fixture_stages[] = {
     {IR_STAGE_DENSE, 5, 64, 0.002, IR_OPT_ADAMW, 0.9, 0.999, 0, IR_SCHED_CONSTANT, 0, 1, 0, 8e-5,
-     0.03},
+     0.03, 0},
     {IR_STAGE_SPARSE, 30, 64, 0.002, IR_OPT_ADAMW, 0.9, 0.999, 0, IR_SCHED_COSINE, 10, 2, 1e-5, 0,
-     0},
+     0, 0},
 };
 
 static const char *fixture_sources[] = {"/models/digits.nlt", "/models/std/blocks.nlt"};

@@ -122,6 +122,48 @@ START_TEST(test_dwn_threads) {
 }
 END_TEST
 
+/* The wires of tables a and b are the same (every layer); the tables themselves differ. */
+static bool same_wires(const rt_tables *a, const rt_tables *b) {
+    for (int l = 0; l < a->n_layers; l++) {
+        const rt_table_layer *x = &a->layers[l], *y = &b->layers[l];
+        if (memcmp(x->inputs, y->inputs, (size_t)x->n_lut * x->fanin * sizeof(int))) return false;
+    }
+    return true;
+}
+
+/* freeze_mapping (constant rate): 6 epochs with the last 3 frozen end with the wires of 3
+ * epochs unfrozen (the same first 3 epochs), but with other tables (3 more epochs of
+ * training); one and two threads train the same bits. */
+START_TEST(test_dwn_freeze_mapping) {
+    rt_dataset d;
+    parity_data(&d, FEATURES, 1024, 34);
+    ir_program *half = dwn_program(3, IR_CONNECT_MAPPING, 1);
+    ir_program *frozen = dwn_program(6, IR_CONNECT_MAPPING, 1);
+    frozen->train.stages[0].freeze_mapping = 3;
+    tr_model *mh = train_small(half, &d, 2), *mf = train_small(frozen, &d, 1);
+    tr_model *mf2 = train_small(frozen, &d, 2);
+    ck_assert(same_params(mf, mf2));
+    rt_tables th, tf;
+    ck_assert_int_eq(tr_tabulate(mh, &th, NULL), RT_OK);
+    ck_assert_int_eq(tr_tabulate(mf, &tf, NULL), RT_OK);
+    ck_assert(same_wires(&th, &tf));
+    ck_assert(!same_tables(&th, &tf));
+    rt_codes c;
+    ck_assert_int_eq(tr_codes(mf, &d.test, &c, NULL), RT_OK);
+    ck_assert_int_eq(lookup_mismatches(&tf, &c), 0);
+    ck_assert_double_gt(group_accuracy(mf, &d, &c), 0.7); /* chance: 0.5 */
+    rt_codes_free(&c);
+    rt_tables_free(&th);
+    rt_tables_free(&tf);
+    tr_model_free(mh);
+    tr_model_free(mf);
+    tr_model_free(mf2);
+    fx_program_free(half);
+    fx_program_free(frozen);
+    rt_dataset_free(&d);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("dwn_model");
     TCase *tc = tcase_create("dwn_model");
@@ -129,6 +171,7 @@ int main(void) {
     tcase_add_test(tc, test_dwn_tables_equal_model);
     tcase_add_loop_test(tc, test_dwn_mapping, 0, 2);
     tcase_add_loop_test(tc, test_dwn_threads, 0, 4);
+    tcase_add_test(tc, test_dwn_freeze_mapping);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
