@@ -107,14 +107,37 @@ static void chan_eval(const chan *c, const float *y, int R) {
     }
 }
 
+/* Batch norm and quantizer over rows [0,R) of c whose values are y[num[r]] (the
+ * per-address path: a record's outputs); the codes too. */
+static void finish_addr_rows(const chan *c, int R, float mu, float is, const float *restrict y,
+                             const uint16_t *restrict num) {
+    float *restrict xhat = c->xhat, *restrict val = c->val, g = c->gamma, b = c->beta, s = c->s;
+    uint16_t *restrict codes = c->codes;
+    tr_qspec qs = *c->q;
+    for (int r = 0; r < R; r++) {
+        float xh = (y[num[r]] - mu) * is;
+        xhat[r] = xh;
+        int q = tr_q_int(&qs, g * xh + b, s);
+        val[r] = tr_q_value(q, s);
+        codes[r] = tr_q_code(&qs, q);
+    }
+}
+
 /* Training: batch norm with the batch's mean mu and variance var (over n rows) and the
- * quantizer over c->y[0..R) (in place for layers), the running statistics. */
-static void chan_finish(const chan *c, int R, int n, float mu, float var) {
+ * quantizer over c->y[0..R) (in place for layers), or over the per-address record a's
+ * outputs (then a's outputs become their xhat); the running statistics. */
+static void chan_finish(const chan *c, int R, int n, float mu, float var, const tr_addr_rec *a) {
     float is = 1.0f / sqrtf(var + TR_BN_EPS), mo = c->mo;
     *c->istd = is;
     *c->rmean = (1.0f - mo) * *c->rmean + mo * mu;
     float unb = n > 1 ? var * (float)n / (float)(n - 1) : var;
     *c->rvar = (1.0f - mo) * *c->rvar + mo * unb;
+    if (a) {
+        finish_addr_rows(c, R, mu, is, a->y, a->num);
+        for (int u = 0; u < *a->U; u++)
+            a->y[u] = (a->y[u] - mu) * is;
+        return;
+    }
     for (int r = 0; r < R; r++) { /* the codes too: the per-address path reads them */
         float xh = (c->y[r] - mu) * is;
         c->xhat[r] = xh;
@@ -204,6 +227,10 @@ static void fwd_job(void *vc, int tid, int nt) {
                 c->in, (size_t)ld, B->ypre + (size_t)lo * ld, (size_t)ld);
     for (int o = lo; o < hi; o++) {
         float *yo = c->train ? B->val + (size_t)o * ld : y;
+        if (per_addr && c->train) { /* outputs and their sum per address (addr.c) */
+            m->w.st[o] = tr_addr_forward_train(m, c->l, o, R, xg);
+            continue;
+        }
         if (dense) {
             float b = m->p.param[L->o_b + o];
             const float *yp = B->ypre + (size_t)o * ld;
@@ -228,26 +255,33 @@ static void fwd_job(void *vc, int tid, int nt) {
 
 /* The batch statistics of a share of layer c->l's channels (training): phase 0 the sums
  * of the values (the inputs'; layers sum in fwd_job), phase 1 of the squared deviations
- * from the mean, phase 2 the normalization and quantizer. */
+ * from the mean, phase 2 the normalization and quantizer. Layers on the per-address path
+ * sum per used address (count * term: the same integers as per row). */
 static void stat_job(void *vc, int tid, int nt) {
     pass_ctx *c = vc;
     tr_model *m = c->m;
     int N = chan_count(m, c->l), lo, hi;
     float *d = m->w.scratch[tid];
     tr_share(N, tid, nt, &lo, &hi);
+    bool per_addr = c->l >= 0 && tr_addr_use(&m->w, &m->p.layers[c->l], c->n);
     for (int o = lo; o < hi; o++) {
         chan ch = any_chan(m, c->l, o);
+        tr_addr_rec a = per_addr ? tr_addr_rec_of(m, c->l, o) : (tr_addr_rec){0};
         float mu = m->w.mu[o];
         if (c->phase == 0) {
             m->w.st[o] = tr_fix_sum(ch.y, c->R, TR_FIX_M);
         } else if (c->phase == 1) {
-            for (int r = 0; r < c->R; r++) {
-                float t = ch.y[r] - mu;
+            const float *y = per_addr ? a.y : ch.y;
+            int n = per_addr ? *a.U : c->R;
+            for (int r = 0; r < n; r++) {
+                float t = y[r] - mu;
                 d[r] = t * t;
             }
-            m->w.st[N + o] = tr_fix_sum(d, c->R, TR_FIX_V);
+            m->w.st[N + o] =
+                per_addr ? tr_fix_sum_cnt(d, a.cnt, n, TR_FIX_V) : tr_fix_sum(d, n, TR_FIX_V);
         } else {
-            chan_finish(&ch, c->R, c->n, mu, fix_mean(m->w.st[N + o], TR_FIX_V, c->n));
+            chan_finish(&ch, c->R, c->n, mu, fix_mean(m->w.st[N + o], TR_FIX_V, c->n),
+                        per_addr ? &a : NULL);
         }
     }
 }
@@ -300,11 +334,6 @@ static void layer_forward_train(tr_model *m, pass_ctx *c) {
 
 /* ---- Backward ----------------------------------------------------------------------- */
 
-/* The straight-through estimator over the R rows of channel ch and its sums (st[0..2]). */
-static void chan_unfinish(const chan *ch, int R, uint64_t *st) {
-    tr_q_backward_rows(ch->q, ch->gamma, ch->beta, ch->s, R, ch->dval, ch->xhat, st);
-}
-
 /* Step 1 of the backward of a share of layer c->l's channels (-1: the inputs): the
  * quantizer's straight-through estimator per row (dz replaces dval), and the fixed-point
  * sums of dz, dz * xhat and the scale-gradient terms into st[3o .. 3o+2]; layers on the
@@ -321,9 +350,10 @@ static void unfinish_job(void *vc, int tid, int nt) {
         st[0] = st[1] = st[2] = 0;
         if (c->l < 0 && m->p.encode) continue; /* fixed encoder: nothing to learn */
         chan ch = any_chan(m, c->l, o);
-        chan_unfinish(&ch, c->R, st);
+        tr_q_backward_rows(ch.q, ch.gamma, ch.beta, ch.s, c->R, ch.dval, ch.xhat, st, !per_addr);
         if (per_addr)
-            tr_addr_sums(m, c->l, o, c->R, ch.dval, ch.xhat, m->w.atab + (size_t)o * 3 * A);
+            st[0] = tr_addr_sums(m, c->l, o, c->R, ch.dval, m->w.atab + (size_t)o * 3 * A,
+                                 (uint64_t *)m->w.scratch[tid]);
     }
 }
 

@@ -17,3 +17,10 @@ uint64_t tr_fix_sum(const float *restrict x, int n, float k) {
         s += tr_fix(x[r], k);
     return s;
 }
+
+uint64_t tr_fix_sum_cnt(const float *restrict x, const uint32_t *restrict cnt, int n, float k) {
+    uint64_t s = 0;
+    for (int i = 0; i < n; i++)
+        s += (uint64_t)cnt[i] * tr_fix(x[i], k);
+    return s;
+}
