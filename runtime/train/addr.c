@@ -38,6 +38,8 @@
 
 #include <string.h>
 
+#include "vfma.h"
+
 bool tr_addr_use(const tr_work *w, const tr_layer *L, int R) {
     int A = L->sh.F * L->bits_in;
     if (L->wire == TR_WIRE_DENSE || L->sh.table || A > TR_ADDR_MAX_BITS) return false;
@@ -137,16 +139,68 @@ static void addr_compute(const tr_model *m, int l, int o, int R, uint16_t *restr
     }
 }
 
-/* y[r] = v[num[r]] (times s[r] when s is not NULL) for r < R: a loop that vectorizes
- * (gathers). */
-static void gather_rows(const float *restrict v, const uint16_t *restrict num, int R,
-                        const float *restrict s, float *restrict y) {
+/* ---- Lookups: row r's entry num[r] of a small table, by vector permutes ---------------
+ * A table of at most 4 VL 32-bit entries is held in 4 vectors; a vector of rows' entries is
+ * two two-vector permutes (__builtin_shuffle takes the index modulo 2 VL) and a select:
+ * pure data movement, so the bits are the scalar loop's (larger tables take that loop). */
+#define LUT_MAX (4 * VL)
+typedef uint16_t vh __attribute__((vector_size(VL * 2)));
+
+/* VL row indices from num. */
+static inline vi lut_index(const uint16_t *num) {
+    vh h;
+    memcpy(&h, num, sizeof h);
+    return __builtin_convertvector(h, vi);
+}
+
+/* Lane j: entry idx[j] of the table t of n <= LUT_MAX entries. */
+static inline vi lut_get(const vi t[4], int n, vi idx) {
+    vi out = __builtin_shuffle(t[0], t[1], idx);
+    if (n > 2 * VL) {
+        vi hi = __builtin_shuffle(t[2], t[3], idx), sel = idx >= ((vi){0} + 2 * VL);
+        out = (hi & sel) | (out & ~sel);
+    }
+    return out;
+}
+
+/* The table of n <= LUT_MAX 32-bit entries v (zero beyond n). */
+static void lut_load(const void *v, int n, vi t[4]) {
+    memset(t, 0, 4 * sizeof(vi));
+    memcpy(t, v, (size_t)n * 4);
+}
+
+void tr_addr_gather(const float *restrict v, int n, const uint16_t *restrict num, int R,
+                    const float *restrict s, float *restrict y) {
+    int r = 0;
+    if (n <= LUT_MAX) {
+        vi t[4];
+        lut_load(v, n, t);
+        for (; r + VL <= R; r += VL) {
+            vf g = (vf)lut_get(t, n, lut_index(num + r));
+            vst(y + r, s ? g * vld(s + r) : g);
+        }
+    }
     if (s)
-        for (int r = 0; r < R; r++)
+        for (; r < R; r++)
             y[r] = v[num[r]] * s[r];
     else
-        for (int r = 0; r < R; r++)
+        for (; r < R; r++)
             y[r] = v[num[r]];
+}
+
+void tr_addr_gather16(const uint32_t *restrict v, int n, const uint16_t *restrict num, int R,
+                      uint16_t *restrict y) {
+    int r = 0;
+    if (n <= LUT_MAX) {
+        vi t[4];
+        lut_load(v, n, t);
+        for (; r + VL <= R; r += VL) {
+            vh h = __builtin_convertvector(lut_get(t, n, lut_index(num + r)), vh);
+            memcpy(y + r, &h, sizeof h);
+        }
+    }
+    for (; r < R; r++)
+        y[r] = (uint16_t)v[num[r]];
 }
 
 /* Numbers the addresses of rows [0,R) (inv) in ascending order into a: the count U, the
@@ -176,9 +230,7 @@ static void addr_number(const tr_layer *L, int R, const uint16_t *restrict inv,
             a->cnt[U] = map[x];
             map[x] = (uint32_t)U++;
         }
-    uint16_t *restrict num = a->num;
-    for (r = 0; r < R; r++)
-        num[r] = (uint16_t)map[inv[r]];
+    tr_addr_gather16(map, A, inv, R, a->num);
     *a->U = U;
 }
 
@@ -218,7 +270,7 @@ void tr_addr_forward(const tr_model *m, int l, int o, int R, float *y, float *sc
     int U;
     tr_addr_rec a = {&U, b.num, b.rep, b.cnt, b.yu};
     addr_eval(m, l, o, R, &a, &b);
-    gather_rows(a.y, a.num, R, NULL, y);
+    tr_addr_gather(a.y, *a.U, a.num, R, NULL, y);
 }
 
 uint64_t tr_addr_forward_train(const tr_model *m, int l, int o, int R, float *sc) {
@@ -308,5 +360,5 @@ void tr_addr_backward(tr_model *m, int l, int o, int R, int n, const uint64_t *t
         ldj = Ua;
     }
     for (int f = 0; f < F; f++) /* d[r] = J(address of r) * dy[r] */
-        gather_rows(jac + (size_t)f * ldj, a.num, R, dy, dx + (size_t)f * lddx);
+        tr_addr_gather(jac + (size_t)f * ldj, *a.U, a.num, R, dy, dx + (size_t)f * lddx);
 }

@@ -107,35 +107,37 @@ static void chan_eval(const chan *c, const float *y, int R) {
     }
 }
 
-/* Batch norm and quantizer over rows [0,R) of c whose values are y[num[r]] (the
- * per-address path: a record's outputs); the codes too. */
-static void finish_addr_rows(const chan *c, int R, float mu, float is, const float *restrict y,
-                             const uint16_t *restrict num) {
-    float *restrict xhat = c->xhat, *restrict val = c->val, g = c->gamma, b = c->beta, s = c->s;
-    uint16_t *restrict codes = c->codes;
-    tr_qspec qs = *c->q;
-    for (int r = 0; r < R; r++) {
-        float xh = (y[num[r]] - mu) * is;
-        xhat[r] = xh;
-        int q = tr_q_int(&qs, g * xh + b, s);
-        val[r] = tr_q_value(q, s);
-        codes[r] = tr_q_code(&qs, q);
+/* Batch norm and quantizer over rows [0,R) of c whose values are the per-address record
+ * a's outputs: per used address into its xhat (a's outputs become them), value and code
+ * (sc: 2 tr_pad_rows(U) floats), then gathered per row. */
+static void finish_addr(const chan *c, int R, float mu, float is, const tr_addr_rec *a, float *sc) {
+    int U = *a->U;
+    float *val = sc;
+    uint32_t *code = (uint32_t *)(sc + tr_pad_rows(U));
+    for (int u = 0; u < U; u++) {
+        float xh = (a->y[u] - mu) * is;
+        a->y[u] = xh;
+        int q = tr_q_int(c->q, c->gamma * xh + c->beta, c->s);
+        val[u] = tr_q_value(q, c->s);
+        code[u] = tr_q_code(c->q, q);
     }
+    tr_addr_gather(a->y, U, a->num, R, NULL, c->xhat);
+    tr_addr_gather(val, U, a->num, R, NULL, c->val);
+    tr_addr_gather16(code, U, a->num, R, c->codes);
 }
 
 /* Training: batch norm with the batch's mean mu and variance var (over n rows) and the
  * quantizer over c->y[0..R) (in place for layers), or over the per-address record a's
- * outputs (then a's outputs become their xhat); the running statistics. */
-static void chan_finish(const chan *c, int R, int n, float mu, float var, const tr_addr_rec *a) {
+ * outputs (finish_addr; sc: its scratch); the running statistics. */
+static void chan_finish(const chan *c, int R, int n, float mu, float var, const tr_addr_rec *a,
+                        float *sc) {
     float is = 1.0f / sqrtf(var + TR_BN_EPS), mo = c->mo;
     *c->istd = is;
     *c->rmean = (1.0f - mo) * *c->rmean + mo * mu;
     float unb = n > 1 ? var * (float)n / (float)(n - 1) : var;
     *c->rvar = (1.0f - mo) * *c->rvar + mo * unb;
     if (a) {
-        finish_addr_rows(c, R, mu, is, a->y, a->num);
-        for (int u = 0; u < *a->U; u++)
-            a->y[u] = (a->y[u] - mu) * is;
+        finish_addr(c, R, mu, is, a, sc);
         return;
     }
     for (int r = 0; r < R; r++) { /* the codes too: the per-address path reads them */
@@ -281,7 +283,7 @@ static void stat_job(void *vc, int tid, int nt) {
                 per_addr ? tr_fix_sum_cnt(d, a.cnt, n, TR_FIX_V) : tr_fix_sum(d, n, TR_FIX_V);
         } else {
             chan_finish(&ch, c->R, c->n, mu, fix_mean(m->w.st[N + o], TR_FIX_V, c->n),
-                        per_addr ? &a : NULL);
+                        per_addr ? &a : NULL, d);
         }
     }
 }

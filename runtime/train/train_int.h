@@ -621,6 +621,10 @@ typedef struct tr_addr_rec {
     float *y;      /* [U] the sub-network output per number; after batch norm, its xhat */
 } tr_addr_rec;
 tr_addr_rec tr_addr_rec_of(const tr_model *m, int l, int o);
+/* y[r] = v[num[r]] (times s[r] when s is not NULL) for r < R, v: n entries (tables of a
+ * few vectors by permutes, larger ones by loads); the 16-bit y of 32-bit entries. */
+void tr_addr_gather(const float *v, int n, const uint16_t *num, int R, const float *s, float *y);
+void tr_addr_gather16(const uint32_t *v, int n, const uint16_t *num, int R, uint16_t *y);
 /* Evaluation: sub-network outputs y[0..R) of L-LUT o of sparse layer l from the codes of
  * the layer's inputs (the forward pass writes them beside the values), bit-identical to
  * tr_subnet_forward's on the values; sc: tr_addr_scratch floats. */
