@@ -163,10 +163,14 @@ static inline vi lut_get(const vi t[4], int n, vi idx) {
     return out;
 }
 
-/* The table of n <= LUT_MAX 32-bit entries v (zero beyond n). */
+/* The table of n <= LUT_MAX 32-bit entries v, read in whole vectors (entries n ..
+ * tr_pad_rows(n)-1 are read, never selected); vectors beyond them zero. */
 static void lut_load(const void *v, int n, vi t[4]) {
-    memset(t, 0, 4 * sizeof(vi));
-    memcpy(t, v, (size_t)n * 4);
+    for (int k = 0; k < 4; k++)
+        if (k * VL < n)
+            memcpy(&t[k], (const char *)v + (size_t)k * VL * 4, sizeof(vi));
+        else
+            t[k] = (vi){0};
 }
 
 void tr_addr_gather(const float *restrict v, int n, const uint16_t *restrict num, int R,
@@ -245,11 +249,17 @@ static void addr_values(const tr_model *m, int l, const uint16_t *rep, int U, in
     int bits = L->bits_in, mask = (1 << bits) - 1;
     for (int c = 0; c <= mask; c++)
         lv[c] = tr_q_value(tr_q_level(q, (uint16_t)c), s);
+    vi t[4];
+    if (mask < LUT_MAX) lut_load(lv, mask + 1, t);
     for (int f = 0; f < L->sh.F; f++) {
         float *restrict xu = x + (size_t)f * Up;
-        for (int u = 0; u < U; u++)
+        int u = 0;
+        if (mask < LUT_MAX) /* the levels by permutes (rep: readable to Up) */
+            for (; u + VL <= U; u += VL)
+                vst(xu + u, (vf)lut_get(t, mask + 1, (lut_index(rep + u) >> f * bits) & mask));
+        for (; u < U; u++)
             xu[u] = lv[(rep[u] >> (f * bits)) & mask];
-        for (int u = U; u < Up; u++)
+        for (u = U; u < Up; u++)
             xu[u] = 0.0f;
     }
 }

@@ -473,10 +473,10 @@ static void bwd_job(void *vc, int tid, int nt) {
             tr_lut g = tr_lut_rec(L, gb);
             uint64_t *acc = m->opt->gfix + L->o_lut + (size_t)o * L->stride;
             memset(gb, 0, L->r_gamma * sizeof(float));
-            memset(acc, 0, L->r_gamma * sizeof(uint64_t));
             tr_addr_backward(m, c->l, o, c->R, c->n, m->w.atab + (size_t)o * 3 * A, dy, k, sd, sdx,
                              &g, dx + (size_t)o * L->sh.F * ld, ld, xg);
-            if (dp_own(m)) tr_fix_add(acc, gb, L->r_gamma, TR_FIX_G);
+            tr_fix_set(acc, gb, dp_own(m) ? L->r_gamma : 0, TR_FIX_G); /* complete sums */
+            memset(acc, 0, dp_own(m) ? 0 : L->r_gamma * sizeof(uint64_t));
         } else {
             lut_subnet_bwd(c, o, dy, xg, sub, gb);
         }

@@ -11,6 +11,11 @@ void tr_fix_add(uint64_t *restrict acc, const float *restrict x, size_t n, float
         acc[i] += tr_fix(x[i], k);
 }
 
+void tr_fix_set(uint64_t *restrict acc, const float *restrict x, size_t n, float k) {
+    for (size_t i = 0; i < n; i++)
+        acc[i] = tr_fix(x[i], k);
+}
+
 uint64_t tr_fix_sum(const float *restrict x, int n, float k) {
     uint64_t s = 0;
     for (int r = 0; r < n; r++)

@@ -121,6 +121,8 @@ static inline float tr_unfix(uint64_t s, float k) {
 }
 /* acc[i] += tr_fix(x[i], k) for i < n. */
 void tr_fix_add(uint64_t *restrict acc, const float *restrict x, size_t n, float k);
+/* acc[i] = tr_fix(x[i], k) for i < n (the sums of one term each). */
+void tr_fix_set(uint64_t *restrict acc, const float *restrict x, size_t n, float k);
 /* The sum over r < n of tr_fix(x[r], k). */
 uint64_t tr_fix_sum(const float *restrict x, int n, float k);
 /* The sum over i < n of cnt[i] * tr_fix(x[i], k): the sum over rows when cnt[i] rows have
@@ -621,8 +623,9 @@ typedef struct tr_addr_rec {
     float *y;      /* [U] the sub-network output per number; after batch norm, its xhat */
 } tr_addr_rec;
 tr_addr_rec tr_addr_rec_of(const tr_model *m, int l, int o);
-/* y[r] = v[num[r]] (times s[r] when s is not NULL) for r < R, v: n entries (tables of a
- * few vectors by permutes, larger ones by loads); the 16-bit y of 32-bit entries. */
+/* y[r] = v[num[r]] (times s[r] when s is not NULL) for r < R, v: n entries, readable to
+ * max(tr_pad_rows(n), 16) (tables of a few vectors by permutes, larger ones by loads);
+ * the 16-bit y of 32-bit entries. */
 void tr_addr_gather(const float *v, int n, const uint16_t *num, int R, const float *s, float *y);
 void tr_addr_gather16(const uint32_t *v, int n, const uint16_t *num, int R, uint16_t *y);
 /* Evaluation: sub-network outputs y[0..R) of L-LUT o of sparse layer l from the codes of
