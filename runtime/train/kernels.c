@@ -301,11 +301,9 @@ static double ce_row(const float *l, int y, const float *w, int C, float *dl, in
     *ok += am == y;
     enum { KEEP = 256 }; /* the exponentials of up to KEEP classes kept for the gradient */
     double mx = l[am], se = 0.0, e[KEEP];
-    for (int c = 0; c < C; c++) {
-        double x = tr_exp((double)l[c] - mx);
-        if (c < KEEP) e[c] = x;
-        se += x;
-    }
+    tr_exp_diff(l, mx, e, C < KEEP ? C : KEEP);
+    for (int c = 0; c < C; c++)
+        se += c < KEEP ? e[c] : tr_exp((double)l[c] - mx);
     double wr = w ? (double)w[y] : 1.0; /* x * 1.0 is x: unweighted runs keep their bits */
     if (dl)
         for (int c = 0; c < C; c++) {

@@ -264,6 +264,8 @@ void tr_reg_backward(const float *w, int rows, int cols, double wd, double wd1, 
 /* exp, log, cos and b^n from IEEE additions, multiplications and divisions only (mathfn.c):
  * the same bits on every machine, unlike libm's CPU-dependent variants. */
 double tr_exp(double x);
+/* y[i] = tr_exp((double)l[i] - mx) for i < n, the same bits, in vectors. */
+void tr_exp_diff(const float *restrict l, double mx, double *restrict y, int n);
 double tr_log(double x);
 double tr_cos(double x);
 double tr_powi(double b, uint64_t n);
