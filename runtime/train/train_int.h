@@ -115,9 +115,10 @@ static inline uint64_t tr_fix(float x, float k) {
     v = v > -TR_FIX_LIM ? v : -TR_FIX_LIM;
     return (uint64_t)(int64_t)v;
 }
-/* The float of a fixed-point sum s at scale k. */
+/* The float of a fixed-point sum s at scale k (a power of two: the product by 1/k is the
+ * quotient s / k exactly, without a division). */
 static inline float tr_unfix(uint64_t s, float k) {
-    return (float)((double)(int64_t)s / (double)k);
+    return (float)((double)(int64_t)s * (1.0 / (double)k));
 }
 /* acc[i] += tr_fix(x[i], k) for i < n. */
 void tr_fix_add(uint64_t *restrict acc, const float *restrict x, size_t n, float k);
