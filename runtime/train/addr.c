@@ -1,31 +1,35 @@
 /* addr.c - the sparse stage's per-address path (issue 15): an L-LUT reads F codes of
  * bits_in bits, so over a batch of R rows it sees at most min(R, 2^A) distinct addresses
  * (A = F * bits_in). This path runs the L-LUT's sub-network once per distinct address the
- * batch uses and gathers each row's result from it.
+ * batch uses and works per address wherever every row of an address has the same value.
  *
  * Addresses: the code of input f sits at bits f*bits_in of the address; the previous layer's
  * forward writes the codes beside the values (training and evaluation). The used addresses
  * are numbered in ascending order; a used address's input values are its codes' levels
  * times the previous quantizer's scale, (float)q * s, the very floats the rows hold.
  *
- * Forward (tr_addr_forward, training and evaluation): the sub-network per used address,
- * each row's output gathered: bit-identical to the per-sample outputs, since the kernels
- * compute a row independently of the rows around it; batch norm and quantizer then run per
- * row as on the per-sample path (model.c). Training keeps the rows' addresses
- * (tr_layer_buf.inv) for the backward.
+ * Forward: the rows' addresses numbered with their row counts, the sub-network once per
+ * used address. Evaluation gathers each row's output (bit-identical to the per-sample
+ * outputs, since the kernels compute a row independently of the rows around it). Training
+ * keeps the numbering in the L-LUT's record (tr_addr_rec: each row's number, each number's
+ * address, row count and output) and sums per number: the batch norm's sums of the outputs
+ * and of their squared deviations are count * term per number, the same integers as the
+ * per-row sums (model.c); batch norm and quantizer then run per row on the gathered output,
+ * and the record's outputs become their xhat.
  *
- * Backward: the quantizer's straight-through estimator and the batch-norm sums run per row
- * (model.c); tr_addr_sums adds, per address, the rows' dz and xhat in fixed point and
- * counts the rows, so the sums per address do not depend on how the rows are split over
- * ranks, and the ranks add their tables (train_dp). From the tables over all rows,
- * tr_addr_backward numbers the addresses any row used, forms each one's summed output
- * gradient sum_r dy[r] = k (n DZ - cnt sd - XH sdx) (the batch-norm backward summed over
- * its rows), runs the sub-network's backward once over them (the same on every rank: the
- * parameter gradients are complete, not partial), and gives row r the input gradient
- * J_u * dy[r], J_u = d(subnet)/d(input values) at its address (tr_sub1_backward_jac, or
- * for deep sub-networks a second backward with unit weights), written per row and slot
- * like the per-sample path's, so the previous layer's values, and through its
- * straight-through estimator its scale, still get their gradient row by row.
+ * Backward: the quantizer's straight-through estimator runs per row (model.c); tr_addr_sums
+ * adds each row's dz term in fixed point to its number, and fills the L-LUT's table of 3 x
+ * 2^A sums per address (dz, xhat, rows; the xhat sum is count * term), so the sums per
+ * address do not depend on how the rows are split over ranks, and the ranks add their
+ * tables (train_dp). From the tables over all rows, tr_addr_backward numbers the addresses
+ * any row used, forms each one's summed output gradient sum_r dy[r] = k (n DZ - cnt sd -
+ * XH sdx) (the batch-norm backward summed over its rows), runs the sub-network's backward
+ * once over them (the same on every rank: the parameter gradients are complete, not
+ * partial), and gives row r the input gradient J_u * dy[r], J_u = d(subnet)/d(input values)
+ * at its address (tr_sub1_backward_jac, or for deep sub-networks a second backward with
+ * unit weights), written per row and slot like the per-sample path's, so the previous
+ * layer's values, and through its straight-through estimator its scale, still get their
+ * gradient row by row.
  *
  * Bits: training gives other bits than the per-sample path (the sub-network's gradients
  * summed per address), never other bits for another thread or rank count.
@@ -33,6 +37,8 @@
 #include "train_int.h"
 
 #include <string.h>
+
+#include "vfma.h"
 
 bool tr_addr_use(const tr_work *w, const tr_layer *L, int R) {
     int A = L->sh.F * L->bits_in;
@@ -42,46 +48,68 @@ bool tr_addr_use(const tr_work *w, const tr_layer *L, int R) {
     return 2 * ((long)1 << A) <= (long)R; /* auto: the table is at most half the batch */
 }
 
-/* Rows of the per-address buffers: the most distinct addresses, padded to the vector block. */
-static int addr_rows(const tr_layer *L, int ld) {
+int tr_addr_rows(const tr_layer *L, int ld) {
     long a = (long)1 << (L->sh.F * L->bits_in);
     return tr_pad_rows(a < ld ? (int)a : ld);
 }
 
-/* One L-LUT's per-address scratch, carved from a thread's scratch. */
+/* Count tables of the numbering: rows r mod 4 count into their own table in small address
+ * spaces, so that rows of one address in a row do not wait for each other's increment. */
+static int count_tables(int A) {
+    return A <= 8 ? 4 : 1;
+}
+
+/* One L-LUT's per-address scratch, carved from a thread's scratch (vectors first). */
 typedef struct addr_buf {
-    int U, Up;     /* used addresses, padded to the vector block */
+    int U, Up;     /* used addresses over all ranks (backward), padded to the vector block */
     float *xu;     /* [F][Up] input values per used address */
-    float *yu;     /* [Up] sub-network outputs (forward), gradients per address (backward) */
+    float *yu;     /* [Up] sub-network outputs (evaluation), gradients per address (backward) */
     float *one;    /* [Up] unit weights (backward) */
     float *jac;    /* [F][Up] d(subnet)/d(input) per used address (backward) */
-    uint16_t *inv; /* [ld] each row's address (training: tr_layer_buf.inv's row) */
-    int *iv;       /* [ld] each row's address number */
-    int *map;      /* [2^A] used marks, then address -> number */
-    int *rep;      /* [Up] the address of each number */
+    float *jl;     /* [F][Ua] the Jacobian by this rank's numbers (backward, when they differ) */
     float *sub;    /* the sub-network's own scratch */
+    uint32_t *map; /* [K][2^A] row counts, then address -> number */
+    uint32_t *cnt; /* [Ua] rows per number (evaluation) */
+    uint16_t *inv; /* [ld] each row's address */
+    uint16_t *num; /* [ld] each row's number (evaluation) */
+    uint16_t *rep; /* [Ua] the address of each number */
 } addr_buf;
 
 size_t tr_addr_scratch(const tr_layer *L, int ld) {
-    if (L->wire == TR_WIRE_DENSE || L->sh.F * L->bits_in > TR_ADDR_MAX_BITS) return 0;
-    size_t F = (size_t)L->sh.F, U = (size_t)addr_rows(L, ld), A = (size_t)1 << (F * L->bits_in);
-    return (2 * F + 2) * U + 2 * (size_t)ld + A + U + tr_subnet_scratch(&L->sh, (int)U) + 64;
+    int A = L->sh.F * L->bits_in;
+    if (L->wire == TR_WIRE_DENSE || A > TR_ADDR_MAX_BITS) return 0;
+    size_t F = (size_t)L->sh.F, U = (size_t)tr_addr_rows(L, ld);
+    size_t pass = (3 * F + 2) * U + tr_subnet_scratch(&L->sh, (int)U) +
+                  ((size_t)count_tables(A) << A) + U + (size_t)ld + U;
+    size_t sums = 8 * U; /* tr_addr_sums' tables */
+    return (pass > sums ? pass : sums) + 64;
 }
 
 static addr_buf addr_carve(const tr_layer *L, int ld, float *sc) {
     addr_buf b;
-    size_t F = (size_t)L->sh.F, U = (size_t)addr_rows(L, ld);
+    int A = L->sh.F * L->bits_in;
+    size_t F = (size_t)L->sh.F, U = (size_t)tr_addr_rows(L, ld);
     b.U = b.Up = 0;
     b.xu = sc;
     b.yu = b.xu + F * U;
     b.one = b.yu + U;
     b.jac = b.one + U;
-    b.inv = (uint16_t *)(b.jac + F * U);
-    b.iv = (int *)(b.jac + F * U + ld);
-    b.map = b.iv + ld;
-    b.rep = b.map + ((size_t)1 << (F * L->bits_in));
-    b.sub = (float *)(b.rep + U);
+    b.jl = b.jac + F * U;
+    b.sub = b.jl + F * U;
+    b.map = (uint32_t *)(b.sub + tr_subnet_scratch(&L->sh, (int)U));
+    b.cnt = b.map + ((size_t)count_tables(A) << A);
+    b.inv = (uint16_t *)(b.cnt + U);
+    b.num = b.inv + ld;
+    b.rep = b.num + ld;
     return b;
+}
+
+tr_addr_rec tr_addr_rec_of(const tr_model *m, int l, int o) {
+    const tr_layer_buf *B = &m->w.lb[l];
+    size_t ua = (size_t)tr_addr_rows(&m->p.layers[l], m->w.ld) * (size_t)o;
+    tr_addr_rec a = {B->aU + o, B->anum + (size_t)o * m->w.ld, B->arep + ua, B->acnt + ua,
+                     B->ay + ua};
+    return a;
 }
 
 /* The codes the layer reads: the input quantizer's (layer 0) or the previous layer's. */
@@ -95,57 +123,125 @@ static int slot_input(const tr_layer *L, int o, int f) {
     return L->wire == TR_WIRE_DIRECT ? s : L->idx[s];
 }
 
-/* The addresses of rows [0,R) of L-LUT o into b->inv (the code of input f at bits
+/* The addresses of rows [0,R) of L-LUT o into inv (the code of input f at bits
  * f*bits_in). */
-static void addr_compute(const tr_model *m, int l, int o, int R, addr_buf *b) {
+static void addr_compute(const tr_model *m, int l, int o, int R, uint16_t *restrict inv) {
     const tr_layer *L = &m->p.layers[l];
     const uint16_t *codes = codes_in(m, l);
     int F = L->sh.F, bits = L->bits_in, ld = m->w.ld;
-    uint16_t *restrict inv = b->inv;
+    const uint16_t *restrict c0 = codes + (size_t)slot_input(L, o, 0) * ld;
     for (int r = 0; r < R; r++)
-        inv[r] = 0;
-    for (int f = 0; f < F; f++) {
+        inv[r] = c0[r];
+    for (int f = 1; f < F; f++) {
         const uint16_t *restrict c = codes + (size_t)slot_input(L, o, f) * ld;
         for (int r = 0; r < R; r++)
             inv[r] |= (uint16_t)(c[r] << (f * bits));
     }
 }
 
-/* y[r] = v[iv[r]] (times s[r] when s is not NULL) for r < R: a loop that vectorizes
- * (gathers). */
-static void gather_rows(const float *restrict v, const int *restrict iv, int R,
-                        const float *restrict s, float *restrict y) {
-    if (s)
-        for (int r = 0; r < R; r++)
-            y[r] = v[iv[r]] * s[r];
-    else
-        for (int r = 0; r < R; r++)
-            y[r] = v[iv[r]];
+/* ---- Lookups: row r's entry num[r] of a small table, by vector permutes ---------------
+ * A table of at most 4 VL 32-bit entries is held in 4 vectors; a vector of rows' entries is
+ * two two-vector permutes (__builtin_shuffle takes the index modulo 2 VL) and a select:
+ * pure data movement, so the bits are the scalar loop's (larger tables take that loop). */
+#define LUT_MAX (4 * VL)
+typedef uint16_t vh __attribute__((vector_size(VL * 2)));
+
+/* VL row indices from num. */
+static inline vi lut_index(const uint16_t *num) {
+    vh h;
+    memcpy(&h, num, sizeof h);
+    return __builtin_convertvector(h, vi);
 }
 
-/* Numbers the used addresses of the rows' addresses b->inv in ascending order: U, Up, the
- * address of each (b->rep) and each row's number (b->iv). */
-static void addr_number(const tr_layer *L, int R, addr_buf *b) {
-    const uint16_t *restrict inv = b->inv;
-    int *restrict map = b->map, *restrict iv = b->iv, A = 1 << (L->sh.F * L->bits_in);
-    memset(map, 0, (size_t)A * sizeof(int));
-    for (int r = 0; r < R; r++)
-        map[inv[r]] = 1;
-    int U = 0;
-    for (int a = 0; a < A; a++)
-        if (map[a]) {
-            b->rep[U] = a;
-            map[a] = U++;
+/* Lane j: entry idx[j] of the table t of n <= LUT_MAX entries. */
+static inline vi lut_get(const vi t[4], int n, vi idx) {
+    vi out = __builtin_shuffle(t[0], t[1], idx);
+    if (n > 2 * VL) {
+        vi hi = __builtin_shuffle(t[2], t[3], idx), sel = idx >= ((vi){0} + 2 * VL);
+        out = (hi & sel) | (out & ~sel);
+    }
+    return out;
+}
+
+/* The table of n <= LUT_MAX 32-bit entries v, read in whole vectors (entries n ..
+ * tr_pad_rows(n)-1 are read, never selected); vectors beyond them zero. */
+static void lut_load(const void *v, int n, vi t[4]) {
+    for (int k = 0; k < 4; k++)
+        if (k * VL < n)
+            memcpy(&t[k], (const char *)v + (size_t)k * VL * 4, sizeof(vi));
+        else
+            t[k] = (vi){0};
+}
+
+void tr_addr_gather(const float *restrict v, int n, const uint16_t *restrict num, int R,
+                    const float *restrict s, float *restrict y) {
+    int r = 0;
+    if (n <= LUT_MAX) {
+        vi t[4];
+        lut_load(v, n, t);
+        for (; r + VL <= R; r += VL) {
+            vf g = (vf)lut_get(t, n, lut_index(num + r));
+            vst(y + r, s ? g * vld(s + r) : g);
         }
-    for (int r = 0; r < R; r++)
-        iv[r] = map[inv[r]];
-    b->U = U;
-    b->Up = tr_pad_rows(U);
+    }
+    if (s)
+        for (; r < R; r++)
+            y[r] = v[num[r]] * s[r];
+    else
+        for (; r < R; r++)
+            y[r] = v[num[r]];
 }
 
-/* Each used address's input values: the dequantized level of each of its codes, as the
- * previous quantizer computed them ((float)q * s: the same floats the rows hold). */
-static void addr_values(const tr_model *m, int l, addr_buf *b) {
+void tr_addr_gather16(const uint32_t *restrict v, int n, const uint16_t *restrict num, int R,
+                      uint16_t *restrict y) {
+    int r = 0;
+    if (n <= LUT_MAX) {
+        vi t[4];
+        lut_load(v, n, t);
+        for (; r + VL <= R; r += VL) {
+            vh h = __builtin_convertvector(lut_get(t, n, lut_index(num + r)), vh);
+            memcpy(y + r, &h, sizeof h);
+        }
+    }
+    for (; r < R; r++)
+        y[r] = (uint16_t)v[num[r]];
+}
+
+/* Numbers the addresses of rows [0,R) (inv) in ascending order into a: the count U, the
+ * address (rep) and row count (cnt) of each number, each row's number (num). map:
+ * count_tables(A) x 2^A entries of scratch. */
+static void addr_number(const tr_layer *L, int R, const uint16_t *restrict inv,
+                        uint32_t *restrict map, const tr_addr_rec *a) {
+    int bits = L->sh.F * L->bits_in, A = 1 << bits, K = count_tables(bits), r = 0;
+    memset(map, 0, ((size_t)K << bits) * sizeof(uint32_t));
+    if (K == 4) {
+        uint32_t *m1 = map + A, *m2 = m1 + A, *m3 = m2 + A;
+        for (; r + 4 <= R; r += 4) {
+            map[inv[r]]++;
+            m1[inv[r + 1]]++;
+            m2[inv[r + 2]]++;
+            m3[inv[r + 3]]++;
+        }
+        for (int x = 0; x < A; x++)
+            map[x] += m1[x] + m2[x] + m3[x];
+    }
+    for (; r < R; r++)
+        map[inv[r]]++;
+    int U = 0;
+    for (int x = 0; x < A; x++)
+        if (map[x]) {
+            a->rep[U] = (uint16_t)x;
+            a->cnt[U] = map[x];
+            map[x] = (uint32_t)U++;
+        }
+    tr_addr_gather16(map, A, inv, R, a->num);
+    *a->U = U;
+}
+
+/* Each used address's input values (rep[0..U), zero to Up): the dequantized level of each
+ * of its codes, as the previous quantizer computed them ((float)q * s: the same floats the
+ * rows hold). */
+static void addr_values(const tr_model *m, int l, const uint16_t *rep, int U, int Up, float *x) {
     const tr_layer *L = &m->p.layers[l];
     const tr_qspec *q = l == 0 ? &m->p.in_q : &m->p.layers[l - 1].q;
     size_t os = l == 0 ? m->p.o_in_scale : m->p.layers[l - 1].o_scale;
@@ -153,76 +249,107 @@ static void addr_values(const tr_model *m, int l, addr_buf *b) {
     int bits = L->bits_in, mask = (1 << bits) - 1;
     for (int c = 0; c <= mask; c++)
         lv[c] = tr_q_value(tr_q_level(q, (uint16_t)c), s);
+    vi t[4];
+    if (mask < LUT_MAX) lut_load(lv, mask + 1, t);
     for (int f = 0; f < L->sh.F; f++) {
-        float *restrict xu = b->xu + (size_t)f * b->Up;
-        for (int u = 0; u < b->U; u++)
-            xu[u] = lv[(b->rep[u] >> (f * bits)) & mask];
-        for (int u = b->U; u < b->Up; u++)
+        float *restrict xu = x + (size_t)f * Up;
+        int u = 0;
+        if (mask < LUT_MAX) /* the levels by permutes (rep: readable to Up) */
+            for (; u + VL <= U; u += VL)
+                vst(xu + u, (vf)lut_get(t, mask + 1, (lut_index(rep + u) >> f * bits) & mask));
+        for (; u < U; u++)
+            xu[u] = lv[(rep[u] >> (f * bits)) & mask];
+        for (u = U; u < Up; u++)
             xu[u] = 0.0f;
     }
 }
 
-void tr_addr_forward(const tr_model *m, int l, int o, int R, float *y, float *sc) {
+/* The rows' addresses numbered into a, and the sub-network once per used address into a->y. */
+static void addr_eval(const tr_model *m, int l, int o, int R, const tr_addr_rec *a, addr_buf *b) {
     const tr_layer *L = &m->p.layers[l];
-    addr_buf b = addr_carve(L, m->w.ld, sc);
-    if (m->w.lb[l].inv) b.inv = m->w.lb[l].inv + (size_t)o * m->w.ld; /* for the backward */
-    addr_compute(m, l, o, R, &b);
-    addr_number(L, R, &b);
-    addr_values(m, l, &b);
+    addr_compute(m, l, o, R, b->inv);
+    addr_number(L, R, b->inv, b->map, a);
+    int U = *a->U, Up = tr_pad_rows(U);
+    addr_values(m, l, a->rep, U, Up, b->xu);
     tr_lut p = tr_layer_lut(L, m->p.param, o);
-    tr_subnet_forward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, b.sub);
-    gather_rows(b.yu, b.iv, R, NULL, y);
+    tr_subnet_forward(&L->sh, &p, b->xu, Up, U, a->y, b->sub);
 }
 
-void tr_addr_sums(const tr_model *m, int l, int o, int R, const float *dz, const float *xh,
-                  uint64_t *t) {
+void tr_addr_forward(const tr_model *m, int l, int o, int R, float *y, float *sc) {
+    addr_buf b = addr_carve(&m->p.layers[l], m->w.ld, sc);
+    int U;
+    tr_addr_rec a = {&U, b.num, b.rep, b.cnt, b.yu};
+    addr_eval(m, l, o, R, &a, &b);
+    tr_addr_gather(a.y, *a.U, a.num, R, NULL, y);
+}
+
+uint64_t tr_addr_forward_train(const tr_model *m, int l, int o, int R, float *sc) {
+    addr_buf b = addr_carve(&m->p.layers[l], m->w.ld, sc);
+    tr_addr_rec a = tr_addr_rec_of(m, l, o);
+    addr_eval(m, l, o, R, &a, &b);
+    return tr_fix_sum_cnt(a.y, a.cnt, *a.U, TR_FIX_M);
+}
+
+uint64_t tr_addr_sums(const tr_model *m, int l, int o, int R, const float *dz, uint64_t *t,
+                      uint64_t *sc) {
     const tr_layer *L = &m->p.layers[l];
-    const uint16_t *restrict inv = m->w.lb[l].inv + (size_t)o * m->w.ld;
+    tr_addr_rec a = tr_addr_rec_of(m, l, o);
+    int U = *a.U;
+    const uint16_t *restrict num = a.num;
+    uint64_t *s0 = sc, *s1 = s0 + U, *s2 = s1 + U, *s3 = s2 + U; /* rows r mod 4 */
+    memset(sc, 0, 4 * (size_t)U * sizeof(uint64_t));
     enum { CHUNK = 256 };
-    uint64_t fz[CHUNK], fx[CHUNK];
-    memset(t, 0, 3 * ((size_t)1 << (L->sh.F * L->bits_in)) * sizeof(uint64_t));
+    uint64_t fz[CHUNK];
     for (int r0 = 0; r0 < R; r0 += CHUNK) { /* the terms first (vector conversions), then added */
-        int n = R - r0 < CHUNK ? R - r0 : CHUNK;
-        for (int r = 0; r < n; r++) {
-            fz[r] = tr_fix(dz[r0 + r], TR_FIX_G);
-            fx[r] = tr_fix(xh[r0 + r], TR_FIX_M);
+        int n = R - r0 < CHUNK ? R - r0 : CHUNK, r = 0;
+        for (int i = 0; i < n; i++)
+            fz[i] = tr_fix(dz[r0 + i], TR_FIX_G);
+        const uint16_t *restrict nr = num + r0;
+        for (; r + 4 <= n; r += 4) {
+            s0[nr[r]] += fz[r];
+            s1[nr[r + 1]] += fz[r + 1];
+            s2[nr[r + 2]] += fz[r + 2];
+            s3[nr[r + 3]] += fz[r + 3];
         }
-        for (int r = 0; r < n; r++) {
-            uint64_t *ta = t + 3 * (size_t)inv[r0 + r];
-            ta[0] += fz[r];
-            ta[1] += fx[r];
-            ta[2]++;
-        }
+        for (; r < n; r++)
+            s0[nr[r]] += fz[r];
     }
+    memset(t, 0, 3 * ((size_t)1 << (L->sh.F * L->bits_in)) * sizeof(uint64_t));
+    uint64_t all = 0;
+    for (int u = 0; u < U; u++) {
+        uint64_t *ta = t + 3 * (size_t)a.rep[u], d = s0[u] + s1[u] + s2[u] + s3[u];
+        all += d;
+        ta[0] = d;
+        ta[1] = (uint64_t)a.cnt[u] * tr_fix(a.y[u], TR_FIX_M); /* every row's xhat is a.y[u] */
+        ta[2] = a.cnt[u];
+    }
+    return all;
 }
 
 void tr_addr_backward(tr_model *m, int l, int o, int R, int n, const uint64_t *t, const float *dy,
                       float k, float sd, float sdx, const tr_lut *g, float *dx, int lddx,
                       float *sc) {
     const tr_layer *L = &m->p.layers[l];
-    int F = L->sh.F, A = 1 << (F * L->bits_in);
+    int F = L->sh.F, A = 1 << (F * L->bits_in), Ua = tr_addr_rows(L, m->w.ld);
     addr_buf b = addr_carve(L, m->w.ld, sc);
+    tr_addr_rec a = tr_addr_rec_of(m, l, o);
     /* the addresses any rank's rows used, ascending; the gradient summed over each one's rows */
     int U = 0;
-    for (int a = 0; a < A; a++)
-        if (t[3 * (size_t)a + 2]) {
-            const uint64_t *ta = t + 3 * (size_t)a;
-            float cnt = (float)ta[2], dz = tr_unfix(ta[0], TR_FIX_G), x = tr_unfix(ta[1], TR_FIX_M);
-            b.rep[U] = a;
-            b.map[a] = U;
-            b.yu[U] = k * ((float)n * dz - cnt * sd - x * sdx);
+    for (int x = 0; x < A; x++)
+        if (t[3 * (size_t)x + 2]) {
+            const uint64_t *ta = t + 3 * (size_t)x;
+            float cnt = (float)ta[2], dz = tr_unfix(ta[0], TR_FIX_G),
+                  xh = tr_unfix(ta[1], TR_FIX_M);
+            b.rep[U] = (uint16_t)x;
+            b.map[x] = (uint32_t)U;
+            b.yu[U] = k * ((float)n * dz - cnt * sd - xh * sdx);
             b.one[U++] = 1.0f;
         }
     b.U = U;
     b.Up = tr_pad_rows(U);
     for (int u = U; u < b.Up; u++)
         b.yu[u] = b.one[u] = 0.0f;
-    const uint16_t *restrict inv = m->w.lb[l].inv + (size_t)o * m->w.ld;
-    int *restrict iv = b.iv;
-    const int *restrict map = b.map;
-    for (int r = 0; r < R; r++)
-        iv[r] = map[inv[r]];
-    addr_values(m, l, &b);
+    addr_values(m, l, b.rep, b.U, b.Up, b.xu);
     tr_lut p = tr_layer_lut(L, m->p.param, o);
     if (tr_shape_degree(&L->sh) > 0) {
         tr_poly_backward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, g, b.one, b.jac, b.Up, b.sub);
@@ -232,6 +359,16 @@ void tr_addr_backward(tr_model *m, int l, int o, int R, int n, const uint64_t *t
         tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, g, NULL, 0, b.sub);
         tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.one, NULL, b.jac, b.Up, b.sub);
     }
+    const float *jac = b.jac;
+    int ldj = b.Up;
+    if (*a.U !=
+        U) { /* other ranks' rows used more addresses: the Jacobian by this rank's numbers */
+        for (int f = 0; f < F; f++)
+            for (int u = 0; u < *a.U; u++)
+                b.jl[(size_t)f * Ua + u] = b.jac[(size_t)f * b.Up + b.map[a.rep[u]]];
+        jac = b.jl;
+        ldj = Ua;
+    }
     for (int f = 0; f < F; f++) /* d[r] = J(address of r) * dy[r] */
-        gather_rows(b.jac + (size_t)f * b.Up, b.iv, R, dy, dx + (size_t)f * lddx);
+        tr_addr_gather(jac + (size_t)f * ldj, *a.U, a.num, R, dy, dx + (size_t)f * lddx);
 }

@@ -50,7 +50,7 @@ ste_rows(const tr_qspec q, float gamma, float beta, float s, int n, float *restr
 }
 
 void tr_q_backward_rows(const tr_qspec *qs, float gamma, float beta, float s, int R, float *dv,
-                        const float *xh, uint64_t *st) {
+                        const float *xh, uint64_t *st, bool sum_dz) {
     enum { CHUNK = 256 }; /* per chunk of rows the floats first, then their sums */
     float e[CHUNK], d[CHUNK];
     tr_qspec q = *qs;
@@ -62,7 +62,7 @@ void tr_q_backward_rows(const tr_qspec *qs, float gamma, float beta, float s, in
         else
             ste_rows((tr_qspec){q.bits, q.is_signed, false, q.qmin, q.qmax}, gamma, beta, s, n,
                      dv + r0, xh + r0, e, d);
-        st[0] += tr_fix_sum(dv + r0, n, TR_FIX_G);
+        st[0] += tr_fix_sum(dv + r0, sum_dz ? n : 0, TR_FIX_G); /* no branch in the nest */
         st[1] += tr_fix_sum(e, n, TR_FIX_G);
         st[2] += tr_fix_sum(d, n, TR_FIX_G);
     }
@@ -301,11 +301,9 @@ static double ce_row(const float *l, int y, const float *w, int C, float *dl, in
     *ok += am == y;
     enum { KEEP = 256 }; /* the exponentials of up to KEEP classes kept for the gradient */
     double mx = l[am], se = 0.0, e[KEEP];
-    for (int c = 0; c < C; c++) {
-        double x = tr_exp((double)l[c] - mx);
-        if (c < KEEP) e[c] = x;
-        se += x;
-    }
+    tr_exp_diff(l, mx, e, C < KEEP ? C : KEEP);
+    for (int c = 0; c < C; c++)
+        se += c < KEEP ? e[c] : tr_exp((double)l[c] - mx);
     double wr = w ? (double)w[y] : 1.0; /* x * 1.0 is x: unweighted runs keep their bits */
     if (dl)
         for (int c = 0; c < C; c++) {

@@ -383,7 +383,14 @@ static void work_slices(tr_work *w, const tr_params *p, carver *c) {
                 b.mg = carve(c, O * F * (size_t)L->ldw * sizeof(float));
             }
             if (L->wire == TR_WIRE_MASKED) b.dxg = carve(c, O * F * ld * sizeof(float));
-            if (tr_addr_scratch(L, (int)ld) > 0) b.inv = carve(c, O * ld * sizeof(uint16_t));
+            if (tr_addr_scratch(L, (int)ld) > 0) {
+                size_t ua = O * (size_t)tr_addr_rows(L, (int)ld);
+                b.anum = carve(c, O * ld * sizeof(uint16_t));
+                b.arep = carve(c, ua * sizeof(uint16_t));
+                b.acnt = carve(c, ua * sizeof(uint32_t));
+                b.ay = carve(c, ua * sizeof(float));
+                b.aU = carve(c, O * sizeof(int));
+            }
         }
         if (w->lb) w->lb[l] = b;
     }

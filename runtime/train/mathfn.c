@@ -12,35 +12,72 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ln 2 split so that k * LN2_HI is exact for |k| < 2^20 (fdlibm's constants) */
 static const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
+
+/* 1/i! for the Taylor series of e^r */
+static const double inv_fact[] = {1.0,
+                                  1.0,
+                                  1.0 / 2,
+                                  1.0 / 6,
+                                  1.0 / 24,
+                                  1.0 / 120,
+                                  1.0 / 720,
+                                  1.0 / 5040,
+                                  1.0 / 40320,
+                                  1.0 / 362880,
+                                  1.0 / 3628800,
+                                  1.0 / 39916800,
+                                  1.0 / 479001600,
+                                  1.0 / 6227020800.0,
+                                  1.0 / 87178291200.0};
+
+/* e^r for |r| <= 0.35 by its Taylor series to r^14 / 14!, Horner from the top. */
+static inline double exp_series(double r) {
+    double p = inv_fact[14];
+    for (int i = 13; i >= 0; i--)
+        p = p * r + inv_fact[i];
+    return p;
+}
+
+/* The k of x = k ln 2 + r: floor(x / ln 2 + 0.5), exact for |x| < 2^50 (the nearest
+ * integer by adding and removing 1.5 * 2^52, minus one where it is above: no libm call,
+ * so loops over it vectorize). */
+static inline double exp_k(double x) {
+    double y = x * (1.0 / M_LN2) + 0.5, t = (y + 0x1.8p52) - 0x1.8p52;
+    return t > y ? t - 1.0 : t;
+}
+
+/* r = x - k ln 2 */
+static inline double exp_r(double x, double k) {
+    return (x - k * LN2_HI) - k * LN2_LO;
+}
+
+void tr_exp_diff(const float *restrict l, double mx, double *restrict y, int n) {
+    for (int i = 0; i < n; i++) { /* no branch: the loop vectorizes */
+        double x = (double)l[i] - mx, k = exp_k(x), kk = k >= -1021.0 && k <= 1022.0 ? k : 0.0, m,
+               t;
+        m = kk + (1023.0 + 0x1p52); /* k + 1023 in the low mantissa bits */
+        uint64_t b;
+        memcpy(&b, &m, sizeof b);
+        b <<= 52; /* 2^k */
+        memcpy(&t, &b, sizeof t);
+        y[i] = exp_series(exp_r(x, k)) * t;
+    }
+    for (int i = 0; i < n; i++) { /* NaN, and where k may leave the normal range: tr_exp */
+        double x = (double)l[i] - mx;
+        if (!(x >= -707.0 && x <= 707.0)) y[i] = tr_exp(x);
+    }
+}
 
 double tr_exp(double x) {
     if (x != x) return x;
     if (x > 709.78) return HUGE_VAL;
     if (x < -745.2) return 0.0;
-    double k = floor(x * (1.0 / M_LN2) + 0.5);
-    double r = (x - k * LN2_HI) - k * LN2_LO; /* |r| <= 0.35 */
-    /* e^r by its Taylor series to r^14 / 14!, Horner from the top */
-    static const double inv_fact[] = {1.0,
-                                      1.0,
-                                      1.0 / 2,
-                                      1.0 / 6,
-                                      1.0 / 24,
-                                      1.0 / 120,
-                                      1.0 / 720,
-                                      1.0 / 5040,
-                                      1.0 / 40320,
-                                      1.0 / 362880,
-                                      1.0 / 3628800,
-                                      1.0 / 39916800,
-                                      1.0 / 479001600,
-                                      1.0 / 6227020800.0,
-                                      1.0 / 87178291200.0};
-    double p = inv_fact[14];
-    for (int i = 13; i >= 0; i--)
-        p = p * r + inv_fact[i];
+    double k = exp_k(x);
+    double p = exp_series(exp_r(x, k));                     /* |r| <= 0.35 */
     if (k < -1021.0 || k > 1022.0) return ldexp(p, (int)k); /* |p| < 2: rounding or overflow */
     /* p * 2^k with 2^k from its exponent bits: exact, so ldexp's result, without the call */
     union {

@@ -107,14 +107,39 @@ static void chan_eval(const chan *c, const float *y, int R) {
     }
 }
 
+/* Batch norm and quantizer over rows [0,R) of c whose values are the per-address record
+ * a's outputs: per used address into its xhat (a's outputs become them), value and code
+ * (sc: 2 tr_pad_rows(U) floats), then gathered per row. */
+static void finish_addr(const chan *c, int R, float mu, float is, const tr_addr_rec *a, float *sc) {
+    int U = *a->U;
+    float *val = sc;
+    uint32_t *code = (uint32_t *)(sc + tr_pad_rows(U));
+    for (int u = 0; u < U; u++) {
+        float xh = (a->y[u] - mu) * is;
+        a->y[u] = xh;
+        int q = tr_q_int(c->q, c->gamma * xh + c->beta, c->s);
+        val[u] = tr_q_value(q, c->s);
+        code[u] = tr_q_code(c->q, q);
+    }
+    tr_addr_gather(a->y, U, a->num, R, NULL, c->xhat);
+    tr_addr_gather(val, U, a->num, R, NULL, c->val);
+    tr_addr_gather16(code, U, a->num, R, c->codes);
+}
+
 /* Training: batch norm with the batch's mean mu and variance var (over n rows) and the
- * quantizer over c->y[0..R) (in place for layers), the running statistics. */
-static void chan_finish(const chan *c, int R, int n, float mu, float var) {
+ * quantizer over c->y[0..R) (in place for layers), or over the per-address record a's
+ * outputs (finish_addr; sc: its scratch); the running statistics. */
+static void chan_finish(const chan *c, int R, int n, float mu, float var, const tr_addr_rec *a,
+                        float *sc) {
     float is = 1.0f / sqrtf(var + TR_BN_EPS), mo = c->mo;
     *c->istd = is;
     *c->rmean = (1.0f - mo) * *c->rmean + mo * mu;
     float unb = n > 1 ? var * (float)n / (float)(n - 1) : var;
     *c->rvar = (1.0f - mo) * *c->rvar + mo * unb;
+    if (a) {
+        finish_addr(c, R, mu, is, a, sc);
+        return;
+    }
     for (int r = 0; r < R; r++) { /* the codes too: the per-address path reads them */
         float xh = (c->y[r] - mu) * is;
         c->xhat[r] = xh;
@@ -204,6 +229,10 @@ static void fwd_job(void *vc, int tid, int nt) {
                 c->in, (size_t)ld, B->ypre + (size_t)lo * ld, (size_t)ld);
     for (int o = lo; o < hi; o++) {
         float *yo = c->train ? B->val + (size_t)o * ld : y;
+        if (per_addr && c->train) { /* outputs and their sum per address (addr.c) */
+            m->w.st[o] = tr_addr_forward_train(m, c->l, o, R, xg);
+            continue;
+        }
         if (dense) {
             float b = m->p.param[L->o_b + o];
             const float *yp = B->ypre + (size_t)o * ld;
@@ -228,26 +257,33 @@ static void fwd_job(void *vc, int tid, int nt) {
 
 /* The batch statistics of a share of layer c->l's channels (training): phase 0 the sums
  * of the values (the inputs'; layers sum in fwd_job), phase 1 of the squared deviations
- * from the mean, phase 2 the normalization and quantizer. */
+ * from the mean, phase 2 the normalization and quantizer. Layers on the per-address path
+ * sum per used address (count * term: the same integers as per row). */
 static void stat_job(void *vc, int tid, int nt) {
     pass_ctx *c = vc;
     tr_model *m = c->m;
     int N = chan_count(m, c->l), lo, hi;
     float *d = m->w.scratch[tid];
     tr_share(N, tid, nt, &lo, &hi);
+    bool per_addr = c->l >= 0 && tr_addr_use(&m->w, &m->p.layers[c->l], c->n);
     for (int o = lo; o < hi; o++) {
         chan ch = any_chan(m, c->l, o);
+        tr_addr_rec a = per_addr ? tr_addr_rec_of(m, c->l, o) : (tr_addr_rec){0};
         float mu = m->w.mu[o];
         if (c->phase == 0) {
             m->w.st[o] = tr_fix_sum(ch.y, c->R, TR_FIX_M);
         } else if (c->phase == 1) {
-            for (int r = 0; r < c->R; r++) {
-                float t = ch.y[r] - mu;
+            const float *y = per_addr ? a.y : ch.y;
+            int n = per_addr ? *a.U : c->R;
+            for (int r = 0; r < n; r++) {
+                float t = y[r] - mu;
                 d[r] = t * t;
             }
-            m->w.st[N + o] = tr_fix_sum(d, c->R, TR_FIX_V);
+            m->w.st[N + o] =
+                per_addr ? tr_fix_sum_cnt(d, a.cnt, n, TR_FIX_V) : tr_fix_sum(d, n, TR_FIX_V);
         } else {
-            chan_finish(&ch, c->R, c->n, mu, fix_mean(m->w.st[N + o], TR_FIX_V, c->n));
+            chan_finish(&ch, c->R, c->n, mu, fix_mean(m->w.st[N + o], TR_FIX_V, c->n),
+                        per_addr ? &a : NULL, d);
         }
     }
 }
@@ -300,11 +336,6 @@ static void layer_forward_train(tr_model *m, pass_ctx *c) {
 
 /* ---- Backward ----------------------------------------------------------------------- */
 
-/* The straight-through estimator over the R rows of channel ch and its sums (st[0..2]). */
-static void chan_unfinish(const chan *ch, int R, uint64_t *st) {
-    tr_q_backward_rows(ch->q, ch->gamma, ch->beta, ch->s, R, ch->dval, ch->xhat, st);
-}
-
 /* Step 1 of the backward of a share of layer c->l's channels (-1: the inputs): the
  * quantizer's straight-through estimator per row (dz replaces dval), and the fixed-point
  * sums of dz, dz * xhat and the scale-gradient terms into st[3o .. 3o+2]; layers on the
@@ -321,9 +352,10 @@ static void unfinish_job(void *vc, int tid, int nt) {
         st[0] = st[1] = st[2] = 0;
         if (c->l < 0 && m->p.encode) continue; /* fixed encoder: nothing to learn */
         chan ch = any_chan(m, c->l, o);
-        chan_unfinish(&ch, c->R, st);
+        tr_q_backward_rows(ch.q, ch.gamma, ch.beta, ch.s, c->R, ch.dval, ch.xhat, st, !per_addr);
         if (per_addr)
-            tr_addr_sums(m, c->l, o, c->R, ch.dval, ch.xhat, m->w.atab + (size_t)o * 3 * A);
+            st[0] = tr_addr_sums(m, c->l, o, c->R, ch.dval, m->w.atab + (size_t)o * 3 * A,
+                                 (uint64_t *)m->w.scratch[tid]);
     }
 }
 
@@ -441,10 +473,10 @@ static void bwd_job(void *vc, int tid, int nt) {
             tr_lut g = tr_lut_rec(L, gb);
             uint64_t *acc = m->opt->gfix + L->o_lut + (size_t)o * L->stride;
             memset(gb, 0, L->r_gamma * sizeof(float));
-            memset(acc, 0, L->r_gamma * sizeof(uint64_t));
             tr_addr_backward(m, c->l, o, c->R, c->n, m->w.atab + (size_t)o * 3 * A, dy, k, sd, sdx,
                              &g, dx + (size_t)o * L->sh.F * ld, ld, xg);
-            if (dp_own(m)) tr_fix_add(acc, gb, L->r_gamma, TR_FIX_G);
+            tr_fix_set(acc, gb, dp_own(m) ? L->r_gamma : 0, TR_FIX_G); /* complete sums */
+            memset(acc, 0, dp_own(m) ? 0 : L->r_gamma * sizeof(uint64_t));
         } else {
             lut_subnet_bwd(c, o, dy, xg, sub, gb);
         }

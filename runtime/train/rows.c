@@ -11,9 +11,21 @@ void tr_fix_add(uint64_t *restrict acc, const float *restrict x, size_t n, float
         acc[i] += tr_fix(x[i], k);
 }
 
+void tr_fix_set(uint64_t *restrict acc, const float *restrict x, size_t n, float k) {
+    for (size_t i = 0; i < n; i++)
+        acc[i] = tr_fix(x[i], k);
+}
+
 uint64_t tr_fix_sum(const float *restrict x, int n, float k) {
     uint64_t s = 0;
     for (int r = 0; r < n; r++)
         s += tr_fix(x[r], k);
+    return s;
+}
+
+uint64_t tr_fix_sum_cnt(const float *restrict x, const uint32_t *restrict cnt, int n, float k) {
+    uint64_t s = 0;
+    for (int i = 0; i < n; i++)
+        s += (uint64_t)cnt[i] * tr_fix(x[i], k);
     return s;
 }

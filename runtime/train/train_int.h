@@ -90,9 +90,10 @@ static inline float tr_q_scale_grad(float raw, float ds) {
 /* The quantizer's straight-through estimator over R rows of a channel (batch-norm affine
  * gamma, beta; scale s): dz replaces dv (dv[r]: the gradient of the value of row r, xh[r]
  * its normalized pre-activation), and the fixed-point sums (TR_FIX_G) of dz, dz * xh and
- * the scale-gradient terms are added to st[0..2] (kernels.c). */
+ * the scale-gradient terms are added to st[0..2] (kernels.c; the sum of dz only with sum_dz:
+ * the per-address path sums dz per address). */
 void tr_q_backward_rows(const tr_qspec *q, float gamma, float beta, float s, int R, float *dv,
-                        const float *xh, uint64_t *st);
+                        const float *xh, uint64_t *st, bool sum_dz);
 
 /* ---- Sums over rows in int64 fixed point (rows.c) ----------------------------------
  * Every sum over a batch's rows (batch-norm statistics and their backward sums, parameter
@@ -114,14 +115,20 @@ static inline uint64_t tr_fix(float x, float k) {
     v = v > -TR_FIX_LIM ? v : -TR_FIX_LIM;
     return (uint64_t)(int64_t)v;
 }
-/* The float of a fixed-point sum s at scale k. */
+/* The float of a fixed-point sum s at scale k (a power of two: the product by 1/k is the
+ * quotient s / k exactly, without a division). */
 static inline float tr_unfix(uint64_t s, float k) {
-    return (float)((double)(int64_t)s / (double)k);
+    return (float)((double)(int64_t)s * (1.0 / (double)k));
 }
 /* acc[i] += tr_fix(x[i], k) for i < n. */
 void tr_fix_add(uint64_t *restrict acc, const float *restrict x, size_t n, float k);
+/* acc[i] = tr_fix(x[i], k) for i < n (the sums of one term each). */
+void tr_fix_set(uint64_t *restrict acc, const float *restrict x, size_t n, float k);
 /* The sum over r < n of tr_fix(x[r], k). */
 uint64_t tr_fix_sum(const float *restrict x, int n, float k);
+/* The sum over i < n of cnt[i] * tr_fix(x[i], k): the sum over rows when cnt[i] rows have
+ * the value x[i] (the same integer, modulo 2^64). */
+uint64_t tr_fix_sum_cnt(const float *restrict x, const uint32_t *restrict cnt, int n, float k);
 
 /* Fully connected rows: y[r][n] = bias[n] + sum_k x[r][k]*w[k][n] (w is [K][N]), then
  * ReLU when relu. x has row stride ldx, y row stride ldy. */
@@ -258,6 +265,8 @@ void tr_reg_backward(const float *w, int rows, int cols, double wd, double wd1, 
 /* exp, log, cos and b^n from IEEE additions, multiplications and divisions only (mathfn.c):
  * the same bits on every machine, unlike libm's CPU-dependent variants. */
 double tr_exp(double x);
+/* y[i] = tr_exp((double)l[i] - mx) for i < n, the same bits, in vectors. */
+void tr_exp_diff(const float *restrict l, double mx, double *restrict y, int n);
 double tr_log(double x);
 double tr_cos(double x);
 double tr_powi(double b, uint64_t n);
@@ -442,8 +451,14 @@ typedef struct tr_layer_buf {
     float *dval;     /* gradient w.r.t. val (training) */
     float *dxg;      /* [out*F][ld] masked layers: input gradients per L-LUT slot (training) */
     float *istd;     /* [out] batch-norm inverse std of the batch (training) */
-    uint16_t *inv;   /* [out][ld] per-address path: each row's address index (training) */
-    float *mp, *mg;  /* [out*F][ldw] mapping layers: softmax(W / TR_MAP_TAU), its gradient */
+    /* per-address path (training; tr_addr_rec, addr.c): [out][ld] each row's number among
+     * the used addresses, [out][Ua] each number's address, row count and output (then
+     * xhat), [out] the used addresses; Ua = tr_addr_rows */
+    uint16_t *anum, *arep;
+    uint32_t *acnt;
+    float *ay;
+    int *aU;
+    float *mp, *mg; /* [out*F][ldw] mapping layers: softmax(W / TR_MAP_TAU), its gradient */
 } tr_layer_buf;
 
 /* The workspace, sized by rows_max: batch buffers (feature-major: value j of row r is at
@@ -608,16 +623,36 @@ enum { TR_ADDR_AUTO, TR_ADDR_SAMPLE, TR_ADDR_ADDRESS };
 bool tr_addr_use(const tr_work *w, const tr_layer *L, int R);
 /* Per-thread scratch floats the path needs for layer L (0 when it cannot run there). */
 size_t tr_addr_scratch(const tr_layer *L, int ld);
-/* Sub-network outputs y[0..R) of L-LUT o of sparse layer l from the codes of the layer's
- * inputs (the forward pass writes them beside the values), bit-identical to
- * tr_subnet_forward's on the values; sc: tr_addr_scratch floats. A training workspace
- * keeps the rows' addresses (tr_layer_buf.inv) for the backward. */
+/* Entries per L-LUT of the per-address record: the most distinct addresses, padded. */
+int tr_addr_rows(const tr_layer *L, int ld);
+/* An L-LUT's numbering of its rows' addresses (training: tr_layer_buf's slices), written
+ * by the forward and read by the backward. */
+typedef struct tr_addr_rec {
+    int *U;        /* the addresses this rank's rows use */
+    uint16_t *num; /* [R] each row's number among them (ascending addresses) */
+    uint16_t *rep; /* [U] the address of each number */
+    uint32_t *cnt; /* [U] rows per number */
+    float *y;      /* [U] the sub-network output per number; after batch norm, its xhat */
+} tr_addr_rec;
+tr_addr_rec tr_addr_rec_of(const tr_model *m, int l, int o);
+/* y[r] = v[num[r]] (times s[r] when s is not NULL) for r < R, v: n entries, readable to
+ * max(tr_pad_rows(n), 16) (tables of a few vectors by permutes, larger ones by loads);
+ * the 16-bit y of 32-bit entries. */
+void tr_addr_gather(const float *v, int n, const uint16_t *num, int R, const float *s, float *y);
+void tr_addr_gather16(const uint32_t *v, int n, const uint16_t *num, int R, uint16_t *y);
+/* Evaluation: sub-network outputs y[0..R) of L-LUT o of sparse layer l from the codes of
+ * the layer's inputs (the forward pass writes them beside the values), bit-identical to
+ * tr_subnet_forward's on the values; sc: tr_addr_scratch floats. */
 void tr_addr_forward(const tr_model *m, int l, int o, int R, float *y, float *sc);
+/* Training: the same outputs per number into the L-LUT's record (tr_addr_rec_of); returns
+ * the fixed-point sum (TR_FIX_M) of the R rows' outputs. */
+uint64_t tr_addr_forward_train(const tr_model *m, int l, int o, int R, float *sc);
 /* The backward's sums per address over the rows [0,R) of L-LUT o: t[3a..3a+2] = the
  * fixed-point sums of dz (TR_FIX_G), of xhat (TR_FIX_M) and the row count of address a
- * (t: [2^A][3], overwritten). dz: [R] the gradient before batch norm; xh: [R]. */
-void tr_addr_sums(const tr_model *m, int l, int o, int R, const float *dz, const float *xh,
-                  uint64_t *t);
+ * (t: [2^A][3], overwritten); returns the sum of dz over the rows. dz: [R] the gradient
+ * before batch norm; sc: 4 x tr_addr_rows entries of scratch. */
+uint64_t tr_addr_sums(const tr_model *m, int l, int o, int R, const float *dz, uint64_t *t,
+                      uint64_t *sc);
 /* The sub-network backward per address from the sums over all rows (t, reduced over the
  * ranks): parameter gradients (g), and the input gradients of rows [0,R) per slot,
  * dx[f*lddx + r] = J(address of r) * dy[r]. k = gamma * istd / n (n: the batch's rows),
