@@ -157,6 +157,21 @@ void tr_map_backward(const float *X, int R, int ldx, const float *P, int S, int 
     if (dX) tr_gemm(R, I, S, dsel, (size_t)S, 1, P, (size_t)ldx, dX, (size_t)ldx);
 }
 
+/* Fixed wires (stage.freeze_mapping): the argmax once, the readers from it. */
+void tr_model_freeze_mapping(tr_model *m, bool on) {
+    m->w.map_frozen = on;
+    if (!on) return;
+    tr_map_refresh(m, false);
+    for (int l = 0; l < m->p.n_layers; l++) {
+        tr_layer *L = &m->p.layers[l];
+        if (L->connect != IR_CONNECT_MAPPING || L->wire != TR_WIRE_MASKED) continue;
+        tr_layer_readers(L);
+        if (m->opt) /* no gradient of the weights from here: the sums stay 0 */
+            memset(m->opt->gfix + L->o_map, 0,
+                   (size_t)L->out * L->sh.F * L->ldw * sizeof(uint64_t));
+    }
+}
+
 /* ---- Group-sum head ------------------------------------------------------------------- */
 
 double tr_group_sum_ce(const float *out, int R, int ldo, int classes, int G, float tau,

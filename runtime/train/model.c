@@ -539,20 +539,6 @@ void tr_map_refresh(tr_model *m, bool train) {
     }
 }
 
-void tr_model_freeze_mapping(tr_model *m, bool on) {
-    m->w.map_frozen = on;
-    if (!on) return;
-    tr_map_refresh(m, false);
-    for (int l = 0; l < m->p.n_layers; l++) {
-        tr_layer *L = &m->p.layers[l];
-        if (L->connect != IR_CONNECT_MAPPING || L->wire != TR_WIRE_MASKED) continue;
-        tr_layer_readers(L);
-        if (m->opt) /* no gradient of the weights from here: the sums stay 0 */
-            memset(m->opt->gfix + L->o_map, 0,
-                   (size_t)L->out * L->sh.F * L->ldw * sizeof(uint64_t));
-    }
-}
-
 /* The mapping weights' gradient over a share of the slots: G = dxg xt (each slot's
  * gradient of its soft choice, rows in order), then the softmax's backward. */
 static void map_w_job(void *vc, int tid, int nt) {
