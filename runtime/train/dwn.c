@@ -157,8 +157,10 @@ void tr_map_backward(const float *X, int R, int ldx, const float *P, int S, int 
     if (dX) tr_gemm(R, I, S, dsel, (size_t)S, 1, P, (size_t)ldx, dX, (size_t)ldx);
 }
 
-/* Fixed wires (stage.freeze_mapping): the argmax once, the readers from it. */
+/* Fixed wires (stage.freeze_mapping): the argmax once, the readers from it, on the change
+ * from free to fixed only. */
 void tr_model_freeze_mapping(tr_model *m, bool on) {
+    if (on == m->w.map_frozen) return;
     m->w.map_frozen = on;
     if (!on) return;
     tr_map_refresh(m, false);

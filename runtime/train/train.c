@@ -451,14 +451,14 @@ static rt_status run_stage(session *S) {
     c.live = run->avg ? xmalloc(m->p.n_param * sizeof(float)) : NULL;
     rt_status st = RT_OK;
     while (st == RT_OK && run->epoch < c.st->epochs) {
-        int e = run->epoch, e_fix = c.st->epochs - c.st->freeze_mapping;
-        bool fix = c.st->freeze_mapping > 0 && e >= e_fix;
-        tr_model_freeze_mapping(m, fix);
-        if (fix && (e == e_fix || e == c.ep0) && !S->o->quiet)
+        int e = run->epoch;
+        bool fix = c.st->freeze_mapping > 0 && e >= c.st->epochs - c.st->freeze_mapping;
+        if (fix && !m->w.map_frozen && !S->o->quiet)
             fprintf(S->log,
                     "train: the learned mapping's wires are fixed from epoch %d on "
                     "(freeze_mapping = %d epochs)\n",
                     e + 1, c.st->freeze_mapping);
+        tr_model_freeze_mapping(m, fix);
         shuffle(S, e, c.perm, n);
         double lr = tr_lr_at(c.st, e);
         for (int b = run->batch; b < c.nb && st == RT_OK; b++) {
