@@ -475,8 +475,10 @@ static void bwd_job(void *vc, int tid, int nt) {
             memset(gb, 0, L->r_gamma * sizeof(float));
             tr_addr_backward(m, c->l, o, c->R, c->n, m->w.atab + (size_t)o * 3 * A, dy, k, sd, sdx,
                              &g, dx + (size_t)o * L->sh.F * ld, ld, xg);
-            tr_fix_set(acc, gb, dp_own(m) ? L->r_gamma : 0, TR_FIX_G); /* complete sums */
-            memset(acc, 0, dp_own(m) ? 0 : L->r_gamma * sizeof(uint64_t));
+            if (dp_own(m)) /* complete sums: one rank holds them, the others 0 */
+                tr_fix_set(acc, gb, L->r_gamma, TR_FIX_G);
+            else
+                memset(acc, 0, L->r_gamma * sizeof(uint64_t));
         } else {
             lut_subnet_bwd(c, o, dy, xg, sub, gb);
         }
