@@ -788,13 +788,13 @@ void rt_report_init(rt_report *r) {
     r->reduce.addresses = r->reduce.seen = -1;
     r->reduce.valid_before = r->reduce.valid_after = NAN;
     r->reduce.test_before = r->reduce.test_after = r->reduce.seconds = NAN;
-    r->build.threads = -1;
     r->hardware.luts_xilinx = r->hardware.muxf = -1;
     r->hardware.luts_encoder_estimate = r->hardware.luts_encoder_yosys =
-        r->hardware.luts_head_estimate = r->hardware.luts_head_yosys = -1;
-    r->hardware.encoder_comparators = r->hardware.encoder_thresholds = -1;
+        r->hardware.luts_head_estimate = r->hardware.luts_head_yosys = r->hardware.luts_core_yosys =
+            r->hardware.luts_support = -1;
+    r->hardware.lluts_dead = r->hardware.encoder_comparators = r->hardware.encoder_thresholds = -1;
     r->hardware.fmax_mhz = r->hardware.latency_ns = r->hardware.adp = NAN;
-    r->hardware.n_layer_luts = -1;
+    r->hardware.n_layer_luts = r->build.threads = -1;
     r->hardware.luts_mapped = r->hardware.pnr_cells = r->hardware.pnr_cells_total = -1;
     r->hardware.pnr_fmax_mhz = NAN;
 }

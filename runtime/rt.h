@@ -404,6 +404,13 @@ typedef struct rt_report {
         /* beside the core: the input encoder and the group-sum head in hardware, analytic
          * and Yosys (each module alone); -1 when the design has none */
         long luts_encoder_estimate, luts_encoder_yosys, luts_head_estimate, luts_head_yosys;
+        /* the core alone by Yosys (encoder and head kept apart); -1 when the design has
+         * neither or was not synthesized */
+        long luts_core_yosys;
+        /* the analytic estimate over each output bit's true support, of the L-LUTs that
+         * reach an output; lluts_dead: the L-LUTs that do not (removed by synthesis) */
+        long luts_support;
+        int lluts_dead;
         /* the encoder's comparators (the thresholds some L-LUT reads, not constant) of its
          * thresholds (one per input code); -1 when the design has no encoder */
         int encoder_comparators, encoder_thresholds;

@@ -27,34 +27,6 @@
 #include "reduce_step.h"
 #include "train.h"
 
-/* Yosys LUTs of the top module of rtl with the modules keep (NULL-terminated) kept apart,
- * the generic flow of be_synth_module_luts; -1 when Yosys fails. */
-static long sweep_synth_kept(const char *yosys, const char *rtl, const char *top,
-                             const char *const *keep, int k, const char *work) {
-    char *script = rt_path_join(work, "kept.ys"), *stat = rt_path_join(work, "kept.txt");
-    char *log = rt_path_join(work, "kept.log");
-    FILE *f = fopen(script, "w");
-    long luts = -1;
-    if (f) {
-        fprintf(f, "read_verilog \"%s\"\nhierarchy -top %s\n", rtl, top);
-        for (int i = 0; keep[i]; i++)
-            fprintf(f, "setattr -mod -set keep_hierarchy 1 %s\n", keep[i]);
-        fprintf(f,
-                "proc\nflatten\nmemory_map\ntechmap\nabc -fast -lut %d\nopt_clean\n"
-                "select -module %s\ntee -q -o %s stat\n", /* tee takes no quotes */
-                k, top, stat);
-        fclose(f);
-        char *argv[] = {(char *)yosys, "-q", "-s", script, NULL};
-        FILE *s = be_spawn(argv, NULL, log, log) == 0 ? fopen(stat, "r") : NULL;
-        char line[512];
-        while (s && fgets(line, sizeof line, s))
-            if (sscanf(line, " $lut %ld", &luts) == 1) break;
-        if (s) fclose(s);
-    }
-    free(script), free(stat), free(log);
-    return luts;
-}
-
 /* Yosys LUTs of t's RTL under plan p: luts[0] the whole design, luts[1] without the input
  * encoder (core and head), luts[2] the core alone; -1 where not measured (only luts[1]
  * when core_head). */
@@ -68,16 +40,16 @@ static void sweep_synth(const rt_tables *t, const be_plan *p, bool core_head, lo
         char name[256], enc[300], head[300];
         snprintf(name, sizeof name, "%s.v", p->ident);
         char *rtl = rt_path_join(work, name);
-        if (!core_head &&
-            be_synth_module_luts(yosys, rtl, p->ident, p->lut_inputs, work, &luts[0], e) != RT_OK)
-            luts[0] = -1;
         snprintf(enc, sizeof enc, "%s_enc", p->ident);
         snprintf(head, sizeof head, "%s_head", p->ident);
-        const char *k1[] = {enc, NULL}, *k2[] = {enc, head, NULL};
-        if (t->hwenc.n_features > 0)
-            luts[1] = sweep_synth_kept(yosys, rtl, p->ident, k1, p->lut_inputs, work);
-        if (t->head_group > 0 && !core_head)
-            luts[2] = sweep_synth_kept(yosys, rtl, p->ident, k2, p->lut_inputs, work);
+        bool has_enc = t->hwenc.n_features > 0;
+        const char *k1[] = {enc, NULL}, *k2[] = {has_enc ? enc : head, has_enc ? head : NULL, NULL};
+        const char *const *apart[3] = {NULL, k1, k2};
+        bool want[3] = {!core_head, has_enc, t->head_group > 0 && !core_head};
+        for (int i = 0; i < 3; i++)
+            if (want[i] && be_synth_module_luts(yosys, rtl, p->ident, apart[i], p->lut_inputs,
+                                                work, &luts[i], e) != RT_OK)
+                luts[i] = -1;
         free(rtl);
     }
     if (work) rt_scratch_free(work, false);

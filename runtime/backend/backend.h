@@ -501,17 +501,19 @@ const char *be_target_synth(ir_target t);
 /* What hardware cost is known. -1 / NAN where not measured. */
 typedef struct be_hw {
     long luts_estimate; /* sum over tables of bits_out * C(address bits) */
-    long luts_support;  /* the same over each output bit's true support (0 when constant
-                         * or a plain wire), a tighter analytic figure */
+    long luts_support;  /* the same over each bit's true support (0: constant or a wire)
+                         * of the L-LUTs that reach an output (not the luts_dead ones) */
     long *layer_luts;   /* [n_layers] luts_estimate per layer (owned) */
     int n_layers;       /* entries of layer_luts */
     /* Beside the core (the tables; -1: none in the design): the encoder (enc_comparators of
      * its enc_thresholds input codes are not constant: one comparator each, rt_lut_cost of
      * the raw bits; the codes no L-LUT reads are constant 0) and the group-sum
      * head (per class: ceil(G/K) popcounts of K bits, be_bits_for(K) LUTs each, joined by
-     * ceil(G/K)-1 adders of score-bits LUTs), analytic and Yosys (the module alone). */
+     * ceil(G/K)-1 adders of score-bits LUTs), analytic and Yosys (the module alone); the
+     * core alone by Yosys (both kept apart; -1: neither in the design, or not synthesized). */
     long luts_enc_estimate, luts_head_estimate;
-    long luts_enc_yosys, luts_head_yosys;
+    long luts_enc_yosys, luts_head_yosys, luts_core_yosys;
+    int luts_dead; /* L-LUTs whose outputs reach no output (synthesis removes them) */
     int enc_comparators, enc_thresholds;
     char estimate_note[256]; /* a table address wider than K: the Shannon decomposition */
     int pipeline_stages;     /* register stages */
@@ -557,7 +559,6 @@ void be_hw_init(be_hw *h);
 void be_hw_free(be_hw *h);
 /* The encoder's and head's analytic LUT-K counts into h (hwio.c). */
 void be_hw_estimate_io(const rt_tables *t, int k, be_hw *h);
-
 /* The group-sum head's sum for class c: G bits b[c*G +: G] to an S-bit score, as columns of
  * equal-weight bits reduced by LUT-sized compressors (up to min(K, 6) bits of one column
  * counted into ceil(log2(n+1)) bits of the next columns, one K-LUT function per output bit)
@@ -565,19 +566,20 @@ void be_hw_estimate_io(const rt_tables *t, int k, be_hw *h);
  * more are always 0 (the total is at most G < 2^S) and are dropped. Writes the Verilog
  * (wires h<c>_<k>, assign s[...]) to f unless f is NULL; returns the LUT estimate. */
 long be_head_tree(FILE *f, int c, int G, int S, int k);
-/* Analytic part: fills luts_estimate, luts_support, layer_luts, stages, latency, and the
- * encoder's and head's estimates. */
+/* Analytic part: luts_estimate, luts_support, luts_dead, layer_luts, stages, latency, and
+ * the encoder's and head's estimates. */
 void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h);
 /* Synthesizes the Verilog file rtl (top module p->ident) with Yosys in work_dir using
  * `hierarchy; proc; flatten; memory_map; techmap; abc -fast -lut K; opt_clean` ($NLTC_YOSYS
- * or yosys) and reads the mapped netlist (BLIF) back to count LUTs and flip-flops and the
- * depth per stage. When Yosys is not installed, returns 0 with h->synthesized false and
+ * or yosys), reads the mapped netlist (BLIF) back (LUTs, flip-flops, depth per stage), and
+ * counts the encoder, head and core alone. Without Yosys: 0, h->synthesized false, and
  * synth_note saying so. */
 rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, rt_error *e);
-/* The LUT-K count Yosys's generic flow (abc -fast -lut K) gives the module `module` of the
- * Verilog file rtl alone, synthesized in work. RT_ERR_TOOL when Yosys fails. */
-rt_status be_synth_module_luts(const char *yosys, const char *rtl, const char *module, int k,
-                               const char *work, long *luts, rt_error *e);
+/* The LUT-K count Yosys's generic flow (abc -fast -lut K) gives module of the Verilog file
+ * rtl alone (in work), the modules apart (NULL-terminated) black boxes, not counted. */
+rt_status be_synth_module_luts(const char *yosys, const char *rtl, const char *module,
+                               const char *const *apart, int k, const char *work, long *luts,
+                               rt_error *e);
 /* Reads the mapped netlists back (BLIF as Yosys writes them): gen, the generic LUT-K one,
  * for luts_yosys, ffs, lut_levels, stage_depth; xil (NULL: none), the synth_xilinx one
  * (.gate LUTn/MUXF7/MUXF8/INV/FDRE), for luts_mapped, muxf7/8, ffs_mapped, mapped_levels

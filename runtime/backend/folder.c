@@ -14,10 +14,12 @@ static void hw_line(FILE *f, rt_buf *b) {
 
 void be_hw_print(FILE *f, const be_hw *h, bool verbose) {
     rt_buf b = {0};
-    rt_buf_printf(&b,
-                  "hardware: analytic LUT estimate %ld (%ld over each bit's true support); %d "
-                  "pipeline stages, latency %d cycles",
-                  h->luts_estimate, h->luts_support, h->pipeline_stages, h->latency_cycles);
+    rt_buf_printf(&b, "hardware: analytic LUT estimate %ld (%ld over each bit's true support",
+                  h->luts_estimate, h->luts_support);
+    if (h->luts_dead > 0)
+        rt_buf_printf(&b, ", without the %d L-LUTs whose outputs reach no output", h->luts_dead);
+    rt_buf_printf(&b, "); %d pipeline stages, latency %d cycles", h->pipeline_stages,
+                  h->latency_cycles);
     hw_line(f, &b);
     if (verbose) {
         rt_buf_printf(&b, "  estimate: %s", rt_lut_cost_formula());
@@ -39,6 +41,11 @@ void be_hw_print(FILE *f, const be_hw *h, bool verbose) {
         rt_buf_printf(&b, "  group-sum head (beside the core): %ld LUTs estimated",
                       h->luts_head_estimate);
         if (h->luts_head_yosys >= 0) rt_buf_printf(&b, ", %ld by Yosys", h->luts_head_yosys);
+        hw_line(f, &b);
+    }
+    if (h->luts_core_yosys >= 0) {
+        rt_buf_printf(&b, "  core alone (the encoder and head kept apart): %ld LUTs by Yosys",
+                      h->luts_core_yosys);
         hw_line(f, &b);
     }
     if (!h->synthesized) {

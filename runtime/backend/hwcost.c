@@ -26,6 +26,7 @@ void be_hw_init(be_hw *h) {
     h->pnr.fmax_mhz = h->pnr.seconds = NAN;
     h->pnr.cells = h->pnr.cells_total = -1;
     h->luts_enc_estimate = h->luts_head_estimate = h->luts_enc_yosys = h->luts_head_yosys = -1;
+    h->luts_core_yosys = -1;
     h->enc_comparators = h->enc_thresholds = -1;
 }
 
@@ -55,24 +56,68 @@ static int bit_support(const uint16_t *rows, int a, int k, bool *wire) {
     return n;
 }
 
+/* The address bits an L-LUT's table depends on (bit v set: some output changes with it). */
+static uint32_t addr_deps(const uint16_t *rows, int a) {
+    uint32_t m = 0;
+    for (int v = 0; v < a; v++)
+        for (unsigned r = 0; r < 1u << a; r++)
+            if (!(r >> v & 1u) && rows[r] != rows[r | 1u << v]) {
+                m |= 1u << v;
+                break;
+            }
+    return m;
+}
+
+/* live[l][j]: L-LUT j of layer l reaches an output: every L-LUT of the last layer, and each
+ * one a live L-LUT of the next layer reads through an address bit its table depends on.
+ * Returns the number of L-LUTs that are not live. */
+static int live_luts(const rt_tables *t, bool **live) {
+    int dead = 0;
+    for (int l = t->n_layers - 1; l >= 0; l--) {
+        const rt_table_layer *L = &t->layers[l];
+        live[l] = xcalloc((size_t)L->n_lut, sizeof **live);
+        for (int j = 0; j < L->n_lut; j++)
+            live[l][j] = l == t->n_layers - 1;
+    }
+    for (int l = t->n_layers - 1; l >= 0; l--) {
+        const rt_table_layer *L = &t->layers[l];
+        int a = be_addr_bits(L);
+        for (int j = 0; j < L->n_lut; j++) {
+            if (!live[l][j]) {
+                dead++;
+                continue;
+            }
+            if (l == 0) continue;
+            uint32_t dep = addr_deps(L->codes + ((size_t)j << a), a);
+            for (int v = 0; v < a; v++)
+                if (dep >> v & 1u) live[l - 1][L->inputs[j * L->fanin + v / L->bits_in]] = true;
+        }
+    }
+    return dead;
+}
+
 void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h) {
     int k = p->lut_inputs > 0 ? p->lut_inputs : 6;
     free(h->layer_luts);
     h->n_layers = t->n_layers;
     h->layer_luts = xcalloc((size_t)t->n_layers, sizeof *h->layer_luts);
     h->luts_estimate = h->luts_support = 0;
+    bool **live = xcalloc((size_t)t->n_layers, sizeof *live);
+    h->luts_dead = live_luts(t, live);
     for (int l = 0; l < t->n_layers; l++) {
         const rt_table_layer *L = &t->layers[l];
         int a = be_addr_bits(L);
         h->layer_luts[l] = (long)L->n_lut * L->bits_out * rt_lut_cost(a, k);
         h->luts_estimate += h->layer_luts[l];
         for (int j = 0; j < L->n_lut; j++)
-            for (int b = 0; b < L->bits_out; b++) {
+            for (int b = 0; b < L->bits_out && live[l][j]; b++) {
                 bool wire;
                 int s = bit_support(L->codes + ((size_t)j << a), a, b, &wire);
                 if (s > 0 && !wire) h->luts_support += rt_lut_cost(s, k);
             }
+        free(live[l]);
     }
+    free(live);
     h->pipeline_stages = h->latency_cycles = be_plan_stages(p);
     h->estimate_note[0] = '\0';
     for (int l = 0; l < t->n_layers; l++) {
@@ -245,6 +290,13 @@ static bool read_cell(netlist *nl, char **w, int n) {
     return true;
 }
 
+/* A .subckt of a module kept apart (nl->apart): not counted, its outputs left undriven. */
+static bool kept_apart(const netlist *nl, char **w, int n) {
+    for (const char *const *m = nl->apart; m && *m && n >= 2; m++)
+        if (strcmp(w[1], *m) == 0) return true;
+    return false;
+}
+
 /* Reads the BLIF Yosys wrote after mapping. */
 static rt_status read_blif(const char *path, netlist *nl, rt_error *e) {
     size_t len;
@@ -324,7 +376,7 @@ static rt_status read_blif(const char *path, netlist *nl, rt_error *e) {
             int d = net_get(nl, w[1]);
             add_ff(nl, d, net_get(nl, w[2]));
         } else if ((strcmp(w[0], ".subckt") == 0 || strcmp(w[0], ".gate") == 0) &&
-                   !read_cell(nl, w, n)) {
+                   !kept_apart(nl, w, n) && !read_cell(nl, w, n)) {
             rt_fail(e, RT_ERR_TOOL, "%s:%d: unexpected cell %s after LUT mapping", path, lineno,
                     n >= 2 ? w[1] : "?");
             free(w);
@@ -452,12 +504,15 @@ static int *stage_map(netlist *nl, const be_plan *p, bool tail, int n_stages, in
  * into logic) to gen, and from the same elaborated design the target family's mapping to
  * vendor (NULL: none): synth_xilinx's LUT, wide-mux and flip-flop steps, or synth_ice40,
  * synth_ecp5, synth_intel_alm (Cyclone V) without I/O buffers. */
-static void write_script(FILE *f, const char *rtl, const char *top, ir_target target, int k,
-                         const char *gen, const char *vendor) {
+static void write_script(FILE *f, const char *rtl, const char *top, const char *const *apart,
+                         ir_target target, int k, const char *gen, const char *vendor) {
+    fprintf(f, "read_verilog \"%s\"\n", rtl);
+    for (; apart && *apart; apart++)
+        fprintf(f, "blackbox %s\n", *apart);
     fprintf(f,
-            "read_verilog \"%s\"\nhierarchy -top %s\nproc\nflatten\nmemory_map\ntechmap\n"
+            "hierarchy -top %s\nproc\nflatten\nmemory_map\ntechmap\n"
             "design -save lean\nabc -fast -lut %d\nopt_clean\nstat\nwrite_blif \"%s\"\n",
-            rtl, top, k, gen);
+            top, k, gen);
     if (!vendor) return;
     fprintf(f, "design -load lean\n");
     const char *opts = "-flatten -noiopad -noclkbuf -nodsp -nosrl";
@@ -529,8 +584,9 @@ rt_status be_hw_read_mapped(const char *gen, const char *xil, const be_plan *p, 
     return RT_OK;
 }
 
-rt_status be_synth_module_luts(const char *yosys, const char *rtl, const char *module, int k,
-                               const char *work, long *luts, rt_error *e) {
+rt_status be_synth_module_luts(const char *yosys, const char *rtl, const char *module,
+                               const char *const *apart, int k, const char *work, long *luts,
+                               rt_error *e) {
     char name[300];
     snprintf(name, sizeof name, "%s.ys", module);
     char *script = rt_path_join(work, name);
@@ -543,11 +599,11 @@ rt_status be_synth_module_luts(const char *yosys, const char *rtl, const char *m
     if (!f)
         rc = rt_fail(e, RT_ERR_IO, "%s: cannot create: %s", script, strerror(errno));
     else {
-        write_script(f, rtl, module, IR_TARGET_ULTRASCALE_PLUS, k, blif, NULL);
+        write_script(f, rtl, module, apart, IR_TARGET_ULTRASCALE_PLUS, k, blif, NULL);
         fclose(f);
         char *argv[] = {(char *)yosys, "-q", "-s", script, NULL};
         int st = be_spawn(argv, NULL, log, log);
-        netlist nl = {0};
+        netlist nl = {.apart = apart};
         if (st != 0)
             rc = rt_fail(e, RT_ERR_TOOL, "yosys failed (exit %d) on module %s of %s; see %s", st,
                          module, rtl, log);
@@ -584,7 +640,7 @@ rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_h
         free(yosys), free(script), free(gen), free(xil), free(log);
         return rc;
     }
-    write_script(f, rtl, p->ident, p->target, k, gen, xil);
+    write_script(f, rtl, p->ident, NULL, p->target, k, gen, xil);
     fclose(f);
     snprintf(h->synth_note, sizeof h->synth_note,
              "yosys: hierarchy; proc; flatten; memory_map; techmap; abc -fast -lut %d; "
@@ -604,13 +660,21 @@ rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_h
     else
         rc = be_hw_read_mapped(gen, xil, p, h, e);
     if (rc == RT_OK) h->synthesized = true;
-    char module[200];
-    snprintf(module, sizeof module, "%s_enc", p->ident);
-    if (!rc && h->luts_enc_estimate >= 0)
-        rc = be_synth_module_luts(yosys, rtl, module, k, work_dir, &h->luts_enc_yosys, e);
-    snprintf(module, sizeof module, "%s_head", p->ident);
-    if (!rc && h->luts_head_estimate >= 0)
-        rc = be_synth_module_luts(yosys, rtl, module, k, work_dir, &h->luts_head_yosys, e);
+    char enc[200], head[200];
+    snprintf(enc, sizeof enc, "%s_enc", p->ident);
+    snprintf(head, sizeof head, "%s_head", p->ident);
+    const char *apart[3] = {NULL, NULL, NULL};
+    int n_apart = 0;
+    if (!rc && h->luts_enc_estimate >= 0) {
+        rc = be_synth_module_luts(yosys, rtl, enc, NULL, k, work_dir, &h->luts_enc_yosys, e);
+        apart[n_apart++] = enc;
+    }
+    if (!rc && h->luts_head_estimate >= 0) {
+        rc = be_synth_module_luts(yosys, rtl, head, NULL, k, work_dir, &h->luts_head_yosys, e);
+        apart[n_apart++] = head;
+    }
+    if (!rc && n_apart > 0)
+        rc = be_synth_module_luts(yosys, rtl, p->ident, apart, k, work_dir, &h->luts_core_yosys, e);
     free(yosys), free(script), free(gen), free(xil), free(log);
     return rc;
 }

@@ -32,6 +32,8 @@ typedef struct netlist {
     int *ff_d, *ff_q;       /* [n_ff] their D and Q nets */
     int n_out;              /* primary outputs */
     int *outs;              /* [n_out] */
+    /* modules kept apart (NULL-terminated, or NULL): their .subckt instances are skipped */
+    const char *const *apart;
 } netlist;
 
 /* The static timing pass over a netlist read back: arrival times, per-stage delay, Fmax,

@@ -36,6 +36,8 @@ rt_status be_flow_estimate(be_flow *f, rt_report *r, rt_error *e) {
     (void)e; /* arithmetic on checked tables: cannot fail */
     be_hw_estimate(f->tables, &f->plan, &f->hw);
     r->hardware.luts_estimate = f->hw.luts_estimate;
+    r->hardware.luts_support = f->hw.luts_support;
+    r->hardware.lluts_dead = f->hw.luts_dead;
     r->hardware.target = ir_target_name(f->plan.target);
     r->hardware.estimate_note = f->hw.estimate_note[0] ? f->hw.estimate_note : NULL;
     r->hardware.pipeline_stages = f->hw.pipeline_stages;
@@ -126,6 +128,7 @@ rt_status be_flow_synth(be_flow *f, rt_report *r, rt_error *e) {
         r->hardware.lut_levels = f->hw.lut_levels;
         r->hardware.luts_encoder_yosys = f->hw.luts_enc_yosys;
         r->hardware.luts_head_yosys = f->hw.luts_head_yosys;
+        r->hardware.luts_core_yosys = f->hw.luts_core_yosys;
         if (f->hw.n_stage_depth <= RT_MAX_STAGE_LEVELS) {
             r->hardware.n_stage_levels = f->hw.n_stage_depth;
             for (int s = 0; s < f->hw.n_stage_depth; s++)

@@ -268,7 +268,14 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
     doc_row(t, "table bits\t%s", CNT(r->table_bits));
     if (r->hardware.target) doc_row(t, "target\t%s", r->hardware.target);
     doc_row(t, "LUTs, analytic estimate\t%s", CNT(r->hardware.luts_estimate));
+    if (r->hardware.luts_support >= 0)
+        doc_row(t, "LUTs, analytic over each bit's true support (L-LUTs reaching no output "
+                   "left out)\t%s (%s left out)",
+                CNT(r->hardware.luts_support), CNT(r->hardware.lluts_dead));
     doc_row(t, "LUTs, Yosys\t%s", CNT(r->hardware.luts_yosys));
+    if (r->hardware.luts_core_yosys >= 0)
+        doc_row(t, "core LUTs alone, Yosys (the encoder and head kept apart)\t%s",
+                CNT(r->hardware.luts_core_yosys));
     doc_row(t, "flip-flops\t%s", CNT(r->hardware.ffs));
     doc_row(t, "logic depth (LUT levels)\t%s", CNT(r->hardware.lut_levels));
     if (r->hardware.n_stage_levels > 0) {

@@ -318,9 +318,13 @@ static void test_verify(const char *dir, bool is_signed, ir_pipeline pipe, bool 
     EXPECT(be_synth(v, &p, sw, &h, &e) == RT_OK, "%s", e.msg);
     if (h.synthesized)
         EXPECT(h.luts_enc_yosys > 0 && h.luts_head_yosys > 0 &&
-                   h.n_stage_depth == be_plan_stages(&p) + (pipe == IR_PIPE_NONE),
-               "Yosys: encoder %ld, head %ld LUTs, %d stages", h.luts_enc_yosys, h.luts_head_yosys,
-               h.n_stage_depth);
+                   h.n_stage_depth == be_plan_stages(&p) + (pipe == IR_PIPE_NONE) &&
+                   h.luts_core_yosys > 0 && h.luts_core_yosys < h.luts_yosys &&
+                   h.luts_core_yosys <= h.luts_estimate + h.ffs, /* + a reset gate per FF */
+               "Yosys: encoder %ld, head %ld, core %ld of %ld LUTs (estimate %ld, %ld FFs), %d "
+               "stages",
+               h.luts_enc_yosys, h.luts_head_yosys, h.luts_core_yosys, h.luts_yosys,
+               h.luts_estimate, h.ffs, h.n_stage_depth);
     be_hw_free(&h);
     free(sw);
     be_formal_result fr;

@@ -132,6 +132,7 @@ START_TEST(test_hw_estimate) {
     ck_assert_int_eq(h.layer_luts[0], 3);
     ck_assert_int_eq(h.layer_luts[1], 4);
     ck_assert_int_eq(h.luts_support, 7); /* every bit depends on all its inputs */
+    ck_assert_int_eq(h.luts_dead, 0);
     ck_assert_int_eq(h.latency_cycles, 2);
     /* Constant bits and plain wires cost nothing over their true support; an inverted
      * wire costs one LUT. */
@@ -141,7 +142,10 @@ START_TEST(test_hw_estimate) {
     }
     be_hw_estimate(&t, &p, &h);
     ck_assert_int_eq(h.luts_estimate, 7);
-    ck_assert_int_eq(h.luts_support, 3 + 1);
+    /* Now no output depends on slot 2, the only reader of the first layer's L-LUT 2: it
+     * reaches no output, and only L-LUTs 0 and 1 count (one LUT each). */
+    ck_assert_int_eq(h.luts_dead, 1);
+    ck_assert_int_eq(h.luts_support, 2 + 1);
     be_hw_free(&h);
     be_plan_free(&p);
     rt_tables_free(&t);
