@@ -47,8 +47,8 @@ static void sweep_synth(const rt_tables *t, const be_plan *p, bool core_head, lo
         const char *const *apart[3] = {NULL, k1, k2};
         bool want[3] = {!core_head, has_enc, t->head_group > 0 && !core_head};
         for (int i = 0; i < 3; i++)
-            if (want[i] && be_synth_module_luts(yosys, rtl, p->ident, apart[i], p->lut_inputs,
-                                                work, &luts[i], e) != RT_OK)
+            if (want[i] && be_synth_module_luts(yosys, rtl, p->ident, apart[i], p->lut_inputs, work,
+                                                &luts[i], e) != RT_OK)
                 luts[i] = -1;
         free(rtl);
     }

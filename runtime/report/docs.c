@@ -269,8 +269,9 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
     if (r->hardware.target) doc_row(t, "target\t%s", r->hardware.target);
     doc_row(t, "LUTs, analytic estimate\t%s", CNT(r->hardware.luts_estimate));
     if (r->hardware.luts_support >= 0)
-        doc_row(t, "LUTs, analytic over each bit's true support (L-LUTs reaching no output "
-                   "left out)\t%s (%s left out)",
+        doc_row(t,
+                "LUTs, analytic over each bit's true support (L-LUTs reaching no output "
+                "left out)\t%s (%s left out)",
                 CNT(r->hardware.luts_support), CNT(r->hardware.lluts_dead));
     doc_row(t, "LUTs, Yosys\t%s", CNT(r->hardware.luts_yosys));
     if (r->hardware.luts_core_yosys >= 0)
