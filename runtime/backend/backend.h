@@ -566,6 +566,10 @@ void be_hw_estimate_io(const rt_tables *t, int k, be_hw *h);
  * more are always 0 (the total is at most G < 2^S) and are dropped. Writes the Verilog
  * (wires h<c>_<k>, assign s[...]) to f unless f is NULL; returns the LUT estimate. */
 long be_head_tree(FILE *f, int c, int G, int S, int k);
+/* live[l][j] (allocated here, [n_layers] given): L-LUT j of layer l reaches an output: every
+ * L-LUT of the last layer, and each one a live L-LUT of the next layer reads through an
+ * address bit its table depends on. Returns the number of L-LUTs that are not live. */
+int be_live_luts(const rt_tables *t, bool **live);
 /* Analytic part: luts_estimate, luts_support, luts_dead, layer_luts, stages, latency, and
  * the encoder's and head's estimates. */
 void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h);

@@ -68,10 +68,7 @@ static uint32_t addr_deps(const uint16_t *rows, int a) {
     return m;
 }
 
-/* live[l][j]: L-LUT j of layer l reaches an output: every L-LUT of the last layer, and each
- * one a live L-LUT of the next layer reads through an address bit its table depends on.
- * Returns the number of L-LUTs that are not live. */
-static int live_luts(const rt_tables *t, bool **live) {
+int be_live_luts(const rt_tables *t, bool **live) {
     int dead = 0;
     for (int l = t->n_layers - 1; l >= 0; l--) {
         const rt_table_layer *L = &t->layers[l];
@@ -103,7 +100,7 @@ void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h) {
     h->layer_luts = xcalloc((size_t)t->n_layers, sizeof *h->layer_luts);
     h->luts_estimate = h->luts_support = 0;
     bool **live = xcalloc((size_t)t->n_layers, sizeof *live);
-    h->luts_dead = live_luts(t, live);
+    h->luts_dead = be_live_luts(t, live);
     for (int l = 0; l < t->n_layers; l++) {
         const rt_table_layer *L = &t->layers[l];
         int a = be_addr_bits(L);

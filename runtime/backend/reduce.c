@@ -340,14 +340,15 @@ static int rd_union(const rd_fn *f, const rd_fn *g) {
     return n;
 }
 
-/* LUT estimate of one layer: every bit's cost; *dup the cost of functions another bit
- * already has; *pairs the O5/O6 pairs found (when pairs). */
-static long rd_layer(const rt_table_layer *L, int K, bool pairs, long *dup, long *npairs,
-                     long *consts, long *wires, long *support) {
+/* LUT estimate of one layer: every bit's cost of the L-LUTs that reach an output (live);
+ * *dup the cost of functions another bit already has; *pairs the O5/O6 pairs found (when
+ * pairs). */
+static long rd_layer(const rt_table_layer *L, const bool *live, int K, bool pairs, long *dup,
+                     long *npairs, long *consts, long *wires, long *support) {
     long n = (long)L->n_lut * L->bits_out, total = 0, m = 0;
     rd_fn *fs = xmalloc(sizeof *fs * (size_t)(n + 1));
     for (int j = 0; j < L->n_lut; j++)
-        for (int b = 0; b < L->bits_out; b++) {
+        for (int b = 0; b < L->bits_out && live[j]; b++) {
             rd_fn f;
             rd_fn_of(L, j, b, K, &f);
             total += f.cost;
@@ -383,13 +384,19 @@ static long rd_layer(const rt_table_layer *L, int K, bool pairs, long *dup, long
     return total;
 }
 
-/* Sums rd_layer over t's layers; returns the estimate before sharing. */
+/* Sums rd_layer over t's layers, leaving out the L-LUTs that reach no output
+ * (be_live_luts); returns the estimate before sharing. */
 static long rd_tables(const rt_tables *t, int K, bool pairs, long *dup, long *npairs, long *consts,
                       long *wires, long *support) {
     long total = 0;
     *dup = *npairs = *consts = *wires = *support = 0;
-    for (int l = 0; l < t->n_layers; l++)
-        total += rd_layer(&t->layers[l], K, pairs, dup, npairs, consts, wires, support);
+    bool **live = xcalloc((size_t)t->n_layers, sizeof *live);
+    be_live_luts(t, live);
+    for (int l = 0; l < t->n_layers; l++) {
+        total += rd_layer(&t->layers[l], live[l], K, pairs, dup, npairs, consts, wires, support);
+        free(live[l]);
+    }
+    free(live);
     return total;
 }
 

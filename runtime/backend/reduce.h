@@ -61,7 +61,8 @@ typedef struct be_reduce_opts {
 } be_reduce_opts;
 
 /* What the pass did. LUT figures use rt_lut_cost over each output bit's support (a
- * constant or a plain wire costs nothing), like be_hw's support estimate. */
+ * constant or a plain wire costs nothing) of the L-LUTs that reach an output
+ * (be_live_luts), like be_hw's support estimate. */
 typedef struct be_reduce_stats {
     long long addresses, seen;          /* table addresses in all, addresses with count >= rarity */
     long bits;                          /* output bits of all L-LUTs */
@@ -126,8 +127,9 @@ void be_reduce_lookup(const rt_tables *t, int off, int n, const uint16_t *in, be
 void be_reduce_head(rt_tables *t, const be_samples *smp, const be_reduce_opts *o,
                     be_reduce_stats *s);
 
-/* Support-based LUT estimate of t as it is (no don't-cares), with duplicate bits and
- * O5/O6 pairs when pairs is set: the figure to compare luts_final with. */
+/* Support-based LUT estimate of t as it is (no don't-cares; the L-LUTs that reach an
+ * output), with duplicate bits and O5/O6 pairs when pairs is set: the figure to compare
+ * luts_final with. */
 long be_reduce_estimate(const rt_tables *t, int lut_inputs, bool pairs);
 
 #endif /* NLTC_BE_REDUCE_H */

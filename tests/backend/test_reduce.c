@@ -1,7 +1,8 @@
 /* test_reduce.c - table reduction with don't-cares (runtime/backend/reduce.c): a seen
  * address never changes, the counted samples run through the reduced tables exactly as
  * through the trained ones, the rarity threshold, the support reduction on a function
- * whose don't-cares hide a plain wire, the estimate, and the group-sum head's pass. */
+ * whose don't-cares hide a plain wire, the estimate (without the L-LUTs that reach no
+ * output), and the group-sum head's pass. */
 #include "fixture.h"
 
 #include <check.h>
@@ -237,6 +238,15 @@ START_TEST(test_estimate) {
     ck_assert_int_gt(no_pairs, 0);
     ck_assert_int_lt(pairs, no_pairs);
     ck_assert_int_eq(be_reduce_estimate(&t, 4, true), no_pairs); /* no O5/O6 on K = 4 */
+    /* As in test_lookup's test_hw_estimate: the second layer's bits become a wire, a
+     * constant and an inverted wire, and nothing reads the first layer's L-LUT 2 through a
+     * bit its table depends on. The estimate leaves that L-LUT out, as synthesis does: the
+     * two first-layer L-LUTs left and the inverter, one LUT each. */
+    for (int r = 0; r < 8; r++) {
+        t.layers[1].codes[r] = (uint16_t)(r & 1);
+        t.layers[1].codes[8 + r] = (uint16_t)(r >> 1 & 1 ? 2 : 3);
+    }
+    ck_assert_int_eq(be_reduce_estimate(&t, 6, false), 2 + 1);
     rt_tables_free(&t);
 }
 END_TEST
