@@ -228,8 +228,8 @@ static bool lw_verilog_name(const char *s) {
            strlen(s);
 }
 
-/* reduce = none | dont_care | dont_care(rarity = R, fill = F, errors = E, margin = M): R (0
- * for none), F, E and M. */
+/* reduce = none | dont_care | dont_care(rarity = R, fill = F, changes = C, errors = E,
+ * margin = M): R (0 for none), F, C, E and M. */
 static void lw_reduce(fe_ctx *fe, const ast_value *v, ir_hardware *hw) {
     kw_id fn = lw_ctor(v);
     if (fn == KW_NONE && v->kind == AV_WORD) return;
@@ -240,6 +240,7 @@ static void lw_reduce(fe_ctx *fe, const ast_value *v, ir_hardware *hw) {
     if (v->kind == AV_CALL && !sv_check_args(fe, v)) return;
     hw->reduce_rarity = (long)sv_arg_or_default(KW_DONT_CARE, v, KW_RARITY);
     LW_ENUM(rfill, sv_arg_word_or_default(KW_DONT_CARE, v, KW_FILL), &hw->reduce_fill);
+    hw->reduce_changes = sv_arg_or_default(KW_DONT_CARE, v, KW_CHANGES);
     hw->reduce_errors = sv_arg_or_default(KW_DONT_CARE, v, KW_ERRORS);
     hw->reduce_margin = (int)sv_arg_or_default(KW_DONT_CARE, v, KW_MARGIN);
 }

@@ -158,6 +158,7 @@ void ir_print(FILE *f, const ir_program *p) {
     if (h->reduce_rarity > 0)
         fprintf(f, " reduce dont_care rarity %ld fill %s errors %g margin %d", h->reduce_rarity,
                 ir_rfill_name(h->reduce_fill), h->reduce_errors, h->reduce_margin);
+    if (h->reduce_rarity > 0 && h->reduce_changes > 0) fprintf(f, " changes %g", h->reduce_changes);
     if (h->argmax) fputs(" argmax", f);
     if (h->target != IR_TARGET_ULTRASCALE_PLUS) fprintf(f, " target %s", ir_target_name(h->target));
     if (h->part != IR_PART_AUTO) fprintf(f, " part %s", ir_part_name(h->part));

@@ -75,9 +75,13 @@ static void rs_print(const be_reduce_stats *s, const rt_report *r, int k, bool a
     }
     if (abc)
         printf("reduce: fill abc (ABC's collapse with the don't-cares, read back)");
+    else if (r->reduce.budget >= 0)
+        printf("reduce: changes: %lld of the training samples' output bits changed (budget %lld), "
+               "the cheapest drops per LUT saved first",
+               s->changed, s->budget);
     else
         printf("reduce: strategies chosen per bit:");
-    for (int m = 0; m < BE_RD_N && !abc; m++)
+    for (int m = 0; m < BE_RD_N && !abc && r->reduce.budget < 0; m++)
         printf(" %s %ld", be_rd_method_name((be_rd_method)m), s->wins[m]);
     printf("\nreduce: accuracy validation %.2f%% -> %.2f%%, test %.2f%% -> %.2f%% (%ld test "
            "samples changed)\n",
@@ -101,6 +105,7 @@ rt_status nltc_flow_reduce(const ir_program *ir, const tr_model *m, const rt_dat
     be_reduce_opts o = {.rarity = ir->hw.reduce_rarity,
                         .lut_inputs = ir->hw.lut_inputs,
                         .abc = ir->hw.reduce_fill == IR_RFILL_ABC,
+                        .changes = ir->hw.reduce_changes,
                         .errors = ir->hw.reduce_errors,
                         .margin = ir->hw.reduce_margin};
     o.head = !o.abc && o.errors >= 0 && be_reduce_head_applies(t); /* < 0: benches only */
@@ -133,6 +138,7 @@ rt_status nltc_flow_reduce(const ir_program *ir, const tr_model *m, const rt_dat
     r->reduce.luts_after = s.luts_after - s.dup_luts;
     r->reduce.luts_before_pairs = r->reduce.luts_before - s.pairs_before;
     r->reduce.luts_after_pairs = s.luts_final;
+    if (o.changes > 0 && !o.abc) r->reduce.budget = s.budget, r->reduce.changed_train = s.changed;
     r->reduce.seconds = rt_now() - t0;
     if (!quiet) rs_print(&s, r, o.lut_inputs, o.abc, o.head);
     return RT_OK;

@@ -784,7 +784,7 @@ void rt_report_init(rt_report *r) {
     r->hardware.n_stage_levels = -1;
     r->reduce.rarity = r->reduce.luts_before = r->reduce.luts_after = -1;
     r->reduce.luts_before_pairs = r->reduce.luts_after_pairs = -1;
-    r->reduce.changed_test = -1;
+    r->reduce.budget = r->reduce.changed_train = r->reduce.changed_test = -1;
     r->reduce.addresses = r->reduce.seen = -1;
     r->reduce.valid_before = r->reduce.valid_after = NAN;
     r->reduce.test_before = r->reduce.test_after = r->reduce.seconds = NAN;

@@ -439,8 +439,10 @@ typedef struct rt_report {
         long luts_before, luts_after;             /* support-based LUT estimate, identical functions
                                                    * shared, no O5/O6 pairs (be_reduce_stats) */
         long luts_before_pairs, luts_after_pairs; /* the same with O5/O6 pairs (K = 6) */
-        long changed_test; /* test samples whose codes the reduction changed */
-        double seconds;    /* counting, reduction and recomputation */
+        long changed_test;               /* test samples whose codes the reduction changed */
+        long long budget, changed_train; /* dont_care(changes = C): training-sample output
+                                          * bits it may change and changed (-1: no budget) */
+        double seconds;                  /* counting, reduction and recomputation */
     } reduce;
     struct {   /* per class on the test split, from the verified codes (argmax, first on ties) */
         int n; /* classes; 0: not measured */

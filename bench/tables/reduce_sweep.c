@@ -2,9 +2,10 @@
  * without training or the rest of the flow (bench/tables/README.md).
  *
  *   reduce_sweep MODEL.nlt OUT [--data-dir DIR] [--synth | --synth-core] SETTING...
- *   SETTING: none | R | R:abc | R:eE | R:count, each optionally @K (LUT inputs; default the
- *   model's). R:eE: dont_care(rarity = R, errors = E); R:count: with a group-sum head, the
- *   count-based pass alone on every layer (no be_reduce_head: what the pass did before it).
+ *   SETTING: none | R | R:abc | R:eE | R:chC | R:count, each optionally @K (LUT inputs;
+ *   default the model's). R:eE: dont_care(rarity = R, errors = E); R:chC: dont_care(rarity =
+ *   R, changes = C); R:count: with a group-sum head, the count-based pass alone on every
+ *   layer (no be_reduce_head: what the pass did before it).
  *
  * OUT is a finished run of MODEL (its train/model.bin). For each setting the trained
  * tables are tabulated afresh and the flow's own reduction step (nltc_flow_reduce, compiled
@@ -66,6 +67,8 @@ static rt_status sweep_one(ir_program *ir, const tr_model *m, const rt_dataset *
     ir->hw.reduce_fill = strstr(spec, ":abc") ? IR_RFILL_ABC : IR_RFILL_SUPPORT;
     const char *er = strstr(spec, ":e");
     ir->hw.reduce_errors = er ? atof(er + 2) : strstr(spec, ":count") ? -1 : 0;
+    const char *ch = strstr(spec, ":ch");
+    ir->hw.reduce_changes = ch ? atof(ch + 3) : 0;
     const char *mr = strstr(spec, ":m");
     ir->hw.reduce_margin = mr ? atoi(mr + 2) : 2;
     rt_tables t;
@@ -105,7 +108,7 @@ static rt_status sweep_one(ir_program *ir, const tr_model *m, const rt_dataset *
 int main(int argc, char **argv) {
     if (argc < 4) {
         fprintf(stderr, "usage: reduce_sweep MODEL.nlt OUT [--data-dir DIR] [--synth|--synth-core] "
-                        "none|R|R:abc[@K]...\n");
+                        "none|R|R:abc|R:eE|R:chC|R:count[@K]...\n");
         return 2;
     }
     const char *data_dir = NULL;

@@ -177,6 +177,8 @@ typedef struct ir_hardware {
     ir_reset reset_style;
     long reduce_rarity;         /* reduce = dont_care(rarity = R): R; 0 = no reduction */
     ir_reduce_fill reduce_fill; /* dont_care(fill = ...): who fills the don't-cares */
+    double reduce_changes;      /* dont_care(changes = C): training-sample output bits the
+                                   support reduction may change, a fraction of all */
     double reduce_errors;       /* dont_care(errors = E): net new training errors allowed by
                                    the group-sum head's reduction, a fraction of the samples */
     int reduce_margin;          /* dont_care(margin = M): the class margin training samples keep */

@@ -559,25 +559,21 @@ void be_hw_init(be_hw *h);
 void be_hw_free(be_hw *h);
 /* The encoder's and head's analytic LUT-K counts into h (hwio.c). */
 void be_hw_estimate_io(const rt_tables *t, int k, be_hw *h);
-/* The group-sum head's sum for class c: G bits b[c*G +: G] to an S-bit score, as columns of
- * equal-weight bits reduced by LUT-sized compressors (up to min(K, 6) bits of one column
- * counted into ceil(log2(n+1)) bits of the next columns, one K-LUT function per output bit)
- * until every column holds at most two bits, then one S-bit adder. Bits of weight S or
- * more are always 0 (the total is at most G < 2^S) and are dropped. Writes the Verilog
- * (wires h<c>_<k>, assign s[...]) to f unless f is NULL; returns the LUT estimate. */
+/* The group-sum head's sum for class c: G bits b[c*G +: G] to an S-bit score, by columns of
+ * equal-weight bits reduced by LUT-sized compressors (up to min(K, 6) bits of a column into
+ * ceil(log2(n+1)) bits of the next, one K-LUT per output bit) to two bits per column, then
+ * an S-bit adder; bits of weight S or more (always 0: G < 2^S) dropped. Writes the Verilog
+ * (wires h<c>_<k>, assign s[...]) to f unless NULL; returns the LUT estimate. */
 long be_head_tree(FILE *f, int c, int G, int S, int k);
-/* live[l][j] (allocated here, [n_layers] given): L-LUT j of layer l reaches an output: every
- * L-LUT of the last layer, and each one a live L-LUT of the next layer reads through an
- * address bit its table depends on. Returns the number of L-LUTs that are not live. */
+/* live[l][j] (allocated): L-LUT j of layer l reaches an output; returns the others' count. */
 int be_live_luts(const rt_tables *t, bool **live);
-/* Analytic part: luts_estimate, luts_support, luts_dead, layer_luts, stages, latency, and
- * the encoder's and head's estimates. */
+/* Analytic part: luts_estimate/support/dead, layer_luts, stages, latency, encoder, head. */
 void be_hw_estimate(const rt_tables *t, const be_plan *p, be_hw *h);
 /* Synthesizes the Verilog file rtl (top module p->ident) with Yosys in work_dir using
  * `hierarchy; proc; flatten; memory_map; techmap; abc -fast -lut K; opt_clean` ($NLTC_YOSYS
  * or yosys), reads the mapped netlist (BLIF) back (LUTs, flip-flops, depth per stage), and
  * counts the encoder, head and core alone. Without Yosys: 0, h->synthesized false, and
- * synth_note saying so. */
+ * synth_note says so. */
 rt_status be_synth(const char *rtl, const be_plan *p, const char *work_dir, be_hw *h, rt_error *e);
 /* The LUT-K count Yosys's generic flow (abc -fast -lut K) gives module of the Verilog file
  * rtl alone (in work), the modules apart (NULL-terminated) black boxes, not counted. */

@@ -68,6 +68,8 @@ static uint32_t addr_deps(const uint16_t *rows, int a) {
     return m;
 }
 
+/* live[l][j]: every L-LUT of the last layer, and each one a live L-LUT of the next layer
+ * reads through an address bit its table depends on. */
 int be_live_luts(const rt_tables *t, bool **live) {
     int dead = 0;
     for (int l = t->n_layers - 1; l >= 0; l--) {

@@ -406,6 +406,144 @@ long be_reduce_estimate(const rt_tables *t, int lut_inputs, bool pairs) {
     return total - dup - np;
 }
 
+/* ---- A budget of changed training outputs (dont_care(changes = C)) ------------------- */
+
+/* One output bit under the budget: per entry the training samples whose trained value
+ * there is 0 or 1 (w; addresses seen fewer than rarity times weigh nothing), and the
+ * trained values merged there (n, the fill of entries no sample weighs); the entry's
+ * value is its samples' majority, so min(w0, w1) of them changed. best_v: the drop that
+ * changes the fewest samples per LUT saved (-1: none left), at best_d changed samples. */
+typedef struct bd_bit {
+    int l, j, b, k, vars[16];
+    uint32_t *w[2], *n[2];
+    int best_v;
+    long best_d;
+    double best_cost; /* changed samples per LUT saved; -1 for a free drop */
+} bd_bit;
+
+static long bd_min(long a, long b) {
+    return a < b ? a : b;
+}
+
+static void bd_eval(bd_bit *x, int K) {
+    x->best_v = -1;
+    if (x->k == 0) return;
+    long gain = rt_lut_cost(x->k, K) - (x->k > 1 ? rt_lut_cost(x->k - 1, K) : 0);
+    size_t n = (size_t)1 << x->k;
+    const uint32_t *w0 = x->w[0], *w1 = x->w[1];
+    for (int i = 0; i < x->k; i++) {
+        size_t bit = (size_t)1 << i;
+        long d = 0;
+        for (size_t y = 0; y < n; y++) {
+            if (y & bit) continue;
+            size_t z = y | bit;
+            d += bd_min((long)w0[y] + w0[z], (long)w1[y] + w1[z]) - bd_min(w0[y], w1[y]) -
+                 bd_min(w0[z], w1[z]);
+        }
+        if (d > 0 && (gain <= 0 || x->k <= K)) continue; /* see rd_budget */
+        double c = d == 0 ? -1.0 : (double)d / (double)gain;
+        if (x->best_v < 0 || c < x->best_cost) x->best_v = i, x->best_cost = c, x->best_d = d;
+    }
+}
+
+static void bd_drop(bd_bit *x, int i) {
+    size_t half = (size_t)1 << (x->k - 1), bit = (size_t)1 << i, low = bit - 1;
+    for (size_t y = 0; y < half; y++) {
+        size_t z = (y & low) | ((y & ~low) << 1);
+        for (int v = 0; v < 2; v++) {
+            x->w[v][y] = x->w[v][z] + x->w[v][z | bit];
+            x->n[v][y] = x->n[v][z] + x->n[v][z | bit];
+        }
+    }
+    memmove(x->vars + i, x->vars + i + 1, sizeof *x->vars * (size_t)(x->k - 1 - i));
+    x->k--;
+}
+
+/* Bit b of L-LUT j of layer l from its trained codes and counts (rd_bit's ternary table
+ * with weights), and its first candidate. */
+static void bd_init(bd_bit *x, const rt_tables *t, const be_counts *c, int l, int j, int b,
+                    const be_reduce_opts *o) {
+    const rt_table_layer *L = &t->layers[l];
+    int a = be_addr_bits(L);
+    size_t n = (size_t)1 << a;
+    *x = (bd_bit){.l = l, .j = j, .b = b, .k = a};
+    for (int v = 0; v < a; v++)
+        x->vars[v] = v;
+    for (int v = 0; v < 2; v++) {
+        x->w[v] = xcalloc(n, sizeof(uint32_t));
+        x->n[v] = xcalloc(n, sizeof(uint32_t));
+    }
+    const uint16_t *codes = L->codes + ((size_t)j << a);
+    const uint32_t *cnt = c->counts[l] + ((size_t)j << a);
+    for (size_t y = 0; y < n; y++) {
+        unsigned v = codes[y] >> b & 1u;
+        x->w[v][y] = (uint64_t)cnt[y] >= (uint64_t)o->rarity ? cnt[y] : 0;
+        x->n[v][y] = 1;
+    }
+    bd_eval(x, o->lut_inputs);
+}
+
+/* Writes x's function (each entry its samples' majority, else its trained values') into
+ * its bit of the L-LUT's codes at every address, and frees x. */
+static void bd_write(bd_bit *x, rt_tables *t) {
+    rt_table_layer *L = &t->layers[x->l];
+    int a = be_addr_bits(L);
+    uint16_t *codes = L->codes + ((size_t)x->j << a);
+    for (size_t y = 0; y < (size_t)1 << a; y++) {
+        size_t z = 0;
+        for (int i = 0; i < x->k; i++)
+            z |= (y >> x->vars[i] & 1u) << i;
+        uint32_t w0 = x->w[0][z], w1 = x->w[1][z];
+        unsigned v = w0 != w1 ? w1 > w0 : x->n[1][z] > x->n[0][z];
+        codes[y] = (uint16_t)((codes[y] & ~(1u << x->b)) | v << x->b);
+    }
+    for (int v = 0; v < 2; v++) {
+        free(x->w[v]);
+        free(x->n[v]);
+    }
+}
+
+/* The budget pass over the layers [0, n_layers): free drops first (those rd_bit's
+ * strategies make), then the cheapest per LUT saved over all bits, until the next would
+ * pass the budget (that bit then keeps its support). Only functions wider than the LUT
+ * spend the budget: there a drop halves the LUTs, while within one LUT it saves at most
+ * that LUT (a constant) and the changed codes move the samples to addresses the next
+ * layers never saw (measured on digits: 0.1% of the outputs so spent cost 10 points).
+ * Ties: the first bit in layer, L-LUT and bit order (the pass is serial: the same for any
+ * thread count). */
+static void rd_budget(rt_tables *t, const be_counts *c, int n_layers, const be_reduce_opts *o,
+                      be_reduce_stats *s) {
+    long nb = 0, i = 0;
+    for (int l = 0; l < n_layers; l++)
+        nb += (long)t->layers[l].n_lut * t->layers[l].bits_out;
+    bd_bit *bits = xcalloc((size_t)nb + 1, sizeof *bits);
+    for (int l = 0; l < n_layers; l++)
+        for (int j = 0; j < t->layers[l].n_lut; j++)
+            for (int b = 0; b < t->layers[l].bits_out; b++)
+                bd_init(&bits[i++], t, c, l, j, b, o);
+    long long samples = 0; /* the training samples: every one has an address at L-LUT 0 */
+    for (size_t y = 0; y < (size_t)1 << be_addr_bits(&t->layers[0]); y++)
+        samples += c->counts[0][y];
+    s->budget = (long long)(o->changes * (double)samples * (double)nb);
+    for (;;) {
+        long q = -1;
+        for (long r = 0; r < nb; r++)
+            if (bits[r].best_v >= 0 && (q < 0 || bits[r].best_cost < bits[q].best_cost)) q = r;
+        if (q < 0) break;
+        bd_bit *x = &bits[q];
+        if (s->changed + x->best_d > s->budget) {
+            x->best_v = -1;
+            continue;
+        }
+        s->changed += x->best_d;
+        bd_drop(x, x->best_v);
+        bd_eval(x, o->lut_inputs);
+    }
+    for (long r = 0; r < nb; r++)
+        bd_write(&bits[r], t);
+    free(bits);
+}
+
 /* ---- The pass ------------------------------------------------------------------------ */
 
 /* The "after" figures of s from t as it now is. */
@@ -429,6 +567,7 @@ rt_status be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, b
         if (st) return st;
         opt.methods = 1u << BE_RD_TRAINED;
     }
+    bool budget = opt.changes > 0 && !opt.abc;
     for (int l = 0; l < t->n_layers; l++) {
         rt_table_layer *L = &t->layers[l];
         const int a = be_addr_bits(L);
@@ -441,12 +580,13 @@ rt_status be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, b
             for (size_t x = 0; x < n; x++)
                 s->seen += (uint64_t)cnt[x] >= (uint64_t)opt.rarity;
             s->addresses += (long long)n;
-            for (int b = 0; b < L->bits_out && !head; b++)
+            for (int b = 0; b < L->bits_out && !head && !budget; b++)
                 s->wins[rd_bit(L->codes + ((size_t)j << a), cnt, a, b, &opt, &w)]++;
             s->bits += L->bits_out;
         }
         free(w.mem);
     }
+    if (budget) rd_budget(t, c, t->n_layers - opt.head, &opt, s);
     rd_after(t, opt.lut_inputs, s);
     s->seconds = rt_now() - t0;
     return RT_OK;

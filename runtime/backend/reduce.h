@@ -56,6 +56,8 @@ typedef struct be_reduce_opts {
     bool cofactor_fill; /* functions wider than K: fill for equal cofactors first */
     bool abc;           /* ABC fills the don't-cares (be_reduce_abc), no support reduction */
     bool head;          /* be_reduce_head reduces the last layer: be_reduce only counts it */
+    double changes;     /* > 0: the budget pass (rd_budget) instead of the strategies: it may
+                         * change this fraction of (training samples x output bits) */
     double errors;      /* be_reduce_head: net new training errors allowed, a fraction */
     int margin;         /* be_reduce_head: the class margin a training sample keeps */
 } be_reduce_opts;
@@ -76,6 +78,8 @@ typedef struct be_reduce_stats {
                            * (0 unless lut_inputs is 6: 4- and 5-input LUTs do not fracture) */
     long luts_final;      /* luts_after - dup_luts - pairs */
     long wins[BE_RD_N];   /* output bits where each strategy was the cheapest */
+    long long budget;     /* changes: training-sample output bits the pass may change */
+    long long changed;    /* changes: those it changed (each L-LUT's own inputs as counted) */
     long head_support[9]; /* be_reduce_head: last-layer L-LUTs by the inputs they keep */
     long head_errors;     /* be_reduce_head: net new errors on the training samples */
     long head_samples;    /* be_reduce_head: training samples it kept the classes of */

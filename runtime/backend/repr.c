@@ -57,6 +57,11 @@ rt_status be_check_tables(const ir_program *ir, rt_error *e) {
     if (!st && ir->hw.reduce_rarity > 0 && ir->hw.reduce_fill == IR_RFILL_ABC)
         st = be_reduce_abc_check(e);
     if (!st && ir->hw.reduce_rarity > 0) st = check_reduce_errors(ir, e);
+    if (!st && ir->hw.reduce_rarity > 0 && ir->hw.reduce_changes > 0 &&
+        ir->hw.reduce_fill == IR_RFILL_ABC)
+        st = rt_fail_prop(e, RT_ERR_MODEL, "hardware.reduce",
+                          "dont_care(changes = %g) works with fill = support, not fill = abc",
+                          ir->hw.reduce_changes);
     return st;
 }
 

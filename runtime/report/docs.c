@@ -327,6 +327,12 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
                  "samples produce other codes than the model's.",
                  r->reduce.rarity, CNT(r->reduce.seen), CNT(r->reduce.addresses),
                  CNT(r->reduce.changed_test));
+        if (r->reduce.budget >= 0)
+            doc_para(d,
+                     "Beyond them, the support reduction changed %s of the training samples' "
+                     "output bits (the budget: %s), the address bits that cost the fewest "
+                     "changes per LUT saved first.",
+                     CNT(r->reduce.changed_train), CNT(r->reduce.budget));
     }
     if (r->hardware.timed)
         doc_para(d,

@@ -117,6 +117,8 @@ static const rj_field rj_fields[] = {
     RJ("reduce.luts_before_pairs", RJ_LONG, reduce.luts_before_pairs),
     RJ("reduce.luts_after_pairs", RJ_LONG, reduce.luts_after_pairs),
     RJ("reduce.changed_test", RJ_LONG, reduce.changed_test),
+    RJ("reduce.budget", RJ_LLONG, reduce.budget),
+    RJ("reduce.changed_train", RJ_LLONG, reduce.changed_train),
     RJ("reduce.seconds", RJ_DOUBLE, reduce.seconds),
     RJ("classes.names", RJ_CNAMES, classes),
     RJ("classes.confusion", RJ_CONFUSION, classes),

@@ -43,7 +43,8 @@ START_TEST(test_clock_keyword_refused) {
 END_TEST
 
 /* dont_care(errors = E > 0) is refused, at hardware.reduce, without a group-sum head, with
- * last-layer addresses over 8 bits, and with fill = abc; accepted where it applies. */
+ * last-layer addresses over 8 bits, and with fill = abc; accepted where it applies. So is
+ * dont_care(changes = C > 0) with fill = abc. */
 START_TEST(test_reduce_errors) {
     ir_layer layers[3];
     ir_program ir = make_ir(layers, NULL, NULL);
@@ -67,6 +68,12 @@ START_TEST(test_reduce_errors) {
     ck_assert_int_eq(be_check_model(&ir, &e), RT_ERR_MODEL);
     ck_assert_ptr_nonnull(strstr(e.msg, "fill = abc"));
     ir.hw.reduce_errors = 0;
+    ck_assert_int_eq(be_check_model(&ir, &e), RT_OK);
+    ir.hw.reduce_changes = 0.001; /* the budget is the support reduction's: not with abc */
+    ck_assert_int_eq(be_check_model(&ir, &e), RT_ERR_MODEL);
+    ck_assert_str_eq(e.prop, "hardware.reduce");
+    ck_assert_ptr_nonnull(strstr(e.msg, "changes = 0.001"));
+    ir.hw.reduce_fill = IR_RFILL_SUPPORT;
     ck_assert_int_eq(be_check_model(&ir, &e), RT_OK);
     unsetenv("NLTC_YOSYS_ABC");
 }

@@ -1,8 +1,8 @@
 /* test_reduce.c - table reduction with don't-cares (runtime/backend/reduce.c): a seen
  * address never changes, the counted samples run through the reduced tables exactly as
  * through the trained ones, the rarity threshold, the support reduction on a function
- * whose don't-cares hide a plain wire, the estimate (without the L-LUTs that reach no
- * output), and the group-sum head's pass. */
+ * whose don't-cares hide a plain wire, the budget of changed outputs, the estimate (without the
+ * L-LUTs that reach no output), and the group-sum head's pass. */
 #include "fixture.h"
 
 #include <check.h>
@@ -13,15 +13,23 @@
 #include "reduce.h"
 
 /* Random tables of shape s, n random samples counted; reduced copy in *red. */
-static void reduce_random(const fx_shape *s, int n, long rarity, rt_tables *orig, rt_tables *red,
-                          rt_codes *c, be_counts *cnt, be_reduce_stats *st) {
+static void reduce_random(const fx_shape *s, int n, const be_reduce_opts *o, rt_tables *orig,
+                          rt_tables *red, rt_codes *c, be_counts *cnt, be_reduce_stats *st) {
     fx_random_tables(s, 5, orig);
     fx_random_tables(s, 5, red);
     fx_random_codes(orig, n, 6, c);
     be_counts_init(cnt, orig);
     be_counts_add(cnt, orig, c);
-    be_reduce_opts o = {.rarity = rarity, .lut_inputs = 6};
-    ck_assert_int_eq(be_reduce(red, cnt, &o, st, NULL), RT_OK);
+    ck_assert_int_eq(be_reduce(red, cnt, o, st, NULL), RT_OK);
+}
+
+/* Three layers on 16 two-bit inputs: tables of 8, 6 and 6 address bits. */
+static fx_shape three_layers(void) {
+    fx_shape s = {.n_inputs = 16, .input_bits = 2, .n_layers = 3};
+    static const int w[] = {12, 6, 3}, f[] = {4, 3, 2}, b[] = {2, 3, 4};
+    for (int l = 0; l < 3; l++)
+        s.width[l] = w[l], s.fanin[l] = f[l], s.bits[l] = b[l];
+    return s;
 }
 
 /* Every address counted at least rarity times keeps its code, in every layer. */
@@ -41,17 +49,15 @@ static void assert_seen_kept(const rt_tables *orig, const rt_tables *red, const 
 }
 
 START_TEST(test_seen_kept) {
-    fx_shape s = {.n_inputs = 16, .input_bits = 2, .n_layers = 3};
-    static const int w[] = {12, 6, 3}, f[] = {4, 3, 2}, b[] = {2, 3, 4};
-    for (int l = 0; l < 3; l++)
-        s.width[l] = w[l], s.fanin[l] = f[l], s.bits[l] = b[l];
+    fx_shape s = three_layers();
     static const long rarities[] = {1, 2, 5};
     for (int r = 0; r < 3; r++) {
         rt_tables orig, red;
         rt_codes c;
         be_counts cnt;
         be_reduce_stats st;
-        reduce_random(&s, 30, rarities[r], &orig, &red, &c, &cnt, &st);
+        be_reduce_opts o = {.rarity = rarities[r], .lut_inputs = 6};
+        reduce_random(&s, 30, &o, &orig, &red, &c, &cnt, &st);
         assert_seen_kept(&orig, &red, &cnt, rarities[r]);
         /* 8-bit addresses, 30 samples: most unseen, so the pass has room */
         ck_assert_int_lt(st.seen, st.addresses);
@@ -229,6 +235,47 @@ START_TEST(test_abc_fill) {
 }
 END_TEST
 
+/* dont_care(changes = C): the pass changes at most C x (samples x output bits) counted
+ * outputs, and exactly as many as it reports (each L-LUT's counted addresses, weighted by
+ * their counts, where the reduced bit differs from the trained one); with a budget of 0
+ * every counted address keeps its code. The first layer's 8-bit tables exceed the LUT6, so
+ * spending the budget saves LUTs. */
+START_TEST(test_changes_budget) {
+    fx_shape s = three_layers();
+    static const double changes[] = {0.02, 1e-9};
+    for (int i = 0; i < 2; i++) {
+        rt_tables orig, red;
+        rt_codes c;
+        be_counts cnt;
+        be_reduce_stats st;
+        be_reduce_opts o = {.rarity = 1, .lut_inputs = 6, .changes = changes[i]};
+        reduce_random(&s, 200, &o, &orig, &red, &c, &cnt, &st);
+        ck_assert_int_eq(st.budget, (long long)(changes[i] * 200 * (12 * 2 + 6 * 3 + 3 * 4)));
+        long long changed = 0;
+        for (int l = 0; l < 3; l++) {
+            const rt_table_layer *L = &orig.layers[l];
+            size_t n = (size_t)L->n_lut << be_addr_bits(L);
+            for (size_t x = 0; x < n; x++)
+                changed += (long long)cnt.counts[l][x] *
+                           __builtin_popcount((unsigned)(L->codes[x] ^ red.layers[l].codes[x]));
+        }
+        ck_assert_int_eq(changed, st.changed);
+        ck_assert_int_le(st.changed, st.budget);
+        if (i == 0) {
+            ck_assert_int_gt(st.changed, 0);
+            ck_assert_int_lt(st.luts_after, st.luts_before);
+        } else {
+            ck_assert_int_eq(st.changed, 0);
+            assert_seen_kept(&orig, &red, &cnt, 1);
+        }
+        be_counts_free(&cnt);
+        rt_tables_free(&orig);
+        rt_tables_free(&red);
+        rt_codes_free(&c);
+    }
+}
+END_TEST
+
 /* The estimate: the hand model's functions are all small and distinct. */
 START_TEST(test_estimate) {
     rt_tables t;
@@ -356,6 +403,7 @@ int main(void) {
     tcase_add_test(tc, test_rarity);
     tcase_add_test(tc, test_counts_and_methods);
     tcase_add_test(tc, test_estimate);
+    tcase_add_test(tc, test_changes_budget);
     tcase_add_test(tc, test_abc_fill);
     tcase_add_test(tc, test_head);
     suite_add_tcase(s, tc);
