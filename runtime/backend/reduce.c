@@ -168,22 +168,9 @@ static void rd_support(rd_tab *x, be_rd_method m) {
 }
 
 /* Fills the DCs of x: each takes the majority of the trained values it stands for (the
- * LUT does not care, the accuracy does). With cofactors set, functions wider than the LUT
- * first copy values across each variable from the highest (equal cofactors, for the
- * mapper); measured, this costs accuracy for few LUTs (bench/tables/README.md). */
-static void rd_fill(rd_tab *x, int K, bool cofactors) {
-    size_t n = (size_t)1 << x->k;
-    for (int i = x->k - 1; i >= 0 && cofactors && x->k > K; i--) {
-        size_t bit = (size_t)1 << i;
-        for (size_t y = 0; y < n; y++) {
-            if (y & bit) continue;
-            if (x->t[y] == DC)
-                x->t[y] = x->t[y | bit];
-            else if (x->t[y | bit] == DC)
-                x->t[y | bit] = x->t[y];
-        }
-    }
-    for (size_t y = 0; y < n; y++)
+ * LUT does not care, the accuracy does). */
+static void rd_fill(rd_tab *x) {
+    for (size_t y = 0; y < (size_t)1 << x->k; y++)
         if (x->t[y] == DC) x->t[y] = x->n[1][y] > x->n[0][y];
 }
 
@@ -252,7 +239,7 @@ static be_rd_method rd_bit(uint16_t *codes, const uint32_t *cnt, int a, int b,
         if (o->methods && !(o->methods >> m & 1u)) continue;
         rd_copy(&w->cand, x);
         rd_support(&w->cand, (be_rd_method)m);
-        rd_fill(&w->cand, o->lut_inputs, o->cofactor_fill);
+        rd_fill(&w->cand);
         rd_prune(&w->cand);
         long c = rd_cost(&w->cand, o->lut_inputs);
         if (chosen == BE_RD_N || c < best_cost || (c == best_cost && w->cand.k < w->best.k)) {

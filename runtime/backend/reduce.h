@@ -50,16 +50,15 @@ typedef enum be_rd_method {
 const char *be_rd_method_name(be_rd_method m);
 
 typedef struct be_reduce_opts {
-    long rarity;        /* an address seen fewer times is a don't-care (>= 1) */
-    int lut_inputs;     /* K of the target's LUTs; K == 6 allows O5/O6 pairs */
-    unsigned methods;   /* bit set of be_rd_method to try; 0: all */
-    bool cofactor_fill; /* functions wider than K: fill for equal cofactors first */
-    bool abc;           /* ABC fills the don't-cares (be_reduce_abc), no support reduction */
-    bool head;          /* be_reduce_head reduces the last layer: be_reduce only counts it */
-    double changes;     /* > 0: the budget pass (rd_budget) instead of the strategies: it may
-                         * change this fraction of (training samples x output bits) */
-    double errors;      /* be_reduce_head: net new training errors allowed, a fraction */
-    int margin;         /* be_reduce_head: the class margin a training sample keeps */
+    long rarity;      /* an address seen fewer times is a don't-care (>= 1) */
+    int lut_inputs;   /* K of the target's LUTs; K == 6 allows O5/O6 pairs */
+    unsigned methods; /* bit set of be_rd_method to try; 0: all */
+    bool abc;         /* ABC fills the don't-cares (be_reduce_abc), no support reduction */
+    bool head;        /* be_reduce_head reduces the last layer: be_reduce only counts it */
+    double changes;   /* > 0: the budget pass (rd_budget) instead of the strategies: it may
+                       * change this fraction of (training samples x output bits) */
+    double errors;    /* be_reduce_head: net new training errors allowed, a fraction */
+    int margin;       /* be_reduce_head: the class margin a training sample keeps */
 } be_reduce_opts;
 
 /* What the pass did. LUT figures use rt_lut_cost over each output bit's support (a
