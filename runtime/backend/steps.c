@@ -120,6 +120,8 @@ rt_status be_flow_synth(be_flow *f, rt_report *r, rt_error *e) {
         }
         rt_scratch_free(work, false);
         free(rtl);
+    } else {
+        snprintf(f->hw.synth_note, sizeof f->hw.synth_note, "skipped (--no-synth)");
     }
     if (!st && f->hw.synthesized) {
         r->time_s.synth = f->hw.synth_s;
