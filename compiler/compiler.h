@@ -228,6 +228,7 @@ typedef struct fe_ctx {
     fe_decl *decls;             /* [cap_decls] */
     ptr_vec extends_stack;      /* fe_decl* whose extends are being resolved */
     int lut_inputs;             /* physical LUT size, for the table-cost warning */
+    bool wide_hint;             /* the table-cost warning may add its note on `reduce` */
 } fe_ctx;
 
 /* Loads path (or the given text) and every module it imports into fe->modules. Returns

@@ -122,6 +122,7 @@ ir_program *fe_lower(fe_ctx *fe, fe_decl *model) {
 
     lw_hardware(fe, lw_sub(m, KW_HARDWARE), &p->hw);
     fe->lut_inputs = p->hw.lut_inputs;
+    fe->wide_hint = p->hw.reduce_rarity == 0;
     const eblock *ds = lw_sub(m, KW_DATASET);
     if (ds)
         lw_dataset(fe, ds, &p->dataset);

@@ -223,6 +223,13 @@ static void lw_address(fe_ctx *fe, const ir_layer *l, src_range at) {
                    "x %d bits)",
                    addr, l->fanin, l->bits_in, K, per_bit, K, per_bit * l->out_width * l->bits_out,
                    l->name, l->out_width, l->bits_out);
+        if (fe->wide_hint) /* once per model */
+            diag_note(&fe->d, at,
+                      "most addresses of a wide table never occur on the training data; "
+                      "hardware { reduce = dont_care(changes = 0.0005) } makes them "
+                      "don't-cares and drops the address bits that change the fewest "
+                      "training outputs");
+        fe->wide_hint = false;
     }
 }
 
