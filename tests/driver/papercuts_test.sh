@@ -25,7 +25,7 @@ grep -q '^<stdin>:' fmt3.txt || fail "fmt -: errors do not name <stdin>: $(cat f
 [ $? = 2 ] || fail "fmt --write -: not a usage error"
 
 # --emit ir with a space, nltc run FILE
-"$nltc" --emit ir "$src/examples/digits.nlt" | head -1 | grep -q '^model digits_small$' ||
+"$nltc" --emit ir "$src/examples/digits.nlt" | head -1 | grep -q '^model digits$' ||
     fail "--emit ir (a space)"
 "$nltc" run --check "$src/examples/digits.nlt" >/dev/null || fail "nltc run --check FILE"
 

@@ -35,7 +35,7 @@ p_real=$(cd "$p" && pwd -P)
 grep -q '^test accuracy: ' run.txt || fail "the run printed no result"
 [ -s out/report.json ] || fail "the run wrote no report.json"
 [ -d "$p/share/nltc/examples/.nltc" ] || fail "the run was not recorded beside the example"
-"$p/bin/nltc" runs "$ex" | grep -q 'digits_small~0' || fail "nltc runs MODEL.nlt"
+"$p/bin/nltc" runs "$ex" | grep -q 'digits~0' || fail "nltc runs MODEL.nlt"
 if command -v man >/dev/null 2>&1; then
     for page in man1/nltc.1 man5/nltc-lang.5; do
         MANWIDTH=80 man -l "$p/share/man/$page" >page.txt 2>man.err || {
