@@ -143,8 +143,62 @@ static void rd_drop(rd_tab *x, int i) {
     x->k--;
 }
 
+/* Index of y's cell on the variables of mask (their bits of y, packed in order). */
+static size_t rd_cell(size_t y, unsigned mask) {
+    size_t c = 0;
+    int j = 0;
+    for (int i = 0; mask >> i; i++)
+        if (mask >> i & 1u) c |= (y >> i & 1u) << j++;
+    return c;
+}
+
+/* Whether x depends on the variables of mask alone (no two seen addresses agreeing there
+ * take different values); *flip: the don't-care addresses whose trained value differs
+ * from their cell's seen value. cell: 2^k bytes of scratch. */
+static bool rd_consistent(const rd_tab *x, unsigned mask, uint8_t *cell, long *flip) {
+    size_t n = (size_t)1 << x->k;
+    memset(cell, DC, (size_t)1 << __builtin_popcount(mask));
+    for (size_t y = 0; y < n; y++) {
+        uint8_t v = x->t[y], *c = &cell[rd_cell(y, mask)];
+        if (v == DC) continue;
+        if (*c != DC && *c != v) return false;
+        *c = v;
+    }
+    long f = 0;
+    for (size_t y = 0; y < n; y++) {
+        uint8_t c = cell[rd_cell(y, mask)];
+        if (x->t[y] == DC && c != DC) f += x->n[!c][y];
+    }
+    *flip = f;
+    return true;
+}
+
+/* The exact strategy: the smallest set of address bits x can depend on (every subset, by
+ * size), the fewest changed trained values among those, then the lowest bit set; the other
+ * bits dropped. Tables of more than RD_EXACT_BITS address bits are left as they are. */
+enum { RD_EXACT_BITS = 8 };
+static void rd_exact(rd_tab *x) {
+    if (x->k > RD_EXACT_BITS) return;
+    uint8_t cell[1 << RD_EXACT_BITS];
+    unsigned full = (1u << x->k) - 1, best = full;
+    for (int size = 0; size < x->k && best == full; size++) {
+        long best_f = 0;
+        for (unsigned mask = 0; mask < full; mask++) {
+            long f;
+            if (__builtin_popcount(mask) != size || !rd_consistent(x, mask, cell, &f)) continue;
+            if (best == full || f < best_f) best = mask, best_f = f;
+        }
+    }
+    for (int i = x->k - 1; i >= 0; i--)
+        if (!(best >> i & 1u)) rd_drop(x, i);
+}
+
 /* Drops variables of x by strategy m. */
 static void rd_support(rd_tab *x, be_rd_method m) {
+    if (m == BE_RD_EXACT) {
+        rd_exact(x);
+        return;
+    }
     if (m == BE_RD_HIGH_FIRST) {
         for (int i = x->k - 1; i >= 0; i--) {
             long f, dc;

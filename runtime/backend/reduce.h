@@ -36,11 +36,13 @@ void be_counts_lookup(be_counts *c, const rt_tables *t, int n, const uint16_t *i
  * best-first drops, one at a time, the droppable address bit that changes the fewest
  * trained values at don't-care addresses; high-first tries the address bits from the
  * highest down, once each; trained drops none (the don't-cares keep their trained values
- * where the LUT size allows, the baseline). */
+ * where the LUT size allows, the baseline); exact keeps a smallest set of address bits the
+ * bit can depend on (every subset, up to 8 address bits). */
 #define BE_REDUCE_METHODS(X)                                                                       \
     X(BE_RD_BEST_FIRST, "best-first")                                                              \
     X(BE_RD_HIGH_FIRST, "high-first")                                                              \
-    X(BE_RD_TRAINED, "trained")
+    X(BE_RD_TRAINED, "trained")                                                                    \
+    X(BE_RD_EXACT, "exact")
 typedef enum be_rd_method {
 #define BE_RD_ENUM(id, name) id,
     BE_REDUCE_METHODS(BE_RD_ENUM)

@@ -187,6 +187,36 @@ START_TEST(test_counts_and_methods) {
 }
 END_TEST
 
+/* The exact strategy finds a smallest support where the greedy ones do not: seen at 0 (0),
+ * 5 and 6 (1), the rest don't-cares whose trained values make x2 the cheapest first drop
+ * for best-first and the first for high-first; both then keep x0 and x1, while f = x2
+ * alone fits every seen address. */
+START_TEST(test_exact_support) {
+    static const uint16_t trained[8] = {0, 1, 1, 0, 0, 1, 1, 0};
+    for (int only = 0; only < 2; only++) {
+        rt_tables t;
+        be_counts cnt;
+        one_lut(&t, &cnt);
+        for (int x = 0; x < 8; x++) {
+            t.layers[0].codes[x] = trained[x];
+            cnt.counts[0][x] = x == 0 || x == 5 || x == 6 ? 4 : 0;
+        }
+        be_reduce_opts o = {.rarity = 1, .lut_inputs = 4};
+        o.methods = only ? 1u << BE_RD_BEST_FIRST | 1u << BE_RD_HIGH_FIRST : 0;
+        be_reduce_stats st;
+        ck_assert_int_eq(be_reduce(&t, &cnt, &o, &st, NULL), RT_OK);
+        for (int x = 0; x < 8; x++)
+            if (!only) ck_assert_int_eq(t.layers[0].codes[x], x >> 2); /* f = x2 */
+        if (only) ck_assert_int_eq(st.support_after, 2);
+        if (!only) ck_assert_int_eq(st.wins[BE_RD_EXACT], 1);
+        if (!only) ck_assert_int_eq(st.support_after, 1);
+        ck_assert_str_eq(be_rd_method_name(BE_RD_EXACT), "exact");
+        be_counts_free(&cnt);
+        rt_tables_free(&t);
+    }
+}
+END_TEST
+
 /* ABC's fill (fill = abc): the don't-care of the one-L-LUT model makes f the wire x0 (the
  * ISOP between x0 without address 7 and x0); on random tables every seen address keeps its
  * code in every layer. Without yosys-abc: a refusal that names it. */
@@ -402,6 +432,7 @@ int main(void) {
     tcase_add_test(tc, test_all_seen_unchanged);
     tcase_add_test(tc, test_rarity);
     tcase_add_test(tc, test_counts_and_methods);
+    tcase_add_test(tc, test_exact_support);
     tcase_add_test(tc, test_estimate);
     tcase_add_test(tc, test_changes_budget);
     tcase_add_test(tc, test_abc_fill);
