@@ -238,7 +238,11 @@ static rt_status flow_report(flow *f, rt_error *e) {
     flow_print_accuracy(r); /* the one-line result, with -q too */
     if (!f->o->quiet) {
         rt_buf b = {0};
-        rt_buf_printf(&b, "hardware: %ld LUT6 (estimate)", r->hardware.luts_estimate);
+        int K = f->ir->hw.lut_inputs;
+        rt_buf_printf(&b, "hardware: %ld LUT%d (estimate", r->hardware.luts_estimate, K);
+        if (r->hardware.luts_support >= 0 && r->hardware.luts_support < r->hardware.luts_estimate)
+            rt_buf_printf(&b, "; %ld over the true supports", r->hardware.luts_support);
+        rt_buf_printf(&b, ")");
         if (r->hardware.luts_yosys >= 0)
             rt_buf_printf(&b, ", %ld LUTs, %ld FFs, %ld LUT levels (Yosys)", r->hardware.luts_yosys,
                           r->hardware.ffs, r->hardware.lut_levels);
