@@ -321,12 +321,16 @@ static void build_hardware(doc *d, const rt_report *r, fmt_pool *p) {
                 CNT(r->reduce.luts_before), CNT(r->reduce.luts_after));
         doc_row(u, "LUTs, with O5/O6 pairs (6-input LUTs only)\t%s\t%s",
                 CNT(r->reduce.luts_before_pairs), CNT(r->reduce.luts_after_pairs));
+        char rare[64];
+        if (r->reduce.rarity > 1)
+            snprintf(rare, sizeof rare, "seen fewer than %ld times", r->reduce.rarity);
+        else
+            snprintf(rare, sizeof rare, "never seen");
         doc_para(d,
-                 "Addresses seen fewer than %ld times on the training split (%s of %s were "
-                 "seen) became don't-cares; the tables above are the reduced ones. %s test "
-                 "samples produce other codes than the model's.",
-                 r->reduce.rarity, CNT(r->reduce.seen), CNT(r->reduce.addresses),
-                 CNT(r->reduce.changed_test));
+                 "Addresses %s on the training split (%s of %s were seen) became "
+                 "don't-cares; the tables above are the reduced ones. %s test samples produce "
+                 "other codes than the model's.",
+                 rare, CNT(r->reduce.seen), CNT(r->reduce.addresses), CNT(r->reduce.changed_test));
         if (r->reduce.budget >= 0)
             doc_para(d,
                      "Beyond them, the support reduction changed %s of the training samples' "
