@@ -129,44 +129,18 @@ static bool rd_droppable(const rd_tab *x, int i, long *flip, long *dc) {
     return true;
 }
 
-/* Entry y of a table over k - 1 variables with variable i dropped: its entry with i = 0
- * in the table over k variables (the entry with i = 1 is that | 1 << i). */
-static size_t rd_low(size_t y, int i) {
-    size_t low = ((size_t)1 << i) - 1;
-    return (y & low) | ((y & ~low) << 1);
-}
-
-/* Drops variable i from vars[0..k) and from the per-entry counts cnt[0..m) in place, each
- * entry the sum of the two it merges; k then counts one variable less. */
-static void rd_fold(int *vars, int *k, uint32_t *const *cnt, int m, int i) {
-    size_t half = (size_t)1 << (*k - 1), bit = (size_t)1 << i;
-    for (size_t y = 0; y < half; y++) {
-        size_t z = rd_low(y, i);
-        for (int v = 0; v < m; v++)
-            cnt[v][y] = cnt[v][z] + cnt[v][z | bit];
-    }
-    memmove(vars + i, vars + i + 1, sizeof *vars * (size_t)(*k - 1 - i));
-    (*k)--;
-}
-
-/* Address y's entry in a table over the k address bits vars (bit i of the entry: bit
- * vars[i] of y). */
-static size_t rd_project(size_t y, const int *vars, int k) {
-    size_t z = 0;
-    for (int i = 0; i < k; i++)
-        z |= (y >> vars[i] & 1u) << i;
-    return z;
-}
-
 /* Drops variable i of x in place (k -> k - 1 variables). */
 static void rd_drop(rd_tab *x, int i) {
-    size_t half = (size_t)1 << (x->k - 1), bit = (size_t)1 << i;
+    size_t half = (size_t)1 << (x->k - 1), bit = (size_t)1 << i, low = bit - 1;
     for (size_t y = 0; y < half; y++) {
-        size_t z = rd_low(y, i);
+        size_t z = (y & low) | ((y & ~low) << 1);
         uint8_t p = x->t[z], q = x->t[z | bit];
         x->t[y] = p != DC ? p : q;
+        for (int v = 0; v < 2; v++)
+            x->n[v][y] = x->n[v][z] + x->n[v][z | bit];
     }
-    rd_fold(x->vars, &x->k, x->n, 2, i);
+    memmove(x->vars + i, x->vars + i + 1, sizeof *x->vars * (size_t)(x->k - 1 - i));
+    x->k--;
 }
 
 /* Index of y's cell on the variables of mask (their bits of y, packed in order). */
@@ -330,7 +304,9 @@ static be_rd_method rd_bit(uint16_t *codes, const uint32_t *cnt, int a, int b,
     }
     const rd_tab *f = &w->best;
     for (size_t y = 0; y < n; y++) { /* expand: project each address on the support */
-        size_t z = rd_project(y, f->vars, f->k);
+        size_t z = 0;
+        for (int i = 0; i < f->k; i++)
+            z |= (y >> f->vars[i] & 1u) << i;
         codes[y] = (uint16_t)((codes[y] & ~(1u << b)) | (unsigned)f->t[z] << b);
     }
     return chosen;
@@ -512,8 +488,16 @@ static void bd_eval(bd_bit *x, int K) {
 }
 
 static void bd_drop(bd_bit *x, int i) {
-    uint32_t *const cnt[4] = {x->w[0], x->w[1], x->n[0], x->n[1]};
-    rd_fold(x->vars, &x->k, cnt, 4, i);
+    size_t half = (size_t)1 << (x->k - 1), bit = (size_t)1 << i, low = bit - 1;
+    for (size_t y = 0; y < half; y++) {
+        size_t z = (y & low) | ((y & ~low) << 1);
+        for (int v = 0; v < 2; v++) {
+            x->w[v][y] = x->w[v][z] + x->w[v][z | bit];
+            x->n[v][y] = x->n[v][z] + x->n[v][z | bit];
+        }
+    }
+    memmove(x->vars + i, x->vars + i + 1, sizeof *x->vars * (size_t)(x->k - 1 - i));
+    x->k--;
 }
 
 /* Bit b of L-LUT j of layer l from its trained codes and counts (rd_bit's ternary table
@@ -547,7 +531,9 @@ static void bd_write(bd_bit *x, rt_tables *t) {
     int a = be_addr_bits(L);
     uint16_t *codes = L->codes + ((size_t)x->j << a);
     for (size_t y = 0; y < (size_t)1 << a; y++) {
-        size_t z = rd_project(y, x->vars, x->k);
+        size_t z = 0;
+        for (int i = 0; i < x->k; i++)
+            z |= (y >> x->vars[i] & 1u) << i;
         uint32_t w0 = x->w[0][z], w1 = x->w[1][z];
         unsigned v = w0 != w1 ? w1 > w0 : x->n[1][z] > x->n[0][z];
         codes[y] = (uint16_t)((codes[y] & ~(1u << x->b)) | v << x->b);
