@@ -129,18 +129,44 @@ static bool rd_droppable(const rd_tab *x, int i, long *flip, long *dc) {
     return true;
 }
 
+/* Entry y of a table over k - 1 variables with variable i dropped: its entry with i = 0
+ * in the table over k variables (the entry with i = 1 is that | 1 << i). */
+static size_t rd_low(size_t y, int i) {
+    size_t low = ((size_t)1 << i) - 1;
+    return (y & low) | ((y & ~low) << 1);
+}
+
+/* Drops variable i from vars[0..k) and from the per-entry counts cnt[0..m) in place, each
+ * entry the sum of the two it merges; k then counts one variable less. */
+static void rd_fold(int *vars, int *k, uint32_t *const *cnt, int m, int i) {
+    size_t half = (size_t)1 << (*k - 1), bit = (size_t)1 << i;
+    for (size_t y = 0; y < half; y++) {
+        size_t z = rd_low(y, i);
+        for (int v = 0; v < m; v++)
+            cnt[v][y] = cnt[v][z] + cnt[v][z | bit];
+    }
+    memmove(vars + i, vars + i + 1, sizeof *vars * (size_t)(*k - 1 - i));
+    (*k)--;
+}
+
+/* Address y's entry in a table over the k address bits vars (bit i of the entry: bit
+ * vars[i] of y). */
+static size_t rd_project(size_t y, const int *vars, int k) {
+    size_t z = 0;
+    for (int i = 0; i < k; i++)
+        z |= (y >> vars[i] & 1u) << i;
+    return z;
+}
+
 /* Drops variable i of x in place (k -> k - 1 variables). */
 static void rd_drop(rd_tab *x, int i) {
-    size_t half = (size_t)1 << (x->k - 1), bit = (size_t)1 << i, low = bit - 1;
+    size_t half = (size_t)1 << (x->k - 1), bit = (size_t)1 << i;
     for (size_t y = 0; y < half; y++) {
-        size_t z = (y & low) | ((y & ~low) << 1);
+        size_t z = rd_low(y, i);
         uint8_t p = x->t[z], q = x->t[z | bit];
         x->t[y] = p != DC ? p : q;
-        for (int v = 0; v < 2; v++)
-            x->n[v][y] = x->n[v][z] + x->n[v][z | bit];
     }
-    memmove(x->vars + i, x->vars + i + 1, sizeof *x->vars * (size_t)(x->k - 1 - i));
-    x->k--;
+    rd_fold(x->vars, &x->k, x->n, 2, i);
 }
 
 /* Index of y's cell on the variables of mask (their bits of y, packed in order). */
@@ -304,9 +330,7 @@ static be_rd_method rd_bit(uint16_t *codes, const uint32_t *cnt, int a, int b,
     }
     const rd_tab *f = &w->best;
     for (size_t y = 0; y < n; y++) { /* expand: project each address on the support */
-        size_t z = 0;
-        for (int i = 0; i < f->k; i++)
-            z |= (y >> f->vars[i] & 1u) << i;
+        size_t z = rd_project(y, f->vars, f->k);
         codes[y] = (uint16_t)((codes[y] & ~(1u << b)) | (unsigned)f->t[z] << b);
     }
     return chosen;
@@ -488,16 +512,8 @@ static void bd_eval(bd_bit *x, int K) {
 }
 
 static void bd_drop(bd_bit *x, int i) {
-    size_t half = (size_t)1 << (x->k - 1), bit = (size_t)1 << i, low = bit - 1;
-    for (size_t y = 0; y < half; y++) {
-        size_t z = (y & low) | ((y & ~low) << 1);
-        for (int v = 0; v < 2; v++) {
-            x->w[v][y] = x->w[v][z] + x->w[v][z | bit];
-            x->n[v][y] = x->n[v][z] + x->n[v][z | bit];
-        }
-    }
-    memmove(x->vars + i, x->vars + i + 1, sizeof *x->vars * (size_t)(x->k - 1 - i));
-    x->k--;
+    uint32_t *const cnt[4] = {x->w[0], x->w[1], x->n[0], x->n[1]};
+    rd_fold(x->vars, &x->k, cnt, 4, i);
 }
 
 /* Bit b of L-LUT j of layer l from its trained codes and counts (rd_bit's ternary table
@@ -531,9 +547,7 @@ static void bd_write(bd_bit *x, rt_tables *t) {
     int a = be_addr_bits(L);
     uint16_t *codes = L->codes + ((size_t)x->j << a);
     for (size_t y = 0; y < (size_t)1 << a; y++) {
-        size_t z = 0;
-        for (int i = 0; i < x->k; i++)
-            z |= (y >> x->vars[i] & 1u) << i;
+        size_t z = rd_project(y, x->vars, x->k);
         uint32_t w0 = x->w[0][z], w1 = x->w[1][z];
         unsigned v = w0 != w1 ? w1 > w0 : x->n[1][z] > x->n[0][z];
         codes[y] = (uint16_t)((codes[y] & ~(1u << x->b)) | v << x->b);
@@ -587,8 +601,7 @@ static void rd_budget(rt_tables *t, const be_counts *c, int n_layers, const be_r
 
 /* ---- The pass ------------------------------------------------------------------------ */
 
-/* The "after" figures of s from t as it now is. */
-static void rd_after(const rt_tables *t, int K, be_reduce_stats *s) {
+void be_reduce_after(const rt_tables *t, int K, be_reduce_stats *s) {
     s->luts_after = rd_tables(t, K, true, &s->dup_luts, &s->pairs, &s->const_after, &s->wire_after,
                               &s->support_after);
     s->luts_final = s->luts_after - s->dup_luts - s->pairs;
@@ -628,172 +641,7 @@ rt_status be_reduce(rt_tables *t, const be_counts *c, const be_reduce_opts *o, b
         free(w.mem);
     }
     if (budget) rd_budget(t, c, t->n_layers - opt.head, &opt, s);
-    rd_after(t, opt.lut_inputs, s);
+    be_reduce_after(t, opt.lut_inputs, s);
     s->seconds = rt_now() - t0;
     return RT_OK;
-}
-
-/* ---- Group-sum head: outputs free where no training sample changes class ------------ */
-
-bool be_reduce_head_applies(const rt_tables *t) {
-    if (t->head_group <= 0 || t->n_layers < 1) return false;
-    const rt_table_layer *L = &t->layers[t->n_layers - 1];
-    return L->bits_out == 1 && be_addr_bits(L) <= 8;
-}
-
-void be_samples_init(be_samples *s, const rt_tables *t, int n, const int *labels) {
-    const rt_table_layer *L = &t->layers[t->n_layers - 1];
-    s->n = n;
-    s->n_lut = L->n_lut;
-    s->addr = xmalloc((size_t)n * (size_t)L->n_lut + 1);
-    s->labels = labels;
-}
-
-void be_samples_free(be_samples *s) {
-    free(s->addr);
-    s->addr = NULL;
-}
-
-/* A sample's standing with class c's score moved by d: 0 misclassified, 1 classified with
- * a margin below M, 2 classified with a margin of at least M (the margin: its class's score
- * less the best other's; the largest score wins, ties to the lowest class, as the head
- * computes). M = 0: 0 or 2, the class alone. */
-static int hd_level(const int16_t *sc, int C, int c, int d, int y, int M) {
-    int vy = sc[y] + (y == c ? d : 0), margin = 1 << 20;
-    for (int k = 0; k < C; k++) {
-        int v = sc[k] + (k == c ? d : 0);
-        if (k == y) continue;
-        if (v > vy || (v == vy && k < y)) return 0;
-        margin = vy - v < margin ? vy - v : margin;
-    }
-    return margin >= M ? 2 : 1;
-}
-
-/* One L-LUT's choice: per address what flipping its output costs (harm: training samples
- * whose standing falls; 0 below the rarity) and how many samples
- * it touches; the candidate of each kept-variable set (keep: a bit mask of address bits). */
-typedef struct hd_lut {
-    int a; /* address bits */
-    const uint16_t *cur;
-    long harm[256], cnt[256];
-} hd_lut;
-
-typedef struct hd_cand {
-    int support;                 /* address bits the chosen function depends on */
-    long harm, touched, flipped; /* net new training errors, samples, addresses changed */
-    uint8_t f[256];              /* the function at every address */
-} hd_cand;
-
-/* The best function on the address bits keep: per cell (the addresses equal on keep) the
- * value with the least harm, then fewest samples changed, then fewest trained values. */
-static void hd_candidate(const hd_lut *h, unsigned keep, hd_cand *o) {
-    size_t n = (size_t)1 << h->a;
-    long cost[256][2][3];
-    memset(cost, 0, sizeof cost[0] * n);
-    for (size_t x = 0; x < n; x++) {
-        unsigned v = h->cur[x] & 1u;
-        long *k = cost[x & keep][!v]; /* choosing !v flips x */
-        k[0] += h->harm[x], k[1] += h->cnt[x], k[2]++;
-    }
-    o->harm = o->touched = o->flipped = 0;
-    for (size_t x = 0; x < n; x++) {
-        if ((x & keep) != x) continue;
-        const long *c0 = cost[x][0], *c1 = cost[x][1];
-        int v = c1[0] < c0[0] ||
-                (c1[0] == c0[0] && (c1[1] < c0[1] || (c1[1] == c0[1] && c1[2] < c0[2])));
-        o->harm += cost[x][v][0], o->touched += cost[x][v][1], o->flipped += cost[x][v][2];
-        o->f[x] = (uint8_t)v;
-    }
-    for (size_t x = 0; x < n; x++)
-        o->f[x] = o->f[x & keep];
-    o->support = 0;
-    for (int i = 0; i < h->a; i++) {
-        size_t bit = (size_t)1 << i;
-        bool dep = false;
-        for (size_t x = 0; x < n && !dep; x++)
-            dep = !(x & bit) && o->f[x] != o->f[x | bit];
-        o->support += dep;
-    }
-}
-
-/* Whether candidate p beats q: fewer inputs, then less harm, fewer samples, addresses. */
-static bool hd_better(const hd_cand *p, const hd_cand *q) {
-    if (p->support != q->support) return p->support < q->support;
-    if (p->harm != q->harm) return p->harm < q->harm;
-    if (p->touched != q->touched) return p->touched < q->touched;
-    return p->flipped < q->flipped;
-}
-
-/* Reduces L-LUT j of the last layer against the scores sc [n * C] (updated): the function
- * with the fewest inputs among those whose harm is at most allow; adds its harm to *spent.
- * Returns the support of the function kept. */
-static int hd_reduce_lut(rt_table_layer *L, int j, const be_samples *smp, int16_t *sc, int C, int G,
-                         int M, long rarity, long allow, hd_cand *cand, long *spent) {
-    hd_lut h = {.a = be_addr_bits(L)};
-    size_t n = (size_t)1 << h.a;
-    uint16_t *codes = L->codes + ((size_t)j << h.a);
-    h.cur = codes;
-    const uint8_t *ad = smp->addr + (size_t)j * (size_t)smp->n;
-    const int c = j / G;
-    memset(h.harm, 0, sizeof h.harm);
-    memset(h.cnt, 0, sizeof h.cnt);
-    for (int s = 0; s < smp->n; s++) {
-        unsigned x = ad[s];
-        int d = codes[x] & 1u ? -1 : 1, y = smp->labels[s];
-        const int16_t *row = sc + (size_t)s * (size_t)C;
-        h.harm[x] += hd_level(row, C, c, 0, y, M) > hd_level(row, C, c, d, y, M);
-        h.cnt[x]++;
-    }
-    for (size_t x = 0; x < n; x++)
-        if (h.cnt[x] < rarity) h.harm[x] = h.cnt[x] = 0; /* a don't-care */
-    hd_cand *best = &cand[0], *cur = &cand[1];
-    best->support = -1;
-    for (unsigned keep = 0; keep < n; keep++) {
-        hd_candidate(&h, keep, cur);
-        if (cur->harm > allow || (best->support >= 0 && !hd_better(cur, best))) continue;
-        hd_cand *t = best;
-        best = cur, cur = t;
-    }
-    *spent += best->harm;
-    for (int s = 0; s < smp->n; s++) { /* the scores through the new function */
-        unsigned x = ad[s];
-        sc[(size_t)s * (size_t)C + (size_t)c] += (int16_t)((int)best->f[x] - (int)(codes[x] & 1u));
-    }
-    for (size_t x = 0; x < n; x++)
-        codes[x] = best->f[x];
-    return best->support;
-}
-
-void be_reduce_head(rt_tables *t, const be_samples *smp, const be_reduce_opts *o,
-                    be_reduce_stats *s) {
-    double t0 = rt_now();
-    rt_table_layer *L = &t->layers[t->n_layers - 1];
-    const int G = t->head_group, C = L->n_lut / G;
-    int16_t *sc = xcalloc((size_t)smp->n * (size_t)C + 1, sizeof *sc);
-    for (int j = 0; j < L->n_lut; j++) { /* the trained scores */
-        const uint16_t *codes = L->codes + ((size_t)j << be_addr_bits(L));
-        const uint8_t *ad = smp->addr + (size_t)j * (size_t)smp->n;
-        for (int s2 = 0; s2 < smp->n; s2++)
-            sc[(size_t)s2 * (size_t)C + (size_t)(j / G)] += (int16_t)(codes[ad[s2]] & 1u);
-    }
-    /* Sweeps over the L-LUTs, each allowing an L-LUT more harm (0 first, then doubling up
-     * to the budget), so that the cheapest savings anywhere come first. */
-    long budget = (long)(o->errors * smp->n), spent = 0;
-    hd_cand *cand = xmalloc(sizeof *cand * 2);
-    for (long cap = 0;; cap = cap ? 2 * cap : (budget / 16 > 1 ? budget / 16 : 1)) {
-        bool last = cap >= budget;
-        memset(s->head_support, 0, sizeof s->head_support);
-        for (int j = 0; j < L->n_lut; j++) {
-            long allow = budget - spent < cap ? budget - spent : cap;
-            s->head_support[hd_reduce_lut(L, j, smp, sc, C, G, o->margin,
-                                          o->rarity < 1 ? 1 : o->rarity, allow, cand, &spent)]++;
-        }
-        if (last) break;
-    }
-    s->head_errors = spent;
-    s->head_samples = smp->n;
-    free(cand);
-    free(sc);
-    rd_after(t, o->lut_inputs < 2 ? 6 : o->lut_inputs, s);
-    s->seconds += rt_now() - t0;
 }

@@ -137,4 +137,8 @@ void be_reduce_head(rt_tables *t, const be_samples *smp, const be_reduce_opts *o
  * luts_final with. */
 long be_reduce_estimate(const rt_tables *t, int lut_inputs, bool pairs);
 
+/* The "after" figures of s (luts_after, luts_final, the constants, wires and supports) from
+ * t as it now is, for LUTs of K inputs. */
+void be_reduce_after(const rt_tables *t, int K, be_reduce_stats *s);
+
 #endif /* NLTC_BE_REDUCE_H */
