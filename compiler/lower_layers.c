@@ -92,6 +92,7 @@ typedef struct lw_model {
     src_range out_at;     /* where output bits were given */
     bool group_sum;       /* output { head = group_sum(...) } */
     src_range head_at;    /* where the head was given */
+    src_range members_at; /* where its members were given (else the head) */
     src_range connect_at; /* where the model's connect was given (else no file) */
 } lw_model;
 
@@ -403,6 +404,7 @@ static void lw_input(fe_ctx *fe, const eblock *in, int model_bits, ir_program *p
 static bool lw_head(fe_ctx *fe, const eblock *out, ir_program *p, lw_model *lm) {
     p->head = IR_HEAD_CODES;
     p->head_group = 1;
+    p->head_members = 1;
     const ast_value *h = lw_value(out, KW_HEAD);
     if (!h) return true;
     kw_id fn = lw_ctor(h);
@@ -416,6 +418,8 @@ static bool lw_head(fe_ctx *fe, const eblock *out, ir_program *p, lw_model *lm) 
     lm->head_at = h->at;
     if (h->kind == AV_CALL && !sv_check_args(fe, h)) return true;
     p->head_tau = sv_arg_or_default(KW_GROUP_SUM, h, KW_TAU);
+    p->head_members = (int)sv_arg_or_default(KW_GROUP_SUM, h, KW_MEMBERS);
+    lm->members_at = sv_arg(h, KW_MEMBERS) ? sv_arg(h, KW_MEMBERS)->at : h->at;
     const ast_item *q = sv_prop(out, KW_QUANT);
     if (q)
         fe_error(fe, q->u.prop.value->at,
@@ -425,13 +429,19 @@ static bool lw_head(fe_ctx *fe, const eblock *out, ir_program *p, lw_model *lm) 
 }
 
 /* The last tree's root count against the classes: equal under head = codes, a multiple
- * (p->head_group per class) under group_sum. */
-static void lw_classes(fe_ctx *fe, const eblock *last, int width, ir_program *p) {
+ * (p->head_group per class, split evenly among the head's members) under group_sum. */
+static void lw_classes(fe_ctx *fe, const eblock *last, int width, const lw_model *lm,
+                       ir_program *p) {
     int classes = p->dataset.classes;
     bool gs = p->head == IR_HEAD_GROUP_SUM;
     if (width <= 0 || !classes) return;
     if (gs && width % classes == 0) {
         p->head_group = width / classes;
+        if (p->head_group % p->head_members)
+            fe_error(fe, lm->members_at,
+                     "a group-sum head of %d members needs groups that split evenly, but the "
+                     "last tree '%s' gives %d outputs per class",
+                     p->head_members, last->name, p->head_group);
         return;
     }
     if (!gs && width == classes) return;
@@ -482,5 +492,5 @@ void lw_trees(fe_ctx *fe, const eblock *m, ir_program *p) {
     p->layers = nltc_arena_alloc(fe->a, (size_t)layers.n * sizeof *p->layers);
     for (int i = 0; i < layers.n; i++)
         p->layers[i] = *(ir_layer *)layers.v[i];
-    if (head_ok) lw_classes(fe, trees[n - 1], in_width, p);
+    if (head_ok) lw_classes(fe, trees[n - 1], in_width, &lm, p);
 }

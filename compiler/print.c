@@ -110,9 +110,11 @@ static void pr_io(FILE *f, const ir_program *p) {
     else
         fprintf(f, "input bits %d encode %s width %d\n", p->input_bits, ir_encode_name(p->encode),
                 p->in_width);
-    if (p->head == IR_HEAD_GROUP_SUM)
-        fprintf(f, "output head %s tau %.15g group %d\n", ir_head_name(p->head), p->head_tau,
-                p->head_group);
+    if (p->head != IR_HEAD_GROUP_SUM) return;
+    fprintf(f, "output head %s tau %.15g group %d", ir_head_name(p->head), p->head_tau,
+            p->head_group);
+    if (p->head_members > 1) fprintf(f, " members %d", p->head_members); /* a split loss */
+    fputc('\n', f);
 }
 
 static void pr_stage(FILE *f, const ir_stage *s) {

@@ -234,10 +234,12 @@ typedef struct ir_program {
      * the largest signed code wins. group_sum: the last layer has classes * head_group
      * 1-bit outputs; class c's score is the number of 1s among outputs
      * [c*head_group, (c+1)*head_group) (ties: the lowest class); training uses
-     * softmax(score / head_tau) cross-entropy. */
+     * softmax(score / head_tau) cross-entropy, one per member: with head_members M the
+     * outputs [c*G + k*G/M, c*G + (k+1)*G/M) of every class c form member k's scores. */
     ir_head head;
-    double head_tau; /* group_sum: the softmax temperature of training; 0 for codes */
-    int head_group;  /* group_sum: G, outputs per class; 1 for codes */
+    double head_tau;  /* group_sum: the softmax temperature of training; 0 for codes */
+    int head_group;   /* group_sum: G, outputs per class; 1 for codes */
+    int head_members; /* group_sum: M, a divisor of G; 1 for codes */
     int n_trees;
     ir_train train;
     ir_hardware hw;

@@ -30,7 +30,7 @@
   "Words that start a block.")
 (defconst nlt-property-keywords '("argmax" "augment" "average" "batch" "binarize" "bits" "categorical" "class_names" "class_weight" "classes" "clock" "connect" "dataset" "delimiter" "depth" "draw_seed" "draws" "drop" "encode" "encoding" "epochs" "fanin" "format" "freeze_mapping" "hardware" "head" "header" "hidden" "inputs" "interface" "kind" "label" "leaves" "levels" "log1p" "lr" "lut_inputs" "max_latency" "max_luts" "missing" "neurons" "norm" "optimizer" "part" "pipeline" "quant" "reduce" "regularize" "reset" "reset_style" "scale" "schedule" "seed" "select" "skip" "split_seed" "target" "test" "train" "valid")
   "Property names.")
-(defconst nlt-argument-keywords '("beta1" "beta2" "changes" "decay" "degree" "errors" "fill" "lr_min" "margin" "mult" "pixels" "rarity" "restart" "steps" "tau" "thresholds" "wd" "wd1" "weight_decay")
+(defconst nlt-argument-keywords '("beta1" "beta2" "changes" "decay" "degree" "errors" "fill" "lr_min" "margin" "members" "mult" "pixels" "rarity" "restart" "steps" "tau" "thresholds" "wd" "wd1" "weight_decay")
   "Named arguments of value constructors.")
 (defconst nlt-value-keywords '("abc" "adam" "adamw" "async_high" "async_low" "auto" "balanced" "binarize" "codes" "constant" "contiguous" "cosine" "csv" "cyclone_v" "dense" "dont_care" "ecp5" "ema" "error" "every" "every_layer" "false" "group_sum" "hardtanh" "hw" "hx8k" "ice40" "identity" "idx" "last" "learned" "linear" "mapping" "mean" "minmax" "mlp" "none" "onehot" "plain" "poly" "quantile" "random" "relu" "shift" "sparse" "standardize" "stream" "support" "sync_high" "sync_low" "table" "thermometer" "tree" "trees" "true" "ultrascale_plus" "uniform" "up5k" "validation" "zero")
   "Words used as values.")

@@ -176,22 +176,37 @@ void tr_model_freeze_mapping(tr_model *m, bool on) {
 
 /* ---- Group-sum head ------------------------------------------------------------------- */
 
-double tr_group_sum_ce(const float *out, int R, int ldo, int classes, int G, float tau,
-                       const int *y, float *logits, float *dlogits, float *dout, int *correct) {
+/* logits[r][c] = the sum of outputs [g0, g1) of class c's group, over tau. */
+static void group_logits(const float *out, int R, int ldo, int classes, int G, int g0, int g1,
+                         float tau, float *logits) {
     for (int r = 0; r < R; r++)
         for (int c = 0; c < classes; c++) {
             float s = 0.0f;
-            for (int g = 0; g < G; g++)
+            for (int g = g0; g < g1; g++)
                 s += out[(size_t)(c * G + g) * ldo + r];
             logits[(size_t)r * classes + c] = s / tau;
         }
-    double loss = tr_ce(logits, y, NULL, R, classes, dout ? dlogits : NULL, correct);
-    if (!dout) return loss;
-    for (int r = 0; r < R; r++)
-        for (int c = 0; c < classes; c++)
-            for (int g = 0; g < G; g++)
-                dout[(size_t)(c * G + g) * ldo + r] = dlogits[(size_t)r * classes + c] / tau;
-    return loss;
+}
+
+double tr_group_sum_ce(const float *out, int R, int ldo, int classes, int G, int M, float tau,
+                       const int *y, float *logits, float *dlogits, float *dout, int *correct) {
+    const int Gm = G / M;
+    double loss = 0.0;
+    if (correct && M > 1) { /* the whole group's argmax: the hardware's class */
+        group_logits(out, R, ldo, classes, G, 0, G, tau, logits);
+        tr_ce(logits, y, NULL, R, classes, NULL, correct);
+    }
+    for (int k = 0; k < M; k++) { /* member k: outputs [k*Gm, (k+1)*Gm) of every group */
+        group_logits(out, R, ldo, classes, G, k * Gm, (k + 1) * Gm, tau, logits);
+        loss += tr_ce(logits, y, NULL, R, classes, dout ? dlogits : NULL, M == 1 ? correct : NULL);
+        if (!dout) continue;
+        for (int r = 0; r < R; r++)
+            for (int c = 0; c < classes; c++)
+                for (int g = k * Gm; g < (k + 1) * Gm; g++)
+                    dout[(size_t)(c * G + g) * ldo + r] =
+                        dlogits[(size_t)r * classes + c] / (tau * (float)M);
+    }
+    return loss / M;
 }
 
 /* ---- Input encoders ------------------------------------------------------------------- */

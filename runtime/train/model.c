@@ -614,8 +614,9 @@ double tr_model_forward_train(tr_model *m, int R, int *correct) {
     int C = m->p.classes, n = m->w.rows_all;
     size_t ld = (size_t)m->w.ld;
     if (m->p.head_group > 0) /* softmax(group sums / tau) cross-entropy (one process) */
-        return tr_group_sum_ce(last->val, R, (int)ld, C, m->p.head_group, m->p.head_tau, m->w.y,
-                               m->w.logits, m->w.dlogits, last->dval, correct);
+        return tr_group_sum_ce(last->val, R, (int)ld, C, m->p.head_group, m->p.head_members,
+                               m->p.head_tau, m->w.y, m->w.logits, m->w.dlogits, last->dval,
+                               correct);
     for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++)
             m->w.logits[(size_t)r * C + c] = last->val[(size_t)c * ld + r];

@@ -87,7 +87,8 @@ static void evaluate(tr_model *m, const rt_split *s, double *flt, double *quanti
             for (int c = 0; c < C; c++) {
                 if (sf[c] > sf[bf]) bf = c;
                 if (sq[c] > sq[bq]) bq = c;
-                m->w.logits[c] = G ? sq[c] * lv / m->p.head_tau : last->val[(size_t)c * ld + r];
+                m->w.logits[c] = G ? sq[c] * lv / (m->p.head_tau * (float)m->p.head_members)
+                                   : last->val[(size_t)c * ld + r];
             }
             okf += bf == m->w.y[r];
             okq += bq == m->w.y[r];

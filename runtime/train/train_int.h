@@ -334,11 +334,13 @@ void tr_map_backward(const float *X, int R, int ldx, const float *P, int S, int 
                      const float *dsel, float *G, float *dW, float *dX);
 
 /* Group-sum head: out is the last layer's values feature-major (output j of row r at
- * out[j*ldo + r], classes*G outputs in [0, 1]); class c's logit is the sum of its group
- * c*G .. c*G+G-1 divided by tau (logits [R][classes]); returns the mean softmax
- * cross-entropy, counts correct argmax; with dout (then dlogits [R][classes] scratch) the
- * gradient of the mean loss w.r.t. every output, feature-major like out. */
-double tr_group_sum_ce(const float *out, int R, int ldo, int classes, int G, float tau,
+ * out[j*ldo + r], classes*G outputs in [0, 1]). With M members (M divides G) member k's
+ * logit of class c is the sum of outputs c*G + k*G/M .. c*G + (k+1)*G/M - 1 divided by
+ * tau (logits [R][classes] scratch); returns the mean over members of their mean softmax
+ * cross-entropies, counts the rows whose whole group sums' argmax is right; with dout
+ * (then dlogits [R][classes] scratch) the gradient of that loss w.r.t. every output,
+ * feature-major like out. M = 1: DWN's group sum. */
+double tr_group_sum_ce(const float *out, int R, int ldo, int classes, int G, int M, float tau,
                        const int *y, float *logits, float *dlogits, float *dout, int *correct);
 
 /* Input encoders: the thresholds of ir's encoder (thermometer: enc_levels per feature,
@@ -412,10 +414,11 @@ typedef struct tr_params {
      * the training split by tr_model_fit_encoder); the codes are x_f > thr (tr_encode_row) */
     int encode, features, enc_levels, enc_thresh;
     size_t o_enc;
-    int head_group; /* group-sum head: G outputs per class (0: one code per class) */
-    float head_tau; /* its softmax temperature */
-    tr_qspec in_q;  /* input quantizer */
-    bool dense;     /* a stage-1 model (dense learned layers) */
+    int head_group;   /* group-sum head: G outputs per class (0: one code per class) */
+    float head_tau;   /* its softmax temperature */
+    int head_members; /* its members, each with its own loss (1: one) */
+    tr_qspec in_q;    /* input quantizer */
+    bool dense;       /* a stage-1 model (dense learned layers) */
     size_t o_in_gamma, o_in_beta, o_in_scale; /* input parameters (offsets) */
     size_t o_in_rmean, o_in_rvar;             /* input running statistics (state offsets) */
     float *param;                             /* [n_param] all parameters */

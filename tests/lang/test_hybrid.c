@@ -91,7 +91,24 @@ START_TEST(hybrid_dwn_model) {
     ck_assert_int_eq(p->input_bits, 1);
     ck_assert_int_eq(p->head_group, 2);
     ck_assert_double_eq(p->head_tau, 3.3333333333333335);
+    ck_assert_int_eq(p->head_members, 1);
     ck_assert_int_eq(ir_verify(p, NULL), 0);
+    result_free(&r);
+    /* members split each class's group; the IR says so (and only then) */
+    r = compile(HMODEL("input { encode = binarize }\ntree t { levels = lin -> pol; neurons = 8 }\n"
+                       "output { head = group_sum(tau = 2, members = 2) }"));
+    p = expect_ok(&r);
+    ck_assert_int_eq(p->head_group, 4);
+    ck_assert_int_eq(p->head_members, 2);
+    ck_assert_int_eq(ir_verify(p, NULL), 0);
+    text = NULL;
+    f = open_memstream(&text, &len);
+    ir_print(f, p);
+    fclose(f);
+    ck_assert_msg(strstr(text, "output head group_sum tau 2 group 4 members 2\n"), "%s", text);
+    free(text);
+    p->head_members = 3;
+    ck_assert_int_gt(ir_verify(p, NULL), 0);
     result_free(&r);
 }
 END_TEST
@@ -167,6 +184,11 @@ START_TEST(hybrid_errors) {
     expect_error(HMODEL("tree t { levels = lin -> pol; neurons = 4 }\n"
                         "output { head = group_sum(tau = 0) }"),
                  1, "argument 'tau' of group_sum() must be between 0.001 and 1000000, found 0");
+    expect_error(HMODEL("tree t { levels = lin -> pol; neurons = 6 }\n"
+                        "output { head = group_sum(members = 2) }"),
+                 1,
+                 "m.nlt:10:37: error: a group-sum head of 2 members needs groups that split "
+                 "evenly, but the last tree 't' gives 3 outputs per class");
     expect_error(HMODEL("tree t { levels = lin -> pol; neurons = 4 }\n"
                         "output { head = softmax }"),
                  1, "codes or group_sum(tau = X) expected for 'head'");

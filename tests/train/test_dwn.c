@@ -181,27 +181,47 @@ END_TEST
 /* ---- Group-sum head ------------------------------------------------------------------- */
 
 START_TEST(group_sum_gradient) {
-    enum { R = 4, C = 3, G = 2, LD = 16 };
+    /* M = 1: DWN's group sum; M = 2: two members, each with its own loss */
+    enum { R = 4, C = 3, G = 4, LD = 16 };
     float out[C * G * LD], dout[C * G * LD], logits[R * C], dlogits[R * C];
-    int y[R] = {0, 2, 1, 2}, correct;
+    int y[R] = {0, 2, 1, 2}, correct, whole;
     for (int k = 0; k < C * G * LD; k++)
         out[k] = (urand() + 1.0f) / 2.0f;
     float tau = 0.5f;
-    double L = tr_group_sum_ce(out, R, LD, C, G, tau, y, logits, dlogits, dout, &correct);
-    ck_assert(L > 0);
-    /* the logit of class 1 of row 2 is its group's sum over tau */
-    expect_near(logits[2 * C + 1], (out[2 * LD + 2] + out[3 * LD + 2]) / tau, 1e-6, "logit", 0);
-    const float h = 1e-3f;
-    for (int j = 0; j < C * G; j++)
-        for (int r = 0; r < R; r++) {
-            float o = out[j * LD + r];
-            out[j * LD + r] = o + h;
-            double up = tr_group_sum_ce(out, R, LD, C, G, tau, y, logits, NULL, NULL, NULL);
-            out[j * LD + r] = o - h;
-            double dn = tr_group_sum_ce(out, R, LD, C, G, tau, y, logits, NULL, NULL, NULL);
-            out[j * LD + r] = o;
-            expect_near(dout[j * LD + r], (up - dn) / (2 * h), 2e-3, "dout", j * R + r);
-        }
+    for (int M = 1; M <= 2; M++) {
+        double L = tr_group_sum_ce(out, R, LD, C, G, M, tau, y, logits, dlogits, dout, &correct);
+        ck_assert(L > 0);
+        /* the last member's logit of class 1 of row 2 is its part's sum over tau */
+        float s = 0.0f;
+        for (int g = G - G / M; g < G; g++)
+            s += out[(G + g) * LD + 2];
+        expect_near(logits[2 * C + 1], s / tau, 1e-6, "logit", M);
+        if (M == 1) whole = correct; /* members count the whole group's classes */
+        ck_assert_int_eq(correct, whole);
+        const float h = 1e-3f;
+        for (int j = 0; j < C * G; j++)
+            for (int r = 0; r < R; r++) {
+                float o = out[j * LD + r];
+                out[j * LD + r] = o + h;
+                double up = tr_group_sum_ce(out, R, LD, C, G, M, tau, y, logits, NULL, NULL, NULL);
+                out[j * LD + r] = o - h;
+                double dn = tr_group_sum_ce(out, R, LD, C, G, M, tau, y, logits, NULL, NULL, NULL);
+                out[j * LD + r] = o;
+                expect_near(dout[j * LD + r], (up - dn) / (2 * h), 2e-3, "dout", j * R + r);
+            }
+    }
+    /* two members' loss is the mean of their losses alone: member 1 is outputs 2, 3 of
+     * every group, a group sum of 2 over a copy that holds only them */
+    float part[C * 2 * LD];
+    double mem[2];
+    for (int k = 0; k < 2; k++) {
+        for (int c = 0; c < C; c++)
+            for (int g = 0; g < 2; g++)
+                memcpy(&part[(c * 2 + g) * LD], &out[(c * G + k * 2 + g) * LD], sizeof(float) * LD);
+        mem[k] = tr_group_sum_ce(part, R, LD, C, 2, 1, tau, y, logits, NULL, NULL, NULL);
+    }
+    double both = tr_group_sum_ce(out, R, LD, C, G, 2, tau, y, logits, NULL, NULL, NULL);
+    expect_near(both, (mem[0] + mem[1]) / 2, 1e-9, "members", 0);
 }
 END_TEST
 
