@@ -419,7 +419,8 @@ static bool lw_head(fe_ctx *fe, const eblock *out, ir_program *p, lw_model *lm) 
     if (h->kind == AV_CALL && !sv_check_args(fe, h)) return true;
     p->head_tau = sv_arg_or_default(KW_GROUP_SUM, h, KW_TAU);
     p->head_members = (int)sv_arg_or_default(KW_GROUP_SUM, h, KW_MEMBERS);
-    lm->members_at = sv_arg(h, KW_MEMBERS) ? sv_arg(h, KW_MEMBERS)->at : h->at;
+    const ast_value *mv = sv_arg(h, KW_MEMBERS);
+    lm->members_at = mv ? mv->at : h->at;
     const ast_item *q = sv_prop(out, KW_QUANT);
     if (q)
         fe_error(fe, q->u.prop.value->at,

@@ -42,8 +42,9 @@ def read_labels(path):
         fail(f"{path}: neither an IDX label file nor one integer label per line")
 
 
-def run_scores(out, work):
-    """Every test sample's class scores of run folder out, from its C simulator."""
+def run_scores(out, sim):
+    """Every test sample's class scores of run folder out, from its C simulator (built as
+    the program sim)."""
     csim = os.path.join(out, "csim")
     headers = [f for f in os.listdir(csim) if f.endswith(".h") and not f.endswith("_prep.h")]
     if len(headers) != 1:
@@ -58,7 +59,6 @@ def run_scores(out, work):
     classes, bits = define("CLASSES"), define("CLASS_BITS")
     if "group_sum" not in open(os.path.join(out, "tables", "manifest.txt")).read():
         fail(f"{out}: not a group-sum model (its class outputs are codes, not scores)")
-    sim = os.path.join(work, ident + "_" + str(abs(hash(out))))
     subprocess.run(["cc", "-std=c99", "-O2", "-w", "-o", sim, os.path.join(csim, "main.c"),
                     os.path.join(csim, ident + ".c")], check=True)
     res = subprocess.run([sim, os.path.join(out, "rtl", "vectors.hex")], check=True,
@@ -83,7 +83,8 @@ def main():
     a = ap.parse_args()
     labels = read_labels(a.labels)
     with tempfile.TemporaryDirectory() as work:
-        scores = {out: run_scores(out, work) for out in a.runs}
+        scores = {out: run_scores(out, os.path.join(work, f"sim{i}"))
+                  for i, out in enumerate(a.runs)}
     for out, s in scores.items():
         if len(s) != len(labels):
             fail(f"{out}: {len(s)} test samples, but {a.labels} has {len(labels)} labels")
