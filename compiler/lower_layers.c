@@ -405,6 +405,7 @@ static bool lw_head(fe_ctx *fe, const eblock *out, ir_program *p, lw_model *lm) 
     p->head = IR_HEAD_CODES;
     p->head_group = 1;
     p->head_members = 1;
+    p->head_batches = IR_MBATCH_SHARED;
     const ast_value *h = lw_value(out, KW_HEAD);
     if (!h) return true;
     kw_id fn = lw_ctor(h);
@@ -421,6 +422,12 @@ static bool lw_head(fe_ctx *fe, const eblock *out, ir_program *p, lw_model *lm) 
     p->head_members = (int)sv_arg_or_default(KW_GROUP_SUM, h, KW_MEMBERS);
     const ast_value *mv = sv_arg(h, KW_MEMBERS);
     lm->members_at = mv ? mv->at : h->at;
+    LW_ENUM(mbatch, sv_arg_word_or_default(KW_GROUP_SUM, h, KW_BATCHES), &p->head_batches);
+    const ast_value *bv = sv_arg(h, KW_BATCHES);
+    if (p->head_batches == IR_MBATCH_OWN && p->head_members < 2)
+        fe_error(fe, bv->at,
+                 "'batches = own' gives each member of the head its own batches: it needs "
+                 "members = M with M > 1");
     const ast_item *q = sv_prop(out, KW_QUANT);
     if (q)
         fe_error(fe, q->u.prop.value->at,

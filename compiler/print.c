@@ -114,6 +114,8 @@ static void pr_io(FILE *f, const ir_program *p) {
     fprintf(f, "output head %s tau %.15g group %d", ir_head_name(p->head), p->head_tau,
             p->head_group);
     if (p->head_members > 1) fprintf(f, " members %d", p->head_members); /* a split loss */
+    if (p->head_batches != IR_MBATCH_SHARED)
+        fprintf(f, " batches %s", ir_mbatch_name(p->head_batches));
     fputc('\n', f);
 }
 

@@ -83,9 +83,10 @@ int ir_verify(const ir_program *p, FILE *err) {
     const ir_layer *last = &p->layers[p->n_layers - 1];
     bool gs = p->head == IR_HEAD_GROUP_SUM;
     if (p->head_group < 1 || (!gs && p->head_group != 1) || (gs && !(p->head_tau > 0)) ||
-        p->head_members < 1 || p->head_group % p->head_members || (!gs && p->head_members != 1))
-        vf_fail(&n, err, "head %s group %d tau %g members %d", ir_head_name(p->head), p->head_group,
-                p->head_tau, p->head_members);
+        p->head_members < 1 || p->head_group % p->head_members || (!gs && p->head_members != 1) ||
+        (p->head_batches != IR_MBATCH_SHARED && p->head_members < 2))
+        vf_fail(&n, err, "head %s group %d tau %g members %d batches %s", ir_head_name(p->head),
+                p->head_group, p->head_tau, p->head_members, ir_mbatch_name(p->head_batches));
     if (last->out_width != d->classes * p->head_group)
         vf_fail(&n, err, "last layer width %d != %d classes x %d", last->out_width, d->classes,
                 p->head_group);

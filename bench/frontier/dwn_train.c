@@ -76,8 +76,9 @@ static void dw_forward(dw *m, int R) {
 /* One training step on R loaded rows; returns the loss. */
 static double dw_step(dw *m, int R, const int *y, const ir_stage *st, double lr, int *correct) {
     dw_forward(m, R);
-    double loss = tr_group_sum_ce(m->out_v, R, m->rows, m->classes, m->G, 1, (float)m->ir->head_tau,
-                                  y, m->logits, m->dlogits, m->dout, correct);
+    double loss =
+        tr_group_sum_ce(m->out_v, R, m->rows, m->classes, m->G, 1, 0, (float)m->ir->head_tau, y,
+                        m->logits, m->dlogits, m->dout, correct);
     memset(m->opt->grad, 0, m->n_param * sizeof(float));
     for (int o = 0; o < m->out; o++) {
         tr_table_backward(m->param + ((size_t)o << m->A), m->A, m->addr + (size_t)o * m->rows, R,
@@ -104,8 +105,8 @@ static double dw_accuracy(dw *m, const rt_split *s) {
         int R = s->n - i0 < m->rows ? s->n - i0 : m->rows, c;
         dw_load(m, s, NULL, i0, R, y);
         dw_forward(m, R);
-        tr_group_sum_ce(m->out_v, R, m->rows, m->classes, m->G, 1, 1.0f, y, m->logits, NULL, NULL,
-                        &c);
+        tr_group_sum_ce(m->out_v, R, m->rows, m->classes, m->G, 1, 0, 1.0f, y, m->logits, NULL,
+                        NULL, &c);
         ok += c;
     }
     free(y);

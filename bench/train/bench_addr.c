@@ -54,7 +54,7 @@ static void measure1(const ir_program *ir, const rt_dataset *d, int B, int N, in
             t0 = clock_s(CLOCK_MONOTONIC);
             c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
         }
-        tr_model_load_rows(m, &d->train, NULL, (b % per) * B, B);
+        tr_model_load_rows(m, &d->train, NULL, (b % per) * B, B, 0);
         tr_model_forward_train(m, B, NULL);
         tr_model_step(m, B, st, st->lr, 0.0, 0.0);
     }

@@ -240,6 +240,9 @@ typedef struct ir_program {
     double head_tau;  /* group_sum: the softmax temperature of training; 0 for codes */
     int head_group;   /* group_sum: G, outputs per class; 1 for codes */
     int head_members; /* group_sum: M, a divisor of G; 1 for codes */
+    /* group_sum with M > 1: whether the members train on the same batches or each on its
+     * own (own: a step loads M batches, member k's loss reads only batch k's rows) */
+    ir_member_batches head_batches;
     int n_trees;
     ir_train train;
     ir_hardware hw;

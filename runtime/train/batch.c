@@ -5,22 +5,23 @@
 
 #include <stdlib.h>
 
-void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R) {
+void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R, int at) {
     const tr_params *P = &m->p;
     size_t W = (size_t)P->inputs, ld = (size_t)m->w.ld;
     for (int r = 0; r < R; r++) {
         int i = perm ? perm[i0 + r] : i0 + r;
-        m->w.y[r] = s->y[i];
+        size_t row = (size_t)(at + r);
+        m->w.y[row] = s->y[i];
         if (P->encode) { /* the bits of tr_encode_row, as 0/1 */
             const float *src = s->x + (size_t)i * (size_t)P->features;
             const float *thr = P->state + P->o_enc;
             for (size_t j = 0; j < W; j++)
-                m->w.x_in[j * ld + (size_t)r] = src[j / (size_t)P->enc_levels] > thr[j];
+                m->w.x_in[j * ld + row] = src[j / (size_t)P->enc_levels] > thr[j];
             continue;
         }
         const float *src = s->x + (size_t)i * W;
         for (size_t j = 0; j < W; j++)
-            m->w.x_in[j * ld + (size_t)r] = src[j];
+            m->w.x_in[j * ld + row] = src[j];
     }
 }
 
@@ -39,7 +40,7 @@ void tr_model_scores(const tr_model *m, int r, bool flt, float *score) {
 }
 
 void tr_model_shift_rows(tr_model *m, const rt_dataset *d, const rt_split *s, const int *perm,
-                         int i0, int R, int P, rt_rng *rng) {
+                         int i0, int R, int at, int P, rt_rng *rng) {
     /* the image is moved, then encoded: with an input encoder pixel j's T bits are its
      * shifted value against its own thresholds (tr_model_load_rows' codes) */
     int H = d->img_h, W = d->img_w, T = m->p.encode ? m->p.enc_levels : 1;
@@ -49,7 +50,7 @@ void tr_model_shift_rows(tr_model *m, const rt_dataset *d, const rt_split *s, co
         int dy = (int)rt_rng_below(rng, 2u * (unsigned)P + 1) - P;
         int dx = (int)rt_rng_below(rng, 2u * (unsigned)P + 1) - P;
         const float *src = s->x + (size_t)(perm ? perm[i0 + r] : i0 + r) * (size_t)(H * W);
-        float *col = m->w.x_in + r;
+        float *col = m->w.x_in + at + r;
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++) {
                 int sy = y - dy, sx = x - dx, j = y * W + x;

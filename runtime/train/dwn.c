@@ -188,22 +188,28 @@ static void group_logits(const float *out, int R, int ldo, int classes, int G, i
         }
 }
 
-double tr_group_sum_ce(const float *out, int R, int ldo, int classes, int G, int M, float tau,
-                       const int *y, float *logits, float *dlogits, float *dout, int *correct) {
+double tr_group_sum_ce(const float *out, int R, int ldo, int classes, int G, int M, int Rm,
+                       float tau, const int *y, float *logits, float *dlogits, float *dout,
+                       int *correct) {
     const int Gm = G / M;
     double loss = 0.0;
     if (correct && M > 1) { /* the whole group's argmax: the hardware's class */
         group_logits(out, R, ldo, classes, G, 0, G, tau, logits);
         tr_ce(logits, y, NULL, R, classes, NULL, correct);
     }
+    if (dout && Rm) /* own batches: a member's outputs get no gradient from the others' rows */
+        for (int j = 0; j < classes * G; j++)
+            memset(dout + (size_t)j * ldo, 0, (size_t)R * sizeof(float));
     for (int k = 0; k < M; k++) { /* member k: outputs [k*Gm, (k+1)*Gm) of every group */
-        group_logits(out, R, ldo, classes, G, k * Gm, (k + 1) * Gm, tau, logits);
-        loss += tr_ce(logits, y, NULL, R, classes, dout ? dlogits : NULL, M == 1 ? correct : NULL);
+        int r0 = Rm ? k * Rm : 0, n = Rm ? Rm : R; /* and its rows [r0, r0 + n) */
+        group_logits(out + r0, n, ldo, classes, G, k * Gm, (k + 1) * Gm, tau, logits);
+        loss +=
+            tr_ce(logits, y + r0, NULL, n, classes, dout ? dlogits : NULL, M == 1 ? correct : NULL);
         if (!dout) continue;
-        for (int r = 0; r < R; r++)
+        for (int r = 0; r < n; r++)
             for (int c = 0; c < classes; c++)
                 for (int g = k * Gm; g < (k + 1) * Gm; g++)
-                    dout[(size_t)(c * G + g) * ldo + r] =
+                    dout[(size_t)(c * G + g) * ldo + (size_t)(r0 + r)] =
                         dlogits[(size_t)r * classes + c] / (tau * (float)M);
     }
     return loss / M;

@@ -270,6 +270,7 @@ void tr_params_build(tr_params *p, const ir_program *ir, bool dense, int *const 
     p->head_group = ir->head == IR_HEAD_GROUP_SUM ? ir->head_group : 0;
     p->head_tau = (float)ir->head_tau;
     p->head_members = ir->head_members > 1 ? ir->head_members : 1;
+    p->head_own = ir->head_batches == IR_MBATCH_OWN && p->head_members > 1;
     p->in_q = tr_qspec_make(IR_Q_HARDTANH, ir->input_bits);
     p->dense = dense;
     p->fingerprint = tr_ir_fingerprint(ir);

@@ -45,9 +45,10 @@ void tr_mem_format(uint64_t bytes, char *buf, size_t n) {
 }
 
 int tr_rows_max(const ir_program *ir) {
-    int rows = 256;
+    /* a head with own batches: a step holds one batch per member */
+    int rows = 256, k = ir->head_batches == IR_MBATCH_OWN ? ir->head_members : 1;
     for (int s = 0; s < ir->train.n_stages; s++)
-        if (ir->train.stages[s].batch > rows) rows = ir->train.stages[s].batch;
+        if (ir->train.stages[s].batch * k > rows) rows = ir->train.stages[s].batch * k;
     return rows;
 }
 

@@ -615,8 +615,8 @@ double tr_model_forward_train(tr_model *m, int R, int *correct) {
     size_t ld = (size_t)m->w.ld;
     if (m->p.head_group > 0) /* softmax(group sums / tau) cross-entropy (one process) */
         return tr_group_sum_ce(last->val, R, (int)ld, C, m->p.head_group, m->p.head_members,
-                               m->p.head_tau, m->w.y, m->w.logits, m->w.dlogits, last->dval,
-                               correct);
+                               m->p.head_own ? R / m->p.head_members : 0, m->p.head_tau, m->w.y,
+                               m->w.logits, m->w.dlogits, last->dval, correct);
     for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++)
             m->w.logits[(size_t)r * C + c] = last->val[(size_t)c * ld + r];
@@ -647,7 +647,7 @@ void tr_model_bn_refit(tr_model *m, const rt_split *s, const int *perm, int n, i
     for (int k = 0; k < blocks; k++) { /* momentum 1/(k+1): the mean over the blocks */
         m->w.bn_momentum = 1.0f / (float)(k + 1);
         m->w.rows_all = R; /* every rank refits on the same rows: nothing is split */
-        tr_model_load_rows(m, s, perm, k * R, R);
+        tr_model_load_rows(m, s, perm, k * R, R, 0);
         run_forward(m, R, true);
     }
     m->w.bn_momentum = TR_BN_MOMENTUM;

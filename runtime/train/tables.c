@@ -121,7 +121,7 @@ rt_status tr_codes(const tr_model *cm, const rt_split *s, rt_codes *c, rt_error 
     int rows = m->w.rows_max;
     for (int i0 = 0; i0 < s->n; i0 += rows) {
         int R = s->n - i0 < rows ? s->n - i0 : rows;
-        tr_model_load_rows(m, s, NULL, i0, R);
+        tr_model_load_rows(m, s, NULL, i0, R, 0);
         tr_model_forward_eval(m, R);
         size_t ld = (size_t)m->w.ld;
         input_rows(m, R, c->input + (size_t)i0 * W);
@@ -144,7 +144,7 @@ rt_status tr_input_codes(const tr_model *cm, const rt_split *s, uint16_t *codes,
     int rows = m->w.rows_max;
     for (int i0 = 0; i0 < s->n; i0 += rows) {
         int R = s->n - i0 < rows ? s->n - i0 : rows;
-        tr_model_load_rows(m, s, NULL, i0, R);
+        tr_model_load_rows(m, s, NULL, i0, R, 0);
         tr_model_forward_inputs(m, R);
         input_rows(m, R, codes + (size_t)i0 * (size_t)m->p.inputs);
     }

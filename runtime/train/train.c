@@ -77,7 +77,7 @@ static void evaluate(tr_model *m, const rt_split *s, double *flt, double *quanti
     double ce = 0.0;
     for (int i0 = 0; i0 < s->n; i0 += rows) {
         int R = s->n - i0 < rows ? s->n - i0 : rows;
-        tr_model_load_rows(m, s, NULL, i0, R);
+        tr_model_load_rows(m, s, NULL, i0, R, 0);
         tr_model_forward_eval(m, R);
         for (int r = 0; r < R; r++) {
             int bf = 0, bq = 0; /* first maximum over classes */
@@ -258,12 +258,13 @@ static rt_status save_checkpoint(session *S) {
 
 /* ---- Stages ------------------------------------------------------------------------- */
 
-/* The training order of epoch e of the current stage: a permutation of 0..n-1 seeded by
- * (seed, stage, epoch), so a resumed epoch draws what an uninterrupted one would. */
-static void shuffle(const session *S, int e, int *perm, int n) {
+/* The training order of epoch e of the current stage for member k of a head with own
+ * batches (0 otherwise): a permutation of 0..n-1 seeded by (seed, stage, epoch, k), so a
+ * resumed epoch draws what an uninterrupted one would. */
+static void shuffle(const session *S, int e, int k, int *perm, int n) {
     rt_rng rng;
-    rt_rng_seed(&rng, S->ir->train.seed, 0x73687566ULL /* "shuf" */, (uint64_t)S->run.stage,
-                (uint64_t)e);
+    rt_rng_seed(&rng, S->ir->train.seed, 0x73687566ULL /* "shuf" */,
+                (uint64_t)k << 32 | (uint64_t)S->run.stage, (uint64_t)e);
     for (int i = 0; i < n; i++)
         perm[i] = i;
     for (int i = n - 1; i > 0; i--) {
@@ -281,7 +282,8 @@ typedef struct stage_ctx {
     int nb;             /* batches per epoch */
     double wd, wd1;     /* the regulariser (dense stage) */
     float avg_decay;    /* the parameter average's decay per update */
-    int *perm;          /* [n] the epoch's training order */
+    int members;        /* batches per step: the head's members with own batches, else 1 */
+    int *perm;          /* [members][n] the epoch's training order (of each member) */
     float *live;        /* [n_param] the live parameters while the average is evaluated */
     double t0;          /* wall time at the start of this session's part of the stage */
     int ep0;            /* epochs done when it started */
@@ -305,16 +307,21 @@ static double train_batch(session *S, const stage_ctx *c, int e, int b) {
         Rl = (b1 * TR_ROW_BLOCK < R ? b1 * TR_ROW_BLOCK : R) - r0;
         m->w.split_rows = R;
     }
-    tr_model_load_rows(m, tr, c->perm, b * B + r0, Rl);
-    if (ir->train.shift > 0) { /* seeded per batch, so a resumed epoch is the same */
-        rt_rng srng;
-        uint32_t span = 2u * (unsigned)ir->train.shift + 1;
-        rt_rng_seed(&srng, ir->train.seed, 0x73686674ULL /* "shft" */,
-                    (uint64_t)run->stage << 32 | (uint64_t)e, (uint64_t)b);
-        for (int r = 0; r < 2 * r0; r++) /* the shifts of the rows before this rank's */
-            rt_rng_below(&srng, span);
-        tr_model_shift_rows(m, S->d, tr, c->perm, b * B + r0, Rl, ir->train.shift, &srng);
+    for (int k = 0; k < c->members; k++) { /* member k's batch in rows [k*Rl, (k+1)*Rl) */
+        const int *perm = c->perm + (size_t)k * (size_t)n;
+        tr_model_load_rows(m, tr, perm, b * B + r0, Rl, k * Rl);
+        if (ir->train.shift > 0) { /* seeded per batch, so a resumed epoch is the same */
+            rt_rng srng;
+            uint32_t span = 2u * (unsigned)ir->train.shift + 1;
+            rt_rng_seed(&srng, ir->train.seed, 0x73686674ULL /* "shft" */,
+                        (uint64_t)run->stage << 32 | (uint64_t)e, (uint64_t)k << 32 | (uint64_t)b);
+            for (int r = 0; r < 2 * r0; r++) /* the shifts of the rows before this rank's */
+                rt_rng_below(&srng, span);
+            tr_model_shift_rows(m, S->d, tr, perm, b * B + r0, Rl, k * Rl, ir->train.shift, &srng);
+        }
     }
+    Rl *= c->members;
+    R *= c->members;
     double lr = tr_lr_at(c->st, e + (double)b / c->nb);
     double t0 = rt_now();
     int correct;
@@ -440,7 +447,8 @@ static rt_status run_stage(session *S) {
     if (S->bench->max_batches > 0 && c.nb > S->bench->max_batches) c.nb = S->bench->max_batches;
     c.wd = c.dense ? c.st->wd : 0.0;
     c.wd1 = c.dense ? c.st->wd1 : 0.0;
-    c.perm = xmalloc((size_t)n * sizeof(int));
+    c.members = m->p.head_own ? m->p.head_members : 1;
+    c.perm = xmalloc((size_t)c.members * (size_t)n * sizeof(int));
     c.t0 = rt_now();
     c.ep0 = run->epoch;
     /* the parameter average (sparse stage), updated every TR_AVG_EVERY steps */
@@ -460,7 +468,8 @@ static rt_status run_stage(session *S) {
                     "(freeze_mapping = %d epochs)\n",
                     e + 1, c.st->freeze_mapping);
         tr_model_freeze_mapping(m, fix);
-        shuffle(S, e, c.perm, n);
+        for (int k = 0; k < c.members; k++)
+            shuffle(S, e, k, c.perm + (size_t)k * (size_t)n, n);
         double lr = tr_lr_at(c.st, e);
         for (int b = run->batch; b < c.nb && st == RT_OK; b++) {
             if (stop_now(S))

@@ -336,12 +336,15 @@ void tr_map_backward(const float *X, int R, int ldx, const float *P, int S, int 
 /* Group-sum head: out is the last layer's values feature-major (output j of row r at
  * out[j*ldo + r], classes*G outputs in [0, 1]). With M members (M divides G) member k's
  * logit of class c is the sum of outputs c*G + k*G/M .. c*G + (k+1)*G/M - 1 divided by
- * tau (logits [R][classes] scratch); returns the mean over members of their mean softmax
- * cross-entropies, counts the rows whose whole group sums' argmax is right; with dout
- * (then dlogits [R][classes] scratch) the gradient of that loss w.r.t. every output,
+ * tau (logits [R][classes] scratch); member k's loss is its mean softmax cross-entropy over
+ * every row (Rm 0: shared batches) or over its own rows [k*Rm, (k+1)*Rm) only (Rm = R / M:
+ * own batches, the others give its outputs no gradient). Returns the mean over members of
+ * their losses, counts the rows whose whole group sums' argmax is right; with dout (then
+ * dlogits [R][classes] scratch) the gradient of that loss w.r.t. every output,
  * feature-major like out. M = 1: DWN's group sum. */
-double tr_group_sum_ce(const float *out, int R, int ldo, int classes, int G, int M, float tau,
-                       const int *y, float *logits, float *dlogits, float *dout, int *correct);
+double tr_group_sum_ce(const float *out, int R, int ldo, int classes, int G, int M, int Rm,
+                       float tau, const int *y, float *logits, float *dlogits, float *dout,
+                       int *correct);
 
 /* Input encoders: the thresholds of ir's encoder (thermometer: enc_levels per feature,
  * uniform over the feature's training range min + (t+1)(max-min)/(T+1), or at the training
@@ -417,6 +420,7 @@ typedef struct tr_params {
     int head_group;   /* group-sum head: G outputs per class (0: one code per class) */
     float head_tau;   /* its softmax temperature */
     int head_members; /* its members, each with its own loss (1: one) */
+    bool head_own;    /* batches = own: each member trains on its own batch of the step */
     tr_qspec in_q;    /* input quantizer */
     bool dense;       /* a stage-1 model (dense learned layers) */
     size_t o_in_gamma, o_in_beta, o_in_scale; /* input parameters (offsets) */
@@ -580,14 +584,14 @@ void tr_model_scores(const tr_model *m, int r, bool flt, float *score);
 void tr_tlut_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R, float *y);
 void tr_tlut_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
                       const float *dy, const tr_lut *g, float *dx, int lddx);
-/* Copies rows [i0, i0+R) of split s (through perm when not NULL) into the batch, through
- * the input encoder when the model has one. */
-void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R);
-/* augment = shift: batch row r (split s's row perm[i0 + r], as tr_model_load_rows) is its
- * image moved by (dy, dx), each uniform in -P..P drawn from rng in row order (dy first),
+/* Copies rows [i0, i0+R) of split s (through perm when not NULL) into batch rows
+ * [at, at+R), through the input encoder when the model has one. */
+void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R, int at);
+/* augment = shift: batch row at + r (split s's row perm[i0 + r], as tr_model_load_rows) is
+ * its image moved by (dy, dx), each uniform in -P..P drawn from rng in row order (dy first),
  * pixels shifted in d->blank; with an input encoder the moved image is then encoded. */
 void tr_model_shift_rows(tr_model *m, const rt_dataset *d, const rt_split *s, const int *perm,
-                         int i0, int R, int P, rt_rng *rng);
+                         int i0, int R, int at, int P, rt_rng *rng);
 /* Training forward of rows [0,R) of m->w.x_in; returns the mean loss; counts correct. */
 double tr_model_forward_train(tr_model *m, int R, int *correct);
 /* Backward after tr_model_forward_train; wd/wd1 > 0 add the regulariser (dense layers):

@@ -50,8 +50,8 @@ nc=$(grep -c "in\\[[0-9]*\\] = raw\\[" "$work/out/csim/$(basename "$v" .v).c")
 grep -q "input encoder (beside the core): $n comparators of 768 thresholds" "$work/flow.txt" ||
     fail "the flow does not say the encoder's comparators"
 grep -q "^head group_sum 20" "$work/out/tables/manifest.txt" || fail "no head in the manifest"
-grep -q "^output head group_sum tau 3.3 group 20 members 2$" "$work/out/model.ir" ||
-    fail "model.ir does not give the head's two members"
+grep -q "^output head group_sum tau 3.3 group 20 members 2 batches own$" "$work/out/model.ir" ||
+    fail "model.ir does not give the head's two members and their own batches"
 grep -q "RTL (every_layer).*ok: 0 of" "$work/flow.txt" || fail "the RTL was not verified"
 
 echo "== nltc verify OUT"

@@ -58,6 +58,15 @@ ir_program *expect_ok(result *r) {
     return r->ir;
 }
 
+char *ir_text(const ir_program *p) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ir_print(f, p);
+    fclose(f);
+    return text;
+}
+
 /* A fresh temporary directory (removed by the test with rm -r). */
 char *temp_dir(void) {
     static char dir[64];

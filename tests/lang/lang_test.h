@@ -42,6 +42,8 @@ result compile(const char *text);
 void expect_error(const char *text, int n, const char *needle);
 /* Asserts that r compiled; returns its IR. */
 ir_program *expect_ok(result *r);
+/* The IR dump of p (ir_print), malloc'd. */
+char *ir_text(const ir_program *p);
 /* A fresh temporary directory (removed by the test with remove_dir). */
 char *temp_dir(void);
 void write_file(const char *dir, const char *name, const char *text);

@@ -67,11 +67,7 @@ START_TEST(hybrid_dwn_model) {
     /* no learned connectivity: one sparse stage */
     ck_assert_int_eq(p->train.n_stages, 1);
     ck_assert_int_eq(ir_verify(p, NULL), 0);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    ir_print(f, p);
-    fclose(f);
+    char *text = ir_text(p);
     ck_assert_msg(strstr(text, "input bits 1 encode thermometer levels 5 thresholds quantile "
                                "width 20\noutput head group_sum tau 2.5 group 3\n"),
                   "%s", text);
@@ -101,13 +97,22 @@ START_TEST(hybrid_dwn_model) {
     ck_assert_int_eq(p->head_group, 4);
     ck_assert_int_eq(p->head_members, 2);
     ck_assert_int_eq(ir_verify(p, NULL), 0);
-    text = NULL;
-    f = open_memstream(&text, &len);
-    ir_print(f, p);
-    fclose(f);
+    text = ir_text(p);
     ck_assert_msg(strstr(text, "output head group_sum tau 2 group 4 members 2\n"), "%s", text);
     free(text);
     p->head_members = 3;
+    ck_assert_int_gt(ir_verify(p, NULL), 0);
+    result_free(&r);
+    /* own batches: the IR names them; one member has no batches of its own */
+    r = compile(HMODEL("input { encode = binarize }\ntree t { levels = lin -> pol; neurons = 8 }\n"
+                       "output { head = group_sum(members = 2, batches = own) }"));
+    p = expect_ok(&r);
+    ck_assert_int_eq(p->head_batches, IR_MBATCH_OWN);
+    ck_assert_int_eq(ir_verify(p, NULL), 0);
+    text = ir_text(p);
+    ck_assert_msg(strstr(text, "group 4 members 2 batches own\n"), "%s", text);
+    free(text);
+    p->head_members = 1;
     ck_assert_int_gt(ir_verify(p, NULL), 0);
     result_free(&r);
 }
@@ -119,11 +124,7 @@ START_TEST(hybrid_freeze_mapping) {
                               "output { head = group_sum }"));
     ir_program *p = expect_ok(&r);
     ck_assert_int_eq(p->train.stages[0].freeze_mapping, 3);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    ir_print(f, p);
-    fclose(f);
+    char *text = ir_text(p);
     ck_assert_msg(strstr(text, "    freeze_mapping 3\n"), "%s", text);
     free(text);
     result_free(&r);
@@ -189,6 +190,16 @@ START_TEST(hybrid_errors) {
                  1,
                  "m.nlt:10:37: error: a group-sum head of 2 members needs groups that split "
                  "evenly, but the last tree 't' gives 3 outputs per class");
+    expect_error(HMODEL("tree t { levels = lin -> pol; neurons = 6 }\n"
+                        "output { head = group_sum(batches = own) }"),
+                 1,
+                 "m.nlt:10:37: error: 'batches = own' gives each member of the head its own "
+                 "batches: it needs members = M with M > 1");
+    expect_error(HMODEL("tree t { levels = lin -> pol; neurons = 6 }\n"
+                        "output { head = group_sum(members = 3, batches = mine) }"),
+                 1,
+                 "m.nlt:10:50: error: unknown value 'mine' for argument 'batches' of group_sum() "
+                 "(expected shared or own)");
     expect_error(HMODEL("tree t { levels = lin -> pol; neurons = 4 }\n"
                         "output { head = softmax }"),
                  1, "codes or group_sum(tau = X) expected for 'head'");

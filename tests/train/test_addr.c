@@ -27,7 +27,7 @@ static double run_once(const ir_program *ir, const rt_split *s, int mode, int th
     m->w.addr_mode = mode;
     for (int l = 0; l < m->p.n_layers; l++) /* the path under test is the one that runs */
         ck_assert(tr_addr_use(&m->w, &m->p.layers[l], ROWS) == (mode == TR_ADDR_ADDRESS));
-    tr_model_load_rows(m, s, NULL, 0, ROWS);
+    tr_model_load_rows(m, s, NULL, 0, ROWS, 0);
     double loss = tr_model_forward_train(m, ROWS, NULL);
     tr_model_backward(m, ROWS, 0.0, 0.0);
     *n = m->p.n_param;

@@ -181,47 +181,63 @@ END_TEST
 /* ---- Group-sum head ------------------------------------------------------------------- */
 
 START_TEST(group_sum_gradient) {
-    /* M = 1: DWN's group sum; M = 2: two members, each with its own loss */
+    /* M = 1: DWN's group sum; M = 2: two members, each with its own loss, on the same rows
+     * (Rm 0) or each on its own two rows (Rm 2: batches = own) */
     enum { R = 4, C = 3, G = 4, LD = 16 };
     float out[C * G * LD], dout[C * G * LD], logits[R * C], dlogits[R * C];
     int y[R] = {0, 2, 1, 2}, correct, whole;
     for (int k = 0; k < C * G * LD; k++)
         out[k] = (urand() + 1.0f) / 2.0f;
     float tau = 0.5f;
-    for (int M = 1; M <= 2; M++) {
-        double L = tr_group_sum_ce(out, R, LD, C, G, M, tau, y, logits, dlogits, dout, &correct);
+    const int cases[3][2] = {{1, 0}, {2, 0}, {2, 2}};
+    for (int t = 0; t < 3; t++) {
+        int M = cases[t][0], Rm = cases[t][1];
+        double L =
+            tr_group_sum_ce(out, R, LD, C, G, M, Rm, tau, y, logits, dlogits, dout, &correct);
         ck_assert(L > 0);
-        /* the last member's logit of class 1 of row 2 is its part's sum over tau */
+        /* the last member's logit of class 1 of row 2 (its row 0 with own rows) is its
+         * part's sum over tau */
         float s = 0.0f;
         for (int g = G - G / M; g < G; g++)
             s += out[(G + g) * LD + 2];
-        expect_near(logits[2 * C + 1], s / tau, 1e-6, "logit", M);
+        expect_near(logits[(Rm ? 0 : 2) * C + 1], s / tau, 1e-6, "logit", t);
         if (M == 1) whole = correct; /* members count the whole group's classes */
         ck_assert_int_eq(correct, whole);
+        if (Rm) /* member 0 (outputs 0, 1 of each group) learns nothing from rows 2, 3 */
+            for (int c = 0; c < C; c++)
+                ck_assert(dout[(c * G + 1) * LD + 3] == 0.0f && dout[(c * G) * LD + 2] == 0.0f);
         const float h = 1e-3f;
         for (int j = 0; j < C * G; j++)
             for (int r = 0; r < R; r++) {
                 float o = out[j * LD + r];
                 out[j * LD + r] = o + h;
-                double up = tr_group_sum_ce(out, R, LD, C, G, M, tau, y, logits, NULL, NULL, NULL);
+                double up =
+                    tr_group_sum_ce(out, R, LD, C, G, M, Rm, tau, y, logits, NULL, NULL, NULL);
                 out[j * LD + r] = o - h;
-                double dn = tr_group_sum_ce(out, R, LD, C, G, M, tau, y, logits, NULL, NULL, NULL);
+                double dn =
+                    tr_group_sum_ce(out, R, LD, C, G, M, Rm, tau, y, logits, NULL, NULL, NULL);
                 out[j * LD + r] = o;
                 expect_near(dout[j * LD + r], (up - dn) / (2 * h), 2e-3, "dout", j * R + r);
             }
     }
     /* two members' loss is the mean of their losses alone: member 1 is outputs 2, 3 of
-     * every group, a group sum of 2 over a copy that holds only them */
+     * every group, a group sum of 2 over a copy that holds only them; with own batches
+     * member k's loss reads only its rows [2k, 2k + 2) */
     float part[C * 2 * LD];
-    double mem[2];
+    double mem[2], own[2];
     for (int k = 0; k < 2; k++) {
         for (int c = 0; c < C; c++)
             for (int g = 0; g < 2; g++)
                 memcpy(&part[(c * 2 + g) * LD], &out[(c * G + k * 2 + g) * LD], sizeof(float) * LD);
-        mem[k] = tr_group_sum_ce(part, R, LD, C, 2, 1, tau, y, logits, NULL, NULL, NULL);
+        mem[k] = tr_group_sum_ce(part, R, LD, C, 2, 1, 0, tau, y, logits, NULL, NULL, NULL);
+        own[k] = tr_group_sum_ce(part + 2 * k, 2, LD, C, 2, 1, 0, tau, y + 2 * k, logits, NULL,
+                                 NULL, NULL);
     }
-    double both = tr_group_sum_ce(out, R, LD, C, G, 2, tau, y, logits, NULL, NULL, NULL);
+    double both = tr_group_sum_ce(out, R, LD, C, G, 2, 0, tau, y, logits, NULL, NULL, NULL);
     expect_near(both, (mem[0] + mem[1]) / 2, 1e-9, "members", 0);
+    double apart = tr_group_sum_ce(out, R, LD, C, G, 2, 2, tau, y, logits, NULL, NULL, NULL);
+    expect_near(apart, (own[0] + own[1]) / 2, 1e-9, "own batches", 0);
+    ck_assert(fabs(apart - both) > 1e-6); /* the rows matter */
 }
 END_TEST
 

@@ -155,8 +155,8 @@ START_TEST(test_fused_step) {
     tr_model_init_params(b, 4, 1);
     for (int step = 0; step < 3; step++) {
         int ca, cb;
-        tr_model_load_rows(a, &d.train, NULL, 16 * step, 16);
-        tr_model_load_rows(b, &d.train, NULL, 16 * step, 16);
+        tr_model_load_rows(a, &d.train, NULL, 16 * step, 16, 0);
+        tr_model_load_rows(b, &d.train, NULL, 16 * step, 16, 0);
         double la = tr_model_forward_train(a, 16, &ca), lb = tr_model_forward_train(b, 16, &cb);
         ck_assert_double_eq(la, lb);
         tr_model_step(a, 16, st, 1e-2, 0, 0);
@@ -365,11 +365,11 @@ START_TEST(test_shift_rows) {
     as_images(&d);
     ir_program *ir = small_program(1, 0, 1);
     tr_model *m = tr_model_new(ir, false, NULL, 1, 16, 1, false);
-    tr_model_load_rows(m, &d.train, NULL, 0, 16);
+    tr_model_load_rows(m, &d.train, NULL, 0, 16, 0);
     rt_rng rng, again;
     rt_rng_seed(&rng, 5, 1, 2, 3);
     again = rng;
-    tr_model_shift_rows(m, &d, &d.train, NULL, 0, 16, 2, &rng);
+    tr_model_shift_rows(m, &d, &d.train, NULL, 0, 16, 0, 2, &rng);
     int moved = 0;
     for (int r = 0; r < 16; r++) {
         int dy = (int)rt_rng_below(&again, 5) - 2, dx = (int)rt_rng_below(&again, 5) - 2;
@@ -399,12 +399,12 @@ START_TEST(test_shift_rows_encoded) {
     ir_program *ir = dwn_program(1, IR_CONNECT_RANDOM, 1);
     tr_model *m = tr_model_new(ir, false, NULL, 1, 16, 1, false);
     tr_model_fit_encoder(m, &d.train);
-    tr_model_load_rows(m, &d.train, NULL, 0, 16);
+    tr_model_load_rows(m, &d.train, NULL, 0, 16, 0);
     const float *thr = m->p.state + m->p.o_enc;
     rt_rng rng, again;
     rt_rng_seed(&rng, 5, 1, 2, 3);
     again = rng;
-    tr_model_shift_rows(m, &d, &d.train, NULL, 0, 16, 1, &rng);
+    tr_model_shift_rows(m, &d, &d.train, NULL, 0, 16, 0, 1, &rng);
     int blanks = 0;
     for (int r = 0; r < 16; r++) {
         int dy = (int)rt_rng_below(&again, 3) - 1, dx = (int)rt_rng_below(&again, 3) - 1;
