@@ -3,7 +3,8 @@
  * contiguous support level) and a group-sum head. The tables are what the model computes
  * (table lookup of the test split's codes gives the model's codes, and the accuracy from
  * the group sums of the codes is the quantized model's), the encoder and the head reach
- * rt_tables, and one and two threads train the same bits. */
+ * rt_tables, and one and two threads train the same bits (also with a head of two members
+ * on their own batches). */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -122,6 +123,36 @@ START_TEST(test_dwn_threads) {
 }
 END_TEST
 
+/* A head of two members on their own batches (group_sum(members = 2, batches = own)): one
+ * and two threads train the same bits, the tables are still what the model computes, and
+ * the members' own orders and shifts change the training (other parameters than the same
+ * members on shared batches). */
+START_TEST(test_dwn_own_batches) {
+    rt_dataset d;
+    parity_data(&d, FEATURES, 512, 34);
+    ir_program *ir = dwn_program(15, IR_CONNECT_MAPPING, 1);
+    ir->head_members = 2;
+    tr_model *shared = train_small(ir, &d, 1);
+    ir->head_batches = IR_MBATCH_OWN;
+    tr_model *a = train_small(ir, &d, 1), *b = train_small(ir, &d, 2);
+    ck_assert(same_params(a, b));
+    ck_assert(!same_params(a, shared));
+    rt_tables t;
+    rt_codes c;
+    ck_assert_int_eq(tr_tabulate(b, &t, NULL), RT_OK);
+    ck_assert_int_eq(tr_codes(b, &d.test, &c, NULL), RT_OK);
+    ck_assert_int_eq(lookup_mismatches(&t, &c), 0);
+    ck_assert_double_gt(group_accuracy(b, &d, &c), 0.6); /* XOR of two signs: chance is 0.5 */
+    rt_codes_free(&c);
+    rt_tables_free(&t);
+    tr_model_free(shared);
+    tr_model_free(a);
+    tr_model_free(b);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
 /* The wires of tables a and b are the same (every layer); the tables themselves differ. */
 static bool same_wires(const rt_tables *a, const rt_tables *b) {
     for (int l = 0; l < a->n_layers; l++) {
@@ -172,6 +203,7 @@ int main(void) {
     tcase_add_loop_test(tc, test_dwn_mapping, 0, 2);
     tcase_add_loop_test(tc, test_dwn_threads, 0, 4);
     tcase_add_test(tc, test_dwn_freeze_mapping);
+    tcase_add_test(tc, test_dwn_own_batches);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
