@@ -82,8 +82,11 @@ static void flow_print_accuracy(const rt_report *r) {
         rt_buf_printf(&b, ", C sim %.2f%%", 100 * r->accuracy.repr[RT_REPR_CSIM]);
     if (!isnan(r->accuracy.repr[RT_REPR_RTL]))
         rt_buf_printf(&b, ", RTL %.2f%%", 100 * r->accuracy.repr[RT_REPR_RTL]);
-    cli_printf_wrapped(stdout, 2, "%s  (validation %.2f%%, %d test samples)", b.data,
-                       100 * r->validation_accuracy, r->n_test);
+    rt_buf_printf(&b, "  (validation %.2f%%, %d test samples)", 100 * r->validation_accuracy,
+                  r->n_test);
+    for (int k = 0; k < r->members.n; k++) /* a group-sum head's members, each alone */
+        rt_buf_printf(&b, "%s%.2f%%", k ? ", " : "; each member alone: ", 100 * r->members.test[k]);
+    cli_printf_wrapped(stdout, 2, "%s", b.data);
     rt_buf_free(&b);
 }
 
@@ -225,6 +228,8 @@ static rt_status flow_report(flow *f, rt_error *e) {
     const rt_report *r = &f->rep;
     report_classes_fill(&f->rep, &f->codes, f->ir->dataset.classes,
                         (const char *const *)f->info.class_names);
+    report_members_fill(&f->rep, &f->codes, f->ir->dataset.classes, f->ir->head_group,
+                        f->ir->head_members);
     report_input rin = {.r = r, .ir = f->ir, .out_dir = f->o->out_dir, .layer_luts = NULL};
     rt_error doc = {0};
     rt_status st = report_write_docs(&rin, &doc);

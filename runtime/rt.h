@@ -449,7 +449,12 @@ typedef struct rt_report {
         const char **names; /* [n] class names */
         long *confusion;    /* [n * n] test samples of true class i predicted as j at i*n + j */
     } classes;              /* arrays owned by whoever filled them (report_classes_free) */
-    struct {                /* what reproducing the run needs (NULL, -1: not known) */
+    struct {          /* a group-sum head of M > 1 members: each member's test accuracy alone (the
+                       * popcount of its part of every class's group), from the verified codes */
+        int n;        /* members; 0: not measured */
+        double *test; /* [n] (owned like classes' arrays: report_classes_free) */
+    } members;
+    struct {                      /* what reproducing the run needs (NULL, -1: not known) */
         const char *nltc_version; /* nltc's version */
         const char *commit;       /* git describe --always --dirty of the source, or "unknown" */
         const char *compiler;     /* of the training library: id and version */

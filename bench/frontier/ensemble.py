@@ -11,16 +11,12 @@ accuracy an ensemble of the runs would have, in hardware the popcount of all the
     bench/frontier/ensemble.py --labels t10k-labels-idx1-ubyte.gz OUT1 OUT2 [...]
 
 --labels is the test split's labels: an IDX label file (gzipped or not) or a text file
-with one label per line. With --members M the script also prints the accuracy of each
-run's M members alone (`group_sum(members = M)`: member k's class score is the popcount
-of part k of the class's group), read from the last layer's codes in
-OUT/vectors/test.codes.
+with one label per line.
 """
 import argparse
 import gzip
 import itertools
 import os
-import struct
 import re
 import subprocess
 import sys
@@ -72,38 +68,6 @@ def run_scores(out, sim):
             for line in res.stdout.split()]
 
 
-def last_layer_bits(out):
-    """Every test sample's last-layer codes (1 bit each) from OUT/vectors/test.codes
-    (runtime/backend/README.md: NLTCCOD1, or NLTCCOD2 with 12 more header bytes)."""
-    path = os.path.join(out, "vectors", "test.codes")
-    b = open(path, "rb").read()
-    if b[:8] not in (b"NLTCCOD1", b"NLTCCOD2"):
-        fail(f"{path}: not a reference codes file")
-    n, n_in, n_layers, in_bits = struct.unpack_from("<4I", b, 8)
-    off = 36 if b[:8] == b"NLTCCOD2" else 24
-    layers = [struct.unpack_from("<2I", b, off + 8 * l) for l in range(n_layers)]
-    off += 8 * n_layers + (n * n_in * in_bits + 7) // 8
-    for width, bits in layers[:-1]:
-        off += (n * width * bits + 7) // 8
-    width, bits = layers[-1]
-    if bits != 1:
-        fail(f"{path}: the last layer has {bits}-bit codes, not a group sum's 1-bit outputs")
-    packed = int.from_bytes(b[off:off + (n * width + 7) // 8], "little")
-    rows = [packed >> (i * width) & ((1 << width) - 1) for i in range(n)]
-    return rows, width
-
-
-def member_scores(out, classes, members):
-    """Each member's class scores of every test sample: [member][sample][class]."""
-    rows, width = last_layer_bits(out)
-    if width % (classes * members):
-        fail(f"{out}: {width} outputs do not split into {classes} groups of {members} members")
-    part = width // classes // members
-    mask = (1 << part) - 1
-    return [[[bin(r >> ((c * members + k) * part) & mask).count("1") for c in range(classes)]
-             for r in rows] for k in range(members)]
-
-
 def accuracy(runs, labels):
     ok = 0
     for i, y in enumerate(labels):
@@ -115,12 +79,8 @@ def accuracy(runs, labels):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--labels", required=True, help="the test split's labels")
-    ap.add_argument("--members", type=int, default=1,
-                    help="also the accuracy of each run's M members alone (default 1: none)")
     ap.add_argument("runs", nargs="+", metavar="OUT", help="finished nltc output folders")
     a = ap.parse_args()
-    if a.members < 1:
-        fail(f"--members {a.members}: a count of 1 or more expected")
     labels = read_labels(a.labels)
     with tempfile.TemporaryDirectory() as work:
         scores = {out: run_scores(out, os.path.join(work, f"sim{i}"))
@@ -132,9 +92,6 @@ def main():
         for combo in itertools.combinations(a.runs, k):
             acc = accuracy([scores[o] for o in combo], labels)
             print(f"{acc:6.2f}%  {' + '.join(combo)}")
-    for out in a.runs if a.members > 1 else []:
-        for k, m in enumerate(member_scores(out, len(scores[out][0]), a.members)):
-            print(f"{accuracy([m], labels):6.2f}%  {out} member {k + 1} of {a.members}")
 
 
 if __name__ == "__main__":

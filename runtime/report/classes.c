@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void report_classes_free(rt_report *r) {
+static void classes_clear(rt_report *r) {
     free(r->classes.names);
     free(r->classes.confusion);
     r->classes.n = 0;
@@ -16,8 +16,27 @@ void report_classes_free(rt_report *r) {
     r->classes.confusion = NULL;
 }
 
+static void members_clear(rt_report *r) {
+    free(r->members.test);
+    r->members.n = 0;
+    r->members.test = NULL;
+}
+
+void report_classes_free(rt_report *r) {
+    classes_clear(r);
+    members_clear(r);
+}
+
+/* The first of the largest of n scores, as the C simulator's argmax. */
+static int first_largest(const uint16_t *s, int n) {
+    int best = 0;
+    for (int k = 1; k < n; k++)
+        if (s[k] > s[best]) best = k;
+    return best;
+}
+
 bool report_classes_fill(rt_report *r, const rt_codes *c, int n, const char *const *names) {
-    report_classes_free(r);
+    classes_clear(r);
     if (n < 1 || c->n_layers < 1) return false;
     /* with a group-sum head the class scores, else the last layer's codes */
     if (c->scores ? c->n_scores != n : c->widths[c->n_layers - 1] != n) return false;
@@ -28,13 +47,37 @@ bool report_classes_fill(rt_report *r, const rt_codes *c, int n, const char *con
         r->classes.names[k] = names ? names[k] : NULL;
     r->classes.confusion = xcalloc((size_t)n * (size_t)n, sizeof *r->classes.confusion);
     for (int s = 0; s < c->n_samples; s++) {
-        const uint16_t *o = out + (size_t)s * (size_t)n;
-        int best = 0; /* the first of the largest codes, as the C simulator's argmax */
-        for (int k = 1; k < n; k++)
-            if (o[k] > o[best]) best = k;
+        int best = first_largest(out + (size_t)s * (size_t)n, n);
         int y = c->labels[s];
         if (y >= 0 && y < n) r->classes.confusion[(size_t)y * (size_t)n + (size_t)best]++;
     }
+    return true;
+}
+
+bool report_members_fill(rt_report *r, const rt_codes *c, int classes, int group, int members) {
+    members_clear(r);
+    if (members < 2 || classes < 1 || group < 1 || group % members || c->n_layers < 1 ||
+        c->widths[c->n_layers - 1] != classes * group || c->n_samples < 1)
+        return false;
+    const uint16_t *out = c->layer[c->n_layers - 1];
+    int part = group / members;
+    uint16_t *score = xmalloc((size_t)classes * sizeof *score); /* part <= G < 65536 */
+    r->members.test = xmalloc((size_t)members * sizeof *r->members.test);
+    r->members.n = members;
+    for (int k = 0; k < members; k++) {
+        long ok = 0;
+        for (int s = 0; s < c->n_samples; s++) {
+            const uint16_t *o = out + (size_t)s * (size_t)(classes * group) + k * part;
+            for (int j = 0; j < classes; j++) {
+                score[j] = 0;
+                for (int g = 0; g < part; g++)
+                    score[j] = (uint16_t)(score[j] + o[j * group + g]);
+            }
+            ok += first_largest(score, classes) == c->labels[s];
+        }
+        r->members.test[k] = (double)ok / c->n_samples;
+    }
+    free(score);
     return true;
 }
 

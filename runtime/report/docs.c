@@ -152,6 +152,12 @@ static void layer_luts(const report_input *in, double *out) {
 
 /* ---- Building the content ----------------------------------------------------------------- */
 
+/* Test accuracy acc against the quantized model's ("+0.12 pp"); "" when one is unknown. */
+static const char *vs_quantized(fmt_pool *pool, const rt_report *r, double acc) {
+    if (!isfinite(acc) || !isfinite(r->accuracy.quantized)) return "";
+    return pool_keep(pool, rt_strfmt("%+.2f pp", (acc - r->accuracy.quantized) * 100));
+}
+
 static void build_accuracy(doc *d, const rt_report *r, fmt_pool *p) {
     fmt_pool pool = *p;
     doc_heading(d, "Accuracy");
@@ -160,13 +166,12 @@ static void build_accuracy(doc *d, const rt_report *r, fmt_pool *p) {
                                         "C simulator", "RTL (Verilator)"};
     double acc[] = {r->accuracy.flt, r->accuracy.quantized, r->accuracy.repr[RT_REPR_TABLES],
                     r->accuracy.repr[RT_REPR_CSIM], r->accuracy.repr[RT_REPR_RTL]};
-    for (int i = 0; i < 5; i++) {
-        const char *delta = "";
-        if (i != 1 && isfinite(acc[i]) && isfinite(r->accuracy.quantized))
-            delta = pool_keep(&pool, rt_strfmt("%+.2f pp", (acc[i] - r->accuracy.quantized) * 100));
+    for (int i = 0; i < 5; i++)
         doc_row(t, "%s\t%s\t%s", names[i], i == 4 && !isfinite(acc[i]) ? "not run" : PCT(acc[i]),
-                delta);
-    }
+                i == 1 ? "" : vs_quantized(&pool, r, acc[i]));
+    for (int k = 0; k < r->members.n; k++) /* a group-sum head's members, each alone */
+        doc_row(t, "member %d of %d alone\t%s\t%s", k + 1, r->members.n, PCT(r->members.test[k]),
+                vs_quantized(&pool, r, r->members.test[k]));
     char *epoch = r->best_epoch > 0 ? rt_strfmt(" (epoch %d)", r->best_epoch) : xstrdup("");
     doc_para(d,
              "Test accuracy is measured once, at the end, on the test split (%s samples). The "

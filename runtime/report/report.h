@@ -93,7 +93,13 @@ void report_doc_free(report_doc *doc);
  * against the label; names (may be NULL) [n] are kept as pointers. False (and nothing
  * filled) when the last layer has not one output per class. */
 bool report_classes_fill(rt_report *r, const rt_codes *c, int n, const char *const *names);
-/* Frees r->classes' arrays (not the names' text) and marks it not measured. */
+/* A group-sum head of `members` > 1 members (rt_tables.head_group G per class): r->members
+ * from the last layer's 1-bit codes of c, member k's class score the number of 1s among
+ * codes [c*G + k*G/M, c*G + (k+1)*G/M) (the largest wins, ties to the lowest class). False
+ * (and nothing filled) when the last layer is not classes * G wide. */
+bool report_members_fill(rt_report *r, const rt_codes *c, int classes, int group, int members);
+/* Frees r->classes' and r->members' arrays (not the names' text) and marks them not
+ * measured. */
 void report_classes_free(rt_report *r);
 /* Recall (correct / test samples of class k) and precision (correct / samples predicted
  * as k); NaN when the divisor is 0. */

@@ -30,6 +30,7 @@ typedef enum rj_type {
     RJ_CONFUSION, /* classes.confusion: [n] rows of [n] counts, null when not measured */
     RJ_RECALL,    /* classes.recall/precision: [n] numbers, derived (the reader checks */
     RJ_PRECISION, /*   their type and takes the matrix's figures) */
+    RJ_MEMBERS,   /* accuracy.members: [n] numbers, null when not measured */
 } rj_type;
 
 /* One report.json key: its dotted path and where its value lives in rt_report. */
@@ -53,6 +54,7 @@ static const rj_field rj_fields[] = {
     RJ("accuracy.table", RJ_DOUBLE, accuracy.repr[RT_REPR_TABLES]),
     RJ("accuracy.csim", RJ_DOUBLE, accuracy.repr[RT_REPR_CSIM]),
     RJ("accuracy.rtl", RJ_DOUBLE, accuracy.repr[RT_REPR_RTL]),
+    RJ("accuracy.members", RJ_MEMBERS, members),
     RJ("validation_accuracy", RJ_DOUBLE, validation_accuracy),
     RJ("best_epoch", RJ_INT, best_epoch),
     RJ("llut_count", RJ_LONG, llut_count),
@@ -227,6 +229,18 @@ static void rj_put_value(FILE *f, const rt_report *r, const rj_field *fd) {
         for (int i = 0; i < r->hardware.n_stage_levels && i < RT_MAX_STAGE_LEVELS; i++) {
             fputs(i ? ", " : "", f);
             json_put_number(f, r->hardware.stage_ns[i]);
+        }
+        fputc(']', f);
+        break;
+    case RJ_MEMBERS:
+        if (r->members.n < 1) {
+            fputs("null", f);
+            break;
+        }
+        fputc('[', f);
+        for (int i = 0; i < r->members.n; i++) {
+            fputs(i ? ", " : "", f);
+            json_put_number(f, r->members.test[i]);
         }
         fputc(']', f);
         break;
@@ -407,6 +421,16 @@ static bool rj_get_value(rt_report *r, const rj_field *fd, const json_value *v) 
         }
         r->hardware.timed = true;
         return true;
+    case RJ_MEMBERS:
+        if (v->kind == JSON_NULL) return true;
+        if (v->kind != JSON_ARRAY || v->n < 1 || r->members.test) return false;
+        for (int i = 0; i < v->n; i++)
+            if (v->items[i].kind != JSON_NUMBER) return false;
+        r->members.test = xmalloc((size_t)v->n * sizeof *r->members.test);
+        r->members.n = v->n;
+        for (int i = 0; i < v->n; i++)
+            r->members.test[i] = v->items[i].number;
+        return true;
     case RJ_LUTLIST:
         if (v->kind == JSON_NULL) {
             r->hardware.n_layer_luts = -1;
@@ -440,6 +464,8 @@ static const char *rj_expected(rj_type t) {
         return "an object of SHA-256 digests (64 lower-case hex digits)";
     case RJ_NSLIST:
         return "null or an array of at most 64 numbers";
+    case RJ_MEMBERS:
+        return "null or an array of numbers, one per member";
     case RJ_CNAMES:
         return "null or an array of class names";
     case RJ_CONFUSION:

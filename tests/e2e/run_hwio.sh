@@ -53,6 +53,11 @@ grep -q "^head group_sum 20" "$work/out/tables/manifest.txt" || fail "no head in
 grep -q "^output head group_sum tau 3.3 group 20 members 2 batches own$" "$work/out/model.ir" ||
     fail "model.ir does not give the head's two members and their own batches"
 grep -q "RTL (every_layer).*ok: 0 of" "$work/flow.txt" || fail "the RTL was not verified"
+tr '\n' ' ' < "$work/flow.txt" | grep -Eq "each member alone: +[0-9.]+%, +[0-9.]+%" ||
+    fail "the flow does not give each member's accuracy alone"
+grep -Eq '"members": \[[0-9.]+, [0-9.]+\]' "$work/out/report.json" ||
+    fail "report.json does not give the two members' accuracies"
+grep -q "| member 2 of 2 alone |" "$work/out/report.md" || fail "report.md has no member rows"
 
 echo "== nltc verify OUT"
 "$nltc" verify "$work/out" >"$work/verify.txt" 2>&1 || fail "verify: $(tail -5 "$work/verify.txt")"

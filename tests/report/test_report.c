@@ -529,6 +529,26 @@ START_TEST(docs_content) {
 }
 END_TEST
 
+/* Codes of n samples with one layer (the last) of `width` outputs, no real inputs. */
+static rt_codes last_layer_codes(int n, uint16_t **layer, int *width, uint16_t *in, int *labels) {
+    rt_codes c = {.n_samples = n,
+                  .n_inputs = 1,
+                  .n_layers = 1,
+                  .widths = width,
+                  .input = in,
+                  .layer = layer,
+                  .labels = labels};
+    return c;
+}
+
+/* report.json's text of r (malloc'd). */
+static char *json_text(const rt_report *r) {
+    capture cap;
+    capture_begin(&cap);
+    report_json_print(cap.f, r);
+    return capture_end(&cap);
+}
+
 /* The confusion matrix from codes: argmax of the last layer (the first of equal codes). */
 START_TEST(classes_from_codes) {
     uint16_t in[6] = {0}, last[6 * 3] = {
@@ -541,13 +561,7 @@ START_TEST(classes_from_codes) {
                           };
     uint16_t *layers[1] = {last};
     int widths[1] = {3}, labels[6] = {0, 1, 1, 2, 2, 0};
-    rt_codes c = {.n_samples = 6,
-                  .n_inputs = 1,
-                  .n_layers = 1,
-                  .widths = widths,
-                  .input = in,
-                  .layer = layers,
-                  .labels = labels};
+    rt_codes c = last_layer_codes(6, layers, widths, in, labels);
     rt_report r;
     rt_report_init(&r);
     const char *names[3] = {"a", "b", "c"};
@@ -563,10 +577,7 @@ START_TEST(classes_from_codes) {
     ck_assert_double_eq(report_class_precision(&r, 0), 2.0 / 3.0);
     ck_assert_double_eq(report_class_precision(&r, 2), 1.0);
     /* report.json round trip of the per-class keys */
-    capture cap;
-    capture_begin(&cap);
-    report_json_print(cap.f, &r);
-    char *json = capture_end(&cap);
+    char *json = json_text(&r);
     ck_assert_ptr_nonnull(strstr(json, "\"names\": [\"a\", \"b\", \"c\"], \"confusion\": [\n    "
                                        "[2, 0, 0],\n    [1, 1, 0],\n    [0, 1, 1]\n  ], "
                                        "\"recall\": [1, 0.5, 0.5]"));
@@ -586,6 +597,61 @@ START_TEST(classes_from_codes) {
     ck_assert(!report_classes_fill(&r, &c, 4, NULL));
     ck_assert_int_eq(r.classes.n, 0);
     report_classes_free(&r);
+}
+END_TEST
+
+/* A group-sum head of 2 classes x 4 outputs in 2 members: each member's accuracy alone
+ * from its half of every group, in report.json (null when not measured) and report.md. */
+START_TEST(members_from_codes) {
+    /* outputs per sample: class 0's group (members 0, 0, 1, 1), then class 1's */
+    uint16_t last[3 * 8] = {
+        1, 1, 0, 0, 0, 0, 1, 1, /* member 1 says 0, member 2 says 1; label 0 */
+        1, 0, 1, 1, 0, 1, 0, 0, /* member 1 ties (0 wins), member 2 says 0; label 1 */
+        0, 0, 1, 0, 1, 1, 0, 1, /* member 1 says 1, member 2 ties (0); label 1 */
+    };
+    uint16_t in[3] = {0};
+    uint16_t *layers[1] = {last};
+    int widths[1] = {8}, labels[3] = {0, 1, 1};
+    rt_codes c = last_layer_codes(3, layers, widths, in, labels);
+    rt_report r;
+    rt_report_init(&r);
+    ck_assert(!report_members_fill(&r, &c, 2, 4, 1)); /* one member: nothing to say */
+    ck_assert(!report_members_fill(&r, &c, 2, 4, 3)); /* 3 does not divide 4 */
+    ck_assert(!report_members_fill(&r, &c, 2, 3, 2)); /* not classes x G wide */
+    ck_assert_int_eq(r.members.n, 0);
+    char *json = json_text(&r);
+    ck_assert_ptr_nonnull(strstr(json, "\"members\": null"));
+    free(json);
+    ck_assert(report_members_fill(&r, &c, 2, 4, 2));
+    ck_assert_int_eq(r.members.n, 2);
+    ck_assert_double_eq(r.members.test[0], 2.0 / 3.0); /* samples 1 and 3 */
+    ck_assert_double_eq(r.members.test[1], 0.0);
+    json = json_text(&r);
+    ck_assert_msg(strstr(json, "\"rtl\": null, \"members\": [0.6666666666666666, 0]}"), "%s",
+                  json); /* the shortest text that reads back the same double */
+    report_doc doc;
+    ck_assert_int_eq(report_json_parse(json, strlen(json), "r.json", &doc, NULL), RT_OK);
+    ck_assert_int_eq(doc.r.members.n, 2);
+    ck_assert_double_eq_tol(doc.r.members.test[0], 2.0 / 3.0, 1e-12);
+    report_doc_free(&doc);
+    free(json);
+    const char *bad = "{\"accuracy\": {\"members\": [0.5, \"x\"]}}";
+    rt_error e = {0};
+    ck_assert_int_eq(report_json_parse(bad, strlen(bad), "b.json", &doc, &e), RT_ERR_DATA);
+    ck_assert_ptr_nonnull(strstr(e.msg, "b.json: key \"accuracy.members\""));
+    /* report.md gives each member's row */
+    char *dir = tmpdir();
+    ck_assert_int_eq(fixture_curve(dir), 0);
+    r.accuracy.quantized = 0.5;
+    report_input rin = {&r, fixture_ir(), dir, NULL};
+    ck_assert_int_eq(report_write_docs(&rin, NULL), RT_OK);
+    char *md = slurp(dir, "report.md");
+    ck_assert_msg(strstr(md, "| member 1 of 2 alone | 66.67% | +16.67 pp |"), "%s", md);
+    free(md);
+    rt_rmtree(dir);
+    free(dir);
+    report_classes_free(&r);
+    ck_assert_int_eq(r.members.n, 0);
 }
 END_TEST
 
@@ -677,6 +743,7 @@ static Suite *report_suite(void) {
     tcase_set_timeout(t, 30);
     tcase_add_test(t, docs_content);
     tcase_add_test(t, classes_from_codes);
+    tcase_add_test(t, members_from_codes);
     tcase_add_test(t, docs_back_end_layer_luts);
     tcase_add_test(t, docs_bad_curve_and_no_ir);
     tcase_add_test(t, svg_empty_and_escaped);
