@@ -423,9 +423,8 @@ static bool lw_head(fe_ctx *fe, const eblock *out, ir_program *p, lw_model *lm) 
     const ast_value *mv = sv_arg(h, KW_MEMBERS);
     lm->members_at = mv ? mv->at : h->at;
     LW_ENUM(mbatch, sv_arg_word_or_default(KW_GROUP_SUM, h, KW_BATCHES), &p->head_batches);
-    const ast_value *bv = sv_arg(h, KW_BATCHES);
-    if (p->head_batches == IR_MBATCH_OWN && p->head_members < 2)
-        fe_error(fe, bv->at,
+    if (p->head_batches == IR_MBATCH_OWN && p->head_members < 2) /* own: written, so found */
+        fe_error(fe, sv_arg(h, KW_BATCHES)->at,
                  "'batches = own' gives each member of the head its own batches: it needs "
                  "members = M with M > 1");
     const ast_item *q = sv_prop(out, KW_QUANT);

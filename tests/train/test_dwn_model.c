@@ -125,8 +125,8 @@ END_TEST
 
 /* A head of two members on their own batches (group_sum(members = 2, batches = own)): one
  * and two threads train the same bits, the tables are still what the model computes, and
- * the members' own orders and shifts change the training (other parameters than the same
- * members on shared batches). */
+ * the members' own orders change the training (other parameters than the same members on
+ * shared batches). */
 START_TEST(test_dwn_own_batches) {
     rt_dataset d;
     parity_data(&d, FEATURES, 512, 34);
