@@ -93,6 +93,7 @@ typedef struct lw_model {
     bool group_sum;       /* output { head = group_sum(...) } */
     src_range head_at;    /* where the head was given */
     src_range members_at; /* where its members were given (else the head) */
+    src_range batches_at; /* where its batches were given (when not shared) */
     src_range connect_at; /* where the model's connect was given (else no file) */
 } lw_model;
 
@@ -423,10 +424,12 @@ static bool lw_head(fe_ctx *fe, const eblock *out, ir_program *p, lw_model *lm) 
     const ast_value *mv = sv_arg(h, KW_MEMBERS);
     lm->members_at = mv ? mv->at : h->at;
     LW_ENUM(mbatch, sv_arg_word_or_default(KW_GROUP_SUM, h, KW_BATCHES), &p->head_batches);
-    if (p->head_batches == IR_MBATCH_OWN && p->head_members < 2) /* own: written, so found */
-        fe_error(fe, sv_arg(h, KW_BATCHES)->at,
-                 "'batches = own' gives each member of the head its own batches: it needs "
-                 "members = M with M > 1");
+    if (p->head_batches != IR_MBATCH_SHARED) lm->batches_at = sv_arg(h, KW_BATCHES)->at;
+    if (p->head_batches != IR_MBATCH_SHARED && p->head_members < 2) /* written, so found */
+        fe_error(fe, lm->batches_at,
+                 "'batches = %s' is about the members of the head: it needs members = M with "
+                 "M > 1",
+                 ir_mbatch_word(p->head_batches));
     const ast_item *q = sv_prop(out, KW_QUANT);
     if (q)
         fe_error(fe, q->u.prop.value->at,
@@ -465,6 +468,40 @@ static void lw_classes(fe_ctx *fe, const eblock *last, int width, const lw_model
                  width, p->dataset.name, classes);
 }
 
+/* batches = separate: each member is the model with every layer's L-LUTs / M, trained alone,
+ * and the whole model is assembled from their parameters (runtime/train/members.c); that is
+ * exact only when no parameter is shared and every later layer reads codes. */
+static void lw_separate(fe_ctx *fe, const lw_model *lm, const ir_program *p) {
+    int M = p->head_members;
+    if (p->head_batches != IR_MBATCH_SEPARATE || M < 2) return;
+    if (p->encode == IR_ENC_HARDTANH)
+        fe_error(fe, lm->batches_at,
+                 "'batches = separate' trains each member as a model of its own, and the "
+                 "members cannot share the input's learned quantizer: it needs an input "
+                 "encoder (input { encode = thermometer(...) } or binarize)");
+    for (int l = 0; l < p->n_layers; l++) {
+        const ir_layer *L = &p->layers[l];
+        if (L->out_width % M)
+            fe_error(fe, lm->batches_at,
+                     "'batches = separate' gives each of the %d members 1/%d of every layer, "
+                     "but layer '%s' has %d L-LUTs",
+                     M, M, L->name, L->out_width);
+        else if (l > 0 && L->kind != IR_KIND_TABLE)
+            fe_error(fe, lm->batches_at,
+                     "'batches = separate' needs the layers after the first to read codes (kind "
+                     "table), but layer '%s' is of kind %s",
+                     L->name, ir_kind_word(L->kind));
+        else if (L->connect == IR_CONNECT_CONTIGUOUS)
+            fe_error(fe, lm->batches_at,
+                     "'batches = separate' gives each member its own wires, but layer '%s' is "
+                     "wired contiguous (use connect = mapping or random)",
+                     L->name);
+        else
+            continue;
+        return;
+    }
+}
+
 /* Lowers every tree of model m into p->layers. */
 void lw_trees(fe_ctx *fe, const eblock *m, ir_program *p) {
     lw_model lm = {.bits = (int)sv_int_or_default(m, KW_MODEL, KW_BITS),
@@ -500,4 +537,5 @@ void lw_trees(fe_ctx *fe, const eblock *m, ir_program *p) {
     for (int i = 0; i < layers.n; i++)
         p->layers[i] = *(ir_layer *)layers.v[i];
     if (head_ok) lw_classes(fe, trees[n - 1], in_width, &lm, p);
+    if (head_ok) lw_separate(fe, &lm, p);
 }

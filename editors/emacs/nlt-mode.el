@@ -32,7 +32,7 @@
   "Property names.")
 (defconst nlt-argument-keywords '("batches" "beta1" "beta2" "changes" "decay" "degree" "errors" "fill" "lr_min" "margin" "members" "mult" "pixels" "rarity" "restart" "steps" "tau" "thresholds" "wd" "wd1" "weight_decay")
   "Named arguments of value constructors.")
-(defconst nlt-value-keywords '("abc" "adam" "adamw" "async_high" "async_low" "auto" "balanced" "binarize" "codes" "constant" "contiguous" "cosine" "csv" "cyclone_v" "dense" "dont_care" "ecp5" "ema" "error" "every" "every_layer" "false" "group_sum" "hardtanh" "hw" "hx8k" "ice40" "identity" "idx" "last" "learned" "linear" "mapping" "mean" "minmax" "mlp" "none" "onehot" "own" "plain" "poly" "quantile" "random" "relu" "shared" "shift" "sparse" "standardize" "stream" "support" "sync_high" "sync_low" "table" "thermometer" "tree" "trees" "true" "ultrascale_plus" "uniform" "up5k" "validation" "zero")
+(defconst nlt-value-keywords '("abc" "adam" "adamw" "async_high" "async_low" "auto" "balanced" "binarize" "codes" "constant" "contiguous" "cosine" "csv" "cyclone_v" "dense" "dont_care" "ecp5" "ema" "error" "every" "every_layer" "false" "group_sum" "hardtanh" "hw" "hx8k" "ice40" "identity" "idx" "last" "learned" "linear" "mapping" "mean" "minmax" "mlp" "none" "onehot" "own" "plain" "poly" "quantile" "random" "relu" "separate" "shared" "shift" "sparse" "standardize" "stream" "support" "sync_high" "sync_low" "table" "thermometer" "tree" "trees" "true" "ultrascale_plus" "uniform" "up5k" "validation" "zero")
   "Words used as values.")
 (defconst nlt-unit-keywords '("bits" "epochs")
   "Units after a number.")

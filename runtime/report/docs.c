@@ -410,15 +410,14 @@ void add_figure(doc_block *b, const char *file, const char *alt, char *svg) {
     f->svg = svg;
 }
 
-/* The loss and validation-accuracy plots, one series per training stage. */
+/* The loss and validation-accuracy plots, one series per training stage. curve_note: a
+ * paragraph; the plots follow it when c holds a curve. */
 static void build_training(doc *d, const rt_report *r, const report_curve *c,
                            const char *curve_note, fmt_pool *p) {
     fmt_pool pool = *p;
     doc_heading(d, "Training");
-    if (curve_note) {
-        doc_para(d, "%s", curve_note);
-        return;
-    }
+    if (curve_note) doc_para(d, "%s", curve_note);
+    if (c->n == 0) return;
     double *x = xmalloc(sizeof(double) * (size_t)(c->n + 1));
     double *loss = xmalloc(sizeof(double) * (size_t)(c->n + 1));
     double *vacc = xmalloc(sizeof(double) * (size_t)(c->n + 1));
@@ -732,6 +731,14 @@ static void put_text(FILE *f, const void *text) {
 rt_status report_write_docs(const report_input *in, rt_error *e) {
     report_curve curve = {0, NULL};
     char *curve_path = rt_path_join(in->out_dir, "train/curve.csv");
+    char *member = rt_path_join(in->out_dir, "train/member1/train/curve.csv");
+    struct stat sb;
+    bool of_member = stat(curve_path, &sb) != 0 && stat(member, &sb) == 0;
+    if (of_member) { /* group_sum(batches = separate): each member has its own curve */
+        char *t = curve_path;
+        curve_path = member;
+        member = t;
+    }
     bool missing = false;
     rt_error ce = {0};
     rt_status rc = report_curve_read(curve_path, &curve, &missing, &ce);
@@ -741,6 +748,11 @@ rt_status report_write_docs(const report_input *in, rt_error *e) {
         note = rt_strfmt("The training curve could not be read: %s.", ce.msg);
     } else if (missing) {
         note = rt_strfmt("No training curve: %s does not exist.", curve_path);
+    } else if (of_member) {
+        note = rt_strfmt("The members of the head trained as models of their own (batches = "
+                         "separate), one after another: the plots are member 1's training "
+                         "(%s); member k's curve is train/member<k>/train/curve.csv.",
+                         curve_path);
     }
     doc d = {0};
     build_doc(&d, in, &curve, note);
@@ -763,6 +775,7 @@ rt_status report_write_docs(const report_input *in, rt_error *e) {
     free(plots);
     free(note);
     free(curve_path);
+    free(member);
     report_curve_free(&curve);
     doc_free(&d);
     return rc;

@@ -696,5 +696,7 @@ rt_status tr_train_bench(const ir_program *ir, const rt_dataset *d, const train_
 
 rt_status train_run(const ir_program *ir, const rt_dataset *d, const train_opts *o, rt_report *rep,
                     tr_model **out, rt_error *e) {
+    if (ir->head_batches == IR_MBATCH_SEPARATE && ir->head_members > 1)
+        return tr_train_members(ir, d, o, rep, out, e);
     return tr_train_bench(ir, d, o, NULL, rep, out, e);
 }

@@ -2,7 +2,9 @@
 # run_hwio.sh - the whole flow of a model with an input encoder (thermometer) and a
 # group-sum head (hwio.nlt on the digits set): tables = C simulator = RTL with 0
 # mismatches, the encoder's and head's LUTs in report.json, `nltc verify OUT` passes, and
-# an encoder threshold edited in the RTL is caught (exit 3).
+# an encoder threshold edited in the RTL is caught (exit 3); with the members trained as
+# models of their own (batches = separate) the flow verifies, and member 2 is the run of
+# the half model with the next seed.
 # Skipped (77) when the language has no `encode`/`head`.
 # Usage: run_hwio.sh NLTC SOURCE_DIR
 set -u
@@ -71,6 +73,24 @@ rc=0
 "$nltc" verify "$work/bad" >"$work/bad.txt" 2>&1 || rc=$?
 [ "$rc" = 3 ] || fail "tampered encoder: exit $rc, want 3: $(tail -5 "$work/bad.txt")"
 grep -q "rtl/" "$work/bad.txt" || fail "tampered encoder: the RTL file is not named"
+
+echo "== members trained as models of their own (batches = separate)"
+sep="output.head=group_sum(tau = 3.3, members = 2, batches = separate)"
+"$nltc" "$model" -o "$work/sep" --data-dir "$src/examples/data" --no-record --no-synth \
+    --set "$sep" >"$work/sep.txt" 2>&1 || fail "separate: the flow failed: $(tail -20 "$work/sep.txt")"
+grep -q '"mismatches": 0' "$work/sep/report.json" || fail "separate: mismatches in report.json"
+grep -q "^output head group_sum tau 3.3 group 20 members 2 batches separate$" "$work/sep/model.ir" ||
+    fail "separate: model.ir does not give the members as separate models"
+grep -q "^train: member 2 of 2: 100 L-LUTs, seed 6" "$work/sep.txt" ||
+    fail "separate: the flow does not train member 2 with seed 6"
+grep -q "plots are member 1's training" "$work/sep/report.md" ||
+    fail "separate: report.md does not say whose training curve it plots"
+# member 2 is exactly the run of the 100-table model with seed 6
+"$nltc" "$model" -o "$work/half" --data-dir "$src/examples/data" --no-record --no-synth \
+    --set 'tree t1.neurons=100' --set 'output.head=group_sum(tau = 3.3)' --seed 6 \
+    >"$work/half.txt" 2>&1 || fail "separate: the half model failed: $(tail -20 "$work/half.txt")"
+cmp -s "$work/half/train/model.bin" "$work/sep/train/member2/train/model.bin" ||
+    fail "separate: member 2 is not the run of the half model with seed 6"
 
 [ "$fails" = 0 ] && echo "hwio: ok"
 [ "$fails" = 0 ]

@@ -115,6 +115,20 @@ START_TEST(hybrid_dwn_model) {
     p->head_members = 1;
     ck_assert_int_gt(ir_verify(p, NULL), 0);
     result_free(&r);
+    /* members as models of their own: the IR names them; a later layer of values breaks it */
+    r = compile(HMODEL("input { encode = binarize }\n"
+                       "tree a { levels = tab; neurons = 8; connect = mapping; bits = 1 }\n"
+                       "tree b { levels = tab; neurons = 4; connect = random; bits = 1 }\n"
+                       "output { head = group_sum(members = 2, batches = separate) }"));
+    p = expect_ok(&r);
+    ck_assert_int_eq(p->head_batches, IR_MBATCH_SEPARATE);
+    ck_assert_int_eq(ir_verify(p, NULL), 0);
+    text = ir_text(p);
+    ck_assert_msg(strstr(text, "group 2 members 2 batches separate\n"), "%s", text);
+    free(text);
+    p->layers[1].kind = IR_KIND_LINEAR;
+    ck_assert_int_gt(ir_verify(p, NULL), 0);
+    result_free(&r);
 }
 END_TEST
 
@@ -193,13 +207,40 @@ START_TEST(hybrid_errors) {
     expect_error(HMODEL("tree t { levels = lin -> pol; neurons = 6 }\n"
                         "output { head = group_sum(batches = own) }"),
                  1,
-                 "m.nlt:10:37: error: 'batches = own' gives each member of the head its own "
-                 "batches: it needs members = M with M > 1");
+                 "m.nlt:10:37: error: 'batches = own' is about the members of the head: it "
+                 "needs members = M with M > 1");
+#define SEPARATE "output { head = group_sum(members = 2, batches = separate) }"
+    expect_error(
+        HMODEL("tree t { levels = tab; neurons = 4; connect = random; bits = 1 }\n" SEPARATE), 1,
+        "m.nlt:10:50: error: 'batches = separate' trains each member as a model of its "
+        "own, and the members cannot share the input's learned quantizer: it needs an "
+        "input encoder");
+    expect_error(
+        HMODEL("input { encode = binarize }\n"
+               "tree a { levels = tab; neurons = 3; connect = random; bits = 1 }\n"
+               "tree b { levels = tab; neurons = 4; connect = random; bits = 1 }\n" SEPARATE),
+        1,
+        "'batches = separate' gives each of the 2 members 1/2 of every layer, but layer "
+        "'a.0' has 3 L-LUTs");
+    expect_error(
+        HMODEL(
+            "input { encode = binarize }\n"
+            "tree t { levels = tab -> lin; neurons = 4; connect = random; bits = 1 }\n" SEPARATE),
+        1,
+        "'batches = separate' needs the layers after the first to read codes (kind "
+        "table), but layer 't.1' is of kind linear");
+    expect_error(
+        HMODEL("input { encode = thermometer(steps = 2) }\n"
+               "tree t { levels = tab; neurons = 4; connect = contiguous; bits = 1 }\n" SEPARATE),
+        1,
+        "'batches = separate' gives each member its own wires, but layer 't.0' is wired "
+        "contiguous");
+#undef SEPARATE
     expect_error(HMODEL("tree t { levels = lin -> pol; neurons = 6 }\n"
                         "output { head = group_sum(members = 3, batches = mine) }"),
                  1,
                  "m.nlt:10:50: error: unknown value 'mine' for argument 'batches' of group_sum() "
-                 "(expected shared or own)");
+                 "(expected shared, own or separate)");
     expect_error(HMODEL("tree t { levels = lin -> pol; neurons = 4 }\n"
                         "output { head = softmax }"),
                  1, "codes or group_sum(tau = X) expected for 'head'");

@@ -4,7 +4,8 @@
  * (table lookup of the test split's codes gives the model's codes, and the accuracy from
  * the group sums of the codes is the quantized model's), the encoder and the head reach
  * rt_tables, and one and two threads train the same bits (also with a head of two members
- * on their own batches). */
+ * on their own batches); a head of members trained as models of their own holds their
+ * tables. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -153,6 +154,77 @@ START_TEST(test_dwn_own_batches) {
 }
 END_TEST
 
+/* Member k's L-LUT o of layer l in tables t holds the table and wires of L-LUT o of the
+ * member's own tables mt (its later layers' wires offset to its part of the layer before). */
+static bool holds_member(const rt_tables *t, const rt_tables *mt, int k) {
+    for (int l = 0; l < t->n_layers; l++) {
+        const rt_table_layer *x = &t->layers[l], *y = &mt->layers[l];
+        int last = l == t->n_layers - 1, Gm = GROUP / 2, F = x->fanin;
+        size_t A = (size_t)1 << (F * x->bits_in);
+        for (int o = 0; o < y->n_lut; o++) {
+            int at = last ? (o / Gm) * GROUP + k * Gm + o % Gm : k * y->n_lut + o;
+            if (memcmp(x->codes + at * A, y->codes + o * A, A * sizeof(uint16_t))) return false;
+            for (int f = 0; f < F; f++)
+                if (x->inputs[at * F + f] != y->inputs[o * F + f] + (l ? k * y->in_width : 0))
+                    return false;
+        }
+    }
+    return true;
+}
+
+/* A head of two members that train as models of their own (batches = separate) over two
+ * trees wired by a learned mapping: the assembled model holds exactly the tables and wires
+ * of the half-size model trained with seeds 7 and 8, those tables are what it computes, and
+ * one and two threads give the same bits. */
+START_TEST(test_dwn_separate) {
+    rt_dataset d;
+    parity_data(&d, FEATURES, 512, 34);
+    ir_program *ir = dwn_program(15, IR_CONNECT_MAPPING, 1);
+    ir_layer *t2 = &ir->layers[1]; /* a second tree of mapping-wired tables */
+    t2->support = false;
+    t2->connect = IR_CONNECT_MAPPING;
+    t2->level = 0;
+    t2->tree = 1;
+    ir->layers[0].tree_root = true;
+    ir->n_trees = 2;
+    ir->head_members = 2;
+    ir->head_batches = IR_MBATCH_SEPARATE;
+    tr_model *a = train_small(ir, &d, 1), *b = train_small(ir, &d, 2);
+    ck_assert(same_params(a, b));
+    rt_tables t;
+    ck_assert_int_eq(tr_tabulate(a, &t, NULL), RT_OK);
+    ir_layer half[2];
+    memcpy(half, ir->layers, sizeof half);
+    ir_program mi = *ir;
+    mi.layers = half;
+    for (int l = 0; l < 2; l++)
+        half[l].out_width /= 2;
+    half[1].in_width /= 2;
+    mi.head_group /= 2;
+    mi.head_members = 1;
+    mi.head_batches = IR_MBATCH_SHARED;
+    for (int k = 0; k < 2; k++) {
+        mi.train.seed = ir->train.seed + (uint64_t)k;
+        tr_model *m = train_small(&mi, &d, 2);
+        rt_tables mt;
+        ck_assert_int_eq(tr_tabulate(m, &mt, NULL), RT_OK);
+        ck_assert(holds_member(&t, &mt, k));
+        rt_tables_free(&mt);
+        tr_model_free(m);
+    }
+    rt_codes c;
+    ck_assert_int_eq(tr_codes(a, &d.test, &c, NULL), RT_OK);
+    ck_assert_int_eq(lookup_mismatches(&t, &c), 0);
+    ck_assert_double_gt(group_accuracy(a, &d, &c), 0.6); /* chance: 0.5 */
+    rt_codes_free(&c);
+    rt_tables_free(&t);
+    tr_model_free(a);
+    tr_model_free(b);
+    fx_program_free(ir);
+    rt_dataset_free(&d);
+}
+END_TEST
+
 /* The wires of tables a and b are the same (every layer); the tables themselves differ. */
 static bool same_wires(const rt_tables *a, const rt_tables *b) {
     for (int l = 0; l < a->n_layers; l++) {
@@ -204,6 +276,7 @@ int main(void) {
     tcase_add_loop_test(tc, test_dwn_threads, 0, 4);
     tcase_add_test(tc, test_dwn_freeze_mapping);
     tcase_add_test(tc, test_dwn_own_batches);
+    tcase_add_test(tc, test_dwn_separate);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -14,7 +14,7 @@ syn case match
 
 " Words take their meaning by context (lang/README.md): later matches win, so a value
 " word is overridden by a block kind before `{` and by a property name before `=`.
-syn match nltValue    "\<\(abc\|adam\|adamw\|async_high\|async_low\|auto\|balanced\|binarize\|codes\|constant\|contiguous\|cosine\|csv\|cyclone_v\|dense\|dont_care\|ecp5\|ema\|error\|every\|every_layer\|false\|group_sum\|hardtanh\|hw\|hx8k\|ice40\|identity\|idx\|last\|learned\|linear\|mapping\|mean\|minmax\|mlp\|none\|onehot\|own\|plain\|poly\|quantile\|random\|relu\|shared\|shift\|sparse\|standardize\|stream\|support\|sync_high\|sync_low\|table\|thermometer\|tree\|trees\|true\|ultrascale_plus\|uniform\|up5k\|validation\|zero\)\>"
+syn match nltValue    "\<\(abc\|adam\|adamw\|async_high\|async_low\|auto\|balanced\|binarize\|codes\|constant\|contiguous\|cosine\|csv\|cyclone_v\|dense\|dont_care\|ecp5\|ema\|error\|every\|every_layer\|false\|group_sum\|hardtanh\|hw\|hx8k\|ice40\|identity\|idx\|last\|learned\|linear\|mapping\|mean\|minmax\|mlp\|none\|onehot\|own\|plain\|poly\|quantile\|random\|relu\|separate\|shared\|shift\|sparse\|standardize\|stream\|support\|sync_high\|sync_low\|table\|thermometer\|tree\|trees\|true\|ultrascale_plus\|uniform\|up5k\|validation\|zero\)\>"
 syn match nltCall     "\<\h\w*\ze\s*("
 syn match nltBlock    "\<\(dataset\|hardware\|input\|lut\|model\|output\|stage\|sweep\|train\|tree\)\>\ze\(\s\+\h\w*\)\=\s*\(\<extends\>\|{\)"
 syn match nltBlockName "\(\<\(dataset\|hardware\|input\|lut\|model\|output\|stage\|sweep\|train\|tree\)\s\+\)\@<=\(extends\>\)\@!\h\w*\ze\s*\(\<extends\>\|{\)"
