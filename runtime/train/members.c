@@ -2,7 +2,7 @@
  * (output { head = group_sum(members = M, batches = separate) }).
  *
  * Member k is the model with every layer's L-LUTs divided by M (its head a group of G/M
- * per class), trained alone by train_run with seed + k, its files under
+ * per class), trained alone (tr_train_bench) with seed + k, its files under
  * OUT/train/member<k+1>/train/: its own batches, batch-norm statistics, quantizer scales and
  * selected epoch, exactly the run of that smaller model with that seed. The whole model is
  * then assembled from the members' parameters: member k's L-LUT o of a layer takes place
@@ -105,8 +105,11 @@ static bool wires_hold(tr_model *w, int *const *masks) {
     return true;
 }
 
-rt_status tr_train_members(const ir_program *ir, const rt_dataset *d, const train_opts *o,
-                           rt_report *rep, tr_model **out, rt_error *e) {
+rt_status tr_train_members(const ir_program *ir, const rt_dataset *d, const train_opts *opts,
+                           const tr_bench_opts *b, rt_report *rep, tr_model **out, rt_error *e) {
+    train_opts defaults;
+    train_opts_init(&defaults);
+    const train_opts *o = opts ? opts : &defaults;
     int M = ir->head_members, L = ir->n_layers;
     FILE *log = o->progress ? o->progress : stderr;
     char *dir = o->out_dir ? rt_path_join(o->out_dir, "train") : NULL;
@@ -134,7 +137,7 @@ rt_status tr_train_members(const ir_program *ir, const rt_dataset *d, const trai
             fprintf(log, "train: member %d of %d: %d L-LUTs, seed %llu (%s)\n", k + 1, M,
                     (int)tr_llut_count(&mi), (unsigned long long)mi.train.seed,
                     mdir ? mdir : "no files");
-        st = train_run(&mi, d, &ok, rep, &mk[k], e);
+        st = tr_train_bench(&mi, d, &ok, b, rep, &mk[k], e);
         free(mdir);
         if (st != RT_OK) break;
         s1 += rep->time_s.stage1;

@@ -654,6 +654,8 @@ static rt_status session_open(session *S) {
 rt_status tr_train_bench(const ir_program *ir, const rt_dataset *d, const train_opts *opts,
                          const tr_bench_opts *bench, rt_report *rep, tr_model **out, rt_error *e) {
     static const tr_bench_opts no_bench = {0, false, TR_ADDR_AUTO};
+    if (ir->head_batches == IR_MBATCH_SEPARATE && ir->head_members > 1)
+        return tr_train_members(ir, d, opts, bench, rep, out, e);
     if (tr_check_model(ir, e)) return e->status;
     train_opts defaults;
     train_opts_init(&defaults);
@@ -696,7 +698,5 @@ rt_status tr_train_bench(const ir_program *ir, const rt_dataset *d, const train_
 
 rt_status train_run(const ir_program *ir, const rt_dataset *d, const train_opts *o, rt_report *rep,
                     tr_model **out, rt_error *e) {
-    if (ir->head_batches == IR_MBATCH_SEPARATE && ir->head_members > 1)
-        return tr_train_members(ir, d, o, rep, out, e);
     return tr_train_bench(ir, d, o, NULL, rep, out, e);
 }

@@ -784,10 +784,10 @@ typedef struct tr_bench_opts {
 rt_status tr_train_bench(const ir_program *ir, const rt_dataset *d, const train_opts *o,
                          const tr_bench_opts *b, rt_report *rep, tr_model **out, rt_error *e);
 
-/* train_run of a head of members that train as models of their own (batches = separate;
- * members.c): each member trained alone, then the model assembled from them. */
+/* tr_train_bench of a head of members that train as models of their own (batches =
+ * separate; members.c): each member trained alone, then the model assembled from them. */
 rt_status tr_train_members(const ir_program *ir, const rt_dataset *d, const train_opts *o,
-                           rt_report *rep, tr_model **out, rt_error *e);
+                           const tr_bench_opts *b, rt_report *rep, tr_model **out, rt_error *e);
 
 /* Layer l's sub-networks alone, without batch norm and quantizer (sparse layers of a
  * training model; for the gradient tests of the wiring): y[o*ld + r] from input values

@@ -22,6 +22,8 @@ export NLTC_STDLIB="$root/stdlib"
 unset NLTC_PATH NLTC_STORE
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+# the workers this test kills leave their scratch folders here, not in the system's /tmp
+export TMPDIR="$dir"
 cp "$root/tests/sweep/tiny.nlt" "$root/tests/sweep/grid.nlt" "$root/tests/e2e/hwio.nlt" "$dir/"
 cd "$dir" || exit 1
 mpi="mpirun --oversubscribe --allow-run-as-root"

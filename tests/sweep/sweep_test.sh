@@ -11,6 +11,8 @@ export NLTC_STDLIB="$root/stdlib"
 unset NLTC_PATH NLTC_STORE
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+# the workers this test kills leave their scratch folders here, not in the system's /tmp
+export TMPDIR="$dir"
 cp "$root/tests/sweep/tiny.nlt" "$root/tests/sweep/grid.nlt" "$dir/"
 cd "$dir" || exit 1
 data="--data-dir $root/examples/data"
