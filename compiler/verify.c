@@ -87,9 +87,11 @@ int ir_verify(const ir_program *p, FILE *err) {
         (p->head_batches != IR_MBATCH_SHARED && p->head_members < 2))
         vf_fail(&n, err, "head %s group %d tau %g members %d batches %s", ir_head_name(p->head),
                 p->head_group, p->head_tau, p->head_members, ir_mbatch_name(p->head_batches));
-    for (int i = 0; p->head_batches == IR_MBATCH_SEPARATE && i < p->n_layers; i++)
-        if (p->layers[i].out_width % p->head_members || p->encode == IR_ENC_HARDTANH ||
-            (i && p->layers[i].kind != IR_KIND_TABLE) ||
+    bool separate = p->head_batches == IR_MBATCH_SEPARATE;
+    if (separate && p->encode == IR_ENC_HARDTANH)
+        vf_fail(&n, err, "separate members over the hard-tanh input quantizer");
+    for (int i = 0; separate && i < p->n_layers; i++)
+        if (p->layers[i].out_width % p->head_members || (i && p->layers[i].kind != IR_KIND_TABLE) ||
             p->layers[i].connect == IR_CONNECT_CONTIGUOUS)
             vf_fail(&n, err, "layer %s: not one of %d separate members", p->layers[i].name,
                     p->head_members);

@@ -37,6 +37,17 @@ static double group_accuracy(tr_model *m, const rt_dataset *d, const rt_codes *c
     return q;
 }
 
+/* The test split's codes of m are the table lookup of t; returns their group accuracy (the
+ * quantized model's, group_accuracy). */
+static double lookup_accuracy(tr_model *m, const rt_dataset *d, const rt_tables *t) {
+    rt_codes c;
+    ck_assert_int_eq(tr_codes(m, &d->test, &c, NULL), RT_OK);
+    ck_assert_int_eq(lookup_mismatches(t, &c), 0);
+    double q = group_accuracy(m, d, &c);
+    rt_codes_free(&c);
+    return q;
+}
+
 START_TEST(test_dwn_tables_equal_model) {
     rt_dataset d;
     parity_data(&d, FEATURES, 1024, 31);
@@ -139,12 +150,8 @@ START_TEST(test_dwn_own_batches) {
     ck_assert(same_params(a, b));
     ck_assert(!same_params(a, shared));
     rt_tables t;
-    rt_codes c;
     ck_assert_int_eq(tr_tabulate(b, &t, NULL), RT_OK);
-    ck_assert_int_eq(tr_codes(b, &d.test, &c, NULL), RT_OK);
-    ck_assert_int_eq(lookup_mismatches(&t, &c), 0);
-    ck_assert_double_gt(group_accuracy(b, &d, &c), 0.6); /* XOR of two signs: chance is 0.5 */
-    rt_codes_free(&c);
+    ck_assert_double_gt(lookup_accuracy(b, &d, &t), 0.6); /* XOR of two signs: chance is 0.5 */
     rt_tables_free(&t);
     tr_model_free(shared);
     tr_model_free(a);
@@ -212,11 +219,7 @@ START_TEST(test_dwn_separate) {
         rt_tables_free(&mt);
         tr_model_free(m);
     }
-    rt_codes c;
-    ck_assert_int_eq(tr_codes(a, &d.test, &c, NULL), RT_OK);
-    ck_assert_int_eq(lookup_mismatches(&t, &c), 0);
-    ck_assert_double_gt(group_accuracy(a, &d, &c), 0.6); /* chance: 0.5 */
-    rt_codes_free(&c);
+    ck_assert_double_gt(lookup_accuracy(a, &d, &t), 0.6); /* chance: 0.5 */
     rt_tables_free(&t);
     tr_model_free(a);
     tr_model_free(b);
@@ -251,11 +254,7 @@ START_TEST(test_dwn_freeze_mapping) {
     ck_assert_int_eq(tr_tabulate(mf, &tf, NULL), RT_OK);
     ck_assert(same_wires(&th, &tf));
     ck_assert(!same_tables(&th, &tf));
-    rt_codes c;
-    ck_assert_int_eq(tr_codes(mf, &d.test, &c, NULL), RT_OK);
-    ck_assert_int_eq(lookup_mismatches(&tf, &c), 0);
-    ck_assert_double_gt(group_accuracy(mf, &d, &c), 0.7); /* chance: 0.5 */
-    rt_codes_free(&c);
+    ck_assert_double_gt(lookup_accuracy(mf, &d, &tf), 0.7); /* chance: 0.5 */
     rt_tables_free(&th);
     rt_tables_free(&tf);
     tr_model_free(mh);
