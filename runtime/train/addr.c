@@ -14,22 +14,27 @@
  * keeps the numbering in the L-LUT's record (tr_addr_rec: each row's number, each number's
  * address, row count and output) and sums per number: the batch norm's sums of the outputs
  * and of their squared deviations are count * term per number, the same integers as the
- * per-row sums (model.c); batch norm and quantizer then run per row on the gathered output,
- * and the record's outputs become their xhat.
+ * per-row sums (model.c); batch norm and quantizer run per number (xhat, value, code), the
+ * record's outputs become their xhat, the codes are gathered per row, and the values only
+ * where the loss or a next layer on the per-sample path reads them.
  *
- * Backward: the quantizer's straight-through estimator runs per row (model.c); tr_addr_sums
- * adds each row's dz term in fixed point to its number, and fills the L-LUT's table of 3 x
- * 2^A sums per address (dz, xhat, rows; the xhat sum is count * term), so the sums per
- * address do not depend on how the rows are split over ranks, and the ranks add their
- * tables (train_dp). From the tables over all rows, tr_addr_backward numbers the addresses
- * any row used, forms each one's summed output gradient sum_r dy[r] = k (n DZ - cnt sd -
- * XH sdx) (the batch-norm backward summed over its rows), runs the sub-network's backward
- * once over them (the same on every rank: the parameter gradients are complete, not
- * partial), and gives row r the input gradient J_u * dy[r], J_u = d(subnet)/d(input values)
- * at its address (tr_sub1_backward_jac, or for deep sub-networks a second backward with
- * unit weights), written per row and slot like the per-sample path's, so the previous
- * layer's values, and through its straight-through estimator its scale, still get their
- * gradient row by row.
+ * Backward: every row of an address has the same xhat, so the quantizer's straight-through
+ * estimator and the batch norm's backward are per address too; the only per-row quantity
+ * is the value gradient dv. tr_addr_sums adds each row's dv in fixed point to its number;
+ * a data-parallel run writes the sums and row counts into the L-LUT's table of 2 x 2^A
+ * entries per address, which the ranks add (train_dp), so the sums per address do not
+ * depend on how the rows are split; one process keeps them per number. From the sums over
+ * all rows, tr_addr_backward takes every used address's xhat (the record's, or recomputed
+ * for addresses only other ranks' rows used: a row's output does not depend on its
+ * batch), runs the estimator and the batch-norm backward per address (the sums of dz, dz *
+ * xhat and the scale terms; each row's dy = e_u dv + c_u and each address's summed dy),
+ * runs the sub-network's backward once over the used addresses (the same on every rank:
+ * the parameter gradients are complete, not partial), and gives row r the input gradient
+ * J_u * dy[r], J_u = d(subnet)/d(input values) at its address (tr_sub1_backward_jac, or
+ * for deep sub-networks a second backward with unit weights), written per row and slot
+ * like the per-sample path's, so the previous layer's values, and through its estimator
+ * its scale, still get their gradient row by row. One process runs Adam on the record
+ * straight from the float gradients (tr_adam_lut: the same floats as their one-term sums).
  *
  * Bits: training gives other bits than the per-sample path (the sub-network's gradients
  * summed per address), never other bits for another thread or rank count.
@@ -67,6 +72,11 @@ typedef struct addr_buf {
     float *one;    /* [Up] unit weights (backward) */
     float *jac;    /* [F][Up] d(subnet)/d(input) per used address (backward) */
     float *jl;     /* [F][Ua] the Jacobian by this rank's numbers (backward, when they differ) */
+    float *xh;     /* [Up] xhat per used address (backward) */
+    float *e, *c;  /* [Ua] each row's dy = e * dv + c by its number (backward) */
+    float *dy;     /* [ld] the rows' dy (backward) */
+    uint64_t *S;   /* [Ua] the summed dv per used address (backward) */
+    uint32_t *n;   /* [Ua] the rows per used address (backward) */
     float *sub;    /* the sub-network's own scratch */
     uint32_t *map; /* [K][2^A] row counts, then address -> number */
     uint32_t *cnt; /* [Ua] rows per number (evaluation) */
@@ -79,7 +89,7 @@ size_t tr_addr_scratch(const tr_layer *L, int ld) {
     int A = L->sh.F * L->bits_in;
     if (L->wire == TR_WIRE_DENSE || A > TR_ADDR_MAX_BITS) return 0;
     size_t F = (size_t)L->sh.F, U = (size_t)tr_addr_rows(L, ld);
-    size_t pass = (3 * F + 2) * U + tr_subnet_scratch(&L->sh, (int)U) +
+    size_t pass = (3 * F + 8) * U + 2 * (size_t)ld + tr_subnet_scratch(&L->sh, (int)U) +
                   ((size_t)count_tables(A) << A) + U + (size_t)ld + U;
     size_t sums = 8 * U; /* tr_addr_sums' tables */
     return (pass > sums ? pass : sums) + 64;
@@ -95,7 +105,13 @@ static addr_buf addr_carve(const tr_layer *L, int ld, float *sc) {
     b.one = b.yu + U;
     b.jac = b.one + U;
     b.jl = b.jac + F * U;
-    b.sub = b.jl + F * U;
+    b.xh = b.jl + F * U;
+    b.e = b.xh + U;
+    b.c = b.e + U;
+    b.dy = b.c + U;
+    b.S = (uint64_t *)(b.dy + tr_pad_rows(ld));
+    b.n = (uint32_t *)(b.S + U);
+    b.sub = (float *)(b.n + U);
     b.map = (uint32_t *)(b.sub + tr_subnet_scratch(&L->sh, (int)U));
     b.cnt = b.map + ((size_t)count_tables(A) << A);
     b.inv = (uint16_t *)(b.cnt + U);
@@ -107,8 +123,9 @@ static addr_buf addr_carve(const tr_layer *L, int ld, float *sc) {
 tr_addr_rec tr_addr_rec_of(const tr_model *m, int l, int o) {
     const tr_layer_buf *B = &m->w.lb[l];
     size_t ua = (size_t)tr_addr_rows(&m->p.layers[l], m->w.ld) * (size_t)o;
-    tr_addr_rec a = {B->aU + o, B->anum + (size_t)o * m->w.ld, B->arep + ua, B->acnt + ua,
-                     B->ay + ua};
+    tr_addr_rec a = {B->aU + o,    B->anum + (size_t)o * m->w.ld,
+                     B->arep + ua, B->acnt + ua,
+                     B->ay + ua,   B->amu + o};
     return a;
 }
 
@@ -207,6 +224,25 @@ void tr_addr_gather16(const uint32_t *restrict v, int n, const uint16_t *restric
         y[r] = (uint16_t)v[num[r]];
 }
 
+/* y[r] = e[num[r]] * x[r] + c[num[r]] for r < R (e, c: n entries, readable like
+ * tr_addr_gather's). */
+static void gather_affine(const float *restrict e, const float *restrict c, int n,
+                          const uint16_t *restrict num, int R, const float *restrict x,
+                          float *restrict y) {
+    int r = 0;
+    if (n <= LUT_MAX) {
+        vi te[4], tc[4];
+        lut_load(e, n, te);
+        lut_load(c, n, tc);
+        for (; r + VL <= R; r += VL) {
+            vi idx = lut_index(num + r);
+            vst(y + r, (vf)lut_get(te, n, idx) * vld(x + r) + (vf)lut_get(tc, n, idx));
+        }
+    }
+    for (; r < R; r++)
+        y[r] = e[num[r]] * x[r] + c[num[r]];
+}
+
 /* Numbers the addresses of rows [0,R) (inv) in ascending order into a: the count U, the
  * address (rep) and row count (cnt) of each number, each row's number (num). map:
  * count_tables(A) x 2^A entries of scratch. */
@@ -278,7 +314,7 @@ static void addr_eval(const tr_model *m, int l, int o, int R, const tr_addr_rec 
 void tr_addr_forward(const tr_model *m, int l, int o, int R, float *y, float *sc) {
     addr_buf b = addr_carve(&m->p.layers[l], m->w.ld, sc);
     int U;
-    tr_addr_rec a = {&U, b.num, b.rep, b.cnt, b.yu};
+    tr_addr_rec a = {&U, b.num, b.rep, b.cnt, b.yu, NULL};
     addr_eval(m, l, o, R, &a, &b);
     tr_addr_gather(a.y, *a.U, a.num, R, NULL, y);
 }
@@ -290,8 +326,14 @@ uint64_t tr_addr_forward_train(const tr_model *m, int l, int o, int R, float *sc
     return tr_fix_sum_cnt(a.y, a.cnt, *a.U, TR_FIX_M);
 }
 
-uint64_t tr_addr_sums(const tr_model *m, int l, int o, int R, const float *dz, uint64_t *t,
-                      uint64_t *sc) {
+/* Whether the backward's tables are indexed by address (ranks add them) or, in one
+ * process, by the forward's numbers (no table of 2^A entries to clear and scan). */
+static bool tab_by_address(const tr_model *m) {
+    return tr_dp_active(m);
+}
+
+void tr_addr_sums(const tr_model *m, int l, int o, int R, const float *dv, uint64_t *t,
+                  uint64_t *sc) {
     const tr_layer *L = &m->p.layers[l];
     tr_addr_rec a = tr_addr_rec_of(m, l, o);
     int U = *a.U;
@@ -303,7 +345,7 @@ uint64_t tr_addr_sums(const tr_model *m, int l, int o, int R, const float *dz, u
     for (int r0 = 0; r0 < R; r0 += CHUNK) { /* the terms first (vector conversions), then added */
         int n = R - r0 < CHUNK ? R - r0 : CHUNK, r = 0;
         for (int i = 0; i < n; i++)
-            fz[i] = tr_fix(dz[r0 + i], TR_FIX_G);
+            fz[i] = tr_fix(dv[r0 + i], TR_FIX_G);
         const uint16_t *restrict nr = num + r0;
         for (; r + 4 <= n; r += 4) {
             s0[nr[r]] += fz[r];
@@ -314,42 +356,100 @@ uint64_t tr_addr_sums(const tr_model *m, int l, int o, int R, const float *dz, u
         for (; r < n; r++)
             s0[nr[r]] += fz[r];
     }
-    memset(t, 0, 3 * ((size_t)1 << (L->sh.F * L->bits_in)) * sizeof(uint64_t));
-    uint64_t all = 0;
+    bool by_addr = tab_by_address(m);
+    if (by_addr)
+        memset(t, 0, TR_ADDR_TAB * ((size_t)1 << (L->sh.F * L->bits_in)) * sizeof(uint64_t));
     for (int u = 0; u < U; u++) {
-        uint64_t *ta = t + 3 * (size_t)a.rep[u], d = s0[u] + s1[u] + s2[u] + s3[u];
-        all += d;
-        ta[0] = d;
-        ta[1] = (uint64_t)a.cnt[u] * tr_fix(a.y[u], TR_FIX_M); /* every row's xhat is a.y[u] */
-        ta[2] = a.cnt[u];
+        uint64_t *ta = t + TR_ADDR_TAB * (size_t)(by_addr ? a.rep[u] : u);
+        ta[0] = s0[u] + s1[u] + s2[u] + s3[u];
+        ta[1] = a.cnt[u];
     }
-    return all;
 }
 
-void tr_addr_backward(tr_model *m, int l, int o, int R, int n, const uint64_t *t, const float *dy,
-                      float k, float sd, float sdx, const tr_lut *g, float *dx, int lddx,
+/* The addresses any rank's rows used, ascending, into b (rep, map, U, Up) with their sums
+ * S and row counts n from the table t. */
+static void tab_numbers(const tr_model *m, const tr_layer *L, const uint64_t *t,
+                        const tr_addr_rec *a, addr_buf *b) {
+    int A = 1 << (L->sh.F * L->bits_in), U = 0;
+    uint64_t *restrict S = b->S;
+    uint32_t *restrict n = b->n;
+    if (!tab_by_address(m)) { /* one process: the forward's numbers */
+        U = *a->U;
+        memcpy(b->rep, a->rep, (size_t)U * sizeof(uint16_t));
+        for (int u = 0; u < U; u++) {
+            S[u] = t[TR_ADDR_TAB * (size_t)u];
+            n[u] = (uint32_t)t[TR_ADDR_TAB * (size_t)u + 1];
+        }
+    } else {
+        for (int x = 0; x < A; x++)
+            if (t[TR_ADDR_TAB * (size_t)x + 1]) {
+                b->rep[U] = (uint16_t)x;
+                b->map[x] = (uint32_t)U;
+                S[U] = t[TR_ADDR_TAB * (size_t)x];
+                n[U++] = (uint32_t)t[TR_ADDR_TAB * (size_t)x + 1];
+            }
+    }
+    b->U = U;
+    b->Up = tr_pad_rows(U);
+}
+
+/* The batch norm and quantizer's backward per used address u < b->U (over all ranks: the
+ * sums b->S and row counts b->n): xhat (the record's, or recomputed for addresses only other
+ * ranks' rows used), the sums st of dz, dz * xhat and the scale terms, the factors of each
+ * row's dy = e * dv + c, and the summed dy of each address into b->yu (zero to Up). */
+static void bn_addr(const tr_model *m, int l, int o, const tr_addr_bn *bn, const tr_addr_rec *a,
+                    addr_buf *b, uint64_t st[3]) {
+    const tr_layer *L = &m->p.layers[l];
+    int U = b->U;
+    const uint64_t *restrict S = b->S;
+    const uint32_t *restrict n = b->n;
+    float *restrict xh = b->xh, *restrict e = b->e, *restrict c = b->c, *restrict yu = b->yu;
+    if (*a->U == U) { /* the same addresses, numbered alike: the forward's xhat */
+        memcpy(xh, a->y, (size_t)U * sizeof(float));
+    } else { /* as the rank that used the address computed it (rows are independent) */
+        tr_lut p = tr_layer_lut(L, m->p.param, o);
+        tr_subnet_forward(&L->sh, &p, b->xu, b->Up, U, xh, b->sub);
+        for (int u = 0; u < U; u++)
+            xh[u] = (xh[u] - *a->mu) * bn->istd;
+    }
+    uint64_t s0 = 0, s1 = 0, s2 = 0;
+    const tr_qspec q = *bn->q;
+    for (int u = 0; u < U; u++) { /* c holds each address's summed dv until the next loop */
+        float z = bn->gamma * xh[u] + bn->beta, ds = 0.0f, D = tr_unfix(S[u], TR_FIX_G);
+        bool in = tr_q_inside(&q, z, bn->s);
+        float dz = tr_q_backward(&q, z, bn->s, D, &ds);
+        s0 += in ? S[u] : 0; /* the rows' dz summed exactly */
+        s1 += tr_fix(dz * xh[u], TR_FIX_G);
+        s2 += tr_fix(ds, TR_FIX_G);
+        e[u] = in ? 1.0f : 0.0f;
+        c[u] = D;
+    }
+    st[0] = s0, st[1] = s1, st[2] = s2;
+    /* dxhat = gamma*dz; dy = istd/n * (n*dxhat - sum dxhat - xhat * sum(dxhat*xhat)) */
+    float k = bn->gamma * bn->istd / (float)bn->n, sd = tr_unfix(s0, TR_FIX_G),
+          sdx = tr_unfix(s1, TR_FIX_G), kn = k * (float)bn->n;
+    for (int u = 0; u < U; u++) {
+        float D = c[u], cu = -(k * (sd + xh[u] * sdx));
+        e[u] *= kn;
+        c[u] = cu;
+        yu[u] = e[u] * D + (float)n[u] * cu;
+    }
+    for (int u = U; u < b->Up; u++)
+        yu[u] = 0.0f;
+}
+
+void tr_addr_backward(tr_model *m, int l, int o, int R, const uint64_t *t, const tr_addr_bn *bn,
+                      const float *dv, uint64_t st[3], const tr_lut *g, float *dx, int lddx,
                       float *sc) {
     const tr_layer *L = &m->p.layers[l];
-    int F = L->sh.F, A = 1 << (F * L->bits_in), Ua = tr_addr_rows(L, m->w.ld);
+    int F = L->sh.F, Ua = tr_addr_rows(L, m->w.ld);
     addr_buf b = addr_carve(L, m->w.ld, sc);
     tr_addr_rec a = tr_addr_rec_of(m, l, o);
-    /* the addresses any rank's rows used, ascending; the gradient summed over each one's rows */
-    int U = 0;
-    for (int x = 0; x < A; x++)
-        if (t[3 * (size_t)x + 2]) {
-            const uint64_t *ta = t + 3 * (size_t)x;
-            float cnt = (float)ta[2], dz = tr_unfix(ta[0], TR_FIX_G),
-                  xh = tr_unfix(ta[1], TR_FIX_M);
-            b.rep[U] = (uint16_t)x;
-            b.map[x] = (uint32_t)U;
-            b.yu[U] = k * ((float)n * dz - cnt * sd - xh * sdx);
-            b.one[U++] = 1.0f;
-        }
-    b.U = U;
-    b.Up = tr_pad_rows(U);
-    for (int u = U; u < b.Up; u++)
-        b.yu[u] = b.one[u] = 0.0f;
+    tab_numbers(m, L, t, &a, &b);
+    for (int u = 0; u < b.Up; u++)
+        b.one[u] = u < b.U ? 1.0f : 0.0f;
     addr_values(m, l, b.rep, b.U, b.Up, b.xu);
+    bn_addr(m, l, o, bn, &a, &b, st);
     tr_lut p = tr_layer_lut(L, m->p.param, o);
     if (tr_shape_degree(&L->sh) > 0) {
         tr_poly_backward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, g, b.one, b.jac, b.Up, b.sub);
@@ -359,16 +459,23 @@ void tr_addr_backward(tr_model *m, int l, int o, int R, int n, const uint64_t *t
         tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, g, NULL, 0, b.sub);
         tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.one, NULL, b.jac, b.Up, b.sub);
     }
-    const float *jac = b.jac;
+    const float *jac = b.jac, *e = b.e, *c = b.c;
     int ldj = b.Up;
     if (*a.U !=
-        U) { /* other ranks' rows used more addresses: the Jacobian by this rank's numbers */
-        for (int f = 0; f < F; f++)
-            for (int u = 0; u < *a.U; u++)
-                b.jl[(size_t)f * Ua + u] = b.jac[(size_t)f * b.Up + b.map[a.rep[u]]];
+        b.U) { /* other ranks' rows used more addresses: the tables by this rank's numbers */
+        for (int u = 0; u < *a.U; u++) {
+            int v = (int)b.map[a.rep[u]];
+            for (int f = 0; f < F; f++)
+                b.jl[(size_t)f * Ua + u] = b.jac[(size_t)f * b.Up + v];
+            b.xh[u] = b.e[v]; /* e and c by this rank's numbers (u <= v: in place) */
+            b.yu[u] = b.c[v];
+        }
         jac = b.jl;
         ldj = Ua;
+        e = b.xh;
+        c = b.yu;
     }
-    for (int f = 0; f < F; f++) /* d[r] = J(address of r) * dy[r] */
-        tr_addr_gather(jac + (size_t)f * ldj, *a.U, a.num, R, dy, dx + (size_t)f * lddx);
+    gather_affine(e, c, *a.U, a.num, R, dv, b.dy);
+    for (int f = 0; f < F; f++) /* dx[r] = J(address of r) * dy[r] */
+        tr_addr_gather(jac + (size_t)f * ldj, *a.U, a.num, R, b.dy, dx + (size_t)f * lddx);
 }

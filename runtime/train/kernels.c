@@ -50,7 +50,7 @@ ste_rows(const tr_qspec q, float gamma, float beta, float s, int n, float *restr
 }
 
 void tr_q_backward_rows(const tr_qspec *qs, float gamma, float beta, float s, int R, float *dv,
-                        const float *xh, uint64_t *st, bool sum_dz) {
+                        const float *xh, uint64_t *st) {
     enum { CHUNK = 256 }; /* per chunk of rows the floats first, then their sums */
     float e[CHUNK], d[CHUNK];
     tr_qspec q = *qs;
@@ -62,7 +62,7 @@ void tr_q_backward_rows(const tr_qspec *qs, float gamma, float beta, float s, in
         else
             ste_rows((tr_qspec){q.bits, q.is_signed, false, q.qmin, q.qmax}, gamma, beta, s, n,
                      dv + r0, xh + r0, e, d);
-        st[0] += tr_fix_sum(dv + r0, sum_dz ? n : 0, TR_FIX_G); /* no branch in the nest */
+        st[0] += tr_fix_sum(dv + r0, n, TR_FIX_G);
         st[1] += tr_fix_sum(e, n, TR_FIX_G);
         st[2] += tr_fix_sum(d, n, TR_FIX_G);
     }

@@ -392,6 +392,7 @@ static void work_slices(tr_work *w, const tr_params *p, carver *c) {
                 b.acnt = carve(c, ua * sizeof(uint32_t));
                 b.ay = carve(c, ua * sizeof(float));
                 b.aU = carve(c, O * sizeof(int));
+                b.amu = carve(c, O * sizeof(float));
             }
         }
         if (w->lb) w->lb[l] = b;

@@ -108,10 +108,12 @@ static void chan_eval(const chan *c, const float *y, int R) {
 }
 
 /* Batch norm and quantizer over rows [0,R) of c whose values are the per-address record
- * a's outputs: per used address into its xhat (a's outputs become them), value and code
- * (sc: 2 tr_pad_rows(U) floats), then gathered per row. */
+ * a's outputs: per used address into its xhat (a's outputs become them; a's mean), value
+ * and code (sc: 2 tr_pad_rows(U) floats), then the codes gathered per row, and the values
+ * when c->val is not NULL (the backward reads xhat per address). */
 static void finish_addr(const chan *c, int R, float mu, float is, const tr_addr_rec *a, float *sc) {
     int U = *a->U;
+    *a->mu = mu;
     float *val = sc;
     uint32_t *code = (uint32_t *)(sc + tr_pad_rows(U));
     for (int u = 0; u < U; u++) {
@@ -121,8 +123,7 @@ static void finish_addr(const chan *c, int R, float mu, float is, const tr_addr_
         val[u] = tr_q_value(q, c->s);
         code[u] = tr_q_code(c->q, q);
     }
-    tr_addr_gather(a->y, U, a->num, R, NULL, c->xhat);
-    tr_addr_gather(val, U, a->num, R, NULL, c->val);
+    if (c->val) tr_addr_gather(val, U, a->num, R, NULL, c->val);
     tr_addr_gather16(code, U, a->num, R, c->codes);
 }
 
@@ -266,6 +267,10 @@ static void stat_job(void *vc, int tid, int nt) {
     float *d = m->w.scratch[tid];
     tr_share(N, tid, nt, &lo, &hi);
     bool per_addr = c->l >= 0 && tr_addr_use(&m->w, &m->p.layers[c->l], c->n);
+    /* the rows' values of a per-address layer are read by the loss or a next layer on
+     * another path (a next one on the per-address path reads the codes) */
+    bool val_read = c->l == m->p.n_layers - 1 ||
+                    (c->l >= 0 && !tr_addr_use(&m->w, &m->p.layers[c->l + 1], c->n));
     for (int o = lo; o < hi; o++) {
         chan ch = any_chan(m, c->l, o);
         tr_addr_rec a = per_addr ? tr_addr_rec_of(m, c->l, o) : (tr_addr_rec){0};
@@ -282,6 +287,7 @@ static void stat_job(void *vc, int tid, int nt) {
             m->w.st[N + o] =
                 per_addr ? tr_fix_sum_cnt(d, a.cnt, n, TR_FIX_V) : tr_fix_sum(d, n, TR_FIX_V);
         } else {
+            if (per_addr && !val_read) ch.val = NULL;
             chan_finish(&ch, c->R, c->n, mu, fix_mean(m->w.st[N + o], TR_FIX_V, c->n),
                         per_addr ? &a : NULL, d);
         }
@@ -339,7 +345,8 @@ static void layer_forward_train(tr_model *m, pass_ctx *c) {
 /* Step 1 of the backward of a share of layer c->l's channels (-1: the inputs): the
  * quantizer's straight-through estimator per row (dz replaces dval), and the fixed-point
  * sums of dz, dz * xhat and the scale-gradient terms into st[3o .. 3o+2]; layers on the
- * per-address path also their sums per address. */
+ * per-address path only sum dval per address (their estimator runs per address in
+ * bwd_job, which writes st). */
 static void unfinish_job(void *vc, int tid, int nt) {
     pass_ctx *c = vc;
     tr_model *m = c->m;
@@ -352,11 +359,19 @@ static void unfinish_job(void *vc, int tid, int nt) {
         st[0] = st[1] = st[2] = 0;
         if (c->l < 0 && m->p.encode) continue; /* fixed encoder: nothing to learn */
         chan ch = any_chan(m, c->l, o);
-        tr_q_backward_rows(ch.q, ch.gamma, ch.beta, ch.s, c->R, ch.dval, ch.xhat, st, !per_addr);
-        if (per_addr)
-            st[0] = tr_addr_sums(m, c->l, o, c->R, ch.dval, m->w.atab + (size_t)o * 3 * A,
-                                 (uint64_t *)m->w.scratch[tid]);
+        if (per_addr) /* the estimator runs per address (bwd_job) */
+            tr_addr_sums(m, c->l, o, c->R, ch.dval, m->w.atab + (size_t)o * TR_ADDR_TAB * A,
+                         (uint64_t *)m->w.scratch[tid]);
+        else
+            tr_q_backward_rows(ch.q, ch.gamma, ch.beta, ch.s, c->R, ch.dval, ch.xhat, st);
     }
+}
+
+/* The gradients of channel ch's batch-norm affine from the sums st over all ranks (rank 0). */
+static void bn_affine_grad(tr_model *m, const chan *ch, const uint64_t *st) {
+    bool own = dp_own(m);
+    m->opt->gfix[ch->o_gamma] = own ? st[1] : 0;
+    m->opt->gfix[ch->o_beta] = own ? st[0] : 0;
 }
 
 /* The batch-norm backward of channel ch over all ranks' sums st (gamma's and beta's
@@ -364,10 +379,7 @@ static void unfinish_job(void *vc, int tid, int nt) {
  * its factor and sums. */
 static void bn_back(const pass_ctx *c, const chan *ch, const uint64_t *st, float *dy, float *k,
                     float *sd, float *sdx) {
-    tr_model *m = c->m;
-    bool own = dp_own(m);
-    m->opt->gfix[ch->o_gamma] = own ? st[1] : 0;
-    m->opt->gfix[ch->o_beta] = own ? st[0] : 0;
+    bn_affine_grad(c->m, ch, st);
     *sd = tr_unfix(st[0], TR_FIX_G);
     *sdx = tr_unfix(st[1], TR_FIX_G);
     /* dxhat = gamma*dz; dy = istd/n * (n*dxhat - sum dxhat - xhat * sum(dxhat*xhat)) */
@@ -464,25 +476,35 @@ static void bwd_job(void *vc, int tid, int nt) {
     float *dx = L->wire == TR_WIRE_DIRECT ? c->din : m->w.lb[c->l].dxg;
     for (int o = lo; o < hi; o++) {
         chan ch = lut_chan(m, c->l, o);
-        float k, sd, sdx;
-        bn_back(c, &ch, m->w.st + 3 * (size_t)o, dy, &k, &sd, &sdx);
-        if (dense) {
-            m->opt->gfix[L->o_b + o] = tr_fix_sum(dy, c->R, TR_FIX_G);
-            memcpy(m->w.lb[c->l].ypre + (size_t)o * ld, dy, (size_t)c->R * sizeof(float));
-        } else if (per_addr) {
+        uint64_t *st = m->w.st + 3 * (size_t)o;
+        if (per_addr) { /* batch norm and estimator per address, then the sub-network */
             tr_lut g = tr_lut_rec(L, gb);
             uint64_t *acc = m->opt->gfix + L->o_lut + (size_t)o * L->stride;
+            tr_addr_bn bn = {ch.q, ch.gamma, ch.beta, ch.s, *ch.istd, c->n};
             memset(gb, 0, L->r_gamma * sizeof(float));
-            tr_addr_backward(m, c->l, o, c->R, c->n, m->w.atab + (size_t)o * 3 * A, dy, k, sd, sdx,
-                             &g, dx + (size_t)o * L->sh.F * ld, ld, xg);
+            tr_addr_backward(m, c->l, o, c->R, m->w.atab + (size_t)o * TR_ADDR_TAB * A, &bn,
+                             ch.dval, st, &g, dx + (size_t)o * L->sh.F * ld, ld, xg);
+            bn_affine_grad(m, &ch, st);
+            if (c->adam) { /* the step from the record itself (one process: complete sums) */
+                tr_adam_lut(c->adam, m, L, o, gb);
+                continue;
+            }
             if (dp_own(m)) /* complete sums: one rank holds them, the others 0 */
                 tr_fix_set(acc, gb, L->r_gamma, TR_FIX_G);
             else
                 memset(acc, 0, L->r_gamma * sizeof(uint64_t));
         } else {
-            lut_subnet_bwd(c, o, dy, xg, sub, gb);
+            float k, sd, sdx;
+            bn_back(c, &ch, st, dy, &k, &sd, &sdx);
+            if (dense) {
+                m->opt->gfix[L->o_b + o] = tr_fix_sum(dy, c->R, TR_FIX_G);
+                memcpy(m->w.lb[c->l].ypre + (size_t)o * ld, dy, (size_t)c->R * sizeof(float));
+            } else {
+                lut_subnet_bwd(c, o, dy, xg, sub, gb);
+            }
         }
-        if (c->adam && !dense) tr_adam_lut(c->adam, m, L, o); /* the record's sums are final */
+        if (c->adam && !dense)
+            tr_adam_lut(c->adam, m, L, o, NULL); /* the record's sums are final */
     }
     if (dense) dense_wgrad(c, lo, hi, gb);
 }
@@ -676,9 +698,10 @@ static void scale_grad(tr_model *m, int l, size_t o) {
     m->opt->gfix[o] = !live ? 0 : raw > 0 ? ds : 0 - ds;
 }
 
-/* The per-address sums of layer l need 3 * 2^A entries per L-LUT (grown on first use). */
+/* The per-address sums of layer l need TR_ADDR_TAB * 2^A entries per L-LUT (grown on first
+ * use). */
 static void atab_fit(tr_model *m, const tr_layer *L) {
-    size_t n = (size_t)L->out * 3 * ((size_t)1 << (L->sh.F * L->bits_in));
+    size_t n = (size_t)L->out * TR_ADDR_TAB * ((size_t)1 << (L->sh.F * L->bits_in));
     if (n <= m->w.atab_n) return;
     free(m->w.atab);
     m->w.atab = xmalloc(n * sizeof(uint64_t));
@@ -700,7 +723,8 @@ static void backward(tr_model *m, int R, double wd, double wd1, const tr_adam *a
         tr_pool_run(m->w.pool, unfinish_job, &c);
         dp_reduce(m, m->w.st, 3 * (size_t)L->out);
         if (per_addr)
-            dp_reduce(m, m->w.atab, (size_t)L->out * 3 * ((size_t)1 << (L->sh.F * L->bits_in)));
+            dp_reduce(m, m->w.atab,
+                      (size_t)L->out * TR_ADDR_TAB * ((size_t)1 << (L->sh.F * L->bits_in)));
         if (L->wire == TR_WIRE_DENSE || map) tr_pool_run(m->w.pool, transpose_job, &c);
         tr_pool_run(m->w.pool, bwd_job, &c);
         if (map) { /* the soft choice: the weights' gradient, the inputs' through P */

@@ -23,21 +23,49 @@ void tr_adam_begin(tr_adam *a, tr_optim *o, const ir_stage *st, double lr) {
     a->decoupled = st->optimizer == IR_OPT_ADAMW;
 }
 
-void tr_adam_apply(const tr_adam *a, float *param, tr_optim *o, size_t i0, size_t n, bool decay) {
-    float *restrict p = param + i0;
-    const uint64_t *restrict g = o->gfix + i0; /* the gradients' fixed-point sums */
-    float *restrict mm = o->adam_m + i0, *restrict vv = o->adam_v + i0;
-    float b1 = a->b1, b2 = a->b2, lr = a->lr;
+/* One step's constants for one kind of parameter (decay or not). */
+typedef struct adam_k {
+    float b1, b2, step, rc2, l2, shrink;
+} adam_k;
+
+static adam_k adam_consts(const tr_adam *a, bool decay) {
     /* lr * (m/c1) / (sqrt(v/c2) + eps), with the bias corrections folded into constants */
-    float step = lr / a->c1, rc2 = 1.0f / sqrtf(a->c2);
     float wd = decay ? a->wd : 0.0f;
-    float l2 = a->decoupled ? 0.0f : wd, shrink = a->decoupled ? 1.0f - lr * wd : 1.0f;
-    for (size_t i = 0; i < n; i++) {
-        float gi = tr_unfix(g[i], TR_FIX_G) + l2 * p[i];
-        mm[i] = b1 * mm[i] + (1.0f - b1) * gi;
-        vv[i] = b2 * vv[i] + (1.0f - b2) * gi * gi;
-        p[i] = p[i] * shrink - step * mm[i] / (sqrtf(vv[i]) * rc2 + ADAM_EPS);
-    }
+    adam_k k = {a->b1,
+                a->b2,
+                a->lr / a->c1,
+                1.0f / sqrtf(a->c2),
+                a->decoupled ? 0.0f : wd,
+                a->decoupled ? 1.0f - a->lr * wd : 1.0f};
+    return k;
+}
+
+/* Element i's update from its gradient G (a fixed-point sum's float). */
+#define ADAM_ELEM(G)                                                                               \
+    do {                                                                                           \
+        float gi = (G) + k.l2 * p[i];                                                              \
+        mm[i] = k.b1 * mm[i] + (1.0f - k.b1) * gi;                                                 \
+        vv[i] = k.b2 * vv[i] + (1.0f - k.b2) * gi * gi;                                            \
+        p[i] = p[i] * k.shrink - k.step * mm[i] / (sqrtf(vv[i]) * k.rc2 + ADAM_EPS);               \
+    } while (0)
+
+/* The step over n parameters p (moments mm, vv) from their gradients' sums g. */
+static void adam_sums(adam_k k, float *restrict p, float *restrict mm, float *restrict vv,
+                      const uint64_t *restrict g, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        ADAM_ELEM(tr_unfix(g[i], TR_FIX_G));
+}
+
+/* The same from gradients g of one term each (the sums tr_fix(g[i])): the same floats. */
+static void adam_terms(adam_k k, float *restrict p, float *restrict mm, float *restrict vv,
+                       const float *restrict g, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        ADAM_ELEM(tr_fix_round(g[i], TR_FIX_G));
+}
+#undef ADAM_ELEM
+
+void tr_adam_apply(const tr_adam *a, float *param, tr_optim *o, size_t i0, size_t n, bool decay) {
+    adam_sums(adam_consts(a, decay), param + i0, o->adam_m + i0, o->adam_v + i0, o->gfix + i0, n);
 }
 
 bool tr_dp_active(const tr_model *m) {
@@ -45,10 +73,17 @@ bool tr_dp_active(const tr_model *m) {
     return w->split_rows > 0 && w->dp.ranks > 1 && w->dp.reduce;
 }
 
-void tr_adam_lut(const tr_adam *a, tr_model *m, const tr_layer *L, int o) {
-    size_t rec = L->o_lut + (size_t)o * L->stride; /* weights with decay, then the rest */
-    tr_adam_apply(a, m->p.param, m->opt, rec, L->n_dec, true);
-    tr_adam_apply(a, m->p.param, m->opt, rec + L->n_dec, L->n_rec - L->n_dec, false);
+void tr_adam_lut(const tr_adam *a, tr_model *m, const tr_layer *L, int o, const float *g) {
+    size_t rec = L->o_lut + (size_t)o * L->stride, nd = L->n_dec, nb = L->r_gamma - nd;
+    if (!g) { /* weights with decay, then the rest */
+        tr_adam_apply(a, m->p.param, m->opt, rec, nd, true);
+        tr_adam_apply(a, m->p.param, m->opt, rec + nd, L->n_rec - nd, false);
+        return;
+    }
+    float *p = m->p.param + rec, *mm = m->opt->adam_m + rec, *vv = m->opt->adam_v + rec;
+    adam_terms(adam_consts(a, true), p, mm, vv, g, nd); /* the sub-network's from g */
+    adam_terms(adam_consts(a, false), p + nd, mm + nd, vv + nd, g + nd, nb);
+    tr_adam_apply(a, m->p.param, m->opt, rec + L->r_gamma, L->n_rec - L->r_gamma, false);
 }
 
 /* Fused only in one process (the sums over the rows are final when an L-LUT's rows are
@@ -80,7 +115,7 @@ static void adam_job(void *vc, int tid, int nt) {
                 tr_adam_apply(a, m->p.param, m->opt, L->o_b, 3 * (size_t)L->out, false);
         } else if (!fused || !tr_adam_fused(m, L)) {
             for (int o = lo; o < hi; o++)
-                tr_adam_lut(a, m, L, o);
+                tr_adam_lut(a, m, L, o, NULL);
         }
         if (L->connect == IR_CONNECT_MAPPING && L->wire != TR_WIRE_DENSE && !m->w.map_frozen)
             tr_adam_apply(a, m->p.param, m->opt, L->o_map + (size_t)lo * L->sh.F * L->ldw,

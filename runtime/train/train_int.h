@@ -65,12 +65,20 @@ static inline int tr_q_level(const tr_qspec *q, uint16_t code) {
     return q->binary ? (code ? 1 : -1) : (int)code + q->qmin;
 }
 
+/* Whether the straight-through estimator passes the gradient at z (scale s): z/s within
+ * the levels' range. */
+static inline bool tr_q_inside(const tr_qspec *q, float z, float s) {
+    float t = z / s;
+    float lo = q->binary ? -1.0f : (float)q->qmin, hi = q->binary ? 1.0f : (float)q->qmax;
+    return (t >= lo) & (t <= hi); /* & not &&: no branch */
+}
+
 /* Straight-through backward for one element: dv = dL/d(value); returns dL/dz and adds
  * dL/ds (the effective scale) to *ds: the level q minus z/s where the gradient passes. */
 static inline float tr_q_backward(const tr_qspec *q, float z, float s, float dv, float *ds) {
     float t = z / s, lo = q->binary ? -1.0f : (float)q->qmin,
           hi = q->binary ? 1.0f : (float)q->qmax;
-    bool inside = (t >= lo) & (t <= hi); /* & not &&: no branch */
+    bool inside = tr_q_inside(q, z, s);
     /* the level as a float: tr_q_int's without the int conversion (it differs only in the
      * sign of a zero level, which the difference below gives as +0 either way); no branch,
      * so loops over rows vectorize */
@@ -90,10 +98,10 @@ static inline float tr_q_scale_grad(float raw, float ds) {
 /* The quantizer's straight-through estimator over R rows of a channel (batch-norm affine
  * gamma, beta; scale s): dz replaces dv (dv[r]: the gradient of the value of row r, xh[r]
  * its normalized pre-activation), and the fixed-point sums (TR_FIX_G) of dz, dz * xh and
- * the scale-gradient terms are added to st[0..2] (kernels.c; the sum of dz only with sum_dz:
- * the per-address path sums dz per address). */
+ * the scale-gradient terms are added to st[0..2] (kernels.c; the per-address path runs the
+ * estimator per address: tr_addr_backward). */
 void tr_q_backward_rows(const tr_qspec *q, float gamma, float beta, float s, int R, float *dv,
-                        const float *xh, uint64_t *st, bool sum_dz);
+                        const float *xh, uint64_t *st);
 
 /* ---- Sums over rows in int64 fixed point (rows.c) ----------------------------------
  * Every sum over a batch's rows (batch-norm statistics and their backward sums, parameter
@@ -119,6 +127,15 @@ static inline uint64_t tr_fix(float x, float k) {
  * quotient s / k exactly, without a division). */
 static inline float tr_unfix(uint64_t s, float k) {
     return (float)((double)(int64_t)s * (1.0 / (double)k));
+}
+/* tr_unfix(tr_fix(x, k), k) in float arithmetic alone (vectorizes): the clamped x * k
+ * truncated is an integer a float holds exactly, and times 1/k (a power of two) exact;
+ * + 0 gives a zero tr_unfix's sign (+0). */
+static inline float tr_fix_round(float x, float k) {
+    float v = x * k;
+    v = v < TR_FIX_LIM ? v : TR_FIX_LIM;
+    v = v > -TR_FIX_LIM ? v : -TR_FIX_LIM;
+    return __builtin_truncf(v) * (1.0f / k) + 0.0f;
 }
 /* acc[i] += tr_fix(x[i], k) for i < n. */
 void tr_fix_add(uint64_t *restrict acc, const float *restrict x, size_t n, float k);
@@ -465,6 +482,7 @@ typedef struct tr_layer_buf {
     uint32_t *acnt;
     float *ay;
     int *aU;
+    float *amu;     /* [out] the batch means (per-address path, training) */
     float *mp, *mg; /* [out*F][ldw] mapping layers: softmax(W / TR_MAP_TAU), its gradient */
 } tr_layer_buf;
 
@@ -490,7 +508,7 @@ typedef struct tr_work {
     float *mu;            /* [max(out, inputs)] per-channel batch means (training) */
     float **gsc;          /* [threads] per-thread block gradients (training), gsc_n floats */
     size_t gsc_n;
-    uint64_t *atab;   /* per-address path: [out][2^A][3] sums per address (grown) */
+    uint64_t *atab;   /* per-address path: [out][2^A][TR_ADDR_TAB] sums per address (grown) */
     size_t atab_n;    /* its capacity (entries) */
     train_dp dp;      /* the ranks (train_opts.dp); ranks <= 1: one process */
     int split_rows;   /* this batch's rows over all ranks while the rows are split
@@ -640,6 +658,7 @@ typedef struct tr_addr_rec {
     uint16_t *rep; /* [U] the address of each number */
     uint32_t *cnt; /* [U] rows per number */
     float *y;      /* [U] the sub-network output per number; after batch norm, its xhat */
+    float *mu;     /* the batch mean of the outputs (batch norm writes it) */
 } tr_addr_rec;
 tr_addr_rec tr_addr_rec_of(const tr_model *m, int l, int o);
 /* y[r] = v[num[r]] (times s[r] when s is not NULL) for r < R, v: n entries, readable to
@@ -654,18 +673,31 @@ void tr_addr_forward(const tr_model *m, int l, int o, int R, float *y, float *sc
 /* Training: the same outputs per number into the L-LUT's record (tr_addr_rec_of); returns
  * the fixed-point sum (TR_FIX_M) of the R rows' outputs. */
 uint64_t tr_addr_forward_train(const tr_model *m, int l, int o, int R, float *sc);
-/* The backward's sums per address over the rows [0,R) of L-LUT o: t[3a..3a+2] = the
- * fixed-point sums of dz (TR_FIX_G), of xhat (TR_FIX_M) and the row count of address a
- * (t: [2^A][3], overwritten); returns the sum of dz over the rows. dz: [R] the gradient
- * before batch norm; sc: 4 x tr_addr_rows entries of scratch. */
-uint64_t tr_addr_sums(const tr_model *m, int l, int o, int R, const float *dz, uint64_t *t,
-                      uint64_t *sc);
-/* The sub-network backward per address from the sums over all rows (t, reduced over the
- * ranks): parameter gradients (g), and the input gradients of rows [0,R) per slot,
- * dx[f*lddx + r] = J(address of r) * dy[r]. k = gamma * istd / n (n: the batch's rows),
- * sd, sdx: the batch-norm sums over all rows. */
-void tr_addr_backward(tr_model *m, int l, int o, int R, int n, const uint64_t *t, const float *dy,
-                      float k, float sd, float sdx, const tr_lut *g, float *dx, int lddx,
+/* Entries per address of the backward's tables (tr_addr_sums): the fixed-point sum of the
+ * rows' value gradients (TR_FIX_G), the row count. */
+#define TR_ADDR_TAB 2
+/* The backward's sums per address over the rows [0,R) of L-LUT o: t[2a], t[2a+1] = the
+ * fixed-point sum of dv (the gradient of the quantized value, before the quantizer's
+ * straight-through estimator) and the row count of address a (t: [2^A][TR_ADDR_TAB],
+ * overwritten). sc: 4 x tr_addr_rows entries of scratch. */
+void tr_addr_sums(const tr_model *m, int l, int o, int R, const float *dv, uint64_t *t,
+                  uint64_t *sc);
+/* A per-address L-LUT's batch norm and quantizer, for its backward. */
+typedef struct tr_addr_bn {
+    const tr_qspec *q;
+    float gamma, beta; /* the affine */
+    float s;           /* the quantizer's scale */
+    float istd;        /* the batch's inverse std */
+    int n;             /* the batch's rows over all ranks */
+} tr_addr_bn;
+/* The backward of L-LUT o per address from the sums over all rows (t, reduced over the
+ * ranks): the quantizer's straight-through estimator and the batch norm's backward per
+ * address into st[0..2] (the fixed-point sums of dz, dz * xhat and the scale-gradient
+ * terms; the same on every rank), the sub-network's parameter gradients (g), and the input
+ * gradients of rows [0,R) per slot, dx[f*lddx + r] = J(address of r) * dy[r], dy[r] the
+ * batch-norm backward of dv[r]. */
+void tr_addr_backward(tr_model *m, int l, int o, int R, const uint64_t *t, const tr_addr_bn *bn,
+                      const float *dv, uint64_t st[3], const tr_lut *g, float *dx, int lddx,
                       float *sc);
 
 /* One Adam/AdamW step's constants. */
@@ -683,8 +715,11 @@ void tr_adam_begin(tr_adam *a, tr_optim *o, const ir_stage *st, double lr);
 void tr_adam_apply(const tr_adam *a, float *param, tr_optim *o, size_t i0, size_t n, bool decay);
 /* Whether the sums over rows are added over ranks (train_dp: ranks > 1, rows split). */
 bool tr_dp_active(const tr_model *m);
-/* The step on L-LUT o's record of sparse layer L (weights with decay, the rest without). */
-void tr_adam_lut(const tr_adam *a, tr_model *m, const tr_layer *L, int o);
+/* The step on L-LUT o's record of sparse layer L (weights with decay, the rest without),
+ * from its gradients' sums in gfix, or when g is not NULL the sub-network's parameters
+ * from their gradient record g (one term per sum: tr_fix(g[i]); their gfix entries are then
+ * not read), the batch-norm affine always from gfix. */
+void tr_adam_lut(const tr_adam *a, tr_model *m, const tr_layer *L, int o, const float *g);
 /* Whether the backward runs the step on layer L's records as soon as each L-LUT's sums are
  * final (fused: one process, not a dense or mapping layer); the same bits either way. */
 bool tr_adam_fused(const tr_model *m, const tr_layer *L);

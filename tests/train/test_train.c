@@ -143,8 +143,9 @@ START_TEST(test_deterministic) {
 }
 END_TEST
 
-/* tr_model_step computes exactly what tr_model_backward then tr_adam_step do. */
-START_TEST(test_fused_step) {
+/* tr_model_step computes exactly what tr_model_backward then tr_adam_step do, on either
+ * path (the per-address path's fused step reads the gradient records, not their sums). */
+static void fused_check(int mode) {
     rt_dataset d;
     parity_data(&d, 12, 64, 3);
     ir_program *ir = small_program(1, 0, 4);
@@ -153,6 +154,7 @@ START_TEST(test_fused_step) {
              *b = tr_model_new(ir, false, NULL, 4, 16, 2, true);
     tr_model_init_params(a, 4, 1);
     tr_model_init_params(b, 4, 1);
+    a->w.addr_mode = b->w.addr_mode = mode;
     for (int step = 0; step < 3; step++) {
         int ca, cb;
         tr_model_load_rows(a, &d.train, NULL, 16 * step, 16, 0);
@@ -168,6 +170,11 @@ START_TEST(test_fused_step) {
     tr_model_free(b);
     fx_program_free(ir);
     rt_dataset_free(&d);
+}
+
+START_TEST(test_fused_step) {
+    fused_check(TR_ADDR_SAMPLE);
+    fused_check(TR_ADDR_ADDRESS);
 }
 END_TEST
 
