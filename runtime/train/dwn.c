@@ -346,3 +346,80 @@ void tr_model_encoder(const tr_model *m, rt_encoder *enc) {
     enc->thresholds = xmalloc((size_t)P->inputs * sizeof(float));
     memcpy(enc->thresholds, P->state + P->o_enc, (size_t)P->inputs * sizeof(float));
 }
+
+/* ---- The mapping's passes over a layer (threads: tr_share of the slots or inputs) ---- */
+
+/* What one mapping job works on. */
+typedef struct map_pass {
+    tr_model *m;
+    int l, R;   /* the layer, the rows */
+    bool train; /* the softmax rows too (training) */
+    float *din; /* [in][ld] the inputs' gradients (backward), or NULL */
+} map_pass;
+
+/* The wires (argmax) and, training, the softmax rows of a share of layer c->l's slots. */
+static void map_refresh_job(void *vc, int tid, int nt) {
+    map_pass *c = vc;
+    tr_layer *L = &c->m->p.layers[c->l];
+    int lo, hi, I = L->in, ldw = L->ldw;
+    tr_share(L->out * L->sh.F, tid, nt, &lo, &hi);
+    const float *W = c->m->p.param + L->o_map + (size_t)lo * ldw;
+    if (c->train) {
+        tr_map_softmax(W, hi - lo, I, ldw, TR_MAP_TAU, c->m->w.lb[c->l].mp + (size_t)lo * ldw,
+                       L->idx + lo);
+        return;
+    }
+    for (int s = lo; s < hi; s++)
+        L->idx[s] = tr_map_argmax(W + (size_t)(s - lo) * ldw, I);
+}
+
+void tr_map_refresh(tr_model *m, bool train) {
+    map_pass c = {m, 0, 0, train && m->w.train && !m->w.map_frozen, NULL};
+    for (int l = 0; l < m->p.n_layers; l++) {
+        if (m->p.layers[l].connect != IR_CONNECT_MAPPING) continue;
+        c.l = l;
+        tr_pool_run(m->w.pool, map_refresh_job, &c);
+    }
+}
+
+/* The mapping weights' gradient over a share of the slots: G = dxg xt (each slot's
+ * gradient of its soft choice, rows in order), then the softmax's backward. */
+static void map_w_job(void *vc, int tid, int nt) {
+    map_pass *c = vc;
+    tr_model *m = c->m;
+    const tr_layer *L = &m->p.layers[c->l];
+    const tr_layer_buf *B = &m->w.lb[c->l];
+    int lo, hi, I = L->in, ldw = L->ldw, ld = m->w.ld;
+    tr_share(L->out * L->sh.F, tid, nt, &lo, &hi);
+    tr_gemm(hi - lo, I, c->R, B->dxg + (size_t)lo * ld, (size_t)ld, 1, B->xt,
+            (size_t)tr_pad_rows(I), B->mg + (size_t)lo * ldw, (size_t)ldw);
+    for (int s = lo; s < hi; s++) {
+        const float *p = B->mp + (size_t)s * ldw, *g = B->mg + (size_t)s * ldw;
+        float *dw = m->opt->grad + L->o_map + (size_t)s * ldw, dot = tr_dot(p, g, I);
+        for (int i = 0; i < I; i++)
+            dw[i] = p[i] * (g[i] - dot) / TR_MAP_TAU;
+        for (int i = I; i < ldw; i++)
+            dw[i] = 0.0f;
+        uint64_t *acc = m->opt->gfix + L->o_map + (size_t)s * ldw;
+        memset(acc, 0, (size_t)ldw * sizeof(uint64_t));
+        if (tr_dp_own(m)) tr_fix_add(acc, dw, (size_t)ldw, TR_FIX_G);
+    }
+}
+
+/* The inputs' gradients of a mapping layer over a share of the inputs: din = P^T dxg. */
+static void map_in_job(void *vc, int tid, int nt) {
+    map_pass *c = vc;
+    tr_model *m = c->m;
+    const tr_layer *L = &m->p.layers[c->l];
+    const tr_layer_buf *B = &m->w.lb[c->l];
+    int lo, hi, ld = m->w.ld;
+    tr_share(L->in, tid, nt, &lo, &hi);
+    tr_gemm(hi - lo, c->R, L->out * L->sh.F, B->mp + lo, 1, (size_t)L->ldw, B->dxg, (size_t)ld,
+            c->din + (size_t)lo * ld, (size_t)ld);
+}
+
+void tr_map_layer_backward(tr_model *m, int l, int R, float *din) {
+    map_pass c = {m, l, R, true, din};
+    tr_pool_run(m->w.pool, map_w_job, &c);
+    if (din) tr_pool_run(m->w.pool, map_in_job, &c);
+}

@@ -39,12 +39,6 @@ static void dp_reduce(tr_model *m, uint64_t *v, size_t n) {
     if (tr_dp_active(m)) m->w.dp.reduce(m->w.dp.ctx, v, n);
 }
 
-/* Whether this rank adds the quantities every rank computes alike (computed from reduced
- * sums) to the gradient sums that are reduced once more: rank 0 only. */
-static bool dp_own(const tr_model *m) {
-    return m->w.split_rows == 0 || m->w.dp.rank == 0;
-}
-
 /* The mean over n rows of a fixed-point sum at scale k. */
 static float fix_mean(uint64_t s, float k, int n) {
     return (float)((double)(int64_t)s / (double)k / (double)n);
@@ -369,7 +363,7 @@ static void unfinish_job(void *vc, int tid, int nt) {
 
 /* The gradients of channel ch's batch-norm affine from the sums st over all ranks (rank 0). */
 static void bn_affine_grad(tr_model *m, const chan *ch, const uint64_t *st) {
-    bool own = dp_own(m);
+    bool own = tr_dp_own(m);
     m->opt->gfix[ch->o_gamma] = own ? st[1] : 0;
     m->opt->gfix[ch->o_beta] = own ? st[0] : 0;
 }
@@ -435,7 +429,7 @@ static void dense_wgrad(const pass_ctx *c, int lo, int hi, float *gb) {
                     ldt, gb, in);
             tr_fix_add(acc, gb, (size_t)M * in, TR_FIX_G);
         }
-        if (c->wd > 0.0 && dp_own(m)) {
+        if (c->wd > 0.0 && tr_dp_own(m)) {
             memset(gb, 0, (size_t)M * in * sizeof(float));
             tr_reg_backward(m->p.param + L->o_wd + (size_t)o0 * in, M, (int)in, c->wd, c->wd1, gb);
             tr_fix_add(acc, gb, (size_t)M * in, TR_FIX_G);
@@ -489,7 +483,7 @@ static void bwd_job(void *vc, int tid, int nt) {
                 tr_adam_lut(c->adam, m, L, o, gb);
                 continue;
             }
-            if (dp_own(m)) /* complete sums: one rank holds them, the others 0 */
+            if (tr_dp_own(m)) /* complete sums: one rank holds them, the others 0 */
                 tr_fix_set(acc, gb, L->r_gamma, TR_FIX_G);
             else
                 memset(acc, 0, L->r_gamma * sizeof(uint64_t));
@@ -533,70 +527,6 @@ static void gradin_job(void *vc, int tid, int nt) {
                 d[r] += g[r];
         }
     }
-}
-
-/* ---- Learned mapping (connect = mapping; dwn.c's kernels) --------------------------- */
-
-/* The wires (argmax) and, training, the softmax rows of a share of layer c->l's slots. */
-static void map_refresh_job(void *vc, int tid, int nt) {
-    pass_ctx *c = vc;
-    tr_layer *L = &c->m->p.layers[c->l];
-    int lo, hi, I = L->in, ldw = L->ldw;
-    tr_share(L->out * L->sh.F, tid, nt, &lo, &hi);
-    const float *W = c->m->p.param + L->o_map + (size_t)lo * ldw;
-    if (c->train) {
-        tr_map_softmax(W, hi - lo, I, ldw, TR_MAP_TAU, c->m->w.lb[c->l].mp + (size_t)lo * ldw,
-                       L->idx + lo);
-        return;
-    }
-    for (int s = lo; s < hi; s++)
-        L->idx[s] = tr_map_argmax(W + (size_t)(s - lo) * ldw, I);
-}
-
-void tr_map_refresh(tr_model *m, bool train) {
-    bool soft = train && m->w.train && !m->w.map_frozen;
-    pass_ctx c = {m, 0, 0, 0, soft, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, NULL};
-    for (int l = 0; l < m->p.n_layers; l++) {
-        if (m->p.layers[l].connect != IR_CONNECT_MAPPING) continue;
-        c.l = l;
-        tr_pool_run(m->w.pool, map_refresh_job, &c);
-    }
-}
-
-/* The mapping weights' gradient over a share of the slots: G = dxg xt (each slot's
- * gradient of its soft choice, rows in order), then the softmax's backward. */
-static void map_w_job(void *vc, int tid, int nt) {
-    pass_ctx *c = vc;
-    tr_model *m = c->m;
-    const tr_layer *L = &m->p.layers[c->l];
-    const tr_layer_buf *B = &m->w.lb[c->l];
-    int lo, hi, I = L->in, ldw = L->ldw, ld = m->w.ld;
-    tr_share(L->out * L->sh.F, tid, nt, &lo, &hi);
-    tr_gemm(hi - lo, I, c->R, B->dxg + (size_t)lo * ld, (size_t)ld, 1, B->xt,
-            (size_t)tr_pad_rows(I), B->mg + (size_t)lo * ldw, (size_t)ldw);
-    for (int s = lo; s < hi; s++) {
-        const float *p = B->mp + (size_t)s * ldw, *g = B->mg + (size_t)s * ldw;
-        float *dw = m->opt->grad + L->o_map + (size_t)s * ldw, dot = tr_dot(p, g, I);
-        for (int i = 0; i < I; i++)
-            dw[i] = p[i] * (g[i] - dot) / TR_MAP_TAU;
-        for (int i = I; i < ldw; i++)
-            dw[i] = 0.0f;
-        uint64_t *acc = m->opt->gfix + L->o_map + (size_t)s * ldw;
-        memset(acc, 0, (size_t)ldw * sizeof(uint64_t));
-        if (dp_own(m)) tr_fix_add(acc, dw, (size_t)ldw, TR_FIX_G);
-    }
-}
-
-/* The inputs' gradients of a mapping layer over a share of the inputs: din = P^T dxg. */
-static void map_in_job(void *vc, int tid, int nt) {
-    pass_ctx *c = vc;
-    tr_model *m = c->m;
-    const tr_layer *L = &m->p.layers[c->l];
-    const tr_layer_buf *B = &m->w.lb[c->l];
-    int lo, hi, ld = m->w.ld;
-    tr_share(L->in, tid, nt, &lo, &hi);
-    tr_gemm(hi - lo, c->R, L->out * L->sh.F, B->mp + lo, 1, (size_t)L->ldw, B->dxg, (size_t)ld,
-            c->din + (size_t)lo * ld, (size_t)ld);
 }
 
 /* ---- Whole passes ------------------------------------------------------------------- */
@@ -694,7 +624,7 @@ static void scale_grad(tr_model *m, int l, size_t o) {
     for (int k = 0; k < N; k++)
         ds += m->w.st[3 * (size_t)k + 2];
     float raw = m->p.param[o];
-    bool live = dp_own(m) && !(raw <= 1e-4f && raw >= -1e-4f);
+    bool live = tr_dp_own(m) && !(raw <= 1e-4f && raw >= -1e-4f);
     m->opt->gfix[o] = !live ? 0 : raw > 0 ? ds : 0 - ds;
 }
 
@@ -727,10 +657,8 @@ static void backward(tr_model *m, int R, double wd, double wd1, const tr_adam *a
                       (size_t)L->out * TR_ADDR_TAB * ((size_t)1 << (L->sh.F * L->bits_in)));
         if (L->wire == TR_WIRE_DENSE || map) tr_pool_run(m->w.pool, transpose_job, &c);
         tr_pool_run(m->w.pool, bwd_job, &c);
-        if (map) { /* the soft choice: the weights' gradient, the inputs' through P */
-            tr_pool_run(m->w.pool, map_w_job, &c);
-            if (l > 0 || !m->p.encode) /* a fixed encoder's bits need no gradient */
-                tr_pool_run(m->w.pool, map_in_job, &c);
+        if (map) { /* a fixed encoder's bits need no gradient */
+            tr_map_layer_backward(m, l, R, l > 0 || !m->p.encode ? c.din : NULL);
         } else if (L->wire != TR_WIRE_DIRECT) {
             tr_pool_run(m->w.pool, gradin_job, &c);
         }
@@ -741,7 +669,7 @@ static void backward(tr_model *m, int R, double wd, double wd1, const tr_adam *a
     tr_pool_run(m->w.pool, unfinish_job, &c);
     dp_reduce(m, m->w.st, 3 * (size_t)m->p.inputs);
     for (int i = 0; i < m->p.inputs; i++) {
-        bool own = dp_own(m);
+        bool own = tr_dp_own(m);
         m->opt->gfix[m->p.o_in_gamma + (size_t)i] = own ? m->w.st[3 * (size_t)i + 1] : 0;
         m->opt->gfix[m->p.o_in_beta + (size_t)i] = own ? m->w.st[3 * (size_t)i] : 0;
     }

@@ -68,6 +68,10 @@ void tr_adam_apply(const tr_adam *a, float *param, tr_optim *o, size_t i0, size_
     adam_sums(adam_consts(a, decay), param + i0, o->adam_m + i0, o->adam_v + i0, o->gfix + i0, n);
 }
 
+bool tr_dp_own(const tr_model *m) {
+    return m->w.split_rows == 0 || m->w.dp.rank == 0;
+}
+
 bool tr_dp_active(const tr_model *m) {
     const tr_work *w = &m->w;
     return w->split_rows > 0 && w->dp.ranks > 1 && w->dp.reduce;

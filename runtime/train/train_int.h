@@ -576,6 +576,9 @@ void tr_layer_readers(tr_layer *L);
 /* The wires of every mapping layer from its weights: idx = argmax per slot, and in training
  * (train) the softmax rows mp. */
 void tr_map_refresh(tr_model *m, bool train);
+/* The backward of mapping layer l over R rows (its slot rows' gradients dxg written): the
+ * mapping weights' gradient sums, and the inputs' gradients into din unless NULL. */
+void tr_map_layer_backward(tr_model *m, int l, int R, float *din);
 /* Fixes (on) or frees the wires of the model's mapping layers (stage.freeze_mapping). Fixed,
  * a mapping layer trains as a layer with those wires (connect = random's path): no softmax,
  * no weight gradient, the inputs' gradients through the wires only, and Adam leaves its
@@ -639,67 +642,6 @@ int **tr_model_masks_from_dense(const tr_model *m);
 /* Architecture fingerprint of an IR (FNV-1a over the shapes, bits and quantizers). */
 uint64_t tr_ir_fingerprint(const ir_program *ir);
 
-/* The per-address path of sparse layers (addr.c). tr_work.addr_mode picks it: AUTO (0,
- * the default) per layer when the layer's 2^A addresses (A = F * bits_in <=
- * TR_ADDR_MAX_BITS) are at most half the batch rows, SAMPLE never, ADDRESS whenever A
- * allows (benchmarks and tests). */
-enum { TR_ADDR_AUTO, TR_ADDR_SAMPLE, TR_ADDR_ADDRESS };
-#define TR_ADDR_MAX_BITS 16
-bool tr_addr_use(const tr_work *w, const tr_layer *L, int R);
-/* Per-thread scratch floats the path needs for layer L (0 when it cannot run there). */
-size_t tr_addr_scratch(const tr_layer *L, int ld);
-/* Entries per L-LUT of the per-address record: the most distinct addresses, padded. */
-int tr_addr_rows(const tr_layer *L, int ld);
-/* An L-LUT's numbering of its rows' addresses (training: tr_layer_buf's slices), written
- * by the forward and read by the backward. */
-typedef struct tr_addr_rec {
-    int *U;        /* the addresses this rank's rows use */
-    uint16_t *num; /* [R] each row's number among them (ascending addresses) */
-    uint16_t *rep; /* [U] the address of each number */
-    uint32_t *cnt; /* [U] rows per number */
-    float *y;      /* [U] the sub-network output per number; after batch norm, its xhat */
-    float *mu;     /* the batch mean of the outputs (batch norm writes it) */
-} tr_addr_rec;
-tr_addr_rec tr_addr_rec_of(const tr_model *m, int l, int o);
-/* y[r] = v[num[r]] (times s[r] when s is not NULL) for r < R, v: n entries, readable to
- * max(tr_pad_rows(n), 16) (tables of a few vectors by permutes, larger ones by loads);
- * the 16-bit y of 32-bit entries. */
-void tr_addr_gather(const float *v, int n, const uint16_t *num, int R, const float *s, float *y);
-void tr_addr_gather16(const uint32_t *v, int n, const uint16_t *num, int R, uint16_t *y);
-/* Evaluation: sub-network outputs y[0..R) of L-LUT o of sparse layer l from the codes of
- * the layer's inputs (the forward pass writes them beside the values), bit-identical to
- * tr_subnet_forward's on the values; sc: tr_addr_scratch floats. */
-void tr_addr_forward(const tr_model *m, int l, int o, int R, float *y, float *sc);
-/* Training: the same outputs per number into the L-LUT's record (tr_addr_rec_of); returns
- * the fixed-point sum (TR_FIX_M) of the R rows' outputs. */
-uint64_t tr_addr_forward_train(const tr_model *m, int l, int o, int R, float *sc);
-/* Entries per address of the backward's tables (tr_addr_sums): the fixed-point sum of the
- * rows' value gradients (TR_FIX_G), the row count. */
-#define TR_ADDR_TAB 2
-/* The backward's sums per address over the rows [0,R) of L-LUT o: t[2a], t[2a+1] = the
- * fixed-point sum of dv (the gradient of the quantized value, before the quantizer's
- * straight-through estimator) and the row count of address a (t: [2^A][TR_ADDR_TAB],
- * overwritten). sc: 4 x tr_addr_rows entries of scratch. */
-void tr_addr_sums(const tr_model *m, int l, int o, int R, const float *dv, uint64_t *t,
-                  uint64_t *sc);
-/* A per-address L-LUT's batch norm and quantizer, for its backward. */
-typedef struct tr_addr_bn {
-    const tr_qspec *q;
-    float gamma, beta; /* the affine */
-    float s;           /* the quantizer's scale */
-    float istd;        /* the batch's inverse std */
-    int n;             /* the batch's rows over all ranks */
-} tr_addr_bn;
-/* The backward of L-LUT o per address from the sums over all rows (t, reduced over the
- * ranks): the quantizer's straight-through estimator and the batch norm's backward per
- * address into st[0..2] (the fixed-point sums of dz, dz * xhat and the scale-gradient
- * terms; the same on every rank), the sub-network's parameter gradients (g), and the input
- * gradients of rows [0,R) per slot, dx[f*lddx + r] = J(address of r) * dy[r], dy[r] the
- * batch-norm backward of dv[r]. */
-void tr_addr_backward(tr_model *m, int l, int o, int R, const uint64_t *t, const tr_addr_bn *bn,
-                      const float *dv, uint64_t st[3], const tr_lut *g, float *dx, int lddx,
-                      float *sc);
-
 /* One Adam/AdamW step's constants. */
 typedef struct tr_adam {
     float lr;       /* learning rate */
@@ -715,6 +657,9 @@ void tr_adam_begin(tr_adam *a, tr_optim *o, const ir_stage *st, double lr);
 void tr_adam_apply(const tr_adam *a, float *param, tr_optim *o, size_t i0, size_t n, bool decay);
 /* Whether the sums over rows are added over ranks (train_dp: ranks > 1, rows split). */
 bool tr_dp_active(const tr_model *m);
+/* Whether this rank adds the quantities every rank computes alike (computed from reduced
+ * sums) to the gradient sums that are reduced once more: rank 0 only. */
+bool tr_dp_own(const tr_model *m);
 /* The step on L-LUT o's record of sparse layer L (weights with decay, the rest without),
  * from its gradients' sums in gfix, or when g is not NULL the sub-network's parameters
  * from their gradient record g (one term per sum: tr_fix(g[i]); their gfix entries are then
@@ -831,5 +776,7 @@ rt_status tr_train_members(const ir_program *ir, const rt_dataset *d, const trai
 void tr_layer_subnet_forward(tr_model *m, int l, const float *in, int R, float *y);
 void tr_layer_subnet_backward(tr_model *m, int l, const float *in, int R, const float *dy,
                               float *din);
+
+#include "addr.h" /* the per-address path (after the types it uses) */
 
 #endif /* NLTC_TRAIN_INT_H */
