@@ -245,8 +245,8 @@ static void gather_affine(const float *restrict e, const float *restrict c, int 
 
 /* Numbers the addresses of rows [0,R) (inv) in ascending order into a: the count U, the
  * address (rep) and row count (cnt) of each number, each row's number (num). map:
- * count_tables(A) x 2^A entries of scratch. */
-static void addr_number(const tr_layer *L, int R, const uint16_t *restrict inv,
+ * count_tables(A) x 2^A entries of scratch; Ua: the entries of a's tables. */
+static void addr_number(const tr_layer *L, int R, int Ua, const uint16_t *restrict inv,
                         uint32_t *restrict map, const tr_addr_rec *a) {
     int bits = L->sh.F * L->bits_in, A = 1 << bits, K = count_tables(bits), r = 0;
     memset(map, 0, ((size_t)K << bits) * sizeof(uint32_t));
@@ -264,12 +264,21 @@ static void addr_number(const tr_layer *L, int R, const uint16_t *restrict inv,
     for (; r < R; r++)
         map[inv[r]]++;
     int U = 0;
-    for (int x = 0; x < A; x++)
-        if (map[x]) {
+    if (A <= Ua) /* without a branch: entry U <= x is always inside a's tables */
+        for (int x = 0; x < A; x++) {
+            uint32_t n = map[x];
             a->rep[U] = (uint16_t)x;
-            a->cnt[U] = map[x];
-            map[x] = (uint32_t)U++;
+            a->cnt[U] = n;
+            map[x] = (uint32_t)U;
+            U += n != 0;
         }
+    else
+        for (int x = 0; x < A; x++)
+            if (map[x]) {
+                a->rep[U] = (uint16_t)x;
+                a->cnt[U] = map[x];
+                map[x] = (uint32_t)U++;
+            }
     tr_addr_gather16(map, A, inv, R, a->num);
     *a->U = U;
 }
@@ -304,7 +313,7 @@ static void addr_values(const tr_model *m, int l, const uint16_t *rep, int U, in
 static void addr_eval(const tr_model *m, int l, int o, int R, const tr_addr_rec *a, addr_buf *b) {
     const tr_layer *L = &m->p.layers[l];
     addr_compute(m, l, o, R, b->inv);
-    addr_number(L, R, b->inv, b->map, a);
+    addr_number(L, R, tr_addr_rows(L, m->w.ld), b->inv, b->map, a);
     int U = *a->U, Up = tr_pad_rows(U);
     addr_values(m, l, a->rep, U, Up, b->xu);
     tr_lut p = tr_layer_lut(L, m->p.param, o);
@@ -393,6 +402,29 @@ static void tab_numbers(const tr_model *m, const tr_layer *L, const uint64_t *t,
     b->Up = tr_pad_rows(U);
 }
 
+/* The quantizer's straight-through estimator per used address u < U from the summed value
+ * gradients S: the sums of dz (exactly the rows' dz), dz * xhat and the scale terms added
+ * to s0..s2, e[u] = 1 where the gradient passes (else 0), c[u] = the summed dv. Called
+ * with q.binary a constant, so the loop has no branch and vectorizes. */
+static inline __attribute__((always_inline)) void
+ste_addr(const tr_qspec q, const tr_addr_bn *bn, int U, const uint64_t *restrict S,
+         const float *restrict xh, float *restrict e, float *restrict c, uint64_t *s0, uint64_t *s1,
+         uint64_t *s2) {
+    float ga = bn->gamma, be = bn->beta, sc = bn->s;
+    uint64_t a0 = 0, a1 = 0, a2 = 0;
+    for (int u = 0; u < U; u++) {
+        float z = ga * xh[u] + be, ds = 0.0f, D = tr_unfix(S[u], TR_FIX_G);
+        bool in = tr_q_inside(&q, z, sc);
+        float dz = tr_q_backward(&q, z, sc, D, &ds);
+        a0 += in ? S[u] : 0;
+        a1 += tr_fix(dz * xh[u], TR_FIX_G);
+        a2 += tr_fix(ds, TR_FIX_G);
+        e[u] = in ? 1.0f : 0.0f;
+        c[u] = D;
+    }
+    *s0 += a0, *s1 += a1, *s2 += a2;
+}
+
 /* The batch norm and quantizer's backward per used address u < b->U (over all ranks: the
  * sums b->S and row counts b->n): xhat (the record's, or recomputed for addresses only other
  * ranks' rows used), the sums st of dz, dz * xhat and the scale terms, the factors of each
@@ -413,17 +445,13 @@ static void bn_addr(const tr_model *m, int l, int o, const tr_addr_bn *bn, const
             xh[u] = (xh[u] - *a->mu) * bn->istd;
     }
     uint64_t s0 = 0, s1 = 0, s2 = 0;
-    const tr_qspec q = *bn->q;
-    for (int u = 0; u < U; u++) { /* c holds each address's summed dv until the next loop */
-        float z = bn->gamma * xh[u] + bn->beta, ds = 0.0f, D = tr_unfix(S[u], TR_FIX_G);
-        bool in = tr_q_inside(&q, z, bn->s);
-        float dz = tr_q_backward(&q, z, bn->s, D, &ds);
-        s0 += in ? S[u] : 0; /* the rows' dz summed exactly */
-        s1 += tr_fix(dz * xh[u], TR_FIX_G);
-        s2 += tr_fix(ds, TR_FIX_G);
-        e[u] = in ? 1.0f : 0.0f;
-        c[u] = D;
-    }
+    tr_qspec q = *bn->q;
+    if (q.binary)
+        ste_addr((tr_qspec){q.bits, q.is_signed, true, q.qmin, q.qmax}, bn, U, S, xh, e, c, &s0,
+                 &s1, &s2);
+    else
+        ste_addr((tr_qspec){q.bits, q.is_signed, false, q.qmin, q.qmax}, bn, U, S, xh, e, c, &s0,
+                 &s1, &s2);
     st[0] = s0, st[1] = s1, st[2] = s2;
     /* dxhat = gamma*dz; dy = istd/n * (n*dxhat - sum dxhat - xhat * sum(dxhat*xhat)) */
     float k = bn->gamma * bn->istd / (float)bn->n, sd = tr_unfix(s0, TR_FIX_G),

@@ -207,8 +207,63 @@ void tr_lut_codes(tr_model *m, int l, int o, const float *y, int R, float *val, 
     chan_eval(&c, y, R);
 }
 
+/* Phase p of the batch statistics of channel o of layer c->l (training): 0 the sum of the
+ * values (the inputs'; layers sum in fwd_job), 1 of the squared deviations from the mean,
+ * 2 the normalization and quantizer. Layers on the per-address path sum per used address
+ * (count * term: the same integers as per row). d: the thread's scratch. */
+static void stat_one(pass_ctx *c, int o, int p, float *d) {
+    tr_model *m = c->m;
+    int N = chan_count(m, c->l);
+    chan ch = any_chan(m, c->l, o);
+    bool per_addr = c->l >= 0 && tr_addr_use(&m->w, &m->p.layers[c->l], c->n);
+    tr_addr_rec a = per_addr ? tr_addr_rec_of(m, c->l, o) : (tr_addr_rec){0};
+    float mu = m->w.mu[o];
+    if (p == 0) {
+        m->w.st[o] = tr_fix_sum(ch.y, c->R, TR_FIX_M);
+    } else if (p == 1) {
+        const float *y = per_addr ? a.y : ch.y;
+        int n = per_addr ? *a.U : c->R;
+        for (int r = 0; r < n; r++) {
+            float t = y[r] - mu;
+            d[r] = t * t;
+        }
+        m->w.st[N + o] =
+            per_addr ? tr_fix_sum_cnt(d, a.cnt, n, TR_FIX_V) : tr_fix_sum(d, n, TR_FIX_V);
+    } else {
+        /* the rows' values of a per-address layer are read by the loss or a next layer on
+         * another path (a next one on the per-address path reads the codes) */
+        if (per_addr && c->l < m->p.n_layers - 1 &&
+            tr_addr_use(&m->w, &m->p.layers[c->l + 1], c->n))
+            ch.val = NULL;
+        chan_finish(&ch, c->R, c->n, mu, fix_mean(m->w.st[N + o], TR_FIX_V, c->n),
+                    per_addr ? &a : NULL, d);
+    }
+}
+
+/* Channel o's statistics after its sum (phase 0) in one process, where no sums are added
+ * over ranks between the phases: the mean, phases 1 and 2, while its rows are in cache. */
+static void stat_rest(pass_ctx *c, int o, float *d) {
+    c->m->w.mu[o] = fix_mean(c->m->w.st[o], TR_FIX_M, c->n);
+    stat_one(c, o, 1, d);
+    stat_one(c, o, 2, d);
+}
+
+/* The batch statistics of a share of layer c->l's channels: phase c->phase, or (phase
+ * -1, one process) all three per channel. */
+static void stat_job(void *vc, int tid, int nt) {
+    pass_ctx *c = vc;
+    int lo, hi;
+    float *d = c->m->w.scratch[tid];
+    tr_share(chan_count(c->m, c->l), tid, nt, &lo, &hi);
+    for (int o = lo; o < hi; o++) {
+        stat_one(c, o, c->phase < 0 ? 0 : c->phase, d);
+        if (c->phase < 0) stat_rest(c, o, d);
+    }
+}
+
 /* Sub-network outputs y of the share [lo, hi) of layer c->l; in training each into its
- * value row with its sum (phase 0 of the batch statistics), else finished at once. */
+ * value row with its sum (phase 0 of the batch statistics; phase -1: then the rest of
+ * them, stat_rest), else finished at once. */
 static void fwd_job(void *vc, int tid, int nt) {
     pass_ctx *c = vc;
     tr_model *m = c->m;
@@ -226,6 +281,7 @@ static void fwd_job(void *vc, int tid, int nt) {
         float *yo = c->train ? B->val + (size_t)o * ld : y;
         if (per_addr && c->train) { /* outputs and their sum per address (addr.c) */
             m->w.st[o] = tr_addr_forward_train(m, c->l, o, R, xg);
+            if (c->phase < 0) stat_rest(c, o, sc);
             continue;
         }
         if (dense) {
@@ -243,47 +299,10 @@ static void fwd_job(void *vc, int tid, int nt) {
         }
         if (c->train) {
             m->w.st[o] = tr_fix_sum(yo, R, TR_FIX_M);
+            if (c->phase < 0) stat_rest(c, o, sc);
         } else {
             chan ch = lut_chan(m, c->l, o);
             chan_eval(&ch, yo, R);
-        }
-    }
-}
-
-/* The batch statistics of a share of layer c->l's channels (training): phase 0 the sums
- * of the values (the inputs'; layers sum in fwd_job), phase 1 of the squared deviations
- * from the mean, phase 2 the normalization and quantizer. Layers on the per-address path
- * sum per used address (count * term: the same integers as per row). */
-static void stat_job(void *vc, int tid, int nt) {
-    pass_ctx *c = vc;
-    tr_model *m = c->m;
-    int N = chan_count(m, c->l), lo, hi;
-    float *d = m->w.scratch[tid];
-    tr_share(N, tid, nt, &lo, &hi);
-    bool per_addr = c->l >= 0 && tr_addr_use(&m->w, &m->p.layers[c->l], c->n);
-    /* the rows' values of a per-address layer are read by the loss or a next layer on
-     * another path (a next one on the per-address path reads the codes) */
-    bool val_read = c->l == m->p.n_layers - 1 ||
-                    (c->l >= 0 && !tr_addr_use(&m->w, &m->p.layers[c->l + 1], c->n));
-    for (int o = lo; o < hi; o++) {
-        chan ch = any_chan(m, c->l, o);
-        tr_addr_rec a = per_addr ? tr_addr_rec_of(m, c->l, o) : (tr_addr_rec){0};
-        float mu = m->w.mu[o];
-        if (c->phase == 0) {
-            m->w.st[o] = tr_fix_sum(ch.y, c->R, TR_FIX_M);
-        } else if (c->phase == 1) {
-            const float *y = per_addr ? a.y : ch.y;
-            int n = per_addr ? *a.U : c->R;
-            for (int r = 0; r < n; r++) {
-                float t = y[r] - mu;
-                d[r] = t * t;
-            }
-            m->w.st[N + o] =
-                per_addr ? tr_fix_sum_cnt(d, a.cnt, n, TR_FIX_V) : tr_fix_sum(d, n, TR_FIX_V);
-        } else {
-            if (per_addr && !val_read) ch.val = NULL;
-            chan_finish(&ch, c->R, c->n, mu, fix_mean(m->w.st[N + o], TR_FIX_V, c->n),
-                        per_addr ? &a : NULL, d);
         }
     }
 }
@@ -319,9 +338,15 @@ static void in_eval_job(void *vc, int tid, int nt) {
 
 /* The forward of layer c->l (-1: the inputs) in training: the values and their sums
  * (fwd_job or phase 0), the means over all ranks, the squared deviations' sums, the
- * variances over all ranks, then batch norm and quantizer. */
+ * variances over all ranks, then batch norm and quantizer; in one process each channel's
+ * phases in one job. */
 static void layer_forward_train(tr_model *m, pass_ctx *c) {
     int N = chan_count(m, c->l);
+    if (!tr_dp_active(m)) { /* one process: each channel's phases at once */
+        c->phase = -1;
+        tr_pool_run(m->w.pool, c->l < 0 ? stat_job : fwd_job, c);
+        return;
+    }
     c->phase = 0;
     tr_pool_run(m->w.pool, c->l < 0 ? stat_job : fwd_job, c);
     dp_reduce(m, m->w.st, (size_t)N);
@@ -336,29 +361,32 @@ static void layer_forward_train(tr_model *m, pass_ctx *c) {
 
 /* ---- Backward ----------------------------------------------------------------------- */
 
-/* Step 1 of the backward of a share of layer c->l's channels (-1: the inputs): the
+/* Step 1 of the backward of channel o of layer c->l (-1: the inputs): the
  * quantizer's straight-through estimator per row (dz replaces dval), and the fixed-point
  * sums of dz, dz * xhat and the scale-gradient terms into st[3o .. 3o+2]; layers on the
  * per-address path only sum dval per address (their estimator runs per address in
- * bwd_job, which writes st). */
+ * bwd_job, which writes st). sc: the thread's scratch. */
+static void unfinish_one(pass_ctx *c, int o, uint64_t *sc) {
+    tr_model *m = c->m;
+    uint64_t *st = m->w.st + 3 * (size_t)o;
+    st[0] = st[1] = st[2] = 0;
+    if (c->l < 0 && m->p.encode) return; /* fixed encoder: nothing to learn */
+    chan ch = any_chan(m, c->l, o);
+    if (c->l >= 0 && tr_addr_use(&m->w, &m->p.layers[c->l], c->n)) { /* estimator: bwd_job */
+        const tr_layer *L = &m->p.layers[c->l];
+        size_t A = (size_t)1 << (L->sh.F * L->bits_in);
+        tr_addr_sums(m, c->l, o, c->R, ch.dval, m->w.atab + (size_t)o * TR_ADDR_TAB * A, sc);
+    } else {
+        tr_q_backward_rows(ch.q, ch.gamma, ch.beta, ch.s, c->R, ch.dval, ch.xhat, st);
+    }
+}
+
 static void unfinish_job(void *vc, int tid, int nt) {
     pass_ctx *c = vc;
-    tr_model *m = c->m;
-    int N = chan_count(m, c->l), lo, hi;
-    tr_share(N, tid, nt, &lo, &hi);
-    bool per_addr = c->l >= 0 && tr_addr_use(&m->w, &m->p.layers[c->l], c->n);
-    size_t A = per_addr ? (size_t)1 << (m->p.layers[c->l].sh.F * m->p.layers[c->l].bits_in) : 0;
-    for (int o = lo; o < hi; o++) {
-        uint64_t *st = m->w.st + 3 * (size_t)o;
-        st[0] = st[1] = st[2] = 0;
-        if (c->l < 0 && m->p.encode) continue; /* fixed encoder: nothing to learn */
-        chan ch = any_chan(m, c->l, o);
-        if (per_addr) /* the estimator runs per address (bwd_job) */
-            tr_addr_sums(m, c->l, o, c->R, ch.dval, m->w.atab + (size_t)o * TR_ADDR_TAB * A,
-                         (uint64_t *)m->w.scratch[tid]);
-        else
-            tr_q_backward_rows(ch.q, ch.gamma, ch.beta, ch.s, c->R, ch.dval, ch.xhat, st);
-    }
+    int lo, hi;
+    tr_share(chan_count(c->m, c->l), tid, nt, &lo, &hi);
+    for (int o = lo; o < hi; o++)
+        unfinish_one(c, o, (uint64_t *)c->m->w.scratch[tid]);
 }
 
 /* The gradients of channel ch's batch-norm affine from the sums st over all ranks (rank 0). */
@@ -455,8 +483,9 @@ static void transpose_job(void *vc, int tid, int nt) {
     }
 }
 
-/* Step 2 of the backward of a share of layer c->l's L-LUTs: the batch-norm backward, then
- * the sub-network's (or the dense layer's bias and weights'). */
+/* Step 2 of the backward of a share of layer c->l's L-LUTs (phase -1, one process: each
+ * one's step 1 first): the batch-norm backward, then the sub-network's (or the dense
+ * layer's bias and weights'). */
 static void bwd_job(void *vc, int tid, int nt) {
     pass_ctx *c = vc;
     tr_model *m = c->m;
@@ -469,6 +498,7 @@ static void bwd_job(void *vc, int tid, int nt) {
     size_t A = per_addr ? (size_t)1 << (L->sh.F * L->bits_in) : 0;
     float *dx = L->wire == TR_WIRE_DIRECT ? c->din : m->w.lb[c->l].dxg;
     for (int o = lo; o < hi; o++) {
+        if (c->phase < 0) unfinish_one(c, o, (uint64_t *)sc); /* one process: step 1 here */
         chan ch = lut_chan(m, c->l, o);
         uint64_t *st = m->w.st + 3 * (size_t)o;
         if (per_addr) { /* batch norm and estimator per address, then the sub-network */
@@ -650,12 +680,15 @@ static void backward(tr_model *m, int R, double wd, double wd1, const tr_adam *a
         bool map = L->connect == IR_CONNECT_MAPPING && !m->w.map_frozen;
         bool per_addr = tr_addr_use(&m->w, L, c.n);
         if (per_addr) atab_fit(m, L);
-        tr_pool_run(m->w.pool, unfinish_job, &c);
-        dp_reduce(m, m->w.st, 3 * (size_t)L->out);
-        if (per_addr)
-            dp_reduce(m, m->w.atab,
-                      (size_t)L->out * TR_ADDR_TAB * ((size_t)1 << (L->sh.F * L->bits_in)));
         if (L->wire == TR_WIRE_DENSE || map) tr_pool_run(m->w.pool, transpose_job, &c);
+        c.phase = tr_dp_active(m) ? 0 : -1; /* one process: step 1 inside bwd_job */
+        if (c.phase == 0) {
+            tr_pool_run(m->w.pool, unfinish_job, &c);
+            dp_reduce(m, m->w.st, 3 * (size_t)L->out);
+            if (per_addr)
+                dp_reduce(m, m->w.atab,
+                          (size_t)L->out * TR_ADDR_TAB * ((size_t)1 << (L->sh.F * L->bits_in)));
+        }
         tr_pool_run(m->w.pool, bwd_job, &c);
         if (map) { /* a fixed encoder's bits need no gradient */
             tr_map_layer_backward(m, l, R, l > 0 || !m->p.encode ? c.din : NULL);
