@@ -5,24 +5,48 @@
 
 #include <stdlib.h>
 
-void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R, int at) {
-    const tr_params *P = &m->p;
-    size_t W = (size_t)P->inputs, ld = (size_t)m->w.ld;
-    for (int r = 0; r < R; r++) {
-        int i = perm ? perm[i0 + r] : i0 + r;
-        size_t row = (size_t)(at + r);
-        m->w.y[row] = s->y[i];
-        if (P->encode) { /* the bits of tr_encode_row, as 0/1 */
-            const float *src = s->x + (size_t)i * (size_t)P->features;
-            const float *thr = P->state + P->o_enc;
-            for (size_t j = 0; j < W; j++)
-                m->w.x_in[j * ld + row] = src[j / (size_t)P->enc_levels] > thr[j];
-            continue;
+/* What one loading job works on. */
+typedef struct load_pass {
+    tr_model *m;
+    const rt_split *s;
+    const int *perm;
+    int i0, R, at;
+} load_pass;
+
+/* A share of the features of rows [0,R) into the feature-major batch, 16 rows at a time
+ * (each feature's 16 values are one cache line of x_in). */
+static void load_job(void *vc, int tid, int nt) {
+    const load_pass *c = vc;
+    const tr_params *P = &c->m->p;
+    size_t ld = (size_t)c->m->w.ld, F = (size_t)P->features;
+    int lo, hi;
+    tr_share(P->inputs, tid, nt, &lo, &hi);
+    const float *thr = P->state + P->o_enc;
+    for (int r0 = 0; r0 < c->R; r0 += 16) {
+        int n = c->R - r0 < 16 ? c->R - r0 : 16;
+        const float *src[16];
+        for (int k = 0; k < n; k++) {
+            int r = r0 + k, i = c->perm ? c->perm[c->i0 + r] : c->i0 + r;
+            src[k] = c->s->x + (size_t)i * F;
         }
-        const float *src = s->x + (size_t)i * W;
-        for (size_t j = 0; j < W; j++)
-            m->w.x_in[j * ld + row] = src[j];
+        float *out = c->m->w.x_in + (size_t)c->at + (size_t)r0;
+        for (size_t j = (size_t)lo; j < (size_t)hi; j++) {
+            float *o = out + j * ld;
+            if (P->encode) /* the bits of tr_encode_row, as 0/1 */
+                for (int k = 0; k < n; k++)
+                    o[k] = src[k][j / (size_t)P->enc_levels] > thr[j];
+            else
+                for (int k = 0; k < n; k++)
+                    o[k] = src[k][j];
+        }
     }
+}
+
+void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R, int at) {
+    for (int r = 0; r < R; r++)
+        m->w.y[at + r] = s->y[perm ? perm[i0 + r] : i0 + r];
+    load_pass c = {m, s, perm, i0, R, at};
+    tr_pool_run(m->w.pool, load_job, &c);
 }
 
 void tr_model_scores(const tr_model *m, int r, bool flt, float *score) {

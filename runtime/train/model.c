@@ -505,7 +505,8 @@ static void bwd_job(void *vc, int tid, int nt) {
             tr_lut g = tr_lut_rec(L, gb);
             uint64_t *acc = m->opt->gfix + L->o_lut + (size_t)o * L->stride;
             tr_addr_bn bn = {ch.q, ch.gamma, ch.beta, ch.s, *ch.istd, c->n};
-            memset(gb, 0, L->r_gamma * sizeof(float));
+            if (L->sh.depth > 1 || tr_shape_degree(&L->sh) > 0) /* simd.c writes every entry */
+                memset(gb, 0, L->r_gamma * sizeof(float));
             tr_addr_backward(m, c->l, o, c->R, m->w.atab + (size_t)o * TR_ADDR_TAB * A, &bn,
                              ch.dval, st, &g, dx + (size_t)o * L->sh.F * ld, ld, xg);
             bn_affine_grad(m, &ch, st);
@@ -549,9 +550,14 @@ static void gradin_job(void *vc, int tid, int nt) {
     }
     for (int i = lo; i < hi; i++) {
         float *restrict d = c->din + (size_t)i * ld;
-        for (int r = 0; r < R; r++)
-            d[r] = 0.0f;
-        for (int k = L->rd_off[i]; k < L->rd_off[i + 1]; k++) {
+        int k = L->rd_off[i];
+        if (k == L->rd_off[i + 1]) { /* no reader */
+            for (int r = 0; r < R; r++)
+                d[r] = 0.0f;
+            continue;
+        }
+        memcpy(d, B->dxg + (size_t)L->rd_slot[k] * ld, (size_t)R * sizeof(float));
+        for (k++; k < L->rd_off[i + 1]; k++) {
             const float *restrict g = B->dxg + (size_t)L->rd_slot[k] * ld;
             for (int r = 0; r < R; r++)
                 d[r] += g[r];
