@@ -408,6 +408,7 @@ static void work_slices(tr_work *w, const tr_params *p, carver *c) {
         C = (size_t)p->layers[l].out > C ? (size_t)p->layers[l].out : C;
     w->st = t ? carve(c, 3 * C * sizeof(uint64_t)) : NULL;
     w->mu = t ? carve(c, C * sizeof(float)) : NULL;
+    w->lpart = t ? carve(c, 2 * (size_t)w->threads * sizeof(uint64_t)) : NULL;
     w->logits = carve(c, ld * (size_t)p->classes * sizeof(float));
     w->dlogits = t ? carve(c, ld * (size_t)p->classes * sizeof(float)) : NULL;
     w->y = carve(c, ld * sizeof(int));

@@ -506,6 +506,7 @@ typedef struct tr_work {
     float *in_istd;       /* [inputs] (training) */
     uint64_t *st;         /* [3 * max(out, inputs)] per-channel fixed-point sums (training) */
     float *mu;            /* [max(out, inputs)] per-channel batch means (training) */
+    uint64_t *lpart;      /* [threads][2] the loss's sums over each thread's rows (training) */
     float **gsc;          /* [threads] per-thread block gradients (training), gsc_n floats */
     size_t gsc_n;
     uint64_t *atab;   /* per-address path: [out][2^A][TR_ADDR_TAB] sums per address (grown) */
