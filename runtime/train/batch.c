@@ -1,4 +1,4 @@
-/* batch.c - a batch's rows: loading them from a split (through the input encoder),
+/* batch.c - a batch's rows: loading them from a split (through the input encoder), the loss,
  * augmentation, the class scores of a row after a forward, and the parameter average.
  */
 #include "train_int.h"
@@ -47,6 +47,42 @@ void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0,
         m->w.y[at + r] = s->y[perm ? perm[i0 + r] : i0 + r];
     load_pass c = {m, s, perm, i0, R, at};
     tr_pool_run(m->w.pool, load_job, &c);
+}
+
+/* What one loss job works on. */
+typedef struct loss_pass {
+    tr_model *m;
+    int R;
+} loss_pass;
+
+/* The cross-entropy over a share of the batch's rows (tr_ce_rows): the logits row-major,
+ * the loss's fixed-point sum and the correct count into lpart[2 tid], [2 tid + 1], the
+ * gradients back into the last layer's dval. */
+static void loss_job(void *vc, int tid, int nt) {
+    const loss_pass *c = vc;
+    tr_model *m = c->m;
+    const tr_layer_buf *last = &m->w.lb[m->p.n_layers - 1];
+    int C = m->p.classes, lo, hi, ok;
+    size_t ld = (size_t)m->w.ld;
+    tr_share(c->R, tid, nt, &lo, &hi);
+    for (int r = lo; r < hi; r++)
+        for (int k = 0; k < C; k++)
+            m->w.logits[(size_t)r * C + k] = last->val[(size_t)k * ld + r];
+    float *lg = m->w.logits + (size_t)lo * C, *dl = m->w.dlogits + (size_t)lo * C;
+    m->w.lpart[2 * tid] =
+        tr_ce_rows(lg, m->w.y + lo, m->w.class_w, hi - lo, m->w.rows_all, C, dl, &ok);
+    m->w.lpart[2 * tid + 1] = (uint64_t)ok;
+    for (int r = lo; r < hi; r++)
+        for (int k = 0; k < C; k++)
+            last->dval[(size_t)k * ld + r] = m->w.dlogits[(size_t)r * C + k];
+}
+
+void tr_model_ce(tr_model *m, int R, uint64_t sum[2]) {
+    loss_pass c = {m, R};
+    tr_pool_run(m->w.pool, loss_job, &c);
+    sum[0] = sum[1] = 0;
+    for (int t = 0; t < m->w.threads; t++) /* integers: the same sums for any thread count */
+        sum[0] += m->w.lpart[2 * t], sum[1] += m->w.lpart[2 * t + 1];
 }
 
 void tr_model_scores(const tr_model *m, int r, bool flt, float *score) {

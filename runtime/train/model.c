@@ -595,26 +595,6 @@ static void run_forward(tr_model *m, int R, bool train) {
     }
 }
 
-/* The cross-entropy over a share of the batch's rows (tr_ce_rows), its fixed-point loss
- * sum and correct count into lpart[2 tid], [2 tid + 1]. */
-static void loss_job(void *vc, int tid, int nt) {
-    const pass_ctx *c = vc;
-    tr_model *m = c->m;
-    const tr_layer_buf *last = &m->w.lb[m->p.n_layers - 1];
-    int C = m->p.classes, lo, hi, ok;
-    size_t ld = (size_t)m->w.ld;
-    tr_share(c->R, tid, nt, &lo, &hi);
-    for (int r = lo; r < hi; r++)
-        for (int k = 0; k < C; k++)
-            m->w.logits[(size_t)r * C + k] = last->val[(size_t)k * ld + r];
-    float *lg = m->w.logits + (size_t)lo * C, *dl = m->w.dlogits + (size_t)lo * C;
-    m->w.lpart[2 * tid] = tr_ce_rows(lg, m->w.y + lo, m->w.class_w, hi - lo, c->n, C, dl, &ok);
-    m->w.lpart[2 * tid + 1] = (uint64_t)ok;
-    for (int r = lo; r < hi; r++)
-        for (int k = 0; k < C; k++)
-            last->dval[(size_t)k * ld + r] = m->w.dlogits[(size_t)r * C + k];
-}
-
 double tr_model_forward_train(tr_model *m, int R, int *correct) {
     m->w.rows_all = m->w.split_rows > 0 ? m->w.split_rows : R;
     run_forward(m, R, true);
@@ -625,11 +605,8 @@ double tr_model_forward_train(tr_model *m, int R, int *correct) {
         return tr_group_sum_ce(last->val, R, (int)ld, C, m->p.head_group, m->p.head_members,
                                m->p.head_own ? R / m->p.head_members : 0, m->p.head_tau, m->w.y,
                                m->w.logits, m->w.dlogits, last->dval, correct);
-    pass_ctx lc = {m, -1, R, n, true, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, NULL};
-    tr_pool_run(m->w.pool, loss_job, &lc);
-    uint64_t sum[2] = {0, 0};
-    for (int t = 0; t < m->w.threads; t++) /* integers: the same sum for any thread count */
-        sum[0] += m->w.lpart[2 * t], sum[1] += m->w.lpart[2 * t + 1];
+    uint64_t sum[2];
+    tr_model_ce(m, R, sum);
     dp_reduce(m, sum, 2);
     if (correct) *correct = (int)sum[1];
     return (double)(int64_t)sum[0] / (double)TR_FIX_M / (double)n;

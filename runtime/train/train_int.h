@@ -609,6 +609,10 @@ void tr_tlut_backward(const tr_shape *sh, const tr_lut *p, const float *x, int l
 /* Copies rows [i0, i0+R) of split s (through perm when not NULL) into batch rows
  * [at, at+R), through the input encoder when the model has one. */
 void tr_model_load_rows(tr_model *m, const rt_split *s, const int *perm, int i0, int R, int at);
+/* The cross-entropy of the batch's R rows after a training forward (rows split over the
+ * threads): the last layer's value gradients, sum[0] the loss's fixed-point sum (TR_FIX_M,
+ * weighted, over rows_all), sum[1] the rows classified right (this rank's rows). */
+void tr_model_ce(tr_model *m, int R, uint64_t sum[2]);
 /* augment = shift: batch row at + r (split s's row perm[i0 + r], as tr_model_load_rows) is
  * its image moved by (dy, dx), each uniform in -P..P drawn from rng in row order (dy first),
  * pixels shifted in d->blank; with an input encoder the moved image is then encoded. */
