@@ -495,7 +495,7 @@ void tr_addr_backward(tr_model *m, int l, int o, int R, const uint64_t *t, const
             int v = (int)b.map[a.rep[u]];
             for (int f = 0; f < F; f++)
                 b.jl[(size_t)f * Ua + u] = b.jac[(size_t)f * b.Up + v];
-            b.xh[u] = b.e[v]; /* e and c by this rank's numbers (u <= v: in place) */
+            b.xh[u] = b.e[v]; /* e and c by this rank's numbers, in xh and yu (read) */
             b.yu[u] = b.c[v];
         }
         jac = b.jl;

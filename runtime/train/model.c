@@ -207,29 +207,35 @@ void tr_lut_codes(tr_model *m, int l, int o, const float *y, int R, float *val, 
     chan_eval(&c, y, R);
 }
 
-/* Phase p of the batch statistics of channel o of layer c->l (training): 0 the sum of the
- * values (the inputs'; layers sum in fwd_job), 1 of the squared deviations from the mean,
- * 2 the normalization and quantizer. Layers on the per-address path sum per used address
- * (count * term: the same integers as per row). d: the thread's scratch. */
-static void stat_one(pass_ctx *c, int o, int p, float *d) {
+/* Phases p0..p1 of the batch statistics of channel o of layer c->l (training): 0 the sum
+ * of the values (the inputs'; layers sum in fwd_job), 1 of the squared deviations from the
+ * mean, 2 the normalization and quantizer. In one process (c->phase -1) phase 1 first takes
+ * the mean from phase 0's sum. Layers on the per-address path sum per used address (count *
+ * term: the same integers as per row). d: the thread's scratch. */
+static void stat_phases(pass_ctx *c, int o, int p0, int p1, float *d) {
     tr_model *m = c->m;
     int N = chan_count(m, c->l);
     chan ch = any_chan(m, c->l, o);
     bool per_addr = c->l >= 0 && tr_addr_use(&m->w, &m->p.layers[c->l], c->n);
     tr_addr_rec a = per_addr ? tr_addr_rec_of(m, c->l, o) : (tr_addr_rec){0};
-    float mu = m->w.mu[o];
-    if (p == 0) {
-        m->w.st[o] = tr_fix_sum(ch.y, c->R, TR_FIX_M);
-    } else if (p == 1) {
-        const float *y = per_addr ? a.y : ch.y;
-        int n = per_addr ? *a.U : c->R;
-        for (int r = 0; r < n; r++) {
-            float t = y[r] - mu;
-            d[r] = t * t;
+    for (int p = p0; p <= p1; p++) {
+        if (p == 0) {
+            m->w.st[o] = tr_fix_sum(ch.y, c->R, TR_FIX_M);
+            continue;
         }
-        m->w.st[N + o] =
-            per_addr ? tr_fix_sum_cnt(d, a.cnt, n, TR_FIX_V) : tr_fix_sum(d, n, TR_FIX_V);
-    } else {
+        if (p == 1 && c->phase < 0) m->w.mu[o] = fix_mean(m->w.st[o], TR_FIX_M, c->n);
+        float mu = m->w.mu[o];
+        if (p == 1) {
+            const float *y = per_addr ? a.y : ch.y;
+            int n = per_addr ? *a.U : c->R;
+            for (int r = 0; r < n; r++) {
+                float t = y[r] - mu;
+                d[r] = t * t;
+            }
+            m->w.st[N + o] =
+                per_addr ? tr_fix_sum_cnt(d, a.cnt, n, TR_FIX_V) : tr_fix_sum(d, n, TR_FIX_V);
+            continue;
+        }
         /* the rows' values of a per-address layer are read by the loss or a next layer on
          * another path (a next one on the per-address path reads the codes) */
         if (per_addr && c->l < m->p.n_layers - 1 &&
@@ -240,14 +246,6 @@ static void stat_one(pass_ctx *c, int o, int p, float *d) {
     }
 }
 
-/* Channel o's statistics after its sum (phase 0) in one process, where no sums are added
- * over ranks between the phases: the mean, phases 1 and 2, while its rows are in cache. */
-static void stat_rest(pass_ctx *c, int o, float *d) {
-    c->m->w.mu[o] = fix_mean(c->m->w.st[o], TR_FIX_M, c->n);
-    stat_one(c, o, 1, d);
-    stat_one(c, o, 2, d);
-}
-
 /* The batch statistics of a share of layer c->l's channels: phase c->phase, or (phase
  * -1, one process) all three per channel. */
 static void stat_job(void *vc, int tid, int nt) {
@@ -255,15 +253,13 @@ static void stat_job(void *vc, int tid, int nt) {
     int lo, hi;
     float *d = c->m->w.scratch[tid];
     tr_share(chan_count(c->m, c->l), tid, nt, &lo, &hi);
-    for (int o = lo; o < hi; o++) {
-        stat_one(c, o, c->phase < 0 ? 0 : c->phase, d);
-        if (c->phase < 0) stat_rest(c, o, d);
-    }
+    for (int o = lo; o < hi; o++)
+        stat_phases(c, o, c->phase < 0 ? 0 : c->phase, c->phase < 0 ? 2 : c->phase, d);
 }
 
 /* Sub-network outputs y of the share [lo, hi) of layer c->l; in training each into its
  * value row with its sum (phase 0 of the batch statistics; phase -1: then the rest of
- * them, stat_rest), else finished at once. */
+ * them), else finished at once. */
 static void fwd_job(void *vc, int tid, int nt) {
     pass_ctx *c = vc;
     tr_model *m = c->m;
@@ -281,7 +277,7 @@ static void fwd_job(void *vc, int tid, int nt) {
         float *yo = c->train ? B->val + (size_t)o * ld : y;
         if (per_addr && c->train) { /* outputs and their sum per address (addr.c) */
             m->w.st[o] = tr_addr_forward_train(m, c->l, o, R, xg);
-            if (c->phase < 0) stat_rest(c, o, sc);
+            if (c->phase < 0) stat_phases(c, o, 1, 2, sc);
             continue;
         }
         if (dense) {
@@ -299,7 +295,7 @@ static void fwd_job(void *vc, int tid, int nt) {
         }
         if (c->train) {
             m->w.st[o] = tr_fix_sum(yo, R, TR_FIX_M);
-            if (c->phase < 0) stat_rest(c, o, sc);
+            if (c->phase < 0) stat_phases(c, o, 1, 2, sc);
         } else {
             chan ch = lut_chan(m, c->l, o);
             chan_eval(&ch, yo, R);
@@ -365,19 +361,18 @@ static void layer_forward_train(tr_model *m, pass_ctx *c) {
  * quantizer's straight-through estimator per row (dz replaces dval), and the fixed-point
  * sums of dz, dz * xhat and the scale-gradient terms into st[3o .. 3o+2]; layers on the
  * per-address path only sum dval per address (their estimator runs per address in
- * bwd_job, which writes st). sc: the thread's scratch. */
-static void unfinish_one(pass_ctx *c, int o, uint64_t *sc) {
+ * bwd_job, which writes st). ch: its channel; sc: the thread's scratch. */
+static void unfinish_one(pass_ctx *c, int o, const chan *ch, uint64_t *sc) {
     tr_model *m = c->m;
     uint64_t *st = m->w.st + 3 * (size_t)o;
     st[0] = st[1] = st[2] = 0;
     if (c->l < 0 && m->p.encode) return; /* fixed encoder: nothing to learn */
-    chan ch = any_chan(m, c->l, o);
     if (c->l >= 0 && tr_addr_use(&m->w, &m->p.layers[c->l], c->n)) { /* estimator: bwd_job */
         const tr_layer *L = &m->p.layers[c->l];
         size_t A = (size_t)1 << (L->sh.F * L->bits_in);
-        tr_addr_sums(m, c->l, o, c->R, ch.dval, m->w.atab + (size_t)o * TR_ADDR_TAB * A, sc);
+        tr_addr_sums(m, c->l, o, c->R, ch->dval, m->w.atab + (size_t)o * TR_ADDR_TAB * A, sc);
     } else {
-        tr_q_backward_rows(ch.q, ch.gamma, ch.beta, ch.s, c->R, ch.dval, ch.xhat, st);
+        tr_q_backward_rows(ch->q, ch->gamma, ch->beta, ch->s, c->R, ch->dval, ch->xhat, st);
     }
 }
 
@@ -385,8 +380,10 @@ static void unfinish_job(void *vc, int tid, int nt) {
     pass_ctx *c = vc;
     int lo, hi;
     tr_share(chan_count(c->m, c->l), tid, nt, &lo, &hi);
-    for (int o = lo; o < hi; o++)
-        unfinish_one(c, o, (uint64_t *)c->m->w.scratch[tid]);
+    for (int o = lo; o < hi; o++) {
+        chan ch = any_chan(c->m, c->l, o);
+        unfinish_one(c, o, &ch, (uint64_t *)c->m->w.scratch[tid]);
+    }
 }
 
 /* The gradients of channel ch's batch-norm affine from the sums st over all ranks (rank 0). */
@@ -498,8 +495,8 @@ static void bwd_job(void *vc, int tid, int nt) {
     size_t A = per_addr ? (size_t)1 << (L->sh.F * L->bits_in) : 0;
     float *dx = L->wire == TR_WIRE_DIRECT ? c->din : m->w.lb[c->l].dxg;
     for (int o = lo; o < hi; o++) {
-        if (c->phase < 0) unfinish_one(c, o, (uint64_t *)sc); /* one process: step 1 here */
         chan ch = lut_chan(m, c->l, o);
+        if (c->phase < 0) unfinish_one(c, o, &ch, (uint64_t *)sc); /* one process: step 1 */
         uint64_t *st = m->w.st + 3 * (size_t)o;
         if (per_addr) { /* batch norm and estimator per address, then the sub-network */
             tr_lut g = tr_lut_rec(L, gb);
