@@ -53,6 +53,10 @@ bool tr_addr_use(const tr_work *w, const tr_layer *L, int R) {
     return 2 * ((long)1 << A) <= (long)R; /* auto: the table is at most half the batch */
 }
 
+bool tr_addr_fwd_jac(const tr_layer *L) {
+    return L->sh.depth == 1 && L->sh.N > 0 && !L->sh.table && tr_shape_degree(&L->sh) == 0;
+}
+
 int tr_addr_rows(const tr_layer *L, int ld) {
     long a = (long)1 << (L->sh.F * L->bits_in);
     return tr_pad_rows(a < ld ? (int)a : ld);
@@ -123,9 +127,10 @@ static addr_buf addr_carve(const tr_layer *L, int ld, float *sc) {
 tr_addr_rec tr_addr_rec_of(const tr_model *m, int l, int o) {
     const tr_layer_buf *B = &m->w.lb[l];
     size_t ua = (size_t)tr_addr_rows(&m->p.layers[l], m->w.ld) * (size_t)o;
-    tr_addr_rec a = {B->aU + o,    B->anum + (size_t)o * m->w.ld,
-                     B->arep + ua, B->acnt + ua,
-                     B->ay + ua,   B->amu + o};
+    float *jac = B->ajac ? B->ajac + ua * (size_t)m->p.layers[l].sh.F : NULL;
+    tr_addr_rec a = {
+        B->aU + o, B->anum + (size_t)o * m->w.ld, B->arep + ua, B->acnt + ua, B->ay + ua, jac,
+        B->amu + o};
     return a;
 }
 
@@ -317,13 +322,16 @@ static void addr_eval(const tr_model *m, int l, int o, int R, const tr_addr_rec 
     int U = *a->U, Up = tr_pad_rows(U);
     addr_values(m, l, a->rep, U, Up, b->xu);
     tr_lut p = tr_layer_lut(L, m->p.param, o);
-    tr_subnet_forward(&L->sh, &p, b->xu, Up, U, a->y, b->sub);
+    if (a->jac && !tr_dp_active(m)) /* the backward of one process reads it */
+        tr_sub1_forward_jac(&L->sh, &p, b->xu, Up, U, a->y, a->jac, tr_addr_rows(L, m->w.ld));
+    else
+        tr_subnet_forward(&L->sh, &p, b->xu, Up, U, a->y, b->sub);
 }
 
 void tr_addr_forward(const tr_model *m, int l, int o, int R, float *y, float *sc) {
     addr_buf b = addr_carve(&m->p.layers[l], m->w.ld, sc);
     int U;
-    tr_addr_rec a = {&U, b.num, b.rep, b.cnt, b.yu, NULL};
+    tr_addr_rec a = {&U, b.num, b.rep, b.cnt, b.yu, NULL, NULL};
     addr_eval(m, l, o, R, &a, &b);
     tr_addr_gather(a.y, *a.U, a.num, R, NULL, y);
 }
@@ -479,7 +487,13 @@ void tr_addr_backward(tr_model *m, int l, int o, int R, const uint64_t *t, const
     addr_values(m, l, b.rep, b.U, b.Up, b.xu);
     bn_addr(m, l, o, bn, &a, &b, st);
     tr_lut p = tr_layer_lut(L, m->p.param, o);
-    if (tr_shape_degree(&L->sh) > 0) {
+    const float *jac = b.jac, *e = b.e, *c = b.c;
+    int ldj = b.Up;
+    if (a.jac && !tr_dp_active(m)) { /* one process: the forward's Jacobian, its numbers */
+        tr_sub1_backward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, g, NULL, 0);
+        jac = a.jac;
+        ldj = Ua;
+    } else if (tr_shape_degree(&L->sh) > 0) {
         tr_poly_backward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, g, b.one, b.jac, b.Up, b.sub);
     } else if (L->sh.depth == 1) {
         tr_sub1_backward_jac(&L->sh, &p, b.xu, b.Up, b.U, b.yu, b.one, g, b.jac, b.Up);
@@ -487,8 +501,6 @@ void tr_addr_backward(tr_model *m, int l, int o, int R, const uint64_t *t, const
         tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, g, NULL, 0, b.sub);
         tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.one, NULL, b.jac, b.Up, b.sub);
     }
-    const float *jac = b.jac, *e = b.e, *c = b.c;
-    int ldj = b.Up;
     if (*a.U !=
         b.U) { /* other ranks' rows used more addresses: the tables by this rank's numbers */
         for (int u = 0; u < *a.U; u++) {

@@ -349,13 +349,14 @@ static size_t scratch_floats(const tr_params *p, size_t ld) {
     return scratch + 64;
 }
 
-/* Floats of a thread's block gradients (training): an L-LUT record, or TR_DENSE_CHUNK
- * rows of a dense layer's weights. */
+/* Floats of a thread's block gradients (training): an L-LUT record and its fixed-point
+ * sums (model.c's bwd_job), or TR_DENSE_CHUNK rows of a dense layer's weights. */
 static size_t block_grad_floats(const tr_params *p) {
     size_t n = 16;
     for (int l = 0; l < p->n_layers; l++) {
         const tr_layer *L = &p->layers[l];
-        size_t need = L->wire == TR_WIRE_DENSE ? (size_t)TR_DENSE_CHUNK * L->in : L->stride;
+        size_t need = L->wire == TR_WIRE_DENSE ? (size_t)TR_DENSE_CHUNK * L->in
+                                               : 3 * (size_t)tr_pad_rows((int)L->stride);
         n = need > n ? need : n;
     }
     return n + 16;
@@ -391,6 +392,7 @@ static void work_slices(tr_work *w, const tr_params *p, carver *c) {
                 b.arep = carve(c, ua * sizeof(uint16_t));
                 b.acnt = carve(c, ua * sizeof(uint32_t));
                 b.ay = carve(c, ua * sizeof(float));
+                if (tr_addr_fwd_jac(L)) b.ajac = carve(c, ua * F * sizeof(float));
                 b.aU = carve(c, O * sizeof(int));
                 b.amu = carve(c, O * sizeof(float));
             }

@@ -411,17 +411,17 @@ static void bn_back(const pass_ctx *c, const chan *ch, const uint64_t *st, float
 }
 
 /* Sub-network backward of L-LUT o of a sparse layer from dy over 16-row blocks: each
- * block's parameter gradients (into gb) added to the fixed-point sums, the input gradients
- * into din (DIRECT) or the slot rows dxg (MASKED). */
+ * block's parameter gradients (into gb) added to the fixed-point sums acc (its gfix record,
+ * or the thread's own when the step follows at once), the input gradients into din
+ * (DIRECT) or the slot rows dxg (MASKED). */
 static void lut_subnet_bwd(const pass_ctx *c, int o, const float *dy, float *xg, float *sub,
-                           float *gb) {
+                           float *gb, uint64_t *acc) {
     tr_model *m = c->m;
     const tr_layer *L = &m->p.layers[c->l];
     int F = L->sh.F, ld = m->w.ld, ldx;
     tr_lut p = tr_layer_lut(L, m->p.param, o), g = tr_lut_rec(L, gb);
     const float *x = lut_inputs(m, L, o, c->in, c->R, xg, &ldx);
     float *dx = (L->wire == TR_WIRE_DIRECT ? c->din : m->w.lb[c->l].dxg) + (size_t)o * F * ld;
-    uint64_t *acc = m->opt->gfix + L->o_lut + (size_t)o * L->stride;
     memset(acc, 0, L->r_gamma * sizeof(uint64_t));
     if (L->sh.depth == 1 && !L->sh.table && tr_shape_degree(&L->sh) == 0) {
         tr_lut_fix f = tr_lut_fixrec(L, acc); /* the blocks in one pass */
@@ -492,6 +492,8 @@ static void bwd_job(void *vc, int tid, int nt) {
     float *dy = sc, *xg = dy + ld, *sub = xg + (size_t)L->sh.F * ld;
     tr_share(L->out, tid, nt, &lo, &hi);
     bool dense = L->wire == TR_WIRE_DENSE, per_addr = tr_addr_use(&m->w, L, c->n);
+    /* a fixed-point record after gb's (layout.c's block_grad_floats) */
+    uint64_t *own = dense ? NULL : (uint64_t *)(gb + tr_pad_rows((int)L->stride));
     size_t A = per_addr ? (size_t)1 << (L->sh.F * L->bits_in) : 0;
     float *dx = L->wire == TR_WIRE_DIRECT ? c->din : m->w.lb[c->l].dxg;
     for (int o = lo; o < hi; o++) {
@@ -508,7 +510,7 @@ static void bwd_job(void *vc, int tid, int nt) {
                              ch.dval, st, &g, dx + (size_t)o * L->sh.F * ld, ld, xg);
             bn_affine_grad(m, &ch, st);
             if (c->adam) { /* the step from the record itself (one process: complete sums) */
-                tr_adam_lut(c->adam, m, L, o, gb);
+                tr_adam_lut(c->adam, m, L, o, gb, NULL);
                 continue;
             }
             if (tr_dp_own(m)) /* complete sums: one rank holds them, the others 0 */
@@ -521,12 +523,13 @@ static void bwd_job(void *vc, int tid, int nt) {
             if (dense) {
                 m->opt->gfix[L->o_b + o] = tr_fix_sum(dy, c->R, TR_FIX_G);
                 memcpy(m->w.lb[c->l].ypre + (size_t)o * ld, dy, (size_t)c->R * sizeof(float));
-            } else {
-                lut_subnet_bwd(c, o, dy, xg, sub, gb);
+            } else { /* fused: the sums in the thread's own record, in cache for the step */
+                uint64_t *acc = c->adam ? own : m->opt->gfix + L->o_lut + (size_t)o * L->stride;
+                lut_subnet_bwd(c, o, dy, xg, sub, gb, acc);
             }
         }
         if (c->adam && !dense)
-            tr_adam_lut(c->adam, m, L, o, NULL); /* the record's sums are final */
+            tr_adam_lut(c->adam, m, L, o, NULL, own); /* the record's sums are final */
     }
     if (dense) dense_wgrad(c, lo, hi, gb);
 }
@@ -756,7 +759,7 @@ static void raw_bwd_job(void *vc, int tid, int nt) {
         memcpy(dy, c->raw_dy + (size_t)o * ld, (size_t)c->R * sizeof(float));
         for (int r = c->R; r < tr_pad_rows(c->R); r++)
             dy[r] = 0.0f;
-        lut_subnet_bwd(c, o, dy, xg, sub, gb);
+        lut_subnet_bwd(c, o, dy, xg, sub, gb, m->opt->gfix + L->o_lut + (size_t)o * L->stride);
     }
 }
 

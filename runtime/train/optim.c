@@ -77,16 +77,19 @@ bool tr_dp_active(const tr_model *m) {
     return w->split_rows > 0 && w->dp.ranks > 1 && w->dp.reduce;
 }
 
-void tr_adam_lut(const tr_adam *a, tr_model *m, const tr_layer *L, int o, const float *g) {
+void tr_adam_lut(const tr_adam *a, tr_model *m, const tr_layer *L, int o, const float *g,
+                 const uint64_t *gs) {
     size_t rec = L->o_lut + (size_t)o * L->stride, nd = L->n_dec, nb = L->r_gamma - nd;
-    if (!g) { /* weights with decay, then the rest */
-        tr_adam_apply(a, m->p.param, m->opt, rec, nd, true);
-        tr_adam_apply(a, m->p.param, m->opt, rec + nd, L->n_rec - nd, false);
-        return;
-    }
     float *p = m->p.param + rec, *mm = m->opt->adam_m + rec, *vv = m->opt->adam_v + rec;
-    adam_terms(adam_consts(a, true), p, mm, vv, g, nd); /* the sub-network's from g */
-    adam_terms(adam_consts(a, false), p + nd, mm + nd, vv + nd, g + nd, nb);
+    adam_k kd = adam_consts(a, true), kn = adam_consts(a, false);
+    if (g) { /* the sub-network's from its float record, weights with decay */
+        adam_terms(kd, p, mm, vv, g, nd);
+        adam_terms(kn, p + nd, mm + nd, vv + nd, g + nd, nb);
+    } else { /* from its sums (gs, or gfix's own) */
+        if (!gs) gs = m->opt->gfix + rec;
+        adam_sums(kd, p, mm, vv, gs, nd);
+        adam_sums(kn, p + nd, mm + nd, vv + nd, gs + nd, nb);
+    }
     tr_adam_apply(a, m->p.param, m->opt, rec + L->r_gamma, L->n_rec - L->r_gamma, false);
 }
 
@@ -119,7 +122,7 @@ static void adam_job(void *vc, int tid, int nt) {
                 tr_adam_apply(a, m->p.param, m->opt, L->o_b, 3 * (size_t)L->out, false);
         } else if (!fused || !tr_adam_fused(m, L)) {
             for (int o = lo; o < hi; o++)
-                tr_adam_lut(a, m, L, o, NULL);
+                tr_adam_lut(a, m, L, o, NULL, NULL);
         }
         if (L->connect == IR_CONNECT_MAPPING && L->wire != TR_WIRE_DENSE && !m->w.map_frozen)
             tr_adam_apply(a, m->p.param, m->opt, L->o_map + (size_t)lo * L->sh.F * L->ldw,

@@ -50,14 +50,27 @@ INLINE vf vbias(float x) {
 
 /* ---- Forward ------------------------------------------------------------------------ */
 
+/* jac[k*ldj + r] = d y[r] / d x[k][r] (jac not NULL): the input gradient of a unit output
+ * gradient, summed as bwd_x sums it (hidden units in order, then the skip weight), so the
+ * same bits as bwd_x with dy = 1. */
+INLINE void jac_term(const int F, vf a, float w2n, const float *restrict w1n, int N, vf *gk) {
+    vf dh = vpos(a, vsplat(w2n));
+    UNROLL_F
+    for (int k = 0; k < F; k++)
+        gk[k] = vfma(dh, vsplat(w1n[(size_t)k * N]), gk[k]);
+}
+
 INLINE void fwd(const int F, int N, const float *restrict xt, int ldx, int Rp,
                 const float *restrict w1, const float *restrict b1, const float *restrict w2,
-                const float *restrict ws, bool skip, float b, float *restrict y) {
+                const float *restrict ws, bool skip, float b, float *restrict y,
+                float *restrict jac, int ldj) {
     for (int r0 = 0; r0 < Rp; r0 += VL) {
-        vf xk[FMAX];
+        vf xk[FMAX], gk[FMAX];
         UNROLL_F
-        for (int k = 0; k < F; k++)
+        for (int k = 0; k < F; k++) {
             xk[k] = vld(xt + (size_t)k * ldx + r0);
+            gk[k] = (vf){0};
+        }
         vf e = {0}, o = {0};
         int n = 0;
         for (; n + 2 <= N; n += 2) {
@@ -69,6 +82,10 @@ INLINE void fwd(const int F, int N, const float *restrict xt, int ldx, int Rp,
             }
             e = vfma(vpos(a0, a0), vsplat(w2[n]), e);
             o = vfma(vpos(a1, a1), vsplat(w2[n + 1]), o);
+            if (jac) {
+                jac_term(F, a0, w2[n], w1 + n, N, gk);
+                jac_term(F, a1, w2[n + 1], w1 + n + 1, N, gk);
+            }
         }
         if (n < N) {
             vf a0 = vbias(b1[n]);
@@ -76,12 +93,17 @@ INLINE void fwd(const int F, int N, const float *restrict xt, int ldx, int Rp,
             for (int k = 0; k < F; k++)
                 a0 = vfma(xk[k], vsplat(w1[(size_t)k * N + n]), a0);
             e = vfma(vpos(a0, a0), vsplat(w2[n]), e);
+            if (jac) jac_term(F, a0, w2[n], w1 + n, N, gk);
         }
         vf s = {0};
         if (skip) UNROLL_F
         for (int k = 0; k < F; k++)
             s = vfma(xk[k], vsplat(ws[k]), s);
         vst(y + r0, ((e + o) + s) + b);
+        if (jac) UNROLL_F
+        for (int k = 0; k < F; k++)
+            vst(jac + (size_t)k * ldj + r0,
+                skip ? vfma(vsplat(1.0f), vsplat(ws[k]), gk[k]) : gk[k]);
     }
 }
 
@@ -293,7 +315,13 @@ int tr_pad_rows(int R) {
 void tr_sub1_forward(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
                      float *y) {
     int F = sh->F, N = sh->N, Rp = tr_pad_rows(R);
-    F_DISPATCH(F, fwd, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, p->b[0], y);
+    F_DISPATCH(F, fwd, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, p->b[0], y, NULL, 0);
+}
+
+void tr_sub1_forward_jac(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
+                         float *y, float *jac, int ldj) {
+    int F = sh->F, N = sh->N, Rp = tr_pad_rows(R);
+    F_DISPATCH(F, fwd, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, p->b[0], y, jac, ldj);
 }
 
 void tr_sub1_backward(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,

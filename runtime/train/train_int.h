@@ -248,6 +248,10 @@ void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *x, int
                         const float *dy, const tr_lut *g, float *dx, int lddx, float *scratch);
 /* The one-hidden-layer fast path (simd.c) behind them. */
 void tr_sub1_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R, float *y);
+/* The same outputs and each row's Jacobian d y[r] / d x[f][r] into jac[f*ldj + r] (up to
+ * tr_pad_rows(R) rows written): the bits tr_sub1_backward_jac gives. */
+void tr_sub1_forward_jac(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                         float *y, float *jac, int ldj);
 void tr_sub1_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
                       const float *dy, const tr_lut *g, float *dx, int lddx);
 /* tr_sub1_backward over blocks of TR_ROW_BLOCK rows from row 0, each block's parameter
@@ -481,6 +485,7 @@ typedef struct tr_layer_buf {
     uint16_t *anum, *arep;
     uint32_t *acnt;
     float *ay;
+    float *ajac; /* [out][F][Ua] the forward's Jacobian per number (one hidden layer) */
     int *aU;
     float *amu;     /* [out] the batch means (per-address path, training) */
     float *mp, *mg; /* [out*F][ldw] mapping layers: softmax(W / TR_MAP_TAU), its gradient */
@@ -665,11 +670,12 @@ bool tr_dp_active(const tr_model *m);
 /* Whether this rank adds the quantities every rank computes alike (computed from reduced
  * sums) to the gradient sums that are reduced once more: rank 0 only. */
 bool tr_dp_own(const tr_model *m);
-/* The step on L-LUT o's record of sparse layer L (weights with decay, the rest without),
- * from its gradients' sums in gfix, or when g is not NULL the sub-network's parameters
- * from their gradient record g (one term per sum: tr_fix(g[i]); their gfix entries are then
- * not read), the batch-norm affine always from gfix. */
-void tr_adam_lut(const tr_adam *a, tr_model *m, const tr_layer *L, int o, const float *g);
+/* The step on L-LUT o's record of sparse layer L (weights with decay, the rest without).
+ * The sub-network's parameters from their gradient record g when not NULL (one term per
+ * sum: tr_fix(g[i])), else from their sums gs when not NULL (a thread's own record), else
+ * from their sums in gfix; the batch-norm affine always from gfix. */
+void tr_adam_lut(const tr_adam *a, tr_model *m, const tr_layer *L, int o, const float *g,
+                 const uint64_t *gs);
 /* Whether the backward runs the step on layer L's records as soon as each L-LUT's sums are
  * final (fused: one process, not a dense or mapping layer); the same bits either way. */
 bool tr_adam_fused(const tr_model *m, const tr_layer *L);

@@ -114,10 +114,10 @@ model big {
     }
 }
 M
-expect 1 "$work/batch.nlt:11:17: error: the model needs about 523.1 GiB of memory at the peak (the sparse stage), more than the 100.0 GiB that --max-memory allows; largest part: the batch workspace: 1000000 rows over 20074 codes = 523.1 GiB" \
+expect 1 "$work/batch.nlt:11:17: error: the model needs about 523.2 GiB of memory at the peak (the sparse stage), more than the 100.0 GiB that --max-memory allows; largest part: the batch workspace: 1000000 rows over 20074 codes = 523.1 GiB" \
     "$nltc" --check "$work/batch.nlt" --max-memory 100G
 # the flow refuses it too, before it writes anything
-expect 1 "$work/batch.nlt:11:17: error: the model needs about 523.1 GiB of memory at the peak (the sparse stage), more than the 100.0 GiB that --max-memory allows; largest part: the batch workspace: 1000000 rows over 20074 codes = 523.1 GiB" \
+expect 1 "$work/batch.nlt:11:17: error: the model needs about 523.2 GiB of memory at the peak (the sparse stage), more than the 100.0 GiB that --max-memory allows; largest part: the batch workspace: 1000000 rows over 20074 codes = 523.1 GiB" \
     "$nltc" "$work/batch.nlt" -o "$work/batch_out" --max-memory 100G --no-record
 [ -e "$work/batch_out" ] && fail "a refused model created its output folder"
 # and the default example does not fit in 4 MiB
