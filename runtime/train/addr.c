@@ -53,10 +53,6 @@ bool tr_addr_use(const tr_work *w, const tr_layer *L, int R) {
     return 2 * ((long)1 << A) <= (long)R; /* auto: the table is at most half the batch */
 }
 
-bool tr_addr_fwd_jac(const tr_layer *L) {
-    return L->sh.depth == 1 && L->sh.N > 0 && !L->sh.table && tr_shape_degree(&L->sh) == 0;
-}
-
 int tr_addr_rows(const tr_layer *L, int ld) {
     long a = (long)1 << (L->sh.F * L->bits_in);
     return tr_pad_rows(a < ld ? (int)a : ld);

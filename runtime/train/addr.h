@@ -14,9 +14,6 @@ bool tr_addr_use(const tr_work *w, const tr_layer *L, int R);
 size_t tr_addr_scratch(const tr_layer *L, int ld);
 /* Entries per L-LUT of the per-address record: the most distinct addresses, padded. */
 int tr_addr_rows(const tr_layer *L, int ld);
-/* Whether the training forward also writes each number's Jacobian (one hidden layer: the
- * backward of one process then skips recomputing the hidden layer for it). */
-bool tr_addr_fwd_jac(const tr_layer *L);
 /* An L-LUT's numbering of its rows' addresses (training: tr_layer_buf's slices), written
  * by the forward and read by the backward. */
 typedef struct tr_addr_rec {
@@ -25,7 +22,7 @@ typedef struct tr_addr_rec {
     uint16_t *rep; /* [U] the address of each number */
     uint32_t *cnt; /* [U] rows per number */
     float *y;      /* [U] the sub-network output per number; after batch norm, its xhat */
-    float *jac;    /* [F][Ua] d(output) / d(input values) per number (tr_addr_fwd_jac) */
+    float *jac;    /* [F][Ua] d(output) / d(input values) per number (tr_sub1_fits shapes) */
     float *mu;     /* the batch mean of the outputs (batch norm writes it) */
 } tr_addr_rec;
 tr_addr_rec tr_addr_rec_of(const tr_model *m, int l, int o);

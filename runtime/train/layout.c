@@ -392,7 +392,7 @@ static void work_slices(tr_work *w, const tr_params *p, carver *c) {
                 b.arep = carve(c, ua * sizeof(uint16_t));
                 b.acnt = carve(c, ua * sizeof(uint32_t));
                 b.ay = carve(c, ua * sizeof(float));
-                if (tr_addr_fwd_jac(L)) b.ajac = carve(c, ua * F * sizeof(float));
+                if (tr_sub1_fits(&L->sh)) b.ajac = carve(c, ua * F * sizeof(float));
                 b.aU = carve(c, O * sizeof(int));
                 b.amu = carve(c, O * sizeof(float));
             }

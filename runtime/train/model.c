@@ -32,6 +32,8 @@ typedef struct pass_ctx {
     const float *raw_dy; /* [out][ld] their gradients (backward) */
     const tr_adam *adam; /* backward: the step run on each sparse L-LUT's record as soon as
                           * its gradient sums are final (one process), or NULL */
+    bool fjac;           /* backward: the training forward of this batch wrote the Jacobian
+                          * of every per-sample tr_sub1_fits L-LUT where its dx goes */
 } pass_ctx;
 
 /* The sums over rows of v[0..n) over all ranks (nothing unless tr_dp_active). */
@@ -50,6 +52,13 @@ static void layer_io(pass_ctx *c, int l) {
     c->l = l;
     c->in = l == 0 ? w->in_val : w->lb[l - 1].val;
     c->din = l == 0 ? w->in_dval : w->lb[l - 1].dval;
+}
+
+/* Where the backward writes the input gradients of L-LUT o of sparse layer c->l: the
+ * previous layer's dval rows (DIRECT) or its slot rows dxg. */
+static float *lut_dx(const pass_ctx *c, const tr_layer *L, int o) {
+    float *d = L->wire == TR_WIRE_DIRECT ? c->din : c->m->w.lb[c->l].dxg;
+    return d + (size_t)o * L->sh.F * c->m->w.ld;
 }
 
 /* p + off, or NULL for an absent buffer (the training buffers of an evaluation model). */
@@ -291,7 +300,10 @@ static void fwd_job(void *vc, int tid, int nt) {
             tr_lut p = tr_layer_lut(L, m->p.param, o);
             int ldx;
             const float *x = lut_inputs(m, L, o, c->in, R, xg, &ldx);
-            tr_subnet_forward(&L->sh, &p, x, ldx, R, yo, sub);
+            if (c->train && tr_sub1_fits(&L->sh)) /* the Jacobian where the backward's dx goes */
+                tr_sub1_forward_jac(&L->sh, &p, x, ldx, R, yo, lut_dx(c, L, o), ld);
+            else
+                tr_subnet_forward(&L->sh, &p, x, ldx, R, yo, sub);
         }
         if (c->train) {
             m->w.st[o] = tr_fix_sum(yo, R, TR_FIX_M);
@@ -418,14 +430,14 @@ static void lut_subnet_bwd(const pass_ctx *c, int o, const float *dy, float *xg,
                            float *gb, uint64_t *acc) {
     tr_model *m = c->m;
     const tr_layer *L = &m->p.layers[c->l];
-    int F = L->sh.F, ld = m->w.ld, ldx;
+    int ld = m->w.ld, ldx;
     tr_lut p = tr_layer_lut(L, m->p.param, o), g = tr_lut_rec(L, gb);
     const float *x = lut_inputs(m, L, o, c->in, c->R, xg, &ldx);
-    float *dx = (L->wire == TR_WIRE_DIRECT ? c->din : m->w.lb[c->l].dxg) + (size_t)o * F * ld;
+    float *dx = lut_dx(c, L, o);
     memset(acc, 0, L->r_gamma * sizeof(uint64_t));
-    if (L->sh.depth == 1 && !L->sh.table && tr_shape_degree(&L->sh) == 0) {
+    if (tr_sub1_fits(&L->sh)) {
         tr_lut_fix f = tr_lut_fixrec(L, acc); /* the blocks in one pass */
-        tr_sub1_backward_fix(&L->sh, &p, x, ldx, c->R, dy, &f, dx, ld);
+        tr_sub1_backward_fix(&L->sh, &p, x, ldx, c->R, dy, &f, dx, ld, c->fjac);
         return;
     }
     for (int r0 = 0; r0 < c->R; r0 += TR_ROW_BLOCK) {
@@ -495,7 +507,6 @@ static void bwd_job(void *vc, int tid, int nt) {
     /* a fixed-point record after gb's (layout.c's block_grad_floats) */
     uint64_t *own = dense ? NULL : (uint64_t *)(gb + tr_pad_rows((int)L->stride));
     size_t A = per_addr ? (size_t)1 << (L->sh.F * L->bits_in) : 0;
-    float *dx = L->wire == TR_WIRE_DIRECT ? c->din : m->w.lb[c->l].dxg;
     for (int o = lo; o < hi; o++) {
         chan ch = lut_chan(m, c->l, o);
         if (c->phase < 0) unfinish_one(c, o, &ch, (uint64_t *)sc); /* one process: step 1 */
@@ -507,7 +518,7 @@ static void bwd_job(void *vc, int tid, int nt) {
             if (L->sh.depth > 1 || tr_shape_degree(&L->sh) > 0) /* simd.c writes every entry */
                 memset(gb, 0, L->r_gamma * sizeof(float));
             tr_addr_backward(m, c->l, o, c->R, m->w.atab + (size_t)o * TR_ADDR_TAB * A, &bn,
-                             ch.dval, st, &g, dx + (size_t)o * L->sh.F * ld, ld, xg);
+                             ch.dval, st, &g, lut_dx(c, L, o), ld, xg);
             bn_affine_grad(m, &ch, st);
             if (c->adam) { /* the step from the record itself (one process: complete sums) */
                 tr_adam_lut(c->adam, m, L, o, gb, NULL);
@@ -581,8 +592,8 @@ static void run_inputs(tr_model *m, pass_ctx *c) {
 /* The forward pass over rows [0,R) (training: this rank's share of a batch of
  * m->w.rows_all rows). */
 static void run_forward(tr_model *m, int R, bool train) {
-    pass_ctx c = {m,    -1,   R,   train ? m->w.rows_all : R, train, 0.0, 0.0, 0, NULL, NULL,
-                  NULL, NULL, NULL};
+    pass_ctx c = {m,    -1,   R,    train ? m->w.rows_all : R, train, 0.0, 0.0, 0, NULL, NULL, NULL,
+                  NULL, NULL, false};
     tr_map_refresh(m, train);
     tr_table_refresh(m);
     run_inputs(m, &c);
@@ -617,7 +628,7 @@ void tr_model_forward_eval(tr_model *m, int R) {
 }
 
 void tr_model_forward_inputs(tr_model *m, int R) {
-    pass_ctx c = {m, -1, R, R, false, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, NULL};
+    pass_ctx c = {m, -1, R, R, false, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, NULL, false};
     run_inputs(m, &c);
 }
 
@@ -671,7 +682,7 @@ static void atab_fit(tr_model *m, const tr_layer *L) {
  * ranks (every entry is written: the records' padding stays 0); with adam, the step of
  * the records tr_adam_fused allows. */
 static void backward(tr_model *m, int R, double wd, double wd1, const tr_adam *adam) {
-    pass_ctx c = {m, 0, R, m->w.rows_all, true, wd, wd1, 0, NULL, NULL, NULL, NULL, NULL};
+    pass_ctx c = {m, 0, R, m->w.rows_all, true, wd, wd1, 0, NULL, NULL, NULL, NULL, NULL, true};
     for (int l = m->p.n_layers - 1; l >= 0; l--) {
         const tr_layer *L = &m->p.layers[l];
         layer_io(&c, l);
@@ -765,13 +776,13 @@ static void raw_bwd_job(void *vc, int tid, int nt) {
 
 void tr_layer_subnet_forward(tr_model *m, int l, const float *in, int R, float *y) {
     tr_table_refresh(m);
-    pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, NULL, y, NULL, NULL};
+    pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, NULL, y, NULL, NULL, false};
     tr_pool_run(m->w.pool, raw_fwd_job, &c);
 }
 
 void tr_layer_subnet_backward(tr_model *m, int l, const float *in, int R, const float *dy,
                               float *din) {
-    pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, din, NULL, dy, NULL};
+    pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, din, NULL, dy, NULL, false};
     memset(m->opt->gfix, 0, m->p.n_param * sizeof(uint64_t));
     tr_pool_run(m->w.pool, raw_bwd_job, &c);
     tr_pool_run(m->w.pool, unfix_job, m);

@@ -221,7 +221,7 @@ INLINE void lanes_zero(const int F, vf sk[][LG], vf *sb) {
 INLINE void bwd_x(const int F, int N, const float *restrict xt, int ldx, int Rp,
                   const float *restrict w1, const float *restrict b1, const float *restrict w2,
                   const float *restrict ws, bool skip, const float *restrict dyp,
-                  float *restrict dx, int lddx, float *restrict gws, float *restrict gb,
+                  float *restrict dx, int lddx, bool scale, float *restrict gws, float *restrict gb,
                   const tr_lut_fix *fix) {
     vf sk[FMAX][LG], sb[LG];
     lanes_zero(F, sk, sb);
@@ -248,6 +248,12 @@ INLINE void bwd_x(const int F, int N, const float *restrict xt, int ldx, int Rp,
             lanes_zero(F, sk, sb);
         }
         if (!dx) continue;
+        if (scale) { /* dx holds the forward's Jacobian: dx = J * dy */
+            UNROLL_F
+            for (int k = 0; k < F; k++)
+                vst(dx + (size_t)k * lddx + r0, vld(dx + (size_t)k * lddx + r0) * dyv);
+            continue;
+        }
         for (int n = 0; n < N; n++) {
             vf a = vbias(b1[n]);
             UNROLL_F
@@ -308,6 +314,10 @@ INLINE void bwd_x(const int F, int N, const float *restrict xt, int ldx, int Rp,
         break;                                                                                     \
     }
 
+bool tr_sub1_fits(const tr_shape *sh) {
+    return sh->depth == 1 && sh->N > 0 && !sh->table && tr_shape_degree(sh) == 0;
+}
+
 int tr_pad_rows(int R) {
     return (R + 15) / 16 * 16;
 }
@@ -328,16 +338,16 @@ void tr_sub1_backward(const tr_shape *sh, const tr_lut *p, const float *xt, int 
                       const float *dy, const tr_lut *g, float *dx, int lddx) {
     int F = sh->F, N = sh->N, Rp = tr_pad_rows(R);
     F_DISPATCH(F, bwd_w, N, xt, ldx, R, p->w1, p->b1, p->w2, dy, g->w1, g->b1, g->w2, NULL);
-    F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, dy, dx, lddx, g->ws,
-               g->b, NULL);
+    F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, dy, dx, lddx, false,
+               g->ws, g->b, NULL);
 }
 
 void tr_sub1_backward_fix(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
-                          const float *dy, const tr_lut_fix *g, float *dx, int lddx) {
+                          const float *dy, const tr_lut_fix *g, float *dx, int lddx, bool jac) {
     int F = sh->F, N = sh->N, Rp = tr_pad_rows(R);
     F_DISPATCH(F, bwd_w, N, xt, ldx, R, p->w1, p->b1, p->w2, dy, NULL, NULL, NULL, g);
-    F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, dy, dx, lddx, NULL,
-               NULL, g);
+    F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, dy, dx, lddx, jac,
+               NULL, NULL, g);
 }
 
 void tr_sub1_backward_jac(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
@@ -345,8 +355,8 @@ void tr_sub1_backward_jac(const tr_shape *sh, const tr_lut *p, const float *xt, 
     int F = sh->F, N = sh->N, Rp = tr_pad_rows(R);
     float gws[FMAX], gb;
     F_DISPATCH(F, bwd_w, N, xt, ldx, R, p->w1, p->b1, p->w2, dy, g->w1, g->b1, g->w2, NULL);
-    F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, dy, NULL, 0, g->ws,
-               g->b, NULL);
-    F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, one, jac, ldj, gws,
-               &gb, NULL);
+    F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, dy, NULL, 0, false,
+               g->ws, g->b, NULL);
+    F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, one, jac, ldj, false,
+               gws, &gb, NULL);
 }

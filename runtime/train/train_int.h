@@ -246,7 +246,8 @@ void tr_subnet_forward(const tr_shape *sh, const tr_lut *p, const float *x, int 
  * parameter gradients (the per-address path's Jacobian pass). */
 void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
                         const float *dy, const tr_lut *g, float *dx, int lddx, float *scratch);
-/* The one-hidden-layer fast path (simd.c) behind them. */
+/* The one-hidden-layer fast path (simd.c) behind them, for the shapes tr_sub1_fits. */
+bool tr_sub1_fits(const tr_shape *sh);
 void tr_sub1_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R, float *y);
 /* The same outputs and each row's Jacobian d y[r] / d x[f][r] into jac[f*ldj + r] (up to
  * tr_pad_rows(R) rows written): the bits tr_sub1_backward_jac gives. */
@@ -256,9 +257,11 @@ void tr_sub1_backward(const tr_shape *sh, const tr_lut *p, const float *x, int l
                       const float *dy, const tr_lut *g, float *dx, int lddx);
 /* tr_sub1_backward over blocks of TR_ROW_BLOCK rows from row 0, each block's parameter
  * gradients added to the fixed-point sums g (TR_FIX_G; the entries it adds to only): the
- * same sums as a tr_sub1_backward per block followed by tr_fix_add, in one pass. */
+ * same sums as a tr_sub1_backward per block followed by tr_fix_add, in one pass. With jac,
+ * dx holds tr_sub1_forward_jac's Jacobian on entry and becomes J * dy (the same input
+ * gradient up to rounding, without a pass over the hidden layer). */
 void tr_sub1_backward_fix(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
-                          const float *dy, const tr_lut_fix *g, float *dx, int lddx);
+                          const float *dy, const tr_lut_fix *g, float *dx, int lddx, bool jac);
 /* The per-address path's backward (addr.c): parameter gradients of sum_r dy[r]*y[r] into g
  * and the input Jacobian d y[r] / d x[f][r] into jac[f*ldj + r] (one: R ones, then zeros
  * to the padded block; jac as dx above). */
