@@ -4,6 +4,8 @@
 # at batch 32, 256 and 1024, the JSC-shaped Letter model at 1024, depth-3 sub-networks), the
 # PyTorch reference (shared/peer/nla_ref.py) on the GPU when one is present, and the
 # determinism check: the same model trained with 1, 5 and all threads gives one model.bin.
+# Each bench_addr run also prints the physical view: GFLOP/s of the model's per-sample FLOP
+# count against the machine's peak (NLTC_PEAK_GFLOPS, per core, replaces the estimate).
 #   bench/train/scaling.sh BUILD DATA [PEER]
 # BUILD: a build folder with bench_speed, bench_addr and train_model; DATA: the folder
 # holding mnist/ and letter/; PEER: nla_ref.py (default DATA/../peer/nla_ref.py).

@@ -314,6 +314,10 @@ INLINE void bwd_x(const int F, int N, const float *restrict xt, int ldx, int Rp,
         break;                                                                                     \
     }
 
+int tr_simd_floats(void) {
+    return VL;
+}
+
 bool tr_sub1_fits(const tr_shape *sh) {
     return sh->depth == 1 && sh->N > 0 && !sh->table && tr_shape_degree(sh) == 0;
 }

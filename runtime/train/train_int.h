@@ -246,6 +246,8 @@ void tr_subnet_forward(const tr_shape *sh, const tr_lut *p, const float *x, int 
  * parameter gradients (the per-address path's Jacobian pass). */
 void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
                         const float *dy, const tr_lut *g, float *dx, int lddx, float *scratch);
+/* The floats in one of the kernels' vectors (simd.c): 16 with AVX-512, 8 with AVX, 4. */
+int tr_simd_floats(void);
 /* The one-hidden-layer fast path (simd.c) behind them, for the shapes tr_sub1_fits. */
 bool tr_sub1_fits(const tr_shape *sh);
 void tr_sub1_forward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R, float *y);
