@@ -310,6 +310,12 @@ static void addr_values(const tr_model *m, int l, const uint16_t *rep, int U, in
     }
 }
 
+/* Whether the training forward keeps each number's Jacobian for the backward (one
+ * process: the backward's numbers are the forward's; one hidden layer). */
+static bool jac_kept(const tr_model *m, const tr_addr_rec *a) {
+    return a->jac && !tr_dp_active(m);
+}
+
 /* The rows' addresses numbered into a, and the sub-network once per used address into a->y. */
 static void addr_eval(const tr_model *m, int l, int o, int R, const tr_addr_rec *a, addr_buf *b) {
     const tr_layer *L = &m->p.layers[l];
@@ -318,7 +324,7 @@ static void addr_eval(const tr_model *m, int l, int o, int R, const tr_addr_rec 
     int U = *a->U, Up = tr_pad_rows(U);
     addr_values(m, l, a->rep, U, Up, b->xu);
     tr_lut p = tr_layer_lut(L, m->p.param, o);
-    if (a->jac && !tr_dp_active(m)) /* the backward of one process reads it */
+    if (jac_kept(m, a)) /* the backward reads it */
         tr_sub1_forward_jac(&L->sh, &p, b->xu, Up, U, a->y, a->jac, tr_addr_rows(L, m->w.ld));
     else
         tr_subnet_forward(&L->sh, &p, b->xu, Up, U, a->y, b->sub);
@@ -485,7 +491,7 @@ void tr_addr_backward(tr_model *m, int l, int o, int R, const uint64_t *t, const
     tr_lut p = tr_layer_lut(L, m->p.param, o);
     const float *jac = b.jac, *e = b.e, *c = b.c;
     int ldj = b.Up;
-    if (a.jac && !tr_dp_active(m)) { /* one process: the forward's Jacobian, its numbers */
+    if (jac_kept(m, &a)) { /* the forward's Jacobian, by its numbers */
         tr_sub1_backward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, g, NULL, 0);
         jac = a.jac;
         ldj = Ua;

@@ -256,6 +256,50 @@ START_TEST(test_subnet_rows_independent) {
 }
 END_TEST
 
+/* tr_sub1_forward_jac: the outputs of tr_sub1_forward and the Jacobian of
+ * tr_sub1_backward_jac (unit weights), bit for bit, with and without the skip path; the
+ * backward with that Jacobian in dx gives J * dy. */
+START_TEST(test_forward_jacobian_bits) {
+    for (int skip = 0; skip < 2; skip++) {
+        tr_shape sh = {.F = 5, .N = 13, .depth = 1, .skip = skip};
+        size_t n = 5 * 13 + 13 + 13 + 5 + 1;
+        float *param = malloc(sizeof(float) * n), *grad = calloc(n, sizeof(float));
+        fill(param, n, 0.5f);
+        tr_lut p = slice(param, &sh), g = slice(grad, &sh);
+        int R = 37, ld = tr_pad_rows(R);
+        float *x = calloc((size_t)5 * ld, sizeof(float)), *y = malloc(sizeof(float) * ld),
+              *y2 = malloc(sizeof(float) * ld), *one = calloc((size_t)ld, sizeof(float)),
+              *dy = calloc((size_t)ld, sizeof(float)), *j1 = malloc(sizeof(float) * 5 * ld),
+              *j2 = malloc(sizeof(float) * 5 * ld);
+        fill(x, (size_t)5 * ld, 1);
+        for (int r = 0; r < R; r++)
+            one[r] = 1.0f, dy[r] = 0.25f * (float)(r % 7) - 0.75f;
+        tr_sub1_forward(&sh, &p, x, ld, R, y);
+        tr_sub1_forward_jac(&sh, &p, x, ld, R, y2, j1, ld);
+        tr_sub1_backward_jac(&sh, &p, x, ld, R, dy, one, &g, j2, ld);
+        ck_assert(!memcmp(y, y2, sizeof(float) * R));
+        int nz = 0;
+        for (int k = 0; k < 5; k++)
+            for (int r = 0; r < R; r++) {
+                float a = j1[(size_t)k * ld + r], b = j2[(size_t)k * ld + r];
+                ck_assert_msg(!memcmp(&a, &b, sizeof a), "J[%d][%d] %.9g vs %.9g", k, r, (double)a,
+                              (double)b);
+                nz += a != 0.0f;
+            }
+        ck_assert_int_gt(nz, R); /* the Jacobian is not trivially zero */
+        uint64_t *acc = calloc(n, sizeof(uint64_t));
+        tr_lut_fix f = {acc, acc + 65, acc + 78, acc + 91, acc + 96};
+        memcpy(j2, j1, sizeof(float) * 5 * ld);
+        tr_sub1_backward_fix(&sh, &p, x, ld, R, dy, &f, j2, ld, true);
+        for (int k = 0; k < 5; k++)
+            for (int r = 0; r < R; r++)
+                ck_assert(j2[(size_t)k * ld + r] == j1[(size_t)k * ld + r] * dy[r]);
+        free(param), free(grad), free(x), free(y), free(y2), free(one), free(dy), free(j1),
+            free(j2), free(acc);
+    }
+}
+END_TEST
+
 /* ---- Batch norm --------------------------------------------------------------------- */
 
 typedef struct bn_case {
@@ -639,6 +683,7 @@ static Suite *kernels_suite(void) {
     tcase_add_test(tc, test_subnet_grad);
     tcase_add_test(tc, test_skip_grad);
     tcase_add_test(tc, test_subnet_rows_independent);
+    tcase_add_test(tc, test_forward_jacobian_bits);
     tcase_add_test(tc, test_bn_grad);
     tcase_add_test(tc, test_quant_relu_grad);
     tcase_add_test(tc, test_quant_identity_grad);
