@@ -61,6 +61,11 @@ static float *lut_dx(const pass_ctx *c, const tr_layer *L, int o) {
     return d + (size_t)o * L->sh.F * c->m->w.ld;
 }
 
+/* The gradient sums of L-LUT o's record of sparse layer L. */
+static uint64_t *gfix_rec(const tr_model *m, const tr_layer *L, int o) {
+    return m->opt->gfix + L->o_lut + (size_t)o * L->stride;
+}
+
 /* p + off, or NULL for an absent buffer (the training buffers of an evaluation model). */
 static float *at(float *p, size_t off) {
     return p ? p + off : NULL;
@@ -513,7 +518,7 @@ static void bwd_job(void *vc, int tid, int nt) {
         uint64_t *st = m->w.st + 3 * (size_t)o;
         if (per_addr) { /* batch norm and estimator per address, then the sub-network */
             tr_lut g = tr_lut_rec(L, gb);
-            uint64_t *acc = m->opt->gfix + L->o_lut + (size_t)o * L->stride;
+            uint64_t *acc = gfix_rec(m, L, o);
             tr_addr_bn bn = {ch.q, ch.gamma, ch.beta, ch.s, *ch.istd, c->n};
             if (L->sh.depth > 1 || tr_shape_degree(&L->sh) > 0) /* simd.c writes every entry */
                 memset(gb, 0, L->r_gamma * sizeof(float));
@@ -535,7 +540,7 @@ static void bwd_job(void *vc, int tid, int nt) {
                 m->opt->gfix[L->o_b + o] = tr_fix_sum(dy, c->R, TR_FIX_G);
                 memcpy(m->w.lb[c->l].ypre + (size_t)o * ld, dy, (size_t)c->R * sizeof(float));
             } else { /* fused: the sums in the thread's own record, in cache for the step */
-                uint64_t *acc = c->adam ? own : m->opt->gfix + L->o_lut + (size_t)o * L->stride;
+                uint64_t *acc = c->adam ? own : gfix_rec(m, L, o);
                 lut_subnet_bwd(c, o, dy, xg, sub, gb, acc);
             }
         }
@@ -770,7 +775,7 @@ static void raw_bwd_job(void *vc, int tid, int nt) {
         memcpy(dy, c->raw_dy + (size_t)o * ld, (size_t)c->R * sizeof(float));
         for (int r = c->R; r < tr_pad_rows(c->R); r++)
             dy[r] = 0.0f;
-        lut_subnet_bwd(c, o, dy, xg, sub, gb, m->opt->gfix + L->o_lut + (size_t)o * L->stride);
+        lut_subnet_bwd(c, o, dy, xg, sub, gb, gfix_rec(m, L, o));
     }
 }
 

@@ -102,8 +102,7 @@ INLINE void fwd(const int F, int N, const float *restrict xt, int ldx, int Rp,
         vst(y + r0, ((e + o) + s) + b);
         if (jac) UNROLL_F
         for (int k = 0; k < F; k++)
-            vst(jac + (size_t)k * ldj + r0,
-                skip ? vfma(vsplat(1.0f), vsplat(ws[k]), gk[k]) : gk[k]);
+            vst(jac + (size_t)k * ldj + r0, skip ? gk[k] + vsplat(ws[k]) : gk[k]);
     }
 }
 
