@@ -31,10 +31,11 @@
  * runs the sub-network's backward once over the used addresses (the same on every rank:
  * the parameter gradients are complete, not partial), and gives row r the input gradient
  * J_u * dy[r], J_u = d(subnet)/d(input values) at its address (tr_sub1_backward_jac, or
- * for deep sub-networks a second backward with unit weights), written per row and slot
- * like the per-sample path's, so the previous layer's values, and through its estimator
- * its scale, still get their gradient row by row. One process runs Adam on the record
- * straight from the float gradients (tr_adam_lut: the same floats as their one-term sums).
+ * for deep sub-networks a second backward with unit weights), per row and slot like the
+ * per-sample path's (masked layers: as fixed-point terms, din.c), so the previous layer's
+ * values, and through its estimator its scale, still get their gradient row by row. One
+ * process runs Adam on the record straight from the float gradients (tr_adam_lut: the same
+ * floats as their one-term sums).
  *
  * Bits: training gives other bits than the per-sample path (the sub-network's gradients
  * summed per address), never other bits for another thread or rank count.
@@ -242,6 +243,21 @@ static void gather_affine(const float *restrict e, const float *restrict c, int 
     }
     for (; r < R; r++)
         y[r] = e[num[r]] * x[r] + c[num[r]];
+}
+
+/* acc[r] += tr_fix(v[num[r]] * s[r], TR_FIX_G) for r < R (v: n entries, readable like
+ * tr_addr_gather's): an input's gradient terms summed in fixed point, in any order. */
+static void gather_fix_add(const float *restrict v, int n, const uint16_t *restrict num, int R,
+                           const float *restrict s, uint64_t *restrict acc) {
+    int r = 0;
+    if (n <= LUT_MAX) {
+        vi t[4];
+        lut_load(v, n, t);
+        for (; r + VL <= R; r += VL)
+            vfix_add(acc + r, (vf)lut_get(t, n, lut_index(num + r)) * vld(s + r), VL);
+    }
+    for (; r < R; r++)
+        acc[r] += tr_fix(v[num[r]] * s[r], TR_FIX_G);
 }
 
 /* Numbers the addresses of rows [0,R) (inv) in ascending order into a: the count U, the
@@ -478,7 +494,7 @@ static void bn_addr(const tr_model *m, int l, int o, const tr_addr_bn *bn, const
 
 void tr_addr_backward(tr_model *m, int l, int o, int R, const uint64_t *t, const tr_addr_bn *bn,
                       const float *dv, uint64_t st[3], const tr_lut *g, float *dx, int lddx,
-                      float *sc) {
+                      uint64_t *slice, float *sc) {
     const tr_layer *L = &m->p.layers[l];
     int F = L->sh.F, Ua = tr_addr_rows(L, m->w.ld);
     addr_buf b = addr_carve(L, m->w.ld, sc);
@@ -519,5 +535,9 @@ void tr_addr_backward(tr_model *m, int l, int o, int R, const uint64_t *t, const
     }
     gather_affine(e, c, *a.U, a.num, R, dv, b.dy);
     for (int f = 0; f < F; f++) /* dx[r] = J(address of r) * dy[r] */
-        tr_addr_gather(jac + (size_t)f * ldj, *a.U, a.num, R, b.dy, dx + (size_t)f * lddx);
+        if (slice)
+            gather_fix_add(jac + (size_t)f * ldj, *a.U, a.num, R, b.dy,
+                           slice + (size_t)slot_input(L, o, f) * m->w.ld);
+        else
+            tr_addr_gather(jac + (size_t)f * ldj, *a.U, a.num, R, b.dy, dx + (size_t)f * lddx);
 }

@@ -60,9 +60,10 @@ typedef struct tr_addr_bn {
  * address into st[0..2] (the fixed-point sums of dz, dz * xhat and the scale-gradient
  * terms; the same on every rank), the sub-network's parameter gradients (g), and the input
  * gradients of rows [0,R) per slot, dx[f*lddx + r] = J(address of r) * dy[r], dy[r] the
- * batch-norm backward of dv[r]. */
+ * batch-norm backward of dv[r]; or, with slice (the thread's fixed-point sums [in][ld],
+ * din.c), tr_fix of each slot's terms added to its input's row instead. */
 void tr_addr_backward(tr_model *m, int l, int o, int R, const uint64_t *t, const tr_addr_bn *bn,
                       const float *dv, uint64_t st[3], const tr_lut *g, float *dx, int lddx,
-                      float *sc);
+                      uint64_t *slice, float *sc);
 
 #endif

@@ -34,6 +34,7 @@ typedef struct pass_ctx {
                           * its gradient sums are final (one process), or NULL */
     bool fjac;           /* backward: the training forward of this batch wrote the Jacobian
                           * of every per-sample tr_sub1_fits L-LUT where its dx goes */
+    int din_mode;        /* backward: how a masked layer sums its input gradients (din.c) */
 } pass_ctx;
 
 /* The sums over rows of v[0..n) over all ranks (nothing unless tr_dp_active). */
@@ -55,10 +56,11 @@ static void layer_io(pass_ctx *c, int l) {
 }
 
 /* Where the backward writes the input gradients of L-LUT o of sparse layer c->l: the
- * previous layer's dval rows (DIRECT) or its slot rows dxg. */
+ * previous layer's dval rows (DIRECT) or its slot rows dxg (marked used). */
 static float *lut_dx(const pass_ctx *c, const tr_layer *L, int o) {
-    float *d = L->wire == TR_WIRE_DIRECT ? c->din : c->m->w.lb[c->l].dxg;
-    return d + (size_t)o * L->sh.F * c->m->w.ld;
+    tr_layer_buf *B = &c->m->w.lb[c->l];
+    B->dxg_used |= L->wire != TR_WIRE_DIRECT;
+    return (L->wire == TR_WIRE_DIRECT ? c->din : B->dxg) + (size_t)o * L->sh.F * c->m->w.ld;
 }
 
 /* The gradient sums of L-LUT o's record of sparse layer L. */
@@ -509,6 +511,7 @@ static void bwd_job(void *vc, int tid, int nt) {
     float *dy = sc, *xg = dy + ld, *sub = xg + (size_t)L->sh.F * ld;
     tr_share(L->out, tid, nt, &lo, &hi);
     bool dense = L->wire == TR_WIRE_DENSE, per_addr = tr_addr_use(&m->w, L, c->n);
+    bool slices = c->din_mode == TR_DIN_SLICES;
     /* a fixed-point record after gb's (layout.c's block_grad_floats) */
     uint64_t *own = dense ? NULL : (uint64_t *)(gb + tr_pad_rows((int)L->stride));
     size_t A = per_addr ? (size_t)1 << (L->sh.F * L->bits_in) : 0;
@@ -523,7 +526,8 @@ static void bwd_job(void *vc, int tid, int nt) {
             if (L->sh.depth > 1 || tr_shape_degree(&L->sh) > 0) /* simd.c writes every entry */
                 memset(gb, 0, L->r_gamma * sizeof(float));
             tr_addr_backward(m, c->l, o, c->R, m->w.atab + (size_t)o * TR_ADDR_TAB * A, &bn,
-                             ch.dval, st, &g, lut_dx(c, L, o), ld, xg);
+                             ch.dval, st, &g, slices ? NULL : lut_dx(c, L, o), ld,
+                             slices ? tr_din_slice(m, c->l, tid) : NULL, xg);
             bn_affine_grad(m, &ch, st);
             if (c->adam) { /* the step from the record itself (one process: complete sums) */
                 tr_adam_lut(c->adam, m, L, o, gb, NULL);
@@ -550,35 +554,19 @@ static void bwd_job(void *vc, int tid, int nt) {
     if (dense) dense_wgrad(c, lo, hi, gb);
 }
 
-/* Input gradients of a masked layer: the sum over each input's readers, in slot order;
- * of a dense layer: W^T dY over a share of the inputs. (Direct layers wrote them.) */
+/* Input gradients of a masked layer (din.c); of a dense layer: W^T dY over a share of the
+ * inputs. (Direct layers wrote them.) */
 static void gradin_job(void *vc, int tid, int nt) {
     pass_ctx *c = vc;
     tr_model *m = c->m;
     const tr_layer *L = &m->p.layers[c->l];
-    const tr_layer_buf *B = &m->w.lb[c->l];
-    int R = c->R, W = L->in, ld = m->w.ld, lo, hi;
+    int W = L->in, ld = m->w.ld, lo, hi;
     tr_share(W, tid, nt, &lo, &hi);
-    if (L->wire == TR_WIRE_DENSE) {
-        tr_gemm(hi - lo, R, L->out, m->p.param + L->o_wd + lo, 1, (size_t)W, B->ypre, (size_t)ld,
-                c->din + (size_t)lo * ld, (size_t)ld);
-        return;
-    }
-    for (int i = lo; i < hi; i++) {
-        float *restrict d = c->din + (size_t)i * ld;
-        int k = L->rd_off[i];
-        if (k == L->rd_off[i + 1]) { /* no reader */
-            for (int r = 0; r < R; r++)
-                d[r] = 0.0f;
-            continue;
-        }
-        memcpy(d, B->dxg + (size_t)L->rd_slot[k] * ld, (size_t)R * sizeof(float));
-        for (k++; k < L->rd_off[i + 1]; k++) {
-            const float *restrict g = B->dxg + (size_t)L->rd_slot[k] * ld;
-            for (int r = 0; r < R; r++)
-                d[r] += g[r];
-        }
-    }
+    if (L->wire == TR_WIRE_DENSE)
+        tr_gemm(hi - lo, c->R, L->out, m->p.param + L->o_wd + lo, 1, (size_t)W, m->w.lb[c->l].ypre,
+                (size_t)ld, c->din + (size_t)lo * ld, (size_t)ld);
+    else
+        tr_din_sum(m, c->l, c->din_mode, c->R, c->din, lo, hi);
 }
 
 /* ---- Whole passes ------------------------------------------------------------------- */
@@ -597,8 +585,7 @@ static void run_inputs(tr_model *m, pass_ctx *c) {
 /* The forward pass over rows [0,R) (training: this rank's share of a batch of
  * m->w.rows_all rows). */
 static void run_forward(tr_model *m, int R, bool train) {
-    pass_ctx c = {m,    -1,   R,    train ? m->w.rows_all : R, train, 0.0, 0.0, 0, NULL, NULL, NULL,
-                  NULL, NULL, false};
+    pass_ctx c = {.m = m, .l = -1, .R = R, .n = train ? m->w.rows_all : R, .train = train};
     tr_map_refresh(m, train);
     tr_table_refresh(m);
     run_inputs(m, &c);
@@ -633,7 +620,7 @@ void tr_model_forward_eval(tr_model *m, int R) {
 }
 
 void tr_model_forward_inputs(tr_model *m, int R) {
-    pass_ctx c = {m, -1, R, R, false, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, NULL, false};
+    pass_ctx c = {.m = m, .l = -1, .R = R, .n = R};
     run_inputs(m, &c);
 }
 
@@ -687,13 +674,15 @@ static void atab_fit(tr_model *m, const tr_layer *L) {
  * ranks (every entry is written: the records' padding stays 0); with adam, the step of
  * the records tr_adam_fused allows. */
 static void backward(tr_model *m, int R, double wd, double wd1, const tr_adam *adam) {
-    pass_ctx c = {m, 0, R, m->w.rows_all, true, wd, wd1, 0, NULL, NULL, NULL, NULL, NULL, true};
+    pass_ctx c = {
+        .m = m, .R = R, .n = m->w.rows_all, .train = true, .wd = wd, .wd1 = wd1, .fjac = true};
     for (int l = m->p.n_layers - 1; l >= 0; l--) {
         const tr_layer *L = &m->p.layers[l];
         layer_io(&c, l);
         c.adam = adam && tr_adam_fused(m, L) ? adam : NULL;
         bool map = L->connect == IR_CONNECT_MAPPING && !m->w.map_frozen;
         bool per_addr = tr_addr_use(&m->w, L, c.n);
+        c.din_mode = tr_din_begin(m, l, per_addr && !map);
         if (per_addr) atab_fit(m, L);
         if (L->wire == TR_WIRE_DENSE || map) tr_pool_run(m->w.pool, transpose_job, &c);
         c.phase = tr_dp_active(m) ? 0 : -1; /* one process: step 1 inside bwd_job */
@@ -781,13 +770,14 @@ static void raw_bwd_job(void *vc, int tid, int nt) {
 
 void tr_layer_subnet_forward(tr_model *m, int l, const float *in, int R, float *y) {
     tr_table_refresh(m);
-    pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, NULL, y, NULL, NULL, false};
+    pass_ctx c = {.m = m, .l = l, .R = R, .n = R, .train = true, .in = in, .raw_y = y};
     tr_pool_run(m->w.pool, raw_fwd_job, &c);
 }
 
 void tr_layer_subnet_backward(tr_model *m, int l, const float *in, int R, const float *dy,
                               float *din) {
-    pass_ctx c = {m, l, R, R, true, 0.0, 0.0, 0, in, din, NULL, dy, NULL, false};
+    pass_ctx c = {
+        .m = m, .l = l, .R = R, .n = R, .train = true, .in = in, .din = din, .raw_dy = dy};
     memset(m->opt->gfix, 0, m->p.n_param * sizeof(uint64_t));
     tr_pool_run(m->w.pool, raw_bwd_job, &c);
     tr_pool_run(m->w.pool, unfix_job, m);

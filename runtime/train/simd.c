@@ -106,30 +106,6 @@ INLINE void fwd(const int F, int N, const float *restrict xt, int ldx, int Rp,
     }
 }
 
-/* ---- Fixed-point sums (tr_sub1_backward_fix) --------------------------------------- */
-
-/* acc[i] += tr_fix(lane i of v) for the first W lanes. */
-typedef int64_t vq __attribute__((vector_size(VL * 8)));
-
-INLINE void vfix_add(uint64_t *restrict acc, vf v, int W) {
-    if (W == VL) { /* tr_fix lane by lane in vectors: the same clamps, the same truncation */
-        vf x = v * TR_FIX_G, lim = (vf){0} + TR_FIX_LIM;
-        vi lt = x < lim; /* NaN: not less, so the limit, as tr_fix */
-        x = (vf)(((vi)x & lt) | ((vi)lim & ~lt));
-        vi gt = x > -lim;
-        x = (vf)(((vi)x & gt) | ((vi)(-lim) & ~gt));
-        vq q = __builtin_convertvector(x, vq), a;
-        memcpy(&a, acc, sizeof a);
-        a += q;
-        memcpy(acc, &a, sizeof a);
-        return;
-    }
-    float t[VL];
-    vst(t, v);
-    for (int i = 0; i < W; i++)
-        acc[i] += tr_fix(t[i], TR_FIX_G);
-}
-
 /* ---- Backward: weight gradients (hidden units in the lanes) ------------------------- */
 /* Over all R rows into gw1, gb1, gw2 (fix NULL), or (fix) over blocks of TR_ROW_BLOCK rows
  * from row 0, each block's sums added to the fixed-point sums fix->w1, b1, w2: the weights

@@ -12,6 +12,7 @@
 #ifndef NLTC_TRAIN_INT_H
 #define NLTC_TRAIN_INT_H
 
+#include "fix.h"
 #include "train.h"
 
 /* ==== 3. Kernels ================================================================== */
@@ -103,49 +104,8 @@ static inline float tr_q_scale_grad(float raw, float ds) {
 void tr_q_backward_rows(const tr_qspec *q, float gamma, float beta, float s, int R, float *dv,
                         const float *xh, uint64_t *st);
 
-/* ---- Sums over rows in int64 fixed point (rows.c) ----------------------------------
- * Every sum over a batch's rows (batch-norm statistics and their backward sums, parameter
- * gradients, the scale gradients, the loss) adds int64 terms: each row's term (or each
- * 16-row block's partial sum, blocks in row order from row 0 of the batch) times 2^k,
- * truncated toward zero and clamped to +-2^46 (NaN: +2^46), added modulo 2^64. Integer
- * addition is associative, so the sum does not depend on how the rows are split over
- * threads or ranks (train_dp). k per quantity: */
-#define TR_FIX_G       0x1p40f /* gradients and backward sums: resolution 2^-40 */
-#define TR_FIX_M       0x1p32f /* batch-norm sums of values (mean), of xhat, the loss */
-#define TR_FIX_V       0x1p24f /* batch-norm sums of squared deviations (variance) */
-#define TR_FIX_LIM     0x1p46f /* the clamp of one term (2^46 units) */
-#define TR_ROW_BLOCK   16      /* rows per block: ranks own whole blocks */
-#define TR_DENSE_CHUNK 8       /* dense weight gradients: outputs per block product */
-
-static inline uint64_t tr_fix(float x, float k) {
-    float v = x * k;
-    v = v < TR_FIX_LIM ? v : TR_FIX_LIM;
-    v = v > -TR_FIX_LIM ? v : -TR_FIX_LIM;
-    return (uint64_t)(int64_t)v;
-}
-/* The float of a fixed-point sum s at scale k (a power of two: the product by 1/k is the
- * quotient s / k exactly, without a division). */
-static inline float tr_unfix(uint64_t s, float k) {
-    return (float)((double)(int64_t)s * (1.0 / (double)k));
-}
-/* tr_unfix(tr_fix(x, k), k) in float arithmetic alone (vectorizes): the clamped x * k
- * truncated is an integer a float holds exactly, and times 1/k (a power of two) exact;
- * + 0 gives a zero tr_unfix's sign (+0). */
-static inline float tr_fix_round(float x, float k) {
-    float v = x * k;
-    v = v < TR_FIX_LIM ? v : TR_FIX_LIM;
-    v = v > -TR_FIX_LIM ? v : -TR_FIX_LIM;
-    return __builtin_truncf(v) * (1.0f / k) + 0.0f;
-}
-/* acc[i] += tr_fix(x[i], k) for i < n. */
-void tr_fix_add(uint64_t *restrict acc, const float *restrict x, size_t n, float k);
-/* acc[i] = tr_fix(x[i], k) for i < n (the sums of one term each). */
-void tr_fix_set(uint64_t *restrict acc, const float *restrict x, size_t n, float k);
-/* The sum over r < n of tr_fix(x[r], k). */
-uint64_t tr_fix_sum(const float *restrict x, int n, float k);
-/* The sum over i < n of cnt[i] * tr_fix(x[i], k): the sum over rows when cnt[i] rows have
- * the value x[i] (the same integer, modulo 2^64). */
-uint64_t tr_fix_sum_cnt(const float *restrict x, const uint32_t *restrict cnt, int n, float k);
+#define TR_ROW_BLOCK   16 /* rows per block: ranks own whole blocks */
+#define TR_DENSE_CHUNK 8  /* dense weight gradients: outputs per block product */
 
 /* Fully connected rows: y[r][n] = bias[n] + sum_k x[r][k]*w[k][n] (w is [K][N]), then
  * ReLU when relu. x has row stride ldx, y row stride ldy. */
@@ -483,6 +443,7 @@ typedef struct tr_layer_buf {
     float *xt;       /* [ld][tr_pad_rows(in)] dense layers: the inputs transposed (training) */
     float *dval;     /* gradient w.r.t. val (training) */
     float *dxg;      /* [out*F][ld] masked layers: input gradients per L-LUT slot (training) */
+    bool dxg_used;   /* dxg may hold floats: zeroed before it holds fixed-point sums (model.c) */
     float *istd;     /* [out] batch-norm inverse std of the batch (training) */
     /* per-address path (training; tr_addr_rec, addr.c): [out][ld] each row's number among
      * the used addresses, [out][Ua] each number's address, row count and output (then
@@ -582,6 +543,13 @@ size_t tr_beta_off(const tr_layer *L, int o);
 /* The readers of every input of a masked layer (rd_off, rd_slot) from its wires idx, as CSR
  * grouped by input, slots ascending. */
 void tr_layer_readers(tr_layer *L);
+/* A masked layer's input gradients (din.c): how the backward of layer l sums them (from
+ * tr_din_begin, before the layer's backward, which zeroes the slices when they need it),
+ * thread tid's slice of fixed-point sums, and the sums of inputs [lo, hi) into din. */
+enum { TR_DIN_FLOAT, TR_DIN_FIXED, TR_DIN_SLICES };
+int tr_din_begin(tr_model *m, int l, bool per_addr);
+uint64_t *tr_din_slice(const tr_model *m, int l, int tid);
+void tr_din_sum(const tr_model *m, int l, int mode, int R, float *din, int lo, int hi);
 /* The learned mapping's softmax temperature (training's soft choice; the wire is hard). */
 #define TR_MAP_TAU 1.0f
 /* The wires of every mapping layer from its weights: idx = argmax per slot, and in training

@@ -19,6 +19,8 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "fix.h"
 #if defined(__FMA__) || defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -105,6 +107,48 @@ VFMA_INLINE vf vexp_neg(vf x) {
     vf y = vfma(p, r * r, r) + vsplat(1.0f);
     vi e = (__builtin_convertvector(k, vi) + 127) << 23;
     return (vf)((vi)(y * (vf)e) & ~under);
+}
+
+/* ---- Fixed-point sums (fix.h's tr_fix, TR_FIX_G) ------------------------------ */
+/* Half a vector's lanes as floats and as int64 (one register each). */
+typedef float vfh __attribute__((vector_size(VL * 2)));
+typedef int64_t vqh __attribute__((vector_size(VL * 4)));
+
+/* acc[i] += tr_fix(lane i of v, TR_FIX_G) for the first W lanes. */
+VFMA_INLINE void vfix_add(uint64_t *restrict acc, vf v, int W) {
+#if defined(__AVX512DQ__) && VL == 16
+    if (W == VL) { /* min/max: x < lim ? x : lim and x > -lim ? x : -lim, NaN included */
+        __m512 x = _mm512_mul_ps((__m512)v, _mm512_set1_ps(TR_FIX_G));
+        x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(TR_FIX_LIM)),
+                          _mm512_set1_ps(-TR_FIX_LIM));
+        __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1));
+        __m512i a = _mm512_loadu_si512(acc), b = _mm512_loadu_si512(acc + 8);
+        _mm512_storeu_si512(acc,
+                            _mm512_add_epi64(a, _mm512_cvttps_epi64(_mm512_castps512_ps256(x))));
+        _mm512_storeu_si512(acc + 8, _mm512_add_epi64(b, _mm512_cvttps_epi64(hi)));
+        return;
+    }
+#endif
+    if (W == VL) { /* tr_fix lane by lane in vectors: the same clamps, the same truncation */
+        vf x = v * TR_FIX_G, lim = (vf){0} + TR_FIX_LIM;
+        vi lt = x < lim; /* NaN: not less, so the limit, as tr_fix */
+        x = (vf)(((vi)x & lt) | ((vi)lim & ~lt));
+        vi gt = x > -lim;
+        x = (vf)(((vi)x & gt) | ((vi)(-lim) & ~gt));
+        vfh h[2];
+        memcpy(h, &x, sizeof h);
+        for (int k = 0; k < 2; k++) { /* by halves: no round trip through memory */
+            vqh a;
+            memcpy(&a, acc + k * (VL / 2), sizeof a);
+            a += __builtin_convertvector(h[k], vqh);
+            memcpy(acc + k * (VL / 2), &a, sizeof a);
+        }
+        return;
+    }
+    float t[VL];
+    vst(t, v);
+    for (int i = 0; i < W; i++)
+        acc[i] += tr_fix(t[i], TR_FIX_G);
 }
 
 #endif
