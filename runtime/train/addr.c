@@ -131,6 +131,29 @@ tr_addr_rec tr_addr_rec_of(const tr_model *m, int l, int o) {
     return a;
 }
 
+/* Asks the cache for n bytes at p, line by line. */
+static void fetch(const void *p, size_t n) {
+    for (size_t i = 0; i < n; i += 64)
+        __builtin_prefetch((const char *)p + i);
+}
+
+void tr_lut_prefetch(const tr_model *m, int l, int o, bool per_addr) {
+    const tr_layer *L = &m->p.layers[l];
+    size_t rec = L->o_lut + (size_t)o * L->stride, n = L->n_rec * sizeof(float);
+    fetch(m->p.param + rec, n);
+    fetch(m->opt->adam_m + rec, n);
+    fetch(m->opt->adam_v + rec, n);
+    if (!per_addr) return;
+    tr_addr_rec a = tr_addr_rec_of(m, l, o);
+    size_t ua = (size_t)tr_addr_rows(L, m->w.ld), ld = (size_t)m->w.ld;
+    fetch(a.y, ua * sizeof(float));
+    fetch(a.rep, ua * sizeof(uint16_t));
+    fetch(a.cnt, ua * sizeof(uint32_t));
+    fetch(a.num, ld * sizeof(uint16_t));
+    if (a.jac) fetch(a.jac, ua * (size_t)L->sh.F * sizeof(float));
+    fetch(m->w.lb[l].dval + (size_t)o * ld, ld * sizeof(float));
+}
+
 /* The codes the layer reads: the input quantizer's (layer 0) or the previous layer's. */
 static const uint16_t *codes_in(const tr_model *m, int l) {
     return l == 0 ? m->w.in_codes : m->w.lb[l - 1].codes;

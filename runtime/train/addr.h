@@ -26,6 +26,10 @@ typedef struct tr_addr_rec {
     float *mu;     /* the batch mean of the outputs (batch norm writes it) */
 } tr_addr_rec;
 tr_addr_rec tr_addr_rec_of(const tr_model *m, int l, int o);
+/* Asks the cache for what the training backward of L-LUT o of sparse layer l reads: its
+ * parameters and their moments, and on the per-address path (per_addr) its record and
+ * value gradients (the next L-LUT's while one runs: bench/train/README.md, session 15). */
+void tr_lut_prefetch(const tr_model *m, int l, int o, bool per_addr);
 /* y[r] = v[num[r]] (times s[r] when s is not NULL) for r < R, v: n entries, readable to
  * max(tr_pad_rows(n), 16) (tables of a few vectors by permutes, larger ones by loads);
  * the 16-bit y of 32-bit entries. */

@@ -517,6 +517,7 @@ static void bwd_job(void *vc, int tid, int nt) {
     size_t A = per_addr ? (size_t)1 << (L->sh.F * L->bits_in) : 0;
     for (int o = lo; o < hi; o++) {
         chan ch = lut_chan(m, c->l, o);
+        if (!dense && o + 1 < hi) tr_lut_prefetch(m, c->l, o + 1, per_addr);
         if (c->phase < 0) unfinish_one(c, o, &ch, (uint64_t *)sc); /* one process: step 1 */
         uint64_t *st = m->w.st + 3 * (size_t)o;
         if (per_addr) { /* batch norm and estimator per address, then the sub-network */
