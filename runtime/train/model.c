@@ -56,11 +56,11 @@ static void layer_io(pass_ctx *c, int l) {
 }
 
 /* Where the backward writes the input gradients of L-LUT o of sparse layer c->l: the
- * previous layer's dval rows (DIRECT) or its slot rows dxg (marked used). */
+ * previous layer's dval rows (DIRECT) or its slot rows dxg (the layer's pass marks them
+ * used: tr_din_begin, run_forward; never a job, whose threads would share the line). */
 static float *lut_dx(const pass_ctx *c, const tr_layer *L, int o) {
-    tr_layer_buf *B = &c->m->w.lb[c->l];
-    B->dxg_used |= L->wire != TR_WIRE_DIRECT;
-    return (L->wire == TR_WIRE_DIRECT ? c->din : B->dxg) + (size_t)o * L->sh.F * c->m->w.ld;
+    float *d = L->wire == TR_WIRE_DIRECT ? c->din : c->m->w.lb[c->l].dxg;
+    return d + (size_t)o * L->sh.F * c->m->w.ld;
 }
 
 /* The gradient sums of L-LUT o's record of sparse layer L. */
@@ -592,6 +592,8 @@ static void run_forward(tr_model *m, int R, bool train) {
     run_inputs(m, &c);
     for (int l = 0; l < m->p.n_layers; l++) {
         layer_io(&c, l);
+        if (train && !tr_addr_use(&m->w, &m->p.layers[l], c.n)) /* fwd_job's Jacobians */
+            m->w.lb[l].dxg_used = true;
         if (train)
             layer_forward_train(m, &c);
         else
@@ -780,6 +782,7 @@ void tr_layer_subnet_backward(tr_model *m, int l, const float *in, int R, const 
     pass_ctx c = {
         .m = m, .l = l, .R = R, .n = R, .train = true, .in = in, .din = din, .raw_dy = dy};
     memset(m->opt->gfix, 0, m->p.n_param * sizeof(uint64_t));
+    m->w.lb[l].dxg_used = true;
     tr_pool_run(m->w.pool, raw_bwd_job, &c);
     tr_pool_run(m->w.pool, unfix_job, m);
     if (m->p.layers[l].wire == TR_WIRE_MASKED) tr_pool_run(m->w.pool, gradin_job, &c);
