@@ -271,6 +271,17 @@ double tr_reg_forward(const float *w, int rows, int cols, double wd, double wd1)
     return wd * total;
 }
 
+/* the sum over a model's dense layers (stage 1) */
+double tr_model_reg(const tr_model *m, double wd, double wd1) {
+    double s = 0.0;
+    for (int l = 0; l < m->p.n_layers; l++) {
+        const tr_layer *L = &m->p.layers[l];
+        if (L->wire == TR_WIRE_DENSE)
+            s += tr_reg_forward(m->p.param + L->o_wd, L->out, L->in, wd, wd1);
+    }
+    return s;
+}
+
 void tr_reg_backward(const float *w, int rows, int cols, double wd, double wd1, float *dw) {
     for (int i = 0; i < rows; i++) {
         const float *restrict wr = w + (size_t)i * cols;

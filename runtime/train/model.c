@@ -1,7 +1,8 @@
 /* model.c - the multithreaded training forward, backward and evaluation passes over whole
  * layers, and the Adam step (the model's layout is built in layout.c).
  *
- * Threads: every layer is split into fixed contiguous shares of L-LUTs (tr_share). Every
+ * Threads: every layer is split into fixed contiguous shares of L-LUTs (tr_share; the
+ * L-LUT loops of masked layers in chunks of them that a free thread takes over). Every
  * quantity an L-LUT contributes to (its own parameter gradients, its input gradients, its
  * share of the layer's scale gradient) is written per L-LUT. Sums over the batch's rows
  * are int64 fixed-point sums (rows.c), added over the ranks of a data-parallel run
@@ -273,18 +274,16 @@ static void stat_job(void *vc, int tid, int nt) {
         stat_phases(c, o, c->phase < 0 ? 0 : c->phase, c->phase < 0 ? 2 : c->phase, d);
 }
 
-/* Sub-network outputs y of the share [lo, hi) of layer c->l; in training each into its
- * value row with its sum (phase 0 of the batch statistics; phase -1: then the rest of
- * them), else finished at once. */
-static void fwd_job(void *vc, int tid, int nt) {
-    pass_ctx *c = vc;
+/* Sub-network outputs y of L-LUTs [lo, hi) of layer c->l on thread tid; in training each
+ * into its value row with its sum (phase 0 of the batch statistics; phase -1: then the
+ * rest of them), else finished at once. */
+static void fwd_luts(pass_ctx *c, int tid, int lo, int hi) {
     tr_model *m = c->m;
     const tr_layer *L = &m->p.layers[c->l];
     tr_layer_buf *B = &m->w.lb[c->l];
-    int R = c->R, ld = m->w.ld, lo, hi;
+    int R = c->R, ld = m->w.ld;
     float *sc = m->w.scratch[tid];
     float *y = sc, *xg = y + ld, *sub = xg + (size_t)L->sh.F * ld;
-    tr_share(L->out, tid, nt, &lo, &hi);
     bool dense = L->wire == TR_WIRE_DENSE, per_addr = tr_addr_use(&m->w, L, c->n);
     if (dense)
         tr_gemm(hi - lo, R, L->in, m->p.param + L->o_wd + (size_t)lo * L->in, (size_t)L->in, 1,
@@ -320,6 +319,21 @@ static void fwd_job(void *vc, int tid, int nt) {
             chan_eval(&ch, yo, R);
         }
     }
+}
+
+/* Runs body over layer c->l's L-LUTs on thread tid: a masked layer's in chunks that a
+ * free thread takes over (tr_pool_chunk), a dense layer's over its fixed share (its GEMMs
+ * are split with it). */
+static void lut_chunks(pass_ctx *c, int tid, void (*body)(pass_ctx *c, int tid, int lo, int hi)) {
+    const tr_layer *L = &c->m->p.layers[c->l];
+    int lo, hi;
+    while (tr_pool_chunk(c->m->w.pool, L->out, tid, L->wire != TR_WIRE_DENSE, &lo, &hi))
+        body(c, tid, lo, hi);
+}
+
+static void fwd_job(void *vc, int tid, int nt) {
+    (void)nt;
+    lut_chunks(vc, tid, fwd_luts);
 }
 
 /* Encoded inputs (bits 0/1): the code, and its level's value, over a feature share. */
@@ -499,17 +513,15 @@ static void transpose_job(void *vc, int tid, int nt) {
     }
 }
 
-/* Step 2 of the backward of a share of layer c->l's L-LUTs (phase -1, one process: each
- * one's step 1 first): the batch-norm backward, then the sub-network's (or the dense
- * layer's bias and weights'). */
-static void bwd_job(void *vc, int tid, int nt) {
-    pass_ctx *c = vc;
+/* Step 2 of the backward of L-LUTs [lo, hi) of layer c->l on thread tid (phase -1, one
+ * process: each one's step 1 first): the batch-norm backward, then the sub-network's (or
+ * the dense layer's bias and weights'). */
+static void bwd_luts(pass_ctx *c, int tid, int lo, int hi) {
     tr_model *m = c->m;
     const tr_layer *L = &m->p.layers[c->l];
-    int ld = m->w.ld, lo, hi;
+    int ld = m->w.ld;
     float *sc = m->w.scratch[tid], *gb = m->w.gsc[tid];
     float *dy = sc, *xg = dy + ld, *sub = xg + (size_t)L->sh.F * ld;
-    tr_share(L->out, tid, nt, &lo, &hi);
     bool dense = L->wire == TR_WIRE_DENSE, per_addr = tr_addr_use(&m->w, L, c->n);
     bool slices = c->din_mode == TR_DIN_SLICES;
     /* a fixed-point record after gb's (layout.c's block_grad_floats) */
@@ -553,6 +565,11 @@ static void bwd_job(void *vc, int tid, int nt) {
             tr_adam_lut(c->adam, m, L, o, NULL, own); /* the record's sums are final */
     }
     if (dense) dense_wgrad(c, lo, hi, gb);
+}
+
+static void bwd_job(void *vc, int tid, int nt) {
+    (void)nt;
+    lut_chunks(vc, tid, bwd_luts);
 }
 
 /* Input gradients of a masked layer (din.c); of a dense layer: W^T dY over a share of the
@@ -727,16 +744,6 @@ void tr_model_step(tr_model *m, int R, const ir_stage *st, double lr, double wd,
     tr_adam_begin(&a, m->opt, st, lr);
     backward(m, R, wd, wd1, &a);
     tr_adam_run(m, &a, true);
-}
-
-double tr_model_reg(const tr_model *m, double wd, double wd1) {
-    double s = 0.0;
-    for (int l = 0; l < m->p.n_layers; l++) {
-        const tr_layer *L = &m->p.layers[l];
-        if (L->wire == TR_WIRE_DENSE)
-            s += tr_reg_forward(m->p.param + L->o_wd, L->out, L->in, wd, wd1);
-    }
-    return s;
 }
 
 /* ---- Test hooks: a layer's sub-networks alone ----------------------------------------- */

@@ -1,8 +1,11 @@
 /* pool.c - the fixed worker-thread pool of training.
  *
  * The pool runs one function on every thread and waits for all of them; the caller's
- * thread is worker 0. Work is split by tr_share into fixed contiguous shares, so which
- * thread computes what never depends on timing. Waiting threads spin briefly (a layer's
+ * thread is worker 0. Work is split by tr_share into fixed contiguous shares, or, in the
+ * L-LUT loops of the training forward and backward, handed out in chunks of those shares,
+ * a thread that finishes its own taking chunks of the others' (tr_pool_chunk). There each
+ * L-LUT's results are its own, so which thread computes one changes no bit, only the
+ * time. Waiting threads spin briefly (a layer's
  * work takes tens of microseconds, and waking a sleeping thread costs about as much), then
  * sleep on a condition variable, so an idle pool costs nothing on a shared machine.
  *
@@ -59,6 +62,16 @@ static unsigned fp_flush_begin(void) {
 }
 
 #define SPIN_ROUNDS 20000 /* polls of the job counter before sleeping */
+#define CHUNKS_PER_THREAD                                                                          \
+    16 /* tr_pool_chunk's chunks: a thread held up (another process on                             \
+        * its core, more distinct addresses in its L-LUTs) leaves the                              \
+        * rest of its share to the others */
+
+/* A thread's counter of the current job's items handed out from its share (tr_pool_chunk),
+ * on a cache line of its own. */
+typedef struct pool_slot {
+    _Alignas(64) atomic_int next;
+} pool_slot;
 
 struct tr_pool {
     int n;                  /* threads including the caller */
@@ -73,6 +86,7 @@ struct tr_pool {
     void *ctx;              /* its argument */
     int sleepers;           /* workers waiting on cv_job (under mu) */
     bool caller_sleeping;   /* the caller waits on cv_done (under mu) */
+    pool_slot *slot;        /* [n] each thread's counter of tr_pool_chunk */
 };
 
 typedef struct pool_arg {
@@ -120,6 +134,10 @@ tr_pool *tr_pool_new(int threads) {
     pthread_cond_init(&p->cv_done, NULL);
     atomic_init(&p->gen, 0u);
     atomic_init(&p->pending, 0);
+    p->slot = aligned_alloc(_Alignof(pool_slot), (size_t)p->n * sizeof *p->slot);
+    if (!p->slot) rt_oom();
+    for (int i = 0; i < p->n; i++)
+        atomic_init(&p->slot[i].next, 0);
     atomic_init(&p->stop, false);
     p->tids = xcalloc((size_t)p->n, sizeof *p->tids);
     for (int i = 1; i < p->n; i++) {
@@ -147,6 +165,7 @@ void tr_pool_free(tr_pool *p) {
     pthread_cond_destroy(&p->cv_job);
     pthread_cond_destroy(&p->cv_done);
     free(p->tids);
+    free(p->slot);
     free(p);
 }
 
@@ -157,6 +176,8 @@ int tr_pool_threads(const tr_pool *p) {
 static void pool_run_flushed(tr_pool *p, tr_pool_fn fn, void *ctx);
 
 void tr_pool_run(tr_pool *p, tr_pool_fn fn, void *ctx) {
+    for (int i = 0; i < p->n; i++) /* posted with the job */
+        atomic_store_explicit(&p->slot[i].next, 0, memory_order_relaxed);
     unsigned old = fp_flush_begin(); /* the caller is worker 0; its own mode is restored */
     if (p->n == 1)
         fn(ctx, 0, 1);
@@ -185,6 +206,24 @@ static void pool_run_flushed(tr_pool *p, tr_pool_fn fn, void *ctx) {
         p->caller_sleeping = false;
         pthread_mutex_unlock(&p->mu);
     }
+}
+
+bool tr_pool_chunk(tr_pool *p, int n, int tid, bool steal, int *lo, int *hi) {
+    int nt = p->n, size = !steal || nt == 1 ? n : n / (CHUNKS_PER_THREAD * nt);
+    if (size < 1) size = 1;
+    /* its own share first, then what the others have left */
+    for (int k = 0; k < (steal ? nt : 1); k++) {
+        int v = (tid + k) % nt, s0, s1;
+        tr_share(n, v, nt, &s0, &s1);
+        atomic_int *next = &p->slot[v].next;
+        if (atomic_load_explicit(next, memory_order_relaxed) >= s1 - s0) continue;
+        int at = atomic_fetch_add_explicit(next, size, memory_order_relaxed);
+        if (at >= s1 - s0) continue;
+        *lo = s0 + at;
+        *hi = s1 - *lo < size ? s1 : *lo + size;
+        return true;
+    }
+    return false;
 }
 
 void tr_share(int n, int tid, int nt, int *lo, int *hi) {

@@ -350,6 +350,12 @@ tr_pool *tr_pool_new(int threads);
 void tr_pool_free(tr_pool *p);
 int tr_pool_threads(const tr_pool *p);
 void tr_pool_run(tr_pool *p, tr_pool_fn fn, void *ctx);
+/* The next chunk [*lo, *hi) of n items for thread tid of the running job: with steal,
+ * chunks of its own tr_share first, then of the shares others have not reached (a thread
+ * held up by another process, or by dearer items, leaves them to the rest), only where an
+ * item's results do not depend on the thread; without, its whole share once. False when
+ * none is left. One set of counters per job: a job hands out one range this way. */
+bool tr_pool_chunk(tr_pool *p, int n, int tid, bool steal, int *lo, int *hi);
 /* The half-open share [*lo, *hi) of n items for thread tid of nt (fixed partition). */
 void tr_share(int n, int tid, int nt, int *lo, int *hi);
 

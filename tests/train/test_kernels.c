@@ -10,6 +10,7 @@
  */
 #include <check.h>
 #include <float.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -673,6 +674,68 @@ START_TEST(test_pool_flushes_subnormals) {
 }
 END_TEST
 
+/* tr_pool_chunk hands out every item exactly once: without steal each thread its own
+ * tr_share; with steal, what a late thread has not reached goes to the others (thread 0
+ * here starts only after thread 1 has found nothing left, so it gets nothing). */
+typedef struct chunk_probe {
+    tr_pool *pool;
+    int n;
+    bool steal;
+    int owner[300];       /* the thread that got each item, -1 before */
+    atomic_int hits[300]; /* times each item was handed out */
+    atomic_bool done1;    /* thread 1 found nothing left */
+} chunk_probe;
+
+static void chunk_job(void *ctx, int tid, int nt) {
+    (void)nt;
+    chunk_probe *p = ctx;
+    while (p->steal && tid == 0 && !atomic_load(&p->done1))
+        ;
+    int lo, hi;
+    while (tr_pool_chunk(p->pool, p->n, tid, p->steal, &lo, &hi)) {
+        ck_assert(0 <= lo && lo < hi && hi <= p->n);
+        for (int i = lo; i < hi; i++) {
+            atomic_fetch_add(&p->hits[i], 1);
+            p->owner[i] = tid;
+        }
+    }
+    if (tid == 1) atomic_store(&p->done1, true);
+}
+
+START_TEST(test_pool_chunks) {
+    static chunk_probe p;
+    const int ns[] = {0, 1, 7, 100, 300};
+    for (int nt = 2; nt <= 3; nt++) {
+        p.pool = tr_pool_new(nt);
+        for (size_t k = 0; k < sizeof ns / sizeof *ns; k++)
+            for (int steal = 0; steal < 2; steal++) {
+                p.n = ns[k];
+                p.steal = steal;
+                atomic_store(&p.done1, false);
+                for (int i = 0; i < p.n; i++) {
+                    atomic_store(&p.hits[i], 0);
+                    p.owner[i] = -1;
+                }
+                tr_pool_run(p.pool, chunk_job, &p);
+                for (int i = 0; i < p.n; i++) {
+                    ck_assert_msg(atomic_load(&p.hits[i]) == 1, "n %d steal %d: item %d %d times",
+                                  p.n, steal, i, atomic_load(&p.hits[i]));
+                    int lo, hi, t = 0;
+                    for (; t < nt; t++) { /* the share item i is in */
+                        tr_share(p.n, t, nt, &lo, &hi);
+                        if (i < hi) break;
+                    }
+                    if (steal) /* thread 0 came too late for any */
+                        ck_assert_int_ne(p.owner[i], 0);
+                    else
+                        ck_assert_int_eq(p.owner[i], t);
+                }
+            }
+        tr_pool_free(p.pool);
+    }
+}
+END_TEST
+
 static Suite *kernels_suite(void) {
     Suite *s = suite_create("train_kernels");
     TCase *tc = tcase_create("grad");
@@ -696,6 +759,7 @@ static Suite *kernels_suite(void) {
     tcase_add_test(tc, test_support_level_grad);
     tcase_add_test(tc, test_masked_level_grad);
     tcase_add_test(tc, test_pool_flushes_subnormals);
+    tcase_add_test(tc, test_pool_chunks);
     suite_add_tcase(s, tc);
     return s;
 }
