@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* ---- One block, sliced ---------------------------------------------------------------- */
 
@@ -31,11 +32,21 @@ static void *carve(carver *c, size_t bytes) {
     return c->base && bytes ? c->base + at : NULL;
 }
 
-/* A zeroed block of n bytes (n > 0), 64-byte aligned. */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* A zeroed block of n bytes (n > 0), 64-byte aligned. A block of two huge pages or more
+ * is aligned to them and asked to be backed by them (Linux: MADV_HUGEPAGE), so that the
+ * training's walks over the parameters, moments and batch rows do not miss the TLB every
+ * 4 KiB (MNIST batch 256: +6% on 2 threads, +9% on 1; bench/train/README.md); where the
+ * system says no, it stays on small pages. */
 static void *block_new(size_t n) {
-    size_t sz = (n + 63) / 64 * 64;
-    void *p = aligned_alloc(64, sz > 0 ? sz : 64);
+    size_t sz = (n + 63) / 64 * 64, al = sz >= 2 * HUGE_PAGE ? HUGE_PAGE : 64;
+    if (al == HUGE_PAGE) sz = (sz + al - 1) / al * al;
+    void *p = aligned_alloc(al, sz > 0 ? sz : 64);
     if (!p) rt_oom();
+#ifdef MADV_HUGEPAGE
+    if (al == HUGE_PAGE) (void)madvise(p, sz, MADV_HUGEPAGE);
+#endif
     memset(p, 0, sz > 0 ? sz : 64);
     return p;
 }
