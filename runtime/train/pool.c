@@ -5,9 +5,9 @@
  * L-LUT loops of the training forward and backward, handed out in chunks of those shares,
  * a thread that finishes its own taking chunks of the others' (tr_pool_chunk). There each
  * L-LUT's results are its own, so which thread computes one changes no bit, only the
- * time. Waiting threads spin briefly (a layer's
- * work takes tens of microseconds, and waking a sleeping thread costs about as much), then
- * sleep on a condition variable, so an idle pool costs nothing on a shared machine.
+ * time. Waiting threads spin briefly (a layer's work takes tens of microseconds, and
+ * waking a sleeping thread costs about as much), then sleep on a condition variable, so
+ * an idle pool costs nothing on a shared machine.
  *
  * Every job runs with subnormal floats flushed to zero (FTZ and DAZ on x86, FZ on AArch64):
  * Adam's second moments of parameters whose gradient stays zero (dead hidden units) decay
@@ -62,10 +62,9 @@ static unsigned fp_flush_begin(void) {
 }
 
 #define SPIN_ROUNDS 20000 /* polls of the job counter before sleeping */
-#define CHUNKS_PER_THREAD                                                                          \
-    16 /* tr_pool_chunk's chunks: a thread held up (another process on                             \
-        * its core, more distinct addresses in its L-LUTs) leaves the                              \
-        * rest of its share to the others */
+/* tr_pool_chunk's chunks per share: a thread held up (another process on its core, more
+ * distinct addresses in its L-LUTs) leaves the rest of its share to the others */
+#define CHUNKS_PER_THREAD 16
 
 /* A thread's counter of the current job's items handed out from its share (tr_pool_chunk),
  * on a cache line of its own. */
