@@ -18,16 +18,30 @@
 #define TR_FIX_V   0x1p24f /* batch-norm sums of squared deviations (variance) */
 #define TR_FIX_LIM 0x1p46f /* the clamp of one term (2^46 units) */
 
+/* The clamped x * k truncated: an integer t, |t| <= 2^46, whose int64 is the low bits of the
+ * double 1.5 * 2^52 + t (exact: a double's unit is 1 in [2^52, 2^53)) less those of 1.5 *
+ * 2^52, the same as (int64_t)t; unlike that conversion it vectorizes without AVX-512DQ. */
 static inline uint64_t tr_fix(float x, float k) {
     float v = x * k;
     v = v < TR_FIX_LIM ? v : TR_FIX_LIM;
     v = v > -TR_FIX_LIM ? v : -TR_FIX_LIM;
-    return (uint64_t)(int64_t)v;
+    double d = (double)__builtin_truncf(v) + 0x1.8p52;
+    uint64_t b;
+    __builtin_memcpy(&b, &d, sizeof b);
+    return b - 0x4338000000000000u;
 }
 /* The float of a fixed-point sum s at scale k (a power of two: the product by 1/k is the
- * quotient s / k exactly, without a division). */
+ * quotient s / k exactly, without a division). The double of s is formed from its halves
+ * as exponent-2^52 doubles (its high half signed, offset by 2^31): both exact, so their
+ * sum hi * 2^32 + lo rounds once, to the bits of (double)(int64_t)s. Unlike that
+ * conversion it vectorizes without AVX-512DQ (Adam's loop over the gradient sums). */
 static inline float tr_unfix(uint64_t s, float k) {
-    return (float)((double)(int64_t)s * (1.0 / (double)k));
+    uint64_t hb = (s >> 32) ^ 0x4330000080000000u, lb = (s & 0xffffffffu) | 0x4330000000000000u;
+    double dh, dl;
+    __builtin_memcpy(&dh, &hb, sizeof dh);
+    __builtin_memcpy(&dl, &lb, sizeof dl);
+    double d = (dh - 0x1.000008p52) * 0x1p32 + (dl - 0x1p52);
+    return (float)(d * (1.0 / (double)k));
 }
 /* tr_unfix(tr_fix(x, k), k) in float arithmetic alone (vectorizes): the clamped x * k
  * truncated is an integer a float holds exactly, and times 1/k (a power of two) exact;

@@ -128,6 +128,23 @@ VFMA_INLINE void vfix_add(uint64_t *restrict acc, vf v, int W) {
         _mm512_storeu_si512(acc + 8, _mm512_add_epi64(b, _mm512_cvttps_epi64(hi)));
         return;
     }
+#elif defined(__AVX2__) && VL == 8
+    if (W == VL) { /* the same clamps and truncation; the int64 by fix.h's tr_fix double */
+        __m256 x = _mm256_mul_ps((__m256)v, _mm256_set1_ps(TR_FIX_G));
+        x = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(TR_FIX_LIM)),
+                          _mm256_set1_ps(-TR_FIX_LIM));
+        x = _mm256_round_ps(x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+        for (int k = 0; k < 2; k++) {
+            __m256d d = _mm256_add_pd(
+                _mm256_cvtps_pd(k ? _mm256_extractf128_ps(x, 1) : _mm256_castps256_ps128(x)),
+                _mm256_set1_pd(0x1.8p52));
+            __m256i q =
+                _mm256_sub_epi64(_mm256_castpd_si256(d), _mm256_set1_epi64x(0x4338000000000000));
+            __m256i a = _mm256_loadu_si256((const __m256i *)(acc + 4 * k));
+            _mm256_storeu_si256((__m256i *)(acc + 4 * k), _mm256_add_epi64(a, q));
+        }
+        return;
+    }
 #endif
     if (W == VL) { /* tr_fix lane by lane in vectors: the same clamps, the same truncation */
         vf x = v * TR_FIX_G, lim = (vf){0} + TR_FIX_LIM;

@@ -66,6 +66,38 @@ START_TEST(test_fix_order) {
 }
 END_TEST
 
+/* tr_unfix forms the double of a sum from its halves: the same bits as the conversion of
+ * the int64, at the ends of the range, around the halves' carries and at random. */
+START_TEST(test_unfix_bits) {
+    const int64_t edge[] = {0,
+                            1,
+                            -1,
+                            INT64_MAX,
+                            INT64_MIN,
+                            (int64_t)1 << 53,
+                            ((int64_t)1 << 53) + 1,
+                            -((int64_t)1 << 53) - 3,
+                            0xffffffff,
+                            0x100000000,
+                            -0x100000000,
+                            -0x100000001};
+    uint64_t u = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < 100000; i++) {
+        int64_t s;
+        if (i < (int)(sizeof edge / sizeof edge[0]))
+            s = edge[i];
+        else { /* xorshift, shifted right by 0..63 bits: every magnitude */
+            u ^= u << 13, u ^= u >> 7, u ^= u << 17;
+            s = (int64_t)u >> (i % 64);
+        }
+        float want = (float)((double)s * (1.0 / (double)TR_FIX_G)),
+              got = tr_unfix((uint64_t)s, TR_FIX_G);
+        ck_assert_msg(memcmp(&want, &got, sizeof got) == 0, "s = %lld", (long long)s);
+        ck_assert(tr_unfix((uint64_t)s, TR_FIX_V) == (float)((double)s * (1.0 / (double)TR_FIX_V)));
+    }
+}
+END_TEST
+
 /* ---- Data-parallel training, ranks as threads ---------------------------------------- */
 
 enum { MAXR = 3 };
@@ -205,6 +237,7 @@ int main(void) {
     TCase *tc = tcase_create("rows");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_fix_order);
+    tcase_add_test(tc, test_unfix_bits);
     tcase_add_test(tc, test_ranks_sample);
     tcase_add_test(tc, test_ranks_address);
     tcase_add_test(tc, test_ranks_idle);
