@@ -46,12 +46,22 @@
 
 #include "vfma.h"
 
+/* The fewest batch rows from which the automatic choice takes the per-address path: twice
+ * the 2^A addresses, the addresses alone for an MLP sub-network of at least 384
+ * multiply-adds per row (the paper's F = 6, N = 64 has 448). Measured on AVX2 and AVX-512
+ * machines (bench/train/README.md, sessions 16 and 17); the rule reads the model alone, so
+ * a model and seed give the same bits on every machine. */
+static long addr_min_rows(const tr_shape *sh, int A) {
+    long macs = sh->N > 0 ? (long)sh->N * (sh->F + 1 + (long)sh->N * (sh->depth - 1)) : 0;
+    return ((long)1 << A) * (macs >= 384 ? 1 : 2);
+}
+
 bool tr_addr_use(const tr_work *w, const tr_layer *L, int R) {
     int A = L->sh.F * L->bits_in;
     if (L->wire == TR_WIRE_DENSE || L->sh.table || A > TR_ADDR_MAX_BITS) return false;
     if (w->addr_mode == TR_ADDR_SAMPLE) return false;
     if (w->addr_mode == TR_ADDR_ADDRESS) return true;
-    return 2 * ((long)1 << A) <= (long)R; /* auto: the table is at most half the batch */
+    return (long)R >= addr_min_rows(&L->sh, A);
 }
 
 int tr_addr_rows(const tr_layer *L, int ld) {

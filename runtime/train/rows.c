@@ -1,8 +1,8 @@
 /* rows.c - sums over a batch's rows in int64 fixed point (train_int.h, "Sums over rows"):
  * the conversions the passes use. The terms are added as uint64 (modulo 2^64, which is
  * associative, so the sum does not depend on the order or on how the rows are split over
- * threads and ranks; a true sum within int64 comes out exactly). The loops vectorize
- * (float to int64 conversions with AVX-512).
+ * threads and ranks; a true sum within int64 comes out exactly). The loops vectorize with
+ * AVX2 as with AVX-512: fix.h converts through doubles, not by float-to-int64 instructions.
  */
 #include "train_int.h"
 

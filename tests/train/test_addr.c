@@ -111,7 +111,8 @@ START_TEST(test_addr_depth3_skip) {
 }
 END_TEST
 
-/* The automatic choice: per address when the 2^A table is at most half the batch. */
+/* The automatic choice: per address from 2 * 2^A rows; from 2^A for an MLP of 384 or more
+ * multiply-adds per row (deeper ones too). */
 START_TEST(test_addr_auto_choice) {
     tr_work w;
     memset(&w, 0, sizeof w);
@@ -123,6 +124,16 @@ START_TEST(test_addr_auto_choice) {
     ck_assert(!tr_addr_use(&w, &L, 32));
     ck_assert(!tr_addr_use(&w, &L, 127));
     ck_assert(tr_addr_use(&w, &L, 128));
+    L.sh.N = 95, L.sh.depth = 1; /* 95 * (3 + 1) = 380 multiply-adds */
+    ck_assert(!tr_addr_use(&w, &L, 127));
+    ck_assert(tr_addr_use(&w, &L, 128));
+    L.sh.N = 96; /* 384 */
+    ck_assert(!tr_addr_use(&w, &L, 63));
+    ck_assert(tr_addr_use(&w, &L, 64));
+    L.sh.N = 16, L.sh.depth = 3; /* 64 + 2 * 256 */
+    ck_assert(!tr_addr_use(&w, &L, 63));
+    ck_assert(tr_addr_use(&w, &L, 64));
+    L.sh.N = 0, L.sh.depth = 0;
     w.addr_mode = TR_ADDR_SAMPLE;
     ck_assert(!tr_addr_use(&w, &L, 1024));
     w.addr_mode = TR_ADDR_ADDRESS;
