@@ -20,15 +20,21 @@
 
 /* The clamped x * k truncated: an integer t, |t| <= 2^46, whose int64 is the low bits of the
  * double 1.5 * 2^52 + t (exact: a double's unit is 1 in [2^52, 2^53)) less those of 1.5 *
- * 2^52, the same as (int64_t)t; unlike that conversion it vectorizes without AVX-512DQ. */
+ * 2^52, the same as (int64_t)t; unlike that conversion it vectorizes without AVX-512DQ.
+ * Targets without a vector truncation (x86-64 below SSE4.1) keep the cast: truncf would be
+ * a library call there. */
 static inline uint64_t tr_fix(float x, float k) {
     float v = x * k;
     v = v < TR_FIX_LIM ? v : TR_FIX_LIM;
     v = v > -TR_FIX_LIM ? v : -TR_FIX_LIM;
+#if defined(__x86_64__) && !defined(__SSE4_1__)
+    return (uint64_t)(int64_t)v;
+#else
     double d = (double)__builtin_truncf(v) + 0x1.8p52;
     uint64_t b;
     __builtin_memcpy(&b, &d, sizeof b);
     return b - 0x4338000000000000u;
+#endif
 }
 /* The float of a fixed-point sum s at scale k (a power of two: the product by 1/k is the
  * quotient s / k exactly, without a division). The double of s is formed from its halves
