@@ -1,10 +1,14 @@
 /* bench_addr.c - sparse-stage training samples/s of the per-sample and the per-address path
- * (runtime/train/addr.c) in the same run, on a model file's sparse model (random masks, the
- * file's sparse stage's optimizer), with the model file's data.
+ * (runtime/train/addr.c) in the same run, on a model file's sparse model (random masks, or
+ * a masks.txt file's, the file's sparse stage's optimizer), with the model file's data.
  *
  *   bench_addr FILE.nlt [--data-dir DIR] [--batch B] [--depth D] [--batches N]
- *              [--threads N] [--repeat N] [--sweep] [--kinds] [--path sample|address]
+ *              [--threads N] [--repeat N] [--masks FILE] [--sweep] [--kinds]
+ *              [--path sample|address]
  *
+ * --masks trains over the masks a stage 1 learned (OUT/train/masks.txt): on MNIST's one-bit
+ * pixels random groups see far fewer distinct addresses than learned ones, which flatters
+ * the per-address path (bench/train/README.md, session 17).
  * --depth overrides every sub-network's depth; --sweep also prints both paths for 1, 2, ...
  * up to the machine's cores. Each measurement is a fresh model (same seed) trained for N
  * batches (forward, backward and the fused Adam step) over the training split in order,
@@ -41,12 +45,23 @@ static double clock_s(clockid_t c) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* What is measured: N training batches of B rows of model ir over d's training split, with
+ * the masks (NULL: random). */
+typedef struct job {
+    const ir_program *ir;
+    const rt_dataset *d;
+    int B, N;
+    int *const *masks;
+} job;
+
 /* Samples per wall second and per CPU second (all threads; on a loaded machine the work
- * measure) of N training batches of B rows under mode, on T threads. */
-static void measure1(const ir_program *ir, const rt_dataset *d, int B, int N, int T, int mode,
-                     double out[2]) {
+ * measure) of the job under mode, on T threads. */
+static void measure1(const job *j, int T, int mode, double out[2]) {
+    const ir_program *ir = j->ir;
+    const rt_dataset *d = j->d;
+    int B = j->B, N = j->N;
     const ir_stage *st = &ir->train.stages[ir->train.n_stages - 1];
-    tr_model *m = tr_model_new(ir, false, NULL, ir->train.seed, B, T, true);
+    tr_model *m = tr_model_new(ir, false, j->masks, ir->train.seed, B, T, true);
     tr_model_init_params(m, ir->train.seed, 1);
     m->w.addr_mode = mode;
     int per = d->train.n / B;
@@ -68,14 +83,13 @@ static void measure1(const ir_program *ir, const rt_dataset *d, int B, int N, in
 /* The best of `repeat` measurements of each of modes[0..n), taken in turns (on a shared
  * machine the best is the least disturbed one): out[2k] per wall second, out[2k+1] per CPU
  * second. */
-static void measure(const ir_program *ir, const rt_dataset *d, int B, int N, int T, int repeat,
-                    const int *modes, int n, double *out) {
+static void measure(const job *j, int T, int repeat, const int *modes, int n, double *out) {
     for (int k = 0; k < 2 * n; k++)
         out[k] = 0;
     for (int i = 0; i < repeat; i++)
         for (int k = 0; k < n; k++) {
             double v[2];
-            measure1(ir, d, B, N, T, modes[k], v);
+            measure1(j, T, modes[k], v);
             for (int j = 0; j < 2; j++)
                 out[2 * k + j] = v[j] > out[2 * k + j] ? v[j] : out[2 * k + j];
         }
@@ -83,8 +97,7 @@ static void measure(const ir_program *ir, const rt_dataset *d, int B, int N, int
 
 /* --kinds: samples/s of every kind on the file's shapes, the best of `repeat` turns
  * (out[2k] per wall second, out[2k+1] per CPU second, k: mlp, linear, poly 2, poly 3). */
-static void measure_kinds(ir_program *ir, const rt_dataset *d, int B, int N, int T, int repeat,
-                          double *out) {
+static void measure_kinds(ir_program *ir, const job *j, int T, int repeat, double *out) {
     static const ir_lut_kind kind[4] = {IR_KIND_MLP, IR_KIND_LINEAR, IR_KIND_POLY, IR_KIND_POLY};
     static const int degree[4] = {0, 0, 2, 3};
     ir_layer *orig = xmalloc((size_t)ir->n_layers * sizeof *orig);
@@ -98,7 +111,7 @@ static void measure_kinds(ir_program *ir, const rt_dataset *d, int B, int N, int
                 fx_set_kind(&ir->layers[l], kind[k], degree[k]);
             }
             double v[2];
-            measure1(ir, d, B, N, T, TR_ADDR_AUTO, v);
+            measure1(j, T, TR_ADDR_AUTO, v);
             for (int j = 0; j < 2; j++)
                 out[2 * k + j] = v[j] > out[2 * k + j] ? v[j] : out[2 * k + j];
         }
@@ -133,6 +146,7 @@ int main(int argc, char **argv) {
     long batch = -1, depth = -1, batches = 50, threads = 2, repeat = 3;
     bool sweep = false, kinds = false;
     int only = -1; /* --path: that mode alone */
+    const char *masks_path = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has = i + 1 < argc;
@@ -148,6 +162,8 @@ int main(int argc, char **argv) {
             threads = number(argv[++i]);
         else if (!strcmp(a, "--repeat") && has && number(argv[i + 1]) > 0)
             repeat = number(argv[++i]);
+        else if (!strcmp(a, "--masks") && has)
+            masks_path = argv[++i];
         else if (!strcmp(a, "--sweep"))
             sweep = true;
         else if (!strcmp(a, "--kinds"))
@@ -163,8 +179,8 @@ int main(int argc, char **argv) {
     }
     if (!file) {
         fprintf(stderr, "usage: bench_addr FILE.nlt [--data-dir DIR] [--batch B] [--depth D] "
-                        "[--batches N] [--threads N] [--repeat N] [--sweep] [--kinds] "
-                        "[--path sample|address]\n");
+                        "[--batches N] [--threads N] [--repeat N] [--masks FILE] [--sweep] "
+                        "[--kinds] [--path sample|address]\n");
         return 2;
     }
     nltc_arena *arena = nltc_arena_new();
@@ -182,43 +198,43 @@ int main(int argc, char **argv) {
     if (batch > 0) st->batch = (int)batch;
     rt_dataset d;
     rt_error err = {0};
-    if (data_load(&ir->dataset, &d, &err)) {
+    int **masks = NULL;
+    if ((masks_path && tr_read_masks(masks_path, ir, &masks, &err) != RT_OK) ||
+        data_load(&ir->dataset, &d, &err)) {
         fprintf(stderr, "bench_addr: %s\n", err.msg);
+        tr_free_masks(masks, ir->n_layers);
         nltc_arena_free(arena);
         return 1;
     }
     int B = st->batch, N = (int)batches;
+    job j = {ir, &d, B, N, masks};
     int D = ir->layers[0].hidden > 0 ? ir->layers[0].depth : 0;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     double l0 = bt_loadavg(), v[6];
     static const int modes[3] = {TR_ADDR_SAMPLE, TR_ADDR_ADDRESS, TR_ADDR_AUTO};
     if (kinds) {
         double k[8];
-        measure_kinds(ir, &d, B, N, (int)threads, (int)repeat, k);
+        measure_kinds(ir, &j, (int)threads, (int)repeat, k);
         printf("bench_addr: %s batch %d kinds %ld threads, %d batches, best of %ld, samples/s "
                "(per CPU-s): mlp %.0f (%.0f) | linear %.0f (%.0f) | poly2 %.0f (%.0f) | poly3 "
                "%.0f (%.0f) | load average %.2f -> %.2f\n",
                ir->model_name, B, threads, N, repeat, k[0], k[1], k[2], k[3], k[4], k[5], k[6],
                k[7], l0, bt_loadavg());
-        rt_dataset_free(&d);
-        nltc_arena_free(arena);
-        return 0;
-    }
-    if (only >= 0) {
-        measure(ir, &d, B, N, (int)threads, (int)repeat, &only, 1, v);
+    } else if (only >= 0) {
+        measure(&j, (int)threads, (int)repeat, &only, 1, v);
         printf("bench_addr: %s batch %d depth %d %ld threads, %d batches, best of %ld: %s %.0f "
                "samples/s (%.0f per CPU-s) | load average %.2f -> %.2f\n",
                ir->model_name, B, D, threads, N, repeat,
                only == TR_ADDR_SAMPLE ? "per-sample" : "per-address", v[0], v[1], l0, bt_loadavg());
     } else if (sweep)
         for (int t = 1; t <= cores; t++) {
-            measure(ir, &d, B, N, t, (int)repeat, modes, 2, v);
+            measure(&j, t, (int)repeat, modes, 2, v);
             printf("bench_addr: %s batch %d depth %d %d threads: per-sample %.0f samples/s "
                    "(%.0f per CPU-s) | per-address %.0f samples/s (%.0f per CPU-s)\n",
                    ir->model_name, B, D, t, v[0], v[1], v[2], v[3]);
         }
-    if (only < 0) {
-        measure(ir, &d, B, N, (int)threads, (int)repeat, modes, 3, v);
+    if (!kinds && only < 0) {
+        measure(&j, (int)threads, (int)repeat, modes, 3, v);
         printf("bench_addr: %s batch %d depth %d %ld threads, %d batches, best of %ld: per-sample "
                "%.0f samples/s | per-address %.0f samples/s | ratio %.2fx | auto %.0f samples/s | "
                "per CPU-s: %.0f | %.0f | ratio %.2fx | load average %.2f -> %.2f\n",
@@ -226,6 +242,7 @@ int main(int argc, char **argv) {
                v[3] / v[1], l0, bt_loadavg());
         physical(ir, (int)threads, v[0], v[2]);
     }
+    tr_free_masks(masks, ir->n_layers);
     rt_dataset_free(&d);
     nltc_arena_free(arena);
     return 0;

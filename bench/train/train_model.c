@@ -178,9 +178,7 @@ int main(int argc, char **argv) {
     }
     tr_model_free(m);
     rt_dataset_free(&d);
-    for (int l = 0; masks && l < ir->n_layers; l++)
-        free(masks[l]);
-    free(masks);
+    tr_free_masks(masks, ir->n_layers);
     nltc_arena_free(arena);
     return rc;
 }

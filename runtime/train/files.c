@@ -213,7 +213,7 @@ static int **get_masks(ibuf *b, const ir_program *ir, ir_connect *how) {
     return masks;
 }
 
-static void free_masks(int **masks, int n) {
+void tr_free_masks(int **masks, int n) {
     if (!masks) return;
     for (int l = 0; l < n; l++)
         free(masks[l]);
@@ -347,7 +347,7 @@ static tr_model *get_model(ibuf *b, const ir_program *ir, bool dense, int rows_m
         }
         if (b->pos != b->n) b->bad = true;
     }
-    free_masks(masks, ir->n_layers);
+    tr_free_masks(masks, ir->n_layers);
     free(how);
     return m;
 }
@@ -414,7 +414,7 @@ static tr_model *get_eval_model(ibuf *b, const ir_program *ir, int threads) {
         get_floats(b, P->state, P->n_state);
         if (b->pos != b->n) b->bad = true;
     }
-    free_masks(masks, ir->n_layers);
+    tr_free_masks(masks, ir->n_layers);
     free(how);
     if (b->bad) {
         tr_model_free(m);
@@ -565,7 +565,7 @@ rt_status tr_read_masks(const char *path, const ir_program *ir, int ***out, rt_e
 done:
     free(p);
     if (rc != RT_OK) {
-        free_masks(masks, ir->n_layers);
+        tr_free_masks(masks, ir->n_layers);
         return rc;
     }
     *out = masks;

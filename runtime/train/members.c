@@ -178,9 +178,7 @@ rt_status tr_train_members(const ir_program *ir, const rt_dataset *d, const trai
     for (int k = 0; k < M; k++)
         tr_model_free(mk[k]);
     free(mk);
-    for (int l = 0; l < L; l++)
-        free(masks[l]);
-    free(masks);
+    tr_free_masks(masks, L);
     free(layers);
     free(dir);
     if (st != RT_OK) {

@@ -515,11 +515,7 @@ static rt_status next_stage(session *S, bool dense) {
     else
         tr_optim_reset(S->m->opt);
     if (S->paths.masks && masks && S->writer) st = tr_write_masks(S->m, S->paths.masks, S->e);
-    if (masks) {
-        for (int l = 0; l < S->ir->n_layers; l++)
-            free(masks[l]);
-        free(masks);
-    }
+    tr_free_masks(masks, S->ir->n_layers);
     if (st == RT_OK) st = save_checkpoint(S);
     return st;
 }

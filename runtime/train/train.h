@@ -161,6 +161,8 @@ void tr_model_free(tr_model *m);
  * index tables (malloc'd; NULL for layers the file does not name; free each, then the
  * array). Errors name path:line (RT_ERR_MODEL; RT_ERR_IO when unreadable). */
 rt_status tr_read_masks(const char *path, const ir_program *ir, int ***out, rt_error *e);
+/* Frees tr_read_masks' tables (n: the model's layers; NULL masks: nothing). */
+void tr_free_masks(int **masks, int n);
 
 /* Enumerates every L-LUT over all 2^(F*b_in) input codes through the quantized forward
  * pass (the same kernels training uses), multithreaded, into t (address convention of

@@ -66,9 +66,7 @@ START_TEST(test_output_files) {
     ck_assert_mem_eq(fixed->p.layers[0].idx, masks[0], 24 * 4 * sizeof(int));
     ck_assert(rep.time_s.stage1 == 0.0); /* no dense stage */
     tr_model_free(fixed);
-    for (int l = 0; l < 4; l++)
-        free(masks[l]);
-    free(masks);
+    tr_free_masks(masks, 4);
     /* the saved model gives the same tables */
     tr_model *back = NULL;
     ck_assert_int_eq(tr_model_load(ir, dir, 2, &back, &terr), RT_OK);
