@@ -48,12 +48,13 @@
 
 /* The fewest batch rows from which the automatic choice takes the per-address path: twice
  * the 2^A addresses, the addresses alone for an MLP sub-network of at least 384
- * multiply-adds per row (the paper's F = 6, N = 64 has 448). Measured on AVX2 and AVX-512
- * machines (bench/train/README.md, sessions 16 and 17); the rule reads the model alone, so
- * a model and seed give the same bits on every machine. */
+ * multiply-adds per row (the paper's F = 6, N = 64 has 448) and for polynomials of degree 2
+ * or more. Measured on AVX2 and AVX-512 machines (bench/train/README.md, sessions 16 and
+ * 17); the rule reads the model alone, so a model and seed give the same bits on every
+ * machine. */
 static long addr_min_rows(const tr_shape *sh, int A) {
     long macs = sh->N > 0 ? (long)sh->N * (sh->F + 1 + (long)sh->N * (sh->depth - 1)) : 0;
-    return ((long)1 << A) * (macs >= 384 ? 1 : 2);
+    return ((long)1 << A) * (macs >= 384 || sh->degree >= 2 ? 1 : 2);
 }
 
 bool tr_addr_use(const tr_work *w, const tr_layer *L, int R) {

@@ -112,7 +112,7 @@ START_TEST(test_addr_depth3_skip) {
 END_TEST
 
 /* The automatic choice: per address from 2 * 2^A rows; from 2^A for an MLP of 384 or more
- * multiply-adds per row (deeper ones too). */
+ * multiply-adds per row (deeper ones too) and for polynomials of degree 2 or more. */
 START_TEST(test_addr_auto_choice) {
     tr_work w;
     memset(&w, 0, sizeof w);
@@ -133,7 +133,13 @@ START_TEST(test_addr_auto_choice) {
     L.sh.N = 16, L.sh.depth = 3; /* 64 + 2 * 256 */
     ck_assert(!tr_addr_use(&w, &L, 63));
     ck_assert(tr_addr_use(&w, &L, 64));
-    L.sh.N = 0, L.sh.depth = 0;
+    L.sh.N = 0, L.sh.depth = 0, L.sh.skip = true; /* linear: degree 1 */
+    ck_assert(!tr_addr_use(&w, &L, 127));
+    ck_assert(tr_addr_use(&w, &L, 128));
+    L.sh.degree = 2;
+    ck_assert(!tr_addr_use(&w, &L, 63));
+    ck_assert(tr_addr_use(&w, &L, 64));
+    L.sh.degree = 0, L.sh.skip = false;
     w.addr_mode = TR_ADDR_SAMPLE;
     ck_assert(!tr_addr_use(&w, &L, 1024));
     w.addr_mode = TR_ADDR_ADDRESS;
