@@ -17,10 +17,14 @@
 #define TR_FIX_M   0x1p32f /* batch-norm sums of values (mean), of xhat, the loss */
 #define TR_FIX_V   0x1p24f /* batch-norm sums of squared deviations (variance) */
 #define TR_FIX_LIM 0x1p46f /* the clamp of one term (2^46 units) */
+/* 1.5 * 2^52 and its bits: an integer t, |t| < 2^51, is the low bits of the double
+ * TR_FIX_BIAS + t less TR_FIX_BIAS_BITS (tr_fix, and vfma.h's vfix_add lane by lane). */
+#define TR_FIX_BIAS      0x1.8p52
+#define TR_FIX_BIAS_BITS 0x4338000000000000u
 
 /* The clamped x * k truncated: an integer t, |t| <= 2^46, whose int64 is the low bits of the
- * double 1.5 * 2^52 + t (exact: a double's unit is 1 in [2^52, 2^53)) less those of 1.5 *
- * 2^52, the same as (int64_t)t; unlike that conversion it vectorizes without AVX-512DQ.
+ * double TR_FIX_BIAS + t (exact: a double's unit is 1 in [2^52, 2^53)) less
+ * TR_FIX_BIAS_BITS, the same as (int64_t)t; unlike that cast it vectorizes without AVX-512DQ.
  * Targets without a vector truncation (x86-64 below SSE4.1) keep the cast: truncf would be
  * a library call there. */
 static inline uint64_t tr_fix(float x, float k) {
@@ -30,10 +34,10 @@ static inline uint64_t tr_fix(float x, float k) {
 #if defined(__x86_64__) && !defined(__SSE4_1__)
     return (uint64_t)(int64_t)v;
 #else
-    double d = (double)__builtin_truncf(v) + 0x1.8p52;
+    double d = (double)__builtin_truncf(v) + TR_FIX_BIAS;
     uint64_t b;
     __builtin_memcpy(&b, &d, sizeof b);
-    return b - 0x4338000000000000u;
+    return b - TR_FIX_BIAS_BITS;
 #endif
 }
 /* The float of a fixed-point sum s at scale k (a power of two: the product by 1/k is the

@@ -137,9 +137,9 @@ VFMA_INLINE void vfix_add(uint64_t *restrict acc, vf v, int W) {
         for (int k = 0; k < 2; k++) {
             __m256d d = _mm256_add_pd(
                 _mm256_cvtps_pd(k ? _mm256_extractf128_ps(x, 1) : _mm256_castps256_ps128(x)),
-                _mm256_set1_pd(0x1.8p52));
-            __m256i q =
-                _mm256_sub_epi64(_mm256_castpd_si256(d), _mm256_set1_epi64x(0x4338000000000000));
+                _mm256_set1_pd(TR_FIX_BIAS));
+            __m256i q = _mm256_sub_epi64(_mm256_castpd_si256(d),
+                                         _mm256_set1_epi64x((long long)TR_FIX_BIAS_BITS));
             __m256i a = _mm256_loadu_si256((const __m256i *)(acc + 4 * k));
             _mm256_storeu_si256((__m256i *)(acc + 4 * k), _mm256_add_epi64(a, q));
         }
