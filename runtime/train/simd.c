@@ -109,7 +109,19 @@ INLINE void fwd(const int F, int N, const float *restrict xt, int ldx, int Rp,
 /* ---- Backward: weight gradients (hidden units in the lanes) ------------------------- */
 /* Over all R rows into gw1, gb1, gw2 (fix NULL), or (fix) over blocks of TR_ROW_BLOCK rows
  * from row 0, each block's sums added to the fixed-point sums fix->w1, b1, w2: the weights
- * stay in registers across the blocks. */
+ * stay in registers across the blocks.
+ *
+ * Per row the loop needs F weight vectors, F sums and five more vectors live: 18 for F = 6.
+ * With 16 vector registers (AVX2 and below) GCC then spills a sum, whose store and load sit
+ * on every row's critical path. There the rows run in chunks of ROW_CHUNK in two phases:
+ * each row's hidden-unit gradient dh into a buffer (weights live), then dh into the F sums
+ * (sums live). Every sum adds the same terms in the same order: the same bits. With
+ * AVX-512's 32 registers a chunk is one row, the one-phase loop. */
+#if defined(__AVX512F__)
+#define ROW_CHUNK 1
+#else
+#define ROW_CHUNK 16
+#endif
 
 INLINE void bwd_w(const int F, int N, const float *restrict xt, int ldx, int R,
                   const float *restrict w1, const float *restrict b1, const float *restrict w2,
@@ -130,19 +142,23 @@ INLINE void bwd_w(const int F, int N, const float *restrict xt, int ldx, int R,
             UNROLL_F
             for (int k = 0; k < F; k++)
                 gk[k] = (vf){0};
-            vf gb = {0}, g2 = {0};
-            for (int r = r0; r < r1; r++) {
-                float d = dy[r];
-                vf a = bb;
-                UNROLL_F
+            vf gb = {0}, g2 = {0}, dh[ROW_CHUNK];
+            for (int c0 = r0; c0 < r1; c0 += ROW_CHUNK) {
+                int c1 = r1 - c0 < ROW_CHUNK ? r1 : c0 + ROW_CHUNK;
+                for (int r = c0; r < c1; r++) {
+                    float d = dy[r];
+                    vf a = bb;
+                    UNROLL_F
+                    for (int k = 0; k < F; k++)
+                        a = vfma(vsplat(xt[(size_t)k * ldx + r]), wk[k], a);
+                    g2 = vfma(vpos(a, a), vsplat(d), g2);
+                    dh[r - c0] = vpos(a, ww2 * d);
+                    gb = gb + dh[r - c0];
+                }
+                for (int r = c0; r < c1; r++)
+                    UNROLL_F
                 for (int k = 0; k < F; k++)
-                    a = vfma(vsplat(xt[(size_t)k * ldx + r]), wk[k], a);
-                g2 = vfma(vpos(a, a), vsplat(d), g2);
-                vf dh = vpos(a, ww2 * d);
-                gb = gb + dh;
-                UNROLL_F
-                for (int k = 0; k < F; k++)
-                    gk[k] = vfma(vsplat(xt[(size_t)k * ldx + r]), dh, gk[k]);
+                    gk[k] = vfma(vsplat(xt[(size_t)k * ldx + r]), dh[r - c0], gk[k]);
             }
             if (fix) {
                 vfix_add(fix->b1 + n0, gb, W);
