@@ -7,7 +7,8 @@
  * its rank and a reduction through shared memory (a barrier, then the sum in rank order).
  * The trained parameters, statistics and tables must be bit-identical for P = 1, 2 and 3,
  * on both sparse paths, with a dense stage and with a batch that is no multiple of the
- * 16-row block.
+ * 16-row block. The sub-network's weight-gradient pass gives its row-by-row definition's
+ * bits, over all rows and per 16-row block in fixed point.
  */
 #include <check.h>
 #include <math.h>
@@ -94,6 +95,87 @@ START_TEST(test_unfix_bits) {
               got = tr_unfix((uint64_t)s, TR_FIX_G);
         ck_assert_msg(memcmp(&want, &got, sizeof got) == 0, "s = %lld", (long long)s);
         ck_assert(tr_unfix((uint64_t)s, TR_FIX_V) == (float)((double)s * (1.0 / (double)TR_FIX_V)));
+    }
+}
+END_TEST
+
+/* The weight gradients of unit n of the one-hidden-layer sub-network over rows [r0, r1) as
+ * simd.c's bwd_w defines them, one row after another (-std=c11: nothing is contracted). */
+static void wgrad_ref(const tr_shape *sh, const tr_lut *p, const float *x, int ld, const float *dy,
+                      int r0, int r1, int n, float *gw1, float *gb1, float *gw2) {
+    int F = sh->F, N = sh->N;
+    float gb = 0.0f, g2 = 0.0f, gk[16] = {0};
+    for (int r = r0; r < r1; r++) {
+        float a = p->b1[n];
+        for (int k = 0; k < F; k++)
+            a = fmaf(x[(size_t)k * ld + r], p->w1[(size_t)k * N + n], a);
+        g2 = fmaf(a > 0.0f ? a : 0.0f, dy[r], g2);
+        float dh = a > 0.0f ? p->w2[n] * dy[r] : 0.0f;
+        gb = gb + dh;
+        for (int k = 0; k < F; k++)
+            gk[k] = fmaf(x[(size_t)k * ld + r], dh, gk[k]);
+    }
+    *gb1 = gb, *gw2 = g2;
+    for (int k = 0; k < F; k++)
+        gw1[k] = gk[k];
+}
+
+/* The weight-gradient pass (bwd_w; two-phase row chunks where registers are few) gives the
+ * row-by-row definition's bits: over all rows (tr_sub1_backward) and per 16-row block in
+ * fixed point (tr_sub1_backward_fix), for the paper's F 6, N 64 (the shape that spilled on
+ * AVX2) and a shape with partial vectors, over full and partial row chunks. */
+START_TEST(test_weight_grad_bits) {
+    const int shapes[][2] = {{6, 64}, {5, 13}, {8, 24}};
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+        tr_shape sh = {.F = shapes[si][0], .N = shapes[si][1], .depth = 1, .skip = true};
+        int F = sh.F, N = sh.N, R = 53, ld = tr_pad_rows(R);
+        size_t n = (size_t)F * N + 3 * (size_t)N + (size_t)F + 1;
+        float *param = malloc(sizeof(float) * n), *grad = calloc(n, sizeof(float));
+        float *x = calloc((size_t)F * ld, sizeof(float)), *dy = calloc((size_t)ld, sizeof(float));
+        float *dx = calloc((size_t)F * ld, sizeof(float));
+        uint64_t *acc = calloc(n, sizeof(uint64_t));
+        rt_rng rng;
+        rt_rng_seed(&rng, 11, (uint64_t)si, 0, 0);
+        for (size_t i = 0; i < n; i++) /* weights in [-0.3, 0.3), inputs +-0.7: sums round */
+            param[i] = ((float)rt_rng_below(&rng, 1u << 20) - 524288.0f) * 0.6e-6f;
+        for (int i = 0; i < F * ld; i++)
+            x[i] = rt_rng_below(&rng, 2) ? 0.7f : -0.7f;
+        for (int r = 0; r < R; r++)
+            dy[r] = 0.125f * (float)(r % 9) - 0.5f;
+        size_t o1 = (size_t)F * N, o2 = o1 + 2 * (size_t)N; /* w1, b1, w2, ws, b */
+        tr_lut p = {param, param + o1, NULL, NULL, param + o1 + N, param + o2, param + o2 + F};
+        tr_lut g = {grad, grad + o1, NULL, NULL, grad + o1 + N, grad + o2, grad + o2 + F};
+        tr_sub1_backward(&sh, &p, x, ld, R, dy, &g, dx, ld);
+        tr_lut_fix f = {acc, acc + (size_t)F * N, acc + (size_t)F * N + N,
+                        acc + (size_t)F * N + 2 * (size_t)N,
+                        acc + (size_t)F * N + 2 * (size_t)N + F};
+        tr_sub1_backward_fix(&sh, &p, x, ld, R, dy, &f, NULL, ld, false);
+        int nz = 0;
+        for (int u = 0; u < N; u++) {
+            float w1[16], b1, w2;
+            wgrad_ref(&sh, &p, x, ld, dy, 0, R, u, w1, &b1, &w2);
+            ck_assert_msg(!memcmp(&b1, &g.b1[u], sizeof b1) && !memcmp(&w2, &g.w2[u], sizeof w2),
+                          "F %d N %d unit %d: b1/w2 differ", F, N, u);
+            for (int k = 0; k < F; k++) {
+                ck_assert_msg(!memcmp(&w1[k], &g.w1[(size_t)k * N + u], sizeof(float)),
+                              "F %d N %d w1[%d][%d]: %.9g vs %.9g", F, N, k, u, (double)w1[k],
+                              (double)g.w1[(size_t)k * N + u]);
+                nz += w1[k] != 0.0f;
+            }
+            uint64_t s1[16] = {0}, sb = 0, s2 = 0;
+            for (int r0 = 0; r0 < R; r0 += TR_ROW_BLOCK) {
+                int r1 = R - r0 < TR_ROW_BLOCK ? R : r0 + TR_ROW_BLOCK;
+                wgrad_ref(&sh, &p, x, ld, dy, r0, r1, u, w1, &b1, &w2);
+                sb += tr_fix(b1, TR_FIX_G), s2 += tr_fix(w2, TR_FIX_G);
+                for (int k = 0; k < F; k++)
+                    s1[k] += tr_fix(w1[k], TR_FIX_G);
+            }
+            ck_assert(sb == f.b1[u] && s2 == f.w2[u]);
+            for (int k = 0; k < F; k++)
+                ck_assert(s1[k] == f.w1[(size_t)k * N + u]);
+        }
+        ck_assert_int_gt(nz, F * N / 2); /* the gradients are not trivially zero */
+        free(param), free(grad), free(x), free(dy), free(dx), free(acc);
     }
 }
 END_TEST
@@ -238,6 +320,7 @@ int main(void) {
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_fix_order);
     tcase_add_test(tc, test_unfix_bits);
+    tcase_add_test(tc, test_weight_grad_bits);
     tcase_add_test(tc, test_ranks_sample);
     tcase_add_test(tc, test_ranks_address);
     tcase_add_test(tc, test_ranks_idle);
