@@ -111,7 +111,7 @@ INLINE void fwd(const int F, int N, const float *restrict xt, int ldx, int Rp,
  * from row 0, each block's sums added to the fixed-point sums fix->w1, b1, w2: the weights
  * stay in registers across the blocks.
  *
- * Per row the loop needs F weight vectors, F sums and five more vectors live: 18 for F = 6.
+ * Per row the loop needs F weight vectors, F sums and six more vectors live: 18 for F = 6.
  * With 16 vector registers (AVX2 and below) GCC then spills a sum, whose store and load sit
  * on every row's critical path. There the rows run in chunks of ROW_CHUNK in two phases:
  * each row's hidden-unit gradient dh into a buffer (weights live), then dh into the F sums
