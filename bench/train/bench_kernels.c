@@ -7,8 +7,8 @@
  *   bench_kernels [--fanin F] [--hidden N] [--rows R] [--repeat K] [--calls C]
  *
  * Defaults: the paper's L-LUT (F 6, N 64, linear skip) at 32 rows, best of 30 repeats of
- * as many calls as take about 5 ms. The inputs are 1-bit codes (+-0.5), the weights fixed
- * pseudo-random values: the same on every run and build. */
+ * as many calls as make about 5 million FLOPs of the forward with its Jacobian. The inputs are
+ * 1-bit codes (+-0.5), the weights fixed pseudo-random values: the same on every run and build. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,10 +85,8 @@ int main(int argc, char **argv) {
         x[i] = i % ld < R && (i * 2654435761u >> 7) % 3 ? 0.5f : -0.5f;
     for (int r = 0; r < R; r++)
         dy[r] = (float)(r * 13 % 7 - 3) * 0.01f;
-    float *p0 = w;
-    tr_lut p = {p0, p0 + F * N, NULL, NULL, p0 + F * N + N, p0 + F * N + 2 * N, p0 + np - 1};
-    float *g0 = gw;
-    tr_lut g = {g0, g0 + F * N, NULL, NULL, g0 + F * N + N, g0 + F * N + 2 * N, g0 + np - 1};
+    tr_lut p = {w, w + F * N, NULL, NULL, w + F * N + N, w + F * N + 2 * N, w + np - 1};
+    tr_lut g = {gw, gw + F * N, NULL, NULL, gw + F * N + N, gw + F * N + 2 * N, gw + np - 1};
     tr_lut_fix gf = {acc, acc + F * N, acc + F * N + N, acc + F * N + 2 * N, acc + np - 1};
     /* multiply-adds per row (2 FLOPs each): the hidden layer, fc2 and the skip path, the
      * Jacobian's F per unit, the weight gradients' two products per weight; the fixed
