@@ -90,8 +90,8 @@ static void measure(const job *j, int T, int repeat, const int *modes, int n, do
         for (int k = 0; k < n; k++) {
             double v[2];
             measure1(j, T, modes[k], v);
-            for (int j = 0; j < 2; j++)
-                out[2 * k + j] = v[j] > out[2 * k + j] ? v[j] : out[2 * k + j];
+            for (int c = 0; c < 2; c++)
+                out[2 * k + c] = v[c] > out[2 * k + c] ? v[c] : out[2 * k + c];
         }
 }
 
@@ -112,8 +112,8 @@ static void measure_kinds(ir_program *ir, const job *j, int T, int repeat, doubl
             }
             double v[2];
             measure1(j, T, TR_ADDR_AUTO, v);
-            for (int j = 0; j < 2; j++)
-                out[2 * k + j] = v[j] > out[2 * k + j] ? v[j] : out[2 * k + j];
+            for (int c = 0; c < 2; c++)
+                out[2 * k + c] = v[c] > out[2 * k + c] ? v[c] : out[2 * k + c];
         }
     memcpy(ir->layers, orig, (size_t)ir->n_layers * sizeof *orig);
     free(orig);

@@ -13,16 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench_train.h"
 #include "train_int.h"
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static long arg_long(const char *flag, const char *v, long lo, long hi) {
     char *end;
@@ -32,14 +25,6 @@ static long arg_long(const char *flag, const char *v, long lo, long hi) {
         exit(2);
     }
     return x;
-}
-
-/* FNV-1a over n floats' bits. */
-static uint64_t hash_floats(uint64_t h, const void *p, size_t bytes) {
-    const unsigned char *b = p;
-    for (size_t i = 0; i < bytes; i++)
-        h = (h ^ b[i]) * 1099511628211ULL;
-    return h;
 }
 
 enum { K_FWD, K_JAC, K_BWD_FIX, K_BWD, K_N };
@@ -95,12 +80,12 @@ int main(int argc, char **argv) {
     double mac[K_N] = {mac_fwd, mac_fwd + (double)N * F, mac_w + F, mac_w + 2.0 * N * F + F};
     if (!calls) calls = R >= 4096 ? 1 : 5e6 / (R * mac[K_JAC] * 2) + 1;
     double best[K_N];
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = RT_FNV_INIT;
     for (int k = 0; k < K_N; k++)
         best[k] = 1e30;
     for (int rep = 0; rep < repeat; rep++)
         for (int k = 0; k < K_N; k++) {
-            double t0 = now();
+            double t0 = rt_now();
             for (long c = 0; c < calls; c++) {
                 if (k == K_FWD) tr_sub1_forward(&sh, &p, x, ld, R, y);
                 if (k == K_JAC) tr_sub1_forward_jac(&sh, &p, x, ld, R, y, jac, ld);
@@ -110,20 +95,20 @@ int main(int argc, char **argv) {
                 }
                 if (k == K_BWD) tr_sub1_backward(&sh, &p, x, ld, R, dy, &g, dx, ld);
             }
-            double t = (now() - t0) / (double)calls;
+            double t = (rt_now() - t0) / (double)calls;
             if (t < best[k]) best[k] = t;
         }
     /* the bits: one call of each from zero sums */
     memset(acc, 0, np * sizeof *acc);
     tr_sub1_forward(&sh, &p, x, ld, R, y);
-    h = hash_floats(h, y, (size_t)R * sizeof *y);
+    h = rt_fnv1a(h, y, (size_t)R * sizeof *y);
     tr_sub1_forward_jac(&sh, &p, x, ld, R, y, jac, ld);
-    h = hash_floats(hash_floats(h, y, (size_t)R * sizeof *y), jac, (size_t)F * ld * sizeof *jac);
+    h = rt_fnv1a(rt_fnv1a(h, y, (size_t)R * sizeof *y), jac, (size_t)F * ld * sizeof *jac);
     memcpy(dx, jac, (size_t)F * ld * sizeof *dx);
     tr_sub1_backward_fix(&sh, &p, x, ld, R, dy, &gf, dx, ld, true);
-    h = hash_floats(hash_floats(h, dx, (size_t)F * ld * sizeof *dx), acc, np * sizeof *acc);
+    h = rt_fnv1a(rt_fnv1a(h, dx, (size_t)F * ld * sizeof *dx), acc, np * sizeof *acc);
     tr_sub1_backward(&sh, &p, x, ld, R, dy, &g, dx, ld);
-    h = hash_floats(hash_floats(h, dx, (size_t)F * ld * sizeof *dx), gw, np * sizeof *gw);
+    h = rt_fnv1a(rt_fnv1a(h, dx, (size_t)F * ld * sizeof *dx), gw, np * sizeof *gw);
     const char *how;
     double peak = bt_peak_gflops(1, tr_simd_floats(), &how);
     printf("bench_kernels: F %d, N %d, %d rows, %d-float vectors, best of %d x %ld calls\n", F, N,

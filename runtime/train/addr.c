@@ -54,7 +54,7 @@
  * machine. */
 static long addr_min_rows(const tr_shape *sh, int A) {
     long macs = sh->N > 0 ? (long)sh->N * (sh->F + 1 + (long)sh->N * (sh->depth - 1)) : 0;
-    return ((long)1 << A) * (macs >= 384 || sh->degree >= 2 ? 1 : 2);
+    return ((long)1 << A) * (macs >= 384 || tr_shape_degree(sh) >= 2 ? 1 : 2);
 }
 
 bool tr_addr_use(const tr_work *w, const tr_layer *L, int R) {
