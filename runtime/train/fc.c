@@ -6,15 +6,17 @@
  *   forward   y[r][n] = relu?(bias[n] + x[r][0]*w[0][n] + ... + x[r][K-1]*w[K-1][n]),
  *             each step one fma, k in order;
  *   backward  dw[k][n] = sum_r x[r][k]*dy[r][n] (fma, rows in order, from 0),
- *             db[n] = sum_r dy[r][n] (rows in order, from 0), dx[r][k] = dot(w[k], dy[r]);
+ *             db[n] = sum_r dy[r][n] (rows in order, from 0),
+ *             dx[r][k] = sum_n dy[r][n]*w[k][n] (fma, n in order, from 0): the forward's
+ *             product over w transposed, without bias and ReLU;
  *   dot       16 partial sums (element n into sum n mod 16, fma, in order), then the tree
  *             s[j] += s[j+w] for w = 8, 4, 2, 1.
- * Lanes hold independent elements (hidden units n, or the 16 partial sums), so vectors
- * change the speed and never the order. The forward keeps up to 4 rows x 4 vectors of
- * accumulators in registers (the weights of input k are loaded once per 4 rows); the
- * weight gradient keeps 4 inputs x 4 vectors (the upstream gradients of row r are loaded
- * once per 4 inputs). A partial vector (N not a multiple of VL) is loaded with zeros
- * beyond N and stored lane by lane.
+ * Lanes hold independent elements (hidden units n, inputs k, or the 16 partial sums), so
+ * vectors change the speed and never the order. The forward keeps up to 4 rows x TILE_C
+ * vectors of accumulators in registers (the weights of input k are loaded once per 4
+ * rows); the weight gradient keeps 4 inputs x TILE_C vectors (the upstream gradients of row
+ * r are loaded once per 4 inputs). A partial vector (N not a multiple of VL) is loaded with
+ * zeros beyond N and stored lane by lane.
  */
 #include "train_int.h"
 
@@ -25,6 +27,14 @@
 #define INLINE static inline __attribute__((always_inline))
 #define UNROLL _Pragma("GCC unroll 4")
 
+/* Vectors of columns per tile: 4 rows x TILE_C accumulators, TILE_C weight vectors and a
+ * broadcast must fit the registers (32 with AVX-512; 16 otherwise, where 4 x 4 spilled). */
+#if defined(__AVX512F__)
+#define TILE_C 4
+#else
+#define TILE_C 2
+#endif
+
 /* ---- Forward ------------------------------------------------------------------------ */
 
 /* Rows [r0, r0+RB) x the C vectors from column n0 (the last holds nl lanes). */
@@ -34,7 +44,7 @@ INLINE void fwd_tile(const int RB, const int C, const bool P, const float *restr
     vf acc[4][4];
     UNROLL
     for (int c = 0; c < C; c++) {
-        vf b = vldn(bias + n0 + c * VL, (P && c == C - 1) ? nl : VL);
+        vf b = bias ? vldn(bias + n0 + c * VL, (P && c == C - 1) ? nl : VL) : (vf){0};
         UNROLL
         for (int i = 0; i < RB; i++)
             acc[i][c] = b;
@@ -43,8 +53,10 @@ INLINE void fwd_tile(const int RB, const int C, const bool P, const float *restr
         const float *restrict wk = w + (size_t)k * N + n0;
         vf wv[4];
         UNROLL
-        for (int c = 0; c < C; c++)
+        for (int c = 0; c < C; c++) {
             wv[c] = vldn(wk + c * VL, (P && c == C - 1) ? nl : VL);
+            KEEP_IN_REGISTER(wv[c]);
+        }
         UNROLL
         for (int i = 0; i < RB; i++) {
             vf xs = vsplat(x[(size_t)(r0 + i) * ldx + k]);
@@ -77,8 +89,8 @@ void tr_fc_forward(const float *restrict x, int ldx, int R, int K, const float *
                    const float *restrict bias, int N, float *restrict y, int ldy, bool relu) {
     /* full vectors in groups of up to 4, then the partial one */
     int nf = N / VL, nl = N % VL, n0 = 0;
-    for (; nf >= 4; nf -= 4, n0 += 4 * VL)
-        fwd_cols(4, false, x, ldx, R, K, w, N, bias, n0, VL, y, ldy, relu);
+    for (; nf >= TILE_C; nf -= TILE_C, n0 += TILE_C * VL)
+        fwd_cols(TILE_C, false, x, ldx, R, K, w, N, bias, n0, VL, y, ldy, relu);
     if (nf == 3) fwd_cols(3, false, x, ldx, R, K, w, N, bias, n0, VL, y, ldy, relu);
     if (nf == 2) fwd_cols(2, false, x, ldx, R, K, w, N, bias, n0, VL, y, ldy, relu);
     if (nf == 1) fwd_cols(1, false, x, ldx, R, K, w, N, bias, n0, VL, y, ldy, relu);
@@ -101,8 +113,10 @@ INLINE void dw_tile(const int KB, const int C, const bool P, const float *restri
         const float *restrict dr = dy + (size_t)r * ldy + n0;
         vf dv[4];
         UNROLL
-        for (int c = 0; c < C; c++)
+        for (int c = 0; c < C; c++) {
             dv[c] = vldn(dr + c * VL, (P && c == C - 1) ? nl : VL);
+            KEEP_IN_REGISTER(dv[c]);
+        }
         UNROLL
         for (int i = 0; i < KB; i++) {
             vf xs = vsplat(x[(size_t)r * ldx + k0 + i]);
@@ -127,26 +141,6 @@ INLINE void dw_cols(const int C, const bool P, const float *x, int ldx, int R, i
         dw_tile(1, C, P, x, ldx, R, k, dy, ldy, n0, nl, dw, N);
 }
 
-/* dx[k0 + i] = dot(w[k0 + i], dr) for the n lanes of one vector of inputs, through wt (w
- * transposed, row stride Kp): the 16 partial sums of tr_dot (element n into sum n mod 16,
- * in order) are 16 vectors here, one lane per input, then tr_dot's tree. */
-static void dx_block(const float *restrict dr, int N, const float *restrict wt, int Kp,
-                     float *restrict dx, int n) {
-    vf s[16];
-    _Pragma("GCC unroll 16") for (int j = 0; j < 16; j++) s[j] = (vf){0};
-    int n0 = 0;
-    for (; n0 + 16 <= N; n0 += 16) {
-        _Pragma("GCC unroll 16") for (int j = 0; j < 16; j++) s[j] =
-            vfma(vsplat(dr[n0 + j]), vld(wt + (size_t)(n0 + j) * Kp), s[j]);
-    }
-    for (int j = 0; n0 + j < N; j++)
-        s[j] = vfma(vsplat(dr[n0 + j]), vld(wt + (size_t)(n0 + j) * Kp), s[j]);
-    for (int w = 8; w > 0; w /= 2)
-        for (int j = 0; j < w; j++)
-            s[j] += s[j + w];
-    vstn(dx, s[0], n);
-}
-
 void tr_fc_backward(const float *restrict x, int ldx, int R, int K, const float *restrict w, int N,
                     const float *restrict dy, int ldy, float *restrict dw, float *restrict db,
                     float *restrict dx, int lddx, float *restrict wt) {
@@ -159,23 +153,19 @@ void tr_fc_backward(const float *restrict x, int ldx, int R, int K, const float 
     }
     if (dw) { /* full vectors in groups of up to 4, then the partial one */
         int nf = N / VL, nl = N % VL, n0 = 0;
-        for (; nf >= 4; nf -= 4, n0 += 4 * VL)
-            dw_cols(4, false, x, ldx, R, K, dy, ldy, n0, VL, dw, N);
+        for (; nf >= TILE_C; nf -= TILE_C, n0 += TILE_C * VL)
+            dw_cols(TILE_C, false, x, ldx, R, K, dy, ldy, n0, VL, dw, N);
         if (nf == 3) dw_cols(3, false, x, ldx, R, K, dy, ldy, n0, VL, dw, N);
         if (nf == 2) dw_cols(2, false, x, ldx, R, K, dy, ldy, n0, VL, dw, N);
         if (nf == 1) dw_cols(1, false, x, ldx, R, K, dy, ldy, n0, VL, dw, N);
         if (nl) dw_cols(1, true, x, ldx, R, K, dy, ldy, n0 + nf * VL, nl, dw, N);
     }
     if (!dx) return;
-    /* dx = dy w^T through w transposed: wt[n][k], K padded to a multiple of 16 with zeros */
-    int Kp = tr_fc_pad(K);
-    for (int n = 0; n < N; n++)
-        for (int k = 0; k < Kp; k++)
-            wt[(size_t)n * Kp + k] = k < K ? w[(size_t)k * N + n] : 0.0f;
-    for (int r = 0; r < R; r++)
-        for (int k0 = 0; k0 < K; k0 += VL)
-            dx_block(dy + (size_t)r * ldy, N, wt + k0, Kp, dx + (size_t)r * lddx + k0,
-                     K - k0 < VL ? K - k0 : VL);
+    /* dx = dy w^T: the forward's tiles over w transposed (wt[n][k]), from 0, no ReLU */
+    for (int k = 0; k < K; k++)
+        for (int n = 0; n < N; n++)
+            wt[(size_t)n * K + k] = w[(size_t)k * N + n];
+    tr_fc_forward(dy, ldy, R, N, wt, NULL, K, dx, lddx, false);
 }
 
 /* ---- Dot product -------------------------------------------------------------------- */

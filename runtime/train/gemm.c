@@ -23,16 +23,6 @@
 #define NV 2   /* vectors of C's columns per block */
 #define KC 256 /* terms per pass over a block: the B panel stays in cache */
 
-/* Keeps a loaded vector in a register: otherwise GCC folds the load into every fma that
- * reads it, and the loop waits on the load ports instead of the FMA units. */
-#if defined(__GNUC__) && defined(__AVX512F__)
-#define KEEP_IN_REGISTER(v) __asm__("" : "+v"(v))
-#elif defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define KEEP_IN_REGISTER(v) __asm__("" : "+x"(v))
-#else
-#define KEEP_IN_REGISTER(v) ((void)0)
-#endif
-
 /* The operands of one product. */
 typedef struct gemm_args {
     int N, K;

@@ -83,14 +83,14 @@ void tr_q_backward_rows(const tr_qspec *qs, float gamma, float beta, float s, in
  */
 
 size_t tr_subnet_scratch(const tr_shape *sh, int R) {
-    /* deep sub-networks: x in rows, the hidden activations of every hidden layer, two
-     * gradient buffers and the input gradients in rows */
+    /* deep sub-networks: x in rows, the hidden activations of every hidden layer and their
+     * gradients, the input gradients in rows */
     if (sh->table) return 0;
     if (tr_shape_degree(sh) > 0) return tr_poly_scratch(sh);
     if (sh->depth == 1) return 0;
     int K = sh->N > sh->F ? sh->N : sh->F; /* + tr_fc_backward's transposed weights */
-    return (size_t)R * (size_t)sh->N * (size_t)(sh->depth + 2) + 2 * (size_t)R * sh->F +
-           (size_t)sh->N * (size_t)tr_fc_pad(K);
+    return (size_t)R * (size_t)sh->N * (size_t)(2 * sh->depth) + 2 * (size_t)R * sh->F +
+           (size_t)sh->N * (size_t)K;
 }
 
 void tr_subnet_forward(const tr_shape *sh, const tr_lut *p, const float *restrict x, int ldx, int R,
@@ -126,86 +126,102 @@ void tr_subnet_forward(const tr_shape *sh, const tr_lut *p, const float *restric
     }
 }
 
-void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *restrict x, int ldx,
-                        int R, const float *restrict dy, const tr_lut *g, float *restrict dx,
-                        int lddx, float *restrict scratch) {
+/* A deep sub-network's backward (depth > 1). The hidden activations are recomputed and the
+ * gradients at every hidden layer's outputs found for all R rows at once (rows are
+ * independent); then the parameter gradients into g over blocks of B rows from row 0, each
+ * block's sums over its rows in order from its first, and with acc each block's added to
+ * the fixed-point sums acc (g's record layout) before the next overwrites g. */
+static void deep_backward(const tr_shape *sh, const tr_lut *p, const float *restrict x, int ldx,
+                          int R, const float *restrict dy, const tr_lut *g, uint64_t *acc, int B,
+                          float *restrict dx, int lddx, float *restrict scratch) {
     int F = sh->F, N = sh->N, depth = sh->depth;
-    const float *restrict ws = p->ws;
-    if (sh->table) {
-        tr_tlut_backward(sh, p, x, ldx, R, dy, g, dx, lddx);
-        return;
-    }
-    if (tr_shape_degree(sh) > 0) {
-        tr_poly_backward(sh, p, x, ldx, R, dy, g, dy, dx, lddx, scratch);
-        return;
-    }
-    if (depth == 1) {
-        tr_sub1_backward(sh, p, x, ldx, R, dy, g, dx, lddx);
-        return;
-    }
-    /* output bias and skip */
-    float db = 0.0f;
-    for (int r = 0; r < R; r++)
-        db += dy[r];
-    if (g) g->b[0] = db;
-    if (g && sh->skip) {
-        float *restrict gws = g->ws;
-        for (int k = 0; k < F; k++) {
-            const float *restrict xk = x + (size_t)k * ldx;
-            float a = 0.0f;
-            for (int r = 0; r < R; r++)
-                a = MADD(dy[r], xk[r], a);
-            gws[k] = a;
-        }
-    }
-    /* deep sub-networks: rows layout, recompute the hidden activations, layer by layer */
+    size_t RN = (size_t)R * N;
     float *xr = scratch, *hs = xr + (size_t)R * F; /* depth blocks of [R][N] */
+    float *dh = hs + depth * RN;                   /* depth blocks: d loss / d hs, masked */
+    float *dxs = dh + depth * RN, *wt = dxs + (size_t)R * F;
     for (int r = 0; r < R; r++)
         for (int k = 0; k < F; k++)
             xr[(size_t)r * F + k] = x[(size_t)k * ldx + r];
     tr_fc_forward(xr, F, R, F, p->w1, p->b1, N, hs, N, true);
     for (int d = 1; d < depth; d++)
-        tr_fc_forward(hs + (size_t)(d - 1) * R * N, N, R, N, p->wh + (size_t)(d - 1) * N * N,
-                      p->bh + (size_t)(d - 1) * N, N, hs + (size_t)d * R * N, N, true);
-    float *dh = hs + (size_t)depth * R * N;
-    float *dh2 = dh + (size_t)R * N;
-    float *dxs = dh2 + (size_t)R * N;
-    float *wt = dxs + (size_t)R * F;
-    const float *restrict hl = hs + (size_t)(depth - 1) * R * N;
-    const float *restrict w2 = p->w2;
-    if (g) {
-        float *restrict gw2 = g->w2;
+        tr_fc_forward(hs + (d - 1) * RN, N, R, N, p->wh + (size_t)(d - 1) * N * N,
+                      p->bh + (size_t)(d - 1) * N, N, hs + d * RN, N, true);
+    const float *restrict hl = hs + (depth - 1) * RN, *restrict w2 = p->w2;
+    float *restrict dl = dh + (depth - 1) * RN;
+    for (int r = 0; r < R; r++)
         for (int n = 0; n < N; n++)
-            gw2[n] = 0.0f;
-        for (int r = 0; r < R; r++)
-            for (int n = 0; n < N; n++)
-                gw2[n] = MADD(dy[r], hl[(size_t)r * N + n], gw2[n]);
-    }
-    for (int r = 0; r < R; r++) {
-        const float *restrict hr = hl + (size_t)r * N;
-        float *restrict dr = dh + (size_t)r * N;
-        float d = dy[r];
-        for (int n = 0; n < N; n++)
-            dr[n] = hr[n] > 0.0f ? d * w2[n] : 0.0f;
-    }
+            dl[(size_t)r * N + n] = hl[(size_t)r * N + n] > 0.0f ? dy[r] * w2[n] : 0.0f;
     for (int d = depth - 1; d >= 1; d--) {
-        const float *restrict hin = hs + (size_t)(d - 1) * R * N;
-        tr_fc_backward(hin, N, R, N, p->wh + (size_t)(d - 1) * N * N, N, dh, N,
-                       g ? g->wh + (size_t)(d - 1) * N * N : NULL,
-                       g ? g->bh + (size_t)(d - 1) * N : NULL, dh2, N, wt);
-        for (size_t i = 0; i < (size_t)R * N; i++)
-            dh2[i] = hin[i] > 0.0f ? dh2[i] : 0.0f;
-        float *t = dh;
-        dh = dh2;
-        dh2 = t;
+        const float *restrict hin = hs + (d - 1) * RN;
+        float *restrict din = dh + (d - 1) * RN;
+        tr_fc_backward(hin, N, R, N, p->wh + (size_t)(d - 1) * N * N, N, dh + d * RN, N, NULL, NULL,
+                       din, N, wt);
+        for (size_t i = 0; i < RN; i++)
+            din[i] = hin[i] > 0.0f ? din[i] : 0.0f;
     }
-    tr_fc_backward(xr, F, R, F, p->w1, N, dh, N, g ? g->w1 : NULL, g ? g->b1 : NULL,
-                   dx ? dxs : NULL, F, wt);
-    if (dx)
+    if (dx) {
+        tr_fc_backward(xr, F, R, F, p->w1, N, dh, N, NULL, NULL, dxs, F, wt);
         for (int k = 0; k < F; k++)
             for (int r = 0; r < R; r++)
-                dx[(size_t)k * lddx + r] =
-                    sh->skip ? MADD(dy[r], ws[k], dxs[(size_t)r * F + k]) : dxs[(size_t)r * F + k];
+                dx[(size_t)k * lddx + r] = sh->skip ? MADD(dy[r], p->ws[k], dxs[(size_t)r * F + k])
+                                                    : dxs[(size_t)r * F + k];
+    }
+    for (int r0 = 0; g && r0 < R; r0 += B) {
+        int n = R - r0 < B ? R - r0 : B;
+        const float *restrict dyb = dy + r0;
+        float db = 0.0f, *restrict gw2 = g->w2;
+        for (int r = 0; r < n; r++)
+            db += dyb[r];
+        g->b[0] = db;
+        for (int k = 0; sh->skip && k < F; k++) {
+            const float *restrict xk = x + (size_t)k * ldx + r0;
+            float a = 0.0f;
+            for (int r = 0; r < n; r++)
+                a = MADD(dyb[r], xk[r], a);
+            g->ws[k] = a;
+        }
+        for (int j = 0; j < N; j++)
+            gw2[j] = 0.0f;
+        for (int r = 0; r < n; r++)
+            for (int j = 0; j < N; j++)
+                gw2[j] = MADD(dyb[r], hl[(size_t)(r0 + r) * N + j], gw2[j]);
+        for (int d = depth - 1; d >= 1; d--)
+            tr_fc_backward(hs + (d - 1) * RN + (size_t)r0 * N, N, n, N, NULL, N,
+                           dh + d * RN + (size_t)r0 * N, N, g->wh + (size_t)(d - 1) * N * N,
+                           g->bh + (size_t)(d - 1) * N, NULL, 0, NULL);
+        tr_fc_backward(xr + (size_t)r0 * F, F, n, F, NULL, N, dh + (size_t)r0 * N, N, g->w1, g->b1,
+                       NULL, 0, NULL);
+        if (acc) tr_fix_add(acc, g->w1, (size_t)(g->b + 1 - g->w1), TR_FIX_G);
+    }
+}
+
+void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *restrict x, int ldx,
+                        int R, const float *restrict dy, const tr_lut *g, float *restrict dx,
+                        int lddx, float *restrict scratch) {
+    if (sh->table)
+        tr_tlut_backward(sh, p, x, ldx, R, dy, g, dx, lddx);
+    else if (tr_shape_degree(sh) > 0)
+        tr_poly_backward(sh, p, x, ldx, R, dy, g, dy, dx, lddx, scratch);
+    else if (sh->depth == 1)
+        tr_sub1_backward(sh, p, x, ldx, R, dy, g, dx, lddx);
+    else
+        deep_backward(sh, p, x, ldx, R, dy, g, NULL, R, dx, lddx, scratch);
+}
+
+void tr_subnet_backward_fix(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                            const float *dy, const tr_lut *g, uint64_t *acc, float *dx, int lddx,
+                            float *scratch) {
+    if (!sh->table && tr_shape_degree(sh) == 0 && sh->depth > 1) {
+        deep_backward(sh, p, x, ldx, R, dy, g, acc, TR_ROW_BLOCK, dx, lddx, scratch);
+        return;
+    }
+    size_t n = (size_t)(g->b + 1 - g->w1);
+    for (int r0 = 0; r0 < R; r0 += TR_ROW_BLOCK) {
+        memset(g->w1, 0, n * sizeof(float));
+        tr_subnet_backward(sh, p, x + r0, ldx, R - r0 < TR_ROW_BLOCK ? R - r0 : TR_ROW_BLOCK,
+                           dy + r0, g, dx ? dx + r0 : NULL, lddx, scratch);
+        tr_fix_add(acc, g->w1, n, TR_FIX_G);
+    }
 }
 
 /* ---- Batch norm ------------------------------------------------------------------ */

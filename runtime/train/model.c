@@ -461,12 +461,7 @@ static void lut_subnet_bwd(const pass_ctx *c, int o, const float *dy, float *xg,
         tr_sub1_backward_fix(&L->sh, &p, x, ldx, c->R, dy, &f, dx, ld, c->fjac);
         return;
     }
-    for (int r0 = 0; r0 < c->R; r0 += TR_ROW_BLOCK) {
-        int n = c->R - r0 < TR_ROW_BLOCK ? c->R - r0 : TR_ROW_BLOCK;
-        memset(gb, 0, L->r_gamma * sizeof(float));
-        tr_subnet_backward(&L->sh, &p, x + r0, ldx, n, dy + r0, &g, dx + r0, ld, sub);
-        tr_fix_add(acc, gb, L->r_gamma, TR_FIX_G);
-    }
+    tr_subnet_backward_fix(&L->sh, &p, x, ldx, c->R, dy, &g, acc, dx, ld, sub);
 }
 
 /* The weight gradients of a dense layer's outputs [lo, hi) from their output gradients

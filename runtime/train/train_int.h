@@ -107,20 +107,15 @@ void tr_q_backward_rows(const tr_qspec *q, float gamma, float beta, float s, int
 #define TR_ROW_BLOCK   16 /* rows per block: ranks own whole blocks */
 #define TR_DENSE_CHUNK 8  /* dense weight gradients: outputs per block product */
 
-/* Fully connected rows: y[r][n] = bias[n] + sum_k x[r][k]*w[k][n] (w is [K][N]), then
- * ReLU when relu. x has row stride ldx, y row stride ldy. */
+/* Fully connected rows: y[r][n] = bias[n] + sum_k x[r][k]*w[k][n] (w is [K][N]; bias NULL:
+ * zeros), then ReLU when relu. x has row stride ldx, y row stride ldy. */
 void tr_fc_forward(const float *x, int ldx, int R, int K, const float *w, const float *bias, int N,
                    float *y, int ldy, bool relu);
 /* Backward of the fc with dy (already masked by the ReLU): dw = x^T dy and db = sum_r dy
  * (both overwritten; skipped when dw is NULL), dx = dy w^T (overwritten; skipped when dx is
- * NULL; wt: scratch for it). */
+ * NULL; wt: scratch of N * K floats for it). */
 void tr_fc_backward(const float *x, int ldx, int R, int K, const float *w, int N, const float *dy,
                     int ldy, float *dw, float *db, float *dx, int lddx, float *wt);
-/* K rounded up to a multiple of 16: wt, the scratch of tr_fc_backward's dx, holds
- * N * tr_fc_pad(K) floats. */
-static inline int tr_fc_pad(int K) {
-    return (K + 15) / 16 * 16;
-}
 /* Dot product in a fixed order (16 partial sums, then a fixed tree). */
 float tr_dot(const float *a, const float *b, int n);
 
@@ -206,6 +201,13 @@ void tr_subnet_forward(const tr_shape *sh, const tr_lut *p, const float *x, int 
  * parameter gradients (the per-address path's Jacobian pass). */
 void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
                         const float *dy, const tr_lut *g, float *dx, int lddx, float *scratch);
+/* The same with the parameter gradients summed over blocks of TR_ROW_BLOCK rows from row 0
+ * and each block's sums added to the fixed-point sums acc (TR_FIX_G, g's record layout); g
+ * is the blocks' scratch (the per-sample path, model.c: the same sums for any split of the
+ * rows over threads and ranks that keeps whole blocks). */
+void tr_subnet_backward_fix(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                            const float *dy, const tr_lut *g, uint64_t *acc, float *dx, int lddx,
+                            float *scratch);
 /* The floats in one of the kernels' vectors (simd.c): 16 with AVX-512, 8 with AVX, 4. */
 int tr_simd_floats(void);
 /* The one-hidden-layer fast path (simd.c) behind them, for the shapes tr_sub1_fits. */

@@ -76,6 +76,17 @@ VFMA_INLINE void vstn(float *p, vf v, int n) {
     memcpy(p, &v, (size_t)n * sizeof(float));
 }
 
+/* Keeps a loaded vector in a register: otherwise GCC folds the load into every fma that
+ * reads it, and a loop that reuses the vector waits on the load ports instead of the FMA
+ * units (gemm.c's and fc.c's tiles). */
+#if defined(__GNUC__) && defined(__AVX512F__)
+#define KEEP_IN_REGISTER(v) __asm__("" : "+v"(v))
+#elif defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define KEEP_IN_REGISTER(v) __asm__("" : "+x"(v))
+#else
+#define KEEP_IN_REGISTER(v) ((void)0)
+#endif
+
 /* v where a > 0, else +0 (the ReLU, and its mask with a the pre-activation) */
 VFMA_INLINE vf vpos(vf a, vf v) {
     vi m = a > (vf){0};

@@ -8,7 +8,8 @@
  * The trained parameters, statistics and tables must be bit-identical for P = 1, 2 and 3,
  * on both sparse paths, with a dense stage and with a batch that is no multiple of the
  * 16-row block. The sub-network's weight-gradient pass gives its row-by-row definition's
- * bits, over all rows and per 16-row block in fixed point.
+ * bits, over all rows and per 16-row block in fixed point, and a deep sub-network's one-pass
+ * backward those of its 16-row blocks.
  */
 #include <check.h>
 #include <math.h>
@@ -180,6 +181,60 @@ START_TEST(test_weight_grad_bits) {
 }
 END_TEST
 
+/* A deep sub-network's per-sample backward in one pass over all rows gives the bits of its
+ * definition: per 16-row block, the float backward of the block's rows, its parameter
+ * gradients added in fixed point; the input gradients row by row. */
+START_TEST(test_deep_blocks_bits) {
+    const int shapes[][3] = {{6, 64, 3}, {5, 13, 2}};
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+        int F = shapes[si][0], N = shapes[si][1], D = shapes[si][2], R = 53, ld = tr_pad_rows(R);
+        tr_shape sh = {.F = F, .N = N, .depth = D, .skip = true};
+        size_t nw = (size_t)F * N + (size_t)(D - 1) * N * N,
+               n = nw + 2 * (size_t)N + (size_t)F + (size_t)(D - 1) * N + 1;
+        float *param = malloc(sizeof(float) * n), *grad = malloc(sizeof(float) * n);
+        float *x = calloc((size_t)F * ld, sizeof(float)), *dy = calloc((size_t)ld, sizeof(float));
+        float *dx = calloc((size_t)F * ld, sizeof(float)),
+              *dref = calloc((size_t)F * ld, sizeof(float));
+        float *sub = malloc(sizeof(float) * tr_subnet_scratch(&sh, ld));
+        uint64_t *acc = calloc(n, sizeof(uint64_t)), *aref = calloc(n, sizeof(uint64_t));
+        rt_rng rng;
+        rt_rng_seed(&rng, 12, (uint64_t)si, 0, 0);
+        for (size_t i = 0; i < n; i++) /* weights in [-0.3, 0.3), inputs +-0.7 */
+            param[i] = ((float)rt_rng_below(&rng, 1u << 20) - 524288.0f) * 0.6e-6f;
+        for (int i = 0; i < F * ld; i++)
+            x[i] = i % ld < R ? (rt_rng_below(&rng, 2) ? 0.7f : -0.7f) : 0.0f;
+        for (int r = 0; r < R; r++)
+            dy[r] = 0.125f * (float)(r % 9) - 0.5f;
+        /* the record: w1, wh, w2, ws, b1, bh, b (layout.c's order, b last) */
+        size_t o[6] = {(size_t)F * N, nw, nw + N, nw + N + F, nw + 2 * (size_t)N + F, n - 1};
+        tr_lut p = {param,        param + o[3], param + o[0], param + o[4],
+                    param + o[1], param + o[2], param + o[5]};
+        tr_lut g = {grad,        grad + o[3], grad + o[0], grad + o[4],
+                    grad + o[1], grad + o[2], grad + o[5]};
+        tr_subnet_backward_fix(&sh, &p, x, ld, R, dy, &g, acc, dx, ld, sub);
+        for (int r0 = 0; r0 < R; r0 += TR_ROW_BLOCK) {
+            int nb = R - r0 < TR_ROW_BLOCK ? R - r0 : TR_ROW_BLOCK;
+            memset(grad, 0, sizeof(float) * n);
+            tr_subnet_backward(&sh, &p, x + r0, ld, nb, dy + r0, &g, dref + r0, ld, sub);
+            tr_fix_add(aref, grad, n, TR_FIX_G);
+        }
+        int nz = 0;
+        for (size_t i = 0; i < n; i++) {
+            ck_assert_msg(acc[i] == aref[i], "F %d N %d depth %d: parameter %zu differs", F, N, D,
+                          i);
+            nz += acc[i] != 0;
+        }
+        ck_assert_int_gt(nz, (int)(n / 2)); /* the gradients are not trivially zero */
+        for (int k = 0; k < F; k++)
+            for (int r = 0; r < R; r++)
+                ck_assert_msg(!memcmp(&dx[k * ld + r], &dref[k * ld + r], sizeof(float)),
+                              "dx[%d][%d] differs", k, r);
+        free(param), free(grad), free(x), free(dy), free(dx), free(dref), free(sub), free(acc);
+        free(aref);
+    }
+}
+END_TEST
+
 /* ---- Data-parallel training, ranks as threads ---------------------------------------- */
 
 enum { MAXR = 3 };
@@ -321,6 +376,7 @@ int main(void) {
     tcase_add_test(tc, test_fix_order);
     tcase_add_test(tc, test_unfix_bits);
     tcase_add_test(tc, test_weight_grad_bits);
+    tcase_add_test(tc, test_deep_blocks_bits);
     tcase_add_test(tc, test_ranks_sample);
     tcase_add_test(tc, test_ranks_address);
     tcase_add_test(tc, test_ranks_idle);
