@@ -550,8 +550,7 @@ void tr_addr_backward(tr_model *m, int l, int o, int R, const uint64_t *t, const
     } else if (L->sh.depth == 1) {
         tr_sub1_backward_jac(&L->sh, &p, b.xu, b.Up, b.U, b.yu, b.one, g, b.jac, b.Up);
     } else {
-        tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.yu, g, NULL, 0, b.sub);
-        tr_subnet_backward(&L->sh, &p, b.xu, b.Up, b.U, b.one, NULL, b.jac, b.Up, b.sub);
+        tr_deep_backward_jac(&L->sh, &p, b.xu, b.Up, b.U, b.yu, g, b.jac, b.Up, b.sub);
     }
     if (*a.U !=
         b.U) { /* other ranks' rows used more addresses: the tables by this rank's numbers */

@@ -21,6 +21,9 @@
 #include "train_int.h"
 
 #include <string.h>
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
 
 #include "vfma.h"
 
@@ -141,6 +144,40 @@ INLINE void dw_cols(const int C, const bool P, const float *x, int ldx, int R, i
         dw_tile(1, C, P, x, ldx, R, k, dy, ldy, n0, nl, dw, N);
 }
 
+/* wt[n][k] = w[k][n] (w is [K][N]): 8 x 8 blocks through AVX registers where there are
+ * any (a copy: no arithmetic), the edges one by one. */
+static void transpose(const float *restrict w, int K, int N, float *restrict wt) {
+    int k8 = 0, n8 = 0;
+#if defined(__AVX__)
+    k8 = K / 8 * 8, n8 = N / 8 * 8;
+    for (int k0 = 0; k0 < k8; k0 += 8)
+        for (int n0 = 0; n0 < n8; n0 += 8) {
+            __m256 r[8], t[8], u[8];
+            for (int i = 0; i < 8; i++)
+                r[i] = _mm256_loadu_ps(w + (size_t)(k0 + i) * N + n0);
+            for (int i = 0; i < 8; i += 2) {
+                t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+                t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+            }
+            for (int i = 0; i < 8; i += 4) {
+                u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+                u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xee);
+                u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+                u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xee);
+            }
+            for (int i = 0; i < 4; i++) {
+                _mm256_storeu_ps(wt + (size_t)(n0 + i) * K + k0,
+                                 _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+                _mm256_storeu_ps(wt + (size_t)(n0 + i + 4) * K + k0,
+                                 _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+            }
+        }
+#endif
+    for (int k = 0; k < K; k++)
+        for (int n = k < k8 ? n8 : 0; n < N; n++)
+            wt[(size_t)n * K + k] = w[(size_t)k * N + n];
+}
+
 void tr_fc_backward(const float *restrict x, int ldx, int R, int K, const float *restrict w, int N,
                     const float *restrict dy, int ldy, float *restrict dw, float *restrict db,
                     float *restrict dx, int lddx, float *restrict wt) {
@@ -162,9 +199,7 @@ void tr_fc_backward(const float *restrict x, int ldx, int R, int K, const float 
     }
     if (!dx) return;
     /* dx = dy w^T: the forward's tiles over w transposed (wt[n][k]), from 0, no ReLU */
-    for (int k = 0; k < K; k++)
-        for (int n = 0; n < N; n++)
-            wt[(size_t)n * K + k] = w[(size_t)k * N + n];
+    transpose(w, K, N, wt);
     tr_fc_forward(dy, ldy, R, N, wt, NULL, K, dx, lddx, false);
 }
 

@@ -84,12 +84,13 @@ void tr_q_backward_rows(const tr_qspec *qs, float gamma, float beta, float s, in
 
 size_t tr_subnet_scratch(const tr_shape *sh, int R) {
     /* deep sub-networks: x in rows, the hidden activations of every hidden layer and their
-     * gradients, the input gradients in rows */
+     * gradients, the input gradients in rows, the transposed weights, one layer's scaled
+     * gradients (tr_deep_backward_jac) */
     if (sh->table) return 0;
     if (tr_shape_degree(sh) > 0) return tr_poly_scratch(sh);
     if (sh->depth == 1) return 0;
     int K = sh->N > sh->F ? sh->N : sh->F; /* + tr_fc_backward's transposed weights */
-    return (size_t)R * (size_t)sh->N * (size_t)(2 * sh->depth) + 2 * (size_t)R * sh->F +
+    return (size_t)R * (size_t)sh->N * (size_t)(2 * sh->depth + 1) + 2 * (size_t)R * sh->F +
            (size_t)sh->N * (size_t)K;
 }
 
@@ -130,15 +131,20 @@ void tr_subnet_forward(const tr_shape *sh, const tr_lut *p, const float *restric
  * gradients at every hidden layer's outputs found for all R rows at once (rows are
  * independent); then the parameter gradients into g over blocks of B rows from row 0, each
  * block's sums over its rows in order from its first, and with acc each block's added to
- * the fixed-point sums acc (g's record layout) before the next overwrites g. */
+ * the fixed-point sums acc (g's record layout) before the next overwrites g. With unit the
+ * layers' gradients are those of unit upstream gradients, dx the Jacobian d y[r] / d x[r],
+ * and the parameter gradients' layer gradients of row r are dy[r] times them (the backward
+ * is linear in each row's dy): one pass instead of two for the per-address path. */
 static void deep_backward(const tr_shape *sh, const tr_lut *p, const float *restrict x, int ldx,
-                          int R, const float *restrict dy, const tr_lut *g, uint64_t *acc, int B,
-                          float *restrict dx, int lddx, float *restrict scratch) {
+                          int R, const float *restrict dy, bool unit, const tr_lut *g,
+                          uint64_t *acc, int B, float *restrict dx, int lddx,
+                          float *restrict scratch) {
     int F = sh->F, N = sh->N, depth = sh->depth;
     size_t RN = (size_t)R * N;
     float *xr = scratch, *hs = xr + (size_t)R * F; /* depth blocks of [R][N] */
     float *dh = hs + depth * RN;                   /* depth blocks: d loss / d hs, masked */
     float *dxs = dh + depth * RN, *wt = dxs + (size_t)R * F;
+    float *dg = wt + (size_t)N * (N > F ? N : F); /* [B][N]: dy[r] times the unit gradients */
     for (int r = 0; r < R; r++)
         for (int k = 0; k < F; k++)
             xr[(size_t)r * F + k] = x[(size_t)k * ldx + r];
@@ -150,7 +156,8 @@ static void deep_backward(const tr_shape *sh, const tr_lut *p, const float *rest
     float *restrict dl = dh + (depth - 1) * RN;
     for (int r = 0; r < R; r++)
         for (int n = 0; n < N; n++)
-            dl[(size_t)r * N + n] = hl[(size_t)r * N + n] > 0.0f ? dy[r] * w2[n] : 0.0f;
+            dl[(size_t)r * N + n] =
+                hl[(size_t)r * N + n] > 0.0f ? (unit ? w2[n] : dy[r] * w2[n]) : 0.0f;
     for (int d = depth - 1; d >= 1; d--) {
         const float *restrict hin = hs + (d - 1) * RN;
         float *restrict din = dh + (d - 1) * RN;
@@ -163,8 +170,9 @@ static void deep_backward(const tr_shape *sh, const tr_lut *p, const float *rest
         tr_fc_backward(xr, F, R, F, p->w1, N, dh, N, NULL, NULL, dxs, F, wt);
         for (int k = 0; k < F; k++)
             for (int r = 0; r < R; r++)
-                dx[(size_t)k * lddx + r] = sh->skip ? MADD(dy[r], p->ws[k], dxs[(size_t)r * F + k])
-                                                    : dxs[(size_t)r * F + k];
+                dx[(size_t)k * lddx + r] =
+                    sh->skip ? MADD(unit ? 1.0f : dy[r], p->ws[k], dxs[(size_t)r * F + k])
+                             : dxs[(size_t)r * F + k];
     }
     for (int r0 = 0; g && r0 < R; r0 += B) {
         int n = R - r0 < B ? R - r0 : B;
@@ -185,12 +193,22 @@ static void deep_backward(const tr_shape *sh, const tr_lut *p, const float *rest
         for (int r = 0; r < n; r++)
             for (int j = 0; j < N; j++)
                 gw2[j] = MADD(dyb[r], hl[(size_t)(r0 + r) * N + j], gw2[j]);
-        for (int d = depth - 1; d >= 1; d--)
-            tr_fc_backward(hs + (d - 1) * RN + (size_t)r0 * N, N, n, N, NULL, N,
-                           dh + d * RN + (size_t)r0 * N, N, g->wh + (size_t)(d - 1) * N * N,
-                           g->bh + (size_t)(d - 1) * N, NULL, 0, NULL);
-        tr_fc_backward(xr + (size_t)r0 * F, F, n, F, NULL, N, dh + (size_t)r0 * N, N, g->w1, g->b1,
-                       NULL, 0, NULL);
+        for (int d = depth - 1; d >= 0; d--) {
+            const float *dd = dh + d * RN + (size_t)r0 * N;
+            if (unit) { /* row r's gradients for its dy */
+                for (int r = 0; r < n; r++)
+                    for (int j = 0; j < N; j++)
+                        dg[(size_t)r * N + j] = dyb[r] * dd[(size_t)r * N + j];
+                dd = dg;
+            }
+            if (d > 0)
+                tr_fc_backward(hs + (d - 1) * RN + (size_t)r0 * N, N, n, N, NULL, N, dd, N,
+                               g->wh + (size_t)(d - 1) * N * N, g->bh + (size_t)(d - 1) * N, NULL,
+                               0, NULL);
+            else
+                tr_fc_backward(xr + (size_t)r0 * F, F, n, F, NULL, N, dd, N, g->w1, g->b1, NULL, 0,
+                               NULL);
+        }
         if (acc) tr_fix_add(acc, g->w1, (size_t)(g->b + 1 - g->w1), TR_FIX_G);
     }
 }
@@ -205,14 +223,19 @@ void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *restri
     else if (sh->depth == 1)
         tr_sub1_backward(sh, p, x, ldx, R, dy, g, dx, lddx);
     else
-        deep_backward(sh, p, x, ldx, R, dy, g, NULL, R, dx, lddx, scratch);
+        deep_backward(sh, p, x, ldx, R, dy, false, g, NULL, R, dx, lddx, scratch);
+}
+
+void tr_deep_backward_jac(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                          const float *dy, const tr_lut *g, float *jac, int ldj, float *scratch) {
+    deep_backward(sh, p, x, ldx, R, dy, true, g, NULL, R, jac, ldj, scratch);
 }
 
 void tr_subnet_backward_fix(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
                             const float *dy, const tr_lut *g, uint64_t *acc, float *dx, int lddx,
                             float *scratch) {
     if (!sh->table && tr_shape_degree(sh) == 0 && sh->depth > 1) {
-        deep_backward(sh, p, x, ldx, R, dy, g, acc, TR_ROW_BLOCK, dx, lddx, scratch);
+        deep_backward(sh, p, x, ldx, R, dy, false, g, acc, TR_ROW_BLOCK, dx, lddx, scratch);
         return;
     }
     size_t n = (size_t)(g->b + 1 - g->w1);

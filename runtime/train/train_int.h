@@ -201,6 +201,12 @@ void tr_subnet_forward(const tr_shape *sh, const tr_lut *p, const float *x, int 
  * parameter gradients (the per-address path's Jacobian pass). */
 void tr_subnet_backward(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
                         const float *dy, const tr_lut *g, float *dx, int lddx, float *scratch);
+/* A deep sub-network's (depth > 1) Jacobian d y[r] / d x[f][r] into jac[f*ldj + r] and, with
+ * g, the parameter gradients of sum_r dy[r]*y[r], in one pass (the per-address path): each
+ * hidden layer's gradients of row r are dy[r] times the Jacobian's (the backward is linear in
+ * dy[r]), so the layers' gradients are found once. */
+void tr_deep_backward_jac(const tr_shape *sh, const tr_lut *p, const float *x, int ldx, int R,
+                          const float *dy, const tr_lut *g, float *jac, int ldj, float *scratch);
 /* The same with the parameter gradients summed over blocks of TR_ROW_BLOCK rows from row 0
  * and each block's sums added to the fixed-point sums acc (TR_FIX_G, g's record layout); g
  * is the blocks' scratch (the per-sample path, model.c: the same sums for any split of the
