@@ -130,11 +130,12 @@ void tr_subnet_forward(const tr_shape *sh, const tr_lut *p, const float *restric
 /* A deep sub-network's backward (depth > 1). The hidden activations are recomputed and the
  * gradients at every hidden layer's outputs found for all R rows at once (rows are
  * independent); then the parameter gradients into g over blocks of B rows from row 0, each
- * block's sums over its rows in order from its first, and with acc each block's added to
- * the fixed-point sums acc (g's record layout) before the next overwrites g. With unit the
- * layers' gradients are those of unit upstream gradients, dx the Jacobian d y[r] / d x[r],
- * and the parameter gradients' layer gradients of row r are dy[r] times them (the backward
- * is linear in each row's dy): one pass instead of two for the per-address path. */
+ * block's sums over its rows in order from its first (every entry of g written: zeros when
+ * R = 0), and with acc each block's added to the fixed-point sums acc (g's record layout)
+ * before the next overwrites g. With unit the layers' gradients are those of unit upstream
+ * gradients, dx the Jacobian d y[r] / d x[r], and the parameter gradients' layer gradients
+ * of row r are dy[r] times them (the backward is linear in each row's dy): one pass instead
+ * of two for the per-address path. */
 static void deep_backward(const tr_shape *sh, const tr_lut *p, const float *restrict x, int ldx,
                           int R, const float *restrict dy, bool unit, const tr_lut *g,
                           uint64_t *acc, int B, float *restrict dx, int lddx,
@@ -174,7 +175,8 @@ static void deep_backward(const tr_shape *sh, const tr_lut *p, const float *rest
                     sh->skip ? MADD(unit ? 1.0f : dy[r], p->ws[k], dxs[(size_t)r * F + k])
                              : dxs[(size_t)r * F + k];
     }
-    for (int r0 = 0; g && r0 < R; r0 += B) {
+    if (B < 1) B = 1;
+    for (int r0 = 0; g && (r0 < R || r0 == 0); r0 += B) { /* once when R = 0: zeros */
         int n = R - r0 < B ? R - r0 : B;
         const float *restrict dyb = dy + r0;
         float db = 0.0f, *restrict gw2 = g->w2;

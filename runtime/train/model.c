@@ -531,7 +531,7 @@ static void bwd_luts(pass_ctx *c, int tid, int lo, int hi) {
             tr_lut g = tr_lut_rec(L, gb);
             uint64_t *acc = gfix_rec(m, L, o);
             tr_addr_bn bn = {ch.q, ch.gamma, ch.beta, ch.s, *ch.istd, c->n};
-            if (L->sh.depth > 1 || tr_shape_degree(&L->sh) > 0) /* simd.c writes every entry */
+            if (tr_shape_degree(&L->sh) > 0) /* simd.c and deep_backward write every entry */
                 memset(gb, 0, L->r_gamma * sizeof(float));
             tr_addr_backward(m, c->l, o, c->R, m->w.atab + (size_t)o * TR_ADDR_TAB * A, &bn,
                              ch.dval, st, &g, slices ? NULL : lut_dx(c, L, o), ld,
