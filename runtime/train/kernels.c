@@ -240,7 +240,7 @@ void tr_subnet_backward_fix(const tr_shape *sh, const tr_lut *p, const float *x,
         deep_backward(sh, p, x, ldx, R, dy, false, g, acc, TR_ROW_BLOCK, dx, lddx, scratch);
         return;
     }
-    size_t n = (size_t)(g->b + 1 - g->w1);
+    size_t n = (size_t)(g->b + 1 - g->w1); /* a record's parameters: w1 .. b (layout.c) */
     for (int r0 = 0; r0 < R; r0 += TR_ROW_BLOCK) {
         memset(g->w1, 0, n * sizeof(float));
         tr_subnet_backward(sh, p, x + r0, ldx, R - r0 < TR_ROW_BLOCK ? R - r0 : TR_ROW_BLOCK,
