@@ -141,6 +141,7 @@ static void sub1_call(void *arg, int k) {
     }
     if (k == K_BWD) tr_sub1_backward(&j->sh, &j->p, j->x, j->ld, j->R, j->dy, &j->g, j->dx, j->ld);
 }
+
 static const char *const k_name[K_N] = {"forward", "forward + Jacobian",
                                         "backward (fixed, Jacobian)", "backward (float)"};
 

@@ -90,7 +90,7 @@ INLINE void fwd_cols(const int C, const bool P, const float *x, int ldx, int R, 
 
 void tr_fc_forward(const float *restrict x, int ldx, int R, int K, const float *restrict w,
                    const float *restrict bias, int N, float *restrict y, int ldy, bool relu) {
-    /* full vectors in groups of up to 4, then the partial one */
+    /* full vectors in groups of up to TILE_C, then the partial one */
     int nf = N / VL, nl = N % VL, n0 = 0;
     for (; nf >= TILE_C; nf -= TILE_C, n0 += TILE_C * VL)
         fwd_cols(TILE_C, false, x, ldx, R, K, w, N, bias, n0, VL, y, ldy, relu);
@@ -188,7 +188,7 @@ void tr_fc_backward(const float *restrict x, int ldx, int R, int K, const float 
             a += vldn(dy + (size_t)r * ldy + n0, nl);
         vstn(db + n0, a, nl);
     }
-    if (dw) { /* full vectors in groups of up to 4, then the partial one */
+    if (dw) { /* full vectors in groups of up to TILE_C, then the partial one */
         int nf = N / VL, nl = N % VL, n0 = 0;
         for (; nf >= TILE_C; nf -= TILE_C, n0 += TILE_C * VL)
             dw_cols(TILE_C, false, x, ldx, R, K, dy, ldy, n0, VL, dw, N);
