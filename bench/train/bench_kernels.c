@@ -56,18 +56,21 @@ static void print_rate(const char *name, double mac, int R, double t, double pea
     printf("\n");
 }
 
-/* ---- Deep sub-networks (--depth D > 1) ---------------------------------------------- */
-
-typedef struct deep_job {
+/* One shape's kernel calls: the parameters p, their gradients g (gf: the fixed-point sums
+ * of the one-hidden-layer backward), rows x and dy, outputs y, jac, dx, scratch sub. */
+typedef struct job {
     tr_shape sh;
     tr_lut p, g;
+    tr_lut_fix gf;
     const float *x, *dy;
-    float *y, *dx, *sub;
+    float *y, *jac, *dx, *sub;
     int ld, R;
-} deep_job;
+} job;
+
+/* ---- Deep sub-networks (--depth D > 1) ---------------------------------------------- */
 
 static void deep_call(void *arg, int k) {
-    deep_job *j = arg;
+    job *j = arg;
     if (k == 0)
         tr_subnet_forward(&j->sh, &j->p, j->x, j->ld, j->R, j->y, j->sub);
     else
@@ -86,8 +89,7 @@ static int bench_deep(int F, int N, int D, int R, int repeat, long calls, float 
     size_t np = (size_t)F * N + N + (size_t)(D - 1) * N * (N + 1) + N + F + 1;
     float *w = calloc(np, sizeof *w), *gw = calloc(np, sizeof *gw);
     float *y = calloc((size_t)ld, sizeof *y), *dx = calloc((size_t)F * ld, sizeof *dx);
-    deep_job j = {
-        .sh = {.F = F, .N = N, .depth = D, .skip = true}, .x = x, .dy = dy, .ld = ld, .R = R};
+    job j = {.sh = {.F = F, .N = N, .depth = D, .skip = true}, .x = x, .dy = dy, .ld = ld, .R = R};
     float *sub = calloc(tr_subnet_scratch(&j.sh, R) + 1, sizeof *sub);
     if (!w || !gw || !y || !dx || !sub) {
         fprintf(stderr, "bench_kernels: out of memory\n");
@@ -122,17 +124,8 @@ static int bench_deep(int F, int N, int D, int R, int repeat, long calls, float 
 
 /* ---- One hidden layer (simd.c) ------------------------------------------------------ */
 
-typedef struct sub1_job {
-    tr_shape sh;
-    tr_lut p, g;
-    tr_lut_fix gf;
-    const float *x, *dy;
-    float *y, *jac, *dx;
-    int ld, R;
-} sub1_job;
-
 static void sub1_call(void *arg, int k) {
-    sub1_job *j = arg;
+    job *j = arg;
     if (k == K_FWD) tr_sub1_forward(&j->sh, &j->p, j->x, j->ld, j->R, j->y);
     if (k == K_JAC) tr_sub1_forward_jac(&j->sh, &j->p, j->x, j->ld, j->R, j->y, j->jac, j->ld);
     if (k == K_BWD_FIX) {
@@ -182,8 +175,7 @@ int main(int argc, char **argv) {
         free(x), free(dy);
         return rc;
     }
-    sub1_job j = {
-        .sh = {.F = F, .N = N, .depth = 1, .skip = true}, .x = x, .dy = dy, .ld = ld, .R = R};
+    job j = {.sh = {.F = F, .N = N, .depth = 1, .skip = true}, .x = x, .dy = dy, .ld = ld, .R = R};
     size_t np = (size_t)F * N + 2 * (size_t)N + (size_t)F + 1;
     float *w = calloc(np, sizeof *w), *gw = calloc(np, sizeof *gw);
     float *jac = calloc((size_t)F * ld, sizeof *jac), *y = calloc((size_t)ld, sizeof *y);
