@@ -49,12 +49,15 @@
 /* The fewest batch rows from which the automatic choice takes the per-address path: twice
  * the 2^A addresses, the addresses alone for an MLP sub-network of at least 384
  * multiply-adds per row (the paper's F = 6, N = 64 has 448) and for polynomials of degree 2
- * or more. Measured on AVX2 and AVX-512 machines (bench/train/README.md, sessions 16 and
- * 17); the rule reads the model alone, so a model and seed give the same bits on every
- * machine. */
+ * or more, a sixteenth of them for deeper MLPs (depth > 1: their per-sample path adds every
+ * 16-row block's parameter gradients in fixed point, the per-address path once). Measured
+ * on AVX2 and AVX-512 machines (bench/train/README.md, sessions 16, 17 and 20); the rule
+ * reads the model alone, so a model and seed give the same bits on every machine. */
 static long addr_min_rows(const tr_shape *sh, int A) {
-    long macs = sh->N > 0 ? (long)sh->N * (sh->F + 1 + (long)sh->N * (sh->depth - 1)) : 0;
-    return ((long)1 << A) * (macs >= 384 || tr_shape_degree(sh) >= 2 ? 1 : 2);
+    long a = (long)1 << A;
+    if (sh->N > 0 && sh->depth > 1) return a >= 16 ? a / 16 : 1;
+    long macs = sh->N > 0 ? (long)sh->N * (sh->F + 1) : 0;
+    return a * (macs >= 384 || tr_shape_degree(sh) >= 2 ? 1 : 2);
 }
 
 bool tr_addr_use(const tr_work *w, const tr_layer *L, int R) {

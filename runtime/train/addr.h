@@ -5,9 +5,9 @@
 
 /* The per-address path of sparse layers (addr.c). tr_work.addr_mode picks it: AUTO (0,
  * the default) per layer when A = F * bits_in <= TR_ADDR_MAX_BITS and the batch has at
- * least 2 * 2^A rows (2^A for an MLP sub-network of 384 or more multiply-adds per row and
- * for polynomials of degree 2 or more), SAMPLE never, ADDRESS whenever A allows (benchmarks and
- * tests). */
+ * least 2 * 2^A rows (2^A for a one-hidden-layer MLP of 384 or more multiply-adds per row
+ * and for polynomials of degree 2 or more, 2^A / 16 for deeper MLPs), SAMPLE never, ADDRESS
+ * whenever A allows (benchmarks and tests). */
 enum { TR_ADDR_AUTO, TR_ADDR_SAMPLE, TR_ADDR_ADDRESS };
 #define TR_ADDR_MAX_BITS 16
 bool tr_addr_use(const tr_work *w, const tr_layer *L, int R);

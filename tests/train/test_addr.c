@@ -4,9 +4,9 @@
  * Over a whole model (masked leaf layers, contiguous tree levels, every quantizer kind the
  * fixture lowers), one training forward and backward on the same parameters and batch:
  * the loss and every parameter gradient, the quantizer scales' and batch norms' included,
- * equal within float rounding (the sums run in another order: per address, weighted by
- * rows), and the per-address results bit-identical with 1 and 2 threads. Sub-networks of depth 1
- * and 3, with and without the linear skip.
+ * and the batch-norm running statistics equal within float rounding (the sums run in
+ * another order: per address, weighted by rows), and the per-address results bit-identical
+ * with 1 and 2 threads. Sub-networks of depth 1 and 3, with and without the linear skip.
  */
 #include <check.h>
 #include <math.h>
@@ -20,12 +20,15 @@
 
 /* One forward and backward of a fresh model (seed 5) on rows [0,ROWS) of s under mode
  * (mode < 0: -mode, after a pass on the per-sample path left its floats in the slot rows);
- * returns the loss, the gradients in grad (malloc'd). */
+ * returns the loss, the gradients in grad and the batch-norm running statistics the
+ * forward left (what evaluation reads) in state (both malloc'd). */
 static double run_once(const ir_program *ir, const rt_split *s, int mode, int threads, float **grad,
-                       size_t *n) {
+                       size_t *n, float **state) {
     tr_model *m = tr_model_new(ir, false, NULL, 5, ROWS, threads, true);
     tr_model_init_params(m, 5, 1);
     tr_model_load_rows(m, s, NULL, 0, ROWS, 0);
+    float *st0 = malloc(m->p.n_state * sizeof(float)); /* the statistics before the pass */
+    memcpy(st0, m->p.state, m->p.n_state * sizeof(float));
     if (mode < 0) { /* the gradients do not depend on the running statistics it moves */
         m->w.addr_mode = TR_ADDR_SAMPLE;
         tr_model_forward_train(m, ROWS, NULL);
@@ -35,8 +38,12 @@ static double run_once(const ir_program *ir, const rt_split *s, int mode, int th
     m->w.addr_mode = mode;
     for (int l = 0; l < m->p.n_layers; l++) /* the path under test is the one that runs */
         ck_assert(tr_addr_use(&m->w, &m->p.layers[l], ROWS) == (mode == TR_ADDR_ADDRESS));
+    memcpy(m->p.state, st0, m->p.n_state * sizeof(float));
     double loss = tr_model_forward_train(m, ROWS, NULL);
     tr_model_backward(m, ROWS, 0.0, 0.0);
+    *state = malloc(m->p.n_state * sizeof(float));
+    memcpy(*state, m->p.state, m->p.n_state * sizeof(float));
+    free(st0);
     *n = m->p.n_param;
     *grad = malloc(*n * sizeof(float));
     memcpy(*grad, m->opt->grad, *n * sizeof(float));
@@ -66,12 +73,12 @@ static void addr_check(int depth, bool skip) {
     ir_program *ir = fx_program(&n, &st, 1, 3);
     rt_split s;
     fx_parity_split(&s, ROWS, 10, 2, 9);
-    float *gs, *ga, *ga1, *gd;
+    float *gs, *ga, *ga1, *gd, *ss, *sa, *sa1, *sd;
     size_t np;
-    double ls = run_once(ir, &s, TR_ADDR_SAMPLE, 2, &gs, &np);
-    double la = run_once(ir, &s, TR_ADDR_ADDRESS, 2, &ga, &np);
-    double la1 = run_once(ir, &s, TR_ADDR_ADDRESS, 1, &ga1, &np);
-    double ld = run_once(ir, &s, -TR_ADDR_ADDRESS, 1, &gd, &np);
+    double ls = run_once(ir, &s, TR_ADDR_SAMPLE, 2, &gs, &np, &ss);
+    double la = run_once(ir, &s, TR_ADDR_ADDRESS, 2, &ga, &np, &sa);
+    double la1 = run_once(ir, &s, TR_ADDR_ADDRESS, 1, &ga1, &np, &sa1);
+    double ld = run_once(ir, &s, -TR_ADDR_ADDRESS, 1, &gd, &np, &sd);
     ck_assert_msg(fabs(ls - la) <= 1e-5 * fabs(ls) && la == la1 && la == ld,
                   "loss %.9g vs %.9g (%.9g, %.9g)", ls, la, la1, ld);
     /* 1 thread sums the masked layers' input gradients in its slice of the slot rows, 2
@@ -91,7 +98,21 @@ static void addr_check(int depth, bool skip) {
         moved += gs[i] != 0.0f;
     }
     ck_assert_int_gt(moved, (int)np / 4);
-    free(gs), free(ga), free(ga1), free(gd);
+    /* the running statistics: evaluation and the tables read them */
+    tr_model *m = tr_model_new(ir, false, NULL, 5, ROWS, 1, false);
+    tr_model_init_params(m, 5, 1);
+    size_t ns = m->p.n_state;
+    int stat_moved = 0;
+    for (size_t i = 0; i < ns; i++) {
+        ck_assert_msg(fabsf(sa[i] - ss[i]) <= 1e-5f * fabsf(ss[i]) + 1e-6f,
+                      "running statistic %zu: per-address %.9g, per-sample %.9g (depth %d)", i,
+                      (double)sa[i], (double)ss[i], depth);
+        stat_moved += ss[i] != m->p.state[i];
+    }
+    ck_assert_int_gt(stat_moved, (int)ns / 4);
+    ck_assert(!memcmp(sa, sa1, ns * sizeof(float)) && !memcmp(sa, sd, ns * sizeof(float)));
+    tr_model_free(m);
+    free(gs), free(ga), free(ga1), free(gd), free(ss), free(sa), free(sa1), free(sd);
     free(s.x), free(s.y);
     fx_program_free(ir);
 }
@@ -112,7 +133,8 @@ START_TEST(test_addr_depth3_skip) {
 END_TEST
 
 /* The automatic choice: per address from 2 * 2^A rows; from 2^A for an MLP of 384 or more
- * multiply-adds per row (deeper ones too) and for polynomials of degree 2 or more. */
+ * multiply-adds per row and for polynomials of degree 2 or more; from 2^A / 16 for deeper
+ * MLPs (depth > 1). */
 START_TEST(test_addr_auto_choice) {
     tr_work w;
     memset(&w, 0, sizeof w);
@@ -131,8 +153,14 @@ START_TEST(test_addr_auto_choice) {
     ck_assert(!tr_addr_use(&w, &L, 63));
     ck_assert(tr_addr_use(&w, &L, 64));
     L.sh.N = 16, L.sh.depth = 3; /* 64 + 2 * 256 */
-    ck_assert(!tr_addr_use(&w, &L, 63));
-    ck_assert(tr_addr_use(&w, &L, 64));
+    ck_assert(!tr_addr_use(&w, &L, 3));
+    ck_assert(tr_addr_use(&w, &L, 4));
+    L.sh.N = 8, L.sh.depth = 2; /* 32 + 64 */
+    ck_assert(!tr_addr_use(&w, &L, 3));
+    ck_assert(tr_addr_use(&w, &L, 4));
+    L.bits_in = 1; /* 8 addresses: from one row */
+    ck_assert(tr_addr_use(&w, &L, 1));
+    L.bits_in = 2;
     L.sh.N = 0, L.sh.depth = 0, L.sh.skip = true; /* linear: degree 1 */
     ck_assert(!tr_addr_use(&w, &L, 127));
     ck_assert(tr_addr_use(&w, &L, 128));
