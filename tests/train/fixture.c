@@ -25,6 +25,25 @@ fx_net fx_mnist(void) {
     return n;
 }
 
+fx_net fx_small(int depth, bool lut_skip) {
+    fx_net n;
+    memset(&n, 0, sizeof n);
+    static const int w[] = {10, 12, 4, 2};
+    static const int s[] = {0, 1, 0};
+    n.n_layers = 3;
+    memcpy(n.widths, w, sizeof w);
+    memcpy(n.support, s, sizeof s);
+    n.bits_in = n.bits_hidden = n.bits_support = 2;
+    n.bits_out = 4;
+    n.fanin_in = n.fanin_hidden = n.fanin_support = 3;
+    n.hidden = 8;
+    n.depth = depth;
+    n.lut_skip = lut_skip;
+    n.tree_skip = true;
+    n.connect = IR_CONNECT_RANDOM;
+    return n;
+}
+
 ir_stage fx_stage(ir_stage_kind kind, int epochs, int batch, double lr) {
     ir_stage st;
     memset(&st, 0, sizeof st);

@@ -42,6 +42,10 @@ typedef struct fx_net {
 /* The paper's MNIST configuration (784-2160-360-2160-360-60-10, F=6, N=64, 1/1/1/6 bits). */
 fx_net fx_mnist(void);
 
+/* A small model: 10 two-bit inputs -> 12 leaves -> 4 (a support level) -> 2 classes, fan-in
+ * 3, N 8 with the given depth and linear skip, random wiring, tree skips. */
+fx_net fx_small(int depth, bool lut_skip);
+
 /* A stage with Adam(0.9, 0.999), no weight decay, constant learning rate. */
 ir_stage fx_stage(ir_stage_kind kind, int epochs, int batch, double lr);
 

@@ -576,23 +576,8 @@ static double wire_loss(void *vc) {
  * masked level with its reader reduction): input and parameter gradients, same tolerance
  * as the sub-network check. */
 static void wire_check(int l) {
-    fx_net n;
-    memset(&n, 0, sizeof n);
-    n.n_layers = 3;
-    int w[] = {10, 12, 4, 2};
-    int sup[] = {0, 1, 0};
-    memcpy(n.widths, w, sizeof w);
-    memcpy(n.support, sup, sizeof sup);
-    n.bits_in = n.bits_hidden = n.bits_support = 2;
-    n.bits_out = 4;
+    fx_net n = fx_small(1, true);
     n.fanin_in = 4;
-    n.fanin_hidden = 3;
-    n.fanin_support = 3;
-    n.hidden = 8;
-    n.depth = 1;
-    n.lut_skip = true;
-    n.tree_skip = true;
-    n.connect = IR_CONNECT_RANDOM;
     ir_stage st = fx_stage(IR_STAGE_SPARSE, 1, 8, 1e-3);
     ir_program *ir = fx_program(&n, &st, 1, 3);
     tr_model *m = tr_model_new(ir, false, NULL, 3, 8, 2, true);
