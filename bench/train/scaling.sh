@@ -1,9 +1,10 @@
 #!/bin/bash
 # scaling.sh - issue 15's measurements in one run: sparse-stage samples/s of the per-sample
 # and per-address paths for 1, 2, 4, ... up to the machine's cores (MNIST paper configuration
-# at batch 32, 256 and 1024, the JSC-shaped Letter model at 1024, depth-3 sub-networks), the
-# PyTorch reference (shared/peer/nla_ref.py) on the GPU when one is present, and the
-# determinism check: the same model trained with 1, 5 and all threads gives one model.bin.
+# at batch 32, 256 and 1024, the JSC-shaped Letter model at 1024, depth-3 sub-networks at
+# the same three batches), the PyTorch reference (shared/peer/nla_ref.py) on the GPU when
+# one is present, and the determinism check: the same model trained with 1, 5 and all
+# threads gives one model.bin.
 # Each bench_addr run also prints the physical view: GFLOP/s of the model's per-sample FLOP
 # count against the machine's peak (NLTC_PEAK_GFLOPS, per core, replaces the estimate).
 #   bench/train/scaling.sh BUILD DATA [PEER]
@@ -30,10 +31,10 @@ for t in 1 "$C"; do
   timeout 120 "$B/bench_addr" examples/letter.nlt --data-dir "$D/letter" --batch 1024 \
     --batches 20 --repeat 2 --threads "$t" | grep '^bench_addr'
 done
-echo "== MNIST depth-3 sub-networks, batch 256 and 1024, threads 2 and $C"
-for b in 256 1024; do for t in 2 "$C"; do
+echo "== MNIST depth-3 sub-networks, batch 32, 256 and 1024, threads 2 and $C"
+for b in 32 256 1024; do for t in 2 "$C"; do
   timeout 180 "$B/bench_addr" examples/mnist.nlt --data-dir "$D/mnist" --batch $b --depth 3 \
-    --batches 2 --repeat 1 --threads "$t" | grep '^bench_addr'
+    --batches $((b == 32 ? 8 : 2)) --repeat 1 --threads "$t" | grep '^bench_addr'
 done; done
 if command -v nvidia-smi >/dev/null && [ -f "$PEER" ]; then
   echo "== PyTorch reference on $(nvidia-smi --query-gpu=name --format=csv,noheader), batch 32 / 256 / 1024"
