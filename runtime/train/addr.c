@@ -47,7 +47,7 @@
 #include "vfma.h"
 
 /* The fewest batch rows from which the automatic choice takes the per-address path: twice
- * the 2^A addresses, the addresses alone for an MLP sub-network of at least 384
+ * the 2^A addresses, the addresses alone for a one-hidden-layer MLP of at least 384
  * multiply-adds per row (the paper's F = 6, N = 64 has 448) and for polynomials of degree 2
  * or more, a sixteenth of them for deeper MLPs (depth > 1: their per-sample path adds every
  * 16-row block's parameter gradients in fixed point, the per-address path once). Measured
