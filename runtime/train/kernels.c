@@ -127,6 +127,11 @@ void tr_subnet_forward(const tr_shape *sh, const tr_lut *p, const float *restric
     }
 }
 
+/* The parameters of g's record, w1 .. b (layout.c: b is the record's last). */
+static size_t rec_params(const tr_lut *g) {
+    return (size_t)(g->b + 1 - g->w1);
+}
+
 /* A deep sub-network's backward (depth > 1). The hidden activations are recomputed and the
  * gradients at every hidden layer's outputs found for all R rows at once (rows are
  * independent); then the parameter gradients into g over blocks of B rows from row 0, each
@@ -211,7 +216,7 @@ static void deep_backward(const tr_shape *sh, const tr_lut *p, const float *rest
                 tr_fc_backward(xr + (size_t)r0 * F, F, n, F, NULL, N, dd, N, g->w1, g->b1, NULL, 0,
                                NULL);
         }
-        if (acc) tr_fix_add(acc, g->w1, (size_t)(g->b + 1 - g->w1), TR_FIX_G);
+        if (acc) tr_fix_add(acc, g->w1, rec_params(g), TR_FIX_G);
     }
 }
 
@@ -240,7 +245,7 @@ void tr_subnet_backward_fix(const tr_shape *sh, const tr_lut *p, const float *x,
         deep_backward(sh, p, x, ldx, R, dy, false, g, acc, TR_ROW_BLOCK, dx, lddx, scratch);
         return;
     }
-    size_t n = (size_t)(g->b + 1 - g->w1); /* a record's parameters: w1 .. b (layout.c) */
+    size_t n = rec_params(g);
     for (int r0 = 0; r0 < R; r0 += TR_ROW_BLOCK) {
         memset(g->w1, 0, n * sizeof(float));
         tr_subnet_backward(sh, p, x + r0, ldx, R - r0 < TR_ROW_BLOCK ? R - r0 : TR_ROW_BLOCK,
