@@ -19,7 +19,7 @@
  *                              S: sum of x[k]*ws[k], k in order (0 without skip)
  *
  * Layouts: the forward and the input-gradient pass run with rows in the vector lanes
- * (x is feature-major, x[f*ldx + r], rows padded to a multiple of 16), so the sums over
+ * (x is feature-major, x[f*ldx + r], rows run to a whole vector), so the sums over
  * hidden units need no horizontal additions; the weight-gradient pass runs with hidden
  * units in the lanes (sums over rows). The backward recomputes the hidden layer in both
  * layouts rather than storing it: an L-LUT's work then stays in L1.
@@ -231,7 +231,9 @@ INLINE void bwd_x(const int F, int N, const float *restrict xt, int ldx, int Rp,
             for (int k = 0; k < F; k++)
                 sk[k][g] = vfma(dyv, xk[k], sk[k][g]);
         }
-        if (fix && g == LG - 1) { /* a 16-row block's sums, added in fixed point */
+        /* a 16-row block's sums, added in fixed point (the last block may end at Rp: the
+         * rows it lacks would add zeros) */
+        if (fix && (g == LG - 1 || r0 + VL == Rp)) {
             fix->b[0] += tr_fix(lanes16(sb), TR_FIX_G);
             if (skip)
                 for (int k = 0; k < F; k++)
@@ -317,21 +319,27 @@ int tr_pad_rows(int R) {
     return (R + 15) / 16 * 16;
 }
 
+/* The rows the kernels run: R rounded up to the vector, at most tr_pad_rows(R) (rows R and
+ * beyond give ignored results, so fewer of them give the same bits). */
+static int run_rows(int R) {
+    return (R + VL - 1) / VL * VL;
+}
+
 void tr_sub1_forward(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
                      float *y) {
-    int F = sh->F, N = sh->N, Rp = tr_pad_rows(R);
+    int F = sh->F, N = sh->N, Rp = run_rows(R);
     F_DISPATCH(F, fwd, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, p->b[0], y, NULL, 0);
 }
 
 void tr_sub1_forward_jac(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
                          float *y, float *jac, int ldj) {
-    int F = sh->F, N = sh->N, Rp = tr_pad_rows(R);
+    int F = sh->F, N = sh->N, Rp = run_rows(R);
     F_DISPATCH(F, fwd, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, p->b[0], y, jac, ldj);
 }
 
 void tr_sub1_backward(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
                       const float *dy, const tr_lut *g, float *dx, int lddx) {
-    int F = sh->F, N = sh->N, Rp = tr_pad_rows(R);
+    int F = sh->F, N = sh->N, Rp = run_rows(R);
     F_DISPATCH(F, bwd_w, N, xt, ldx, R, p->w1, p->b1, p->w2, dy, g->w1, g->b1, g->w2, NULL);
     F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, dy, dx, lddx, false,
                g->ws, g->b, NULL);
@@ -339,7 +347,7 @@ void tr_sub1_backward(const tr_shape *sh, const tr_lut *p, const float *xt, int 
 
 void tr_sub1_backward_fix(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
                           const float *dy, const tr_lut_fix *g, float *dx, int lddx, bool jac) {
-    int F = sh->F, N = sh->N, Rp = tr_pad_rows(R);
+    int F = sh->F, N = sh->N, Rp = run_rows(R);
     F_DISPATCH(F, bwd_w, N, xt, ldx, R, p->w1, p->b1, p->w2, dy, NULL, NULL, NULL, g);
     F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, dy, dx, lddx, jac,
                NULL, NULL, g);
@@ -347,7 +355,7 @@ void tr_sub1_backward_fix(const tr_shape *sh, const tr_lut *p, const float *xt, 
 
 void tr_sub1_backward_jac(const tr_shape *sh, const tr_lut *p, const float *xt, int ldx, int R,
                           const float *dy, const float *one, const tr_lut *g, float *jac, int ldj) {
-    int F = sh->F, N = sh->N, Rp = tr_pad_rows(R);
+    int F = sh->F, N = sh->N, Rp = run_rows(R);
     float gws[FMAX], gb;
     F_DISPATCH(F, bwd_w, N, xt, ldx, R, p->w1, p->b1, p->w2, dy, g->w1, g->b1, g->w2, NULL);
     F_DISPATCH(F, bwd_x, N, xt, ldx, Rp, p->w1, p->b1, p->w2, p->ws, sh->skip, dy, NULL, 0, false,

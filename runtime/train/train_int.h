@@ -187,7 +187,8 @@ void tr_poly_backward(const tr_shape *sh, const tr_lut *p, const float *x, int l
 
 /* Scratch floats tr_subnet_forward/backward need for R rows. */
 size_t tr_subnet_scratch(const tr_shape *sh, int R);
-/* R rounded up to the vector block (16): how many rows the kernels touch. */
+/* R rounded up to the 16-row block: the rows a buffer holds for R rows (the kernels touch at
+ * most these). */
 int tr_pad_rows(int R);
 /* y[r] = sub-network(row r) for R rows. x is feature-major: input f of row r is
  * x[f*ldx + r]; rows R .. tr_pad_rows(R)-1 must be readable (their results are ignored) and
