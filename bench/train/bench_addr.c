@@ -24,6 +24,10 @@
  * choice), in turns.
  * --path measures that path alone (for profiling: `perf record -g bench_addr ... --path P`):
  *          bench_addr: MODEL batch B depth D T threads: PATH X samples/s (Y per CPU-s)
+ *          bench_addr: parallel view: P% of the wall time in the pool's jobs (J per batch, U us
+ *            each), T threads busy Q% of it | (1 thread) serial share S%: at most E%
+ *            efficiency on 16 threads | (more) idle in: JOB I% ... (thread-seconds idle
+ *            inside each job, as a share of all threads' wall time; the four largest)
  * --kinds:
  *          bench_addr: MODEL batch B kinds T threads: mlp X | linear Y | poly2 Z | poly3 W
  */
@@ -54,9 +58,32 @@ typedef struct job {
     int *const *masks;
 } job;
 
+/* Where a measurement's wall time went in the pool (tr_pool_stats): per job call site, its
+ * wall seconds and the seconds its threads were busy. */
+typedef struct pview {
+    double wall; /* the measurement's wall seconds */
+    int n, T, batches;
+    const char *site[TR_POOL_STATS];
+    double job[TR_POOL_STATS], busy[TR_POOL_STATS];
+    long runs; /* jobs run */
+} pview;
+
+/* The pool's figures now less those of `before` (n0 entries). */
+static void pview_take(pview *v, const tr_pool *pool, const tr_pool_stat *before, int n0) {
+    const tr_pool_stat *st;
+    v->n = tr_pool_stats(pool, &st);
+    v->runs = 0;
+    for (int i = 0; i < v->n; i++) {
+        v->runs += st[i].runs - (i < n0 ? before[i].runs : 0);
+        v->site[i] = st[i].site;
+        v->job[i] = st[i].wall - (i < n0 ? before[i].wall : 0);
+        v->busy[i] = st[i].busy - (i < n0 ? before[i].busy : 0);
+    }
+}
+
 /* Samples per wall second and per CPU second (all threads; on a loaded machine the work
- * measure) of the job under mode, on T threads. */
-static void measure1(const job *j, int T, int mode, double out[2]) {
+ * measure) of the job under mode, on T threads; pv (not NULL): where the wall time went. */
+static void measure1(const job *j, int T, int mode, double out[2], pview *pv) {
     const ir_program *ir = j->ir;
     const rt_dataset *d = j->d;
     int B = j->B, N = j->N;
@@ -66,8 +93,13 @@ static void measure1(const job *j, int T, int mode, double out[2]) {
     m->w.addr_mode = mode;
     int per = d->train.n / B;
     double t0 = 0, c0 = 0;
+    tr_pool_stat before[TR_POOL_STATS];
+    int n0 = 0;
     for (int b = 0; b <= N; b++) {
         if (b == 1) { /* after one untimed batch (page faults) */
+            const tr_pool_stat *st;
+            n0 = tr_pool_stats(m->w.pool, &st);
+            memcpy(before, st, (size_t)n0 * sizeof *st);
             t0 = clock_s(CLOCK_MONOTONIC);
             c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
         }
@@ -75,21 +107,31 @@ static void measure1(const job *j, int T, int mode, double out[2]) {
         tr_model_forward_train(m, B, NULL);
         tr_model_step(m, B, st, st->lr, 0.0, 0.0);
     }
-    out[0] = (double)N * B / (clock_s(CLOCK_MONOTONIC) - t0);
+    double wall = clock_s(CLOCK_MONOTONIC) - t0;
+    out[0] = (double)N * B / wall;
     out[1] = (double)N * B / (clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0);
+    if (pv) {
+        pview_take(pv, m->w.pool, before, n0);
+        pv->wall = wall;
+        pv->T = T;
+        pv->batches = N;
+    }
     tr_model_free(m);
 }
 
 /* The best of `repeat` measurements of each of modes[0..n), taken in turns (on a shared
  * machine the best is the least disturbed one): out[2k] per wall second, out[2k+1] per CPU
- * second. */
-static void measure(const job *j, int T, int repeat, const int *modes, int n, double *out) {
+ * second; pv (not NULL): the pool's view of the last mode's best. */
+static void measure(const job *j, int T, int repeat, const int *modes, int n, double *out,
+                    pview *pv) {
     for (int k = 0; k < 2 * n; k++)
         out[k] = 0;
     for (int i = 0; i < repeat; i++)
         for (int k = 0; k < n; k++) {
             double v[2];
-            measure1(j, T, modes[k], v);
+            pview p;
+            measure1(j, T, modes[k], v, &p);
+            if (pv && k == n - 1 && v[0] > out[2 * k]) *pv = p;
             for (int c = 0; c < 2; c++)
                 out[2 * k + c] = v[c] > out[2 * k + c] ? v[c] : out[2 * k + c];
         }
@@ -111,12 +153,46 @@ static void measure_kinds(ir_program *ir, const job *j, int T, int repeat, doubl
                 fx_set_kind(&ir->layers[l], kind[k], degree[k]);
             }
             double v[2];
-            measure1(j, T, TR_ADDR_AUTO, v);
+            measure1(j, T, TR_ADDR_AUTO, v, NULL);
             for (int c = 0; c < 2; c++)
                 out[2 * k + c] = v[c] > out[2 * k + c] ? v[c] : out[2 * k + c];
         }
     memcpy(ir->layers, orig, (size_t)ir->n_layers * sizeof *orig);
     free(orig);
+}
+
+/* --path's parallel view: the share of the wall time spent in the pool's jobs and how busy
+ * their threads were, then the jobs in which threads waited longest (thread-seconds idle
+ * inside the job, as a share of all threads' wall time). At one thread the rest of the wall
+ * time is the serial share s, which alone bounds n threads' efficiency by 1 / (n s + 1 - s)
+ * (Amdahl). */
+static void parallel_view(const pview *v, int cores) {
+    double job = 0, busy = 0;
+    for (int i = 0; i < v->n; i++)
+        job += v->job[i], busy += v->busy[i];
+    printf("bench_addr: parallel view: %.1f%% of the wall time in the pool's jobs (%.0f per "
+           "batch, %.1f us each), %d thread%s busy %.1f%% of it",
+           100 * job / v->wall, (double)v->runs / v->batches, 1e6 * job / (double)v->runs, v->T,
+           v->T == 1 ? "" : "s", 100 * busy / (v->T * job));
+    if (v->T == 1) {
+        double s = 1.0 - job / v->wall;
+        int n = cores > 16 ? cores : 16;
+        printf(" | serial share %.2f%%: at most %.0f%% efficiency on %d threads\n", 100 * s,
+               100 / (n * s + 1 - s), n);
+        return;
+    }
+    printf(" | idle in:");
+    bool used[TR_POOL_STATS] = {false};
+    for (int r = 0; r < 4 && r < v->n; r++) { /* the four with the most idle thread-seconds */
+        int b = -1;
+        for (int i = 0; i < v->n; i++)
+            if (!used[i] &&
+                (b < 0 || v->T * v->job[i] - v->busy[i] > v->T * v->job[b] - v->busy[b]))
+                b = i;
+        used[b] = true;
+        printf(" %s %.1f%%", v->site[b], 100 * (v->T * v->job[b] - v->busy[b]) / (v->T * v->wall));
+    }
+    printf("\n");
 }
 
 /* The physical view: the model's training FLOPs per sample at the two paths' samples/s
@@ -221,20 +297,22 @@ int main(int argc, char **argv) {
                ir->model_name, B, threads, N, repeat, k[0], k[1], k[2], k[3], k[4], k[5], k[6],
                k[7], l0, bt_loadavg());
     } else if (only >= 0) {
-        measure(&j, (int)threads, (int)repeat, &only, 1, v);
+        pview pv;
+        measure(&j, (int)threads, (int)repeat, &only, 1, v, &pv);
         printf("bench_addr: %s batch %d depth %d %ld threads, %d batches, best of %ld: %s %.0f "
                "samples/s (%.0f per CPU-s) | load average %.2f -> %.2f\n",
                ir->model_name, B, D, threads, N, repeat,
                only == TR_ADDR_SAMPLE ? "per-sample" : "per-address", v[0], v[1], l0, bt_loadavg());
+        parallel_view(&pv, (int)cores);
     } else if (sweep)
         for (int t = 1; t <= cores; t++) {
-            measure(&j, t, (int)repeat, modes, 2, v);
+            measure(&j, t, (int)repeat, modes, 2, v, NULL);
             printf("bench_addr: %s batch %d depth %d %d threads: per-sample %.0f samples/s "
                    "(%.0f per CPU-s) | per-address %.0f samples/s (%.0f per CPU-s)\n",
                    ir->model_name, B, D, t, v[0], v[1], v[2], v[3]);
         }
     if (!kinds && only < 0) {
-        measure(&j, (int)threads, (int)repeat, modes, 3, v);
+        measure(&j, (int)threads, (int)repeat, modes, 3, v, NULL);
         printf("bench_addr: %s batch %d depth %d %ld threads, %d batches, best of %ld: per-sample "
                "%.0f samples/s | per-address %.0f samples/s | ratio %.2fx | auto %.0f samples/s | "
                "per CPU-s: %.0f | %.0f | ratio %.2fx | load average %.2f -> %.2f\n",

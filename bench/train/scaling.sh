@@ -4,7 +4,8 @@
 # at batch 32, 256 and 1024, the JSC-shaped Letter model at 1024, depth-3 sub-networks at
 # the same three batches), the PyTorch reference (shared/peer/nla_ref.py) on the GPU when
 # one is present, and the determinism check: the same model trained with 1, 5 and all
-# threads gives one model.bin.
+# threads gives one model.bin. The parallel view (bench_addr --path) shows, on one thread, the
+# serial share of a step and, on all, the jobs in which threads wait.
 # Each bench_addr run also prints the physical view: GFLOP/s of the model's per-sample FLOP
 # count against the machine's peak (NLTC_PEAK_GFLOPS, per core, replaces the estimate).
 #   bench/train/scaling.sh BUILD DATA [PEER]
@@ -36,6 +37,13 @@ for b in 32 256 1024; do for t in 2 "$C"; do
   timeout 180 "$B/bench_addr" examples/mnist.nlt --data-dir "$D/mnist" --batch $b --depth 3 \
     --batches $((b == 32 ? 8 : 2)) --repeat 1 --threads "$t" | grep '^bench_addr'
 done; done
+echo "== where threads wait (bench_addr --path: the pool's jobs, idle shares), threads 1 and $C"
+for t in 1 "$C"; do
+  timeout 120 "$B/bench_addr" examples/mnist.nlt --data-dir "$D/mnist" --batch 32 --batches 300 \
+    --repeat 1 --threads "$t" --path sample | grep '^bench_addr'
+  timeout 120 "$B/bench_addr" examples/mnist.nlt --data-dir "$D/mnist" --batch 256 --batches 30 \
+    --repeat 1 --threads "$t" --path address | grep '^bench_addr'
+done
 if command -v nvidia-smi >/dev/null && [ -f "$PEER" ]; then
   echo "== PyTorch reference on $(nvidia-smi --query-gpu=name --format=csv,noheader), batch 32 / 256 / 1024"
   for b in 32 256 1024; do

@@ -365,6 +365,14 @@ static void in_eval_job(void *vc, int tid, int nt) {
     }
 }
 
+/* The job computing layer c->l's values: fwd_job, or stat_job for the inputs (-1). */
+static void values_run(tr_model *m, pass_ctx *c) {
+    if (c->l < 0)
+        tr_pool_run(m->w.pool, stat_job, c);
+    else
+        tr_pool_run(m->w.pool, fwd_job, c);
+}
+
 /* The forward of layer c->l (-1: the inputs) in training: the values and their sums
  * (fwd_job or phase 0), the means over all ranks, the squared deviations' sums, the
  * variances over all ranks, then batch norm and quantizer; in one process each channel's
@@ -373,11 +381,11 @@ static void layer_forward_train(tr_model *m, pass_ctx *c) {
     int N = chan_count(m, c->l);
     if (!tr_dp_active(m)) { /* one process: each channel's phases at once */
         c->phase = -1;
-        tr_pool_run(m->w.pool, c->l < 0 ? stat_job : fwd_job, c);
+        values_run(m, c);
         return;
     }
     c->phase = 0;
-    tr_pool_run(m->w.pool, c->l < 0 ? stat_job : fwd_job, c);
+    values_run(m, c);
     dp_reduce(m, m->w.st, (size_t)N);
     for (int o = 0; o < N; o++)
         m->w.mu[o] = fix_mean(m->w.st[o], TR_FIX_M, c->n);

@@ -7,7 +7,9 @@
  * L-LUT's results are its own, so which thread computes one changes no bit, only the
  * time. Waiting threads spin briefly (a layer's work takes tens of microseconds, and
  * waking a sleeping thread costs about as much), then sleep on a condition variable, so
- * an idle pool costs nothing on a shared machine.
+ * an idle pool costs nothing on a shared machine. Each job is timed (two clock reads per
+ * thread): its wall time and its threads' busy time add up per call site (tr_pool_stats),
+ * which shows where threads wait.
  *
  * Every job runs with subnormal floats flushed to zero (FTZ and DAZ on x86, FZ on AArch64):
  * Adam's second moments of parameters whose gradient stays zero (dead hidden units) decay
@@ -25,6 +27,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #if defined(__SSE__) || defined(__x86_64__)
 #include <xmmintrin.h>
 #define FP_FLUSH_BITS 0x8040u /* MXCSR: FTZ (bit 15) | DAZ (bit 6) */
@@ -70,23 +73,53 @@ static unsigned fp_flush_begin(void) {
  * on a cache line of its own. */
 typedef struct pool_slot {
     _Alignas(64) atomic_int next;
+    double t; /* seconds this thread spent in the last job */
 } pool_slot;
 
 struct tr_pool {
-    int n;                  /* threads including the caller */
-    pthread_t *tids;        /* [n-1] workers */
-    pthread_mutex_t mu;     /* guards the sleeping side */
-    pthread_cond_t cv_job;  /* a new job (or shutdown) was posted */
-    pthread_cond_t cv_done; /* the last worker finished */
-    atomic_uint gen;        /* job generation, bumped for every job */
-    atomic_int pending;     /* workers still running the current job */
-    atomic_bool stop;       /* shut down */
-    tr_pool_fn fn;          /* the current job */
-    void *ctx;              /* its argument */
-    int sleepers;           /* workers waiting on cv_job (under mu) */
-    bool caller_sleeping;   /* the caller waits on cv_done (under mu) */
-    pool_slot *slot;        /* [n] each thread's counter of tr_pool_chunk */
+    int n;                            /* threads including the caller */
+    pthread_t *tids;                  /* [n-1] workers */
+    pthread_mutex_t mu;               /* guards the sleeping side */
+    pthread_cond_t cv_job;            /* a new job (or shutdown) was posted */
+    pthread_cond_t cv_done;           /* the last worker finished */
+    atomic_uint gen;                  /* job generation, bumped for every job */
+    atomic_int pending;               /* workers still running the current job */
+    atomic_bool stop;                 /* shut down */
+    tr_pool_fn fn;                    /* the current job */
+    void *ctx;                        /* its argument */
+    int sleepers;                     /* workers waiting on cv_job (under mu) */
+    bool caller_sleeping;             /* the caller waits on cv_done (under mu) */
+    pool_slot *slot;                  /* [n] each thread's counter of tr_pool_chunk */
+    tr_pool_stat stat[TR_POOL_STATS]; /* the jobs' times by call site (tr_pool_stats) */
+    int n_stat;
 };
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* fn on thread tid, timed into the thread's slot. */
+static void run_timed(tr_pool *p, tr_pool_fn fn, void *ctx, int tid) {
+    double t0 = now_s();
+    fn(ctx, tid, p->n);
+    p->slot[tid].t = now_s() - t0;
+}
+
+/* A job of call site `site` took `wall` seconds: added with its threads' seconds. */
+static void stat_add(tr_pool *p, const char *site, double wall) {
+    int i = 0;
+    while (i < p->n_stat && p->stat[i].site != site)
+        i++;
+    if (i == TR_POOL_STATS) i--; /* more sites than entries: the last one takes the rest */
+    if (i == p->n_stat) p->stat[p->n_stat++] = (tr_pool_stat){site, 0, 0, 0};
+    tr_pool_stat *st = &p->stat[i];
+    st->wall += wall;
+    for (int k = 0; k < p->n; k++)
+        st->busy += p->slot[k].t;
+    st->runs++;
+}
 
 typedef struct pool_arg {
     tr_pool *p; /* the pool */
@@ -116,7 +149,7 @@ static void *pool_main(void *arg) {
         }
         if (atomic_load(&p->stop)) return NULL;
         seen = g;
-        p->fn(p->ctx, tid, p->n);
+        run_timed(p, p->fn, p->ctx, tid);
         if (atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel) == 1) {
             pthread_mutex_lock(&p->mu);
             if (p->caller_sleeping) pthread_cond_signal(&p->cv_done);
@@ -174,15 +207,22 @@ int tr_pool_threads(const tr_pool *p) {
 
 static void pool_run_flushed(tr_pool *p, tr_pool_fn fn, void *ctx);
 
-void tr_pool_run(tr_pool *p, tr_pool_fn fn, void *ctx) {
+void tr_pool_run_at(tr_pool *p, tr_pool_fn fn, void *ctx, const char *site) {
     for (int i = 0; i < p->n; i++) /* posted with the job */
         atomic_store_explicit(&p->slot[i].next, 0, memory_order_relaxed);
     unsigned old = fp_flush_begin(); /* the caller is worker 0; its own mode is restored */
+    double t0 = now_s();
     if (p->n == 1)
-        fn(ctx, 0, 1);
+        run_timed(p, fn, ctx, 0);
     else
         pool_run_flushed(p, fn, ctx);
+    stat_add(p, site, now_s() - t0);
     if (FP_FLUSH_BITS) fp_set(old);
+}
+
+int tr_pool_stats(const tr_pool *p, const tr_pool_stat **st) {
+    *st = p->stat;
+    return p->n_stat;
 }
 
 static void pool_run_flushed(tr_pool *p, tr_pool_fn fn, void *ctx) {
@@ -193,7 +233,7 @@ static void pool_run_flushed(tr_pool *p, tr_pool_fn fn, void *ctx) {
     atomic_fetch_add_explicit(&p->gen, 1u, memory_order_release);
     if (p->sleepers > 0) pthread_cond_broadcast(&p->cv_job);
     pthread_mutex_unlock(&p->mu);
-    fn(ctx, 0, p->n);
+    run_timed(p, fn, ctx, 0);
     int spins = 0;
     while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0 && spins < SPIN_ROUNDS)
         spins++;

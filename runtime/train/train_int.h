@@ -358,7 +358,19 @@ typedef void (*tr_pool_fn)(void *ctx, int tid, int n);
 tr_pool *tr_pool_new(int threads);
 void tr_pool_free(tr_pool *p);
 int tr_pool_threads(const tr_pool *p);
-void tr_pool_run(tr_pool *p, tr_pool_fn fn, void *ctx);
+void tr_pool_run_at(tr_pool *p, tr_pool_fn fn, void *ctx, const char *site);
+#define tr_pool_run(p, fn, ctx) tr_pool_run_at(p, fn, ctx, #fn)
+/* The pool's jobs since it was made, by call site (the job's text at tr_pool_run): the wall
+ * seconds from posting to the last thread's end, the seconds all threads spent in them, and
+ * how many ran (benchmarks: where threads wait). A pointer to n entries, valid until the next
+ * job; at most TR_POOL_STATS sites (the last entry also takes any more). */
+#define TR_POOL_STATS 32
+typedef struct tr_pool_stat {
+    const char *site;
+    double wall, busy;
+    long runs;
+} tr_pool_stat;
+int tr_pool_stats(const tr_pool *p, const tr_pool_stat **st);
 /* The next chunk [*lo, *hi) of n items for thread tid of the running job: with steal,
  * chunks of its own tr_share first, then of the shares others have not reached (a thread
  * held up by another process, or by dearer items, leaves them to the rest), only where an

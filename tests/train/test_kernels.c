@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fixture.h"
 #include "gradcheck.h"
@@ -724,6 +725,34 @@ START_TEST(test_pool_chunks) {
 }
 END_TEST
 
+/* tr_pool_stats: one entry per call site, its runs counted, the job's wall time and its
+ * threads' busy time bounded by what the job did (thread 1 sleeps 10 ms, thread 0 not). */
+static void nap_job(void *ctx, int tid, int nt) {
+    (void)ctx, (void)nt;
+    if (tid == 1) nanosleep(&(struct timespec){0, 10000000}, NULL);
+}
+
+START_TEST(test_pool_stats) {
+    tr_pool *pool = tr_pool_new(2);
+    flush_probe fp = {.operand = 1.0f};
+    for (int i = 0; i < 3; i++)
+        tr_pool_run(pool, nap_job, NULL);
+    tr_pool_run(pool, flush_job, &fp);
+    const tr_pool_stat *st;
+    int n = tr_pool_stats(pool, &st);
+    ck_assert_int_eq(n, 2);
+    ck_assert_str_eq(st[0].site, "nap_job");
+    ck_assert_str_eq(st[1].site, "flush_job");
+    ck_assert_int_eq(st[0].runs, 3);
+    ck_assert_int_eq(st[1].runs, 1);
+    ck_assert_msg(st[0].wall >= 0.03 && st[0].busy >= 0.03, "wall %g busy %g", st[0].wall,
+                  st[0].busy);
+    ck_assert_msg(st[0].busy <= 2 * st[0].wall, "busy %g beyond 2 x wall %g", st[0].busy,
+                  st[0].wall);
+    tr_pool_free(pool);
+}
+END_TEST
+
 static Suite *kernels_suite(void) {
     Suite *s = suite_create("train_kernels");
     TCase *tc = tcase_create("grad");
@@ -748,6 +777,7 @@ static Suite *kernels_suite(void) {
     tcase_add_test(tc, test_masked_level_grad);
     tcase_add_test(tc, test_pool_flushes_subnormals);
     tcase_add_test(tc, test_pool_chunks);
+    tcase_add_test(tc, test_pool_stats);
     suite_add_tcase(s, tc);
     return s;
 }
