@@ -66,8 +66,10 @@ static unsigned fp_flush_begin(void) {
 
 #define SPIN_ROUNDS 20000 /* polls of the job counter before sleeping */
 /* tr_pool_chunk's chunks per share: a thread held up (another process on its core, more
- * distinct addresses in its L-LUTs) leaves the rest of its share to the others */
-#define CHUNKS_PER_THREAD 16
+ * distinct addresses in its L-LUTs) leaves the rest of its share to the others, and a job
+ * ends at most one small chunk after its first thread runs out (64 rather than 16: on two
+ * threads, Letter at batch 1024, the threads' busy share in jobs 93-94% -> 98%) */
+#define CHUNKS_PER_THREAD 64
 
 /* A thread's counter of the current job's items handed out from its share (tr_pool_chunk),
  * on a cache line of its own. */
