@@ -379,13 +379,9 @@ static void values_run(tr_model *m, pass_ctx *c) {
  * phases in one job. */
 static void layer_forward_train(tr_model *m, pass_ctx *c) {
     int N = chan_count(m, c->l);
-    if (!tr_dp_active(m)) { /* one process: each channel's phases at once */
-        c->phase = -1;
-        values_run(m, c);
-        return;
-    }
-    c->phase = 0;
+    c->phase = tr_dp_active(m) ? 0 : -1; /* one process: each channel's phases at once */
     values_run(m, c);
+    if (c->phase < 0) return;
     dp_reduce(m, m->w.st, (size_t)N);
     for (int o = 0; o < N; o++)
         m->w.mu[o] = fix_mean(m->w.st[o], TR_FIX_M, c->n);
@@ -575,19 +571,22 @@ static void bwd_job(void *vc, int tid, int nt) {
     lut_chunks(vc, tid, bwd_luts);
 }
 
-/* Input gradients of a masked layer (din.c); of a dense layer: W^T dY over a share of the
- * inputs. (Direct layers wrote them.) */
+/* Input gradients of a masked layer (din.c), its inputs in chunks a free thread takes over
+ * (each input's sum is its own; learned masks crowd the readers in an image's middle); of a
+ * dense layer: W^T dY over a fixed share of the inputs. (Direct layers wrote them.) */
 static void gradin_job(void *vc, int tid, int nt) {
     pass_ctx *c = vc;
     tr_model *m = c->m;
     const tr_layer *L = &m->p.layers[c->l];
     int W = L->in, ld = m->w.ld, lo, hi;
-    tr_share(W, tid, nt, &lo, &hi);
-    if (L->wire == TR_WIRE_DENSE)
-        tr_gemm(hi - lo, c->R, L->out, m->p.param + L->o_wd + lo, 1, (size_t)W, m->w.lb[c->l].ypre,
-                (size_t)ld, c->din + (size_t)lo * ld, (size_t)ld);
-    else
-        tr_din_sum(m, c->l, c->din_mode, c->R, c->din, lo, hi);
+    bool dense = L->wire == TR_WIRE_DENSE;
+    (void)nt;
+    while (tr_pool_chunk(m->w.pool, W, tid, !dense, &lo, &hi))
+        if (dense)
+            tr_gemm(hi - lo, c->R, L->out, m->p.param + L->o_wd + lo, 1, (size_t)W,
+                    m->w.lb[c->l].ypre, (size_t)ld, c->din + (size_t)lo * ld, (size_t)ld);
+        else
+            tr_din_sum(m, c->l, c->din_mode, c->R, c->din, lo, hi);
 }
 
 /* ---- Whole passes ------------------------------------------------------------------- */
